@@ -1,0 +1,3 @@
+from kiosk.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The ``kiosk`` command line: one module per subcommand, each with ``register()``."""

@@ -1,0 +1,52 @@
+"""Entry point: ``kiosk <subcommand>`` / ``python -m kiosk``.
+
+Each subcommand lives in its own module under ``kiosk/cli/`` and exposes
+``register(subparsers)``, which adds its parser and sets ``func(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from kiosk import __version__
+from kiosk.cli.common import CliError
+from kiosk.config import ConfigError
+
+# Subcommand modules, in the order --help lists them.
+COMMAND_MODULES = [
+    "kiosk.cli.config_cmd",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Social security card kiosk")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    except CliError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("kiosk: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,320 @@
+"""Typed, validated settings: config/kiosk.toml, then a site profile, then environment.
+
+Order of precedence (later wins):
+1. the base file (``config/kiosk.toml`` or ``--config PATH``),
+2. the site profile ``config/sites/<kiosk.site>.toml`` next to the base file,
+3. environment variables ``KIOSK__<SECTION>__<KEY>=value`` (value parsed as TOML,
+   falling back to a plain string).
+
+Anything malformed raises :class:`ConfigError`, whose ``str()`` is one line naming the
+file and the key, so the CLI can print it and exit without a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, get_type_hints
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = REPO_ROOT / "config" / "kiosk.toml"
+ENV_PREFIX = "KIOSK__"
+
+
+class ConfigError(Exception):
+    """A configuration problem; ``str()`` is a single line for the user."""
+
+    def __init__(self, source: str, key: str, message: str) -> None:
+        self.source, self.key, self.message = source, key, message
+        super().__init__(f"config error in {source}: {key}: {message}")
+
+
+@dataclass(frozen=True)
+class KioskSection:
+    site: str = "medical"
+    language: str = "zh_CN"
+    demo: bool = True
+    data_dir: str = "var"
+    log_dir: str = "var/log"
+    terminal_id: str = "T-DEMO-0001"
+
+
+@dataclass(frozen=True)
+class DisplaySection:
+    width: int = 1920
+    height: int = 1080
+    borderless: bool = True
+    hide_cursor: bool = False
+    large_text: bool = False
+    high_contrast: bool = False
+
+
+@dataclass(frozen=True)
+class SessionSection:
+    inactivity_seconds: int = 60
+    warning_seconds: int = 20
+
+
+@dataclass(frozen=True)
+class CardsSection:
+    id_reader: str = "pcsc"
+    id_serial_port: str = "/dev/ttyUSB0"
+    id_sdk_library: str = "libsdtapi.so"
+    ssc_reader: str = ""
+    id_pcsc_reader: str = ""
+
+
+@dataclass(frozen=True)
+class CentralSection:
+    base_url: str = "http://127.0.0.1:8765"
+    connect_timeout: float = 3.0
+    read_timeout: float = 8.0
+    retries: int = 2
+    ca_bundle: str = ""
+    max_clock_skew_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class RegionSection:
+    name: str = "北京"
+    hotline: str = "96102"
+    prelost_lapse_days: int = 10
+    prelost_lapse_working_days: bool = False
+    replacement_working_days: int = 15
+    replacement_working_days_bank: int = 35
+    replacement_fee_yuan: int = 20
+
+
+@dataclass(frozen=True)
+class FeaturesSection:
+    keypad_identify: bool = True
+    cancel_prelost: bool = False
+    mail_delivery: bool = True
+
+
+@dataclass(frozen=True)
+class PrinterSection:
+    kind: str = "none"
+    target: str = ""
+
+
+@dataclass(frozen=True)
+class SpeechSection:
+    enabled: bool = True
+    command: str = "espeak-ng"
+
+
+@dataclass(frozen=True)
+class DiagnosticsSection:
+    idle_seconds: int = 120
+    max_pin_attempts: int = 3
+    lockout_seconds: int = 300
+    metrics_enabled: bool = False
+    metrics_port: int = 9464
+
+
+@dataclass(frozen=True)
+class SecuritySection:
+    secrets_file: str = "/etc/kiosk/secrets.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings in effect. Paths are resolved against the repository root."""
+
+    kiosk: KioskSection = field(default_factory=KioskSection)
+    display: DisplaySection = field(default_factory=DisplaySection)
+    session: SessionSection = field(default_factory=SessionSection)
+    cards: CardsSection = field(default_factory=CardsSection)
+    central: CentralSection = field(default_factory=CentralSection)
+    region: RegionSection = field(default_factory=RegionSection)
+    features: FeaturesSection = field(default_factory=FeaturesSection)
+    printer: PrinterSection = field(default_factory=PrinterSection)
+    speech: SpeechSection = field(default_factory=SpeechSection)
+    diagnostics: DiagnosticsSection = field(default_factory=DiagnosticsSection)
+    security: SecuritySection = field(default_factory=SecuritySection)
+    sources: tuple[str, ...] = ()
+
+    def path(self, value: str) -> Path:
+        """Resolve a configured path: absolute stays, relative is under the repo root."""
+        p = Path(value)
+        return p if p.is_absolute() else REPO_ROOT / p
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path(self.kiosk.data_dir)
+
+    @property
+    def log_dir(self) -> Path:
+        return self.path(self.kiosk.log_dir)
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        """Settings as plain data (no secrets live here), for diagnostics and bundles."""
+        out: dict[str, dict[str, Any]] = {}
+        for f in fields(self):
+            sec = getattr(self, f.name)
+            if is_dataclass(sec):
+                out[f.name] = {sf.name: getattr(sec, sf.name) for sf in fields(sec)}
+        return out
+
+
+# Allowed values for the enumerated keys, and numeric ranges: checked once, here.
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("kiosk", "site"): ("outlet", "medical"),
+    ("kiosk", "language"): ("zh_CN", "en"),
+    ("cards", "id_reader"): ("pcsc", "serial", "sdk", "none"),
+    ("printer", "kind"): ("none", "dummy", "file", "usb", "serial", "network"),
+}
+RANGES: dict[tuple[str, str], tuple[float, float]] = {
+    ("display", "width"): (320, 7680),
+    ("display", "height"): (240, 4320),
+    ("session", "inactivity_seconds"): (10, 3600),
+    ("session", "warning_seconds"): (5, 600),
+    ("central", "connect_timeout"): (0.1, 60),
+    ("central", "read_timeout"): (0.1, 120),
+    ("central", "retries"): (0, 10),
+    ("central", "max_clock_skew_seconds"): (1, 3600),
+    ("region", "prelost_lapse_days"): (1, 365),
+    ("region", "replacement_working_days"): (0, 365),
+    ("region", "replacement_working_days_bank"): (0, 365),
+    ("region", "replacement_fee_yuan"): (0, 10000),
+    ("diagnostics", "idle_seconds"): (10, 3600),
+    ("diagnostics", "max_pin_attempts"): (1, 20),
+    ("diagnostics", "lockout_seconds"): (1, 86400),
+    ("diagnostics", "metrics_port"): (1, 65535),
+}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(str(path), "-", "file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), "-", f"not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(str(path), "-", f"cannot be read ({exc.strerror})") from None
+
+
+def _env_layer(environ: dict[str, str]) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        parts = name[len(ENV_PREFIX):].lower().split("__")
+        if len(parts) != 2 or not all(parts):
+            raise ConfigError(f"environment {name}", name, "expected KIOSK__SECTION__KEY")
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        layer.setdefault(parts[0], {})[parts[1]] = value
+    return layer
+
+
+def _coerce(source: str, dotted: str, typ: type, value: Any) -> Any:
+    if typ is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(source, dotted, f"expected true or false, got {value!r}")
+    if typ is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(source, dotted, f"expected a whole number, got {value!r}")
+    if typ is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(source, dotted, f"expected a number, got {value!r}")
+    if typ is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(source, dotted, f"expected text, got {value!r}")
+    raise ConfigError(source, dotted, "unsupported type")  # pragma: no cover
+
+
+def _merge(
+    values: dict[str, dict[str, Any]], origin: dict[str, str], layer: dict[str, Any], source: str
+) -> None:
+    hints = get_type_hints(Settings)
+    for section, table in layer.items():
+        if section not in hints or section == "sources":
+            raise ConfigError(source, section, "unknown section")
+        if not isinstance(table, dict):
+            raise ConfigError(source, section, "expected a table of keys")
+        sec_hints = get_type_hints(hints[section])
+        for key, value in table.items():
+            dotted = f"{section}.{key}"
+            if key not in sec_hints:
+                raise ConfigError(source, dotted, "unknown key")
+            values.setdefault(section, {})[key] = _coerce(source, dotted, sec_hints[key], value)
+            origin[dotted] = source
+
+
+def _validate(values: dict[str, dict[str, Any]], origin: dict[str, str]) -> None:
+    def src(dotted: str) -> str:
+        return origin.get(dotted, "defaults")
+
+    for (sec, key), allowed in CHOICES.items():
+        v = values.get(sec, {}).get(key)
+        if v is not None and v not in allowed:
+            raise ConfigError(src(f"{sec}.{key}"), f"{sec}.{key}",
+                              f"must be one of {', '.join(allowed)}, got {v!r}")
+    for (sec, key), (lo, hi) in RANGES.items():
+        v = values.get(sec, {}).get(key)
+        if v is not None and not lo <= v <= hi:
+            raise ConfigError(src(f"{sec}.{key}"), f"{sec}.{key}",
+                              f"must be between {lo:g} and {hi:g}, got {v}")
+    # Contradictions between keys.
+    site = values.get("kiosk", {}).get("site")
+    if site == "medical" and values.get("features", {}).get("cancel_prelost"):
+        raise ConfigError(src("features.cancel_prelost"), "features.cancel_prelost",
+                          "cancelling a pre-loss is for outlet sites only (kiosk.site = medical)")
+    sess = values.get("session", {})
+    if sess.get("warning_seconds", 0) >= sess.get("inactivity_seconds", 1 << 30):
+        raise ConfigError(src("session.warning_seconds"), "session.warning_seconds",
+                          "must be shorter than session.inactivity_seconds")
+    url = values.get("central", {}).get("base_url", "")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(src("central.base_url"), "central.base_url",
+                          f"must start with http:// or https://, got {url!r}")
+    printer = values.get("printer", {})
+    if printer.get("kind") in ("file", "usb", "serial", "network") and not printer.get("target"):
+        raise ConfigError(src("printer.target"), "printer.target",
+                          f"printer.kind = {printer['kind']} needs a target")
+    hotline = values.get("region", {}).get("hotline", "")
+    if hotline is not None and not (hotline.isdigit() and 3 <= len(hotline) <= 12):
+        raise ConfigError(src("region.hotline"), "region.hotline",
+                          f"must be 3 to 12 digits, got {hotline!r}")
+
+
+def load_settings(
+    path: str | Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Load, merge and validate settings; raise :class:`ConfigError` on any problem."""
+    base = Path(path) if path else DEFAULT_CONFIG
+    environ = dict(os.environ if environ is None else environ)
+    values: dict[str, dict[str, Any]] = {}
+    origin: dict[str, str] = {}
+    _merge(values, origin, _read_toml(base), str(base))
+    env = _env_layer(environ)
+    # The site may come from the environment; read it before choosing the profile.
+    site = env.get("kiosk", {}).get("site", values.get("kiosk", {}).get("site", "medical"))
+    if site not in CHOICES[("kiosk", "site")]:
+        raise ConfigError(origin.get("kiosk.site", "environment"), "kiosk.site",
+                          f"must be one of outlet, medical, got {site!r}")
+    sources = [str(base)]
+    profile = base.parent / "sites" / f"{site}.toml"
+    if profile.exists():
+        _merge(values, origin, _read_toml(profile), str(profile))
+        sources.append(str(profile))
+    if env:
+        _merge(values, origin, env, "environment")
+        sources.append("environment")
+    _validate(values, origin)
+    hints = get_type_hints(Settings)
+    sections = {name: hints[name](**values.get(name, {}))
+                for name in hints if name != "sources"}
+    return Settings(**sections, sources=tuple(sources))

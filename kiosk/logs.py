@@ -1,0 +1,90 @@
+"""Structured, rotating logs that mask personal data by construction.
+
+Every record is formatted to one JSON line. The message is rendered and then scrubbed
+(:func:`kiosk.domain.masking.scrub_text`); structured fields go through
+``extra={"fields": {...}}`` and any field whose name is personal (name, id_number, pin …)
+is replaced by ``"***"`` whatever its value. Exceptions are logged by type and scrubbed
+message only: tracebacks can carry locals' reprs, so they stay out of the file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import time
+from pathlib import Path
+from typing import Any
+
+from kiosk.domain.masking import scrub_text
+
+PERSONAL_FIELDS = frozenset({
+    "name", "id_number", "ssn", "card_number", "pin", "phone", "address", "birth_date",
+    "photo", "holder", "code", "verification_code", "new_pin",
+})
+LOG_FILE = "kiosk.log"
+_CONFIGURED: dict[str, logging.Handler] = {}
+
+
+def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Personal fields hidden; other values scrubbed if they are text."""
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key.lower() in PERSONAL_FIELDS:
+            out[key] = "***"
+        elif isinstance(value, str):
+            out[key] = scrub_text(value)
+        elif isinstance(value, (int, float, bool)) or value is None:
+            out[key] = value
+        else:
+            out[key] = scrub_text(str(value))
+    return out
+
+
+class JsonMaskingFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, event (scrubbed), fields (masked)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        entry: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "event": scrub_text(message),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict) and fields:
+            entry["fields"] = clean_fields(fields)
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            entry["error"] = f"{type(exc).__name__}: {scrub_text(str(exc))}"
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(log_dir: Path, level: int = logging.INFO, max_bytes: int = 2_000_000,
+                  backups: int = 5) -> Path:
+    """Send the ``kiosk`` logger to a rotating JSON-lines file in ``log_dir`` (idempotent)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / LOG_FILE
+    logger = logging.getLogger("kiosk")
+    old = _CONFIGURED.pop("file", None)
+    if old is not None:
+        logger.removeHandler(old)
+        old.close()
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8", delay=True)
+    handler.setFormatter(JsonMaskingFormatter())
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+    _CONFIGURED["file"] = handler
+    return path
+
+
+def get_logger(name: str) -> logging.Logger:
+    """A child of the ``kiosk`` logger (never the root logger)."""
+    return logging.getLogger(name if name.startswith("kiosk") else f"kiosk.{name}")

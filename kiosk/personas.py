@@ -1,0 +1,25 @@
+"""Access to the fictional personas shared by virtual cards, the sandbox and the tests."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+PERSONAS_FILE = Path(__file__).parent / "data" / "personas.toml"
+
+
+@cache
+def load_personas() -> dict[str, dict[str, Any]]:
+    """All personas by key, as parsed from ``kiosk/data/personas.toml``."""
+    with PERSONAS_FILE.open("rb") as fh:
+        return tomllib.load(fh)["persona"]
+
+
+def persona(key: str) -> dict[str, Any]:
+    """One persona; ``KeyError`` with the known keys listed when it does not exist."""
+    people = load_personas()
+    if key not in people:
+        raise KeyError(f"unknown persona {key!r}; known: {', '.join(sorted(people))}")
+    return people[key]

@@ -1,0 +1,100 @@
+"""Secrets kept outside the repository: the terminal's signing key, the technician PIN hash.
+
+The file is TOML with ``terminal_key`` (hex, ≥ 32 bytes) and ``technician_pin_hash``
+(from :func:`hash_pin`). It must not be readable by group or others. In demo mode a
+file is generated under the data directory the first time (demo PIN ``246810``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets as _random
+import stat
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.config import ConfigError, Settings
+
+DEMO_TECHNICIAN_PIN = "246810"
+_ITERATIONS = 200_000
+
+
+@dataclass(frozen=True, repr=False)
+class Secrets:
+    """The terminal key and the technician PIN hash. ``repr`` never shows them."""
+
+    terminal_key: bytes
+    technician_pin_hash: str
+
+    def __repr__(self) -> str:
+        return "Secrets(<hidden>)"
+
+
+def hash_pin(pin: str, salt: bytes | None = None, iterations: int = _ITERATIONS) -> str:
+    """Return ``pbkdf2_sha256$iterations$salt$hash`` for a PIN; the PIN itself is not kept."""
+    salt = salt or _random.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
+    return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    """Constant-time check of a PIN against a :func:`hash_pin` string."""
+    try:
+        algo, iterations, salt_hex, digest_hex = stored.split("$")
+        if algo != "pbkdf2_sha256":
+            return False
+        digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt_hex),
+                                     int(iterations))
+    except ValueError:
+        return False
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def demo_secrets_path(settings: Settings) -> Path:
+    return settings.data_dir / "demo-secrets.toml"
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def load_secrets(settings: Settings) -> Secrets:
+    """Read the secrets file; in demo mode create a demo one when none is configured."""
+    path = settings.path(settings.security.secrets_file)
+    if not path.exists() and settings.kiosk.demo:
+        path = demo_secrets_path(settings)
+        if not path.exists():
+            _write_private(path, (
+                "# Generated for demo mode. Not for production.\n"
+                f'terminal_key = "{_random.token_hex(32)}"\n'
+                f'technician_pin_hash = "{hash_pin(DEMO_TECHNICIAN_PIN, iterations=20_000)}"\n'
+            ))
+    src = str(path)
+    if not path.exists():
+        raise ConfigError(src, "security.secrets_file", "secrets file not found")
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(src, "security.secrets_file",
+                          f"permissions {stat.filemode(mode)} are too open (chmod 600)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(src, "-", f"not valid TOML ({exc})") from None
+    try:
+        key = bytes.fromhex(str(data["terminal_key"]))
+    except KeyError:
+        raise ConfigError(src, "terminal_key", "missing") from None
+    except ValueError:
+        raise ConfigError(src, "terminal_key", "must be hex") from None
+    if len(key) < 32:
+        raise ConfigError(src, "terminal_key", "must be at least 32 bytes (64 hex digits)")
+    pin_hash = str(data.get("technician_pin_hash", ""))
+    if not pin_hash.startswith("pbkdf2_sha256$"):
+        raise ConfigError(src, "technician_pin_hash", "missing or not a pbkdf2_sha256 hash")
+    return Secrets(terminal_key=key, technician_pin_hash=pin_hash)

@@ -1,0 +1,1 @@
+"""Kivy user interface: draws state from the services layer and forwards touches."""

@@ -1,0 +1,3 @@
+"""Shared pytest set-up. Fixtures for real parts live in tests/fixtures/ as plugins."""
+
+pytest_plugins: list[str] = []
