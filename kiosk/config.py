@@ -207,15 +207,27 @@ def _env_layer(environ: dict[str, str]) -> dict[str, Any]:
         parts = name[len(ENV_PREFIX):].lower().split("__")
         if len(parts) != 2 or not all(parts):
             raise ConfigError(f"environment {name}", name, "expected KIOSK__SECTION__KEY")
-        try:
-            value = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = raw
-        layer.setdefault(parts[0], {})[parts[1]] = value
+        layer.setdefault(parts[0], {})[parts[1]] = EnvValue(raw)
     return layer
 
 
+@dataclass(frozen=True)
+class EnvValue:
+    """A raw environment string; parsed as TOML, or kept as text where text is expected."""
+
+    raw: str
+
+    def parse(self, want_text: bool) -> Any:
+        try:
+            value = tomllib.loads(f"v = {self.raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            return self.raw
+        return self.raw if want_text and not isinstance(value, str) else value
+
+
 def _coerce(source: str, dotted: str, typ: type, value: Any) -> Any:
+    if isinstance(value, EnvValue):
+        value = value.parse(want_text=typ is str)
     if typ is bool:
         if isinstance(value, bool):
             return value
@@ -282,7 +294,7 @@ def _validate(values: dict[str, dict[str, Any]], origin: dict[str, str]) -> None
                           f"must start with http:// or https://, got {url!r}")
     printer = values.get("printer", {})
     if printer.get("kind") in ("file", "usb", "serial", "network") and not printer.get("target"):
-        raise ConfigError(src("printer.target"), "printer.target",
+        raise ConfigError(origin.get("printer.target", src("printer.kind")), "printer.target",
                           f"printer.kind = {printer['kind']} needs a target")
     hotline = values.get("region", {}).get("hotline", "")
     if hotline is not None and not (hotline.isdigit() and 3 <= len(hotline) <= 12):
@@ -296,12 +308,17 @@ def load_settings(
     """Load, merge and validate settings; raise :class:`ConfigError` on any problem."""
     base = Path(path) if path else DEFAULT_CONFIG
     environ = dict(os.environ if environ is None else environ)
-    values: dict[str, dict[str, Any]] = {}
+    hints = get_type_hints(Settings)
+    # Start from the dataclass defaults so that rules see every key.
+    values: dict[str, dict[str, Any]] = {
+        name: {f.name: getattr(hints[name](), f.name) for f in fields(hints[name])}
+        for name in hints if name != "sources"}
     origin: dict[str, str] = {}
     _merge(values, origin, _read_toml(base), str(base))
     env = _env_layer(environ)
     # The site may come from the environment; read it before choosing the profile.
-    site = env.get("kiosk", {}).get("site", values.get("kiosk", {}).get("site", "medical"))
+    env_site = env.get("kiosk", {}).get("site")
+    site = env_site.parse(want_text=True) if env_site else values["kiosk"]["site"]
     if site not in CHOICES[("kiosk", "site")]:
         raise ConfigError(origin.get("kiosk.site", "environment"), "kiosk.site",
                           f"must be one of outlet, medical, got {site!r}")
@@ -314,7 +331,6 @@ def load_settings(
         _merge(values, origin, env, "environment")
         sources.append("environment")
     _validate(values, origin)
-    hints = get_type_hints(Settings)
     sections = {name: hints[name](**values.get(name, {}))
                 for name in hints if name != "sources"}
     return Settings(**sections, sources=tuple(sources))
