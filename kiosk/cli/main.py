@@ -17,6 +17,7 @@ from kiosk.config import ConfigError
 # Subcommand modules, in the order --help lists them.
 COMMAND_MODULES = [
     "kiosk.cli.config_cmd",
+    "kiosk.cli.bench",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: each module ``kiosk/bench/<topic>.py`` has ``run(args) -> int`` and prints figures."""
