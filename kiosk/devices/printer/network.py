@@ -1,0 +1,53 @@
+"""A network (raw TCP, usually port 9100) printer via python-escpos ``Network``."""
+
+from __future__ import annotations
+
+from escpos.printer import Network
+
+from kiosk.devices.printer.base import (
+    DLE_EOT_PAPER,
+    PrinterStatus,
+    ReceiptPrinter,
+    paper_status_from_byte,
+)
+
+
+def parse_host_port(target: str, default_port: int = 9100) -> tuple[str, int]:
+    """``"host:port"`` or ``"host"`` → (host, port)."""
+    host, _, port = target.rpartition(":")
+    if not host:
+        return target, default_port
+    return host, int(port)
+
+
+class NetworkPrinter(ReceiptPrinter):
+    """Raw TCP printer. Status asks DLE EOT 4; no answer within the timeout counts as ok
+    (some printers never answer), a refused or timed-out connection as offline."""
+
+    kind = "network"
+    timeout = 3.0
+
+    def _device(self) -> Network:
+        host, port = parse_host_port(self.target)
+        dev = Network(host, port=port, timeout=self.timeout)
+        dev.open()
+        return dev
+
+    def _query_paper(self) -> PrinterStatus:
+        dev = self._device()
+        try:
+            dev._raw(DLE_EOT_PAPER)
+            try:
+                answer = dev._read()
+            except TimeoutError:
+                answer = b""
+            return paper_status_from_byte(answer)
+        finally:
+            dev.close()
+
+    def _send(self, job: bytes) -> None:
+        dev = self._device()
+        try:
+            dev._raw(job)
+        finally:
+            dev.close()

@@ -1,0 +1,48 @@
+"""A serial (RS-232 / USB-serial) printer via python-escpos ``Serial``."""
+
+from __future__ import annotations
+
+from kiosk.devices.printer.base import (
+    DLE_EOT_PAPER,
+    PrinterStatus,
+    ReceiptPrinter,
+    paper_status_from_byte,
+)
+
+
+def parse_serial_target(target: str) -> tuple[str, int]:
+    """``"/dev/ttyS0"`` or ``"/dev/ttyS0:115200"`` → (device, baudrate)."""
+    dev, sep, baud = target.rpartition(":")
+    if sep and baud.isdigit():
+        return dev, int(baud)
+    return target, 9600
+
+
+class SerialPrinter(ReceiptPrinter):
+    """Serial printer; the pyserial import happens only when this transport is used."""
+
+    kind = "serial"
+    timeout = 1.0
+
+    def _device(self):  # -> escpos.printer.Serial
+        from escpos.printer import Serial
+
+        devfile, baud = parse_serial_target(self.target)
+        dev = Serial(devfile=devfile, baudrate=baud, timeout=self.timeout)
+        dev.open()
+        return dev
+
+    def _query_paper(self) -> PrinterStatus:
+        dev = self._device()
+        try:
+            dev._raw(DLE_EOT_PAPER)
+            return paper_status_from_byte(dev._read())
+        finally:
+            dev.close()
+
+    def _send(self, job: bytes) -> None:
+        dev = self._device()
+        try:
+            dev._raw(job)
+        finally:
+            dev.close()

@@ -1,0 +1,48 @@
+"""A USB printer via python-escpos ``Usb`` (needs pyusb + libusb, imported only here)."""
+
+from __future__ import annotations
+
+from kiosk.devices.printer.base import (
+    DLE_EOT_PAPER,
+    PrinterOffline,
+    PrinterStatus,
+    ReceiptPrinter,
+    paper_status_from_byte,
+)
+
+
+def parse_usb_target(target: str) -> tuple[int, int]:
+    """``"04b8:0202"`` (hex vendor:product) → (0x04b8, 0x0202)."""
+    vid, _, pid = target.partition(":")
+    return int(vid, 16), int(pid, 16)
+
+
+class UsbPrinter(ReceiptPrinter):
+    """USB printer. Without pyusb installed it reports offline (and says why in logs)."""
+
+    kind = "usb"
+
+    def _device(self):  # -> escpos.printer.Usb
+        from escpos.printer import Usb
+
+        if not Usb.is_usable():
+            raise PrinterOffline("USB printing needs the pyusb package")
+        vid, pid = parse_usb_target(self.target)
+        dev = Usb(vid, pid, timeout=1000)
+        dev.open()
+        return dev
+
+    def _query_paper(self) -> PrinterStatus:
+        dev = self._device()
+        try:
+            dev._raw(DLE_EOT_PAPER)
+            return paper_status_from_byte(bytes(dev._read()))
+        finally:
+            dev.close()
+
+    def _send(self, job: bytes) -> None:
+        dev = self._device()
+        try:
+            dev._raw(job)
+        finally:
+            dev.close()

@@ -1,0 +1,89 @@
+"""Pre-loss receipt model and rendering: masked, both languages, QR = reference only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kiosk.domain.receipts import (
+    PrelossReceipt,
+    ReceiptStatus,
+    display_width,
+    render_receipt,
+    render_test_page,
+    wrap_line,
+)
+from kiosk.i18n import catalog, placeholders
+from kiosk.personas import load_personas
+
+
+def _receipt(status: str = "confirmed", card: str = "X00000019") -> PrelossReceipt:
+    return PrelossReceipt.create(
+        reference="PL-1", card_number=card, created_at=dt.datetime(2026, 11, 25, 9, 5),
+        lapse_date=dt.date(2026, 12, 5), hotline="96102", status=status)
+
+
+def test_card_number_is_masked_and_qr_is_the_reference():
+    r = _receipt()
+    assert r.masked_card_number == "X*****019"
+    assert r.qr_payload == "PL-1"
+    assert r.status is ReceiptStatus.CONFIRMED
+
+
+def test_an_unmasked_number_is_refused():
+    with pytest.raises(ValueError):
+        PrelossReceipt(reference="PL-1", masked_card_number="X00000019",
+                       created_at=dt.datetime(2026, 1, 1), lapse_date=dt.date(2026, 1, 11),
+                       hotline="96102", status=ReceiptStatus.PENDING)
+    with pytest.raises(ValueError):
+        PrelossReceipt(reference="PL-1", masked_card_number="X*0000019",
+                       created_at=dt.datetime(2026, 1, 1), lapse_date=dt.date(2026, 1, 11),
+                       hotline="96102", status=ReceiptStatus.PENDING)
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+@pytest.mark.parametrize("status", ["confirmed", "pending"])
+def test_rendering_in_both_languages(language, status):
+    out = render_receipt(_receipt(status), language)
+    text = out.all_text()
+    assert "[" not in text  # no missing catalog key
+    assert "X*****019" in text and "2026-12-05" in text and "96102" in text
+    assert "2026-11-25 09:05" in text
+    assert len(out.next_steps) == 4
+
+
+def test_pending_and_confirmed_say_different_things():
+    a = render_receipt(_receipt("confirmed"), "zh_CN").all_text()
+    b = render_receipt(_receipt("pending"), "zh_CN").all_text()
+    assert "已确认" in a and "等待" in b
+
+
+def test_no_persona_number_survives_rendering():
+    for person in load_personas().values():
+        for card in person.get("central", {}).get("cards", []):
+            if not card["card_number"]:
+                continue
+            text = render_receipt(_receipt(card=card["card_number"]), "en").all_text()
+            assert card["card_number"] not in text
+
+
+def test_test_page_renders_without_missing_keys():
+    page = render_test_page("en", "T-1", dt.datetime(2026, 11, 25, 9, 0), "0.1.0")
+    assert "[" not in page.all_text() and "T-1" in page.all_text()
+
+
+def test_receipt_catalogs_match_across_languages():
+    zh = {k: v for k, v in catalog("zh_CN").items() if k.startswith("receipts.")}
+    en = {k: v for k, v in catalog("en").items() if k.startswith("receipts.")}
+    assert zh.keys() == en.keys()
+    for key in zh:
+        assert placeholders(zh[key]) == placeholders(en[key]), key
+
+
+def test_wrap_counts_cjk_as_two_columns():
+    assert display_width("社保A") == 5
+    lines = wrap_line("社" * 20, 32)
+    assert [display_width(x) for x in lines] == [32, 8]
+    assert wrap_line("") == [""]
+    assert wrap_line("a b", 32) == ["a b"]
