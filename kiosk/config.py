@@ -104,6 +104,8 @@ class PrinterSection:
 class SpeechSection:
     enabled: bool = True
     command: str = "espeak-ng"
+    player: str = ""  # command reading a WAV on stdin; "" = first of aplay, play, paplay
+    rate: int = 150  # words per minute (espeak-ng -s)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,10 @@ class DiagnosticsSection:
     lockout_seconds: int = 300
     metrics_enabled: bool = False
     metrics_port: int = 9464
+    disk_warn_mb: int = 500
+    disk_fail_mb: int = 50
+    outbox_warn_age_seconds: int = 900
+    check_timeout_seconds: int = 10
 
 
 @dataclass(frozen=True)
@@ -184,6 +190,11 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("diagnostics", "max_pin_attempts"): (1, 20),
     ("diagnostics", "lockout_seconds"): (1, 86400),
     ("diagnostics", "metrics_port"): (1, 65535),
+    ("diagnostics", "disk_warn_mb"): (0, 10_000_000),
+    ("diagnostics", "disk_fail_mb"): (0, 10_000_000),
+    ("diagnostics", "outbox_warn_age_seconds"): (1, 604_800),
+    ("diagnostics", "check_timeout_seconds"): (1, 120),
+    ("speech", "rate"): (80, 450),
 }
 
 
