@@ -1,0 +1,132 @@
+"""Speech with the real espeak-ng, measured with sox; cues; non-blocking say()."""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+import subprocess
+import time
+
+import pytest
+
+from kiosk.config import load_settings
+from kiosk.devices.speech import (
+    CUES,
+    SOUNDS_DIR,
+    Speaker,
+    SpeechError,
+    speakable,
+    voice_for,
+)
+
+ZH = "您的社保卡已临时挂失，请拨打服务热线96102。"
+EN = "Your card is now pre-lost. Call the hotline 96102."
+
+
+def _settings(**speech):
+    base = load_settings(environ={})
+    return dataclasses.replace(base, speech=dataclasses.replace(base.speech, **speech))
+
+
+def _seconds(path) -> float:
+    out = subprocess.run(["soxi", "-D", str(path)], capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+@pytest.fixture
+def speaker_factory():
+    made = []
+
+    def make(**speech):
+        sp = Speaker(_settings(**speech))
+        made.append(sp)
+        return sp
+
+    yield make
+    for sp in made:
+        sp.close()
+
+
+def test_digit_runs_are_spoken_one_by_one():
+    assert speakable("热线96102") == "热线9 6 1 0 2"
+    assert speakable("10 days") == "10 days"
+
+
+def test_each_language_has_its_own_voice_and_mandarin_phonemes_are_mandarin():
+    assert voice_for("zh_CN") == "cmn-latn-pinyin"
+    assert voice_for("en") == "en-us"
+    # The cmn voice switches to English for most characters; ours must not.
+    out = subprocess.run(["espeak-ng", "-q", "-x", "-v", voice_for("zh_CN"), "社保卡挂失"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "(en)" not in out
+    bad = subprocess.run(["espeak-ng", "-q", "-x", "-v", "cmn", "社保卡挂失"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "(en)" in bad
+
+
+@pytest.mark.parametrize(("text", "language"), [(ZH, "zh_CN"), (EN, "en")])
+def test_synthesize_to_file_makes_real_audio(speaker_factory, tmp_path, text, language):
+    sp = speaker_factory()
+    path = sp.synthesize_to_file(text, language, tmp_path / f"{language}.wav")
+    assert 1.5 < _seconds(path) < 20
+
+
+def test_synthesis_failure_is_a_speech_error(speaker_factory, tmp_path):
+    sp = speaker_factory(command="espeak-ng-not-installed")
+    assert not sp.available()
+    with pytest.raises(SpeechError):
+        sp.synthesize_to_file("hello", "en", tmp_path / "x.wav")
+
+
+def test_say_returns_at_once_and_plays_through_the_player(speaker_factory, tmp_path):
+    out = tmp_path / "played.wav"
+    sp = speaker_factory(player=f"sox -q -t wav - {shlex.quote(str(out))}")
+    started = time.perf_counter()
+    sp.say(ZH, "zh_CN")
+    assert time.perf_counter() - started < 0.1
+    assert sp.wait(10)
+    assert sp.last_error is None and sp.spoken == 1
+    assert _seconds(out) > 1.5
+
+
+def test_newest_utterance_replaces_the_playing_one(speaker_factory, tmp_path):
+    log = tmp_path / "log.bin"
+    # A slow "player": reads the WAV, then plays for 2 s (exec so kill() reaches it).
+    sp = speaker_factory(player=f"sh -c 'cat >> {shlex.quote(str(log))}; exec sleep 2'")
+    started = time.perf_counter()
+    sp.say(EN, "en")
+    time.sleep(0.3)
+    sp.say("Second.", "en")
+    assert sp.wait(10)
+    elapsed = time.perf_counter() - started
+    assert sp.spoken == 1  # the first was cut off, the second finished
+    assert elapsed < 3.5
+
+
+def test_player_failure_is_kept_for_diagnostics(speaker_factory):
+    sp = speaker_factory(player="sh -c 'cat >/dev/null; echo no sound card >&2; exit 3'")
+    sp.say("hello", "en")
+    assert sp.wait(10)
+    assert sp.last_error is not None and "no sound card" in sp.last_error
+    assert sp.spoken == 0
+
+
+def test_cues_are_short_tones_and_play(speaker_factory, tmp_path):
+    for name in CUES:
+        assert 0.02 < _seconds(SOUNDS_DIR / f"{name}.wav") < 0.5
+    out = tmp_path / "cue.wav"
+    sp = speaker_factory(player=f"sox -q -t wav - {shlex.quote(str(out))}")
+    sp.cue("success")
+    assert sp.wait(5) and sp.last_error is None
+    assert abs(_seconds(out) - _seconds(SOUNDS_DIR / "success.wav")) < 0.01
+    with pytest.raises(ValueError):
+        sp.cue("fanfare")
+
+
+def test_disabled_speech_is_silent(speaker_factory, tmp_path):
+    out = tmp_path / "never.wav"
+    sp = speaker_factory(enabled=False, player=f"sox -q -t wav - {shlex.quote(str(out))}")
+    sp.say("hello", "en")
+    sp.cue("touch")
+    assert sp.wait(2)
+    assert not out.exists() and sp.spoken == 0
