@@ -1,0 +1,55 @@
+"""Guidance topics: short screens of plain sentences (text in kiosk/i18n/*/guidance.toml).
+
+Each topic has ``guidance.<topic>.title``, ``.summary`` and paragraphs ``.p1`` … ``.pN``;
+placeholders are filled from the region settings so a site's hotline, fee and days show.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.config import Settings
+
+# Topic → number of paragraphs (tests check every key exists in both languages).
+TOPICS: dict[str, int] = {
+    "official_loss": 6,
+    "certificate": 3,
+    "proxy": 4,
+    "cancel_prelost": 4,
+    "other_reasons": 6,
+    "mail_delivery": 3,
+    "hotline": 3,
+}
+
+# Picture for a topic, under assets/images/ (optional: the screen works without it).
+IMAGES: dict[str, str] = {
+    "official_loss": "guidance_outlet.png",
+    "certificate": "guidance_certificate.png",
+    "proxy": "guidance_proxy.png",
+    "cancel_prelost": "guidance_two_places.png",
+    "hotline": "guidance_hotline.png",
+}
+
+
+def topics(settings: Settings) -> tuple[str, ...]:
+    """Topics shown at this site (mail delivery only where the region offers it)."""
+    return tuple(t for t in TOPICS
+                 if t != "mail_delivery" or settings.features.mail_delivery)
+
+
+def params(settings: Settings) -> dict[str, Any]:
+    """Values for the placeholders in guidance and journey texts."""
+    r = settings.region
+    return {
+        "hotline": r.hotline,
+        "days": r.replacement_working_days,
+        "bank_days": r.replacement_working_days_bank,
+        "fee": r.replacement_fee_yuan,
+        "lapse_days": r.prelost_lapse_days,
+        "region": r.name,
+    }
+
+
+def paragraph_keys(topic: str) -> list[str]:
+    """The i18n keys of a topic's paragraphs, in order."""
+    return [f"guidance.{topic}.p{i}" for i in range(1, TOPICS[topic] + 1)]

@@ -1,0 +1,207 @@
+"""Fakes of the ports for headless unit tests of the journeys (one layer only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.domain.models import IdCardData, SscCardData
+
+
+class CentralError(Exception):
+    pass
+
+
+class CentralOffline(CentralError):
+    pass
+
+
+class CentralTimeout(CentralError):
+    pass
+
+
+class CentralNotFound(CentralError):
+    pass
+
+
+class CentralServerError(CentralError):
+    pass
+
+
+class CentralRefused(CentralError):
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code)
+        self.code, self.detail = code, detail
+
+
+def _import_real() -> None:
+    """Use the central layer's real exception classes once they exist."""
+    global CentralError, CentralOffline, CentralTimeout, CentralNotFound
+    global CentralServerError, CentralRefused
+    try:
+        from kiosk.central import errors as real
+    except ImportError:
+        return
+    CentralError, CentralOffline = real.CentralError, real.CentralOffline
+    CentralTimeout, CentralNotFound = real.CentralTimeout, real.CentralNotFound
+    CentralServerError, CentralRefused = real.CentralServerError, real.CentralRefused
+
+
+_import_real()
+
+
+def refused(code: str) -> Exception:
+    try:
+        return CentralRefused(code, "")
+    except TypeError:  # pragma: no cover - real signature differs
+        return CentralRefused(code)  # type: ignore[call-arg]
+
+
+@dataclass
+class Event:
+    """Same shape as kiosk.devices.card_hub.HubEvent."""
+
+    kind: str
+    slot: str = "id"
+    data: Any = None
+    error: Any = None
+
+
+def id_card(number: str = "110105198503071230", valid_to: dt.date | None = dt.date(2035, 3, 1),
+            name: str = "王小明") -> IdCardData:
+    return IdCardData(name=name, gender="male", ethnicity="01",
+                      birth_date=dt.date(1985, 3, 7), address="北京市朝阳区建国路88号",
+                      id_number=number, authority="北京市公安局朝阳分局",
+                      valid_from=dt.date(2015, 3, 1), valid_to=valid_to)
+
+
+def ssc_card(card_number: str = "X00000051", ssn: str = "440305197808157310") -> SscCardData:
+    return SscCardData(card_id_code="110100D156000005000000000000", card_type="3",
+                       spec_version="3.00", issuer_code="110100000000",
+                       issue_date=dt.date(2020, 8, 1), expiry_date=dt.date(2030, 8, 1),
+                       card_number=card_number, ssn=ssn, name="陈志强", gender="male",
+                       ethnicity="01", birth_date=dt.date(1978, 8, 15))
+
+
+def person(*cards: tuple[str, str], name: str = "王小明") -> dict[str, Any]:
+    return {"person_ref": "p-1", "name": name, "phone_masked": "138****1230",
+            "cards": [{"card_number": n, "state": s, "bank_function": True,
+                       "issued": "2020-01-15", "has_replacement": False} for n, s in cards]}
+
+
+@dataclass
+class FakeCentral:
+    """Answers from tables; ``errors[op]`` raises; ``gate[op]`` blocks until set."""
+
+    people: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_card: dict[str, str] = field(default_factory=dict)
+    progress: dict[str, dict[str, Any]] = field(default_factory=dict)
+    statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: dict[str, BaseException] = field(default_factory=dict)
+    gates: dict[str, threading.Event] = field(default_factory=dict)
+    code: str = "123456"
+    calls: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+
+    def _enter(self, op: str, *args: Any) -> None:
+        self.calls.append((op, args))
+        gate = self.gates.get(op)
+        if gate is not None:
+            gate.wait(5)
+        err = self.errors.get(op)
+        if err is not None:
+            raise err
+
+    def ops(self) -> list[str]:
+        return [op for op, _ in self.calls]
+
+    def lookup_person(self, id_number: str) -> Any:
+        self._enter("lookup_person", id_number)
+        if id_number not in self.people:
+            raise CentralNotFound("not_found")
+        return self.people[id_number]
+
+    def lookup_by_card(self, card_number: str) -> Any:
+        self._enter("lookup_by_card", card_number)
+        if card_number not in self.by_card:
+            raise CentralNotFound("not_found")
+        return self.people[self.by_card[card_number]]
+
+    def request_code(self, id_number: str) -> Any:
+        self._enter("request_code", id_number)
+        if id_number not in self.people:
+            raise CentralNotFound("not_found")
+        return {"challenge_id": "chal-0001", "phone_masked": "138****1230", "expires_in": 300}
+
+    def confirm_code(self, challenge_id: str, code: str) -> Any:
+        self._enter("confirm_code", challenge_id, code)
+        if code != self.code:
+            raise refused("code_wrong")
+        number = next(n for op, a in reversed(self.calls) if op == "request_code"
+                      for n in a)
+        return self.people[number]
+
+    def card_status(self, card_number: str) -> Any:
+        self._enter("card_status", card_number)
+        return self.statuses[card_number]
+
+    def submit_prelost(self, card_number: str, id_number: str, idempotency_key: str) -> Any:
+        self._enter("submit_prelost", card_number, id_number, idempotency_key)
+        return {"reference": "PL-20261125-0001", "card_number": card_number,
+                "settlement_stopped_at": "2026-11-25T09:00:00+08:00",
+                "lapses_on": "2026-12-05", "hotline": "96102"}
+
+    def replacement_progress(self, card_number: str | None = None,
+                             id_number: str | None = None) -> Any:
+        self._enter("replacement_progress", card_number, id_number)
+        key = card_number or id_number or ""
+        if key not in self.progress:
+            raise refused("no_replacement")
+        return self.progress[key]
+
+    def cancel_prelost(self, card_number: str, id_number: str, idempotency_key: str) -> Any:
+        self._enter("cancel_prelost", card_number, id_number, idempotency_key)
+        return {"reference": "CX-0001", "card_number": card_number, "state": "active"}
+
+
+@dataclass
+class FakePins:
+    pin: str = "123456"
+    tries: int = 3
+    calls: int = 0
+
+    def verify_pin(self, pin: str) -> None:
+        from kiosk.devices.pcsc.errors import CardError
+
+        self.calls += 1
+        if self.tries == 0:
+            raise CardError("pin_blocked", tries_left=0)
+        if pin != self.pin:
+            self.tries -= 1
+            if self.tries == 0:
+                raise CardError("pin_blocked", tries_left=0)
+            raise CardError("pin_wrong", tries_left=self.tries)
+        self.tries = 3
+
+
+@dataclass
+class FakeOutbox:
+    items: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
+    fail: bool = False
+
+    def enqueue(self, kind: str, payload: dict[str, Any], idempotency_key: str) -> None:
+        if self.fail:
+            raise OSError("disk full")
+        self.items.append((kind, payload, idempotency_key))
+
+
+@dataclass
+class FakePrinter:
+    fail: bool = False
+    printed: list[tuple[Any, str]] = field(default_factory=list)
+
+    def print_receipt(self, receipt: Any, language: str) -> None:
+        if self.fail:
+            raise OSError("out of paper")
+        self.printed.append((receipt, language))

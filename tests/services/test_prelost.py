@@ -1,0 +1,225 @@
+"""Pre-loss journey, headless: identify, choose, confirm, result, offline queue, wipe."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+from kiosk.services.states import Journey, Step
+from tests.services.conftest import NORMAL_ID, PRELOST_ID, Rig
+from tests.services.fakes import CentralOffline, CentralTimeout, Event, id_card
+
+
+def identify_by_id_card(rig: Rig, number: str = NORMAL_ID) -> None:
+    rig.ctl.start("prelost")
+    assert rig.ctl.state.step == Step.IDENTIFY
+    rig.ctl.on_card_event(Event("card_read", "id", id_card(number)))
+    assert rig.ctl.state.step == Step.BUSY
+    rig.pump()
+
+
+def test_happy_path_by_id_card_then_wipe(rig: Rig) -> None:
+    identify_by_id_card(rig)
+    st = rig.ctl.state
+    assert st.step == Step.CARDS and st.journey == Journey.PRELOST
+    assert [c.card_number_masked for c in st.view.cards] == ["X*****019", "X*****001"]
+    assert [c.offerable for c in st.view.cards] == [True, False]
+    assert st.view.cards[1].explain_key == "journeys.cards.state.cancelled"
+    assert "X00000019" not in repr(st)  # views carry masked numbers only
+
+    rig.ctl.choose_card("0")
+    assert rig.ctl.state.step == Step.CONSEQUENCES
+    assert rig.ctl.state.view.hotline == "96102"
+    rig.ctl.confirm_prelost()
+    rig.pump(until=Step.PRELOST_DONE)
+    rig.pump()  # the receipt prints on a worker
+    view = rig.ctl.state.view
+    assert rig.ctl.state.step == Step.PRELOST_DONE
+    assert view.reference == "PL-20261125-0001" and view.qr_payload == "PL-20261125-0001"
+    assert view.lapses_on == dt.date(2026, 12, 5) and not view.pending
+    submits = [a for op, a in rig.central.calls if op == "submit_prelost"]
+    assert submits == [("X00000019", NORMAL_ID, rig.ctl.session.idempotency_key)]
+    deadline = time.monotonic() + 2
+    while rig.ctl.state.view.receipt != "printed" and time.monotonic() < deadline:
+        rig.dispatch.run_pending(wait=0.05)
+    assert rig.ctl.state.view.receipt == "printed"
+    receipt, language = rig.printer.printed[0]
+    assert receipt.reference == "PL-20261125-0001" and receipt.status == "confirmed"
+    assert language == "zh_CN"
+
+    assert not rig.ctl.session.is_empty()
+    rig.ctl.end()
+    assert rig.ctl.session.is_empty()
+    assert rig.ctl.state.step == Step.HOME and rig.ctl.state.view is None
+
+
+def test_expired_id_card_is_refused_without_asking_the_service(rig: Rig) -> None:
+    rig.ctl.start("prelost")
+    rig.ctl.on_card_event(Event("card_read", "id", id_card(valid_to=dt.date(2025, 1, 1))))
+    st = rig.ctl.state
+    assert st.step == Step.FAILED and st.failure.kind == "id_expired"
+    assert st.failure.params["hotline"] == "96102"
+    assert rig.central.calls == [] and rig.ctl.session.is_empty()
+
+
+def test_already_prelost_cards_are_explained_not_offered(rig: Rig) -> None:
+    identify_by_id_card(rig, PRELOST_ID)
+    st = rig.ctl.state
+    assert not st.view.any_offerable
+    assert st.view.cards[0].explain_key == "journeys.cards.state.pre_lost"
+    rig.ctl.choose_card("0")
+    assert rig.ctl.state.step == Step.CARDS
+
+
+def test_keypad_and_sms_code(rig: Rig) -> None:
+    rig.ctl.start("prelost")
+    rig.ctl.use_keypad()
+    assert rig.ctl.state.step == Step.ID_KEYPAD
+    rig.ctl.submit_id_number("110105198503071231")
+    assert rig.ctl.state.view.error_key == "id.error.check_digit"
+    rig.ctl.submit_id_number("1101051985")
+    assert rig.ctl.state.view.error_key == "id.error.length"
+    rig.ctl.submit_id_number(NORMAL_ID)
+    rig.pump()
+    assert rig.ctl.state.step == Step.CODE_ENTRY
+    assert rig.ctl.state.view.phone_masked == "138****1230"
+    rig.ctl.submit_code("12")
+    assert rig.ctl.state.view.error_key == "journeys.code.error.format"
+    rig.ctl.submit_code("654321")
+    rig.pump()
+    assert rig.ctl.state.step == Step.CODE_ENTRY
+    assert rig.ctl.state.view.error_key == "journeys.code.error.wrong"
+    rig.ctl.submit_code("123456")
+    rig.pump()
+    assert rig.ctl.state.step == Step.CARDS
+    assert rig.ctl.session.id_number == NORMAL_ID
+
+
+def test_keypad_unknown_person(rig: Rig) -> None:
+    rig.ctl.start("prelost")
+    rig.ctl.use_keypad()
+    rig.ctl.submit_id_number("130102198704052137")
+    rig.pump()
+    assert rig.ctl.state.failure.kind == "person_not_found"
+    rig.ctl.back()
+    assert rig.ctl.state.step == Step.ID_KEYPAD
+
+
+def test_offline_at_confirm_queues_durably_and_says_pending(rig: Rig) -> None:
+    identify_by_id_card(rig)
+    rig.ctl.choose_card("0")
+    rig.central.errors["submit_prelost"] = CentralOffline("down")
+    rig.ctl.confirm_prelost()
+    rig.pump()
+    st = rig.ctl.state
+    assert st.step == Step.PRELOST_PENDING and st.view.pending
+    key = rig.ctl.session.idempotency_key
+    assert rig.outbox.items == [("prelost", {
+        "card_number": "X00000019", "id_number": NORMAL_ID, "terminal_id": "T-DEMO-0001",
+        "requested_at": "2026-11-25T09:00:00+08:00"}, key)]
+    assert st.view.qr_payload.startswith("Q-") and NORMAL_ID not in st.view.qr_payload
+    deadline = time.monotonic() + 2
+    while not rig.printer.printed and time.monotonic() < deadline:
+        rig.dispatch.run_pending(wait=0.05)
+    assert rig.printer.printed[0][0].status == "pending"
+
+
+def test_timeout_at_confirm_also_queues(rig: Rig) -> None:
+    identify_by_id_card(rig)
+    rig.ctl.choose_card("0")
+    rig.central.errors["submit_prelost"] = CentralTimeout("slow")
+    rig.ctl.confirm_prelost()
+    rig.pump()
+    assert rig.ctl.state.step == Step.PRELOST_PENDING and len(rig.outbox.items) == 1
+
+
+def test_outbox_failure_sends_to_hotline(rig: Rig) -> None:
+    identify_by_id_card(rig)
+    rig.ctl.choose_card("0")
+    rig.central.errors["submit_prelost"] = CentralOffline("down")
+    rig.outbox.fail = True
+    rig.ctl.confirm_prelost()
+    rig.pump()
+    assert rig.ctl.state.failure.kind == "offline"
+
+
+def test_cancel_while_submitting_queues_at_once_and_drops_late_answer(rig: Rig) -> None:
+    identify_by_id_card(rig)
+    rig.ctl.choose_card("0")
+    gate = rig.central.gates["submit_prelost"] = threading.Event()
+    rig.ctl.confirm_prelost()
+    assert rig.ctl.state.step == Step.BUSY and rig.ctl.state.view.cancellable
+    t0 = time.monotonic()
+    rig.ctl.cancel_busy()
+    assert time.monotonic() - t0 < 0.1
+    assert rig.ctl.state.step == Step.PRELOST_PENDING
+    key = rig.ctl.session.idempotency_key
+    assert rig.outbox.items[0][2] == key  # same key: the service applies it once
+    gate.set()
+    time.sleep(0.2)
+    rig.dispatch.run_pending(wait=0.2)
+    assert rig.ctl.state.step == Step.PRELOST_PENDING
+
+
+def test_slow_lookup_cancel_returns_to_waiting(rig: Rig) -> None:
+    gate = rig.central.gates["lookup_person"] = threading.Event()
+    rig.ctl.start("prelost")
+    rig.ctl.on_card_event(Event("card_read", "id", id_card()))
+    assert rig.ctl.state.step == Step.BUSY
+    rig.ctl.cancel_busy()
+    assert rig.ctl.state.step == Step.IDENTIFY
+    gate.set()
+    rig.dispatch.run_pending(wait=0.3)
+    assert rig.ctl.state.step == Step.IDENTIFY
+
+
+def test_timeout_on_lookup_offers_retry(rig: Rig) -> None:
+    rig.central.errors["lookup_person"] = CentralTimeout("slow")
+    identify_by_id_card(rig)
+    st = rig.ctl.state
+    assert st.step == Step.FAILED and st.failure.kind == "timeout" and st.failure.retry
+    del rig.central.errors["lookup_person"]
+    rig.ctl.retry()
+    rig.pump()
+    assert rig.ctl.state.step == Step.CARDS
+
+
+def test_idempotency_key_made_once_and_reused_on_retry(rig: Rig) -> None:
+    identify_by_id_card(rig)
+    rig.ctl.choose_card("0")
+    rig.central.errors["submit_prelost"] = __import__(
+        "tests.services.fakes", fromlist=["refused"]).refused("already_pre_lost")
+    rig.ctl.confirm_prelost()
+    rig.pump()
+    st = rig.ctl.state
+    assert st.failure.kind == "refused" and st.failure.body_key == \
+        "journeys.refused.already_pre_lost"
+    rig.ctl.back()
+    assert rig.ctl.state.step == Step.CONSEQUENCES
+    del rig.central.errors["submit_prelost"]
+    rig.ctl.confirm_prelost()
+    rig.pump(until=Step.PRELOST_DONE)
+    keys = {a[2] for op, a in rig.central.calls if op == "submit_prelost"}
+    assert len(keys) == 1
+
+
+def test_printer_failure_never_blocks(rig: Rig) -> None:
+    rig.printer.fail = True
+    identify_by_id_card(rig)
+    rig.ctl.choose_card("0")
+    rig.ctl.confirm_prelost()
+    rig.pump(until=Step.PRELOST_DONE)
+    deadline = time.monotonic() + 2
+    while rig.ctl.state.view.receipt != "failed" and time.monotonic() < deadline:
+        rig.dispatch.run_pending(wait=0.05)
+    assert rig.ctl.state.step == Step.PRELOST_DONE and rig.ctl.state.view.receipt == "failed"
+
+
+def test_inactivity_wipes(rig: Rig) -> None:
+    identify_by_id_card(rig)
+    rig.ctl.choose_card("0")
+    rig.ctl.end("inactivity")
+    assert rig.ctl.session.is_empty()
+    assert rig.ctl.state.notice_key == "journeys.ended.inactivity"
+    assert "holding=[]" in repr(rig.ctl.session)
