@@ -1,0 +1,289 @@
+"""The Kivy application: one window, one ScreenManager, screens created once.
+
+Import only after :func:`kiosk.ui.kivy_env.configure_kivy` (use :func:`kiosk.ui.launch.create_app`).
+
+Public interface for other layers (all on the Kivy main thread; from a worker thread use
+``Clock.schedule_once``):
+
+- ``app.settings``; ``app.lang`` ("zh_CN"/"en"), ``app.large_text``, ``app.high_contrast``
+  (Kivy properties: bind to them); ``app.tr(key, lang=None, **values)``.
+- ``app.go(name, **params)``, ``app.back()``, ``app.go_home()`` (ends the session),
+  ``app.start_route(route_id)``, ``app.show_message(spec)``.
+- ``app.end_session(reason)``: dismiss the warning, dispatch ``on_session_end(reason)``
+  (bind it to wipe session data: ``app.bind(on_session_end=lambda app, reason: ...)``),
+  ``reset()`` every screen, back to defaults and the attract screen. ``app.session`` is a
+  free slot for the services layer's session object; if it has ``wipe()``, it is called.
+- ``app.note_activity()`` (e.g. a card was inserted) restarts the quiet period.
+- ``app.speaker``: ``Callable[[text, lang], None]`` the read-aloud button calls.
+- ``app.allow_close``: False vetoes window close; the diagnostics helper may flip it.
+- ``app.inactivity``: the :class:`~kiosk.ui.inactivity.InactivityTimer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.text import DEFAULT_FONT, LabelBase
+from kivy.core.window import Window
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.config import Settings
+from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from kiosk.logs import get_logger
+from kiosk.ui import fonts
+from kiosk.ui.inactivity import InactivityTimer, Phase
+from kiosk.ui.live_theme import LiveTheme
+from kiosk.ui.routes import ROUTES
+from kiosk.ui.theme import LARGE_TEXT_SCALE, PALETTES, Metrics, ui_scale_for
+
+log = get_logger("kiosk.ui.app")
+ATTRACT = "attract"
+KEY_ESCAPE = 27
+
+
+def register_fonts() -> None:
+    """Make the Simplified Chinese face Kivy's default font, for every Label and input.
+
+    Re-registering the DEFAULT_FONT name means no widget needs ``font_name``."""
+    regular, bold = fonts.font_path("Regular"), fonts.font_path("Bold")
+    for path in (regular, bold):
+        if not path.exists():
+            raise FileNotFoundError(
+                f"font {path} is missing: run ./kiosk.sh setup (python -m kiosk.ui.fonts)")
+    LabelBase.register(DEFAULT_FONT, str(regular), str(regular), str(bold), str(bold))
+
+
+class KioskApp(App):
+    lang = StringProperty(DEFAULT_LANGUAGE)
+    large_text = BooleanProperty(False)
+    high_contrast = BooleanProperty(False)
+    theme = ObjectProperty(None)
+    allow_close = BooleanProperty(False)
+    session = ObjectProperty(None, allownone=True)
+
+    __events__ = ("on_session_end",)
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        self.settings = settings
+        self.speaker: Callable[[str, str], None] | None = None
+        self.theme = LiveTheme()
+        self.inactivity = InactivityTimer(settings.session.inactivity_seconds,
+                                          settings.session.warning_seconds)
+        self._history: list[str] = []
+        self._poll_event: Any = None
+        self.overlay: Any = None
+        self.sm: ScreenManager | None = None
+        super().__init__(**kwargs)
+        self.title = "kiosk"
+        self._defaults()
+        self.bind(large_text=self._apply_theme, high_contrast=self._apply_theme)
+
+    # --- building ------------------------------------------------------------------
+    def build(self) -> ScreenManager:
+        register_fonts()
+        self._apply_theme()
+        import kiosk.ui.widgets  # noqa: F401  (registers widget classes and their kv)
+        from kiosk.ui.screens.registry import SCREENS
+        from kiosk.ui.widgets.overlay import InactivityOverlay
+
+        Window.clearcolor = self.theme.bg
+        Window.bind(on_request_close=self._on_request_close, on_keyboard=self._on_keyboard,
+                    on_touch_down=self._on_any_touch, size=self._apply_theme)
+        self.sm = ScreenManager(transition=NoTransition())
+        for spec in SCREENS:
+            self.sm.add_widget(spec.load()(name=spec.name))
+        self.sm.current = ATTRACT
+        self.sm.bind(current=self._on_screen_changed)
+        self.overlay = InactivityOverlay()
+        log.info("ui built", extra={"fields": {"screens": len(SCREENS)}})
+        return self.sm
+
+    def _defaults(self) -> None:
+        lang = self.settings.kiosk.language
+        self.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+        self.large_text = self.settings.display.large_text
+        self.high_contrast = self.settings.display.high_contrast
+
+    def _apply_theme(self, *_: Any) -> None:
+        palette = PALETTES["high_contrast" if self.high_contrast else "normal"]
+        w, h = (Window.size if Window else (self.settings.display.width,
+                                            self.settings.display.height))
+        metrics = Metrics().scaled(ui_scale_for(w, h),
+                                   LARGE_TEXT_SCALE if self.large_text else 1.0)
+        self.theme.apply(palette, metrics)
+        if Window:
+            Window.clearcolor = self.theme.bg
+
+    # --- text ------------------------------------------------------------------------
+    def tr(self, key: str, lang: str | None = None, **values: Any) -> str:
+        """Translate ``key``; in kv write ``app.tr("key", app.lang)`` so it re-renders.
+        ``{hotline}`` and ``{region}`` are always filled from the settings."""
+        merged = {"hotline": self.settings.region.hotline, "region": self.settings.region.name}
+        merged.update(values)
+        return translate(key, lang or self.lang, **merged)
+
+    def set_language(self, lang: str) -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(f"unknown language {lang!r}")
+        self.lang = lang
+
+    def toggle_language(self) -> None:
+        i = LANGUAGES.index(self.lang)
+        self.set_language(LANGUAGES[(i + 1) % len(LANGUAGES)])
+
+    def toggle_large_text(self) -> None:
+        self.large_text = not self.large_text
+
+    def toggle_high_contrast(self) -> None:
+        self.high_contrast = not self.high_contrast
+
+    def read_aloud(self) -> None:
+        screen = self.current_screen_widget()
+        text = screen.speech_text() if screen is not None else ""
+        if self.speaker is None:
+            log.info("read aloud requested, no speaker attached")
+            return
+        try:
+            self.speaker(text, self.lang)
+        except Exception as exc:  # speech must never break the screen
+            log.warning("read aloud failed", exc_info=exc)
+
+    # --- navigation ---------------------------------------------------------------------
+    def current_screen_widget(self) -> Any:
+        return self.sm.current_screen if self.sm else None
+
+    def has_screen(self, name: str) -> bool:
+        return bool(self.sm and self.sm.has_screen(name))
+
+    def go(self, name: str, **params: Any) -> None:
+        """Show screen ``name`` after calling its ``prepare(**params)``."""
+        assert self.sm is not None
+        screen = self.sm.get_screen(name)
+        screen.prepare(**params)
+        if self.sm.current != name:
+            self._history.append(self.sm.current)
+            self.sm.current = name
+
+    def back(self) -> None:
+        """The screen's ``back_to``, else the previous screen, else home."""
+        assert self.sm is not None
+        target = getattr(self.sm.current_screen, "back_to", "")
+        if target:
+            self.go(target)
+            return
+        while self._history:
+            prev = self._history.pop()
+            if prev == ATTRACT:
+                self.go_home()
+                return
+            if prev != self.sm.current:
+                self.sm.current = prev
+                return
+        self.go_home()
+
+    def go_home(self) -> None:
+        """Home ends the session: the next person must not see this one's data."""
+        self.end_session("home")
+
+    def start_route(self, route_id: str) -> None:
+        """Open a journey from the attract screen (placeholder until its screen exists)."""
+        route = next(r for r in ROUTES if r.id == route_id)
+        if self.has_screen(route.screen):
+            self.go(route.screen)
+        else:
+            self.go("placeholder", title_key=route.label_key)
+
+    def show_message(self, spec: Any) -> None:
+        """Show a :class:`~kiosk.ui.screens.message.MessageSpec` on the message screen."""
+        self.go("message", spec=spec)
+
+    def _on_screen_changed(self, _sm: Any, name: str) -> None:
+        log.info("screen", extra={"fields": {"screen": name}})
+        if name == ATTRACT:
+            self._stop_watch()
+        elif self.inactivity.phase is Phase.IDLE:
+            self.inactivity.start()
+            self._schedule_poll()
+
+    # --- session and inactivity -------------------------------------------------------
+    def note_activity(self) -> None:
+        self.inactivity.touch()
+
+    def more_time(self) -> None:
+        self.inactivity.extend()
+        if self.overlay is not None:
+            self.overlay.dismiss()
+        self._schedule_poll()
+
+    def end_session(self, reason: str = "done") -> None:
+        """Wipe the session and return to a fresh attract screen."""
+        log.info("session end", extra={"fields": {"reason": reason}})
+        self._stop_watch()
+        self.dispatch("on_session_end", reason)
+        wipe = getattr(self.session, "wipe", None)
+        if callable(wipe):
+            try:
+                wipe()
+            except Exception as exc:
+                log.error("session wipe failed", exc_info=exc)
+        self.session = None
+        for screen in self.sm.screens if self.sm else ():
+            try:
+                screen.reset()
+            except Exception as exc:  # one broken screen must not keep data on others
+                log.error("screen reset failed", exc_info=exc,
+                          extra={"fields": {"screen": screen.name}})
+        self._history.clear()
+        self._defaults()
+        if self.sm is not None:
+            self.sm.current = ATTRACT
+
+    def on_session_end(self, reason: str) -> None:
+        """Default handler of the event (bind to it to wipe your data)."""
+
+    def _stop_watch(self) -> None:
+        self.inactivity.stop()
+        if self._poll_event is not None:
+            self._poll_event.cancel()
+            self._poll_event = None
+        if self.overlay is not None and self.overlay._window is not None:
+            self.overlay.dismiss()
+
+    def _schedule_poll(self) -> None:
+        if self._poll_event is not None:
+            self._poll_event.cancel()
+        delay = self.inactivity.next_check_in()
+        self._poll_event = None if delay is None else Clock.schedule_once(self._poll, delay)
+
+    def _poll(self, _dt: float) -> None:
+        self._poll_event = None
+        phase = self.inactivity.poll()
+        if phase is Phase.EXPIRED:
+            self.end_session("timeout")
+            return
+        if phase is Phase.WARNING:
+            self.overlay.seconds = self.inactivity.seconds_left()
+            if self.overlay._window is None:
+                log.info("inactivity warning")
+                self.overlay.open()
+        self._schedule_poll()
+
+    # --- window -----------------------------------------------------------------------
+    def _on_any_touch(self, _window: Any, _touch: Any) -> bool:
+        self.inactivity.touch()
+        return False  # let the touch reach the widgets
+
+    def _on_keyboard(self, _window: Any, key: int, *_: Any) -> bool:
+        self.inactivity.touch()
+        return key == KEY_ESCAPE  # swallow Escape: it must never leave the kiosk
+
+    def _on_request_close(self, *_: Any, **kwargs: Any) -> bool:
+        if self.allow_close:
+            log.info("window close allowed")
+            return False
+        log.info("window close vetoed", extra={"fields": {"source": kwargs.get("source", "")}})
+        return True

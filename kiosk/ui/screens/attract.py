@@ -1,0 +1,47 @@
+"""The attract screen: welcome, one big tile per journey (routes are data), hotline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.ui.routes import enabled_routes
+from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets.buttons import JourneyTile
+
+
+class AttractScreen(KioskScreen):
+    """Home. No back or home button here: this is where every session starts and ends.
+
+    Static by design: no animation, so an idle kiosk draws nothing."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        routes = enabled_routes(self.app.settings)
+        grid = self.ids.tiles
+        grid.cols = max(1, len(routes))
+        for route in routes:
+            tile = JourneyTile(label_key=route.label_key, hint_key=route.hint_key,
+                               route_id=route.id)
+            tile.bind(on_release=self._open, natural_height=self._equalise)
+            grid.add_widget(tile)
+        self.app.theme.bind(version=self._equalise)
+        self.bind(size=self._orient)
+        self._equalise()
+
+    def _equalise(self, *_: Any) -> None:
+        # All tiles as tall as the tallest text needs (never below the theme's tile height).
+        tiles = self.ids.tiles.children
+        height = max([self.app.theme.tile_height] + [t.natural_height for t in tiles])
+        for t in tiles:
+            t.height = height
+
+    def _orient(self, *_: Any) -> None:
+        # Landscape: all tiles in one row (leaves room for large text); portrait: a column.
+        n = len(self.ids.tiles.children)
+        self.ids.tiles.cols = 1 if self.height > self.width else max(1, n)
+
+    def _open(self, tile: JourneyTile) -> None:
+        self.app.start_route(tile.route_id)
+
+
+load_kv(__file__)

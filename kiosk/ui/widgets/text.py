@@ -1,0 +1,44 @@
+"""Translated, themed text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.properties import DictProperty, OptionProperty, StringProperty
+from kivy.uix.label import Label
+
+ROLES = ("small", "body", "button", "title", "heading", "display")
+
+
+class Translated:
+    """Mixin: ``key`` (+ ``values``) sets ``text`` in the app's current language, again on
+    every language switch. With an empty key, ``text`` is left alone (raw data)."""
+
+    key = StringProperty("")
+    values = DictProperty({})
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        app = App.get_running_app()
+        if app is not None:
+            app.bind(lang=self._retranslate)
+        self.bind(key=self._retranslate, values=self._retranslate)
+        self._retranslate()
+
+    def _retranslate(self, *_: Any) -> None:
+        if not self.key:
+            return
+        app = App.get_running_app()
+        if app is not None:
+            self.text = app.tr(self.key, **self.values)
+
+
+class KLabel(Translated, Label):
+    """A label that wraps to its width and grows to its text's height.
+
+    ``role`` picks the type size, ``tone`` the palette colour (``text``, ``text_muted``,
+    ``header_text``, ``danger_text`` …)."""
+
+    role = OptionProperty("body", options=ROLES)
+    tone = StringProperty("text")
