@@ -18,6 +18,8 @@ from kiosk.config import ConfigError
 COMMAND_MODULES = [
     "kiosk.cli.config_cmd",
     "kiosk.cli.bench",
+    "kiosk.cli.diagnose",
+    "kiosk.cli.sandbox",
 ]
 
 

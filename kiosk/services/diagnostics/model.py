@@ -74,7 +74,8 @@ class CheckResult:
         """The summary in ``language``, with details filled in."""
         from kiosk.i18n import translate
 
-        return translate(self.summary_key, language, **self.details)
+        values = {k: v for k, v in self.details.items() if k not in ("key", "language")}
+        return translate(self.summary_key, language, **values)
 
     def to_dict(self, language: str = "en") -> dict[str, Any]:
         """The stable JSON shape (see ``kiosk diagnose --json``)."""

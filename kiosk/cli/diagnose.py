@@ -1,0 +1,87 @@
+"""``kiosk diagnose``: run the technician checks headless, for people and for monitoring.
+
+Output: one status line per part (or ``--json``: the stable document below), then the
+overall status. ``--bundle DIR`` also writes a support bundle there.
+
+Exit codes (stable, for remote monitoring):
+    0  every part ok or warn
+    1  at least one part failed (down)
+    2  configuration error (settings or usage), nothing was checked
+    3  only with ``--strict``: no part failed, but at least one warns
+    4  the support bundle could not be written (``--bundle``)
+
+JSON (schema 1)::
+
+    {"schema": 1, "kiosk_version": "0.1.0", "terminal_id": "...", "started_at": "...",
+     "duration_ms": 123.4, "status": "ok|warn|fail",
+     "checks": [{"part": "readers", "status": "ok|warn|fail", "summary_key": "...",
+                 "summary": "...", "duration_ms": 1.2, "details": {...}}, ...]}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from kiosk.cli.common import CliError, add_config_argument, settings_from
+from kiosk.domain.receipts import display_width
+from kiosk.i18n import LANGUAGES, translate
+from kiosk.logs import setup_logging
+from kiosk.services.diagnostics import PARTS, CheckStatus, DiagnosticsContext, run_checks
+
+EXIT_OK, EXIT_FAIL, EXIT_CONFIG, EXIT_WARN_STRICT, EXIT_BUNDLE = 0, 1, 2, 3, 4
+_MARK = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("diagnose", help="check every part of the terminal (headless)",
+                            description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="print the JSON document")
+    parser.add_argument("--part", action="append", choices=PARTS, metavar="PART",
+                        help=f"check only this part (repeatable): {', '.join(PARTS)}")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en",
+                        help="language of the summaries (default: en)")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 3 when a part warns (and none fails)")
+    parser.add_argument("--bundle", metavar="DIR",
+                        help="also write a support bundle (.tar.gz) into DIR")
+    add_config_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def exit_code(status: CheckStatus, strict: bool) -> int:
+    if status is CheckStatus.FAIL:
+        return EXIT_FAIL
+    if status is CheckStatus.WARN and strict:
+        return EXIT_WARN_STRICT
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    setup_logging(settings.log_dir)  # the run is logged (masked), not printed to stderr
+    ctx = DiagnosticsContext(settings)
+    try:
+        report = run_checks(ctx, args.part)
+    finally:
+        ctx.close()
+    if args.json:
+        print(json.dumps(report.to_dict(args.lang), ensure_ascii=False, indent=2))
+    else:
+        names = {p: translate(f"diagnostics.part.{p}", args.lang) for p in PARTS}
+        width = max(display_width(n) for n in names.values())
+        for r in report.results:
+            pad = " " * (width - display_width(names[r.part]))
+            print(f"{_MARK[r.status.value]}  {names[r.part]}{pad}  {r.summary(args.lang)}")
+        print(f"overall: {report.status.value} ({report.duration_ms:.0f} ms)")
+    if args.bundle:
+        from kiosk.services.diagnostics.bundle import BundleError, export_bundle
+
+        try:
+            path = export_bundle(settings, args.bundle, report)
+        except BundleError as exc:
+            raise CliError(str(exc), EXIT_BUNDLE) from None
+        print(f"bundle: {path}", file=sys.stderr if args.json else sys.stdout)
+    return exit_code(report.status, args.strict)

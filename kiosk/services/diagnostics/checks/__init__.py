@@ -1,0 +1,30 @@
+"""One check per part. Each is ``check_<part>(ctx) -> CheckResult`` and never raises:
+the runner turns an unexpected exception into a failed result anyway."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kiosk.services.diagnostics.checks.central import check_central
+from kiosk.services.diagnostics.checks.clock import check_clock
+from kiosk.services.diagnostics.checks.config import check_config
+from kiosk.services.diagnostics.checks.disk import check_disk
+from kiosk.services.diagnostics.checks.idreader import check_id_reader
+from kiosk.services.diagnostics.checks.outbox import check_outbox
+from kiosk.services.diagnostics.checks.printer import check_printer
+from kiosk.services.diagnostics.checks.readers import check_readers
+from kiosk.services.diagnostics.checks.speech import check_speech
+from kiosk.services.diagnostics.context import DiagnosticsContext
+from kiosk.services.diagnostics.model import CheckResult
+
+CHECKS: dict[str, Callable[[DiagnosticsContext], CheckResult]] = {
+    "readers": check_readers,
+    "id_reader": check_id_reader,
+    "printer": check_printer,
+    "speech": check_speech,
+    "central": check_central,
+    "outbox": check_outbox,
+    "disk": check_disk,
+    "clock": check_clock,
+    "config": check_config,
+}

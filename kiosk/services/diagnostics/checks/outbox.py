@@ -1,0 +1,27 @@
+"""The durable outbox: how many confirmed requests wait, and for how long."""
+
+from __future__ import annotations
+
+from kiosk.services.diagnostics.context import DiagnosticsContext, _stat
+from kiosk.services.diagnostics.model import CheckResult, CheckStatus
+
+
+def check_outbox(ctx: DiagnosticsContext) -> CheckResult:
+    """Fail when the outbox cannot be read; warn when the oldest request waits too long."""
+    try:
+        stats = ctx.get_outbox().stats()
+    except Exception as exc:  # OutboxError, sqlite errors, a missing module: all "down"
+        return CheckResult("outbox", CheckStatus.FAIL, "diagnostics.outbox.unavailable",
+                           {"error": type(exc).__name__})
+    pending = int(_stat(stats, "pending") or 0)
+    age = _stat(stats, "oldest_age_seconds")
+    details = {"pending": pending,
+               "oldest_age_seconds": round(float(age), 1) if age is not None else None,
+               "delivered_total": int(_stat(stats, "delivered_total") or 0),
+               "last_error": _stat(stats, "last_error"),
+               "warn_age_seconds": ctx.settings.diagnostics.outbox_warn_age_seconds}
+    if pending and age is not None and age > ctx.settings.diagnostics.outbox_warn_age_seconds:
+        return CheckResult("outbox", CheckStatus.WARN, "diagnostics.outbox.stale", details)
+    if pending:
+        return CheckResult("outbox", CheckStatus.OK, "diagnostics.outbox.pending", details)
+    return CheckResult("outbox", CheckStatus.OK, "diagnostics.outbox.empty", details)
