@@ -19,7 +19,6 @@ COMMAND_MODULES = [
     "kiosk.cli.config_cmd",
     "kiosk.cli.bench",
     "kiosk.cli.diagnose",
-    "kiosk.cli.sandbox",
 ]
 
 
