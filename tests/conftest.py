@@ -1,3 +1,5 @@
 """Shared pytest set-up. Fixtures for real parts live in tests/fixtures/ as plugins."""
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = [
+    "tests.fixtures.sandbox",
+]

@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "kiosk.cli.config_cmd",
     "kiosk.cli.bench",
     "kiosk.cli.diagnose",
+    "kiosk.cli.sandbox",
 ]
 
 

@@ -1,0 +1,235 @@
+"""The terminal's client for the central card service.
+
+- One ``requests.Session`` (connection reuse), explicit ``(connect, read)`` timeouts,
+  TLS verification on (``central.ca_bundle`` for a private CA).
+- Every attempt is signed afresh (:mod:`kiosk.central.signing`: new timestamp and
+  nonce), which is why retries are done here and not by urllib3's ``Retry`` — a resent
+  identical request would be refused as a replay.
+- Bounded retries with exponential back-off ONLY for operations that are safe to repeat
+  (:data:`kiosk.central.schemas.IDEMPOTENT_OPERATIONS`): the lookups are POST (to keep
+  personal data out of URLs) but only read; pre-loss and cancel carry an Idempotency-Key,
+  so the service answers a repeat with its stored answer. Requesting a code (sends an
+  SMS) and confirming one (spends a try) are never retried.
+- Failures become the :mod:`kiosk.central.errors` tree; paths carry no personal data and
+  logs record only the operation, status, attempt and time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+from pydantic import BaseModel, ValidationError
+from requests.adapters import HTTPAdapter
+
+from kiosk import __version__
+from kiosk.central import schemas as s
+from kiosk.central.errors import (
+    CentralBadResponse,
+    CentralError,
+    CentralNotFound,
+    CentralOffline,
+    CentralRefused,
+    CentralServerError,
+    CentralTimeout,
+    map_requests_error,
+)
+from kiosk.central.signing import sign_request
+from kiosk.config import Settings
+from kiosk.logs import get_logger
+from kiosk.secrets import Secrets
+
+log = get_logger("kiosk.central.client")
+M = TypeVar("M", bound=BaseModel)
+
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+BACKOFF_BASE = 0.2
+BACKOFF_CAP = 2.0
+
+
+def new_idempotency_key() -> str:
+    """A fresh idempotency key for one confirmed state change."""
+    return uuid.uuid4().hex
+
+
+class CentralClient:
+    """Typed calls to the ``/v1`` API; raises :class:`~kiosk.central.errors.CentralError`."""
+
+    def __init__(self, settings: Settings, secrets: Secrets,
+                 session: requests.Session | None = None, *,
+                 clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        c = settings.central
+        self._base = c.base_url.rstrip("/")
+        self._base_path = urlsplit(self._base).path.rstrip("/")
+        self._timeout = (c.connect_timeout, c.read_timeout)
+        self._retries = c.retries
+        self._terminal = settings.kiosk.terminal_id
+        self._key = secrets.terminal_key
+        self._clock, self._sleep = clock, sleep
+        self._session = session or requests.Session()
+        self._session.verify = settings.path(c.ca_bundle).as_posix() if c.ca_bundle else True
+        self._session.trust_env = False  # no surprise proxies from the environment
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=4, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.headers.update({"User-Agent": f"kiosk/{__version__}",
+                                      "Accept": "application/json, "
+                                                + s.PROBLEM_CONTENT_TYPE})
+
+    @property
+    def base_url(self) -> str:
+        return self._base
+
+    # ---- operations ---------------------------------------------------------------------
+
+    def lookup_person(self, id_number: str) -> s.PersonCards:
+        """The person with this identity number and their cards (``CentralNotFound``)."""
+        return self._call(s.Path.LOOKUP, s.LookupRequest(id_number=id_number))
+
+    def lookup_by_card(self, card_number: str) -> s.PersonCards:
+        """The holder of this card and all their cards."""
+        return self._call(s.Path.LOOKUP, s.LookupRequest(card_number=card_number))
+
+    def request_code(self, id_number: str) -> s.VerificationChallenge:
+        """Have the service send a 6-digit code to the phone on record (not retried)."""
+        return self._call(s.Path.VERIFY_REQUEST, s.VerificationRequest(id_number=id_number))
+
+    def confirm_code(self, challenge_id: str, code: str) -> s.PersonCards:
+        """Confirm the code; ``CentralRefused`` code_wrong (``tries_left``) / code_blocked."""
+        return self._call(s.Path.VERIFY_CONFIRM,
+                          s.VerificationConfirm(challenge_id=challenge_id, code=code))
+
+    def card_status(self, card_number: str) -> s.CardStatus:
+        return self._call(s.Path.CARD_STATUS, s.CardStatusRequest(card_number=card_number))
+
+    def submit_prelost(self, card_number: str, id_number: str,
+                       idempotency_key: str) -> s.PreLossResult:
+        """Pre-lose a card. Repeat with the same key to learn the outcome of an attempt
+        that timed out; the service applies it once."""
+        req = s.PreLossRequest(card_number=card_number, id_number=id_number, channel="kiosk",
+                               terminal_id=self._terminal)
+        return self._call(s.Path.PRELOSS, req, idempotency_key=idempotency_key)
+
+    def replacement_progress(self, card_number: str | None = None,
+                             id_number: str | None = None) -> s.Replacement:
+        """Where the replacement is; ``CentralNotFound(code="no_replacement")`` if none."""
+        return self._call(s.Path.REPLACEMENT_PROGRESS, s.ReplacementProgressRequest(
+            card_number=card_number, id_number=id_number))
+
+    def cancel_prelost(self, card_number: str, id_number: str,
+                       idempotency_key: str) -> s.CancelResult:
+        """Cancel a pre-loss; ``CentralRefused(code="replacement_exists")`` once applied."""
+        req = s.CancelPreLossRequest(card_number=card_number, id_number=id_number)
+        return self._call(s.Path.PRELOSS_CANCEL, req, idempotency_key=idempotency_key)
+
+    def heartbeat(self, outbox_depth: int) -> s.HeartbeatResult:
+        req = s.HeartbeatRequest(terminal_id=self._terminal,
+                                 clock=dt.datetime.fromtimestamp(self._clock(), dt.UTC),
+                                 version=__version__, outbox_depth=outbox_depth)
+        return self._call(s.Path.HEARTBEAT, req)
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> CentralClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- plumbing -----------------------------------------------------------------------
+
+    def _call(self, path: s.Path, request: BaseModel,
+              idempotency_key: str | None = None) -> Any:
+        if path in s.STATE_CHANGING_OPERATIONS and not idempotency_key:
+            raise ValueError("a state change needs an idempotency key")
+        response_model = s.OPERATIONS[path][1]
+        body = request.model_dump_json(exclude_none=True).encode()
+        attempts = 1 + (self._retries if path in s.IDEMPOTENT_OPERATIONS else 0)
+        for attempt in range(1, attempts + 1):
+            started = time.perf_counter()
+            try:
+                result = self._once(path, body, idempotency_key, response_model)
+            except CentralError as exc:
+                elapsed = (time.perf_counter() - started) * 1000
+                retry = attempt < attempts and _retryable(exc)
+                log.warning("central call failed", extra={"fields": {
+                    "op": path.name.lower(), "error": exc.kind, "detail": exc.detail,
+                    "attempt": attempt, "ms": round(elapsed, 1), "retry": retry}})
+                if not retry:
+                    raise
+                self._sleep(self._backoff(attempt, exc))
+                continue
+            log.debug("central call", extra={"fields": {
+                "op": path.name.lower(), "attempt": attempt,
+                "ms": round((time.perf_counter() - started) * 1000, 1)}})
+            return result
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _backoff(self, attempt: int, exc: CentralError) -> float:
+        hinted = getattr(exc, "retry_after", None)
+        delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
+        if hinted is not None:
+            delay = min(BACKOFF_CAP, max(delay, hinted))
+        return delay * (0.5 + random.random() / 2)  # jitter: terminals must not stampede
+
+    def _once(self, path: s.Path, body: bytes, idempotency_key: str | None,
+              response_model: type[M]) -> M:
+        full_path = self._base_path + path.value
+        headers = {"Content-Type": "application/json",
+                   **sign_request(self._key, self._terminal, "POST", full_path, body,
+                                  now=self._clock())}
+        if idempotency_key:
+            headers[s.IDEMPOTENCY_HEADER] = idempotency_key
+        try:
+            resp = self._session.post(self._base + path.value, data=body, headers=headers,
+                                      timeout=self._timeout)
+            content = resp.content  # read fully here: a cut-off body raises now
+        except requests.exceptions.RequestException as exc:
+            raise map_requests_error(exc) from exc
+        except OSError as exc:
+            raise map_requests_error(exc) from exc
+        return _decode(resp.status_code, resp.headers, content, response_model)
+
+
+def _retryable(exc: CentralError) -> bool:
+    if isinstance(exc, (CentralOffline, CentralTimeout)):
+        return True
+    if isinstance(exc, CentralServerError):
+        return exc.status is None or exc.status in RETRY_STATUSES
+    return False  # refusals, not-found and garbage will not improve by asking again
+
+
+def _decode(status: int, headers: Any, content: bytes, model: type[M]) -> M:
+    """The model for a 2xx answer, or the right :class:`CentralError`."""
+    ctype = headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if 200 <= status < 300:
+        try:
+            return model.model_validate_json(content)
+        except ValidationError:
+            raise CentralBadResponse(f"answer does not match the contract ({status})") from None
+    problem: s.Problem | None = None
+    if ctype in (s.PROBLEM_CONTENT_TYPE, "application/json"):
+        try:
+            problem = s.Problem.model_validate(json.loads(content))
+        except (ValueError, ValidationError):
+            problem = None
+    if status >= 500:
+        err = CentralServerError(problem.code if problem else f"HTTP {status}", status=status)
+        retry_after = headers.get("Retry-After")
+        if retry_after and retry_after.isdigit():
+            err.retry_after = float(retry_after)  # type: ignore[attr-defined]
+        raise err
+    if problem is None:
+        raise CentralBadResponse(f"HTTP {status} without a problem document")
+    if status == 404:
+        raise CentralNotFound(problem.code, problem.detail)
+    raise CentralRefused(problem.code, problem.detail, status, problem.tries_left)

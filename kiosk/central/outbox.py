@@ -1,0 +1,321 @@
+"""Durable outbox: confirmed state changes the central service has not acknowledged yet.
+
+A pre-loss the cardholder confirmed must never be lost nor applied twice. The service
+layer stores it here (SQLite, WAL, ``synchronous=FULL``: committed means on disk, so it
+survives ``kill -9`` and power loss) under its idempotency key; :class:`OutboxSender`
+delivers it when the service is reachable, repeating with the same key until an answer
+comes back, so the service applies it exactly once.
+
+Personal data is kept to the minimum the request needs (card and ID number) and is
+deleted the moment the item is acknowledged; technicians see counts and ages only
+(:meth:`Outbox.stats`). Storage failures raise :class:`~kiosk.central.errors.OutboxError`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.central.errors import (
+    CentralError,
+    CentralNotFound,
+    CentralRefused,
+    OutboxError,
+)
+from kiosk.logs import get_logger
+
+log = get_logger("kiosk.central.outbox")
+
+KIND_PRELOST = "prelost"
+KIND_CANCEL_PRELOST = "cancel_prelost"
+KINDS = (KIND_PRELOST, KIND_CANCEL_PRELOST)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  payload TEXT,                      -- JSON; NULL once acknowledged (personal data gone)
+  idempotency_key TEXT NOT NULL UNIQUE,
+  created_at REAL NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at REAL NOT NULL DEFAULT 0,
+  last_error TEXT,                   -- error kind/code only, never personal data
+  status TEXT NOT NULL DEFAULT 'pending',   -- pending | delivered | rejected
+  done_at REAL,
+  reference TEXT                     -- the service's reference number, once delivered
+);
+CREATE INDEX IF NOT EXISTS outbox_status ON outbox(status, id);
+"""
+
+
+@dataclass(frozen=True, repr=False)
+class OutboxItem:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    idempotency_key: str
+    created_at: float
+    attempts: int
+    last_error: str | None
+
+    def __repr__(self) -> str:  # the payload is personal data
+        return f"OutboxItem(id={self.id}, kind={self.kind}, attempts={self.attempts})"
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    """What a technician may see: counts and ages, no content."""
+
+    pending: int
+    oldest_age_seconds: float | None
+    delivered_total: int
+    last_error: str | None
+    rejected_total: int = 0
+
+
+def _classify(exc: sqlite3.Error) -> OutboxError:
+    text = str(exc).lower()
+    if "full" in text:
+        kind = "full"
+    elif "readonly" in text or "read-only" in text or "read only" in text:
+        kind = "read_only"
+    elif "malformed" in text or "not a database" in text or "corrupt" in text:
+        kind = "corrupt"
+    else:
+        kind = "unavailable"
+    return OutboxError(kind, str(exc))
+
+
+class Outbox:
+    """The queue. Thread-safe; one SQLite connection guarded by a lock.
+
+    ``max_pages`` caps the database size (``PRAGMA max_page_count``): a bound on the
+    file on a small terminal disk, and how tests simulate a full disk.
+    """
+
+    def __init__(self, path: str | Path, *, max_pages: int | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutboxError("unavailable", f"cannot create directory ({exc.strerror})") \
+                from None
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False,
+                                       isolation_level=None, timeout=10)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+            if max_pages is not None:
+                self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
+        except sqlite3.Error as exc:
+            raise _classify(exc) from None
+
+    def _write(self, sql: str, args: tuple[Any, ...]) -> sqlite3.Cursor:
+        with self._lock:
+            try:
+                return self._db.execute(sql, args)
+            except sqlite3.Error as exc:
+                raise _classify(exc) from None
+
+    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise _classify(exc) from None
+
+    def enqueue(self, kind: str, payload: dict[str, Any], idempotency_key: str) -> int:
+        """Store a confirmed change durably; returns its id. Enqueueing the same key again
+        returns the existing id (a retried confirmation is not a second request)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown outbox kind {kind!r}")
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        existing = self._read("SELECT id FROM outbox WHERE idempotency_key = ?",
+                              (idempotency_key,))
+        if existing:
+            return int(existing[0]["id"])
+        cur = self._write("INSERT INTO outbox (kind, payload, idempotency_key, created_at) "
+                          "VALUES (?,?,?,?)", (kind, body, idempotency_key, self._clock()))
+        return int(cur.lastrowid)
+
+    def pending(self, due_only: bool = False) -> list[OutboxItem]:
+        """Items not yet acknowledged, oldest first (``due_only``: back-off elapsed)."""
+        sql = "SELECT * FROM outbox WHERE status = 'pending'"
+        args: tuple[Any, ...] = ()
+        if due_only:
+            sql += " AND next_attempt_at <= ?"
+            args = (self._clock(),)
+        return [OutboxItem(r["id"], r["kind"], json.loads(r["payload"]), r["idempotency_key"],
+                           r["created_at"], r["attempts"], r["last_error"])
+                for r in self._read(sql + " ORDER BY id", args)]
+
+    def mark_delivered(self, item_id: int, reference: str | None = None) -> None:
+        """Acknowledged: delete the personal data, keep a content-free record."""
+        self._write("UPDATE outbox SET status = 'delivered', payload = NULL, done_at = ?, "
+                    "reference = ?, last_error = NULL WHERE id = ?",
+                    (self._clock(), reference, item_id))
+
+    def mark_rejected(self, item_id: int, code: str) -> None:
+        """The service refused it for good (e.g. card already pre-lost): stop sending."""
+        self._write("UPDATE outbox SET status = 'rejected', payload = NULL, done_at = ?, "
+                    "last_error = ? WHERE id = ?", (self._clock(), code, item_id))
+
+    def mark_failed(self, item_id: int, error: str, retry_in: float) -> None:
+        """A delivery attempt failed (``error``: kind or code only); try again later."""
+        self._write("UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
+                    "next_attempt_at = ? WHERE id = ?",
+                    (error, self._clock() + retry_in, item_id))
+
+    def make_due(self) -> None:
+        """Forget back-off: every pending item is due now."""
+        self._write("UPDATE outbox SET next_attempt_at = 0 WHERE status = 'pending'", ())
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the next pending item is due (negative: overdue; None: empty)."""
+        rows = self._read("SELECT MIN(next_attempt_at) AS t FROM outbox "
+                          "WHERE status = 'pending'")
+        t = rows[0]["t"] if rows else None
+        return None if t is None else t - self._clock()
+
+    def stats(self) -> OutboxStats:
+        rows = self._read(
+            "SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox "
+            "GROUP BY status")
+        by = {r["status"]: r for r in rows}
+        pending = by["pending"]["n"] if "pending" in by else 0
+        oldest = by["pending"]["oldest"] if "pending" in by else None
+        last = self._read("SELECT last_error FROM outbox WHERE last_error IS NOT NULL "
+                          "ORDER BY COALESCE(done_at, next_attempt_at) DESC LIMIT 1")
+        return OutboxStats(
+            pending=pending,
+            oldest_age_seconds=None if oldest is None else max(0.0, self._clock() - oldest),
+            delivered_total=by["delivered"]["n"] if "delivered" in by else 0,
+            last_error=last[0]["last_error"] if last else None,
+            rejected_total=by["rejected"]["n"] if "rejected" in by else 0,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class OutboxSender:
+    """Background thread delivering the outbox through a ``CentralClient``.
+
+    Items go in order, one at a time. A network or server failure stops the round and
+    backs off (exponential, capped); a refusal about the item (4xx with a rule code)
+    marks it rejected; a refusal about the terminal (bad signature, clock) keeps it and
+    backs off, since fixing the terminal makes it deliverable.
+    """
+
+    def __init__(self, outbox: Outbox, client: Any, *, base_delay: float = 1.0,
+                 max_delay: float = 60.0, poll_interval: float = 5.0,
+                 on_result: Callable[[OutboxItem, Any], None] | None = None) -> None:
+        self.outbox, self.client = outbox, client
+        self.base_delay, self.max_delay, self.poll_interval = base_delay, max_delay, \
+            poll_interval
+        self.on_result = on_result
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._failures = 0
+        self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
+
+    def start(self) -> OutboxSender:
+        self._thread.start()
+        return self
+
+    def retry_now(self) -> None:
+        """Send everything pending now (e.g. the network came back, or a technician asked)."""
+        self._failures = 0
+        self.outbox.make_due()
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def deliver_once(self) -> int:
+        """One round over the due items; returns how many were acknowledged."""
+        done = 0
+        for item in self.outbox.pending(due_only=True):
+            if self._stop.is_set():
+                break
+            try:
+                result = self._send(item)
+            except (CentralRefused, CentralNotFound) as exc:
+                if isinstance(exc, CentralRefused) and exc.terminal_problem:
+                    self._back_off(item, exc.code)
+                    break
+                self.outbox.mark_rejected(item.id, exc.code)
+                log.warning("outbox item refused", extra={"fields": {
+                    "id": item.id, "kind": item.kind, "code": exc.code}})
+                self._notify(item, exc)
+                continue
+            except CentralError as exc:
+                self._back_off(item, exc.kind)
+                break
+            self.outbox.mark_delivered(item.id, getattr(result, "reference", None))
+            self._failures = 0
+            done += 1
+            log.info("outbox item delivered", extra={"fields": {
+                "id": item.id, "kind": item.kind, "attempts": item.attempts + 1}})
+            self._notify(item, result)
+        return done
+
+    def _send(self, item: OutboxItem) -> Any:
+        p = item.payload
+        if item.kind == KIND_PRELOST:
+            return self.client.submit_prelost(p["card_number"], p["id_number"],
+                                              item.idempotency_key)
+        if item.kind == KIND_CANCEL_PRELOST:
+            return self.client.cancel_prelost(p["card_number"], p["id_number"],
+                                              item.idempotency_key)
+        raise ValueError(f"unknown outbox kind {item.kind!r}")  # pragma: no cover
+
+    def _back_off(self, item: OutboxItem, error: str) -> None:
+        self._failures += 1
+        delay = min(self.max_delay, self.base_delay * 2 ** (self._failures - 1))
+        self.outbox.mark_failed(item.id, error, delay)
+        log.info("outbox delivery deferred", extra={"fields": {
+            "id": item.id, "error": error, "retry_in": delay}})
+
+    def _notify(self, item: OutboxItem, outcome: Any) -> None:
+        if self.on_result is not None:
+            try:
+                self.on_result(item, outcome)
+            except Exception:  # a listener must not kill the sender
+                log.exception("outbox listener failed")
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.deliver_once()
+            except OutboxError as exc:
+                log.error("outbox unusable", extra={"fields": {"kind": exc.kind}})
+            except Exception:  # keep the sender alive whatever happens
+                log.exception("outbox sender round failed")
+            wait = self.poll_interval
+            due = self._next_due()
+            if due is not None:
+                wait = max(0.05, min(wait, due))
+            self._wake.wait(wait)
+            self._wake.clear()
+
+    def _next_due(self) -> float | None:
+        try:
+            return self.outbox.next_due_in()
+        except OutboxError:
+            return None

@@ -1,0 +1,46 @@
+"""Regional rules the sandbox applies (shared/DOMAIN.md): lapse period, replacement time,
+hotline. Read from ``Settings.region``; dates use China Standard Time (UTC+8, no DST)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from kiosk.config import Settings
+from kiosk.domain.working_days import add_working_days
+
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+@dataclass(frozen=True)
+class RegionalRules:
+    hotline: str = "96102"
+    lapse_days: int = 10
+    lapse_working_days: bool = False
+    replacement_working_days: int = 15
+    replacement_working_days_bank: int = 35
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RegionalRules:
+        r = settings.region
+        return cls(hotline=r.hotline, lapse_days=r.prelost_lapse_days,
+                   lapse_working_days=r.prelost_lapse_working_days,
+                   replacement_working_days=r.replacement_working_days,
+                   replacement_working_days_bank=r.replacement_working_days_bank)
+
+    def lapses_on(self, pre_lost_on: dt.date) -> dt.date:
+        """The day a pre-loss made on ``pre_lost_on`` lapses unless the official loss follows."""
+        if self.lapse_working_days:
+            return add_working_days(pre_lost_on, self.lapse_days)
+        return pre_lost_on + dt.timedelta(days=self.lapse_days)
+
+    def expected_on(self, applied_on: dt.date, bank_function: bool) -> dt.date:
+        """When a replacement applied for on ``applied_on`` is expected to be ready."""
+        days = self.replacement_working_days_bank if bank_function \
+            else self.replacement_working_days
+        return add_working_days(applied_on, days)
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The calendar date in China for an aware UTC moment."""
+    return moment.astimezone(CHINA_TZ).date()

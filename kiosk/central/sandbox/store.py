@@ -1,0 +1,607 @@
+"""The sandbox's state in one SQLite file, with the real card rules applied.
+
+State changes go through :func:`kiosk.domain.card_states.next_state` and
+:func:`~kiosk.domain.card_states.next_stage`; the sandbox has no rules of its own. Every
+operation runs under one lock and one SQLite transaction, so an idempotent operation's
+effect and its stored answer are committed together (exactly once, even if the process
+dies half-way).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from kiosk.central.sandbox.rules import CHINA_TZ, RegionalRules, local_date
+from kiosk.central.schemas import ProblemCode
+from kiosk.domain.card_states import (
+    CardState,
+    ReplacementStage,
+    RuleViolation,
+    can_cancel_pre_loss,
+    next_stage,
+    next_state,
+)
+from kiosk.domain.masking import mask_phone
+from kiosk.personas import load_personas
+
+CODE_TTL_SECONDS = 300
+CODE_TRIES = 3
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS persons (
+  person_ref TEXT PRIMARY KEY, persona TEXT, id_number TEXT UNIQUE NOT NULL,
+  name TEXT NOT NULL, phone TEXT NOT NULL, bank TEXT);
+CREATE TABLE IF NOT EXISTS cards (
+  card_number TEXT PRIMARY KEY, person_ref TEXT NOT NULL, state TEXT NOT NULL,
+  bank_function INTEGER NOT NULL, issued TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS card_history (
+  id INTEGER PRIMARY KEY, card_number TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL,
+  channel TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS replacements (
+  card_number TEXT PRIMARY KEY, replaces TEXT, person_ref TEXT NOT NULL, stage TEXT NOT NULL,
+  applied_on TEXT NOT NULL, expected_on TEXT NOT NULL, outlet TEXT, ready_since TEXT,
+  mailed INTEGER NOT NULL, tracking_number TEXT, bank_function INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS stage_history (
+  id INTEGER PRIMARY KEY, card_number TEXT NOT NULL, stage TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS prelosses (
+  reference TEXT PRIMARY KEY, card_number TEXT NOT NULL, channel TEXT NOT NULL,
+  terminal_id TEXT, at TEXT NOT NULL, lapses_on TEXT NOT NULL, cancelled_at TEXT,
+  lapsed INTEGER NOT NULL DEFAULT 0, idempotency_key TEXT);
+CREATE TABLE IF NOT EXISTS cancellations (
+  reference TEXT PRIMARY KEY, card_number TEXT NOT NULL, at TEXT NOT NULL,
+  idempotency_key TEXT);
+CREATE TABLE IF NOT EXISTS challenges (
+  challenge_id TEXT PRIMARY KEY, person_ref TEXT NOT NULL, code TEXT NOT NULL,
+  expires_at REAL NOT NULL, tries_left INTEGER NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS idempotency (
+  terminal_id TEXT NOT NULL, key TEXT NOT NULL, operation TEXT NOT NULL,
+  body_sha256 TEXT NOT NULL, status INTEGER NOT NULL, response TEXT NOT NULL,
+  at REAL NOT NULL, PRIMARY KEY (terminal_id, key));
+CREATE TABLE IF NOT EXISTS nonces (
+  terminal_id TEXT NOT NULL, nonce TEXT NOT NULL, ts REAL NOT NULL,
+  PRIMARY KEY (terminal_id, nonce));
+CREATE TABLE IF NOT EXISTS heartbeats (
+  terminal_id TEXT PRIMARY KEY, clock TEXT, version TEXT, outbox_depth INTEGER,
+  received TEXT, accepted INTEGER);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+
+class ApiProblem(Exception):
+    """A refusal to return as problem+json (``status``, stable ``code``)."""
+
+    def __init__(self, code: ProblemCode, status: int, detail: str = "", **extra: Any) -> None:
+        self.code, self.status, self.detail, self.extra = code, status, detail, extra
+        super().__init__(f"{status} {code.value}")
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+def _at(day: dt.date, hour: int = 9) -> dt.datetime:
+    """A moment on a China calendar day (seed history)."""
+    return dt.datetime.combine(day, dt.time(hour), CHINA_TZ).astimezone(dt.UTC)
+
+
+def _rule(exc: RuleViolation) -> ApiProblem:
+    try:
+        code = ProblemCode(exc.code)
+    except ValueError:
+        code = ProblemCode.NOT_ALLOWED
+    return ApiProblem(code, 409, f"not allowed in the card's state ({exc.code})")
+
+
+class SandboxStore:
+    """All sandbox data and operations. Thread-safe (one lock, one connection)."""
+
+    def __init__(self, path: Path, rules: RegionalRules) -> None:
+        self.path = Path(path)
+        self.rules = rules
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+        self.clock_offset = dt.timedelta(0)
+        with self._tx():
+            if self._db.execute("SELECT COUNT(*) FROM persons").fetchone()[0] == 0:
+                self._seed()
+
+    # ---- plumbing ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def now(self) -> dt.datetime:
+        """Service time (UTC), shifted by the admin clock offset for lapse tests."""
+        return dt.datetime.now(dt.UTC) + self.clock_offset
+
+    def today(self) -> dt.date:
+        return local_date(self.now())
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except _Committed as exc:
+                self._db.execute("COMMIT")  # keep the side effect, report the refusal
+                raise exc.problem from None
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _one(self, sql: str, *args: Any) -> sqlite3.Row | None:
+        return self._db.execute(sql, args).fetchone()
+
+    def _all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
+        return self._db.execute(sql, args).fetchall()
+
+    # ---- seed -------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget everything and seed the personas again."""
+        with self._tx() as db:
+            for (table,) in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+                db.execute(f"DELETE FROM {table}")
+            self.clock_offset = dt.timedelta(0)
+            self._seed()
+
+    def _seed(self) -> None:
+        """Persons from personas that have a ``central`` table (others are not found)."""
+        now = self.now()
+        for key, p in sorted(load_personas().items()):
+            central, ident = p.get("central"), p.get("id")
+            if not central or not ident:
+                continue
+            ref = "P" + secrets.token_hex(8)
+            self._db.execute("INSERT INTO persons VALUES (?,?,?,?,?,?)",
+                             (ref, key, ident["id_number"], ident["name"], central["phone"],
+                              central.get("bank")))
+            for card in central.get("cards", []):
+                self._seed_card(ref, card, central.get("replacement"), now)
+            if central.get("replacement"):
+                self._seed_replacement(ref, central["cards"], central["replacement"], now)
+
+    def _seed_card(self, ref: str, card: dict[str, Any], repl: dict[str, Any] | None,
+                   now: dt.datetime) -> None:
+        number, state = card["card_number"], CardState(card["state"])
+        issued = dt.date.fromisoformat(card["issued"])
+        self._db.execute("INSERT INTO cards VALUES (?,?,?,?,?)",
+                         (number, ref, state.value, int(card["bank_function"]),
+                          issued.isoformat()))
+        events: list[tuple[CardState, dt.datetime, str]] = [
+            (CardState.ACTIVE, _at(issued), "counter")]
+        if state == CardState.PRE_LOST:
+            at = now - dt.timedelta(days=1)
+            events.append((CardState.PRE_LOST, at, "hotline"))
+            self._db.execute(
+                "INSERT INTO prelosses (reference, card_number, channel, at, lapses_on) "
+                "VALUES (?,?,?,?,?)",
+                (self._reference("HL"), number, "hotline", _iso(at),
+                 self.rules.lapses_on(local_date(at)).isoformat()))
+        elif state == CardState.LOST:
+            applied = dt.date.fromisoformat(repl["applied"]) if repl else local_date(now)
+            events.append((CardState.PRE_LOST, _at(applied - dt.timedelta(days=1)), "hotline"))
+            events.append((CardState.LOST, _at(applied), "counter"))
+        elif state == CardState.EXPIRED:
+            events.append((CardState.EXPIRED,
+                           _at(issued.replace(year=issued.year + 10)), "system"))
+        elif state in (CardState.FROZEN, CardState.CANCELLED):
+            events.append((state, now - dt.timedelta(days=30), "system"))
+        for st, at, channel in events:
+            self._db.execute("INSERT INTO card_history (card_number, state, at, channel) "
+                             "VALUES (?,?,?,?)", (number, st.value, _iso(at), channel))
+
+    def _seed_replacement(self, ref: str, cards: list[dict[str, Any]],
+                          repl: dict[str, Any], now: dt.datetime) -> None:
+        old = next((c for c in cards if c["state"] == CardState.LOST.value), cards[0])
+        applied = dt.date.fromisoformat(repl["applied"])
+        target = ReplacementStage(repl["stage"])
+        mailed = bool(repl.get("mailed", False))
+        bank = bool(old["bank_function"])
+        self._db.execute(
+            "INSERT INTO replacements VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (repl["card_number"], old["card_number"], ref, ReplacementStage.APPLIED.value,
+             applied.isoformat(), self.rules.expected_on(applied, bank).isoformat(),
+             repl.get("outlet"), None, int(mailed), None, int(bank)))
+        self._db.execute("INSERT INTO stage_history (card_number, stage, at) VALUES (?,?,?)",
+                         (repl["card_number"], ReplacementStage.APPLIED.value,
+                          _iso(_at(applied, 10))))
+        # Walk the real stage rule up to the persona's stage, three days a step.
+        step = 1
+        stage = ReplacementStage.APPLIED
+        while stage != target:
+            at = min(_at(applied + dt.timedelta(days=3 * step), 14), now)
+            stage = self._advance(repl["card_number"], at)
+            step += 1
+
+    def _reference(self, prefix: str) -> str:
+        return f"{prefix}{self.today():%Y%m%d}{secrets.randbelow(10**6):06d}"
+
+    # ---- reads ------------------------------------------------------------------------
+
+    def _person(self, id_number: str) -> sqlite3.Row:
+        row = self._one("SELECT * FROM persons WHERE id_number = ?", id_number)
+        if row is None:
+            raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such person")
+        return row
+
+    def _card(self, card_number: str) -> sqlite3.Row:
+        row = self._one("SELECT * FROM cards WHERE card_number = ?", card_number)
+        if row is None:
+            raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such card")
+        return self._apply_lapse(row)
+
+    def _holder_card(self, card_number: str, id_number: str) -> sqlite3.Row:
+        """The card, if it belongs to the person with ``id_number`` (else not found:
+        a terminal must not learn whose card a number is)."""
+        card = self._card(card_number)
+        person = self._person(id_number)
+        if card["person_ref"] != person["person_ref"]:
+            raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such card for this person")
+        return card
+
+    def _has_replacement(self, card_number: str) -> bool:
+        return self._one("SELECT 1 FROM replacements WHERE replaces = ?",
+                         card_number) is not None
+
+    def _open_preloss(self, card_number: str) -> sqlite3.Row | None:
+        return self._one("SELECT * FROM prelosses WHERE card_number = ? AND cancelled_at IS "
+                         "NULL AND lapsed = 0 ORDER BY at DESC LIMIT 1", card_number)
+
+    def _apply_lapse(self, card: sqlite3.Row) -> sqlite3.Row:
+        """A pre-loss not followed by the official loss lapses by itself (regional rule)."""
+        if card["state"] != CardState.PRE_LOST.value or self._has_replacement(
+                card["card_number"]):
+            return card
+        pre = self._open_preloss(card["card_number"])
+        if pre is None or self.today() < dt.date.fromisoformat(pre["lapses_on"]):
+            return card
+        new = next_state(CardState.PRE_LOST, "lapse")
+        at = _at(dt.date.fromisoformat(pre["lapses_on"]), 0)
+        self._set_state(card["card_number"], new, at, "system")
+        self._db.execute("UPDATE prelosses SET lapsed = 1 WHERE reference = ?",
+                         (pre["reference"],))
+        return self._one("SELECT * FROM cards WHERE card_number = ?", card["card_number"])
+
+    def _set_state(self, card_number: str, state: CardState, at: dt.datetime,
+                   channel: str) -> None:
+        self._db.execute("UPDATE cards SET state = ? WHERE card_number = ?",
+                         (state.value, card_number))
+        self._db.execute("INSERT INTO card_history (card_number, state, at, channel) "
+                         "VALUES (?,?,?,?)", (card_number, state.value, _iso(at), channel))
+
+    def _person_cards(self, person: sqlite3.Row) -> dict[str, Any]:
+        cards = [self._apply_lapse(c) for c in self._all(
+            "SELECT * FROM cards WHERE person_ref = ? ORDER BY issued", person["person_ref"])]
+        return {
+            "person_ref": person["person_ref"],
+            "name": person["name"],
+            "phone_masked": mask_phone(person["phone"]),
+            "cards": [{"card_number": c["card_number"], "state": c["state"],
+                       "bank_function": bool(c["bank_function"]), "issued": c["issued"],
+                       "has_replacement": self._has_replacement(c["card_number"])}
+                      for c in cards],
+        }
+
+    def lookup(self, id_number: str | None = None, card_number: str | None = None
+               ) -> dict[str, Any]:
+        with self._tx():
+            if id_number is not None:
+                return self._person_cards(self._person(id_number))
+            card = self._card(card_number or "")
+            person = self._one("SELECT * FROM persons WHERE person_ref = ?", card["person_ref"])
+            return self._person_cards(person)
+
+    def _replacement_dict(self, row: sqlite3.Row) -> dict[str, Any]:
+        history = self._all("SELECT stage, at FROM stage_history WHERE card_number = ? "
+                            "ORDER BY id", row["card_number"])
+        return {
+            "card_number": row["card_number"], "replaces": row["replaces"],
+            "stage": row["stage"], "applied_on": row["applied_on"],
+            "expected_on": row["expected_on"], "outlet": row["outlet"],
+            "ready_since": row["ready_since"], "mailed": bool(row["mailed"]),
+            "tracking_number": row["tracking_number"],
+            "history": [{"stage": h["stage"], "at": h["at"]} for h in history],
+        }
+
+    def card_status(self, card_number: str) -> dict[str, Any]:
+        with self._tx():
+            card = self._card(card_number)
+            history = self._all("SELECT state, at, channel FROM card_history WHERE "
+                                "card_number = ? ORDER BY id", card_number)
+            repl = self._one("SELECT * FROM replacements WHERE replaces = ?", card_number)
+            pre = self._open_preloss(card_number) \
+                if card["state"] == CardState.PRE_LOST.value else None
+            return {
+                "card_number": card_number, "state": card["state"],
+                "history": [dict(h) for h in history],
+                "replacement": self._replacement_dict(repl) if repl else None,
+                "lapses_on": pre["lapses_on"] if pre and repl is None else None,
+            }
+
+    def replacement_progress(self, card_number: str | None = None,
+                             id_number: str | None = None) -> dict[str, Any]:
+        with self._tx():
+            if card_number is not None:
+                row = self._one("SELECT * FROM replacements WHERE card_number = ? OR "
+                                "replaces = ?", card_number, card_number)
+                if row is None:
+                    self._card(card_number)  # unknown card → not_found
+            else:
+                person = self._person(id_number or "")
+                row = self._one("SELECT * FROM replacements WHERE person_ref = ? "
+                                "ORDER BY applied_on DESC LIMIT 1", person["person_ref"])
+            if row is None:
+                raise ApiProblem(ProblemCode.NO_REPLACEMENT, 404, "no replacement applied for")
+            return self._replacement_dict(row)
+
+    # ---- verification by code sent to the phone on record ---------------------------
+
+    def request_code(self, id_number: str) -> dict[str, Any]:
+        with self._tx():
+            person = self._person(id_number)
+            challenge = secrets.token_hex(12)
+            code = f"{secrets.randbelow(10**6):06d}"
+            now = self.now().timestamp()
+            self._db.execute("INSERT INTO challenges VALUES (?,?,?,?,?,?)",
+                             (challenge, person["person_ref"], code, now + CODE_TTL_SECONDS,
+                              CODE_TRIES, now))
+            # "Sends" the SMS: the code is only readable through the loopback admin API.
+            return {"challenge_id": challenge, "phone_masked": mask_phone(person["phone"]),
+                    "expires_in": CODE_TTL_SECONDS}
+
+    def confirm_code(self, challenge_id: str, code: str) -> dict[str, Any]:
+        with self._tx():
+            ch = self._one("SELECT * FROM challenges WHERE challenge_id = ?", challenge_id)
+            if ch is None:
+                raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such challenge")
+            if ch["tries_left"] <= 0:
+                raise ApiProblem(ProblemCode.CODE_BLOCKED, 403, "too many wrong codes",
+                                 tries_left=0)
+            if self.now().timestamp() > ch["expires_at"]:
+                raise ApiProblem(ProblemCode.CODE_EXPIRED, 410, "the code has expired")
+            if not secrets.compare_digest(ch["code"], code):
+                left = ch["tries_left"] - 1
+                self._db.execute("UPDATE challenges SET tries_left = ? WHERE challenge_id = ?",
+                                 (left, challenge_id))
+                if left <= 0:
+                    raise _Committed(ApiProblem(ProblemCode.CODE_BLOCKED, 403,
+                                                "too many wrong codes", tries_left=0))
+                raise _Committed(ApiProblem(ProblemCode.CODE_WRONG, 403, "wrong code",
+                                            tries_left=left))
+            # A code is good once.
+            self._db.execute("UPDATE challenges SET tries_left = 0 WHERE challenge_id = ?",
+                             (challenge_id,))
+            person = self._one("SELECT * FROM persons WHERE person_ref = ?", ch["person_ref"])
+            return self._person_cards(person)
+
+    # ---- state changes (called inside :meth:`idempotent`) -----------------------------
+
+    def pre_lose(self, card_number: str, id_number: str, terminal_id: str,
+                 channel: str = "kiosk", idempotency_key: str | None = None) -> dict[str, Any]:
+        card = self._holder_card(card_number, id_number)
+        try:
+            new = next_state(CardState(card["state"]), "pre_lose")
+        except RuleViolation as exc:
+            raise _rule(exc) from None
+        now = self.now()
+        self._set_state(card_number, new, now, channel)
+        reference = self._reference("YGS")
+        lapses = self.rules.lapses_on(local_date(now))
+        self._db.execute(
+            "INSERT INTO prelosses (reference, card_number, channel, terminal_id, at, "
+            "lapses_on, idempotency_key) VALUES (?,?,?,?,?,?,?)",
+            (reference, card_number, channel, terminal_id, _iso(now), lapses.isoformat(),
+             idempotency_key))
+        return {"reference": reference, "card_number": card_number,
+                "settlement_stopped_at": _iso(now), "lapses_on": lapses.isoformat(),
+                "hotline": self.rules.hotline}
+
+    def cancel_pre_loss(self, card_number: str, id_number: str,
+                        idempotency_key: str | None = None) -> dict[str, Any]:
+        card = self._holder_card(card_number, id_number)
+        state = CardState(card["state"])
+        has_repl = self._has_replacement(card_number)
+        try:
+            new = next_state(state, "cancel_pre_loss", has_replacement=has_repl)
+        except RuleViolation as exc:
+            raise _rule(exc) from None
+        assert can_cancel_pre_loss(state, has_repl)  # same rule, asked the other way
+        now = self.now()
+        self._set_state(card_number, new, now, "kiosk")
+        pre = self._open_preloss(card_number)
+        if pre is not None:
+            self._db.execute("UPDATE prelosses SET cancelled_at = ? WHERE reference = ?",
+                             (_iso(now), pre["reference"]))
+        reference = self._reference("JG")
+        self._db.execute("INSERT INTO cancellations VALUES (?,?,?,?)",
+                         (reference, card_number, _iso(now), idempotency_key))
+        return {"reference": reference, "card_number": card_number, "state": new.value,
+                "cancelled_at": _iso(now)}
+
+    def idempotent(self, terminal_id: str, key: str, operation: str, body: bytes,
+                   action: Callable[[], dict[str, Any]]) -> tuple[int, dict[str, Any], bool]:
+        """Run ``action`` once per (terminal, key): ``(status, body, replayed)``.
+
+        Same key and same body → the stored answer (success or refusal); same key and a
+        different body → ``idempotency_conflict``. The effect and the stored answer are
+        committed in one transaction.
+        """
+        digest = hashlib.sha256(body).hexdigest()
+        with self._tx():
+            row = self._one("SELECT * FROM idempotency WHERE terminal_id = ? AND key = ?",
+                            terminal_id, key)
+            if row is not None:
+                if row["operation"] != operation or row["body_sha256"] != digest:
+                    raise ApiProblem(ProblemCode.IDEMPOTENCY_CONFLICT, 409,
+                                     "key already used for a different request")
+                return row["status"], json.loads(row["response"]), True
+            self._db.execute("SAVEPOINT op")
+            try:
+                status, result = 200, action()
+                self._db.execute("RELEASE op")
+            except ApiProblem as exc:
+                self._db.execute("ROLLBACK TO op")
+                self._db.execute("RELEASE op")
+                status, result = exc.status, {"__problem__": exc.code.value,
+                                              "detail": exc.detail, **exc.extra}
+            self._db.execute("INSERT INTO idempotency VALUES (?,?,?,?,?,?,?)",
+                             (terminal_id, key, operation, digest, status,
+                              json.dumps(result, ensure_ascii=False), self.now().timestamp()))
+            return status, result, False
+
+    # ---- signing support --------------------------------------------------------------
+
+    def remember_nonce(self, terminal_id: str, nonce: str, window: float) -> None:
+        """Record a nonce; ``replayed`` if seen within the clock-skew window."""
+        import time as _time
+
+        now = _time.time()
+        with self._tx() as db:
+            db.execute("DELETE FROM nonces WHERE ts < ?", (now - 2 * window,))
+            try:
+                db.execute("INSERT INTO nonces VALUES (?,?,?)", (terminal_id, nonce, now))
+            except sqlite3.IntegrityError:
+                raise ApiProblem(ProblemCode.REPLAYED, 401, "nonce already used") from None
+
+    def heartbeat(self, terminal_id: str, clock: dt.datetime, version: str,
+                  outbox_depth: int, max_skew: float) -> dict[str, Any]:
+        now = dt.datetime.now(dt.UTC)
+        if clock.tzinfo is None:
+            clock = clock.replace(tzinfo=dt.UTC)
+        accepted = abs((now - clock).total_seconds()) <= max_skew
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO heartbeats VALUES (?,?,?,?,?,?)",
+                       (terminal_id, _iso(clock), version, outbox_depth, _iso(now),
+                        int(accepted)))
+        return {"server_time": _iso(now), "accepted": accepted}
+
+    # ---- admin (sandbox only) ---------------------------------------------------------
+
+    def _advance(self, card_number: str, at: dt.datetime) -> ReplacementStage:
+        row = self._one("SELECT * FROM replacements WHERE card_number = ? OR replaces = ?",
+                        card_number, card_number)
+        if row is None:
+            raise ApiProblem(ProblemCode.NO_REPLACEMENT, 404, "no replacement applied for")
+        stage = next_stage(ReplacementStage(row["stage"]), bool(row["mailed"]))
+        if stage is None:
+            raise ApiProblem(ProblemCode.NOT_ALLOWED, 409, "replacement already collected")
+        new_card = row["card_number"]
+        updates: dict[str, Any] = {"stage": stage.value}
+        if stage == ReplacementStage.READY_FOR_PICKUP:
+            updates["ready_since"] = _iso(at)
+        if stage == ReplacementStage.MAILED:
+            updates["tracking_number"] = f"SF{secrets.randbelow(10**10):010d}"
+        sets = ", ".join(f"{k} = ?" for k in updates)
+        self._db.execute(f"UPDATE replacements SET {sets} WHERE card_number = ?",
+                         (*updates.values(), new_card))
+        self._db.execute("INSERT INTO stage_history (card_number, stage, at) VALUES (?,?,?)",
+                         (new_card, stage.value, _iso(at)))
+        if stage == ReplacementStage.COLLECTED:
+            # The new card becomes a card of its own; the old one ends cancelled.
+            old = self._one("SELECT * FROM cards WHERE card_number = ?", row["replaces"])
+            if old is not None:
+                try:
+                    self._set_state(old["card_number"], next_state(
+                        CardState(old["state"]), "replacement_collected"), at, "counter")
+                except RuleViolation as exc:
+                    raise _rule(exc) from None
+            self._db.execute("INSERT OR IGNORE INTO cards VALUES (?,?,?,?,?)",
+                             (new_card, row["person_ref"], CardState.ACTIVE.value,
+                              row["bank_function"], local_date(at).isoformat()))
+            self._db.execute("INSERT INTO card_history (card_number, state, at, channel) "
+                             "VALUES (?,?,?,?)",
+                             (new_card, CardState.ACTIVE.value, _iso(at), "counter"))
+        return stage
+
+    def advance_replacement(self, card_number: str) -> dict[str, Any]:
+        with self._tx():
+            self._advance(card_number, self.now())
+            row = self._one("SELECT * FROM replacements WHERE card_number = ? OR replaces = ?",
+                            card_number, card_number)
+            return self._replacement_dict(row)
+
+    def apply_replacement(self, card_number: str, mailed: bool = False,
+                          outlet: str | None = None) -> dict[str, Any]:
+        """The counter's official loss + replacement application (not a kiosk action)."""
+        with self._tx():
+            card = self._card(card_number)
+            if self._has_replacement(card_number):
+                raise ApiProblem(ProblemCode.REPLACEMENT_EXISTS, 409, "already applied for")
+            state = CardState(card["state"])
+            now = self.now()
+            if state != CardState.LOST:
+                try:
+                    self._set_state(card_number, next_state(state, "official_loss"), now,
+                                    "counter")
+                except RuleViolation as exc:
+                    raise _rule(exc) from None
+            applied = local_date(now)
+            new_card = f"R{secrets.randbelow(10**8):08d}"
+            bank = bool(card["bank_function"])
+            self._db.execute(
+                "INSERT INTO replacements VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (new_card, card_number, card["person_ref"], ReplacementStage.APPLIED.value,
+                 applied.isoformat(), self.rules.expected_on(applied, bank).isoformat(),
+                 outlet or "东城区社保卡服务网点（东四十条）", None, int(mailed), None, int(bank)))
+            self._db.execute("INSERT INTO stage_history (card_number, stage, at) "
+                             "VALUES (?,?,?)", (new_card, ReplacementStage.APPLIED.value,
+                                                _iso(now)))
+            row = self._one("SELECT * FROM replacements WHERE card_number = ?", new_card)
+            return self._replacement_dict(row)
+
+    def last_code(self, challenge_id: str | None = None) -> dict[str, Any]:
+        with self._lock:
+            if challenge_id:
+                row = self._one("SELECT * FROM challenges WHERE challenge_id = ?", challenge_id)
+            else:
+                row = self._one("SELECT * FROM challenges ORDER BY created DESC, rowid DESC "
+                                "LIMIT 1")
+            if row is None:
+                raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no challenge yet")
+            return {"challenge_id": row["challenge_id"], "code": row["code"],
+                    "tries_left": row["tries_left"]}
+
+    def recorded_prelosses(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(r) for r in self._all("SELECT * FROM prelosses ORDER BY at")]
+
+    def recorded_cancellations(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(r) for r in self._all("SELECT * FROM cancellations ORDER BY at")]
+
+    def heartbeats(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(r) for r in self._all("SELECT * FROM heartbeats")]
+
+    def person_ids(self) -> dict[str, str]:
+        """Persona key → person_ref (tests)."""
+        with self._lock:
+            return {r["persona"]: r["person_ref"]
+                    for r in self._all("SELECT persona, person_ref FROM persons")}
+
+
+class _Committed(Exception):
+    """Wraps an :class:`ApiProblem` whose side effect (a spent try) must be committed."""
+
+    def __init__(self, problem: ApiProblem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))

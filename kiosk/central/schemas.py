@@ -1,0 +1,309 @@
+"""The central card service API, version 1: one source of truth for client and sandbox.
+
+Personal data never travels in a URL: every operation is a POST with a JSON body, even
+lookups (which are nevertheless safe to repeat; see :data:`IDEMPOTENT_OPERATIONS`).
+Errors are RFC 9457 ``application/problem+json`` documents (:class:`Problem`) whose
+``code`` is one of the stable :class:`ProblemCode` values.
+
+The OpenAPI document generated from these models is committed as
+``kiosk/central/openapi.json`` (regenerate: ``python -m kiosk.central.sandbox.openapi``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from kiosk.domain.card_states import CardState, ReplacementStage
+from kiosk.domain.masking import mask_card_number, mask_id_number, mask_name
+
+API_VERSION = "v1"
+API_PREFIX = "/v1"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:kiosk:central:problem:"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENT_REPLAY_HEADER = "Idempotent-Replayed"
+
+
+class Path(StrEnum):
+    """Every operation's path (all POST)."""
+
+    LOOKUP = "/v1/persons/lookup"
+    VERIFY_REQUEST = "/v1/verification/request"
+    VERIFY_CONFIRM = "/v1/verification/confirm"
+    CARD_STATUS = "/v1/cards/status"
+    PRELOSS = "/v1/prelosses"
+    PRELOSS_CANCEL = "/v1/prelosses/cancel"
+    REPLACEMENT_PROGRESS = "/v1/replacements/progress"
+    HEARTBEAT = "/v1/terminals/heartbeat"
+
+
+# Operations that may be repeated without changing anything beyond the first call:
+# lookups are POST only to keep personal data out of URLs, but they read nothing but
+# state; pre-loss and cancel carry an Idempotency-Key, so a repeat gets the stored answer.
+# Verification request (sends an SMS) and confirm (spends a try) are NOT idempotent,
+# and a heartbeat is simply sent again later.
+IDEMPOTENT_OPERATIONS = frozenset({
+    Path.LOOKUP, Path.CARD_STATUS, Path.REPLACEMENT_PROGRESS, Path.PRELOSS, Path.PRELOSS_CANCEL,
+})
+# Operations that change state and therefore must carry an Idempotency-Key header.
+STATE_CHANGING_OPERATIONS = frozenset({Path.PRELOSS, Path.PRELOSS_CANCEL})
+
+
+class ProblemCode(StrEnum):
+    """Stable problem codes (API contract and i18n keys ``central.refused.<code>``)."""
+
+    NOT_FOUND = "not_found"
+    NO_REPLACEMENT = "no_replacement"
+    ALREADY_PRE_LOST = "already_pre_lost"
+    ALREADY_LOST = "already_lost"
+    ALREADY_CANCELLED = "already_cancelled"
+    NOT_ACTIVE = "not_active"
+    REPLACEMENT_EXISTS = "replacement_exists"
+    NOT_ALLOWED = "not_allowed"
+    CODE_WRONG = "code_wrong"
+    CODE_BLOCKED = "code_blocked"
+    CODE_EXPIRED = "code_expired"
+    BAD_SIGNATURE = "bad_signature"
+    REPLAYED = "replayed"
+    CLOCK_SKEW = "clock_skew"
+    VALIDATION_ERROR = "validation_error"
+    IDEMPOTENCY_KEY_MISSING = "idempotency_key_missing"
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    SERVER_ERROR = "server_error"
+    UNAVAILABLE = "unavailable"
+
+
+# Codes that say the terminal itself is misconfigured (key, clock), not the request.
+TERMINAL_PROBLEM_CODES = frozenset({
+    ProblemCode.BAD_SIGNATURE, ProblemCode.REPLAYED, ProblemCode.CLOCK_SKEW,
+})
+
+PROBLEM_TITLES: dict[ProblemCode, str] = {
+    ProblemCode.NOT_FOUND: "Not found",
+    ProblemCode.NO_REPLACEMENT: "No replacement application",
+    ProblemCode.ALREADY_PRE_LOST: "Card already pre-lost",
+    ProblemCode.ALREADY_LOST: "Card already reported lost",
+    ProblemCode.ALREADY_CANCELLED: "Card already cancelled",
+    ProblemCode.NOT_ACTIVE: "Card not active",
+    ProblemCode.REPLACEMENT_EXISTS: "A replacement has been applied for",
+    ProblemCode.NOT_ALLOWED: "Not allowed in the card's state",
+    ProblemCode.CODE_WRONG: "Verification code wrong",
+    ProblemCode.CODE_BLOCKED: "Verification blocked",
+    ProblemCode.CODE_EXPIRED: "Verification code expired",
+    ProblemCode.BAD_SIGNATURE: "Request signature invalid",
+    ProblemCode.REPLAYED: "Request replayed",
+    ProblemCode.CLOCK_SKEW: "Terminal clock out of range",
+    ProblemCode.VALIDATION_ERROR: "Request not valid",
+    ProblemCode.IDEMPOTENCY_KEY_MISSING: "Idempotency-Key header missing",
+    ProblemCode.IDEMPOTENCY_CONFLICT: "Idempotency key reused with a different request",
+    ProblemCode.SERVER_ERROR: "Server error",
+    ProblemCode.UNAVAILABLE: "Service unavailable",
+}
+
+_PERSONAL_FIELDS: dict[str, Any] = {
+    "id_number": mask_id_number,
+    "card_number": mask_card_number,
+    "name": mask_name,
+    "code": lambda v: "******",
+    "tracking_number": lambda v: "***",
+    "replaces": mask_card_number,
+}
+
+
+class _Model(BaseModel):
+    """Base: unknown fields refused on requests; ``repr`` masks personal fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    def __repr_args__(self):  # type: ignore[override]
+        for name, value in super().__repr_args__():
+            mask = _PERSONAL_FIELDS.get(name or "")
+            yield name, (mask(value) if mask and isinstance(value, str) else value)
+
+
+class _Response(_Model):
+    # Responses tolerate fields added by a newer service (forward compatibility).
+    model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+
+
+# Constrained text types (shape only; the service decides what exists).
+IdNumberStr = Annotated[str, Field(pattern=r"^\d{17}[\dX]$",
+                                   description="resident identity number (GB 11643-1999)")]
+CardNumberStr = Annotated[str, Field(pattern=r"^[A-Z0-9]{6,20}$",
+                                     description="social security card number")]
+
+
+# ---- requests -------------------------------------------------------------------------
+
+class LookupRequest(_Model):
+    """Find a person by identity number, or by card number (exactly one)."""
+
+    id_number: IdNumberStr | None = None
+    card_number: CardNumberStr | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> LookupRequest:
+        if (self.id_number is None) == (self.card_number is None):
+            raise ValueError("give exactly one of id_number or card_number")
+        return self
+
+
+class VerificationRequest(_Model):
+    id_number: IdNumberStr
+
+
+class VerificationConfirm(_Model):
+    challenge_id: str = Field(min_length=8, max_length=64)
+    code: str = Field(pattern=r"^\d{6}$")
+
+
+class CardStatusRequest(_Model):
+    card_number: CardNumberStr
+
+
+class PreLossRequest(_Model):
+    card_number: CardNumberStr
+    id_number: IdNumberStr
+    channel: Literal["kiosk"] = "kiosk"
+    terminal_id: str = Field(min_length=1, max_length=64)
+
+
+class CancelPreLossRequest(_Model):
+    card_number: CardNumberStr
+    id_number: IdNumberStr
+
+
+class ReplacementProgressRequest(_Model):
+    """By card number (old or new card) or by identity number (exactly one)."""
+
+    card_number: CardNumberStr | None = None
+    id_number: IdNumberStr | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ReplacementProgressRequest:
+        if (self.id_number is None) == (self.card_number is None):
+            raise ValueError("give exactly one of card_number or id_number")
+        return self
+
+
+class HeartbeatRequest(_Model):
+    terminal_id: str = Field(min_length=1, max_length=64)
+    clock: dt.datetime = Field(description="the terminal's clock (UTC, ISO 8601)")
+    version: str = Field(max_length=40)
+    outbox_depth: int = Field(ge=0)
+
+
+# ---- responses ------------------------------------------------------------------------
+
+class CardSummary(_Response):
+    card_number: str
+    state: CardState
+    bank_function: bool
+    issued: dt.date
+    has_replacement: bool
+
+
+class PersonCards(_Response):
+    """A person's cards. ``person_ref`` is opaque (never the identity number)."""
+
+    person_ref: str
+    name: str
+    phone_masked: str
+    cards: list[CardSummary]
+
+
+class VerificationChallenge(_Response):
+    challenge_id: str
+    phone_masked: str
+    expires_in: int = Field(description="seconds the code stays valid")
+
+
+class StateEvent(_Response):
+    state: CardState
+    at: dt.datetime
+    channel: str = Field(description="kiosk, hotline, counter, system")
+
+
+class StageEvent(_Response):
+    stage: ReplacementStage
+    at: dt.datetime
+
+
+class Replacement(_Response):
+    """A replacement card application and where it is."""
+
+    card_number: str = Field(description="the new card's number")
+    replaces: str | None = Field(default=None, description="the old card's number")
+    stage: ReplacementStage
+    applied_on: dt.date
+    expected_on: dt.date = Field(description="applied_on + 15 (35 with bank function) "
+                                             "working days, from the regional rules")
+    outlet: str | None = None
+    ready_since: dt.datetime | None = None
+    mailed: bool = False
+    tracking_number: str | None = None
+    history: list[StageEvent] = Field(default_factory=list)
+
+
+class CardStatus(_Response):
+    card_number: str
+    state: CardState
+    history: list[StateEvent]
+    replacement: Replacement | None = None
+    lapses_on: dt.date | None = Field(default=None,
+                                      description="for a pre-lost card: when it lapses")
+
+
+class PreLossResult(_Response):
+    reference: str
+    card_number: str
+    settlement_stopped_at: dt.datetime
+    lapses_on: dt.date = Field(description="the pre-loss lapses by itself on this date "
+                                           "unless the official loss follows")
+    hotline: str
+
+
+class CancelResult(_Response):
+    reference: str
+    card_number: str
+    state: CardState
+    cancelled_at: dt.datetime
+
+
+class HeartbeatResult(_Response):
+    server_time: dt.datetime
+    accepted: bool = Field(description="false when the terminal clock is out of range")
+
+
+class Problem(_Response):
+    """RFC 9457 problem details, with a stable ``code``."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = ""
+    code: str
+    tries_left: int | None = None
+
+
+def problem(code: ProblemCode, status: int, detail: str = "", **extra: Any) -> Problem:
+    """A :class:`Problem` for ``code`` with the standard type URI and title."""
+    return Problem(type=PROBLEM_TYPE_PREFIX + code.value, title=PROBLEM_TITLES[code],
+                   status=status, detail=detail, code=code.value, **extra)
+
+
+# Request and response model of each operation (used by the client and the sandbox).
+OPERATIONS: dict[Path, tuple[type[_Model], type[_Response]]] = {
+    Path.LOOKUP: (LookupRequest, PersonCards),
+    Path.VERIFY_REQUEST: (VerificationRequest, VerificationChallenge),
+    Path.VERIFY_CONFIRM: (VerificationConfirm, PersonCards),
+    Path.CARD_STATUS: (CardStatusRequest, CardStatus),
+    Path.PRELOSS: (PreLossRequest, PreLossResult),
+    Path.PRELOSS_CANCEL: (CancelPreLossRequest, CancelResult),
+    Path.REPLACEMENT_PROGRESS: (ReplacementProgressRequest, Replacement),
+    Path.HEARTBEAT: (HeartbeatRequest, HeartbeatResult),
+}

@@ -1,0 +1,246 @@
+"""Contract tests: the client against the running sandbox over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import requests
+
+from kiosk.central import schemas as s
+from kiosk.central.client import new_idempotency_key
+from kiosk.central.errors import CentralNotFound, CentralRefused
+from kiosk.central.sandbox.rules import CHINA_TZ
+from kiosk.domain.card_states import CardState, ReplacementStage
+from kiosk.domain.working_days import add_working_days
+from kiosk.personas import persona
+
+NORMAL = persona("normal")
+ID_NORMAL = NORMAL["id"]["id_number"]
+CARD_NORMAL = NORMAL["ssc"]["card_number"]
+REPL = persona("replacement")
+ID_REPL = REPL["id"]["id_number"]
+CARD_REPL_OLD = REPL["central"]["cards"][0]["card_number"]
+ID_PRELOST = persona("prelost")["id"]["id_number"]
+CARD_PRELOST = persona("prelost")["central"]["cards"][0]["card_number"]
+
+
+def test_lookup_by_id_number_returns_cards_without_id_number(central_client):
+    person = central_client.lookup_person(ID_NORMAL)
+    assert isinstance(person, s.PersonCards)
+    assert person.name == NORMAL["id"]["name"]
+    assert person.phone_masked == "138****1230"
+    assert ID_NORMAL not in person.person_ref
+    assert [c.card_number for c in person.cards] == [CARD_NORMAL]
+    card = person.cards[0]
+    assert card.state == CardState.ACTIVE and card.bank_function and not card.has_replacement
+    assert card.issued == dt.date(2020, 1, 15)
+
+
+def test_lookup_by_card_number_finds_the_same_person(central_client):
+    assert central_client.lookup_by_card(CARD_NORMAL).person_ref == \
+        central_client.lookup_person(ID_NORMAL).person_ref
+
+
+@pytest.mark.parametrize("key", ["unknown"])
+def test_persona_without_central_record_is_not_found(central_client, key):
+    with pytest.raises(CentralNotFound) as err:
+        central_client.lookup_person(persona(key)["id"]["id_number"])
+    assert err.value.code == "not_found"
+
+
+def test_status_has_history_and_replacement(central_client):
+    status = central_client.card_status(CARD_REPL_OLD)
+    assert status.state == CardState.LOST
+    assert [e.state for e in status.history] == [CardState.ACTIVE, CardState.PRE_LOST,
+                                                 CardState.LOST]
+    repl = status.replacement
+    assert repl is not None and repl.stage == ReplacementStage.READY_FOR_PICKUP
+    assert repl.outlet and repl.ready_since is not None and not repl.mailed
+    # Bank-function card: 35 working days from the regional config.
+    assert repl.expected_on == add_working_days(dt.date(2026, 10, 20), 35)
+
+
+def test_prelost_applies_state_rule_and_regional_lapse(central_client, sandbox):
+    key = new_idempotency_key()
+    result = central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, key)
+    today = result.settlement_stopped_at.astimezone(CHINA_TZ).date()
+    assert result.lapses_on == today + dt.timedelta(days=10)  # Beijing: 10 calendar days
+    assert result.hotline == "96102" and result.reference.startswith("YGS")
+    status = central_client.card_status(CARD_NORMAL)
+    assert status.state == CardState.PRE_LOST
+    assert status.history[-1].channel == "kiosk"
+    assert status.lapses_on == result.lapses_on
+    recorded = [p for p in sandbox.admin("GET", "/prelosses") if p["card_number"] == CARD_NORMAL]
+    assert len(recorded) == 1 and recorded[0]["reference"] == result.reference
+    assert recorded[0]["terminal_id"] == "T-DEMO-0001"
+
+
+def test_same_idempotency_key_applies_once_and_returns_the_stored_answer(central_client,
+                                                                         sandbox):
+    key = new_idempotency_key()
+    first = central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, key)
+    again = central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, key)
+    assert again == first
+    assert len([p for p in sandbox.admin("GET", "/prelosses")
+                if p["card_number"] == CARD_NORMAL]) == 1
+    # A new key for the same card is a new request, refused by the state rule.
+    with pytest.raises(CentralRefused) as err:
+        central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
+    assert err.value.code == "already_pre_lost" and err.value.status == 409
+
+
+def test_same_key_different_body_is_a_conflict(central_client):
+    key = new_idempotency_key()
+    central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, key)
+    x = persona("x_check")
+    with pytest.raises(CentralRefused) as err:
+        central_client.submit_prelost(x["ssc"]["card_number"], x["id"]["id_number"], key)
+    assert err.value.code == "idempotency_conflict" and err.value.status == 409
+
+
+def test_stored_refusal_is_replayed_too(central_client):
+    key = new_idempotency_key()
+    for _ in range(2):
+        with pytest.raises(CentralRefused) as err:
+            central_client.submit_prelost(CARD_PRELOST, ID_PRELOST, key)
+        assert err.value.code == "already_pre_lost"
+
+
+def test_prelost_of_someone_elses_card_is_not_found(central_client):
+    with pytest.raises(CentralNotFound):
+        central_client.submit_prelost(CARD_NORMAL, ID_PRELOST, new_idempotency_key())
+
+
+def test_cancel_prelost_then_refused_once_replacement_exists(central_client, sandbox):
+    central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
+    done = central_client.cancel_prelost(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
+    assert done.state == CardState.ACTIVE
+    assert central_client.card_status(CARD_NORMAL).state == CardState.ACTIVE
+    # Pre-lose again, then the counter applies for a replacement: cancel is refused.
+    central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
+    sandbox.admin("POST", "/replacements/apply", json={"card_number": CARD_NORMAL})
+    with pytest.raises(CentralRefused) as err:
+        central_client.cancel_prelost(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
+    assert err.value.code == "replacement_exists"
+    assert central_client.card_status(CARD_NORMAL).state == CardState.LOST
+
+
+def test_cancel_of_an_active_card_is_not_allowed(central_client):
+    with pytest.raises(CentralRefused) as err:
+        central_client.cancel_prelost(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
+    assert err.value.code == "not_allowed"
+
+
+def test_replacement_progress_walks_the_stages(central_client, sandbox):
+    with pytest.raises(CentralNotFound) as err:
+        central_client.replacement_progress(card_number=CARD_NORMAL)
+    assert err.value.code == "no_replacement"
+    sandbox.admin("POST", "/replacements/apply", json={"card_number": CARD_NORMAL,
+                                                        "mailed": True})
+    seen = [central_client.replacement_progress(id_number=ID_NORMAL).stage]
+    for _ in range(3):
+        sandbox.admin("POST", "/replacements/advance", json={"card_number": CARD_NORMAL})
+        seen.append(central_client.replacement_progress(card_number=CARD_NORMAL).stage)
+    assert seen == [ReplacementStage.APPLIED, ReplacementStage.IN_PRODUCTION,
+                    ReplacementStage.MAILED, ReplacementStage.COLLECTED]
+    repl = central_client.replacement_progress(card_number=CARD_NORMAL)
+    assert repl.tracking_number and repl.mailed
+    assert [h.stage for h in repl.history] == seen
+    # Collected: the old card ends cancelled and the new one is active.
+    assert central_client.card_status(CARD_NORMAL).state == CardState.CANCELLED
+    assert central_client.card_status(repl.card_number).state == CardState.ACTIVE
+
+
+def test_replacement_progress_by_new_or_old_card_number(central_client):
+    by_id = central_client.replacement_progress(id_number=ID_REPL)
+    assert central_client.replacement_progress(card_number=CARD_REPL_OLD) == by_id
+    assert central_client.replacement_progress(card_number=by_id.card_number) == by_id
+
+
+def test_prelost_lapses_after_the_regional_period(central_client, sandbox):
+    central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
+    sandbox.admin("POST", "/clock", json={"offset_days": 11})
+    status = central_client.card_status(CARD_NORMAL)
+    assert status.state == CardState.ACTIVE
+    assert status.history[-1].channel == "system"
+
+
+def test_verification_code_flow(central_client, sandbox):
+    challenge = central_client.request_code(ID_NORMAL)
+    assert challenge.phone_masked == "138****1230" and challenge.expires_in > 0
+    code = sandbox.admin("GET", "/verification/last")["code"]
+    wrong = "000000" if code != "000000" else "111111"
+    with pytest.raises(CentralRefused) as err:
+        central_client.confirm_code(challenge.challenge_id, wrong)
+    assert err.value.code == "code_wrong" and err.value.tries_left == 2
+    person = central_client.confirm_code(challenge.challenge_id, code)
+    assert person.cards[0].card_number == CARD_NORMAL
+
+
+def test_verification_blocks_after_three_wrong_codes(central_client, sandbox):
+    challenge = central_client.request_code(ID_NORMAL)
+    code = sandbox.admin("GET", "/verification/last")["code"]
+    wrong = "000000" if code != "000000" else "111111"
+    codes = []
+    for _ in range(4):
+        with pytest.raises(CentralRefused) as err:
+            central_client.confirm_code(challenge.challenge_id, wrong)
+        codes.append(err.value.code)
+    assert codes == ["code_wrong", "code_wrong", "code_blocked", "code_blocked"]
+    with pytest.raises(CentralRefused):  # even the right code is refused now
+        central_client.confirm_code(challenge.challenge_id, code)
+
+
+def test_heartbeat(central_client, sandbox):
+    result = central_client.heartbeat(outbox_depth=3)
+    assert result.accepted
+    assert abs((result.server_time - dt.datetime.now(dt.UTC)).total_seconds()) < 5
+    (beat,) = sandbox.admin("GET", "/heartbeats")
+    assert beat["outbox_depth"] == 3 and beat["terminal_id"] == "T-DEMO-0001"
+
+
+def test_unsigned_request_is_refused_as_problem_json(sandbox):
+    resp = requests.post(sandbox.url + s.Path.CARD_STATUS, json={"card_number": CARD_NORMAL},
+                         timeout=5)
+    assert resp.status_code == 401
+    assert resp.headers["content-type"].startswith(s.PROBLEM_CONTENT_TYPE)
+    body = resp.json()
+    assert body["code"] == "bad_signature" and body["type"].endswith("bad_signature")
+    assert {"type", "title", "status", "detail", "code"} <= set(body)
+
+
+def test_validation_error_names_fields_not_values(central_client, sandbox):
+    from kiosk.central.signing import sign_request
+
+    body = b'{"card_number": "x0019 secret"}'
+    headers = sign_request(central_client._key, "T-DEMO-0001", "POST", s.Path.CARD_STATUS,
+                           body)
+    resp = requests.post(sandbox.url + s.Path.CARD_STATUS, data=body,
+                         headers={**headers, "Content-Type": "application/json"}, timeout=5)
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "validation_error"
+    assert "secret" not in resp.text and "card_number" in resp.text
+
+
+def test_state_change_without_idempotency_key_is_refused(central_client, sandbox):
+    from kiosk.central.signing import sign_request
+
+    body = s.PreLossRequest(card_number=CARD_NORMAL, id_number=ID_NORMAL,
+                            terminal_id="T-DEMO-0001").model_dump_json().encode()
+    headers = sign_request(central_client._key, "T-DEMO-0001", "POST", s.Path.PRELOSS, body)
+    resp = requests.post(sandbox.url + s.Path.PRELOSS, data=body,
+                         headers={**headers, "Content-Type": "application/json"}, timeout=5)
+    assert resp.status_code == 400 and resp.json()["code"] == "idempotency_key_missing"
+    assert sandbox.admin("GET", "/prelosses")[-1]["card_number"] != CARD_NORMAL
+
+
+def test_admin_refuses_non_loopback_clients(sandbox):
+    from fastapi.testclient import TestClient
+
+    from kiosk.central.sandbox.app import create_app
+
+    app = create_app(sandbox.store, {}, 300.0)
+    with TestClient(app) as tc:  # TestClient's peer address is "testclient"
+        resp = tc.get("/admin/health")
+    assert resp.status_code == 403 and resp.json()["code"] == "not_allowed"
