@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiosk import metrics
 from kiosk.config import Settings
 from kiosk.logs import get_logger
 
@@ -130,6 +131,7 @@ class DiagnosticsContext:
             return HeartbeatProbe(False, (time.perf_counter() - started) * 1000, at,
                                   error_kind=kind, detail=type(exc).__name__)
         latency = (time.perf_counter() - started) * 1000
+        metrics.central_latency(latency / 1000)
         # Our clock at the middle of the round trip is the fairest comparison.
         mid = at + dt.timedelta(milliseconds=latency / 2)
         return HeartbeatProbe(True, latency, mid, server_time=result.server_time,

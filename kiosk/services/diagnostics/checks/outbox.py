@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kiosk import metrics
 from kiosk.services.diagnostics.context import DiagnosticsContext, _stat
 from kiosk.services.diagnostics.model import CheckResult, CheckStatus
 
@@ -14,6 +15,7 @@ def check_outbox(ctx: DiagnosticsContext) -> CheckResult:
         return CheckResult("outbox", CheckStatus.FAIL, "diagnostics.outbox.unavailable",
                            {"error": type(exc).__name__})
     pending = int(_stat(stats, "pending") or 0)
+    metrics.outbox_depth(pending)
     age = _stat(stats, "oldest_age_seconds")
     details = {"pending": pending,
                "oldest_age_seconds": round(float(age), 1) if age is not None else None,

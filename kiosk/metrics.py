@@ -1,0 +1,104 @@
+"""Local metrics in the Prometheus text format (prometheus-client), off by default.
+
+Counting is always on and costs next to nothing; the HTTP endpoint starts only when
+``diagnostics.metrics_enabled`` is true, and it binds to 127.0.0.1 only (a monitoring
+agent on the terminal scrapes it; nothing is exposed to the network). Labels are fixed
+vocabularies (journey names, error kinds, event kinds) — never personal data.
+
+    from kiosk import metrics
+    metrics.journey("prelost", "confirmed")
+    metrics.error("central_offline")
+    metrics.reader_event("card_inserted")
+    metrics.outbox_depth(3)
+    metrics.central_latency(0.042)
+    server = metrics.start_server(settings)   # None when disabled
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from threading import Thread
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+from kiosk.config import Settings
+from kiosk.logs import get_logger
+
+log = get_logger("kiosk.metrics")
+BIND_ADDRESS = "127.0.0.1"
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+JOURNEYS = Counter("kiosk_journeys_total", "Cardholder journeys ended, by journey and outcome",
+                   ["journey", "outcome"], registry=REGISTRY)
+ERRORS = Counter("kiosk_errors_total", "Errors shown or handled, by kind", ["kind"],
+                 registry=REGISTRY)
+READER_EVENTS = Counter("kiosk_reader_events_total", "Card reader events, by kind", ["event"],
+                        registry=REGISTRY)
+OUTBOX_DEPTH = Gauge("kiosk_outbox_depth", "Confirmed requests waiting in the outbox",
+                     registry=REGISTRY)
+CENTRAL_LATENCY = Histogram(
+    "kiosk_central_latency_seconds", "Central service call latency", registry=REGISTRY,
+    buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+
+_LABEL_MAX = 40
+
+
+def _label(value: str) -> str:
+    # Labels come from our own vocabularies (``central_offline``); squeeze anything else
+    # to lowercase ASCII words without long digit runs, so a bug can neither carry a
+    # name or number out nor explode the series count.
+    clean = re.sub(r"[^a-z0-9_]+", "_", str(value).lower())
+    clean = re.sub(r"\d{4,}", "", clean)
+    return clean.strip("_")[:_LABEL_MAX] or "unknown"
+
+
+def journey(name: str, outcome: str) -> None:
+    """A journey ended (``prelost``/``status``/… with ``confirmed``/``queued``/``aborted``…)."""
+    JOURNEYS.labels(journey=_label(name), outcome=_label(outcome)).inc()
+
+
+def error(kind: str) -> None:
+    """An error of ``kind`` (e.g. ``central_offline``, ``card_removed``, ``printer_offline``)."""
+    ERRORS.labels(kind=_label(kind)).inc()
+
+
+def reader_event(event: str) -> None:
+    """A reader event (``card_inserted``, ``card_removed``, ``reader_gone``, ``service_down``…)."""
+    READER_EVENTS.labels(event=_label(event)).inc()
+
+
+def outbox_depth(depth: int) -> None:
+    """The outbox's current number of pending requests."""
+    OUTBOX_DEPTH.set(depth)
+
+
+def central_latency(seconds: float) -> None:
+    """One central service call took ``seconds``."""
+    CENTRAL_LATENCY.observe(seconds)
+
+
+@dataclass
+class MetricsServer:
+    """The running endpoint; ``port`` is the bound one (useful when asked for 0)."""
+
+    server: Any
+    thread: Thread
+    port: int
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def start_server(settings: Settings, port: int | None = None) -> MetricsServer | None:
+    """Start the endpoint on 127.0.0.1 when enabled in settings; else return None."""
+    if not settings.diagnostics.metrics_enabled:
+        return None
+    wanted = settings.diagnostics.metrics_port if port is None else port
+    server, thread = start_http_server(wanted, addr=BIND_ADDRESS, registry=REGISTRY)
+    bound = server.server_address[1]
+    log.info("metrics endpoint started", extra={"fields": {"port": bound}})
+    return MetricsServer(server, thread, bound)

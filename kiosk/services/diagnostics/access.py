@@ -1,0 +1,187 @@
+"""Technician entry, Kivy-free: the hidden gesture, the PIN with lock-out, idle exit.
+
+1. :class:`CornerHold` watches touches on the attract screen: a press held for
+   ``HOLD_SECONDS`` (3 s) inside the top-right corner (a square of ``CORNER_FRACTION``
+   of the shorter side) opens the PIN pad. Moving out of the corner cancels.
+2. :class:`TechnicianAccess` checks the PIN against the stored hash (never the PIN),
+   allows ``diagnostics.max_pin_attempts`` wrong tries, then locks entry for
+   ``diagnostics.lockout_seconds``. The lock-out is kept in the data directory, so a
+   restart (or a power cut) does not hand out fresh attempts.
+3. While inside, every touch calls :meth:`TechnicianAccess.touch`; after
+   ``diagnostics.idle_seconds`` without one, :meth:`idle_expired` says to leave. Leaving
+   returns the kiosk to the attract screen (the UI's job).
+
+Times come from an injectable monotonic clock (tests) plus wall time for the persisted
+lock-out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from kiosk.config import Settings
+from kiosk.logs import get_logger
+from kiosk.secrets import verify_pin
+
+log = get_logger("kiosk.services.diagnostics.access")
+
+HOLD_SECONDS = 3.0
+CORNER_FRACTION = 0.12
+LOCK_FILE = "technician-lockout.json"
+
+
+class CornerHold:
+    """Detects a long press in the top-right corner. Coordinates are window pixels
+    with y growing upwards (Kivy's convention)."""
+
+    def __init__(self, hold_seconds: float = HOLD_SECONDS,
+                 fraction: float = CORNER_FRACTION) -> None:
+        self.hold_seconds = hold_seconds
+        self.fraction = fraction
+        self._since: float | None = None
+        self._fired = False
+
+    def in_corner(self, x: float, y: float, width: float, height: float) -> bool:
+        side = min(width, height) * self.fraction
+        return x >= width - side and y >= height - side
+
+    def down(self, x: float, y: float, width: float, height: float, now: float) -> None:
+        """A finger went down."""
+        self._fired = False
+        self._since = now if self.in_corner(x, y, width, height) else None
+
+    def move(self, x: float, y: float, width: float, height: float) -> None:
+        """The finger moved: leaving the corner cancels the hold."""
+        if self._since is not None and not self.in_corner(x, y, width, height):
+            self._since = None
+
+    def up(self) -> None:
+        """The finger lifted."""
+        self._since = None
+
+    def poll(self, now: float) -> bool:
+        """True once when the hold has lasted long enough (call from a timer)."""
+        if self._since is not None and not self._fired and now - self._since >= self.hold_seconds:
+            self._fired = True
+            self._since = None
+            return True
+        return False
+
+
+class PinOutcome(StrEnum):
+    GRANTED = "granted"
+    WRONG = "wrong"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class PinResult:
+    outcome: PinOutcome
+    attempts_left: int
+    locked_seconds: int = 0  # seconds until entry is possible again (when locked)
+
+
+class TechnicianAccess:
+    """PIN check with limited attempts and a persisted lock-out; idle timeout inside."""
+
+    def __init__(self, settings: Settings, pin_hash: str, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], float] = time.time,
+                 state_dir: Path | None = None) -> None:
+        cfg = settings.diagnostics
+        self.max_attempts = cfg.max_pin_attempts
+        self.lockout_seconds = cfg.lockout_seconds
+        self.idle_seconds = cfg.idle_seconds
+        self._hash = pin_hash
+        self._clock, self._wall = clock, wall
+        self._state_file = (state_dir or settings.data_dir) / LOCK_FILE
+        self._failures = 0
+        self._locked_until = 0.0  # wall time
+        self._active = False
+        self._last_touch = 0.0
+        self._load()
+
+    # -- persisted lock-out --------------------------------------------------------------
+    def _load(self) -> None:
+        try:
+            data = json.loads(self._state_file.read_text(encoding="utf-8"))
+            self._failures = int(data.get("failures", 0))
+            self._locked_until = float(data.get("locked_until", 0.0))
+        except (OSError, ValueError, TypeError, AttributeError):
+            pass  # no file (the usual case) or unreadable: start clean
+
+    def _save(self) -> None:
+        try:
+            self._state_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._state_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"failures": self._failures,
+                                       "locked_until": self._locked_until}), encoding="utf-8")
+            os.replace(tmp, self._state_file)
+        except OSError as exc:  # a full disk must not open the door: the memory copy holds
+            log.warning("lock-out state not saved", extra={"fields": {"error": exc.strerror}})
+
+    # -- entry ---------------------------------------------------------------------------
+    def locked_seconds(self) -> int:
+        """Seconds until a PIN may be tried again (0: not locked)."""
+        left = self._locked_until - self._wall()
+        return max(0, int(left + 0.999))
+
+    @property
+    def attempts_left(self) -> int:
+        return max(0, self.max_attempts - self._failures)
+
+    def verify(self, pin: str) -> PinResult:
+        """Check a PIN. Locked: refused without checking. The PIN is never logged."""
+        locked = self.locked_seconds()
+        if locked:
+            return PinResult(PinOutcome.LOCKED, 0, locked)
+        if self._locked_until:  # a lock-out has run out: a fresh set of attempts
+            self._locked_until, self._failures = 0.0, 0
+        if verify_pin(pin, self._hash):
+            self._failures = 0
+            self._save()
+            self._active = True
+            self._last_touch = self._clock()
+            log.info("technician entered")
+            return PinResult(PinOutcome.GRANTED, self.max_attempts)
+        self._failures += 1
+        if self._failures >= self.max_attempts:
+            self._locked_until = self._wall() + self.lockout_seconds
+            self._save()
+            log.warning("technician PIN locked", extra={"fields": {
+                "seconds": self.lockout_seconds}})
+            return PinResult(PinOutcome.LOCKED, 0, self.lockout_seconds)
+        self._save()
+        log.info("technician PIN wrong", extra={"fields": {"left": self.attempts_left}})
+        return PinResult(PinOutcome.WRONG, self.attempts_left)
+
+    # -- inside ----------------------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    def touch(self) -> None:
+        """Any technician activity: restarts the idle timer."""
+        self._last_touch = self._clock()
+
+    def idle_left(self) -> float:
+        """Seconds until the idle timeout (0 when not inside)."""
+        if not self._active:
+            return 0.0
+        return max(0.0, self.idle_seconds - (self._clock() - self._last_touch))
+
+    def idle_expired(self) -> bool:
+        """True when inside and idle for ``idle_seconds``: the UI must :meth:`leave`."""
+        return self._active and self.idle_left() <= 0
+
+    def leave(self) -> None:
+        """Leave diagnostics (button or timeout)."""
+        if self._active:
+            log.info("technician left")
+        self._active = False
