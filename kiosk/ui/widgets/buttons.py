@@ -27,6 +27,7 @@ class KButton(Translated, ButtonBehavior, Label):
 
     variant = OptionProperty("primary", options=("primary", "secondary", "header", "danger"))
     active = BooleanProperty(False)
+    role = OptionProperty("button", options=("small", "body", "button", "title"))
     fit_width = BooleanProperty(False)
     min_width = NumericProperty(0)
     text_padding = NumericProperty(0)

@@ -29,14 +29,18 @@ class Header(BoxLayout):
         self.back_button.bind(on_release=lambda *_: app.back())
         self.home_button = KButton(key="app.home", variant="header", fit_width=True)
         self.home_button.bind(on_release=lambda *_: app.go_home())
-        self.read_button = KButton(key="app.read_aloud", variant="header", fit_width=True)
+        # Toggles in the smaller type (still >= 28 px); back/home stay button-sized.
+        self.read_button = KButton(key="app.read_aloud", variant="header", role="small",
+                                   fit_width=True)
         self.read_button.bind(on_release=lambda *_: app.read_aloud())
-        self.large_button = KButton(key="app.large_text", variant="header", fit_width=True)
+        self.large_button = KButton(key="app.large_text", variant="header", role="small",
+                                    fit_width=True)
         self.large_button.bind(on_release=lambda *_: app.toggle_large_text())
-        self.contrast_button = KButton(key="app.high_contrast", variant="header",
+        self.contrast_button = KButton(key="app.high_contrast", variant="header", role="small",
                                        fit_width=True)
         self.contrast_button.bind(on_release=lambda *_: app.toggle_high_contrast())
-        self.lang_button = KButton(key="app.language_switch", variant="header", fit_width=True)
+        self.lang_button = KButton(key="app.language_switch", variant="header", role="small",
+                                   fit_width=True)
         self.lang_button.bind(on_release=lambda *_: app.toggle_language())
         app.bind(large_text=self.large_button.setter("active"),
                  high_contrast=self.contrast_button.setter("active"))

@@ -1,0 +1,86 @@
+"""Base of the journey screens: render a controller State, forward touches, tour samples.
+
+A journey screen keeps no logic: ``show(state)`` copies the view's fields into its
+widgets and the kv forwards buttons to ``root.ctl.<method>()``. Back goes to the
+controller (one journey step back), not to the shell's screen history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kivy.properties import ObjectProperty
+
+from kiosk.services.states import State
+from kiosk.ui.screens.base import KioskScreen
+
+
+class JourneyScreen(KioskScreen):
+    """``render(state)`` is called by the bridge; subclasses implement ``show``."""
+
+    state = ObjectProperty(None, allownone=True)
+    entry_journey = ""  # set on a journey's first screen: opening it starts the journey
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Bound after the header's own handler, so it runs first and stops the event:
+        # back is a journey step, decided by the controller.
+        self.frame.ids.header.back_button.bind(on_release=self._back_pressed)
+
+    @property
+    def bridge(self) -> Any:
+        from kiosk.ui.screens.journey_bridge import journeys
+
+        return journeys(self.app)
+
+    @property
+    def ctl(self) -> Any:
+        """The journey controller (kiosk.services.controller.JourneyController)."""
+        return self.bridge.controller
+
+    def _back_pressed(self, *_: Any) -> bool:
+        self.ctl.back()
+        return True
+
+    def tr(self, key: str, **values: Any) -> str:
+        return self.app.tr(key, **values)
+
+    # --- shell hooks --------------------------------------------------------------
+    def prepare(self, bridge: bool = False, **params: Any) -> None:
+        """From the attract screen's route (no ``bridge``): start this journey."""
+        if params:
+            raise TypeError(f"{type(self).__name__} takes no parameters, got {sorted(params)}")
+        if not bridge and self.entry_journey:
+            self.ctl.start(self.entry_journey)
+
+    def render(self, state: State) -> None:
+        self.state = state
+        self.show(state)
+
+    def show(self, state: State) -> None:
+        """Copy ``state.view`` into the widgets (override)."""
+
+    def reset(self) -> None:
+        self.state = None
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget anything shown or typed (override; called at every session end)."""
+
+    def tour_states(self) -> dict[str, Callable[[], None]]:
+        from kiosk.ui.screens.journey_samples import samples_for
+
+        samples = samples_for(self.name, self.app.settings)
+        if not samples:
+            return {"default": lambda: None}
+        return {name: (lambda s=s: self.render(s)) for name, s in samples.items()}
+
+
+def fmt_date(value: Any) -> str:
+    """Dates as YYYY-MM-DD (unambiguous in both languages); '' for None."""
+    return value.isoformat() if value is not None else ""
+
+
+def fmt_time(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""

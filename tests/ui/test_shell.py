@@ -1,0 +1,243 @@
+"""The shell in a real window (Xvfb): attract, language, modes, navigation, inactivity,
+Escape and window close. Every press is a simulated touch through real hit-testing."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.i18n import translate
+from kiosk.ui.theme import MIN_TARGET_MM, mm
+
+pytestmark = pytest.mark.ui
+
+
+def header_title(ui):
+    return ui.app.sm.current_screen.frame.ids.header.title_label.text
+
+
+def test_attract_shows_welcome_and_all_outlet_journeys(kiosk_ui):
+    ui = kiosk_ui
+    assert ui.app.sm.current == "attract"
+    assert header_title(ui) == translate("attract.welcome", "zh_CN")
+    for key in ("attract.prelost", "attract.status", "attract.guide", "attract.cancel_prelost"):
+        assert ui.find(key=key).text == translate(key, "zh_CN")
+    # The attract screen is home: no back or home button on it.
+    assert not ui.find_all(key="app.back") and not ui.find_all(key="app.home")
+
+
+def test_language_switch_rerenders_live_on_every_screen(kiosk_ui):
+    ui = kiosk_ui
+    subtitle = ui.find(key="attract.subtitle")
+    assert subtitle.text == "请点击您要办理的业务"
+    ui.tap(key="app.language_switch")
+    assert ui.app.lang == "en"
+    ui.pump_frames(2)
+    assert subtitle.text == "Touch what you want to do"
+    assert header_title(ui) == "Welcome to card self-service"
+    assert ui.find(key="app.language_switch").text == "中文"
+    # A screen built long ago, not shown at the switch, is in English too.
+    ui.tap(key="attract.status")
+    ui.wait_for_screen("placeholder")
+    assert header_title(ui) == translate("attract.status", "en")
+    assert ui.find(key="app.back").text == "Back"
+    ui.tap(key="app.language_switch")
+    assert ui.find(key="app.back").text == "返回"
+    assert header_title(ui) == translate("attract.status", "zh_CN")
+
+
+def test_large_text_toggle_grows_text_and_buttons(kiosk_ui):
+    ui = kiosk_ui
+    subtitle = ui.find(key="attract.subtitle")
+    toggle = ui.find(key="app.large_text")
+    size0, height0, button0 = subtitle.font_size, subtitle.height, toggle.font_size
+    ui.tap(toggle)
+    assert ui.app.large_text and toggle.active
+    ui.pump_frames(3)
+    assert subtitle.font_size >= size0 * 1.25
+    assert subtitle.height > height0
+    assert toggle.font_size >= button0 * 1.25
+    ui.tap(toggle)
+    ui.pump_frames(3)
+    assert subtitle.font_size == size0 and not toggle.active
+
+
+def test_high_contrast_toggle_changes_colours(kiosk_ui):
+    from kivy.core.window import Window
+
+    ui = kiosk_ui
+    subtitle = ui.find(key="attract.subtitle")
+    colour0, bg0 = list(subtitle.color), list(Window.clearcolor)
+    ui.tap(key="app.high_contrast")
+    ui.pump_frames(2)
+    assert ui.app.high_contrast
+    assert list(Window.clearcolor)[:3] == [0, 0, 0]
+    assert list(subtitle.color) != colour0 and list(Window.clearcolor) != bg0
+    ui.tap(key="app.high_contrast")
+    ui.pump_frames(2)
+    assert list(subtitle.color) == colour0
+
+
+def test_journey_tile_opens_its_screen_and_every_way_back_works(kiosk_ui):
+    ui = kiosk_ui
+    ui.tap(key="attract.prelost")
+    ui.wait_for_screen("placeholder")
+    assert header_title(ui) == translate("attract.prelost", "zh_CN")
+    ui.tap(key="app.back")
+    ui.wait_for_screen("attract")
+    ui.tap(key="attract.guide")
+    ui.wait_for_screen("placeholder")
+    ui.tap(key="app.home")
+    ui.wait_for_screen("attract")
+
+
+def test_every_screen_has_a_way_back_and_big_targets(kiosk_ui):
+    from kiosk.ui.widgets.buttons import JourneyTile, KButton
+
+    ui = kiosk_ui
+    app = ui.app
+    smallest = mm(MIN_TARGET_MM)
+    for screen in list(app.sm.screens):
+        app.end_session("test")
+        if screen.name != "attract":
+            app.go(screen.name)
+        ui.wait_for_screen(screen.name)
+        if screen.name != "attract":
+            assert ui.find_all(key="app.back") or ui.find_all(key="app.home"), screen.name
+        buttons = ui.find_all(cls=KButton) + ui.find_all(cls=JourneyTile)
+        assert buttons, screen.name
+        for b in buttons:
+            assert b.height >= smallest and b.width >= smallest, (screen.name, b.text)
+
+
+def test_message_screen_shows_plain_words_and_runs_its_buttons(kiosk_ui):
+    from kiosk.ui.screens.message import MessageButton, MessageSpec
+
+    ui = kiosk_ui
+    pressed = []
+    spec = MessageSpec("error.generic.title", "error.generic.body", "error.generic.next",
+                       buttons=(MessageButton("app.retry", lambda: pressed.append(1)),
+                                MessageButton("app.home", "home", "secondary")))
+    ui.app.show_message(spec)
+    ui.wait_for_screen("message")
+    assert ui.find(id="title").text == "暂时无法完成"
+    assert "96102" in ui.find(id="next").text  # {hotline} filled from the settings
+    ui.tap(key="app.retry")
+    assert pressed == [1]
+    buttons = ui.app.sm.current_screen.ids.buttons
+    ui.tap(ui.find(key="app.home", root=buttons))
+    ui.wait_for_screen("attract")
+
+
+def test_read_aloud_gives_the_screen_text_to_the_speaker(kiosk_ui):
+    ui = kiosk_ui
+    said = []
+    ui.app.speaker = lambda text, lang: said.append((text, lang))
+    ui.tap(key="app.read_aloud")
+    assert said and said[0][1] == "zh_CN"
+    assert "请点击您要办理的业务" in said[0][0] and "服务热线 96102" in said[0][0]
+
+
+def test_inactivity_warning_then_more_time_keeps_the_session(kiosk_ui):
+    from kiosk.ui.inactivity import Phase
+
+    ui = kiosk_ui
+    app = ui.app
+    ui.tap(key="attract.prelost")
+    ui.wait_for_screen("placeholder")
+    app.inactivity.configure(0.6, 3)
+    app.more_time()  # restart the quiet period with the short durations
+    ui.wait_until(lambda: ui.find_all(key="inactivity.title"), 3, "the warning")
+    assert ui.find(key="inactivity.title").text == "您还在吗？"
+    countdown = ui.find(id="countdown").text
+    assert countdown.startswith("还剩") and any(c.isdigit() for c in countdown)
+    # The dimmed screen behind takes no touches: "back" under the overlay does nothing.
+    back = app.sm.current_screen.frame.ids.header.back_button
+    ui.tap_at(*back.to_window(*back.center))
+    assert app.sm.current == "placeholder" and ui.find_all(key="inactivity.title")
+    app.inactivity.configure(5, 3)
+    ui.tap(key="app.more_time")
+    ui.wait_until(lambda: not ui.find_all(key="inactivity.title"), 2, "the warning to close")
+    assert app.sm.current == "placeholder" and app.inactivity.phase is Phase.ACTIVE
+
+
+def test_inactivity_timeout_returns_to_attract_and_wipes_the_session(kiosk_ui):
+    from kiosk.ui.inactivity import Phase
+    from kiosk.ui.screens.message import GENERIC_ERROR, MessageSpec
+
+    ui = kiosk_ui
+    app = ui.app
+    ended = []
+
+    def on_end(_app, reason):
+        ended.append(reason)
+
+    app.bind(on_session_end=on_end)
+
+    class Session:
+        wiped = False
+
+        def wipe(self):
+            Session.wiped = True
+
+    try:
+        ui.tap(key="app.language_switch")
+        ui.tap(key="app.large_text")
+        app.show_message(MessageSpec("placeholder.title", "placeholder.body", tone="info"))
+        ui.wait_for_screen("message")
+        app.session = Session()
+        app.inactivity.configure(0.5, 1.0)
+        app.more_time()
+        ui.wait_until(lambda: ui.find_all(key="inactivity.title"), 3, "the warning")
+        ui.wait_for_screen("attract", timeout=4)
+    finally:
+        app.unbind(on_session_end=on_end)
+    assert "timeout" in ended and Session.wiped and app.session is None
+    assert app.inactivity.phase is Phase.IDLE
+    assert not ui.find_all(key="inactivity.title")
+    assert app.lang == "zh_CN" and not app.large_text
+    assert app.sm.get_screen("message").spec is GENERIC_ERROR
+    assert ui.find(key="attract.subtitle").text == "请点击您要办理的业务"
+
+
+def test_idle_attract_schedules_no_inactivity_checks(kiosk_ui):
+    ui = kiosk_ui
+    assert ui.app._poll_event is None
+    ui.pump(0.3)
+    assert ui.app._poll_event is None and ui.app.sm.current == "attract"
+
+
+def test_escape_does_not_leave_the_kiosk(kiosk_ui):
+    from kivy.base import EventLoop
+
+    ui = kiosk_ui
+    ui.tap(key="attract.prelost")
+    ui.wait_for_screen("placeholder")
+    assert ui.press_key(27) is True  # swallowed
+    ui.pump(0.2)
+    assert not EventLoop.quit and EventLoop.status == "started"
+    assert ui.app.sm.current == "placeholder"
+
+
+def test_window_close_is_vetoed_unless_diagnostics_allow_it(kiosk_ui):
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+
+    ui = kiosk_ui
+    assert Window.dispatch("on_request_close") is True
+    assert Window.dispatch("on_request_close", source="keyboard") is True
+    ui.pump(0.2)
+    assert not EventLoop.quit
+    ui.app.allow_close = True
+    # Only ask: actually closing would end the window for the other tests.
+    assert not ui.app._on_request_close(Window)
+
+
+def test_screenshot_is_the_drawn_window(kiosk_ui, tmp_path):
+    from kivy.core.image import Image as CoreImage
+
+    path = kiosk_ui.screenshot(tmp_path / "shot.png")
+    img = CoreImage(str(path), keep_data=True)
+    assert (img.width, img.height) == (1920, 1080)
+    # Bottom-left corner is the page background (#F4F2EC), not black: the frame is drawn.
+    r, g, b, _ = img.read_pixel(5, img.height - 5)
+    assert abs(r - 0xF4 / 255) < 0.02 and abs(b - 0xEC / 255) < 0.02
