@@ -1,0 +1,154 @@
+"""``kiosk read-card``: read whatever card is inserted and print it (masked by default).
+
+Every failure is one line on stderr and a non-zero exit code, by kind:
+
+    3 service_down   4 no_reader   5 no_card   6 card_removed   7 comm_failed
+    8 unsupported_card   (2 = configuration error, as for every command)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import time
+from typing import Any
+
+from kiosk.cli.common import CliError, add_config_argument, settings_from
+from kiosk.config import Settings
+from kiosk.devices.pcsc.errors import CardError, CardErrorKind
+from kiosk.domain.masking import mask_card_number, mask_id_number, mask_name
+from kiosk.domain.models import IdCardData, SscCardData
+from kiosk.i18n import translate
+
+EXIT_CODES = {
+    CardErrorKind.service_down: 3, CardErrorKind.no_reader: 4, CardErrorKind.no_card: 5,
+    CardErrorKind.card_removed: 6, CardErrorKind.comm_failed: 7,
+    CardErrorKind.unsupported_card: 8, CardErrorKind.pin_wrong: 9,
+    CardErrorKind.pin_blocked: 9,
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("read-card", help="read the inserted card(s) and print them",
+                            description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--reveal", action="store_true",
+                        help="show personal data unmasked (the holder asked for it)")
+    parser.add_argument("--timeout", type=float, default=0.0, metavar="S",
+                        help="wait up to S seconds for a card (default: read now)")
+    parser.add_argument("--slot", choices=("ssc", "id"), default=None,
+                        help="read only this slot")
+    add_config_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def masked(data: SscCardData | IdCardData, reveal: bool = False) -> dict[str, Any]:
+    """The card data as plain JSON-able values, personal fields masked unless ``reveal``."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(data):
+        if f.name == "photo":
+            continue
+        value = getattr(data, f.name)
+        out[f.name] = value.isoformat() if isinstance(value, dt.date) else value
+    if isinstance(data, IdCardData) and out.get("valid_to") is None:
+        out["valid_to"] = "长期"
+    if reveal:
+        return out
+    for key in ("ssn", "id_number"):
+        if key in out:
+            out[key] = mask_id_number(out[key])
+    if "name" in out:
+        out["name"] = mask_name(out["name"])
+    if "card_number" in out:
+        out["card_number"] = mask_card_number(out["card_number"])
+    if "address" in out:
+        out["address"] = out["address"][:3] + "*" * max(0, len(out["address"]) - 3)
+    if out.get("birth_date"):
+        out["birth_date"] = "****-**-**"
+    if "card_id_code" in out:
+        out["card_id_code"] = out["card_id_code"][:16] + "*" * 16
+    return out
+
+
+def _read_pcsc(settings: Settings, timeout: float, only: str | None) -> list[dict[str, Any]]:
+    from smartcard import scard
+
+    from kiosk.devices import ssc as ssc_profile
+    from kiosk.devices.card_hub import slot_for_reader
+    from kiosk.devices.idcard.pcsc_profile import read_id_text
+    from kiosk.devices.pcsc.context import PcscContext
+
+    ctx = PcscContext()
+    try:
+        readers = [r for r in ctx.list_readers()
+                   if slot_for_reader(settings, r) and (only is None
+                                                        or slot_for_reader(settings, r) == only)]
+        if not readers:
+            raise CardError(CardErrorKind.no_reader, "no card reader connected")
+        states = ctx.get_status_change(0, [(r, scard.SCARD_STATE_UNAWARE) for r in readers])
+        present = [s.name for s in states or [] if s.present]
+        deadline = time.monotonic() + timeout
+        while not present and time.monotonic() < deadline:
+            current = [(s.name, s.event_state & ~scard.SCARD_STATE_CHANGED)
+                       for s in states or []]
+            left = max(1, int((deadline - time.monotonic()) * 1000))
+            states = ctx.get_status_change(left, current) or states
+            present = [s.name for s in states or [] if s.present]
+        if not present:
+            raise CardError(CardErrorKind.no_card, "no card inserted")
+        results = []
+        for reader in present:
+            slot = slot_for_reader(settings, reader)
+            t0 = time.perf_counter()
+            with ctx.connect(reader) as session:
+                data = (ssc_profile.read_ssc(session.transmit) if slot == "ssc"
+                        else read_id_text(session.transmit))
+                results.append({"slot": slot, "reader": reader, "data": data,
+                                "apdus": session.apdu_count,
+                                "ms": round((time.perf_counter() - t0) * 1000, 1)})
+        return results
+    finally:
+        ctx.release()
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    lang = settings.kiosk.language
+    try:
+        try:
+            results = _read_pcsc(settings, args.timeout, args.slot)
+        except CardError as exc:
+            # No PC/SC card: a serial/SDK ID reader may still hold one.
+            if (exc.kind not in (CardErrorKind.no_card, CardErrorKind.no_reader)
+                    or args.slot == "ssc" or settings.cards.id_reader not in ("serial", "sdk")):
+                raise
+            from kiosk.devices.idcard import make_id_reader
+
+            reader = make_id_reader(settings)
+            try:
+                t0 = time.perf_counter()
+                data = reader.read()
+                results = [{"slot": "id", "reader": settings.cards.id_reader, "data": data,
+                            "apdus": 0, "ms": round((time.perf_counter() - t0) * 1000, 1)}]
+            finally:
+                reader.close()
+    except CardError as exc:
+        message = translate(exc.i18n_key, lang, tries_left=exc.tries_left or 0)
+        code = f", 0x{exc.raw_code:X}" if exc.raw_code is not None else ""
+        raise CliError(f"read-card: {message} [{exc.kind}{code}]",
+                       EXIT_CODES.get(exc.kind, 1)) from None
+    for r in results:
+        r["data"] = masked(r["data"], args.reveal)
+    if args.json:
+        print(json.dumps(results if len(results) > 1 else results[0], ensure_ascii=False,
+                         indent=2))
+        return 0
+    for r in results:
+        print(f"[{r['slot']}] {translate('cards.slot.' + r['slot'], lang)} — {r['reader']} "
+              f"({r['apdus']} APDUs, {r['ms']} ms)")
+        for key, value in r["data"].items():
+            print(f"  {key:14} {value}")
+    return 0

@@ -1,0 +1,256 @@
+"""The facade the services layer uses for both card slots.
+
+``CardHub(settings, on_event)`` runs the :class:`ReaderWatcher`; when a card goes in it
+reads it on that slot's own worker thread and emits a :class:`HubEvent`. Per slot the
+order is always: ``card_read``/``card_failed`` for an insertion, before the matching
+``card_removed`` — the worker handles both in turn, so a card pulled mid-read gives
+``card_failed`` (kind ``card_removed``) then ``card_removed``.
+
+Events are plain callbacks from the hub's threads; the services layer hops them to the
+UI thread. No Kivy here.
+
+Which reader is which slot: ``cards.id_pcsc_reader`` / ``cards.ssc_reader`` are name
+substrings. With both empty, a reader whose name ends ``00 01`` is the ID slot (the
+second vpcd reader) and every other reader the SSC slot. The ID slot exists over PC/SC
+only when ``cards.id_reader = "pcsc"``.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from kiosk.config import Settings
+from kiosk.devices import ssc as ssc_profile
+from kiosk.devices.idcard.pcsc_profile import read_id_text
+from kiosk.devices.pcsc.context import CardSession, PcscContext
+from kiosk.devices.pcsc.errors import CardError, CardErrorKind
+from kiosk.devices.pcsc.watcher import ReaderEvent, ReaderEventKind, ReaderWatcher
+from kiosk.domain.models import IdCardData, SscCardData
+from kiosk.logs import get_logger
+
+log = get_logger("kiosk.devices.card_hub")
+
+SLOTS = ("ssc", "id")
+
+
+class HubEventKind(StrEnum):
+    card_read = "card_read"
+    card_failed = "card_failed"
+    card_removed = "card_removed"
+    readers_changed = "readers_changed"
+    service_down = "service_down"
+    service_up = "service_up"
+
+
+@dataclass(frozen=True)
+class HubEvent:
+    """What happened in a slot. ``slot`` is "" for service events.
+
+    ``elapsed_ms`` (insert event → data) and ``apdus`` are filled for read results.
+    """
+
+    kind: HubEventKind
+    slot: str = ""
+    data: SscCardData | IdCardData | None = None
+    error: CardError | None = None
+    reader: str = ""
+    elapsed_ms: float = 0.0
+    apdus: int = 0
+
+
+def slot_for_reader(settings: Settings, reader: str) -> str | None:
+    """"ssc", "id" or None (a reader the kiosk does not use)."""
+    cards = settings.cards
+    if cards.id_reader == "pcsc":
+        if cards.id_pcsc_reader:
+            if cards.id_pcsc_reader in reader:
+                return "id"
+        elif reader.endswith("00 01") and not (cards.ssc_reader and cards.ssc_reader in reader):
+            return "id"
+    if not cards.ssc_reader or cards.ssc_reader in reader:
+        return "ssc"
+    return None
+
+
+@dataclass
+class _Slot:
+    name: str
+    queue: queue.Queue[tuple[str, Any]] = field(default_factory=queue.Queue)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    reader: str = ""  # reader holding the current card
+    thread: threading.Thread | None = None
+
+
+class CardHub:
+    """Both card slots, read as soon as a card goes in. ``start()`` / ``stop()``."""
+
+    def __init__(self, settings: Settings, on_event: Callable[[HubEvent], None]) -> None:
+        self._settings = settings
+        self._on_event = on_event
+        self._ctx = PcscContext()  # for reads and PIN; the watcher has its own
+        self._watcher = ReaderWatcher(self._on_reader_event)
+        self._slots = {name: _Slot(name) for name in SLOTS}
+        self._readers: dict[str, bytes | None] = {}  # reader → ATR (None = empty)
+        self._service: bool | None = None
+        self._lock = threading.Lock()
+        self._started = False
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        for slot in self._slots.values():
+            slot.thread = threading.Thread(target=self._worker, args=(slot,),
+                                           name=f"card-hub-{slot.name}", daemon=True)
+            slot.thread.start()
+        self._watcher.start()
+
+    def stop(self) -> None:
+        """Stop watching and the workers (a read in progress finishes first)."""
+        if not self._started:
+            return
+        self._watcher.stop()
+        for slot in self._slots.values():
+            slot.queue.put(("stop", None))
+        for slot in self._slots.values():
+            if slot.thread is not None:
+                slot.thread.join(5)
+        self._ctx.release()
+        self._started = False
+
+    @property
+    def watcher(self) -> ReaderWatcher:
+        return self._watcher
+
+    # -- queries -----------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """Readers, slots, card presence and ATRs — no personal data (diagnostics)."""
+        with self._lock:
+            readers = [
+                {"name": name, "slot": slot_for_reader(self._settings, name),
+                 "card_present": atr is not None, "atr": (atr or b"").hex().upper()}
+                for name, atr in sorted(self._readers.items())]
+            service = self._service
+        return {"service": {True: "up", False: "down", None: "unknown"}[service],
+                "readers": readers,
+                "watcher_alive": self._watcher.alive,
+                "watcher_restarts": self._watcher.restarts}
+
+    def verify_pin(self, pin: str) -> None:
+        """Verify the holder PIN on the SSC in the SSC slot now. Raises CardError
+        (``no_card``, ``pin_wrong`` with ``tries_left``, ``pin_blocked`` …) or ValueError
+        for a PIN that is not 6 digits."""
+        ssc_profile.pin_apdu(pin)  # shape check before touching the card
+        slot = self._slots["ssc"]
+        with self._lock:
+            reader = next((r for r, atr in self._readers.items()
+                           if atr is not None and self._slot_of(r) == "ssc"), None)
+        if reader is None:
+            raise CardError(CardErrorKind.no_card, "no social security card inserted")
+        with slot.lock:
+            with self._connect(reader) as session:
+                ssc_profile.verify_pin(session.transmit, pin)
+
+    # -- internals ---------------------------------------------------------------------
+    def _slot_of(self, reader: str) -> str | None:
+        return slot_for_reader(self._settings, reader)
+
+    def _emit(self, event: HubEvent) -> None:
+        try:
+            self._on_event(event)
+        except Exception:  # noqa: BLE001 - a faulty listener must not kill the hub
+            log.exception("hub event listener failed")
+
+    def _on_reader_event(self, ev: ReaderEvent) -> None:
+        """Runs on the watcher thread: bookkeeping, then hand work to the slot worker."""
+        kind = ev.kind
+        if kind is ReaderEventKind.service_down:
+            with self._lock:
+                present = [r for r, atr in self._readers.items() if atr is not None]
+                self._readers.clear()
+                self._service = False
+            self._ctx.release()  # the read context is dead too: make a new one later
+            for reader in present:
+                slot = self._slot_of(reader)
+                if slot:
+                    self._slots[slot].queue.put(("removed", reader))
+            self._emit(HubEvent(HubEventKind.service_down))
+            return
+        with self._lock:
+            self._service = True  # any other event means the service answers
+        if kind is ReaderEventKind.service_up:
+            self._emit(HubEvent(HubEventKind.service_up))
+            return
+        slot = self._slot_of(ev.reader)
+        if kind is ReaderEventKind.reader_added:
+            with self._lock:
+                self._readers[ev.reader] = None
+            self._emit(HubEvent(HubEventKind.readers_changed, slot or "", reader=ev.reader))
+        elif kind is ReaderEventKind.reader_removed:
+            with self._lock:
+                self._readers.pop(ev.reader, None)
+            self._emit(HubEvent(HubEventKind.readers_changed, slot or "", reader=ev.reader))
+        elif kind is ReaderEventKind.card_inserted:
+            with self._lock:
+                self._readers[ev.reader] = ev.atr or b""
+            if slot:
+                self._slots[slot].queue.put(("inserted", (ev.reader, time.perf_counter())))
+        elif kind is ReaderEventKind.card_removed:
+            with self._lock:
+                if ev.reader in self._readers:
+                    self._readers[ev.reader] = None
+            if slot:
+                self._slots[slot].queue.put(("removed", ev.reader))
+
+    def _worker(self, slot: _Slot) -> None:
+        while True:
+            what, arg = slot.queue.get()
+            if what == "stop":
+                return
+            if what == "removed":
+                if slot.reader == arg:
+                    slot.reader = ""
+                self._emit(HubEvent(HubEventKind.card_removed, slot.name, reader=arg))
+                continue
+            reader, t0 = arg
+            slot.reader = reader
+            self._emit(self._read(slot, reader, t0))
+
+    def _connect(self, reader: str) -> CardSession:
+        try:
+            return self._ctx.connect(reader)
+        except CardError as exc:
+            if exc.kind is not CardErrorKind.service_down:
+                raise
+        # A context from before a pcscd restart fails once; a fresh one may work.
+        return self._ctx.connect(reader)
+
+    def _read(self, slot: _Slot, reader: str, t0: float) -> HubEvent:
+        apdus = 0
+        try:
+            with slot.lock, self._connect(reader) as session:
+                try:
+                    if slot.name == "ssc":
+                        data: SscCardData | IdCardData = ssc_profile.read_ssc(session.transmit)
+                    else:
+                        data = read_id_text(session.transmit)
+                finally:
+                    apdus = session.apdu_count
+        except CardError as exc:
+            log.info("card read failed", extra={"fields": {
+                "slot": slot.name, "reader": reader, "kind": exc.kind.value,
+                "raw_code": exc.raw_code, "apdus": apdus}})
+            return HubEvent(HubEventKind.card_failed, slot.name, error=exc, reader=reader,
+                            elapsed_ms=(time.perf_counter() - t0) * 1000, apdus=apdus)
+        elapsed = (time.perf_counter() - t0) * 1000
+        log.info("card read", extra={"fields": {"slot": slot.name, "reader": reader,
+                                                 "ms": round(elapsed, 1), "apdus": apdus}})
+        return HubEvent(HubEventKind.card_read, slot.name, data=data, reader=reader,
+                        elapsed_ms=elapsed, apdus=apdus)

@@ -1,0 +1,186 @@
+"""The two virtual card slots (SSC in vpcd reader "00 00", ID in "00 01") and a small
+control server on a Unix socket, so ``kiosk card insert PERSONA`` / ``kiosk card
+remove`` drive them from another terminal during the demo.
+
+``start_virtual_slots(settings, vpcd_port)`` returns a running :class:`VirtualSlots`
+(in-process; also serving ``<data_dir>/virtual-cards.sock``). Cards are kept per persona
+for the life of the process, so PIN tries used up stay used up, as on a real card.
+
+Wire protocol: one JSON object per line each way, e.g.
+``{"cmd": "insert", "persona": "normal", "slot": "ssc"}`` →
+``{"ok": true, "slots": {"ssc": "normal", "id": null}}``; errors are
+``{"ok": false, "error": "..."}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+from kiosk.config import Settings
+from kiosk.devices.virtual.id_card import VirtualIdCard
+from kiosk.devices.virtual.ssc_card import VirtualSscCard
+from kiosk.devices.virtual.vpcd import VirtualCard, VpcdSlot
+from kiosk.logs import get_logger
+from kiosk.personas import persona as load_persona
+
+log = get_logger("kiosk.devices.virtual.slots")
+
+SOCKET_NAME = "virtual-cards.sock"
+SLOT_NAMES = ("ssc", "id")
+
+
+def control_socket_path(settings: Settings) -> Path:
+    return settings.data_dir / SOCKET_NAME
+
+
+def default_slot(persona_key: str) -> str:
+    """"ssc" when the persona has a social security card, else "id"."""
+    p = load_persona(persona_key)
+    return "ssc" if "ssc" in p or "id" not in p else "id"
+
+
+class VirtualSlots:
+    """Two vpcd slots with virtual cards; optionally serving a control socket."""
+
+    def __init__(self, vpcd_port: int, host: str = "127.0.0.1") -> None:
+        self.vpcd_port = vpcd_port
+        self.slots = {"ssc": VpcdSlot(vpcd_port, host, "ssc"),
+                      "id": VpcdSlot(vpcd_port + 1, host, "id")}
+        self._cards: dict[tuple[str, str], VirtualCard] = {}
+        self._in_slot: dict[str, str | None] = {"ssc": None, "id": None}
+        self._lock = threading.Lock()
+        self._server: socket.socket | None = None
+        self._server_thread: threading.Thread | None = None
+        self.socket_path: Path | None = None
+
+    # -- slot control ------------------------------------------------------------------
+    def card(self, persona_key: str, slot: str) -> VirtualCard:
+        """The (persistent) virtual card of a persona for a slot."""
+        key = (persona_key, slot)
+        if key not in self._cards:
+            self._cards[key] = (VirtualSscCard.from_persona(persona_key) if slot == "ssc"
+                                else VirtualIdCard.from_persona(persona_key))
+        return self._cards[key]
+
+    def insert(self, persona_key: str, slot: str | None = None) -> VirtualCard:
+        """Insert a persona's card (raises KeyError for an unknown persona/card,
+        ValueError for an unknown slot)."""
+        slot = slot or default_slot(persona_key)
+        if slot not in SLOT_NAMES:
+            raise ValueError(f"unknown slot {slot!r}; use ssc or id")
+        with self._lock:
+            card = self.card(persona_key, slot)
+            card.reset()
+            self.slots[slot].insert(card)
+            self._in_slot[slot] = persona_key
+        log.info("virtual card inserted", extra={"fields": {"slot": slot}})
+        return card
+
+    def remove(self, slot: str | None = None) -> None:
+        """Remove the card from ``slot`` (both slots when None)."""
+        names = SLOT_NAMES if slot is None else (slot,)
+        for name in names:
+            if name not in SLOT_NAMES:
+                raise ValueError(f"unknown slot {name!r}; use ssc or id")
+            with self._lock:
+                self.slots[name].remove()
+                self._in_slot[name] = None
+
+    def status(self) -> dict[str, str | None]:
+        with self._lock:
+            # A card that pulled itself out is no longer in its slot.
+            for name, vslot in self.slots.items():
+                if vslot.card is None:
+                    self._in_slot[name] = None
+            return dict(self._in_slot)
+
+    # -- control socket ----------------------------------------------------------------
+    def serve(self, path: Path) -> None:
+        """Serve the JSON-lines control protocol on a Unix socket at ``path``."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            probe = socket.socket(socket.AF_UNIX)
+            try:
+                probe.connect(str(path))
+            except OSError:
+                path.unlink()  # stale socket from a crashed run
+            else:
+                probe.close()
+                raise RuntimeError(f"virtual card slots already served at {path}")
+            finally:
+                probe.close()
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(str(path))
+        os.chmod(path, 0o600)
+        srv.listen(4)
+        self._server, self.socket_path = srv, path
+        self._server_thread = threading.Thread(target=self._accept, name="virtual-slots",
+                                               daemon=True)
+        self._server_thread.start()
+
+    def _accept(self) -> None:
+        srv = self._server
+        while srv is not None:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            with conn:
+                try:
+                    line = conn.makefile("rb").readline()
+                    reply = self.handle(json.loads(line or b"{}"))
+                except (ValueError, OSError) as exc:
+                    reply = {"ok": False, "error": f"bad request: {exc}"}
+                try:
+                    conn.sendall(json.dumps(reply, ensure_ascii=False).encode() + b"\n")
+                except OSError:
+                    pass
+
+    def handle(self, req: dict[str, Any]) -> dict[str, Any]:
+        """One control request → reply (also used directly by tests)."""
+        cmd = req.get("cmd")
+        try:
+            if cmd == "insert":
+                self.insert(str(req.get("persona", "")), req.get("slot"))
+            elif cmd == "remove":
+                self.remove(req.get("slot"))
+            elif cmd != "status":
+                return {"ok": False, "error": f"unknown command {cmd!r}"}
+        except (KeyError, ValueError) as exc:
+            return {"ok": False, "error": str(exc).strip("'\"")}
+        return {"ok": True, "slots": self.status(), "vpcd_port": self.vpcd_port}
+
+    def stop(self) -> None:
+        srv, self._server = self._server, None
+        if srv is not None:
+            srv.close()
+        if self._server_thread is not None:
+            self._server_thread.join(2)
+        if self.socket_path is not None:
+            self.socket_path.unlink(missing_ok=True)
+        for vslot in self.slots.values():
+            vslot.remove()
+
+
+def start_virtual_slots(settings: Settings, vpcd_port: int,
+                        socket_path: Path | None = None) -> VirtualSlots:
+    """Virtual slots on ``vpcd_port``/``+1``, controllable at ``<data_dir>/virtual-cards.sock``
+    (or ``socket_path``). Call ``.stop()`` when done."""
+    slots = VirtualSlots(vpcd_port)
+    slots.serve(socket_path or control_socket_path(settings))
+    return slots
+
+
+def send_command(path: Path, request: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+    """Client side of the control socket (``kiosk card``). Raises OSError if no daemon."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(str(path))
+        s.sendall(json.dumps(request).encode() + b"\n")
+        data = s.makefile("rb").readline()
+    return json.loads(data)
