@@ -17,6 +17,8 @@ from kiosk.config import ConfigError
 # Subcommand modules, in the order --help lists them.
 COMMAND_MODULES = [
     "kiosk.cli.config_cmd",
+    "kiosk.cli.card",
+    "kiosk.cli.read_card",
     "kiosk.cli.bench",
     "kiosk.cli.diagnose",
     "kiosk.cli.sandbox",
