@@ -26,6 +26,7 @@ def check_central(ctx: DiagnosticsContext) -> CheckResult:
             details["signature"] = "rejected" if bad_key else "accepted"
             details["error"] = probe.error_code
             key = ("diagnostics.central.signature_rejected" if bad_key
+                   else "diagnostics.central.clock_refused" if probe.error_code == "clock_skew"
                    else "diagnostics.central.refused")
             return CheckResult("central", CheckStatus.FAIL, key, details)
         key = {"tls": "diagnostics.central.tls_failed",
@@ -39,7 +40,7 @@ def check_central(ctx: DiagnosticsContext) -> CheckResult:
     skew = probe.skew_seconds
     details["skew_seconds"] = round(skew, 1) if skew is not None else None
     if probe.accepted is False:
-        return CheckResult("central", CheckStatus.WARN, "diagnostics.central.clock_refused",
+        return CheckResult("central", CheckStatus.FAIL, "diagnostics.central.clock_refused",
                            details)
     if not tls and not ctx.settings.kiosk.demo:
         return CheckResult("central", CheckStatus.WARN, "diagnostics.central.no_tls", details)

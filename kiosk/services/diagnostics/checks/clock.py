@@ -20,6 +20,8 @@ def check_clock(ctx: DiagnosticsContext) -> CheckResult:
     if not EARLIEST_YEAR <= now.year < 2100:
         return CheckResult("clock", CheckStatus.FAIL, "diagnostics.clock.unset", details)
     probe = ctx.heartbeat()
+    if probe.error_code == "clock_skew":  # the service refused our timestamp outright
+        return CheckResult("clock", CheckStatus.FAIL, "diagnostics.clock.refused", details)
     skew = probe.skew_seconds
     if skew is None:
         return CheckResult("clock", CheckStatus.OK, "diagnostics.clock.unverified", details)

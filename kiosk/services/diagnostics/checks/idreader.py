@@ -55,11 +55,11 @@ def _pcsc(wanted: str) -> CheckResult:
         details["error"] = str(exc.kind)
         return CheckResult("id_reader", CheckStatus.FAIL, "diagnostics.id_reader.pcsc_down",
                            details)
-    match = [r for r in readers if wanted in r["name"]]
+    match = [r for r in readers if wanted in r["reader"]]
     if not match:
         return CheckResult("id_reader", CheckStatus.FAIL, "diagnostics.id_reader.missing",
                            details)
-    details["matched"] = match[0]["name"]
+    details["matched"] = match[0]["reader"]
     return CheckResult("id_reader", CheckStatus.OK, "diagnostics.id_reader.ok", details)
 
 

@@ -21,7 +21,7 @@ def pcsc_snapshot() -> list[dict[str, Any]]:
         if not names:
             return []
         states = ctx.get_status_change(0, [(n, scard.SCARD_STATE_UNAWARE) for n in names])
-        return [{"name": st.name, "card_present": st.present,
+        return [{"reader": st.name, "card_present": st.present,
                  "atr": st.atr.hex().upper() if st.present else ""}
                 for st in (states or [])]
     finally:
@@ -36,7 +36,8 @@ def _from_hub(hub: Any) -> list[dict[str, Any]]:
     for r in readers or []:
         get = r.get if isinstance(r, dict) else (lambda k, _r=r: getattr(_r, k, None))
         atr = get("atr") or ""
-        out.append({"name": get("name"), "card_present": bool(get("card_present")),
+        out.append({"reader": get("name") or get("reader"),
+                    "card_present": bool(get("card_present")),
                     "atr": atr.hex().upper() if isinstance(atr, bytes) else str(atr)})
     return out
 
@@ -58,7 +59,7 @@ def check_readers(ctx: DiagnosticsContext) -> CheckResult:
                "cards_present": sum(1 for r in readers if r["card_present"])}
     if not readers:
         return CheckResult("readers", CheckStatus.FAIL, "diagnostics.readers.none", details)
-    if wanted and not any(wanted in (r["name"] or "") for r in readers):
+    if wanted and not any(wanted in (r["reader"] or "") for r in readers):
         return CheckResult("readers", CheckStatus.FAIL, "diagnostics.readers.ssc_missing",
                            details)
     return CheckResult("readers", CheckStatus.OK, "diagnostics.readers.ok", details)
