@@ -115,6 +115,8 @@ class Outbox:
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            # Deleted content is overwritten, not left in free pages.
+            self._db.execute("PRAGMA secure_delete=ON")
             self._db.executescript(SCHEMA)
             if max_pages is not None:
                 self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
@@ -165,11 +167,22 @@ class Outbox:
         self._write("UPDATE outbox SET status = 'delivered', payload = NULL, done_at = ?, "
                     "reference = ?, last_error = NULL WHERE id = ?",
                     (self._clock(), reference, item_id))
+        self._scrub()
 
     def mark_rejected(self, item_id: int, code: str) -> None:
         """The service refused it for good (e.g. card already pre-lost): stop sending."""
         self._write("UPDATE outbox SET status = 'rejected', payload = NULL, done_at = ?, "
                     "last_error = ? WHERE id = ?", (self._clock(), code, item_id))
+        self._scrub()
+
+    def _scrub(self) -> None:
+        """Copy the WAL into the database and empty it, so the old page images holding
+        the personal data are gone from disk too (secure_delete zeroes the rest)."""
+        try:
+            with self._lock:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:  # busy readers: the next scrub will do it
+            log.warning("outbox checkpoint deferred", extra={"fields": {"error": str(exc)}})
 
     def mark_failed(self, item_id: int, error: str, retry_in: float) -> None:
         """A delivery attempt failed (``error``: kind or code only); try again later."""

@@ -81,6 +81,7 @@ class SandboxHandle:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._server.should_exit = True
+        self._server.force_exit = True  # don't wait for answers held by a latency fault
         self._thread.join(timeout)
         with contextlib.suppress(Exception):
             self.store.close()
@@ -103,7 +104,8 @@ def start_sandbox_thread(settings: Settings, port: int = 0, db_path: Path | None
     sock.listen(64)
     actual = sock.getsockname()[1]
     config = uvicorn.Config(sandbox.asgi, log_level="warning", access_log=False,
-                            timeout_keep_alive=30, lifespan="off")
+                            timeout_keep_alive=30, lifespan="off",
+                            timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name=f"sandbox:{actual}", daemon=True)

@@ -1,0 +1,204 @@
+"""The client against the sandbox's fault modes, over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import socket
+import time
+
+import pytest
+import requests
+
+from kiosk.central import schemas as s
+from kiosk.central.client import CentralClient, new_idempotency_key
+from kiosk.central.errors import (
+    CentralBadResponse,
+    CentralOffline,
+    CentralRefused,
+    CentralServerError,
+    CentralTimeout,
+)
+from kiosk.central.signing import sign_request
+from kiosk.domain.card_states import CardState
+from kiosk.personas import persona
+from kiosk.secrets import Secrets
+
+ID = persona("normal")["id"]["id_number"]
+CARD = persona("normal")["ssc"]["card_number"]
+
+
+def _prelosses(sandbox, card=CARD):
+    return [p for p in sandbox.admin("GET", "/prelosses") if p["card_number"] == card]
+
+
+def test_read_timeout_raises_timeout_after_bounded_retries(make_central_client, sandbox):
+    client = make_central_client(read_timeout=0.3, retries=1)
+    sandbox.admin("POST", "/faults", json={"latency_ms": 1000})
+    started = time.monotonic()
+    with pytest.raises(CentralTimeout) as err:
+        client.card_status(CARD)
+    elapsed = time.monotonic() - started
+    assert err.value.maybe_applied and err.value.i18n_key == "central.error.timeout"
+    assert 0.6 <= elapsed < 2.5  # two attempts of 0.3 s plus back-off, not forever
+
+
+def test_timed_out_prelost_was_applied_and_a_repeat_gets_the_same_answer(
+        make_central_client, sandbox):
+    """Applied but not acknowledged: repeating with the key tells the outcome, once."""
+    client = make_central_client(read_timeout=0.3, retries=0)
+    key = new_idempotency_key()
+    sandbox.admin("POST", "/faults", json={"latency_ms": 800})
+    with pytest.raises(CentralTimeout):
+        client.submit_prelost(CARD, ID, key)
+    sandbox.admin("DELETE", "/faults")
+    result = client.submit_prelost(CARD, ID, key)
+    (recorded,) = _prelosses(sandbox)
+    assert recorded["reference"] == result.reference
+
+
+def test_5xx_then_success_is_retried_for_idempotent_calls(make_central_client, sandbox):
+    client = make_central_client(retries=2)
+    sandbox.admin("POST", "/faults", json={"fail_next": 2})
+    assert client.card_status(CARD).state == CardState.ACTIVE
+    assert sandbox.admin("GET", "/faults")["fail_next"] == 0
+
+
+def test_5xx_beyond_the_retry_budget_is_a_server_error(make_central_client, sandbox):
+    client = make_central_client(retries=1)
+    sandbox.admin("POST", "/faults", json={"fail_next": 5})
+    with pytest.raises(CentralServerError) as err:
+        client.lookup_person(ID)
+    assert err.value.status == 503
+    assert sandbox.admin("GET", "/faults")["fail_next"] == 3  # exactly two attempts
+
+
+def test_sending_a_code_is_never_retried(make_central_client, sandbox):
+    client = make_central_client(retries=3)
+    sandbox.admin("POST", "/faults", json={"fail_next": 1})
+    with pytest.raises(CentralServerError):
+        client.request_code(ID)
+    assert sandbox.admin("GET", "/faults")["fail_next"] == 0  # one attempt only
+
+
+def test_prelost_is_retried_with_the_same_key_and_applied_once(make_central_client, sandbox):
+    client = make_central_client(retries=2)
+    sandbox.admin("POST", "/faults", json={"fail_next": 2})
+    result = client.submit_prelost(CARD, ID, new_idempotency_key())
+    assert [p["reference"] for p in _prelosses(sandbox)] == [result.reference]
+
+
+def test_garbage_body_is_a_bad_response_not_retried(make_central_client, sandbox):
+    client = make_central_client(retries=2)
+    sandbox.admin("POST", "/faults", json={"garbage_next": 2})
+    with pytest.raises(CentralBadResponse) as err:
+        client.card_status(CARD)
+    assert err.value.i18n_key == "central.error.bad_response"
+    assert sandbox.admin("GET", "/faults")["garbage_next"] == 1
+
+
+def test_dropped_connection_is_offline_maybe_applied_then_retried(make_central_client,
+                                                                  sandbox):
+    client = make_central_client(retries=0)
+    sandbox.admin("POST", "/faults", json={"drop_next": 1})
+    with pytest.raises(CentralOffline) as err:
+        client.card_status(CARD)
+    assert err.value.maybe_applied  # the request was written before the peer hung up
+    retrying = make_central_client(retries=1)
+    sandbox.admin("POST", "/faults", json={"drop_next": 1})
+    assert retrying.card_status(CARD).state == CardState.ACTIVE
+
+
+def test_wrong_key_is_refused_as_bad_signature(make_central_client, central_secrets):
+    wrong = Secrets(terminal_key=secrets.token_bytes(32),
+                    technician_pin_hash=central_secrets.technician_pin_hash)
+    client = make_central_client(secrets=wrong, retries=2)
+    with pytest.raises(CentralRefused) as err:
+        client.card_status(CARD)
+    assert err.value.code == "bad_signature" and err.value.status == 401
+    assert err.value.terminal_problem
+
+
+def test_replayed_request_is_refused(sandbox, central_secrets):
+    body = s.CardStatusRequest(card_number=CARD).model_dump_json().encode()
+    headers = {"Content-Type": "application/json",
+               **sign_request(central_secrets.terminal_key, "T-DEMO-0001", "POST",
+                              s.Path.CARD_STATUS, body)}
+    first = requests.post(sandbox.url + s.Path.CARD_STATUS, data=body, headers=headers,
+                          timeout=5)
+    again = requests.post(sandbox.url + s.Path.CARD_STATUS, data=body, headers=headers,
+                          timeout=5)
+    assert first.status_code == 200
+    assert again.status_code == 401 and again.json()["code"] == "replayed"
+
+
+def test_tampered_body_is_refused(sandbox, central_secrets):
+    body = s.CardStatusRequest(card_number=CARD).model_dump_json().encode()
+    headers = sign_request(central_secrets.terminal_key, "T-DEMO-0001", "POST",
+                           s.Path.CARD_STATUS, body)
+    other = body.replace(b"19", b"27")
+    resp = requests.post(sandbox.url + s.Path.CARD_STATUS, data=other,
+                         headers={**headers, "Content-Type": "application/json"}, timeout=5)
+    assert resp.status_code == 401 and resp.json()["code"] == "bad_signature"
+
+
+def test_skewed_clock_is_refused(central_settings, central_secrets, sandbox):
+    client = CentralClient(central_settings, central_secrets,
+                           clock=lambda: time.time() - 3600)
+    try:
+        with pytest.raises(CentralRefused) as err:
+            client.card_status(CARD)
+        assert err.value.code == "clock_skew" and err.value.terminal_problem
+    finally:
+        client.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_service_down_is_offline_quickly(make_central_client):
+    client = make_central_client(base_url=f"http://127.0.0.1:{_free_port()}", retries=1)
+    started = time.monotonic()
+    with pytest.raises(CentralOffline) as err:
+        client.lookup_person(ID)
+    assert not err.value.maybe_applied
+    assert time.monotonic() - started < 2.0
+
+
+def test_connection_is_reused(central_client, sandbox):
+    peers = set()
+
+    def remember(resp, *args, **kwargs):
+        sock = resp.raw._connection.sock if resp.raw._connection else None
+        if sock is not None:
+            peers.add(sock.getsockname())
+
+    central_client._session.hooks["response"].append(remember)
+    for _ in range(5):
+        central_client.card_status(CARD)
+    assert len(peers) == 1
+
+
+def test_tls_verification_is_on_with_the_configured_bundle(make_central_client, tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert make_central_client()._session.verify is True
+    assert make_central_client(ca_bundle=str(bundle))._session.verify == str(bundle)
+
+
+def test_no_personal_data_in_urls_or_logs(central_client, sandbox, caplog):
+    urls: list[str] = []
+    central_client._session.hooks["response"].append(lambda r, *a, **k: urls.append(r.url))
+    caplog.set_level(logging.DEBUG, logger="kiosk")
+    sandbox.admin("POST", "/faults", json={"fail_next": 1})
+    central_client.lookup_person(ID)
+    central_client.card_status(CARD)
+    central_client.submit_prelost(CARD, ID, new_idempotency_key())
+    text = " ".join(urls) + " ".join(r.getMessage() + str(getattr(r, "fields", ""))
+                                     for r in caplog.records)
+    assert urls and caplog.records
+    for secret in (ID, CARD, persona("normal")["id"]["name"], "13800001230"):
+        assert secret not in text

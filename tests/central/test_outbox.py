@@ -1,0 +1,218 @@
+"""The durable outbox: storage, typed failures, the sender, and kill -9 between
+"confirmed" and "acknowledged" (delivered exactly once after restart)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.central.client import new_idempotency_key
+from kiosk.central.errors import OutboxError
+from kiosk.central.outbox import KIND_CANCEL_PRELOST, KIND_PRELOST, Outbox, OutboxSender
+from kiosk.domain.card_states import CardState
+from kiosk.personas import persona
+
+ID = persona("normal")["id"]["id_number"]
+CARD = persona("normal")["ssc"]["card_number"]
+CHILD = Path(__file__).with_name("outbox_child.py")
+
+
+def _payload(card: str = CARD, id_number: str = ID) -> dict:
+    return {"card_number": card, "id_number": id_number}
+
+
+def _recorded(sandbox, key: str) -> list[dict]:
+    return [p for p in sandbox.admin("GET", "/prelosses") if p["idempotency_key"] == key]
+
+
+def test_enqueue_pending_deliver_and_stats(tmp_path):
+    now = [1000.0]
+    box = Outbox(tmp_path / "o.db", clock=lambda: now[0])
+    a = box.enqueue(KIND_PRELOST, _payload(), "key-a")
+    assert box.enqueue(KIND_PRELOST, _payload(), "key-a") == a  # same key: same item
+    box.enqueue(KIND_CANCEL_PRELOST, _payload(), "key-b")
+    now[0] = 1030.0
+    stats = box.stats()
+    assert stats.pending == 2 and stats.oldest_age_seconds == 30.0
+    assert [i.idempotency_key for i in box.pending()] == ["key-a", "key-b"]
+    assert ID not in repr(box.pending()[0])
+    box.mark_failed(a, "offline", retry_in=60)
+    assert [i.idempotency_key for i in box.pending(due_only=True)] == ["key-b"]
+    assert box.stats().last_error == "offline"
+    box.mark_delivered(a, "YGS1")
+    stats = box.stats()
+    assert stats.pending == 1 and stats.delivered_total == 1
+    with pytest.raises(ValueError):
+        box.enqueue("other", {}, "key-c")
+
+
+def test_delivered_item_leaves_no_personal_data_on_disk(tmp_path):
+    box = Outbox(tmp_path / "o.db")
+    item = box.enqueue(KIND_PRELOST, _payload(), "k1")
+    box.mark_delivered(item, "YGS1")
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    assert ID.encode() not in raw and CARD.encode() not in raw
+    assert box.stats().delivered_total == 1
+
+
+def test_full_disk_is_a_typed_error(tmp_path):
+    box = Outbox(tmp_path / "o.db", max_pages=8)
+    big = {"card_number": CARD, "id_number": ID, "note": "x" * 3000}
+    with pytest.raises(OutboxError) as err:
+        for n in range(100):
+            box.enqueue(KIND_PRELOST, big, f"k{n}")
+    assert err.value.kind == "full" and err.value.i18n_key == "central.error.outbox"
+
+
+def test_unopenable_database_is_a_typed_error(tmp_path):
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(OutboxError) as err:
+        Outbox(tmp_path / "taken")
+    assert err.value.kind == "unavailable"
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(OutboxError):
+        Outbox(blocker / "sub" / "o.db")
+
+
+def test_read_only_database_is_a_typed_error(tmp_path):
+    path = tmp_path / "o.db"
+    Outbox(path).close()
+    box = Outbox(path)
+    box._db.execute("PRAGMA query_only=ON")  # what a read-only mount gives SQLite
+    with pytest.raises(OutboxError) as err:
+        box.enqueue(KIND_PRELOST, _payload(), "k")
+    assert err.value.kind in ("read_only", "unavailable")
+
+
+def test_corrupt_file_is_a_typed_error(tmp_path):
+    path = tmp_path / "o.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(OutboxError) as err:
+        Outbox(path)
+    assert err.value.kind == "corrupt"
+
+
+def test_sender_delivers_when_the_service_is_back(tmp_path, sandbox, make_central_client):
+    client = make_central_client(retries=0)
+    box = Outbox(tmp_path / "o.db")
+    key = new_idempotency_key()
+    box.enqueue(KIND_PRELOST, _payload(), key)
+    sandbox.admin("POST", "/faults", json={"fail_next": 1000})
+    sender = OutboxSender(box, client, base_delay=0.05, max_delay=0.2, poll_interval=0.1)
+    sender.start()
+    try:
+        time.sleep(0.5)
+        stats = box.stats()
+        assert stats.pending == 1 and stats.last_error == "server_error"
+        assert _recorded(sandbox, key) == []
+        sandbox.admin("DELETE", "/faults")
+        sender.retry_now()
+        deadline = time.monotonic() + 5
+        while box.stats().pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        sender.stop()
+    assert box.stats().pending == 0 and box.stats().delivered_total == 1
+    assert len(_recorded(sandbox, key)) == 1
+    assert client.card_status(CARD).state == CardState.PRE_LOST
+
+
+def test_sender_rejects_items_the_service_refuses(tmp_path, sandbox, make_central_client):
+    client = make_central_client()
+    box = Outbox(tmp_path / "o.db")
+    pre = persona("prelost")
+    box.enqueue(KIND_PRELOST, _payload(pre["central"]["cards"][0]["card_number"],
+                                       pre["id"]["id_number"]), new_idempotency_key())
+    box.enqueue(KIND_PRELOST, _payload(), new_idempotency_key())
+    seen = []
+    assert OutboxSender(box, client, on_result=lambda i, r: seen.append(r)).deliver_once() == 1
+    stats = box.stats()
+    assert stats.pending == 0 and stats.rejected_total == 1 and stats.delivered_total == 1
+    assert getattr(seen[0], "code", None) == "already_pre_lost"
+
+
+def test_sender_keeps_items_when_the_terminal_key_is_wrong(tmp_path, sandbox,
+                                                           make_central_client,
+                                                           central_secrets):
+    from kiosk.secrets import Secrets
+
+    wrong = Secrets(terminal_key=b"w" * 32,
+                    technician_pin_hash=central_secrets.technician_pin_hash)
+    box = Outbox(tmp_path / "o.db")
+    box.enqueue(KIND_PRELOST, _payload(), new_idempotency_key())
+    OutboxSender(box, make_central_client(secrets=wrong)).deliver_once()
+    assert box.stats().pending == 1 and box.stats().last_error == "bad_signature"
+
+
+def _child(mode: str, sandbox, central_settings, db: Path, key: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(CHILD), mode, sandbox.url, central_settings.security.secrets_file,
+         str(db), key, CARD, ID],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_kill_9_between_applied_and_acknowledged_delivers_exactly_once(
+        tmp_path, sandbox, central_settings, central_client):
+    db = tmp_path / "outbox.sqlite3"
+    key = new_idempotency_key()
+    # The service applies the pre-loss, then holds the answer: the terminal dies waiting.
+    sandbox.admin("POST", "/faults", json={"latency_ms": 20_000})
+    child = _child("enqueue-and-send", sandbox, central_settings, db, key)
+    try:
+        assert child.stdout.readline().strip() == "ENQUEUED"
+        deadline = time.monotonic() + 10
+        while not _recorded(sandbox, key):
+            assert time.monotonic() < deadline, "the service never received the pre-loss"
+            time.sleep(0.05)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == -signal.SIGKILL
+    # Confirmed and applied, but not acknowledged: still pending in the durable outbox.
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM outbox WHERE status='pending'").fetchone() == (1,)
+    sandbox.admin("DELETE", "/faults")
+    restarted = _child("deliver", sandbox, central_settings, db, key)
+    out, err = restarted.communicate(timeout=30)
+    assert restarted.returncode == 0, err
+    stats = json.loads(out.strip().splitlines()[-1])
+    assert stats["delivered"] == 1 and stats["pending"] == 0 and stats["delivered_total"] == 1
+    (recorded,) = _recorded(sandbox, key)  # applied once, not twice
+    with sqlite3.connect(db) as raw:
+        (reference,) = raw.execute("SELECT reference FROM outbox").fetchone()
+    assert reference == recorded["reference"]  # the stored answer came back
+    assert central_client.card_status(CARD).state == CardState.PRE_LOST
+
+
+def test_kill_9_before_sending_delivers_once_after_restart(tmp_path, sandbox,
+                                                           central_settings):
+    db = tmp_path / "outbox.sqlite3"
+    key = new_idempotency_key()
+    sandbox.admin("POST", "/faults", json={"fail_next": 1000, "latency_ms": 20_000})
+    child = _child("enqueue-and-send", sandbox, central_settings, db, key)
+    try:
+        assert child.stdout.readline().strip() == "ENQUEUED"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    sandbox.admin("DELETE", "/faults")
+    assert _recorded(sandbox, key) == []
+    for _ in range(2):  # a second restart finds nothing left to send
+        again = _child("deliver", sandbox, central_settings, db, key)
+        out, err = again.communicate(timeout=30)
+        assert again.returncode == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["delivered_total"] == 1
+    assert len(_recorded(sandbox, key)) == 1
