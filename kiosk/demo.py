@@ -35,6 +35,20 @@ class DemoServices:
         self.parts.clear()
 
 
+def point_at_demo_pcscd(settings: Settings) -> bool:
+    """Use the running demo's private pcscd, unless PC/SC is already pointed somewhere.
+    True when the environment was changed."""
+    import os
+
+    from kiosk.devices.virtual.pcscd import SOCKET_ENV
+
+    sock = settings.data_dir / "pcscd" / "run" / "pcscd.comm"
+    if os.environ.get(SOCKET_ENV) or not sock.exists():
+        return False
+    os.environ[SOCKET_ENV] = str(sock)
+    return True
+
+
 def sandbox_address(settings: Settings) -> tuple[str, int]:
     """Host and port the demo sandbox listens on: those of ``central.base_url``, which
     must be a loopback address in demo mode (the demo never serves other hosts)."""

@@ -21,5 +21,13 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    """Settings for a subcommand; raises ConfigError (printed as one line by main)."""
-    return load_settings(getattr(args, "config", None))
+    """Settings for a subcommand; raises ConfigError (printed as one line by main).
+
+    In demo mode, a command run from another terminal (``kiosk read-card``,
+    ``kiosk diagnose``) is pointed at the running demo's private pcscd."""
+    settings = load_settings(getattr(args, "config", None))
+    if settings.kiosk.demo:
+        from kiosk.demo import point_at_demo_pcscd
+
+        point_at_demo_pcscd(settings)
+    return settings
