@@ -149,8 +149,9 @@ class CentralClient:
 
     def _call(self, path: s.Path, request: BaseModel,
               idempotency_key: str | None = None) -> Any:
-        if path in s.STATE_CHANGING_OPERATIONS and not idempotency_key:
-            raise ValueError("a state change needs an idempotency key")
+        if path in s.STATE_CHANGING_OPERATIONS and not (
+                idempotency_key and 8 <= len(idempotency_key) <= 128):
+            raise ValueError("a state change needs an idempotency key of 8 to 128 characters")
         response_model = s.OPERATIONS[path][1]
         body = request.model_dump_json(exclude_none=True).encode()
         attempts = 1 + (self._retries if path in s.IDEMPOTENT_OPERATIONS else 0)

@@ -98,7 +98,11 @@ def start_sandbox_thread(settings: Settings, port: int = 0, db_path: Path | None
                          timeout: float = 10.0) -> SandboxHandle:
     """Serve the sandbox from a daemon thread; returns once it accepts connections."""
     sandbox = build_sandbox(settings, db_path, secrets)
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only
+    # when the listening socket says TCP; without it every keep-alive answer waits ~40 ms
+    # for a delayed ACK (Nagle).
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                         socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(64)

@@ -1,0 +1,138 @@
+"""``kiosk bench central``: the client's own overhead and the outbox's throughput, on loopback.
+
+Starts a private sandbox on 127.0.0.1 (free port, temporary data dir) and measures:
+
+1. card-status lookup latency through :class:`CentralClient` (session reuse, signing,
+   pydantic parsing);
+2. the same signed POST with a bare ``requests.Session`` (connection reuse, no parsing):
+   the difference is the client's own overhead;
+3. the same with bare ``requests.post`` (new connection per call), for scale;
+4. outbox throughput: enqueue N confirmed changes (each one fsync'd), then deliver them
+   all through the sender (each one a signed, idempotent call to the sandbox).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from kiosk.central import schemas as s
+from kiosk.central.client import CentralClient, new_idempotency_key
+from kiosk.central.outbox import KIND_CANCEL_PRELOST, KIND_PRELOST, Outbox, OutboxSender
+from kiosk.central.sandbox.server import start_sandbox_thread
+from kiosk.central.signing import sign_request
+from kiosk.config import load_settings
+from kiosk.personas import persona
+from kiosk.secrets import load_secrets
+
+
+def _interleaved(fns: dict[str, Callable[[], Any]], runs: int, warmup: int = 10
+                 ) -> dict[str, list[float]]:
+    """Time each function ``runs`` times, taking turns, so drift hits all alike."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    out: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(runs):
+        for name, fn in fns.items():
+            started = time.perf_counter()
+            fn()
+            out[name].append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
+    return {"median_ms": round(statistics.median(ordered), 3), "p95_ms": round(p95, 3),
+            "runs": len(ordered)}
+
+
+def run(args: argparse.Namespace) -> int:
+    runs = getattr(args, "runs", None) or 300
+    items = max(20, runs // 3)
+    person = persona("normal")
+    card, id_number = person["ssc"]["card_number"], person["id"]["id_number"]
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-central-") as tmp:
+        data = Path(tmp)
+        settings = load_settings(getattr(args, "config", None), environ={
+            "KIOSK__KIOSK__DATA_DIR": str(data),
+            "KIOSK__SECURITY__SECRETS_FILE": str(data / "absent.toml")})
+        secrets = load_secrets(settings)
+        handle = start_sandbox_thread(settings, port=0, db_path=data / "sandbox.db",
+                                      secrets=secrets)
+        try:
+            settings = dataclasses.replace(settings, central=dataclasses.replace(
+                settings.central, base_url=handle.url))
+            client = CentralClient(settings, secrets)
+            body = s.CardStatusRequest(card_number=card).model_dump_json().encode()
+            url = handle.url + s.Path.CARD_STATUS
+            term = settings.kiosk.terminal_id
+
+            def bare(send: Callable[..., requests.Response]) -> Callable[[], None]:
+                def call() -> None:
+                    headers = {"Content-Type": "application/json",
+                               **sign_request(secrets.terminal_key, term, "POST",
+                                              s.Path.CARD_STATUS, body)}
+                    resp = send(url, data=body, headers=headers, timeout=(3, 8))
+                    assert resp.status_code == 200, resp.status_code
+                return call
+
+            session = requests.Session()
+            samples = _interleaved({
+                "client_status": lambda: client.card_status(card),
+                "bare_session_status": bare(session.post),
+                "bare_requests_post_status": bare(requests.post),
+            }, runs)
+            figures: dict[str, Any] = {name: _summary(v) for name, v in samples.items()}
+            session.close()
+            figures["client_overhead_median_ms"] = round(
+                figures["client_status"]["median_ms"]
+                - figures["bare_session_status"]["median_ms"], 3)
+
+            box = Outbox(data / "outbox.sqlite3")
+            started = time.perf_counter()
+            for n in range(items):  # alternate pre-loss / cancel: every call is accepted
+                kind = KIND_PRELOST if n % 2 == 0 else KIND_CANCEL_PRELOST
+                box.enqueue(kind, {"card_number": card, "id_number": id_number},
+                            new_idempotency_key())
+            enq = time.perf_counter() - started
+            sender = OutboxSender(box, client)
+            started = time.perf_counter()
+            delivered = 0
+            while box.stats().pending and delivered < items:
+                delivered += sender.deliver_once()
+            dlv = time.perf_counter() - started
+            stats = box.stats()
+            figures["outbox"] = {
+                "items": items, "enqueue_per_s": round(items / enq, 1),
+                "deliver_per_s": round(items / dlv, 1),
+                "enqueue_plus_deliver_per_s": round(items / (enq + dlv), 1),
+                "delivered": stats.delivered_total, "rejected": stats.rejected_total}
+            box.close()
+            client.close()
+        finally:
+            handle.stop()
+    if getattr(args, "json", False):
+        print(json.dumps({"central": figures}, ensure_ascii=False))
+    else:
+        print("central (loopback sandbox)")
+        for name in ("client_status", "bare_session_status", "bare_requests_post_status"):
+            f = figures[name]
+            print(f"  {name:27s} median {f['median_ms']:7.2f} ms   p95 {f['p95_ms']:7.2f} ms"
+                  f"   ({f['runs']} runs)")
+        print(f"  client overhead (median)    {figures['client_overhead_median_ms']:.2f} ms")
+        o = figures["outbox"]
+        print(f"  outbox {o['items']} items: enqueue {o['enqueue_per_s']}/s, deliver "
+              f"{o['deliver_per_s']}/s, enqueue+deliver {o['enqueue_plus_deliver_per_s']}/s"
+              f" (delivered {o['delivered']}, rejected {o['rejected']})")
+    return 0 if figures["outbox"]["rejected"] == 0 else 1
