@@ -117,6 +117,10 @@ class JourneyController:
         """Call ``listener(state)`` on every change (on the owner's thread)."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _set(self, step: Step, view: Any = None, failure: Failure | None = None,
              notice_key: str = "", journey: Journey | None = None) -> None:
         self._state = State(step=step, journey=self._state.journey if journey is None
@@ -133,11 +137,6 @@ class JourneyController:
         return self.settings.region.hotline
 
     # ---- entry, exit, navigation ------------------------------------------------
-    def menu(self) -> None:
-        """The journey chooser (a fresh session)."""
-        self._reset()
-        self._set(Step.MENU, journey=Journey.NONE)
-
     def start(self, journey: str | Journey) -> None:
         """Begin a journey with a fresh session."""
         journey = Journey(journey)

@@ -25,7 +25,6 @@ class Journey(StrEnum):
 
 class Step(StrEnum):
     HOME = "home"
-    MENU = "menu"
     IDENTIFY = "identify"
     ID_KEYPAD = "id_keypad"
     CODE_ENTRY = "code_entry"
@@ -45,11 +44,11 @@ class Step(StrEnum):
     FAILED = "failed"
 
 
-# One screen per step (names registered by kiosk/ui/screens). HOME is the shell's.
+# One screen per step (names registered by kiosk/ui/screens/registry.py). The first
+# screen of each journey carries the attract screen's route name (kiosk/ui/routes.py).
 SCREEN_FOR_STEP: dict[Step, str] = {
-    Step.HOME: "home",
-    Step.MENU: "journey_menu",
-    Step.IDENTIFY: "identify_card",
+    Step.HOME: "attract",
+    Step.IDENTIFY: "prelost",  # "status" in the status journey (see State.screen)
     Step.ID_KEYPAD: "identify_keypad",
     Step.CODE_ENTRY: "identify_code",
     Step.CARDS: "prelost_cards",
@@ -57,12 +56,12 @@ SCREEN_FOR_STEP: dict[Step, str] = {
     Step.PRELOST_DONE: "prelost_done",
     Step.PRELOST_PENDING: "prelost_pending",
     Step.STATUS: "status_progress",
-    Step.CANCEL_INSERT_SSC: "cancel_insert",
+    Step.CANCEL_INSERT_SSC: "cancel_prelost",
     Step.CANCEL_PIN: "cancel_pin",
     Step.CANCEL_INSERT_ID: "cancel_id",
     Step.CANCEL_CONFIRM: "cancel_confirm",
     Step.CANCEL_DONE: "cancel_done",
-    Step.GUIDANCE_INDEX: "guidance_index",
+    Step.GUIDANCE_INDEX: "guide",
     Step.GUIDANCE_TOPIC: "guidance_topic",
     Step.BUSY: "journey_busy",
     Step.FAILED: "journey_failure",
@@ -210,4 +209,6 @@ class State:
 
     @property
     def screen(self) -> str:
+        if self.step == Step.IDENTIFY and self.journey == Journey.STATUS:
+            return "status"
         return SCREEN_FOR_STEP[self.step]

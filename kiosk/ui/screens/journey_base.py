@@ -84,3 +84,34 @@ def fmt_date(value: Any) -> str:
 
 def fmt_time(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
+
+
+def set_label(widget: Any, key: str, **values: Any) -> None:
+    """Point a KLabel/KButton at ``key`` with ``values`` (re-translates on language)."""
+    widget.values = values
+    if widget.key == key:
+        widget._retranslate()
+    else:
+        widget.key = key
+    if not key:
+        widget.text = ""
+
+
+def set_text(widget: Any, text: str) -> None:
+    """Raw text (masked numbers, dates, outlet names): no translation."""
+    widget.key = ""
+    widget.text = text
+
+
+def set_shown(widget: Any, shown: bool) -> None:
+    """Hide without removing (kept for reuse): invisible, untouchable, read-aloud skips."""
+    widget.opacity = 1 if shown else 0
+    widget.disabled = not shown
+
+
+def image_path(name: str) -> str:
+    """Absolute path of a picture in assets/images, or '' when it is not there."""
+    from kiosk.config import REPO_ROOT
+
+    path = REPO_ROOT / "assets" / "images" / name
+    return str(path) if path.exists() else ""

@@ -43,13 +43,16 @@ class NumericKeypad(BoxLayout):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.bind(value=self._show, secret=self._show, allow_x=self._build_keys)
-        self._built = False
+        self.bind(value=self._show, secret=self._show)
+
+    def on_kv_post(self, _base_widget: Any) -> None:
+        # ids exist only once this widget's own kv rule has been applied.
+        self.bind(allow_x=self._build_keys)
         self._build_keys()
         self._show()
 
     def _build_keys(self, *_: Any) -> None:
-        grid = self.ids.keys
+        grid = self.ids.keygrid
         grid.clear_widgets()
         labels = ["1", "2", "3", "4", "5", "6", "7", "8", "9",
                   "X" if self.allow_x else "", "0", ""]

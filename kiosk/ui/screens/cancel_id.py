@@ -1,0 +1,21 @@
+"""Cancel pre-loss, step 3: the holder's own ID card (must match the card's SSN)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.services.states import State
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.journey_base import JourneyScreen, image_path, set_label
+
+
+class CancelIdScreen(JourneyScreen):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ids.picture.source = image_path("guidance_id_card.png")
+
+    def show(self, state: State) -> None:
+        set_label(self.ids.card, "journeys.pin.card", card=state.view.card_number_masked)
+
+
+load_kv(__file__)

@@ -1,0 +1,19 @@
+"""Cancel pre-loss, step 1: insert the found social security card (outlet sites only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.journey_base import JourneyScreen, image_path
+
+
+class CancelInsertScreen(JourneyScreen):
+    entry_journey = "cancel"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ids.picture.source = image_path("guidance_ssc_slot.png")
+
+
+load_kv(__file__)

@@ -1,0 +1,30 @@
+"""Cancel pre-loss, step 2: the holder PIN, checked on the card itself."""
+
+from __future__ import annotations
+
+from kiosk.services.states import State
+from kiosk.ui.screens import journey_widgets  # noqa: F401
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.journey_base import JourneyScreen, set_label
+
+
+class CancelPinScreen(JourneyScreen):
+    def show(self, state: State) -> None:
+        v = state.view
+        self.ids.keypad.clear()  # a PIN is never shown again, not even as dots
+        set_label(self.ids.card, "journeys.pin.card", card=v.card_number_masked)
+        if v.tries_left is not None:
+            set_label(self.ids.error, "journeys.pin.tries_left", tries=v.tries_left)
+        else:
+            set_label(self.ids.error, v.error_key)
+
+    def clear(self) -> None:
+        self.ids.keypad.clear()
+        set_label(self.ids.error, "")
+
+    def submit(self) -> None:
+        pin, self.ids.keypad.value = self.ids.keypad.value, ""
+        self.ctl.submit_pin(pin)
+
+
+load_kv(__file__)

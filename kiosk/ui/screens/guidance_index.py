@@ -1,0 +1,40 @@
+"""Guidance: one big button per topic (title and one-line summary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+
+from kiosk.services.states import State
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.journey_base import JourneyScreen, set_label
+from kiosk.ui.screens.journey_widgets import Panel, RowPool
+
+
+class TopicButton(ButtonBehavior, Panel):
+    topic = StringProperty("")
+
+
+class GuidanceIndexScreen(JourneyScreen):
+    entry_journey = "guidance"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._rows = RowPool(self.ids.topics, self._make)
+
+    def _make(self) -> TopicButton:
+        b = TopicButton()
+        b.bind(on_release=lambda w: self.ctl.open_topic(w.topic))
+        return b
+
+    def show(self, state: State) -> None:
+        v = state.view
+        for row, topic in zip(self._rows.rows(len(v.topics)), v.topics, strict=True):
+            row.topic = topic
+            set_label(row.ids.title, f"guidance.{topic}.title", **v.params)
+            set_label(row.ids.summary, f"guidance.{topic}.summary", **v.params)
+
+
+load_kv(__file__)

@@ -1,0 +1,34 @@
+"""One guidance topic: short paragraphs in big type, a picture where it helps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.services import guidance
+from kiosk.services.states import State
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.journey_base import JourneyScreen, image_path, set_label
+from kiosk.ui.screens.journey_widgets import RowPool
+from kiosk.ui.widgets.text import KLabel
+
+
+class GuidanceTopicScreen(JourneyScreen):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._rows = RowPool(self.ids.paragraphs, lambda: KLabel(role="title"))
+
+    def show(self, state: State) -> None:
+        v = state.view
+        self.title_key = f"guidance.{v.topic}.title"
+        keys = guidance.paragraph_keys(v.topic)
+        for label, key in zip(self._rows.rows(len(keys)), keys, strict=True):
+            set_label(label, key, **v.params)
+        set_label(self.ids.heading, f"guidance.{v.topic}.title", **v.params)
+        self.ids.picture.source = image_path(guidance.IMAGES.get(v.topic, "")) \
+            if v.topic in guidance.IMAGES else ""
+
+    def clear(self) -> None:
+        self._rows.rows(0)
+
+
+load_kv(__file__)

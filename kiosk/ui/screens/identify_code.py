@@ -1,0 +1,32 @@
+"""The 6-digit code the central service sent to the phone on record."""
+
+from __future__ import annotations
+
+from kiosk.services.states import State
+from kiosk.ui.screens import journey_widgets  # noqa: F401
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.journey_base import JourneyScreen, set_label
+
+
+class IdentifyCodeScreen(JourneyScreen):
+    def show(self, state: State) -> None:
+        view = state.view
+        set_label(self.ids.sent_to, "journeys.code.sent_to", phone=view.phone_masked)
+        set_label(self.ids.expires, "journeys.code.expires",
+                  minutes=max(1, view.expires_in // 60))
+        if not view.error_key:
+            self.ids.keypad.clear()
+        set_label(self.ids.error, view.error_key)
+
+    def clear(self) -> None:
+        self.ids.keypad.clear()
+        set_label(self.ids.error, "")
+
+    def submit(self) -> None:
+        self.ctl.submit_code(self.ids.keypad.value)
+
+    def resend(self) -> None:
+        self.ctl.resend_code()
+
+
+load_kv(__file__)

@@ -1,0 +1,36 @@
+"""ID number on an on-screen keypad (digits and X only), checked before anything is sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.services.states import State
+from kiosk.ui.screens import journey_widgets  # noqa: F401  (registers the keypad)
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.journey_base import JourneyScreen, set_label
+
+
+class IdentifyKeypadScreen(JourneyScreen):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ids.keypad.bind(value=self._count)
+        self._count()
+
+    def _count(self, *_: Any) -> None:
+        set_label(self.ids.count, "journeys.keypad.count", count=len(self.ids.keypad.value))
+
+    def show(self, state: State) -> None:
+        error = state.view.error_key if state.view else ""
+        if not error:
+            self.ids.keypad.clear()
+        set_label(self.ids.error, error)
+
+    def clear(self) -> None:
+        self.ids.keypad.clear()
+        set_label(self.ids.error, "")
+
+    def submit(self) -> None:
+        self.ctl.submit_id_number(self.ids.keypad.value)
+
+
+load_kv(__file__)

@@ -1,0 +1,29 @@
+"""Every journey failure: what happened, in plain words, and what to do next."""
+
+from __future__ import annotations
+
+from kiosk.services.states import State
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.journey_base import JourneyScreen, set_label, set_shown
+
+
+class JourneyFailureScreen(JourneyScreen):
+    def show(self, state: State) -> None:
+        f = state.failure
+        params = dict(f.params)
+        set_label(self.ids.title, f.title_key, **params)
+        set_label(self.ids.body, f.body_key, **params)
+        set_label(self.ids.advice, f.advice_key, **params)
+        set_shown(self.ids.retry, f.retry)
+
+    def retry(self) -> None:
+        self.ctl.retry()
+
+    def back(self) -> None:
+        self.ctl.back()
+
+    def home(self) -> None:
+        self.app.go_home()
+
+
+load_kv(__file__)

@@ -1,0 +1,124 @@
+"""Sample states of every journey screen, for ``kiosk tour`` (fictional, masked data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from kiosk.config import Settings
+from kiosk.services import guidance
+from kiosk.services.failures import FAILURE_KINDS, Failure
+from kiosk.services.states import (
+    BusyView,
+    CancelView,
+    CardChoice,
+    CardStateLine,
+    CardsView,
+    CodeView,
+    ConsequencesView,
+    GuidanceView,
+    IdentifyView,
+    Journey,
+    KeypadView,
+    PinView,
+    PreLossView,
+    State,
+    StatusView,
+    Step,
+    TimelineEntry,
+)
+
+_AT = dt.datetime(2026, 11, 25, 9, 30)
+
+
+def _timeline(current: int, mailed: bool = False) -> tuple[TimelineEntry, ...]:
+    stages = ("applied", "in_production", "mailed" if mailed else "ready_for_pickup",
+              "collected")
+    dates = (dt.date(2026, 10, 20), dt.date(2026, 10, 21), dt.date(2026, 11, 9), None)
+    return tuple(TimelineEntry(s, f"journeys.status.stage.{s}", i < current, i == current,
+                               dates[i] if i <= current else None)
+                 for i, s in enumerate(stages))
+
+
+def samples_for(screen: str, settings: Settings) -> dict[str, State]:
+    """Named states of ``screen`` (empty when the screen has none)."""
+    r = settings.region
+    hot = {"hotline": r.hotline}
+    cards = CardsView("王**", (
+        CardChoice("X*****019", "active", True, "journeys.cards.state.active", True, "0"),
+        CardChoice("X*****001", "pre_lost", False, "journeys.cards.state.pre_lost", True, "1"),
+        CardChoice("X*****027", "cancelled", False, "journeys.cards.state.cancelled", False,
+                   "2")))
+    done = PreLossView("X*****019", "PL-20261125-0001", _AT, dt.date(2026, 12, 5), r.hotline,
+                       "PL-20261125-0001", False, "printed")
+    ready = StatusView("李**", (CardStateLine("X*****108", "lost", "journeys.status.card.lost"),),
+                       True, _timeline(2), "ready_for_pickup", dt.date(2026, 10, 20),
+                       dt.date(2026, 12, 8), r.replacement_working_days_bank,
+                       "东城区社保卡服务网点（东四十条）", dt.date(2026, 11, 9), False, "",
+                       "journeys.status.next.ready_for_pickup")
+    table: dict[str, dict[str, State]] = {
+        "prelost": {"default": State(Step.IDENTIFY, Journey.PRELOST,
+                                     IdentifyView(True, False))},
+        "status": {"default": State(Step.IDENTIFY, Journey.STATUS, IdentifyView(True, True))},
+        "identify_keypad": {
+            "default": State(Step.ID_KEYPAD, Journey.PRELOST, KeypadView()),
+            "error": State(Step.ID_KEYPAD, Journey.PRELOST, KeypadView("id.error.check_digit"))},
+        "identify_code": {
+            "default": State(Step.CODE_ENTRY, Journey.PRELOST, CodeView("138****1230", 300)),
+            "wrong": State(Step.CODE_ENTRY, Journey.PRELOST,
+                           CodeView("138****1230", 300, "journeys.code.error.wrong"))},
+        "prelost_cards": {
+            "mixed": State(Step.CARDS, Journey.PRELOST, cards),
+            "none_offerable": State(Step.CARDS, Journey.PRELOST, CardsView(
+                "孙**", (CardChoice("X*****094", "pre_lost", False,
+                                    "journeys.cards.state.pre_lost", True, "0"),)))},
+        "prelost_consequences": {"default": State(
+            Step.CONSEQUENCES, Journey.PRELOST,
+            ConsequencesView("X*****019", r.hotline, r.prelost_lapse_days,
+                             r.prelost_lapse_working_days, r.replacement_fee_yuan))},
+        "prelost_done": {
+            "printed": State(Step.PRELOST_DONE, Journey.PRELOST, done),
+            "print_failed": State(Step.PRELOST_DONE, Journey.PRELOST,
+                                  PreLossView(**{**done.__dict__, "receipt": "failed"}))},
+        "prelost_pending": {"default": State(
+            Step.PRELOST_PENDING, Journey.PRELOST,
+            PreLossView("X*****019", "Q-3F9A27C0D1", _AT, None, r.hotline, "Q-3F9A27C0D1",
+                        True, "printed"))},
+        "status_progress": {
+            "ready": State(Step.STATUS, Journey.STATUS, ready),
+            "in_production": State(Step.STATUS, Journey.STATUS, StatusView(
+                **{**ready.__dict__, "timeline": _timeline(1), "stage": "in_production",
+                   "ready_since": None, "next_key": "journeys.status.next.in_production"})),
+            "mailed": State(Step.STATUS, Journey.STATUS, StatusView(
+                **{**ready.__dict__, "timeline": _timeline(2, True), "stage": "mailed",
+                   "mailed": True, "tracking_number": "SF1234567890",
+                   "next_key": "journeys.status.next.mailed"})),
+            "none": State(Step.STATUS, Journey.STATUS, StatusView(
+                "王**", (CardStateLine("X*****019", "active", "journeys.status.card.active"),),
+                False, next_key="journeys.status.next.none"))},
+        "cancel_prelost": {"default": State(Step.CANCEL_INSERT_SSC, Journey.CANCEL)},
+        "cancel_pin": {
+            "default": State(Step.CANCEL_PIN, Journey.CANCEL, PinView("X*****051")),
+            "tries_left": State(Step.CANCEL_PIN, Journey.CANCEL,
+                                PinView("X*****051", 2, "journeys.pin.error.wrong"))},
+        "cancel_id": {"default": State(Step.CANCEL_INSERT_ID, Journey.CANCEL,
+                                       CancelView("X*****051"))},
+        "cancel_confirm": {"default": State(Step.CANCEL_CONFIRM, Journey.CANCEL,
+                                            CancelView("X*****051", "陈**"))},
+        "cancel_done": {"default": State(Step.CANCEL_DONE, Journey.CANCEL,
+                                         CancelView("X*****051"))},
+        "guide": {"default": State(Step.GUIDANCE_INDEX, Journey.GUIDANCE, GuidanceView(
+            guidance.topics(settings), "", guidance.params(settings)))},
+        "guidance_topic": {t: State(Step.GUIDANCE_TOPIC, Journey.GUIDANCE, GuidanceView(
+            guidance.topics(settings), t, guidance.params(settings)))
+            for t in guidance.topics(settings)},
+        "journey_busy": {
+            "default": State(Step.BUSY, Journey.PRELOST,
+                             BusyView("journeys.busy.looking_up", True, time.monotonic())),
+            "slow": State(Step.BUSY, Journey.PRELOST,
+                          BusyView("journeys.busy.submitting", True, time.monotonic() - 10))},
+        "journey_failure": {k: State(Step.FAILED, Journey.PRELOST, failure=Failure(
+            k, {**hot, "code": "replacement_exists"}, k in ("card_unreadable", "timeout")))
+            for k in FAILURE_KINDS},
+    }
+    return table.get(screen, {})

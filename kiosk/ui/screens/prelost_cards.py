@@ -1,0 +1,45 @@
+"""The person's cards, masked: active ones offered, the others explained."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.services.states import State
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.journey_base import JourneyScreen, set_label, set_shown, set_text
+from kiosk.ui.screens.journey_widgets import Panel, RowPool
+
+
+class CardRow(Panel):
+    """One card: masked number, bank function, what its state means, choose button."""
+
+    token = ""
+
+
+class PrelostCardsScreen(JourneyScreen):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._rows = RowPool(self.ids.cards, self._make_row)
+
+    def _make_row(self) -> CardRow:
+        row = CardRow()
+        row.ids.choose.bind(on_release=lambda _b, r=row: self.ctl.choose_card(r.token))
+        return row
+
+    def show(self, state: State) -> None:
+        view = state.view
+        set_label(self.ids.holder, "journeys.cards.holder", name=view.holder_masked)
+        set_label(self.ids.hint, "journeys.cards.choose_hint" if view.any_offerable
+                  else "journeys.cards.none_offerable")
+        for row, card in zip(self._rows.rows(len(view.cards)), view.cards, strict=True):
+            row.token = card.token
+            set_text(row.ids.number, card.card_number_masked)
+            set_label(row.ids.bank, "journeys.cards.bank" if card.bank_function else "")
+            set_label(row.ids.explain, card.explain_key)
+            set_shown(row.ids.choose, card.offerable)
+
+    def clear(self) -> None:
+        self._rows.rows(0)
+
+
+load_kv(__file__)

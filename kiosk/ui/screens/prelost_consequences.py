@@ -1,0 +1,26 @@
+"""What pre-loss means, in plain words, before the holder confirms."""
+
+from __future__ import annotations
+
+from kiosk.services.states import State
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.journey_base import JourneyScreen, set_label
+
+
+class PrelostConsequencesScreen(JourneyScreen):
+    def show(self, state: State) -> None:
+        v = state.view
+        set_label(self.ids.card, "journeys.consequences.card", card=v.card_number_masked)
+        set_label(self.ids.lapse, "journeys.consequences.lapse_working"
+                  if v.lapse_working_days else "journeys.consequences.lapse_calendar",
+                  days=v.lapse_days)
+        set_label(self.ids.fee, "journeys.consequences.p4", fee=v.fee_yuan)
+
+    def confirm(self) -> None:
+        self.ctl.confirm_prelost()
+
+    def proxy(self) -> None:
+        self.ctl.open_topic("proxy")
+
+
+load_kv(__file__)

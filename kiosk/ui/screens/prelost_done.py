@@ -1,0 +1,30 @@
+"""Pre-loss done: reference, time, lapse date, QR (reference only), receipt, next steps."""
+
+from __future__ import annotations
+
+from kiosk.services.states import State
+from kiosk.ui.screens import journey_widgets  # noqa: F401
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.journey_base import JourneyScreen, fmt_date, fmt_time, set_label
+
+
+class PrelostDoneScreen(JourneyScreen):
+    show_back = False  # nothing to go back to: the card is stopped
+
+    def show(self, state: State) -> None:
+        v = state.view
+        set_label(self.ids.reference, "journeys.done.reference", reference=v.reference)
+        set_label(self.ids.time, "journeys.done.time", time=fmt_time(v.at))
+        set_label(self.ids.card, "journeys.done.card", card=v.card_number_masked)
+        set_label(self.ids.lapse, "journeys.done.lapse", date=fmt_date(v.lapses_on))
+        set_label(self.ids.receipt, f"journeys.receipt.{v.receipt}")
+        self.ids.qr.data = v.qr_payload
+
+    def clear(self) -> None:
+        self.ids.qr.data = ""
+
+    def finish(self) -> None:
+        self.ctl.end()
+
+
+load_kv(__file__)
