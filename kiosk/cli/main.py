@@ -16,6 +16,8 @@ from kiosk.config import ConfigError
 
 # Subcommand modules, in the order --help lists them.
 COMMAND_MODULES = [
+    "kiosk.cli.run",
+    "kiosk.cli.tour",
     "kiosk.cli.config_cmd",
     "kiosk.cli.card",
     "kiosk.cli.read_card",

@@ -169,8 +169,12 @@ class KioskApp(App):
             self.sm.current = name
 
     def back(self) -> None:
-        """The screen's ``back_to``, else the previous screen, else home."""
+        """The screen's ``handle_back()``, else its ``back_to``, else the previous screen,
+        else home."""
         assert self.sm is not None
+        handler = getattr(self.sm.current_screen, "handle_back", None)
+        if callable(handler) and handler():
+            return
         target = getattr(self.sm.current_screen, "back_to", "")
         if target:
             self.go(target)

@@ -82,6 +82,14 @@ class KioskScreen(Screen):
         return self._ensure_frame()
 
     @property
+    def back_button(self) -> Any:
+        return self.frame.ids.nav.back_button
+
+    @property
+    def home_button(self) -> Any:
+        return self.frame.ids.nav.home_button
+
+    @property
     def app(self) -> Any:
         return App.get_running_app()
 
@@ -93,6 +101,11 @@ class KioskScreen(Screen):
 
     def reset(self) -> None:
         """Forget all session state (called on every screen at each session end)."""
+
+    def handle_back(self) -> bool:
+        """The back button was pressed: return True if the screen handled it (e.g. one
+        step back inside a journey); False lets the app go to the previous screen."""
+        return False
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
         """Named states for ``kiosk tour``: each callable puts the shown screen in it."""

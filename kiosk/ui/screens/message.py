@@ -81,6 +81,10 @@ class MessageScreen(KioskScreen):
             label.key = key
             label.text = label.text if key else ""
         ids.next_heading.opacity = 1 if spec.next_key else 0
+        # The navigation bar would repeat the message's own back/home buttons.
+        actions = {b.action for b in spec.buttons if isinstance(b.action, str)}
+        self.show_home = "home" not in actions
+        self.show_back = "back" not in actions
         ids.buttons.clear_widgets()
         for b in spec.buttons:
             button = KButton(key=b.label_key, variant=b.variant)

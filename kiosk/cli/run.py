@@ -1,0 +1,106 @@
+"""``kiosk run [--demo] [--headless] [--config PATH]``: start the kiosk window.
+
+Settings are loaded and checked first (a bad config or secrets file is one line and
+exit 2, from ``kiosk.cli.main``), logging is set up, then the fullscreen Kivy app
+starts. With no display (``DISPLAY`` unset) it stops with one line, unless
+``--headless``: then it starts its own Xvfb. Demo mode (``--demo`` or
+``kiosk.demo = true``) calls ``kiosk.demo.start_demo_services(settings)`` when that
+module exists; whatever it returns is stopped (``.stop()`` or called) at exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from kiosk.cli.common import CliError, add_config_argument, settings_from
+from kiosk.logs import get_logger, setup_logging
+from kiosk.secrets import load_secrets
+
+log = get_logger("kiosk.cli.run")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("run", help="start the kiosk (fullscreen window)")
+    parser.add_argument("--demo", action="store_true",
+                        help="virtual cards and the local sandbox (also when kiosk.demo = true)")
+    parser.add_argument("--headless", action="store_true",
+                        help="no display: start a private Xvfb and run in it")
+    parser.add_argument("--exit-after", type=float, default=None, help=argparse.SUPPRESS)
+    add_config_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def start_demo(settings: Any) -> Any:
+    """The demo hook: ``kiosk.demo.start_demo_services(settings)`` if it exists yet."""
+    try:
+        from kiosk.demo import start_demo_services
+    except ModuleNotFoundError as exc:
+        if exc.name != "kiosk.demo":
+            raise
+        log.info("demo services not available yet: shell only")
+        return None
+    return start_demo_services(settings)
+
+
+def _stop(handle: Any) -> None:
+    if handle is None:
+        return
+    stop = getattr(handle, "stop", None)
+    try:
+        if callable(stop):
+            stop()
+        elif callable(handle):
+            handle()
+    except Exception as exc:
+        log.warning("demo services did not stop cleanly", exc_info=exc)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    load_secrets(settings)  # a broken secrets file stops here, not half-way
+    from kiosk.ui import fonts
+
+    if not fonts.fonts_ready():
+        raise CliError("the Chinese font is missing: run ./kiosk.sh setup "
+                       "(python -m kiosk.ui.fonts)")
+    setup_logging(settings.log_dir)
+    xvfb = None
+    if not os.environ.get("DISPLAY"):
+        if not args.headless:
+            raise CliError("no display: DISPLAY is not set. Run it in the kiosk's X session, "
+                           "or add --headless to use a private Xvfb")
+        from kiosk.ui.xvfb import Xvfb, XvfbError
+
+        try:
+            xvfb = Xvfb(settings.display.width, settings.display.height)
+        except XvfbError as exc:
+            raise CliError(f"--headless: {exc}") from None
+        os.environ["DISPLAY"] = xvfb.display
+        print(f"kiosk: headless, on a private Xvfb at {xvfb.display}", file=sys.stderr)
+    demo = None
+    try:
+        if args.demo or settings.kiosk.demo:
+            demo = start_demo(settings)
+        from kiosk.ui.launch import create_app
+
+        app = create_app(settings)
+        if args.exit_after:
+            from kivy.clock import Clock
+
+            def leave(_dt: float) -> None:
+                app.allow_close = True
+                app.stop()
+
+            Clock.schedule_once(leave, args.exit_after)
+        log.info("kiosk start", extra={"fields": {"demo": demo is not None,
+                                                  "site": settings.kiosk.site}})
+        app.run()
+        log.info("kiosk stop")
+    finally:
+        _stop(demo)
+        if xvfb is not None:
+            xvfb.stop()
+    return 0

@@ -1,0 +1,139 @@
+"""The visual tour: every registered screen, in each of its tour states, in every
+language, plus large-text and high-contrast samples — one PNG each.
+
+What is shot is data: each screen's ``tour_states()`` (name → callable that puts the
+shown screen in that state) and :data:`APP_STATES` for things that are not a screen
+(the inactivity warning). :func:`plan` lists the shots; :func:`run_tour` takes them.
+Each shot is also checked for layout problems (a widget outside its screen's content
+area, i.e. overflow or overlap with the header) and untranslated ``[keys]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.i18n import LANGUAGES
+
+
+def _inactivity_warning(app: Any) -> None:
+    app.go("placeholder", title_key="attract.prelost")
+    app.overlay.seconds = app.settings.session.warning_seconds
+    app.overlay.open()
+
+
+# Tour states that are not one screen's: name → callable(app).
+APP_STATES: dict[str, Callable[[Any], None]] = {
+    "inactivity-warning": _inactivity_warning,
+}
+# Samples also shot in large text and in high contrast (screen, state).
+MODE_SAMPLES: tuple[tuple[str, str], ...] = (
+    ("attract", "default"), ("message", "error"), ("app", "inactivity-warning"))
+
+
+@dataclass(frozen=True)
+class Shot:
+    screen: str           # a screen name, or "app" for APP_STATES
+    state: str
+    lang: str
+    large_text: bool = False
+    high_contrast: bool = False
+
+    @property
+    def filename(self) -> str:
+        mode = ("-large" if self.large_text else "") + ("-contrast" if self.high_contrast else "")
+        return f"{self.screen}-{self.state}-{self.lang}{mode}.png"
+
+
+def plan(app: Any, languages: tuple[str, ...] = LANGUAGES,
+         screens: list[str] | None = None) -> list[Shot]:
+    """All shots, in order: per language, every screen state, then the app states and
+    the mode samples."""
+    shots: list[Shot] = []
+    for lang in languages:
+        for screen in app.sm.screens:
+            if screens and screen.name not in screens:
+                continue
+            shots += [Shot(screen.name, state, lang) for state in screen.tour_states()]
+        if not screens or "app" in screens:
+            shots += [Shot("app", state, lang) for state in APP_STATES]
+        for name, state in MODE_SAMPLES:
+            if screens and name not in screens:
+                continue
+            shots += [Shot(name, state, lang, large_text=True),
+                      Shot(name, state, lang, high_contrast=True)]
+    return shots
+
+
+def stage(app: Any, shot: Shot) -> None:
+    """Put the app in the shot's state (fresh session first)."""
+    app.end_session("tour")
+    app.set_language(shot.lang)
+    app.large_text = shot.large_text
+    app.high_contrast = shot.high_contrast
+    if shot.screen == "app":
+        APP_STATES[shot.state](app)
+        return
+    if shot.screen != "attract":
+        app.go(shot.screen)
+    app.sm.get_screen(shot.screen).tour_states()[shot.state]()
+
+
+def layout_problems(driver: Any) -> list[str]:
+    """Visible texts and buttons that stick out of the content area (overflow, overlap
+    with the header or off the window), and untranslated ``[keys]``."""
+    from kivy.core.window import Window
+    from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
+
+    problems = []
+    screen = driver.app.sm.current_screen
+    content = getattr(getattr(screen, "frame", None), "ids", {}).get("content")
+    box = None
+    if content is not None:
+        x0, y0 = content.to_window(content.x, content.y)
+        box = (x0 - 1, y0 - 1, x0 + content.width + 1, y0 + content.height + 1)
+    for w in driver.walk():
+        if not isinstance(w, Label) or not driver.is_visible(w) or not w.text:
+            continue
+        if w.text.startswith("[") and w.text.endswith("]") and "." in w.text:
+            problems.append(f"untranslated {w.text}")
+        x, y = w.to_window(w.x, w.y)
+        node, in_content, scroll = w.parent, False, None
+        while node is not None and node is not Window:
+            if scroll is None and isinstance(node, ScrollView):
+                scroll = node
+            in_content |= node is content
+            node = node.parent
+        if scroll is not None:
+            # Inside a scroll view: clipped, not overlapping; still, a cardholder may
+            # not know to scroll, so say so.
+            sx, sy = scroll.to_window(scroll.x, scroll.y)
+            if y < sy - 1 or y + w.height > sy + scroll.height + 1:
+                problems.append(f"needs scrolling: {w.text[:30]!r}")
+            continue
+        if x < -1 or y < -1 or x + w.width > Window.width + 1 or y + w.height > Window.height + 1:
+            problems.append(f"off the window: {w.text[:30]!r}")
+        elif box and in_content and (
+                x < box[0] or y < box[1] or x + w.width > box[2] or y + w.height > box[3]):
+            problems.append(f"outside the content area: {w.text[:30]!r}")
+    return problems
+
+
+def run_tour(driver: Any, out: Path, shots: list[Shot]) -> dict[str, list[str]]:
+    """Shoot every shot into ``out``; return {filename: problems} (errors included)."""
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, list[str]] = {}
+    for shot in shots:
+        try:
+            stage(driver.app, shot)
+            driver.pump_frames(4)
+            problems = layout_problems(driver)
+            driver.screenshot(out / shot.filename)
+        except Exception as exc:  # one broken state must not hide the others
+            problems = [f"error: {type(exc).__name__}: {exc}"]
+        results[shot.filename] = problems
+    driver.app.end_session("tour")
+    return results
