@@ -275,6 +275,9 @@ class CancelResult(_Response):
 
 
 class HeartbeatResult(_Response):
+    """Answered even when the terminal's clock is off (every other call is then refused
+    with ``clock_skew``): ``accepted`` false says so, ``server_time`` says by how much."""
+
     server_time: dt.datetime
     accepted: bool = Field(description="false when the terminal clock is out of range")
 

@@ -202,3 +202,15 @@ def test_no_personal_data_in_urls_or_logs(central_client, sandbox, caplog):
     assert urls and caplog.records
     for secret in (ID, CARD, persona("normal")["id"]["name"], "13800001230"):
         assert secret not in text
+
+
+def test_heartbeat_with_skewed_clock_is_answered_not_accepted(central_settings,
+                                                              central_secrets, sandbox):
+    client = CentralClient(central_settings, central_secrets,
+                           clock=lambda: time.time() - 3600)
+    try:
+        result = client.heartbeat(outbox_depth=0)
+    finally:
+        client.close()
+    assert result.accepted is False
+    assert abs(result.server_time.timestamp() - time.time()) < 5

@@ -216,3 +216,62 @@ def test_kill_9_before_sending_delivers_once_after_restart(tmp_path, sandbox,
         assert again.returncode == 0, err
     assert json.loads(out.strip().splitlines()[-1])["delivered_total"] == 1
     assert len(_recorded(sandbox, key)) == 1
+
+
+def test_service_down_then_back_on_the_same_port(tmp_path, central_settings,
+                                                 central_secrets):
+    import dataclasses
+
+    from kiosk.central.client import CentralClient
+    from kiosk.central.sandbox.server import start_sandbox_thread
+
+    db = tmp_path / "central.db"
+    first = start_sandbox_thread(central_settings, port=0, db_path=db, secrets=central_secrets)
+    port, url = first.port, first.url
+    first.stop()  # nothing listens now
+    settings = dataclasses.replace(central_settings, central=dataclasses.replace(
+        central_settings.central, base_url=url, retries=0))
+    client = CentralClient(settings, central_secrets)
+    box = Outbox(tmp_path / "o.db")
+    key = new_idempotency_key()
+    box.enqueue(KIND_PRELOST, _payload(), key)
+    sender = OutboxSender(box, client, base_delay=0.05, max_delay=0.1, poll_interval=0.1)
+    sender.start()
+    again = None
+    try:
+        time.sleep(0.4)
+        assert box.stats().pending == 1 and box.stats().last_error == "offline"
+        again = start_sandbox_thread(central_settings, port=port, db_path=db,
+                                     secrets=central_secrets)
+        sender.retry_now()
+        deadline = time.monotonic() + 5
+        while box.stats().pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert box.stats().delivered_total == 1
+        assert len(_recorded(again, key)) == 1
+    finally:
+        sender.stop()
+        client.close()
+        if again is not None:
+            again.stop()
+
+
+def test_real_full_disk_is_a_typed_error_and_keeps_what_was_stored(tmp_path):
+    """A 256 KiB tmpfs in a private mount namespace: a real ENOSPC, not a simulation."""
+    import shutil
+
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        pytest.skip("needs unshare and root for a private tmpfs (max_page_count test covers)")
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    child = Path(__file__).with_name("outbox_full_child.py")
+    proc = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c",
+         f'mount -t tmpfs -o size=256k tmpfs "{mnt}" && exec "{sys.executable}" "{child}" '
+         f'"{mnt}"'], capture_output=True, text=True, timeout=60)
+    if "mount" in proc.stderr and proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    words = proc.stdout.split()
+    stored, kind, pending = int(words[1]), words[3], int(words[5])
+    assert kind == "full" and stored > 0 and pending == stored
