@@ -275,8 +275,8 @@ class CancelResult(_Response):
 
 
 class HeartbeatResult(_Response):
-    """Answered even when the terminal's clock is off (every other call is then refused
-    with ``clock_skew``): ``accepted`` false says so, ``server_time`` says by how much."""
+    """A heartbeat whose signed timestamp is beyond the skew limit is refused with
+    ``clock_skew`` like any call; ``accepted`` is false when the ``clock`` field is."""
 
     server_time: dt.datetime
     accepted: bool = Field(description="false when the terminal clock is out of range")
