@@ -28,6 +28,7 @@ How to add a screen (journeys, diagnostics):
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,19 @@ from kiosk.ui.widgets.frame import ScreenFrame
 
 
 def load_kv(module_file: str) -> None:
-    """Load the ``.kv`` beside a screen module (once)."""
-    path = str(Path(module_file).with_suffix(".kv"))
+    """Load the ``.kv`` beside a screen module (once).
+
+    Called at the end of the module, so the kv may ``#:import`` names from its own
+    module: we attach the half-imported module to its package first (Python does that
+    only when the import finishes)."""
+    source = Path(module_file).resolve()
+    for name, module in list(sys.modules.items()):
+        if getattr(module, "__file__", None) and Path(module.__file__).resolve() == source:
+            parent, _, child = name.rpartition(".")
+            if parent in sys.modules and not hasattr(sys.modules[parent], child):
+                setattr(sys.modules[parent], child, module)
+            break
+    path = str(source.with_suffix(".kv"))
     if path not in Builder.files:
         Builder.load_file(path)
 

@@ -27,6 +27,18 @@ SCREENS: list[ScreenSpec] = [
     ScreenSpec("message", "kiosk.ui.screens.message:MessageScreen"),
     ScreenSpec("placeholder", "kiosk.ui.screens.placeholder:PlaceholderScreen"),
     # Journeys (issue 6) and diagnostics (issue 7): add your screens below.
+    # Diagnostics (technician mode, issue 7):
+    ScreenSpec("diag_pin", "kiosk.ui.screens.diag_pin:DiagPinScreen"),
+    ScreenSpec("diag_overview", "kiosk.ui.screens.diag_overview:DiagOverviewScreen"),
+    ScreenSpec("diag_readers", "kiosk.ui.screens.diag_readers:DiagReadersScreen"),
+    ScreenSpec("diag_printer", "kiosk.ui.screens.diag_printer:DiagPrinterScreen"),
+    ScreenSpec("diag_central", "kiosk.ui.screens.diag_central:DiagCentralScreen"),
+    ScreenSpec("diag_outbox", "kiosk.ui.screens.diag_outbox:DiagOutboxScreen"),
+    ScreenSpec("diag_display", "kiosk.ui.screens.diag_display:DiagDisplayScreen"),
+    ScreenSpec("diag_audio", "kiosk.ui.screens.diag_audio:DiagAudioScreen"),
+    ScreenSpec("diag_logs", "kiosk.ui.screens.diag_logs:DiagLogsScreen"),
+    ScreenSpec("diag_config", "kiosk.ui.screens.diag_config:DiagConfigScreen"),
+    ScreenSpec("diag_bundle", "kiosk.ui.screens.diag_bundle:DiagBundleScreen"),
 ]
 
 

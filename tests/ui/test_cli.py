@@ -1,0 +1,89 @@
+"""``kiosk run`` and ``kiosk tour`` as a user runs them (subprocesses, own Xvfb)."""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.secrets import hash_pin
+
+pytestmark = pytest.mark.ui
+
+
+def kiosk(args: list[str], env: dict[str, str], timeout: float = 120):
+    return subprocess.run([sys.executable, "-m", "kiosk", *args], env=env, text=True,
+                          capture_output=True, timeout=timeout)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'terminal_key = "{"ab" * 32}"\n'
+                       f'technician_pin_hash = "{hash_pin("135790", iterations=1000)}"\n')
+    secrets.chmod(0o600)
+    out = {k: v for k, v in os.environ.items()
+           if not k.startswith(("KIOSK__", "KIVY", "KCFG_")) and k != "DISPLAY"}
+    out.update({
+        "KIOSK__KIOSK__DATA_DIR": str(tmp_path / "data"),
+        "KIOSK__KIOSK__LOG_DIR": str(tmp_path / "log"),
+        "KIOSK__KIOSK__DEMO": "false",
+        "KIOSK__SECURITY__SECRETS_FILE": str(secrets),
+    })
+    return out
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", head[16:24])
+
+
+def test_run_without_a_display_says_so_in_one_line(env):
+    proc = kiosk(["run"], env)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no display" in lines[0] and "--headless" in lines[0]
+
+
+def test_run_with_a_broken_config_is_one_line_and_exit_2(env, tmp_path):
+    bad = tmp_path / "kiosk.toml"
+    bad.write_text("[display]\nwidth = 'wide'\n")
+    proc = kiosk(["run", "--headless", "--config", str(bad)], env)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"kiosk: config error in {bad}: display.width: expected a whole number, got 'wide'"]
+
+
+def test_run_headless_starts_the_window_on_its_own_xvfb(env, tmp_path):
+    proc = kiosk(["run", "--headless", "--exit-after", "1.5"], env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "private Xvfb" in proc.stderr
+    log = (tmp_path / "log" / "kiosk.log").read_text()
+    assert '"ui built"' in log and '"kiosk stop"' in log
+    assert (tmp_path / "data" / "kivy").is_dir()  # Kivy's files stay under the data dir
+
+
+def test_tour_writes_a_png_per_screen_state_and_language(env, tmp_path):
+    out = tmp_path / "tour"
+    proc = kiosk(["tour", "--out", str(out), "--screen", "attract", "--screen", "message",
+                  "--screen", "app"], env)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    for lang in ("zh_CN", "en"):
+        for name in (f"attract-default-{lang}", f"message-error-{lang}",
+                     f"app-inactivity-warning-{lang}", f"attract-default-{lang}-large",
+                     f"attract-default-{lang}-contrast"):
+            assert png_size(out / f"{name}.png") == (1920, 1080), name
+    assert (out / "tour.json").exists() and "0 problem(s)" in proc.stdout
+
+
+def test_tour_in_portrait(env, tmp_path):
+    out = tmp_path / "tour"
+    proc = kiosk(["tour", "--out", str(out), "--screen", "attract", "--lang", "zh_CN",
+                  "--size", "1080x1920"], env)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert png_size(out / "attract-default-zh_CN.png") == (1080, 1920)
