@@ -1,0 +1,199 @@
+"""Shared parts of the technician screens: the hidden entry gesture, the technician
+session (PIN access + idle exit), background work, and the base class.
+
+Entry gesture: bound on the Window (so the shell's attract screen needs no hook): a
+press held 3 s in the top-right corner while the attract screen shows opens the PIN
+screen; the press is then taken from the widget under it, so the header button there
+is not also triggered on release.
+
+While a technician is inside, the cardholder inactivity timer is stopped and
+:class:`~kiosk.services.diagnostics.access.TechnicianAccess` decides the idle exit
+(``diagnostics.idle_seconds``); every touch counts as activity. Leaving (button, home,
+idle) ends the session and returns to the attract screen.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+
+from kiosk.logs import get_logger
+from kiosk.services.diagnostics.access import CornerHold, TechnicianAccess
+from kiosk.services.diagnostics.context import DiagnosticsContext
+from kiosk.ui.screens.base import KioskScreen
+
+log = get_logger("kiosk.ui.diagnostics")
+ATTRACT = "attract"
+PIN_SCREEN = "diag_pin"
+HOME_SCREEN = "diag_overview"
+
+
+class Technician:
+    """One per app (``app.technician``): the gesture, the access and live parts."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.hold = CornerHold()
+        self._access: TechnicianAccess | None = None
+        self._touch: Any = None
+        self._poll_event: Any = None
+        self._idle_event: Any = None
+        Window.bind(on_touch_down=self._down, on_touch_move=self._move, on_touch_up=self._up)
+        app.bind(on_session_end=lambda *_: self.leave(end_session=False))
+
+    # -- access ---------------------------------------------------------------------------
+    @property
+    def access(self) -> TechnicianAccess:
+        if self._access is None:
+            from kiosk.secrets import load_secrets
+
+            pin_hash = load_secrets(self.app.settings).technician_pin_hash
+            self._access = TechnicianAccess(self.app.settings, pin_hash)
+        return self._access
+
+    @property
+    def active(self) -> bool:
+        return self._access is not None and self._access.active
+
+    def entered(self) -> None:
+        """Called after a granted PIN: watch idleness, keep the cardholder timer off."""
+        self.app.inactivity.stop()
+        if self._idle_event is None:
+            self._idle_event = Clock.schedule_interval(self._check_idle, 1.0)
+
+    def leave(self, end_session: bool = True) -> None:
+        """Leave diagnostics: back to the attract screen (session wiped)."""
+        if self._idle_event is not None:
+            self._idle_event.cancel()
+            self._idle_event = None
+        if self._access is not None and self._access.active:
+            self._access.leave()
+        if end_session:
+            self.app.end_session("technician")
+
+    def _check_idle(self, _dt: float) -> None:
+        if self.active:
+            self.app.inactivity.stop()  # screen changes restart it; we govern here
+            if self.access.idle_expired():
+                log.info("technician idle timeout")
+                self.leave()
+
+    def context(self) -> DiagnosticsContext:
+        """A diagnostics context on the app's live parts where they exist."""
+        bridge = getattr(self.app, "journeys", None)
+        parts = getattr(bridge, "parts", None)
+        speaker = getattr(self.app.speaker, "__self__", None)
+        return DiagnosticsContext(
+            self.app.settings, card_hub=getattr(parts, "hub", None),
+            printer=getattr(parts, "printer", None),
+            speaker=speaker if hasattr(speaker, "synthesize_to_file") else None,
+            central=getattr(parts, "central", None), outbox=getattr(parts, "outbox", None))
+
+    def sender(self) -> Any:
+        """The running outbox sender, if any (for "retry now")."""
+        parts = getattr(getattr(self.app, "journeys", None), "parts", None)
+        return getattr(parts, "sender", None)
+
+    # -- the hidden gesture ---------------------------------------------------------------
+    def _on_attract(self) -> bool:
+        sm = self.app.sm
+        overlay = getattr(self.app, "overlay", None)
+        return bool(sm is not None and sm.current == ATTRACT
+                    and not (overlay is not None and overlay._window is not None))
+
+    def _down(self, _win: Any, touch: Any) -> bool:
+        if self.active and self.app.sm is not None and self.app.sm.current.startswith("diag"):
+            self.access.touch()
+        if not self._on_attract():
+            return False
+        self.hold.down(touch.x, touch.y, Window.width, Window.height, time.monotonic())
+        self._touch = touch
+        if self._poll_event is None:
+            self._poll_event = Clock.schedule_interval(self._poll, 0.1)
+        return False
+
+    def _move(self, _win: Any, touch: Any) -> bool:
+        if touch is self._touch:
+            self.hold.move(touch.x, touch.y, Window.width, Window.height)
+        return False
+
+    def _up(self, _win: Any, touch: Any) -> bool:
+        if touch is self._touch:
+            self.hold.up()
+            self._touch = None
+            self._stop_poll()
+        return False
+
+    def _stop_poll(self) -> None:
+        if self._poll_event is not None:
+            self._poll_event.cancel()
+            self._poll_event = None
+
+    def _poll(self, _dt: float) -> None:
+        if not self._on_attract():
+            self.hold.up()
+            self._stop_poll()
+            return
+        if self.hold.poll(time.monotonic()):
+            self._stop_poll()
+            touch, self._touch = self._touch, None
+            if touch is not None:  # the button under the finger must not fire on release
+                for ref in list(touch.grab_list):
+                    widget = ref()
+                    if widget is not None:
+                        touch.ungrab(widget)
+                        if getattr(widget, "state", None) == "down":
+                            widget.state = "normal"
+            log.info("technician gesture")
+            self.app.go(PIN_SCREEN)
+
+
+def technician(app: Any) -> Technician:
+    """The app's :class:`Technician`, made on first use."""
+    tech = getattr(app, "technician", None)
+    if not isinstance(tech, Technician):
+        tech = Technician(app)
+        app.technician = tech
+    return tech
+
+
+def run_in_background(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    """Run ``work`` on a thread; hand its result (or the exception) to ``done`` on the
+    Kivy main thread."""
+    def target() -> None:
+        try:
+            result: Any = work()
+        except Exception as exc:  # turned into a value before the hop (never lost)
+            log.warning("background work failed", exc_info=exc)
+            result = exc
+        Clock.schedule_once(lambda _dt: done(result))
+
+    threading.Thread(target=target, name="diag-work", daemon=True).start()
+
+
+class DiagScreen(KioskScreen):
+    """Base of the technician screens (not the PIN screen): back goes to the overview."""
+
+    back_to = HOME_SCREEN
+
+    def on_enter(self, *args: Any) -> None:
+        tech = technician(self.app)
+        if tech.active:
+            tech.entered()
+            tech.access.touch()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload what the screen shows (subclasses)."""
+
+    def tr(self, key: str, **values: Any) -> str:
+        return App.get_running_app().tr(key, **values)
+
+    def leave_diagnostics(self) -> None:
+        technician(self.app).leave()

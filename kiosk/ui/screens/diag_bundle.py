@@ -1,0 +1,58 @@
+"""Export a support bundle to a USB stick or the terminal's support folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kiosk.services.diagnostics.bundle import BundleError, export_bundle
+from kiosk.services.diagnostics.runner import run_checks
+from kiosk.services.diagnostics.tools import bundle_targets
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.diag_base import DiagScreen, run_in_background, technician
+
+
+class DiagBundleScreen(DiagScreen):
+    def reset(self) -> None:
+        self.ids.targets.clear_widgets()
+        self.ids.result.text = ""
+
+    def refresh(self) -> None:
+        from kiosk.ui.widgets.buttons import KButton
+
+        box = self.ids.targets
+        box.clear_widgets()
+        for path in bundle_targets(self.app.settings)[:4]:
+            b = KButton(text=str(path), variant="secondary", role="small")
+            b.bind(on_release=lambda _b, p=path: self.export(p))
+            box.add_widget(b)
+
+    def export(self, dest: Path) -> None:
+        ctx = technician(self.app).context()
+        settings = self.app.settings
+
+        def work() -> Path:
+            try:
+                report = run_checks(ctx)
+            finally:
+                ctx.close()
+            return export_bundle(settings, dest, report)
+
+        self.ids.result.text = self.tr("diagnostics.ui.exporting")
+        run_in_background(work, self._done)
+
+    def _done(self, result: Any) -> None:
+        if isinstance(result, Path):
+            self.ids.result.text = self.tr("diagnostics.ui.exported", path=str(result))
+        elif isinstance(result, BundleError):
+            self.ids.result.text = self.tr("diagnostics.ui.export_failed", error=str(result))
+        else:
+            self.ids.result.text = self.tr("diagnostics.ui.export_failed",
+                                           error=type(result).__name__)
+
+    def tour_states(self) -> dict[str, Callable[[], None]]:
+        return {"default": lambda: None}
+
+
+load_kv(__file__)

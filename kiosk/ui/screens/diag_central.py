@@ -1,0 +1,56 @@
+"""Central service: reachability, latency, TLS, signature, clock skew, last heartbeat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.services.diagnostics.checks import check_central
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.diag_base import DiagScreen, run_in_background, technician
+
+FIELDS = ("host", "port", "tls", "latency_ms", "signature", "skew_seconds", "last_heartbeat")
+
+
+class DiagCentralScreen(DiagScreen):
+    def reset(self) -> None:
+        self.ids.summary.text = ""
+        self.ids.details.text = ""
+
+    def refresh(self) -> None:
+        self.ids.summary.text = self.tr("diagnostics.ui.checking")
+        ctx = technician(self.app).context()
+        run_in_background(lambda: _check(ctx), self._show)
+
+    def _show(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            self.ids.summary.text = type(result).__name__
+            return
+        self.ids.summary.text = result.summary(self.app.lang)
+        self.ids.details.text = "\n".join(
+            f"{self.tr(f'diagnostics.ui.field.{name}')}: {_fmt(result.details.get(name))}"
+            for name in FIELDS)
+
+    def tour_states(self) -> dict[str, Callable[[], None]]:
+        def sample() -> None:
+            self.ids.summary.text = self.tr("diagnostics.central.ok", latency_ms=12.5)
+            self.ids.details.text = "\n".join(
+                f"{self.tr(f'diagnostics.ui.field.{n}')}: {v}" for n, v in zip(
+                    FIELDS, ("127.0.0.1", 8765, "-", 12.5, "accepted", 0.4,
+                             "2026-11-25T09:00:00+00:00"), strict=True))
+
+        return {"default": sample}
+
+
+def _check(ctx: Any) -> Any:
+    try:
+        return check_central(ctx)
+    finally:
+        ctx.close()
+
+
+def _fmt(value: Any) -> str:
+    return "-" if value is None or value == "" else str(value)
+
+
+load_kv(__file__)

@@ -1,0 +1,26 @@
+"""Logs viewer: the newest lines of the (already masked) log, scrubbed once more."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kiosk.services.diagnostics.tools import log_tail
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.diag_base import DiagScreen
+
+SHOWN_LINES = 80
+
+
+class DiagLogsScreen(DiagScreen):
+    def reset(self) -> None:
+        self.ids.lines.text = ""
+
+    def refresh(self) -> None:
+        lines = log_tail(self.app.settings, SHOWN_LINES)
+        self.ids.lines.text = "\n".join(reversed(lines)) or self.tr("diagnostics.ui.no_logs")
+
+    def tour_states(self) -> dict[str, Callable[[], None]]:
+        return {"default": self.refresh}
+
+
+load_kv(__file__)

@@ -1,0 +1,67 @@
+"""Outbox: how many confirmed requests wait and how old they are; retry now."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.services.diagnostics.checks import check_outbox
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.diag_base import DiagScreen, run_in_background, technician
+
+FIELDS = ("pending", "oldest_age_seconds", "delivered_total", "last_error")
+
+
+class DiagOutboxScreen(DiagScreen):
+    def reset(self) -> None:
+        self.ids.summary.text = ""
+        self.ids.details.text = ""
+        self.ids.result.text = ""
+
+    def refresh(self) -> None:
+        ctx = technician(self.app).context()
+        run_in_background(lambda: _check(ctx), self._show)
+
+    def _show(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            self.ids.summary.text = type(result).__name__
+            return
+        self.ids.summary.text = result.summary(self.app.lang)
+        self.ids.details.text = "\n".join(
+            f"{self.tr(f'diagnostics.ui.field.{n}')}: {_fmt(result.details.get(n))}"
+            for n in FIELDS)
+
+    def retry_now(self) -> None:
+        sender = technician(self.app).sender()
+        if sender is None:
+            self.ids.result.text = self.tr("diagnostics.ui.no_sender")
+            return
+        sender.retry_now()
+        self.ids.result.text = self.tr("diagnostics.ui.retrying")
+        from kivy.clock import Clock
+
+        Clock.schedule_once(lambda _dt: self.refresh(), 1.0)
+
+    def tour_states(self) -> dict[str, Callable[[], None]]:
+        def sample() -> None:
+            self.ids.summary.text = self.tr("diagnostics.outbox.stale", pending=2,
+                                            oldest_age_seconds=1260)
+            self.ids.details.text = "\n".join(
+                f"{self.tr(f'diagnostics.ui.field.{n}')}: {v}"
+                for n, v in zip(FIELDS, (2, 1260, 41, "offline"), strict=True))
+
+        return {"default": sample}
+
+
+def _check(ctx: Any) -> Any:
+    try:
+        return check_outbox(ctx)
+    finally:
+        ctx.close()
+
+
+def _fmt(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+load_kv(__file__)

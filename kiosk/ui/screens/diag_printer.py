@@ -1,0 +1,57 @@
+"""Printer: its status, and a test page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.services.diagnostics.checks import check_printer
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.diag_base import DiagScreen, run_in_background, technician
+
+
+class DiagPrinterScreen(DiagScreen):
+    def reset(self) -> None:
+        self.ids.status.text = ""
+        self.ids.result.text = ""
+
+    def refresh(self) -> None:
+        ctx = technician(self.app).context()
+        run_in_background(lambda: check_printer(ctx), self._show)
+
+    def _show(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            self.ids.status.text = type(result).__name__
+        else:
+            self.ids.status.text = result.summary(self.app.lang)
+
+    def test_page(self) -> None:
+        from kiosk.devices.printer import PrinterError
+
+        ctx = technician(self.app).context()
+        printer = ctx.get_printer()
+        lang, terminal = self.app.lang, self.app.settings.kiosk.terminal_id
+
+        def work() -> str:
+            try:
+                printer.test_page(lang, terminal)
+            except PrinterError as exc:
+                return f"diagnostics.printer.{exc.status.value}"
+            return "diagnostics.ui.test_page_printed"
+
+        self.ids.result.text = self.tr("diagnostics.ui.printing")
+        run_in_background(work, self._printed)
+
+    def _printed(self, key: Any) -> None:
+        self.ids.result.text = (self.tr(key, kind="", target="") if isinstance(key, str)
+                                else type(key).__name__)
+        self.refresh()
+
+    def tour_states(self) -> dict[str, Callable[[], None]]:
+        def sample() -> None:
+            self.ids.status.text = self.tr("diagnostics.printer.out_of_paper")
+
+        return {"default": sample}
+
+
+load_kv(__file__)

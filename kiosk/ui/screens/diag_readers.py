@@ -1,0 +1,71 @@
+"""Readers: each reader, card present, ATR; a test read shows card type + masked number."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.services.diagnostics.cardtest import TestRead, test_read
+from kiosk.services.diagnostics.checks import check_readers
+from kiosk.ui.screens.base import load_kv
+from kiosk.ui.screens.diag_base import DiagScreen, run_in_background, technician
+
+
+class DiagReadersScreen(DiagScreen):
+    def reset(self) -> None:
+        self.ids.readers.clear_widgets()
+        self.ids.summary.text = ""
+        self.ids.result.text = ""
+
+    def refresh(self) -> None:
+        ctx = technician(self.app).context()
+        run_in_background(lambda: check_readers(ctx), self._show)
+
+    def _show(self, result: Any) -> None:
+        from kiosk.ui.widgets.buttons import KButton
+        from kiosk.ui.widgets.text import KLabel
+
+        box = self.ids.readers
+        box.clear_widgets()
+        if isinstance(result, Exception):
+            self.ids.summary.text = type(result).__name__
+            return
+        self.ids.summary.text = result.summary(self.app.lang)
+        for reader in result.details.get("readers", []):
+            card = self.tr("diagnostics.ui.card_present" if reader["card_present"]
+                           else "diagnostics.ui.card_absent")
+            line = KLabel(text=f"{reader['reader']}  ·  {card}\nATR {reader['atr'] or '-'}")
+            box.add_widget(line)
+            button = KButton(key="diagnostics.ui.test_read", variant="secondary",
+                             role="small", fit_width=True)
+            button.bind(on_release=lambda _b, r=reader["reader"]: self.test_read(r))
+            box.add_widget(button)
+
+    def test_read(self, reader: str) -> None:
+        self.ids.result.text = self.tr("diagnostics.ui.reading")
+        run_in_background(lambda: test_read(reader), self._show_read)
+
+    def _show_read(self, result: Any) -> None:
+        if not isinstance(result, TestRead):
+            self.ids.result.text = type(result).__name__
+            return
+        if result.error:
+            self.ids.result.text = self.tr("diagnostics.ui.read_failed", reader=result.reader,
+                                           error=result.error)
+        else:
+            self.ids.result.text = self.tr(
+                "diagnostics.ui.read_ok", reader=result.reader,
+                card_type=self.tr(f"diagnostics.ui.card_type.{result.card_type}"),
+                number=result.masked_number, ms=round(result.duration_ms))
+
+    def tour_states(self) -> dict[str, Callable[[], None]]:
+        def sample() -> None:
+            self.ids.summary.text = self.tr("diagnostics.readers.ok", count=2, cards_present=1)
+            self.ids.result.text = self.tr(
+                "diagnostics.ui.read_ok", reader="Virtual PCD 00 00",
+                card_type=self.tr("diagnostics.ui.card_type.ssc"), number="X*****019", ms=12)
+
+        return {"default": sample}
+
+
+load_kv(__file__)

@@ -1,0 +1,193 @@
+"""Technician screens in the real app window (Xvfb): the hidden gesture, PIN, lock-out,
+idle exit, every screen, and no persona data on any of them."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.i18n import translate
+from tests.diagnostics.test_privacy import assert_clean
+
+pytestmark = pytest.mark.ui
+PIN = "246810"  # kiosk.secrets.DEMO_TECHNICIAN_PIN (demo secrets in the UI data dir)
+
+
+@pytest.fixture
+def ui(kiosk_ui):
+    from kiosk.services.diagnostics.access import LOCK_FILE
+    from kiosk.ui.screens.diag_base import technician
+
+    tech = technician(kiosk_ui.app)
+    (kiosk_ui.app.settings.data_dir / LOCK_FILE).unlink(missing_ok=True)
+    tech._access = None  # fresh attempts for every test
+    yield kiosk_ui
+    tech.leave(end_session=False)
+    tech._access = None
+    (kiosk_ui.app.settings.data_dir / LOCK_FILE).unlink(missing_ok=True)
+
+
+def hold(ui, x, y, seconds):
+    from kivy.base import EventLoop
+
+    from kiosk.ui.driver import _Touch
+
+    touch = _Touch(x, y)
+    EventLoop.post_dispatch_input("begin", touch)
+    ui.pump(seconds)
+    EventLoop.post_dispatch_input("end", touch)
+    ui.pump_frames(3)
+
+
+def corner(ui):
+    from kivy.core.window import Window
+
+    return Window.width - 6, Window.height - 6
+
+
+def enter_pin(ui, pin):
+    for digit in pin:
+        keypad = ui.app.sm.current_screen.ids.keypad
+        ui.tap(ui.find(text=digit, root=keypad))
+    ui.tap(key="diagnostics.ui.pin_enter")
+
+
+def enter(ui):
+    x, y = corner(ui)
+    hold(ui, x, y, 3.3)
+    ui.wait_for_screen("diag_pin")
+    enter_pin(ui, PIN)
+    return ui.wait_for_screen("diag_overview")
+
+
+def test_long_press_in_the_corner_opens_the_pin_without_pressing_the_button(ui):
+    lang = ui.app.lang
+    x, y = corner(ui)
+    hold(ui, x, y, 1.0)  # too short
+    assert ui.app.sm.current == "attract"
+    hold(ui, 40, 40, 3.3)  # wrong corner
+    assert ui.app.sm.current == "attract"
+    hold(ui, x, y, 3.3)
+    ui.wait_for_screen("diag_pin")
+    assert ui.app.lang == lang  # the language button under the finger did not fire
+
+
+def test_right_pin_opens_the_overview_with_a_light_per_part(ui):
+    screen = enter(ui)
+    ui.wait_until(lambda: all(r.status for r in screen.rows.values()), 20, "all checks")
+    for part, row in screen.rows.items():
+        assert row.status in ("ok", "warn", "fail"), part
+        assert row.summary and "[" not in row.summary
+    assert screen.rows["disk"].status == "ok"
+    assert screen.rows["config"].status == "ok"
+
+
+def test_wrong_pin_then_lock_out(ui):
+    x, y = corner(ui)
+    hold(ui, x, y, 3.3)
+    screen = ui.wait_for_screen("diag_pin")
+    enter_pin(ui, "111111")
+    assert screen.ids.message.text == translate("diagnostics.ui.pin_wrong", "zh_CN", left=2)
+    enter_pin(ui, "222222")
+    enter_pin(ui, "333333")
+    assert screen.ids.message.key == "diagnostics.ui.pin_locked"
+    enter_pin(ui, PIN)  # refused while locked
+    assert ui.app.sm.current == "diag_pin"
+    assert screen.ids.message.key == "diagnostics.ui.pin_locked"
+
+
+def test_idle_timeout_returns_to_attract(ui):
+    from kiosk.ui.screens.diag_base import technician
+
+    enter(ui)
+    ui.tap(key="diagnostics.ui.display")
+    ui.wait_for_screen("diag_display")
+    technician(ui.app).access.idle_seconds = 1.5
+    ui.pump(1.0)
+    assert ui.app.sm.current == "diag_display"
+    ui.wait_for_screen("attract", timeout=5)
+    assert not technician(ui.app).active
+
+
+def test_leave_returns_to_attract(ui):
+    enter(ui)
+    ui.tap(key="diagnostics.ui.leave")
+    ui.wait_for_screen("attract")
+
+
+def test_touch_grid_and_colour_bars(ui):
+    enter(ui)
+    ui.tap(key="diagnostics.ui.display")
+    screen = ui.wait_for_screen("diag_display")
+    for cell in screen.cells[:5]:
+        ui.tap(cell)
+    assert sum(c.hit for c in screen.cells) == 5
+    assert screen.ids.count.text == translate("diagnostics.ui.touch_count", "zh_CN",
+                                              hit=5, total=32)
+    ui.tap(key="diagnostics.ui.colour_bars")
+    assert screen.show_bars
+
+
+def test_printer_test_page_on_a_dummy(ui, monkeypatch):
+    from kiosk.devices.printer import DummyPrinter
+    from kiosk.services.diagnostics import DiagnosticsContext
+    from kiosk.ui.screens.diag_base import technician
+
+    printer = DummyPrinter()
+    tech = technician(ui.app)
+    monkeypatch.setattr(tech, "context",
+                        lambda: DiagnosticsContext(ui.app.settings, printer=printer))
+    enter(ui)
+    ui.tap(key="diagnostics.ui.printer")
+    screen = ui.wait_for_screen("diag_printer")
+    ui.wait_until(lambda: screen.ids.status.text, 5, "printer status")
+    ui.tap(key="diagnostics.ui.test_page")
+    ui.wait_until(lambda: printer.jobs, 5, "a test page")
+    ui.wait_until(lambda: screen.ids.result.text == translate(
+        "diagnostics.ui.test_page_printed", "zh_CN"), 5, "printed message")
+    printer.paper = False
+    ui.tap(key="diagnostics.ui.refresh")
+    ui.wait_until(lambda: screen.ids.status.text == translate(
+        "diagnostics.printer.out_of_paper", "zh_CN"), 5, "out of paper")
+
+
+def test_restart_execs_the_app_again(ui, monkeypatch):
+    from kiosk.services.diagnostics import tools
+
+    calls = []
+    monkeypatch.setattr(tools, "restart_process", lambda *a, **k: calls.append(True))
+    enter(ui)
+    ui.tap(key="diagnostics.ui.restart")
+    assert calls == [True] and ui.app.allow_close
+
+
+@pytest.mark.pcsc
+def test_every_screen_shows_no_persona_data(ui, virtual_slots, wait_card_state, tmp_path):
+    from kiosk.logs import get_logger
+    from kiosk.ui.widgets.text import KLabel
+    from tests.fixtures.pcsc import SSC_READER
+
+    virtual_slots.insert("normal", "ssc")
+    wait_card_state(SSC_READER, True)
+    get_logger("kiosk.test").info("lookup 110105198503071230 X00000019",
+                                  extra={"fields": {"name": "王小明"}})
+    enter(ui)
+    texts = []
+    for key, name in (("diagnostics.ui.readers", "diag_readers"),
+                      ("diagnostics.ui.central", "diag_central"),
+                      ("diagnostics.ui.outbox", "diag_outbox"),
+                      ("diagnostics.ui.logs", "diag_logs"),
+                      ("diagnostics.ui.config", "diag_config"),
+                      ("diagnostics.ui.bundle", "diag_bundle")):
+        ui.app.go("diag_overview")
+        ui.wait_for_screen("diag_overview")
+        ui.tap(key=key)
+        screen = ui.wait_for_screen(name)
+        if name == "diag_readers":
+            ui.wait_until(lambda: ui.find_all(key="diagnostics.ui.test_read"), 10, "readers")
+            ui.tap(ui.find_all(key="diagnostics.ui.test_read")[0])
+            ui.wait_until(lambda s=screen: "X*****019" in s.ids.result.text, 10, "test read")
+        ui.pump(0.5)
+        texts += [w.text for w in ui.walk(screen) if isinstance(w, KLabel)]
+    joined = "\n".join(texts)
+    assert "X*****019" in joined
+    assert_clean(joined, "diagnostics screens")
