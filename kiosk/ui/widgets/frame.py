@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.app import App
-from kivy.properties import ObjectProperty
+from kivy.clock import Clock
+from kivy.properties import NumericProperty, ObjectProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.stacklayout import StackLayout
 from kivy.uix.widget import Widget
 
 from kiosk.ui.widgets.buttons import KButton
@@ -20,19 +22,23 @@ from kiosk.ui.widgets.text import KLabel
 
 
 class Header(BoxLayout):
-    """Title and the accessibility toggles; buttons are found by their ``key``."""
+    """Title and the accessibility toggles; buttons are found by their ``key``.
+
+    One row when it fits; on a narrow panel or in large text the title gets its own row
+    and the toggles wrap under it, right-aligned (``wanted_height`` follows)."""
 
     screen = ObjectProperty(None, allownone=True)
     title_label = ObjectProperty(None)
+    wanted_height = NumericProperty(0)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         app = App.get_running_app()
+        self._app = app
 
         def button(key: str, action: Any) -> KButton:
             # Toggles in the smaller type (still >= 28 px), sized to their text.
-            b = KButton(key=key, variant="header", role="small", fit_width=True,
-                        pos_hint={"center_y": 0.5})
+            b = KButton(key=key, variant="header", role="small", fit_width=True)
             b.bind(on_release=lambda *_: action())
             return b
 
@@ -44,14 +50,49 @@ class Header(BoxLayout):
                  high_contrast=self.contrast_button.setter("active"))
         self.large_button.active = app.large_text
         self.contrast_button.active = app.high_contrast
-        self.title_label = KLabel(role="title", tone="header_text", bold=True,
-                                  pos_hint={"center_y": 0.5})
-        self.add_widget(self.title_label)
+        self.title_label = KLabel(role="title", tone="header_text", bold=True)
+        # Right to left: the language switch sits in the top right corner.
+        self.toggles = StackLayout(orientation="rl-tb", size_hint=(None, None))
+        buttons = [self.lang_button, self.contrast_button, self.large_button]
         if app.settings.speech.enabled:
-            self.add_widget(self.read_button)
-        for b in (self.large_button, self.contrast_button, self.lang_button):
-            self.add_widget(b)
+            buttons.append(self.read_button)
+        for b in buttons:
+            self.toggles.add_widget(b)
+        self.add_widget(self.title_label)
+        self.add_widget(self.toggles)
+        self._trigger = Clock.create_trigger(self._relayout, -1)
+        for b in buttons:
+            b.bind(size=self._trigger)
+        self.bind(size=self._trigger)
+        self.title_label.bind(height=self._trigger)
+        self.toggles.bind(minimum_height=self._trigger)
+        app.theme.bind(version=self._trigger)
         self.bind(screen=self._follow)
+
+    def _relayout(self, *_: Any) -> None:
+        t = self._app.theme
+        gap = t.spacing * 0.6
+        pad_x, pad_y = t.spacing, t.spacing * 0.4
+        buttons = self.toggles.children
+        row = sum(b.width for b in buttons) + gap * (len(buttons) - 1)
+        inner = max(1.0, self.width - 2 * pad_x)
+        # One row while the title keeps a fair width (ten title characters or 30 %).
+        two_rows = inner - row - gap < max(t.font_title * 10, inner * 0.3)
+        self.padding = [pad_x, pad_y]
+        self.spacing = gap
+        self.toggles.spacing = gap
+        self.orientation = "vertical" if two_rows else "horizontal"
+        self.toggles.width = inner if two_rows else row
+        self.toggles.height = self.toggles.minimum_height or max(b.height for b in buttons)
+        self.toggles.pos_hint = {"right": 1} if two_rows else {"center_y": 0.5}
+        self.title_label.pos_hint = {} if two_rows else {"center_y": 0.5}
+        if two_rows:
+            self.wanted_height = (self.title_label.height + gap + self.toggles.height
+                                  + 2 * pad_y)
+        else:
+            self.wanted_height = max(t.header_height,
+                                     max(self.title_label.height, self.toggles.height)
+                                     + 2 * pad_y)
 
     def _follow(self, *_: Any) -> None:
         if self.screen is not None:
