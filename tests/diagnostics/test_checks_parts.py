@@ -155,3 +155,24 @@ def test_whole_run_against_the_sandbox_is_fast(central_settings, central_secrets
     assert report.status is CheckStatus.OK, [r for r in report.results
                                              if r.status is not CheckStatus.OK]
     assert report.duration_ms < 3000
+
+
+@pytest.mark.pcsc
+def test_readers_from_the_running_card_hub(pcsc_settings, virtual_slots, wait_card_state):
+    from kiosk.devices.card_hub import CardHub
+
+    hub = CardHub(pcsc_settings, lambda _event: None)
+    hub.start()
+    try:
+        virtual_slots.insert("normal", "ssc")
+        wait_card_state(SSC_READER, True)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not any(
+                r["card_present"] for r in hub.snapshot()["readers"]):
+            time.sleep(0.05)
+        result = check_readers(DiagnosticsContext(pcsc_settings, card_hub=hub))
+        assert result.status is CheckStatus.OK, result
+        by_name = {r["reader"]: r for r in result.details["readers"]}
+        assert by_name[SSC_READER]["card_present"] and by_name[SSC_READER]["atr"]
+    finally:
+        hub.stop()

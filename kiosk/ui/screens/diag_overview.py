@@ -17,6 +17,10 @@ TOOLS = (("diagnostics.ui.readers", "diag_readers"), ("diagnostics.ui.printer", 
          ("diagnostics.ui.display", "diag_display"), ("diagnostics.ui.audio", "diag_audio"),
          ("diagnostics.ui.logs", "diag_logs"), ("diagnostics.ui.config", "diag_config"),
          ("diagnostics.ui.bundle", "diag_bundle"))
+# Actions of this screen: (i18n key, method name, button variant).
+ACTIONS = (("diagnostics.ui.refresh", "refresh", "primary"),
+           ("diagnostics.ui.restart", "restart", "danger"),
+           ("diagnostics.ui.leave", "leave_diagnostics", "primary"))
 
 
 class DiagOverviewScreen(DiagScreen):
@@ -36,16 +40,22 @@ class DiagOverviewScreen(DiagScreen):
             b = KButton(key=key, variant="secondary", role="small")
             b.bind(on_release=lambda _b, s=screen: self.app.go(s))
             self.ids.tools.add_widget(b)
+        for key, method, variant in ACTIONS:
+            b = KButton(key=key, variant=variant, role="small")
+            b.bind(on_release=lambda _b, m=method: getattr(self, m)())
+            self.ids.tools.add_widget(b)
         self.report: Report | None = None
         self._running = False
+        self._sample = False  # the tour's sample is on show: live results wait
 
     def reset(self) -> None:
         self.report = None
+        self._sample = False
         for row in self.rows.values():
             row.status, row.summary = "", ""
 
     def refresh(self) -> None:
-        if self._running:
+        if self._running or self._sample:
             return
         self._running = True
         for row in self.rows.values():
@@ -55,7 +65,7 @@ class DiagOverviewScreen(DiagScreen):
 
     def _show(self, report: Any) -> None:
         self._running = False
-        if not isinstance(report, Report):
+        if not isinstance(report, Report) or self._sample:
             return
         self.report = report
         for result in report.results:
@@ -74,13 +84,27 @@ class DiagOverviewScreen(DiagScreen):
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
         def sample() -> None:
-            self._running = True  # keep a live run from overwriting the sample
-            for i, part in enumerate(PARTS):
-                status = (CheckStatus.OK, CheckStatus.WARN, CheckStatus.FAIL)[i % 3]
-                self.show_result(CheckResult(part, status, f"diagnostics.part.{part}"))
-            self._running = False
+            self._sample = True
+            for result in SAMPLE:
+                self.show_result(result)
 
         return {"default": sample}
+
+
+SAMPLE = (
+    CheckResult("readers", CheckStatus.OK, "diagnostics.readers.ok",
+                {"count": 2, "cards_present": 1}),
+    CheckResult("id_reader", CheckStatus.OK, "diagnostics.id_reader.ok", {"kind": "pcsc"}),
+    CheckResult("printer", CheckStatus.FAIL, "diagnostics.printer.out_of_paper"),
+    CheckResult("speech", CheckStatus.WARN, "diagnostics.speech.no_device"),
+    CheckResult("central", CheckStatus.OK, "diagnostics.central.ok", {"latency_ms": 18.2}),
+    CheckResult("outbox", CheckStatus.WARN, "diagnostics.outbox.stale",
+                {"pending": 2, "oldest_age_seconds": 1260}),
+    CheckResult("disk", CheckStatus.OK, "diagnostics.disk.ok", {"free_mb": 81047}),
+    CheckResult("clock", CheckStatus.OK, "diagnostics.clock.ok", {"skew_seconds": 0.4}),
+    CheckResult("config", CheckStatus.OK, "diagnostics.config.ok",
+                {"version": "0.1.0", "site": "medical", "terminal_id": "T-DEMO-0001"}),
+)
 
 
 def _run(ctx: Any) -> Report:

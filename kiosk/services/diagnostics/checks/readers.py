@@ -30,7 +30,11 @@ def pcsc_snapshot() -> list[dict[str, Any]]:
 
 def _from_hub(hub: Any) -> list[dict[str, Any]]:
     """Readers from the running app's CardHub snapshot (no second PC/SC client)."""
+    from kiosk.devices.pcsc import CardError, CardErrorKind
+
     snap = hub.snapshot()
+    if isinstance(snap, dict) and snap.get("service") == "down":
+        raise CardError(CardErrorKind.service_down, "card hub reports pcscd down")
     readers = snap.get("readers") if isinstance(snap, dict) else getattr(snap, "readers", None)
     out = []
     for r in readers or []:
