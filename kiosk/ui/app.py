@@ -220,7 +220,7 @@ class KioskApp(App):
     def more_time(self) -> None:
         self.inactivity.extend()
         if self.overlay is not None:
-            self.overlay.dismiss()
+            self.overlay.hide()
         self._schedule_poll()
 
     def end_session(self, reason: str = "done") -> None:
@@ -254,8 +254,8 @@ class KioskApp(App):
         if self._poll_event is not None:
             self._poll_event.cancel()
             self._poll_event = None
-        if self.overlay is not None and self.overlay._window is not None:
-            self.overlay.dismiss()
+        if self.overlay is not None:
+            self.overlay.hide()
 
     def _schedule_poll(self) -> None:
         if self._poll_event is not None:
@@ -271,9 +271,9 @@ class KioskApp(App):
             return
         if phase is Phase.WARNING:
             self.overlay.seconds = self.inactivity.seconds_left()
-            if self.overlay._window is None:
+            if not self.overlay.is_open:
                 log.info("inactivity warning")
-                self.overlay.open()
+                self.overlay.show()
         self._schedule_poll()
 
     # --- window -----------------------------------------------------------------------

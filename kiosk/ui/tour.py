@@ -21,7 +21,7 @@ from kiosk.i18n import LANGUAGES
 def _inactivity_warning(app: Any) -> None:
     app.go("placeholder", title_key="attract.prelost")
     app.overlay.seconds = app.settings.session.warning_seconds
-    app.overlay.open()
+    app.overlay.show()
 
 
 # Tour states that are not one screen's: name → callable(app).

@@ -236,6 +236,20 @@ def test_inactivity_timeout_returns_to_attract_and_wipes_the_session(kiosk_ui):
     assert ui.find(key="attract.subtitle").text == "请点击您要办理的业务"
 
 
+def test_warning_reopened_at_once_stays_open(kiosk_ui):
+    # Regression: a fade-out finishing late used to remove a warning opened again.
+    ui = kiosk_ui
+    open_placeholder(ui)
+    ui.app.overlay.show()
+    ui.pump_frames(2)
+    ui.app.end_session("test")
+    open_placeholder(ui)
+    ui.app.overlay.show()
+    ui.pump(0.3)
+    assert ui.app.overlay.is_open and ui.find_all(key="inactivity.title")
+    ui.app.overlay.hide()
+
+
 def test_idle_attract_schedules_no_inactivity_checks(kiosk_ui):
     ui = kiosk_ui
     assert ui.app._poll_event is None

@@ -21,6 +21,19 @@ class InactivityOverlay(ModalView):
         super().__init__(**kwargs)
         self._anim_duration = 0  # appear at once; no animation frames
 
+    @property
+    def is_open(self) -> bool:
+        return self._window is not None
+
+    def show(self) -> None:
+        """Open at once (no fade: a late fade-out could remove a re-opened warning)."""
+        if not self.is_open:
+            self.open(animation=False)
+
+    def hide(self) -> None:
+        if self.is_open:
+            self.dismiss(animation=False)
+
     def more_time(self) -> None:
         App.get_running_app().more_time()
 
