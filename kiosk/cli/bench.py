@@ -7,7 +7,7 @@ import importlib
 
 from kiosk.cli.common import CliError, add_config_argument
 
-TOPICS = ("startup", "cards", "central", "journeys")
+TOPICS = ("startup", "cards", "central", "journeys", "speech", "diagnostics")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
