@@ -14,8 +14,7 @@ class IdentifyCodeScreen(JourneyScreen):
         set_label(self.ids.sent_to, "journeys.code.sent_to", phone=view.phone_masked)
         set_label(self.ids.expires, "journeys.code.expires",
                   minutes=max(1, view.expires_in // 60))
-        if not view.error_key:
-            self.ids.keypad.clear()
+        self.ids.keypad.clear()  # six digits are quick to type again, fully
         set_label(self.ids.error, view.error_key)
 
     def clear(self) -> None:

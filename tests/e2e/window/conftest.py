@@ -1,0 +1,112 @@
+"""Real window + private pcscd with virtual cards + sandbox over HTTP, for the journeys.
+
+``journey`` (function): the app at the attract screen with the journeys wired to the
+real parts — CentralClient on the sandbox, SQLite outbox and sender, CardHub on the
+private pcscd (virtual slots), dummy receipt printer. ``journey.ui`` is the AppDriver.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from kiosk.config import Settings
+from kiosk.ui.screens.journey_screens import register_journey_screens
+from kiosk.ui.screens.registry import SCREENS
+
+# Before the app is built (the kiosk_driver fixture builds it at first use): the shell's
+# own screens and the journeys only, so these tests do not depend on other screens.
+SCREENS[:] = [s for s in SCREENS if s.name in ("attract", "message", "placeholder")]
+register_journey_screens()
+
+
+@dataclass
+class Journey:
+    ui: Any
+    parts: Any
+    slots: Any
+    sandbox: Any
+    pcscd: Any
+    settings: Settings
+    baseline: tuple[int, int] = (0, 0)  # seeded pre-losses and cancellations
+
+    def new_prelosses(self) -> list[dict[str, Any]]:
+        """Pre-losses the sandbox recorded during this test (the seed has some)."""
+        return self.sandbox.store.recorded_prelosses()[self.baseline[0]:]
+
+    def new_cancellations(self) -> list[dict[str, Any]]:
+        return self.sandbox.store.recorded_cancellations()[self.baseline[1]:]
+
+    @property
+    def app(self) -> Any:
+        return self.ui.app
+
+    @property
+    def ctl(self) -> Any:
+        return self.parts.controller
+
+    def screen(self, name: str, timeout: float = 8.0) -> Any:
+        return self.ui.wait_for_screen(name, timeout)
+
+    def shown(self, **criteria: Any) -> Any:
+        """The visible widget (on the current screen) matching; fails if none."""
+        return self.ui.find(root=self.app.sm.current_screen, **criteria)
+
+    def tap(self, **criteria: Any) -> Any:
+        return self.ui.tap(self.shown(**criteria))
+
+    def type_digits(self, digits: str) -> None:
+        from kiosk.ui.widgets.buttons import KButton
+
+        screen = self.app.sm.current_screen
+        for ch in digits:
+            self.ui.tap(self.ui.find(root=screen, text=ch, cls=KButton))
+
+    def texts(self) -> str:
+        """All text on the current screen, joined (for 'contains' assertions)."""
+        return "\n".join(str(getattr(w, "text", "")) for w in
+                         self.ui.walk(self.app.sm.current_screen)
+                         if self.ui.is_visible(w) and getattr(w, "text", ""))
+
+    def failure(self, kind: str, timeout: float = 8.0) -> Any:
+        self.screen("journey_failure", timeout)
+        return self.shown(key=f"journeys.failure.{kind}.title")
+
+
+@pytest.fixture
+def e2e_settings(central_settings: Settings) -> Settings:
+    s = central_settings
+    return dataclasses.replace(
+        s,
+        kiosk=dataclasses.replace(s.kiosk, site="outlet"),
+        features=dataclasses.replace(s.features, cancel_prelost=True, keypad_identify=True),
+        cards=dataclasses.replace(s.cards, id_reader="pcsc", ssc_reader="",
+                                  id_pcsc_reader=""),
+        printer=dataclasses.replace(s.printer, kind="dummy"),
+        central=dataclasses.replace(s.central, retries=1, read_timeout=6.0))
+
+
+@pytest.fixture
+def journey(kiosk_ui: Any, e2e_settings: Settings, virtual_slots: Any, sandbox: Any,
+            pcscd_alive: Any) -> Iterator[Journey]:
+    from kiosk.services.wiring import build_parts
+    from kiosk.ui.screens.journey_bridge import install, kivy_dispatch
+
+    app = kiosk_ui.app
+    parts = build_parts(e2e_settings, kivy_dispatch,
+                        card_sink=lambda ev: app.journeys.card_sink(ev))
+    install(app, parts)
+    parts.start()
+    # The hub has seen both (empty) readers before a test inserts anything.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(parts.hub.snapshot().get("readers", {})) < 2:
+        kiosk_ui.pump(0.05)
+    baseline = (len(sandbox.store.recorded_prelosses()),
+                len(sandbox.store.recorded_cancellations()))
+    yield Journey(kiosk_ui, parts, virtual_slots, sandbox, pcscd_alive, e2e_settings, baseline)
+    parts.stop()

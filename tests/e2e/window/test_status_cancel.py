@@ -1,0 +1,147 @@
+"""Replacement status, cancel pre-loss and card failures in the real window."""
+
+from __future__ import annotations
+
+from tests.e2e.window.conftest import Journey
+
+
+def test_status_by_id_card_shows_pickup(journey: Journey) -> None:
+    j = journey
+    j.ui.tap(key="attract.status")
+    j.screen("status")
+    assert j.shown(key="journeys.identify.or_ssc")
+    j.slots.insert("replacement", "id")
+    j.screen("status_progress")
+    texts = j.texts()
+    assert "东城区社保卡服务网点（东四十条）" in texts
+    assert j.shown(key="journeys.status.stage.ready_for_pickup")
+    assert j.shown(key="journeys.status.next.ready_for_pickup")
+    assert j.shown(key="journeys.status.voucher")
+    j.app.toggle_language()
+    j.ui.pump_frames(3)
+    assert "certificate of receipt" in j.texts()
+
+
+def test_status_by_ssc_without_replacement(journey: Journey) -> None:
+    j = journey
+    j.ui.tap(key="attract.status")
+    j.screen("status")
+    j.slots.insert("normal", "ssc")
+    j.screen("status_progress")
+    assert j.shown(key="journeys.status.no_replacement")
+    j.slots.remove("ssc")  # the card identified this session: pulling it ends it
+    j.ui.wait_until(lambda: j.app.sm.current == "attract", 5, "session end")
+    assert j.ctl.session.is_empty()
+
+
+def test_garbage_and_foreign_and_pulled_cards(journey: Journey) -> None:
+    j = journey
+    j.ui.tap(key="attract.status")
+    j.screen("status")
+    for persona, kind in (("garbage", "wrong_card"), ("foreign", "wrong_card"),
+                          ("pulled", "card_pulled")):
+        j.slots.insert(persona, "ssc")
+        j.failure(kind)
+        j.slots.remove("ssc")
+        j.ui.pump(0.3)
+        j.tap(key="journeys.failure.try_again")
+        j.screen("status")
+
+
+def test_reader_service_down_while_waiting(journey: Journey) -> None:
+    j = journey
+    j.ui.tap(key="attract.status")
+    j.screen("status")
+    j.pcscd.kill()
+    j.failure("reader_service", 10)
+    j.pcscd.start()
+
+
+def _cancel_until_pin(j: Journey, persona: str) -> None:
+    j.ui.tap(key="attract.cancel_prelost")
+    j.screen("cancel_prelost")
+    j.slots.insert(persona, "ssc")
+    j.screen("cancel_pin")
+
+
+def test_cancel_prelost_happy_path(journey: Journey) -> None:
+    j = journey
+    _cancel_until_pin(j, "pin_one_try")
+    j.type_digits("123456")
+    assert "123456" not in j.texts()  # dots only
+    j.tap(key="journeys.pin.submit")
+    j.screen("cancel_id")
+    j.slots.insert("pin_one_try", "id")
+    j.screen("cancel_confirm")
+    j.tap(key="journeys.cancel.confirm")
+    j.screen("cancel_done")
+    assert j.shown(key="journeys.cancel.bank_reminder")
+    assert [c["card_number"] for c in j.new_cancellations()] == ["X00000060"]
+    assert j.sandbox.store.card_status("X00000060")["state"] == "active"
+    j.slots.remove("ssc")
+    j.ui.wait_until(lambda: j.app.sm.current == "attract", 5, "session end")
+    assert j.ctl.session.is_empty()
+
+
+def test_cancel_wrong_pin_shows_tries_left_then_other_id_is_refused(journey: Journey) -> None:
+    j = journey
+    _cancel_until_pin(j, "normal")
+    j.type_digits("000000")
+    j.tap(key="journeys.pin.submit")
+    j.ui.wait_until(lambda: "还可以再试 2 次" in j.texts(), 8, "tries left")
+    j.type_digits("123456")
+    j.tap(key="journeys.pin.submit")
+    j.screen("cancel_id")
+    j.slots.insert("x_check", "id")
+    j.failure("id_mismatch")
+
+
+def test_cancel_not_prelost_card(journey: Journey) -> None:
+    j = journey
+    _cancel_until_pin(j, "normal")
+    j.type_digits("123456")
+    j.tap(key="journeys.pin.submit")
+    j.screen("cancel_id")
+    j.slots.insert("normal", "id")
+    j.failure("not_prelost")
+
+
+def test_cancel_pin_blocked(journey: Journey) -> None:
+    j = journey
+    _cancel_until_pin(j, "pin_blocked")
+    j.type_digits("123456")
+    j.tap(key="journeys.pin.submit")
+    j.failure("pin_blocked")
+    assert not j.ui.find_all(key="journeys.failure.try_again", root=j.app.sm.current_screen)
+
+
+def test_cancel_refused_when_replacement_applied(journey: Journey) -> None:
+    j = journey
+    j.sandbox.store.apply_replacement("X00000060")
+    _cancel_until_pin(j, "pin_one_try")
+    j.type_digits("123456")
+    j.tap(key="journeys.pin.submit")
+    j.screen("cancel_id")
+    j.slots.insert("pin_one_try", "id")
+    j.screen("journey_failure", 8)
+    assert j.shown(key="journeys.refused.replacement_exists")
+    assert j.new_cancellations() == []
+
+
+def test_card_pulled_mid_cancel_ends_session(journey: Journey) -> None:
+    j = journey
+    _cancel_until_pin(j, "pin_one_try")
+    j.slots.remove("ssc")
+    j.ui.wait_until(lambda: j.app.sm.current == "attract", 5, "session end")
+    assert j.ctl.session.is_empty()
+
+
+def test_guidance_topics(journey: Journey) -> None:
+    j = journey
+    j.ui.tap(key="attract.guide")
+    j.screen("guide")
+    j.tap(key="guidance.proxy.title")
+    j.screen("guidance_topic")
+    assert j.shown(key="guidance.proxy.p4")
+    j.tap(key="app.back")
+    j.screen("guide")
