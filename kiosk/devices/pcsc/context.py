@@ -25,6 +25,7 @@ log = get_logger("kiosk.devices.pcsc")
 SCARD_S_SUCCESS = 0
 PNP_READER = "\\\\?PnP?\\Notification"
 _NO_READERS = 0x8010002E
+REMOVAL_GRACE_MS = 600  # only spent on a failed exchange, to tell "removed" from "failed"
 
 
 def _u32(code: int) -> int:
@@ -168,7 +169,8 @@ class CardSession:
         if _u32(hr) != SCARD_S_SUCCESS:
             raise self._explain(hr)
         if len(resp) < 2:
-            raise CardError(CardErrorKind.comm_failed, "short response")
+            # vpcd (and some readers) answer "success, no bytes" when the card vanished.
+            raise self._removed_or(CardError(CardErrorKind.comm_failed, "short response"))
         return bytes(resp[:-2]), (resp[-2] << 8) | resp[-1]
 
     def _explain(self, hr: int) -> CardError:
@@ -181,12 +183,23 @@ class CardSession:
             self.owner.release()
             return err
         if err.kind is CardErrorKind.comm_failed:
-            try:
-                state = self.owner.reader_state(self.reader)
-            except CardError:
-                return err
-            if not state.present:
-                return CardError(CardErrorKind.card_removed, "transmit", raw_code=err.raw_code)
+            return self._removed_or(err)
+        return err
+
+    def _removed_or(self, err: CardError) -> CardError:
+        """``card_removed`` if the card is gone (or goes within a moment: pcscd learns
+        of a removal on its next poll of the reader), else ``err``."""
+        try:
+            state = self.owner.reader_state(self.reader)
+            if state.present:
+                current = state.event_state & ~scard.SCARD_STATE_CHANGED
+                got = self.owner.get_status_change(REMOVAL_GRACE_MS, [(self.reader, current)])
+                if got:
+                    state = got[0]
+        except CardError:
+            return err
+        if not state.present:
+            return CardError(CardErrorKind.card_removed, err.detail, raw_code=err.raw_code)
         return err
 
     @property

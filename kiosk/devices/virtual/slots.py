@@ -158,6 +158,10 @@ class VirtualSlots:
     def stop(self) -> None:
         srv, self._server = self._server, None
         if srv is not None:
+            try:
+                srv.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close() does not
+            except OSError:
+                pass
             srv.close()
         if self._server_thread is not None:
             self._server_thread.join(2)

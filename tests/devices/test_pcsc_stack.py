@@ -1,0 +1,247 @@
+"""The whole stack: private pcscd + vpcd + virtual cards + pyscard + watcher + hub.
+
+Fault tests kill and restart pcscd while watching and while reading, pull a card
+mid-read, feed garbage, and leave a reader empty to check the watcher does not spin.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from kiosk.devices.card_hub import CardHub, HubEvent
+from kiosk.devices.pcsc import CardError, ReaderEvent, ReaderEventKind, ReaderWatcher
+from kiosk.devices.virtual.ssc_card import VirtualSscCard
+from tests.fixtures.pcsc import ID_READER, SSC_READER
+
+pytestmark = pytest.mark.pcsc
+
+
+class Recorder:
+    """Collects events from another thread; ``wait_for(pred)`` blocks until one matches."""
+
+    def __init__(self) -> None:
+        self.events: list = []
+        self._cond = threading.Condition()
+
+    def __call__(self, event) -> None:
+        with self._cond:
+            self.events.append(event)
+            self._cond.notify_all()
+
+    def wait_for(self, pred: Callable[[object], bool], timeout: float = 8.0, start: int = 0):
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for ev in self.events[start:]:
+                    if pred(ev):
+                        return ev
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no matching event; got {self.events[start:]}")
+                self._cond.wait(left)
+
+    def mark(self) -> int:
+        with self._cond:
+            return len(self.events)
+
+
+def kind(k: str, slot: str | None = None):
+    return lambda ev: ev.kind == k and (slot is None or ev.slot == slot)
+
+
+@pytest.fixture
+def hub(pcsc_settings, virtual_slots):
+    rec = Recorder()
+    h = CardHub(pcsc_settings, rec)
+    h.start()
+    rec.wait_for(lambda ev: ev.kind == "readers_changed" and ev.reader == ID_READER)
+    yield h, rec, virtual_slots
+    h.stop()
+
+
+def test_watcher_initial_state_and_changes(virtual_slots, wait_card_state) -> None:
+    virtual_slots.insert("normal", "id")
+    wait_card_state(ID_READER, True)
+    rec = Recorder()
+    w = ReaderWatcher(rec)
+    w.start()
+    try:
+        rec.wait_for(lambda e: e.kind == "card_inserted" and e.reader == ID_READER)
+        first = [(e.kind, e.reader) for e in rec.events]
+        assert first == [("reader_added", SSC_READER), ("reader_added", ID_READER),
+                         ("card_inserted", ID_READER)]
+        m = rec.mark()
+        virtual_slots.insert("normal", "ssc")
+        ev = rec.wait_for(lambda e: e.kind == "card_inserted", start=m)
+        assert ev == ReaderEvent(ReaderEventKind.card_inserted, SSC_READER,
+                                 VirtualSscCard.from_persona("normal").atr)
+        virtual_slots.remove("ssc")
+        rec.wait_for(lambda e: e.kind == "card_removed" and e.reader == SSC_READER, start=m)
+    finally:
+        t = time.monotonic()
+        w.stop()
+        assert time.monotonic() - t < 0.5 and not w.alive
+
+
+def test_hub_reads_both_slots(hub) -> None:
+    h, rec, slots = hub
+    slots.insert("rare_name", "ssc")
+    slots.insert("expired_id", "id")
+    ssc = rec.wait_for(kind("card_read", "ssc"))
+    idc = rec.wait_for(kind("card_read", "id"))
+    assert ssc.data.name == "欧阳喆赟" and ssc.apdus == 15
+    assert ssc.elapsed_ms < 150, f"insert event → data took {ssc.elapsed_ms:.1f} ms"
+    assert idc.data.id_number == "110105199901010104" and idc.apdus == 2
+    snap = h.snapshot()
+    assert snap["service"] == "up" and snap["watcher_alive"]
+    assert [(r["name"], r["slot"], r["card_present"]) for r in snap["readers"]] == [
+        (SSC_READER, "ssc", True), (ID_READER, "id", True)]
+    assert "欧阳" not in repr(snap)
+    m = rec.mark()
+    slots.remove("ssc")
+    rec.wait_for(kind("card_removed", "ssc"), start=m)
+    assert h.snapshot()["readers"][0]["card_present"] is False
+
+
+@pytest.mark.parametrize(("persona", "error"), [
+    ("garbage", "unsupported_card"), ("foreign", "unsupported_card"),
+    ("pulled", "card_removed"),
+])
+def test_hub_bad_cards(hub, persona: str, error: str) -> None:
+    h, rec, slots = hub
+    slots.insert(persona, "ssc")
+    ev: HubEvent = rec.wait_for(kind("card_failed", "ssc"))
+    assert isinstance(ev.error, CardError) and ev.error.kind == error, ev.error
+    if persona == "pulled":
+        # Failure first, then the removal, in that order, for the same slot.
+        rm = rec.wait_for(kind("card_removed", "ssc"))
+        assert rec.events.index(rm) > rec.events.index(ev)
+        assert slots.status()["ssc"] is None
+
+
+def test_hub_verify_pin(hub) -> None:
+    h, rec, slots = hub
+    with pytest.raises(CardError) as ei:
+        h.verify_pin("123456")
+    assert ei.value.kind == "no_card"
+    slots.insert("pin_one_try", "ssc")
+    rec.wait_for(kind("card_read", "ssc"))
+    h.verify_pin("123456")
+    with pytest.raises(CardError) as ei:
+        h.verify_pin("654321")
+    assert (ei.value.kind, ei.value.tries_left) == ("pin_wrong", 2)
+    for _ in range(2):
+        with pytest.raises(CardError):
+            h.verify_pin("654321")
+    with pytest.raises(CardError) as ei:
+        h.verify_pin("123456")
+    assert ei.value.kind == "pin_blocked"
+    # Blocked stays blocked across remove/insert (same card, as in a wallet).
+    m = rec.mark()
+    slots.remove("ssc")
+    rec.wait_for(kind("card_removed", "ssc"), start=m)
+    slots.insert("pin_one_try", "ssc")
+    rec.wait_for(kind("card_read", "ssc"), start=m)
+    with pytest.raises(CardError) as ei:
+        h.verify_pin("123456")
+    assert ei.value.kind == "pin_blocked"
+    slots.insert("pin_blocked", "ssc")
+    rec.wait_for(kind("card_read", "ssc"), start=rec.mark() - 1)
+
+
+def test_pcscd_killed_and_restarted_while_watching(hub, pcscd_alive) -> None:
+    h, rec, slots = hub
+    slots.insert("normal", "ssc")
+    rec.wait_for(kind("card_read", "ssc"))
+    m = rec.mark()
+    pcscd_alive.kill()
+    rec.wait_for(kind("service_down"), start=m)
+    rec.wait_for(kind("card_removed", "ssc"), start=m)
+    assert h.snapshot()["service"] == "down"
+    pcscd_alive.start()
+    rec.wait_for(kind("service_up"), start=m)
+    # The virtual card reconnects to the new vpcd; the hub reads it again.
+    ev = rec.wait_for(kind("card_read", "ssc"), start=m)
+    assert ev.data.card_number == "X00000019"
+    assert h.watcher.alive and h.snapshot()["service"] == "up"
+
+
+def test_pcscd_orderly_stop_and_no_readers(hub, pcscd_alive) -> None:
+    h, rec, slots = hub
+    m = rec.mark()
+    pcscd_alive.stop()
+    rec.wait_for(kind("service_down"), start=m)
+    pcscd_alive.start(with_vpcd=False)  # a terminal with every reader unplugged
+    rec.wait_for(kind("service_up"), start=m)
+    time.sleep(0.3)
+    assert h.snapshot()["readers"] == []
+    c0 = h.watcher.cpu_time()
+    time.sleep(1.0)
+    assert h.watcher.cpu_time() - c0 < 0.02  # blocked on the PnP pseudo-reader
+    m2 = rec.mark()
+    pcscd_alive.restart(with_vpcd=True)
+    rec.wait_for(lambda ev: ev.kind == "readers_changed" and ev.reader == SSC_READER, start=m2)
+    slots.insert("x_check", "ssc")
+    assert rec.wait_for(kind("card_read", "ssc"), start=m2).data.ssn.endswith("X")
+
+
+class GatedCard(VirtualSscCard):
+    """Stops answering at APDU number ``at`` until ``gate`` is set."""
+
+    def __init__(self, at: int) -> None:
+        base = VirtualSscCard.from_persona("normal")
+        self.__dict__.update(base.__dict__)
+        self.at, self.gate, self.reached = at, threading.Event(), threading.Event()
+
+    def process(self, apdu: bytes):
+        if self.apdus + 1 == self.at and not self.gate.is_set():
+            self.reached.set()
+            self.gate.wait(10)
+        return super().process(apdu)
+
+
+def test_pcscd_killed_during_a_read(hub, pcscd_alive) -> None:
+    h, rec, slots = hub
+    card = GatedCard(at=6)
+    slots.slots["ssc"].insert(card)
+    assert card.reached.wait(8)
+    m = rec.mark()
+    pcscd_alive.kill()
+    card.gate.set()
+    failed = rec.wait_for(kind("card_failed", "ssc"), start=m - 1)
+    assert failed.error.kind in ("service_down", "card_removed", "comm_failed")
+    rec.wait_for(kind("service_down"), start=m)
+    pcscd_alive.start()
+    ev = rec.wait_for(kind("card_read", "ssc"), start=m)
+    assert ev.data.card_number == "X00000019"
+
+
+def test_card_removed_during_a_read(hub) -> None:
+    h, rec, slots = hub
+    card = GatedCard(at=9)
+    slots.slots["ssc"].insert(card)
+    assert card.reached.wait(8)
+    # Pull the card while the profile waits for an answer, then let the card go on.
+    threading.Timer(0.2, card.gate.set).start()
+    slots.slots["ssc"].remove()
+    ev = rec.wait_for(kind("card_failed", "ssc"))
+    assert ev.error.kind in ("card_removed", "comm_failed")
+    rec.wait_for(kind("card_removed", "ssc"))
+
+
+def test_idle_watcher_uses_no_cpu(virtual_slots) -> None:
+    w = ReaderWatcher(lambda ev: None)
+    w.start()
+    try:
+        time.sleep(0.3)
+        c0, p0 = w.cpu_time(), time.process_time()
+        time.sleep(3.0)
+        used = w.cpu_time() - c0
+        assert used < 0.01, f"watcher used {used * 1000:.1f} ms CPU in 3 s idle"
+        assert time.process_time() - p0 < 0.2
+    finally:
+        w.stop()
