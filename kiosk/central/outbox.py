@@ -104,6 +104,8 @@ class Outbox:
         self.path = Path(path)
         self._clock = clock
         self._lock = threading.Lock()
+        # Called after each new item is stored (the sender wakes up at once).
+        self.on_enqueue: list[Callable[[], None]] = []
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -149,6 +151,8 @@ class Outbox:
             return int(existing[0]["id"])
         cur = self._write("INSERT INTO outbox (kind, payload, idempotency_key, created_at) "
                           "VALUES (?,?,?,?)", (kind, body, idempotency_key, self._clock()))
+        for listener in list(self.on_enqueue):
+            listener()
         return int(cur.lastrowid)
 
     def pending(self, due_only: bool = False) -> list[OutboxItem]:
@@ -243,6 +247,7 @@ class OutboxSender:
         self._stop = threading.Event()
         self._failures = 0
         self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
+        outbox.on_enqueue.append(self._wake.set)
 
     def start(self) -> OutboxSender:
         self._thread.start()

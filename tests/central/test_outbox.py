@@ -275,3 +275,18 @@ def test_real_full_disk_is_a_typed_error_and_keeps_what_was_stored(tmp_path):
     words = proc.stdout.split()
     stored, kind, pending = int(words[1]), words[3], int(words[5])
     assert kind == "full" and stored > 0 and pending == stored
+
+
+def test_running_sender_sends_a_new_item_at_once(tmp_path, sandbox, make_central_client):
+    box = Outbox(tmp_path / "o.db")
+    sender = OutboxSender(box, make_central_client(), poll_interval=30).start()
+    try:
+        time.sleep(0.1)  # the sender is idle, waiting up to 30 s
+        key = new_idempotency_key()
+        box.enqueue(KIND_PRELOST, _payload(), key)
+        deadline = time.monotonic() + 3
+        while box.stats().pending and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert box.stats().delivered_total == 1 and len(_recorded(sandbox, key)) == 1
+    finally:
+        sender.stop()
