@@ -92,48 +92,50 @@ class CentralClient:
 
     def lookup_person(self, id_number: str) -> s.PersonCards:
         """The person with this identity number and their cards (``CentralNotFound``)."""
-        return self._call(s.Path.LOOKUP, s.LookupRequest(id_number=id_number))
+        return self._call(s.Path.LOOKUP, _req(s.LookupRequest, id_number=_id(id_number)))
 
     def lookup_by_card(self, card_number: str) -> s.PersonCards:
         """The holder of this card and all their cards."""
-        return self._call(s.Path.LOOKUP, s.LookupRequest(card_number=card_number))
+        return self._call(s.Path.LOOKUP, _req(s.LookupRequest, card_number=card_number))
 
     def request_code(self, id_number: str) -> s.VerificationChallenge:
         """Have the service send a 6-digit code to the phone on record (not retried)."""
-        return self._call(s.Path.VERIFY_REQUEST, s.VerificationRequest(id_number=id_number))
+        return self._call(s.Path.VERIFY_REQUEST,
+                          _req(s.VerificationRequest, id_number=_id(id_number)))
 
     def confirm_code(self, challenge_id: str, code: str) -> s.PersonCards:
         """Confirm the code; ``CentralRefused`` code_wrong (``tries_left``) / code_blocked."""
         return self._call(s.Path.VERIFY_CONFIRM,
-                          s.VerificationConfirm(challenge_id=challenge_id, code=code))
+                          _req(s.VerificationConfirm, challenge_id=challenge_id, code=code))
 
     def card_status(self, card_number: str) -> s.CardStatus:
-        return self._call(s.Path.CARD_STATUS, s.CardStatusRequest(card_number=card_number))
+        return self._call(s.Path.CARD_STATUS, _req(s.CardStatusRequest, card_number=card_number))
 
     def submit_prelost(self, card_number: str, id_number: str,
                        idempotency_key: str) -> s.PreLossResult:
         """Pre-lose a card. Repeat with the same key to learn the outcome of an attempt
         that timed out; the service applies it once."""
-        req = s.PreLossRequest(card_number=card_number, id_number=id_number, channel="kiosk",
-                               terminal_id=self._terminal)
+        req = _req(s.PreLossRequest, card_number=card_number, id_number=_id(id_number),
+                   channel="kiosk", terminal_id=self._terminal)
         return self._call(s.Path.PRELOSS, req, idempotency_key=idempotency_key)
 
     def replacement_progress(self, card_number: str | None = None,
                              id_number: str | None = None) -> s.Replacement:
         """Where the replacement is; ``CentralNotFound(code="no_replacement")`` if none."""
-        return self._call(s.Path.REPLACEMENT_PROGRESS, s.ReplacementProgressRequest(
-            card_number=card_number, id_number=id_number))
+        return self._call(s.Path.REPLACEMENT_PROGRESS, _req(
+            s.ReplacementProgressRequest, card_number=card_number,
+            id_number=_id(id_number) if id_number is not None else None))
 
     def cancel_prelost(self, card_number: str, id_number: str,
                        idempotency_key: str) -> s.CancelResult:
         """Cancel a pre-loss; ``CentralRefused(code="replacement_exists")`` once applied."""
-        req = s.CancelPreLossRequest(card_number=card_number, id_number=id_number)
+        req = _req(s.CancelPreLossRequest, card_number=card_number, id_number=_id(id_number))
         return self._call(s.Path.PRELOSS_CANCEL, req, idempotency_key=idempotency_key)
 
     def heartbeat(self, outbox_depth: int) -> s.HeartbeatResult:
-        req = s.HeartbeatRequest(terminal_id=self._terminal,
-                                 clock=dt.datetime.fromtimestamp(self._clock(), dt.UTC),
-                                 version=__version__, outbox_depth=outbox_depth)
+        req = _req(s.HeartbeatRequest, terminal_id=self._terminal,
+                   clock=dt.datetime.fromtimestamp(self._clock(), dt.UTC),
+                   version=__version__, outbox_depth=outbox_depth)
         return self._call(s.Path.HEARTBEAT, req)
 
     def close(self) -> None:
@@ -199,6 +201,23 @@ class CentralClient:
         except OSError as exc:
             raise map_requests_error(exc) from exc
         return _decode(resp.status_code, resp.headers, content, response_model)
+
+
+def _id(id_number: str) -> str:
+    """ID numbers as the card prints them: no spaces, check character X upper-case."""
+    return id_number.strip().upper()
+
+
+def _req(model: type[M], **fields: Any) -> M:
+    """Build a request; a malformed field is refused here (``validation_error``) without
+    a network round trip, and the refusal names the fields, never their values."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        where = sorted({".".join(str(p) for p in e["loc"]) or "request"
+                        for e in exc.errors()})
+        raise CentralRefused(s.ProblemCode.VALIDATION_ERROR.value,
+                             "invalid: " + ", ".join(where), 422) from None
 
 
 def _retryable(exc: CentralError) -> bool:

@@ -215,3 +215,14 @@ def test_heartbeat_with_skewed_clock_is_refused_as_clock_skew(central_settings,
     finally:
         client.close()
     assert err.value.code == "clock_skew"
+
+
+def test_malformed_input_is_refused_locally_without_leaking_it(central_client, sandbox):
+    with pytest.raises(CentralRefused) as err:
+        central_client.lookup_person("12345")
+    assert err.value.code == "validation_error" and "12345" not in str(err.value)
+    with pytest.raises(CentralRefused):
+        central_client.replacement_progress()
+    # A lower-case check character is what a keypad may give: normalised, not refused.
+    x = persona("x_check")["id"]["id_number"]
+    assert central_client.lookup_person(x.lower()).cards
