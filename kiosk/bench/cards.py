@@ -1,0 +1,138 @@
+"""``kiosk bench cards``: card reads over a private pcscd + vpcd stack.
+
+Figures:
+- **insert event → data**: from the watcher's ``card_inserted`` event to the hub's
+  ``card_read`` with the holder data (what the kiosk controls; target ≤ 150 ms for the
+  SSC), median and p95 over ``--runs`` reads (default 60);
+- **socket → data**: from the virtual card connecting to vpcd to the data, which adds
+  the time vpcd+pcscd take to notice a card (vpcd polls; not ours to shorten);
+- **APDUs per read** (SSC and ID);
+- **watcher idle CPU**: CPU time of the watcher thread and of the whole process while
+  both readers sit empty for ``--idle`` seconds.
+
+Runs its own pcscd (nothing touches the system pcscd): needs pcscd, the vpcd driver
+and ``unshare`` (root or user namespaces).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import queue
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from kiosk.cli.common import CliError
+from kiosk.config import load_settings
+from kiosk.devices.virtual.pcscd import PcscdError, PrivatePcscd
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    return {"n": len(values), "median": round(statistics.median(values), 2),
+            "p95": round(_pct(values, 95), 2), "min": round(min(values), 2),
+            "max": round(max(values), 2)}
+
+
+def _reads(hub_events: queue.Queue, slots: Any, persona: str, slot: str, runs: int,
+           ) -> dict[str, Any]:
+    from kiosk.devices.card_hub import HubEventKind
+
+    event_ms: list[float] = []
+    socket_ms: list[float] = []
+    apdus: set[int] = set()
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        slots.insert(persona, slot)
+        while True:
+            ev = hub_events.get(timeout=10)
+            if ev.slot != slot:
+                continue
+            if ev.kind is HubEventKind.card_failed:
+                raise CliError(f"bench cards: read failed ({ev.error})")
+            if ev.kind is HubEventKind.card_read:
+                break
+        socket_ms.append((time.perf_counter() - t0) * 1000)
+        event_ms.append(ev.elapsed_ms)
+        apdus.add(ev.apdus)
+        slots.remove(slot)
+        while True:
+            ev = hub_events.get(timeout=10)
+            if ev.slot == slot and ev.kind is HubEventKind.card_removed:
+                break
+    return {"insert_event_to_data_ms": _summary(event_ms),
+            "socket_to_data_ms": _summary(socket_ms), "apdus_per_read": sorted(apdus)}
+
+
+def measure(runs: int, idle_s: float, id_runs: int) -> dict[str, Any]:
+    """Start the private stack, measure, tear it down; return the figures."""
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-cards-") as tmp:
+        daemon = PrivatePcscd(Path(tmp) / "pcscd")
+        daemon.use()
+        try:
+            daemon.start()
+        except PcscdError as exc:
+            raise CliError(f"bench cards: {exc}") from None
+        from kiosk.devices.card_hub import CardHub
+        from kiosk.devices.virtual.slots import VirtualSlots
+
+        base = load_settings()
+        settings = dataclasses.replace(
+            base, kiosk=dataclasses.replace(base.kiosk, data_dir=tmp),
+            cards=dataclasses.replace(base.cards, id_reader="pcsc", ssc_reader="",
+                                      id_pcsc_reader=""))
+        events: queue.Queue = queue.Queue()
+        slots = VirtualSlots(daemon.vpcd_port)
+        hub = CardHub(settings, events.put)
+        try:
+            hub.start()
+            deadline = time.monotonic() + 5
+            while len(hub.snapshot()["readers"]) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            ssc = _reads(events, slots, "normal", "ssc", runs)
+            idc = _reads(events, slots, "normal", "id", id_runs)
+            time.sleep(0.5)  # let the last removal settle before measuring idle
+            w0, p0 = hub.watcher.cpu_time(), time.process_time()
+            time.sleep(idle_s)
+            idle = {"seconds": idle_s,
+                    "watcher_cpu_ms": round((hub.watcher.cpu_time() - w0) * 1000, 3),
+                    "process_cpu_ms": round((time.process_time() - p0) * 1000, 3)}
+        finally:
+            hub.stop()
+            slots.stop()
+            daemon.stop()
+    return {"ssc": ssc, "id": idc, "idle": idle, "target_ssc_ms": 150}
+
+
+def run(args: argparse.Namespace) -> int:
+    runs = max(50, getattr(args, "runs", None) or 60)
+    idle_s = float(os.environ.get("KIOSK_BENCH_IDLE_S", "5"))
+    figures = measure(runs, idle_s, id_runs=max(10, runs // 3))
+    if getattr(args, "json", False):
+        print(json.dumps({"cards": figures}, indent=2))
+    else:
+        for slot, title in (("ssc", "social security card"), ("id", "ID card (PC/SC)")):
+            f = figures[slot]
+            ev, so = f["insert_event_to_data_ms"], f["socket_to_data_ms"]
+            print(f"cards {slot:3} {title}: insert event → data median {ev['median']} ms, "
+                  f"p95 {ev['p95']} ms, max {ev['max']} ms over {ev['n']} reads; "
+                  f"APDUs per read {f['apdus_per_read']}")
+            print(f"cards {slot:3} socket connect → data (incl. vpcd polling): median "
+                  f"{so['median']} ms, p95 {so['p95']} ms")
+        idle = figures["idle"]
+        print(f"cards watcher idle: {idle['watcher_cpu_ms']} ms CPU in {idle['seconds']} s "
+              f"(whole process {idle['process_cpu_ms']} ms)")
+    ok = figures["ssc"]["insert_event_to_data_ms"]["p95"] <= figures["target_ssc_ms"]
+    if not ok:
+        print("cards: SSC p95 above the 150 ms target")
+    return 0 if ok else 1
