@@ -145,12 +145,14 @@ class Outbox:
         if kind not in KINDS:
             raise ValueError(f"unknown outbox kind {kind!r}")
         body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-        existing = self._read("SELECT id FROM outbox WHERE idempotency_key = ?",
-                              (idempotency_key,))
-        if existing:
-            return int(existing[0]["id"])
+        # One statement, so two threads confirming with the same key cannot both insert.
         cur = self._write("INSERT INTO outbox (kind, payload, idempotency_key, created_at) "
-                          "VALUES (?,?,?,?)", (kind, body, idempotency_key, self._clock()))
+                          "VALUES (?,?,?,?) ON CONFLICT(idempotency_key) DO NOTHING",
+                          (kind, body, idempotency_key, self._clock()))
+        if cur.rowcount == 0:
+            existing = self._read("SELECT id FROM outbox WHERE idempotency_key = ?",
+                                  (idempotency_key,))
+            return int(existing[0]["id"])
         for listener in list(self.on_enqueue):
             listener()
         return int(cur.lastrowid)
@@ -285,6 +287,12 @@ class OutboxSender:
             except CentralError as exc:
                 self._back_off(item, exc.kind)
                 break
+            except (KeyError, TypeError, ValueError) as exc:
+                # A malformed item would block the queue for ever: set it aside.
+                self.outbox.mark_rejected(item.id, "invalid_item")
+                log.error("outbox item invalid", extra={"fields": {
+                    "id": item.id, "kind": item.kind, "error": type(exc).__name__}})
+                continue
             self.outbox.mark_delivered(item.id, getattr(result, "reference", None))
             self._failures = 0
             done += 1

@@ -290,3 +290,28 @@ def test_running_sender_sends_a_new_item_at_once(tmp_path, sandbox, make_central
         assert box.stats().delivered_total == 1 and len(_recorded(sandbox, key)) == 1
     finally:
         sender.stop()
+
+
+def test_malformed_item_is_set_aside_not_blocking_the_queue(tmp_path, sandbox,
+                                                            make_central_client):
+    box = Outbox(tmp_path / "o.db")
+    box.enqueue(KIND_PRELOST, {"card_number": CARD}, new_idempotency_key())  # no ID number
+    key = new_idempotency_key()
+    box.enqueue(KIND_PRELOST, _payload(), key)
+    assert OutboxSender(box, make_central_client()).deliver_once() == 1
+    stats = box.stats()
+    assert stats.pending == 0 and stats.rejected_total == 1 and stats.delivered_total == 1
+
+
+def test_concurrent_enqueue_of_the_same_key_stores_one_item(tmp_path):
+    import threading
+
+    box = Outbox(tmp_path / "o.db")
+    ids: list[int] = []
+    threads = [threading.Thread(target=lambda: ids.append(
+        box.enqueue(KIND_PRELOST, _payload(), "same-key-1"))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(ids)) == 1 and box.stats().pending == 1
