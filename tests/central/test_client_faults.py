@@ -40,7 +40,7 @@ def test_read_timeout_raises_timeout_after_bounded_retries(make_central_client, 
         client.card_status(CARD)
     elapsed = time.monotonic() - started
     assert err.value.maybe_applied and err.value.i18n_key == "central.error.timeout"
-    assert 0.6 <= elapsed < 2.5  # two attempts of 0.3 s plus back-off, not forever
+    assert 0.6 <= elapsed < 4.0  # two attempts of 0.3 s plus back-off, not forever
 
 
 def test_timed_out_prelost_was_applied_and_a_repeat_gets_the_same_answer(
@@ -165,7 +165,7 @@ def test_service_down_is_offline_quickly(make_central_client):
     with pytest.raises(CentralOffline) as err:
         client.lookup_person(ID)
     assert not err.value.maybe_applied
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 3.0  # refused at once, not a timeout
 
 
 def test_connection_is_reused(central_client, sandbox):

@@ -29,6 +29,13 @@ def _payload(card: str = CARD, id_number: str = ID) -> dict:
     return {"card_number": card, "id_number": id_number}
 
 
+def _wait_for(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
 def _recorded(sandbox, key: str) -> list[dict]:
     return [p for p in sandbox.admin("GET", "/prelosses") if p["idempotency_key"] == key]
 
@@ -110,7 +117,7 @@ def test_sender_delivers_when_the_service_is_back(tmp_path, sandbox, make_centra
     sender = OutboxSender(box, client, base_delay=0.05, max_delay=0.2, poll_interval=0.1)
     sender.start()
     try:
-        time.sleep(0.5)
+        _wait_for(lambda: box.stats().last_error is not None)
         stats = box.stats()
         assert stats.pending == 1 and stats.last_error == "server_error"
         assert _recorded(sandbox, key) == []
@@ -239,7 +246,7 @@ def test_service_down_then_back_on_the_same_port(tmp_path, central_settings,
     sender.start()
     again = None
     try:
-        time.sleep(0.4)
+        _wait_for(lambda: box.stats().last_error is not None)
         assert box.stats().pending == 1 and box.stats().last_error == "offline"
         again = start_sandbox_thread(central_settings, port=port, db_path=db,
                                      secrets=central_secrets)
