@@ -1,0 +1,275 @@
+"""``kiosk bench journeys``: screen switches, card → cards shown, memory over sessions.
+
+Everything real, in a child process (Kivy and PC/SC stay out of the ``kiosk bench``
+process): the app in a window (a private Xvfb when there is no display), the journeys
+wired to a CentralClient on a sandbox on 127.0.0.1, an SQLite outbox, and a CardHub on a
+private pcscd with virtual cards (when this machine can run one).
+
+Figures:
+- screen switch: the finger lifting from a guidance topic / the back button (buttons act
+  on release) → the new screen's first drawn frame (median, p95). The app's frame cap
+  (30 fps) is part of the figure.
+- card inserted → the person's cards shown: virtual ID card into the reader → cards
+  screen drawn (PC/SC read + central lookup over HTTP + render).
+- RSS before/after N scripted sessions (default 1,000): identify by a card event,
+  central lookup, cards, consequences, a guidance topic, the status journey, end
+  (session wiped). No growth beyond a few MB is the target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TARGET_SWITCH_MS = 100.0
+TARGET_CARD_TO_CARDS_MS = 1000.0
+TARGET_RSS_GROWTH_MB = 5.0
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def _id_card(key: str) -> Any:
+    from kiosk.domain.models import IdCardData
+    from kiosk.personas import persona
+
+    p = persona(key)["id"]
+
+    def day(text: str) -> dt.date | None:
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8])) if text else None
+
+    return IdCardData(name=p["name"], gender="male", ethnicity=p["ethnicity"],
+                      birth_date=day(p["birth_date"]), address=p["address"],
+                      id_number=p["id_number"], authority=p["authority"],
+                      valid_from=day(p["valid_from"]), valid_to=day(p["valid_to"]))
+
+
+def _child(sessions: int, switches: int, inserts: int, config: str | None) -> dict[str, Any]:
+    from kiosk.central.sandbox.server import start_sandbox_thread
+    from kiosk.config import load_settings
+    from kiosk.secrets import load_secrets
+
+    tmp = Path(tempfile.mkdtemp(prefix="kiosk-bench-journeys-"))
+    env = {"KIOSK__KIOSK__DATA_DIR": str(tmp), "KIOSK__KIOSK__LOG_DIR": str(tmp / "log"),
+           "KIOSK__SECURITY__SECRETS_FILE": str(tmp / "absent.toml"),
+           "KIOSK__KIOSK__SITE": "outlet", "KIOSK__CARDS__ID_READER": "pcsc",
+           "KIOSK__PRINTER__KIND": "dummy", "KIOSK__SPEECH__ENABLED": "false"}
+    settings = load_settings(config, environ=env)
+    secrets = load_secrets(settings)
+    from kiosk.devices.virtual.pcscd import PrivatePcscd, missing_requirements
+
+    daemon = slots = None
+    if missing_requirements() is None:
+        from kiosk.devices.virtual.slots import VirtualSlots
+
+        daemon = PrivatePcscd(tmp / "pcscd")
+        daemon.use()  # before anything touches PC/SC in this process
+        daemon.start()
+        slots = VirtualSlots(daemon.vpcd_port)
+    handle = start_sandbox_thread(settings, port=0, db_path=tmp / "sandbox.db", secrets=secrets)
+    settings = dataclasses.replace(settings, central=dataclasses.replace(
+        settings.central, base_url=handle.url))
+    xvfb = None
+    if not os.environ.get("DISPLAY"):
+        from kiosk.ui.xvfb import Xvfb
+
+        xvfb = Xvfb(settings.display.width, settings.display.height)
+        os.environ["DISPLAY"] = xvfb.display
+    figures: dict[str, Any] = {"pcscd": "private" if daemon else "none (card figures skipped)"}
+    try:
+        from kiosk.ui.launch import create_app
+        from kiosk.ui.screens.journey_screens import register_journey_screens
+        from kiosk.ui.screens.registry import SCREENS
+
+        # The shell's screens and the journeys (what the cardholder path uses).
+        SCREENS[:] = [s for s in SCREENS if s.name in ("attract", "message", "placeholder")]
+        register_journey_screens()
+        app = create_app(settings, kivy_home=tmp / "kivy", console_log=False)
+        from kivy.core.window import Window
+
+        from kiosk.services.wiring import build_parts
+        from kiosk.ui.driver import AppDriver
+        from kiosk.ui.screens.journey_bridge import install, kivy_dispatch
+
+        ui = AppDriver(app)
+        parts = build_parts(settings, kivy_dispatch, cards=daemon is not None,
+                            card_sink=lambda ev: app.journeys.card_sink(ev))
+        install(app, parts)
+        parts.start()
+        flips: list[float] = []
+        shown_at: dict[str, float] = {}
+        Window.bind(on_flip=lambda *_: flips.append(time.perf_counter()))
+        app.sm.bind(current=lambda _sm, name: shown_at.__setitem__(name, time.perf_counter()))
+        ups: list[float] = []  # the finger lifts: buttons act on release
+        Window.bind(on_touch_up=lambda *_: ups.append(time.perf_counter()))
+
+        def drawn_after(t0: float, name: str, timeout: float = 10.0) -> float:
+            """ms from t0 to the first frame drawn after screen ``name`` became current
+            (the driver pumps frames inside a tap, so the frame may be drawn already)."""
+            ui.wait_until(lambda: app.sm.current == name and shown_at.get(name, 0) >= t0,
+                          timeout, f"screen {name}")
+            since = shown_at[name]
+            ui.wait_until(lambda: any(f >= since for f in flips), timeout, "a frame")
+            return (next(f for f in flips if f >= since) - t0) * 1000
+
+        # 1. Screen switches by touch: guidance index ⇄ topic.
+        ui.tap(key="attract.guide")
+        ui.wait_for_screen("guide")
+        times = []
+        ui.pump_frames(3)
+        topics = [w for w in ui.find_all(root=app.sm.get_screen("guide"))
+                  if getattr(w, "topic", "")]
+        topics = topics[:4]  # the ones on screen without scrolling
+        for i in range(switches):
+            w = topics[i % len(topics)]
+            x, y = w.to_window(*w.center)
+            ui.tap_at(x, y)
+            times.append(drawn_after(ups[-1], "guidance_topic"))
+            back = app.sm.current_screen.frame.ids.header.back_button
+            ui.pump_frames(1)
+            x, y = back.to_window(*back.center)
+            ui.tap_at(x, y)
+            times.append(drawn_after(ups[-1], "guide"))
+        app.end_session("bench")
+        figures["switch_ms"] = {"median": round(statistics.median(times), 1),
+                                "p95": round(_p95(times), 1), "n": len(times)}
+
+        # 2. Card inserted → the person's cards shown.
+        if slots is not None:
+            card_times = []
+            for _ in range(inserts):
+                ui.tap(key="attract.prelost")
+                ui.wait_for_screen("prelost")
+                t0 = time.perf_counter()
+                slots.insert("normal", "id")
+                card_times.append(drawn_after(t0, "prelost_cards"))
+                slots.remove("id")
+                app.end_session("bench")
+                ui.pump(0.3)  # the reader sees the card gone
+            figures["card_to_cards_ms"] = {"median": round(statistics.median(card_times), 1),
+                                           "p95": round(_p95(card_times), 1),
+                                           "n": len(card_times)}
+
+        # 3. Memory over scripted sessions (card events injected; everything else real).
+        ctl = parts.controller
+        normal, repl = _id_card("normal"), _id_card("replacement")
+
+        def event(card: Any) -> Any:
+            from kiosk.devices.card_hub import HubEvent, HubEventKind
+
+            return HubEvent(HubEventKind.card_read, "id", card)
+
+        def session(i: int) -> None:
+            app.start_route("prelost")
+            ctl.on_card_event(event(normal))
+            ui.wait_until(lambda: app.sm.current == "prelost_cards", 10, "cards")
+            ctl.choose_card("0")
+            ctl.open_topic("proxy")
+            ui.pump_frames(1)
+            ctl.back()
+            ui.pump_frames(1)
+            if i % 2:
+                app.go_home()
+                app.start_route("status")
+                ctl.on_card_event(event(repl))
+                ui.wait_until(lambda: app.sm.current == "status_progress", 10, "status")
+            app.go_home()
+            if not ctl.session.is_empty():
+                raise RuntimeError("session data left after the session ended")
+
+        for i in range(min(50, sessions)):  # warm-up: caches, pools, fonts
+            session(i)
+        gc.collect()
+        before = _rss_mb()
+        t0 = time.perf_counter()
+        for i in range(sessions):
+            session(i)
+        wall = time.perf_counter() - t0
+        gc.collect()
+        after = _rss_mb()
+        figures["rss_mb"] = {"before": round(before, 1), "after": round(after, 1),
+                             "growth": round(after - before, 1), "sessions": sessions,
+                             "session_ms": round(1000 * wall / max(1, sessions), 1)}
+        parts.stop()
+        ui.stop()
+    finally:
+        handle.stop()
+        if slots is not None:
+            slots.remove()
+        if daemon is not None:
+            daemon.stop()
+        if xvfb is not None:
+            xvfb.stop()
+    return figures
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the measurements in a child process; print figures; 1 if a target is missed."""
+    from kiosk.cli.common import CliError
+
+    sessions = getattr(args, "runs", None) or 1000
+    cmd = [sys.executable, "-m", "kiosk.bench.journeys", "--sessions", str(sessions)]
+    if getattr(args, "config", None):
+        cmd += ["--config", str(args.config)]
+    env = {k: v for k, v in os.environ.items() if k != "PCSCLITE_CSOCK_NAME"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600,
+                          check=False)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise CliError(f"bench journeys failed: {(proc.stderr or proc.stdout)[-600:]}")
+    fig = json.loads(lines[-1])
+    ok = (fig["switch_ms"]["median"] < TARGET_SWITCH_MS
+          and fig.get("card_to_cards_ms", {}).get("median", 0) < TARGET_CARD_TO_CARDS_MS
+          and fig["rss_mb"]["growth"] < TARGET_RSS_GROWTH_MB)
+    if getattr(args, "json", False):
+        print(json.dumps({"journeys": fig, "ok": ok}, ensure_ascii=False))
+        return 0 if ok else 1
+    s, r = fig["switch_ms"], fig["rss_mb"]
+    print(f"journeys (sandbox on loopback, pcscd {fig['pcscd']})")
+    print(f"  screen switch (release → drawn) median {s['median']:6.1f} ms   p95 "
+          f"{s['p95']:6.1f} ms   n={s['n']}   (target < {TARGET_SWITCH_MS:g} ms)")
+    if "card_to_cards_ms" in fig:
+        c = fig["card_to_cards_ms"]
+        print(f"  card inserted → cards shown   median {c['median']:6.1f} ms   p95 "
+              f"{c['p95']:6.1f} ms   n={c['n']}   (target < {TARGET_CARD_TO_CARDS_MS:g} ms)")
+    print(f"  RSS over {r['sessions']} sessions      before {r['before']:.1f} MB   after "
+          f"{r['after']:.1f} MB   growth {r['growth']:+.1f} MB   ({r['session_ms']:.0f} ms a "
+          f"session; target < {TARGET_RSS_GROWTH_MB:g} MB)")
+    return 0 if ok else 1
+
+
+def _main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="child of kiosk bench journeys")
+    parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--switches", type=int, default=40)
+    parser.add_argument("--inserts", type=int, default=15)
+    parser.add_argument("--config", default=None)
+    a = parser.parse_args(argv)
+    figures = _child(a.sessions, a.switches, a.inserts, a.config)
+    print(json.dumps(figures, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())
