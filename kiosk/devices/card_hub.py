@@ -37,6 +37,8 @@ from kiosk.logs import get_logger
 log = get_logger("kiosk.devices.card_hub")
 
 SLOTS = ("ssc", "id")
+ID_POLL_S = 0.5  # serial/SDK ID readers have no events: ask them this often
+ID_REOPEN_S = 5.0  # after the ID reader vanished, try to open it again this often
 
 
 class HubEventKind(StrEnum):
@@ -100,6 +102,9 @@ class CardHub:
         self._service: bool | None = None
         self._lock = threading.Lock()
         self._started = False
+        self._stopping = threading.Event()
+        self._id_thread: threading.Thread | None = None
+        self._id_status = "pcsc" if settings.cards.id_reader == "pcsc" else "idle"
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -111,12 +116,21 @@ class CardHub:
                                            name=f"card-hub-{slot.name}", daemon=True)
             slot.thread.start()
         self._watcher.start()
+        if self._settings.cards.id_reader in ("serial", "sdk"):
+            self._stopping.clear()
+            self._id_thread = threading.Thread(target=self._poll_id, name="card-hub-id-poll",
+                                               daemon=True)
+            self._id_thread.start()
 
     def stop(self) -> None:
         """Stop watching and the workers (a read in progress finishes first)."""
         if not self._started:
             return
         self._watcher.stop()
+        self._stopping.set()
+        if self._id_thread is not None:
+            self._id_thread.join(5)
+            self._id_thread = None
         for slot in self._slots.values():
             slot.queue.put(("stop", None))
         for slot in self._slots.values():
@@ -141,6 +155,7 @@ class CardHub:
         return {"service": {True: "up", False: "down", None: "unknown"}[service],
                 "readers": readers,
                 "watcher_alive": self._watcher.alive,
+                "id_reader": self._settings.cards.id_reader, "id_reader_status": self._id_status,
                 "watcher_restarts": self._watcher.restarts}
 
     def verify_pin(self, pin: str) -> None:
@@ -222,6 +237,52 @@ class CardHub:
             reader, t0 = arg
             slot.reader = reader
             self._emit(self._read(slot, reader, t0))
+
+    def _poll_id(self) -> None:
+        """Serial/SDK ID reader: poll for a card (the protocol has no events). Such a
+        reader answers "no card" again right after a read until the card is lifted and
+        presented again, so each presentation gives exactly one ``card_read``; removal
+        cannot be told from "already read" and is not reported."""
+        from kiosk.devices.idcard import make_id_reader
+
+        reader = None
+        last_error: CardErrorKind | None = None
+        while not self._stopping.is_set():
+            if reader is None:
+                try:
+                    reader = make_id_reader(self._settings)
+                    self._id_status = "ready"
+                except CardError as exc:
+                    self._id_status = exc.kind.value
+                    if last_error is not exc.kind:
+                        self._emit(HubEvent(HubEventKind.card_failed, "id", error=exc))
+                        last_error = exc.kind
+                    self._stopping.wait(ID_REOPEN_S)
+                    continue
+            t0 = time.perf_counter()
+            try:
+                data = reader.read()
+            except CardError as exc:
+                if exc.kind is CardErrorKind.no_card:
+                    last_error = None
+                elif last_error is not exc.kind:
+                    self._emit(HubEvent(HubEventKind.card_failed, "id", error=exc,
+                                        reader=self._settings.cards.id_reader))
+                    last_error = exc.kind
+                if exc.kind is CardErrorKind.no_reader:
+                    reader.close()
+                    reader = None
+                    self._id_status = exc.kind.value
+                    self._stopping.wait(ID_REOPEN_S)
+                    continue
+            else:
+                last_error = None
+                self._emit(HubEvent(HubEventKind.card_read, "id", data=data,
+                                    reader=self._settings.cards.id_reader,
+                                    elapsed_ms=(time.perf_counter() - t0) * 1000))
+            self._stopping.wait(ID_POLL_S)
+        if reader is not None:
+            reader.close()
 
     def _connect(self, reader: str) -> CardSession:
         try:

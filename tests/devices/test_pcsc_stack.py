@@ -245,3 +245,47 @@ def test_idle_watcher_uses_no_cpu(virtual_slots) -> None:
         assert time.process_time() - p0 < 0.2
     finally:
         w.stop()
+
+
+def test_hub_with_a_serial_id_reader(pcsc_settings, pcscd_alive) -> None:
+    import dataclasses
+
+    from kiosk.devices.virtual.id_serial import VirtualSerialIdReader
+
+    virtual = VirtualSerialIdReader()
+    settings = dataclasses.replace(pcsc_settings, cards=dataclasses.replace(
+        pcsc_settings.cards, id_reader="serial", id_serial_port=virtual.port))
+    rec = Recorder()
+    h = CardHub(settings, rec)
+    h.start()
+    try:
+        virtual.present("expired_id")
+        ev = rec.wait_for(kind("card_read", "id"))
+        assert ev.data.id_number == "110105199901010104" and ev.reader == "serial"
+        snap = h.snapshot()
+        assert snap["id_reader"] == "serial" and snap["id_reader_status"] == "ready"
+        # Every reader, including "Virtual PCD 00 01", is an SSC reader now.
+        assert {r["slot"] for r in snap["readers"]} == {"ssc"}
+        time.sleep(1.2)  # already read: no second event until lifted and presented again
+        assert sum(1 for e in rec.events if e.kind == "card_read") == 1
+    finally:
+        h.stop()
+        virtual.close()
+
+
+def test_hub_with_a_missing_sdk_library(pcsc_settings, pcscd_alive, tmp_path) -> None:
+    import dataclasses
+
+    settings = dataclasses.replace(pcsc_settings, cards=dataclasses.replace(
+        pcsc_settings.cards, id_reader="sdk", id_sdk_library=str(tmp_path / "libno.so")))
+    rec = Recorder()
+    h = CardHub(settings, rec)
+    h.start()
+    try:
+        ev = rec.wait_for(kind("card_failed", "id"))
+        assert ev.error.kind == "no_reader" and "id_sdk_library" in str(ev.error)
+        assert h.snapshot()["id_reader_status"] == "no_reader"
+    finally:
+        t = time.monotonic()
+        h.stop()
+        assert time.monotonic() - t < 2
