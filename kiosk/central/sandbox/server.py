@@ -75,6 +75,7 @@ class SandboxHandle:
 
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
         """Call an ``/admin`` endpoint (unsigned, loopback) and return its JSON."""
+        kwargs.setdefault("verify", False)  # loopback admin, also on a TLS test sandbox
         resp = requests.request(method, f"{self.url}/admin{path}", timeout=10, **kwargs)
         resp.raise_for_status()
         return resp.json()
@@ -95,8 +96,12 @@ class SandboxHandle:
 
 def start_sandbox_thread(settings: Settings, port: int = 0, db_path: Path | None = None,
                          secrets: Secrets | None = None, host: str = "127.0.0.1",
-                         timeout: float = 10.0) -> SandboxHandle:
-    """Serve the sandbox from a daemon thread; returns once it accepts connections."""
+                         timeout: float = 10.0,
+                         tls: tuple[Path, Path] | None = None) -> SandboxHandle:
+    """Serve the sandbox from a daemon thread; returns once it accepts connections.
+
+    ``tls=(certfile, keyfile)`` serves HTTPS (tests of the client's TLS verification).
+    """
     sandbox = build_sandbox(settings, db_path, secrets)
     # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only
     # when the listening socket says TCP; without it every keep-alive answer waits ~40 ms
@@ -107,9 +112,12 @@ def start_sandbox_thread(settings: Settings, port: int = 0, db_path: Path | None
     sock.bind((host, port))
     sock.listen(64)
     actual = sock.getsockname()[1]
+    tls_args: dict[str, Any] = {}
+    if tls is not None:
+        tls_args = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])}
     config = uvicorn.Config(sandbox.asgi, log_level="warning", access_log=False,
                             timeout_keep_alive=30, lifespan="off",
-                            timeout_graceful_shutdown=1)
+                            timeout_graceful_shutdown=1, **tls_args)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name=f"sandbox:{actual}", daemon=True)
@@ -121,7 +129,8 @@ def start_sandbox_thread(settings: Settings, port: int = 0, db_path: Path | None
             raise RuntimeError("sandbox did not start")
         time.sleep(0.01)
     shown = f"[{host}]" if ":" in host else host
-    return SandboxHandle(f"http://{shown}:{actual}", actual, sandbox.store, sandbox.faults,
+    scheme = "https" if tls is not None else "http"
+    return SandboxHandle(f"{scheme}://{shown}:{actual}", actual, sandbox.store, sandbox.faults,
                          server, thread)
 
 

@@ -1,0 +1,60 @@
+"""``kiosk sandbox``: loopback-only by default, OpenAPI export, a real foreground server."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+from kiosk.central.client import CentralClient
+from kiosk.central.sandbox.openapi import render
+from kiosk.cli.main import main
+from kiosk.personas import persona
+from kiosk.secrets import load_secrets
+
+
+def test_refuses_a_non_loopback_host(capsys):
+    assert main(["sandbox", "--host", "0.0.0.0"]) == 1
+    err = capsys.readouterr().err
+    assert "--allow-remote" in err and len(err.strip().splitlines()) == 1
+
+
+def test_writes_the_openapi_document(tmp_path):
+    out = tmp_path / "openapi.json"
+    assert main(["sandbox", "--write-openapi", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == render()
+
+
+def test_foreground_sandbox_serves_signed_calls(tmp_path, central_settings):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "KIOSK__KIOSK__DATA_DIR": str(tmp_path),
+           "KIOSK__SECURITY__SECRETS_FILE": central_settings.security.secrets_file}
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "sandbox", "--port", str(port),
+                             "--db", str(tmp_path / "sb.db")], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                requests.get(url + "/admin/health", timeout=1).raise_for_status()
+                break
+            except requests.RequestException:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read()
+                time.sleep(0.1)
+        settings = dataclasses.replace(central_settings, central=dataclasses.replace(
+            central_settings.central, base_url=url))
+        with CentralClient(settings, load_secrets(settings)) as client:
+            person = client.lookup_person(persona("normal")["id"]["id_number"])
+        assert person.cards[0].card_number == persona("normal")["ssc"]["card_number"]
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    assert persona("normal")["id"]["id_number"] not in out  # access log: paths only
