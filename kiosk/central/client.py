@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import random
 import time
@@ -42,7 +43,7 @@ from kiosk.central.errors import (
     map_requests_error,
 )
 from kiosk.central.signing import sign_request
-from kiosk.config import Settings
+from kiosk.config import ConfigError, Settings
 from kiosk.logs import get_logger
 from kiosk.secrets import Secrets
 
@@ -67,6 +68,12 @@ class CentralClient:
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         c = settings.central
+        url = urlsplit(c.base_url)
+        if url.scheme != "https" and not settings.kiosk.demo and not _loopback(url.hostname):
+            # Signing protects integrity, not confidentiality: personal data needs TLS.
+            raise ConfigError("settings", "central.base_url",
+                              "must use https:// outside demo mode (plain HTTP only on "
+                              "127.0.0.1)")
         self._base = c.base_url.rstrip("/")
         self._base_path = urlsplit(self._base).path.rstrip("/")
         self._timeout = (c.connect_timeout, c.read_timeout)
@@ -201,6 +208,15 @@ class CentralClient:
         except OSError as exc:
             raise map_requests_error(exc) from exc
         return _decode(resp.status_code, resp.headers, content, response_model)
+
+
+def _loopback(host: str | None) -> bool:
+    if host in ("localhost", None):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _id(id_number: str) -> str:

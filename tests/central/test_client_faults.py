@@ -226,3 +226,22 @@ def test_malformed_input_is_refused_locally_without_leaking_it(central_client, s
     # A lower-case check character is what a keypad may give: normalised, not refused.
     x = persona("x_check")["id"]["id_number"]
     assert central_client.lookup_person(x.lower()).cards
+
+
+def test_plain_http_to_a_remote_host_is_refused_outside_demo(central_settings,
+                                                             central_secrets):
+    import dataclasses
+
+    from kiosk.config import ConfigError
+
+    prod = dataclasses.replace(central_settings, kiosk=dataclasses.replace(
+        central_settings.kiosk, demo=False))
+    remote = dataclasses.replace(prod, central=dataclasses.replace(
+        prod.central, base_url="http://central.example.cn"))
+    with pytest.raises(ConfigError) as err:
+        CentralClient(remote, central_secrets)
+    assert "central.base_url" in str(err.value)
+    CentralClient(prod, central_secrets).close()  # loopback HTTP stays allowed
+    https = dataclasses.replace(prod, central=dataclasses.replace(
+        prod.central, base_url="https://central.example.cn"))
+    CentralClient(https, central_secrets).close()

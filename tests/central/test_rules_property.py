@@ -91,3 +91,36 @@ def test_sandbox_follows_the_card_rules(actions, mailed):
         status = store.card_status(CARD)
         assert status["state"] == state.value
         assert status["history"][-1]["state"] == state.value
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.binary(max_size=200), path=st.sampled_from(["/v1/prelosses", "/v1/x"]),
+       flip=st.integers(min_value=0), field=st.sampled_from(["body", "path", "method",
+                                                               "terminal", "ts"]))
+def test_any_change_to_a_signed_request_breaks_the_signature(body, path, flip, field):
+    from kiosk.central.signing import SignatureError, sign_request, verify_request
+
+    key = b"k" * 32
+    headers = sign_request(key, "T1", "POST", path, body, now=1000, nonce="n" * 16)
+    verify_request({"T1": key, "T2": key}, "POST", path, body, headers, 300, now=1000)
+    method = "POST"
+    if field == "body":
+        if body:  # flip one bit somewhere
+            i = flip % len(body)
+            body = body[:i] + bytes([body[i] ^ 1]) + body[i + 1:]
+        else:
+            body = b"x"
+    elif field == "path":
+        path = path + "/"
+    elif field == "method":
+        method = "PUT"
+    elif field == "terminal":
+        headers = {**headers, "X-Kiosk-Terminal": "T2"}
+    else:
+        headers = {**headers, "X-Kiosk-Timestamp": "1001"}
+    try:
+        verify_request({"T1": key, "T2": key}, method, path, body, headers, 300, now=1000)
+    except SignatureError as exc:
+        assert exc.code == "bad_signature"
+    else:
+        raise AssertionError("a changed request verified")
