@@ -87,6 +87,10 @@ class _Slot:
     lock: threading.Lock = field(default_factory=threading.Lock)
     reader: str = ""  # reader holding the current card
     thread: threading.Thread | None = None
+    # Each slot has its own context: pcsc-lite serialises calls per context, and one
+    # slot's slow failure (waiting to tell "removed" from "failed") must not hold up
+    # the other slot. The watcher has its own too.
+    ctx: PcscContext = field(default_factory=PcscContext)
 
 
 class CardHub:
@@ -95,7 +99,6 @@ class CardHub:
     def __init__(self, settings: Settings, on_event: Callable[[HubEvent], None]) -> None:
         self._settings = settings
         self._on_event = on_event
-        self._ctx = PcscContext()  # for reads and PIN; the watcher has its own
         self._watcher = ReaderWatcher(self._on_reader_event)
         self._slots = {name: _Slot(name) for name in SLOTS}
         self._readers: dict[str, bytes | None] = {}  # reader → ATR (None = empty)
@@ -136,7 +139,8 @@ class CardHub:
         for slot in self._slots.values():
             if slot.thread is not None:
                 slot.thread.join(5)
-        self._ctx.release()
+        for slot in self._slots.values():
+            slot.ctx.release()
         self._started = False
 
     @property
@@ -170,7 +174,7 @@ class CardHub:
         if reader is None:
             raise CardError(CardErrorKind.no_card, "no social security card inserted")
         with slot.lock:
-            with self._connect(reader) as session:
+            with self._connect(slot, reader) as session:
                 ssc_profile.verify_pin(session.transmit, pin)
 
     # -- internals ---------------------------------------------------------------------
@@ -191,7 +195,8 @@ class CardHub:
                 present = [r for r, atr in self._readers.items() if atr is not None]
                 self._readers.clear()
                 self._service = False
-            self._ctx.release()  # the read context is dead too: make a new one later
+            for slot_ in self._slots.values():
+                slot_.ctx.release()  # dead too after a pcscd restart: make new ones later
             for reader in present:
                 slot = self._slot_of(reader)
                 if slot:
@@ -284,19 +289,19 @@ class CardHub:
         if reader is not None:
             reader.close()
 
-    def _connect(self, reader: str) -> CardSession:
+    def _connect(self, slot: _Slot, reader: str) -> CardSession:
         try:
-            return self._ctx.connect(reader)
+            return slot.ctx.connect(reader)
         except CardError as exc:
             if exc.kind is not CardErrorKind.service_down:
                 raise
         # A context from before a pcscd restart fails once; a fresh one may work.
-        return self._ctx.connect(reader)
+        return slot.ctx.connect(reader)
 
     def _read(self, slot: _Slot, reader: str, t0: float) -> HubEvent:
         apdus = 0
         try:
-            with slot.lock, self._connect(reader) as session:
+            with slot.lock, self._connect(slot, reader) as session:
                 try:
                     if slot.name == "ssc":
                         data: SscCardData | IdCardData = ssc_profile.read_ssc(session.transmit)

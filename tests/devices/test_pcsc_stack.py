@@ -8,45 +8,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 
 from kiosk.devices.card_hub import CardHub, HubEvent
 from kiosk.devices.pcsc import CardError, ReaderEvent, ReaderEventKind, ReaderWatcher
 from kiosk.devices.virtual.ssc_card import VirtualSscCard
-from tests.fixtures.pcsc import ID_READER, SSC_READER
+from tests.fixtures.pcsc import ID_READER, SSC_READER, EventRecorder
 
 pytestmark = pytest.mark.pcsc
 
 
-class Recorder:
-    """Collects events from another thread; ``wait_for(pred)`` blocks until one matches."""
-
-    def __init__(self) -> None:
-        self.events: list = []
-        self._cond = threading.Condition()
-
-    def __call__(self, event) -> None:
-        with self._cond:
-            self.events.append(event)
-            self._cond.notify_all()
-
-    def wait_for(self, pred: Callable[[object], bool], timeout: float = 8.0, start: int = 0):
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for ev in self.events[start:]:
-                    if pred(ev):
-                        return ev
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no matching event; got {self.events[start:]}")
-                self._cond.wait(left)
-
-    def mark(self) -> int:
-        with self._cond:
-            return len(self.events)
+Recorder = EventRecorder
 
 
 def kind(k: str, slot: str | None = None):
@@ -54,13 +27,8 @@ def kind(k: str, slot: str | None = None):
 
 
 @pytest.fixture
-def hub(pcsc_settings, virtual_slots):
-    rec = Recorder()
-    h = CardHub(pcsc_settings, rec)
-    h.start()
-    rec.wait_for(lambda ev: ev.kind == "readers_changed" and ev.reader == ID_READER)
-    yield h, rec, virtual_slots
-    h.stop()
+def hub(card_hub):
+    return card_hub.hub, card_hub.events, card_hub.slots
 
 
 def test_watcher_initial_state_and_changes(virtual_slots, wait_card_state) -> None:
@@ -262,6 +230,7 @@ def test_hub_with_a_serial_id_reader(pcsc_settings, pcscd_alive) -> None:
         virtual.present("expired_id")
         ev = rec.wait_for(kind("card_read", "id"))
         assert ev.data.id_number == "110105199901010104" and ev.reader == "serial"
+        rec.wait_for(lambda e: e.kind == "readers_changed" and e.reader == ID_READER)
         snap = h.snapshot()
         assert snap["id_reader"] == "serial" and snap["id_reader_status"] == "ready"
         # Every reader, including "Virtual PCD 00 01", is an SSC reader now.
