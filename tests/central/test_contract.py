@@ -235,12 +235,31 @@ def test_state_change_without_idempotency_key_is_refused(central_client, sandbox
     assert sandbox.admin("GET", "/prelosses")[-1]["card_number"] != CARD_NORMAL
 
 
-def test_admin_refuses_non_loopback_clients(sandbox):
-    from fastapi.testclient import TestClient
+def _non_loopback_address() -> str | None:
+    import socket
 
-    from kiosk.central.sandbox.app import create_app
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent for UDP connect
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
 
-    app = create_app(sandbox.store, {}, 300.0)
-    with TestClient(app) as tc:  # TestClient's peer address is "testclient"
-        resp = tc.get("/admin/health")
-    assert resp.status_code == 403 and resp.json()["code"] == "not_allowed"
+
+def test_admin_refuses_non_loopback_clients(central_settings, central_secrets, tmp_path):
+    """Listening on a real non-loopback address: /v1 answers, /admin refuses (403)."""
+    from kiosk.central.sandbox.server import start_sandbox_thread
+
+    address = _non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    handle = start_sandbox_thread(central_settings, port=0, host=address,
+                                  db_path=tmp_path / "remote.db", secrets=central_secrets)
+    try:
+        resp = requests.get(handle.url + "/admin/health", timeout=5)
+        assert resp.status_code == 403 and resp.json()["code"] == "not_allowed"
+        signed = requests.post(handle.url + s.Path.CARD_STATUS, json={}, timeout=5)
+        assert signed.status_code == 401  # the API itself is there, and signed
+    finally:
+        handle.stop()
