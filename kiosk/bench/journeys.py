@@ -65,8 +65,36 @@ def _id_card(key: str) -> Any:
                       valid_from=day(p["valid_from"]), valid_to=day(p["valid_to"]))
 
 
+def _start_sandbox(env: dict[str, str], config: str | None,
+                   tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``kiosk sandbox`` on a free loopback port; returns the process and its URL."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cmd = [sys.executable, "-m", "kiosk", "sandbox", "--port", str(port),
+           "--db", str(tmp / "sandbox.db")]
+    if config:
+        cmd += ["--config", config]
+    proc = subprocess.Popen(cmd, env={**os.environ, **{k: json.dumps(v) if v not in
+                                                      ("true", "false") else v
+                                                      for k, v in env.items()}},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the sandbox did not start")
+
+
 def _child(sessions: int, switches: int, inserts: int, config: str | None) -> dict[str, Any]:
-    from kiosk.central.sandbox.server import start_sandbox_thread
     from kiosk.config import load_settings
     from kiosk.secrets import load_secrets
 
@@ -76,7 +104,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
            "KIOSK__KIOSK__SITE": "outlet", "KIOSK__CARDS__ID_READER": "pcsc",
            "KIOSK__PRINTER__KIND": "dummy", "KIOSK__SPEECH__ENABLED": "false"}
     settings = load_settings(config, environ=env)
-    secrets = load_secrets(settings)
+    load_secrets(settings)  # creates the demo terminal key the sandbox will trust too
     from kiosk.devices.virtual.pcscd import PrivatePcscd, missing_requirements
 
     daemon = slots = None
@@ -87,9 +115,10 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
         daemon.use()  # before anything touches PC/SC in this process
         daemon.start()
         slots = VirtualSlots(daemon.vpcd_port)
-    handle = start_sandbox_thread(settings, port=0, db_path=tmp / "sandbox.db", secrets=secrets)
+    # The sandbox in its own process: the RSS figure is the kiosk's alone.
+    sandbox, url = _start_sandbox(env, config, tmp)
     settings = dataclasses.replace(settings, central=dataclasses.replace(
-        settings.central, base_url=handle.url))
+        settings.central, base_url=url))
     xvfb = None
     if not os.environ.get("DISPLAY"):
         from kiosk.ui.xvfb import Xvfb
@@ -202,19 +231,25 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
             session(i)
         gc.collect()
         before = _rss_mb()
+        samples = [round(before, 1)]
         t0 = time.perf_counter()
         for i in range(sessions):
             session(i)
+            if (i + 1) % max(1, sessions // 4) == 0:
+                gc.collect()
+                samples.append(round(_rss_mb(), 1))
         wall = time.perf_counter() - t0
         gc.collect()
         after = _rss_mb()
         figures["rss_mb"] = {"before": round(before, 1), "after": round(after, 1),
                              "growth": round(after - before, 1), "sessions": sessions,
+                             "samples": samples,
                              "session_ms": round(1000 * wall / max(1, sessions), 1)}
         parts.stop()
         ui.stop()
     finally:
-        handle.stop()
+        sandbox.terminate()
+        sandbox.wait(10)
         if slots is not None:
             slots.remove()
         if daemon is not None:
@@ -256,6 +291,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  RSS over {r['sessions']} sessions      before {r['before']:.1f} MB   after "
           f"{r['after']:.1f} MB   growth {r['growth']:+.1f} MB   ({r['session_ms']:.0f} ms a "
           f"session; target < {TARGET_RSS_GROWTH_MB:g} MB)")
+    print(f"  RSS every {r['sessions'] // 4} sessions (MB): {r['samples']}")
     return 0 if ok else 1
 
 

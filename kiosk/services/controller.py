@@ -189,6 +189,8 @@ class JourneyController:
         elif step == Step.CODE_ENTRY:
             self.session.challenge_id = self.session.phone_masked = None
             self._set(Step.ID_KEYPAD, KeypadView())
+        elif step in (Step.CARDS, Step.STATUS):
+            self.start(journey)  # identify again (someone else's card?): data wiped
         elif step == Step.CONSEQUENCES:
             self.session.chosen = None
             self._show_cards()

@@ -59,6 +59,27 @@ class JourneyParts:
                 log.warning("stop failed", exc_info=exc)
 
 
+class UnavailableCentral:
+    """Stands in when the central client cannot be built (no secrets, bad TLS bundle):
+    every call fails as offline, so the journeys say so and give the hotline."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+    def __getattr__(self, name: str) -> Any:
+        from kiosk.central.errors import CentralOffline
+
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def fail(*_args: Any, **_kwargs: Any) -> Any:
+            raise CentralOffline(f"central client unavailable: {self.reason}")
+        return fail
+
+
 def build_parts(settings: Settings, dispatch: Callable[[Callable[[], None]], None], *,
                 central: Any = None, cards: bool = True, outbox: bool = True,
                 printer: Any = None,
@@ -72,8 +93,15 @@ def build_parts(settings: Settings, dispatch: Callable[[Callable[[], None]], Non
     from kiosk.devices.printer import make_printer
     from kiosk.secrets import load_secrets
 
-    client = central if central is not None else CentralClient(settings,
-                                                               load_secrets(settings))
+    if central is not None:
+        client = central
+    else:
+        try:
+            client = CentralClient(settings, load_secrets(settings))
+        except Exception as exc:  # the kiosk still runs: guidance, and honest failures
+            log.error("central client unavailable", extra={"fields": {
+                "error": type(exc).__name__}})
+            client = UnavailableCentral(type(exc).__name__)
     box = Outbox(settings.data_dir / OUTBOX_FILE) if outbox else None
     sender = OutboxSender(box, client) if box is not None else None
     prn = printer if printer is not None else (

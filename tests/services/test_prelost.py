@@ -223,3 +223,10 @@ def test_inactivity_wipes(rig: Rig) -> None:
     assert rig.ctl.session.is_empty()
     assert rig.ctl.state.notice_key == "journeys.ended.inactivity"
     assert "holding=[]" in repr(rig.ctl.session)
+
+
+def test_back_from_cards_identifies_again_with_data_wiped(rig: Rig) -> None:
+    identify_by_id_card(rig)
+    rig.ctl.back()
+    assert rig.ctl.state.step == Step.IDENTIFY and rig.ctl.state.journey == Journey.PRELOST
+    assert rig.ctl.session.is_empty()
