@@ -53,7 +53,7 @@ exact Le so a well-behaved card never needs a ``6Cxx`` resend.
    ``6983`` blocked.
 
 Validation: the social security number must be a valid citizen ID number (check
-character, birth date), agree with the birth date record, the dates must be real and
+character, birth date), agree with the birth date and gender records, the dates must be real and
 in order, the card number plain alphanumerics, the identification code must carry
 ``D156000005``. A card that breaks any of this is treated as ``unsupported_card``.
 """
@@ -183,6 +183,8 @@ def _validate(ef05: dict[int, bytes], ef06: dict[int, bytes], name: str,
     if birth is not None and birth != idn.birth_date:
         raise _unsupported("birth date disagrees with the social security number")
     gender = {"1": "male", "2": "female"}.get(_ascii(ef06[0x0A], "gender"), "unknown")
+    if gender != "unknown" and gender != idn.gender:
+        raise _unsupported("gender disagrees with the social security number")
     if not name:
         raise _unsupported("empty name")
     return SscCardData(

@@ -51,14 +51,16 @@ def test_text_block_roundtrip_and_codes() -> None:
     assert long_term.valid_to is None and not long_term.is_expired(TODAY)
     expired = parse_text_block(build_text_block(persona("expired_id")["id"]), today=TODAY)
     assert expired.is_expired(TODAY) and expired.ethnicity == "04"
-    for code, word in (("0", "unknown"), ("2", "female"), ("9", "unstated")):
-        p = dict(persona("normal")["id"], gender=code)
+    for key, code, word in (("normal", "0", "unknown"), ("x_check", "2", "female"),
+                            ("normal", "9", "unstated")):
+        p = dict(persona(key)["id"], gender=code)
         assert parse_text_block(build_text_block(p), today=TODAY).gender == word
 
 
 @pytest.mark.parametrize("change", [
     {"gender": "5"}, {"ethnicity": "77"}, {"id_number": "110105198503071231"},
     {"birth_date": "19850308"}, {"valid_to": "20100101"}, {"valid_from": "2015AB01"},
+    {"gender": "2"}, {"valid_from": "19800101"}, {"valid_from": "20300101"},
 ])
 def test_lying_id_card_is_unsupported(change: dict[str, str]) -> None:
     p = dict(persona("normal")["id"], **change)

@@ -79,6 +79,7 @@ def persona_card(key: str, **changes: object) -> VirtualSscCard:
     {"t01": bytes(16)},  # identification code without D156000005
     {"t07": b"X0\x01\x02\x03\x04\x05\x06\x07"},  # card number not text
     {"t09": b"\xff\xfe\x80" + bytes(27)},  # name not GBK
+    {"t0A": b"2"},  # female, but the number says male
 ])
 def test_lying_card_is_unsupported(changes: dict[str, bytes]) -> None:
     with pytest.raises(CardError) as ei:

@@ -64,7 +64,11 @@ def parse_text_block(block: bytes, photo: bytes = b"",
         raise _unsupported("gender code")
     if f["ethnicity"] not in ETHNICITIES:
         raise _unsupported("ethnicity code")
+    if GENDERS[f["gender"]] in ("male", "female") and GENDERS[f["gender"]] != idn.gender:
+        raise _unsupported("gender disagrees with the ID number")
     valid_from = _date(f["valid_from"], "valid from")
+    if valid_from < birth or valid_from > (today or dt.date.today()) + dt.timedelta(days=1):
+        raise _unsupported("valid-from date impossible")
     valid_to = None if f["valid_to"] == NO_EXPIRY else _date(f["valid_to"], "valid to")
     if valid_to is not None and valid_to <= valid_from:
         raise _unsupported("validity dates out of order")
