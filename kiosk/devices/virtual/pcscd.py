@@ -44,10 +44,15 @@ def free_port_pair() -> int:
     raise PcscdError("no free pair of TCP ports for vpcd")
 
 
+def _tool(name: str) -> str | None:
+    """A system tool, also looked up in the sbin dirs a non-root PATH may lack."""
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin:/usr/bin:/bin")
+
+
 def missing_requirements() -> str | None:
     """Why a private pcscd cannot run here, or None when it can."""
     for tool in ("pcscd", "unshare", "setsid"):
-        if shutil.which(tool) is None:
+        if _tool(tool) is None:
             return f"{tool} is not installed"
     if not Path(VPCD_DRIVER).exists():
         return f"vpcd driver missing ({VPCD_DRIVER}); install vsmartcard-vpcd"
@@ -98,10 +103,11 @@ class PrivatePcscd:
         for name in ("pcscd.comm", "pcscd.pid"):
             (self.rundir / name).unlink(missing_ok=True)
         inner = (f"mount --bind {self.rundir} /run/pcscd && "
-                 f"exec pcscd -f -i -c {self.confdir}")
+                 f"exec {_tool('pcscd')} -f -i -c {self.confdir}")
         log = self.logfile.open("ab")
         self.proc = subprocess.Popen(
-            ["setsid", "unshare", "-m", "--propagation", "private", "sh", "-c", inner],
+            [_tool("setsid") or "setsid", _tool("unshare") or "unshare", "-m",
+             "--propagation", "private", "sh", "-c", inner],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
         deadline = time.monotonic() + timeout
