@@ -102,7 +102,8 @@ class PrivatePcscd:
         # Stale files after a SIGKILL: pcscd would refuse to start with them.
         for name in ("pcscd.comm", "pcscd.pid"):
             (self.rundir / name).unlink(missing_ok=True)
-        inner = (f"mount --bind {self.rundir} /run/pcscd && "
+        # /run/pcscd must exist as a mount point (a fresh boot without pcscd lacks it).
+        inner = (f"mkdir -p /run/pcscd && mount --bind {self.rundir} /run/pcscd && "
                  f"exec {_tool('pcscd')} -f -i -c {self.confdir}")
         log = self.logfile.open("ab")
         self.proc = subprocess.Popen(
