@@ -150,5 +150,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"[{r['slot']}] {translate('cards.slot.' + r['slot'], lang)} — {r['reader']} "
               f"({r['apdus']} APDUs, {r['ms']} ms)")
         for key, value in r["data"].items():
+            if key == "ethnicity":
+                value = f"{value} {translate(f'cards.ethnicity.{value}', lang)}"
+            elif key == "gender":
+                value = translate(f"gender.{value}", lang)
             print(f"  {key:14} {value}")
     return 0

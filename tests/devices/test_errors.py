@@ -76,3 +76,11 @@ def test_every_kind_has_screen_text(lang: str) -> None:
         assert cat.get(f"cards.error.{kind}"), f"{lang}: cards.error.{kind} missing"
         assert cat.get(f"cards.error_title.{kind}"), f"{lang}: cards.error_title.{kind}"
     assert placeholders(cat["cards.error.pin_wrong"]) == {"tries_left"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_ethnicity_code_has_a_name(lang: str) -> None:
+    from kiosk.devices.idcard.text import ETHNICITIES
+
+    cat = catalog(lang)
+    assert {k.rsplit(".", 1)[1] for k in cat if k.startswith("cards.ethnicity.")} == ETHNICITIES
