@@ -131,13 +131,13 @@ class CardHub:
             return
         self._watcher.stop()
         self._stopping.set()
-        if self._id_thread is not None:
+        if self._id_thread is not None and self._id_thread is not threading.current_thread():
             self._id_thread.join(5)
             self._id_thread = None
         for slot in self._slots.values():
             slot.queue.put(("stop", None))
         for slot in self._slots.values():
-            if slot.thread is not None:
+            if slot.thread is not None and slot.thread is not threading.current_thread():
                 slot.thread.join(5)
         for slot in self._slots.values():
             slot.ctx.release()

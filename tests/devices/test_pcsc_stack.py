@@ -258,3 +258,24 @@ def test_hub_with_a_missing_sdk_library(pcsc_settings, pcscd_alive, tmp_path) ->
         t = time.monotonic()
         h.stop()
         assert time.monotonic() - t < 2
+
+
+def test_hub_stop_from_inside_a_callback(pcsc_settings, virtual_slots) -> None:
+    """A listener may stop the hub (e.g. the app shutting down on an event)."""
+    rec = Recorder()
+    holder: list[CardHub] = []
+
+    def on_event(ev) -> None:
+        rec(ev)
+        if ev.kind == "card_read":
+            holder[0].stop()
+
+    h = CardHub(pcsc_settings, on_event)
+    holder.append(h)
+    h.start()
+    virtual_slots.insert("normal", "ssc")
+    rec.wait_for(kind("card_read", "ssc"))
+    deadline = time.monotonic() + 3
+    while h.watcher.alive and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not h.watcher.alive

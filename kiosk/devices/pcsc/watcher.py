@@ -79,6 +79,8 @@ class ReaderWatcher:
     def stop(self, timeout: float = 3.0) -> None:
         """Stop promptly: cancel the blocked call until the thread has gone."""
         self._stop.set()
+        if threading.current_thread() is self._thread:
+            return  # called from on_event: the loop sees the flag when the callback returns
         deadline = time.monotonic() + timeout
         while self._thread.is_alive() and time.monotonic() < deadline:
             self._ctx.cancel()
