@@ -116,3 +116,16 @@ def test_listener_exception_does_not_kill_the_watcher() -> None:
     assert w.alive and len(calls) == 2
     w.stop()
     assert not w.alive
+
+
+def test_a_stack_that_wakes_us_for_nothing_does_not_make_us_spin() -> None:
+    def nothing(ctx: ScriptedContext, states):
+        return [ReaderState(PNP_READER, CHANGED, b"")]
+
+    w = ReaderWatcher(lambda ev: None)
+    ctx = ScriptedContext({"R1": EMPTY}, [nothing] * 1000)
+    w._ctx = ctx
+    w.start()
+    threading.Event().wait(0.5)
+    w.stop()
+    assert len(ctx.steps) > 980, f"{1000 - len(ctx.steps)} wake-ups in 0.5 s"

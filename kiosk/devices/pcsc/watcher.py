@@ -71,6 +71,7 @@ class ReaderWatcher:
         self._atrs: dict[str, bytes | None] = {}  # reader → ATR of the card in it
         self._service_up: bool | None = None
         self.restarts = 0  # new contexts made after a failure (diagnostics)
+        self._quick_wakeups = 0
 
     # -- public ------------------------------------------------------------------------
     def start(self) -> None:
@@ -186,17 +187,29 @@ class ReaderWatcher:
         """One blocking wait on all readers plus the PnP pseudo-reader."""
         with self._lock:
             known = dict(self._readers)
-        # The PnP current state carries the reader count in its upper 16 bits, so a
-        # change that happened between listing and waiting is still reported.
+        # The PnP current state carries the reader count in its upper 16 bits (pcsc-lite),
+        # so a change that happened between listing and waiting is still reported.
         states = [(r, s) for r, s in known.items()]
         states.append((PNP_READER, len(known) << 16))
+        t0 = time.monotonic()
         result = self._ctx.get_status_change(INFINITE, states)
         if not result:
             return
+        reader_news = False
         for st in result:
             if st.name == PNP_READER:
                 continue  # the list is re-read on the next turn anyway
+            if st.event_state & scard.SCARD_STATE_CHANGED:
+                reader_news = True
             self._reader_changed(st, known.get(st.name, 0))
+        # Guard against a spin: a PC/SC stack that keeps waking us at once with no news
+        # (other PnP semantics, a flapping reader) gets a short pause between turns.
+        if not reader_news and time.monotonic() - t0 < 0.005:
+            self._quick_wakeups += 1
+            if self._quick_wakeups >= 3:
+                self._stop.wait(0.2)
+        else:
+            self._quick_wakeups = 0
 
     def _reader_changed(self, st: ReaderState, before: int) -> None:
         if not st.event_state & scard.SCARD_STATE_CHANGED:
