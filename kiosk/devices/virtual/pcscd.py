@@ -22,6 +22,18 @@ VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 SOCKET_ENV = "PCSCLITE_CSOCK_NAME"
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the starting thread dies, so a killed
+    test run or demo does not leave its pcscd behind (setsid, unshare and ``sh -c
+    'exec …'`` all keep the same process, and the setting survives exec)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: clean-up relies on stop()
+        pass
+
+
 class PcscdError(RuntimeError):
     """The private pcscd could not be started (missing binary, driver, or unshare)."""
 
@@ -61,6 +73,9 @@ def missing_requirements() -> str | None:
 
 class PrivatePcscd:
     """One private pcscd; :meth:`start`, :meth:`stop`, :meth:`restart`, :meth:`kill`.
+
+    Start it from a long-lived thread (the main thread): the daemon is told to exit
+    when the thread that started it ends, so nothing outlives a killed run.
 
     ``vpcd_port`` is the first of the two vpcd ports ("Virtual PCD 00 00" on it,
     "Virtual PCD 00 01" on the next one). The port and directories stay the same across
@@ -109,7 +124,8 @@ class PrivatePcscd:
         self.proc = subprocess.Popen(
             [_tool("setsid") or "setsid", _tool("unshare") or "unshare", "-m",
              "--propagation", "private", "sh", "-c", inner],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent)
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
