@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -146,11 +147,11 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
                             card_sink=lambda ev: app.journeys.card_sink(ev))
         install(app, parts)
         parts.start()
-        flips: list[float] = []
+        flips: deque[float] = deque(maxlen=64)  # bounded: the bench must not leak itself
         shown_at: dict[str, float] = {}
         Window.bind(on_flip=lambda *_: flips.append(time.perf_counter()))
         app.sm.bind(current=lambda _sm, name: shown_at.__setitem__(name, time.perf_counter()))
-        ups: list[float] = []  # the finger lifts: buttons act on release
+        ups: deque[float] = deque(maxlen=8)  # the finger lifts: buttons act on release
         Window.bind(on_touch_up=lambda *_: ups.append(time.perf_counter()))
 
         def drawn_after(t0: float, name: str, timeout: float = 10.0) -> float:

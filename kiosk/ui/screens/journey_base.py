@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.properties import ObjectProperty
 
 from kiosk.services.states import State
@@ -27,6 +28,10 @@ class JourneyScreen(KioskScreen):
         # Bound after the header's own handler, so it runs first and stops the event:
         # back is a journey step, decided by the controller.
         self.frame.ids.header.back_button.bind(on_release=self._back_pressed)
+        # Build and start the journeys' parts right after the app is built (not at the
+        # first touch): the card hub watches, and a pre-loss queued before a restart is
+        # sent even if nobody uses the kiosk. Idempotent: one bridge per app.
+        Clock.schedule_once(lambda _dt: self.bridge, 0)
 
     @property
     def bridge(self) -> Any:

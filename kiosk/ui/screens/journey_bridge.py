@@ -126,10 +126,26 @@ def journeys(app: Any) -> JourneyBridge:
     bridge = getattr(app, "journeys", None)
     if isinstance(bridge, JourneyBridge):
         return bridge
-    cards = "PYTEST_CURRENT_TEST" not in os.environ
+    under_test = "PYTEST_CURRENT_TEST" in os.environ
+    cards = not under_test
+    if app.speaker is None and app.settings.speech.enabled and not under_test:
+        _attach_speaker(app)
     # Card events go through the bridge (activity + main thread); bound late.
     parts = build_parts(app.settings, kivy_dispatch, cards=cards,
                         card_sink=lambda ev: app.journeys.card_sink(ev))
     bridge = install(app, parts)
     parts.start()
+    app.bind(on_stop=lambda *_: app.journeys.parts.stop())
     return bridge
+
+
+def _attach_speaker(app: Any) -> None:
+    """Read aloud through espeak-ng (kiosk.devices.speech), if that module is there."""
+    try:
+        from kiosk.devices.speech import Speaker
+    except ImportError:
+        return
+    try:
+        app.speaker = Speaker(app.settings).say
+    except Exception as exc:  # no audio is not a reason to stop the journeys
+        log.warning("speaker unavailable", exc_info=exc)

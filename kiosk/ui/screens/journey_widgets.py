@@ -18,9 +18,20 @@ from kivy.properties import (
     StringProperty,
 )
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.ui.widgets.buttons import KButton
+
+
+class KScrollView(ScrollView):
+    """ScrollView without Kivy 2.3's binding leak: ``update_from_scroll`` adds a
+    ``bar_color`` binding on every call and removes one per 0.5 s, so re-rendered
+    content piles up bindings (measured with tracemalloc over scripted sessions)."""
+
+    def update_from_scroll(self, *largs: Any) -> None:
+        self.funbind("bar_color", self._change_bar_color)
+        super().update_from_scroll(*largs)
 
 
 class Panel(BoxLayout):
