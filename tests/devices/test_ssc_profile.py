@@ -128,3 +128,9 @@ def test_pin_tries_like_a_real_card() -> None:
     assert ei.value.kind == "pin_blocked"
     with pytest.raises(ValueError):
         verify_pin(t, "12a456")
+
+
+def test_expired_card_reads_fine_and_says_so() -> None:
+    data = read_ssc(card_transmit(VirtualSscCard.from_persona("expired_ssc")), TODAY)
+    assert data.is_expired(TODAY) and data.expiry_date == dt.date(2024, 1, 1)
+    assert data.gender == "female" and data.name == "刘秀英"

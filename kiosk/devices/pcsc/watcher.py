@@ -169,7 +169,9 @@ class ReaderWatcher:
                     self._readers[st.name] = st.event_state & ~scard.SCARD_STATE_CHANGED
                     self._atrs[st.name] = None
                 self._emit(ReaderEventKind.reader_added, st.name)
-                if st.present:
+                # PRESENT bit, mute or not: a card in upside down is still "inserted"
+                # (its read then fails with comm_failed and the screen says what to do).
+                if st.event_state & scard.SCARD_STATE_PRESENT:
                     self._card_in(st)
 
     def _card_in(self, st: ReaderState) -> None:
