@@ -89,14 +89,14 @@ def _read_pcsc(settings: Settings, timeout: float, only: str | None) -> list[dic
         if not readers:
             raise CardError(CardErrorKind.no_reader, "no card reader connected")
         states = ctx.get_status_change(0, [(r, scard.SCARD_STATE_UNAWARE) for r in readers])
-        present = [s.name for s in states or [] if s.present]
+        present = [s.name for s in states or [] if s.event_state & scard.SCARD_STATE_PRESENT]
         deadline = time.monotonic() + timeout
         while not present and time.monotonic() < deadline:
             current = [(s.name, s.event_state & ~scard.SCARD_STATE_CHANGED)
                        for s in states or []]
             left = max(1, int((deadline - time.monotonic()) * 1000))
             states = ctx.get_status_change(left, current) or states
-            present = [s.name for s in states or [] if s.present]
+            present = [s.name for s in states or [] if s.event_state & scard.SCARD_STATE_PRESENT]
         if not present:
             raise CardError(CardErrorKind.no_card, "no card inserted")
         results = []
