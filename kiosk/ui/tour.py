@@ -51,10 +51,15 @@ def plan(app: Any, languages: tuple[str, ...] = LANGUAGES,
          screens: list[str] | None = None) -> list[Shot]:
     """All shots, in order: per language, every screen state, then the app states and
     the mode samples."""
+    from kiosk.ui.routes import ROUTES, enabled_routes
+
+    # A journey this site does not offer (e.g. cancelling at a medical site) is not shown.
+    enabled = {r.screen for r in enabled_routes(app.settings)}
+    hidden = {r.screen for r in ROUTES} - enabled
     shots: list[Shot] = []
     for lang in languages:
         for screen in app.sm.screens:
-            if screens and screen.name not in screens:
+            if (screens and screen.name not in screens) or screen.name in hidden:
                 continue
             shots += [Shot(screen.name, state, lang) for state in screen.tour_states()]
         if not screens or "app" in screens:
