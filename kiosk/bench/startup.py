@@ -27,7 +27,8 @@ from typing import Any
 TARGET_FIRST_FRAME_S = 2.0
 TARGET_IDLE_CPU_PCT = 3.0
 IDLE_SETTLE_S = 2.0
-IDLE_MEASURE_S = 10.0
+# Shortened only by the smoke test of this command (figures need the full 10 s).
+IDLE_MEASURE_S = float(os.environ.get("KIOSK_BENCH_IDLE_SECONDS", "10"))
 
 
 def _proc_cpu_seconds(pid: int) -> float:

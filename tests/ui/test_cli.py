@@ -87,3 +87,14 @@ def test_tour_in_portrait(env, tmp_path):
                   "--size", "1080x1920"], env)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert png_size(out / "attract-default-zh_CN.png") == (1080, 1920)
+
+
+def test_bench_startup_prints_its_figures(env):
+    import json
+
+    env = dict(env, KIOSK_BENCH_IDLE_SECONDS="1")
+    proc = kiosk(["bench", "startup", "--runs", "1", "--json"], env)
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]  # 1 = a target missed
+    figures = json.loads(proc.stdout.strip().splitlines()[-1])["startup"]
+    assert 0 < figures["first_frame_median_s"] < 30
+    assert 0 <= figures["idle_cpu_pct"] < 100 and figures["idle_measured_s"] >= 1
