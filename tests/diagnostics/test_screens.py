@@ -3,6 +3,8 @@ idle exit, every screen, and no persona data on any of them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kiosk.i18n import translate
@@ -15,8 +17,9 @@ PIN = "246810"  # kiosk.secrets.DEMO_TECHNICIAN_PIN (demo secrets in the UI data
 @pytest.fixture
 def ui(kiosk_ui):
     from kiosk.services.diagnostics.access import LOCK_FILE
-    from kiosk.ui.screens.diag_base import technician
+    from kiosk.ui.screens.diag_base import ensure_screens, technician
 
+    ensure_screens(kiosk_ui.app)  # a whole-suite run may have built the app without them
     tech = technician(kiosk_ui.app)
     (kiosk_ui.app.settings.data_dir / LOCK_FILE).unlink(missing_ok=True)
     tech._access = None  # fresh attempts for every test
@@ -191,3 +194,11 @@ def test_every_screen_shows_no_persona_data(ui, virtual_slots, wait_card_state, 
     joined = "\n".join(texts)
     assert "X*****019" in joined
     assert_clean(joined, "diagnostics screens")
+
+
+def test_registry_lists_every_technician_screen():
+    from kiosk.ui.screens.diag_base import DIAG_SCREENS
+
+    registry = (Path(__file__).parents[2] / "kiosk/ui/screens/registry.py").read_text()
+    for name, target in DIAG_SCREENS:
+        assert f'ScreenSpec("{name}", "{target}")' in registry

@@ -23,6 +23,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 
+from kiosk import metrics
 from kiosk.logs import get_logger
 from kiosk.services.diagnostics.access import CornerHold, TechnicianAccess
 from kiosk.services.diagnostics.context import DiagnosticsContext
@@ -46,6 +47,21 @@ class Technician:
         self._idle_event: Any = None
         Window.bind(on_touch_down=self._down, on_touch_move=self._move, on_touch_up=self._up)
         app.bind(on_session_end=lambda *_: self.leave(end_session=False))
+        # The local metrics endpoint lives with the app (off unless configured).
+        self.metrics_server = metrics.start_server(app.settings)
+        if self.metrics_server is not None:
+            app.bind(on_stop=lambda *_: self.metrics_server.stop())
+            Clock.schedule_interval(self._metrics_tick, 30.0)
+
+    def _metrics_tick(self, _dt: float) -> None:
+        """Keep the outbox gauge current between diagnostics runs."""
+        outbox = getattr(getattr(getattr(self.app, "journeys", None), "parts", None),
+                         "outbox", None)
+        if outbox is not None:
+            try:
+                metrics.outbox_depth(outbox.stats().pending)
+            except Exception:  # noqa: BLE001 - a metric must never disturb the kiosk
+                pass
 
     # -- access ---------------------------------------------------------------------------
     @property
@@ -151,7 +167,33 @@ class Technician:
                         if getattr(widget, "state", None) == "down":
                             widget.state = "normal"
             log.info("technician gesture")
-            self.app.go(PIN_SCREEN)
+            if self.app.has_screen(PIN_SCREEN):
+                self.app.go(PIN_SCREEN)
+
+
+DIAG_SCREENS = (
+    ("diag_pin", "kiosk.ui.screens.diag_pin:DiagPinScreen"),
+    ("diag_overview", "kiosk.ui.screens.diag_overview:DiagOverviewScreen"),
+    ("diag_readers", "kiosk.ui.screens.diag_readers:DiagReadersScreen"),
+    ("diag_printer", "kiosk.ui.screens.diag_printer:DiagPrinterScreen"),
+    ("diag_central", "kiosk.ui.screens.diag_central:DiagCentralScreen"),
+    ("diag_outbox", "kiosk.ui.screens.diag_outbox:DiagOutboxScreen"),
+    ("diag_display", "kiosk.ui.screens.diag_display:DiagDisplayScreen"),
+    ("diag_audio", "kiosk.ui.screens.diag_audio:DiagAudioScreen"),
+    ("diag_logs", "kiosk.ui.screens.diag_logs:DiagLogsScreen"),
+    ("diag_config", "kiosk.ui.screens.diag_config:DiagConfigScreen"),
+    ("diag_bundle", "kiosk.ui.screens.diag_bundle:DiagBundleScreen"),
+)
+
+
+def ensure_screens(app: Any) -> None:
+    """Add any technician screen the running app lacks (an app built from a trimmed
+    registry, e.g. by a test suite); the registry is the normal way in."""
+    from kiosk.ui.screens.registry import ScreenSpec
+
+    for name, target in DIAG_SCREENS:
+        if not app.has_screen(name):
+            app.sm.add_widget(ScreenSpec(name, target).load()(name=name))
 
 
 def technician(app: Any) -> Technician:
