@@ -24,6 +24,7 @@ def ui(kiosk_ui):
     (kiosk_ui.app.settings.data_dir / LOCK_FILE).unlink(missing_ok=True)
     tech._access = None  # fresh attempts for every test
     yield kiosk_ui
+    tech.hold.hold_seconds = 3.0
     tech.leave(end_session=False)
     tech._access = None
     (kiosk_ui.app.settings.data_dir / LOCK_FILE).unlink(missing_ok=True)
@@ -55,8 +56,11 @@ def enter_pin(ui, pin):
 
 
 def enter(ui):
+    from kiosk.ui.screens.diag_base import technician
+
+    technician(ui.app).hold.hold_seconds = 0.3  # the 3 s gesture has its own test
     x, y = corner(ui)
-    hold(ui, x, y, 3.3)
+    hold(ui, x, y, 0.6)
     ui.wait_for_screen("diag_pin")
     enter_pin(ui, PIN)
     return ui.wait_for_screen("diag_overview")
@@ -85,8 +89,11 @@ def test_right_pin_opens_the_overview_with_a_light_per_part(ui):
 
 
 def test_wrong_pin_then_lock_out(ui):
+    from kiosk.ui.screens.diag_base import technician
+
+    technician(ui.app).hold.hold_seconds = 0.3
     x, y = corner(ui)
-    hold(ui, x, y, 3.3)
+    hold(ui, x, y, 0.6)
     screen = ui.wait_for_screen("diag_pin")
     enter_pin(ui, "111111")
     assert screen.ids.message.text == translate("diagnostics.ui.pin_wrong", "zh_CN", left=2)
@@ -202,3 +209,34 @@ def test_registry_lists_every_technician_screen():
     registry = (Path(__file__).parents[2] / "kiosk/ui/screens/registry.py").read_text()
     for name, target in DIAG_SCREENS:
         assert f'ScreenSpec("{name}", "{target}")' in registry
+
+
+def test_outbox_retry_now_delivers_a_backed_off_request(ui, monkeypatch, central_settings,
+                                                        central_client, sandbox):
+    from kiosk.central.outbox import Outbox, OutboxSender
+    from kiosk.services.diagnostics import DiagnosticsContext
+    from kiosk.ui.screens.diag_base import technician
+
+    box = Outbox(central_settings.data_dir / "outbox.sqlite3")
+    item = box.enqueue("prelost", {"card_number": "X00000019",
+                                   "id_number": "110105198503071230"}, "diag-retry-1")
+    box.mark_failed(item, "offline", retry_in=3600)  # backed off for an hour
+    sender = OutboxSender(box, central_client, poll_interval=3600).start()
+    tech = technician(ui.app)
+    monkeypatch.setattr(tech, "sender", lambda: sender)
+    monkeypatch.setattr(tech, "context",
+                        lambda: DiagnosticsContext(central_settings, outbox=box))
+    try:
+        enter(ui)
+        ui.tap(key="diagnostics.ui.outbox")
+        screen = ui.wait_for_screen("diag_outbox")
+        ui.wait_until(lambda: "1" in screen.ids.details.text, 5, "one waiting")
+        assert box.stats().pending == 1
+        ui.tap(key="diagnostics.ui.retry_now")
+        ui.wait_until(lambda: box.stats().pending == 0, 10, "delivery")
+        ui.wait_until(lambda: screen.ids.summary.text == translate(
+            "diagnostics.outbox.empty", "zh_CN"), 5, "empty outbox shown")
+        assert box.stats().delivered_total == 1
+    finally:
+        sender.stop()
+        box.close()
