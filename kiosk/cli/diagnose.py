@@ -61,7 +61,10 @@ def exit_code(status: CheckStatus, strict: bool) -> int:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    setup_logging(settings.log_dir)  # the run is logged (masked), not printed to stderr
+    try:
+        setup_logging(settings.log_dir)  # the run is logged (masked), not printed to stderr
+    except OSError:
+        pass  # e.g. a monitoring agent without write access to the kiosk's logs
     ctx = DiagnosticsContext(settings)
     try:
         report = run_checks(ctx, args.part)

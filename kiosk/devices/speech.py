@@ -194,8 +194,13 @@ class Speaker:
             else:
                 synth = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.PIPE)
-                player = subprocess.Popen([*self.player], stdin=synth.stdout,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                try:
+                    player = subprocess.Popen([*self.player], stdin=synth.stdout,
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                except OSError:
+                    synth.kill()  # nobody would read its output
+                    synth.wait()
+                    raise
                 assert synth.stdout is not None and synth.stdin is not None
                 synth.stdout.close()  # the player owns the pipe now
                 procs = [synth, player]

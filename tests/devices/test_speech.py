@@ -130,3 +130,13 @@ def test_disabled_speech_is_silent(speaker_factory, tmp_path):
     sp.cue("touch")
     assert sp.wait(2)
     assert not out.exists() and sp.spoken == 0
+
+
+def test_missing_player_or_engine_is_reported_not_raised(speaker_factory):
+    sp = speaker_factory(player="no-such-player-binary -q")
+    sp.say("hello", "en")
+    assert sp.wait(5)
+    assert sp.last_error and "FileNotFoundError" in sp.last_error
+    sp2 = speaker_factory(command="espeak-ng-missing", player="sox -q -t wav - -n")
+    sp2.say("hello", "en")
+    assert sp2.wait(5) and sp2.last_error
