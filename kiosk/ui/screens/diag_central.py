@@ -28,15 +28,23 @@ class DiagCentralScreen(DiagScreen):
             return
         self.ids.summary.text = result.summary(self.app.lang)
         self.ids.details.text = "\n".join(
-            f"{self.tr(f'diagnostics.ui.field.{name}')}: {_fmt(result.details.get(name))}"
+            f"{self.tr(f'diagnostics.ui.field.{name}')}: {self._fmt(result.details.get(name))}"
             for name in FIELDS)
+
+    def _fmt(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return self.tr("diagnostics.ui.yes" if value else "diagnostics.ui.no")
+        if value in ("accepted", "rejected"):
+            return self.tr(f"diagnostics.ui.signature_{value}")
+        return _fmt(value)
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
         def sample() -> None:
             self.ids.summary.text = self.tr("diagnostics.central.ok", latency_ms=12.5)
             self.ids.details.text = "\n".join(
                 f"{self.tr(f'diagnostics.ui.field.{n}')}: {v}" for n, v in zip(
-                    FIELDS, ("127.0.0.1", 8765, "-", 12.5, "accepted", 0.4,
+                    FIELDS, ("127.0.0.1", 8765, self._fmt(False), 12.5,
+                             self._fmt("accepted"), 0.4,
                              "2026-11-25T09:00:00+00:00"), strict=True))
 
         return {"default": sample}
