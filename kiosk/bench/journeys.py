@@ -228,7 +228,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
             if not ctl.session.is_empty():
                 raise RuntimeError("session data left after the session ended")
 
-        for i in range(min(50, sessions)):  # warm-up: caches, pools, fonts
+        for i in range(min(200, sessions)):  # warm-up: caches, pools, fonts, threads
             session(i)
         gc.collect()
         before = _rss_mb()

@@ -28,7 +28,7 @@ class GuidanceTopicScreen(JourneyScreen):
             if v.topic in guidance.IMAGES else ""
 
     def clear(self) -> None:
-        self._rows.rows(0)
+        self._rows.wipe()
 
 
 load_kv(__file__)

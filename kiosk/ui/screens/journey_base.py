@@ -67,8 +67,12 @@ class JourneyScreen(KioskScreen):
         """Copy ``state.view`` into the widgets (override)."""
 
     def reset(self) -> None:
+        """Session end: forget the state, let the screen clear, then blank every shown
+        value (masked numbers, references) so nothing of this person stays on a widget."""
         self.state = None
         self.clear()
+        for w in self.walk(restrict=True):
+            wipe_label(w)
 
     def clear(self) -> None:
         """Forget anything shown or typed (override; called at every session end)."""
@@ -120,3 +124,15 @@ def image_path(name: str) -> str:
 
     path = REPO_ROOT / "assets" / "images" / name
     return str(path) if path.exists() else ""
+
+
+def wipe_label(widget: Any) -> None:
+    """Blank a label's data: placeholder values, and raw text (keys stay: no data)."""
+    from kiosk.ui.widgets.buttons import KButton
+    from kiosk.ui.widgets.text import KLabel
+
+    if isinstance(widget, KLabel) and not isinstance(widget, KButton):
+        if widget.values:
+            widget.values = {}
+        if not widget.key and widget.text:
+            widget.text = ""

@@ -139,6 +139,15 @@ class RowPool:
         self.factory = factory
         self.pool: list[Any] = []
 
+    def wipe(self) -> None:
+        """Detach every row and blank the data on all of them (session end)."""
+        from kiosk.ui.screens.journey_base import wipe_label
+
+        self.container.clear_widgets()
+        for row in self.pool:
+            for w in row.walk(restrict=True):
+                wipe_label(w)
+
     def rows(self, n: int) -> list[Any]:
         while len(self.pool) < n:
             self.pool.append(self.factory())

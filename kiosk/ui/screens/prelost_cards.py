@@ -39,7 +39,7 @@ class PrelostCardsScreen(JourneyScreen):
             set_shown(row.ids.choose, card.offerable)
 
     def clear(self) -> None:
-        self._rows.rows(0)
+        self._rows.wipe()
 
 
 load_kv(__file__)

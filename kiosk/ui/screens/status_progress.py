@@ -63,8 +63,8 @@ class StatusProgressScreen(JourneyScreen):
             set_shown(w, collect)
 
     def clear(self) -> None:
-        self._stages.rows(0)
-        self._cards.rows(0)
+        self._stages.wipe()
+        self._cards.wipe()
 
     def finish(self) -> None:
         self.ctl.end()

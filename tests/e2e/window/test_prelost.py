@@ -148,3 +148,18 @@ def test_slow_service_shows_progress_and_cancels_within_a_second(journey: Journe
     assert time.monotonic() - t0 < 1.0
     j.ui.pump(2.0)  # the late answer arrives and is dropped
     assert j.app.sm.current == "prelost"
+
+
+def test_inactivity_ends_the_session_and_wipes(journey: Journey) -> None:
+    j = journey
+    j.app.inactivity.configure(1.0, 0.5)
+    j.ui.tap(key="attract.prelost")
+    j.screen("prelost")
+    j.slots.insert("normal", "id")
+    j.screen("prelost_cards")
+    assert not j.ctl.session.is_empty()
+    j.ui.wait_until(lambda: j.ui.find_all(key="inactivity.title"), 5, "the warning")
+    j.ui.wait_until(lambda: j.app.sm.current == "attract", 5, "back to the start")
+    assert j.ctl.session.is_empty()
+    assert "X*****019" not in "".join(
+        str(getattr(w, "text", "")) for w in j.ui.walk(j.app.sm.get_screen("prelost_cards")))
