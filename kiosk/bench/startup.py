@@ -73,7 +73,14 @@ def _child(mode: str, config: str | None, t0: float) -> int:
         result["first_frame_s"] = time.time() - t0
         result["screen"] = app.sm.current
         if mode == "idle":
-            Clock.schedule_once(measure_idle, IDLE_SETTLE_S)
+            # Idle means after the warm-up (the other screens built in the background).
+            def settle(*_: Any) -> None:
+                Clock.schedule_once(measure_idle, IDLE_SETTLE_S)
+
+            if app.screens_ready:
+                settle()
+            else:
+                app.bind(screens_ready=lambda *_: settle())
         else:
             Clock.schedule_once(finish, 0)
 

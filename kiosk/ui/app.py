@@ -29,7 +29,7 @@ from kivy.clock import Clock
 from kivy.core.text import DEFAULT_FONT, LabelBase
 from kivy.core.window import Window
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
-from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.screenmanager import NoTransition
 
 from kiosk.config import Settings
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
@@ -38,6 +38,7 @@ from kiosk.ui import fonts
 from kiosk.ui.inactivity import InactivityTimer, Phase
 from kiosk.ui.live_theme import LiveTheme
 from kiosk.ui.routes import ROUTES
+from kiosk.ui.screen_manager import KioskScreenManager
 from kiosk.ui.theme import LARGE_TEXT_SCALE, PALETTES, Metrics, ui_scale_for
 
 log = get_logger("kiosk.ui.app")
@@ -63,6 +64,7 @@ class KioskApp(App):
     high_contrast = BooleanProperty(False)
     theme = ObjectProperty(None)
     allow_close = BooleanProperty(False)
+    screens_ready = BooleanProperty(False)   # every registered screen built
     session = ObjectProperty(None, allownone=True)
 
     __events__ = ("on_session_end",)
@@ -76,14 +78,14 @@ class KioskApp(App):
         self._history: list[str] = []
         self._poll_event: Any = None
         self.overlay: Any = None
-        self.sm: ScreenManager | None = None
+        self.sm: KioskScreenManager | None = None
         super().__init__(**kwargs)
         self.title = "kiosk"
         self._defaults()
         self.bind(large_text=self._apply_theme, high_contrast=self._apply_theme)
 
     # --- building ------------------------------------------------------------------
-    def build(self) -> ScreenManager:
+    def build(self) -> KioskScreenManager:
         register_fonts()
         self._apply_theme()
         import kiosk.ui.widgets  # noqa: F401  (registers widget classes and their kv)
@@ -93,14 +95,36 @@ class KioskApp(App):
         Window.clearcolor = self.theme.bg
         Window.bind(on_request_close=self._on_request_close, on_keyboard=self._on_keyboard,
                     on_touch_down=self._on_any_touch, size=self._apply_theme)
-        self.sm = ScreenManager(transition=NoTransition())
-        for spec in SCREENS:
-            self.sm.add_widget(spec.load()(name=spec.name))
-        self.sm.current = ATTRACT
+        factories = {spec.name: (lambda spec=spec: spec.load()(name=spec.name))
+                     for spec in SCREENS}
+        self.sm = KioskScreenManager(factories, transition=NoTransition())
+        self.sm.current = ATTRACT  # built now; the others after the first frame
         self.sm.bind(current=self._on_screen_changed)
         self.overlay = InactivityOverlay()
         log.info("ui built", extra={"fields": {"screens": len(SCREENS)}})
         return self.sm
+
+    def on_start(self) -> None:
+        Window.bind(on_flip=self._first_frame)
+
+    def _first_frame(self, *_: Any) -> None:
+        Window.unbind(on_flip=self._first_frame)
+        Clock.schedule_once(self._warm_up, 0)
+
+    def _warm_up(self, _dt: float) -> None:
+        """Build one pending screen per frame, so touches stay answered meanwhile."""
+        pending = self.sm.pending if self.sm else []
+        if pending:
+            self.sm.build_screen(pending[0])
+            Clock.schedule_once(self._warm_up, 0)
+        else:
+            self.screens_ready = True
+
+    def build_all_screens(self) -> None:
+        """Build every registered screen now (tests, tour)."""
+        if self.sm is not None:
+            self.sm.build_all()
+        self.screens_ready = True
 
     def _defaults(self) -> None:
         lang = self.settings.kiosk.language

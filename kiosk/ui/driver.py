@@ -52,6 +52,8 @@ class AppDriver:
         app._run_prepare()             # build(), root into the window, on_start
         runTouchApp(embedded=True)     # input providers + EventLoop.start(), no loop
         self.pump_frames(3)
+        app.build_all_screens()        # tests and the tour see every screen at once
+        self.pump_frames(1)
 
     # --- the loop ------------------------------------------------------------------------
     def pump_frames(self, n: int = 1) -> None:

@@ -291,3 +291,24 @@ def test_screenshot_is_the_drawn_window(kiosk_ui, tmp_path):
     # Bottom-left corner is the page background (#F4F2EC), not black: the frame is drawn.
     r, g, b, _ = img.read_pixel(5, img.height - 5)
     assert abs(r - 0xF4 / 255) < 0.02 and abs(b - 0xEC / 255) < 0.02
+
+
+def test_screens_are_built_once_on_first_use(kiosk_ui):
+    from kivy.uix.screenmanager import Screen
+
+    from kiosk.ui.screen_manager import KioskScreenManager
+
+    built = []
+
+    def make(name):
+        built.append(name)
+        return Screen(name=name)
+
+    sm = KioskScreenManager({n: (lambda n=n: make(n)) for n in ("a", "b", "c")})
+    assert sm.pending == ["a", "b", "c"] and sm.has_screen("b") and not built
+    sm.current = "b"
+    assert built == ["b"] and sm.current_screen.name == "b"
+    assert sm.get_screen("b") is sm.current_screen and built == ["b"]
+    sm.build_all()
+    assert built == ["b", "a", "c"] and sm.pending == []
+    assert kiosk_ui.app.screens_ready and not kiosk_ui.app.sm.pending
