@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from typing import Any
 
@@ -87,13 +88,15 @@ def run(args: argparse.Namespace) -> int:
         from kiosk.ui.launch import create_app
 
         app = create_app(settings)
+        from kivy.clock import Clock
+
+        def leave(_dt: float = 0) -> None:
+            app.allow_close = True
+            app.stop()
+
+        # SIGTERM (service stop, shutdown) leaves cleanly: demo parts stopped, logs closed.
+        signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(leave, 0))
         if args.exit_after:
-            from kivy.clock import Clock
-
-            def leave(_dt: float) -> None:
-                app.allow_close = True
-                app.stop()
-
             Clock.schedule_once(leave, args.exit_after)
         log.info("kiosk start", extra={"fields": {"demo": demo is not None,
                                                   "site": settings.kiosk.site}})

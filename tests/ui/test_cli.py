@@ -68,6 +68,28 @@ def test_run_headless_starts_the_window_on_its_own_xvfb(env, tmp_path):
     assert (tmp_path / "data" / "kivy").is_dir()  # Kivy's files stay under the data dir
 
 
+def test_run_stops_cleanly_on_sigterm(env, tmp_path):
+    import signal
+    import time
+
+    log = tmp_path / "log" / "kiosk.log"
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--headless"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (log.exists() and '"ui built"' in log.read_text()):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.1)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert '"kiosk stop"' in log.read_text()
+
+
 def test_tour_writes_a_png_per_screen_state_and_language(env, tmp_path):
     out = tmp_path / "tour"
     proc = kiosk(["tour", "--out", str(out), "--screen", "attract", "--screen", "message",
