@@ -34,7 +34,6 @@ class GuidanceIndexScreen(JourneyScreen):
         for row, topic in zip(self._rows.rows(len(v.topics)), v.topics, strict=True):
             row.topic = topic
             set_label(row.ids.title, f"guidance.{topic}.title", **v.params)
-            set_label(row.ids.summary, f"guidance.{topic}.summary", **v.params)
 
 
 load_kv(__file__)

@@ -24,6 +24,7 @@ class GuidanceTopicScreen(JourneyScreen):
         for label, key in zip(self._rows.rows(len(keys)), keys, strict=True):
             set_label(label, key, **v.params)
         set_label(self.ids.heading, f"guidance.{v.topic}.title", **v.params)
+        set_label(self.ids.summary, f"guidance.{v.topic}.summary", **v.params)
         self.ids.picture.source = image_path(guidance.IMAGES.get(v.topic, "")) \
             if v.topic in guidance.IMAGES else ""
 

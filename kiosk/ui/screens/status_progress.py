@@ -6,13 +6,7 @@ from typing import Any
 
 from kiosk.services.states import State
 from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import (
-    JourneyScreen,
-    fmt_date,
-    set_label,
-    set_shown,
-    set_text,
-)
+from kiosk.ui.screens.journey_base import JourneyScreen, fmt_date, set_label, set_text
 from kiosk.ui.screens.journey_widgets import Panel, RowPool
 
 MARKS = {"done": "✓", "current": "●", "todo": "○"}
@@ -59,8 +53,9 @@ class StatusProgressScreen(JourneyScreen):
                   tracking=v.tracking_number)
         set_label(self.ids.next, v.next_key)
         collect = has and v.stage in ("applied", "in_production", "ready_for_pickup")
-        for w in (self.ids.bring_title, self.ids.bring1, self.ids.bring2, self.ids.voucher):
-            set_shown(w, collect)
+        # An empty label takes no height: the block closes up when it does not apply.
+        for name in ("bring_title", "bring1", "bring2", "voucher"):
+            set_label(self.ids[name], f"journeys.status.{name}" if collect else "")
 
     def clear(self) -> None:
         self._stages.wipe()
