@@ -110,7 +110,7 @@ def layout_problems(driver: Any) -> list[str]:
         while node is not None and node is not Window:
             if scroll is None and isinstance(node, ScrollView):
                 scroll = node
-            in_content |= node is content
+            in_content |= content is not None and node.uid == content.uid  # ids are proxies
             node = node.parent
         if scroll is not None:
             # Inside a scroll view: clipped, not overlapping; still, a cardholder may

@@ -312,3 +312,17 @@ def test_screens_are_built_once_on_first_use(kiosk_ui):
     sm.build_all()
     assert built == ["b", "a", "c"] and sm.pending == []
     assert kiosk_ui.app.screens_ready and not kiosk_ui.app.sm.pending
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+@pytest.mark.parametrize("large", [False, True])
+def test_shell_screens_fit_without_overlap(kiosk_ui, lang, large):
+    from kiosk.ui.tour import Shot, layout_problems, stage
+
+    ui = kiosk_ui
+    for screen, state in (("attract", "default"), ("message", "error"),
+                          ("placeholder", "default"), ("app", "inactivity-warning")):
+        stage(ui.app, Shot(screen, state, lang, large_text=large))
+        ui.pump_frames(4)
+        assert layout_problems(ui) == [], (screen, state)
+    ui.app.overlay.hide()
