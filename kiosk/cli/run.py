@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         from kiosk.ui.launch import create_app
 
         app = create_app(settings)
+        app.install_crash_guard()
         from kivy.clock import Clock
 
         def leave(_dt: float = 0) -> None:

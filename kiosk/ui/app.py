@@ -21,10 +21,13 @@ Public interface for other layers (all on the Kivy main thread; from a worker th
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.text import DEFAULT_FONT, LabelBase
 from kivy.core.window import Window
@@ -56,6 +59,31 @@ def register_fonts() -> None:
             raise FileNotFoundError(
                 f"font {path} is missing: run ./kiosk.sh setup (python -m kiosk.ui.fonts)")
     LabelBase.register(DEFAULT_FONT, str(regular), str(regular), str(bold), str(bold))
+
+
+class RecoverToErrorScreen(ExceptionHandler):
+    """In the running kiosk (``App.run()``'s loop), an unexpected error in a touch handler
+    or clock callback must not end the program: log it (type and scrubbed message only),
+    end the session and show the plain-words error screen. Errors in a burst (a broken
+    loop) still end the program, so a supervisor can restart it."""
+
+    MAX_ERRORS, WINDOW_S = 5, 10.0
+
+    def __init__(self, app: KioskApp) -> None:
+        self.app = app
+        self.recent: deque[float] = deque(maxlen=self.MAX_ERRORS)
+
+    def handle_exception(self, inst: BaseException) -> int:
+        if isinstance(inst, (KeyboardInterrupt, SystemExit)):
+            return ExceptionManager.RAISE
+        now = time.monotonic()
+        self.recent.append(now)
+        log.error("unexpected error in the UI", exc_info=inst)
+        if len(self.recent) == self.MAX_ERRORS and now - self.recent[0] < self.WINDOW_S:
+            log.error("too many UI errors in a row: stopping")
+            return ExceptionManager.RAISE
+        Clock.schedule_once(lambda _dt: self.app.recover(), 0)
+        return ExceptionManager.PASS
 
 
 class KioskApp(App):
@@ -269,6 +297,23 @@ class KioskApp(App):
         self._defaults()
         if self.sm is not None:
             self.sm.current = ATTRACT
+
+    def install_crash_guard(self) -> RecoverToErrorScreen:
+        """Keep the kiosk up through unexpected UI errors (``kiosk run`` calls this;
+        tests don't, so their errors stay loud)."""
+        guard = RecoverToErrorScreen(self)
+        ExceptionManager.add_handler(guard)
+        return guard
+
+    def recover(self) -> None:
+        """After an unexpected error: wipe the session, say so in plain words."""
+        from kiosk.ui.screens.message import GENERIC_ERROR
+
+        try:
+            self.end_session("error")
+            self.show_message(GENERIC_ERROR)
+        except Exception as exc:
+            log.error("could not show the error screen", exc_info=exc)
 
     def on_session_end(self, reason: str) -> None:
         """Default handler of the event (bind to it to wipe your data)."""

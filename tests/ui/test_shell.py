@@ -326,3 +326,20 @@ def test_shell_screens_fit_without_overlap(kiosk_ui, lang, large):
         ui.pump_frames(4)
         assert layout_problems(ui) == [], (screen, state)
     ui.app.overlay.hide()
+
+
+def test_crash_guard_shows_the_error_screen_and_gives_up_on_a_burst(kiosk_ui):
+    from kivy.base import ExceptionManager
+
+    from kiosk.ui.app import RecoverToErrorScreen
+
+    ui = kiosk_ui
+    open_placeholder(ui)
+    guard = RecoverToErrorScreen(ui.app)  # not installed: the test loop stays loud
+    assert guard.handle_exception(RuntimeError("boom")) == ExceptionManager.PASS
+    screen = ui.wait_for_screen("message")
+    assert screen.ids.title.text == translate("error.generic.title", "zh_CN")
+    assert guard.handle_exception(KeyboardInterrupt()) == ExceptionManager.RAISE
+    results = [guard.handle_exception(RuntimeError("again")) for _ in range(4)]
+    assert results[-1] == ExceptionManager.RAISE and results[0] == ExceptionManager.PASS
+    ui.pump_frames(3)
