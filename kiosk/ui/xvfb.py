@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import select
 import shutil
+import signal
 import subprocess
 import time
 
 
 class XvfbError(RuntimeError):
     pass
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the starting process dies, so a crashed
+    test run or kiosk never leaves an Xvfb behind (Linux prctl PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except OSError:
+        pass
 
 
 class Xvfb:
@@ -28,7 +39,7 @@ class Xvfb:
             [exe, "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x{depth}",
              "-nolisten", "tcp", "-noreset"],
             pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+            start_new_session=True, preexec_fn=_die_with_parent)
         os.close(write_fd)
         buf = b""
         deadline = time.monotonic() + timeout

@@ -120,3 +120,24 @@ def test_bench_startup_prints_its_figures(env):
     figures = json.loads(proc.stdout.strip().splitlines()[-1])["startup"]
     assert 0 < figures["first_frame_median_s"] < 30
     assert 0 <= figures["idle_cpu_pct"] < 100 and figures["idle_measured_s"] >= 1
+
+
+def test_a_private_xvfb_dies_with_the_process_that_started_it():
+    import time
+
+    code = ("import os\nfrom kiosk.ui.xvfb import Xvfb\nx = Xvfb(320, 240)\n"
+            "print(x.proc.pid, flush=True)\nos._exit(3)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=30)
+    pid = int(proc.stdout.strip())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return  # gone and reaped
+        if state in ("Z", "X"):
+            return  # dead, waiting for init to reap it
+        time.sleep(0.1)
+    os.kill(pid, 9)
+    raise AssertionError("Xvfb outlived its parent")
