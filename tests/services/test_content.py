@@ -49,7 +49,7 @@ def test_both_languages_same_keys_and_placeholders() -> None:
 def test_guidance_placeholders_filled_from_region() -> None:
     params = guidance.params(make_settings())
     text = translate("guidance.official_loss.p5", "zh_CN", **params)
-    assert "15 个工作日" in text and "35 个工作日" in text
+    assert "15个工作日" in text and "35个工作日" in text
     assert "96102" in translate("guidance.hotline.p1", "en", **params)
     assert "20 yuan" in translate("guidance.official_loss.p6", "en", **params)
     for lang in LANGUAGES:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiosk.services.states import State
+from kiosk.ui.screens import journey_widgets  # noqa: F401  (Panel, KScrollView)
 from kiosk.ui.screens.base import load_kv
 from kiosk.ui.screens.journey_base import JourneyScreen, set_label
 

@@ -88,7 +88,7 @@ def test_cancel_wrong_pin_shows_tries_left_then_other_id_is_refused(journey: Jou
     _cancel_until_pin(j, "normal")
     j.type_digits("000000")
     j.tap(key="journeys.pin.submit")
-    j.ui.wait_until(lambda: "还可以再试 2 次" in j.texts(), 8, "tries left")
+    j.ui.wait_until(lambda: "还可以再试2次" in j.texts(), 8, "tries left")
     j.type_digits("123456")
     j.tap(key="journeys.pin.submit")
     j.screen("cancel_id")
