@@ -20,6 +20,8 @@ def test_prelost_by_id_card_happy_path(journey: Journey) -> None:
     j.tap(key="journeys.cards.choose")
     j.screen("prelost_consequences")
     assert j.shown(key="journeys.consequences.p1")
+    spoken = j.app.sm.current_screen.speech_text()  # what "read aloud" says
+    assert spoken.startswith("挂失前，请先看清楚") and "X*****019" in spoken
     j.tap(key="journeys.consequences.confirm")
     j.screen("prelost_done")
     recorded = j.new_prelosses()
@@ -122,6 +124,7 @@ def test_offline_at_confirm_is_queued_then_sent_once(journey: Journey) -> None:
     items = j.parts.outbox.pending()
     assert len(items) == 1 and items[0].idempotency_key == j.ctl.session.idempotency_key
     j.ui.wait_until(lambda: j.parts.printer.output, 5, "the pending receipt")
+    assert items[0].idempotency_key[:10].upper().encode() in j.parts.printer.output
     j.sandbox.faults.clear()
     j.parts.sender.retry_now()
     deadline = time.monotonic() + 10
