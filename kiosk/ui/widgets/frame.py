@@ -111,12 +111,19 @@ class NavBar(BoxLayout):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         app = App.get_running_app()
-        self.back_button = KButton(key="app.back", variant="secondary", size_hint_x=0.3)
+        self.back_button = KButton(key="app.back", variant="secondary")
         self.back_button.bind(on_release=lambda *_: app.back())
-        self.home_button = KButton(key="app.home", variant="secondary", size_hint_x=0.3)
+        self.home_button = KButton(key="app.home", variant="secondary")
         self.home_button.bind(on_release=lambda *_: app.go_home())
         self._gap = Widget()
-        self.bind(screen=self._follow)
+        # A third of the bar each, wherever the other one is (kv sets size_hint_x: 1).
+        for b in (self.back_button, self.home_button):
+            b.size_hint_x = None
+        self.bind(width=self._size_buttons, screen=self._follow)
+
+    def _size_buttons(self, *_: Any) -> None:
+        for b in (self.back_button, self.home_button):
+            b.width = (self.width - self.padding[0] - self.padding[2]) * 0.3
 
     def _follow(self, *_: Any) -> None:
         if self.screen is not None:
