@@ -7,6 +7,10 @@ on :class:`~kiosk.services.tasks.Worker` threads; while one runs the state is ``
 with a cancel that takes effect at once (the late outcome is dropped by its token).
 
 Personal data is kept only in :attr:`session` and wiped by :meth:`end`.
+
+This module holds the core (observation, navigation, background calls, card events,
+identification, guidance); the journey-specific steps are mixins in ``prelost.py``,
+``status.py`` and ``cancel.py`` sharing the controller's state.
 """
 
 from __future__ import annotations
@@ -18,50 +22,38 @@ from typing import Any
 
 from kiosk.config import Settings
 from kiosk.domain.idnumber import InvalidIdNumber, parse_id_number
-from kiosk.domain.masking import mask_card_number, mask_id_number, mask_name
+from kiosk.domain.masking import mask_id_number
 from kiosk.domain.models import IdCardData, SscCardData
-from kiosk.domain.working_days import add_working_days
 from kiosk.logs import get_logger
 from kiosk.services import guidance
 from kiosk.services.adapt import (
-    CardInfo,
     field,
     person_info,
-    prelost_info,
-    replacement_info,
 )
+from kiosk.services.cancel import CancelSteps
 from kiosk.services.failures import Failure, error_kind, failure_from_error
 from kiosk.services.ports import CentralPort, OutboxPort, PinVerifier, PrinterPort
+from kiosk.services.prelost import PrelostSteps, receipt_for  # noqa: F401  (re-export)
 from kiosk.services.session import KioskSession
 from kiosk.services.states import (
     BusyView,
-    CancelView,
-    CardChoice,
-    CardStateLine,
-    CardsView,
     CodeView,
-    ConsequencesView,
     GuidanceView,
     IdentifyView,
     Journey,
     KeypadView,
-    PinView,
     PreLossView,
     State,
-    StatusView,
     Step,
 )
+from kiosk.services.status import StatusSteps
 from kiosk.services.tasks import Outcome, Task, Worker
-from kiosk.services.timeline import build_timeline, expected_date
 
 log = get_logger("kiosk.services.controller")
 
 # Steps where the kiosk waits for a card to be presented.
 WAITING_FOR_CARD = frozenset({Step.IDENTIFY, Step.ID_KEYPAD, Step.CODE_ENTRY,
                               Step.CANCEL_INSERT_SSC, Step.CANCEL_INSERT_ID})
-# Errors at confirmation after which the request may or may not have arrived: queue it
-# with the same idempotency key, so it takes effect exactly once.
-QUEUE_ON = frozenset({"offline", "timeout", "server_error", "bad_response"})
 WRONG_CODE = frozenset({"code_wrong", "wrong_code", "invalid_code"})
 ENDED_NOTICES = frozenset({"card_removed", "inactivity"})
 
@@ -69,7 +61,7 @@ Listener = Callable[[State], None]
 ReceiptFactory = Callable[[PreLossView, Settings, dt.date], Any]
 
 
-class JourneyController:
+class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
     """Drive the journeys; observe with :meth:`subscribe`; read :attr:`state`."""
 
     def __init__(
@@ -405,235 +397,6 @@ class JourneyController:
         else:
             self._show_cards()
 
-    # ---- pre-loss -------------------------------------------------------------------
-    def _show_cards(self) -> None:
-        person = self.session.person
-        if person is None:
-            self.end()
-            return
-        choices = tuple(
-            CardChoice(card_number_masked=c.masked, state=c.state,
-                       offerable=c.state == "active",
-                       explain_key=f"journeys.cards.state.{c.state}",
-                       bank_function=c.bank_function, token=str(i))
-            for i, c in enumerate(person.cards))
-        self._set(Step.CARDS, CardsView(person.masked_name, choices))
-
-    def choose_card(self, token: str) -> None:
-        person = self.session.person
-        if self._state.step != Step.CARDS or person is None:
-            return
-        try:
-            card = person.cards[int(token)]
-        except (ValueError, IndexError):
-            return
-        if card.state != "active":
-            return  # explained on screen, not offered
-        self.session.chosen = card
-        r = self.settings.region
-        self._set(Step.CONSEQUENCES, ConsequencesView(
-            card.masked, r.hotline, r.prelost_lapse_days, r.prelost_lapse_working_days,
-            r.replacement_fee_yuan))
-
-    def confirm_prelost(self) -> None:
-        """Submit the pre-loss; the idempotency key is made here, once."""
-        card, number = self.session.chosen, self.session.id_number
-        if self._state.step != Step.CONSEQUENCES or card is None or not number:
-            return
-        key = self.session.new_idempotency_key()
-
-        def failed(exc: BaseException) -> bool:
-            if error_kind(exc) in QUEUE_ON:
-                self._queue_prelost(card, number, key)
-                return True
-            return False
-
-        self._call("submit_prelost",
-                   lambda: self.central.submit_prelost(card.card_number, number, key),
-                   lambda result: self._prelost_done(card, result),
-                   "journeys.busy.submitting", on_error=failed,
-                   on_cancel=lambda: self._queue_prelost(card, number, key))
-
-    def _lapse_date(self, start: dt.date) -> dt.date:
-        r = self.settings.region
-        if r.prelost_lapse_working_days:
-            return add_working_days(start, r.prelost_lapse_days)
-        return start + dt.timedelta(days=r.prelost_lapse_days)
-
-    def _prelost_done(self, card: CardInfo, result: Any) -> None:
-        info = prelost_info(result, self.hotline)
-        self.session.prelost = info
-        at = info.settlement_stopped_at or self.now()
-        view = PreLossView(card.masked, info.reference, at,
-                           info.lapses_on or self._lapse_date(at.date()), info.hotline,
-                           qr_payload=info.reference, pending=False)
-        self._set(Step.PRELOST_DONE, view)
-        self._print(view)
-
-    def _queue_prelost(self, card: CardInfo, number: str, key: str) -> None:
-        """Offline at confirmation: queue durably and say honestly it is not in effect."""
-        if self.outbox is None:
-            self._fail_kind("offline")
-            return
-        payload = {"card_number": card.card_number, "id_number": number,
-                   "terminal_id": self.settings.kiosk.terminal_id,
-                   "requested_at": self.now().isoformat()}
-        try:
-            self.outbox.enqueue("prelost", payload, key)
-        except Exception as exc:  # the disk failed too: the hotline is the only way now
-            log.error("outbox enqueue failed", extra={"fields": {"error": type(exc).__name__}})
-            self._fail_kind("offline")
-            return
-        reference = "Q-" + key[:10].upper()
-        view = PreLossView(card.masked, reference, self.now(), None, self.hotline,
-                           qr_payload=reference, pending=True)
-        self._set(Step.PRELOST_PENDING, view)
-        self._print(view)
-
-    def _print(self, view: PreLossView) -> None:
-        """Print the receipt on a worker; the journey never waits for the printer."""
-        if self.printer is None or self.settings.printer.kind == "none":
-            return
-        step = self._state.step
-        printing = _with_receipt(view, "printing")
-        self._set(step, printing)
-        make = self.make_receipt or receipt_for
-        lapse = view.lapses_on or self._lapse_date(view.at.date())
-        printer, receipt, language = self.printer, make(view, self.settings, lapse), self.language
-
-        def done(outcome: Outcome) -> None:
-            if self._state.step == step and self._state.view is printing:
-                ok = outcome.ok and outcome.value is not False
-                self._set(step, _with_receipt(view, "printed" if ok else "failed"))
-
-        self._worker.run("print_receipt", lambda: printer.print_receipt(receipt, language), done)
-
-    # ---- replacement status -----------------------------------------------------------
-    def _status_ssc_read(self, card: SscCardData) -> None:
-        self.session.ssc_card = card
-
-        def lookup() -> tuple[Any, Any]:
-            person = self.central.lookup_by_card(card.card_number)
-            return person, self._progress(card_number=card.card_number)
-
-        def got(result: tuple[Any, Any]) -> None:
-            self.session.person = person_info(result[0], card.ssn)
-            self.session.id_number = self.session.person.id_number or card.ssn
-            self._show_status(result[1])
-
-        self._call("lookup_by_card", lookup, got, "journeys.busy.looking_up")
-
-    def _progress(self, **by: str | None) -> Any:
-        """Replacement progress, or None when no replacement exists (not a failure)."""
-        try:
-            return self.central.replacement_progress(**by)
-        except Exception as exc:
-            kind = error_kind(exc)
-            if kind == "person_not_found" or (
-                    kind == "refused" and getattr(exc, "code", "") == "no_replacement"):
-                return None
-            raise
-
-    def _load_status(self) -> None:
-        number = self.session.id_number
-        self._call("replacement_progress", lambda: self._progress(id_number=number),
-                   self._show_status, "journeys.busy.looking_up")
-
-    def _show_status(self, progress: Any) -> None:
-        person = self.session.person
-        info = replacement_info(progress)
-        self.session.replacement = info
-        lines = tuple(CardStateLine(c.masked, c.state, f"journeys.status.card.{c.state}")
-                      for c in (person.cards if person else ()))
-        holder = person.masked_name if person else ""
-        if info is None:
-            self._set(Step.STATUS, StatusView(holder, lines, False,
-                                              next_key="journeys.status.next.none"))
-            return
-        bank = any(c.bank_function for c in person.cards) if person else False
-        r = self.settings.region
-        days = r.replacement_working_days_bank if bank else r.replacement_working_days
-        self._set(Step.STATUS, StatusView(
-            holder, lines, True, timeline=build_timeline(info), stage=info.stage,
-            applied_on=info.applied_on, expected_on=expected_date(info, days),
-            working_days=days, outlet=info.outlet, ready_since=info.ready_since,
-            mailed=info.mailed, tracking_number=info.tracking_number,
-            next_key=f"journeys.status.next.{info.stage}"))
-
-    # ---- cancel pre-loss -------------------------------------------------------------
-    def _cancel_ssc_read(self, card: SscCardData) -> None:
-        self.session.ssc_card = card
-        self._set(Step.CANCEL_PIN, PinView(mask_card_number(card.card_number)))
-
-    def submit_pin(self, pin: str) -> None:
-        """Check the holder PIN on the inserted card (the PIN is never stored)."""
-        card = self.session.ssc_card
-        if self._state.step != Step.CANCEL_PIN or card is None or self.pins is None:
-            return
-        masked = mask_card_number(card.card_number)
-        if not (pin.isdigit() and 4 <= len(pin) <= 12):
-            self._set(Step.CANCEL_PIN, PinView(masked, None, "journeys.pin.error.format"))
-            return
-        pins = self.pins
-
-        def ok(_: Any) -> None:
-            self.session.pin_verified = True
-            self._set(Step.CANCEL_INSERT_ID, CancelView(masked))
-
-        def wrong(exc: BaseException) -> bool:
-            if getattr(exc, "kind", None) == "pin_wrong":
-                tries = getattr(exc, "tries_left", None)
-                if tries == 0:
-                    return False  # blocked now: failure screen
-                self._set(Step.CANCEL_PIN, PinView(masked, tries, "journeys.pin.error.wrong"))
-                return True
-            return False
-
-        self._call("verify_pin", lambda: pins.verify_pin(pin), ok,
-                   "journeys.busy.checking_pin", on_error=wrong)
-
-    def _cancel_id_read(self, card: IdCardData) -> None:
-        ssc = self.session.ssc_card
-        if ssc is None or not self.session.pin_verified:
-            return
-        if card.is_expired(self.today()):
-            self._fail_kind("id_expired")
-            return
-        if card.id_number.strip().upper() != ssc.ssn.strip().upper():
-            self._fail_kind("id_mismatch", retry_to=self._state)
-            return
-        self.session.id_card = card
-        self.session.id_number = card.id_number
-        masked = mask_card_number(ssc.card_number)
-
-        def got(status: Any) -> None:
-            state = str(getattr(field(status, "state"), "value", field(status, "state")))
-            if field(status, "has_replacement", False) or field(status, "replacement"):
-                self._fail(Failure("refused", {"hotline": self.hotline,
-                                               "code": "replacement_exists"}))
-            elif state != "pre_lost":
-                self._fail_kind("not_prelost", state=state)
-            else:
-                self._set(Step.CANCEL_CONFIRM, CancelView(masked, mask_name(card.name)))
-
-        self._call("card_status", lambda: self.central.card_status(ssc.card_number), got,
-                   "journeys.busy.looking_up")
-
-    def confirm_cancel(self) -> None:
-        ssc, number = self.session.ssc_card, self.session.id_number
-        if self._state.step != Step.CANCEL_CONFIRM or ssc is None or not number:
-            return
-        key = self.session.new_idempotency_key()
-        masked = mask_card_number(ssc.card_number)
-
-        def done(result: Any) -> None:
-            self.session.cancel_reference = str(field(result, "reference", "") or "")
-            self._set(Step.CANCEL_DONE, CancelView(masked))
-
-        self._call("cancel_prelost",
-                   lambda: self.central.cancel_prelost(ssc.card_number, number, key), done,
-                   "journeys.busy.submitting")
-
     # ---- guidance ------------------------------------------------------------------------
     def _guidance_view(self, topic: str = "") -> GuidanceView:
         return GuidanceView(guidance.topics(self.settings), topic,
@@ -651,23 +414,6 @@ class JourneyController:
         """Stop the worker threads (app exit)."""
         self._reset()
         self._worker.shutdown()
-
-
-def receipt_for(view: PreLossView, settings: Settings, lapse: dt.date) -> Any:
-    """The printable receipt (kiosk.domain.receipts) for a done or pending pre-loss."""
-    from kiosk.domain.receipts import PrelossReceipt, ReceiptStatus
-
-    return PrelossReceipt(
-        reference=view.reference, masked_card_number=view.card_number_masked,
-        created_at=view.at, lapse_date=lapse, hotline=view.hotline,
-        status=ReceiptStatus.PENDING if view.pending else ReceiptStatus.CONFIRMED,
-        terminal_id=settings.kiosk.terminal_id)
-
-
-def _with_receipt(view: PreLossView, receipt: str) -> PreLossView:
-    from dataclasses import replace
-
-    return replace(view, receipt=receipt)
 
 
 def masked_id(number: str) -> str:
