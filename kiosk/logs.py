@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import logging.handlers
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 from kiosk.domain.masking import scrub_text
+from kiosk.storage import StorageError, ensure_dir, reason
 
 PERSONAL_FIELDS = frozenset({
     "name", "id_number", "ssn", "card_number", "pin", "phone", "address", "birth_date",
@@ -67,9 +69,17 @@ class JsonMaskingFormatter(logging.Formatter):
 
 def setup_logging(log_dir: Path, level: int = logging.INFO, max_bytes: int = 2_000_000,
                   backups: int = 5) -> Path:
-    """Send the ``kiosk`` logger to a rotating JSON-lines file in ``log_dir`` (idempotent)."""
-    log_dir.mkdir(parents=True, exist_ok=True)
+    """Send the ``kiosk`` logger to a rotating JSON-lines file in ``log_dir`` (idempotent).
+
+    The directory and file are checked here, so an unusable log directory stops the
+    command with one line (:class:`kiosk.storage.StorageError`) instead of a logging
+    error on the first record."""
+    ensure_dir(log_dir, "the log directory")
     path = log_dir / LOG_FILE
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644))
+    except OSError as exc:
+        raise StorageError("cannot write the log file", path, reason(exc)) from None
     logger = logging.getLogger("kiosk")
     old = _CONFIGURED.pop("file", None)
     if old is not None:

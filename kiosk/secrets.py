@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.config import ConfigError, Settings
+from kiosk.storage import StorageError, ensure_dir, reason
 
 DEMO_TECHNICIAN_PIN = "246810"
 _ITERATIONS = 200_000
@@ -58,10 +59,14 @@ def demo_secrets_path(settings: Settings) -> Path:
 
 
 def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    """Write a 0600 file; :class:`StorageError` (one line, with the path) if it cannot be."""
+    ensure_dir(path.parent, "the data directory")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise StorageError("cannot write the demo secrets file", path, reason(exc)) from None
 
 
 def load_secrets(settings: Settings) -> Secrets:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from kiosk.cli.common import CliError, add_config_argument
+from kiosk.cli.common import CliError, add_config_argument, at_least_one
 
 TOPICS = ("startup", "cards", "central", "journeys", "speech", "diagnostics")
 
@@ -13,7 +13,8 @@ TOPICS = ("startup", "cards", "central", "journeys", "speech", "diagnostics")
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("bench", help="measure start-up, card reads, central calls, journeys")
     parser.add_argument("topic", choices=[*TOPICS, "all"])
-    parser.add_argument("--runs", type=int, default=None, help="repetitions (topic default)")
+    parser.add_argument("--runs", type=at_least_one, default=None,
+                        help="repetitions (topic default)")
     parser.add_argument("--json", action="store_true", help="machine-readable figures")
     add_config_argument(parser)
     parser.set_defaults(func=run)

@@ -15,7 +15,7 @@ import json
 import time
 from typing import Any
 
-from kiosk.cli.common import CliError, add_config_argument, settings_from
+from kiosk.cli.common import CliError, add_config_argument, positive_float, settings_from
 from kiosk.config import Settings
 from kiosk.devices.pcsc.errors import CardError, CardErrorKind
 from kiosk.domain.masking import mask_card_number, mask_id_number, mask_name
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--reveal", action="store_true",
                         help="show personal data unmasked (the holder asked for it)")
-    parser.add_argument("--timeout", type=float, default=0.0, metavar="S",
+    parser.add_argument("--timeout", type=positive_float, default=0.0, metavar="S",
                         help="wait up to S seconds for a card (default: read now)")
     parser.add_argument("--slot", choices=("ssc", "id"), default=None,
                         help="read only this slot")

@@ -19,6 +19,7 @@ from typing import Any
 from kiosk.cli.common import CliError, add_config_argument, settings_from
 from kiosk.logs import get_logger, setup_logging
 from kiosk.secrets import load_secrets
+from kiosk.storage import ensure_dir
 
 log = get_logger("kiosk.cli.run")
 
@@ -62,6 +63,7 @@ def _stop(handle: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     load_secrets(settings)  # a broken secrets file stops here, not half-way
+    ensure_dir(settings.data_dir, "the data directory")  # the outbox lives there
     from kiosk.ui import fonts
 
     if not fonts.fonts_ready():

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from kiosk.cli.common import CliError, add_config_argument, settings_from
 from kiosk.i18n import LANGUAGES
+from kiosk.storage import ensure_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
         except ValueError:
             raise CliError(f"--size: expected WxH, got {args.size!r}") from None
         settings = replace(settings, display=replace(settings.display, width=w, height=h))
+    out = Path(args.out)
+    # Checked before the window starts: a bad --out is one line, not a traceback at the end.
+    ensure_dir(out, "the tour output directory")
     from kiosk.ui.xvfb import Xvfb, XvfbError
 
     xvfb = None
@@ -53,7 +57,6 @@ def run(args: argparse.Namespace) -> int:
         except XvfbError as exc:
             raise CliError(f"tour: {exc}") from None
         os.environ["DISPLAY"] = xvfb.display
-    out = Path(args.out)
     try:
         with tempfile.TemporaryDirectory(prefix="kiosk-tour-") as home:
             from kiosk.ui.launch import create_app

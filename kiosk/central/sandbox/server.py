@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import socket
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from kiosk.central.sandbox.rules import RegionalRules
 from kiosk.central.sandbox.store import SandboxStore
 from kiosk.config import Settings
 from kiosk.secrets import Secrets, load_secrets
+from kiosk.storage import StorageError, ensure_dir, reason
 
 
 def default_db_path(settings: Settings) -> Path:
@@ -54,8 +56,12 @@ def build_sandbox(settings: Settings, db_path: Path | None = None,
     """Store seeded from the personas, regional rules from ``settings.region``, the
     terminal key from the secrets file both sides read in demo mode."""
     secrets = secrets or load_secrets(settings)
-    store = SandboxStore(db_path or default_db_path(settings),
-                         RegionalRules.from_settings(settings))
+    db = db_path or default_db_path(settings)
+    ensure_dir(db.parent, "the sandbox database directory")
+    try:
+        store = SandboxStore(db, RegionalRules.from_settings(settings))
+    except (OSError, sqlite3.Error) as exc:
+        raise StorageError("cannot open the sandbox database", db, reason(exc)) from None
     faults = Faults()
     app = create_app(store, {settings.kiosk.terminal_id: secrets.terminal_key},
                      float(settings.central.max_clock_skew_seconds), faults)
