@@ -119,6 +119,9 @@ class DiagnosticsSection:
     disk_fail_mb: int = 50
     outbox_warn_age_seconds: int = 900
     check_timeout_seconds: int = 10
+    # ATRs (hex) of technician cards: such a card on a reader at the attract screen opens
+    # the technician PIN pad (the PIN is still required). Empty = no technician cards.
+    technician_card_atrs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,10 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("diagnostics", "check_timeout_seconds"): (1, 120),
     ("speech", "rate"): (80, 450),
 }
+# Lists of hex byte strings (ATRs): between min and max bytes each; stored normalised.
+HEX_LISTS: dict[tuple[str, str], tuple[int, int]] = {
+    ("diagnostics", "technician_card_atrs"): (2, 33),  # an ATR is at most 33 bytes
+}
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -255,6 +262,13 @@ def _coerce(source: str, dotted: str, typ: type, value: Any) -> Any:
         if isinstance(value, str):
             return value
         raise ConfigError(source, dotted, f"expected text, got {value!r}")
+    if typ == tuple[str, ...]:
+        if isinstance(value, str) and source == "environment":
+            # KIOSK__X__Y=a,b (not TOML) is a comma-separated list.
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise ConfigError(source, dotted, f"expected a list of text, got {value!r}")
     raise ConfigError(source, dotted, "unsupported type")  # pragma: no cover
 
 
@@ -290,6 +304,11 @@ def _validate(values: dict[str, dict[str, Any]], origin: dict[str, str]) -> None
         if v is not None and not lo <= v <= hi:
             raise ConfigError(src(f"{sec}.{key}"), f"{sec}.{key}",
                               f"must be between {lo:g} and {hi:g}, got {v}")
+    for (sec, key), (lo, hi) in HEX_LISTS.items():
+        items = values.get(sec, {}).get(key)
+        if items is not None:
+            values[sec][key] = tuple(_hex_item(src(f"{sec}.{key}"), f"{sec}.{key}", v, lo, hi)
+                                     for v in items)
     # Contradictions between keys.
     site = values.get("kiosk", {}).get("site")
     if site == "medical" and values.get("features", {}).get("cancel_prelost"):
@@ -311,6 +330,19 @@ def _validate(values: dict[str, dict[str, Any]], origin: dict[str, str]) -> None
     if hotline is not None and not (hotline.isdigit() and 3 <= len(hotline) <= 12):
         raise ConfigError(src("region.hotline"), "region.hotline",
                           f"must be 3 to 12 digits, got {hotline!r}")
+
+
+def _hex_item(source: str, dotted: str, text: str, lo: int, hi: int) -> str:
+    """One hex byte string, as upper case without separators ("3b 8f:80" → "3B8F80")."""
+    clean = "".join(text.replace(":", " ").split()).upper()
+    try:
+        size = len(bytes.fromhex(clean))
+    except ValueError:
+        raise ConfigError(source, dotted, f"expected hex bytes, got {text!r}") from None
+    if not lo <= size <= hi:
+        raise ConfigError(source, dotted,
+                          f"expected {lo} to {hi} bytes of hex, got {size} in {text!r}")
+    return clean
 
 
 def load_settings(
