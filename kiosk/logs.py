@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.domain.masking import scrub_text
-from kiosk.storage import StorageError, ensure_dir, reason
+from kiosk.storage import StorageError, ensure_dir, make_private, reason
 
 PERSONAL_FIELDS = frozenset({
     "name", "id_number", "ssn", "card_number", "pin", "phone", "address", "birth_date",
@@ -67,6 +67,16 @@ class JsonMaskingFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating file handler whose files are 0600: the log is about cardholders'
+    sessions, so other local users must not read it even though it is masked."""
+
+    def _open(self) -> Any:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)  # a file left by an older version, or made with a wide umask
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def setup_logging(log_dir: Path, level: int = logging.INFO, max_bytes: int = 2_000_000,
                   backups: int = 5) -> Path:
     """Send the ``kiosk`` logger to a rotating JSON-lines file in ``log_dir`` (idempotent).
@@ -77,7 +87,8 @@ def setup_logging(log_dir: Path, level: int = logging.INFO, max_bytes: int = 2_0
     ensure_dir(log_dir, "the log directory")
     path = log_dir / LOG_FILE
     try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644))
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        make_private(path)
     except OSError as exc:
         raise StorageError("cannot write the log file", path, reason(exc)) from None
     logger = logging.getLogger("kiosk")
@@ -85,7 +96,7 @@ def setup_logging(log_dir: Path, level: int = logging.INFO, max_bytes: int = 2_0
     if old is not None:
         logger.removeHandler(old)
         old.close()
-    handler = logging.handlers.RotatingFileHandler(
+    handler = PrivateRotatingFileHandler(
         path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8", delay=True)
     handler.setFormatter(JsonMaskingFormatter())
     logger.addHandler(handler)

@@ -14,6 +14,7 @@ deleted the moment the item is acknowledged; technicians see counts and ages onl
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -29,6 +30,7 @@ from kiosk.central.errors import (
     OutboxError,
 )
 from kiosk.logs import get_logger
+from kiosk.storage import make_private
 
 log = get_logger("kiosk.central.outbox")
 
@@ -110,6 +112,15 @@ class Outbox:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutboxError("unavailable", f"cannot create directory ({exc.strerror})") \
+                from None
+        try:
+            # The queue holds personal data: the file is made 0600 before SQLite opens
+            # it; SQLite gives the -wal/-shm files the database file's mode.
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            for suffix in ("", "-wal", "-shm"):
+                make_private(Path(f"{self.path}{suffix}"))
+        except OSError as exc:
+            raise OutboxError("unavailable", f"cannot create the file ({exc.strerror})") \
                 from None
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False,
