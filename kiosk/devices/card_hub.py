@@ -31,6 +31,7 @@ from kiosk.devices.idcard.pcsc_profile import read_id_text
 from kiosk.devices.pcsc.context import CardSession, PcscContext
 from kiosk.devices.pcsc.errors import CardError, CardErrorKind
 from kiosk.devices.pcsc.watcher import ReaderEvent, ReaderEventKind, ReaderWatcher
+from kiosk.devices.technician_card import TechnicianCards
 from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.logs import get_logger
 
@@ -48,6 +49,7 @@ class HubEventKind(StrEnum):
     readers_changed = "readers_changed"
     service_down = "service_down"
     service_up = "service_up"
+    technician_card = "technician_card"  # a configured technician card; never read
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class CardHub:
         self._stopping = threading.Event()
         self._id_thread: threading.Thread | None = None
         self._id_status = "pcsc" if settings.cards.id_reader == "pcsc" else "idle"
+        self._tech_cards = TechnicianCards.from_settings(settings)
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -176,6 +179,22 @@ class CardHub:
         with slot.lock:
             with self._connect(slot, reader) as session:
                 ssc_profile.verify_pin(session.transmit, pin)
+
+    def reread(self, slot: str) -> bool:
+        """Read the card already lying in ``slot``'s reader again, as if just inserted:
+        ``card_read``/``card_failed`` (or ``technician_card``) follow from the slot's
+        worker. For a journey that starts with the card already on the reader. Returns
+        False, emitting nothing, when no card is present there (serial/SDK ID readers
+        have no presence to ask: always False for them)."""
+        if slot not in self._slots:
+            raise ValueError(f"unknown slot {slot!r}; use ssc or id")
+        with self._lock:
+            reader = next((r for r, atr in sorted(self._readers.items())
+                           if atr is not None and self._slot_of(r) == slot), None)
+        if reader is None or not self._started:
+            return False
+        self._slots[slot].queue.put(("inserted", (reader, time.perf_counter())))
+        return True
 
     # -- internals ---------------------------------------------------------------------
     def _slot_of(self, reader: str) -> str | None:
@@ -299,6 +318,12 @@ class CardHub:
         return slot.ctx.connect(reader)
 
     def _read(self, slot: _Slot, reader: str, t0: float) -> HubEvent:
+        with self._lock:
+            atr = self._readers.get(reader)
+        if self._tech_cards.matches(atr):  # recognised by its ATR; not one APDU sent
+            log.info("technician card", extra={"fields": {"slot": slot.name, "reader": reader}})
+            return HubEvent(HubEventKind.technician_card, slot.name, reader=reader,
+                            elapsed_ms=(time.perf_counter() - t0) * 1000)
         apdus = 0
         try:
             with slot.lock, self._connect(slot, reader) as session:

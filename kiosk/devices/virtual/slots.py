@@ -24,6 +24,7 @@ from typing import Any
 from kiosk.config import Settings
 from kiosk.devices.virtual.id_card import VirtualIdCard
 from kiosk.devices.virtual.ssc_card import VirtualSscCard
+from kiosk.devices.virtual.technician_card import VirtualTechnicianCard
 from kiosk.devices.virtual.vpcd import VirtualCard, VpcdSlot
 from kiosk.logs import get_logger
 from kiosk.personas import persona as load_persona
@@ -63,8 +64,11 @@ class VirtualSlots:
         """The (persistent) virtual card of a persona for a slot."""
         key = (persona_key, slot)
         if key not in self._cards:
-            self._cards[key] = (VirtualSscCard.from_persona(persona_key) if slot == "ssc"
-                                else VirtualIdCard.from_persona(persona_key))
+            if "technician_card" in load_persona(persona_key):  # fits either slot
+                self._cards[key] = VirtualTechnicianCard.from_persona(persona_key)
+            else:
+                self._cards[key] = (VirtualSscCard.from_persona(persona_key) if slot == "ssc"
+                                    else VirtualIdCard.from_persona(persona_key))
         return self._cards[key]
 
     def insert(self, persona_key: str, slot: str | None = None) -> VirtualCard:
