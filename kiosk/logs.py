@@ -3,18 +3,24 @@
 Every record is formatted to one JSON line. The message is rendered and then scrubbed
 (:func:`kiosk.domain.masking.scrub_text`); structured fields go through
 ``extra={"fields": {...}}`` and any field whose name is personal (name, id_number, pin …)
-is replaced by ``"***"`` whatever its value. Exceptions are logged by type and scrubbed
-message only: tracebacks can carry locals' reprs, so they stay out of the file.
+is replaced by ``"***"`` whatever its value. Exceptions are logged by type, location
+and (for the kiosk's own errors) their code only (:func:`error_fields`): an exception's
+message can quote a name or an address that no pattern recognises, and tracebacks carry
+locals' reprs, so neither reaches the file.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import logging.handlers
 import os
+import re
 import time
+import traceback
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from kiosk.domain.masking import scrub_text
@@ -43,6 +49,48 @@ def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_CODE = re.compile(r"^[A-Za-z0-9_.:-]{1,48}$")
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _where(tb: TracebackType | None) -> str | None:
+    """``kiosk/x.py:12 in f`` of the innermost frame in the kiosk package (else the
+    innermost frame; a path outside the repo is shown by file name only)."""
+    frames = traceback.extract_tb(tb) if tb is not None else []
+    if not frames:
+        return None
+    ours = [f for f in frames if f.filename.startswith(str(_PACKAGE_ROOT / "kiosk"))]
+    frame = (ours or frames)[-1]
+    path = Path(frame.filename)
+    try:
+        shown = str(path.relative_to(_PACKAGE_ROOT))
+    except ValueError:
+        shown = path.name
+    return f"{shown}:{frame.lineno} in {frame.name}"
+
+
+def error_fields(exc: BaseException) -> dict[str, Any]:
+    """What a log may say about an exception: its type, where it was raised, and a code
+    when it carries a machine-readable one (``kind``/``code`` of the kiosk's own errors,
+    the errno name of an OSError). Never ``str(exc)``: messages may hold personal data."""
+    out: dict[str, Any] = {"error": type(exc).__name__}
+    where = _where(exc.__traceback__)
+    if where:
+        out["where"] = where
+    code = None
+    if isinstance(exc, OSError) and exc.errno is not None:
+        code = errno.errorcode.get(exc.errno)
+    elif type(exc).__module__.startswith("kiosk."):  # only our codes are known to be safe
+        for attr in ("code", "kind"):
+            value = getattr(exc, attr, None)
+            if isinstance(value, str) and _CODE.match(value):
+                code = value
+                break
+    if code:
+        out["error_code"] = code
+    return out
+
+
 class JsonMaskingFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, event (scrubbed), fields (masked)."""
 
@@ -62,8 +110,7 @@ class JsonMaskingFormatter(logging.Formatter):
         if isinstance(fields, dict) and fields:
             entry["fields"] = clean_fields(fields)
         if record.exc_info and record.exc_info[1] is not None:
-            exc = record.exc_info[1]
-            entry["error"] = f"{type(exc).__name__}: {scrub_text(str(exc))}"
+            entry.update(error_fields(record.exc_info[1]))
         return json.dumps(entry, ensure_ascii=False)
 
 

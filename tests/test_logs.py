@@ -29,7 +29,10 @@ def test_log_lines_are_json_and_mask_personal_data(tmp_path):
     assert first["fields"] == {"name": "***", "id_number": "***",
                                "reader": "Virtual PCD 00 00", "ms": 12}
     assert first["level"] == "INFO" and first["logger"] == "kiosk.test"
-    assert second["error"].startswith("ValueError: bad card for 110105********")
+    # Type and place only: an exception's message may hold what no pattern recognises.
+    assert second["error"] == "ValueError"
+    assert second["where"].startswith("tests/test_logs.py:")
+    assert "bad card" not in text
     assert "Traceback" not in text
 
 

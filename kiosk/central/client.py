@@ -171,8 +171,11 @@ class CentralClient:
             except CentralError as exc:
                 elapsed = (time.perf_counter() - started) * 1000
                 retry = attempt < attempts and _retryable(exc)
+                # The problem code and status only: the server's ``detail`` is free text
+                # that may repeat what was sent (a name, a number).
                 log.warning("central call failed", extra={"fields": {
-                    "op": path.name.lower(), "error": exc.kind, "detail": exc.detail,
+                    "op": path.name.lower(), "error": exc.kind,
+                    "problem": getattr(exc, "code", None), "status": getattr(exc, "status", None),
                     "attempt": attempt, "ms": round(elapsed, 1), "retry": retry}})
                 if not retry:
                     raise

@@ -29,7 +29,7 @@ from kiosk.central.errors import (
     CentralRefused,
     OutboxError,
 )
-from kiosk.logs import get_logger
+from kiosk.logs import error_fields, get_logger
 from kiosk.storage import make_private
 
 log = get_logger("kiosk.central.outbox")
@@ -333,8 +333,8 @@ class OutboxSender:
         if self.on_result is not None:
             try:
                 self.on_result(item, outcome)
-            except Exception:  # a listener must not kill the sender
-                log.exception("outbox listener failed")
+            except Exception as exc:  # a listener must not kill the sender
+                log.error("outbox listener failed", extra={"fields": error_fields(exc)})
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -342,8 +342,8 @@ class OutboxSender:
                 self.deliver_once()
             except OutboxError as exc:
                 log.error("outbox unusable", extra={"fields": {"kind": exc.kind}})
-            except Exception:  # keep the sender alive whatever happens
-                log.exception("outbox sender round failed")
+            except Exception as exc:  # keep the sender alive whatever happens
+                log.error("outbox sender round failed", extra={"fields": error_fields(exc)})
             wait = self.poll_interval
             due = self._next_due()
             if due is not None:

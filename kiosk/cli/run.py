@@ -17,7 +17,7 @@ import sys
 from typing import Any
 
 from kiosk.cli.common import CliError, add_config_argument, settings_from
-from kiosk.logs import get_logger, setup_logging
+from kiosk.logs import error_fields, get_logger, setup_logging
 from kiosk.secrets import load_secrets
 from kiosk.storage import ensure_dir
 
@@ -57,7 +57,8 @@ def _stop(handle: Any) -> None:
         elif callable(handle):
             handle()
     except Exception as exc:
-        log.warning("demo services did not stop cleanly", exc_info=exc)
+        log.warning("demo services did not stop cleanly",
+                    extra={"fields": error_fields(exc)})
 
 
 def run(args: argparse.Namespace) -> int:

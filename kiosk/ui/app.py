@@ -36,7 +36,7 @@ from kivy.uix.screenmanager import NoTransition
 
 from kiosk.config import Settings
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
-from kiosk.logs import get_logger
+from kiosk.logs import error_fields, get_logger
 from kiosk.ui import fonts
 from kiosk.ui.inactivity import InactivityTimer, Phase
 from kiosk.ui.live_theme import LiveTheme
@@ -78,7 +78,8 @@ class RecoverToErrorScreen(ExceptionHandler):
             return ExceptionManager.RAISE
         now = time.monotonic()
         self.recent.append(now)
-        log.error("unexpected error in the UI", exc_info=inst)
+        # Type and location only: the message may quote a name from the card.
+        log.error("unexpected error in the UI", extra={"fields": error_fields(inst)})
         if len(self.recent) == self.MAX_ERRORS and now - self.recent[0] < self.WINDOW_S:
             log.error("too many UI errors in a row: stopping")
             return ExceptionManager.RAISE
@@ -202,7 +203,7 @@ class KioskApp(App):
         try:
             self.speaker(text, self.lang)
         except Exception as exc:  # speech must never break the screen
-            log.warning("read aloud failed", exc_info=exc)
+            log.warning("read aloud failed", extra={"fields": error_fields(exc)})
 
     # --- navigation ---------------------------------------------------------------------
     def current_screen_widget(self) -> Any:
@@ -285,14 +286,14 @@ class KioskApp(App):
             try:
                 wipe()
             except Exception as exc:
-                log.error("session wipe failed", exc_info=exc)
+                log.error("session wipe failed", extra={"fields": error_fields(exc)})
         self.session = None
         for screen in self.sm.screens if self.sm else ():
             try:
                 screen.reset()
             except Exception as exc:  # one broken screen must not keep data on others
-                log.error("screen reset failed", exc_info=exc,
-                          extra={"fields": {"screen": screen.name}})
+                log.error("screen reset failed",
+                          extra={"fields": {"screen": screen.name, **error_fields(exc)}})
         self._history.clear()
         self._defaults()
         if self.sm is not None:
@@ -313,7 +314,8 @@ class KioskApp(App):
             self.end_session("error")
             self.show_message(GENERIC_ERROR)
         except Exception as exc:
-            log.error("could not show the error screen", exc_info=exc)
+            log.error("could not show the error screen",
+                      extra={"fields": error_fields(exc)})
 
     def on_session_end(self, reason: str) -> None:
         """Default handler of the event (bind to it to wipe your data)."""

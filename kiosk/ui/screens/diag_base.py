@@ -24,7 +24,7 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 
 from kiosk import metrics
-from kiosk.logs import get_logger
+from kiosk.logs import error_fields, get_logger
 from kiosk.services.diagnostics.access import CornerHold, TechnicianAccess
 from kiosk.services.diagnostics.context import DiagnosticsContext
 from kiosk.ui.screens.base import KioskScreen
@@ -212,7 +212,7 @@ def run_in_background(work: Callable[[], Any], done: Callable[[Any], None]) -> N
         try:
             result: Any = work()
         except Exception as exc:  # turned into a value before the hop (never lost)
-            log.warning("background work failed", exc_info=exc)
+            log.warning("background work failed", extra={"fields": error_fields(exc)})
             result = exc
         Clock.schedule_once(lambda _dt: done(result))
 
