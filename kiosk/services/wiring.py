@@ -111,7 +111,10 @@ def build_parts(settings: Settings, dispatch: Callable[[Callable[[], None]], Non
     hub = None
     if cards:
         from kiosk.devices.card_hub import CardHub
+        from kiosk.services.present import PresentCards
 
         hub = CardHub(settings, card_sink or controller.card_event_sink)
         controller.pins = hub
+        # A card already on the reader when a journey starts is read then.
+        controller.subscribe(PresentCards(hub))
     return JourneyParts(controller, client, box, sender, hub, prn)

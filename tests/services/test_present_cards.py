@@ -1,0 +1,179 @@
+"""A card already lying on the reader when a journey starts is read then.
+
+Through the real stack: the parts from ``build_parts`` (CardHub on the private pcscd with
+virtual cards, CentralClient on the sandbox over HTTP, SQLite outbox), driven headless
+with a QueueDispatcher. Plus the rule itself (:func:`slots_to_read`) as a unit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from kiosk.services.present import PresentCards, slots_to_read
+from kiosk.services.states import Journey, State, Step
+from kiosk.services.tasks import QueueDispatcher
+from tests.fixtures.pcsc import ID_READER, SSC_READER
+
+
+# ---- the rule ------------------------------------------------------------------------
+def st(step: Step, journey: Journey) -> State:
+    return State(step=step, journey=journey)
+
+
+HOME = st(Step.HOME, Journey.NONE)
+
+
+@pytest.mark.parametrize("before,now,slots", [
+    (HOME, st(Step.IDENTIFY, Journey.PRELOST), ("id",)),
+    (None, st(Step.IDENTIFY, Journey.PRELOST), ("id",)),
+    (HOME, st(Step.IDENTIFY, Journey.STATUS), ("id", "ssc")),
+    (st(Step.GUIDANCE_TOPIC, Journey.GUIDANCE), st(Step.IDENTIFY, Journey.PRELOST), ("id",)),
+    (HOME, st(Step.CANCEL_INSERT_SSC, Journey.CANCEL), ("ssc",)),
+    (st(Step.BUSY, Journey.CANCEL), st(Step.CANCEL_INSERT_ID, Journey.CANCEL), ("id",)),
+    # back to identify ("someone else's card?") or a retry: the card lying there would
+    # bring the same person straight back, so no re-read
+    (st(Step.CARDS, Journey.PRELOST), st(Step.IDENTIFY, Journey.PRELOST), ()),
+    (st(Step.FAILED, Journey.PRELOST), st(Step.IDENTIFY, Journey.PRELOST), ()),
+    (st(Step.ID_KEYPAD, Journey.PRELOST), st(Step.IDENTIFY, Journey.PRELOST), ()),
+    (st(Step.FAILED, Journey.CANCEL), st(Step.CANCEL_INSERT_ID, Journey.CANCEL), ()),
+    (HOME, st(Step.GUIDANCE_INDEX, Journey.GUIDANCE), ()),
+    (st(Step.IDENTIFY, Journey.PRELOST), st(Step.BUSY, Journey.PRELOST), ()),
+])
+def test_which_slots_are_read_again(before, now, slots):
+    assert slots_to_read(before, now) == slots
+
+
+class Reader:
+    def __init__(self, present: set[str], fail: bool = False) -> None:
+        self.present, self.fail, self.asked = present, fail, []
+
+    def reread(self, slot: str) -> bool:
+        self.asked.append(slot)
+        if self.fail:
+            raise RuntimeError("reader gone")
+        return slot in self.present
+
+
+def test_listener_reads_the_first_present_slot_only():
+    reader = Reader({"ssc"})
+    listen = PresentCards(reader)
+    listen(HOME)
+    listen(st(Step.IDENTIFY, Journey.STATUS))
+    assert reader.asked == ["id", "ssc"]  # no ID card: the SSC is read
+    reader = Reader({"id", "ssc"})
+    listen = PresentCards(reader)
+    listen(st(Step.IDENTIFY, Journey.STATUS))
+    assert reader.asked == ["id"]
+    failing = Reader(set(), fail=True)
+    PresentCards(failing)(st(Step.IDENTIFY, Journey.STATUS))  # logged, not raised
+    assert failing.asked == ["id", "ssc"]
+
+
+# ---- the real stack ---------------------------------------------------------------------
+@dataclasses.dataclass
+class Stack:
+    parts: Any
+    slots: Any
+    dispatch: QueueDispatcher
+
+    @property
+    def ctl(self) -> Any:
+        return self.parts.controller
+
+    def pump_until(self, pred: Callable[[], bool], timeout: float = 8.0, what: str = "") -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.dispatch.run_pending(wait=0.05)
+            if pred():
+                return
+        raise AssertionError(f"{what or 'condition'} not reached; state {self.ctl.state}")
+
+    def reach(self, step: Step, timeout: float = 8.0) -> None:
+        self.pump_until(lambda: self.ctl.state.step == step, timeout, str(step))
+
+    def pump(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.dispatch.run_pending(wait=0.05)
+
+    def card_seen(self, reader: str) -> None:
+        """Wait until the hub has the card on ``reader`` and its read (ignored at the
+        attract screen) went through the controller."""
+        def present() -> bool:
+            readers = {r["name"]: r for r in self.parts.hub.snapshot()["readers"]}
+            return bool(readers.get(reader, {}).get("card_present"))
+        self.pump_until(present, 5, f"card on {reader}")
+        self.pump(0.8)
+
+
+@pytest.fixture
+def stack(central_settings, virtual_slots, pcscd_alive) -> Iterator[Stack]:
+    from kiosk.services.wiring import build_parts
+
+    s = central_settings
+    settings = dataclasses.replace(
+        s, kiosk=dataclasses.replace(s.kiosk, site="outlet"),
+        features=dataclasses.replace(s.features, cancel_prelost=True),
+        cards=dataclasses.replace(s.cards, id_reader="pcsc", ssc_reader="", id_pcsc_reader=""))
+    dispatch = QueueDispatcher()
+    parts = build_parts(settings, dispatch)
+    parts.start()
+    yield Stack(parts, virtual_slots, dispatch)
+    parts.stop()
+
+
+@pytest.mark.pcsc
+def test_id_card_on_the_reader_before_prelost_is_used(stack: Stack):
+    stack.slots.insert("normal", "id")
+    stack.card_seen(ID_READER)
+    assert stack.ctl.state.step == Step.HOME  # a card alone starts nothing
+    stack.ctl.start("prelost")
+    stack.reach(Step.CARDS)
+    assert stack.ctl.session.id_number == "110105198503071230"
+    assert [c.card_number_masked for c in stack.ctl.state.view.cards] == ["X*****019"]
+    # Back to identify: the card still lying there is not taken again by itself.
+    stack.ctl.back()
+    assert stack.ctl.state.step == Step.IDENTIFY
+    stack.pump(1.5)
+    assert stack.ctl.state.step == Step.IDENTIFY
+    # Presenting it again works as before.
+    stack.slots.remove("id")
+    stack.pump(0.5)
+    stack.slots.insert("normal", "id")
+    stack.reach(Step.CARDS)
+
+
+@pytest.mark.pcsc
+def test_without_a_card_the_journey_waits(stack: Stack):
+    stack.ctl.start("prelost")
+    stack.pump(1.5)
+    assert stack.ctl.state.step == Step.IDENTIFY
+    stack.slots.insert("normal", "id")
+    stack.reach(Step.CARDS)
+
+
+@pytest.mark.pcsc
+def test_ssc_on_the_reader_before_status(stack: Stack):
+    stack.slots.insert("normal", "ssc")
+    stack.card_seen(SSC_READER)
+    stack.ctl.start("status")
+    stack.reach(Step.STATUS)
+    assert stack.ctl.session.ssc_card is not None
+
+
+@pytest.mark.pcsc
+def test_cancel_with_both_cards_already_on_the_readers(stack: Stack):
+    stack.slots.insert("pin_one_try", "ssc")
+    stack.slots.insert("pin_one_try", "id")
+    stack.card_seen(SSC_READER)
+    stack.card_seen(ID_READER)
+    stack.ctl.start("cancel")
+    stack.reach(Step.CANCEL_PIN)
+    stack.ctl.submit_pin("123456")
+    stack.reach(Step.CANCEL_CONFIRM)  # the ID card lying there was read after the PIN
+    assert stack.ctl.session.id_number == "110106198802280020"
