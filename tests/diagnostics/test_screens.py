@@ -240,3 +240,47 @@ def test_outbox_retry_now_delivers_a_backed_off_request(ui, monkeypatch, central
     finally:
         sender.stop()
         box.close()
+
+
+def test_outbox_screen_follows_the_language_switch_and_names_no_exception_class(
+        ui, monkeypatch, tmp_path):
+    from kiosk.central.errors import OutboxError
+    from kiosk.central.outbox import Outbox
+    from kiosk.services.diagnostics import DiagnosticsContext
+    from kiosk.ui.screens import diag_outbox
+    from kiosk.ui.screens.diag_base import technician
+
+    box = Outbox(tmp_path / "outbox.sqlite3")
+    tech = technician(ui.app)
+    monkeypatch.setattr(tech, "context",
+                        lambda: DiagnosticsContext(ui.app.settings, outbox=box))
+    start = ui.app.lang
+    try:
+        ui.app.set_language("zh_CN")
+        enter(ui)
+        ui.tap(key="diagnostics.ui.outbox")
+        screen = ui.wait_for_screen("diag_outbox")
+        ui.wait_until(lambda: screen.ids.summary.text == translate(
+            "diagnostics.outbox.empty", "zh_CN"), 5, "empty outbox in Chinese")
+        assert translate("diagnostics.ui.field.pending", "zh_CN") in screen.ids.details.text
+        ui.app.set_language("en")
+        ui.pump_frames(2)
+        assert screen.ids.summary.text == translate("diagnostics.outbox.empty", "en")
+        assert translate("diagnostics.ui.field.pending", "en") in screen.ids.details.text
+        assert translate("diagnostics.ui.field.pending", "zh_CN") not in screen.ids.details.text
+
+        # A check that cannot run says which part failed, in words, and switches too.
+        def broken(_ctx):
+            raise OutboxError("corrupt", "database disk image is malformed")
+
+        monkeypatch.setattr(diag_outbox, "check_outbox", broken)
+        screen.refresh()
+        ui.wait_until(lambda: screen.ids.summary.text == translate(
+            "diagnostics.ui.error.outbox", "en"), 5, "error in words")
+        ui.app.set_language("zh_CN")
+        ui.pump_frames(2)
+        assert screen.ids.summary.text == translate("diagnostics.ui.error.outbox", "zh_CN")
+        assert "Error" not in screen.ids.summary.text + screen.ids.details.text
+    finally:
+        ui.app.set_language(start)
+        box.close()

@@ -24,7 +24,7 @@ class DiagAudioScreen(DiagScreen):
         return self._own
 
     def reset(self) -> None:
-        self.ids.result.text = ""
+        self.show_text(self.ids.result, "")
 
     def say(self, language: str) -> None:
         text = self.app.tr("diagnostics.ui.audio_sample", lang=language)
@@ -38,13 +38,15 @@ class DiagAudioScreen(DiagScreen):
     def _later(self) -> None:
         from kivy.clock import Clock
 
-        self.ids.result.text = self.tr("diagnostics.ui.playing")
+        self.show(self.ids.result, "diagnostics.ui.playing")
         Clock.schedule_once(lambda _dt: self._status(), 1.5)
 
     def _status(self) -> None:
         error = self.speaker().last_error
-        self.ids.result.text = (self.tr("diagnostics.speech.play_failed", last_error=error)
-                                if error else self.tr("diagnostics.ui.played"))
+        if error:
+            self.show(self.ids.result, "diagnostics.speech.play_failed", last_error=error)
+        else:
+            self.show(self.ids.result, "diagnostics.ui.played")
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
         return {"default": lambda: None}

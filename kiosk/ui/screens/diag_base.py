@@ -219,10 +219,69 @@ def run_in_background(work: Callable[[], Any], done: Callable[[Any], None]) -> N
     threading.Thread(target=target, name="diag-work", daemon=True).start()
 
 
+def error_key(exc: BaseException) -> str:
+    """The i18n key that says in words which part failed (never a Python class name)."""
+    from kiosk.central.errors import CentralError, OutboxError
+    from kiosk.config import ConfigError
+    from kiosk.devices.pcsc.errors import CardError
+    from kiosk.storage import StorageError
+
+    for cls, name in ((CardError, "card"), (CentralError, "central"), (OutboxError, "outbox"),
+                      (ConfigError, "config"), (StorageError, "storage"), (OSError, "storage")):
+        if isinstance(exc, cls):
+            return f"diagnostics.ui.error.{name}"
+    return "diagnostics.ui.error.generic"
+
+
 class DiagScreen(KioskScreen):
-    """Base of the technician screens (not the PIN screen): back goes to the overview."""
+    """Base of the technician screens (not the PIN screen): back goes to the overview.
+
+    Text follows the language switch like the shell's: a single message goes on a
+    ``KLabel`` by key (:meth:`show`, :meth:`show_summary`, :meth:`show_error`); text
+    composed from several keys is drawn by a function given to :meth:`render`, which runs
+    again whenever ``app.lang`` changes."""
 
     back_to = HOME_SCREEN
+    _render: Callable[[], None] | None = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        app = App.get_running_app()
+        if app is not None:
+            app.bind(lang=lambda *_: self._rerender())
+
+    def _rerender(self) -> None:
+        if self._render is not None:
+            self._render()
+
+    def render(self, draw: Callable[[], None]) -> None:
+        """Run ``draw`` now, and again after each language switch (until :meth:`forget`)."""
+        self._render = draw
+        draw()
+
+    def forget(self) -> None:
+        """Stop re-drawing (the screen was reset)."""
+        self._render = None
+
+    def show(self, label: Any, key: str, **values: Any) -> None:
+        """``key`` with ``values`` on a KLabel; it re-translates itself on a switch."""
+        label.key = ""  # so the new values are not rendered with the old key
+        label.values = values
+        label.key = key
+
+    def show_text(self, label: Any, text: str) -> None:
+        """Raw text (data, or drawn inside :meth:`render`) on a KLabel: no key."""
+        label.key = ""
+        label.text = text
+
+    def show_summary(self, label: Any, result: Any) -> None:
+        """A check's summary by its key, placeholders from its (clean) details."""
+        values = {k: v for k, v in result.details.items() if k not in ("key", "language")}
+        self.show(label, result.summary_key, **values)
+
+    def show_error(self, label: Any, exc: BaseException) -> None:
+        """A failed check in words: which part, not the exception's class or message."""
+        self.show(label, error_key(exc))
 
     def on_enter(self, *args: Any) -> None:
         tech = technician(self.app)

@@ -10,13 +10,13 @@ from kiosk.services.diagnostics.bundle import BundleError, export_bundle
 from kiosk.services.diagnostics.runner import run_checks
 from kiosk.services.diagnostics.tools import bundle_targets
 from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.diag_base import DiagScreen, run_in_background, technician
+from kiosk.ui.screens.diag_base import DiagScreen, error_key, run_in_background, technician
 
 
 class DiagBundleScreen(DiagScreen):
     def reset(self) -> None:
         self.ids.targets.clear_widgets()
-        self.ids.result.text = ""
+        self.show_text(self.ids.result, "")
 
     def refresh(self) -> None:
         from kiosk.ui.widgets.buttons import KButton
@@ -39,17 +39,18 @@ class DiagBundleScreen(DiagScreen):
                 ctx.close()
             return export_bundle(settings, dest, report)
 
-        self.ids.result.text = self.tr("diagnostics.ui.exporting")
+        self.show(self.ids.result, "diagnostics.ui.exporting")
         run_in_background(work, self._done)
 
     def _done(self, result: Any) -> None:
+        self.forget()
         if isinstance(result, Path):
-            self.ids.result.text = self.tr("diagnostics.ui.exported", path=str(result))
+            self.show(self.ids.result, "diagnostics.ui.exported", path=str(result))
         elif isinstance(result, BundleError):
-            self.ids.result.text = self.tr("diagnostics.ui.export_failed", error=str(result))
+            self.show(self.ids.result, "diagnostics.ui.export_failed", error=str(result))
         else:
-            self.ids.result.text = self.tr("diagnostics.ui.export_failed",
-                                           error=type(result).__name__)
+            self.render(lambda: self.show(self.ids.result, "diagnostics.ui.export_failed",
+                                          error=self.tr(error_key(result))))
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
         return {"default": lambda: None}

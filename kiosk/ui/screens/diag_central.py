@@ -14,22 +14,25 @@ FIELDS = ("host", "port", "tls", "latency_ms", "signature", "skew_seconds", "las
 
 class DiagCentralScreen(DiagScreen):
     def reset(self) -> None:
-        self.ids.summary.text = ""
-        self.ids.details.text = ""
+        self.forget()
+        self.show_text(self.ids.summary, "")
+        self.show_text(self.ids.details, "")
 
     def refresh(self) -> None:
-        self.ids.summary.text = self.tr("diagnostics.ui.checking")
+        self.show(self.ids.summary, "diagnostics.ui.checking")
         ctx = technician(self.app).context()
         run_in_background(lambda: _check(ctx), self._show)
 
     def _show(self, result: Any) -> None:
         if isinstance(result, Exception):
-            self.ids.summary.text = type(result).__name__
+            self.forget()
+            self.show_error(self.ids.summary, result)
+            self.show_text(self.ids.details, "")
             return
-        self.ids.summary.text = result.summary(self.app.lang)
-        self.ids.details.text = "\n".join(
+        self.show_summary(self.ids.summary, result)
+        self.render(lambda: self.show_text(self.ids.details, "\n".join(
             f"{self.tr(f'diagnostics.ui.field.{name}')}: {self._fmt(result.details.get(name))}"
-            for name in FIELDS)
+            for name in FIELDS)))
 
     def _fmt(self, value: Any) -> str:
         if isinstance(value, bool):
@@ -40,12 +43,12 @@ class DiagCentralScreen(DiagScreen):
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
         def sample() -> None:
-            self.ids.summary.text = self.tr("diagnostics.central.ok", latency_ms=12.5)
-            self.ids.details.text = "\n".join(
+            self.show(self.ids.summary, "diagnostics.central.ok", latency_ms=12.5)
+            self.render(lambda: self.show_text(self.ids.details, "\n".join(
                 f"{self.tr(f'diagnostics.ui.field.{n}')}: {v}" for n, v in zip(
                     FIELDS, ("127.0.0.1", 8765, self._fmt(False), 12.5,
                              self._fmt("accepted"), 0.4,
-                             "2026-11-25T09:00:00+00:00"), strict=True))
+                             "2026-11-25T09:00:00+00:00"), strict=True))))
 
         return {"default": sample}
 

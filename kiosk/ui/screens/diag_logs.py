@@ -13,11 +13,14 @@ SHOWN_LINES = 80
 
 class DiagLogsScreen(DiagScreen):
     def reset(self) -> None:
-        self.ids.lines.text = ""
+        self.show_text(self.ids.lines, "")
 
     def refresh(self) -> None:
         lines = log_tail(self.app.settings, SHOWN_LINES)
-        self.ids.lines.text = "\n".join(reversed(lines)) or self.tr("diagnostics.ui.no_logs")
+        if lines:
+            self.show_text(self.ids.lines, "\n".join(reversed(lines)))
+        else:
+            self.show(self.ids.lines, "diagnostics.ui.no_logs")
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
         return {"default": self.refresh}

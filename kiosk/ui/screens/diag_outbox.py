@@ -14,9 +14,9 @@ FIELDS = ("pending", "oldest_age_seconds", "delivered_total", "last_error")
 
 class DiagOutboxScreen(DiagScreen):
     def reset(self) -> None:
-        self.ids.summary.text = ""
-        self.ids.details.text = ""
-        self.ids.result.text = ""
+        self.forget()
+        for label in (self.ids.summary, self.ids.details, self.ids.result):
+            self.show_text(label, "")
 
     def refresh(self) -> None:
         ctx = technician(self.app).context()
@@ -24,31 +24,33 @@ class DiagOutboxScreen(DiagScreen):
 
     def _show(self, result: Any) -> None:
         if isinstance(result, Exception):
-            self.ids.summary.text = type(result).__name__
+            self.forget()
+            self.show_error(self.ids.summary, result)
+            self.show_text(self.ids.details, "")
             return
-        self.ids.summary.text = result.summary(self.app.lang)
-        self.ids.details.text = "\n".join(
+        self.show_summary(self.ids.summary, result)
+        self.render(lambda: self.show_text(self.ids.details, "\n".join(
             f"{self.tr(f'diagnostics.ui.field.{n}')}: {_fmt(result.details.get(n))}"
-            for n in FIELDS)
+            for n in FIELDS)))
 
     def retry_now(self) -> None:
         sender = technician(self.app).sender()
         if sender is None:
-            self.ids.result.text = self.tr("diagnostics.ui.no_sender")
+            self.show(self.ids.result, "diagnostics.ui.no_sender")
             return
         sender.retry_now()
-        self.ids.result.text = self.tr("diagnostics.ui.retrying")
+        self.show(self.ids.result, "diagnostics.ui.retrying")
         from kivy.clock import Clock
 
         Clock.schedule_once(lambda _dt: self.refresh(), 1.0)
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
         def sample() -> None:
-            self.ids.summary.text = self.tr("diagnostics.outbox.stale", pending=2,
-                                            oldest_age_seconds=1260)
-            self.ids.details.text = "\n".join(
+            self.show(self.ids.summary, "diagnostics.outbox.stale", pending=2,
+                      oldest_age_seconds=1260)
+            self.render(lambda: self.show_text(self.ids.details, "\n".join(
                 f"{self.tr(f'diagnostics.ui.field.{n}')}: {v}"
-                for n, v in zip(FIELDS, (2, 1260, 41, "offline"), strict=True))
+                for n, v in zip(FIELDS, (2, 1260, 41, "offline"), strict=True))))
 
         return {"default": sample}
 

@@ -49,6 +49,7 @@ class DiagOverviewScreen(DiagScreen):
         self._sample = False  # the tour's sample is on show: live results wait
 
     def reset(self) -> None:
+        self.forget()
         self.report = None
         self._sample = False
         for row in self.rows.values():
@@ -68,8 +69,7 @@ class DiagOverviewScreen(DiagScreen):
         if not isinstance(report, Report) or self._sample:
             return
         self.report = report
-        for result in report.results:
-            self.show_result(result)
+        self.render(lambda: [self.show_result(r) for r in report.results])
 
     def show_result(self, result: CheckResult) -> None:
         row = self.rows[result.part]
@@ -85,8 +85,7 @@ class DiagOverviewScreen(DiagScreen):
     def tour_states(self) -> dict[str, Callable[[], None]]:
         def sample() -> None:
             self._sample = True
-            for result in SAMPLE:
-                self.show_result(result)
+            self.render(lambda: [self.show_result(r) for r in SAMPLE])
 
         return {"default": sample}
 

@@ -12,8 +12,8 @@ from kiosk.ui.screens.diag_base import DiagScreen, run_in_background, technician
 
 class DiagPrinterScreen(DiagScreen):
     def reset(self) -> None:
-        self.ids.status.text = ""
-        self.ids.result.text = ""
+        self.show_text(self.ids.status, "")
+        self.show_text(self.ids.result, "")
 
     def refresh(self) -> None:
         ctx = technician(self.app).context()
@@ -21,9 +21,9 @@ class DiagPrinterScreen(DiagScreen):
 
     def _show(self, result: Any) -> None:
         if isinstance(result, Exception):
-            self.ids.status.text = type(result).__name__
+            self.show_error(self.ids.status, result)
         else:
-            self.ids.status.text = result.summary(self.app.lang)
+            self.show_summary(self.ids.status, result)
 
     def test_page(self) -> None:
         from kiosk.devices.printer import PrinterError
@@ -39,17 +39,19 @@ class DiagPrinterScreen(DiagScreen):
                 return f"diagnostics.printer.{exc.status.value}"
             return "diagnostics.ui.test_page_printed"
 
-        self.ids.result.text = self.tr("diagnostics.ui.printing")
+        self.show(self.ids.result, "diagnostics.ui.printing")
         run_in_background(work, self._printed)
 
     def _printed(self, key: Any) -> None:
-        self.ids.result.text = (self.tr(key, kind="", target="") if isinstance(key, str)
-                                else type(key).__name__)
+        if isinstance(key, str):
+            self.show(self.ids.result, key, kind="", target="")
+        else:
+            self.show_error(self.ids.result, key)
         self.refresh()
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
         def sample() -> None:
-            self.ids.status.text = self.tr("diagnostics.printer.out_of_paper")
+            self.show(self.ids.status, "diagnostics.printer.out_of_paper")
 
         return {"default": sample}
 

@@ -13,9 +13,10 @@ from kiosk.ui.screens.diag_base import DiagScreen, run_in_background, technician
 
 class DiagReadersScreen(DiagScreen):
     def reset(self) -> None:
+        self.forget()
         self.ids.readers.clear_widgets()
-        self.ids.summary.text = ""
-        self.ids.result.text = ""
+        self.show_text(self.ids.summary, "")
+        self.show_text(self.ids.result, "")
 
     def refresh(self) -> None:
         ctx = technician(self.app).context()
@@ -28,13 +29,16 @@ class DiagReadersScreen(DiagScreen):
         box = self.ids.readers
         box.clear_widgets()
         if isinstance(result, Exception):
-            self.ids.summary.text = type(result).__name__
+            self.show_error(self.ids.summary, result)
             return
-        self.ids.summary.text = result.summary(self.app.lang)
+        self.show_summary(self.ids.summary, result)
         for reader in result.details.get("readers", []):
-            card = self.tr("diagnostics.ui.card_present" if reader["card_present"]
-                           else "diagnostics.ui.card_absent")
-            line = KLabel(text=f"{reader['reader']}  ·  {card}\nATR {reader['atr'] or '-'}")
+            # The reader's name and ATR are data; the words around them are translated
+            # (KLabel key/values), so the line follows the language switch.
+            state = ("diagnostics.ui.card_present" if reader["card_present"]
+                     else "diagnostics.ui.card_absent")
+            line = KLabel()
+            self.show(line, f"{state}_line", reader=reader["reader"], atr=reader["atr"] or "-")
             box.add_widget(line)
             button = KButton(key="diagnostics.ui.test_read", variant="secondary",
                              role="small", fit_width=True)
@@ -42,28 +46,32 @@ class DiagReadersScreen(DiagScreen):
             box.add_widget(button)
 
     def test_read(self, reader: str) -> None:
-        self.ids.result.text = self.tr("diagnostics.ui.reading")
+        self.forget()
+        self.show(self.ids.result, "diagnostics.ui.reading")
         run_in_background(lambda: test_read(reader), self._show_read)
 
     def _show_read(self, result: Any) -> None:
         if not isinstance(result, TestRead):
-            self.ids.result.text = type(result).__name__
+            self.forget()
+            self.show_error(self.ids.result, result)
             return
         if result.error:
-            self.ids.result.text = self.tr("diagnostics.ui.read_failed", reader=result.reader,
-                                           error=result.error)
+            self.forget()
+            self.show(self.ids.result, "diagnostics.ui.read_failed", reader=result.reader,
+                      error=result.error)
         else:
-            self.ids.result.text = self.tr(
+            self.render(lambda: self.show_text(self.ids.result, self.tr(
                 "diagnostics.ui.read_ok", reader=result.reader,
                 card_type=self.tr(f"diagnostics.ui.card_type.{result.card_type}"),
-                number=result.masked_number, ms=round(result.duration_ms))
+                number=result.masked_number, ms=round(result.duration_ms))))
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
         def sample() -> None:
-            self.ids.summary.text = self.tr("diagnostics.readers.ok", count=2, cards_present=1)
-            self.ids.result.text = self.tr(
+            self.show(self.ids.summary, "diagnostics.readers.ok", count=2, cards_present=1)
+            self.render(lambda: self.show_text(self.ids.result, self.tr(
                 "diagnostics.ui.read_ok", reader="Virtual PCD 00 00",
-                card_type=self.tr("diagnostics.ui.card_type.ssc"), number="X*****019", ms=12)
+                card_type=self.tr("diagnostics.ui.card_type.ssc"), number="X*****019",
+                ms=12)))
 
         return {"default": sample}
 
