@@ -30,7 +30,7 @@ import requests
 from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
 
-from kiosk import __version__
+from kiosk import __version__, metrics
 from kiosk.central import schemas as s
 from kiosk.central.errors import (
     CentralBadResponse,
@@ -202,10 +202,13 @@ class CentralClient:
                                   now=self._clock())}
         if idempotency_key:
             headers[s.IDEMPOTENCY_HEADER] = idempotency_key
+        started = time.perf_counter()
         try:
             resp = self._session.post(self._base + path.value, data=body, headers=headers,
                                       timeout=self._timeout)
             content = resp.content  # read fully here: a cut-off body raises now
+            # Round trips that got an answer (any status); failed connects are errors.
+            metrics.central_latency(time.perf_counter() - started)
         except requests.exceptions.RequestException as exc:
             raise map_requests_error(exc) from exc
         except OSError as exc:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from kiosk import metrics
 from kiosk.config import Settings
 from kiosk.devices import ssc as ssc_profile
 from kiosk.devices.idcard.pcsc_profile import read_id_text
@@ -165,6 +166,17 @@ class CardHub:
                 "id_reader": self._settings.cards.id_reader, "id_reader_status": self._id_status,
                 "watcher_restarts": self._watcher.restarts}
 
+    def reader_slots(self) -> frozenset[str] | None:
+        """The slots ("ssc", "id") that have a reader now; None while that is unknown
+        (the card service is down, or the watcher has not listed the readers yet)."""
+        service, readers = self._watcher.snapshot()
+        if service is not True:
+            return None
+        slots = {slot for r in readers if (slot := self._slot_of(r))}
+        if self._settings.cards.id_reader in ("serial", "sdk") and self._id_status != "no_reader":
+            slots.add("id")
+        return frozenset(slots)
+
     def verify_pin(self, pin: str) -> None:
         """Verify the holder PIN on the SSC in the SSC slot now. Raises CardError
         (``no_card``, ``pin_wrong`` with ``tries_left``, ``pin_blocked`` …) or ValueError
@@ -201,6 +213,7 @@ class CardHub:
         return slot_for_reader(self._settings, reader)
 
     def _emit(self, event: HubEvent) -> None:
+        metrics.reader_event(event.kind.value)
         try:
             self._on_event(event)
         except Exception:  # noqa: BLE001 - a faulty listener must not kill the hub
@@ -237,6 +250,7 @@ class CardHub:
                 self._readers.pop(ev.reader, None)
             self._emit(HubEvent(HubEventKind.readers_changed, slot or "", reader=ev.reader))
         elif kind is ReaderEventKind.card_inserted:
+            metrics.reader_event(kind.value)
             with self._lock:
                 self._readers[ev.reader] = ev.atr or b""
             if slot:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from kiosk import metrics
 from kiosk.config import Settings
 from kiosk.domain.idnumber import InvalidIdNumber, parse_id_number
 from kiosk.domain.masking import mask_id_number
@@ -56,6 +57,17 @@ WAITING_FOR_CARD = frozenset({Step.IDENTIFY, Step.ID_KEYPAD, Step.CODE_ENTRY,
                               Step.CANCEL_INSERT_SSC, Step.CANCEL_INSERT_ID})
 WRONG_CODE = frozenset({"code_wrong", "wrong_code", "invalid_code"})
 ENDED_NOTICES = frozenset({"card_removed", "inactivity"})
+# Steps that can only go on with a card reader, and the slots any of which will do
+# (the keypad steps do not need one; the status journey takes the ID card or the SSC).
+NEEDS_READER = frozenset({Step.IDENTIFY, Step.CANCEL_INSERT_SSC, Step.CANCEL_INSERT_ID})
+# Steps where a journey has reached its outcome (counted once per session in metrics).
+OUTCOMES = {(Journey.PRELOST, Step.PRELOST_DONE): "confirmed",
+            (Journey.PRELOST, Step.PRELOST_PENDING): "queued",
+            (Journey.STATUS, Step.STATUS): "shown",
+            (Journey.CANCEL, Step.CANCEL_DONE): "confirmed",
+            (Journey.GUIDANCE, Step.GUIDANCE_TOPIC): "read"}
+# How a session ended without an outcome (metrics label).
+UNFINISHED = {"done": "abandoned", "inactivity": "timeout", "card_removed": "card_removed"}
 
 Listener = Callable[[State], None]
 ReceiptFactory = Callable[[PreLossView, Settings, dt.date], Any]
@@ -99,6 +111,10 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
         self._retry: Callable[[], None] | None = None
         self._fail_back: State | None = None
         self._guidance_return: State | None = None
+        self._outcome = ""  # this session's outcome, once reached (metrics)
+        # The card hub (``reader_slots()``: slots with a reader, None = unknown); set
+        # by the wiring. Without it the kiosk never claims that no reader is there.
+        self.readers: Any = None
 
     # ---- observation -------------------------------------------------------------
     @property
@@ -118,6 +134,10 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
         self._state = State(step=step, journey=self._state.journey if journey is None
                             else journey, view=view, failure=failure,
                             notice_key=notice_key, seq=self._state.seq + 1)
+        outcome = OUTCOMES.get((self._state.journey, step))
+        if outcome and not self._outcome:
+            self._outcome = outcome
+            metrics.journey(self._state.journey.value, outcome)
         for listener in list(self._listeners):
             listener(self._state)
 
@@ -148,9 +168,17 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
             self._set(Step.GUIDANCE_INDEX, self._guidance_view(), journey=journey)
         else:
             self._set(Step.HOME, journey=Journey.NONE)
+        if journey != Journey.NONE:
+            metrics.journey(journey.value, "started")
+        self._check_readers()
 
     def end(self, reason: str = "done") -> None:
         """End the session: drop any call in flight, wipe personal data, go home."""
+        journey = self._state.journey
+        if journey != Journey.NONE and not self._outcome:
+            outcome = "failed" if self._state.step == Step.FAILED \
+                else UNFINISHED.get(reason, "abandoned")
+            metrics.journey(journey.value, outcome)
         self._reset()
         self._set(Step.HOME, notice_key=f"journeys.ended.{reason}"
                   if reason in ENDED_NOTICES else "", journey=Journey.NONE)
@@ -161,6 +189,7 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
         self.session.wipe()
         self._before_busy = self._fail_back = self._guidance_return = None
         self._retry = self._on_cancel = None
+        self._outcome = ""
 
     def back(self) -> None:
         """The back button: one step back, or home where going back means starting over."""
@@ -200,6 +229,7 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
         action, self._retry = self._retry, None
         if action is not None and self._state.step == Step.FAILED:
             action()
+            self._check_readers()
 
     def cancel_busy(self) -> None:
         """Stop waiting for the call in flight; takes effect now, not when it returns."""
@@ -263,6 +293,7 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
             failure = Failure(failure.kind, {**failure.params, "hotline": self.hotline},
                               failure.retry)
         self._set(Step.FAILED, failure=failure)
+        metrics.error(failure.kind)
         log.info("journey failure", extra={"fields": {
             "journey": self._state.journey.value, "failure": failure.kind,
             "code": None}})
@@ -290,6 +321,8 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
                 self.end("card_removed")
             return
         if step not in WAITING_FOR_CARD:
+            if kind in ("readers_changed", "service_up"):
+                self._check_readers()
             return
         if kind == "card_read":
             self._card_read(slot, data)
@@ -304,8 +337,37 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
             self._fail(failure, retry=lambda: self._restore(waiting))
         elif kind == "service_down":
             self._fail_kind("reader_service", retry_to=self._state)
+        if kind in ("readers_changed", "service_up"):
+            self._check_readers()
         log.debug("card event", extra={"fields": {"kind": kind, "slot": slot,
                                                    "journey": journey.value}})
+
+    def _slots_needed(self, step: Step) -> frozenset[str]:
+        if step == Step.CANCEL_INSERT_SSC:
+            return frozenset({"ssc"})
+        if step == Step.IDENTIFY and self._state.journey == Journey.STATUS:
+            return frozenset({"id", "ssc"})
+        return frozenset({"id"})
+
+    def _check_readers(self) -> None:
+        """While waiting for a card that no reader can take, say so ("no reader"); when
+        a reader is back (or the card service, after a restart), go back to waiting."""
+        present = self.readers.reader_slots() if self.readers is not None else None
+        if present is None:
+            return  # unknown (no hub, or the card service is down: its own failure)
+        st = self._state
+        if st.step in NEEDS_READER:
+            if not present & self._slots_needed(st.step):
+                self._fail_kind("no_reader", retry_to=st)
+        elif (st.step == Step.FAILED and st.failure is not None
+              and st.failure.kind in ("no_reader", "reader_service")
+              and self._fail_back is not None and self._fail_back.step in NEEDS_READER):
+            waiting = self._fail_back
+            if present & self._slots_needed(waiting.step):
+                self._fail_back = self._retry = None
+                self._restore(waiting)
+            elif st.failure.kind == "reader_service":
+                self._fail_kind("no_reader", retry_to=waiting)
 
     def _card_read(self, slot: str, data: Any) -> None:
         step, journey = self._state.step, self._state.journey

@@ -103,7 +103,12 @@ def build_parts(settings: Settings, dispatch: Callable[[Callable[[], None]], Non
                 "error": type(exc).__name__}})
             client = UnavailableCentral(type(exc).__name__)
     box = Outbox(settings.data_dir / OUTBOX_FILE) if outbox else None
-    sender = OutboxSender(box, client) if box is not None else None
+    sender = None
+    if box is not None:
+        depth = _outbox_depth_gauge(box)
+        box.on_enqueue.append(depth)
+        sender = OutboxSender(box, client, on_result=lambda _item, _outcome: depth())
+        depth()
     prn = printer if printer is not None else (
         make_printer(settings) if settings.printer.kind != "none" else None)
     controller = JourneyController(settings, client, dispatch, outbox=box, printer=prn,
@@ -117,4 +122,19 @@ def build_parts(settings: Settings, dispatch: Callable[[Callable[[], None]], Non
         controller.pins = hub
         # A card already on the reader when a journey starts is read then.
         controller.subscribe(PresentCards(hub))
+        controller.readers = hub
     return JourneyParts(controller, client, box, sender, hub, prn)
+
+
+def _outbox_depth_gauge(box: Any) -> Callable[[], None]:
+    """Set the outbox depth metric from the outbox (on enqueue and after each delivery
+    or refusal); a failing count is logged, never raised into the caller."""
+    from kiosk import metrics
+
+    def update(*_: Any) -> None:
+        try:
+            metrics.outbox_depth(box.stats().pending)
+        except Exception as exc:  # the outbox's own error is reported by its user
+            log.warning("outbox depth unknown", extra={"fields": {
+                "error": type(exc).__name__}})
+    return update

@@ -34,23 +34,63 @@ def _value(text: str, prefix: str) -> float:
     raise AssertionError(f"{prefix} not in scrape")
 
 
-def test_counters_show_up_in_a_scrape(server):
+def _journey_with_an_offline_confirmation(tmp_path) -> None:
+    """A pre-loss through the real controller and a real outbox: confirmed once, then
+    offline at confirmation (queued), each producer feeding its own metric."""
+    import time
+
+    from kiosk.services.states import Step
+    from kiosk.services.tasks import QueueDispatcher
+    from kiosk.services.wiring import build_parts
+    from tests.services.fakes import CentralOffline, Event, FakeCentral, id_card, person
+
+    central = FakeCentral()
+    central.people["110105198503071230"] = person(("X00000019", "active"))
+    dispatch = QueueDispatcher()
+    parts = build_parts(settings_for(tmp_path), dispatch, central=central, cards=False)
+    ctl = parts.controller
+
+    def pump(until: Step) -> None:
+        deadline = time.monotonic() + 3
+        while ctl.state.step != until and time.monotonic() < deadline:
+            dispatch.run_pending(wait=0.05)
+        assert ctl.state.step == until
+
+    try:
+        for offline in (False, True):
+            ctl.start("prelost")
+            ctl.on_card_event(Event("card_read", "id", id_card()))
+            pump(Step.CARDS)
+            ctl.choose_card("0")
+            if offline:
+                central.errors["submit_prelost"] = CentralOffline("down")
+            ctl.confirm_prelost()
+            pump(Step.PRELOST_PENDING if offline else Step.PRELOST_DONE)
+            ctl.end()
+        central.errors["lookup_person"] = CentralOffline("down")
+        ctl.start("prelost")
+        ctl.on_card_event(Event("card_read", "id", id_card()))
+        pump(Step.FAILED)
+        ctl.end()
+    finally:
+        parts.stop()
+
+
+def test_counters_show_up_in_a_scrape(server, tmp_path):
     before = _scrape(server.port)
-    base = 0.0
-    if 'kiosk_journeys_total{journey="prelost",outcome="confirmed"}' in before:
-        base = _value(before, 'kiosk_journeys_total{journey="prelost",outcome="confirmed"}')
-    metrics.journey("prelost", "confirmed")
-    metrics.journey("prelost", "confirmed")
-    metrics.error("central_offline")
-    metrics.reader_event("card_inserted")
-    metrics.outbox_depth(4)
-    metrics.central_latency(0.03)
+    confirmed = 'kiosk_journeys_total{journey="prelost",outcome="confirmed"}'
+    queued = 'kiosk_journeys_total{journey="prelost",outcome="queued"}'
+    offline = 'kiosk_errors_total{kind="offline"}'
+    base = {k: _value(before, k) if k in before else 0.0 for k in (confirmed, queued, offline)}
+    _journey_with_an_offline_confirmation(tmp_path)
+    metrics.reader_event("card_inserted")  # the card hub's own test feeds it for real
+    metrics.central_latency(0.03)  # the client's own test (tests/services) feeds it
     text = _scrape(server.port)
-    assert _value(text, 'kiosk_journeys_total{journey="prelost",outcome="confirmed"}') \
-        == base + 2
-    assert _value(text, 'kiosk_errors_total{kind="central_offline"}') >= 1
+    assert _value(text, confirmed) == base[confirmed] + 1
+    assert _value(text, queued) == base[queued] + 1
+    assert _value(text, offline) == base[offline] + 1
     assert _value(text, 'kiosk_reader_events_total{event="card_inserted"}') >= 1
-    assert _value(text, "kiosk_outbox_depth") == 4
+    assert _value(text, "kiosk_outbox_depth") == 1  # the queued pre-loss
     assert _value(text, "kiosk_central_latency_seconds_count") >= 1
 
 
