@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk.ui.screens import journey_widgets  # noqa: F401  (KScrollView)
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets.buttons import KButton
 
@@ -49,6 +50,9 @@ class MessageScreen(KioskScreen):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec = GENERIC_ERROR
+        # Buttons are made once and reused: each new KButton leaves its kv bindings
+        # (app.lang, theme) on the app for as long as the app lives.
+        self._pool: list[KButton] = []
         self._render()
 
     def prepare(self, spec: MessageSpec | None = None, **params: Any) -> None:
@@ -86,9 +90,13 @@ class MessageScreen(KioskScreen):
         self.show_home = "home" not in actions
         self.show_back = "back" not in actions
         ids.buttons.clear_widgets()
-        for b in spec.buttons:
-            button = KButton(key=b.label_key, variant=b.variant)
-            button.bind(on_release=lambda _w, action=b.action: self._act(action))
+        for i, b in enumerate(spec.buttons):
+            if i == len(self._pool):
+                button = KButton()
+                button.bind(on_release=lambda _w, i=i: self._act(self.spec.buttons[i].action))
+                self._pool.append(button)
+            button = self._pool[i]
+            button.key, button.variant = b.label_key, b.variant
             ids.buttons.add_widget(button)
 
     def _act(self, action: str | Callable[[], None]) -> None:
