@@ -19,6 +19,7 @@ from kiosk.central.errors import OutboxError
 from kiosk.central.outbox import KIND_CANCEL_PRELOST, KIND_PRELOST, Outbox, OutboxSender
 from kiosk.domain.card_states import CardState
 from kiosk.personas import persona
+from tests.fixtures.strict import skip_or_fail
 
 ID = persona("normal")["id"]["id_number"]
 CARD = persona("normal")["ssc"]["card_number"]
@@ -268,7 +269,7 @@ def test_real_full_disk_is_a_typed_error_and_keeps_what_was_stored(tmp_path):
     import shutil
 
     if shutil.which("unshare") is None or os.geteuid() != 0:
-        pytest.skip("needs unshare and root for a private tmpfs (max_page_count test covers)")
+        skip_or_fail("needs unshare and root for a private tmpfs (max_page_count test covers)")
     mnt = tmp_path / "tiny"
     mnt.mkdir()
     child = Path(__file__).with_name("outbox_full_child.py")
@@ -277,7 +278,7 @@ def test_real_full_disk_is_a_typed_error_and_keeps_what_was_stored(tmp_path):
          f'mount -t tmpfs -o size=256k tmpfs "{mnt}" && exec "{sys.executable}" "{child}" '
          f'"{mnt}"'], capture_output=True, text=True, timeout=60)
     if "mount" in proc.stderr and proc.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+        skip_or_fail(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr
     words = proc.stdout.split()
     stored, kind, pending = int(words[1]), words[3], int(words[5])

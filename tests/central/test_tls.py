@@ -12,6 +12,7 @@ from kiosk.central.client import CentralClient
 from kiosk.central.errors import CentralOffline
 from kiosk.central.sandbox.server import start_sandbox_thread
 from kiosk.personas import persona
+from tests.fixtures.strict import skip_or_fail
 
 CARD = persona("normal")["ssc"]["card_number"]
 
@@ -19,7 +20,7 @@ CARD = persona("normal")["ssc"]["card_number"]
 @pytest.fixture
 def https_sandbox(tmp_path, central_settings, central_secrets):
     if shutil.which("openssl") is None:
-        pytest.skip("openssl not installed")
+        skip_or_fail("openssl not installed")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",

@@ -26,6 +26,7 @@ from kiosk.services.diagnostics.checks import (
 )
 from kiosk.services.diagnostics.context import outbox_path, utcnow
 from tests.diagnostics.helpers import settings_for
+from tests.fixtures.strict import skip_or_fail
 
 
 def ctx_for(tmp_path, **overrides) -> DiagnosticsContext:
@@ -54,7 +55,7 @@ def small_tmpfs(tmp_path):
     proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
                           capture_output=True, check=False)
     if proc.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.decode().strip()}")
+        skip_or_fail(f"cannot mount a tmpfs here: {proc.stderr.decode().strip()}")
     yield mnt
     subprocess.run(["umount", "-l", str(mnt)], check=False)
 
