@@ -7,6 +7,9 @@
    allows ``diagnostics.max_pin_attempts`` wrong tries, then locks entry for
    ``diagnostics.lockout_seconds``. The lock-out is kept in the data directory, so a
    restart (or a power cut) does not hand out fresh attempts.
+   Or, where ``diagnostics.technician_card_atrs`` lists technician cards, such a card
+   on a reader while the attract screen shows (:func:`card_opens_pin`). The card only
+   replaces the gesture: the PIN is still required (two factors; an ATR is easy to copy).
 3. While inside, every touch calls :meth:`TechnicianAccess.touch`; after
    ``diagnostics.idle_seconds`` without one, :meth:`idle_expired` says to leave. Leaving
    returns the kiosk to the attract screen (the UI's job).
@@ -72,6 +75,14 @@ class CornerHold:
             self._since = None
             return True
         return False
+
+
+def card_opens_pin(*, screen: str, overlay_open: bool, journey: str, inside: bool) -> bool:
+    """Whether a technician card just presented opens the PIN pad: only on the attract
+    screen with nothing over it, no cardholder journey under way, and no technician
+    already inside. Anywhere else the card does nothing (it is never read either)."""
+    return screen == "attract" and not overlay_open and journey in ("", "none") \
+        and not inside
 
 
 class PinOutcome(StrEnum):

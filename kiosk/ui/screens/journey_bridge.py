@@ -99,9 +99,15 @@ class JourneyBridge:
             self._ending = False
 
     def card_sink(self, event: Any) -> None:
-        """For a card hub: any thread → main thread; a card counts as activity."""
+        """For a card hub: any thread → main thread; a card counts as activity. A
+        technician card goes to the technician entry, never to the journeys."""
         def run() -> None:
             self.app.note_activity()
+            if getattr(event, "kind", None) == "technician_card":
+                from kiosk.ui.technician_card import on_technician_card
+
+                on_technician_card(self.app)
+                return
             self.controller.on_card_event(event)
         kivy_dispatch(run)
 
