@@ -1,1 +1,2 @@
-"""Benchmarks: each module ``kiosk/bench/<topic>.py`` has ``run(args) -> int`` and prints figures."""
+"""Benchmarks: each module ``kiosk/bench/<topic>.py`` has ``run(args) -> int`` and prints
+figures."""
