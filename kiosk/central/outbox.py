@@ -111,8 +111,8 @@ class Outbox:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise OutboxError("unavailable", f"cannot create directory ({exc.strerror})") \
-                from None
+            raise OutboxError("unavailable", f"cannot create directory {self.path.parent} "
+                                             f"({exc.strerror})") from None
         try:
             # The queue holds personal data: the file is made 0600 before SQLite opens
             # it; SQLite gives the -wal/-shm files the database file's mode.
@@ -120,7 +120,7 @@ class Outbox:
             for suffix in ("", "-wal", "-shm"):
                 make_private(Path(f"{self.path}{suffix}"))
         except OSError as exc:
-            raise OutboxError("unavailable", f"cannot create the file ({exc.strerror})") \
+            raise OutboxError("unavailable", f"cannot create {self.path} ({exc.strerror})") \
                 from None
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False,

@@ -79,6 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kiosk: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # The outbox is opened while the app is built: its one-line error (with the
+        # path) is a storage problem, not a crash.
+        from kiosk.central.errors import OutboxError
+
+        if not isinstance(exc, OutboxError):
+            raise
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     # Checked before the window starts: a bad --out is one line, not a traceback at the end.
     ensure_dir(out, "the tour output directory")
+    ensure_dir(settings.data_dir, "the data directory")  # the app opens its outbox there
     from kiosk.ui.xvfb import Xvfb, XvfbError
 
     xvfb = None

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def kiosk(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kiosk", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=120)
 
 
 def one_line(proc: subprocess.CompletedProcess) -> str:
@@ -66,6 +66,22 @@ def test_tour_out_under_proc(env):
 def test_tour_out_is_an_existing_file(env, afile):
     line = one_line(kiosk(["tour", "--out", str(afile)], env))
     assert line == f"kiosk: cannot create the tour output directory {afile}: a file is in the way"
+
+
+def test_tour_data_dir_unusable(env, afile):
+    env = {**env, "KIOSK__KIOSK__DATA_DIR": str(afile / "sub")}
+    line = one_line(kiosk(["tour", "--out", str(afile.parent / "shots")], env))
+    assert line == f"kiosk: cannot create the data directory {afile / 'sub'}: Not a directory"
+
+
+@pytest.mark.ui
+def test_tour_outbox_unusable_is_one_line(env, tmp_path):
+    # The outbox is opened while the app is built (own Xvfb): still one line, with the path.
+    (tmp_path / "data" / "outbox.sqlite3").mkdir(parents=True)
+    line = one_line(kiosk(["tour", "--out", str(tmp_path / "shots"), "--screen", "attract",
+                           "--lang", "en"], env))
+    assert line == (f"kiosk: outbox unavailable: cannot create "
+                    f"{tmp_path / 'data' / 'outbox.sqlite3'} (Is a directory)")
 
 
 def test_run_demo_data_dir_unusable(env, afile):
