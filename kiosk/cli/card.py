@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if cmd == "list":
         for key, p in sorted(load_personas().items()):
-            cards = "+".join(c for c in ("ssc", "id") if c in p) or "-"
+            cards = "+".join(c for c in ("ssc", "id") if c in p) or (
+                "tech" if "technician_card" in p else "-")
             behaviour = p.get("ssc", {}).get("behaviour", "")
             extra = f" [{behaviour}]" if behaviour and behaviour != "normal" else ""
             print(f"{key:14} {cards:7} {p.get('summary', '')}{extra}")
