@@ -152,7 +152,12 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
     def start(self, journey: str | Journey) -> None:
         """Begin a journey with a fresh session."""
         journey = Journey(journey)
+        # Starting over within the same journey (back to identify) is the same session
+        # for the metrics: one "started", at most one outcome.
+        previous = self._state.journey
+        outcome = self._outcome if previous == journey else ""
         self._reset()
+        self._outcome = outcome
         s = self.settings
         if journey == Journey.PRELOST:
             self._set(Step.IDENTIFY, IdentifyView(s.features.keypad_identify, False),
@@ -168,7 +173,7 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
             self._set(Step.GUIDANCE_INDEX, self._guidance_view(), journey=journey)
         else:
             self._set(Step.HOME, journey=Journey.NONE)
-        if journey != Journey.NONE:
+        if journey != Journey.NONE and journey != previous:
             metrics.journey(journey.value, "started")
         self._check_readers()
 

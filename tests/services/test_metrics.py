@@ -33,6 +33,7 @@ def test_journey_outcomes_and_failures_are_counted(rig: Rig) -> None:
     started, confirmed = journeys("prelost", "started"), journeys("prelost", "confirmed")
     queued, offline = journeys("prelost", "queued"), errors("offline")
     failed, abandoned = journeys("prelost", "failed"), journeys("status", "abandoned")
+    status_started = journeys("status", "started")
 
     rig.ctl.start("prelost")
     rig.ctl.on_card_event(Event("card_read", "id", id_card(NORMAL_ID)))
@@ -68,8 +69,10 @@ def test_journey_outcomes_and_failures_are_counted(rig: Rig) -> None:
     assert journeys("prelost", "failed") == failed + 1
 
     rig.ctl.start("status")
+    rig.ctl.start("status")  # back to identify: the same session
     rig.ctl.end()
     assert journeys("status", "abandoned") == abandoned + 1
+    assert journeys("status", "started") == status_started + 1
     assert journeys("prelost", "started") == started + 3
 
 
