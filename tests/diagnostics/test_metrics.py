@@ -76,22 +76,28 @@ def _journey_with_an_offline_confirmation(tmp_path) -> None:
         parts.stop()
 
 
-def test_counters_show_up_in_a_scrape(server, tmp_path):
+@pytest.mark.pcsc
+def test_counters_show_up_in_a_scrape(server, tmp_path, card_hub, central_client):
     before = _scrape(server.port)
     confirmed = 'kiosk_journeys_total{journey="prelost",outcome="confirmed"}'
     queued = 'kiosk_journeys_total{journey="prelost",outcome="queued"}'
     offline = 'kiosk_errors_total{kind="offline"}'
-    base = {k: _value(before, k) if k in before else 0.0 for k in (confirmed, queued, offline)}
+    inserted = 'kiosk_reader_events_total{event="card_inserted"}'
+    latency = "kiosk_central_latency_seconds_count"
+    base = {k: _value(before, k) if k in before else 0.0
+            for k in (confirmed, queued, offline, inserted, latency)}
     _journey_with_an_offline_confirmation(tmp_path)
-    metrics.reader_event("card_inserted")  # the card hub's own test feeds it for real
-    metrics.central_latency(0.03)  # the client's own test (tests/services) feeds it
+    mark = card_hub.events.mark()  # a card in the real reader (private pcscd, vpcd)
+    card_hub.slots.insert("normal", "ssc")
+    card_hub.events.wait_for(lambda ev: ev.kind == "card_read", start=mark)
+    central_client.lookup_person("110105198503071230")  # the sandbox over HTTP
     text = _scrape(server.port)
     assert _value(text, confirmed) == base[confirmed] + 1
     assert _value(text, queued) == base[queued] + 1
     assert _value(text, offline) == base[offline] + 1
-    assert _value(text, 'kiosk_reader_events_total{event="card_inserted"}') >= 1
+    assert _value(text, inserted) == base[inserted] + 1
     assert _value(text, "kiosk_outbox_depth") == 1  # the queued pre-loss
-    assert _value(text, "kiosk_central_latency_seconds_count") >= 1
+    assert _value(text, latency) == base[latency] + 1
 
 
 def test_bound_to_loopback_only(server):
