@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from kiosk import metrics
 from kiosk.config import Settings
 from kiosk.domain.working_days import add_working_days
 from kiosk.logs import get_logger
@@ -99,6 +100,7 @@ class PrelostSteps:
             self.outbox.enqueue("prelost", payload, key)
         except Exception as exc:  # the disk failed too: the hotline is the only way now
             log.error("outbox enqueue failed", extra={"fields": {"error": type(exc).__name__}})
+            metrics.error("outbox_enqueue_failed")
             self._fail_kind("offline")
             return
         reference = "Q-" + key[:10].upper()
@@ -119,8 +121,11 @@ class PrelostSteps:
         printer, receipt, language = self.printer, make(view, self.settings, lapse), self.language
 
         def done(outcome: Outcome) -> None:
+            ok = outcome.ok and outcome.value is not False
+            if not ok:  # PrinterOutOfPaper → printer_out_of_paper, … (class names only)
+                name = type(outcome.error).__name__ if outcome.error is not None else ""
+                metrics.error(_snake(name) if name.startswith("Printer") else "printer_failed")
             if self._state.step == step and self._state.view is printing:
-                ok = outcome.ok and outcome.value is not False
                 self._set(step, _with_receipt(view, "printed" if ok else "failed"))
 
         self._worker.run("print_receipt", lambda: printer.print_receipt(receipt, language), done)
@@ -136,6 +141,12 @@ def receipt_for(view: PreLossView, settings: Settings, lapse: dt.date) -> Any:
         created_at=view.at, lapse_date=lapse, hotline=view.hotline,
         status=ReceiptStatus.PENDING if view.pending else ReceiptStatus.CONFIRMED,
         terminal_id=settings.kiosk.terminal_id)
+
+
+def _snake(name: str) -> str:
+    import re
+
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def _with_receipt(view: PreLossView, receipt: str) -> PreLossView:

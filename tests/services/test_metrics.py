@@ -3,6 +3,7 @@ client and the outbox (registry read directly; the scrape test is in tests/diagn
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,23 @@ def test_reader_events_from_the_card_hub(card_hub: Any) -> None:
     assert value("kiosk_reader_events_total", event="card_removed") == removed + 1
     assert card_hub.hub.reader_slots() == frozenset({"ssc", "id"})
 
+
+
+def test_receipt_printer_failures_are_counted_by_kind(rig: Rig) -> None:
+    from kiosk.devices.printer.dummy import DummyPrinter
+
+    printer = DummyPrinter()
+    printer.paper = False
+    rig.ctl.printer = printer
+    out_of_paper = errors("printer_out_of_paper")
+    rig.ctl.start("prelost")
+    rig.ctl.on_card_event(Event("card_read", "id", id_card(NORMAL_ID)))
+    rig.pump()
+    rig.ctl.choose_card("0")
+    rig.ctl.confirm_prelost()
+    rig.pump(until=Step.PRELOST_DONE)
+    deadline = time.monotonic() + 3
+    while rig.ctl.state.view.receipt != "failed" and time.monotonic() < deadline:
+        rig.dispatch.run_pending(wait=0.05)
+    assert rig.ctl.state.view.receipt == "failed"  # the journey itself is done
+    assert errors("printer_out_of_paper") == out_of_paper + 1
