@@ -348,11 +348,16 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
                                                    "journey": journey.value}})
 
     def _slots_needed(self, step: Step) -> frozenset[str]:
+        """Slots any of which can take the card this step waits for (empty: no check)."""
         if step == Step.CANCEL_INSERT_SSC:
-            return frozenset({"ssc"})
-        if step == Step.IDENTIFY and self._state.journey == Journey.STATUS:
-            return frozenset({"id", "ssc"})
-        return frozenset({"id"})
+            slots = {"ssc"}
+        elif step == Step.IDENTIFY and self._state.journey == Journey.STATUS:
+            slots = {"id", "ssc"}
+        else:
+            slots = {"id"}
+        if self.settings.cards.id_reader == "none":  # by design: the keypad is the way in
+            slots.discard("id")
+        return frozenset(slots)
 
     def _check_readers(self) -> None:
         """While waiting for a card that no reader can take, say so ("no reader"); when
@@ -362,7 +367,8 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
             return  # unknown (no hub, or the card service is down: its own failure)
         st = self._state
         if st.step in NEEDS_READER:
-            if not present & self._slots_needed(st.step):
+            needed = self._slots_needed(st.step)
+            if needed and not present & needed:
                 self._fail_kind("no_reader", retry_to=st)
         elif (st.step == Step.FAILED and st.failure is not None
               and st.failure.kind in ("no_reader", "reader_service")

@@ -98,3 +98,16 @@ def test_reader_gone_while_waiting(rig: Rig) -> None:
     assert kind(rig) == "no_reader"
     rig.ctl.end()
     assert rig.ctl.state.step == Step.HOME
+
+
+def test_site_without_an_id_reader_is_not_a_missing_reader(rig: Rig) -> None:
+    import dataclasses
+
+    rig.ctl.settings = dataclasses.replace(
+        rig.ctl.settings, cards=dataclasses.replace(rig.ctl.settings.cards, id_reader="none"))
+    rig.ctl.readers = FakeReaders(frozenset({"ssc"}))
+    rig.ctl.start("prelost")
+    assert rig.ctl.state.step == Step.IDENTIFY  # the keypad is the way in here
+    rig.ctl.readers = FakeReaders(frozenset())
+    rig.ctl.start("status")  # the SSC would do, and there is no reader for it
+    assert kind(rig) == "no_reader"
