@@ -105,6 +105,10 @@ class CardHub:
         self._watcher = ReaderWatcher(self._on_reader_event)
         self._slots = {name: _Slot(name) for name in SLOTS}
         self._readers: dict[str, bytes | None] = {}  # reader → ATR (None = empty)
+        # Readers pcscd came back with that the watcher has not announced yet: it
+        # reports service_up first, so without these a listener asking reader_slots()
+        # at service_up would hear "no reader" for a moment.
+        self._unannounced: set[str] = set()
         self._service: bool | None = None
         self._lock = threading.Lock()
         self._started = False
@@ -170,9 +174,15 @@ class CardHub:
         """The slots ("ssc", "id") that have a reader now; None while that is unknown
         (the card service is down, or the watcher has not listed the readers yet)."""
         service, readers = self._watcher.snapshot()
+        with self._lock:
+            # Our own flag leads the watcher's by the service_up event itself; before any
+            # event (no reader at start) only the watcher knows it has listed them.
+            if self._service is not None:
+                service = self._service
+            names = set(readers) | self._unannounced
         if service is not True:
             return None
-        slots = {slot for r in readers if (slot := self._slot_of(r))}
+        slots = {slot for r in names if (slot := self._slot_of(r))}
         if self._settings.cards.id_reader in ("serial", "sdk") and self._id_status != "no_reader":
             slots.add("id")
         return frozenset(slots)
@@ -226,6 +236,7 @@ class CardHub:
             with self._lock:
                 present = [r for r, atr in self._readers.items() if atr is not None]
                 self._readers.clear()
+                self._unannounced.clear()
                 self._service = False
             for slot_ in self._slots.values():
                 slot_.ctx.release()  # dead too after a pcscd restart: make new ones later
@@ -238,8 +249,13 @@ class CardHub:
         with self._lock:
             self._service = True  # any other event means the service answers
         if kind is ReaderEventKind.service_up:
+            listed = self._list_readers()
+            with self._lock:
+                self._unannounced = set(listed)
             self._emit(HubEvent(HubEventKind.service_up))
             return
+        with self._lock:
+            self._unannounced.discard(ev.reader)  # the watcher knows it now
         slot = self._slot_of(ev.reader)
         if kind is ReaderEventKind.reader_added:
             with self._lock:
@@ -261,6 +277,17 @@ class CardHub:
                     self._readers[ev.reader] = None
             if slot:
                 self._slots[slot].queue.put(("removed", ev.reader))
+
+    @staticmethod
+    def _list_readers() -> list[str]:
+        """The readers pcscd has now, on a context of its own ([] if it cannot say)."""
+        ctx = PcscContext()
+        try:
+            return ctx.list_readers()
+        except CardError:
+            return []
+        finally:
+            ctx.release()
 
     def _worker(self, slot: _Slot) -> None:
         while True:
