@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from kivy.app import App
@@ -219,6 +219,20 @@ def run_in_background(work: Callable[[], Any], done: Callable[[Any], None]) -> N
     threading.Thread(target=target, name="diag-work", daemon=True).start()
 
 
+def run_check(app: Any, check: Callable[[Any], Any], done: Callable[[Any], None]) -> None:
+    """Run ``check`` on a fresh diagnostics context in the background (the context is
+    closed afterwards, whatever happens); its result or exception goes to ``done``."""
+    ctx = technician(app).context()
+
+    def work() -> Any:
+        try:
+            return check(ctx)
+        finally:
+            ctx.close()
+
+    run_in_background(work, done)
+
+
 def error_key(exc: BaseException) -> str:
     """The i18n key that says in words which part failed (never a Python class name)."""
     from kiosk.central.errors import CentralError, OutboxError
@@ -282,6 +296,23 @@ class DiagScreen(KioskScreen):
     def show_error(self, label: Any, exc: BaseException) -> None:
         """A failed check in words: which part, not the exception's class or message."""
         self.show(label, error_key(exc))
+
+    def field_lines(self, pairs: Iterable[tuple[str, Any]]) -> str:
+        """``name: value`` lines, each name translated from ``diagnostics.ui.field.<name>``."""
+        return "\n".join(f"{self.tr(f'diagnostics.ui.field.{n}')}: {v}" for n, v in pairs)
+
+    def show_check(self, result: Any, fields: Iterable[str],
+                   fmt: Callable[[Any], str]) -> None:
+        """A check's outcome: summary on ``ids.summary``, its ``fields`` (values through
+        ``fmt``) on ``ids.details``; an exception in words, with no details."""
+        if isinstance(result, Exception):
+            self.forget()
+            self.show_error(self.ids.summary, result)
+            self.show_text(self.ids.details, "")
+            return
+        self.show_summary(self.ids.summary, result)
+        self.render(lambda: self.show_text(self.ids.details, self.field_lines(
+            (n, fmt(result.details.get(n))) for n in fields)))
 
     def on_enter(self, *args: Any) -> None:
         tech = technician(self.app)

@@ -7,7 +7,7 @@ from typing import Any
 
 from kiosk.services.diagnostics.checks import check_central
 from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.diag_base import DiagScreen, run_in_background, technician
+from kiosk.ui.screens.diag_base import DiagScreen, run_check
 
 FIELDS = ("host", "port", "tls", "latency_ms", "signature", "skew_seconds", "last_heartbeat")
 
@@ -20,19 +20,10 @@ class DiagCentralScreen(DiagScreen):
 
     def refresh(self) -> None:
         self.show(self.ids.summary, "diagnostics.ui.checking")
-        ctx = technician(self.app).context()
-        run_in_background(lambda: _check(ctx), self._show)
+        run_check(self.app, check_central, self._show)
 
     def _show(self, result: Any) -> None:
-        if isinstance(result, Exception):
-            self.forget()
-            self.show_error(self.ids.summary, result)
-            self.show_text(self.ids.details, "")
-            return
-        self.show_summary(self.ids.summary, result)
-        self.render(lambda: self.show_text(self.ids.details, "\n".join(
-            f"{self.tr(f'diagnostics.ui.field.{name}')}: {self._fmt(result.details.get(name))}"
-            for name in FIELDS)))
+        self.show_check(result, FIELDS, self._fmt)
 
     def _fmt(self, value: Any) -> str:
         if isinstance(value, bool):
@@ -44,20 +35,11 @@ class DiagCentralScreen(DiagScreen):
     def tour_states(self) -> dict[str, Callable[[], None]]:
         def sample() -> None:
             self.show(self.ids.summary, "diagnostics.central.ok", latency_ms=12.5)
-            self.render(lambda: self.show_text(self.ids.details, "\n".join(
-                f"{self.tr(f'diagnostics.ui.field.{n}')}: {v}" for n, v in zip(
-                    FIELDS, ("127.0.0.1", 8765, self._fmt(False), 12.5,
-                             self._fmt("accepted"), 0.4,
-                             "2026-11-25T09:00:00+00:00"), strict=True))))
+            self.render(lambda: self.show_text(self.ids.details, self.field_lines(zip(
+                FIELDS, ("127.0.0.1", 8765, self._fmt(False), 12.5, self._fmt("accepted"),
+                         0.4, "2026-11-25T09:00:00+00:00"), strict=True))))
 
         return {"default": sample}
-
-
-def _check(ctx: Any) -> Any:
-    try:
-        return check_central(ctx)
-    finally:
-        ctx.close()
 
 
 def _fmt(value: Any) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from kiosk.services.diagnostics.checks import check_outbox
 from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.diag_base import DiagScreen, run_in_background, technician
+from kiosk.ui.screens.diag_base import DiagScreen, run_check, technician
 
 FIELDS = ("pending", "oldest_age_seconds", "delivered_total", "last_error")
 
@@ -19,19 +19,10 @@ class DiagOutboxScreen(DiagScreen):
             self.show_text(label, "")
 
     def refresh(self) -> None:
-        ctx = technician(self.app).context()
-        run_in_background(lambda: _check(ctx), self._show)
+        run_check(self.app, check_outbox, self._show)
 
     def _show(self, result: Any) -> None:
-        if isinstance(result, Exception):
-            self.forget()
-            self.show_error(self.ids.summary, result)
-            self.show_text(self.ids.details, "")
-            return
-        self.show_summary(self.ids.summary, result)
-        self.render(lambda: self.show_text(self.ids.details, "\n".join(
-            f"{self.tr(f'diagnostics.ui.field.{n}')}: {_fmt(result.details.get(n))}"
-            for n in FIELDS)))
+        self.show_check(result, FIELDS, _fmt)
 
     def retry_now(self) -> None:
         sender = technician(self.app).sender()
@@ -48,18 +39,10 @@ class DiagOutboxScreen(DiagScreen):
         def sample() -> None:
             self.show(self.ids.summary, "diagnostics.outbox.stale", pending=2,
                       oldest_age_seconds=1260)
-            self.render(lambda: self.show_text(self.ids.details, "\n".join(
-                f"{self.tr(f'diagnostics.ui.field.{n}')}: {v}"
-                for n, v in zip(FIELDS, (2, 1260, 41, "offline"), strict=True))))
+            self.render(lambda: self.show_text(self.ids.details, self.field_lines(
+                zip(FIELDS, (2, 1260, 41, "offline"), strict=True))))
 
         return {"default": sample}
-
-
-def _check(ctx: Any) -> Any:
-    try:
-        return check_outbox(ctx)
-    finally:
-        ctx.close()
 
 
 def _fmt(value: Any) -> str:
