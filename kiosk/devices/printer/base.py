@@ -15,7 +15,7 @@ import datetime as dt
 import threading
 from abc import ABC, abstractmethod
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from escpos.printer import Dummy as _EscposBuffer
 
@@ -159,6 +159,36 @@ class ReceiptPrinter(ABC):
                                      f"{type(exc).__name__}") from exc
         log.info("printed", extra={"fields": {"kind": self.kind, "what": what,
                                               "bytes": len(job)}})
+
+
+class EscposPrinter(ReceiptPrinter):
+    """A printer on a python-escpos device (serial, USB, network). Each job or status
+    query opens the device, does its one thing and closes it again, so an unplugged or
+    restarted printer is simply found again next time. Subclasses say how to open the
+    device (``_device``) and, if it differs, how to read the status answer."""
+
+    @abstractmethod
+    def _device(self) -> Any:
+        """An opened python-escpos device for ``self.target``."""
+
+    def _read_answer(self, dev: Any) -> bytes:
+        """The device's answer to the status query."""
+        return bytes(dev._read())
+
+    def _query_paper(self) -> PrinterStatus:
+        dev = self._device()
+        try:
+            dev._raw(DLE_EOT_PAPER)
+            return paper_status_from_byte(self._read_answer(dev))
+        finally:
+            dev.close()
+
+    def _send(self, job: bytes) -> None:
+        dev = self._device()
+        try:
+            dev._raw(job)
+        finally:
+            dev.close()
 
 
 class NoPrinter(ReceiptPrinter):

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from escpos.printer import Network
 
-from kiosk.devices.printer.base import (
-    DLE_EOT_PAPER,
-    PrinterStatus,
-    ReceiptPrinter,
-    paper_status_from_byte,
-)
+from kiosk.devices.printer.base import EscposPrinter
 
 
 def parse_host_port(target: str, default_port: int = 9100) -> tuple[str, int]:
@@ -20,7 +15,7 @@ def parse_host_port(target: str, default_port: int = 9100) -> tuple[str, int]:
     return host, int(port)
 
 
-class NetworkPrinter(ReceiptPrinter):
+class NetworkPrinter(EscposPrinter):
     """Raw TCP printer. Status asks DLE EOT 4; no answer within the timeout counts as ok
     (some printers never answer), a refused or timed-out connection as offline."""
 
@@ -33,21 +28,8 @@ class NetworkPrinter(ReceiptPrinter):
         dev.open()
         return dev
 
-    def _query_paper(self) -> PrinterStatus:
-        dev = self._device()
+    def _read_answer(self, dev: Network) -> bytes:
         try:
-            dev._raw(DLE_EOT_PAPER)
-            try:
-                answer = dev._read()
-            except TimeoutError:
-                answer = b""
-            return paper_status_from_byte(answer)
-        finally:
-            dev.close()
-
-    def _send(self, job: bytes) -> None:
-        dev = self._device()
-        try:
-            dev._raw(job)
-        finally:
-            dev.close()
+            return bytes(dev._read())
+        except TimeoutError:  # this printer never answers: it cannot tell, counts as ok
+            return b""

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.devices.printer.base import (
-    DLE_EOT_PAPER,
-    PrinterStatus,
-    ReceiptPrinter,
-    paper_status_from_byte,
-)
+from kiosk.devices.printer.base import EscposPrinter
 
 
 def parse_serial_target(target: str) -> tuple[str, int]:
@@ -18,7 +13,7 @@ def parse_serial_target(target: str) -> tuple[str, int]:
     return target, 9600
 
 
-class SerialPrinter(ReceiptPrinter):
+class SerialPrinter(EscposPrinter):
     """Serial printer; the pyserial import happens only when this transport is used."""
 
     kind = "serial"
@@ -31,18 +26,3 @@ class SerialPrinter(ReceiptPrinter):
         dev = Serial(devfile=devfile, baudrate=baud, timeout=self.timeout)
         dev.open()
         return dev
-
-    def _query_paper(self) -> PrinterStatus:
-        dev = self._device()
-        try:
-            dev._raw(DLE_EOT_PAPER)
-            return paper_status_from_byte(dev._read())
-        finally:
-            dev.close()
-
-    def _send(self, job: bytes) -> None:
-        dev = self._device()
-        try:
-            dev._raw(job)
-        finally:
-            dev.close()

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.devices.printer.base import (
-    DLE_EOT_PAPER,
-    PrinterOffline,
-    PrinterStatus,
-    ReceiptPrinter,
-    paper_status_from_byte,
-)
+from kiosk.devices.printer.base import EscposPrinter, PrinterOffline
 
 
 def parse_usb_target(target: str) -> tuple[int, int]:
@@ -17,7 +11,7 @@ def parse_usb_target(target: str) -> tuple[int, int]:
     return int(vid, 16), int(pid, 16)
 
 
-class UsbPrinter(ReceiptPrinter):
+class UsbPrinter(EscposPrinter):
     """USB printer. Without pyusb installed it reports offline (and says why in logs)."""
 
     kind = "usb"
@@ -31,18 +25,3 @@ class UsbPrinter(ReceiptPrinter):
         dev = Usb(vid, pid, timeout=1000)
         dev.open()
         return dev
-
-    def _query_paper(self) -> PrinterStatus:
-        dev = self._device()
-        try:
-            dev._raw(DLE_EOT_PAPER)
-            return paper_status_from_byte(bytes(dev._read()))
-        finally:
-            dev.close()
-
-    def _send(self, job: bytes) -> None:
-        dev = self._device()
-        try:
-            dev._raw(job)
-        finally:
-            dev.close()
