@@ -29,6 +29,11 @@ log = get_logger("kiosk.ui.journeys")
 # The shell's end reasons → the controller's (its notice keys).
 END_REASONS = {"timeout": "inactivity"}
 
+# Card hub events that mean a person touched a card, so the screen is in use. Reader and
+# pcscd events (readers_changed, service_down/up) are not: a flapping pcscd must not keep
+# a session from ever timing out.
+ACTIVITY_EVENTS = frozenset({"card_read", "card_failed", "card_removed", "technician_card"})
+
 
 def kivy_dispatch(fn: Callable[[], None]) -> None:
     """Run ``fn`` on the Kivy main thread at the next frame (safe from any thread)."""
@@ -99,11 +104,14 @@ class JourneyBridge:
             self._ending = False
 
     def card_sink(self, event: Any) -> None:
-        """For a card hub: any thread → main thread; a card counts as activity. A
-        technician card goes to the technician entry, never to the journeys."""
+        """For a card hub: any thread → main thread; a person's card event (not a
+        reader or service event) counts as activity. A technician card goes to the
+        technician entry, never to the journeys."""
         def run() -> None:
-            self.app.note_activity()
-            if getattr(event, "kind", None) == "technician_card":
+            kind = getattr(event, "kind", None)
+            if kind in ACTIVITY_EVENTS:
+                self.app.note_activity()
+            if kind == "technician_card":
                 from kiosk.ui.technician_card import on_technician_card
 
                 on_technician_card(self.app)
