@@ -284,3 +284,56 @@ def test_outbox_screen_follows_the_language_switch_and_names_no_exception_class(
     finally:
         ui.app.set_language(start)
         box.close()
+
+
+def test_failed_test_read_says_the_card_error_in_words_and_switches(ui, virtual_slots,
+                                                                    wait_card_state):
+    from tests.fixtures.pcsc import SSC_READER
+
+    wait_card_state(SSC_READER, False)  # an empty reader: the read fails with no_card
+    start = ui.app.lang
+    try:
+        ui.app.set_language("zh_CN")
+        enter(ui)
+        ui.tap(key="diagnostics.ui.readers")
+        screen = ui.wait_for_screen("diag_readers")
+        ui.wait_until(lambda: ui.find_all(key="diagnostics.ui.test_read"), 10, "readers")
+        screen.test_read(SSC_READER)
+
+        def expected(lang: str) -> str:
+            return translate("diagnostics.ui.read_failed", lang, reader=SSC_READER,
+                             error=translate("diagnostics.ui.card_error.no_card", lang))
+
+        ui.wait_until(lambda: screen.ids.result.text == expected("zh_CN"), 10, "read failed")
+        ui.app.set_language("en")
+        ui.pump_frames(2)
+        assert screen.ids.result.text == expected("en")
+        assert "no_card" not in screen.ids.result.text
+    finally:
+        ui.app.set_language(start)
+
+
+def test_bundle_export_failure_is_translated_and_switches(ui, monkeypatch, tmp_path):
+    from kiosk.ui.screens import diag_bundle
+
+    monkeypatch.setattr(diag_bundle, "run_checks", lambda _ctx: None)  # not under test
+    missing = tmp_path / "no-usb-stick"
+    start = ui.app.lang
+    try:
+        ui.app.set_language("zh_CN")
+        enter(ui)
+        ui.tap(key="diagnostics.ui.bundle")
+        screen = ui.wait_for_screen("diag_bundle")
+        screen.export(missing)
+
+        def expected(lang: str) -> str:
+            return translate("diagnostics.ui.export_failed", lang, error=translate(
+                "diagnostics.ui.bundle_error.not_a_directory", lang, path=str(missing)))
+
+        ui.wait_until(lambda: screen.ids.result.text == expected("zh_CN"), 10, "failure")
+        ui.app.set_language("en")
+        ui.pump_frames(2)
+        assert screen.ids.result.text == expected("en")
+        assert "destination is not a directory" not in screen.ids.result.text
+    finally:
+        ui.app.set_language(start)

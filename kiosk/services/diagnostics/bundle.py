@@ -12,6 +12,7 @@ USB stick pulled mid-way never holds a half archive under the final name.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
 import json
 import os
@@ -38,7 +39,20 @@ MAX_LOG_BYTES = 5_000_000  # per file: the newest part is kept
 
 
 class BundleError(Exception):
-    """The bundle could not be written (destination missing, read-only, full)."""
+    """The bundle could not be written (destination missing, read-only, full).
+
+    ``reason`` (not_a_directory, read_only, full, no_permission, write_failed) and
+    ``path`` let a screen say it in the reader's language; the message is for logs/CLI."""
+
+    def __init__(self, message: str, reason: str = "write_failed", path: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.path = path
+
+
+# OS errors a technician can act on, by errno; anything else is "write_failed".
+_OS_REASONS = {errno.EROFS: "read_only", errno.ENOSPC: "full", errno.EDQUOT: "full",
+               errno.EACCES: "no_permission", errno.EPERM: "no_permission"}
 
 
 def redacted_config(settings: Settings) -> dict[str, Any]:
@@ -96,7 +110,8 @@ def export_bundle(settings: Settings, dest_dir: Path | str, report: Any = None,
     :class:`~kiosk.services.diagnostics.runner.Report` (run now when omitted)."""
     dest = Path(dest_dir)
     if not dest.is_dir():
-        raise BundleError(f"destination is not a directory: {dest}")
+        raise BundleError(f"destination is not a directory: {dest}", "not_a_directory",
+                          str(dest))
     if report is None:
         from kiosk.services.diagnostics.context import DiagnosticsContext
         from kiosk.services.diagnostics.runner import run_checks
@@ -139,7 +154,8 @@ def export_bundle(settings: Settings, dest_dir: Path | str, report: Any = None,
         os.replace(partial, final)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise BundleError(f"cannot write the bundle to {dest}: {exc.strerror or exc}") from exc
+        raise BundleError(f"cannot write the bundle to {dest}: {exc.strerror or exc}",
+                          _OS_REASONS.get(exc.errno, "write_failed"), str(dest)) from exc
     log.info("support bundle written", extra={"fields": {"files": len(files) + 1,
                                                           "bytes": final.stat().st_size}})
     return final

@@ -47,7 +47,11 @@ class DiagBundleScreen(DiagScreen):
         if isinstance(result, Path):
             self.show(self.ids.result, "diagnostics.ui.exported", path=str(result))
         elif isinstance(result, BundleError):
-            self.show(self.ids.result, "diagnostics.ui.export_failed", error=str(result))
+            # The error's own message is English (for logs and the CLI): say it by reason.
+            self.render(lambda: self.show(self.ids.result, "diagnostics.ui.export_failed",
+                                          error=self.tr(
+                                              f"diagnostics.ui.bundle_error.{result.reason}",
+                                              path=result.path)))
         else:
             self.render(lambda: self.show(self.ids.result, "diagnostics.ui.export_failed",
                                           error=self.tr(error_key(result))))

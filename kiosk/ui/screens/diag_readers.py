@@ -55,10 +55,10 @@ class DiagReadersScreen(DiagScreen):
             self.forget()
             self.show_error(self.ids.result, result)
             return
-        if result.error:
-            self.forget()
-            self.show(self.ids.result, "diagnostics.ui.read_failed", reader=result.reader,
-                      error=result.error)
+        if result.error:  # a CardErrorKind value: said in words, not as the raw code
+            self.render(lambda: self.show(self.ids.result, "diagnostics.ui.read_failed",
+                                          reader=result.reader, error=self.tr(
+                                              f"diagnostics.ui.card_error.{result.error}")))
         else:
             self.render(lambda: self.show_text(self.ids.result, self.tr(
                 "diagnostics.ui.read_ok", reader=result.reader,
