@@ -86,6 +86,21 @@ class JourneyScreen(KioskScreen):
         return {name: (lambda s=s: self.render(s)) for name, s in samples.items()}
 
 
+class ReceiptEndScreen(JourneyScreen):
+    """The last screen of a pre-loss, done or queued (kv ids ``receipt`` and ``qr``): the
+    receipt's state and the reference's QR code; "done" ends the session."""
+
+    def show_receipt(self, view: Any) -> None:
+        set_label(self.ids.receipt, f"journeys.receipt.{view.receipt}")
+        self.ids.qr.data = view.qr_payload
+
+    def clear(self) -> None:
+        self.ids.qr.data = ""
+
+    def finish(self) -> None:
+        self.ctl.end()
+
+
 def fmt_date(value: Any) -> str:
     """Dates as YYYY-MM-DD (unambiguous in both languages); '' for None."""
     return value.isoformat() if value is not None else ""

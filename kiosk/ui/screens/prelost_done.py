@@ -5,10 +5,10 @@ from __future__ import annotations
 from kiosk.services.states import State
 from kiosk.ui.screens import journey_widgets  # noqa: F401
 from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import JourneyScreen, fmt_date, fmt_time, set_label
+from kiosk.ui.screens.journey_base import ReceiptEndScreen, fmt_date, fmt_time, set_label
 
 
-class PrelostDoneScreen(JourneyScreen):
+class PrelostDoneScreen(ReceiptEndScreen):
     show_back = False  # nothing to go back to: the card is stopped
 
     def show(self, state: State) -> None:
@@ -17,14 +17,7 @@ class PrelostDoneScreen(JourneyScreen):
         set_label(self.ids.time, "journeys.done.time", time=fmt_time(v.at))
         set_label(self.ids.card, "journeys.done.card", card=v.card_number_masked)
         set_label(self.ids.lapse, "journeys.done.lapse", date=fmt_date(v.lapses_on))
-        set_label(self.ids.receipt, f"journeys.receipt.{v.receipt}")
-        self.ids.qr.data = v.qr_payload
-
-    def clear(self) -> None:
-        self.ids.qr.data = ""
-
-    def finish(self) -> None:
-        self.ctl.end()
+        self.show_receipt(v)
 
 
 load_kv(__file__)

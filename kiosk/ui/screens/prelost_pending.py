@@ -5,23 +5,16 @@ from __future__ import annotations
 from kiosk.services.states import State
 from kiosk.ui.screens import journey_widgets  # noqa: F401
 from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import JourneyScreen, set_label
+from kiosk.ui.screens.journey_base import ReceiptEndScreen, set_label
 
 
-class PrelostPendingScreen(JourneyScreen):
+class PrelostPendingScreen(ReceiptEndScreen):
     def show(self, state: State) -> None:
         v = state.view
         set_label(self.ids.call_now, "journeys.pending.call_now", hotline=v.hotline)
         set_label(self.ids.reference, "journeys.pending.reference", reference=v.reference)
         set_label(self.ids.next1, "journeys.pending.next1", hotline=v.hotline)
-        set_label(self.ids.receipt, f"journeys.receipt.{v.receipt}")
-        self.ids.qr.data = v.qr_payload
-
-    def clear(self) -> None:
-        self.ids.qr.data = ""
-
-    def finish(self) -> None:
-        self.ctl.end()
+        self.show_receipt(v)
 
 
 load_kv(__file__)
