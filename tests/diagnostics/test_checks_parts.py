@@ -176,3 +176,12 @@ def test_readers_from_the_running_card_hub(pcsc_settings, virtual_slots, wait_ca
         assert by_name[SSC_READER]["card_present"] and by_name[SSC_READER]["atr"]
     finally:
         hub.stop()
+
+
+@pytest.mark.pcsc
+def test_test_read_of_a_card_of_neither_kind_is_unknown(virtual_slots, wait_card_state):
+    virtual_slots.insert("foreign", "ssc")
+    wait_card_state(SSC_READER, True)
+    foreign = card_test_read(SSC_READER)
+    assert (foreign.card_type, foreign.masked_number, foreign.error) == (
+        "unknown", "", "unsupported_card")

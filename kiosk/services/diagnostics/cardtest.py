@@ -41,21 +41,20 @@ def test_read(reader: str) -> TestRead:
                                                 "ms": round(ms, 1)}})
         return TestRead(reader, card_type, masked, ms, error)
 
+    # Each kind of card in turn; "not this kind" moves on, any other failure is the answer.
+    kinds = (("ssc", read_ssc, lambda d: mask_card_number(d.card_number)),
+             ("id_card", read_id_text, lambda d: mask_id_number(d.id_number)))
     try:
         with ctx.connect(reader) as session:
-            try:
-                ssc = read_ssc(session.transmit)
-                return done("ssc", mask_card_number(ssc.card_number))
-            except CardError as exc:
-                if exc.kind is not CardErrorKind.unsupported_card:
-                    raise
-            try:
-                idc = read_id_text(session.transmit)
-                return done("id_card", mask_id_number(idc.id_number))
-            except CardError as exc:
-                if exc.kind is not CardErrorKind.unsupported_card:
-                    raise
-                return done("unknown", error=str(exc.kind))
+            for card_type, read, masked in kinds:
+                try:
+                    data = read(session.transmit)
+                except CardError as exc:
+                    if exc.kind is not CardErrorKind.unsupported_card:
+                        raise
+                    continue
+                return done(card_type, masked(data))
+            return done("unknown", error=str(CardErrorKind.unsupported_card))
     except CardError as exc:
         return done("unknown", error=str(exc.kind))
     finally:
