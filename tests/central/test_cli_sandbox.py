@@ -44,7 +44,7 @@ def test_foreground_sandbox_serves_signed_calls(tmp_path, central_settings):
         deadline = time.monotonic() + 20
         while True:
             try:
-                requests.get(url + "/admin/health", timeout=1).raise_for_status()
+                requests.get(url + "/v1/openapi.json", timeout=1).raise_for_status()
                 break
             except requests.RequestException:
                 assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read()

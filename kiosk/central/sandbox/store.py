@@ -15,6 +15,7 @@ import json
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,7 @@ from kiosk.personas import load_personas
 
 CODE_TTL_SECONDS = 300
 CODE_TRIES = 3
+RESEND_COOLDOWN_SECONDS = 60
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS persons (
@@ -61,7 +63,8 @@ CREATE TABLE IF NOT EXISTS cancellations (
   idempotency_key TEXT);
 CREATE TABLE IF NOT EXISTS challenges (
   challenge_id TEXT PRIMARY KEY, person_ref TEXT NOT NULL, code TEXT NOT NULL,
-  expires_at REAL NOT NULL, tries_left INTEGER NOT NULL, created REAL NOT NULL);
+  expires_at REAL NOT NULL, tries_left INTEGER NOT NULL, created REAL NOT NULL,
+  terminal_id TEXT);
 CREATE TABLE IF NOT EXISTS idempotency (
   terminal_id TEXT NOT NULL, key TEXT NOT NULL, operation TEXT NOT NULL,
   body_sha256 TEXT NOT NULL, status INTEGER NOT NULL, response TEXT NOT NULL,
@@ -114,7 +117,12 @@ class SandboxStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(challenges)")}
+        if "terminal_id" not in columns:  # a database from before codes had a terminal
+            self._db.execute("ALTER TABLE challenges ADD COLUMN terminal_id TEXT")
         self.clock_offset = dt.timedelta(0)
+        # Called by reset() (in-memory state kept elsewhere, e.g. rate limits).
+        self.reset_hooks: list[Any] = []
         with self._tx():
             if self._db.execute("SELECT COUNT(*) FROM persons").fetchone()[0] == 0:
                 self._seed()
@@ -155,13 +163,17 @@ class SandboxStore:
     # ---- seed -------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget everything and seed the personas again."""
+        """Forget everything but the nonces and seed the personas again. The nonce table
+        is kept: a reset must not let a recorded request be replayed."""
         with self._tx() as db:
             for (table,) in db.execute(
                     "SELECT name FROM sqlite_master WHERE type='table'").fetchall():
-                db.execute(f"DELETE FROM {table}")
+                if table != "nonces":
+                    db.execute(f"DELETE FROM {table}")
             self.clock_offset = dt.timedelta(0)
             self._seed()
+        for hook in self.reset_hooks:
+            hook()
 
     def _seed(self) -> None:
         """Persons from personas that have a ``central`` table (others are not found)."""
@@ -355,22 +367,39 @@ class SandboxStore:
 
     # ---- verification by code sent to the phone on record ---------------------------
 
-    def request_code(self, id_number: str) -> dict[str, Any]:
+    def request_code(self, id_number: str, terminal_id: str = "") -> dict[str, Any]:
+        """Send a code. One live code per person: a new one replaces the old; within
+        :data:`RESEND_COOLDOWN_SECONDS` of the last, 429 ``resend_too_soon``."""
         with self._tx():
             person = self._person(id_number)
+            now = self.now().timestamp()
+            last = self._one("SELECT MAX(created) FROM challenges WHERE person_ref = ?",
+                             person["person_ref"])[0]
+            if last is not None and now - last < RESEND_COOLDOWN_SECONDS:
+                wait = int(RESEND_COOLDOWN_SECONDS - (now - last)) + 1
+                raise ApiProblem(ProblemCode.RESEND_TOO_SOON, 429, "a code was sent moments ago",
+                                 headers={"Retry-After": str(wait)})
+            self._db.execute("DELETE FROM challenges WHERE person_ref = ?",
+                             (person["person_ref"],))
             challenge = secrets.token_hex(12)
             code = f"{secrets.randbelow(10**6):06d}"
-            now = self.now().timestamp()
-            self._db.execute("INSERT INTO challenges VALUES (?,?,?,?,?,?)",
-                             (challenge, person["person_ref"], code, now + CODE_TTL_SECONDS,
-                              CODE_TRIES, now))
+            self._db.execute(
+                "INSERT INTO challenges (challenge_id, person_ref, code, expires_at, "
+                "tries_left, created, terminal_id) VALUES (?,?,?,?,?,?,?)",
+                (challenge, person["person_ref"], code, now + CODE_TTL_SECONDS, CODE_TRIES,
+                 now, terminal_id))
             # "Sends" the SMS: the code is only readable through the loopback admin API.
             return {"challenge_id": challenge, "phone_masked": mask_phone(person["phone"]),
-                    "expires_in": CODE_TTL_SECONDS}
+                    "expires_in": CODE_TTL_SECONDS,
+                    "resend_after_seconds": RESEND_COOLDOWN_SECONDS}
 
-    def confirm_code(self, challenge_id: str, code: str) -> dict[str, Any]:
+    def confirm_code(self, challenge_id: str, code: str,
+                     terminal_id: str = "") -> dict[str, Any]:
+        """Confirm a code, only from the terminal that asked for it."""
         with self._tx():
             ch = self._one("SELECT * FROM challenges WHERE challenge_id = ?", challenge_id)
+            if ch is not None and (ch["terminal_id"] or "") != terminal_id:
+                ch = None  # another terminal's challenge does not exist for this one
             if ch is None:
                 raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such challenge")
             if ch["tries_left"] <= 0:
@@ -472,9 +501,7 @@ class SandboxStore:
 
     def remember_nonce(self, terminal_id: str, nonce: str, window: float) -> None:
         """Record a nonce; ``replayed`` if seen within the clock-skew window."""
-        import time as _time
-
-        now = _time.time()
+        now = time.time()
         with self._tx() as db:
             db.execute("DELETE FROM nonces WHERE ts < ?", (now - 2 * window,))
             try:
