@@ -90,6 +90,7 @@ class SandboxHandle:
     faults: Faults
     admin_url: str
     admin_token: str = field(repr=False)
+    gate: Gate = field(repr=False)
     _server: uvicorn.Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
 
@@ -166,7 +167,7 @@ def start_sandbox_thread(settings: Settings, port: int = 0, db_path: Path | None
     scheme = "https" if tls is not None else "http"
     admin_url = f"{scheme}://127.0.0.1:{admin_sock.getsockname()[1]}"
     return SandboxHandle(f"{scheme}://{shown}:{actual}", actual, sandbox.store, sandbox.faults,
-                         admin_url, sandbox.admin_token, server, thread)
+                         admin_url, sandbox.admin_token, sandbox.asgi, server, thread)
 
 
 def serve_forever(settings: Settings, host: str, port: int, db_path: Path | None = None,
