@@ -88,6 +88,7 @@ class CentralClient:
         self._retries = c.retries
         self._deadline = c.deadline_seconds
         self._max_bytes = c.max_reply_bytes
+        self._outbox_expiry = c.outbox_terminal_expiry_hours * 3600.0
         self._flights: set[Flight] = set()
         self._flights_lock = threading.Lock()
         self._terminal = settings.kiosk.terminal_id
@@ -107,6 +108,16 @@ class CentralClient:
     @property
     def base_url(self) -> str:
         return self._base
+
+    @property
+    def terminal_key(self) -> bytes:
+        """The terminal secret (the outbox derives its sealing key from it)."""
+        return self._key
+
+    @property
+    def outbox_terminal_expiry_seconds(self) -> float:
+        """How long a queued item refused for a terminal problem is kept."""
+        return self._outbox_expiry
 
     # ---- operations ---------------------------------------------------------------------
 
