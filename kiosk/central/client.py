@@ -281,6 +281,7 @@ class CentralClient:
                 raise _ended(flight) from None
             raise map_requests_error(exc) from exc
         finally:
+            flight.detach()  # first: the connection may go back to the pool below
             if resp is not None:
                 resp.close()
         if not reply_is_authentic(self._key, signed[H_NONCE], status, content,

@@ -196,3 +196,13 @@ def test_an_unsigned_401_is_accepted_only_as_a_terminal_problem(
     with pytest.raises(CentralRefused) as err:
         client.card_status(CARD)
     assert err.value.code == "bad_signature" and err.value.terminal_problem
+
+
+def test_a_finished_calls_deadline_does_not_touch_the_kept_alive_connection(
+        make_central_client, sandbox):
+    """The pooled connection outlives the call; its old deadline must not shut it."""
+    client = make_central_client(deadline_seconds=0.5)
+    assert client.card_status(CARD).card_number == CARD
+    time.sleep(0.8)  # the first call's deadline passes while its connection idles
+    assert client.card_status(CARD).card_number == CARD
+    assert client.card_status(CARD).card_number == CARD

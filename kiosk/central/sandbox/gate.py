@@ -107,6 +107,7 @@ class Gate:
         self.keys, self.max_skew, self.admin_token = dict(keys), max_skew, admin_token
         self.admin_ports: set[int] = set()  # filled by the server once bound
         self.terminal_limit = RateLimiter(TERMINAL_LIMIT)
+        store.reset_hooks.append(lambda: self.terminal_limit.clear())
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
