@@ -3,6 +3,8 @@ every lower-layer exception maps, and every reply parse raises only CentralError
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -107,3 +109,18 @@ def test_any_reply_parses_or_raises_central_error(status, ctype, content, model,
 def test_deeply_nested_reply_is_a_bad_response():
     with pytest.raises(e.CentralBadResponse):
         _decode(200, {}, b"[" * 100_000 + b"]" * 100_000, s.CardStatus)
+
+
+def test_reply_fields_have_length_limits():
+    card = {"card_number": "X1", "state": "active", "bank_function": True,
+            "issued": "2020-01-01", "has_replacement": False}
+    good = {"person_ref": "P1", "name": "王**", "phone_masked": "138****1230", "cards": [card]}
+    assert _decode(200, {}, json.dumps(good).encode(), s.PersonCards).name == "王**"
+    for bad in ({**good, "name": "王" * 10_000}, {**good, "cards": [card] * 1000},
+                {**good, "person_ref": "P" * 65}):
+        with pytest.raises(e.CentralBadResponse):
+            _decode(200, {}, json.dumps(bad).encode(), s.PersonCards)
+    with pytest.raises(e.CentralBadResponse):  # a huge problem detail is not a problem
+        _decode(403, {"Content-Type": s.PROBLEM_CONTENT_TYPE}, json.dumps(
+            {"title": "t", "status": 403, "code": "x", "detail": "d" * 10_000}).encode(),
+            s.PersonCards)
