@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from pydantic import BaseModel, ValidationError
 
 from kiosk import __version__, metrics
@@ -276,7 +277,8 @@ class CentralClient:
             metrics.central_latency(time.perf_counter() - started)
         except CentralError:
             raise
-        except (requests.exceptions.RequestException, OSError) as exc:
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
+                OSError) as exc:
             if flight.aborted:
                 raise _ended(flight) from None
             raise map_requests_error(exc) from exc

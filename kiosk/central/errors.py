@@ -25,6 +25,7 @@ personal data.
 from __future__ import annotations
 
 import requests
+import urllib3
 
 from kiosk.central.schemas import TERMINAL_PROBLEM_CODES
 
@@ -210,7 +211,7 @@ def map_requests_error(exc: BaseException) -> CentralError:
         builder = REQUESTS_ERROR_MAP.get(cls)
         if builder is not None:
             return builder(exc)  # type: ignore[operator]
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, (TimeoutError, urllib3.exceptions.TimeoutError)):
         return CentralTimeout("timeout")
     if isinstance(exc, OSError):
         return CentralOffline("network error")
