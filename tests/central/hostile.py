@@ -8,7 +8,7 @@ One :class:`HostileServer` answers every request the way its ``mode`` says:
 - ``huge``: a 200 answer of ``huge_bytes`` bytes, no Content-Length, streamed;
 - ``proxy``: forwards to ``target`` (the real sandbox) and answers what it answered;
 - ``replay``: answers the reply ``proxy`` last forwarded, to whatever was asked;
-- ``forge``: forwards, then changes one byte of the body but keeps the signature;
+- ``forge``: forwards, then changes the card's state in the body but keeps the signature;
 - ``strip``: forwards, then drops the signature header.
 
 Every loop has a bound (``max_seconds``) and ends when the client goes away.
@@ -148,8 +148,10 @@ class HostileServer:
 
     def _forge(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
         status, headers, content = self._forward(h, body)
-        self._answer(h, status, headers, content.replace(b"active", b"lost__", 1)
-                     if b"active" in content else content + b" ")
+        # Still a valid answer, only a different one: a frozen card instead of an active
+        # one. Only the signature can tell.
+        self._answer(h, status, headers, content.replace(b'"active"', b'"frozen"', 1)
+                     if b'"active"' in content else content + b" ")
 
     def _strip(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
         status, headers, content = self._forward(h, body)
