@@ -363,4 +363,9 @@ def _decode(status: int, headers: Any, content: bytes, model: type[M]) -> M:
     raise error_for_status(status, problem.code if problem else None,
                            problem.detail if problem else "",
                            problem.tries_left if problem else None,
-                           float(retry_after) if retry_after.isdigit() else None)
+                           float(retry_after) if _digits(retry_after) else None)
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only (``str.isdigit`` also accepts ``²``, which ``float`` refuses)."""
+    return text.isascii() and text.isdigit() and len(text) < 10

@@ -182,7 +182,7 @@ def read_capped(resp: requests.Response, limit: int) -> bytes:
         # Asked for identity: a compressed answer could inflate far past the cap.
         raise CentralBadResponse(f"answer encoded as {encoding[:20]!r}")
     declared = resp.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise CentralBadResponse(f"answer larger than {limit} bytes")
     parts: list[bytes] = []
     size = 0

@@ -106,6 +106,12 @@ def test_any_reply_parses_or_raises_central_error(status, ctype, content, model,
         pass
 
 
+@pytest.mark.parametrize("retry_after", ["²", "١٢", "9" * 400, "-1", "1.5"])
+def test_odd_retry_after_values_do_not_escape(retry_after):
+    with pytest.raises(e.CentralServerError):
+        _decode(503, {"Retry-After": retry_after}, b"", s.CardStatus)
+
+
 def test_deeply_nested_reply_is_a_bad_response():
     with pytest.raises(e.CentralBadResponse):
         _decode(200, {}, b"[" * 100_000 + b"]" * 100_000, s.CardStatus)

@@ -7,6 +7,8 @@ import socket
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.central import schemas as s
 from kiosk.central.errors import CentralNotFound, CentralRefused
@@ -14,7 +16,13 @@ from kiosk.central.sandbox.gate import MAX_BODY_BYTES
 from kiosk.central.sandbox.limits import Limit, RateLimiter
 from kiosk.central.sandbox.rules import RegionalRules
 from kiosk.central.sandbox.store import ApiProblem, SandboxStore
-from kiosk.central.signing import H_REPLY_SIGNATURE, H_SIGNATURE, sign_request
+from kiosk.central.signing import (
+    H_REPLY_SIGNATURE,
+    H_SIGNATURE,
+    SignatureError,
+    sign_request,
+    verify_request,
+)
 from kiosk.cli.main import main
 from kiosk.personas import persona
 
@@ -178,3 +186,16 @@ def test_allow_remote_requires_tls(capsys, tmp_path):
     assert main(["sandbox", "--host", "0.0.0.0", "--allow-remote", "--tls-cert",
                  str(tmp_path / "c.pem")]) == 1
     assert "go together" in capsys.readouterr().err
+
+
+@settings(max_examples=300, deadline=None)
+@given(terminal=st.text(max_size=80), ts=st.text(max_size=20), nonce=st.text(max_size=80),
+       sig=st.text(max_size=80))
+def test_any_signature_headers_verify_or_raise_signature_error(terminal, ts, nonce, sig):
+    """Whatever the headers hold (latin-1 text, as the server decodes them)."""
+    headers = {"X-Kiosk-Terminal": terminal, "X-Kiosk-Timestamp": ts,
+               "X-Kiosk-Nonce": nonce, H_SIGNATURE: sig}
+    try:
+        verify_request({TERMINAL: b"k" * 32}, "POST", s.Path.CARD_STATUS, b"{}", headers, 300)
+    except SignatureError:
+        pass

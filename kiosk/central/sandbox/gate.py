@@ -136,7 +136,7 @@ class Gate:
 
     async def _v1(self, scope: dict, receive: Any, send: Any) -> None:
         declared = _header(scope, b"content-length")
-        if declared and not (declared.isdigit() and len(declared) < 12):
+        if declared and not (declared.isascii() and declared.isdigit() and len(declared) < 12):
             await send_problem(send, 400, s.ProblemCode.VALIDATION_ERROR,
                                "Content-Length malformed")
             return
