@@ -74,6 +74,9 @@ class CentralSection:
     retries: int = 2
     ca_bundle: str = ""
     max_clock_skew_seconds: int = 300
+    deadline_seconds: float = 10.0
+    max_reply_bytes: int = 262_144
+    outbox_terminal_expiry_hours: float = 72.0
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,9 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("central", "read_timeout"): (0.1, 120),
     ("central", "retries"): (0, 10),
     ("central", "max_clock_skew_seconds"): (1, 3600),
+    ("central", "deadline_seconds"): (0.5, 120),
+    ("central", "max_reply_bytes"): (1024, 16_777_216),
+    ("central", "outbox_terminal_expiry_hours"): (1, 8760),
     ("region", "prelost_lapse_days"): (1, 365),
     ("region", "replacement_working_days"): (0, 365),
     ("region", "replacement_working_days_bank"): (0, 365),

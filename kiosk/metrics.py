@@ -38,6 +38,10 @@ READER_EVENTS = Counter("kiosk_reader_events_total", "Card reader events, by kin
                         registry=REGISTRY)
 OUTBOX_DEPTH = Gauge("kiosk_outbox_depth", "Confirmed requests waiting in the outbox",
                      registry=REGISTRY)
+OUTBOX_EXPIRED = Counter("kiosk_outbox_expired_total",
+                         "Queued requests given up after a terminal problem (key, clock) "
+                         "lasted too long; each needs a person to act", ["code"],
+                         registry=REGISTRY)
 CENTRAL_LATENCY = Histogram(
     "kiosk_central_latency_seconds", "Central service call latency", registry=REGISTRY,
     buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
@@ -72,6 +76,11 @@ def reader_event(event: str) -> None:
 def outbox_depth(depth: int) -> None:
     """The outbox's current number of pending requests."""
     OUTBOX_DEPTH.set(depth)
+
+
+def outbox_expired(code: str) -> None:
+    """A queued request expired because the service kept refusing the terminal (``code``)."""
+    OUTBOX_EXPIRED.labels(code=_label(code)).inc()
 
 
 def central_latency(seconds: float) -> None:

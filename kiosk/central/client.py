@@ -10,6 +10,13 @@
   personal data out of URLs) but only read; pre-loss and cancel carry an Idempotency-Key,
   so the service answers a repeat with its stored answer. Requesting a code (sends an
   SMS) and confirming one (spends a try) are never retried.
+- One overall deadline per call (``central.deadline_seconds``: connect, send, the whole
+  read, every retry), enforced by closing the connection (:mod:`kiosk.central.transport`);
+  :meth:`CentralClient.cancel` closes it the same way. No redirects (a 3xx is a bad
+  answer), reply bodies capped at ``central.max_reply_bytes``.
+- Every reply must be signed by the service for this request's nonce
+  (:func:`kiosk.central.signing.reply_is_authentic`); otherwise
+  :class:`~kiosk.central.errors.CentralUnauthenticated`.
 - Failures become the :mod:`kiosk.central.errors` tree; paths carry no personal data and
   logs record only the operation, status, attempt and time.
 """
@@ -18,8 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import json
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -27,22 +34,24 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from pydantic import BaseModel, ValidationError
-from requests.adapters import HTTPAdapter
 
 from kiosk import __version__, metrics
 from kiosk.central import schemas as s
 from kiosk.central.errors import (
     CentralBadResponse,
     CentralError,
-    CentralNotFound,
     CentralOffline,
     CentralRefused,
     CentralServerError,
     CentralTimeout,
+    CentralUnauthenticated,
+    error_for_status,
     map_requests_error,
 )
-from kiosk.central.signing import sign_request
+from kiosk.central.signing import H_NONCE, H_REPLY_SIGNATURE, reply_is_authentic, sign_request
+from kiosk.central.transport import AbortableAdapter, Flight, read_capped
 from kiosk.config import ConfigError, Settings
 from kiosk.logs import get_logger
 from kiosk.secrets import Secrets
@@ -78,22 +87,38 @@ class CentralClient:
         self._base_path = urlsplit(self._base).path.rstrip("/")
         self._timeout = (c.connect_timeout, c.read_timeout)
         self._retries = c.retries
+        self._deadline = c.deadline_seconds
+        self._max_bytes = c.max_reply_bytes
+        self._outbox_expiry = c.outbox_terminal_expiry_hours * 3600.0
+        self._flights: set[Flight] = set()
+        self._flights_lock = threading.Lock()
         self._terminal = settings.kiosk.terminal_id
         self._key = secrets.terminal_key
         self._clock, self._sleep = clock, sleep
         self._session = session or requests.Session()
         self._session.verify = settings.path(c.ca_bundle).as_posix() if c.ca_bundle else True
         self._session.trust_env = False  # no surprise proxies from the environment
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=4, max_retries=0)
+        adapter = AbortableAdapter(pool_connections=1, pool_maxsize=4, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers.update({"User-Agent": f"kiosk/{__version__}",
                                       "Accept": "application/json, "
-                                                + s.PROBLEM_CONTENT_TYPE})
+                                                + s.PROBLEM_CONTENT_TYPE,
+                                      "Accept-Encoding": "identity"})
 
     @property
     def base_url(self) -> str:
         return self._base
+
+    @property
+    def terminal_key(self) -> bytes:
+        """The terminal secret (the outbox derives its sealing key from it)."""
+        return self._key
+
+    @property
+    def outbox_terminal_expiry_seconds(self) -> float:
+        """How long a queued item refused for a terminal problem is kept."""
+        return self._outbox_expiry
 
     # ---- operations ---------------------------------------------------------------------
 
@@ -156,6 +181,19 @@ class CentralClient:
 
     # ---- plumbing -----------------------------------------------------------------------
 
+    def cancel(self) -> None:
+        """End every call of this client in flight now, by closing its connection.
+
+        The worker blocked in the call returns at once with :class:`CentralTimeout`
+        (``maybe_applied``: a state change may already have reached the service), and no
+        pooled connection is left half-read. Calls started later are not affected."""
+        with self._flights_lock:
+            flights = list(self._flights)
+        for flight in flights:
+            flight.abort(cancelled=True)
+
+    # ---- plumbing -----------------------------------------------------------------------
+
     def _call(self, path: s.Path, request: BaseModel,
               idempotency_key: str | None = None) -> Any:
         if path in s.STATE_CHANGING_OPERATIONS and not (
@@ -164,13 +202,29 @@ class CentralClient:
         response_model = s.OPERATIONS[path][1]
         body = request.model_dump_json(exclude_none=True).encode()
         attempts = 1 + (self._retries if path in s.IDEMPOTENT_OPERATIONS else 0)
+        # One deadline for the whole call: connect, send, the whole read, every retry.
+        flight = Flight(time.monotonic() + self._deadline)
+        with self._flights_lock:
+            self._flights.add(flight)
+        try:
+            with flight:
+                return self._attempts(path, body, idempotency_key, response_model, attempts,
+                                      flight)
+        finally:
+            with self._flights_lock:
+                self._flights.discard(flight)
+
+    def _attempts(self, path: s.Path, body: bytes, idempotency_key: str | None,
+                  response_model: type[M], attempts: int, flight: Flight) -> M:
         for attempt in range(1, attempts + 1):
             started = time.perf_counter()
             try:
-                result = self._once(path, body, idempotency_key, response_model)
+                result = self._once(path, body, idempotency_key, response_model, flight)
             except CentralError as exc:
                 elapsed = (time.perf_counter() - started) * 1000
-                retry = attempt < attempts and _retryable(exc)
+                delay = self._backoff(attempt, exc)
+                retry = (attempt < attempts and _retryable(exc) and not flight.aborted
+                         and delay < flight.remaining())
                 # The problem code and status only: the server's ``detail`` is free text
                 # that may repeat what was sent (a name, a number).
                 log.warning("central call failed", extra={"fields": {
@@ -179,7 +233,10 @@ class CentralClient:
                     "attempt": attempt, "ms": round(elapsed, 1), "retry": retry}})
                 if not retry:
                     raise
-                self._sleep(self._backoff(attempt, exc))
+                if self._sleep is time.sleep:
+                    flight.wait(delay)  # a cancel wakes it
+                else:
+                    self._sleep(delay)
                 continue
             log.debug("central call", extra={"fields": {
                 "op": path.name.lower(), "attempt": attempt,
@@ -195,25 +252,62 @@ class CentralClient:
         return delay * (0.5 + random.random() / 2)  # jitter: terminals must not stampede
 
     def _once(self, path: s.Path, body: bytes, idempotency_key: str | None,
-              response_model: type[M]) -> M:
+              response_model: type[M], flight: Flight) -> M:
+        remaining = flight.remaining()
+        if flight.aborted or remaining <= 0:
+            raise _ended(flight)
         full_path = self._base_path + path.value
-        headers = {"Content-Type": "application/json",
-                   **sign_request(self._key, self._terminal, "POST", full_path, body,
-                                  now=self._clock())}
+        signed = sign_request(self._key, self._terminal, "POST", full_path, body,
+                              now=self._clock())
+        headers = {"Content-Type": "application/json", **signed}
         if idempotency_key:
             headers[s.IDEMPOTENCY_HEADER] = idempotency_key
+        timeout = (min(self._timeout[0], remaining), min(self._timeout[1], remaining))
         started = time.perf_counter()
+        resp: requests.Response | None = None
         try:
+            # No redirects: one could carry the signed body and headers to another host.
             resp = self._session.post(self._base + path.value, data=body, headers=headers,
-                                      timeout=self._timeout)
-            content = resp.content  # read fully here: a cut-off body raises now
+                                      timeout=timeout, stream=True, allow_redirects=False)
+            status = resp.status_code
+            if not 200 <= status < 300 and not 400 <= status < 600:
+                raise error_for_status(status, None)  # 1xx/3xx: never followed
+            content = read_capped(resp, self._max_bytes)
             # Round trips that got an answer (any status); failed connects are errors.
             metrics.central_latency(time.perf_counter() - started)
-        except requests.exceptions.RequestException as exc:
+        except CentralError:
+            raise
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
+                OSError) as exc:
+            if flight.aborted:
+                raise _ended(flight) from None
             raise map_requests_error(exc) from exc
-        except OSError as exc:
-            raise map_requests_error(exc) from exc
-        return _decode(resp.status_code, resp.headers, content, response_model)
+        finally:
+            flight.detach()  # first: the connection may go back to the pool below
+            if resp is not None:
+                resp.close()
+        if not reply_is_authentic(self._key, signed[H_NONCE], status, content,
+                                  resp.headers.get(H_REPLY_SIGNATURE)):
+            _unsigned_refusal(status, content)
+        return _decode(status, resp.headers, content, response_model)
+
+
+def _ended(flight: Flight) -> CentralTimeout:
+    return CentralTimeout("cancelled" if flight.cancelled else "deadline passed")
+
+
+def _unsigned_refusal(status: int, content: bytes) -> None:
+    """Accept an unsigned answer only as a 401 naming a terminal problem (the service
+    never signs 401s); anything else unsigned is :class:`CentralUnauthenticated`. A
+    forged 401 can only deny service, which whoever can forge it can do anyway."""
+    if status == 401:
+        try:
+            problem = s.Problem.model_validate_json(content)
+        except ValidationError:
+            problem = None
+        if problem is not None and problem.code in s.TERMINAL_PROBLEM_CODES:
+            return
+    raise CentralUnauthenticated(f"HTTP {status} answer not signed by the service")
 
 
 def _loopback(host: str | None) -> bool:
@@ -251,27 +345,27 @@ def _retryable(exc: CentralError) -> bool:
 
 
 def _decode(status: int, headers: Any, content: bytes, model: type[M]) -> M:
-    """The model for a 2xx answer, or the right :class:`CentralError`."""
-    ctype = headers.get("Content-Type", "").split(";")[0].strip().lower()
+    """The model for a 2xx answer, or the right :class:`CentralError` (the status table
+    is :func:`kiosk.central.errors.error_for_status`). Raises only ``CentralError``."""
     if 200 <= status < 300:
         try:
             return model.model_validate_json(content)
-        except ValidationError:
+        except (ValidationError, ValueError, RecursionError):
             raise CentralBadResponse(f"answer does not match the contract ({status})") from None
+    ctype = headers.get("Content-Type", "").split(";")[0].strip().lower()
     problem: s.Problem | None = None
     if ctype in (s.PROBLEM_CONTENT_TYPE, "application/json"):
         try:
-            problem = s.Problem.model_validate(json.loads(content))
-        except (ValueError, ValidationError):
+            problem = s.Problem.model_validate_json(content)
+        except (ValidationError, ValueError, RecursionError):
             problem = None
-    if status >= 500:
-        err = CentralServerError(problem.code if problem else f"HTTP {status}", status=status)
-        retry_after = headers.get("Retry-After")
-        if retry_after and retry_after.isdigit():
-            err.retry_after = float(retry_after)  # type: ignore[attr-defined]
-        raise err
-    if problem is None:
-        raise CentralBadResponse(f"HTTP {status} without a problem document")
-    if status == 404:
-        raise CentralNotFound(problem.code, problem.detail)
-    raise CentralRefused(problem.code, problem.detail, status, problem.tries_left)
+    retry_after = headers.get("Retry-After", "")
+    raise error_for_status(status, problem.code if problem else None,
+                           problem.detail if problem else "",
+                           problem.tries_left if problem else None,
+                           float(retry_after) if _digits(retry_after) else None)
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only (``str.isdigit`` also accepts ``²``, which ``float`` refuses)."""
+    return text.isascii() and text.isdigit() and len(text) < 10

@@ -8,18 +8,24 @@ The services map these to screens by ``kind`` (i18n key ``central.error.<kind>``
      ├── CentralRefused      a 4xx problem with a stable ``code`` (rule, signature, …)
      ├── CentralNotFound     404: no such person, card, challenge or replacement
      ├── CentralServerError  5xx, or retries exhausted on 5xx
-     └── CentralBadResponse  an answer that is not the contract (garbage, cut off)
+     ├── CentralBadResponse  an answer that is not the contract (garbage, cut off,
+     │                       too large, a redirect)
+     └── CentralUnauthenticated  an answer not signed by the service for this request
+                             (unsigned, forged, or replayed from another request)
 
     OutboxError              the local outbox cannot store (disk full, unwritable)
 
-Lower-layer exceptions are mapped in exactly one place, :func:`map_requests_error`, and
-a test checks that every ``requests`` exception class has an entry in
-:data:`REQUESTS_ERROR_MAP`. Messages never contain personal data.
+Both error tables live here: lower-layer exceptions (:data:`REQUESTS_ERROR_MAP`, used by
+:func:`map_requests_error`) and HTTP statuses (:data:`STATUS_CLASS_KIND`, used by
+:func:`error_for_status`). Tests check that every ``requests`` exception class and every
+status from 100 to 599 maps, and that every kind has words. Messages never contain
+personal data.
 """
 
 from __future__ import annotations
 
 import requests
+import urllib3
 
 from kiosk.central.schemas import TERMINAL_PROBLEM_CODES
 
@@ -108,6 +114,19 @@ class CentralBadResponse(CentralError):
     kind = "bad_response"
 
 
+class CentralUnauthenticated(CentralError):
+    """The answer is not signed by the service for this request: missing, forged, or
+    a signed answer replayed from another request. Nothing in it is trusted; a state
+    change may or may not have reached the real service."""
+
+    kind = "unauthenticated"
+
+
+# Every kind a CentralError can carry (the i18n completeness test walks this).
+CENTRAL_ERROR_KINDS = ("error", "offline", "timeout", "refused", "not_found", "server_error",
+                       "bad_response", "unauthenticated")
+
+
 class OutboxError(Exception):
     """The local outbox could not store or update a request. ``kind``: ``full``,
     ``read_only``, ``unavailable`` or ``corrupt``. The request is NOT safely queued."""
@@ -157,6 +176,33 @@ REQUESTS_ERROR_MAP: dict[type[BaseException], object] = {
 }
 
 
+# HTTP status class → what a non-2xx answer means. 2xx is the contract's success; a
+# redirect is never followed (it could send the signed request elsewhere), so 3xx and
+# 1xx are bad answers. 404 is refined to ``not_found`` and 4xx without a problem
+# document to ``bad_response`` by :func:`error_for_status`.
+STATUS_CLASS_KIND: dict[int, str] = {1: "bad_response", 2: "ok", 3: "bad_response",
+                                     4: "refused", 5: "server_error"}
+
+
+def error_for_status(status: int, code: str | None, detail: str = "",
+                     tries_left: int | None = None,
+                     retry_after: float | None = None) -> CentralError:
+    """The :class:`CentralError` for a non-2xx answer; ``code`` is the problem document's
+    code, ``None`` when the answer had no (valid) problem document."""
+    kind = STATUS_CLASS_KIND.get(status // 100, "bad_response")
+    if kind == "server_error":
+        err = CentralServerError(code or f"HTTP {status}", status=status)
+        err.retry_after = retry_after  # type: ignore[attr-defined]
+        return err
+    if kind == "refused" and code is not None:
+        if status == 404:
+            return CentralNotFound(code, detail)
+        return CentralRefused(code, detail, status, tries_left)
+    if 300 <= status < 400:
+        return CentralBadResponse(f"HTTP {status}: redirects are not followed")
+    return CentralBadResponse(f"HTTP {status} without a problem document")
+
+
 def map_requests_error(exc: BaseException) -> CentralError:
     """The :class:`CentralError` for a lower-layer exception (requests, urllib3, OS)."""
     if isinstance(exc, CentralError):
@@ -165,7 +211,7 @@ def map_requests_error(exc: BaseException) -> CentralError:
         builder = REQUESTS_ERROR_MAP.get(cls)
         if builder is not None:
             return builder(exc)  # type: ignore[operator]
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, (TimeoutError, urllib3.exceptions.TimeoutError)):
         return CentralTimeout("timeout")
     if isinstance(exc, OSError):
         return CentralOffline("network error")

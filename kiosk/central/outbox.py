@@ -6,13 +6,22 @@ survives ``kill -9`` and power loss) under its idempotency key; :class:`OutboxSe
 delivers it when the service is reachable, repeating with the same key until an answer
 comes back, so the service applies it exactly once.
 
-Personal data is kept to the minimum the request needs (card and ID number) and is
+Personal data is kept to the minimum the request needs (card and ID number), sealed with
+AES-GCM under a key derived from the terminal secret (:mod:`kiosk.central.sealing`), and
 deleted the moment the item is acknowledged; technicians see counts and ages only
-(:meth:`Outbox.stats`). Storage failures raise :class:`~kiosk.central.errors.OutboxError`.
+(:meth:`Outbox.stats`). A queue written before sealing existed is sealed in place when a
+key is given, without losing an item. Storage failures raise
+:class:`~kiosk.central.errors.OutboxError`.
+
+An item the service keeps refusing for a terminal problem (bad key, clock) stays queued,
+since fixing the terminal makes it deliverable, but only for
+``central.outbox_terminal_expiry_hours``: then it is set aside as ``expired_<code>``, with
+the ``kiosk_outbox_expired_total`` metric and an error log line (someone must act).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -23,12 +32,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk import metrics
 from kiosk.central.errors import (
     CentralError,
     CentralNotFound,
     CentralRefused,
     OutboxError,
 )
+from kiosk.central.sealing import SealError, derive_key, is_sealed, open_sealed, seal
 from kiosk.logs import error_fields, get_logger
 from kiosk.storage import make_private
 
@@ -37,12 +48,13 @@ log = get_logger("kiosk.central.outbox")
 KIND_PRELOST = "prelost"
 KIND_CANCEL_PRELOST = "cancel_prelost"
 KINDS = (KIND_PRELOST, KIND_CANCEL_PRELOST)
+DEFAULT_TERMINAL_EXPIRY_SECONDS = 72 * 3600.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL,
-  payload TEXT,                      -- JSON; NULL once acknowledged (personal data gone)
+  payload TEXT,                      -- sealed JSON; NULL once acknowledged (data gone)
   idempotency_key TEXT NOT NULL UNIQUE,
   created_at REAL NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
@@ -98,13 +110,17 @@ class Outbox:
     """The queue. Thread-safe; one SQLite connection guarded by a lock.
 
     ``max_pages`` caps the database size (``PRAGMA max_page_count``): a bound on the
-    file on a small terminal disk, and how tests simulate a full disk.
+    file on a small terminal disk, and how tests simulate a full disk. ``terminal_key``
+    (the terminal secret) seals payloads; without it (technician views that only count)
+    payloads are stored as they come, until :meth:`use_terminal_key` seals them.
     """
 
     def __init__(self, path: str | Path, *, max_pages: int | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 terminal_key: bytes | None = None) -> None:
         self.path = Path(path)
         self._clock = clock
+        self._key: bytes | None = None
         self._lock = threading.Lock()
         # Called after each new item is stored (the sender wakes up at once).
         self.on_enqueue: list[Callable[[], None]] = []
@@ -135,6 +151,36 @@ class Outbox:
                 self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
         except sqlite3.Error as exc:
             raise _classify(exc) from None
+        if terminal_key is not None:
+            self.use_terminal_key(terminal_key)
+
+    @property
+    def sealed(self) -> bool:
+        """Whether new payloads are sealed (a key was given)."""
+        return self._key is not None
+
+    def use_terminal_key(self, terminal_key: bytes) -> None:
+        """Seal from now on, and seal in place every plaintext payload still queued (a
+        queue from before sealing, or items stored before the key was known)."""
+        self._key = derive_key(terminal_key)
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                rows = self._db.execute(
+                    "SELECT id, kind, idempotency_key, payload FROM outbox WHERE payload IS "
+                    "NOT NULL AND payload NOT LIKE 'aesgcm1:%'").fetchall()
+                for r in rows:
+                    self._db.execute("UPDATE outbox SET payload = ? WHERE id = ?", (
+                        seal(self._key, r["payload"], _aad(r["kind"], r["idempotency_key"])),
+                        r["id"]))
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise _classify(exc) from None
+        if rows:
+            log.info("outbox sealed", extra={"fields": {"items": len(rows)}})
+            self._scrub()  # the plaintext page images go too
 
     def _write(self, sql: str, args: tuple[Any, ...]) -> sqlite3.Cursor:
         with self._lock:
@@ -156,6 +202,8 @@ class Outbox:
         if kind not in KINDS:
             raise ValueError(f"unknown outbox kind {kind!r}")
         body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        if self._key is not None:
+            body = seal(self._key, body, _aad(kind, idempotency_key))
         # One statement, so two threads confirming with the same key cannot both insert.
         cur = self._write("INSERT INTO outbox (kind, payload, idempotency_key, created_at) "
                           "VALUES (?,?,?,?) ON CONFLICT(idempotency_key) DO NOTHING",
@@ -175,9 +223,26 @@ class Outbox:
         if due_only:
             sql += " AND next_attempt_at <= ?"
             args = (self._clock(),)
-        return [OutboxItem(r["id"], r["kind"], json.loads(r["payload"]), r["idempotency_key"],
-                           r["created_at"], r["attempts"], r["last_error"])
-                for r in self._read(sql + " ORDER BY id", args)]
+        items = []
+        for r in self._read(sql + " ORDER BY id", args):
+            try:
+                payload = self._open(r)
+            except (SealError, ValueError):
+                # Wrong key (the secret changed) or damaged: keep it, counted in stats,
+                # rather than lose a confirmed request.
+                log.error("outbox item cannot be opened", extra={"fields": {"id": r["id"]}})
+                continue
+            items.append(OutboxItem(r["id"], r["kind"], payload, r["idempotency_key"],
+                                    r["created_at"], r["attempts"], r["last_error"]))
+        return items
+
+    def _open(self, row: sqlite3.Row) -> dict[str, Any]:
+        text = row["payload"]
+        if is_sealed(text):
+            if self._key is None:
+                raise SealError("no key")
+            text = open_sealed(self._key, text, _aad(row["kind"], row["idempotency_key"]))
+        return json.loads(text)
 
     def mark_delivered(self, item_id: int, reference: str | None = None) -> None:
         """Acknowledged: delete the personal data, keep a content-free record."""
@@ -235,9 +300,17 @@ class Outbox:
             rejected_total=by["rejected"]["n"] if "rejected" in by else 0,
         )
 
+    def now(self) -> float:
+        """The outbox's clock (wall time; injectable for tests)."""
+        return self._clock()
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _aad(kind: str, idempotency_key: str) -> str:
+    return f"{kind}\n{idempotency_key}"
 
 
 class OutboxSender:
@@ -246,13 +319,24 @@ class OutboxSender:
     Items go in order, one at a time. A network or server failure stops the round and
     backs off (exponential, capped); a refusal about the item (4xx with a rule code)
     marks it rejected; a refusal about the terminal (bad signature, clock) keeps it and
-    backs off, since fixing the terminal makes it deliverable.
+    backs off, since fixing the terminal makes it deliverable — until
+    ``terminal_expiry_seconds`` after it was queued (then ``expired_<code>``, alerted).
+
+    Each delivery is one client call, so it has the client's overall deadline. When the
+    client knows the terminal key (a ``CentralClient``) and the outbox was opened without
+    one, the sender hands it over so that the queue is sealed.
     """
 
     def __init__(self, outbox: Outbox, client: Any, *, base_delay: float = 1.0,
                  max_delay: float = 60.0, poll_interval: float = 5.0,
-                 on_result: Callable[[OutboxItem, Any], None] | None = None) -> None:
+                 on_result: Callable[[OutboxItem, Any], None] | None = None,
+                 terminal_expiry_seconds: float | None = None) -> None:
         self.outbox, self.client = outbox, client
+        key = getattr(client, "terminal_key", None)
+        if isinstance(key, bytes) and not outbox.sealed:
+            outbox.use_terminal_key(key)
+        self.terminal_expiry_seconds = terminal_expiry_seconds or getattr(
+            client, "outbox_terminal_expiry_seconds", DEFAULT_TERMINAL_EXPIRY_SECONDS)
         self.base_delay, self.max_delay, self.poll_interval = base_delay, max_delay, \
             poll_interval
         self.on_result = on_result
@@ -288,6 +372,8 @@ class OutboxSender:
                 result = self._send(item)
             except (CentralRefused, CentralNotFound) as exc:
                 if isinstance(exc, CentralRefused) and exc.terminal_problem:
+                    if self._expired(item, exc.code):
+                        continue
                     self._back_off(item, exc.code)
                     break
                 self.outbox.mark_rejected(item.id, exc.code)
@@ -311,6 +397,18 @@ class OutboxSender:
                 "id": item.id, "kind": item.kind, "attempts": item.attempts + 1}})
             self._notify(item, result)
         return done
+
+    def _expired(self, item: OutboxItem, code: str) -> bool:
+        age = self.outbox.now() - item.created_at
+        if age <= self.terminal_expiry_seconds:
+            return False
+        self.outbox.mark_rejected(item.id, f"expired_{code}")
+        metrics.outbox_expired(code)
+        log.error("outbox item expired", extra={"fields": {
+            "id": item.id, "kind": item.kind, "code": code, "age_hours": round(age / 3600, 1),
+            "action": "fix the terminal key or clock; the request was NOT delivered"}})
+        self._notify(item, CentralRefused(f"expired_{code}", status=401))
+        return True
 
     def _send(self, item: OutboxItem) -> Any:
         p = item.payload

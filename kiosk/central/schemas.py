@@ -75,6 +75,9 @@ class ProblemCode(StrEnum):
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
     SERVER_ERROR = "server_error"
     UNAVAILABLE = "unavailable"
+    TOO_LARGE = "too_large"
+    RATE_LIMITED = "rate_limited"
+    RESEND_TOO_SOON = "resend_too_soon"
 
 
 # Codes that say the terminal itself is misconfigured (key, clock), not the request.
@@ -102,6 +105,9 @@ PROBLEM_TITLES: dict[ProblemCode, str] = {
     ProblemCode.IDEMPOTENCY_CONFLICT: "Idempotency key reused with a different request",
     ProblemCode.SERVER_ERROR: "Server error",
     ProblemCode.UNAVAILABLE: "Service unavailable",
+    ProblemCode.TOO_LARGE: "Request body too large",
+    ProblemCode.RATE_LIMITED: "Too many requests",
+    ProblemCode.RESEND_TOO_SOON: "A code was sent moments ago",
 }
 
 _PERSONAL_FIELDS: dict[str, Any] = {
@@ -198,9 +204,13 @@ class HeartbeatRequest(_Model):
 
 
 # ---- responses ------------------------------------------------------------------------
+# Every text and list in an answer has a length limit: an answer is hostile until parsed.
+
+Text = Annotated[str, Field(max_length=64)]
+LongText = Annotated[str, Field(max_length=500)]
 
 class CardSummary(_Response):
-    card_number: str
+    card_number: Text
     state: CardState
     bank_function: bool
     issued: dt.date
@@ -210,22 +220,26 @@ class CardSummary(_Response):
 class PersonCards(_Response):
     """A person's cards. ``person_ref`` is opaque (never the identity number)."""
 
-    person_ref: str
-    name: str
-    phone_masked: str
-    cards: list[CardSummary]
+    person_ref: Text
+    name: Text = Field(description="full name, or masked (`王**`) when looked up by ID "
+                                   "number alone")
+    phone_masked: Text
+    cards: list[CardSummary] = Field(max_length=50)
 
 
 class VerificationChallenge(_Response):
-    challenge_id: str
-    phone_masked: str
-    expires_in: int = Field(description="seconds the code stays valid")
+    challenge_id: Text
+    phone_masked: Text
+    expires_in: int = Field(ge=0, le=86_400, description="seconds the code stays valid")
+    resend_after_seconds: int = Field(default=0, ge=0, le=86_400,
+                                      description="seconds before another code may be "
+                                                  "requested for this person")
 
 
 class StateEvent(_Response):
     state: CardState
     at: dt.datetime
-    channel: str = Field(description="kiosk, hotline, counter, system")
+    channel: Text = Field(description="kiosk, hotline, counter, system")
 
 
 class StageEvent(_Response):
@@ -236,40 +250,40 @@ class StageEvent(_Response):
 class Replacement(_Response):
     """A replacement card application and where it is."""
 
-    card_number: str = Field(description="the new card's number")
-    replaces: str | None = Field(default=None, description="the old card's number")
+    card_number: Text = Field(description="the new card's number")
+    replaces: Text | None = Field(default=None, description="the old card's number")
     stage: ReplacementStage
     applied_on: dt.date
     expected_on: dt.date = Field(description="applied_on + 15 (35 with bank function) "
                                              "working days, from the regional rules")
-    outlet: str | None = None
+    outlet: LongText | None = None
     ready_since: dt.datetime | None = None
     mailed: bool = False
-    tracking_number: str | None = None
-    history: list[StageEvent] = Field(default_factory=list)
+    tracking_number: Text | None = None
+    history: list[StageEvent] = Field(default_factory=list, max_length=100)
 
 
 class CardStatus(_Response):
-    card_number: str
+    card_number: Text
     state: CardState
-    history: list[StateEvent]
+    history: list[StateEvent] = Field(max_length=100)
     replacement: Replacement | None = None
     lapses_on: dt.date | None = Field(default=None,
                                       description="for a pre-lost card: when it lapses")
 
 
 class PreLossResult(_Response):
-    reference: str
-    card_number: str
+    reference: Text
+    card_number: Text
     settlement_stopped_at: dt.datetime
     lapses_on: dt.date = Field(description="the pre-loss lapses by itself on this date "
                                            "unless the official loss follows")
-    hotline: str
+    hotline: Text
 
 
 class CancelResult(_Response):
-    reference: str
-    card_number: str
+    reference: Text
+    card_number: Text
     state: CardState
     cancelled_at: dt.datetime
 
@@ -285,12 +299,12 @@ class HeartbeatResult(_Response):
 class Problem(_Response):
     """RFC 9457 problem details, with a stable ``code``."""
 
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str = ""
-    code: str
-    tries_left: int | None = None
+    type: LongText = "about:blank"
+    title: LongText
+    status: int = Field(ge=100, le=599)
+    detail: LongText = ""
+    code: Text
+    tries_left: int | None = Field(default=None, ge=0, le=100)
 
 
 def problem(code: ProblemCode, status: int, detail: str = "", **extra: Any) -> Problem:

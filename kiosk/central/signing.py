@@ -14,12 +14,25 @@ sent in the headers below. The verifier recomputes it (constant-time compare), r
 a timestamp further than ``max_skew`` seconds from its clock (``clock_skew``) and, in its
 own store, a nonce it has already seen within that window (``replayed``). Every attempt,
 including retries, is signed afresh with a new nonce.
+
+Replies are signed too, so a terminal can tell the service from an impersonator and a
+fresh answer from a recorded one: ``X-Kiosk-Reply-Signature`` is HMAC-SHA256 with the
+same terminal key over::
+
+    KIOSK-HMAC-SHA256-V1-REPLY
+    <the request's nonce>
+    <HTTP status>
+    <sha256 hex of the reply body>
+
+A 401 is never signed (the service may not know who is asking, and signing only some
+401s would tell an attacker which terminal ids exist).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -31,6 +44,16 @@ H_TIMESTAMP = "X-Kiosk-Timestamp"
 H_NONCE = "X-Kiosk-Nonce"
 H_SIGNATURE = "X-Kiosk-Signature"
 SIGNED_HEADERS = (H_TERMINAL, H_TIMESTAMP, H_NONCE, H_SIGNATURE)
+REPLY_SCHEME = "KIOSK-HMAC-SHA256-V1-REPLY"
+H_REPLY_SIGNATURE = "X-Kiosk-Reply-Signature"
+# One answer for every authentication failure: which check failed is logged, not told.
+NOT_AUTHENTICATED = "request not authenticated"
+
+# Header shapes, checked before any use: outside them a header is refused, never parsed.
+TERMINAL_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")
+NONCE_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+SIGNATURE_RE = re.compile(r"[0-9a-f]{64}")
 
 
 class SignatureError(Exception):
@@ -79,6 +102,20 @@ def sign_request(key: bytes, terminal_id: str, method: str, path: str, body: byt
     }
 
 
+def reply_signature(key: bytes, nonce: str, status: int, body: bytes) -> str:
+    """The service's signature of one reply to the request that carried ``nonce``."""
+    msg = "\n".join((REPLY_SCHEME, nonce, str(status), body_digest(body))).encode()
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()
+
+
+def reply_is_authentic(key: bytes, nonce: str, status: int, body: bytes,
+                       given: str | None) -> bool:
+    """Whether ``given`` is the service's signature of this reply to this request."""
+    if not given or not SIGNATURE_RE.fullmatch(given):
+        return False
+    return hmac.compare_digest(reply_signature(key, nonce, status, body), given)
+
+
 def verify_request(keys: Mapping[str, bytes], method: str, path: str, body: bytes,
                    headers: Mapping[str, str], max_skew: float | None,
                    now: float | None = None) -> SignedRequest:
@@ -93,17 +130,13 @@ def verify_request(keys: Mapping[str, bytes], method: str, path: str, body: byte
     ts_text = lower.get(H_TIMESTAMP.lower(), "")
     nonce = lower.get(H_NONCE.lower(), "")
     given = lower.get(H_SIGNATURE.lower(), "")
-    if not (terminal and ts_text and nonce and given):
-        raise SignatureError("bad_signature", "signature headers missing")
+    if not (TERMINAL_RE.fullmatch(terminal) and TIMESTAMP_RE.fullmatch(ts_text)
+            and NONCE_RE.fullmatch(nonce) and SIGNATURE_RE.fullmatch(given)):
+        raise SignatureError("bad_signature", "signature headers missing or malformed")
     key = keys.get(terminal)
     if key is None:
         raise SignatureError("bad_signature", "unknown terminal")
-    try:
-        ts = int(ts_text)
-    except ValueError:
-        raise SignatureError("bad_signature", "timestamp not a number") from None
-    if not 8 <= len(nonce) <= 64:
-        raise SignatureError("bad_signature", "nonce length")
+    ts = int(ts_text)
     expected = compute_signature(key, method, path, body, ts, nonce, terminal)
     if not hmac.compare_digest(expected, given):
         raise SignatureError("bad_signature", "signature does not match")

@@ -16,7 +16,7 @@ FAILURE_KINDS = (
     "card_unreadable", "wrong_card", "id_expired", "card_pulled", "no_reader",
     "reader_service", "pin_blocked", "person_not_found", "offline", "timeout",
     "refused", "server_error", "bad_response", "id_mismatch", "not_prelost",
-    "no_card", "internal",
+    "no_card", "internal", "unauthenticated",
 )
 
 # Card layer: CardError.kind → failure kind. pin_wrong is handled inline on the PIN step.
@@ -39,6 +39,7 @@ CENTRAL_CLASSES = {
     "CentralNotFound": "person_not_found",
     "CentralServerError": "server_error",
     "CentralBadResponse": "bad_response",
+    "CentralUnauthenticated": "unauthenticated",
     "CentralError": "server_error",
 }
 

@@ -31,12 +31,16 @@ def test_writes_the_openapi_document(tmp_path):
 
 
 def test_foreground_sandbox_serves_signed_calls(tmp_path, central_settings):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    ports = []
+    for _ in range(2):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            ports.append(sock.getsockname()[1])
+    port, admin_port = ports
     env = {**os.environ, "KIOSK__KIOSK__DATA_DIR": str(tmp_path),
            "KIOSK__SECURITY__SECRETS_FILE": central_settings.security.secrets_file}
     proc = subprocess.Popen([sys.executable, "-m", "kiosk", "sandbox", "--port", str(port),
+                             "--admin-port", str(admin_port),
                              "--db", str(tmp_path / "sb.db")], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -44,7 +48,7 @@ def test_foreground_sandbox_serves_signed_calls(tmp_path, central_settings):
         deadline = time.monotonic() + 20
         while True:
             try:
-                requests.get(url + "/admin/health", timeout=1).raise_for_status()
+                requests.get(url + "/v1/openapi.json", timeout=1).raise_for_status()
                 break
             except requests.RequestException:
                 assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read()
@@ -54,6 +58,14 @@ def test_foreground_sandbox_serves_signed_calls(tmp_path, central_settings):
         with CentralClient(settings, load_secrets(settings)) as client:
             person = client.lookup_person(persona("normal")["id"]["id_number"])
         assert person.cards[0].card_number == persona("normal")["ssc"]["card_number"]
+        token_file = tmp_path / "sandbox-admin.token"
+        assert token_file.stat().st_mode & 0o777 == 0o600
+        admin = f"http://127.0.0.1:{admin_port}/admin/health"
+        assert requests.get(admin, timeout=5).status_code == 401
+        assert requests.get(url + "/admin/health", timeout=5).status_code == 404
+        token = token_file.read_text(encoding="utf-8").strip()
+        assert requests.get(admin, headers={"Authorization": f"Bearer {token}"},
+                            timeout=5).json()["ok"] is True
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=20)

@@ -109,8 +109,12 @@ def test_mapping_details():
 
 
 def _error_classes():
-    return [e.CentralError, e.CentralOffline, e.CentralTimeout, e.CentralRefused,
-            e.CentralNotFound, e.CentralServerError, e.CentralBadResponse]
+    found, todo = [], [e.CentralError]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo += cls.__subclasses__()
+    return found
 
 
 @pytest.mark.parametrize("language", ["zh_CN", "en"])

@@ -1,20 +1,20 @@
 """The sandbox central service: the ``/v1`` contract over :class:`SandboxStore`.
 
-Every ``/v1`` request must be signed by a known terminal (:mod:`kiosk.central.signing`):
-bad signature, replayed nonce or a skewed clock are refused with 401 problems. State
-changes need an ``Idempotency-Key`` header.
+Every ``/v1`` request has passed :class:`kiosk.central.sandbox.gate.Gate` (body cap,
+signature, clock, nonce, rate limit) before it gets here, and every reply is signed
+there. State changes need an ``Idempotency-Key`` header.
 
-``/admin`` is the test and demo harness (advance a replacement, read the last "SMS"
-code, read what was recorded, reset, time travel, fault modes). It is unsigned on
-purpose — a test must be able to reach it when signing is what is broken — and is
-therefore answered only to loopback clients, whatever address the server listens on.
-A real central service has no such endpoints.
+The admin app (:func:`create_admin_app`) is the test and demo harness (advance a
+replacement, read the last "SMS" code, read what was recorded, reset, time travel, fault
+modes). It is unsigned on purpose — a test must be able to reach it when signing is what
+is broken — and is therefore served only on its own loopback port, behind a token. A
+real central service has no such endpoints.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
@@ -25,30 +25,37 @@ from pydantic import BaseModel
 from kiosk import __version__
 from kiosk.central import schemas as s
 from kiosk.central.sandbox.faults import Faults
+from kiosk.central.sandbox.gate import SIGNED_STATE, Signed
+from kiosk.central.sandbox.limits import ID_NUMBER_LIMIT, RateLimiter
+from kiosk.central.sandbox.reveals import REVEALS
 from kiosk.central.sandbox.store import ApiProblem, SandboxStore
 from kiosk.central.signing import (
     H_NONCE,
+    H_REPLY_SIGNATURE,
     H_SIGNATURE,
     H_TERMINAL,
     H_TIMESTAMP,
-    SignatureError,
-    SignedRequest,
-    verify_request,
 )
+from kiosk.domain.masking import mask_name
 from kiosk.logs import get_logger
 
 log = get_logger("kiosk.central.sandbox")
-LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": s.Problem, "description": desc,
            "content": {s.PROBLEM_CONTENT_TYPE: {"schema": {"$ref":
                                                            "#/components/schemas/Problem"}}}}
-    for code, desc in ((401, "bad_signature, replayed or clock_skew"),
+    for code, desc in ((401, "bad_signature (every authentication failure, one answer: "
+                             "missing or malformed headers, unknown terminal, wrong "
+                             "signature), replayed or clock_skew. Never signed."),
                        (403, "refused (not_allowed, code_wrong, code_blocked)"),
                        (404, "not_found or no_replacement"),
                        (409, "a card rule refused it, or idempotency_conflict"),
+                       (413, "too_large: the body is over the cap (checked before "
+                             "authentication)"),
                        (422, "validation_error"),
+                       (429, "rate_limited (per terminal, per ID number) or "
+                             "resend_too_soon; Retry-After gives the seconds"),
                        (503, "unavailable"))
 }
 
@@ -60,25 +67,12 @@ def problem_response(status: int, code: s.ProblemCode, detail: str = "",
                         headers=headers)
 
 
-@dataclass(frozen=True)
-class Signed:
-    """A verified request: who signed it and the exact body bytes (for idempotency)."""
-
-    who: SignedRequest
-    body: bytes
-
-
 async def signed(request: Request) -> Signed:
-    """Dependency: verify signature, clock and nonce; keep the exact body bytes."""
-    st = request.app.state
-    body = await request.body()
-    try:
-        who = verify_request(st.keys, request.method, request.url.path, body,
-                             request.headers, st.max_skew)
-    except SignatureError as exc:
-        raise ApiProblem(s.ProblemCode(exc.code), 401, exc.detail) from None
-    st.store.remember_nonce(who.terminal_id, who.nonce, st.max_skew)
-    return Signed(who, body)
+    """Dependency: the request the gate verified (never reached without it)."""
+    ctx = request.scope.get("state", {}).get(SIGNED_STATE)
+    if not isinstance(ctx, Signed):
+        raise ApiProblem(s.ProblemCode.BAD_SIGNATURE, 401, "request not authenticated")
+    return ctx
 
 
 SignedDep = Annotated[Signed, Depends(signed)]
@@ -93,14 +87,16 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
     app = FastAPI(title="Social security card central service (sandbox)",
                   version=__version__, openapi_url="/v1/openapi.json", docs_url=None,
                   redoc_url=None,
-                  description="Every operation is a signed POST with a JSON body (personal "
-                              "data never in URLs). Errors are RFC 9457 problem+json with a "
-                              "stable `code`.")
+                  description=API_DESCRIPTION)
     app.state.store, app.state.keys, app.state.max_skew = store, dict(keys), max_skew
+    id_limit = RateLimiter(ID_NUMBER_LIMIT)
+    store.reset_hooks.append(id_limit.clear)
 
     @app.exception_handler(ApiProblem)
     async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
-        return problem_response(exc.status, exc.code, exc.detail, **exc.extra)
+        extra = {k: v for k, v in exc.extra.items() if k != "headers"}
+        return problem_response(exc.status, exc.code, exc.detail,
+                                headers=exc.extra.get("headers"), **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -130,27 +126,45 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
 
     v1 = APIRouter(responses=PROBLEM_RESPONSES)
 
-    @v1.post(s.Path.LOOKUP, response_model=s.PersonCards, summary="Find a person's cards")
+    def per_id_number(id_number: str | None) -> None:
+        wait = id_limit.take(id_number) if id_number else 0.0
+        if wait:
+            raise ApiProblem(s.ProblemCode.RATE_LIMITED, 429,
+                             "too many requests for this person",
+                             headers={"Retry-After": str(int(wait) + 1)})
+
+    @v1.post(s.Path.LOOKUP, response_model=s.PersonCards, summary="Find a person's cards",
+             description=REVEALS[s.Path.LOOKUP])
     def lookup(req: s.LookupRequest, ctx: SignedDep) -> Any:
-        return store.lookup(id_number=req.id_number, card_number=req.card_number)
+        per_id_number(req.id_number)
+        found = store.lookup(id_number=req.id_number, card_number=req.card_number)
+        if req.id_number is not None:
+            # An ID number alone proves nothing: whoever typed it learns no full name.
+            found = {**found, "name": mask_name(found["name"])}
+        return found
 
     @v1.post(s.Path.VERIFY_REQUEST, response_model=s.VerificationChallenge,
-             summary="Send a 6-digit code to the phone on record")
+             summary="Send a 6-digit code to the phone on record",
+             description=REVEALS[s.Path.VERIFY_REQUEST])
     def verify_request_(req: s.VerificationRequest, ctx: SignedDep) -> Any:
-        return store.request_code(req.id_number)
+        per_id_number(req.id_number)
+        return store.request_code(req.id_number, ctx.who.terminal_id)
 
     @v1.post(s.Path.VERIFY_CONFIRM, response_model=s.PersonCards,
-             summary="Confirm the code; answers the person's cards")
+             summary="Confirm the code; answers the person's cards",
+             description=REVEALS[s.Path.VERIFY_CONFIRM])
     def verify_confirm(req: s.VerificationConfirm, ctx: SignedDep) -> Any:
-        return store.confirm_code(req.challenge_id, req.code)
+        return store.confirm_code(req.challenge_id, req.code, ctx.who.terminal_id)
 
     @v1.post(s.Path.CARD_STATUS, response_model=s.CardStatus,
-             summary="A card's state, history and replacement")
+             summary="A card's state, history and replacement",
+             description=REVEALS[s.Path.CARD_STATUS])
     def card_status(req: s.CardStatusRequest, ctx: SignedDep) -> Any:
         return store.card_status(req.card_number)
 
     @v1.post(s.Path.PRELOSS, response_model=s.PreLossResult,
-             summary="Pre-lose a card (stops settlement at once)")
+             summary="Pre-lose a card (stops settlement at once)",
+             description=REVEALS[s.Path.PRELOSS])
     def prelose(req: s.PreLossRequest, ctx: SignedDep, key: IdemKey = None) -> Any:
         if req.terminal_id != ctx.who.terminal_id:
             raise ApiProblem(s.ProblemCode.NOT_ALLOWED, 403, "terminal_id is not the signer")
@@ -158,18 +172,22 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
             req.card_number, req.id_number, req.terminal_id, req.channel, key))
 
     @v1.post(s.Path.PRELOSS_CANCEL, response_model=s.CancelResult,
-             summary="Cancel a pre-loss (refused once a replacement exists)")
+             summary="Cancel a pre-loss (refused once a replacement exists)",
+             description=REVEALS[s.Path.PRELOSS_CANCEL])
     def cancel(req: s.CancelPreLossRequest, ctx: SignedDep, key: IdemKey = None) -> Any:
         return idempotent(ctx, key, s.Path.PRELOSS_CANCEL, lambda: store.cancel_pre_loss(
             req.card_number, req.id_number, key))
 
     @v1.post(s.Path.REPLACEMENT_PROGRESS, response_model=s.Replacement,
-             summary="Where a replacement card is")
+             summary="Where a replacement card is",
+             description=REVEALS[s.Path.REPLACEMENT_PROGRESS])
     def progress(req: s.ReplacementProgressRequest, ctx: SignedDep) -> Any:
+        per_id_number(req.id_number)
         return store.replacement_progress(card_number=req.card_number, id_number=req.id_number)
 
     @v1.post(s.Path.HEARTBEAT, response_model=s.HeartbeatResult,
-             summary="Terminal heartbeat with its clock and version")
+             summary="Terminal heartbeat with its clock and version",
+             description=REVEALS[s.Path.HEARTBEAT])
     def heartbeat(req: s.HeartbeatRequest, ctx: SignedDep) -> Any:
         if req.terminal_id != ctx.who.terminal_id:
             raise ApiProblem(s.ProblemCode.NOT_ALLOWED, 403, "terminal_id is not the signer")
@@ -177,7 +195,6 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
                                max_skew)
 
     app.include_router(v1)
-    app.include_router(_admin_router(store, faults))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -191,11 +208,37 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
                                f"kiosk/central/signing.py) with headers {H_TERMINAL}, "
                                f"{H_TIMESTAMP}, {H_NONCE}."}}
             doc["security"] = [{"terminalHmac": []}]
+            _document_reply_signature(doc)
             app.openapi_schema = doc
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+API_DESCRIPTION = (
+    "Every operation is a signed POST with a JSON body (personal data never in URLs). "
+    "Errors are RFC 9457 problem+json with a stable `code`.\n\n"
+    "**Requests** are signed by the terminal (`terminalHmac`). The body is capped (413 "
+    "`too_large`, checked before authentication); every authentication failure is the "
+    "same 401 `bad_signature`.\n\n"
+    "**Replies are signed by the service**: `X-Kiosk-Reply-Signature` is the lower-case "
+    "hex HMAC-SHA256, with the terminal key, of `KIOSK-HMAC-SHA256-V1-REPLY\\n<request "
+    "nonce>\\n<status>\\n<sha256 hex of the body>`. The terminal refuses an answer that "
+    "is unsigned, forged or signed for another request (a replay). 401s are never signed; "
+    "the terminal accepts an unsigned 401 only as a terminal problem (`bad_signature`, "
+    "`clock_skew`, `replayed`). Redirects are never followed.")
+
+
+def _document_reply_signature(doc: dict[str, Any]) -> None:
+    header = {"description": "the service's signature of this reply (see the API "
+                             "description); absent on 401", "required": True,
+              "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
+    for item in doc.get("paths", {}).values():
+        for op in item.values():
+            for status, response in op.get("responses", {}).items():
+                if status != "401":
+                    response.setdefault("headers", {})[H_REPLY_SIGNATURE] = header
 
 
 class FaultRequest(BaseModel):
@@ -216,14 +259,20 @@ class ClockRequest(BaseModel):
     offset_days: float = 0
 
 
-def _admin_router(store: SandboxStore, faults: Faults) -> APIRouter:
-    async def loopback_only(request: Request) -> None:
-        host = request.client.host if request.client else ""
-        if host not in LOOPBACK:
-            raise ApiProblem(s.ProblemCode.NOT_ALLOWED, 403, "admin is loopback only")
+def create_admin_app(store: SandboxStore, faults: Faults) -> FastAPI:
+    """The test and demo harness, served on the admin port only (see the module doc)."""
+    app = FastAPI(title="sandbox admin", openapi_url=None, docs_url=None, redoc_url=None)
 
-    admin = APIRouter(prefix="/admin", include_in_schema=False,
-                      dependencies=[Depends(loopback_only)])
+    @app.exception_handler(ApiProblem)
+    async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem_response(exc.status, exc.code, exc.detail, **exc.extra)
+
+    app.include_router(_admin_router(store, faults))
+    return app
+
+
+def _admin_router(store: SandboxStore, faults: Faults) -> APIRouter:
+    admin = APIRouter(prefix="/admin", include_in_schema=False)
 
     @admin.get("/health")
     def health() -> dict[str, Any]:
@@ -231,7 +280,7 @@ def _admin_router(store: SandboxStore, faults: Faults) -> APIRouter:
 
     @admin.post("/reset")
     def reset() -> dict[str, Any]:
-        store.reset()
+        store.reset()  # keeps the nonce table: a reset must not re-open old requests
         faults.clear()
         return {"ok": True}
 

@@ -3,12 +3,17 @@
 ``start_sandbox_thread(settings, port=0, db_path=...)`` binds 127.0.0.1 itself (port 0 =
 a free port chosen by the kernel, so parallel test sessions never collide), runs uvicorn
 in a daemon thread and returns a :class:`SandboxHandle` once it accepts connections.
+
+The admin API gets its own socket, always on 127.0.0.1, and a random token (held by the
+handle; written 0600 to ``<data_dir>/sandbox-admin.token`` by ``kiosk sandbox``). uvicorn
+never trusts proxy headers: the client address is the socket's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ipaddress
+import secrets as pysecrets
 import socket
 import sqlite3
 import threading
@@ -20,13 +25,14 @@ from typing import Any
 import requests
 import uvicorn
 
-from kiosk.central.sandbox.app import create_app
+from kiosk.central.sandbox.app import create_admin_app, create_app
 from kiosk.central.sandbox.faults import FaultInjector, Faults
+from kiosk.central.sandbox.gate import Gate
 from kiosk.central.sandbox.rules import RegionalRules
 from kiosk.central.sandbox.store import SandboxStore
 from kiosk.config import Settings
 from kiosk.secrets import Secrets, load_secrets
-from kiosk.storage import StorageError, ensure_dir, reason
+from kiosk.storage import StorageError, ensure_dir, private_umask, reason
 
 
 def default_db_path(settings: Settings) -> Path:
@@ -44,11 +50,13 @@ def is_loopback(host: str) -> bool:
 
 @dataclass
 class Sandbox:
-    """The assembled service: store, fault switches and the ASGI app to serve."""
+    """The assembled service: store, fault switches, the ASGI app to serve (public and
+    admin ports, told apart by :class:`Gate`) and the admin token."""
 
     store: SandboxStore
     faults: Faults
-    asgi: Any
+    asgi: Gate
+    admin_token: str
 
 
 def build_sandbox(settings: Settings, db_path: Path | None = None,
@@ -63,9 +71,13 @@ def build_sandbox(settings: Settings, db_path: Path | None = None,
     except (OSError, sqlite3.Error) as exc:
         raise StorageError("cannot open the sandbox database", db, reason(exc)) from None
     faults = Faults()
-    app = create_app(store, {settings.kiosk.terminal_id: secrets.terminal_key},
-                     float(settings.central.max_clock_skew_seconds), faults)
-    return Sandbox(store, faults, FaultInjector(app, faults))
+    keys = {settings.kiosk.terminal_id: secrets.terminal_key}
+    max_skew = float(settings.central.max_clock_skew_seconds)
+    app = create_app(store, keys, max_skew, faults)
+    token = pysecrets.token_urlsafe(24)
+    gate = Gate(FaultInjector(app, faults), create_admin_app(store, faults), store, keys,
+                max_skew, token)
+    return Sandbox(store, faults, gate, token)
 
 
 @dataclass
@@ -76,13 +88,18 @@ class SandboxHandle:
     port: int
     store: SandboxStore
     faults: Faults
+    admin_url: str
+    admin_token: str = field(repr=False)
+    gate: Gate = field(repr=False)
     _server: uvicorn.Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
 
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Call an ``/admin`` endpoint (unsigned, loopback) and return its JSON."""
+        """Call an ``/admin`` endpoint (admin port, token) and return its JSON."""
         kwargs.setdefault("verify", False)  # loopback admin, also on a TLS test sandbox
-        resp = requests.request(method, f"{self.url}/admin{path}", timeout=10, **kwargs)
+        headers = {"Authorization": f"Bearer {self.admin_token}", **kwargs.pop("headers", {})}
+        resp = requests.request(method, f"{self.admin_url}/admin{path}", timeout=10,
+                                headers=headers, **kwargs)
         resp.raise_for_status()
         return resp.json()
 
@@ -100,6 +117,28 @@ class SandboxHandle:
         self.stop()
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only
+    # when the listening socket says TCP; without it every keep-alive answer waits ~40 ms
+    # for a delayed ACK (Nagle).
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                         socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(64)
+    return sock
+
+
+def _server(sandbox: Sandbox, tls: tuple[Path, Path] | None, **kw: Any) -> uvicorn.Server:
+    tls_args: dict[str, Any] = {}
+    if tls is not None:
+        tls_args = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])}
+    config = uvicorn.Config(sandbox.asgi, lifespan="off", proxy_headers=False,
+                            server_header=False, timeout_graceful_shutdown=1,
+                            **tls_args, **kw)
+    return uvicorn.Server(config)
+
+
 def start_sandbox_thread(settings: Settings, port: int = 0, db_path: Path | None = None,
                          secrets: Secrets | None = None, host: str = "127.0.0.1",
                          timeout: float = 10.0,
@@ -109,23 +148,13 @@ def start_sandbox_thread(settings: Settings, port: int = 0, db_path: Path | None
     ``tls=(certfile, keyfile)`` serves HTTPS (tests of the client's TLS verification).
     """
     sandbox = build_sandbox(settings, db_path, secrets)
-    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only
-    # when the listening socket says TCP; without it every keep-alive answer waits ~40 ms
-    # for a delayed ACK (Nagle).
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
-                         socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(64)
+    sock = _listen(host, port)
+    admin_sock = _listen("127.0.0.1", 0)
     actual = sock.getsockname()[1]
-    tls_args: dict[str, Any] = {}
-    if tls is not None:
-        tls_args = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])}
-    config = uvicorn.Config(sandbox.asgi, log_level="warning", access_log=False,
-                            timeout_keep_alive=30, lifespan="off",
-                            timeout_graceful_shutdown=1, **tls_args)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+    sandbox.asgi.admin_ports.add(admin_sock.getsockname()[1])
+    server = _server(sandbox, tls, log_level="warning", access_log=False,
+                     timeout_keep_alive=30)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock, admin_sock]},
                               name=f"sandbox:{actual}", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout
@@ -136,12 +165,24 @@ def start_sandbox_thread(settings: Settings, port: int = 0, db_path: Path | None
         time.sleep(0.01)
     shown = f"[{host}]" if ":" in host else host
     scheme = "https" if tls is not None else "http"
+    admin_url = f"{scheme}://127.0.0.1:{admin_sock.getsockname()[1]}"
     return SandboxHandle(f"{scheme}://{shown}:{actual}", actual, sandbox.store, sandbox.faults,
-                         server, thread)
+                         admin_url, sandbox.admin_token, sandbox.asgi, server, thread)
 
 
-def serve_forever(settings: Settings, host: str, port: int, db_path: Path | None = None
-                  ) -> None:
-    """Run in the foreground until interrupted (the ``kiosk sandbox`` command)."""
+def serve_forever(settings: Settings, host: str, port: int, db_path: Path | None = None,
+                  admin_port: int = 0, tls: tuple[Path, Path] | None = None,
+                  token_file: Path | None = None) -> None:
+    """Run in the foreground until interrupted (the ``kiosk sandbox`` command). The
+    admin token is written to ``token_file`` (0600) for the demo and the tests."""
     sandbox = build_sandbox(settings, db_path)
-    uvicorn.run(sandbox.asgi, host=host, port=port, log_level="info", lifespan="off")
+    sock = _listen(host, port)
+    admin_sock = _listen("127.0.0.1", admin_port)
+    sandbox.asgi.admin_ports.add(admin_sock.getsockname()[1])
+    if token_file is not None:
+        with private_umask():
+            token_file.write_text(sandbox.admin_token + "\n", encoding="utf-8")
+        token_file.chmod(0o600)
+    print(f"admin API on http://127.0.0.1:{admin_sock.getsockname()[1]} "
+          f"(token in {token_file})", flush=True)
+    _server(sandbox, tls, log_level="info").run(sockets=[sock, admin_sock])

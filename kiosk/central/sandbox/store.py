@@ -15,26 +15,27 @@ import json
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from kiosk.central.sandbox.rules import CHINA_TZ, RegionalRules, local_date
+from kiosk.central.sandbox.rules import RegionalRules, local_date
+from kiosk.central.sandbox.store_admin import SeedAndAdmin
+from kiosk.central.sandbox.store_util import ApiProblem, _at, _Committed, _iso, _rule
 from kiosk.central.schemas import ProblemCode
 from kiosk.domain.card_states import (
     CardState,
-    ReplacementStage,
     RuleViolation,
     can_cancel_pre_loss,
-    next_stage,
     next_state,
 )
 from kiosk.domain.masking import mask_phone
-from kiosk.personas import load_personas
 
 CODE_TTL_SECONDS = 300
 CODE_TRIES = 3
+RESEND_COOLDOWN_SECONDS = 60
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS persons (
@@ -61,7 +62,8 @@ CREATE TABLE IF NOT EXISTS cancellations (
   idempotency_key TEXT);
 CREATE TABLE IF NOT EXISTS challenges (
   challenge_id TEXT PRIMARY KEY, person_ref TEXT NOT NULL, code TEXT NOT NULL,
-  expires_at REAL NOT NULL, tries_left INTEGER NOT NULL, created REAL NOT NULL);
+  expires_at REAL NOT NULL, tries_left INTEGER NOT NULL, created REAL NOT NULL,
+  terminal_id TEXT);
 CREATE TABLE IF NOT EXISTS idempotency (
   terminal_id TEXT NOT NULL, key TEXT NOT NULL, operation TEXT NOT NULL,
   body_sha256 TEXT NOT NULL, status INTEGER NOT NULL, response TEXT NOT NULL,
@@ -76,32 +78,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
 
-class ApiProblem(Exception):
-    """A refusal to return as problem+json (``status``, stable ``code``)."""
-
-    def __init__(self, code: ProblemCode, status: int, detail: str = "", **extra: Any) -> None:
-        self.code, self.status, self.detail, self.extra = code, status, detail, extra
-        super().__init__(f"{status} {code.value}")
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat()
-
-
-def _at(day: dt.date, hour: int = 9) -> dt.datetime:
-    """A moment on a China calendar day (seed history)."""
-    return dt.datetime.combine(day, dt.time(hour), CHINA_TZ).astimezone(dt.UTC)
-
-
-def _rule(exc: RuleViolation) -> ApiProblem:
-    try:
-        code = ProblemCode(exc.code)
-    except ValueError:
-        code = ProblemCode.NOT_ALLOWED
-    return ApiProblem(code, 409, f"not allowed in the card's state ({exc.code})")
-
-
-class SandboxStore:
+class SandboxStore(SeedAndAdmin):
     """All sandbox data and operations. Thread-safe (one lock, one connection)."""
 
     def __init__(self, path: Path, rules: RegionalRules) -> None:
@@ -114,7 +91,12 @@ class SandboxStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(challenges)")}
+        if "terminal_id" not in columns:  # a database from before codes had a terminal
+            self._db.execute("ALTER TABLE challenges ADD COLUMN terminal_id TEXT")
         self.clock_offset = dt.timedelta(0)
+        # Called by reset() (in-memory state kept elsewhere, e.g. rate limits).
+        self.reset_hooks: list[Any] = []
         with self._tx():
             if self._db.execute("SELECT COUNT(*) FROM persons").fetchone()[0] == 0:
                 self._seed()
@@ -155,82 +137,17 @@ class SandboxStore:
     # ---- seed -------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget everything and seed the personas again."""
+        """Forget everything but the nonces and seed the personas again. The nonce table
+        is kept: a reset must not let a recorded request be replayed."""
         with self._tx() as db:
             for (table,) in db.execute(
                     "SELECT name FROM sqlite_master WHERE type='table'").fetchall():
-                db.execute(f"DELETE FROM {table}")
+                if table != "nonces":
+                    db.execute(f"DELETE FROM {table}")
             self.clock_offset = dt.timedelta(0)
             self._seed()
-
-    def _seed(self) -> None:
-        """Persons from personas that have a ``central`` table (others are not found)."""
-        now = self.now()
-        for key, p in sorted(load_personas().items()):
-            central, ident = p.get("central"), p.get("id")
-            if not central or not ident:
-                continue
-            ref = "P" + secrets.token_hex(8)
-            self._db.execute("INSERT INTO persons VALUES (?,?,?,?,?,?)",
-                             (ref, key, ident["id_number"], ident["name"], central["phone"],
-                              central.get("bank")))
-            for card in central.get("cards", []):
-                self._seed_card(ref, card, central.get("replacement"), now)
-            if central.get("replacement"):
-                self._seed_replacement(ref, central["cards"], central["replacement"], now)
-
-    def _seed_card(self, ref: str, card: dict[str, Any], repl: dict[str, Any] | None,
-                   now: dt.datetime) -> None:
-        number, state = card["card_number"], CardState(card["state"])
-        issued = dt.date.fromisoformat(card["issued"])
-        self._db.execute("INSERT INTO cards VALUES (?,?,?,?,?)",
-                         (number, ref, state.value, int(card["bank_function"]),
-                          issued.isoformat()))
-        events: list[tuple[CardState, dt.datetime, str]] = [
-            (CardState.ACTIVE, _at(issued), "counter")]
-        if state == CardState.PRE_LOST:
-            at = now - dt.timedelta(days=1)
-            events.append((CardState.PRE_LOST, at, "hotline"))
-            self._db.execute(
-                "INSERT INTO prelosses (reference, card_number, channel, at, lapses_on) "
-                "VALUES (?,?,?,?,?)",
-                (self._reference("HL"), number, "hotline", _iso(at),
-                 self.rules.lapses_on(local_date(at)).isoformat()))
-        elif state == CardState.LOST:
-            applied = dt.date.fromisoformat(repl["applied"]) if repl else local_date(now)
-            events.append((CardState.PRE_LOST, _at(applied - dt.timedelta(days=1)), "hotline"))
-            events.append((CardState.LOST, _at(applied), "counter"))
-        elif state == CardState.EXPIRED:
-            events.append((CardState.EXPIRED,
-                           _at(issued.replace(year=issued.year + 10)), "system"))
-        elif state in (CardState.FROZEN, CardState.CANCELLED):
-            events.append((state, now - dt.timedelta(days=30), "system"))
-        for st, at, channel in events:
-            self._db.execute("INSERT INTO card_history (card_number, state, at, channel) "
-                             "VALUES (?,?,?,?)", (number, st.value, _iso(at), channel))
-
-    def _seed_replacement(self, ref: str, cards: list[dict[str, Any]],
-                          repl: dict[str, Any], now: dt.datetime) -> None:
-        old = next((c for c in cards if c["state"] == CardState.LOST.value), cards[0])
-        applied = dt.date.fromisoformat(repl["applied"])
-        target = ReplacementStage(repl["stage"])
-        mailed = bool(repl.get("mailed", False))
-        bank = bool(old["bank_function"])
-        self._db.execute(
-            "INSERT INTO replacements VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (repl["card_number"], old["card_number"], ref, ReplacementStage.APPLIED.value,
-             applied.isoformat(), self.rules.expected_on(applied, bank).isoformat(),
-             repl.get("outlet"), None, int(mailed), None, int(bank)))
-        self._db.execute("INSERT INTO stage_history (card_number, stage, at) VALUES (?,?,?)",
-                         (repl["card_number"], ReplacementStage.APPLIED.value,
-                          _iso(_at(applied, 10))))
-        # Walk the real stage rule up to the persona's stage, three days a step.
-        step = 1
-        stage = ReplacementStage.APPLIED
-        while stage != target:
-            at = min(_at(applied + dt.timedelta(days=3 * step), 14), now)
-            stage = self._advance(repl["card_number"], at)
-            step += 1
+        for hook in self.reset_hooks:
+            hook()
 
     def _reference(self, prefix: str) -> str:
         return f"{prefix}{self.today():%Y%m%d}{secrets.randbelow(10**6):06d}"
@@ -355,22 +272,39 @@ class SandboxStore:
 
     # ---- verification by code sent to the phone on record ---------------------------
 
-    def request_code(self, id_number: str) -> dict[str, Any]:
+    def request_code(self, id_number: str, terminal_id: str = "") -> dict[str, Any]:
+        """Send a code. One live code per person: a new one replaces the old; within
+        :data:`RESEND_COOLDOWN_SECONDS` of the last, 429 ``resend_too_soon``."""
         with self._tx():
             person = self._person(id_number)
+            now = self.now().timestamp()
+            last = self._one("SELECT MAX(created) FROM challenges WHERE person_ref = ?",
+                             person["person_ref"])[0]
+            if last is not None and now - last < RESEND_COOLDOWN_SECONDS:
+                wait = int(RESEND_COOLDOWN_SECONDS - (now - last)) + 1
+                raise ApiProblem(ProblemCode.RESEND_TOO_SOON, 429, "a code was sent moments ago",
+                                 headers={"Retry-After": str(wait)})
+            self._db.execute("DELETE FROM challenges WHERE person_ref = ?",
+                             (person["person_ref"],))
             challenge = secrets.token_hex(12)
             code = f"{secrets.randbelow(10**6):06d}"
-            now = self.now().timestamp()
-            self._db.execute("INSERT INTO challenges VALUES (?,?,?,?,?,?)",
-                             (challenge, person["person_ref"], code, now + CODE_TTL_SECONDS,
-                              CODE_TRIES, now))
+            self._db.execute(
+                "INSERT INTO challenges (challenge_id, person_ref, code, expires_at, "
+                "tries_left, created, terminal_id) VALUES (?,?,?,?,?,?,?)",
+                (challenge, person["person_ref"], code, now + CODE_TTL_SECONDS, CODE_TRIES,
+                 now, terminal_id))
             # "Sends" the SMS: the code is only readable through the loopback admin API.
             return {"challenge_id": challenge, "phone_masked": mask_phone(person["phone"]),
-                    "expires_in": CODE_TTL_SECONDS}
+                    "expires_in": CODE_TTL_SECONDS,
+                    "resend_after_seconds": RESEND_COOLDOWN_SECONDS}
 
-    def confirm_code(self, challenge_id: str, code: str) -> dict[str, Any]:
+    def confirm_code(self, challenge_id: str, code: str,
+                     terminal_id: str = "") -> dict[str, Any]:
+        """Confirm a code, only from the terminal that asked for it."""
         with self._tx():
             ch = self._one("SELECT * FROM challenges WHERE challenge_id = ?", challenge_id)
+            if ch is not None and (ch["terminal_id"] or "") != terminal_id:
+                ch = None  # another terminal's challenge does not exist for this one
             if ch is None:
                 raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such challenge")
             if ch["tries_left"] <= 0:
@@ -472,9 +406,7 @@ class SandboxStore:
 
     def remember_nonce(self, terminal_id: str, nonce: str, window: float) -> None:
         """Record a nonce; ``replayed`` if seen within the clock-skew window."""
-        import time as _time
-
-        now = _time.time()
+        now = time.time()
         with self._tx() as db:
             db.execute("DELETE FROM nonces WHERE ts < ?", (now - 2 * window,))
             try:
@@ -493,115 +425,3 @@ class SandboxStore:
                        (terminal_id, _iso(clock), version, outbox_depth, _iso(now),
                         int(accepted)))
         return {"server_time": _iso(now), "accepted": accepted}
-
-    # ---- admin (sandbox only) ---------------------------------------------------------
-
-    def _advance(self, card_number: str, at: dt.datetime) -> ReplacementStage:
-        row = self._one("SELECT * FROM replacements WHERE card_number = ? OR replaces = ?",
-                        card_number, card_number)
-        if row is None:
-            raise ApiProblem(ProblemCode.NO_REPLACEMENT, 404, "no replacement applied for")
-        stage = next_stage(ReplacementStage(row["stage"]), bool(row["mailed"]))
-        if stage is None:
-            raise ApiProblem(ProblemCode.NOT_ALLOWED, 409, "replacement already collected")
-        new_card = row["card_number"]
-        updates: dict[str, Any] = {"stage": stage.value}
-        if stage == ReplacementStage.READY_FOR_PICKUP:
-            updates["ready_since"] = _iso(at)
-        if stage == ReplacementStage.MAILED:
-            updates["tracking_number"] = f"SF{secrets.randbelow(10**10):010d}"
-        sets = ", ".join(f"{k} = ?" for k in updates)
-        self._db.execute(f"UPDATE replacements SET {sets} WHERE card_number = ?",
-                         (*updates.values(), new_card))
-        self._db.execute("INSERT INTO stage_history (card_number, stage, at) VALUES (?,?,?)",
-                         (new_card, stage.value, _iso(at)))
-        if stage == ReplacementStage.COLLECTED:
-            # The new card becomes a card of its own; the old one ends cancelled.
-            old = self._one("SELECT * FROM cards WHERE card_number = ?", row["replaces"])
-            if old is not None:
-                try:
-                    self._set_state(old["card_number"], next_state(
-                        CardState(old["state"]), "replacement_collected"), at, "counter")
-                except RuleViolation as exc:
-                    raise _rule(exc) from None
-            self._db.execute("INSERT OR IGNORE INTO cards VALUES (?,?,?,?,?)",
-                             (new_card, row["person_ref"], CardState.ACTIVE.value,
-                              row["bank_function"], local_date(at).isoformat()))
-            self._db.execute("INSERT INTO card_history (card_number, state, at, channel) "
-                             "VALUES (?,?,?,?)",
-                             (new_card, CardState.ACTIVE.value, _iso(at), "counter"))
-        return stage
-
-    def advance_replacement(self, card_number: str) -> dict[str, Any]:
-        with self._tx():
-            self._advance(card_number, self.now())
-            row = self._one("SELECT * FROM replacements WHERE card_number = ? OR replaces = ?",
-                            card_number, card_number)
-            return self._replacement_dict(row)
-
-    def apply_replacement(self, card_number: str, mailed: bool = False,
-                          outlet: str | None = None) -> dict[str, Any]:
-        """The counter's official loss + replacement application (not a kiosk action)."""
-        with self._tx():
-            card = self._card(card_number)
-            if self._has_replacement(card_number):
-                raise ApiProblem(ProblemCode.REPLACEMENT_EXISTS, 409, "already applied for")
-            state = CardState(card["state"])
-            now = self.now()
-            if state != CardState.LOST:
-                try:
-                    self._set_state(card_number, next_state(state, "official_loss"), now,
-                                    "counter")
-                except RuleViolation as exc:
-                    raise _rule(exc) from None
-            applied = local_date(now)
-            new_card = f"R{secrets.randbelow(10**8):08d}"
-            bank = bool(card["bank_function"])
-            self._db.execute(
-                "INSERT INTO replacements VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (new_card, card_number, card["person_ref"], ReplacementStage.APPLIED.value,
-                 applied.isoformat(), self.rules.expected_on(applied, bank).isoformat(),
-                 outlet or "东城区社保卡服务网点（东四十条）", None, int(mailed), None, int(bank)))
-            self._db.execute("INSERT INTO stage_history (card_number, stage, at) "
-                             "VALUES (?,?,?)", (new_card, ReplacementStage.APPLIED.value,
-                                                _iso(now)))
-            row = self._one("SELECT * FROM replacements WHERE card_number = ?", new_card)
-            return self._replacement_dict(row)
-
-    def last_code(self, challenge_id: str | None = None) -> dict[str, Any]:
-        with self._lock:
-            if challenge_id:
-                row = self._one("SELECT * FROM challenges WHERE challenge_id = ?", challenge_id)
-            else:
-                row = self._one("SELECT * FROM challenges ORDER BY created DESC, rowid DESC "
-                                "LIMIT 1")
-            if row is None:
-                raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no challenge yet")
-            return {"challenge_id": row["challenge_id"], "code": row["code"],
-                    "tries_left": row["tries_left"]}
-
-    def recorded_prelosses(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(r) for r in self._all("SELECT * FROM prelosses ORDER BY at")]
-
-    def recorded_cancellations(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(r) for r in self._all("SELECT * FROM cancellations ORDER BY at")]
-
-    def heartbeats(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(r) for r in self._all("SELECT * FROM heartbeats")]
-
-    def person_ids(self) -> dict[str, str]:
-        """Persona key → person_ref (tests)."""
-        with self._lock:
-            return {r["persona"]: r["person_ref"]
-                    for r in self._all("SELECT persona, person_ref FROM persons")}
-
-
-class _Committed(Exception):
-    """Wraps an :class:`ApiProblem` whose side effect (a spent try) must be committed."""
-
-    def __init__(self, problem: ApiProblem) -> None:
-        self.problem = problem
-        super().__init__(str(problem))

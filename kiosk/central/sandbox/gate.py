@@ -1,0 +1,213 @@
+"""The sandbox's front door, in front of everything else (ASGI).
+
+In this order, for ``/v1`` on the public port:
+
+1. **Body cap** before anything is parsed or authenticated: a declared or actual body
+   over :data:`MAX_BODY_BYTES` is 413, a malformed ``Content-Length`` 400.
+2. **Authentication** (:func:`kiosk.central.signing.verify_request`): every failure —
+   missing or malformed headers, unknown terminal, wrong signature — is the SAME 401
+   ``bad_signature`` "request not authenticated" (the reason is logged, not told, so
+   terminal ids cannot be probed); then ``clock_skew`` and ``replayed`` (401).
+3. **Rate limit per terminal** (429 ``rate_limited`` with ``Retry-After``).
+4. The request runs (fault injector, then the API), and its reply is **signed**
+   (:func:`kiosk.central.signing.reply_signature`) with the terminal key over the
+   request's nonce, the status and the body hash. 401s are never signed.
+
+The admin API is served only on its own port (bound to loopback by the server) and
+only with ``Authorization: Bearer <token>``; on the public port ``/admin`` does not exist.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.central import schemas as s
+from kiosk.central.sandbox.limits import TERMINAL_LIMIT, RateLimiter
+from kiosk.central.sandbox.store import ApiProblem, SandboxStore
+from kiosk.central.signing import (
+    H_REPLY_SIGNATURE,
+    NOT_AUTHENTICATED,
+    SignatureError,
+    SignedRequest,
+    reply_signature,
+    verify_request,
+)
+from kiosk.logs import get_logger
+
+log = get_logger("kiosk.central.sandbox")
+MAX_BODY_BYTES = 16 * 1024  # every /v1 request is a few hundred bytes
+SIGNED_STATE = "kiosk.signed"
+OPENAPI_PATH = s.API_PREFIX + "/openapi.json"
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A verified request: who signed it and the exact body bytes (for idempotency)."""
+
+    who: SignedRequest
+    body: bytes
+
+
+async def _answer(send: Any, status: int, body: bytes, ctype: bytes,
+                  extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", ctype),
+                            (b"content-length", str(len(body)).encode()), *(extra or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_problem(send: Any, status: int, code: s.ProblemCode, detail: str = "",
+                       headers: list[tuple[bytes, bytes]] | None = None,
+                       **extra: Any) -> None:
+    """Answer a problem+json document straight from ASGI."""
+    body = s.problem(code, status, detail, **extra).model_dump_json(exclude_none=True)
+    await _answer(send, status, body.encode(), s.PROBLEM_CONTENT_TYPE.encode(), headers)
+
+
+class _SigningSend:
+    """Buffers one reply and sends it with its signature header (401s unsigned).
+    ``transport`` is passed through for the fault injector's dropped connections."""
+
+    def __init__(self, send: Any, key: bytes, nonce: str) -> None:
+        self._send, self._key, self._nonce = send, key, nonce
+        self.transport = getattr(getattr(send, "__self__", None), "transport", None)
+        self._start: dict[str, Any] | None = None
+        self._parts: list[bytes] = []
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            self._start = message
+            return
+        if message["type"] != "http.response.body" or self._start is None:
+            await self._send(message)
+            return
+        self._parts.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body, status = b"".join(self._parts), self._start["status"]
+        headers = [(k, v) for k, v in self._start.get("headers", [])
+                   if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        if status != 401:
+            sig = reply_signature(self._key, self._nonce, status, body)
+            headers.append((H_REPLY_SIGNATURE.lower().encode(), sig.encode()))
+        await self._send({**self._start, "headers": headers})
+        await self._send({"type": "http.response.body", "body": body})
+
+
+class Gate:
+    """Routes the admin port to the admin app and guards ``/v1`` (see the module doc)."""
+
+    def __init__(self, public: Any, admin: Any, store: SandboxStore,
+                 keys: Mapping[str, bytes], max_skew: float, admin_token: str) -> None:
+        self.public, self.admin, self.store = public, admin, store
+        self.keys, self.max_skew, self.admin_token = dict(keys), max_skew, admin_token
+        self.admin_ports: set[int] = set()  # filled by the server once bound
+        self.terminal_limit = RateLimiter(TERMINAL_LIMIT)
+        store.reset_hooks.append(lambda: self.terminal_limit.clear())
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.public(scope, receive, send)
+            return
+        server = scope.get("server") or (None, None)
+        if server[1] in self.admin_ports:
+            await self._admin(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        if path.startswith("/admin"):
+            await send_problem(send, 404, s.ProblemCode.NOT_FOUND, "no such path")
+            return
+        if not path.startswith(s.API_PREFIX + "/") or path == OPENAPI_PATH:
+            await self.public(scope, receive, send)
+            return
+        await self._v1(scope, receive, send)
+
+    async def _admin(self, scope: dict, receive: Any, send: Any) -> None:
+        given = _header(scope, b"authorization")
+        if not (given.startswith("Bearer ") and hmac.compare_digest(
+                given[7:].encode(), self.admin_token.encode())):
+            await _answer(send, 401, b'{"detail":"admin token required"}', b"application/json")
+            return
+        await self.admin(scope, receive, send)
+
+    async def _v1(self, scope: dict, receive: Any, send: Any) -> None:
+        declared = _header(scope, b"content-length")
+        if declared and not (declared.isascii() and declared.isdigit() and len(declared) < 12):
+            await send_problem(send, 400, s.ProblemCode.VALIDATION_ERROR,
+                               "Content-Length malformed")
+            return
+        if declared and int(declared) > MAX_BODY_BYTES:
+            await send_problem(send, 413, s.ProblemCode.TOO_LARGE,
+                               f"body over {MAX_BODY_BYTES} bytes")
+            return
+        body = await _read_body(receive, MAX_BODY_BYTES)
+        if body is None:
+            await send_problem(send, 413, s.ProblemCode.TOO_LARGE,
+                               f"body over {MAX_BODY_BYTES} bytes")
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            who = verify_request(self.keys, scope["method"], scope["path"], body, headers,
+                                 self.max_skew)
+            self.store.remember_nonce(who.terminal_id, who.nonce, self.max_skew)
+        except SignatureError as exc:
+            log.warning("request refused", extra={"fields": {"reason": exc.detail}})
+            detail = NOT_AUTHENTICATED if exc.code == "bad_signature" else exc.detail
+            await send_problem(send, 401, s.ProblemCode(exc.code), detail)
+            return
+        except ApiProblem as exc:  # replayed
+            await send_problem(send, exc.status, exc.code, exc.detail)
+            return
+        signer = _SigningSend(send, self.keys[who.terminal_id], who.nonce)
+        wait = self.terminal_limit.take(who.terminal_id)
+        if wait:
+            await send_problem(signer.send, 429, s.ProblemCode.RATE_LIMITED,
+                               "too many requests from this terminal",
+                               headers=[(b"retry-after", str(int(wait) + 1).encode())])
+            return
+        scope.setdefault("state", {})[SIGNED_STATE] = Signed(who, body)
+        await self.public(scope, _replay(body, receive), signer.send)
+
+
+def _header(scope: dict, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1").strip()
+    return ""
+
+
+async def _read_body(receive: Any, limit: int) -> bytes | None:
+    """The request body, or None once it passes ``limit`` (the rest is not read)."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body"):
+            break
+    return b"".join(parts)
+
+
+def _replay(body: bytes, receive: Any) -> Any:
+    """The buffered body once, then the server's own receive (which waits for the
+    client to go away)."""
+    sent = False
+
+    async def replayed() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replayed

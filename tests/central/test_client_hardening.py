@@ -1,0 +1,208 @@
+"""The client against servers that redirect, dribble, flood or lie — real HTTP servers on
+127.0.0.1 (tests/central/hostile.py), and the real sandbox behind a tampering proxy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.central.client import new_idempotency_key
+from kiosk.central.errors import (
+    CentralBadResponse,
+    CentralRefused,
+    CentralTimeout,
+    CentralUnauthenticated,
+)
+from kiosk.config import load_settings
+from kiosk.personas import persona
+from tests.central.hostile import HostileServer
+
+CARD = persona("normal")["ssc"]["card_number"]
+ID = persona("normal")["id"]["id_number"]
+
+
+@pytest.fixture
+def hostile() -> Iterator[list[HostileServer]]:
+    made: list[HostileServer] = []
+    yield made
+    for server in made:
+        server.stop()
+
+
+def _server(made: list[HostileServer], **kw) -> HostileServer:
+    server = HostileServer(**kw).start()
+    made.append(server)
+    return server
+
+
+# ---- redirects ----------------------------------------------------------------------------
+
+def test_a_redirect_is_a_bad_response_and_the_other_host_receives_nothing(
+        hostile, make_central_client):
+    other = _server(hostile, mode="record")
+    redirecting = _server(hostile, mode="redirect", target=other.url)
+    client = make_central_client(base_url=redirecting.url)
+    with pytest.raises(CentralBadResponse):
+        client.lookup_person(ID)
+    with pytest.raises(CentralBadResponse):
+        client.submit_prelost(CARD, ID, new_idempotency_key())
+    assert len(redirecting.seen) == 2
+    assert other.seen == []  # not the body, not the X-Kiosk-* headers, nothing
+
+
+# ---- size cap -----------------------------------------------------------------------------
+
+def test_a_200_mb_answer_fails_cleanly_with_small_memory(hostile, make_central_client):
+    huge = _server(hostile, mode="huge")
+    client = make_central_client(base_url=huge.url, retries=0)
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(CentralBadResponse) as err:
+            client.card_status(CARD)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "larger than" in str(err.value)
+    assert peak < 4 * 1024 * 1024, f"peak {peak} bytes"  # the cap is 256 KiB
+    assert time.monotonic() - started < 5
+    assert huge.finished.wait(10)  # the server saw the connection close
+    assert huge.sent_bytes < huge.huge_bytes
+
+
+def test_a_declared_oversize_answer_is_refused_unread(hostile, make_central_client):
+    huge = _server(hostile, mode="huge")
+    client = make_central_client(base_url=huge.url, retries=0, max_reply_bytes=1024)
+    with pytest.raises(CentralBadResponse):
+        client.card_status(CARD)
+
+
+# ---- overall deadline and cancel ------------------------------------------------------------
+
+def test_a_dribbling_server_cannot_hold_a_call_past_its_deadline(hostile, make_central_client):
+    """Headers, then one byte every 0.2 s: each read succeeds, so only an overall
+    deadline ends it — across the retries too."""
+    slow = _server(hostile, mode="dribble", dribble_every=0.2)
+    client = make_central_client(base_url=slow.url, read_timeout=1.0, retries=2,
+                                 deadline_seconds=1.5)
+    started = time.monotonic()
+    with pytest.raises(CentralTimeout) as err:
+        client.card_status(CARD)
+    elapsed = time.monotonic() - started
+    assert 1.4 <= elapsed < 2.5, elapsed
+    assert err.value.maybe_applied
+    assert len(slow.seen) == 1  # the deadline covers retries: none was started late
+
+
+def test_ten_cancelled_calls_against_a_dribbling_server_leave_the_client_usable(
+        hostile, make_central_client, sandbox):
+    server = _server(hostile, mode="dribble", dribble_every=0.2, target=sandbox.url)
+    client = make_central_client(base_url=server.url, deadline_seconds=30)
+    for _ in range(10):
+        server.connected.clear()
+        outcome: list[BaseException] = []
+
+        def call(into: list[BaseException] = outcome) -> None:
+            try:
+                client.card_status(CARD)
+            except BaseException as exc:  # noqa: BLE001 - the test inspects it
+                into.append(exc)
+
+        worker = threading.Thread(target=call)
+        started = time.monotonic()
+        worker.start()
+        assert server.connected.wait(5)
+        time.sleep(0.3)  # the header is in, the body dribbles
+        client.cancel()
+        worker.join(2)
+        assert not worker.is_alive(), "cancel did not free the worker"
+        assert time.monotonic() - started < 3
+        assert isinstance(outcome[0], CentralTimeout) and "cancelled" in str(outcome[0])
+    server.mode = "proxy"  # now the real sandbox answers through it
+    status = client.card_status(CARD)
+    assert status.card_number == CARD
+    assert threading.active_count() < 20
+
+
+def test_cancel_does_not_affect_later_calls(central_client):
+    central_client.cancel()  # nothing in flight: a no-op
+    assert central_client.card_status(CARD).card_number == CARD
+
+
+def test_diagnose_central_ends_within_the_deadline_against_a_dribbling_server(
+        hostile, central_settings, tmp_path):
+    slow = _server(hostile, mode="dribble", dribble_every=1.0)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+           "KIOSK__KIOSK__DATA_DIR": str(tmp_path), "KIOSK__KIOSK__LOG_DIR": str(tmp_path),
+           "KIOSK__SECURITY__SECRETS_FILE": central_settings.security.secrets_file,
+           "KIOSK__CENTRAL__BASE_URL": slow.url, "KIOSK__CENTRAL__DEADLINE_SECONDS": "3"}
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "kiosk", "diagnose", "--part", "central"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    elapsed = time.monotonic() - started
+    assert proc.returncode != 0, proc.stdout
+    assert elapsed < 3 + 8, f"{elapsed:.1f} s"  # the deadline plus interpreter start-up
+    assert "Traceback" not in proc.stderr
+
+
+def test_the_default_deadline_is_well_under_30_seconds():
+    settings = load_settings(environ={})
+    assert settings.central.deadline_seconds <= 20
+
+
+# ---- authenticated replies --------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["strip", "forge"])
+def test_unsigned_or_forged_replies_are_refused(mode, hostile, make_central_client, sandbox):
+    proxy = _server(hostile, mode=mode, target=sandbox.url)
+    client = make_central_client(base_url=proxy.url)
+    with pytest.raises(CentralUnauthenticated) as err:
+        client.card_status(CARD)
+    assert err.value.kind == "unauthenticated"
+    assert len(proxy.seen) == 1  # not retried: a liar will not improve
+
+
+def test_a_replayed_reply_is_refused(hostile, make_central_client, sandbox):
+    """A genuine signed answer, recorded and served to a later request."""
+    proxy = _server(hostile, mode="proxy", target=sandbox.url)
+    client = make_central_client(base_url=proxy.url)
+    assert client.card_status(CARD).card_number == CARD
+    proxy.mode = "replay"
+    with pytest.raises(CentralUnauthenticated):
+        client.card_status(CARD)
+
+
+def test_an_impersonating_server_is_refused(hostile, make_central_client):
+    fake = _server(hostile, mode="record")  # answers 200 {} with no signature
+    client = make_central_client(base_url=fake.url)
+    with pytest.raises(CentralUnauthenticated):
+        client.heartbeat(outbox_depth=0)
+
+
+def test_an_unsigned_401_is_accepted_only_as_a_terminal_problem(
+        make_central_client, central_secrets):
+    """The service never signs 401s; the client still tells a bad key from a lie."""
+    from kiosk.secrets import Secrets
+
+    client = make_central_client(secrets=Secrets(b"x" * 32, central_secrets.technician_pin_hash))
+    with pytest.raises(CentralRefused) as err:
+        client.card_status(CARD)
+    assert err.value.code == "bad_signature" and err.value.terminal_problem
+
+
+def test_a_finished_calls_deadline_does_not_touch_the_kept_alive_connection(
+        make_central_client, sandbox):
+    """The pooled connection outlives the call; its old deadline must not shut it."""
+    client = make_central_client(deadline_seconds=0.5)
+    assert client.card_status(CARD).card_number == CARD
+    time.sleep(0.8)  # the first call's deadline passes while its connection idles
+    assert client.card_status(CARD).card_number == CARD
+    assert client.card_status(CARD).card_number == CARD

@@ -1,0 +1,119 @@
+"""The outbox at rest: sealed payloads (AES-GCM, HKDF from the terminal secret), the
+migration of a plaintext queue, and the expiry of items refused for a terminal problem —
+SQLite on disk, delivery to the real sandbox over HTTP."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk import metrics
+from kiosk.central.client import new_idempotency_key
+from kiosk.central.outbox import KIND_PRELOST, Outbox, OutboxSender
+from kiosk.central.sealing import derive_key, is_sealed
+from kiosk.personas import persona
+from kiosk.secrets import Secrets
+
+CARD = persona("normal")["ssc"]["card_number"]
+ID = persona("normal")["id"]["id_number"]
+KEY = b"k" * 32
+
+# The outbox table exactly as the version before sealing created it.
+OLD_SCHEMA = """
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload TEXT,
+  idempotency_key TEXT NOT NULL UNIQUE, created_at REAL NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL DEFAULT 0,
+  last_error TEXT, status TEXT NOT NULL DEFAULT 'pending', done_at REAL, reference TEXT);
+CREATE INDEX outbox_status ON outbox(status, id);
+"""
+
+
+def _raw(directory: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in directory.iterdir() if p.is_file())
+
+
+def test_payloads_are_sealed_on_disk(tmp_path):
+    box = Outbox(tmp_path / "o.db", terminal_key=KEY)
+    key = new_idempotency_key()
+    box.enqueue(KIND_PRELOST, {"card_number": CARD, "id_number": ID}, key)
+    raw = _raw(tmp_path)
+    assert CARD.encode() not in raw and ID.encode() not in raw
+    (item,) = box.pending()
+    assert item.payload == {"card_number": CARD, "id_number": ID}
+    box.close()
+    with sqlite3.connect(tmp_path / "o.db") as db:
+        (stored,) = db.execute("SELECT payload FROM outbox").fetchone()
+    assert is_sealed(stored)
+    # Another terminal secret cannot open it, and the item is kept, not lost.
+    other = Outbox(tmp_path / "o.db", terminal_key=b"x" * 32)
+    assert other.pending() == [] and other.stats().pending == 1
+    other.close()
+
+
+def test_a_plaintext_queue_from_before_is_sealed_without_losing_an_item(
+        tmp_path, sandbox, make_central_client, central_secrets):
+    path = tmp_path / "outbox.sqlite3"
+    keys = [new_idempotency_key(), new_idempotency_key()]
+    with sqlite3.connect(path) as db:
+        db.executescript(OLD_SCHEMA)
+        db.execute("PRAGMA journal_mode=WAL")
+        for n, key in enumerate(keys):
+            db.execute("INSERT INTO outbox (kind, payload, idempotency_key, created_at) "
+                       "VALUES (?,?,?,?)", (KIND_PRELOST, json.dumps(
+                           {"card_number": CARD, "id_number": ID}), key, time.time() + n))
+    box = Outbox(path, terminal_key=central_secrets.terminal_key)
+    assert [i.idempotency_key for i in box.pending()] == keys
+    raw = _raw(tmp_path)
+    assert CARD.encode() not in raw and ID.encode() not in raw  # old pages scrubbed too
+    sender = OutboxSender(box, make_central_client())
+    assert sender.deliver_once() >= 1  # the first pre-loses the card; the second is refused
+    assert box.stats().pending == 0
+    assert box.stats().delivered_total + box.stats().rejected_total == 2
+    box.close()
+
+
+def test_the_sender_hands_the_client_key_to_an_unsealed_outbox(tmp_path, central_client):
+    box = Outbox(tmp_path / "o.db")
+    box.enqueue(KIND_PRELOST, {"card_number": CARD, "id_number": ID}, new_idempotency_key())
+    OutboxSender(box, central_client)
+    assert box.sealed and CARD.encode() not in _raw(tmp_path)
+    assert box.pending()[0].payload["card_number"] == CARD
+    expected = derive_key(central_client.terminal_key)
+    assert len(expected) == 32 and expected != central_client.terminal_key
+
+
+def test_items_refused_for_a_terminal_problem_expire_with_an_alert(
+        tmp_path, sandbox, make_central_client, central_secrets, caplog):
+    now = [time.time()]
+    box = Outbox(tmp_path / "o.db", clock=lambda: now[0])
+    wrong = Secrets(terminal_key=b"w" * 32,
+                    technician_pin_hash=central_secrets.technician_pin_hash)
+    client = make_central_client(secrets=wrong, outbox_terminal_expiry_hours=2.0)
+    sender = OutboxSender(box, client)
+    box.enqueue(KIND_PRELOST, {"card_number": CARD, "id_number": ID}, new_idempotency_key())
+    sender.deliver_once()
+    assert box.stats().pending == 1  # young: kept, since fixing the key would deliver it
+    before = metrics.OUTBOX_EXPIRED.labels(code="bad_signature")._value.get()
+    now[0] += 2 * 3600 + 1
+    box.make_due()
+    with caplog.at_level(logging.ERROR, logger="kiosk.central.outbox"):
+        sender.deliver_once()
+    stats = box.stats()
+    assert stats.pending == 0 and stats.rejected_total == 1
+    assert stats.last_error == "expired_bad_signature"
+    assert metrics.OUTBOX_EXPIRED.labels(code="bad_signature")._value.get() == before + 1
+    assert any(r.getMessage() == "outbox item expired" for r in caplog.records)
+
+
+@pytest.mark.parametrize("hours", [0.5, 10_000])
+def test_the_expiry_is_a_checked_config_key(hours, tmp_path):
+    from kiosk.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError):
+        load_settings(environ={"KIOSK__CENTRAL__OUTBOX_TERMINAL_EXPIRY_HOURS": str(hours)})
