@@ -134,6 +134,7 @@ class PreLossView:
     qr_payload: str
     pending: bool
     receipt: str = "none"  # none | printing | printed | failed
+    lapse_estimate: bool = False  # lapses_on computed on the kiosk, not from the service
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ class StatusView:
     stage: str = ""
     applied_on: dt.date | None = None
     expected_on: dt.date | None = None
+    expected_estimate: bool = False  # computed on the kiosk, not from the service
     working_days: int = 0
     outlet: str = ""
     ready_since: dt.date | None = None
