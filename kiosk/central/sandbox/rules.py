@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from kiosk.calendar_source import calendar_for
 from kiosk.config import Settings
+from kiosk.domain.clock import region_date
 
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
@@ -42,4 +43,4 @@ class RegionalRules:
 
 def local_date(moment: dt.datetime) -> dt.date:
     """The calendar date in China for an aware UTC moment."""
-    return moment.astimezone(CHINA_TZ).date()
+    return region_date(moment, CHINA_TZ)
