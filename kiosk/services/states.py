@@ -162,13 +162,13 @@ class StatusView:
     stage: str = ""
     applied_on: dt.date | None = None
     expected_on: dt.date | None = None
-    expected_estimate: bool = False  # computed on the kiosk, not from the service
     working_days: int = 0
     outlet: str = ""
     ready_since: dt.date | None = None
     mailed: bool = False
     tracking_number: str = ""
     next_key: str = ""  # journeys.status.next.<stage>
+    expected_estimate: bool = False  # expected_on counted on the kiosk, not the service's
 
 
 @dataclass(frozen=True)
