@@ -9,6 +9,7 @@ itself; ``kiosk.calendar_source`` builds one from config and the ``holidays`` pa
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -71,6 +72,8 @@ class WorkingCalendar:
         self._years: dict[int, YearSchedule | None] = {}
         self._rules: dict[dt.date, DayRule] = {}
         self._provider = provider
+        # The kiosk's main thread and the sandbox's request threads share one calendar.
+        self._lock = threading.Lock()
         for schedule in schedules:
             self._add(schedule.year, schedule)
 
@@ -84,13 +87,16 @@ class WorkingCalendar:
 
     def schedule(self, year: int) -> YearSchedule | None:
         """The schedule used for ``year`` (None: weekdays only)."""
-        if year not in self._years:
-            self._add(year, self._provider(year) if self._provider else None)
-            # Make sure neighbours' rules that spill into this year are seen too.
-            for other in (year - 1, year + 1):
-                if other not in self._years and self._provider:
-                    self._add(other, self._provider(other))
-        return self._years[year]
+        if year in self._years:
+            return self._years[year]
+        with self._lock:
+            if year not in self._years:
+                self._add(year, self._provider(year) if self._provider else None)
+                # Make sure neighbours' rules that spill into this year are seen too.
+                for other in (year - 1, year + 1):
+                    if other not in self._years and self._provider:
+                        self._add(other, self._provider(other))
+            return self._years[year]
 
     def is_official(self, year: int) -> bool:
         """Whether ``year``'s days off come from an official schedule."""

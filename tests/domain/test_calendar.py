@@ -95,3 +95,22 @@ def test_days_out_of_range_are_refused(days):
 def test_a_day_twice_in_one_schedule_is_refused():
     with pytest.raises(ValueError, match="twice"):
         _year(2026, off=[D(2026, 1, 1)], on=[D(2026, 1, 1)])
+
+
+def test_threads_sharing_a_calendar_ask_the_provider_once_per_year():
+    import threading
+
+    asked = []
+
+    def provider(year):
+        asked.append(year)
+        return None
+
+    cal = WorkingCalendar(provider=provider)
+    threads = [threading.Thread(target=cal.add_working_days, args=(D(2030, 1, 1), 300))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert sorted(asked) == [2029, 2030, 2031]
