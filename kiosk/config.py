@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from kiosk.domain.clock import region_zone
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "config" / "kiosk.toml"
 ENV_PREFIX = "KIOSK__"
@@ -88,6 +90,7 @@ class RegionSection:
     replacement_working_days: int = 15
     replacement_working_days_bank: int = 35
     replacement_fee_yuan: int = 20
+    timezone: str = "Asia/Shanghai"  # IANA zone of times and dates people read
 
 
 @dataclass(frozen=True)
@@ -336,6 +339,14 @@ def _validate(values: dict[str, dict[str, Any]], origin: dict[str, str]) -> None
     if hotline is not None and not (hotline.isdigit() and 3 <= len(hotline) <= 12):
         raise ConfigError(src("region.hotline"), "region.hotline",
                           f"must be 3 to 12 digits, got {hotline!r}")
+    zone = values.get("region", {}).get("timezone")
+    if zone is not None:
+        try:
+            region_zone(zone)
+        except ValueError:
+            raise ConfigError(src("region.timezone"), "region.timezone",
+                              f"unknown time zone {zone!r} (expected e.g. Asia/Shanghai)"
+                              ) from None
 
 
 def _hex_item(source: str, dotted: str, text: str, lo: int, hi: int) -> str:

@@ -38,6 +38,12 @@ def test_environment_overrides_win(tmp_path):
     assert s.region.hotline == "12333"
 
 
+def test_region_timezone_defaults_to_beijing_and_can_be_set():
+    assert load_settings(environ={}).region.timezone == "Asia/Shanghai"
+    s = load_settings(environ={"KIOSK__REGION__TIMEZONE": "Asia/Urumqi"})
+    assert s.region.timezone == "Asia/Urumqi"
+
+
 def test_site_profile_overrides_base(tmp_path):
     base = write_config(tmp_path, '[kiosk]\nsite = "outlet"\n[session]\ninactivity_seconds = 60\n',
                         {"outlet": "[session]\ninactivity_seconds = 95\n"})
@@ -58,6 +64,7 @@ def test_site_profile_overrides_base(tmp_path):
     ("[central]\nbase_url = 'ftp://x'\n", "central.base_url", "http"),
     ("[printer]\nkind = 'network'\n", "printer.target", "needs a target"),
     ("[region]\nhotline = '96-102'\n", "region.hotline", "digits"),
+    ("[region]\ntimezone = 'Beijing'\n", "region.timezone", "unknown time zone"),
     ("[kiosk\nsite=1", "-", "not valid TOML"),
 ])
 def test_bad_config_names_file_and_key(tmp_path, body, key, fragment):

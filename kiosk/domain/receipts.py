@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kiosk.domain.clock import DEFAULT_TIMEZONE, format_time
 from kiosk.domain.masking import mask_card_number
 from kiosk.i18n import translate
 
@@ -37,6 +38,8 @@ class PrelossReceipt:
     hotline: str
     status: ReceiptStatus
     terminal_id: str = ""
+    lapse_estimate: bool = False  # the lapse date was counted on the kiosk: "about …"
+    timezone: str = DEFAULT_TIMEZONE  # the region's zone: times print in it
 
     def __post_init__(self) -> None:
         digits = sum(ch.isdigit() for ch in self.masked_card_number)
@@ -78,8 +81,8 @@ class RenderedReceipt:
         return "\n".join((self.title, *self.lines, *self.next_steps, self.footer))
 
 
-def _fmt_time(value: dt.datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M")
+def _fmt_time(value: dt.datetime, tz: str = DEFAULT_TIMEZONE) -> str:
+    return format_time(value, tz)
 
 
 def render_receipt(receipt: PrelossReceipt, language: str) -> RenderedReceipt:
@@ -88,17 +91,20 @@ def render_receipt(receipt: PrelossReceipt, language: str) -> RenderedReceipt:
     def t(key: str, **values: object) -> str:
         return translate(f"receipts.{key}", language, **values)
 
+    lapse = receipt.lapse_date.isoformat()
+    if receipt.lapse_estimate:
+        lapse = t("about_date", date=lapse)
     lines = [
         t("reference", reference=receipt.reference),
         t("card", card=receipt.masked_card_number),
-        t("time", time=_fmt_time(receipt.created_at)),
+        t("time", time=_fmt_time(receipt.created_at, receipt.timezone)),
         t(f"status.{receipt.status.value}"),
-        t("lapse", date=receipt.lapse_date.isoformat()),
+        t("lapse", date=lapse),
     ]
     if receipt.terminal_id:
         lines.append(t("terminal", terminal=receipt.terminal_id))
     steps = tuple(
-        t(f"next.{receipt.status.value}.{i}", date=receipt.lapse_date.isoformat(),
+        t(f"next.{receipt.status.value}.{i}", date=lapse,
           hotline=receipt.hotline)
         for i in (1, 2, 3)
     )
@@ -108,13 +114,13 @@ def render_receipt(receipt: PrelossReceipt, language: str) -> RenderedReceipt:
 
 
 def render_test_page(language: str, terminal_id: str, now: dt.datetime,
-                     version: str) -> RenderedReceipt:
+                     version: str, tz: str = DEFAULT_TIMEZONE) -> RenderedReceipt:
     """The printer test page: terminal, time, version and a character sample; no person."""
 
     def t(key: str, **values: object) -> str:
         return translate(f"receipts.test_page.{key}", language, **values)
 
-    lines = (t("terminal", terminal=terminal_id), t("time", time=_fmt_time(now)),
+    lines = (t("terminal", terminal=terminal_id), t("time", time=_fmt_time(now, tz)),
              t("version", version=version), t("sample"), "0123456789 ABCDEF abcdef",
              "-" * RECEIPT_WIDTH)
     return RenderedReceipt(title=t("title"), lines=lines, next_steps=(), footer=t("footer"),

@@ -22,6 +22,7 @@ from typing import Any
 
 from kiosk import metrics
 from kiosk.config import Settings
+from kiosk.domain.clock import region_now, region_today
 from kiosk.domain.idnumber import InvalidIdNumber, parse_id_number
 from kiosk.domain.masking import mask_id_number
 from kiosk.domain.models import IdCardData, SscCardData
@@ -87,8 +88,8 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
         printer: PrinterPort | None = None,
         make_receipt: ReceiptFactory | None = None,
         worker: Worker | None = None,
-        today: Callable[[], dt.date] = dt.date.today,
-        now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone(),
+        today: Callable[[], dt.date] | None = None,
+        now: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.settings = settings
         self.central = central
@@ -96,8 +97,9 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
         self.outbox = outbox
         self.printer = printer
         self.make_receipt = make_receipt
-        self.today = today
-        self.now = now
+        zone = settings.region.timezone  # dates and times people read: the region's
+        self.today = today or (lambda: region_today(zone))
+        self.now = now or (lambda: region_now(zone))
         self.language = settings.kiosk.language
         self.session = KioskSession()
         self._dispatch = dispatch

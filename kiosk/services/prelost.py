@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Any
 
 from kiosk import metrics
+from kiosk.calendar_source import calendar_for
 from kiosk.config import Settings
-from kiosk.domain.working_days import add_working_days
+from kiosk.domain.clock import to_region
 from kiosk.logs import get_logger
 from kiosk.services.adapt import CardInfo, prelost_info
 from kiosk.services.failures import error_kind
@@ -73,18 +74,20 @@ class PrelostSteps:
                    on_cancel=lambda: self._queue_prelost(card, number, key))
 
     def _lapse_date(self, start: dt.date) -> dt.date:
+        """The kiosk's own count (official calendar); the service's date wins over it."""
         r = self.settings.region
-        if r.prelost_lapse_working_days:
-            return add_working_days(start, r.prelost_lapse_days)
-        return start + dt.timedelta(days=r.prelost_lapse_days)
+        return calendar_for(self.settings).add_days(
+            start, r.prelost_lapse_days, r.prelost_lapse_working_days).value
 
     def _prelost_done(self, card: CardInfo, result: Any) -> None:
         info = prelost_info(result, self.hotline)
         self.session.prelost = info
-        at = info.settlement_stopped_at or self.now()
+        # Shown and printed in the region's zone, whatever zone the service or machine uses.
+        at = to_region(info.settlement_stopped_at or self.now(), self.settings.region.timezone)
         view = PreLossView(card.masked, info.reference, at,
                            info.lapses_on or self._lapse_date(at.date()), info.hotline,
-                           qr_payload=info.reference, pending=False)
+                           qr_payload=info.reference, pending=False,
+                           lapse_estimate=info.lapses_on is None)
         self._set(Step.PRELOST_DONE, view)
         self._print(view)
 
@@ -104,8 +107,9 @@ class PrelostSteps:
             self._fail_kind("offline")
             return
         reference = "Q-" + key[:10].upper()
-        view = PreLossView(card.masked, reference, self.now(), None, self.hotline,
-                           qr_payload=reference, pending=True)
+        view = PreLossView(card.masked, reference,
+                           to_region(self.now(), self.settings.region.timezone), None,
+                           self.hotline, qr_payload=reference, pending=True)
         self._set(Step.PRELOST_PENDING, view)
         self._print(view)
 
@@ -140,7 +144,9 @@ def receipt_for(view: PreLossView, settings: Settings, lapse: dt.date) -> Any:
         reference=view.reference, masked_card_number=view.card_number_masked,
         created_at=view.at, lapse_date=lapse, hotline=view.hotline,
         status=ReceiptStatus.PENDING if view.pending else ReceiptStatus.CONFIRMED,
-        terminal_id=settings.kiosk.terminal_id)
+        terminal_id=settings.kiosk.terminal_id,
+        lapse_estimate=view.lapse_estimate or view.lapses_on is None,
+        timezone=settings.region.timezone)
 
 
 def _snake(name: str) -> str:

@@ -134,6 +134,7 @@ class PreLossView:
     qr_payload: str
     pending: bool
     receipt: str = "none"  # none | printing | printed | failed
+    lapse_estimate: bool = False  # lapses_on computed on the kiosk, not from the service
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ class StatusView:
     mailed: bool = False
     tracking_number: str = ""
     next_key: str = ""  # journeys.status.next.<stage>
+    expected_estimate: bool = False  # expected_on counted on the kiosk, not the service's
 
 
 @dataclass(frozen=True)

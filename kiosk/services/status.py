@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk.calendar_source import calendar_for
 from kiosk.domain.models import SscCardData
 from kiosk.services.adapt import person_info, replacement_info
 from kiosk.services.failures import error_kind
@@ -59,10 +60,12 @@ class StatusSteps:
         bank = any(c.bank_function for c in person.cards) if person else False
         r = self.settings.region
         days = r.replacement_working_days_bank if bank else r.replacement_working_days
+        expected = expected_date(info, days, calendar_for(self.settings))
         self._set(Step.STATUS, StatusView(
             holder, lines, True, timeline=build_timeline(info), stage=info.stage,
-            applied_on=info.applied_on, expected_on=expected_date(info, days),
-            working_days=days, outlet=info.outlet, ready_since=info.ready_since,
+            applied_on=info.applied_on, expected_on=expected.value if expected else None,
+            expected_estimate=bool(expected and expected.is_estimate), working_days=days,
+            outlet=info.outlet, ready_since=info.ready_since,
             mailed=info.mailed, tracking_number=info.tracking_number,
             next_key=f"journeys.status.next.{info.stage}"))
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from kiosk.domain.working_days import add_working_days
+from kiosk.domain.working_days import CalendarDate, WorkingCalendar
 from kiosk.services.adapt import ReplacementInfo
 from kiosk.services.states import TimelineEntry
 
@@ -12,13 +10,16 @@ PICKUP_ROUTE = ("applied", "in_production", "ready_for_pickup", "collected")
 MAIL_ROUTE = ("applied", "in_production", "mailed", "collected")
 
 
-def expected_date(info: ReplacementInfo, working_days: int) -> dt.date | None:
-    """The service's expected date, else ``applied_on`` plus the region's working days."""
+def expected_date(info: ReplacementInfo, working_days: int,
+                  calendar: WorkingCalendar) -> CalendarDate | None:
+    """The service's expected date (it wins), else ``applied_on`` plus the region's working
+    days in the official calendar: a local fallback, always shown as an estimate."""
     if info.expected_on is not None:
-        return info.expected_on
+        return CalendarDate(info.expected_on, False, "central")
     if info.applied_on is None:
         return None
-    return add_working_days(info.applied_on, working_days)
+    local = calendar.add_working_days(info.applied_on, working_days)
+    return CalendarDate(local.value, True, local.source)
 
 
 def build_timeline(info: ReplacementInfo) -> tuple[TimelineEntry, ...]:

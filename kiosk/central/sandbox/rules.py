@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from kiosk.calendar_source import calendar_for
 from kiosk.config import Settings
-from kiosk.domain.working_days import add_working_days
+from kiosk.domain.clock import region_date
 
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
@@ -30,17 +31,16 @@ class RegionalRules:
 
     def lapses_on(self, pre_lost_on: dt.date) -> dt.date:
         """The day a pre-loss made on ``pre_lost_on`` lapses unless the official loss follows."""
-        if self.lapse_working_days:
-            return add_working_days(pre_lost_on, self.lapse_days)
-        return pre_lost_on + dt.timedelta(days=self.lapse_days)
+        return calendar_for().add_days(pre_lost_on, self.lapse_days,
+                                       self.lapse_working_days).value
 
     def expected_on(self, applied_on: dt.date, bank_function: bool) -> dt.date:
         """When a replacement applied for on ``applied_on`` is expected to be ready."""
         days = self.replacement_working_days_bank if bank_function \
             else self.replacement_working_days
-        return add_working_days(applied_on, days)
+        return calendar_for().add_working_days(applied_on, days).value
 
 
 def local_date(moment: dt.datetime) -> dt.date:
     """The calendar date in China for an aware UTC moment."""
-    return moment.astimezone(CHINA_TZ).date()
+    return region_date(moment, CHINA_TZ)

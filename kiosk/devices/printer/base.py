@@ -137,7 +137,7 @@ class ReceiptPrinter(ABC):
 
     def test_page(self, language: str = "zh_CN", terminal_id: str = "") -> None:
         """Print the test page (no personal data); raise :class:`PrinterError` on failure."""
-        now = dt.datetime.now().replace(microsecond=0)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)  # printed in region time
         self._print(render_test_page(language, terminal_id or "-", now, __version__), "test")
 
     def _print(self, rendered: RenderedReceipt, what: str) -> None:

@@ -19,7 +19,7 @@ SCHEMA_VERSION = 1
 
 # The parts, in the order screens and `kiosk diagnose` list them.
 PARTS = ("readers", "id_reader", "printer", "speech", "central", "outbox", "disk", "clock",
-         "config")
+         "config", "calendar")
 
 
 class CheckStatus(StrEnum):

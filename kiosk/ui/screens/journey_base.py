@@ -13,6 +13,7 @@ from typing import Any
 from kivy.clock import Clock
 from kivy.properties import ObjectProperty
 
+from kiosk.domain.clock import DEFAULT_TIMEZONE, format_time
 from kiosk.services.states import State
 from kiosk.ui.screens.base import KioskScreen
 
@@ -107,7 +108,8 @@ def fmt_date(value: Any) -> str:
 
 
 def fmt_time(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
+    """Times in the region's zone (the services hand over region times; naive = region)."""
+    return format_time(value, value.tzinfo or DEFAULT_TIMEZONE) if value is not None else ""
 
 
 def set_label(widget: Any, key: str, **values: Any) -> None:

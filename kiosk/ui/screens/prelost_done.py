@@ -16,7 +16,8 @@ class PrelostDoneScreen(ReceiptEndScreen):
         set_label(self.ids.reference, "journeys.done.reference", reference=v.reference)
         set_label(self.ids.time, "journeys.done.time", time=fmt_time(v.at))
         set_label(self.ids.card, "journeys.done.card", card=v.card_number_masked)
-        set_label(self.ids.lapse, "journeys.done.lapse", date=fmt_date(v.lapses_on))
+        set_label(self.ids.lapse, "journeys.done.lapse_about" if v.lapse_estimate
+                  else "journeys.done.lapse", date=fmt_date(v.lapses_on))
         self.show_receipt(v)
 
 

@@ -42,7 +42,9 @@ class StatusProgressScreen(JourneyScreen):
                 "primary_text" if entry.current else "surface_text"
         has = v.has_replacement
         set_label(self.ids.none, "" if has else "journeys.status.no_replacement")
-        set_label(self.ids.expected, "journeys.status.expected" if has and v.expected_on
+        expected = "journeys.status.expected_about" if v.expected_estimate \
+            else "journeys.status.expected"
+        set_label(self.ids.expected, expected if has and v.expected_on
                   and v.stage in ("applied", "in_production") else "",
                   date=fmt_date(v.expected_on), days=v.working_days)
         set_label(self.ids.outlet, "journeys.status.outlet" if has and v.outlet

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kiosk.services.diagnostics.checks.calendar import check_calendar
 from kiosk.services.diagnostics.checks.central import check_central
 from kiosk.services.diagnostics.checks.clock import check_clock
 from kiosk.services.diagnostics.checks.config import check_config
@@ -27,4 +28,5 @@ CHECKS: dict[str, Callable[[DiagnosticsContext], CheckResult]] = {
     "disk": check_disk,
     "clock": check_clock,
     "config": check_config,
+    "calendar": check_calendar,
 }
