@@ -23,12 +23,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
+from kiosk.central.probe import CentralProbes
 from kiosk.cli.common import CliError, add_config_argument, settings_from
+from kiosk.config import Settings
+from kiosk.devices.probes import DeviceProbes
 from kiosk.domain.receipts import display_width
 from kiosk.i18n import LANGUAGES, translate
 from kiosk.logs import setup_logging
 from kiosk.services.diagnostics import PARTS, CheckStatus, DiagnosticsContext, run_checks
+from kiosk.services.diagnostics.bundle import BundleError, export_bundle
 
 EXIT_OK, EXIT_FAIL, EXIT_CONFIG, EXIT_WARN_STRICT, EXIT_BUNDLE = 0, 1, 2, 3, 4
 _MARK = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
@@ -51,6 +56,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def diagnostics_context(settings: Settings, **live: Any) -> DiagnosticsContext:
+    """A diagnostics context with the real device and central probes; ``live`` are the
+    running app's parts (card_hub, printer, speaker, central, outbox, secrets)."""
+    return DiagnosticsContext(settings, devices=DeviceProbes(settings),
+                              remote=CentralProbes(settings), **live)
+
+
 def exit_code(status: CheckStatus, strict: bool) -> int:
     if status is CheckStatus.FAIL:
         return EXIT_FAIL
@@ -65,11 +77,7 @@ def run(args: argparse.Namespace) -> int:
         setup_logging(settings.log_dir)  # the run is logged (masked), not printed to stderr
     except OSError:
         pass  # e.g. a monitoring agent without write access to the kiosk's logs
-    ctx = DiagnosticsContext(settings)
-    try:
-        report = run_checks(ctx, args.part)
-    finally:
-        ctx.close()
+    report = run_checks(diagnostics_context(settings), args.part)
     if args.json:
         print(json.dumps(report.to_dict(args.lang), ensure_ascii=False, indent=2))
     else:
@@ -80,8 +88,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"{_MARK[r.status.value]}  {names[r.part]}{pad}  {r.summary(args.lang)}")
         print(f"overall: {report.status.value} ({report.duration_ms:.0f} ms)")
     if args.bundle:
-        from kiosk.services.diagnostics.bundle import BundleError, export_bundle
-
         try:
             path = export_bundle(settings, args.bundle, report)
         except BundleError as exc:
