@@ -163,13 +163,16 @@ def _serial_value() -> st.SearchStrategy[bytes]:
     text = build_text_block(SEED["id"])
     good = frame(b"\x00\x00\x90" + TEXT_LEN.to_bytes(2, "big") + b"\x04\x00" + text
                  + bytes(1024))
+    session = frame(b"\x00\x00\x9F") + frame(b"\x00\x00\x90") + good  # find, select, read
     piece = st.one_of(st.binary(max_size=64),
                       st.builds(frame, st.binary(max_size=40)),
-                      st.sampled_from([frame(b"\x00\x00\x9F"), frame(b"\x00\x00\x90"), good]),
-                      st.builds(lambda g, i, b: g[:i] + bytes([b]) + g[i + 1:],
-                                st.just(good), st.integers(0, len(good) - 1),
-                                st.integers(0, 255)))
-    return st.lists(piece, max_size=4).map(b"".join)
+                      st.sampled_from([frame(b"\x00\x00\x9F"), frame(b"\x00\x00\x90"),
+                                       good]))
+    flipped = st.builds(lambda i, b: session[:i] + bytes([b]) + session[i + 1:],
+                        st.integers(0, len(session) - 1), st.integers(0, 255))
+    cut = st.integers(0, len(session)).map(lambda i: session[:i])
+    return st.one_of(st.lists(piece, max_size=4).map(b"".join), flipped, cut,
+                     st.just(session))
 
 
 def _run_serial(stream: bytes) -> Any:
