@@ -26,10 +26,8 @@ import json
 import sys
 from typing import Any
 
-from kiosk.central.probe import CentralProbes
 from kiosk.cli.common import CliError, add_config_argument, settings_from
 from kiosk.config import Settings
-from kiosk.devices.probes import DeviceProbes
 from kiosk.domain.receipts import display_width
 from kiosk.i18n import LANGUAGES, translate
 from kiosk.logs import setup_logging
@@ -63,6 +61,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def diagnostics_context(settings: Settings, **live: Any) -> DiagnosticsContext:
     """A diagnostics context with the real device and central probes; ``live`` are the
     running app's parts (card_hub, printer, speaker, central, outbox, secrets)."""
+    # Imported here, not at the top: they load pyscard, pyserial, requests and pydantic,
+    # which every other `kiosk` command would otherwise pay for at start (~0.5 s).
+    from kiosk.central.probe import CentralProbes
+    from kiosk.devices.probes import DeviceProbes
+
     return DiagnosticsContext(settings, devices=DeviceProbes(settings),
                               remote=CentralProbes(settings), **live)
 

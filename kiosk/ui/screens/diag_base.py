@@ -24,8 +24,6 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 
 from kiosk import metrics
-from kiosk.central.probe import CentralProbes
-from kiosk.devices.probes import DeviceProbes
 from kiosk.logs import error_fields, get_logger
 from kiosk.services.diagnostics.access import CornerHold, TechnicianAccess
 from kiosk.services.diagnostics.context import DiagnosticsContext
@@ -108,6 +106,11 @@ class Technician:
         bridge = getattr(self.app, "journeys", None)
         parts = getattr(bridge, "parts", None)
         speaker = getattr(self.app.speaker, "__self__", None)
+        # Imported here: they load pyscard, pyserial and requests, which must not delay
+        # the first frame (only a technician ever needs them).
+        from kiosk.central.probe import CentralProbes
+        from kiosk.devices.probes import DeviceProbes
+
         settings = self.app.settings
         return DiagnosticsContext(
             settings, devices=DeviceProbes(settings), remote=CentralProbes(settings),
