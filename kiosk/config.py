@@ -220,7 +220,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(str(path), "-", "file not found") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:  # not UTF-8: not TOML
         raise ConfigError(str(path), "-", f"not valid TOML ({exc})") from None
     except OSError as exc:
         raise ConfigError(str(path), "-", f"cannot be read ({exc.strerror})") from None

@@ -11,6 +11,7 @@ vocabularies (journey names, error kinds, event kinds) — never personal data.
     metrics.reader_event("card_inserted")
     metrics.outbox_depth(3)
     metrics.central_latency(0.042)
+    metrics.technician_pin(failed=True, locked_seconds=0, alert=False)
     server = metrics.start_server(settings)   # None when disabled
 """
 
@@ -45,6 +46,18 @@ OUTBOX_EXPIRED = Counter("kiosk_outbox_expired_total",
 CENTRAL_LATENCY = Histogram(
     "kiosk_central_latency_seconds", "Central service call latency", registry=REGISTRY,
     buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+TECHNICIAN_PIN_FAILURES = Counter(
+    "kiosk_technician_pin_failures_total", "Wrong technician PINs", registry=REGISTRY)
+TECHNICIAN_LOCKOUTS = Counter(
+    "kiosk_technician_lockouts_total", "Technician PIN lock-outs started", registry=REGISTRY)
+TECHNICIAN_LOCKED = Gauge(
+    "kiosk_technician_locked_seconds",
+    "Seconds the technician PIN entry stays locked (0: open), as of its last use",
+    registry=REGISTRY)
+TECHNICIAN_ALERT = Gauge(
+    "kiosk_technician_pin_alert",
+    "1 while wrong technician PINs since the last right one reach the alert threshold "
+    "(someone is guessing); 0 otherwise", registry=REGISTRY)
 
 _LABEL_MAX = 40
 
@@ -86,6 +99,18 @@ def outbox_expired(code: str) -> None:
 def central_latency(seconds: float) -> None:
     """One central service call took ``seconds``."""
     CENTRAL_LATENCY.observe(seconds)
+
+
+def technician_pin(*, failed: bool, locked_seconds: int, alert: bool,
+                   lockout_started: bool = False) -> None:
+    """A technician PIN was tried (or the lock-out state re-read): count a wrong one and
+    a lock-out begun, and set the lock and alert gauges."""
+    if failed:
+        TECHNICIAN_PIN_FAILURES.inc()
+    if lockout_started:
+        TECHNICIAN_LOCKOUTS.inc()
+    TECHNICIAN_LOCKED.set(max(0, locked_seconds))
+    TECHNICIAN_ALERT.set(1 if alert else 0)
 
 
 @dataclass

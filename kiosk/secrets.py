@@ -2,7 +2,9 @@
 
 The file is TOML with ``terminal_key`` (hex, ≥ 32 bytes) and ``technician_pin_hash``
 (from :func:`hash_pin`). It must not be readable by group or others. In demo mode a
-file is generated under the data directory the first time (demo PIN ``246810``).
+file is generated under the data directory the first time (demo PIN ``246810``); outside
+demo mode the technician PIN must have at least ``MIN_TECHNICIAN_PIN_DIGITS`` (8) digits,
+which the hash records.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from pathlib import Path
 from kiosk.config import ConfigError, Settings
 from kiosk.storage import StorageError, ensure_dir, reason
 
-DEMO_TECHNICIAN_PIN = "246810"
+DEMO_TECHNICIAN_PIN = "246810"  # demo mode only: production refuses PINs this short
+MIN_TECHNICIAN_PIN_DIGITS = 8  # outside demo mode
 _ITERATIONS = 200_000
 
 
@@ -35,17 +38,29 @@ class Secrets:
 
 
 def hash_pin(pin: str, salt: bytes | None = None, iterations: int = _ITERATIONS) -> str:
-    """Return ``pbkdf2_sha256$iterations$salt$hash`` for a PIN; the PIN itself is not kept."""
+    """Return ``pbkdf2_sha256$iterations$salt$hash$digits`` for a PIN of ASCII digits; the
+    PIN itself is not kept, only how many digits it has (so that the configuration can
+    refuse a short production PIN). ValueError for anything but digits."""
+    if not (pin.isascii() and pin.isdigit()):
+        raise ValueError("a technician PIN is digits only")
     salt = salt or _random.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
-    return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
+    return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}${len(pin)}"
+
+
+def pin_hash_digits(stored: str) -> int | None:
+    """How many digits the hashed PIN has; None for a hash that does not say (older)."""
+    parts = stored.split("$")
+    if len(parts) == 5 and parts[4].isascii() and parts[4].isdigit():
+        return int(parts[4])
+    return None
 
 
 def verify_pin(pin: str, stored: str) -> bool:
     """Constant-time check of a PIN against a :func:`hash_pin` string."""
     try:
-        algo, iterations, salt_hex, digest_hex = stored.split("$")
-        if algo != "pbkdf2_sha256":
+        algo, iterations, salt_hex, digest_hex, *_digits = stored.split("$")
+        if algo != "pbkdf2_sha256" or len(_digits) > 1:
             return False
         digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt_hex),
                                      int(iterations))
@@ -102,4 +117,9 @@ def load_secrets(settings: Settings) -> Secrets:
     pin_hash = str(data.get("technician_pin_hash", ""))
     if not pin_hash.startswith("pbkdf2_sha256$"):
         raise ConfigError(src, "technician_pin_hash", "missing or not a pbkdf2_sha256 hash")
+    digits = pin_hash_digits(pin_hash)
+    if not settings.kiosk.demo and (digits or 0) < MIN_TECHNICIAN_PIN_DIGITS:
+        raise ConfigError(src, "technician_pin_hash",
+                          f"the technician PIN must have at least {MIN_TECHNICIAN_PIN_DIGITS} "
+                          "digits outside demo mode (hash a new one with kiosk.secrets.hash_pin)")
     return Secrets(terminal_key=key, technician_pin_hash=pin_hash)

@@ -42,7 +42,7 @@ def test_production_mode_needs_the_file(tmp_path):
 
 def test_open_permissions_are_refused(tmp_path):
     path = tmp_path / "secrets.toml"
-    pin_hash = hash_pin("1", iterations=10)
+    pin_hash = hash_pin("12345678", iterations=10)
     path.write_text(f'terminal_key = "{"ab" * 32}"\ntechnician_pin_hash = "{pin_hash}"\n')
     os.chmod(path, 0o644)
     with pytest.raises(ConfigError) as err:

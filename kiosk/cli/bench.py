@@ -1,4 +1,5 @@
-"""``kiosk bench TOPIC``: print performance figures (start-up, cards, central, journeys)."""
+"""``kiosk bench TOPIC``: print performance figures (start-up, cards, central, journeys),
+or run the fuzzers for a while (``kiosk bench fuzz --seconds N``)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,33 @@ import importlib
 from kiosk.cli.common import CliError, add_config_argument, at_least_one
 
 TOPICS = ("startup", "cards", "central", "journeys", "speech", "diagnostics")
+EXTRA = ("fuzz",)  # run by name only, not by "all": it runs for as long as it is told
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("bench", help="measure start-up, card reads, central calls, journeys")
-    parser.add_argument("topic", choices=[*TOPICS, "all"])
+    parser.add_argument("topic", choices=[*TOPICS, *EXTRA, "all"])
     parser.add_argument("--runs", type=at_least_one, default=None,
                         help="repetitions (topic default)")
     parser.add_argument("--json", action="store_true", help="machine-readable figures")
+    parser.add_argument("--seconds", type=positive_seconds, default=None,
+                        help="fuzz: total time in seconds, split over the targets (60)")
+    parser.add_argument("--target", action="append", default=None, metavar="TARGET",
+                        help="fuzz: only this target (repeatable; see kiosk/bench/"
+                             "fuzz_targets.py)")
     add_config_argument(parser)
     parser.set_defaults(func=run)
+
+
+def positive_seconds(text: str) -> float:
+    """A number of seconds > 0 (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 10**7:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,7 +1,8 @@
 """``kiosk diagnose``: run the technician checks headless, for people and for monitoring.
 
 Output: one status line per part (or ``--json``: the stable document below), then the
-overall status. ``--bundle DIR`` also writes a support bundle there.
+overall status. ``--bundle DIR`` also writes a support bundle there. ``--list`` lists
+the parts (for ``--part``) and what each one probes, and checks nothing.
 
 Exit codes (stable, for remote monitoring):
     0  every part ok or warn
@@ -23,12 +24,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from kiosk.cli.common import CliError, add_config_argument, settings_from
+from kiosk.config import Settings
 from kiosk.domain.receipts import display_width
 from kiosk.i18n import LANGUAGES, translate
 from kiosk.logs import setup_logging
 from kiosk.services.diagnostics import PARTS, CheckStatus, DiagnosticsContext, run_checks
+from kiosk.services.diagnostics.bundle import BundleError, export_bundle
+from kiosk.services.diagnostics.checks import PROBES
 
 EXIT_OK, EXIT_FAIL, EXIT_CONFIG, EXIT_WARN_STRICT, EXIT_BUNDLE = 0, 1, 2, 3, 4
 _MARK = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
@@ -47,8 +52,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="exit 3 when a part warns (and none fails)")
     parser.add_argument("--bundle", metavar="DIR",
                         help="also write a support bundle (.tar.gz) into DIR")
+    parser.add_argument("--list", action="store_true",
+                        help="list the parts and what each one probes, check nothing")
     add_config_argument(parser)
     parser.set_defaults(func=run)
+
+
+def diagnostics_context(settings: Settings, **live: Any) -> DiagnosticsContext:
+    """A diagnostics context with the real device and central probes; ``live`` are the
+    running app's parts (card_hub, printer, speaker, central, outbox, secrets)."""
+    # Imported here, not at the top: they load pyscard, pyserial, requests and pydantic,
+    # which every other `kiosk` command would otherwise pay for at start (~0.5 s).
+    from kiosk.central.probe import CentralProbes
+    from kiosk.devices.probes import DeviceProbes
+
+    return DiagnosticsContext(settings, devices=DeviceProbes(settings),
+                              remote=CentralProbes(settings), **live)
 
 
 def exit_code(status: CheckStatus, strict: bool) -> int:
@@ -59,17 +78,28 @@ def exit_code(status: CheckStatus, strict: bool) -> int:
     return EXIT_OK
 
 
+def list_parts(as_json: bool, lang: str) -> int:
+    """Print each part, its name in ``lang`` and what it probes (nothing is checked)."""
+    rows = [{"part": p, "name": translate(f"diagnostics.part.{p}", lang), "probe": PROBES[p]}
+            for p in PARTS]
+    if as_json:
+        print(json.dumps({"parts": rows}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = max(len(p) for p in PARTS)
+    for row in rows:
+        print(f"{row['part']:{width}s}  {row['probe']}")
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.list:
+        return list_parts(args.json, args.lang)
     settings = settings_from(args)
     try:
         setup_logging(settings.log_dir)  # the run is logged (masked), not printed to stderr
     except OSError:
         pass  # e.g. a monitoring agent without write access to the kiosk's logs
-    ctx = DiagnosticsContext(settings)
-    try:
-        report = run_checks(ctx, args.part)
-    finally:
-        ctx.close()
+    report = run_checks(diagnostics_context(settings), args.part)
     if args.json:
         print(json.dumps(report.to_dict(args.lang), ensure_ascii=False, indent=2))
     else:
@@ -80,8 +110,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"{_MARK[r.status.value]}  {names[r.part]}{pad}  {r.summary(args.lang)}")
         print(f"overall: {report.status.value} ({report.duration_ms:.0f} ms)")
     if args.bundle:
-        from kiosk.services.diagnostics.bundle import BundleError, export_bundle
-
         try:
             path = export_bundle(settings, args.bundle, report)
         except BundleError as exc:

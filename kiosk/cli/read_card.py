@@ -18,6 +18,7 @@ from typing import Any
 from kiosk.cli.common import CliError, add_config_argument, positive_float, settings_from
 from kiosk.config import Settings
 from kiosk.devices.pcsc.errors import CardError, CardErrorKind
+from kiosk.devices.slots import slot_for_reader
 from kiosk.domain.masking import mask_card_number, mask_id_number, mask_name
 from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.i18n import translate
@@ -77,7 +78,6 @@ def _read_pcsc(settings: Settings, timeout: float, only: str | None) -> list[dic
     from smartcard import scard
 
     from kiosk.devices import ssc as ssc_profile
-    from kiosk.devices.card_hub import slot_for_reader
     from kiosk.devices.idcard.pcsc_profile import read_id_text
     from kiosk.devices.pcsc.context import PcscContext
 

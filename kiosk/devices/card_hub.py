@@ -9,10 +9,8 @@ order is always: ``card_read``/``card_failed`` for an insertion, before the matc
 Events are plain callbacks from the hub's threads; the services layer hops them to the
 UI thread. No Kivy here.
 
-Which reader is which slot: ``cards.id_pcsc_reader`` / ``cards.ssc_reader`` are name
-substrings. With both empty, a reader whose name ends ``00 01`` is the ID slot (the
-second vpcd reader) and every other reader the SSC slot. The ID slot exists over PC/SC
-only when ``cards.id_reader = "pcsc"``.
+Which reader is which slot: :func:`kiosk.devices.slots.slot_for_reader` (re-exported
+here).
 """
 
 from __future__ import annotations
@@ -28,17 +26,18 @@ from typing import Any
 from kiosk import metrics
 from kiosk.config import Settings
 from kiosk.devices import ssc as ssc_profile
+from kiosk.devices.idcard import make_id_reader
 from kiosk.devices.idcard.pcsc_profile import read_id_text
 from kiosk.devices.pcsc.context import CardSession, PcscContext
 from kiosk.devices.pcsc.errors import CardError, CardErrorKind
 from kiosk.devices.pcsc.watcher import ReaderEvent, ReaderEventKind, ReaderWatcher
+from kiosk.devices.slots import SLOTS, slot_for_reader
 from kiosk.devices.technician_card import TechnicianCards
 from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.logs import get_logger
 
 log = get_logger("kiosk.devices.card_hub")
 
-SLOTS = ("ssc", "id")
 ID_POLL_S = 0.5  # serial/SDK ID readers have no events: ask them this often
 ID_REOPEN_S = 5.0  # after the ID reader vanished, try to open it again this often
 
@@ -67,20 +66,6 @@ class HubEvent:
     reader: str = ""
     elapsed_ms: float = 0.0
     apdus: int = 0
-
-
-def slot_for_reader(settings: Settings, reader: str) -> str | None:
-    """"ssc", "id" or None (a reader the kiosk does not use)."""
-    cards = settings.cards
-    if cards.id_reader == "pcsc":
-        if cards.id_pcsc_reader:
-            if cards.id_pcsc_reader in reader:
-                return "id"
-        elif reader.endswith("00 01") and not (cards.ssc_reader and cards.ssc_reader in reader):
-            return "id"
-    if not cards.ssc_reader or cards.ssc_reader in reader:
-        return "ssc"
-    return None
 
 
 @dataclass
@@ -134,8 +119,11 @@ class CardHub:
             self._id_thread.start()
 
     def stop(self) -> None:
-        """Stop watching and the workers (a read in progress finishes first)."""
+        """Stop watching and the workers (a read in progress finishes first); release
+        the slots' PC/SC contexts (also after on-demand reads of a hub never started)."""
         if not self._started:
+            for slot in self._slots.values():
+                slot.ctx.release()
             return
         self._watcher.stop()
         self._stopping.set()
@@ -189,8 +177,10 @@ class CardHub:
 
     def verify_pin(self, pin: str) -> None:
         """Verify the holder PIN on the SSC in the SSC slot now. Raises CardError
-        (``no_card``, ``pin_wrong`` with ``tries_left``, ``pin_blocked`` …) or ValueError
-        for a PIN that is not 6 digits."""
+        (``no_card``, ``pin_wrong`` with ``tries_left``, ``pin_blocked`` …) or
+        :class:`~kiosk.devices.ssc.PinFormatError` for a PIN that is not exactly 6 ASCII
+        digits (checked before any APDU). The card is reset when the session ends
+        (``SCARD_RESET_CARD``), so it is never left PIN-verified, whatever the outcome."""
         ssc_profile.pin_apdu(pin)  # shape check before touching the card
         slot = self._slots["ssc"]
         with self._lock:
@@ -199,8 +189,25 @@ class CardHub:
         if reader is None:
             raise CardError(CardErrorKind.no_card, "no social security card inserted")
         with slot.lock:
-            with self._connect(slot, reader) as session:
+            session = self._connect(slot, reader)
+            try:
                 ssc_profile.verify_pin(session.transmit, pin)
+            finally:
+                session.close(reset=True)
+
+    def read_card(self, reader: str) -> SscCardData | IdCardData:
+        """Read the card in ``reader`` now on its slot's own context (the technician's
+        test read: no second PC/SC client, no event emitted): a social security card
+        first, then the ID text card. Raises CardError (``unsupported_card`` when it is
+        neither, ``no_card``, ``service_down`` …)."""
+        slot = self._slots[self._slot_of(reader) or "ssc"]
+        with slot.lock, self._connect(slot, reader) as session:
+            try:
+                return ssc_profile.read_ssc(session.transmit)
+            except CardError as exc:
+                if exc.kind is not CardErrorKind.unsupported_card:
+                    raise
+            return read_id_text(session.transmit)
 
     def reread(self, slot: str) -> bool:
         """Read the card already lying in ``slot``'s reader again, as if just inserted:
@@ -308,8 +315,6 @@ class CardHub:
         reader answers "no card" again right after a read until the card is lifted and
         presented again, so each presentation gives exactly one ``card_read``; removal
         cannot be told from "already read" and is not reported."""
-        from kiosk.devices.idcard import make_id_reader
-
         reader = None
         last_error: CardErrorKind | None = None
         while not self._stopping.is_set():

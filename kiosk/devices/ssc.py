@@ -194,10 +194,19 @@ def _validate(ef05: dict[int, bytes], ef06: dict[int, bytes], name: str,
         gender=gender, ethnicity=_bcd(ef06[0x0B]).zfill(2), birth_date=birth)
 
 
+class PinFormatError(ValueError):
+    """The holder PIN is not exactly 6 ASCII digits; raised before any APDU is sent."""
+
+
+PIN_LENGTH = 6
+
+
 def pin_apdu(pin: str) -> bytes:
-    """VERIFY for a 6-digit PIN (BCD). Raises ValueError for anything else."""
-    if len(pin) != 6 or not pin.isdigit():
-        raise ValueError("the PIN is 6 digits")
+    """VERIFY for a 6-digit PIN (BCD). Raises :class:`PinFormatError` for anything else
+    (other lengths, non-ASCII digits such as full-width ones, non-strings)."""
+    if not isinstance(pin, str) or len(pin) != PIN_LENGTH or not (
+            pin.isascii() and pin.isdigit()):
+        raise PinFormatError(f"the PIN is exactly {PIN_LENGTH} digits")
     return bytes.fromhex("0020000003" + pin)
 
 

@@ -52,7 +52,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 def secrets_env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(f'terminal_key = "{"ab" * 32}"\n'
-                       f'technician_pin_hash = "{hash_pin("135790", iterations=1000)}"\n')
+                       f'technician_pin_hash = "{hash_pin("13579024", iterations=1000)}"\n')
     secrets.chmod(0o600)
     return {**env, "KIOSK__KIOSK__DEMO": "false", "KIOSK__SECURITY__SECRETS_FILE": str(secrets)}
 

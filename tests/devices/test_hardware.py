@@ -17,7 +17,7 @@ pytestmark = pytest.mark.hardware
 
 _LIST = """
 import json
-from kiosk.devices.pcsc import PcscContext
+from kiosk.devices.pcsc.context import PcscContext
 try:
     print(json.dumps(PcscContext().list_readers()))
 except Exception:

@@ -12,7 +12,8 @@ import time
 import pytest
 
 from kiosk.devices.card_hub import CardHub, HubEvent
-from kiosk.devices.pcsc import CardError, ReaderEvent, ReaderEventKind, ReaderWatcher
+from kiosk.devices.pcsc.errors import CardError
+from kiosk.devices.pcsc.watcher import ReaderEvent, ReaderEventKind, ReaderWatcher
 from kiosk.devices.virtual.ssc_card import VirtualSscCard
 from tests.fixtures.pcsc import ID_READER, SSC_READER, EventRecorder
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from kiosk.central.probe import OUTBOX_FILE
 from kiosk.config import Settings, load_settings
 
 
@@ -23,3 +24,8 @@ def env_for(tmp_path: Path, **overrides: object) -> dict[str, str]:
 def settings_for(tmp_path: Path, **overrides: object) -> Settings:
     """Settings from :func:`env_for`."""
     return load_settings(environ=env_for(tmp_path, **overrides))
+
+
+def outbox_file(settings: Settings) -> Path:
+    """Where the app and the diagnostics keep the outbox for ``settings``."""
+    return settings.data_dir / OUTBOX_FILE

@@ -13,8 +13,10 @@ import threading
 import pytest
 
 from kiosk.central.outbox import Outbox
+from kiosk.central.probe import HeartbeatProbe
+from kiosk.cli.diagnose import diagnostics_context
 from kiosk.devices.printer import DummyPrinter
-from kiosk.services.diagnostics import CheckStatus, DiagnosticsContext, HeartbeatProbe
+from kiosk.services.diagnostics import CheckStatus, DiagnosticsContext
 from kiosk.services.diagnostics.checks import (
     check_clock,
     check_config,
@@ -24,13 +26,13 @@ from kiosk.services.diagnostics.checks import (
     check_printer,
     check_speech,
 )
-from kiosk.services.diagnostics.context import outbox_path, utcnow
-from tests.diagnostics.helpers import settings_for
+from kiosk.services.diagnostics.context import utcnow
+from tests.diagnostics.helpers import outbox_file, settings_for
 from tests.fixtures.strict import skip_or_fail
 
 
 def ctx_for(tmp_path, **overrides) -> DiagnosticsContext:
-    return DiagnosticsContext(settings_for(tmp_path, **overrides))
+    return diagnostics_context(settings_for(tmp_path, **overrides))
 
 
 # -- disk ---------------------------------------------------------------------------------
@@ -64,7 +66,7 @@ def test_disk_nearly_full_on_a_real_small_volume(tmp_path, small_tmpfs):
     settings_kw = {"kiosk__data_dir": str(small_tmpfs / "data"),
                    "kiosk__log_dir": str(small_tmpfs / "log"),
                    "diagnostics__disk_warn_mb": 2, "diagnostics__disk_fail_mb": 1}
-    ctx = DiagnosticsContext(settings_for(tmp_path, **settings_kw))
+    ctx = diagnostics_context(settings_for(tmp_path, **settings_kw))
     assert check_disk(ctx).status is CheckStatus.WARN  # an empty 1 MB volume: 1 MB free
     (small_tmpfs / "half").write_bytes(b"\0" * 600_000)
     nearly = check_disk(ctx)
@@ -86,7 +88,7 @@ def test_disk_nearly_full_on_a_real_small_volume(tmp_path, small_tmpfs):
 def test_disk_unwritable_directory_fails(tmp_path):
     blocker = tmp_path / "file-not-dir"
     blocker.write_text("x")
-    ctx = DiagnosticsContext(settings_for(tmp_path, kiosk__log_dir=str(blocker / "log")))
+    ctx = diagnostics_context(settings_for(tmp_path, kiosk__log_dir=str(blocker / "log")))
     assert check_disk(ctx).status is CheckStatus.FAIL
 
 
@@ -160,7 +162,7 @@ def test_outbox_empty_pending_and_stale(tmp_path):
     ctx = ctx_for(tmp_path, diagnostics__outbox_warn_age_seconds=600)
     assert check_outbox(ctx).summary_key == "diagnostics.outbox.empty"
     now = [1_000_000.0]
-    box = Outbox(outbox_path(ctx.settings), clock=lambda: now[0])
+    box = Outbox(outbox_file(ctx.settings), clock=lambda: now[0])
     box.enqueue("prelost", {"card_number": "X00000019", "id_number": "110105198503071230"},
                 "key-1")
     ctx.outbox = box
@@ -176,7 +178,7 @@ def test_outbox_empty_pending_and_stale(tmp_path):
 
 def test_outbox_unreadable_fails(tmp_path):
     ctx = ctx_for(tmp_path)
-    path = outbox_path(ctx.settings)
+    path = outbox_file(ctx.settings)
     path.parent.mkdir(parents=True)
     path.write_bytes(b"this is not a database" * 100)
     result = check_outbox(ctx)

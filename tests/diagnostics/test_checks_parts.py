@@ -11,9 +11,10 @@ import time
 import pytest
 
 from kiosk.central.client import CentralClient
+from kiosk.cli.diagnose import diagnostics_context
 from kiosk.secrets import Secrets
-from kiosk.services.diagnostics import CheckStatus, DiagnosticsContext, run_checks
-from kiosk.services.diagnostics.cardtest import test_read as card_test_read
+from kiosk.services.diagnostics import CheckStatus, DiagnosticsContext, run_check, run_checks
+from kiosk.services.diagnostics.cardtest import card_test_check
 from kiosk.services.diagnostics.checks import (
     check_central,
     check_clock,
@@ -30,7 +31,7 @@ def test_readers_listed_with_card_present_and_atr(pcsc_settings, virtual_slots,
                                                    wait_card_state):
     virtual_slots.insert("normal", "ssc")
     wait_card_state(SSC_READER, True)
-    result = check_readers(DiagnosticsContext(pcsc_settings))
+    result = check_readers(diagnostics_context(pcsc_settings))
     assert result.status is CheckStatus.OK, result
     by_name = {r["reader"]: r for r in result.details["readers"]}
     assert set(by_name) >= {SSC_READER, ID_READER}
@@ -44,14 +45,14 @@ def test_readers_listed_with_card_present_and_atr(pcsc_settings, virtual_slots,
 def test_configured_reader_missing_fails(pcsc_settings, pcscd_alive):
     settings = dataclasses.replace(pcsc_settings, cards=dataclasses.replace(
         pcsc_settings.cards, ssc_reader="ACS ACR39U", id_pcsc_reader="Synjones"))
-    ctx = DiagnosticsContext(settings)
+    ctx = diagnostics_context(settings)
     assert check_readers(ctx).summary_key == "diagnostics.readers.ssc_missing"
     assert check_id_reader(ctx).summary_key == "diagnostics.id_reader.missing"
 
 
 @pytest.mark.pcsc
 def test_pcscd_stopped_fails_and_recovers(pcsc_settings, pcscd_alive):
-    ctx = DiagnosticsContext(pcsc_settings)
+    ctx = diagnostics_context(pcsc_settings)
     assert check_readers(ctx).status is CheckStatus.OK
     pcscd_alive.stop()
     down = check_readers(ctx)
@@ -63,18 +64,19 @@ def test_pcscd_stopped_fails_and_recovers(pcsc_settings, pcscd_alive):
 
 
 @pytest.mark.pcsc
-def test_test_read_shows_only_type_and_masked_number(virtual_slots, wait_card_state):
+def test_test_read_shows_only_type_and_masked_number(pcsc_settings, virtual_slots,
+                                                     wait_card_state):
     virtual_slots.insert("x_check", "ssc")
     virtual_slots.insert("x_check", "id")
     wait_card_state(SSC_READER, True)
     wait_card_state(ID_READER, True)
-    ssc = card_test_read(SSC_READER)
+    ssc = run_check(diagnostics_context(pcsc_settings), card_test_check(SSC_READER))
     assert (ssc.card_type, ssc.masked_number, ssc.error) == ("ssc", "X*****027", None)
-    idc = card_test_read(ID_READER)
+    idc = run_check(diagnostics_context(pcsc_settings), card_test_check(ID_READER))
     assert (idc.card_type, idc.masked_number) == ("id_card", "110105********882X")
     virtual_slots.remove("ssc")
     wait_card_state(SSC_READER, False)
-    empty = card_test_read(SSC_READER)
+    empty = run_check(diagnostics_context(pcsc_settings), card_test_check(SSC_READER))
     assert empty.card_type == "unknown" and empty.error in ("no_card", "card_removed",
                                                             "comm_failed")
 
@@ -83,7 +85,7 @@ def test_test_read_shows_only_type_and_masked_number(virtual_slots, wait_card_st
 
 
 def _ctx(settings, secrets, **client_kw) -> DiagnosticsContext:
-    ctx = DiagnosticsContext(settings, secrets=secrets)
+    ctx = diagnostics_context(settings, secrets=secrets)
     ctx.central = CentralClient(settings, secrets, **client_kw)
     return ctx
 
@@ -170,7 +172,7 @@ def test_readers_from_the_running_card_hub(pcsc_settings, virtual_slots, wait_ca
         while time.monotonic() < deadline and not any(
                 r["card_present"] for r in hub.snapshot()["readers"]):
             time.sleep(0.05)
-        result = check_readers(DiagnosticsContext(pcsc_settings, card_hub=hub))
+        result = check_readers(diagnostics_context(pcsc_settings, card_hub=hub))
         assert result.status is CheckStatus.OK, result
         by_name = {r["reader"]: r for r in result.details["readers"]}
         assert by_name[SSC_READER]["card_present"] and by_name[SSC_READER]["atr"]
@@ -179,9 +181,10 @@ def test_readers_from_the_running_card_hub(pcsc_settings, virtual_slots, wait_ca
 
 
 @pytest.mark.pcsc
-def test_test_read_of_a_card_of_neither_kind_is_unknown(virtual_slots, wait_card_state):
+def test_test_read_of_a_card_of_neither_kind_is_unknown(pcsc_settings, virtual_slots,
+                                                        wait_card_state):
     virtual_slots.insert("foreign", "ssc")
     wait_card_state(SSC_READER, True)
-    foreign = card_test_read(SSC_READER)
+    foreign = run_check(diagnostics_context(pcsc_settings), card_test_check(SSC_READER))
     assert (foreign.card_type, foreign.masked_number, foreign.error) == (
         "unknown", "", "unsupported_card")

@@ -110,3 +110,32 @@ def test_full_run_against_real_parts(tmp_path, central_settings, pcscd_alive, sa
     assert by["readers"]["status"] == "ok" and by["central"]["status"] == "ok"
     assert by["central"]["details"]["signature"] == "accepted"
     assert proc.returncode == (1 if doc["status"] == "fail" else 0)
+
+
+def test_list_names_every_part_and_its_probe(tmp_path):
+    proc = diagnose(tmp_path, "--list", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)["parts"]
+    assert [r["part"] for r in rows] == list(PARTS)
+    assert all(r["probe"] and r["name"] for r in rows)
+    text = diagnose(tmp_path, "--list")
+    assert text.returncode == 0 and len(text.stdout.splitlines()) == len(PARTS)
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_each_part_alone_through_the_probes(tmp_path, part, central_settings, pcscd_alive,
+                                            sandbox):
+    # After the move of the probes into devices/ and central/: every --part still runs
+    # headless against real parts, with its own result and no crash.
+    proc = diagnose(tmp_path, "--json", "--part", part,
+                    central__base_url=central_settings.central.base_url,
+                    security__secrets_file=central_settings.security.secrets_file,
+                    kiosk__data_dir=central_settings.kiosk.data_dir,
+                    speech__player="sox -q -t wav - -n")
+    doc = json.loads(proc.stdout)
+    assert_schema(doc)
+    (check,) = doc["checks"]
+    assert check["part"] == part
+    assert check["summary_key"] not in ("diagnostics.check_crashed",
+                                        "diagnostics.check_timeout"), check
+    assert proc.returncode == (1 if check["status"] == "fail" else 0)

@@ -11,12 +11,13 @@ import tarfile
 import pytest
 
 from kiosk.central.outbox import Outbox
+from kiosk.cli.diagnose import diagnostics_context
 from kiosk.logs import get_logger, setup_logging
 from kiosk.personas import load_personas
-from kiosk.services.diagnostics import DiagnosticsContext, run_checks
+from kiosk.services.diagnostics import run_check, run_checks
 from kiosk.services.diagnostics.bundle import export_bundle, redacted_config
-from kiosk.services.diagnostics.cardtest import test_read as card_test_read
-from kiosk.services.diagnostics.context import outbox_path
+from kiosk.services.diagnostics.cardtest import card_test_check
+from tests.diagnostics.helpers import outbox_file
 from tests.fixtures.pcsc import ID_READER, SSC_READER
 
 
@@ -71,7 +72,7 @@ def test_nothing_personal_anywhere(tmp_path, central_settings, central_secrets, 
     settings = central_settings
     setup_logging(settings.log_dir)
     log = get_logger("kiosk.test.privacy")
-    outbox = Outbox(outbox_path(settings))
+    outbox = Outbox(outbox_file(settings))
     outputs: list[tuple[str, str]] = []
     personas = load_personas()
     for key, p in personas.items():
@@ -95,8 +96,9 @@ def test_nothing_personal_anywhere(tmp_path, central_settings, central_secrets, 
                 wait_card_state(reader, True)
                 inserted.append(reader)
         for reader in inserted:
-            outputs.append((f"test read {key}", repr(card_test_read(reader))))
-        ctx = DiagnosticsContext(settings, secrets=central_secrets, outbox=outbox)
+            read = run_check(diagnostics_context(settings), card_test_check(reader))
+            outputs.append((f"test read {key}", repr(read)))
+        ctx = diagnostics_context(settings, secrets=central_secrets, outbox=outbox)
         report = run_checks(ctx)
         for lang in ("zh_CN", "en"):
             outputs.append((f"report {key} {lang}",
@@ -144,7 +146,7 @@ def test_config_in_bundle_hides_secret_like_keys(central_settings):
 
 
 def test_bundle_is_one_valid_archive(tmp_path, central_settings):
-    report = run_checks(DiagnosticsContext(central_settings), ["disk", "config"])
+    report = run_checks(diagnostics_context(central_settings), ["disk", "config"])
     path = export_bundle(central_settings, tmp_path, report)
     assert not list(tmp_path.glob(".*partial"))
     with tarfile.open(path) as tar:

@@ -24,7 +24,7 @@ def kiosk(args: list[str], env: dict[str, str], timeout: float = 120):
 def env(tmp_path: Path) -> dict[str, str]:
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(f'terminal_key = "{"ab" * 32}"\n'
-                       f'technician_pin_hash = "{hash_pin("135790", iterations=1000)}"\n')
+                       f'technician_pin_hash = "{hash_pin("13579024", iterations=1000)}"\n')
     secrets.chmod(0o600)
     out = {k: v for k, v in os.environ.items()
            if not k.startswith(("KIOSK__", "KIVY", "KCFG_")) and k != "DISPLAY"}

@@ -17,7 +17,12 @@ import datetime as dt
 from typing import Protocol
 
 from kiosk.config import Settings
+from kiosk.devices.idcard.pcsc_profile import read_id_text
+from kiosk.devices.idcard.sdk_reader import SdkIdReader
+from kiosk.devices.idcard.serial_reader import SerialIdReader
+from kiosk.devices.pcsc.context import PcscContext
 from kiosk.devices.pcsc.errors import CardError, CardErrorKind
+from kiosk.devices.slots import slot_for_reader
 from kiosk.domain.models import IdCardData
 
 
@@ -33,15 +38,11 @@ class PcscIdReader:
     """On-demand read of the ID text card in the configured PC/SC reader."""
 
     def __init__(self, settings: Settings, wait_s: float = 0.0) -> None:
-        from kiosk.devices.pcsc.context import PcscContext
-
         self._settings = settings
         self._ctx = PcscContext()
         self._wait_s = wait_s
 
     def _reader(self) -> str:
-        from kiosk.devices.card_hub import slot_for_reader
-
         readers = self._ctx.list_readers()
         for name in readers:
             if slot_for_reader(self._settings, name) == "id":
@@ -49,8 +50,6 @@ class PcscIdReader:
         raise CardError(CardErrorKind.no_reader, "no ID card reader connected")
 
     def read(self, today: dt.date | None = None) -> IdCardData:
-        from kiosk.devices.idcard.pcsc_profile import read_id_text
-
         reader = self._reader()
         if self._wait_s:
             self._ctx.wait_present(reader, self._wait_s)
@@ -67,12 +66,8 @@ def make_id_reader(settings: Settings) -> IdCardReader:
     """The adapter for ``settings.cards.id_reader`` (raises CardError no_reader)."""
     kind = settings.cards.id_reader
     if kind == "serial":
-        from kiosk.devices.idcard.serial_reader import SerialIdReader
-
         return SerialIdReader(settings.cards.id_serial_port)
     if kind == "sdk":
-        from kiosk.devices.idcard.sdk_reader import SdkIdReader
-
         return SdkIdReader(settings.cards.id_sdk_library)
     if kind == "pcsc":
         return PcscIdReader(settings)

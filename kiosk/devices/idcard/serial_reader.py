@@ -17,6 +17,7 @@ The card must be lifted and presented again before it can be read again.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from kiosk.devices.idcard.text import parse_text_block
 from kiosk.devices.pcsc.errors import CardError, CardErrorKind
@@ -73,6 +74,17 @@ class SerialIdReader:
         except (serial.SerialException, OSError) as exc:
             raise CardError(CardErrorKind.no_reader,
                             f"ID reader serial port {port} cannot be opened") from exc
+
+    @classmethod
+    def on_port(cls, port: Any, name: str = "port") -> SerialIdReader:
+        """A reader over an already open port object (``read``, ``write``,
+        ``reset_input_buffer``, ``close``, like ``serial.Serial``): a pty, or the
+        fuzzers' byte stream."""
+        import serial  # pyserial; for its exception type, as in __init__
+
+        reader = cls.__new__(cls)
+        reader._serial_mod, reader.port, reader._ser = serial, name, port
+        return reader
 
     def _exchange(self, command: bytes) -> bytes:
         try:

@@ -1,8 +1,8 @@
-"""PC/SC layer: context owner, card sessions, typed errors, the resilient watcher."""
+"""PC/SC layer: context owner and card sessions (:mod:`.context`), typed errors
+(:mod:`.errors`), the resilient watcher (:mod:`.watcher`), short-lived probes
+(:mod:`.probe`).
 
-from kiosk.devices.pcsc.context import CardSession, PcscContext, ReaderState
-from kiosk.devices.pcsc.errors import CardError, CardErrorKind
-from kiosk.devices.pcsc.watcher import ReaderEvent, ReaderEventKind, ReaderWatcher
-
-__all__ = ["CardError", "CardErrorKind", "CardSession", "PcscContext", "ReaderEvent",
-           "ReaderEventKind", "ReaderState", "ReaderWatcher"]
+Import from the submodules. This package itself imports nothing, so that a layer which
+only needs :class:`~kiosk.devices.pcsc.errors.CardError` (the services) does not load
+pyscard with it.
+"""

@@ -209,11 +209,14 @@ class CardSession:
         hr, _reader, _state, _proto, atr = scard.SCardStatus(self._hcard)
         return bytes(atr) if _u32(hr) == SCARD_S_SUCCESS else b""
 
-    def close(self) -> None:
+    def close(self, reset: bool = False) -> None:
+        """Disconnect. ``reset``: the reader resets the card (``SCARD_RESET_CARD``), so
+        no security state (a verified PIN) outlives this session."""
         hcard, self._hcard = self._hcard, None
         if hcard is not None:
+            how = scard.SCARD_RESET_CARD if reset else scard.SCARD_LEAVE_CARD
             try:
-                scard.SCardDisconnect(hcard, scard.SCARD_LEAVE_CARD)
+                scard.SCardDisconnect(hcard, how)
             except Exception:  # noqa: BLE001 - card or service already gone
                 pass
 

@@ -3,7 +3,9 @@
 It implements the file system the SSC profile reads (DDF1 by AID, EF05, EF06, records by
 tag), answers ``SELECT`` DDF1 with ``61xx`` like many real cards, answers a wrong Le with
 ``6Cxx``, and keeps PIN tries like a real card (a wrong PIN costs a try, ``63C0`` on the
-last one, ``6983`` once blocked, a right PIN restores the tries). Behaviours:
+last one, ``6983`` once blocked, a right PIN restores the tries). Like a real card it
+holds the PIN-verified state until it is reset (``verified``; ``resets`` counts power-ons
+and resets, so tests can see a reader reset it). Behaviours:
 
 - ``normal``: as above;
 - ``garbage``: selects work, records come back as noise with ``9000``;
@@ -73,6 +75,8 @@ class VirtualSscCard:
         self._df = "MF"
         self._ef: bytes | None = None
         self._pending = b""
+        self.verified = False
+        self.resets = 0
 
     @classmethod
     def from_persona(cls, key: str) -> VirtualSscCard:
@@ -83,6 +87,8 @@ class VirtualSscCard:
 
     def reset(self) -> None:
         self._df, self._ef, self._pending = "MF", None, b""
+        self.verified = False  # security state does not survive a reset
+        self.resets += 1
 
     def process(self, apdu: bytes) -> bytes | None:
         self.apdus += 1
@@ -139,6 +145,8 @@ class VirtualSscCard:
             return b"\x69\x83"
         if body.hex() == self.pin:
             self.tries = MAX_TRIES
+            self.verified = True
             return b"\x90\x00"
+        self.verified = False
         self.tries -= 1
         return bytes([0x63, 0xC0 | self.tries])

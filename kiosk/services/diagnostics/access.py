@@ -5,8 +5,9 @@
    of the shorter side) opens the PIN pad. Moving out of the corner cancels.
 2. :class:`TechnicianAccess` checks the PIN against the stored hash (never the PIN),
    allows ``diagnostics.max_pin_attempts`` wrong tries, then locks entry for
-   ``diagnostics.lockout_seconds``. The lock-out is kept in the data directory, so a
-   restart (or a power cut) does not hand out fresh attempts.
+   ``diagnostics.lockout_seconds``, doubling with each further lock-out until a right
+   PIN (:mod:`.lockout`: monotonic clock, kept across restarts and reboots, an alert in
+   the metrics after repeated failures, a status for the fleet heartbeat).
    Or, where ``diagnostics.technician_card_atrs`` lists technician cards, such a card
    on a reader while the attract screen shows (:func:`card_opens_pin`). The card only
    replaces the gesture: the PIN is still required (two factors; an ATR is easy to copy).
@@ -14,14 +15,11 @@
    ``diagnostics.idle_seconds`` without one, :meth:`idle_expired` says to leave. Leaving
    returns the kiosk to the attract screen (the UI's job).
 
-Times come from an injectable monotonic clock (tests) plus wall time for the persisted
-lock-out.
+Times come from an injectable monotonic clock (tests); the wall clock is never used.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,12 +29,19 @@ from pathlib import Path
 from kiosk.config import Settings
 from kiosk.logs import get_logger
 from kiosk.secrets import verify_pin
+from kiosk.services.diagnostics.lockout import (
+    LOCK_FILE,
+    LockoutStatus,
+    current_boot_id,
+    lockout_for,
+)
 
 log = get_logger("kiosk.services.diagnostics.access")
 
 HOLD_SECONDS = 3.0
 CORNER_FRACTION = 0.12
-LOCK_FILE = "technician-lockout.json"
+__all__ = ["LOCK_FILE", "CornerHold", "PinOutcome", "PinResult", "TechnicianAccess",
+           "card_opens_pin"]
 
 
 class CornerHold:
@@ -99,76 +104,49 @@ class PinResult:
 
 
 class TechnicianAccess:
-    """PIN check with limited attempts and a persisted lock-out; idle timeout inside."""
+    """PIN check with escalating, persisted lock-outs; idle timeout inside."""
 
     def __init__(self, settings: Settings, pin_hash: str, *,
                  clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = time.time,
+                 boot_id: Callable[[], str] = current_boot_id,
                  state_dir: Path | None = None) -> None:
-        cfg = settings.diagnostics
-        self.max_attempts = cfg.max_pin_attempts
-        self.lockout_seconds = cfg.lockout_seconds
-        self.idle_seconds = cfg.idle_seconds
+        self.idle_seconds = settings.diagnostics.idle_seconds
         self._hash = pin_hash
-        self._clock, self._wall = clock, wall
-        self._state_file = (state_dir or settings.data_dir) / LOCK_FILE
-        self._failures = 0
-        self._locked_until = 0.0  # wall time
+        self._clock = clock
+        self.lockout = lockout_for(settings, state_dir, clock=clock, boot_id=boot_id)
         self._active = False
         self._last_touch = 0.0
-        self._load()
-
-    # -- persisted lock-out --------------------------------------------------------------
-    def _load(self) -> None:
-        try:
-            data = json.loads(self._state_file.read_text(encoding="utf-8"))
-            self._failures = int(data.get("failures", 0))
-            self._locked_until = float(data.get("locked_until", 0.0))
-        except (OSError, ValueError, TypeError, AttributeError):
-            pass  # no file (the usual case) or unreadable: start clean
-
-    def _save(self) -> None:
-        try:
-            self._state_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._state_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"failures": self._failures,
-                                       "locked_until": self._locked_until}), encoding="utf-8")
-            os.replace(tmp, self._state_file)
-        except OSError as exc:  # a full disk must not open the door: the memory copy holds
-            log.warning("lock-out state not saved", extra={"fields": {"error": exc.strerror}})
 
     # -- entry ---------------------------------------------------------------------------
+    @property
+    def max_attempts(self) -> int:
+        return self.lockout.max_attempts
+
     def locked_seconds(self) -> int:
         """Seconds until a PIN may be tried again (0: not locked)."""
-        left = self._locked_until - self._wall()
-        return max(0, int(left + 0.999))
+        return self.lockout.remaining()
 
     @property
     def attempts_left(self) -> int:
-        return max(0, self.max_attempts - self._failures)
+        return self.lockout.attempts_left
+
+    def status(self) -> LockoutStatus:
+        """Lock-out and alert state, no secrets (metrics, fleet heartbeat)."""
+        return self.lockout.status()
 
     def verify(self, pin: str) -> PinResult:
         """Check a PIN. Locked: refused without checking. The PIN is never logged."""
-        locked = self.locked_seconds()
-        if locked:
-            return PinResult(PinOutcome.LOCKED, 0, locked)
-        if self._locked_until:  # a lock-out has run out: a fresh set of attempts
-            self._locked_until, self._failures = 0.0, 0
+        if self.lockout.remaining():
+            return PinResult(PinOutcome.LOCKED, 0, self.lockout.refused())
         if verify_pin(pin, self._hash):
-            self._failures = 0
-            self._save()
+            self.lockout.success()
             self._active = True
             self._last_touch = self._clock()
             log.info("technician entered")
             return PinResult(PinOutcome.GRANTED, self.max_attempts)
-        self._failures += 1
-        if self._failures >= self.max_attempts:
-            self._locked_until = self._wall() + self.lockout_seconds
-            self._save()
-            log.warning("technician PIN locked", extra={"fields": {
-                "seconds": self.lockout_seconds}})
-            return PinResult(PinOutcome.LOCKED, 0, self.lockout_seconds)
-        self._save()
+        locked = self.lockout.failure()
+        if locked:
+            return PinResult(PinOutcome.LOCKED, 0, locked)
         log.info("technician PIN wrong", extra={"fields": {"left": self.attempts_left}})
         return PinResult(PinOutcome.WRONG, self.attempts_left)
 

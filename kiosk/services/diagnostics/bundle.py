@@ -104,23 +104,14 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes, mtime: float) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def export_bundle(settings: Settings, dest_dir: Path | str, report: Any = None,
+def export_bundle(settings: Settings, dest_dir: Path | str, report: Any,
                   now: dt.datetime | None = None) -> Path:
-    """Write the bundle into ``dest_dir``; return its path. ``report`` is a
-    :class:`~kiosk.services.diagnostics.runner.Report` (run now when omitted)."""
+    """Write the bundle into ``dest_dir``; return its path. ``report`` is the
+    :class:`~kiosk.services.diagnostics.runner.Report` of a run just made."""
     dest = Path(dest_dir)
     if not dest.is_dir():
         raise BundleError(f"destination is not a directory: {dest}", "not_a_directory",
                           str(dest))
-    if report is None:
-        from kiosk.services.diagnostics.context import DiagnosticsContext
-        from kiosk.services.diagnostics.runner import run_checks
-
-        ctx = DiagnosticsContext(settings)
-        try:
-            report = run_checks(ctx)
-        finally:
-            ctx.close()
     now = now or dt.datetime.now(dt.UTC)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     safe_terminal = "".join(c if c.isalnum() or c in "-_" else "_"

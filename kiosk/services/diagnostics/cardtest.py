@@ -1,13 +1,19 @@
 """The technician's test read: proves a reader and card work, shows only the card type
-and a masked number. The data read is dropped at once; nothing is logged but the type."""
+and a masked number. It goes through the card hub (the one PC/SC client of the app);
+the data read is dropped at once, nothing is logged but the type."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from kiosk.devices.pcsc.errors import CardError, CardErrorKind
 from kiosk.domain.masking import mask_card_number, mask_id_number
+from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.logs import get_logger
+from kiosk.services.diagnostics.context import DiagnosticsContext
+from kiosk.services.diagnostics.ports import CardReaderPort
 
 log = get_logger("kiosk.services.diagnostics.cardtest")
 
@@ -15,7 +21,7 @@ log = get_logger("kiosk.services.diagnostics.cardtest")
 @dataclass(frozen=True)
 class TestRead:
     """Outcome of a test read: ``card_type`` is ``ssc``, ``id_card`` or ``unknown``;
-    ``error`` is a :class:`~kiosk.devices.pcsc.CardErrorKind` value on failure."""
+    ``error`` is a :class:`~kiosk.devices.pcsc.errors.CardErrorKind` value on failure."""
 
     __test__ = False  # not a pytest class, despite the name
 
@@ -26,36 +32,35 @@ class TestRead:
     error: str | None = None
 
 
-def test_read(reader: str) -> TestRead:
-    """Read the card in ``reader``: social security card first, then the ID text card."""
-    from kiosk.devices.idcard.pcsc_profile import read_id_text
-    from kiosk.devices.pcsc import CardError, CardErrorKind, PcscContext
-    from kiosk.devices.ssc import read_ssc
-
+def test_read(hub: CardReaderPort, reader: str) -> TestRead:
+    """Read the card in ``reader`` through ``hub`` (social security card first, then the
+    ID text card) and keep only its type and masked number. Never raises a CardError."""
     started = time.perf_counter()
-    ctx = PcscContext()
-
-    def done(card_type: str, masked: str = "", error: str | None = None) -> TestRead:
-        ms = (time.perf_counter() - started) * 1000
-        log.info("test read", extra={"fields": {"card_type": card_type, "error": error,
-                                                "ms": round(ms, 1)}})
-        return TestRead(reader, card_type, masked, ms, error)
-
-    # Each kind of card in turn; "not this kind" moves on, any other failure is the answer.
-    kinds = (("ssc", read_ssc, lambda d: mask_card_number(d.card_number)),
-             ("id_card", read_id_text, lambda d: mask_id_number(d.id_number)))
+    card_type, masked, error = "unknown", "", None
     try:
-        with ctx.connect(reader) as session:
-            for card_type, read, masked in kinds:
-                try:
-                    data = read(session.transmit)
-                except CardError as exc:
-                    if exc.kind is not CardErrorKind.unsupported_card:
-                        raise
-                    continue
-                return done(card_type, masked(data))
-            return done("unknown", error=str(CardErrorKind.unsupported_card))
+        data = hub.read_card(reader)
     except CardError as exc:
-        return done("unknown", error=str(exc.kind))
-    finally:
-        ctx.release()
+        error = str(exc.kind)
+    else:
+        if isinstance(data, SscCardData):
+            card_type, masked = "ssc", mask_card_number(data.card_number)
+        elif isinstance(data, IdCardData):
+            card_type, masked = "id_card", mask_id_number(data.id_number)
+        else:
+            error = str(CardErrorKind.unsupported_card)
+    ms = (time.perf_counter() - started) * 1000
+    log.info("test read", extra={"fields": {"card_type": card_type, "error": error,
+                                            "ms": round(ms, 1)}})
+    return TestRead(reader, card_type, masked, ms, error)
+
+
+def card_test_check(reader: str) -> Callable[[DiagnosticsContext], TestRead]:
+    """The test read of ``reader`` as a check for
+    :func:`~kiosk.services.diagnostics.runner.run_check` (through the context's hub)."""
+    def check(ctx: DiagnosticsContext) -> TestRead:
+        return test_read(ctx.get_card_reader(), reader)
+
+    return check
+
+
+test_read.__test__ = False  # type: ignore[attr-defined]  # not a pytest test either

@@ -1,23 +1,28 @@
-"""What the checks look at: settings plus the parts, real ones made on demand.
+"""What the checks look at: settings, the probes of the layers below, live parts.
 
 In the running app the UI passes its live objects (the card hub, printer, speaker,
 central client, outbox) so checks see exactly what cardholders use; headless
-(``kiosk diagnose``) the context makes short-lived ones from the settings. The central
-heartbeat is made once per run and shared by the central and clock checks.
+(``kiosk diagnose``) the context makes short-lived ones through the probes
+(:mod:`.ports`) and closes them in :meth:`DiagnosticsContext.close`. The central
+heartbeat is made once per context and shared by the central and clock checks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from kiosk import metrics
 from kiosk.config import Settings
 from kiosk.logs import get_logger
+from kiosk.secrets import load_secrets
+from kiosk.services.diagnostics.ports import (
+    CentralProbePort,
+    DeviceProbePort,
+    HeartbeatResult,
+    IdReaderResult,
+)
 
 log = get_logger("kiosk.services.diagnostics")
 
@@ -26,33 +31,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@dataclass
-class HeartbeatProbe:
-    """One heartbeat to the central service, timed."""
-
-    ok: bool
-    latency_ms: float
-    at: dt.datetime
-    server_time: dt.datetime | None = None
-    accepted: bool | None = None
-    error_kind: str | None = None  # CentralError.kind, or "tls", "setup"
-    error_code: str | None = None  # problem code when refused
-    detail: str = ""
-
-    @property
-    def skew_seconds(self) -> float | None:
-        """Server clock minus ours (positive: we are behind)."""
-        if self.server_time is None:
-            return None
-        server = self.server_time
-        if server.tzinfo is None:
-            server = server.replace(tzinfo=dt.UTC)
-        return (server - self.at).total_seconds()
+class ProbeMissing(RuntimeError):
+    """A check needed a part the context was built without (a wiring mistake)."""
 
 
 @dataclass
 class DiagnosticsContext:
-    """Settings and (optionally) live parts. Missing parts are made from the settings."""
+    """Settings, probes and (optionally) live parts. Missing parts are made through the
+    probes and owned (closed) by the context. Use it as a context manager, or through
+    :func:`~kiosk.services.diagnostics.runner.run_check`."""
 
     settings: Settings
     secrets: Any = None
@@ -61,47 +48,77 @@ class DiagnosticsContext:
     speaker: Any = None
     central: Any = None
     outbox: Any = None
+    devices: DeviceProbePort | None = None
+    remote: CentralProbePort | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _probe: HeartbeatProbe | None = field(default=None, repr=False)
+    _probe: HeartbeatResult | None = field(default=None, repr=False)
     _owned: list[Any] = field(default_factory=list, repr=False)
+    _reader: Any = field(default=None, repr=False)
 
-    # -- parts made on demand --------------------------------------------------------
+    # -- probes --------------------------------------------------------------------------
+    def _devices(self) -> DeviceProbePort:
+        if self.devices is None:
+            raise ProbeMissing("diagnostics context built without device probes")
+        return self.devices
+
+    def _remote(self) -> CentralProbePort:
+        if self.remote is None:
+            raise ProbeMissing("diagnostics context built without central probes")
+        return self.remote
+
+    def readers(self) -> list[dict[str, Any]]:
+        """The PC/SC readers, from the live hub when there is one (raises CardError)."""
+        return self._devices().readers(self.card_hub)
+
+    def id_reader(self) -> IdReaderResult:
+        """Whether the configured ID reader can be reached."""
+        return self._devices().id_reader(self.card_hub)
+
+    # -- parts made on demand ------------------------------------------------------------
+    def _own(self, obj: Any) -> Any:
+        with self._lock:
+            self._owned.append(obj)
+        return obj
+
     def get_secrets(self) -> Any:
         if self.secrets is None:
-            from kiosk.secrets import load_secrets
-
             self.secrets = load_secrets(self.settings)
         return self.secrets
 
     def get_printer(self) -> Any:
         if self.printer is None:
-            from kiosk.devices.printer import make_printer
-
-            self.printer = make_printer(self.settings)
+            self.printer = self._devices().make_printer()
         return self.printer
+
+    def get_card_reader(self) -> Any:
+        """The live card hub, or an idle one made for this context (released on close)."""
+        if self.card_hub is not None:
+            return self.card_hub
+        if self._reader is None:
+            self._reader = self._own(self._devices().make_card_reader())
+        return self._reader
 
     def get_outbox(self) -> Any:
         if self.outbox is None:
-            from kiosk.central.outbox import Outbox
-
-            self.outbox = Outbox(outbox_path(self.settings))
-            self._owned.append(self.outbox)
+            self.outbox = self._own(self._remote().make_outbox())
         return self.outbox
 
     def get_central(self) -> Any:
         if self.central is None:
-            from kiosk.central.client import CentralClient
-
-            self.central = CentralClient(self.settings, self.get_secrets())
-            self._owned.append(self.central)
+            self.central = self._own(self._remote().make_client(self.get_secrets()))
         return self.central
 
-    def heartbeat(self) -> HeartbeatProbe:
+    def heartbeat(self) -> HeartbeatResult:
         """One timed heartbeat per context (the central and clock checks share it)."""
         with self._lock:
-            if self._probe is None:
-                self._probe = self._heartbeat()
-            return self._probe
+            probe = self._probe
+        if probe is None:
+            probe = self._remote().heartbeat(self.get_central, self._outbox_depth())
+            with self._lock:
+                if self._probe is None:
+                    self._probe = probe
+                probe = self._probe
+        return probe
 
     def _outbox_depth(self) -> int:
         try:
@@ -109,44 +126,28 @@ class DiagnosticsContext:
         except Exception:  # the outbox check reports outbox trouble; here 0 is fine
             return 0
 
-    def _heartbeat(self) -> HeartbeatProbe:
-        from kiosk.central.errors import CentralError, CentralRefused
-
-        depth = self._outbox_depth()
-        try:
-            client = self.get_central()
-        except Exception as exc:
-            return HeartbeatProbe(False, 0.0, utcnow(), error_kind="setup",
-                                  detail=type(exc).__name__)
-        at = utcnow()
-        started = time.perf_counter()
-        try:
-            result = client.heartbeat(depth)
-        except CentralRefused as exc:
-            return HeartbeatProbe(False, (time.perf_counter() - started) * 1000, at,
-                                  error_kind=exc.kind, error_code=exc.code,
-                                  detail=exc.code)
-        except CentralError as exc:
-            kind = "tls" if _is_tls_failure(exc) else exc.kind
-            return HeartbeatProbe(False, (time.perf_counter() - started) * 1000, at,
-                                  error_kind=kind, detail=type(exc).__name__)
-        latency = (time.perf_counter() - started) * 1000
-        metrics.central_latency(latency / 1000)
-        # Our clock at the middle of the round trip is the fairest comparison.
-        mid = at + dt.timedelta(milliseconds=latency / 2)
-        return HeartbeatProbe(True, latency, mid, server_time=result.server_time,
-                              accepted=bool(result.accepted))
-
+    # -- closing -------------------------------------------------------------------------
     def close(self) -> None:
-        """Close what this context made itself (not the app's live parts)."""
-        for obj in self._owned:
-            close = getattr(obj, "close", None)
-            if callable(close):
-                try:
-                    close()
-                except Exception:  # noqa: BLE001 - closing is best effort
-                    pass
-        self._owned.clear()
+        """Close what this context made itself (never the app's live parts). Safe to
+        call more than once."""
+        with self._lock:
+            owned, self._owned = self._owned, []
+        for obj in owned:
+            for name in ("close", "stop"):
+                method = getattr(obj, name, None)
+                if callable(method):
+                    try:
+                        method()
+                    except Exception:  # noqa: BLE001 - closing is best effort
+                        log.warning("closing a diagnostics part failed",
+                                    extra={"fields": {"part": type(obj).__name__}})
+                    break
+
+    def __enter__(self) -> DiagnosticsContext:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _stat(stats: Any, name: str) -> Any:
@@ -154,25 +155,3 @@ def _stat(stats: Any, name: str) -> Any:
     if isinstance(stats, dict):
         return stats.get(name)
     return getattr(stats, name, None)
-
-
-OUTBOX_FILE = "outbox.sqlite3"
-
-
-def outbox_path(settings: Settings) -> Path:
-    """Where this terminal's outbox lives (the app and diagnostics must agree)."""
-    return settings.data_dir / OUTBOX_FILE
-
-
-def _is_tls_failure(exc: BaseException) -> bool:
-    """True when a TLS/SSL error is anywhere in the cause chain."""
-    import ssl
-
-    import requests
-
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, (ssl.SSLError, requests.exceptions.SSLError)):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False

@@ -1,15 +1,19 @@
-"""Run the checks: in parallel (the central heartbeat may wait for its timeout while the
-disk check takes a millisecond), each bounded by ``diagnostics.check_timeout_seconds``.
-A check that raises or overruns becomes a failed result; the run itself never raises."""
+"""Run checks. :func:`run_check` is the one way to run anything on a context (one check,
+a technician action such as the test read, or the whole set): it closes what the context
+opened, whatever happens. :func:`run_checks` runs the parts in parallel (the central
+heartbeat may wait for its timeout while the disk check takes a millisecond), each
+bounded by ``diagnostics.check_timeout_seconds``; a check that raises or overruns becomes
+a failed result, and the run itself never raises."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from kiosk import __version__
 from kiosk.logs import get_logger
@@ -24,6 +28,7 @@ from kiosk.services.diagnostics.model import (
 )
 
 log = get_logger("kiosk.services.diagnostics")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,12 +70,28 @@ def _guarded(part: str, ctx: DiagnosticsContext) -> CheckResult:
                        duration_ms=elapsed)
 
 
+def run_check(ctx: DiagnosticsContext, check: Callable[[DiagnosticsContext], T]) -> T:
+    """Run ``check(ctx)`` and close what ``ctx`` opened (never the app's live parts),
+    whatever happens. The check's exception, if any, reaches the caller (a screen says
+    it in words)."""
+    try:
+        return check(ctx)
+    finally:
+        ctx.close()
+
+
 def run_checks(ctx: DiagnosticsContext, parts: list[str] | None = None) -> Report:
-    """Run the checks of ``parts`` (default: all) and return the report."""
+    """Run the checks of ``parts`` (default: all) on ``ctx`` and return the report; the
+    context is closed afterwards (through :func:`run_check`)."""
     wanted = [p for p in PARTS if parts is None or p in parts]
     unknown = sorted(set(parts or []) - set(PARTS))
     if unknown:
+        ctx.close()
         raise ValueError(f"unknown parts: {', '.join(unknown)}; known: {', '.join(PARTS)}")
+    return run_check(ctx, lambda c: _run_parts(c, wanted))
+
+
+def _run_parts(ctx: DiagnosticsContext, wanted: list[str]) -> Report:
     limit = float(ctx.settings.diagnostics.check_timeout_seconds)
     started_at, started = utcnow(), time.perf_counter()
     pool = ThreadPoolExecutor(max_workers=len(wanted) or 1, thread_name_prefix="diag")

@@ -27,6 +27,7 @@ from kiosk import metrics
 from kiosk.logs import error_fields, get_logger
 from kiosk.services.diagnostics.access import CornerHold, TechnicianAccess
 from kiosk.services.diagnostics.context import DiagnosticsContext
+from kiosk.services.diagnostics.runner import run_check as run_on_context
 from kiosk.ui.screens.base import KioskScreen
 
 log = get_logger("kiosk.ui.diagnostics")
@@ -105,8 +106,15 @@ class Technician:
         bridge = getattr(self.app, "journeys", None)
         parts = getattr(bridge, "parts", None)
         speaker = getattr(self.app.speaker, "__self__", None)
+        # Imported here: they load pyscard, pyserial and requests, which must not delay
+        # the first frame (only a technician ever needs them).
+        from kiosk.central.probe import CentralProbes
+        from kiosk.devices.probes import DeviceProbes
+
+        settings = self.app.settings
         return DiagnosticsContext(
-            self.app.settings, card_hub=getattr(parts, "hub", None),
+            settings, devices=DeviceProbes(settings), remote=CentralProbes(settings),
+            card_hub=getattr(parts, "hub", None),
             printer=getattr(parts, "printer", None),
             speaker=speaker if hasattr(speaker, "synthesize_to_file") else None,
             central=getattr(parts, "central", None), outbox=getattr(parts, "outbox", None))
@@ -223,14 +231,7 @@ def run_check(app: Any, check: Callable[[Any], Any], done: Callable[[Any], None]
     """Run ``check`` on a fresh diagnostics context in the background (the context is
     closed afterwards, whatever happens); its result or exception goes to ``done``."""
     ctx = technician(app).context()
-
-    def work() -> Any:
-        try:
-            return check(ctx)
-        finally:
-            ctx.close()
-
-    run_in_background(work, done)
+    run_in_background(lambda: run_on_context(ctx, check), done)
 
 
 def error_key(exc: BaseException) -> str:

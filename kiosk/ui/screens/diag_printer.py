@@ -7,7 +7,7 @@ from typing import Any
 
 from kiosk.services.diagnostics.checks import check_printer
 from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.diag_base import DiagScreen, run_in_background, technician
+from kiosk.ui.screens.diag_base import DiagScreen, run_check, run_in_background, technician
 
 
 class DiagPrinterScreen(DiagScreen):
@@ -16,8 +16,7 @@ class DiagPrinterScreen(DiagScreen):
         self.show_text(self.ids.result, "")
 
     def refresh(self) -> None:
-        ctx = technician(self.app).context()
-        run_in_background(lambda: check_printer(ctx), self._show)
+        run_check(self.app, check_printer, self._show)
 
     def _show(self, result: Any) -> None:
         if isinstance(result, Exception):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kiosk.services.diagnostics.cardtest import TestRead, test_read
+from kiosk.services.diagnostics.cardtest import TestRead, card_test_check
 from kiosk.services.diagnostics.checks import check_readers
 from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.diag_base import DiagScreen, run_in_background, technician
+from kiosk.ui.screens.diag_base import DiagScreen, run_check
 
 
 class DiagReadersScreen(DiagScreen):
@@ -19,8 +19,7 @@ class DiagReadersScreen(DiagScreen):
         self.show_text(self.ids.result, "")
 
     def refresh(self) -> None:
-        ctx = technician(self.app).context()
-        run_in_background(lambda: check_readers(ctx), self._show)
+        run_check(self.app, check_readers, self._show)
 
     def _show(self, result: Any) -> None:
         from kiosk.ui.widgets.buttons import KButton
@@ -48,7 +47,7 @@ class DiagReadersScreen(DiagScreen):
     def test_read(self, reader: str) -> None:
         self.forget()
         self.show(self.ids.result, "diagnostics.ui.reading")
-        run_in_background(lambda: test_read(reader), self._show_read)
+        run_check(self.app, card_test_check(reader), self._show_read)
 
     def _show_read(self, result: Any) -> None:
         if not isinstance(result, TestRead):

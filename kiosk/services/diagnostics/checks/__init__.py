@@ -1,5 +1,6 @@
 """One check per part. Each is ``check_<part>(ctx) -> CheckResult`` and never raises:
-the runner turns an unexpected exception into a failed result anyway."""
+the runner turns an unexpected exception into a failed result anyway. :data:`PROBES`
+says what each check looks through (``kiosk diagnose --list``)."""
 
 from __future__ import annotations
 
@@ -29,4 +30,17 @@ CHECKS: dict[str, Callable[[DiagnosticsContext], CheckResult]] = {
     "clock": check_clock,
     "config": check_config,
     "calendar": check_calendar,
+}
+
+# What each check looks through: the layer's probe (see ports.py) or the local system.
+PROBES: dict[str, str] = {
+    "readers": "devices.probes: PC/SC readers (the running card hub when there is one)",
+    "id_reader": "devices.probes: the ID reader by cards.id_reader (serial, sdk, pcsc)",
+    "printer": "devices.probes: the configured printer's status",
+    "speech": "devices.speech: espeak-ng, voices, a player",
+    "central": "central.probe: one signed heartbeat (latency, TLS, signature)",
+    "outbox": "central.probe: the outbox database",
+    "disk": "local: free space and writability of the data and log directories",
+    "clock": "local clock + the central heartbeat's server time",
+    "config": "local: settings in effect and the secrets file",
 }

@@ -1,0 +1,149 @@
+"""Short health probes of the card readers and the ID reader, for the technician checks.
+
+Each probe opens what it needs, asks one question, closes it again, and answers in plain
+data (dicts of non-personal values) or raises the layer's typed
+:class:`~kiosk.devices.pcsc.errors.CardError`. :class:`DeviceProbes` bundles them with
+the part factories the diagnostics need (printer, a card hub for the test read); the
+services layer sees it only through its port, so it never imports pyscard or pyserial.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+from dataclasses import dataclass, field
+from typing import Any
+
+import serial
+from smartcard import scard
+
+from kiosk.config import Settings
+from kiosk.devices.card_hub import CardHub
+from kiosk.devices.idcard.serial_reader import FIND, PREAMBLE
+from kiosk.devices.pcsc.context import PcscContext
+from kiosk.devices.pcsc.errors import CardError, CardErrorKind
+from kiosk.devices.printer import make_printer
+
+SERIAL_TIMEOUT_S = 1.0  # a live reader answers "find card" within a few milliseconds
+
+
+def reader_states() -> list[dict[str, Any]]:
+    """Each PC/SC reader's name, card present and ATR (hex), on a short-lived context.
+    Raises ``CardError`` (service_down …) when pcscd cannot be reached."""
+    ctx = PcscContext()
+    try:
+        names = ctx.list_readers()
+        if not names:
+            return []
+        states = ctx.get_status_change(0, [(n, scard.SCARD_STATE_UNAWARE) for n in names])
+        return [{"reader": st.name, "card_present": st.present,
+                 "atr": st.atr.hex().upper() if st.present else ""}
+                for st in (states or [])]
+    finally:
+        ctx.release()
+
+
+def hub_reader_states(hub: Any) -> list[dict[str, Any]]:
+    """The same list from a running :class:`CardHub`'s snapshot: no second PC/SC client.
+    Raises ``CardError`` service_down when the hub says pcscd is down."""
+    snap = hub.snapshot()
+    if snap.get("service") == "down":
+        raise CardError(CardErrorKind.service_down, "card hub reports pcscd down")
+    return [{"reader": r["name"], "card_present": bool(r["card_present"]),
+             "atr": str(r.get("atr") or "")} for r in snap.get("readers") or []]
+
+
+@dataclass(frozen=True)
+class IdReaderProbe:
+    """Whether the configured ID reader can be reached. ``problem`` (when not ok):
+    ``no_port``, ``no_answer``, ``no_library``, ``pcsc_down``, ``missing``."""
+
+    kind: str
+    ok: bool
+    problem: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def probe_serial(port: str, timeout: float = SERIAL_TIMEOUT_S) -> IdReaderProbe:
+    """Open the port and send "find card": any well-formed answer means the reader lives
+    (with or without a card on it)."""
+    details: dict[str, Any] = {"kind": "serial", "port": port}
+    try:
+        with serial.Serial(port, 115200, timeout=timeout, write_timeout=timeout) as dev:
+            dev.reset_input_buffer()
+            dev.write(FIND)
+            answer = dev.read(11)
+    except (serial.SerialException, OSError, ValueError) as exc:
+        details["error"] = type(exc).__name__
+        return IdReaderProbe("serial", False, "no_port", details)
+    if not answer.startswith(PREAMBLE):
+        details["answer_bytes"] = len(answer)
+        return IdReaderProbe("serial", False, "no_answer", details)
+    return IdReaderProbe("serial", True, None, details)
+
+
+def probe_sdk(library: str) -> IdReaderProbe:
+    """Whether the vendor library loads."""
+    details: dict[str, Any] = {"kind": "sdk", "library": library}
+    try:
+        ctypes.CDLL(ctypes.util.find_library(library) or library)
+    except OSError:
+        return IdReaderProbe("sdk", False, "no_library", details)
+    return IdReaderProbe("sdk", True, None, details)
+
+
+def probe_pcsc_id(wanted: str, readers: list[dict[str, Any]] | CardError) -> IdReaderProbe:
+    """Whether a reader whose name contains ``wanted`` is connected (``readers`` as
+    :func:`reader_states` gives them, or the error it raised)."""
+    details: dict[str, Any] = {"kind": "pcsc", "reader": wanted}
+    if isinstance(readers, CardError):
+        details["error"] = str(readers.kind)
+        return IdReaderProbe("pcsc", False, "pcsc_down", details)
+    match = [r for r in readers if wanted in (r["reader"] or "")]
+    if not match:
+        return IdReaderProbe("pcsc", False, "missing", details)
+    details["matched"] = match[0]["reader"]
+    return IdReaderProbe("pcsc", True, None, details)
+
+
+class DeviceProbes:
+    """The device side of the diagnostics: probes, and the parts a check may make.
+
+    ``hub`` arguments are the running app's card hub, when there is one: readers are then
+    taken from it (no second PC/SC client); without one they come from a short-lived
+    context, and :meth:`make_card_reader` makes an idle hub (not watching) for a test
+    read."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def readers(self, hub: Any = None) -> list[dict[str, Any]]:
+        """The PC/SC readers (raises ``CardError``)."""
+        return hub_reader_states(hub) if hub is not None else reader_states()
+
+    def id_reader(self, hub: Any = None) -> IdReaderProbe:
+        """The configured ID reader (``cards.id_reader``)."""
+        cards = self.settings.cards
+        if cards.id_reader == "serial":
+            return probe_serial(cards.id_serial_port)
+        if cards.id_reader == "sdk":
+            return probe_sdk(cards.id_sdk_library)
+        if cards.id_reader == "pcsc":
+            try:
+                found: list[dict[str, Any]] | CardError = self.readers(hub)
+            except CardError as exc:
+                found = exc
+            return probe_pcsc_id(cards.id_pcsc_reader, found)
+        return IdReaderProbe("none", True, None, {"kind": "none"})
+
+    def make_printer(self) -> Any:
+        """The configured receipt printer."""
+        return make_printer(self.settings)
+
+    def make_card_reader(self) -> CardHub:
+        """A card hub that is not watching, for one test read (``stop()`` releases it)."""
+        return CardHub(self.settings, lambda _event: None)
+
+
+__all__ = ["DeviceProbes", "IdReaderProbe", "hub_reader_states", "probe_pcsc_id",
+           "probe_sdk", "probe_serial", "reader_states"]

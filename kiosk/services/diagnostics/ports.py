@@ -1,0 +1,67 @@
+"""What the diagnostics need from the layers below, as structural interfaces.
+
+The real implementations are :class:`kiosk.devices.probes.DeviceProbes`,
+:class:`kiosk.central.probe.CentralProbes` and :class:`kiosk.devices.card_hub.CardHub`;
+whoever builds a :class:`~kiosk.services.diagnostics.context.DiagnosticsContext` passes
+them in, so this package imports no pyscard, pyserial, requests or Kivy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Protocol
+
+
+class CardReaderPort(Protocol):
+    """The card hub's on-demand read (the technician's test read)."""
+
+    def read_card(self, reader: str) -> Any:
+        """The card's data (SscCardData or IdCardData); raises ``CardError``."""
+
+
+class IdReaderResult(Protocol):
+    kind: str
+    ok: bool
+    problem: str | None
+    details: dict[str, Any]
+
+
+class DeviceProbePort(Protocol):
+    """Reader and ID reader probes; the printer and a card reader for headless use."""
+
+    def readers(self, hub: Any = None) -> list[dict[str, Any]]:
+        """``[{"reader", "card_present", "atr"}]``; raises ``CardError``."""
+
+    def id_reader(self, hub: Any = None) -> IdReaderResult:
+        """Whether the configured ID reader can be reached."""
+
+    def make_printer(self) -> Any:
+        """The configured printer (``status()``, ``test_page()``)."""
+
+    def make_card_reader(self) -> Any:
+        """A :class:`CardReaderPort` with ``stop()``, for when no hub runs."""
+
+
+class HeartbeatResult(Protocol):
+    ok: bool
+    latency_ms: float
+    at: dt.datetime
+    server_time: dt.datetime | None
+    accepted: bool | None
+    error_kind: str | None
+    error_code: str | None
+
+    @property
+    def skew_seconds(self) -> float | None: ...
+
+
+class CentralProbePort(Protocol):
+    """The heartbeat probe; the client and outbox for headless use."""
+
+    def make_client(self, secrets: Any) -> Any: ...
+
+    def make_outbox(self) -> Any: ...
+
+    def heartbeat(self, make_client: Callable[[], Any], outbox_depth: int) -> HeartbeatResult:
+        """One timed heartbeat; failures are its ``error_kind``, never raised."""
