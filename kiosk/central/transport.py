@@ -186,9 +186,13 @@ def read_capped(resp: requests.Response, limit: int) -> bytes:
         raise CentralBadResponse(f"answer larger than {limit} bytes")
     parts: list[bytes] = []
     size = 0
-    for chunk in resp.iter_content(CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise CentralBadResponse(f"answer larger than {limit} bytes")
-        parts.append(chunk)
+    try:
+        for chunk in resp.iter_content(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise CentralBadResponse(f"answer larger than {limit} bytes")
+            parts.append(chunk)
+    except ValueError as exc:
+        # http.client parses chunk sizes with int(): a hostile "-2" escapes as ValueError.
+        raise CentralBadResponse("malformed chunked body") from exc
     return b"".join(parts)

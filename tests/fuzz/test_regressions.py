@@ -20,10 +20,6 @@ def test_a_config_file_that_is_not_utf8_is_a_config_error(tmp_path):
     assert str(path) in str(err.value) and "\n" not in str(err.value)
 
 
-@pytest.mark.xfail(reason="central client: a chunked reply with a negative chunk size "
-                          "escapes as ValueError (from http.client) instead of a "
-                          "CentralError; reported to the lead (kiosk/central is not ours)",
-                   raises=ValueError, strict=False)
 def test_a_negative_chunk_size_is_a_central_error():
     # Found by central_reply: a hostile server answers "Transfer-Encoding: chunked" with
     # the chunk size line "-2".
