@@ -36,7 +36,8 @@ class DemoServices:
 
 
 def point_at_demo_pcscd(settings: Settings) -> bool:
-    """Use the running demo's private pcscd, unless PC/SC is already pointed somewhere.
+    """Use a running demo's private pcscd (its socket under the data dir), unless PC/SC is
+    already pointed somewhere.
     True when the environment was changed."""
     import os
 

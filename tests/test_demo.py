@@ -25,7 +25,7 @@ def free_port() -> int:
 
 
 def demo_env(tmp_path: Path, port: int) -> dict[str, str]:
-    return {"KIOSK__KIOSK__DATA_DIR": f'"{tmp_path}"',
+    return {"KIOSK__KIOSK__DEMO": "true", "KIOSK__KIOSK__DATA_DIR": f'"{tmp_path}"',
             "KIOSK__CENTRAL__BASE_URL": f'"http://127.0.0.1:{port}"'}
 
 

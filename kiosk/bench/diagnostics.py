@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
         data = Path(tmp)
         env = {"KIOSK__KIOSK__DATA_DIR": str(data), "KIOSK__KIOSK__LOG_DIR": str(data / "log"),
                "KIOSK__SECURITY__SECRETS_FILE": str(data / "absent.toml"),
+               "KIOSK__KIOSK__DEMO": "true",  # demo secrets
                "KIOSK__SPEECH__PLAYER": "sox -q -t wav - -n"}
         settings = load_settings(getattr(args, "config", None), environ=env)
         secrets = load_secrets(settings)

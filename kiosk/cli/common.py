@@ -48,8 +48,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     In demo mode, a command run from another terminal (``kiosk read-card``,
     ``kiosk diagnose``) is pointed at the running demo's private pcscd."""
     settings = load_settings(getattr(args, "config", None))
-    if settings.kiosk.demo:
-        from kiosk.demo import point_at_demo_pcscd
+    from kiosk.demo import point_at_demo_pcscd
 
-        point_at_demo_pcscd(settings)
+    point_at_demo_pcscd(settings)  # only when a demo's private pcscd is running there
     return settings

@@ -18,6 +18,7 @@ from typing import Any
 
 from kiosk.cli.common import CliError, add_config_argument, settings_from
 from kiosk.logs import error_fields, get_logger, setup_logging
+from kiosk.production import settings_for_run
 from kiosk.secrets import load_secrets
 from kiosk.storage import ensure_dir
 
@@ -63,6 +64,7 @@ def _stop(handle: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    settings = settings_for_run(settings, args.demo)  # production checks, or demo mode
     load_secrets(settings)  # a broken secrets file stops here, not half-way
     ensure_dir(settings.data_dir, "the data directory")  # the outbox lives there
     from kiosk.ui import fonts
