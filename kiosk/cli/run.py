@@ -21,6 +21,7 @@ from kiosk.logs import error_fields, get_logger, setup_logging
 from kiosk.production import settings_for_run
 from kiosk.secrets import load_secrets
 from kiosk.storage import ensure_dir
+from kiosk.system.notify import attach_to_app
 
 log = get_logger("kiosk.cli.run")
 
@@ -94,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
         app = create_app(settings)
         app.install_crash_guard()
+        attach_to_app(app)  # systemd: READY=1 at the first frame, watchdog, STOPPING=1
         from kivy.clock import Clock
 
         def leave(_dt: float = 0) -> None:

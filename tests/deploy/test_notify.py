@@ -1,0 +1,53 @@
+"""sd_notify against a real datagram socket and the real app under Xvfb."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.system.notify import Notifier, socket_address
+from kiosk.ui.xvfb import Xvfb
+from tests.deploy.helpers import production_env
+from tests.deploy.running import H, NotifySocket, W, start_kiosk, stop
+
+pytestmark = pytest.mark.ui
+
+
+def test_watchdog_interval_is_half_of_watchdog_usec_and_only_for_us():
+    assert Notifier({"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": "4000000"}).watchdog_seconds == 2
+    assert Notifier({"WATCHDOG_USEC": "4000000", "WATCHDOG_PID": "1"}).watchdog_seconds == 0
+    assert Notifier({"WATCHDOG_USEC": "soon"}).watchdog_seconds == 0
+    assert not Notifier({}).enabled and Notifier({}).send("READY=1") is False
+    assert socket_address("@kiosk/notify") == "\0kiosk/notify"
+
+
+def test_send_to_a_vanished_socket_is_false_not_an_error(tmp_path: Path):
+    assert Notifier({"NOTIFY_SOCKET": str(tmp_path / "gone")}).send("READY=1") is False
+
+
+@pytest.mark.parametrize("abstract", [False, True])
+def test_running_kiosk_sends_ready_then_watchdog_then_stopping(tmp_path: Path, abstract: bool):
+    notify = (NotifySocket(abstract=f"kiosk-test-{tmp_path.name}") if abstract
+              else NotifySocket(tmp_path / "notify.sock"))
+    env = production_env(tmp_path, WATCHDOG_USEC="1000000")  # a ping every 0.5 s
+    with Xvfb(W, H) as xvfb:
+        started = time.monotonic()
+        proc = start_kiosk(env, xvfb.display, notify)
+        try:
+            ready = notify.wait_for("READY=1", timeout=90)
+            assert not any("WATCHDOG=1" in m for t, m in notify.messages if t < ready)
+            for _ in range(4):
+                notify.wait_for("WATCHDOG=1", timeout=3)
+            pings = [t for t, m in notify.messages if "WATCHDOG=1" in m]
+            gaps = [b - a for a, b in zip(pings[1:], pings[2:], strict=False)]
+            assert all(0.2 < g < 1.0 for g in gaps), gaps   # half of 1 s, from the Clock
+            assert proc.poll() is None
+            proc.terminate()
+            notify.wait_for("STOPPING=1", timeout=15)
+        finally:
+            err = stop(proc)
+            notify.close()
+    assert proc.returncode == 0, err[-2000:]
+    print(f"READY=1 {ready - started:.2f}s after start")
