@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "kiosk.cli.bench",
     "kiosk.cli.diagnose",
     "kiosk.cli.sandbox",
+    "kiosk.cli.install",
 ]
 
 

@@ -21,6 +21,7 @@ from kiosk.logs import error_fields, get_logger, setup_logging
 from kiosk.production import settings_for_run
 from kiosk.secrets import load_secrets
 from kiosk.storage import ensure_dir
+from kiosk.system.journal import log_to_journal
 from kiosk.system.notify import attach_to_app
 
 log = get_logger("kiosk.cli.run")
@@ -74,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("the Chinese font is missing: run ./kiosk.sh setup "
                        "(python -m kiosk.ui.fonts)")
     setup_logging(settings.log_dir)
+    log_to_journal()  # under systemd: the same JSON lines to journald
     xvfb = None
     if not os.environ.get("DISPLAY"):
         if not args.headless:
