@@ -42,7 +42,7 @@ def check_secrets(settings: Settings) -> None:
     if not path.exists():
         raise ProductionError(
             f"production: the secrets file {path} is missing "
-            "(fill in /etc/kiosk/secrets.toml from its template, mode 0640 root:kiosk)")
+            "(fill it in from /etc/kiosk/secrets.toml.template: owner kiosk, mode 0400)")
 
 
 def is_loopback(host: str) -> bool:

@@ -94,7 +94,7 @@ def test_install_upgrade_failed_check_crash_loop_rollback_uninstall(tmp_path: Pa
 
     # The good-looking 0.2.0 crash-loops at start: each systemd start counts, the one
     # after PROBATION_MAX_STARTS rolls back to the version before.
-    for n in range(PROBATION_MAX_STARTS):
+    for _ in range(PROBATION_MAX_STARTS):
         assert "in probation" in check(lay)
         assert lay.current_version() == second
     assert "rolled back" in check(lay)
