@@ -79,14 +79,16 @@ def paint_root(display: str, image: Path) -> None:
 class XServer:
     """Xorg with the kiosk's config (``-displayfd``: it picks a free display)."""
 
-    def __init__(self, config: str, log_file: Path) -> None:
+    def __init__(self, config: str, log_file: Path, vt: int = 0) -> None:
         exe = shutil.which("Xorg")
         if exe is None:
             raise SessionError("Xorg is not installed (xserver-xorg-core)")
         read_fd, write_fd = os.pipe()
         self.proc = subprocess.Popen(
             [exe, "-displayfd", str(write_fd), "-config", config, "-nolisten", "tcp",
-             "-noreset", "-novtswitch", "-logfile", str(log_file), "-extension", "GLX"],
+             "-noreset", "-novtswitch", "-logfile", str(log_file), "-extension", "GLX",
+             # On a console: the service's own VT (TTYPath=), kept as the controlling tty.
+             *([f"vt{vt}", "-keeptty"] if vt else [])],
             pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True, env=helper_env())
         os.close(write_fd)
@@ -163,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--xorg-config", default="kiosk.conf",
                         help="Xorg config name (relative to /etc/X11 when not root)")
     parser.add_argument("--xvfb", action="store_true", help="Xvfb instead of Xorg (tests)")
+    parser.add_argument("--vt", type=int, default=0, help="virtual terminal for Xorg (0: none)")
     parser.add_argument("--config", default=None, help="kiosk config file")
     parser.add_argument("app_args", nargs="*", help="options for `kiosk run` (after --)")
     args = parser.parse_args(argv)
@@ -174,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.xvfb:
             server: XServer | Xvfb = Xvfb(settings.display.width, settings.display.height)
         else:
-            server = XServer(args.xorg_config, run_dir / "Xorg.log")
+            server = XServer(args.xorg_config, run_dir / "Xorg.log", args.vt)
     except (SessionError, XvfbError) as exc:
         print(f"kiosk-session: {exc}", file=sys.stderr)
         return 1
