@@ -9,8 +9,9 @@ to them exactly as to real readers and a real service.
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -97,6 +98,27 @@ def point_at_demo_pcscd(settings: Settings) -> bool:
         return False
     os.environ[SOCKET_ENV] = str(sock)
     return True
+
+
+def demo_running(settings: Settings) -> bool:
+    """True when a demo's private pcscd answers on this data dir's socket."""
+    sock = settings.data_dir / "pcscd" / "run" / "pcscd.comm"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(1.0)
+        try:
+            s.connect(str(sock))
+        except OSError:
+            return False
+    return True
+
+
+def join_running_demo(settings: Settings) -> Settings:
+    """Settings of a command started next to a running demo: demo mode (its secrets)
+    and its pcscd; unchanged when no demo runs here."""
+    if not (settings.kiosk.demo or demo_running(settings)):
+        return settings
+    point_at_demo_pcscd(settings)
+    return replace(settings, kiosk=replace(settings.kiosk, demo=True))
 
 
 def sandbox_address(settings: Settings) -> tuple[str, int]:

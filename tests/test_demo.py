@@ -124,6 +124,15 @@ def test_demo_listens_on_loopback_only_and_survives_a_pcscd_kill_9(tmp_path):
                             {"cmd": "insert", "persona": "normal"})["ok"] is True
         assert read_card(env).returncode == 0
 
+        # A command from another terminal, with the shipped (production) config, joins
+        # the running demo: its secrets and its pcscd.
+        child = {k: v for k, v in {**os.environ, **env}.items() if k != "KIOSK__KIOSK__DEMO"}
+        diag = subprocess.run([sys.executable, "-m", "kiosk", "diagnose", "--json", "--part",
+                               "config"], cwd=REPO, env=child, capture_output=True, text=True,
+                              timeout=60)
+        check = json.loads(diag.stdout)["checks"][0]
+        assert check["status"] == "ok" and check["details"]["demo"] is True, diag.stdout
+
         # kill -9 of the demo's pcscd: the supervisor starts a new one, the card
         # reconnects into its new namespace, and a read works again within seconds.
         services.pcscd.kill()
