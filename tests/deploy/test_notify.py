@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -46,8 +48,31 @@ def test_running_kiosk_sends_ready_then_watchdog_then_stopping(tmp_path: Path, a
             assert proc.poll() is None
             proc.terminate()
             notify.wait_for("STOPPING=1", timeout=15)
+            proc.wait(15)   # one SIGTERM only: a second one during exit would kill it
         finally:
             err = stop(proc)
             notify.close()
     assert proc.returncode == 0, err[-2000:]
     print(f"READY=1 {ready - started:.2f}s after start")
+
+
+def test_a_frozen_ui_thread_stops_the_watchdog_pings(tmp_path: Path):
+    """The pings come from the UI thread's Clock: while it hangs, none arrive, so
+    systemd's WatchdogSec kills the kiosk."""
+    notify = NotifySocket(tmp_path / "notify.sock")
+    env = {**production_env(tmp_path), "NOTIFY_SOCKET": notify.name, "WATCHDOG_USEC": "400000"}
+    script = Path(__file__).with_name("freeze_app.py")
+    with Xvfb(W, H) as xvfb:
+        proc = subprocess.Popen([sys.executable, str(script), "3"], env={**env,
+                                "DISPLAY": xvfb.display}, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            ready = notify.wait_for("READY=1", timeout=60)
+            notify.wait_for("STOPPING=1", timeout=30)
+        finally:
+            stop(proc)
+            notify.close()
+    pings = [t - ready for t, m in notify.messages if "WATCHDOG=1" in m]
+    gaps = [b - a for a, b in zip(pings, pings[1:], strict=False)]
+    assert max(gaps) > 2.5, gaps                # silent while frozen (3 s)
+    assert sorted(gaps)[len(gaps) // 2] < 0.5   # every 0.2 s otherwise
