@@ -102,6 +102,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
     tmp = Path(tempfile.mkdtemp(prefix="kiosk-bench-journeys-"))
     env = {"KIOSK__KIOSK__DATA_DIR": str(tmp), "KIOSK__KIOSK__LOG_DIR": str(tmp / "log"),
            "KIOSK__SECURITY__SECRETS_FILE": str(tmp / "absent.toml"),
+           "KIOSK__KIOSK__DEMO": "true",  # demo secrets
            "KIOSK__KIOSK__SITE": "outlet", "KIOSK__CARDS__ID_READER": "pcsc",
            "KIOSK__PRINTER__KIND": "dummy", "KIOSK__SPEECH__ENABLED": "false"}
     settings = load_settings(config, environ=env)

@@ -45,11 +45,9 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings for a subcommand; raises ConfigError (printed as one line by main).
 
-    In demo mode, a command run from another terminal (``kiosk read-card``,
-    ``kiosk diagnose``) is pointed at the running demo's private pcscd."""
+    While a demo runs on this data dir, a command run from another terminal (``kiosk
+    read-card``, ``kiosk diagnose``) is in demo mode too and uses the demo's pcscd."""
     settings = load_settings(getattr(args, "config", None))
-    if settings.kiosk.demo:
-        from kiosk.demo import point_at_demo_pcscd
+    from kiosk.demo import join_running_demo
 
-        point_at_demo_pcscd(settings)
-    return settings
+    return join_running_demo(settings)

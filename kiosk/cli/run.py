@@ -18,8 +18,11 @@ from typing import Any
 
 from kiosk.cli.common import CliError, add_config_argument, settings_from
 from kiosk.logs import error_fields, get_logger, setup_logging
+from kiosk.production import settings_for_run
 from kiosk.secrets import load_secrets
 from kiosk.storage import ensure_dir
+from kiosk.system.journal import log_to_journal
+from kiosk.system.notify import attach_to_app
 
 log = get_logger("kiosk.cli.run")
 
@@ -63,6 +66,7 @@ def _stop(handle: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    settings = settings_for_run(settings, args.demo)  # production checks, or demo mode
     load_secrets(settings)  # a broken secrets file stops here, not half-way
     ensure_dir(settings.data_dir, "the data directory")  # the outbox lives there
     from kiosk.ui import fonts
@@ -71,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("the Chinese font is missing: run ./kiosk.sh setup "
                        "(python -m kiosk.ui.fonts)")
     setup_logging(settings.log_dir)
+    log_to_journal()  # under systemd: the same JSON lines to journald
     xvfb = None
     if not os.environ.get("DISPLAY"):
         if not args.headless:
@@ -92,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
         app = create_app(settings)
         app.install_crash_guard()
+        attach_to_app(app)  # systemd: READY=1 at the first frame, watchdog, STOPPING=1
         from kivy.clock import Clock
 
         def leave(_dt: float = 0) -> None:

@@ -40,6 +40,7 @@ from kiosk.logs import error_fields, get_logger
 from kiosk.ui import fonts
 from kiosk.ui.inactivity import InactivityTimer, Phase
 from kiosk.ui.live_theme import LiveTheme
+from kiosk.ui.lockdown import lock_down
 from kiosk.ui.routes import ROUTES
 from kiosk.ui.screen_manager import KioskScreenManager
 from kiosk.ui.theme import LARGE_TEXT_SCALE, PALETTES, Metrics, ui_scale_for
@@ -135,6 +136,7 @@ class KioskApp(App):
 
     def on_start(self) -> None:
         Window.bind(on_flip=self._first_frame)
+        self.lockdown = lock_down(self)  # keys, clicks, Kivy settings: kiosk/ui/lockdown.py
 
     def _first_frame(self, *_: Any) -> None:
         Window.unbind(on_flip=self._first_frame)
