@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from kiosk.cli.common import CliError
+from kiosk.cli.errors import CliError
 from kiosk.config import Settings
 from kiosk.logs import get_logger
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from kiosk.cli.errors import CliError
 from kiosk.config import Settings, load_settings
+from kiosk.demo import point_at_demo_pcscd
 
-
-class CliError(Exception):
-    """A failure to report as one line on stderr, with ``exit_code`` (never a traceback)."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        self.exit_code = exit_code
-        super().__init__(message)
+__all__ = ["CliError", "add_config_argument", "at_least_one", "positive_float", "settings_from"]
 
 
 def positive_float(text: str) -> float:
@@ -49,7 +45,5 @@ def settings_from(args: argparse.Namespace) -> Settings:
     ``kiosk diagnose``) is pointed at the running demo's private pcscd."""
     settings = load_settings(getattr(args, "config", None))
     if settings.kiosk.demo:
-        from kiosk.demo import point_at_demo_pcscd
-
         point_at_demo_pcscd(settings)
     return settings

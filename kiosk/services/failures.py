@@ -3,13 +3,18 @@
 A :class:`Failure` is what the failure screen renders: ``journeys.failure.<kind>.title``,
 ``.body`` and ``.advice`` (advice says what to do next, with the hotline). Errors from
 the layers below are translated in one place, :func:`failure_from_error`, by the error's
-``kind`` (card layer) or class name (central layer), so fakes and real errors map alike.
+``kind`` alone (``CardError.kind``, ``CentralError.kind``, ``OutboxError.kind``), never by
+its class or class name, so fakes and real errors map alike. The three tables' keys are
+disjoint, and a test derives every kind from the lower layers' own tables, so a new kind
+without a failure (and words in both languages) fails the suite.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from kiosk.storage import StorageError
 
 # All failure kinds; tests check each has title/body/advice in both languages.
 FAILURE_KINDS = (
@@ -31,16 +36,28 @@ CARD_KINDS = {
     "pin_wrong": "pin_wrong",
 }
 
-# Central layer: exception class name → failure kind (most specific first in the MRO).
-CENTRAL_CLASSES = {
-    "CentralOffline": "offline",
-    "CentralTimeout": "timeout",
-    "CentralRefused": "refused",
-    "CentralNotFound": "person_not_found",
-    "CentralServerError": "server_error",
-    "CentralBadResponse": "bad_response",
-    "CentralError": "server_error",
+# Central layer: CentralError.kind → failure kind.
+CENTRAL_KINDS = {
+    "offline": "offline",
+    "timeout": "timeout",
+    "refused": "refused",
+    "not_found": "person_not_found",
+    "server_error": "server_error",
+    "bad_response": "bad_response",
+    "error": "server_error",
 }
+
+# The local outbox: OutboxError.kind → failure kind. Nothing was queued, so the person
+# hears what "offline" says: nothing was done, call the hotline.
+OUTBOX_KINDS = {
+    "full": "offline",
+    "read_only": "offline",
+    "unavailable": "offline",
+    "corrupt": "offline",
+}
+
+# A path the kiosk needs (kiosk.storage.StorageError) failed: the kiosk's own fault.
+STORAGE_FAILURE = "internal"
 
 # Failures where trying the same step again may help.
 RETRYABLE = frozenset({"card_unreadable", "card_pulled", "offline", "timeout",
@@ -73,13 +90,17 @@ class Failure:
 
 
 def error_kind(exc: BaseException) -> str:
-    """The failure kind for an exception from the card or central layer."""
+    """The failure kind for an exception from the card, central or outbox layer, by its
+    ``kind``; anything else is ``internal``."""
+    if isinstance(exc, StorageError):
+        return STORAGE_FAILURE
     kind = getattr(exc, "kind", None)
-    if isinstance(kind, str) and kind in CARD_KINDS:
-        return CARD_KINDS[kind]
-    for cls in type(exc).__mro__:
-        if cls.__name__ in CENTRAL_CLASSES:
-            return CENTRAL_CLASSES[cls.__name__]
+    if not isinstance(kind, str):
+        return "internal"
+    kind = str(kind)  # a StrEnum member (CardErrorKind) is its value
+    for table in (CARD_KINDS, CENTRAL_KINDS, OUTBOX_KINDS):
+        if kind in table:
+            return table[kind]
     return "internal"
 
 

@@ -7,12 +7,18 @@ Public interface for other layers (all on the Kivy main thread; from a worker th
 
 - ``app.settings``; ``app.lang`` ("zh_CN"/"en"), ``app.large_text``, ``app.high_contrast``
   (Kivy properties: bind to them); ``app.tr(key, lang=None, **values)``.
+- ``KioskApp(settings, parts, screens=...)``: ``parts`` come from the composition root
+  (:func:`kiosk.composition.build_kiosk`); the app draws their controller's states
+  (``app.journeys``, a :class:`~kiosk.ui.screens.journey_bridge.JourneyBridge`), starts
+  them after the first frame and stops them at exit. ``screens`` defaults to the
+  registry. ``app.use_parts(other)`` swaps them (tests, bench).
 - ``app.go(name, **params)``, ``app.back()``, ``app.go_home()`` (ends the session),
   ``app.start_route(route_id)``, ``app.show_message(spec)``.
-- ``app.end_session(reason)``: dismiss the warning, dispatch ``on_session_end(reason)``
-  (bind it to wipe session data: ``app.bind(on_session_end=lambda app, reason: ...)``),
-  ``reset()`` every screen, back to defaults and the attract screen. ``app.session`` is a
-  free slot for the services layer's session object; if it has ``wipe()``, it is called.
+- ``app.end_session(reason)``: ONE intent to the controller, ``ctl.end(reason)``; the
+  HOME state it publishes comes back as :meth:`KioskApp.show_home`, which dismisses the
+  warning, dispatches ``on_session_end(reason)`` (bind it to wipe session data),
+  ``reset()``s every screen, restores the defaults and shows the attract screen.
+  ``app.session`` is a free slot for a session object; if it has ``wipe()``, it is called.
 - ``app.note_activity()`` (e.g. a card was inserted) restarts the quiet period.
 - ``app.speaker``: ``Callable[[text, lang], None]`` the read-aloud button calls.
 - ``app.allow_close``: False vetoes window close; the diagnostics helper may flip it.
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kivy.app import App
@@ -34,14 +40,20 @@ from kivy.core.window import Window
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition
 
+from kiosk.composition import KioskParts
 from kiosk.config import Settings
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from kiosk.logs import error_fields, get_logger
+from kiosk.services.states import EndReason
 from kiosk.ui import fonts
 from kiosk.ui.inactivity import InactivityTimer, Phase
 from kiosk.ui.live_theme import LiveTheme
 from kiosk.ui.routes import ROUTES
 from kiosk.ui.screen_manager import KioskScreenManager
+from kiosk.ui.screens.diag_base import Technician
+from kiosk.ui.screens.journey_bridge import JourneyBridge
+from kiosk.ui.screens.registry import SCREENS, ScreenSpec
+from kiosk.ui.technician_card import on_technician_card
 from kiosk.ui.theme import LARGE_TEXT_SCALE, PALETTES, Metrics, ui_scale_for
 
 log = get_logger("kiosk.ui.app")
@@ -98,9 +110,16 @@ class KioskApp(App):
 
     __events__ = ("on_session_end",)
 
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, settings: Settings, parts: KioskParts | None = None, *,
+                 screens: Sequence[ScreenSpec] | None = None, **kwargs: Any) -> None:
         self.settings = settings
-        self.speaker: Callable[[str, str], None] | None = None
+        self.parts = parts
+        self.screen_specs: list[ScreenSpec] = list(SCREENS if screens is None else screens)
+        self.journeys: JourneyBridge | None = None
+        self._technician: Any = None
+        speaker = getattr(parts, "speaker", None)
+        self.speaker: Callable[[str, str], None] | None = (
+            speaker.say if speaker is not None else None)
         self.theme = LiveTheme()
         self.inactivity = InactivityTimer(settings.session.inactivity_seconds,
                                           settings.session.warning_seconds)
@@ -118,27 +137,60 @@ class KioskApp(App):
         register_fonts()
         self._apply_theme()
         import kiosk.ui.widgets  # noqa: F401  (registers widget classes and their kv)
-        from kiosk.ui.screens.registry import SCREENS
         from kiosk.ui.widgets.overlay import InactivityOverlay
 
         Window.clearcolor = self.theme.bg
         Window.bind(on_request_close=self._on_request_close, on_keyboard=self._on_keyboard,
                     on_touch_down=self._on_any_touch, size=self._apply_theme)
         factories = {spec.name: (lambda spec=spec: spec.load()(name=spec.name))
-                     for spec in SCREENS}
+                     for spec in self.screen_specs}
         self.sm = KioskScreenManager(factories, transition=NoTransition())
         self.sm.current = ATTRACT  # built now; the others after the first frame
         self.sm.bind(current=self._on_screen_changed)
         self.overlay = InactivityOverlay()
-        log.info("ui built", extra={"fields": {"screens": len(SCREENS)}})
+        if self.parts is not None:
+            self.journeys = JourneyBridge(self, self.parts)
+        log.info("ui built", extra={"fields": {"screens": len(self.screen_specs)}})
         return self.sm
 
     def on_start(self) -> None:
         Window.bind(on_flip=self._first_frame)
 
+    def on_stop(self) -> None:
+        if self.parts is not None:
+            self.parts.stop()
+
     def _first_frame(self, *_: Any) -> None:
         Window.unbind(on_flip=self._first_frame)
+        # The parts start now, not at the first touch: the card hub watches, and a
+        # pre-loss queued before a restart is sent even if nobody uses the kiosk.
+        if self.parts is not None:
+            self.parts.start()
         Clock.schedule_once(self._warm_up, 0)
+
+    def use_parts(self, parts: KioskParts | None) -> KioskParts | None:
+        """Draw ``parts``' controller from now on (tests, bench); returns the previous
+        parts, neither started nor stopped here (their owner does that)."""
+        previous = self.parts
+        if self.journeys is not None:
+            self.journeys.detach()
+            self.journeys = None
+        self.parts = parts
+        if parts is not None:
+            self.journeys = JourneyBridge(self, parts)
+        return previous
+
+    @property
+    def technician(self) -> Any:
+        """The technician entry (gesture, PIN access, live parts), made on first use:
+        the diagnostics screens need it, the attract screen does not."""
+        if self._technician is None:
+            self._technician = Technician(self)
+        return self._technician
+
+    def technician_card(self) -> None:
+        """A technician card was presented (the bridge routes it here)."""
+        on_technician_card(self)
 
     def _warm_up(self, _dt: float) -> None:
         """Build one pending screen per frame, so touches stay answered meanwhile."""
@@ -244,7 +296,7 @@ class KioskApp(App):
 
     def go_home(self) -> None:
         """Home ends the session: the next person must not see this one's data."""
-        self.end_session("home")
+        self.end_session(EndReason.HOME)
 
     def start_route(self, route_id: str) -> None:
         """Open a journey from the attract screen (placeholder until its screen exists)."""
@@ -276,9 +328,19 @@ class KioskApp(App):
             self.overlay.hide()
         self._schedule_poll()
 
-    def end_session(self, reason: str = "done") -> None:
-        """Wipe the session and return to a fresh attract screen."""
-        log.info("session end", extra={"fields": {"reason": reason}})
+    def end_session(self, reason: EndReason | str = EndReason.DONE) -> None:
+        """End the session: one intent to the controller, whose HOME state comes back
+        as :meth:`show_home` (without journeys, straight there)."""
+        reason = EndReason(reason)
+        if self.journeys is not None:
+            self.journeys.controller.end(reason)
+        else:
+            self.show_home(reason)
+
+    def show_home(self, reason: EndReason | None) -> None:
+        """Draw a HOME state: wipe, reset every screen, defaults, the attract screen."""
+        reason = reason or EndReason.DONE
+        log.info("session end", extra={"fields": {"reason": reason.value}})
         self._stop_watch()
         self.dispatch("on_session_end", reason)
         wipe = getattr(self.session, "wipe", None)
@@ -311,13 +373,13 @@ class KioskApp(App):
         from kiosk.ui.screens.message import GENERIC_ERROR
 
         try:
-            self.end_session("error")
+            self.end_session(EndReason.ERROR)
             self.show_message(GENERIC_ERROR)
         except Exception as exc:
             log.error("could not show the error screen",
                       extra={"fields": error_fields(exc)})
 
-    def on_session_end(self, reason: str) -> None:
+    def on_session_end(self, reason: EndReason) -> None:
         """Default handler of the event (bind to it to wipe your data)."""
 
     def _stop_watch(self) -> None:
@@ -338,7 +400,7 @@ class KioskApp(App):
         self._poll_event = None
         phase = self.inactivity.poll()
         if phase is Phase.EXPIRED:
-            self.end_session("timeout")
+            self.end_session(EndReason.TIMEOUT)
             return
         if phase is Phase.WARNING:
             self.overlay.seconds = self.inactivity.seconds_left()

@@ -13,7 +13,7 @@ class CancelConfirmScreen(JourneyScreen):
                   card=state.view.card_number_masked)
 
     def confirm(self) -> None:
-        self.ctl.confirm_cancel()
+        self.ctl.cancel.confirm_cancel()
 
 
 load_kv(__file__)

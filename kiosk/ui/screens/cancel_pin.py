@@ -24,7 +24,7 @@ class CancelPinScreen(JourneyScreen):
 
     def submit(self) -> None:
         pin, self.ids.keypad.value = self.ids.keypad.value, ""
-        self.ctl.submit_pin(pin)
+        self.ctl.cancel.submit_pin(pin)
 
 
 load_kv(__file__)

@@ -26,7 +26,7 @@ class GuidanceIndexScreen(JourneyScreen):
 
     def _make(self) -> TopicButton:
         b = TopicButton()
-        b.bind(on_release=lambda w: self.ctl.open_topic(w.topic))
+        b.bind(on_release=lambda w: self.ctl.guidance.open_topic(w.topic))
         return b
 
     def show(self, state: State) -> None:

@@ -25,7 +25,7 @@ class IdentifyCardScreen(JourneyScreen):
         set_shown(self.ids.keypad_button, bool(view and view.keypad_allowed))
 
     def use_keypad(self) -> None:
-        self.ctl.use_keypad()
+        self.ctl.identify.use_keypad()
 
 
 class IdentifyPrelostScreen(IdentifyCardScreen):

@@ -22,10 +22,10 @@ class IdentifyCodeScreen(JourneyScreen):
         set_label(self.ids.error, "")
 
     def submit(self) -> None:
-        self.ctl.submit_code(self.ids.keypad.value)
+        self.ctl.identify.submit_code(self.ids.keypad.value)
 
     def resend(self) -> None:
-        self.ctl.resend_code()
+        self.ctl.identify.resend_code()
 
 
 load_kv(__file__)

@@ -30,7 +30,7 @@ class IdentifyKeypadScreen(JourneyScreen):
         set_label(self.ids.error, "")
 
     def submit(self) -> None:
-        self.ctl.submit_id_number(self.ids.keypad.value)
+        self.ctl.identify.submit_id_number(self.ids.keypad.value)
 
 
 load_kv(__file__)

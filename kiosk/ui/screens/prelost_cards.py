@@ -23,7 +23,7 @@ class PrelostCardsScreen(JourneyScreen):
 
     def _make_row(self) -> CardRow:
         row = CardRow()
-        row.ids.choose.bind(on_release=lambda _b, r=row: self.ctl.choose_card(r.token))
+        row.ids.choose.bind(on_release=lambda _b, r=row: self.ctl.prelost.choose_card(r.token))
         return row
 
     def show(self, state: State) -> None:

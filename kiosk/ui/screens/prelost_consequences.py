@@ -18,10 +18,10 @@ class PrelostConsequencesScreen(JourneyScreen):
         set_label(self.ids.fee, "journeys.consequences.p4", fee=v.fee_yuan)
 
     def confirm(self) -> None:
-        self.ctl.confirm_prelost()
+        self.ctl.prelost.confirm_prelost()
 
     def proxy(self) -> None:
-        self.ctl.open_topic("proxy")
+        self.ctl.guidance.open_topic("proxy")
 
 
 load_kv(__file__)
