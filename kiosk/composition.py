@@ -4,8 +4,8 @@
 (each with its own dispatcher and overrides) and hand the result to the app::
 
     parts = build_kiosk(settings, dispatch)        # devices, central, outbox, controller
-    app = create_app(settings, parts)              # the UI draws the controller's states
-    app.run()                                      # the app starts and stops the parts
+    app = create_app(settings, composed())         # the app calls build_kiosk itself,
+    app.run()                                      # after its first frame; starts, stops
 
 Nothing else builds a card hub, a central client, an outbox or a journey controller for
 the app; no screen builds any of them.
@@ -29,7 +29,7 @@ from kiosk.logs import error_fields, get_logger
 from kiosk.secrets import load_secrets
 from kiosk.services.controller import JourneyController
 from kiosk.services.diagnostics.access import TechnicianAccess
-from kiosk.services.ports import Dispatcher
+from kiosk.services.ports import Dispatcher, PrinterPort
 from kiosk.services.present import PresentCards
 from kiosk.services.tasks import Worker
 
@@ -64,9 +64,9 @@ class KioskParts:
     card_events: CardEventRelay
     outbox: Outbox | None = None
     sender: OutboxSender | None = None
-    hub: Any = None
-    printer: Any = None
-    speaker: Any = None  # kiosk.devices.speech.Speaker (say, cue, synthesize_to_file)
+    hub: CardHub | None = None
+    printer: PrinterPort | None = None
+    speaker: Speaker | None = None
     technician_access: Callable[[], TechnicianAccess] | None = None
     extra_stops: list[Callable[[], None]] = field(default_factory=list)
     started: bool = False
@@ -170,7 +170,7 @@ def _central(settings: Settings) -> Any:
         return UnavailableCentral(type(exc).__name__)
 
 
-def _speaker(settings: Settings) -> Any:
+def _speaker(settings: Settings) -> Speaker | None:
     """Read aloud through espeak-ng, if it can start; no audio never stops the kiosk."""
     try:
         return Speaker(settings)

@@ -33,7 +33,6 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from kiosk.composition import build_kiosk
 from kiosk.services.states import EndReason
 
 TARGET_SWITCH_MS = 100.0
@@ -131,21 +130,20 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
         os.environ["DISPLAY"] = xvfb.display
     figures: dict[str, Any] = {"pcscd": "private" if daemon else "none (card figures skipped)"}
     try:
-        from kiosk.ui.launch import create_app
-        from kiosk.ui.screens.journey_screens import JOURNEY_SCREENS, SHELL_SCREENS
+        from kiosk.ui.launch import composed, create_app
+        from kiosk.ui.registry import JOURNEY_SCREENS, SHELL_SCREENS
 
         # The shell's screens and the journeys (what the cardholder path uses), on
         # parts from the composition root, as `kiosk run` builds them.
-        app = create_app(settings, lambda dispatch: build_kiosk(
-            settings, dispatch, cards=daemon is not None),
-            screens=SHELL_SCREENS + JOURNEY_SCREENS, kivy_home=tmp / "kivy",
-            console_log=False)
+        app = create_app(settings, composed(cards=daemon is not None),
+                         screens=SHELL_SCREENS + JOURNEY_SCREENS, kivy_home=tmp / "kivy",
+                         console_log=False)
         from kivy.core.window import Window
 
         from kiosk.ui.driver import AppDriver
 
         ui = AppDriver(app)
-        parts = app.parts
+        parts = app.compose()
         parts.start()
         flips: deque[float] = deque(maxlen=64)  # bounded: the bench must not leak itself
         shown_at: dict[str, float] = {}

@@ -89,11 +89,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.demo or settings.kiosk.demo:
             demo = start_demo(settings)
-        # Heavy (Kivy, the device and network layers): only `kiosk run` pays for them.
-        from kiosk.composition import build_kiosk
-        from kiosk.ui.launch import create_app
+        from kiosk.ui.launch import composed, create_app
 
-        app = create_app(settings, lambda dispatch: build_kiosk(settings, dispatch))
+        app = create_app(settings, composed())
         app.install_crash_guard()
         from kivy.clock import Clock
 

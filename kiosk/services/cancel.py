@@ -7,7 +7,7 @@ from typing import Any
 from kiosk.domain.masking import mask_card_number, mask_name
 from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.services.adapt import field
-from kiosk.services.failures import Failure
+from kiosk.services.failures import Failure, FailureKind
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CancelView, PinView, Step
 
@@ -58,10 +58,10 @@ class CancelJourney:
         if ssc is None or not self.core.session.pin_verified:
             return
         if card.is_expired(self.core.today()):
-            self.core.fail_kind("id_expired")
+            self.core.fail_kind(FailureKind.ID_EXPIRED)
             return
         if card.id_number.strip().upper() != ssc.ssn.strip().upper():
-            self.core.fail_kind("id_mismatch", retry_to=self.core.state)
+            self.core.fail_kind(FailureKind.ID_MISMATCH, retry_to=self.core.state)
             return
         self.core.session.id_card = card
         self.core.session.id_number = card.id_number
@@ -70,10 +70,10 @@ class CancelJourney:
         def got(status: Any) -> None:
             state = str(getattr(field(status, "state"), "value", field(status, "state")))
             if field(status, "has_replacement", False) or field(status, "replacement"):
-                self.core.fail(Failure("refused", {"hotline": self.core.hotline,
+                self.core.fail(Failure(FailureKind.REFUSED, {"hotline": self.core.hotline,
                                                "code": "replacement_exists"}))
             elif state != "pre_lost":
-                self.core.fail_kind("not_prelost", state=state)
+                self.core.fail_kind(FailureKind.NOT_PRELOST, state=state)
             else:
                 self.core.publish(Step.CANCEL_CONFIRM, CancelView(masked, mask_name(card.name)))
 

@@ -28,7 +28,7 @@ from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.logs import get_logger
 from kiosk.services.adapt import field
 from kiosk.services.cancel import CancelJourney
-from kiosk.services.failures import Failure, failure_from_error
+from kiosk.services.failures import Failure, FailureKind, failure_from_error
 from kiosk.services.guidance import GuidanceJourney
 from kiosk.services.identify import Identification
 from kiosk.services.ports import (
@@ -315,7 +315,7 @@ class JourneyController:
             "journey": self._state.journey.value, "failure": failure.kind,
             "code": None}})
 
-    def fail_kind(self, kind: str, retry_to: State | None = None, **params: Any) -> None:
+    def fail_kind(self, kind: FailureKind, retry_to: State | None = None, **params: Any) -> None:
         """A failure of our own making; retry returns to ``retry_to`` (a waiting step)."""
         def go_back() -> None:
             if retry_to is not None:
@@ -345,15 +345,15 @@ class JourneyController:
             self._card_read(slot, data)
         elif kind is CardEventKind.CARD_FAILED:
             failure = failure_from_error(error, self.hotline) if error is not None \
-                else Failure("card_unreadable", {"hotline": self.hotline}, True)
-            if failure.kind == "person_not_found":  # not a card error: be safe
-                failure = Failure("card_unreadable", failure.params, True)
+                else Failure(FailureKind.CARD_UNREADABLE, {"hotline": self.hotline}, True)
+            if failure.kind is FailureKind.PERSON_NOT_FOUND:  # not a card error: be safe
+                failure = Failure(FailureKind.CARD_UNREADABLE, failure.params, True)
             # While waiting for a card, presenting it again is always worth a try.
             failure = Failure(failure.kind, failure.params, True)
             waiting = self._state
             self.fail(failure, retry=lambda: self.restore(waiting))
         elif kind is CardEventKind.SERVICE_DOWN:
-            self.fail_kind("reader_service", retry_to=self._state)
+            self.fail_kind(FailureKind.READER_SERVICE, retry_to=self._state)
         if kind in READER_EVENTS:
             self._check_readers()
         log.debug("card event", extra={"fields": {"kind": kind, "slot": slot,
@@ -381,16 +381,16 @@ class JourneyController:
         if st.step in NEEDS_READER:
             needed = self._slots_needed(st.step)
             if needed and not present & needed:
-                self.fail_kind("no_reader", retry_to=st)
+                self.fail_kind(FailureKind.NO_READER, retry_to=st)
         elif (st.step == Step.FAILED and st.failure is not None
-              and st.failure.kind in ("no_reader", "reader_service")
+              and st.failure.kind in (FailureKind.NO_READER, FailureKind.READER_SERVICE)
               and self._fail_back is not None and self._fail_back.step in NEEDS_READER):
             waiting = self._fail_back
             if present & self._slots_needed(waiting.step):
                 self._fail_back = self._retry = None
                 self.restore(waiting)
-            elif st.failure.kind == "reader_service":
-                self.fail_kind("no_reader", retry_to=waiting)
+            elif st.failure.kind is FailureKind.READER_SERVICE:
+                self.fail_kind(FailureKind.NO_READER, retry_to=waiting)
 
     def _card_read(self, slot: Slot, data: Any) -> None:
         step, journey = self._state.step, self._state.journey
@@ -398,18 +398,18 @@ class JourneyController:
             if slot is Slot.SSC and isinstance(data, SscCardData):
                 self.cancel.ssc_read(data)
             else:
-                self.fail_kind("wrong_card", retry_to=self._state, expected="ssc")
+                self.fail_kind(FailureKind.WRONG_CARD, retry_to=self._state, expected="ssc")
         elif step == Step.CANCEL_INSERT_ID:
             if slot is Slot.ID and isinstance(data, IdCardData):
                 self.cancel.id_read(data)
             elif slot is not Slot.SSC:
-                self.fail_kind("wrong_card", retry_to=self._state, expected="id")
+                self.fail_kind(FailureKind.WRONG_CARD, retry_to=self._state, expected="id")
         elif slot is Slot.ID and isinstance(data, IdCardData):
             self.identify.id_read(data)
         elif slot is Slot.SSC and isinstance(data, SscCardData) and journey == Journey.STATUS:
             self.status.ssc_read(data)
         else:
-            self.fail_kind("wrong_card", retry_to=self._state, expected="id")
+            self.fail_kind(FailureKind.WRONG_CARD, retry_to=self._state, expected="id")
 
     def _identified(self) -> None:
         """The person is known: their status, or their cards to pre-lose."""

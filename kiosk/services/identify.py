@@ -9,7 +9,7 @@ from typing import Any
 from kiosk.domain.idnumber import InvalidIdNumber, parse_id_number
 from kiosk.domain.models import IdCardData
 from kiosk.services.adapt import field, person_info
-from kiosk.services.failures import error_kind
+from kiosk.services.failures import FailureKind, error_kind
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CodeView, KeypadView, Step
 
@@ -27,7 +27,7 @@ class Identification:
     def id_read(self, card: IdCardData) -> None:
         """An ID card was read while waiting for one."""
         if card.is_expired(self.core.today()):
-            self.core.fail_kind("id_expired")
+            self.core.fail_kind(FailureKind.ID_EXPIRED)
             return
         self.core.session.id_card = card
         self.core.session.id_number = card.id_number
@@ -82,7 +82,8 @@ class Identification:
 
         def refused(exc: BaseException) -> bool:
             code_ = str(getattr(exc, "code", ""))
-            if error_kind(exc) == "refused" and (code_ in WRONG_CODE or code_ == "code_expired"):
+            if error_kind(exc) is FailureKind.REFUSED and (
+                    code_ in WRONG_CODE or code_ == "code_expired"):
                 key = "journeys.code.error.expired" if code_ == "code_expired" \
                     else "journeys.code.error.wrong"
                 self.core.publish(Step.CODE_ENTRY,

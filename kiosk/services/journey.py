@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from kiosk.config import Settings
-from kiosk.services.failures import Failure
+from kiosk.services.failures import Failure, FailureKind
 from kiosk.services.ports import CentralPort, OutboxPort, PinVerifier, PrinterPort
 from kiosk.services.session import KioskSession
 from kiosk.services.states import EndReason, State, Step, View
@@ -55,7 +55,7 @@ class JourneyContext(Protocol):
     def fail(self, failure: Failure, retry: Callable[[], None] | None = None) -> None:
         """Show a failure (retry offered if the failure allows it)."""
 
-    def fail_kind(self, kind: str, retry_to: State | None = None, **params: Any) -> None:
+    def fail_kind(self, kind: FailureKind, retry_to: State | None = None, **params: Any) -> None:
         """A failure of the journey's own making; retry returns to ``retry_to``."""
 
     def end(self, reason: EndReason = EndReason.DONE) -> None:

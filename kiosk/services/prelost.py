@@ -10,7 +10,7 @@ from kiosk.config import Settings
 from kiosk.domain.working_days import add_working_days
 from kiosk.logs import get_logger
 from kiosk.services.adapt import CardInfo, prelost_info
-from kiosk.services.failures import error_kind
+from kiosk.services.failures import FailureKind, error_kind
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CardChoice, CardsView, ConsequencesView, PreLossView, Step
 from kiosk.services.tasks import Outcome
@@ -18,7 +18,8 @@ from kiosk.services.tasks import Outcome
 log = get_logger("kiosk.services.prelost")
 # Errors at confirmation after which the request may or may not have arrived: queue it
 # with the same idempotency key, so it takes effect exactly once.
-QUEUE_ON = frozenset({"offline", "timeout", "server_error", "bad_response"})
+QUEUE_ON = frozenset({FailureKind.OFFLINE, FailureKind.TIMEOUT, FailureKind.SERVER_ERROR,
+                      FailureKind.BAD_RESPONSE})
 
 
 class PrelostJourney:
@@ -96,7 +97,7 @@ class PrelostJourney:
     def _queue_prelost(self, card: CardInfo, number: str, key: str) -> None:
         """Offline at confirmation: queue durably and say honestly it is not in effect."""
         if self.core.outbox is None:
-            self.core.fail_kind("offline")
+            self.core.fail_kind(FailureKind.OFFLINE)
             return
         payload = {"card_number": card.card_number, "id_number": number,
                    "terminal_id": self.core.settings.kiosk.terminal_id,
@@ -106,7 +107,7 @@ class PrelostJourney:
         except Exception as exc:  # the disk failed too: the hotline is the only way now
             log.error("outbox enqueue failed", extra={"fields": {"error": type(exc).__name__}})
             metrics.error("outbox_enqueue_failed")
-            self.core.fail_kind("offline")
+            self.core.fail_kind(FailureKind.OFFLINE)
             return
         reference = "Q-" + key[:10].upper()
         view = PreLossView(card.masked, reference, self.core.now(), None, self.core.hotline,

@@ -6,7 +6,7 @@ from typing import Any
 
 from kiosk.domain.models import SscCardData
 from kiosk.services.adapt import person_info, replacement_info
-from kiosk.services.failures import error_kind
+from kiosk.services.failures import FailureKind, error_kind
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CardStateLine, StatusView, Step
 from kiosk.services.timeline import build_timeline, expected_date
@@ -41,8 +41,9 @@ class StatusJourney:
             return self.core.central.replacement_progress(**by)
         except Exception as exc:
             kind = error_kind(exc)
-            if kind == "person_not_found" or (
-                    kind == "refused" and getattr(exc, "code", "") == "no_replacement"):
+            if kind is FailureKind.PERSON_NOT_FOUND or (
+                    kind is FailureKind.REFUSED
+                    and getattr(exc, "code", "") == "no_replacement"):
                 return None
             raise
 

@@ -7,11 +7,9 @@ Public interface for other layers (all on the Kivy main thread; from a worker th
 
 - ``app.settings``; ``app.lang`` ("zh_CN"/"en"), ``app.large_text``, ``app.high_contrast``
   (Kivy properties: bind to them); ``app.tr(key, lang=None, **values)``.
-- ``KioskApp(settings, parts, screens=...)``: ``parts`` come from the composition root
-  (:func:`kiosk.composition.build_kiosk`); the app draws their controller's states
-  (``app.journeys``, a :class:`~kiosk.ui.screens.journey_bridge.JourneyBridge`), starts
-  them after the first frame and stops them at exit. ``screens`` defaults to the
-  registry. ``app.use_parts(other)`` swaps them (tests, bench).
+- ``KioskApp(settings, composed(), screens=...)``: the app builds its parts with that
+  factory after its first frame (or at first use, ``app.compose()``), draws their states
+  (``app.journeys``: the bridge), starts and stops them; ``app.use_parts(other)`` swaps.
 - ``app.go(name, **params)``, ``app.back()``, ``app.go_home()`` (ends the session),
   ``app.start_route(route_id)``, ``app.show_message(spec)``.
 - ``app.end_session(reason)``: ONE intent to the controller, ``ctl.end(reason)``; the
@@ -20,9 +18,8 @@ Public interface for other layers (all on the Kivy main thread; from a worker th
   ``reset()``s every screen, restores the defaults and shows the attract screen.
   ``app.session`` is a free slot for a session object; if it has ``wipe()``, it is called.
 - ``app.note_activity()`` (e.g. a card was inserted) restarts the quiet period.
-- ``app.speaker``: ``Callable[[text, lang], None]`` the read-aloud button calls.
-- ``app.allow_close``: False vetoes window close; the diagnostics helper may flip it.
-- ``app.inactivity``: the :class:`~kiosk.ui.inactivity.InactivityTimer`.
+- ``app.speaker`` (read aloud), ``app.allow_close`` (False vetoes window close),
+  ``app.inactivity`` (the :class:`~kiosk.ui.inactivity.InactivityTimer`).
 """
 
 from __future__ import annotations
@@ -30,7 +27,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.base import ExceptionHandler, ExceptionManager
@@ -40,21 +37,24 @@ from kivy.core.window import Window
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition
 
-from kiosk.composition import KioskParts
 from kiosk.config import Settings
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from kiosk.logs import error_fields, get_logger
 from kiosk.services.states import EndReason
 from kiosk.ui import fonts
 from kiosk.ui.inactivity import InactivityTimer, Phase
+from kiosk.ui.journeys.bridge import JourneyBridge, kivy_dispatch
 from kiosk.ui.live_theme import LiveTheme
+from kiosk.ui.registry import SCREENS, ScreenSpec
 from kiosk.ui.routes import ROUTES
 from kiosk.ui.screen_manager import KioskScreenManager
-from kiosk.ui.screens.diag_base import Technician
-from kiosk.ui.screens.journey_bridge import JourneyBridge
-from kiosk.ui.screens.registry import SCREENS, ScreenSpec
-from kiosk.ui.technician_card import on_technician_card
 from kiosk.ui.theme import LARGE_TEXT_SCALE, PALETTES, Metrics, ui_scale_for
+
+if TYPE_CHECKING:
+    from kiosk.composition import KioskParts
+    from kiosk.services.controller import JourneyController
+    from kiosk.ui.launch import PartsFactory
+    from kiosk.ui.technician.base import Technician
 
 log = get_logger("kiosk.ui.app")
 ATTRACT = "attract"
@@ -110,16 +110,15 @@ class KioskApp(App):
 
     __events__ = ("on_session_end",)
 
-    def __init__(self, settings: Settings, parts: KioskParts | None = None, *,
+    def __init__(self, settings: Settings, parts: PartsFactory | None = None, *,
                  screens: Sequence[ScreenSpec] | None = None, **kwargs: Any) -> None:
         self.settings = settings
-        self.parts = parts
+        self._parts_factory = parts
+        self.parts: KioskParts | None = None
         self.screen_specs: list[ScreenSpec] = list(SCREENS if screens is None else screens)
         self.journeys: JourneyBridge | None = None
-        self._technician: Any = None
-        speaker = getattr(parts, "speaker", None)
-        self.speaker: Callable[[str, str], None] | None = (
-            speaker.say if speaker is not None else None)
+        self._technician: Technician | None = None
+        self.speaker: Callable[[str, str], None] | None = None
         self.theme = LiveTheme()
         self.inactivity = InactivityTimer(settings.session.inactivity_seconds,
                                           settings.session.warning_seconds)
@@ -148,8 +147,6 @@ class KioskApp(App):
         self.sm.current = ATTRACT  # built now; the others after the first frame
         self.sm.bind(current=self._on_screen_changed)
         self.overlay = InactivityOverlay()
-        if self.parts is not None:
-            self.journeys = JourneyBridge(self, self.parts)
         log.info("ui built", extra={"fields": {"screens": len(self.screen_specs)}})
         return self.sm
 
@@ -162,11 +159,28 @@ class KioskApp(App):
 
     def _first_frame(self, *_: Any) -> None:
         Window.unbind(on_flip=self._first_frame)
-        # The parts start now, not at the first touch: the card hub watches, and a
-        # pre-loss queued before a restart is sent even if nobody uses the kiosk.
-        if self.parts is not None:
-            self.parts.start()
+        # The parts are built and started now, not at the first touch: the card hub
+        # watches, and a pre-loss queued before a restart is sent even if nobody uses
+        # the kiosk; not before the first frame, which they would delay by about 1 s.
+        parts = self.compose()
+        if parts is not None:
+            parts.start()
         Clock.schedule_once(self._warm_up, 0)
+
+    def compose(self) -> KioskParts | None:
+        """The parts, built from the factory on first call (idempotent)."""
+        if self.parts is None and self._parts_factory is not None:
+            factory, self._parts_factory = self._parts_factory, None
+            self.use_parts(factory(self.settings, kivy_dispatch))
+        return self.parts
+
+    @property
+    def controller(self) -> JourneyController:
+        """The journey controller the screens send their intents to."""
+        self.compose()
+        if self.journeys is None:
+            raise RuntimeError("this app was built without journey parts")
+        return self.journeys.controller
 
     def use_parts(self, parts: KioskParts | None) -> KioskParts | None:
         """Draw ``parts``' controller from now on (tests, bench); returns the previous
@@ -178,18 +192,25 @@ class KioskApp(App):
         self.parts = parts
         if parts is not None:
             self.journeys = JourneyBridge(self, parts)
+        speaker = getattr(parts, "speaker", None)
+        self.speaker = speaker.say if speaker is not None else None
         return previous
 
     @property
-    def technician(self) -> Any:
-        """The technician entry (gesture, PIN access, live parts), made on first use:
-        the diagnostics screens need it, the attract screen does not."""
+    def technician(self) -> Technician:
+        """The technician entry (gesture, PIN access, live parts), made on first use."""
         if self._technician is None:
+            # Heavy (prometheus, diagnostics): the technician screens come after the
+            # first frame, and so does this.
+            from kiosk.ui.technician.base import Technician
+
             self._technician = Technician(self)
         return self._technician
 
     def technician_card(self) -> None:
         """A technician card was presented (the bridge routes it here)."""
+        from kiosk.ui.technician.card import on_technician_card  # heavy, as above
+
         on_technician_card(self)
 
     def _warm_up(self, _dt: float) -> None:

@@ -38,7 +38,7 @@ def test_card_opens_pin_only_on_an_idle_attract_screen(screen, overlay, journey,
 @pytest.fixture
 def tech_ui(kiosk_ui) -> Iterator[Any]:
     from kiosk.services.diagnostics.access import LOCK_FILE
-    from kiosk.ui.screens.diag_base import ensure_screens, technician
+    from kiosk.ui.technician.base import ensure_screens, technician
 
     ensure_screens(kiosk_ui.app)
     tech = technician(kiosk_ui.app)

@@ -13,8 +13,8 @@ import pytest
 from kiosk.composition import CardEventRelay
 from kiosk.devices.card_hub import HubEvent, HubEventKind
 from kiosk.ui.inactivity import InactivityTimer, Phase
-from kiosk.ui.screens import journey_bridge
-from kiosk.ui.screens.journey_bridge import JourneyBridge
+from kiosk.ui.journeys import bridge as journey_bridge
+from kiosk.ui.journeys.bridge import JourneyBridge
 
 
 class FakeClock:

@@ -90,7 +90,7 @@ def e2e_settings(central_settings: Settings) -> Settings:
 @pytest.fixture
 def journey(kiosk_ui: Any, e2e_settings: Settings, virtual_slots: Any, sandbox: Any,
             pcscd_alive: Any) -> Iterator[Journey]:
-    from kiosk.ui.screens.journey_bridge import kivy_dispatch
+    from kiosk.ui.journeys.bridge import kivy_dispatch
 
     app = kiosk_ui.app
     parts = build_kiosk(e2e_settings, kivy_dispatch, speech=False)

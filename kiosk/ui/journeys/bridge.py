@@ -14,18 +14,20 @@ The app builds its bridge from the parts it was given (:mod:`kiosk.composition`)
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.clock import Clock
 
-from kiosk.composition import KioskParts
 from kiosk.logs import get_logger
 from kiosk.services.ports import CardEventKind
 from kiosk.services.states import Journey, State, Step
 
+if TYPE_CHECKING:
+    from kiosk.composition import KioskParts  # heavy; the app builds it after a frame
+
 log = get_logger("kiosk.ui.journeys")
 
-# One screen per step (names registered in kiosk/ui/screens/registry.py). The first
+# One screen per step (names registered in kiosk/ui/registry.py). The first
 # screen of each journey carries the attract screen's route name (kiosk/ui/routes.py).
 SCREEN_FOR_STEP: dict[Step, str] = {
     Step.HOME: "attract",

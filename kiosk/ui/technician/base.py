@@ -28,8 +28,8 @@ from kiosk.logs import error_fields, get_logger
 from kiosk.secrets import load_secrets
 from kiosk.services.diagnostics.access import CornerHold, TechnicianAccess
 from kiosk.services.diagnostics.context import DiagnosticsContext
-from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.screens.registry import SCREENS, ScreenSpec
+from kiosk.ui.registry import SCREENS, ScreenSpec
+from kiosk.ui.screen_base import KioskScreen
 
 log = get_logger("kiosk.ui.diagnostics")
 ATTRACT = "attract"

@@ -15,9 +15,9 @@ from typing import Any
 
 from kiosk.logs import get_logger
 from kiosk.services.diagnostics.access import card_opens_pin
-from kiosk.ui.screens.diag_base import PIN_SCREEN
+from kiosk.ui.technician.base import PIN_SCREEN
 
-log = get_logger("kiosk.ui.technician_card")
+log = get_logger("kiosk.ui.technician.card")
 
 
 def on_technician_card(app: Any) -> bool:

@@ -1,7 +1,7 @@
 """The screens, as data. The app creates each once at start, in this order
 (``KioskApp(settings, parts, screens=...)`` takes another list: the bench, tests).
 
-To add a screen: one line here (see :mod:`kiosk.ui.screens.base` for the recipe). Names
+To add a screen: one line here (see :mod:`kiosk.ui.screen_base` for the recipe). Names
 used by the attract screen's routes (:mod:`kiosk.ui.routes`): ``prelost``, ``status``,
 ``guide``, ``cancel_prelost``; until a screen of that name exists, the placeholder
 screen stands in.
@@ -62,3 +62,12 @@ SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("diag_config", "kiosk.ui.screens.diag_config:DiagConfigScreen"),
     ScreenSpec("diag_bundle", "kiosk.ui.screens.diag_bundle:DiagBundleScreen"),
 )
+
+# Subsets: the bench builds the shell plus the journeys (the technician's list is in
+# kiosk.ui.technician.base).
+SHELL_SCREENS: tuple[ScreenSpec, ...] = tuple(
+    s for s in SCREENS if s.name in ("attract", "message", "placeholder"))
+_JOURNEY_MODULES = ("identify_", "prelost_", "status_", "cancel_", "guidance_", "journey_")
+JOURNEY_SCREENS: tuple[ScreenSpec, ...] = tuple(
+    s for s in SCREENS
+    if s.target.startswith(tuple(f"kiosk.ui.screens.{m}" for m in _JOURNEY_MODULES)))

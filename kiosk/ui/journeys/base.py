@@ -14,7 +14,7 @@ from kivy.properties import ObjectProperty
 
 from kiosk.services.controller import JourneyController
 from kiosk.services.states import State
-from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screen_base import KioskScreen
 
 
 class JourneyScreen(KioskScreen):
@@ -32,7 +32,7 @@ class JourneyScreen(KioskScreen):
     @property
     def ctl(self) -> JourneyController:
         """The journey controller of the app's parts (touches become its intents)."""
-        return self.app.journeys.controller
+        return self.app.controller
 
     def _back_pressed(self, *_: Any) -> bool:
         self.ctl.back()
@@ -68,7 +68,7 @@ class JourneyScreen(KioskScreen):
         """Forget anything shown or typed (override; called at every session end)."""
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
-        from kiosk.ui.screens.journey_samples import samples_for
+        from kiosk.ui.journeys.samples import samples_for
 
         samples = samples_for(self.name, self.app.settings)
         if not samples:
