@@ -159,13 +159,16 @@ class KioskApp(App):
 
     def _first_frame(self, *_: Any) -> None:
         Window.unbind(on_flip=self._first_frame)
-        # The parts are built and started now, not at the first touch: the card hub
-        # watches, and a pre-loss queued before a restart is sent even if nobody uses
-        # the kiosk; not before the first frame, which they would delay by about 1 s.
+        Clock.schedule_once(self._start_parts, 0)
+        Clock.schedule_once(self._warm_up, 0)
+
+    def _start_parts(self, _dt: float) -> None:
+        """Build and start the parts right after the first frame, not at the first
+        touch: the card hub watches, and a pre-loss queued before a restart is sent
+        even if nobody uses the kiosk; not before, which would delay it by about 1 s."""
         parts = self.compose()
         if parts is not None:
             parts.start()
-        Clock.schedule_once(self._warm_up, 0)
 
     def compose(self) -> KioskParts | None:
         """The parts, built from the factory on first call (idempotent)."""

@@ -71,7 +71,11 @@ class Journey:
 
     def failure(self, kind: str, timeout: float = 8.0) -> Any:
         self.screen("journey_failure", timeout)
-        return self.shown(key=f"journeys.failure.{kind}.title")
+        # Another failure may show first (the card service down, then no reader).
+        key = f"journeys.failure.{kind}.title"
+        self.ui.wait_until(lambda: self.ui.find_all(root=self.app.sm.current_screen, key=key),
+                           timeout, f"failure {kind}")
+        return self.shown(key=key)
 
 
 @pytest.fixture
