@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from kiosk.cli.common import CliError
+from kiosk.cli.errors import CliError
 from kiosk.config import Settings
 from kiosk.logs import error_fields, get_logger
 

@@ -2,7 +2,8 @@
 
 Settings are loaded and checked first (a bad config or secrets file is one line and
 exit 2, from ``kiosk.cli.main``), logging is set up, then the fullscreen Kivy app
-starts. With no display (``DISPLAY`` unset) it stops with one line, unless
+starts on the parts the composition root builds (:func:`kiosk.composition.build_kiosk`).
+With no display (``DISPLAY`` unset) it stops with one line, unless
 ``--headless``: then it starts its own Xvfb. Demo mode (``--demo`` or
 ``kiosk.demo = true``) calls ``kiosk.demo.start_demo_services(settings)`` when that
 module exists; whatever it returns is stopped (``.stop()`` or called) at exit.
@@ -93,9 +94,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.demo or settings.kiosk.demo:
             demo = start_demo(settings)
-        from kiosk.ui.launch import create_app
+        from kiosk.ui.launch import composed, create_app
 
-        app = create_app(settings)
+        app = create_app(settings, composed())
         app.install_crash_guard()
         attach_to_app(app)  # systemd: READY=1 at the first frame, watchdog, STOPPING=1
         from kivy.clock import Clock
