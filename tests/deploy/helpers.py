@@ -10,7 +10,7 @@ from pathlib import Path
 from kiosk.secrets import hash_pin
 
 REPO = Path(__file__).resolve().parents[2]
-TECH_PIN = "135790"
+TECH_PIN = "13579086"  # production: at least 8 digits
 
 
 def write_secrets(path: Path) -> Path:
