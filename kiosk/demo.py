@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from kiosk.cli.errors import CliError
 from kiosk.config import Settings
+from kiosk.errors import CliError
 from kiosk.logs import error_fields, get_logger
 
 log = get_logger("kiosk.demo")
