@@ -205,9 +205,10 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
         normal, repl = _id_card("normal"), _id_card("replacement")
 
         def event(card: Any) -> Any:
-            from kiosk.devices.card_hub import HubEvent, HubEventKind
+            from kiosk.devices.card_hub import HubEvent
+            from kiosk.devices.events import CardEventKind
 
-            return HubEvent(HubEventKind.card_read, "id", card)
+            return HubEvent(CardEventKind.CARD_READ, "id", card)
 
         def session(i: int) -> None:
             app.start_route("pre_loss")
