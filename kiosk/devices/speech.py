@@ -1,6 +1,6 @@
 """Speech and audio cues: espeak-ng for text, short WAV tones for touch/success/error.
 
-Each language has its own voice (measured, see shared/PITFALLS.md): Mandarin uses
+Each language has its own voice (measured): Mandarin uses
 ``cmn-latn-pinyin`` — ``cmn`` reads most Chinese characters as English letters — and
 English uses ``en-us``. Long digit runs (hotlines) are spaced out so both voices read
 them digit by digit (``96102`` would otherwise be read as a mangled number).

@@ -2,7 +2,7 @@
 
 Used by the test fixtures, the benchmark and the demo so that each run has its own
 daemon, its own socket and its own pair of vpcd TCP ports (measured recipe, see
-``shared/PITFALLS.md``): a reader.conf dir whose vpcd ``DEVICENAME`` is
+``docs/pcsc.md``): a reader.conf dir whose vpcd ``DEVICENAME`` is
 ``/dev/null:0xPPPP``, then ``pcscd`` in a private mount namespace where ``RUNDIR`` is
 bind-mounted on ``/run/pcscd``. Clients reach it with ``PCSCLITE_CSOCK_NAME`` set to
 ``RUNDIR/pcscd.comm`` *before* pyscard first connects (libpcsclite reads it once).
