@@ -29,7 +29,10 @@ from typing import Any
 
 from kiosk.cli.common import CliError
 from kiosk.config import load_settings
+from kiosk.devices.card_hub import CardHub
+from kiosk.devices.events import CardEventKind
 from kiosk.devices.virtual.pcscd import PcscdError, PrivatePcscd
+from kiosk.devices.virtual.slots import VirtualSlots
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -46,8 +49,6 @@ def _summary(values: list[float]) -> dict[str, float]:
 
 def _reads(hub_events: queue.Queue, slots: Any, persona: str, slot: str, runs: int,
            ) -> dict[str, Any]:
-    from kiosk.devices.events import CardEventKind
-
     event_ms: list[float] = []
     socket_ms: list[float] = []
     apdus: set[int] = set()
@@ -83,9 +84,6 @@ def measure(runs: int, idle_s: float, id_runs: int) -> dict[str, Any]:
             daemon.start()
         except PcscdError as exc:
             raise CliError(f"bench cards: {exc}") from None
-        from kiosk.devices.card_hub import CardHub
-        from kiosk.devices.virtual.slots import VirtualSlots
-
         base = load_settings()
         settings = dataclasses.replace(
             base, kiosk=dataclasses.replace(base.kiosk, data_dir=tmp),

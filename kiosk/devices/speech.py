@@ -14,12 +14,15 @@ kept in ``last_error`` for diagnostics.
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 import shutil
+import struct
 import subprocess
 import threading
 import time
+import wave
 from pathlib import Path
 
 from kiosk.config import REPO_ROOT, Settings
@@ -231,10 +234,6 @@ class Speaker:
 
 def make_cue_wavs(directory: Path = SOUNDS_DIR, rate: int = 22050) -> list[Path]:
     """(Re)generate the shipped cue tones: 16-bit mono WAVs, with short fades (no clicks)."""
-    import math
-    import struct
-    import wave
-
     tones = {  # name: [(frequency Hz, seconds), ...]
         "touch": [(1200, 0.035)],
         "success": [(660, 0.09), (880, 0.14)],

@@ -39,6 +39,7 @@ from kivy.core.window import Window
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition
 
+import kiosk.ui.widgets  # noqa: F401  (registers widget classes and their kv)
 from kiosk.config import Settings
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from kiosk.logs import error_fields, get_logger
@@ -55,6 +56,7 @@ from kiosk.ui.navigation import ATTRACT, Navigator
 from kiosk.ui.registry import SCREENS, ScreenSpec
 from kiosk.ui.screen_manager import KioskScreenManager
 from kiosk.ui.theme import LARGE_TEXT_SCALE, PALETTES, Metrics, ui_scale_for
+from kiosk.ui.widgets.overlay import InactivityOverlay
 
 if TYPE_CHECKING:
     from kiosk.composition import KioskParts
@@ -121,9 +123,6 @@ class KioskApp(App):
     def build(self) -> KioskScreenManager:
         register_fonts()
         self._apply_theme()
-        import kiosk.ui.widgets  # noqa: F401  (registers widget classes and their kv)
-        from kiosk.ui.widgets.overlay import InactivityOverlay
-
         Window.clearcolor = self.theme.bg
         Window.bind(on_request_close=self._on_request_close, on_keyboard=self._on_keyboard,
                     on_touch_down=self.idle.on_touch_down, size=self._apply_theme)
@@ -179,7 +178,7 @@ class KioskApp(App):
     def technician(self) -> Technician:
         """The technician entry (gesture, PIN access, live parts), made on first use."""
         if self._technician is None:
-            # Heavy (prometheus, diagnostics): the technician screens come after the
+            # lazy: heavy (prometheus, diagnostics); technician screens come after the
             # first frame, and so does this.
             from kiosk.ui.technician.base import Technician
 
@@ -188,7 +187,7 @@ class KioskApp(App):
 
     def technician_card(self) -> None:
         """A technician card was presented (the bridge routes it here)."""
-        from kiosk.ui.technician.card import on_technician_card  # heavy, as above
+        from kiosk.ui.technician.card import on_technician_card  # lazy: heavy, as above
 
         on_technician_card(self)
 
@@ -311,6 +310,7 @@ class KioskApp(App):
 
     def recover(self) -> None:
         """After an unexpected error: wipe the session, say so in plain words."""
+        # lazy: screen modules load after the first frame (registry), not with the app
         from kiosk.ui.screens.message import GENERIC_ERROR
 
         try:
