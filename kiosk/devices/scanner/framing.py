@@ -105,7 +105,7 @@ class CodeFramer:
     def tick(self, now: float) -> list[ScannedCode | ScannerError]:
         """End a frame whose sender has been silent for ``gap`` seconds."""
         out: list[ScannedCode | ScannerError] = []
-        if (self._buf or self._overflow) and now - self._last_byte >= self.gap:
+        if (self._buf or self._overflow) and now >= self._last_byte + self.gap:
             self._end(now, out)
         return out
 

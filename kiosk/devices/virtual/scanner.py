@@ -192,3 +192,35 @@ def send_scanner_command(path: Path, request: dict[str, Any],
         s.sendall(json.dumps(request).encode() + b"\n")
         data = s.makefile("rb").readline(65536)
     return json.loads(data)
+
+
+def sandbox_issuer(sandbox: Any) -> Issuer:
+    """An issuer asking the sandbox's admin side (a ``SandboxHandle``) for a code:
+    ``expired`` = already past its lifetime, ``reuse`` = already used elsewhere."""
+
+    def issue(persona: str, expired: bool, reuse: bool) -> str:
+        try:
+            return str(sandbox.admin("POST", "/essc/codes", json={
+                "persona": persona, "expired": expired, "used": reuse})["code"])
+        except Exception as exc:  # noqa: BLE001 - requests' HTTPError etc., told in one line
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            if status == 404:
+                raise ValueError(f"persona {persona!r} has no e-SSC") from None
+            raise ValueError(f"the sandbox did not issue a code ({type(exc).__name__})"
+                             ) from None
+
+    return issue
+
+
+def start_virtual_scanner(settings: Any, sandbox: Any = None) -> VirtualScanner | None:
+    """The demo's scanner, when ``cards.qr_scanner_port = "virtual"``: a pty behind
+    ``<data_dir>/virtual-scanner``, its control socket served; codes from ``sandbox``."""
+    from kiosk.devices.scanner import VIRTUAL_PORT, virtual_scanner_path
+
+    cards = settings.cards
+    if cards.qr_scanner != "serial" or cards.qr_scanner_port != VIRTUAL_PORT:
+        return None
+    scanner = VirtualScanner(virtual_scanner_path(settings),
+                             sandbox_issuer(sandbox) if sandbox is not None else None)
+    scanner.serve(scanner_socket_path(settings.data_dir))
+    return scanner
