@@ -196,7 +196,7 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
                                max_skew)
 
     app.include_router(v1)
-    add_essc_routes(app, store, signed)
+    add_essc_routes(app, store, signed, PROBLEM_RESPONSES)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -163,15 +163,18 @@ def essc_for(store: SandboxStore) -> EsscStore:
     return essc
 
 
-def add_essc_routes(app: FastAPI, store: SandboxStore, signed: Any) -> EsscStore:
+def add_essc_routes(app: FastAPI, store: SandboxStore, signed: Any,
+                    common: dict[int | str, dict[str, Any]]) -> EsscStore:
     """Mount the two ``/v1/essc`` operations on the sandbox app (``signed``: the app's
-    dependency giving the gate-verified request)."""
+    dependency giving the gate-verified request; ``common``: its problem answers)."""
     essc = essc_for(store)
     router = APIRouter(tags=["e-SSC"])
-    responses: dict[int | str, dict[str, Any]] = {
-        status: {"model": s.Problem, "description": ", ".join(
-            r.value for r, st in e.REFUSAL_STATUS.items() if st == status)}
-        for status in sorted(set(e.REFUSAL_STATUS.values()))}
+    responses = dict(common)
+    for status in sorted(set(e.REFUSAL_STATUS.values())):
+        mine = ", ".join(r.value for r, st in e.REFUSAL_STATUS.items() if st == status)
+        before = responses.get(status, {}).get("description")
+        responses[status] = {**responses.get(status, {"model": s.Problem}),
+                             "description": f"{before}; e-SSC: {mine}" if before else mine}
 
     @router.post(e.EsscPath.VERIFY, response_model=e.EsscIdentity, responses=responses,
                  summary="Identify by a scanned e-SSC QR code (one-time)",
