@@ -55,8 +55,8 @@ class EsscPath(StrEnum):
 
 
 class EsscRefusal(StrEnum):
-    """Why a scanned code identifies nobody (problem ``code``; i18n
-    ``essc.refused.<code>``)."""
+    """Why a scanned code identifies nobody (problem ``code``; the words are the
+    refusal's i18n key ``central.refused.<code>``)."""
 
     EXPIRED = "expired"
     ALREADY_USED = "already_used"
