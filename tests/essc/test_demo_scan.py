@@ -32,7 +32,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def demo(tmp_path):
-    env = {"KIOSK__KIOSK__DATA_DIR": f'"{tmp_path}"',
+    env = {"KIOSK__KIOSK__DEMO": "true", "KIOSK__KIOSK__DATA_DIR": f'"{tmp_path}"',
            "KIOSK__KIOSK__LOG_DIR": f'"{tmp_path / "log"}"',
            "KIOSK__CENTRAL__BASE_URL": f'"http://127.0.0.1:{free_port()}"'}
     settings = load_settings(environ=env)

@@ -22,7 +22,7 @@ CODE = "essc1.diagnostics-test-code-0123456789"
 
 
 def diagnose(tmp_path, **overrides) -> tuple[int, dict]:
-    env = {**os.environ, **env_for(tmp_path, **overrides)}
+    env = {**os.environ, **env_for(tmp_path, **{"kiosk__demo": True, **overrides})}
     proc = subprocess.run([sys.executable, "-m", "kiosk", "diagnose", "--json", "--part",
                            "qr_scanner"], env=env, capture_output=True, text=True,
                           timeout=60, check=False)
@@ -34,7 +34,7 @@ def test_part_is_listed():
 
 
 def test_virtual_scanner_present_absent_and_none(tmp_path):
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path, kiosk__demo=True)
     scanner = VirtualScanner(virtual_scanner_path(settings))
     try:
         code, check = diagnose(tmp_path)
@@ -48,10 +48,13 @@ def test_virtual_scanner_present_absent_and_none(tmp_path):
         scanner.stop()
     code, check = diagnose(tmp_path, cards__qr_scanner="none")
     assert (code, check["summary_key"]) == (0, "diagnostics.qr_scanner.not_configured")
+    # Outside demo mode "virtual" is no scanner: a production terminal names its port.
+    code, check = diagnose(tmp_path, kiosk__demo=False)
+    assert (code, check["summary_key"]) == (0, "diagnostics.qr_scanner.not_configured")
 
 
 def test_live_watcher_status_and_a_held_port(tmp_path):
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path, kiosk__demo=True)
     scanner = VirtualScanner(virtual_scanner_path(settings))
     events: queue.Queue = queue.Queue()
     watcher = make_scanner(settings, events.put)
@@ -71,7 +74,7 @@ def test_live_watcher_status_and_a_held_port(tmp_path):
 
 
 def test_test_scan_shows_only_the_length(tmp_path):
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path, kiosk__demo=True)
     scanner = VirtualScanner(virtual_scanner_path(settings))
     try:
         threading.Timer(0.5, scanner.scan, args=(CODE,)).start()

@@ -4,7 +4,8 @@
     watcher.start(); ...; watcher.stop()
 
 ``cards.qr_scanner``: ``serial`` (USB-CDC through pyserial, ``cards.qr_scanner_port``;
-``"virtual"`` = the demo's pty scanner at :func:`virtual_scanner_path`) or ``hid``
+``"virtual"`` = the demo's pty scanner at :func:`virtual_scanner_path`, in demo mode
+only) or ``hid``
 (keyboard-mode scanner through evdev, grabbed exclusively, ``cards.qr_scanner_device``).
 The vocabulary is the card readers': typed :class:`ScannerError` with a ``.kind``, a
 watcher thread emitting typed :class:`ScanEvent`, ``status()`` for diagnostics.
@@ -32,11 +33,16 @@ def virtual_scanner_path(settings: Settings) -> Path:
 
 
 def scanner_location(settings: Settings) -> tuple[str, str]:
-    """(kind, port or device path) as configured; kind "none" when there is none."""
+    """(kind, port or device path) as configured; kind "none" when there is none.
+    ``qr_scanner_port = "virtual"`` is the demo's scanner in demo mode, and no scanner
+    outside it (a production terminal names its real port)."""
     cards = settings.cards
     if cards.qr_scanner == "serial":
         port = cards.qr_scanner_port
-        return "serial", str(virtual_scanner_path(settings)) if port == VIRTUAL_PORT else port
+        if port != VIRTUAL_PORT:
+            return "serial", port
+        return ("serial", str(virtual_scanner_path(settings))) if settings.kiosk.demo \
+            else ("none", "")
     if cards.qr_scanner == "hid":
         return "hid", cards.qr_scanner_device
     return "none", ""

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kiosk.devices.scanner import VIRTUAL_PORT, virtual_scanner_path
 from kiosk.devices.scanner.framing import code_digest
 from kiosk.logs import get_logger
 
@@ -215,11 +216,10 @@ def sandbox_issuer(sandbox: Any) -> Issuer:
 def start_virtual_scanner(settings: Any, sandbox: Any = None) -> VirtualScanner | None:
     """The demo's scanner, when ``cards.qr_scanner_port = "virtual"``: a pty behind
     ``<data_dir>/virtual-scanner``, its control socket served; codes from ``sandbox``."""
-    from kiosk.devices.scanner import VIRTUAL_PORT, virtual_scanner_path
 
     cards = settings.cards
     if cards.qr_scanner != "serial" or cards.qr_scanner_port != VIRTUAL_PORT:
-        return None
+        return None  # a real scanner is configured, or none
     scanner = VirtualScanner(virtual_scanner_path(settings),
                              sandbox_issuer(sandbox) if sandbox is not None else None)
     scanner.serve(scanner_socket_path(settings.data_dir))
