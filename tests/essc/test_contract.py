@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kiosk.central.client import new_idempotency_key
 from kiosk.central.errors import CentralNotFound, CentralRefused
@@ -139,3 +141,14 @@ def test_openapi_documents_the_operations():
 
 def test_clock_offset_is_reset(sandbox):
     assert abs(sandbox.store.now() - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=5)
+
+
+@settings(max_examples=60, deadline=2000,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(st.text(max_size=600),
+                      st.from_regex(r"essc1\.[A-Za-z0-9_-]{0,220}", fullmatch=True),
+                      st.binary(max_size=80).map(lambda b: b.decode("latin-1"))))
+def test_any_scanned_text_is_a_typed_refusal(sandbox, central_client, text):
+    # Whatever a scanner delivers: refused locally (shape) or by the service, never a 5xx.
+    err = refusal(lambda: central_client.verify_essc(text))
+    assert err.code in ("validation_error", "not_an_essc")
