@@ -144,13 +144,13 @@ class CentralClient:
     def card_status(self, card_number: str) -> s.CardStatus:
         return self._call(s.Path.CARD_STATUS, _req(s.CardStatusRequest, card_number=card_number))
 
-    def submit_prelost(self, card_number: str, id_number: str,
+    def submit_pre_loss(self, card_number: str, id_number: str,
                        idempotency_key: str) -> s.PreLossResult:
         """Pre-lose a card. Repeat with the same key to learn the outcome of an attempt
         that timed out; the service applies it once."""
         req = _req(s.PreLossRequest, card_number=card_number, id_number=_id(id_number),
                    channel="kiosk", terminal_id=self._terminal)
-        return self._call(s.Path.PRELOSS, req, idempotency_key=idempotency_key)
+        return self._call(s.Path.PRE_LOSS, req, idempotency_key=idempotency_key)
 
     def replacement_progress(self, card_number: str | None = None,
                              id_number: str | None = None) -> s.Replacement:
@@ -159,11 +159,11 @@ class CentralClient:
             s.ReplacementProgressRequest, card_number=card_number,
             id_number=_id(id_number) if id_number is not None else None))
 
-    def cancel_prelost(self, card_number: str, id_number: str,
+    def cancel_pre_loss(self, card_number: str, id_number: str,
                        idempotency_key: str) -> s.CancelResult:
         """Cancel a pre-loss; ``CentralRefused(code="replacement_exists")`` once applied."""
         req = _req(s.CancelPreLossRequest, card_number=card_number, id_number=_id(id_number))
-        return self._call(s.Path.PRELOSS_CANCEL, req, idempotency_key=idempotency_key)
+        return self._call(s.Path.PRE_LOSS_CANCEL, req, idempotency_key=idempotency_key)
 
     def verify_essc(self, code: str) -> se.EsscIdentity:
         """Identify by a scanned e-SSC code: masked identity, cards and a pre-loss grant;
@@ -171,12 +171,12 @@ class CentralClient:
         the first verification spends the code. The code is not logged or kept."""
         return self._call(se.EsscPath.VERIFY, _req(se.EsscVerifyRequest, code=code))
 
-    def submit_prelost_essc(self, card_number: str, grant: str,
+    def submit_pre_loss_essc(self, card_number: str, grant: str,
                             idempotency_key: str) -> s.PreLossResult:
         """Pre-lose a card of the person an e-SSC verification identified (its grant)."""
         req = _req(se.EsscPreLossRequest, card_number=card_number, grant=grant,
                    channel="kiosk", terminal_id=self._terminal)
-        return self._call(se.EsscPath.PRELOSS, req, idempotency_key=idempotency_key)
+        return self._call(se.EsscPath.PRE_LOSS, req, idempotency_key=idempotency_key)
 
     def heartbeat(self, outbox_depth: int) -> s.HeartbeatResult:
         req = _req(s.HeartbeatRequest, terminal_id=self._terminal,
@@ -210,7 +210,7 @@ class CentralClient:
 
     def _call(self, path: s.Path | se.EsscPath, request: BaseModel,
               idempotency_key: str | None = None) -> Any:
-        stateful = path in s.STATE_CHANGING_OPERATIONS or path == se.EsscPath.PRELOSS
+        stateful = path in s.STATE_CHANGING_OPERATIONS or path == se.EsscPath.PRE_LOSS
         if stateful and not (idempotency_key and 8 <= len(idempotency_key) <= 128):
             raise ValueError("a state change needs an idempotency key of 8 to 128 characters")
         response_model = {**s.OPERATIONS, **se.ESSC_OPERATIONS}[path][1]

@@ -45,9 +45,9 @@ from kiosk.storage import make_private
 
 log = get_logger("kiosk.central.outbox")
 
-KIND_PRELOST = "prelost"
-KIND_CANCEL_PRELOST = "cancel_prelost"
-KINDS = (KIND_PRELOST, KIND_CANCEL_PRELOST)
+KIND_PRE_LOSS = "pre_loss"
+KIND_CANCEL_PRE_LOSS = "cancel_pre_loss"
+KINDS = (KIND_PRE_LOSS, KIND_CANCEL_PRE_LOSS)
 DEFAULT_TERMINAL_EXPIRY_SECONDS = 72 * 3600.0
 
 SCHEMA = """
@@ -412,11 +412,11 @@ class OutboxSender:
 
     def _send(self, item: OutboxItem) -> Any:
         p = item.payload
-        if item.kind == KIND_PRELOST:
-            return self.client.submit_prelost(p["card_number"], p["id_number"],
+        if item.kind == KIND_PRE_LOSS:
+            return self.client.submit_pre_loss(p["card_number"], p["id_number"],
                                               item.idempotency_key)
-        if item.kind == KIND_CANCEL_PRELOST:
-            return self.client.cancel_prelost(p["card_number"], p["id_number"],
+        if item.kind == KIND_CANCEL_PRE_LOSS:
+            return self.client.cancel_pre_loss(p["card_number"], p["id_number"],
                                               item.idempotency_key)
         raise ValueError(f"unknown outbox kind {item.kind!r}")  # pragma: no cover
 

@@ -9,7 +9,7 @@ verification is never retried (a lost answer spends the code; the person refresh
 ``POST /v1/essc/verify {code}`` answers an :class:`EsscIdentity`: the opaque
 ``person_ref``, a **masked** name and phone, the person's cards, and a ``grant`` — an
 opaque token, bound to the terminal that verified and to the person, valid
-:data:`GRANT_TTL_SECONDS`, that stands for the identity in ``POST /v1/essc/prelosses``
+:data:`GRANT_TTL_SECONDS`, that stands for the identity in ``POST /v1/essc/pre_losses``
 (the kiosk never learns the ID number this way). Or a typed refusal
 (:class:`EsscRefusal`): ``expired`` (410), ``already_used`` (409), ``not_an_essc`` (422:
 not a code the service issued, e.g. a payment or web QR code), ``revoked`` (403: the
@@ -51,7 +51,7 @@ class EsscPath(StrEnum):
     """The e-SSC operations (POST, signed, like every ``/v1`` operation)."""
 
     VERIFY = "/v1/essc/verify"
-    PRELOSS = "/v1/essc/prelosses"
+    PRE_LOSS = "/v1/essc/pre_losses"
 
 
 class EsscRefusal(StrEnum):
@@ -101,9 +101,9 @@ class EsscIdentity(_Response):
     cards: list[CardSummary] = Field(max_length=50)
     grant: str = Field(min_length=16, max_length=128,
                        description="opaque; stands for this identity in "
-                                   "/v1/essc/prelosses from this terminal only")
+                                   "/v1/essc/pre_losses from this terminal only")
     grant_expires_in: int = Field(ge=0, le=86_400)
-    grant_scope: list[Literal["prelose"]] = Field(default_factory=lambda: ["prelose"],
+    grant_scope: list[Literal["pre_loss"]] = Field(default_factory=lambda: ["pre_loss"],
                                                   max_length=4)
 
 
@@ -118,7 +118,7 @@ class EsscPreLossRequest(_Model):
 
 ESSC_OPERATIONS: dict[EsscPath, tuple[type[_Model], type[_Response]]] = {
     EsscPath.VERIFY: (EsscVerifyRequest, EsscIdentity),
-    EsscPath.PRELOSS: (EsscPreLossRequest, PreLossResult),
+    EsscPath.PRE_LOSS: (EsscPreLossRequest, PreLossResult),
 }
 
 VERIFY_DESCRIPTION = (
@@ -128,16 +128,16 @@ VERIFY_DESCRIPTION = (
     "answer means the person refreshes the code in the app). Reveals: an opaque "
     "`person_ref`, a **masked** name and phone, each card's number, state, bank function, "
     "issue date and whether it has a replacement, and a `grant` for "
-    f"`{EsscPath.PRELOSS.value}` from this terminal, valid {GRANT_TTL_SECONDS} s. Never the "
+    f"`{EsscPath.PRE_LOSS.value}` from this terminal, valid {GRANT_TTL_SECONDS} s. Never the "
     "ID number, full name, address or full phone. Refusals: `expired` (410), "
     "`already_used` (409), `not_an_essc` (422; also any code the platform did not "
     "issue), `revoked` (403). **The e-SSC does not replace the ID card for cancelling a "
-    "pre-loss**: the grant's only scope is `prelose`; cancelling needs the found card, its "
+    "pre-loss**: the grant's only scope is `pre_loss`; cancelling needs the found card, its "
     "PIN and the resident ID card (stopping a card is easy, re-opening it is not).")
 
-PRELOSS_DESCRIPTION = (
+PRE_LOSS_DESCRIPTION = (
     "Pre-lose one card of the person an e-SSC verification identified, with its `grant` "
     "in place of the ID number (`Idempotency-Key` required; a repeat gets the stored "
-    "answer). Refusals as for `/v1/prelosses`, and `grant_invalid` (403: unknown, expired, "
+    "answer). Refusals as for `/v1/pre_losses`, and `grant_invalid` (403: unknown, expired, "
     "or issued to another terminal) or `not_found` (404: not this person's card). Reveals "
-    "what `/v1/prelosses` reveals.")
+    "what `/v1/pre_losses` reveals.")

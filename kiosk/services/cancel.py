@@ -66,7 +66,7 @@ class CancelSteps:
                 self._fail(Failure("refused", {"hotline": self.hotline,
                                                "code": "replacement_exists"}))
             elif state != "pre_lost":
-                self._fail_kind("not_prelost", state=state)
+                self._fail_kind("not_pre_lost", state=state)
             else:
                 self._set(Step.CANCEL_CONFIRM, CancelView(masked, mask_name(card.name)))
 
@@ -84,7 +84,7 @@ class CancelSteps:
             self.session.cancel_reference = str(field(result, "reference", "") or "")
             self._set(Step.CANCEL_DONE, CancelView(masked))
 
-        self._call("cancel_prelost",
-                   lambda: self.central.cancel_prelost(ssc.card_number, number, key), done,
+        self._call("cancel_pre_loss",
+                   lambda: self.central.cancel_pre_loss(ssc.card_number, number, key), done,
                    "journeys.busy.submitting")
 

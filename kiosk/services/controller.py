@@ -9,7 +9,7 @@ with a cancel that takes effect at once (the late outcome is dropped by its toke
 Personal data is kept only in :attr:`session` and wiped by :meth:`end`.
 
 This module holds the core (observation, navigation, background calls, card events,
-identification, guidance); the journey-specific steps are mixins in ``prelost.py``,
+identification, guidance); the journey-specific steps are mixins in ``pre_loss.py``,
 ``status.py`` and ``cancel.py`` sharing the controller's state.
 """
 
@@ -35,7 +35,7 @@ from kiosk.services.adapt import (
 from kiosk.services.cancel import CancelSteps
 from kiosk.services.failures import Failure, error_kind, failure_from_error
 from kiosk.services.ports import CentralPort, OutboxPort, PinVerifier, PrinterPort
-from kiosk.services.prelost import PrelostSteps, receipt_for  # noqa: F401  (re-export)
+from kiosk.services.pre_loss import PreLossSteps, receipt_for  # noqa: F401  (re-export)
 from kiosk.services.session import KioskSession
 from kiosk.services.states import (
     BusyView,
@@ -62,8 +62,8 @@ ENDED_NOTICES = frozenset({"card_removed", "inactivity"})
 # (the keypad steps do not need one; the status journey takes the ID card or the SSC).
 NEEDS_READER = frozenset({Step.IDENTIFY, Step.CANCEL_INSERT_SSC, Step.CANCEL_INSERT_ID})
 # Steps where a journey has reached its outcome (counted once per session in metrics).
-OUTCOMES = {(Journey.PRELOST, Step.PRELOST_DONE): "confirmed",
-            (Journey.PRELOST, Step.PRELOST_PENDING): "queued",
+OUTCOMES = {(Journey.PRE_LOSS, Step.PRE_LOSS_DONE): "confirmed",
+            (Journey.PRE_LOSS, Step.PRE_LOSS_PENDING): "queued",
             (Journey.STATUS, Step.STATUS): "shown",
             (Journey.CANCEL, Step.CANCEL_DONE): "confirmed",
             (Journey.GUIDANCE, Step.GUIDANCE_TOPIC): "read"}
@@ -74,7 +74,7 @@ Listener = Callable[[State], None]
 ReceiptFactory = Callable[[PreLossView, Settings, dt.date], Any]
 
 
-class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
+class JourneyController(PreLossSteps, StatusSteps, CancelSteps):
     """Drive the journeys; observe with :meth:`subscribe`; read :attr:`state`."""
 
     def __init__(
@@ -161,14 +161,14 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
         self._reset()
         self._outcome = outcome
         s = self.settings
-        if journey == Journey.PRELOST:
+        if journey == Journey.PRE_LOSS:
             self._set(Step.IDENTIFY, IdentifyView(s.features.keypad_identify, False),
                       journey=journey)
         elif journey == Journey.STATUS:
             self._set(Step.IDENTIFY, IdentifyView(s.features.keypad_identify, True),
                       journey=journey)
         elif journey == Journey.CANCEL:
-            if not s.features.cancel_prelost:
+            if not s.features.cancel_pre_loss:
                 raise ValueError("cancelling a pre-loss is not offered at this site")
             self._set(Step.CANCEL_INSERT_SSC, journey=journey)
         elif journey == Journey.GUIDANCE:

@@ -15,7 +15,7 @@ from typing import Any
 FAILURE_KINDS = (
     "card_unreadable", "wrong_card", "id_expired", "card_pulled", "no_reader",
     "reader_service", "pin_blocked", "person_not_found", "offline", "timeout",
-    "refused", "server_error", "bad_response", "id_mismatch", "not_prelost",
+    "refused", "server_error", "bad_response", "id_mismatch", "not_pre_lost",
     "no_card", "internal", "unauthenticated",
 )
 

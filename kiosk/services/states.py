@@ -17,7 +17,7 @@ from kiosk.services.failures import Failure
 
 class Journey(StrEnum):
     NONE = "none"
-    PRELOST = "prelost"
+    PRE_LOSS = "pre_loss"
     STATUS = "status"
     CANCEL = "cancel"
     GUIDANCE = "guidance"
@@ -30,8 +30,8 @@ class Step(StrEnum):
     CODE_ENTRY = "code_entry"
     CARDS = "cards"
     CONSEQUENCES = "consequences"
-    PRELOST_DONE = "prelost_done"
-    PRELOST_PENDING = "prelost_pending"
+    PRE_LOSS_DONE = "pre_loss_done"
+    PRE_LOSS_PENDING = "pre_loss_pending"
     STATUS = "status"
     CANCEL_INSERT_SSC = "cancel_insert_ssc"
     CANCEL_PIN = "cancel_pin"
@@ -48,15 +48,15 @@ class Step(StrEnum):
 # screen of each journey carries the attract screen's route name (kiosk/ui/routes.py).
 SCREEN_FOR_STEP: dict[Step, str] = {
     Step.HOME: "attract",
-    Step.IDENTIFY: "prelost",  # "status" in the status journey (see State.screen)
+    Step.IDENTIFY: "pre_loss",  # "status" in the status journey (see State.screen)
     Step.ID_KEYPAD: "identify_keypad",
     Step.CODE_ENTRY: "identify_code",
-    Step.CARDS: "prelost_cards",
-    Step.CONSEQUENCES: "prelost_consequences",
-    Step.PRELOST_DONE: "prelost_done",
-    Step.PRELOST_PENDING: "prelost_pending",
+    Step.CARDS: "pre_loss_cards",
+    Step.CONSEQUENCES: "pre_loss_consequences",
+    Step.PRE_LOSS_DONE: "pre_loss_done",
+    Step.PRE_LOSS_PENDING: "pre_loss_pending",
     Step.STATUS: "status_progress",
-    Step.CANCEL_INSERT_SSC: "cancel_prelost",
+    Step.CANCEL_INSERT_SSC: "cancel_pre_loss",
     Step.CANCEL_PIN: "cancel_pin",
     Step.CANCEL_INSERT_ID: "cancel_id",
     Step.CANCEL_CONFIRM: "cancel_confirm",

@@ -19,7 +19,7 @@ from kiosk.i18n import LANGUAGES
 
 
 def _inactivity_warning(app: Any) -> None:
-    app.go("placeholder", title_key="attract.prelost")
+    app.go("placeholder", title_key="attract.pre_loss")
     app.overlay.seconds = app.settings.session.warning_seconds
     app.overlay.show()
 

@@ -34,7 +34,7 @@ def test_verify_answers_masked_identity_cards_and_grant(sandbox, central_client)
     assert who.phone_masked == "138****1230"
     assert [c.card_number for c in who.cards] == [CARD_NORMAL]
     assert who.person_ref == sandbox.store.person_ids()["normal"]
-    assert who.grant_scope == ["prelose"] and who.grant_expires_in == GRANT_TTL_SECONDS
+    assert who.grant_scope == ["pre_loss"] and who.grant_expires_in == GRANT_TTL_SECONDS
     assert "110105" not in who.model_dump_json()  # never the ID number
 
 
@@ -73,14 +73,14 @@ def test_malformed_code_refused_locally_without_echo(sandbox, central_client):
     assert err.code == "validation_error"
 
 
-def test_prelose_with_the_grant_once(sandbox, central_client):
+def test_pre_loss_with_the_grant_once(sandbox, central_client):
     who = central_client.verify_essc(issue(sandbox))
     key = new_idempotency_key()
-    done = central_client.submit_prelost_essc(CARD_NORMAL, who.grant, key)
-    again = central_client.submit_prelost_essc(CARD_NORMAL, who.grant, key)
+    done = central_client.submit_pre_loss_essc(CARD_NORMAL, who.grant, key)
+    again = central_client.submit_pre_loss_essc(CARD_NORMAL, who.grant, key)
     assert done.reference == again.reference
     assert central_client.card_status(CARD_NORMAL).state == CardState.PRE_LOST
-    kiosk = [p for p in sandbox.admin("GET", "/prelosses") if p["channel"] == "kiosk"]
+    kiosk = [p for p in sandbox.admin("GET", "/pre_losses") if p["channel"] == "kiosk"]
     assert len(kiosk) == 1
 
 
@@ -88,13 +88,13 @@ def test_grant_is_for_this_person_terminal_and_time(sandbox, central_client):
     who = central_client.verify_essc(issue(sandbox, "replacement"))
     # Not this person's card: not found (a terminal never learns whose card it is).
     with pytest.raises(CentralNotFound):
-        central_client.submit_prelost_essc(CARD_NORMAL, who.grant, new_idempotency_key())
-    err = refusal(lambda: central_client.submit_prelost_essc(
+        central_client.submit_pre_loss_essc(CARD_NORMAL, who.grant, new_idempotency_key())
+    err = refusal(lambda: central_client.submit_pre_loss_essc(
         CARD_NORMAL, "g" * 40, new_idempotency_key()))
     assert (err.code, err.status) == ("grant_invalid", 403)
     mine = central_client.verify_essc(issue(sandbox))
     sandbox.admin("POST", "/clock", json={"offset_days": (GRANT_TTL_SECONDS + 5) / 86400})
-    err = refusal(lambda: central_client.submit_prelost_essc(
+    err = refusal(lambda: central_client.submit_pre_loss_essc(
         CARD_NORMAL, mine.grant, new_idempotency_key()))
     assert err.code == "grant_invalid"
 
@@ -136,7 +136,7 @@ def test_openapi_documents_the_operations():
     verify = doc["paths"][EsscPath.VERIFY.value]["post"]
     assert "does not replace the ID card for cancelling" in verify["description"]
     assert {"409", "410", "422", "403"} <= set(verify["responses"])
-    assert EsscPath.PRELOSS.value in doc["paths"]
+    assert EsscPath.PRE_LOSS.value in doc["paths"]
 
 
 def test_clock_offset_is_reset(sandbox):

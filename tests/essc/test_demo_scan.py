@@ -59,7 +59,7 @@ def scan(env, *args: str) -> subprocess.CompletedProcess:
                           env=env, capture_output=True, text=True, timeout=60)
 
 
-def test_card_scan_then_verify_and_prelose_without_logging_a_code(demo):
+def test_card_scan_then_verify_and_pre_loss_without_logging_a_code(demo):
     settings, env, events, client, log_file = demo
     seen: list[str] = []
     out = scan(env, "normal")
@@ -69,7 +69,7 @@ def test_card_scan_then_verify_and_prelose_without_logging_a_code(demo):
     seen.append(ev.code.text)
     who = client.verify_essc(ev.code.text)
     assert who.name == "王**"
-    client.submit_prelost_essc(who.cards[0].card_number, who.grant, new_idempotency_key())
+    client.submit_pre_loss_essc(who.cards[0].card_number, who.grant, new_idempotency_key())
     for flag, refusal in (("--expired", "expired"), ("--reuse", "already_used")):
         assert scan(env, "normal", flag).returncode == 0
         code = events.get(timeout=5).code.text

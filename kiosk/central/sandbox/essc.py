@@ -128,9 +128,9 @@ class EsscStore:
                        (_sha(grant), row["person_ref"], terminal_id,
                         now + e.GRANT_TTL_SECONDS))
         return {**found, "name": mask_name(found["name"]), "grant": grant,
-                "grant_expires_in": e.GRANT_TTL_SECONDS, "grant_scope": ["prelose"]}
+                "grant_expires_in": e.GRANT_TTL_SECONDS, "grant_scope": ["pre_loss"]}
 
-    def prelose(self, req: e.EsscPreLossRequest, key: str | None) -> dict[str, Any]:
+    def pre_loss(self, req: e.EsscPreLossRequest, key: str | None) -> dict[str, Any]:
         """Inside the store's idempotent transaction: the grant's person pre-loses."""
         st = self.store
         grant = st._one("SELECT * FROM essc_grants WHERE grant_sha256 = ?", _sha(req.grant))
@@ -139,7 +139,7 @@ class EsscStore:
             raise ApiProblem(e.EsscRefusal.GRANT_INVALID, 403, "grant not valid here")  # type: ignore[arg-type]
         person = st._one("SELECT id_number FROM persons WHERE person_ref = ?",
                          grant["person_ref"])
-        return st.pre_lose(req.card_number, person["id_number"], req.terminal_id,
+        return st.pre_loss(req.card_number, person["id_number"], req.terminal_id,
                            req.channel, key)
 
 
@@ -185,10 +185,10 @@ def add_essc_routes(app: FastAPI, store: SandboxStore, signed: Any,
         except Refused as exc:
             return _answer(e.essc_problem(exc.refusal, exc.detail))
 
-    @router.post(e.EsscPath.PRELOSS, response_model=s.PreLossResult, responses=responses,
+    @router.post(e.EsscPath.PRE_LOSS, response_model=s.PreLossResult, responses=responses,
                  summary="Pre-lose a card on an e-SSC identity grant",
-                 description=e.PRELOSS_DESCRIPTION)
-    def prelose(req: e.EsscPreLossRequest, ctx: Signed = Depends(signed),  # noqa: B008
+                 description=e.PRE_LOSS_DESCRIPTION)
+    def pre_loss(req: e.EsscPreLossRequest, ctx: Signed = Depends(signed),  # noqa: B008
                 key: str | None = Header(None, alias=s.IDEMPOTENCY_HEADER,  # noqa: B008
                                          min_length=8, max_length=128)) -> Any:
         if req.terminal_id != ctx.who.terminal_id:
@@ -197,8 +197,8 @@ def add_essc_routes(app: FastAPI, store: SandboxStore, signed: Any,
             raise ApiProblem(s.ProblemCode.IDEMPOTENCY_KEY_MISSING, 400,
                              f"{s.IDEMPOTENCY_HEADER} header required")
         status, body, replayed = store.idempotent(
-            ctx.who.terminal_id, key, e.EsscPath.PRELOSS.value, ctx.body,
-            lambda: essc.prelose(req, key))
+            ctx.who.terminal_id, key, e.EsscPath.PRE_LOSS.value, ctx.body,
+            lambda: essc.pre_loss(req, key))
         headers = {s.IDEMPOTENT_REPLAY_HEADER: "true"} if replayed else None
         if "__problem__" in body:
             extra = {k: v for k, v in body.items() if k not in ("__problem__", "detail")}

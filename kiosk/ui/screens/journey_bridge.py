@@ -88,7 +88,7 @@ class JourneyBridge:
         cue = getattr(speaker, "cue", None)
         if cue is None:
             return
-        if state.step in (Step.PRELOST_DONE, Step.CANCEL_DONE) and state.view is not None \
+        if state.step in (Step.PRE_LOSS_DONE, Step.CANCEL_DONE) and state.view is not None \
                 and getattr(state.view, "receipt", "none") in ("none", "printing"):
             cue("success")
         elif state.step == Step.FAILED:

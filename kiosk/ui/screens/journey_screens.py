@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kiosk.ui.screens.registry import SCREENS, ScreenSpec, register_screen
 
-_MODULES = ("identify_", "prelost_", "status_", "cancel_", "guidance_", "journey_")
+_MODULES = ("identify_", "pre_loss_", "status_", "cancel_", "guidance_", "journey_")
 JOURNEY_SCREENS: list[ScreenSpec] = [
     s for s in SCREENS
     if s.target.startswith(tuple(f"kiosk.ui.screens.{m}" for m in _MODULES))]

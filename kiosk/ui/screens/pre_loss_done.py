@@ -8,7 +8,7 @@ from kiosk.ui.screens.base import load_kv
 from kiosk.ui.screens.journey_base import ReceiptEndScreen, fmt_date, fmt_time, set_label
 
 
-class PrelostDoneScreen(ReceiptEndScreen):
+class PreLossDoneScreen(ReceiptEndScreen):
     show_back = False  # nothing to go back to: the card is stopped
 
     def show(self, state: State) -> None:

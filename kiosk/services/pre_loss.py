@@ -10,18 +10,18 @@ from kiosk.calendar_source import calendar_for
 from kiosk.config import Settings
 from kiosk.domain.clock import to_region
 from kiosk.logs import get_logger
-from kiosk.services.adapt import CardInfo, prelost_info
+from kiosk.services.adapt import CardInfo, pre_loss_info
 from kiosk.services.failures import error_kind
 from kiosk.services.states import CardChoice, CardsView, ConsequencesView, PreLossView, Step
 from kiosk.services.tasks import Outcome
 
-log = get_logger("kiosk.services.prelost")
+log = get_logger("kiosk.services.pre_loss")
 # Errors at confirmation after which the request may or may not have arrived: queue it
 # with the same idempotency key, so it takes effect exactly once.
 QUEUE_ON = frozenset({"offline", "timeout", "server_error", "bad_response"})
 
 
-class PrelostSteps:
+class PreLossSteps:
     """Mixin of :class:`~kiosk.services.controller.JourneyController` (shares its state)."""
 
     # ---- pre-loss -------------------------------------------------------------------
@@ -51,10 +51,10 @@ class PrelostSteps:
         self.session.chosen = card
         r = self.settings.region
         self._set(Step.CONSEQUENCES, ConsequencesView(
-            card.masked, r.hotline, r.prelost_lapse_days, r.prelost_lapse_working_days,
+            card.masked, r.hotline, r.pre_loss_lapse_days, r.pre_loss_lapse_working_days,
             r.replacement_fee_yuan))
 
-    def confirm_prelost(self) -> None:
+    def confirm_pre_loss(self) -> None:
         """Submit the pre-loss; the idempotency key is made here, once."""
         card, number = self.session.chosen, self.session.id_number
         if self._state.step != Step.CONSEQUENCES or card is None or not number:
@@ -63,35 +63,35 @@ class PrelostSteps:
 
         def failed(exc: BaseException) -> bool:
             if error_kind(exc) in QUEUE_ON:
-                self._queue_prelost(card, number, key)
+                self._queue_pre_loss(card, number, key)
                 return True
             return False
 
-        self._call("submit_prelost",
-                   lambda: self.central.submit_prelost(card.card_number, number, key),
-                   lambda result: self._prelost_done(card, result),
+        self._call("submit_pre_loss",
+                   lambda: self.central.submit_pre_loss(card.card_number, number, key),
+                   lambda result: self._pre_loss_done(card, result),
                    "journeys.busy.submitting", on_error=failed,
-                   on_cancel=lambda: self._queue_prelost(card, number, key))
+                   on_cancel=lambda: self._queue_pre_loss(card, number, key))
 
     def _lapse_date(self, start: dt.date) -> dt.date:
         """The kiosk's own count (official calendar); the service's date wins over it."""
         r = self.settings.region
         return calendar_for(self.settings).add_days(
-            start, r.prelost_lapse_days, r.prelost_lapse_working_days).value
+            start, r.pre_loss_lapse_days, r.pre_loss_lapse_working_days).value
 
-    def _prelost_done(self, card: CardInfo, result: Any) -> None:
-        info = prelost_info(result, self.hotline)
-        self.session.prelost = info
+    def _pre_loss_done(self, card: CardInfo, result: Any) -> None:
+        info = pre_loss_info(result, self.hotline)
+        self.session.pre_loss = info
         # Shown and printed in the region's zone, whatever zone the service or machine uses.
         at = to_region(info.settlement_stopped_at or self.now(), self.settings.region.timezone)
         view = PreLossView(card.masked, info.reference, at,
                            info.lapses_on or self._lapse_date(at.date()), info.hotline,
                            qr_payload=info.reference, pending=False,
                            lapse_estimate=info.lapses_on is None)
-        self._set(Step.PRELOST_DONE, view)
+        self._set(Step.PRE_LOSS_DONE, view)
         self._print(view)
 
-    def _queue_prelost(self, card: CardInfo, number: str, key: str) -> None:
+    def _queue_pre_loss(self, card: CardInfo, number: str, key: str) -> None:
         """Offline at confirmation: queue durably and say honestly it is not in effect."""
         if self.outbox is None:
             self._fail_kind("offline")
@@ -100,7 +100,7 @@ class PrelostSteps:
                    "terminal_id": self.settings.kiosk.terminal_id,
                    "requested_at": self.now().isoformat()}
         try:
-            self.outbox.enqueue("prelost", payload, key)
+            self.outbox.enqueue("pre_loss", payload, key)
         except Exception as exc:  # the disk failed too: the hotline is the only way now
             log.error("outbox enqueue failed", extra={"fields": {"error": type(exc).__name__}})
             metrics.error("outbox_enqueue_failed")
@@ -110,7 +110,7 @@ class PrelostSteps:
         view = PreLossView(card.masked, reference,
                            to_region(self.now(), self.settings.region.timezone), None,
                            self.hotline, qr_payload=reference, pending=True)
-        self._set(Step.PRELOST_PENDING, view)
+        self._set(Step.PRE_LOSS_PENDING, view)
         self._print(view)
 
     def _print(self, view: PreLossView) -> None:
@@ -138,9 +138,9 @@ class PrelostSteps:
 
 def receipt_for(view: PreLossView, settings: Settings, lapse: dt.date) -> Any:
     """The printable receipt (kiosk.domain.receipts) for a done or pending pre-loss."""
-    from kiosk.domain.receipts import PrelossReceipt, ReceiptStatus
+    from kiosk.domain.receipts import PreLossReceipt, ReceiptStatus
 
-    return PrelossReceipt(
+    return PreLossReceipt(
         reference=view.reference, masked_card_number=view.card_number_masked,
         created_at=view.at, lapse_date=lapse, hotline=view.hotline,
         status=ReceiptStatus.PENDING if view.pending else ReceiptStatus.CONFIRMED,

@@ -8,7 +8,7 @@ from kiosk.ui.screens.base import load_kv
 from kiosk.ui.screens.journey_base import ReceiptEndScreen, set_label
 
 
-class PrelostPendingScreen(ReceiptEndScreen):
+class PreLossPendingScreen(ReceiptEndScreen):
     def show(self, state: State) -> None:
         v = state.view
         set_label(self.ids.call_now, "journeys.pending.call_now", hotline=v.hotline)

@@ -16,7 +16,7 @@ class CardRow(Panel):
     token = ""
 
 
-class PrelostCardsScreen(JourneyScreen):
+class PreLossCardsScreen(JourneyScreen):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._rows = RowPool(self.ids.cards, self._make_row)

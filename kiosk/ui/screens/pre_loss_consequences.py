@@ -8,7 +8,7 @@ from kiosk.ui.screens.base import load_kv
 from kiosk.ui.screens.journey_base import JourneyScreen, set_label
 
 
-class PrelostConsequencesScreen(JourneyScreen):
+class PreLossConsequencesScreen(JourneyScreen):
     def show(self, state: State) -> None:
         v = state.view
         set_label(self.ids.card, "journeys.consequences.card", card=v.card_number_masked)
@@ -18,7 +18,7 @@ class PrelostConsequencesScreen(JourneyScreen):
         set_label(self.ids.fee, "journeys.consequences.p4", fee=v.fee_yuan)
 
     def confirm(self) -> None:
-        self.ctl.confirm_prelost()
+        self.ctl.confirm_pre_loss()
 
     def proxy(self) -> None:
         self.ctl.open_topic("proxy")
