@@ -33,6 +33,7 @@ def measure_essc(summary: Callable[[list[float]], dict[str, float]], runs: int =
     """Median/p95 of scanned → event and scanned → cards over ``runs`` scans."""
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-essc-") as tmp:
         base = load_settings(environ={"KIOSK__KIOSK__DATA_DIR": tmp,
+                                      "KIOSK__KIOSK__DEMO": "true",  # demo secrets
                                       "KIOSK__SECURITY__SECRETS_FILE": f"{tmp}/no-secrets"})
         secrets = load_secrets(base)
         sandbox = start_sandbox_thread(base, port=0, db_path=Path(tmp) / "sandbox.db",

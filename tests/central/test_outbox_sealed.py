@@ -14,7 +14,7 @@ import pytest
 
 from kiosk import metrics
 from kiosk.central.client import new_idempotency_key
-from kiosk.central.outbox import KIND_PRE_LOSS, Outbox, OutboxSender
+from kiosk.central.outbox import KIND_PRE_LOSS, LEGACY_KINDS, Outbox, OutboxSender
 from kiosk.central.sealing import derive_key, is_sealed
 from kiosk.personas import persona
 from kiosk.secrets import Secrets
@@ -58,6 +58,8 @@ def test_payloads_are_sealed_on_disk(tmp_path):
 
 def test_a_plaintext_queue_from_before_is_sealed_without_losing_an_item(
         tmp_path, sandbox, make_central_client, central_secrets):
+    """A version 0.1 file: plaintext payloads, and the kind as that version spelt it."""
+    (old_kind,) = [k for k, v in LEGACY_KINDS.items() if v == KIND_PRE_LOSS]
     path = tmp_path / "outbox.sqlite3"
     keys = [new_idempotency_key(), new_idempotency_key()]
     with sqlite3.connect(path) as db:
@@ -65,10 +67,11 @@ def test_a_plaintext_queue_from_before_is_sealed_without_losing_an_item(
         db.execute("PRAGMA journal_mode=WAL")
         for n, key in enumerate(keys):
             db.execute("INSERT INTO outbox (kind, payload, idempotency_key, created_at) "
-                       "VALUES (?,?,?,?)", (KIND_PRE_LOSS, json.dumps(
+                       "VALUES (?,?,?,?)", (old_kind, json.dumps(
                            {"card_number": CARD, "id_number": ID}), key, time.time() + n))
     box = Outbox(path, terminal_key=central_secrets.terminal_key)
     assert [i.idempotency_key for i in box.pending()] == keys
+    assert {i.kind for i in box.pending()} == {KIND_PRE_LOSS}
     raw = _raw(tmp_path)
     assert CARD.encode() not in raw and ID.encode() not in raw  # old pages scrubbed too
     sender = OutboxSender(box, make_central_client())

