@@ -56,6 +56,25 @@ class Slot(StrEnum):
             return cls.NONE
 
 
+class ScanEventKind(StrEnum):
+    """What the QR scanner reports (``kiosk.devices.scanner.ScanEventKind`` values)."""
+
+    SCANNER_READY = "scanner_ready"
+    SCANNER_LOST = "scanner_lost"
+    SCANNER_BACK = "scanner_back"
+    CODE_SCANNED = "code_scanned"
+    CODE_REFUSED = "code_refused"  # unreadable: not a plausible code
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, value: object) -> ScanEventKind:
+        """The kind for a scanner's value; UNKNOWN if none."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            return cls.UNKNOWN
+
+
 class CardEvent(Protocol):
     """A card hub event, as the journeys read it (``kiosk.devices.card_hub.HubEvent``)."""
 
@@ -88,6 +107,9 @@ class CentralPort(Protocol):
     def replacement_progress(self, card_number: str | None = None,
                              id_number: str | None = None) -> Any: ...
     def cancel_pre_loss(self, card_number: str, id_number: str, idempotency_key: str) -> Any: ...
+    def verify_essc(self, code: str) -> Any: ...
+    def submit_pre_loss_essc(self, card_number: str, grant: str,
+                             idempotency_key: str) -> Any: ...
 
 
 class OutboxPort(Protocol):
