@@ -114,7 +114,7 @@ class EsscIdentification:
 
         self.core.call("verify_essc", lambda: self.core.central.verify_essc(code),
                        lambda result: self._verified(result, from_start),
-                       "journeys.busy.checking_essc", on_error=handled)
+                       "essc.busy.checking", on_error=handled)
 
     def _from_start(self, st: State) -> bool:
         if st.step == Step.ESSC_REFUSED and isinstance(st.view, EsscRefusedView):
