@@ -165,3 +165,32 @@ def test_scanner_unplugged_mid_journey_then_back(essc: Essc) -> None:
     assert j.shown(key="essc.identify.how")
     j.scan("normal")
     j.screen("pre_loss_cards")
+
+
+def test_new_screens_fit_in_every_mode_and_language(essc: Essc) -> None:
+    """The e-SSC screens and identify states, each sample in both languages, in normal,
+    large-text and high-contrast modes: all text translated, nothing outside the content
+    area (the whole-tour test checks only each screen's first sample in every mode)."""
+    from kiosk.ui.tour import layout_problems
+
+    j, problems = essc, []
+    for name, states in (("pre_loss", ("essc", "essc_unavailable")), ("status", ("essc",)),
+                         ("essc_choose", None), ("essc_refused", None)):
+        screen = j.app.sm.get_screen(name)
+        samples = screen.tour_states()
+        for state in states or tuple(samples):
+            for lang in ("zh_CN", "en"):
+                for large, contrast in ((False, False), (True, False), (False, True)):
+                    j.app.set_language(lang)
+                    j.app.large_text, j.app.high_contrast = large, contrast
+                    if j.app.sm.current != name:
+                        j.app.go(name, bridge=True)
+                    samples[state]()
+                    j.ui.pump_frames(4)
+                    assert "[essc." not in j.texts(), (name, state, lang)
+                    problems += [f"{name}/{state}/{lang}/large={large}: {p}"
+                                 for p in layout_problems(j.ui) if "scrolling" not in p]
+                    j.app.note_activity()  # the inactivity warning must not cover it
+    j.app.large_text = j.app.high_contrast = False
+    j.app.set_language("zh_CN")
+    assert problems == [], "\n".join(problems)
