@@ -194,3 +194,15 @@ def test_new_screens_fit_in_every_mode_and_language(essc: Essc) -> None:
     j.app.large_text = j.app.high_contrast = False
     j.app.set_language("zh_CN")
     assert problems == [], "\n".join(problems)
+
+
+def test_technician_test_scan_shows_only_the_length(essc: Essc) -> None:
+    j = essc
+    screen = j.app.sm.get_screen("diag_readers")
+    j.app.go("diag_readers")
+    screen.test_scan()
+    j.ui.pump(0.5)
+    code = j.scan("normal")
+    j.ui.wait_until(lambda: f"{len(code)}" in screen.ids.result.text, 10, "test scan result")
+    assert code not in screen.ids.result.text
+    assert j.ctl.state.step.value == "home"  # the test code started no journey

@@ -42,9 +42,11 @@ def scan_test_check(timeout: float = TEST_SCAN_SECONDS
         try:
             chars = ctx.get_scanner().test_scan(timeout)
         except Exception as exc:  # noqa: BLE001 - the scanner's typed error, as a result
+            cards = ctx.settings.cards
             return CheckResult("qr_scanner", CheckStatus.FAIL,
                                "diagnostics.qr_scanner.no_scanner",
-                               {"error": str(getattr(exc, "kind", type(exc).__name__))})
+                               {"where": cards.qr_scanner_port or cards.qr_scanner_device,
+                                "error": str(getattr(exc, "kind", type(exc).__name__))})
         log.info("test scan", extra={"fields": {"chars": chars}})
         if chars is None:
             return CheckResult("qr_scanner", CheckStatus.WARN,
