@@ -26,6 +26,7 @@ from kiosk.config import Settings
 from kiosk.devices.card_hub import CardHub
 from kiosk.devices.printer import make_printer
 from kiosk.devices.probes import DeviceProbes
+from kiosk.devices.scanner import make_scanner
 from kiosk.devices.speech import Speaker
 from kiosk.logs import error_fields, get_logger
 from kiosk.secrets import load_secrets
@@ -71,6 +72,8 @@ class KioskParts:
     speaker: Speaker | None = None
     technician_access: Callable[[], TechnicianAccess] | None = None
     device_probes: DeviceProbes | None = None  # what the technician's checks probe
+    scanner: Any = None  # the QR scanner's watcher (e-SSC), when one is configured
+    scan_events: CardEventRelay | None = None  # its events, connected like the cards'
     central_probes: CentralProbes | None = None
     extra_stops: list[Callable[[], None]] = field(default_factory=list)
     started: bool = False
@@ -83,6 +86,8 @@ class KioskParts:
         self.started = True
         if self.hub is not None:
             self.hub.start()
+        if self.scanner is not None:
+            self.scanner.start()
         if self.sender is not None:
             self.sender.start()
 
@@ -94,6 +99,8 @@ class KioskParts:
         steps = [self.controller.shutdown]
         if self.hub is not None:
             steps.append(self.hub.stop)
+        if self.scanner is not None:
+            steps.append(self.scanner.stop)
         if self.sender is not None:
             steps.append(self.sender.stop)
         if self.outbox is not None:
@@ -131,13 +138,13 @@ class UnavailableCentral:
 def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
                 central: Any = None, cards: bool = True, outbox: bool = True,
                 printer: Any = None, speaker: Any = None,
-                speech: bool | None = None) -> KioskParts:
+                speech: bool | None = None, scanner: bool = True) -> KioskParts:
     """The parts for ``settings``; not started (``parts.start()``, or the app does).
 
     Overrides: ``central`` another client (tests: a fake or the sandbox's), ``cards=False``
     no card hub (no PC/SC), ``outbox=False`` no durable queue, ``printer`` another
     printer, ``speaker`` another speaker; ``speech`` (default: the setting) whether to
-    build the espeak-ng speaker at all."""
+    build the espeak-ng speaker at all; ``scanner=False`` no QR scanner."""
     client = central if central is not None else _central(settings)
     box = Outbox(settings.data_dir / OUTBOX_FILE) if outbox else None
     sender = None
@@ -160,11 +167,16 @@ def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
         controller.readers = hub
     if speaker is None and (settings.speech.enabled if speech is None else speech):
         speaker = _speaker(settings)
+    scan_relay = CardEventRelay(controller.essc.scan_event_sink)
+    watcher = make_scanner(settings, scan_relay) if scanner else None
+    if watcher is not None:
+        controller.essc.scanner_configured()
     return KioskParts(controller, client, relay, box, sender, hub, prn, speaker,
                       technician_access=lambda: TechnicianAccess(
                           settings, load_secrets(settings).technician_pin_hash),
                       device_probes=DeviceProbes(settings),
-                      central_probes=CentralProbes(settings))
+                      central_probes=CentralProbes(settings),
+                      scanner=watcher, scan_events=scan_relay)
 
 
 def _central(settings: Settings) -> Any:

@@ -68,6 +68,9 @@ class CardsSection:
     id_sdk_library: str = "libsdtapi.so"
     ssc_reader: str = ""
     id_pcsc_reader: str = ""
+    qr_scanner: str = "none"  # 2D scanner for the e-SSC: none, serial (USB-CDC), hid
+    qr_scanner_port: str = ""  # serial: device path, or "virtual" (demo's pty scanner)
+    qr_scanner_device: str = ""  # hid: /dev/input/event* path (by-id link preferred)
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,7 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("kiosk", "site"): ("outlet", "medical"),
     ("kiosk", "language"): ("zh_CN", "en"),
     ("cards", "id_reader"): ("pcsc", "serial", "sdk", "none"),
+    ("cards", "qr_scanner"): ("none", "serial", "hid"),
     ("printer", "kind"): ("none", "dummy", "file", "usb", "serial", "network"),
 }
 RANGES: dict[tuple[str, str], tuple[float, float]] = {
@@ -341,6 +345,12 @@ def _validate(values: dict[str, dict[str, Any]], origin: dict[str, str]) -> None
     if printer.get("kind") in ("file", "usb", "serial", "network") and not printer.get("target"):
         raise ConfigError(origin.get("printer.target", src("printer.kind")), "printer.target",
                           f"printer.kind = {printer['kind']} needs a target")
+    cards = values.get("cards", {})
+    need = {"serial": "qr_scanner_port", "hid": "qr_scanner_device"}.get(
+        cards.get("qr_scanner", "none"))
+    if need and not cards.get(need):
+        raise ConfigError(origin.get(f"cards.{need}", src("cards.qr_scanner")), f"cards.{need}",
+                          f"cards.qr_scanner = {cards['qr_scanner']} needs {need}")
     hotline = values.get("region", {}).get("hotline", "")
     if hotline is not None and not (hotline.isdigit() and 3 <= len(hotline) <= 12):
         raise ConfigError(src("region.hotline"), "region.hotline",

@@ -2,8 +2,9 @@
 
 Starts a private ``pcscd`` with the vpcd driver (``<data_dir>/pcscd``), the virtual card
 slots (driven with ``kiosk card insert PERSONA`` from another terminal) and the sandbox
-central service on the loopback address of ``central.base_url``. The kiosk then talks
-to them exactly as to real readers and a real service.
+central service on the loopback address of ``central.base_url``, and the virtual QR
+scanner (``kiosk card scan PERSONA``) when ``cards.qr_scanner_port = "virtual"``. The
+kiosk then talks to them exactly as to real readers and a real service.
 """
 
 from __future__ import annotations
@@ -165,6 +166,11 @@ def start_demo_services(settings: Settings, *, pcsc: bool = True,
             services.vpcd_port = daemon.vpcd_port
             services.parts.append(start_virtual_slots(settings, daemon.vpcd_port,
                                                       netns=daemon.netns_path))
+        from kiosk.devices.virtual.scanner import start_virtual_scanner
+
+        scanner = start_virtual_scanner(settings, services.parts[0] if sandbox else None)
+        if scanner is not None:  # `kiosk card scan PERSONA` (cards.qr_scanner_port = virtual)
+            services.parts.append(scanner)
     except BaseException:
         services.stop()
         raise

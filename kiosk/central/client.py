@@ -39,6 +39,7 @@ from pydantic import BaseModel, ValidationError
 
 from kiosk import __version__, metrics
 from kiosk.central import schemas as s
+from kiosk.central import schemas_essc as se
 from kiosk.central.error_tables import error_for_status, map_requests_error
 from kiosk.central.errors import (
     CentralBadResponse,
@@ -163,6 +164,19 @@ class CentralClient:
         req = _req(s.CancelPreLossRequest, card_number=card_number, id_number=_id(id_number))
         return self._call(s.Path.PRE_LOSS_CANCEL, req, idempotency_key=idempotency_key)
 
+    def verify_essc(self, code: str) -> se.EsscIdentity:
+        """Identify by a scanned e-SSC code: masked identity, cards and a pre-loss grant;
+        ``CentralRefused`` expired / already_used / not_an_essc / revoked. Never retried:
+        the first verification spends the code. The code is not logged or kept."""
+        return self._call(se.EsscPath.VERIFY, _req(se.EsscVerifyRequest, code=code))
+
+    def submit_pre_loss_essc(self, card_number: str, grant: str,
+                            idempotency_key: str) -> s.PreLossResult:
+        """Pre-lose a card of the person an e-SSC verification identified (its grant)."""
+        req = _req(se.EsscPreLossRequest, card_number=card_number, grant=grant,
+                   channel="kiosk", terminal_id=self._terminal)
+        return self._call(se.EsscPath.PRE_LOSS, req, idempotency_key=idempotency_key)
+
     def heartbeat(self, outbox_depth: int) -> s.HeartbeatResult:
         req = _req(s.HeartbeatRequest, terminal_id=self._terminal,
                    clock=dt.datetime.fromtimestamp(self._clock(), dt.UTC),
@@ -193,14 +207,15 @@ class CentralClient:
 
     # ---- plumbing -----------------------------------------------------------------------
 
-    def _call(self, path: s.Path, request: BaseModel,
+    def _call(self, path: s.Path | se.EsscPath, request: BaseModel,
               idempotency_key: str | None = None) -> Any:
-        if path in s.STATE_CHANGING_OPERATIONS and not (
-                idempotency_key and 8 <= len(idempotency_key) <= 128):
+        stateful = path in s.STATE_CHANGING_OPERATIONS or path == se.EsscPath.PRE_LOSS
+        if stateful and not (idempotency_key and 8 <= len(idempotency_key) <= 128):
             raise ValueError("a state change needs an idempotency key of 8 to 128 characters")
-        response_model = s.OPERATIONS[path][1]
+        response_model = {**s.OPERATIONS, **se.ESSC_OPERATIONS}[path][1]
         body = request.model_dump_json(exclude_none=True).encode()
-        attempts = 1 + (self._retries if path in s.IDEMPOTENT_OPERATIONS else 0)
+        # Keyed state changes are safe to repeat; the e-SSC verify spends its code: never.
+        attempts = 1 + (self._retries if path in s.IDEMPOTENT_OPERATIONS or stateful else 0)
         # One deadline for the whole call: connect, send, the whole read, every retry.
         flight = Flight(time.monotonic() + self._deadline)
         with self._flights_lock:
@@ -213,7 +228,7 @@ class CentralClient:
             with self._flights_lock:
                 self._flights.discard(flight)
 
-    def _attempts(self, path: s.Path, body: bytes, idempotency_key: str | None,
+    def _attempts(self, path: s.Path | se.EsscPath, body: bytes, idempotency_key: str | None,
                   response_model: type[M], attempts: int, flight: Flight) -> M:
         for attempt in range(1, attempts + 1):
             started = time.perf_counter()
@@ -250,7 +265,7 @@ class CentralClient:
             delay = min(BACKOFF_CAP, max(delay, hinted))
         return delay * (0.5 + random.random() / 2)  # jitter: terminals must not stampede
 
-    def _once(self, path: s.Path, body: bytes, idempotency_key: str | None,
+    def _once(self, path: s.Path | se.EsscPath, body: bytes, idempotency_key: str | None,
               response_model: type[M], flight: Flight) -> M:
         remaining = flight.remaining()
         if flight.aborted or remaining <= 0:

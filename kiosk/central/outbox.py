@@ -422,6 +422,9 @@ class OutboxSender:
 
     def _send(self, item: OutboxItem) -> Any:
         p = item.payload
+        if item.kind == KIND_PRE_LOSS and "grant" in p:  # identified by the e-SSC
+            return self.client.submit_pre_loss_essc(p["card_number"], p["grant"],
+                                                    item.idempotency_key)
         if item.kind == KIND_PRE_LOSS:
             return self.client.submit_pre_loss(p["card_number"], p["id_number"],
                                               item.idempotency_key)

@@ -3,10 +3,15 @@
     kiosk card insert PERSONA [--slot ssc|id]   put a persona's card in a slot
     kiosk card remove [--slot ssc|id]           take it out (both slots by default)
     kiosk card list                             personas, their cards, what is inserted
+    kiosk card scan PERSONA [--expired|--reuse] scan a fresh e-SSC code of the persona
+    kiosk card scan --text TEXT                 scan any QR text (e.g. a payment code)
+    kiosk card scan --unplug | --replug         pull / plug the virtual scanner's cable
     kiosk card serve [--vpcd-port N]            run the slots daemon in the foreground
 
 The slots live in a daemon (the demo runner, or ``kiosk card serve``) listening on
-``<data_dir>/virtual-cards.sock``.
+``<data_dir>/virtual-cards.sock``; the demo's virtual QR scanner on
+``<data_dir>/virtual-scanner.sock`` (it asks the sandbox for the code: the code never
+passes through this command, and only its length and hash prefix are printed).
 """
 
 from __future__ import annotations
@@ -37,6 +42,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = csub.add_parser("remove", help="remove the card(s)")
     p.add_argument("--slot", choices=("ssc", "id"), default=None)
     csub.add_parser("list", help="list personas and what is inserted")
+    p = csub.add_parser("scan", help="scan a persona's e-SSC QR code (virtual scanner)")
+    p.add_argument("persona", nargs="?")
+    p.add_argument("--expired", action="store_true", help="a code past its 60 s")
+    p.add_argument("--reuse", action="store_true", help="a code already used")
+    p.add_argument("--text", help="scan this text instead (a code that is not an e-SSC)")
+    p.add_argument("--unplug", action="store_true", help="pull the scanner's cable")
+    p.add_argument("--replug", action="store_true", help="plug it in again")
     p = csub.add_parser("serve", help="run the virtual card slots in the foreground")
     p.add_argument("--vpcd-port", type=int, default=SYSTEM_VPCD_PORT,
                    help=f"first vpcd port (default {SYSTEM_VPCD_PORT}, the system pcscd)")
@@ -96,9 +108,40 @@ def run(args: argparse.Namespace) -> int:
         except OSError:
             print("inserted: (no virtual card slots running)")
         return 0
+    if cmd == "scan":
+        return _scan(args)
     if cmd == "serve":
         return _serve(args)
     raise CliError(f"unknown card action {cmd!r}")  # pragma: no cover - argparse checks
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from kiosk.devices.virtual.scanner import scanner_socket_path, send_scanner_command
+
+    if args.unplug or args.replug:
+        request: dict = {"cmd": "unplug" if args.unplug else "replug"}
+    elif args.text is not None:
+        request = {"cmd": "scan", "text": args.text}
+    elif not args.persona:
+        raise CliError("card scan: give a PERSONA, --text, --unplug or --replug")
+    elif args.persona not in load_personas():
+        raise CliError(f"unknown persona {args.persona!r}; see `kiosk card list`")
+    else:
+        request = {"cmd": "scan", "persona": args.persona, "expired": args.expired,
+                   "reuse": args.reuse}
+    path = scanner_socket_path(settings_from(args).data_dir)
+    try:
+        reply = send_scanner_command(path, request)
+    except OSError:
+        raise CliError(f"no virtual QR scanner running at {path} (start the demo with "
+                       "cards.qr_scanner_port = \"virtual\")") from None
+    if not reply.get("ok"):
+        raise CliError(f"card scan: {reply.get('error', 'failed')}")
+    plugged = "plugged in" if reply.get("plugged") else "unplugged"
+    if "chars" in reply:
+        print(f"scanned a code of {reply['chars']} characters (#{reply['code_hash']})")
+    print(f"virtual scanner {plugged} at {reply.get('port')}")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

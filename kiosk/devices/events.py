@@ -1,4 +1,5 @@
-"""The card event vocabulary: what the card hub reports and for which slot.
+"""The device event vocabulary: what the card hub reports and for which slot, and what
+the QR scanner reports.
 
 The ONE definition of the event kinds and slots. A pure module (standard library only,
 no pyscard), so the services read these enums through :mod:`kiosk.services.ports`
@@ -48,3 +49,22 @@ class Slot(StrEnum):
 
 
 __all__ = ["CardEventKind", "Slot"]
+
+
+class ScanEventKind(StrEnum):
+    """What the QR scanner's watcher reports."""
+
+    SCANNER_READY = "scanner_ready"
+    SCANNER_LOST = "scanner_lost"
+    SCANNER_BACK = "scanner_back"
+    CODE_SCANNED = "code_scanned"
+    CODE_REFUSED = "code_refused"  # unreadable: not a plausible code
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, value: object) -> ScanEventKind:
+        """The kind for a scanner's value; UNKNOWN if none."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            return cls.UNKNOWN

@@ -23,6 +23,7 @@ from kiosk.devices.idcard.serial_reader import FIND, PREAMBLE
 from kiosk.devices.pcsc.context import PcscContext
 from kiosk.devices.pcsc.errors import CardError, CardErrorKind
 from kiosk.devices.printer import make_printer
+from kiosk.devices.scanner import ScannerError, ScannerErrorKind, open_source, scanner_location
 
 SERIAL_TIMEOUT_S = 1.0  # a live reader answers "find card" within a few milliseconds
 
@@ -106,6 +107,37 @@ def probe_pcsc_id(wanted: str, readers: list[dict[str, Any]] | CardError) -> IdR
     return IdReaderProbe("pcsc", True, None, details)
 
 
+@dataclass(frozen=True)
+class ScannerProbe:
+    """Whether the configured QR scanner can be reached. ``problem`` (when not ok):
+    ``no_scanner``, ``scanner_lost``, ``busy`` (held by another program)."""
+
+    kind: str
+    ok: bool
+    problem: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def probe_scanner(kind: str, where: str, live: Any = None) -> ScannerProbe:
+    """The running watcher's status when there is one (the port is held exclusively),
+    else open the scanner once and close it again."""
+    details: dict[str, Any] = {"kind": kind, "where": where}
+    if kind == "none":
+        return ScannerProbe("none", True, None, details)
+    if live is not None:
+        status = live.status()
+        details.update({k: status[k] for k in ("state", "codes", "refused", "duplicates",
+                                               "reopens", "last_error")})
+        if status["state"] == "up":
+            return ScannerProbe(kind, True, None, details)
+        return ScannerProbe(kind, False, status["last_error"] or "no_scanner", details)
+    try:
+        open_source(kind, where).close()
+    except ScannerError as exc:
+        return ScannerProbe(kind, False, exc.kind.value, details)
+    return ScannerProbe(kind, True, None, details)
+
+
 class DeviceProbes:
     """The device side of the diagnostics: probes, and the parts a check may make.
 
@@ -136,6 +168,20 @@ class DeviceProbes:
             return probe_pcsc_id(cards.id_pcsc_reader, found)
         return IdReaderProbe("none", True, None, {"kind": "none"})
 
+    def qr_scanner(self, live: Any = None) -> ScannerProbe:
+        """The configured QR scanner (``cards.qr_scanner``); ``live`` = the app's watcher."""
+        return probe_scanner(*scanner_location(self.settings), live=live)
+
+    def make_scanner(self) -> Any:
+        """A scanner watcher for one test scan (not started; ``stop()`` releases it);
+        raises ``ScannerError`` when none is configured."""
+        from kiosk.devices.scanner import make_scanner
+
+        watcher = make_scanner(self.settings, lambda _event: None)
+        if watcher is None:
+            raise ScannerError(ScannerErrorKind.no_scanner, "no scanner configured")
+        return watcher
+
     def make_printer(self) -> Any:
         """The configured receipt printer."""
         return make_printer(self.settings)
@@ -145,5 +191,5 @@ class DeviceProbes:
         return CardHub(self.settings, lambda _event: None)
 
 
-__all__ = ["DeviceProbes", "IdReaderProbe", "hub_reader_states", "probe_pcsc_id",
-           "probe_sdk", "probe_serial", "reader_states"]
+__all__ = ["DeviceProbes", "IdReaderProbe", "ScannerProbe", "hub_reader_states",
+           "probe_pcsc_id", "probe_scanner", "probe_sdk", "probe_serial", "reader_states"]

@@ -11,8 +11,9 @@ Personal data is kept only in :attr:`session` and wiped by :meth:`end`.
 This module is the core: observation, navigation, the busy step, failures, card events
 and the session end. Each journey is one object behind a declared interface
 (:mod:`kiosk.services.journey`): :attr:`identify` (``identify.py``), :attr:`pre_lost`,
-:attr:`status`, :attr:`cancel` and :attr:`guidance`; the UI sends them its intents
-(``ctl.pre_loss.choose_card(token)``) and draws the states the core publishes.
+:attr:`status`, :attr:`cancel`, :attr:`guidance` and :attr:`essc` (``essc.py``); the UI
+sends them its intents (``ctl.pre_loss.choose_card(token)``) and draws the states the
+core publishes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from kiosk import metrics
@@ -29,6 +31,7 @@ from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.logs import get_logger
 from kiosk.services.adapt import field
 from kiosk.services.cancel import CancelJourney
+from kiosk.services.essc import EsscIdentification
 from kiosk.services.failures import Failure, FailureKind, failure_from_error
 from kiosk.services.guidance import GuidanceJourney
 from kiosk.services.identify import Identification
@@ -127,6 +130,8 @@ class JourneyController:
         self.cancel = CancelJourney(self)
         self.guidance = GuidanceJourney(self)
         self.identify = Identification(self, self._identified)
+        self.essc = EsscIdentification(self, self._identified, self._go_on_identified,
+                                       dispatch)
 
     # ---- observation -------------------------------------------------------------
     @property
@@ -177,11 +182,11 @@ class JourneyController:
         self._outcome = outcome
         s = self.settings
         if journey == Journey.PRE_LOSS:
-            self._set(Step.IDENTIFY, IdentifyView(s.features.keypad_identify, False),
-                      journey=journey)
+            self._set(Step.IDENTIFY, IdentifyView(s.features.keypad_identify, False,
+                                                  self.essc.offer), journey=journey)
         elif journey == Journey.STATUS:
-            self._set(Step.IDENTIFY, IdentifyView(s.features.keypad_identify, True),
-                      journey=journey)
+            self._set(Step.IDENTIFY, IdentifyView(s.features.keypad_identify, True,
+                                                  self.essc.offer), journey=journey)
         elif journey == Journey.CANCEL:
             if not s.features.cancel_pre_loss:
                 raise ValueError("cancelling a pre-loss is not offered at this site")
@@ -419,6 +424,15 @@ class JourneyController:
             self.status.load()
         else:
             self.pre_loss.show_cards()
+
+    def _go_on_identified(self, journey: Journey) -> None:
+        """Begin ``journey`` keeping the person identified at the start screen (e-SSC)."""
+        if journey not in (Journey.PRE_LOSS, Journey.STATUS):
+            self.start(journey)
+            return
+        self._state = replace(self._state, journey=journey)  # the next publish shows it
+        metrics.journey(journey.value, "started")
+        self._identified()
 
     def shutdown(self) -> None:
         """Stop the worker threads (app exit)."""

@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from kiosk.devices.events import CardEventKind, Slot
+from kiosk.devices.events import CardEventKind, ScanEventKind, Slot
 
 
 class CardEvent(Protocol):
@@ -52,6 +52,9 @@ class CentralPort(Protocol):
     def replacement_progress(self, card_number: str | None = None,
                              id_number: str | None = None) -> Any: ...
     def cancel_pre_loss(self, card_number: str, id_number: str, idempotency_key: str) -> Any: ...
+    def verify_essc(self, code: str) -> Any: ...
+    def submit_pre_loss_essc(self, card_number: str, grant: str,
+                             idempotency_key: str) -> Any: ...
 
 
 class OutboxPort(Protocol):
@@ -76,5 +79,5 @@ Today = Callable[[], dt.date]
 Now = Callable[[], dt.datetime]
 
 
-__all__ = ["CardEvent", "CardEventKind", "CentralPort", "Dispatcher", "Now", "OutboxPort",
+__all__ = ["CardEvent", "CardEventKind", "ScanEventKind", "CentralPort", "Dispatcher", "Now", "OutboxPort",
            "PinVerifier", "PrinterPort", "Slot"]

@@ -66,9 +66,13 @@ class PreLossJourney:
     def confirm_pre_loss(self) -> None:
         """Submit the pre-loss; the idempotency key is made here, once."""
         card, number = self.core.session.chosen, self.core.session.id_number
-        if self.core.state.step != Step.CONSEQUENCES or card is None or not number:
+        grant = self.core.session.essc_grant  # identified by the e-SSC: no ID number
+        if self.core.state.step != Step.CONSEQUENCES or card is None or not (number or grant):
             return
         key = self.core.session.new_idempotency_key()
+        central = self.core.central
+        submit = (lambda: central.submit_pre_loss(card.card_number, number, key)) if number \
+            else (lambda: central.submit_pre_loss_essc(card.card_number, grant, key))
 
         def failed(exc: BaseException) -> bool:
             if error_kind(exc) in QUEUE_ON:
@@ -76,8 +80,7 @@ class PreLossJourney:
                 return True
             return False
 
-        self.core.call("submit_pre_loss",
-                   lambda: self.core.central.submit_pre_loss(card.card_number, number, key),
+        self.core.call("submit_pre_loss", submit,
                    lambda result: self._pre_loss_done(card, result),
                    "journeys.busy.submitting", on_error=failed,
                    on_cancel=lambda: self._queue_pre_loss(card, number, key))
@@ -101,12 +104,13 @@ class PreLossJourney:
         self.core.publish(Step.PRE_LOSS_DONE, view)
         self._print(view)
 
-    def _queue_pre_loss(self, card: CardInfo, number: str, key: str) -> None:
+    def _queue_pre_loss(self, card: CardInfo, number: str | None, key: str) -> None:
         """Offline at confirmation: queue durably and say honestly it is not in effect."""
         if self.core.outbox is None:
             self.core.fail_kind(FailureKind.OFFLINE)
             return
-        payload = {"card_number": card.card_number, "id_number": number,
+        who = {"id_number": number} if number else {"grant": self.core.session.essc_grant}
+        payload = {"card_number": card.card_number, **who,
                    "terminal_id": self.core.settings.kiosk.terminal_id,
                    "requested_at": self.core.now().isoformat()}
         try:

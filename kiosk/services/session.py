@@ -23,6 +23,7 @@ class KioskSession:
     id_card: IdCardData | None = None
     ssc_card: SscCardData | None = None
     id_number: str | None = None  # typed on the keypad or read from the ID card
+    essc_grant: str | None = None  # identified by the e-SSC: stands for the ID number
     person: PersonInfo | None = None
     chosen: CardInfo | None = None
     challenge_id: str | None = None

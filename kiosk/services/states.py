@@ -57,6 +57,8 @@ class Step(StrEnum):
     CANCEL_DONE = "cancel_done"
     GUIDANCE_INDEX = "guidance_index"
     GUIDANCE_TOPIC = "guidance_topic"
+    ESSC_CHOOSE = "essc_choose"  # identified by the e-SSC at the start screen
+    ESSC_REFUSED = "essc_refused"  # a scanned code that identifies nobody
     BUSY = "busy"
     FAILED = "failed"
 
@@ -67,6 +69,7 @@ class IdentifyView:
 
     keypad_allowed: bool
     ssc_allowed: bool  # status journey: the new or old SSC identifies too
+    essc: str = "off"  # the e-SSC offer: off (no scanner) | ready | unavailable
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,23 @@ class GuidanceView:
 
 
 @dataclass(frozen=True)
+class EsscChooseView:
+    """Identified by the e-SSC on the start screen: which journey now."""
+
+    holder_masked: str
+    cancel_allowed: bool  # shown as "needs the found card and the ID card"
+
+
+@dataclass(frozen=True)
+class EsscRefusedView:
+    """Why a scanned code identifies nobody: expired | already_used | not_an_essc |
+    revoked | bad_code (unreadable) | grant_invalid."""
+
+    refusal: str
+    from_start: bool  # scanned at the start screen (scan again there)
+
+
+@dataclass(frozen=True)
 class BusyView:
     message_key: str
     cancellable: bool
@@ -192,7 +212,8 @@ class BusyView:
 
 
 View = (IdentifyView | KeypadView | CodeView | CardsView | ConsequencesView | PreLossView
-        | StatusView | PinView | CancelView | GuidanceView | BusyView | None)
+        | StatusView | PinView | CancelView | GuidanceView | EsscChooseView | EsscRefusedView
+        | BusyView | None)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 from kiosk.calendar_source import calendar_for
 from kiosk.domain.models import SscCardData
 from kiosk.services.adapt import person_info, replacement_info
+from kiosk.services.essc import status_card
 from kiosk.services.failures import FailureKind, error_kind
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CardStateLine, StatusView, Step
@@ -51,7 +52,10 @@ class StatusJourney:
     def load(self) -> None:
         """The replacement progress of the identified person."""
         number = self.core.session.id_number
-        self.core.call("replacement_progress", lambda: self._progress(id_number=number),
+        # Identified by the e-SSC there is no ID number: ask by the person's card.
+        by = {"id_number": number} if number else {
+            "card_number": status_card(self.core.session.person)}
+        self.core.call("replacement_progress", lambda: self._progress(**by),
                    self._show_status, "journeys.busy.looking_up")
 
     def _show_status(self, progress: Any) -> None:

@@ -47,6 +47,8 @@ SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("cancel_confirm", "kiosk.ui.screens.cancel_confirm:CancelConfirmScreen"),
     ScreenSpec("cancel_done", "kiosk.ui.screens.cancel_done:CancelDoneScreen"),
     ScreenSpec("guidance_topic", "kiosk.ui.screens.guidance_topic:GuidanceTopicScreen"),
+    ScreenSpec("essc_choose", "kiosk.ui.screens.essc_choose:EsscChooseScreen"),
+    ScreenSpec("essc_refused", "kiosk.ui.screens.essc_refused:EsscRefusedScreen"),
     ScreenSpec("journey_busy", "kiosk.ui.screens.journey_busy:JourneyBusyScreen"),
     ScreenSpec("journey_failure", "kiosk.ui.screens.journey_failure:JourneyFailureScreen"),
     # Diagnostics (technician mode); the technician's list is taken from here:
@@ -67,7 +69,8 @@ SCREENS: tuple[ScreenSpec, ...] = (
 # kiosk.ui.technician.base).
 SHELL_SCREENS: tuple[ScreenSpec, ...] = tuple(
     s for s in SCREENS if s.name in ("attract", "message", "placeholder"))
-_JOURNEY_MODULES = ("identify_", "pre_loss_", "status_", "cancel_", "guidance_", "journey_")
+_JOURNEY_MODULES = ("identify_", "pre_loss_", "status_", "cancel_", "guidance_", "journey_",
+                    "essc_")
 JOURNEY_SCREENS: tuple[ScreenSpec, ...] = tuple(
     s for s in SCREENS
     if s.target.startswith(tuple(f"kiosk.ui.screens.{m}" for m in _JOURNEY_MODULES)))

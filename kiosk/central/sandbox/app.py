@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from kiosk import __version__
 from kiosk.central import schemas as s
+from kiosk.central.sandbox.essc import add_essc_routes, essc_admin_router
 from kiosk.central.sandbox.faults import Faults
 from kiosk.central.sandbox.gate import SIGNED_STATE, Signed
 from kiosk.central.sandbox.limits import ID_NUMBER_LIMIT, RateLimiter
@@ -196,6 +197,7 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
                                max_skew)
 
     app.include_router(v1)
+    add_essc_routes(app, store, signed, PROBLEM_RESPONSES)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -267,6 +269,7 @@ def create_admin_app(store: SandboxStore, faults: Faults) -> FastAPI:
         return problem_response(exc.status, exc.code, exc.detail, **exc.extra)
 
     app.include_router(_admin_router(store, faults))
+    app.include_router(essc_admin_router(store))
     return app
 
 

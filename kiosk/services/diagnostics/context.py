@@ -48,6 +48,7 @@ class DiagnosticsContext:
     speaker: Any = None
     central: Any = None
     outbox: Any = None
+    qr_scanner: Any = None
     devices: DeviceProbePort | None = None
     remote: CentralProbePort | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -74,6 +75,10 @@ class DiagnosticsContext:
         """Whether the configured ID reader can be reached."""
         return self._devices().id_reader(self.card_hub)
 
+    def scanner(self) -> IdReaderResult:
+        """Whether the configured QR scanner can be reached (the live one's status)."""
+        return self._devices().qr_scanner(self.qr_scanner)
+
     # -- parts made on demand ------------------------------------------------------------
     def _own(self, obj: Any) -> Any:
         with self._lock:
@@ -97,6 +102,14 @@ class DiagnosticsContext:
         if self._reader is None:
             self._reader = self._own(self._devices().make_card_reader())
         return self._reader
+
+    def get_scanner(self) -> Any:
+        """The live scanner watcher, or one made and started for this context."""
+        if self.qr_scanner is None:
+            watcher = self._own(self._devices().make_scanner())
+            watcher.start()
+            self.qr_scanner = watcher
+        return self.qr_scanner
 
     def get_outbox(self) -> Any:
         if self.outbox is None:

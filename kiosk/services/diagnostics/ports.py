@@ -36,6 +36,13 @@ class DeviceProbePort(Protocol):
     def id_reader(self, hub: Any = None) -> IdReaderResult:
         """Whether the configured ID reader can be reached."""
 
+    def qr_scanner(self, live: Any = None) -> IdReaderResult:
+        """Whether the configured QR scanner can be reached (same fields as the ID
+        reader's probe; ``live`` = the app's scanner watcher)."""
+
+    def make_scanner(self) -> Any:
+        """A scanner watcher (``start()``, ``test_scan(timeout)``, ``stop()``)."""
+
     def make_printer(self) -> Any:
         """The configured printer (``status()``, ``test_page()``)."""
 

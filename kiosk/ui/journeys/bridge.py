@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from kivy.clock import Clock
 
 from kiosk.logs import get_logger
-from kiosk.services.ports import CardEventKind
+from kiosk.services.ports import CardEventKind, ScanEventKind
 from kiosk.services.states import Journey, State, Step
 
 if TYPE_CHECKING:
@@ -46,6 +46,8 @@ SCREEN_FOR_STEP: dict[Step, str] = {
     Step.CANCEL_DONE: "cancel_done",
     Step.GUIDANCE_INDEX: "guide",
     Step.GUIDANCE_TOPIC: "guidance_topic",
+    Step.ESSC_CHOOSE: "essc_choose",
+    Step.ESSC_REFUSED: "essc_refused",
     Step.BUSY: "journey_busy",
     Step.FAILED: "journey_failure",
 }
@@ -80,6 +82,9 @@ class JourneyBridge:
         self.controller.language = app.lang
         app.bind(lang=self._on_lang)
         parts.card_events.connect(self.card_sink)
+        scans = getattr(parts, "scan_events", None)  # no scanner relay in some test rigs
+        if scans is not None:
+            scans.connect(self.scan_sink)
         self.switches = 0  # screens shown (the bench reads it)
 
     def detach(self) -> None:
@@ -87,6 +92,9 @@ class JourneyBridge:
         self.controller.unsubscribe(self._on_state)
         self.app.unbind(lang=self._on_lang)
         self.parts.card_events.connect(self.controller.card_event_sink)
+        scans = getattr(self.parts, "scan_events", None)
+        if scans is not None:
+            scans.connect(self.controller.essc.scan_event_sink)
 
     def _on_lang(self, _app: Any, lang: str) -> None:
         self.controller.language = lang
@@ -130,4 +138,14 @@ class JourneyBridge:
                 self.app.technician_card()
                 return
             self.controller.on_card_event(event)
+        kivy_dispatch(run)
+
+    def scan_sink(self, event: Any) -> None:
+        """For the QR scanner: any thread → main thread; a scanned code (read or not) is
+        activity, the scanner coming and going is not."""
+        def run() -> None:
+            kind = ScanEventKind.parse(getattr(event, "kind", None))
+            if kind in (ScanEventKind.CODE_SCANNED, ScanEventKind.CODE_REFUSED):
+                self.app.note_activity()
+            self.controller.essc.on_scan_event(event)
         kivy_dispatch(run)

@@ -16,6 +16,8 @@ from kiosk.services.states import (
     CardsView,
     CodeView,
     ConsequencesView,
+    EsscChooseView,
+    EsscRefusedView,
     GuidanceView,
     IdentifyView,
     Journey,
@@ -58,8 +60,20 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
                        "journeys.status.next.ready_for_pickup")
     table: dict[str, dict[str, State]] = {
         "pre_loss": {"default": State(Step.IDENTIFY, Journey.PRE_LOSS,
-                                     IdentifyView(True, False))},
-        "status": {"default": State(Step.IDENTIFY, Journey.STATUS, IdentifyView(True, True))},
+                                     IdentifyView(True, False)),
+                     "essc": State(Step.IDENTIFY, Journey.PRE_LOSS,
+                                   IdentifyView(True, False, "ready")),
+                     "essc_unavailable": State(Step.IDENTIFY, Journey.PRE_LOSS,
+                                               IdentifyView(True, False, "unavailable"))},
+        "status": {"default": State(Step.IDENTIFY, Journey.STATUS, IdentifyView(True, True)),
+                   "essc": State(Step.IDENTIFY, Journey.STATUS,
+                                 IdentifyView(True, True, "ready"))},
+        "essc_choose": {"default": State(Step.ESSC_CHOOSE, Journey.NONE,
+                                         EsscChooseView("王**", True))},
+        "essc_refused": {r: State(Step.ESSC_REFUSED, Journey.PRE_LOSS,
+                                  EsscRefusedView(r, r == "not_an_essc"))
+                         for r in ("expired", "already_used", "not_an_essc", "revoked",
+                                   "bad_code", "grant_invalid")},
         "identify_keypad": {
             "default": State(Step.ID_KEYPAD, Journey.PRE_LOSS, KeypadView()),
             "error": State(Step.ID_KEYPAD, Journey.PRE_LOSS, KeypadView("id.error.check_digit"))},

@@ -1,4 +1,5 @@
-"""Readers: each reader, card present, ATR; a test read shows card type + masked number."""
+"""Readers: each reader, card present, ATR; a test read shows card type + masked number;
+the QR scanner's test scan shows only that a code came and its length."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from kiosk.services.diagnostics.cardtest import TestRead, card_test_check
 from kiosk.services.diagnostics.checks import check_readers
+from kiosk.services.diagnostics.checks.qr_scanner import scan_test_check
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen, run_check
 from kiosk.ui.widgets.buttons import KButton
@@ -62,6 +64,14 @@ class DiagReadersScreen(DiagScreen):
                 "diagnostics.ui.read_ok", reader=result.reader,
                 card_type=self.tr(f"diagnostics.ui.card_type.{result.card_type}"),
                 number=result.masked_number, ms=round(result.duration_ms))))
+
+    def test_scan(self) -> None:
+        """The QR scanner's test scan: wait for one code, show only its length."""
+        self.forget()
+        self.show(self.ids.result, "diagnostics.qr_scanner.test_prompt")
+        run_check(self.app, scan_test_check(), lambda result: self.show_summary(
+            self.ids.result, result) if not isinstance(result, Exception)
+            else self.show_error(self.ids.result, result))
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
         def sample() -> None:

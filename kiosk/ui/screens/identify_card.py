@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.services.states import State
-from kiosk.ui.journeys.base import JourneyScreen, image_path, set_shown
+from kiosk.ui.journeys.base import JourneyScreen, image_path, set_label, set_shown
 from kiosk.ui.screen_base import load_kv
 
 
@@ -15,6 +15,7 @@ class IdentifyCardScreen(JourneyScreen):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.ids.picture.source = image_path("guidance_id_card.png")
+        self.ids.essc_picture.source = image_path("essc_scan.png")  # phone over the window
 
     def show(self, state: State) -> None:
         view = state.view
@@ -23,6 +24,15 @@ class IdentifyCardScreen(JourneyScreen):
             else "journeys.identify.title_pre_loss"
         set_shown(self.ids.or_ssc, bool(view and view.ssc_allowed))
         set_shown(self.ids.keypad_button, bool(view and view.keypad_allowed))
+        # The e-SSC beside the ID card: offered when a scanner is there, said when not.
+        essc = view.essc if view is not None else "off"
+        row = self.ids.essc_row
+        set_shown(row, essc != "off")
+        row.size_hint_x = 1 if essc != "off" else 0.001  # no scanner: the ID card alone
+        set_label(self.ids.essc_how, "essc.identify.unavailable" if essc == "unavailable"
+                  else "essc.identify.how")
+        self.ids.essc_how.bold = essc == "unavailable"
+        self.ids.essc_picture.opacity = 0.3 if essc == "unavailable" else 1
 
     def use_keypad(self) -> None:
         self.ctl.identify.use_keypad()

@@ -120,7 +120,8 @@ class Technician:
             card_hub=getattr(parts, "hub", None),
             printer=getattr(parts, "printer", None),
             speaker=speaker if hasattr(speaker, "synthesize_to_file") else None,
-            central=getattr(parts, "central", None), outbox=getattr(parts, "outbox", None))
+            central=getattr(parts, "central", None), outbox=getattr(parts, "outbox", None),
+            qr_scanner=getattr(parts, "scanner", None))
 
     def sender(self) -> Any:
         """The running outbox sender, if any (for "retry now")."""

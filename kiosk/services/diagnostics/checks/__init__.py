@@ -14,6 +14,7 @@ from kiosk.services.diagnostics.checks.disk import check_disk
 from kiosk.services.diagnostics.checks.idreader import check_id_reader
 from kiosk.services.diagnostics.checks.outbox import check_outbox
 from kiosk.services.diagnostics.checks.printer import check_printer
+from kiosk.services.diagnostics.checks.qr_scanner import check_qr_scanner
 from kiosk.services.diagnostics.checks.readers import check_readers
 from kiosk.services.diagnostics.checks.speech import check_speech
 from kiosk.services.diagnostics.context import DiagnosticsContext
@@ -22,6 +23,7 @@ from kiosk.services.diagnostics.model import CheckResult
 CHECKS: dict[str, Callable[[DiagnosticsContext], CheckResult]] = {
     "readers": check_readers,
     "id_reader": check_id_reader,
+    "qr_scanner": check_qr_scanner,
     "printer": check_printer,
     "speech": check_speech,
     "central": check_central,
@@ -36,6 +38,8 @@ CHECKS: dict[str, Callable[[DiagnosticsContext], CheckResult]] = {
 PROBES: dict[str, str] = {
     "readers": "devices.probes: PC/SC readers (the running card hub when there is one)",
     "id_reader": "devices.probes: the ID reader by cards.id_reader (serial, sdk, pcsc)",
+    "qr_scanner": "devices.probes: the QR scanner by cards.qr_scanner (the running "
+                  "watcher's status, or open it once)",
     "printer": "devices.probes: the configured printer's status",
     "speech": "devices.speech: espeak-ng, voices, a player",
     "central": "central.probe: one signed heartbeat (latency, TLS, signature)",
