@@ -79,5 +79,5 @@ Today = Callable[[], dt.date]
 Now = Callable[[], dt.datetime]
 
 
-__all__ = ["CardEvent", "CardEventKind", "ScanEventKind", "CentralPort", "Dispatcher", "Now", "OutboxPort",
-           "PinVerifier", "PrinterPort", "Slot"]
+__all__ = ["CardEvent", "CardEventKind", "CentralPort", "Dispatcher", "Now", "OutboxPort",
+           "PinVerifier", "PrinterPort", "ScanEventKind", "Slot"]
