@@ -330,6 +330,19 @@ class JourneyController:
         """Give this to the card hub: safe to call from any thread."""
         self._dispatch(lambda: self.on_card_event(event))
 
+    def delivery_sink(self, idempotency_key: str, outcome: Any) -> None:
+        """Give this to the outbox sender (a :data:`~kiosk.services.ports.DeliverySink`):
+        safe to call from any thread."""
+        self._dispatch(lambda: self.on_delivered(idempotency_key, outcome))
+
+    def on_delivered(self, idempotency_key: str, outcome: Any) -> None:
+        """A queued request reached the service (owner's thread). While the person who
+        queued it is still here, their screen turns into the real outcome."""
+        if not idempotency_key or idempotency_key != self.session.idempotency_key:
+            return  # someone else's, or the session has ended: nothing on screen to change
+        if self._state.step == Step.PRE_LOSS_PENDING:
+            self.pre_loss.delivered(outcome)
+
     def on_card_event(self, event: Any) -> None:
         """A card hub event (owner's thread)."""
         kind, slot = CardEventKind.parse(field(event, "kind")), Slot.parse(field(event, "slot"))

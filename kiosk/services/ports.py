@@ -88,12 +88,20 @@ class CentralPort(Protocol):
     def replacement_progress(self, card_number: str | None = None,
                              id_number: str | None = None) -> Any: ...
     def cancel_pre_loss(self, card_number: str, id_number: str, idempotency_key: str) -> Any: ...
+    def cancel(self) -> None:
+        """End every call in flight now (closes its connection), so no worker is held."""
 
 
 class OutboxPort(Protocol):
     """Durable queue for requests the central service could not acknowledge."""
 
     def enqueue(self, kind: str, payload: dict[str, Any], idempotency_key: str) -> Any: ...
+
+
+DeliverySink = Callable[[str, Any], None]
+"""How the outbox reports a delivery: ``sink(idempotency_key, result_or_error)``, from
+the sender's thread (the controller's :meth:`delivery_sink` hops to the owner's thread).
+A result is the service's acknowledgement; an exception means it was refused for good."""
 
 
 class PrinterPort(Protocol):

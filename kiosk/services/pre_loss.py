@@ -11,7 +11,7 @@ from kiosk.config import Settings
 from kiosk.domain.clock import to_region
 from kiosk.logs import get_logger
 from kiosk.services.adapt import CardInfo, pre_loss_info
-from kiosk.services.failures import FailureKind, error_kind
+from kiosk.services.failures import FailureKind, error_kind, failure_from_error
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CardChoice, CardsView, ConsequencesView, PreLossView, Step
 from kiosk.services.tasks import Outcome
@@ -97,6 +97,18 @@ class PreLossJourney:
                            lapse_estimate=info.lapses_on is None)
         self.core.publish(Step.PRE_LOSS_DONE, view)
         self._print(view)
+
+    def delivered(self, outcome: Any) -> None:
+        """The queued pre-loss was delivered while its screen is still shown: the real
+        reference and receipt (or, refused for good, the refusal in plain words)."""
+        card = self.core.session.chosen
+        if card is None:
+            return
+        if isinstance(outcome, BaseException):
+            self.core.fail(failure_from_error(outcome, self.core.hotline))
+            return
+        log.info("queued pre-loss delivered while shown")
+        self._pre_loss_done(card, outcome)
 
     def _queue_pre_loss(self, card: CardInfo, number: str, key: str) -> None:
         """Offline at confirmation: queue durably and say honestly it is not in effect."""
