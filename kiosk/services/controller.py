@@ -71,6 +71,13 @@ OUTCOMES = {(Journey.PRE_LOSS, Step.PRE_LOSS_DONE): "confirmed",
             (Journey.STATUS, Step.STATUS): "shown",
             (Journey.CANCEL, Step.CANCEL_DONE): "confirmed",
             (Journey.GUIDANCE, Step.GUIDANCE_TOPIC): "read"}
+# What cancel does to each background call, said on the busy screen before it is pressed.
+# Lookups and checks send nothing that changes anything; a pre-loss is protective, so a
+# cancelled one is queued and still sent; a code or a cancellation may already be on its way.
+ON_CANCEL = {"submit_pre_loss": "journeys.busy.on_cancel.queued",
+             "request_code": "journeys.busy.on_cancel.code_may_arrive",
+             "cancel_pre_loss": "journeys.busy.on_cancel.may_have_arrived",
+             "verify_pin": "journeys.busy.on_cancel.pin_again"}
 # How a session ended without an outcome (metrics label).
 UNFINISHED = {EndReason.TIMEOUT: "timeout", EndReason.CARD_REMOVED: "card_removed"}
 
@@ -255,6 +262,7 @@ class JourneyController:
         if self._state.step != Step.BUSY:
             return
         self._drop_task()
+        self._cancel_central()
         on_cancel, self._on_cancel = self._on_cancel, None
         before, self._before_busy = self._before_busy, None
         if on_cancel is not None:
@@ -265,6 +273,18 @@ class JourneyController:
             self.end()
 
     # ---- background calls ---------------------------------------------------------
+    def _cancel_central(self) -> None:
+        """Close the central calls in flight, so the worker is free now, not at the
+        deadline (dropping the outcome alone would leave it held by a slow server)."""
+        cancel = getattr(self.central, "cancel", None)
+        if cancel is None:
+            return
+        try:
+            cancel()
+        except Exception as exc:  # a client that cannot cancel must not block the person
+            log.warning("central cancel failed", extra={"fields": {
+                "error": type(exc).__name__}})
+
     def _drop_task(self) -> None:
         self._token += 1
         if self._task is not None:
@@ -296,7 +316,8 @@ class JourneyController:
                 self.fail(failure_from_error(outcome.error, self.hotline),  # type: ignore[arg-type]
                            retry=again)
 
-        self._set(Step.BUSY, BusyView(message_key, True, time.monotonic()))
+        self._set(Step.BUSY, BusyView(message_key, True, time.monotonic(),
+                                      ON_CANCEL.get(name, BusyView.cancel_key)))
         self._task = self.worker.run(name, fn, done)
 
     def fail(self, failure: Failure, retry: Callable[[], None] | None = None) -> None:

@@ -189,6 +189,8 @@ class BusyView:
     message_key: str
     cancellable: bool
     started: float  # time.monotonic() when the call began
+    # What pressing cancel does to this action, in words (queued, nothing sent, …).
+    cancel_key: str = "journeys.busy.on_cancel.nothing_sent"
 
 
 View = (IdentifyView | KeypadView | CodeView | CardsView | ConsequencesView | PreLossView
