@@ -82,6 +82,8 @@ class CodeView:
     phone_masked: str
     expires_in: int
     error_key: str = ""
+    # "Send again" is possible from this time.monotonic() on (the service's cooldown).
+    resend_at: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from kiosk.personas import persona
 from kiosk.services.states import Step
 from tests.e2e.window.conftest import Journey
 
@@ -63,3 +64,21 @@ def test_started_while_the_reader_service_is_down(journey: Journey) -> None:
     j.tap(key="journeys.failure.use_keypad")
     j.screen("identify_keypad")
     j.pcscd.start()
+
+
+def test_the_code_step_counts_down_before_send_again(journey: Journey) -> None:
+    j = journey
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
+    j.tap(key="journeys.identify.use_keypad")
+    j.screen("identify_keypad")
+    j.type_digits(persona("normal")["id"]["id_number"])
+    j.tap(key="journeys.keypad.submit")
+    screen = j.screen("identify_code")
+    assert screen.ids.resend.disabled  # the sandbox's 60 s cooldown
+    assert "秒后可以重新发送" in j.texts()
+    sent = j.sandbox.store.last_code()
+    j.ui.tap(screen.ids.resend)
+    j.ui.pump(0.3)
+    assert j.app.sm.current == "identify_code"
+    assert j.sandbox.store.last_code() == sent  # nothing was sent during the countdown
