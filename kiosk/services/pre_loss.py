@@ -85,7 +85,7 @@ class PreLossJourney:
         return calendar_for(self.core.settings).add_days(
             start, r.pre_loss_lapse_days, r.pre_loss_lapse_working_days).value
 
-    def _pre_loss_done(self, card: CardInfo, result: Any) -> None:
+    def _pre_loss_done(self, card: CardInfo, result: Any, was_pending: bool = False) -> None:
         info = pre_loss_info(result, self.core.hotline)
         self.core.session.pre_loss = info
         # Shown and printed in the region's zone, whatever zone the service or machine uses.
@@ -94,7 +94,7 @@ class PreLossJourney:
         view = PreLossView(card.masked, info.reference, at,
                            info.lapses_on or self._lapse_date(at.date()), info.hotline,
                            qr_payload=info.reference, pending=False,
-                           lapse_estimate=info.lapses_on is None)
+                           lapse_estimate=info.lapses_on is None, was_pending=was_pending)
         self.core.publish(Step.PRE_LOSS_DONE, view)
         self._print(view)
 
@@ -108,7 +108,7 @@ class PreLossJourney:
             self.core.fail(failure_from_error(outcome, self.core.hotline))
             return
         log.info("queued pre-loss delivered while shown")
-        self._pre_loss_done(card, outcome)
+        self._pre_loss_done(card, outcome, was_pending=True)
 
     def _queue_pre_loss(self, card: CardInfo, number: str, key: str) -> None:
         """Offline at confirmation: queue durably and say honestly it is not in effect."""

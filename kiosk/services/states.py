@@ -130,6 +130,7 @@ class PreLossView:
     pending: bool
     receipt: str = "none"  # none | printing | printed | failed
     lapse_estimate: bool = False  # lapses_on computed on the kiosk, not from the service
+    was_pending: bool = False  # queued first, delivered while the person was still here
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def test_a_queued_pre_loss_delivered_while_shown_becomes_the_success_screen(
                     and live.ctl.state.view.receipt == "printed")
     (record,) = _recorded(sandbox)  # exactly once, whatever the fault
     view = live.ctl.state.view
-    assert not view.pending and view.reference == record["reference"]
+    assert not view.pending and view.reference == record["reference"] and view.was_pending
     assert not view.reference.startswith("Q-")
     assert [r.status for r, _ in live.printer.printed] == ["pending", "confirmed"]
     assert live.printer.printed[-1][0].reference == record["reference"]
