@@ -118,6 +118,8 @@ class Failure:
     def advice_key(self) -> str:
         if self.kind in OTHER_WAYS and not self.params.get("keypad"):
             return f"journeys.failure.{self.kind}.advice_no_keypad"
+        if self.kind is FailureKind.PERSON_NOT_FOUND and self.params.get("read_from_card"):
+            return f"journeys.failure.{self.kind}.advice_card"  # nothing was typed
         return f"journeys.failure.{self.kind}.advice"
 
     @property

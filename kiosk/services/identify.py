@@ -11,7 +11,7 @@ from typing import Any
 from kiosk.domain.idnumber import InvalidIdNumber, parse_id_number
 from kiosk.domain.models import IdCardData
 from kiosk.services.adapt import field, person_info
-from kiosk.services.failures import FailureKind, error_kind
+from kiosk.services.failures import Failure, FailureKind, error_kind
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CodeView, KeypadView, Step
 
@@ -25,6 +25,18 @@ def _seconds(value: Any) -> int:
         return max(0, min(MAX_RESEND_WAIT_S, int(value or 0)))
     except (TypeError, ValueError):
         return 0
+
+
+def not_found_on_card(core: JourneyContext) -> Callable[[BaseException], bool]:
+    """``on_error`` for a lookup by a card that was read: "not found" must not ask the
+    person to check a number they never typed."""
+    def handle(exc: BaseException) -> bool:
+        if error_kind(exc) is not FailureKind.PERSON_NOT_FOUND:
+            return False
+        core.fail(Failure(FailureKind.PERSON_NOT_FOUND,
+                          {"hotline": core.hotline, "read_from_card": True}))
+        return True
+    return handle
 
 
 class Identification:
@@ -43,7 +55,8 @@ class Identification:
         self.core.session.id_card = card
         self.core.session.id_number = card.id_number
         self.core.call("lookup_person", lambda: self.core.central.lookup_person(card.id_number),
-                       self._found, "journeys.busy.looking_up")
+                       self._found, "journeys.busy.looking_up", on_error=not_found_on_card(
+                           self.core))
 
     def use_keypad(self) -> None:
         """Identify by ID number and a code sent to the phone on record (if allowed)."""
