@@ -10,7 +10,7 @@ from kiosk.calendar_source import calendar_for
 from kiosk.config import Settings
 from kiosk.domain.clock import to_region
 from kiosk.logs import get_logger
-from kiosk.services.adapt import CardInfo, pre_loss_info
+from kiosk.services.adapt import CardInfo, as_date, field, pre_loss_info
 from kiosk.services.failures import FailureKind, error_kind, failure_from_error
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CardChoice, CardsView, ConsequencesView, PreLossView, Step
@@ -31,16 +31,33 @@ class PreLossJourney:
         self.core = core
 
     def show_cards(self) -> None:
-        """The person's cards (after identification, or back from the consequences)."""
-        person = self.core.session.person
+        """The person's cards (after identification, or back from the consequences).
+        A card already pre-lost (at another kiosk, by phone) shows when it lapses: the
+        service's date, asked once per session."""
+        session = self.core.session
+        person = session.person
         if person is None:
             self.core.end()
             return
+        pre_lost = [c.card_number for c in person.cards if c.state == "pre_lost"]
+        if pre_lost and session.lapses is None:
+            central = self.core.central
+
+            def got(lapses: tuple[tuple[str, Any], ...]) -> None:
+                session.lapses = lapses
+                self.show_cards()
+
+            self.core.call("card_status", lambda: lapse_dates(central, pre_lost), got,
+                           "journeys.busy.looking_up")
+            return
+        lapses = dict(session.lapses or ())
         choices = tuple(
             CardChoice(card_number_masked=c.masked, state=c.state,
                        offerable=c.state == "active",
-                       explain_key=f"journeys.cards.state.{c.state}",
-                       bank_function=c.bank_function, token=str(i))
+                       explain_key=f"journeys.cards.state.{c.state}"
+                       + ("_until" if lapses.get(c.card_number) else ""),
+                       bank_function=c.bank_function, token=str(i),
+                       lapses_on=lapses.get(c.card_number))
             for i, c in enumerate(person.cards))
         self.core.publish(Step.CARDS, CardsView(person.masked_name, choices))
 
@@ -155,6 +172,20 @@ class PreLossJourney:
         self.core.worker.run("print_receipt",
                              lambda: printer.print_receipt(receipt, language), done)
 
+
+
+def lapse_dates(central: Any, card_numbers: list[str]) -> tuple[tuple[str, Any], ...]:
+    """(card number, lapse date or None) for pre-lost cards, from the service's card
+    status (worker thread). A date that cannot be had is left out, never a failure: the
+    card's words without a date are still right."""
+    out = []
+    for number in card_numbers[:5]:  # bounded: a person has a few cards
+        try:
+            out.append((number, as_date(field(central.card_status(number), "lapses_on"))))
+        except Exception as exc:  # noqa: BLE001 - a missing date must not stop the journey
+            log.info("lapse date unknown", extra={"fields": {"error": type(exc).__name__}})
+            out.append((number, None))
+    return tuple(out)
 
 
 def receipt_for(view: PreLossView, settings: Settings, lapse: dt.date) -> Any:

@@ -96,6 +96,7 @@ class CardChoice:
     explain_key: str  # journeys.cards.state.<state>
     bank_function: bool
     token: str  # opaque handle for choose_card(); not the card number
+    lapses_on: dt.date | None = None  # a pre-lost card (e.g. by phone): when it lapses
 
 
 @dataclass(frozen=True)

@@ -35,3 +35,32 @@ def test_a_typed_number_not_found_is_asked_to_check_it(rig: Rig) -> None:
     f = rig.ctl.state.failure
     assert f is not None and f.kind == "person_not_found"
     assert f.advice_key == "journeys.failure.person_not_found.advice"
+
+
+def test_a_card_pre_lost_by_phone_shows_when_it_lapses(rig: Rig) -> None:
+    import datetime as dt
+
+    from tests.services.conftest import PRE_LOSS_ID
+
+    rig.central.statuses["X00000094"] = {"card_number": "X00000094", "state": "pre_lost",
+                                         "lapses_on": "2026-12-03"}
+    rig.ctl.start("pre_loss")
+    rig.ctl.on_card_event(Event("card_read", "id", id_card(PRE_LOSS_ID, name="孙建华")))
+    rig.pump(until=Step.CARDS)
+    (card,) = rig.ctl.state.view.cards
+    assert card.lapses_on == dt.date(2026, 12, 3) and not card.offerable
+    assert card.explain_key == "journeys.cards.state.pre_lost_until"
+    assert "2026-12-03" in translate(card.explain_key, "zh_CN", date="2026-12-03")
+    assert rig.central.ops().count("card_status") == 1
+
+
+def test_without_the_services_date_the_card_is_still_explained(rig: Rig) -> None:
+    from tests.services.conftest import PRE_LOSS_ID
+    from tests.services.fakes import CentralOffline
+
+    rig.central.errors["card_status"] = CentralOffline("down")
+    rig.ctl.start("pre_loss")
+    rig.ctl.on_card_event(Event("card_read", "id", id_card(PRE_LOSS_ID, name="孙建华")))
+    rig.pump(until=Step.CARDS)
+    (card,) = rig.ctl.state.view.cards
+    assert card.lapses_on is None and card.explain_key == "journeys.cards.state.pre_lost"

@@ -71,7 +71,8 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
             "mixed": State(Step.CARDS, Journey.PRE_LOSS, cards),
             "none_offerable": State(Step.CARDS, Journey.PRE_LOSS, CardsView(
                 "孙**", (CardChoice("X*****094", "pre_lost", False,
-                                    "journeys.cards.state.pre_lost", True, "0"),)))},
+                                    "journeys.cards.state.pre_lost_until", True, "0",
+                                    dt.date(2026, 12, 3)),)))},
         "pre_loss_consequences": {"default": State(
             Step.CONSEQUENCES, Journey.PRE_LOSS,
             ConsequencesView("X*****019", r.hotline, r.pre_loss_lapse_days,
