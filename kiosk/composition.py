@@ -147,16 +147,21 @@ def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
     build the espeak-ng speaker at all; ``scanner=False`` no QR scanner."""
     client = central if central is not None else _central(settings)
     box = Outbox(settings.data_dir / OUTBOX_FILE) if outbox else None
-    sender = None
-    if box is not None:
-        depth = _outbox_depth_gauge(box)
-        box.on_enqueue.append(depth)
-        sender = OutboxSender(box, client, on_result=lambda _item, _outcome: depth())
-        depth()
     prn = printer if printer is not None else (
         make_printer(settings) if settings.printer.kind != "none" else None)
     controller = JourneyController(settings, client, dispatch, outbox=box, printer=prn,
                                    worker=Worker(dispatch))
+    sender = None
+    if box is not None:
+        depth = _outbox_depth_gauge(box)
+        box.on_enqueue.append(depth)
+
+        def delivered(item: Any, outcome: Any) -> None:
+            depth()
+            controller.delivery_sink(item.idempotency_key, outcome)  # live outcome on screen
+
+        sender = OutboxSender(box, client, on_result=delivered)
+        depth()
     relay = CardEventRelay(controller.card_event_sink)
     hub = None
     if cards:

@@ -59,6 +59,7 @@ class DisplaySection:
 class SessionSection:
     inactivity_seconds: int = 60
     warning_seconds: int = 20
+    card_wait_seconds: int = 45  # a "place/insert your card" screen waits this long at most
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("display", "blank_seconds"): (0, 86400),
     ("session", "inactivity_seconds"): (10, 3600),
     ("session", "warning_seconds"): (5, 600),
+    ("session", "card_wait_seconds"): (5, 3600),
     ("central", "connect_timeout"): (0.1, 60),
     ("central", "read_timeout"): (0.1, 120),
     ("central", "retries"): (0, 10),

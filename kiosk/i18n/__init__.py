@@ -9,9 +9,10 @@ key exists in every language with the same placeholders.
 
 from __future__ import annotations
 
+import re
 import string
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,23 @@ from typing import Any
 LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
 _HERE = Path(__file__).parent
+# Full-width punctuation carries its own spacing: no ASCII space after it in Chinese.
+_ZH_PUNCT_SPACE = re.compile(r"([。，；：！？、）」”])[ \t]+")
+
+
+def join_sentences(parts: Iterable[str], language: str = DEFAULT_LANGUAGE) -> str:
+    """Sentences as one text, the way the language writes them: Chinese sentences follow
+    each other with no space (their punctuation is full-width), English ones with one.
+    Empty parts are left out. The one way to join sentences for the screen or speech."""
+    texts = [p.strip() for p in parts if p and p.strip()]
+    if language.startswith("zh"):
+        return tidy("".join(texts), language)
+    return " ".join(texts)
+
+
+def tidy(text: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """``text`` without ASCII spaces after full-width punctuation (Chinese only)."""
+    return _ZH_PUNCT_SPACE.sub(r"\1", text) if language.startswith("zh") else text
 
 
 def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
@@ -39,7 +57,7 @@ def catalog(language: str) -> dict[str, str]:
     for path in sorted((_HERE / language).glob("*.toml")):
         with path.open("rb") as fh:
             _flatten("", tomllib.load(fh), out)
-    return out
+    return {key: tidy(message, language) for key, message in out.items()}
 
 
 def placeholders(message: str) -> set[str]:

@@ -7,9 +7,11 @@ from typing import Any
 from kiosk.domain.masking import mask_card_number, mask_name
 from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.services.adapt import field
-from kiosk.services.failures import Failure, FailureKind
+from kiosk.services.failures import Failure, FailureKind, failure_from_error
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CancelView, PinView, Step
+
+PIN_DIGITS = 6  # the holder PIN of a social security card; the card refuses others
 
 
 class CancelJourney:
@@ -25,12 +27,14 @@ class CancelJourney:
         self.core.publish(Step.CANCEL_PIN, PinView(mask_card_number(card.card_number)))
 
     def submit_pin(self, pin: str) -> None:
-        """Check the holder PIN on the inserted card (the PIN is never stored)."""
+        """Check the holder PIN on the inserted card. The PIN exists only for the VERIFY
+        call: it is never stored, and no retry holds it (trying again means typing it
+        again), so every outcome of the check is handled here, none re-sends it."""
         card = self.core.session.ssc_card
         if self.core.state.step != Step.CANCEL_PIN or card is None or self.core.pins is None:
             return
         masked = mask_card_number(card.card_number)
-        if not (pin.isdigit() and 4 <= len(pin) <= 12):
+        if not (len(pin) == PIN_DIGITS and pin.isascii() and pin.isdigit()):
             self.core.publish(Step.CANCEL_PIN, PinView(masked, None, "journeys.pin.error.format"))
             return
         pins = self.core.pins
@@ -39,18 +43,23 @@ class CancelJourney:
             self.core.session.pin_verified = True
             self.core.publish(Step.CANCEL_INSERT_ID, CancelView(masked))
 
-        def wrong(exc: BaseException) -> bool:
-            if getattr(exc, "kind", None) == "pin_wrong":
-                tries = getattr(exc, "tries_left", None)
-                if tries == 0:
-                    return False  # blocked now: failure screen
+        def type_again() -> None:
+            self.core.publish(Step.CANCEL_PIN, PinView(masked))
+
+        def failed(exc: BaseException) -> bool:
+            if getattr(exc, "kind", None) == "pin_wrong" and getattr(exc, "tries_left", None) != 0:
+                self.core.publish(Step.CANCEL_PIN, PinView(
+                    masked, getattr(exc, "tries_left", None), "journeys.pin.error.wrong"))
+            elif type(exc).__name__ == "PinFormatError":  # the device layer's own refusal
                 self.core.publish(Step.CANCEL_PIN,
-                                  PinView(masked, tries, "journeys.pin.error.wrong"))
-                return True
-            return False
+                                  PinView(masked, None, "journeys.pin.error.format"))
+            else:  # blocked, card pulled, reader gone: retry = a fresh, empty PIN screen
+                failure = failure_from_error(exc, self.core.hotline)
+                self.core.fail(failure, retry=type_again if failure.retry else None)
+            return True
 
         self.core.call("verify_pin", lambda: pins.verify_pin(pin), ok,
-                   "journeys.busy.checking_pin", on_error=wrong)
+                       "journeys.busy.checking_pin", on_error=failed)
 
     def id_read(self, card: IdCardData) -> None:
         """The holder's ID card, after the PIN: must match the SSC."""

@@ -58,22 +58,26 @@ from kiosk.services.states import (
 )
 from kiosk.services.status import StatusJourney
 from kiosk.services.tasks import Outcome, Task, Worker
+from kiosk.services.waits import READER_EVENTS, CardWaits
 
 log = get_logger("kiosk.services.controller")
 
 # Steps where the kiosk waits for a card to be presented.
 WAITING_FOR_CARD = frozenset({Step.IDENTIFY, Step.ID_KEYPAD, Step.CODE_ENTRY,
                               Step.CANCEL_INSERT_SSC, Step.CANCEL_INSERT_ID})
-READER_EVENTS = frozenset({CardEventKind.READERS_CHANGED, CardEventKind.SERVICE_UP})
-# Steps that can only go on with a card reader, and the slots any of which will do
-# (the keypad steps do not need one; the status journey takes the ID card or the SSC).
-NEEDS_READER = frozenset({Step.IDENTIFY, Step.CANCEL_INSERT_SSC, Step.CANCEL_INSERT_ID})
 # Steps where a journey has reached its outcome (counted once per session in metrics).
 OUTCOMES = {(Journey.PRE_LOSS, Step.PRE_LOSS_DONE): "confirmed",
             (Journey.PRE_LOSS, Step.PRE_LOSS_PENDING): "queued",
             (Journey.STATUS, Step.STATUS): "shown",
             (Journey.CANCEL, Step.CANCEL_DONE): "confirmed",
             (Journey.GUIDANCE, Step.GUIDANCE_TOPIC): "read"}
+# What cancel does to each background call, said on the busy screen before it is pressed.
+# Lookups and checks send nothing that changes anything; a pre-loss is protective, so a
+# cancelled one is queued and still sent; a code or a cancellation may already be on its way.
+ON_CANCEL = {"submit_pre_loss": "journeys.busy.on_cancel.queued",
+             "request_code": "journeys.busy.on_cancel.code_may_arrive",
+             "cancel_pre_loss": "journeys.busy.on_cancel.may_have_arrived",
+             "verify_pin": "journeys.busy.on_cancel.pin_again"}
 # How a session ended without an outcome (metrics label).
 UNFINISHED = {EndReason.TIMEOUT: "timeout", EndReason.CARD_REMOVED: "card_removed"}
 
@@ -132,6 +136,7 @@ class JourneyController:
         self.identify = Identification(self, self._identified)
         self.essc = EsscIdentification(self, self._identified, self._go_on_identified,
                                        dispatch)
+        self.waits = CardWaits(self, dispatch)
 
     # ---- observation -------------------------------------------------------------
     @property
@@ -155,6 +160,7 @@ class JourneyController:
         self._state = State(step=step, journey=self._state.journey if journey is None
                             else journey, view=view, failure=failure,
                             end_reason=end_reason, seq=self._state.seq + 1)
+        self.waits.arm()
         outcome = OUTCOMES.get((self._state.journey, step))
         if outcome and not self._outcome:
             self._outcome = outcome
@@ -197,7 +203,7 @@ class JourneyController:
             self._set(Step.HOME, journey=Journey.NONE)
         if journey != Journey.NONE and journey != previous:
             metrics.journey(journey.value, "started")
-        self._check_readers()
+        self.waits.check()
 
     def end(self, reason: EndReason = EndReason.DONE) -> None:
         """End the session: drop any call in flight, wipe personal data, publish HOME
@@ -253,13 +259,14 @@ class JourneyController:
         action, self._retry = self._retry, None
         if action is not None and self._state.step == Step.FAILED:
             action()
-            self._check_readers()
+            self.waits.check()
 
     def cancel_busy(self) -> None:
         """Stop waiting for the call in flight; takes effect now, not when it returns."""
         if self._state.step != Step.BUSY:
             return
         self._drop_task()
+        self._cancel_central()
         on_cancel, self._on_cancel = self._on_cancel, None
         before, self._before_busy = self._before_busy, None
         if on_cancel is not None:
@@ -270,6 +277,18 @@ class JourneyController:
             self.end()
 
     # ---- background calls ---------------------------------------------------------
+    def _cancel_central(self) -> None:
+        """Close the central calls in flight, so the worker is free now, not at the
+        deadline (dropping the outcome alone would leave it held by a slow server)."""
+        cancel = getattr(self.central, "cancel", None)
+        if cancel is None:
+            return
+        try:
+            cancel()
+        except Exception as exc:  # a client that cannot cancel must not block the person
+            log.warning("central cancel failed", extra={"fields": {
+                "error": type(exc).__name__}})
+
     def _drop_task(self) -> None:
         self._token += 1
         if self._task is not None:
@@ -301,7 +320,8 @@ class JourneyController:
                 self.fail(failure_from_error(outcome.error, self.hotline),  # type: ignore[arg-type]
                            retry=again)
 
-        self._set(Step.BUSY, BusyView(message_key, True, time.monotonic()))
+        self._set(Step.BUSY, BusyView(message_key, True, time.monotonic(),
+                                      ON_CANCEL.get(name, BusyView.cancel_key)))
         self._task = self.worker.run(name, fn, done)
 
     def fail(self, failure: Failure, retry: Callable[[], None] | None = None) -> None:
@@ -327,26 +347,54 @@ class JourneyController:
         def go_back() -> None:
             if retry_to is not None:
                 self.restore(retry_to)
+        if retry_to is not None and "keypad" not in params:
+            params["keypad"] = self.waits.keypad_allowed(retry_to)
         self.fail(Failure(kind, {"hotline": self.hotline, **params}, retry_to is not None),
                    retry=go_back if retry_to is not None else None)
+
+    def use_keypad_instead(self) -> None:
+        """From a failure about the reader: type the ID number instead (where allowed)."""
+        self.waits.use_keypad_instead()
+
+    def waiting_behind_failure(self) -> State | None:
+        """The state a failure on screen goes back to (for :class:`CardWaits`)."""
+        return self._fail_back if self._state.step == Step.FAILED else None
+
+    def forget_failure(self) -> None:
+        """Drop the failure's way back and retry (its waiting step is shown again)."""
+        self._fail_back = self._retry = None
 
     # ---- card events -------------------------------------------------------------
     def card_event_sink(self, event: Any) -> None:
         """Give this to the card hub: safe to call from any thread."""
         self._dispatch(lambda: self.on_card_event(event))
 
+    def delivery_sink(self, idempotency_key: str, outcome: Any) -> None:
+        """Give this to the outbox sender (a :data:`~kiosk.services.ports.DeliverySink`):
+        safe to call from any thread."""
+        self._dispatch(lambda: self.on_delivered(idempotency_key, outcome))
+
+    def on_delivered(self, idempotency_key: str, outcome: Any) -> None:
+        """A queued request reached the service (owner's thread). While the person who
+        queued it is still here, their screen turns into the real outcome."""
+        if not idempotency_key or idempotency_key != self.session.idempotency_key:
+            return  # someone else's, or the session has ended: nothing on screen to change
+        if self._state.step == Step.PRE_LOSS_PENDING:
+            self.pre_loss.delivered(outcome)
+
     def on_card_event(self, event: Any) -> None:
         """A card hub event (owner's thread)."""
         kind, slot = CardEventKind.parse(field(event, "kind")), Slot.parse(field(event, "slot"))
         data, error = field(event, "data"), field(event, "error")
         step, journey = self._state.step, self._state.journey
+        self.waits.note(kind)
         if kind is CardEventKind.CARD_REMOVED:
             if slot is Slot.SSC and self.session.ssc_card is not None:
                 self.end(EndReason.CARD_REMOVED)
             return
         if step not in WAITING_FOR_CARD:
             if kind in READER_EVENTS:
-                self._check_readers()
+                self.waits.check()
             return
         if kind is CardEventKind.CARD_READ:
             self._card_read(slot, data)
@@ -362,42 +410,9 @@ class JourneyController:
         elif kind is CardEventKind.SERVICE_DOWN:
             self.fail_kind(FailureKind.READER_SERVICE, retry_to=self._state)
         if kind in READER_EVENTS:
-            self._check_readers()
+            self.waits.check()
         log.debug("card event", extra={"fields": {"kind": kind, "slot": slot,
                                                    "journey": journey.value}})
-
-    def _slots_needed(self, step: Step) -> frozenset[Slot]:
-        """Slots any of which can take the card this step waits for (empty: no check)."""
-        if step == Step.CANCEL_INSERT_SSC:
-            slots = {Slot.SSC}
-        elif step == Step.IDENTIFY and self._state.journey == Journey.STATUS:
-            slots = {Slot.ID, Slot.SSC}
-        else:
-            slots = {Slot.ID}
-        if self.settings.cards.id_reader == "none":  # by design: the keypad is the way in
-            slots.discard(Slot.ID)
-        return frozenset(slots)
-
-    def _check_readers(self) -> None:
-        """While waiting for a card that no reader can take, say so ("no reader"); when
-        a reader is back (or the card service, after a restart), go back to waiting."""
-        present = self.readers.reader_slots() if self.readers is not None else None
-        if present is None:
-            return  # unknown (no hub, or the card service is down: its own failure)
-        st = self._state
-        if st.step in NEEDS_READER:
-            needed = self._slots_needed(st.step)
-            if needed and not present & needed:
-                self.fail_kind(FailureKind.NO_READER, retry_to=st)
-        elif (st.step == Step.FAILED and st.failure is not None
-              and st.failure.kind in (FailureKind.NO_READER, FailureKind.READER_SERVICE)
-              and self._fail_back is not None and self._fail_back.step in NEEDS_READER):
-            waiting = self._fail_back
-            if present & self._slots_needed(waiting.step):
-                self._fail_back = self._retry = None
-                self.restore(waiting)
-            elif st.failure.kind is FailureKind.READER_SERVICE:
-                self.fail_kind(FailureKind.NO_READER, retry_to=waiting)
 
     def _card_read(self, slot: Slot, data: Any) -> None:
         step, journey = self._state.step, self._state.journey
@@ -437,5 +452,6 @@ class JourneyController:
     def shutdown(self) -> None:
         """Stop the worker threads (app exit)."""
         self._reset()
+        self.waits.stop()
         self.worker.shutdown()
 

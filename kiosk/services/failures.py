@@ -26,6 +26,7 @@ class FailureKind(StrEnum):
     ID_EXPIRED = "id_expired"
     CARD_PULLED = "card_pulled"
     NO_READER = "no_reader"
+    CARD_WAIT = "card_wait"  # no card was presented within the wait limit
     READER_SERVICE = "reader_service"
     PIN_BLOCKED = "pin_blocked"
     PERSON_NOT_FOUND = "person_not_found"
@@ -85,7 +86,10 @@ STORAGE_FAILURE = F.INTERNAL
 # Failures where trying the same step again may help.
 RETRYABLE = frozenset({F.CARD_UNREADABLE, F.CARD_PULLED, F.OFFLINE, F.TIMEOUT,
                        F.SERVER_ERROR, F.BAD_RESPONSE, F.NO_CARD, F.READER_SERVICE,
-                       F.NO_READER, F.INTERNAL})
+                       F.NO_READER, F.CARD_WAIT, F.INTERNAL})
+# Failures while waiting for a card, whose advice names the other ways in: the keypad
+# where the journey allows it (``params["keypad"]``), else the counter and the hotline.
+OTHER_WAYS = frozenset({F.NO_READER, F.READER_SERVICE, F.CARD_WAIT})
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,16 @@ class Failure:
 
     @property
     def advice_key(self) -> str:
+        if self.kind in OTHER_WAYS and not self.params.get("keypad"):
+            return f"journeys.failure.{self.kind}.advice_no_keypad"
+        if self.kind is FailureKind.PERSON_NOT_FOUND and self.params.get("read_from_card"):
+            return f"journeys.failure.{self.kind}.advice_card"  # nothing was typed
         return f"journeys.failure.{self.kind}.advice"
+
+    @property
+    def offers_keypad(self) -> bool:
+        """Whether the screen offers typing the ID number instead of the card."""
+        return self.kind in OTHER_WAYS and bool(self.params.get("keypad"))
 
 
 def error_kind(exc: BaseException) -> FailureKind:

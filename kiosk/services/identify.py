@@ -3,17 +3,40 @@ or (where allowed) the ID number typed in plus a code sent to the phone on recor
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from kiosk.domain.idnumber import InvalidIdNumber, parse_id_number
 from kiosk.domain.models import IdCardData
 from kiosk.services.adapt import field, person_info
-from kiosk.services.failures import FailureKind, error_kind
+from kiosk.services.failures import Failure, FailureKind, error_kind
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CodeView, KeypadView, Step
 
 WRONG_CODE = frozenset({"code_wrong", "wrong_code", "invalid_code"})
+MAX_RESEND_WAIT_S = 600  # a longer cooldown from the service is shown as this
+
+
+def _seconds(value: Any) -> int:
+    """The service's resend cooldown in whole seconds, 0 when absent or unreadable."""
+    try:
+        return max(0, min(MAX_RESEND_WAIT_S, int(value or 0)))
+    except (TypeError, ValueError):
+        return 0
+
+
+def not_found_on_card(core: JourneyContext) -> Callable[[BaseException], bool]:
+    """``on_error`` for a lookup by a card that was read: "not found" must not ask the
+    person to check a number they never typed."""
+    def handle(exc: BaseException) -> bool:
+        if error_kind(exc) is not FailureKind.PERSON_NOT_FOUND:
+            return False
+        core.fail(Failure(FailureKind.PERSON_NOT_FOUND,
+                          {"hotline": core.hotline, "read_from_card": True}))
+        return True
+    return handle
 
 
 class Identification:
@@ -32,7 +55,8 @@ class Identification:
         self.core.session.id_card = card
         self.core.session.id_number = card.id_number
         self.core.call("lookup_person", lambda: self.core.central.lookup_person(card.id_number),
-                       self._found, "journeys.busy.looking_up")
+                       self._found, "journeys.busy.looking_up", on_error=not_found_on_card(
+                           self.core))
 
     def use_keypad(self) -> None:
         """Identify by ID number and a code sent to the phone on record (if allowed)."""
@@ -58,14 +82,31 @@ class Identification:
             session.challenge_id = str(field(result, "challenge_id", ""))
             session.phone_masked = str(field(result, "phone_masked", ""))
             self.core.publish(Step.CODE_ENTRY, CodeView(
-                session.phone_masked, int(field(result, "expires_in", 300) or 300)))
+                session.phone_masked, int(field(result, "expires_in", 300) or 300),
+                resend_at=time.monotonic() + _seconds(field(result, "resend_after_seconds"))))
+
+        waiting = self.core.state
+
+        def too_soon(exc: BaseException) -> bool:
+            # The service's cooldown (a resend pressed too early): same screen, its words.
+            if str(getattr(exc, "code", "")) == "resend_too_soon" and isinstance(
+                    waiting.view, CodeView):
+                self.core.publish(Step.CODE_ENTRY, replace(
+                    waiting.view, error_key="journeys.code.error.resend_too_soon"))
+                return True
+            return False
+
         self.core.call("request_code", lambda: self.core.central.request_code(number), got,
-                       "journeys.busy.sending_code")
+                       "journeys.busy.sending_code", on_error=too_soon)
 
     def resend_code(self) -> None:
         """Send a new code to the same phone."""
-        if self.core.state.step == Step.CODE_ENTRY and self.core.session.id_number:
-            self._request_code(self.core.session.id_number)
+        state = self.core.state
+        if state.step != Step.CODE_ENTRY or not self.core.session.id_number:
+            return
+        if isinstance(state.view, CodeView) and time.monotonic() < state.view.resend_at:
+            return  # the countdown is on screen; the button is off until it ends
+        self._request_code(self.core.session.id_number)
 
     def submit_code(self, code: str) -> None:
         """The code from the phone; a wrong or expired code is said on the same step."""
@@ -75,8 +116,8 @@ class Identification:
         view = state.view
         code = code.strip()
         if not (code.isdigit() and 4 <= len(code) <= 8):
-            self.core.publish(Step.CODE_ENTRY, CodeView(view.phone_masked, view.expires_in,
-                                                        "journeys.code.error.format"))
+            self.core.publish(Step.CODE_ENTRY,
+                              replace(view, error_key="journeys.code.error.format"))
             return
         challenge = self.core.session.challenge_id or ""
 
@@ -86,8 +127,7 @@ class Identification:
                     code_ in WRONG_CODE or code_ == "code_expired"):
                 key = "journeys.code.error.expired" if code_ == "code_expired" \
                     else "journeys.code.error.wrong"
-                self.core.publish(Step.CODE_ENTRY,
-                                  CodeView(view.phone_masked, view.expires_in, key))
+                self.core.publish(Step.CODE_ENTRY, replace(view, error_key=key))
                 return True
             return False
 

@@ -55,12 +55,20 @@ class CentralPort(Protocol):
     def verify_essc(self, code: str) -> Any: ...
     def submit_pre_loss_essc(self, card_number: str, grant: str,
                              idempotency_key: str) -> Any: ...
+    def cancel(self) -> None:
+        """End every call in flight now (closes its connection), so no worker is held."""
 
 
 class OutboxPort(Protocol):
     """Durable queue for requests the central service could not acknowledge."""
 
     def enqueue(self, kind: str, payload: dict[str, Any], idempotency_key: str) -> Any: ...
+
+
+DeliverySink = Callable[[str, Any], None]
+"""How the outbox reports a delivery: ``sink(idempotency_key, result_or_error)``, from
+the sender's thread (the controller's :meth:`delivery_sink` hops to the owner's thread).
+A result is the service's acknowledgement; an exception means it was refused for good."""
 
 
 class PrinterPort(Protocol):

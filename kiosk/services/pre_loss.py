@@ -13,8 +13,8 @@ from kiosk.config import Settings
 from kiosk.domain.clock import to_region
 from kiosk.domain.receipts import PreLossReceipt, ReceiptStatus
 from kiosk.logs import get_logger
-from kiosk.services.adapt import CardInfo, pre_loss_info
-from kiosk.services.failures import FailureKind, error_kind
+from kiosk.services.adapt import CardInfo, as_date, field, pre_loss_info
+from kiosk.services.failures import FailureKind, error_kind, failure_from_error
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CardChoice, CardsView, ConsequencesView, PreLossView, Step
 from kiosk.services.tasks import Outcome
@@ -34,16 +34,33 @@ class PreLossJourney:
         self.core = core
 
     def show_cards(self) -> None:
-        """The person's cards (after identification, or back from the consequences)."""
-        person = self.core.session.person
+        """The person's cards (after identification, or back from the consequences).
+        A card already pre-lost (at another kiosk, by phone) shows when it lapses: the
+        service's date, asked once per session."""
+        session = self.core.session
+        person = session.person
         if person is None:
             self.core.end()
             return
+        pre_lost = [c.card_number for c in person.cards if c.state == "pre_lost"]
+        if pre_lost and session.lapses is None:
+            central = self.core.central
+
+            def got(lapses: tuple[tuple[str, Any], ...]) -> None:
+                session.lapses = lapses
+                self.show_cards()
+
+            self.core.call("card_status", lambda: lapse_dates(central, pre_lost), got,
+                           "journeys.busy.looking_up")
+            return
+        lapses = dict(session.lapses or ())
         choices = tuple(
             CardChoice(card_number_masked=c.masked, state=c.state,
                        offerable=c.state == "active",
-                       explain_key=f"journeys.cards.state.{c.state}",
-                       bank_function=c.bank_function, token=str(i))
+                       explain_key=f"journeys.cards.state.{c.state}"
+                       + ("_until" if lapses.get(c.card_number) else ""),
+                       bank_function=c.bank_function, token=str(i),
+                       lapses_on=lapses.get(c.card_number))
             for i, c in enumerate(person.cards))
         self.core.publish(Step.CARDS, CardsView(person.masked_name, choices))
 
@@ -91,7 +108,7 @@ class PreLossJourney:
         return calendar_for(self.core.settings).add_days(
             start, r.pre_loss_lapse_days, r.pre_loss_lapse_working_days).value
 
-    def _pre_loss_done(self, card: CardInfo, result: Any) -> None:
+    def _pre_loss_done(self, card: CardInfo, result: Any, was_pending: bool = False) -> None:
         info = pre_loss_info(result, self.core.hotline)
         self.core.session.pre_loss = info
         # Shown and printed in the region's zone, whatever zone the service or machine uses.
@@ -100,9 +117,21 @@ class PreLossJourney:
         view = PreLossView(card.masked, info.reference, at,
                            info.lapses_on or self._lapse_date(at.date()), info.hotline,
                            qr_payload=info.reference, pending=False,
-                           lapse_estimate=info.lapses_on is None)
+                           lapse_estimate=info.lapses_on is None, was_pending=was_pending)
         self.core.publish(Step.PRE_LOSS_DONE, view)
         self._print(view)
+
+    def delivered(self, outcome: Any) -> None:
+        """The queued pre-loss was delivered while its screen is still shown: the real
+        reference and receipt (or, refused for good, the refusal in plain words)."""
+        card = self.core.session.chosen
+        if card is None:
+            return
+        if isinstance(outcome, BaseException):
+            self.core.fail(failure_from_error(outcome, self.core.hotline))
+            return
+        log.info("queued pre-loss delivered while shown")
+        self._pre_loss_done(card, outcome, was_pending=True)
 
     def _queue_pre_loss(self, card: CardInfo, number: str | None, key: str) -> None:
         """Offline at confirmation: queue durably and say honestly it is not in effect."""
@@ -150,6 +179,20 @@ class PreLossJourney:
         self.core.worker.run("print_receipt",
                              lambda: printer.print_receipt(receipt, language), done)
 
+
+
+def lapse_dates(central: Any, card_numbers: list[str]) -> tuple[tuple[str, Any], ...]:
+    """(card number, lapse date or None) for pre-lost cards, from the service's card
+    status (worker thread). A date that cannot be had is left out, never a failure: the
+    card's words without a date are still right."""
+    out = []
+    for number in card_numbers[:5]:  # bounded: a person has a few cards
+        try:
+            out.append((number, as_date(field(central.card_status(number), "lapses_on"))))
+        except Exception as exc:  # noqa: BLE001 - a missing date must not stop the journey
+            log.info("lapse date unknown", extra={"fields": {"error": type(exc).__name__}})
+            out.append((number, None))
+    return tuple(out)
 
 
 def receipt_for(view: PreLossView, settings: Settings, lapse: dt.date) -> Any:

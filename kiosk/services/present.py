@@ -8,10 +8,12 @@ needs (``CardHub.reread(slot)``); the result arrives as an ordinary ``card_read`
 ``card_failed`` event, exactly as for an insertion.
 
 "Afresh" means: the journey has just started (the identify step of pre-loss and status,
-the first step of cancel), or cancel has just moved on to asking for the ID card. Going
-*back* to the identify step ("someone else's card?") or retrying after a failure does
-not re-read: the card still lying there would otherwise bring the same person straight
-back. Wired in :func:`kiosk.composition.build_kiosk`.
+the first step of cancel), cancel has just moved on to asking for the ID card, or the
+person came back to the step with Back or "try again" from a failure or the keypad: the
+card lying there is read again at once, instead of waiting for it to be lifted and placed
+again. Going back from the person's own cards or status ("someone else's card?") does
+not re-read: the card that identified them would bring the same person straight back.
+Wired in :func:`kiosk.composition.build_kiosk`.
 """
 
 from __future__ import annotations
@@ -30,15 +32,19 @@ class CardRereader(Protocol):
     def reread(self, slot: str) -> bool: ...
 
 
+# Steps from which coming back to a card step reads the card lying there again.
+BACK_FROM = frozenset({Step.FAILED, Step.ID_KEYPAD})
+
+
 def slots_to_read(before: State | None, now: State) -> tuple[str, ...]:
     """The slots to re-read, in order of preference (the first present one is read)."""
-    started = before is None or before.journey != now.journey
+    started = before is None or before.journey != now.journey or before.step in BACK_FROM
     if now.step == Step.IDENTIFY and started:
         return ("id", "ssc") if now.journey == Journey.STATUS else ("id",)
     if now.step == Step.CANCEL_INSERT_SSC and started:
         return ("ssc",)
     if now.step == Step.CANCEL_INSERT_ID and before is not None \
-            and before.step not in (Step.CANCEL_INSERT_ID, Step.FAILED):
+            and before.step != Step.CANCEL_INSERT_ID:
         return ("id",)
     return ()
 

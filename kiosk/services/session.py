@@ -33,6 +33,9 @@ class KioskSession:
     replacement: ReplacementInfo | None = None
     pin_verified: bool = False
     cancel_reference: str | None = None
+    # Pre-lost cards' lapse dates from the service, (card number, date) pairs; None until
+    # asked (once per session: the cards list is shown again on Back).
+    lapses: tuple[tuple[str, Any], ...] | None = None
 
     def new_idempotency_key(self) -> str:
         """Created once per confirmation; every retry and the outbox reuse it."""

@@ -85,6 +85,8 @@ class CodeView:
     phone_masked: str
     expires_in: int
     error_key: str = ""
+    # "Send again" is possible from this time.monotonic() on (the service's cooldown).
+    resend_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class CardChoice:
     explain_key: str  # journeys.cards.state.<state>
     bank_function: bool
     token: str  # opaque handle for choose_card(); not the card number
+    lapses_on: dt.date | None = None  # a pre-lost card (e.g. by phone): when it lapses
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,7 @@ class PreLossView:
     pending: bool
     receipt: str = "none"  # none | printing | printed | failed
     lapse_estimate: bool = False  # lapses_on computed on the kiosk, not from the service
+    was_pending: bool = False  # queued first, delivered while the person was still here
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,8 @@ class BusyView:
     message_key: str
     cancellable: bool
     started: float  # time.monotonic() when the call began
+    # What pressing cancel does to this action, in words (queued, nothing sent, …).
+    cancel_key: str = "journeys.busy.on_cancel.nothing_sent"
 
 
 View = (IdentifyView | KeypadView | CodeView | CardsView | ConsequencesView | PreLossView

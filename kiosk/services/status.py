@@ -9,6 +9,7 @@ from kiosk.domain.models import SscCardData
 from kiosk.services.adapt import person_info, replacement_info
 from kiosk.services.essc import status_card
 from kiosk.services.failures import FailureKind, error_kind
+from kiosk.services.identify import not_found_on_card
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CardStateLine, StatusView, Step
 from kiosk.services.timeline import build_timeline, expected_date
@@ -35,7 +36,8 @@ class StatusJourney:
             self.core.session.id_number = self.core.session.person.id_number or card.ssn
             self._show_status(result[1])
 
-        self.core.call("lookup_by_card", lookup, got, "journeys.busy.looking_up")
+        self.core.call("lookup_by_card", lookup, got, "journeys.busy.looking_up",
+                       on_error=not_found_on_card(self.core))
 
     def _progress(self, **by: str | None) -> Any:
         """Replacement progress, or None when no replacement exists (not a failure)."""

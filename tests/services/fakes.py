@@ -76,6 +76,12 @@ class FakeCentral:
         if err is not None:
             raise err
 
+    def cancel(self) -> None:
+        """Like the client's: end the calls in flight (here: count, and open the gates)."""
+        self.calls.append(("cancel", ()))
+        for gate in self.gates.values():
+            gate.set()
+
     def ops(self) -> list[str]:
         return [op for op, _ in self.calls]
 

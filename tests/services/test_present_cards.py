@@ -35,12 +35,15 @@ HOME = st(Step.HOME, Journey.NONE)
     (st(Step.GUIDANCE_TOPIC, Journey.GUIDANCE), st(Step.IDENTIFY, Journey.PRE_LOSS), ("id",)),
     (HOME, st(Step.CANCEL_INSERT_SSC, Journey.CANCEL), ("ssc",)),
     (st(Step.BUSY, Journey.CANCEL), st(Step.CANCEL_INSERT_ID, Journey.CANCEL), ("id",)),
-    # back to identify ("someone else's card?") or a retry: the card lying there would
-    # bring the same person straight back, so no re-read
+    # back from the person's own cards ("someone else's card?"): the card lying there
+    # would bring the same person straight back, so no re-read
     (st(Step.CARDS, Journey.PRE_LOSS), st(Step.IDENTIFY, Journey.PRE_LOSS), ()),
-    (st(Step.FAILED, Journey.PRE_LOSS), st(Step.IDENTIFY, Journey.PRE_LOSS), ()),
-    (st(Step.ID_KEYPAD, Journey.PRE_LOSS), st(Step.IDENTIFY, Journey.PRE_LOSS), ()),
-    (st(Step.FAILED, Journey.CANCEL), st(Step.CANCEL_INSERT_ID, Journey.CANCEL), ()),
+    # Back or "try again" from a failure or the keypad: the card there is read again
+    (st(Step.FAILED, Journey.PRE_LOSS), st(Step.IDENTIFY, Journey.PRE_LOSS), ("id",)),
+    (st(Step.ID_KEYPAD, Journey.PRE_LOSS), st(Step.IDENTIFY, Journey.PRE_LOSS), ("id",)),
+    (st(Step.FAILED, Journey.STATUS), st(Step.IDENTIFY, Journey.STATUS), ("id", "ssc")),
+    (st(Step.FAILED, Journey.CANCEL), st(Step.CANCEL_INSERT_SSC, Journey.CANCEL), ("ssc",)),
+    (st(Step.FAILED, Journey.CANCEL), st(Step.CANCEL_INSERT_ID, Journey.CANCEL), ("id",)),
     (HOME, st(Step.GUIDANCE_INDEX, Journey.GUIDANCE), ()),
     (st(Step.IDENTIFY, Journey.PRE_LOSS), st(Step.BUSY, Journey.PRE_LOSS), ()),
 ])
@@ -177,3 +180,19 @@ def test_cancel_with_both_cards_already_on_the_readers(stack: Stack):
     stack.ctl.cancel.submit_pin("123456")
     stack.reach(Step.CANCEL_CONFIRM)  # the ID card lying there was read after the PIN
     assert stack.ctl.session.id_number == "110106198802280020"
+
+
+@pytest.mark.pcsc
+def test_back_from_the_keypad_reads_the_card_still_lying_there(stack: Stack):
+    stack.slots.insert("normal", "id")
+    stack.card_seen(ID_READER)
+    stack.ctl.start("pre_loss")
+    stack.reach(Step.CARDS)
+    stack.ctl.back()  # "someone else's card?": not taken again by itself
+    stack.pump(1.0)
+    assert stack.ctl.state.step == Step.IDENTIFY
+    stack.ctl.identify.use_keypad()
+    assert stack.ctl.state.step == Step.ID_KEYPAD
+    stack.ctl.back()  # back to "place your ID card": read at once, not lift+place
+    stack.reach(Step.CARDS)
+    assert stack.ctl.session.id_number == "110105198503071230"

@@ -16,6 +16,7 @@ from kiosk.config import REPO_ROOT
 from kiosk.domain.clock import DEFAULT_TIMEZONE, format_time
 from kiosk.services.controller import JourneyController
 from kiosk.services.states import State
+from kiosk.ui.journeys.bridge import kivy_dispatch, screen_for
 from kiosk.ui.journeys.samples import samples_for
 from kiosk.ui.screen_base import KioskScreen
 from kiosk.ui.widgets.buttons import KButton
@@ -53,6 +54,11 @@ class JourneyScreen(KioskScreen):
             raise TypeError(f"{type(self).__name__} takes no parameters, got {sorted(params)}")
         if not bridge and self.entry_journey:
             self.ctl.start(self.entry_journey)
+            state = self.ctl.state
+            if screen_for(state) != self.name:
+                # The journey failed at once (no reader, card service down) while this
+                # screen was being routed to: draw that state after the routing ends.
+                kivy_dispatch(lambda: self.ctl.state is state and self.ctl.restore(state))
 
     def render(self, state: State) -> None:
         self.state = state

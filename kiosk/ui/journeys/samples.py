@@ -85,7 +85,8 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
             "mixed": State(Step.CARDS, Journey.PRE_LOSS, cards),
             "none_offerable": State(Step.CARDS, Journey.PRE_LOSS, CardsView(
                 "孙**", (CardChoice("X*****094", "pre_lost", False,
-                                    "journeys.cards.state.pre_lost", True, "0"),)))},
+                                    "journeys.cards.state.pre_lost_until", True, "0",
+                                    dt.date(2026, 12, 3)),)))},
         "pre_loss_consequences": {"default": State(
             Step.CONSEQUENCES, Journey.PRE_LOSS,
             ConsequencesView("X*****019", r.hotline, r.pre_loss_lapse_days,
@@ -93,7 +94,15 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
         "pre_loss_done": {
             "printed": State(Step.PRE_LOSS_DONE, Journey.PRE_LOSS, done),
             "print_failed": State(Step.PRE_LOSS_DONE, Journey.PRE_LOSS,
-                                  PreLossView(**{**done.__dict__, "receipt": "failed"}))},
+                                  PreLossView(**{**done.__dict__, "receipt": "failed"})),
+            # The lapse date counted here beyond the known official calendar: "about".
+            "estimated": State(Step.PRE_LOSS_DONE, Journey.PRE_LOSS, PreLossView(
+                **{**done.__dict__, "lapses_on": dt.date(2027, 12, 24),
+                   "lapse_estimate": True})),
+            # Pending a moment ago, then delivered by the outbox while still shown.
+            "after_pending": State(Step.PRE_LOSS_DONE, Journey.PRE_LOSS, PreLossView(
+                **{**done.__dict__, "reference": "YGS20261125000123",
+                   "qr_payload": "YGS20261125000123", "was_pending": True}))},
         "pre_loss_pending": {"default": State(
             Step.PRE_LOSS_PENDING, Journey.PRE_LOSS,
             PreLossView("X*****019", "Q-3F9A27C0D1", _AT, None, r.hotline, "Q-3F9A27C0D1",
@@ -130,9 +139,17 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
             "default": State(Step.BUSY, Journey.PRE_LOSS,
                              BusyView("journeys.busy.looking_up", True, time.monotonic())),
             "slow": State(Step.BUSY, Journey.PRE_LOSS,
-                          BusyView("journeys.busy.submitting", True, time.monotonic() - 10))},
-        "journey_failure": {k: State(Step.FAILED, Journey.PRE_LOSS, failure=Failure(
-            k, {**hot, "code": "replacement_exists"}, k in ("card_unreadable", "timeout")))
-            for k in FAILURE_KINDS},
+                          BusyView("journeys.busy.submitting", True, time.monotonic() - 10,
+                                   "journeys.busy.on_cancel.queued"))},
+        "journey_failure": {
+            **{k: State(Step.FAILED, Journey.PRE_LOSS, failure=Failure(
+                k, {**hot, "code": "replacement_exists", "keypad": True,
+                    "seconds": settings.session.card_wait_seconds},
+                k in ("card_unreadable", "timeout", "card_wait", "reader_service")))
+               for k in FAILURE_KINDS},
+            # The card service went down at the cancel journey's "insert the card" step:
+            # no keypad there, so the counter and the hotline.
+            "reader_service_cancel": State(Step.FAILED, Journey.CANCEL, failure=Failure(
+                "reader_service", {**hot, "keypad": False}, True))},
     }
     return table.get(screen, {})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kiosk.services.states import State
 from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401
 from kiosk.ui.journeys.base import JourneyScreen, set_label
@@ -17,6 +19,10 @@ class CancelPinScreen(JourneyScreen):
             set_label(self.ids.error, "journeys.pin.tries_left", tries=v.tries_left)
         else:
             set_label(self.ids.error, v.error_key)
+
+    def on_leave(self, *_: Any) -> None:
+        # Every exit (back, home, timeout, a failure, the next step) empties the keypad.
+        self.ids.keypad.clear()
 
     def clear(self) -> None:
         self.ids.keypad.clear()

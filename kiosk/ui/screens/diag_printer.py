@@ -17,7 +17,17 @@ class DiagPrinterScreen(DiagScreen):
         self.show_text(self.ids.result, "")
 
     def refresh(self) -> None:
+        # No "print test page" without a printer: the status says "not configured".
+        configured = self.configured()
+        self.ids.test_page.opacity = 1 if configured else 0
+        self.ids.test_page.disabled = not configured
         run_check(self.app, check_printer, self._show)
+
+    def configured(self) -> bool:
+        """Whether this terminal has a printer (configured, or handed to diagnostics)."""
+        if self.app.settings.printer.kind != "none":
+            return True
+        return technician(self.app).context().printer is not None
 
     def _show(self, result: Any) -> None:
         if isinstance(result, Exception):
@@ -26,6 +36,9 @@ class DiagPrinterScreen(DiagScreen):
             self.show_summary(self.ids.status, result)
 
     def test_page(self) -> None:
+        if not self.configured():
+            self.show(self.ids.result, "diagnostics.printer.not_configured")
+            return
         ctx = technician(self.app).context()
         printer = ctx.get_printer()
         lang, terminal = self.app.lang, self.app.settings.kiosk.terminal_id

@@ -64,6 +64,7 @@ class DiagReadersScreen(DiagScreen):
                 "diagnostics.ui.read_ok", reader=result.reader,
                 card_type=self.tr(f"diagnostics.ui.card_type.{result.card_type}"),
                 number=result.masked_number, ms=round(result.duration_ms))))
+        self.refresh()  # the reader lines follow: "card present" after a read
 
     def test_scan(self) -> None:
         """The QR scanner's test scan: wait for one code, show only its length."""

@@ -29,6 +29,12 @@ class IdentifyKeypadScreen(JourneyScreen):
         self.ids.keypad.clear()
         set_label(self.ids.error, "")
 
+    def reset(self) -> None:
+        # The session end blanks label values; the count is not data: show "0 of 18"
+        # again (an empty buffer does not change the keypad's value, so no event says so).
+        super().reset()
+        self._count()
+
     def submit(self) -> None:
         self.ctl.identify.submit_id_number(self.ids.keypad.value)
 

@@ -2,7 +2,8 @@
 
 The call runs on a worker thread; this screen only animates and, after a few seconds,
 says it is slower than usual. Cancel takes effect at once (the controller drops the
-late answer; a pre-loss being sent is queued, not lost)."""
+late answer; a pre-loss being sent is queued, not lost) and the screen says so, per
+action, before it is pressed."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ class JourneyBusyScreen(JourneyScreen):
         v = state.view
         set_label(self.ids.message, v.message_key)
         set_shown(self.ids.cancel, v.cancellable)
+        # Before it is pressed, what cancel does to this action (queued, nothing sent…).
+        set_label(self.ids.on_cancel, v.cancel_key if v.cancellable else "",
+                  hotline=self.ctl.hotline)
         self._started = v.started
         self._tick()
 

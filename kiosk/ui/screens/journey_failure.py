@@ -16,9 +16,13 @@ class JourneyFailureScreen(JourneyScreen):
         set_label(self.ids.body, f.body_key, **params)
         set_label(self.ids.advice, f.advice_key, **params)
         set_shown(self.ids.retry, f.retry)
+        set_shown(self.ids.use_keypad, f.offers_keypad)  # the other way in, right here
 
     def retry(self) -> None:
         self.ctl.retry()
+
+    def use_keypad(self) -> None:
+        self.ctl.use_keypad_instead()
 
     def back(self) -> None:
         self.ctl.back()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.services.states import State
-from kiosk.ui.journeys.base import JourneyScreen, set_label, set_shown, set_text
+from kiosk.ui.journeys.base import JourneyScreen, fmt_date, set_label, set_shown, set_text
 from kiosk.ui.journeys.widgets import Panel, RowPool
 from kiosk.ui.screen_base import load_kv
 
@@ -35,7 +35,7 @@ class PreLossCardsScreen(JourneyScreen):
             row.token = card.token
             set_text(row.ids.number, card.card_number_masked)
             set_label(row.ids.bank, "journeys.cards.bank" if card.bank_function else "")
-            set_label(row.ids.explain, card.explain_key)
+            set_label(row.ids.explain, card.explain_key, date=fmt_date(card.lapses_on))
             set_shown(row.ids.choose, card.offerable)
 
     def clear(self) -> None:

@@ -18,6 +18,8 @@ class PreLossDoneScreen(ReceiptEndScreen):
         set_label(self.ids.card, "journeys.done.card", card=v.card_number_masked)
         set_label(self.ids.lapse, "journeys.done.lapse_about" if v.lapse_estimate
                   else "journeys.done.lapse", date=fmt_date(v.lapses_on))
+        # Told "not yet in effect" a moment ago: say plainly that this has changed.
+        set_label(self.ids.live_update, "journeys.done.now_in_effect" if v.was_pending else "")
         self.show_receipt(v)
 
 

@@ -72,7 +72,10 @@ def test_already_pre_lost_card_is_explained_not_offered(journey: Journey) -> Non
     j.slots.insert("pre_lost", "id")
     j.screen("pre_loss_cards")
     assert j.shown(key="journeys.cards.none_offerable")
-    assert j.shown(key="journeys.cards.state.pre_lost")
+    # Pre-lost earlier (by phone): it says when that pre-loss lapses, the service's date.
+    assert j.shown(key="journeys.cards.state.pre_lost_until")
+    lapse = j.sandbox.store.card_status("X00000094")["lapses_on"]
+    assert str(lapse)[:10] in j.texts()
     assert not j.ui.find_all(key="journeys.cards.choose", root=j.app.sm.current_screen)
 
 

@@ -6,11 +6,14 @@ Screenshots go to ``$KIOSK_TOUR_DIR`` when set (look at them; commit none)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from kiosk.ui.registry import JOURNEY_SCREENS
 from tests.e2e.window.conftest import Journey
 
+RAW = re.compile(r"\{\w*\}")  # a placeholder that reached the screen
+ZH_SPACE = re.compile(r"[。，；：！？、）] ")  # sentences joined with an ASCII space
 MODES = {"normal": (False, False), "large": (True, False), "contrast": (False, True)}
 
 
@@ -37,6 +40,11 @@ def test_every_journey_screen_state_renders(journey: Journey) -> None:
                     text = j.texts()
                     assert "[journeys." not in text and "[guidance." not in text, \
                         (spec.name, state_name, lang, text)
+                    assert not RAW.search(text), ("raw placeholder", spec.name, state_name,
+                                                  lang, text)
+                    if lang == "zh_CN":
+                        assert not ZH_SPACE.search(text), ("ASCII space after Chinese "
+                                                           "punctuation", spec.name, text)
                     problems += [f"{spec.name}/{state_name}/{lang}/{mode}: {p}"
                                  for p in layout_problems(j.ui) if "scrolling" not in p]
                     if out:
