@@ -39,6 +39,7 @@ from pydantic import BaseModel, ValidationError
 
 from kiosk import __version__, metrics
 from kiosk.central import schemas as s
+from kiosk.central import schemas_fleet as fleet
 from kiosk.central.errors import (
     CentralBadResponse,
     CentralError,
@@ -170,6 +171,16 @@ class CentralClient:
                    version=__version__, outbox_depth=outbox_depth)
         return self._call(s.Path.HEARTBEAT, req)
 
+    def fleet_heartbeat(self, report: fleet.FleetHeartbeat) -> fleet.FleetHeartbeatResult:
+        """The fleet heartbeat with status; the answer carries the centre's directives
+        (not retried: the next heartbeat comes anyway)."""
+        return self._call(fleet.FleetPath.HEARTBEAT, report,
+                          model=fleet.FleetHeartbeatResult)
+
+    def upload_bundle_chunk(self, chunk: fleet.BundleChunk) -> fleet.BundleChunkResult:
+        """One part of a support bundle (a repeat of the same part is harmless)."""
+        return self._call(fleet.FleetPath.BUNDLE, chunk, model=fleet.BundleChunkResult)
+
     def close(self) -> None:
         self._session.close()
 
@@ -194,12 +205,13 @@ class CentralClient:
 
     # ---- plumbing -----------------------------------------------------------------------
 
-    def _call(self, path: s.Path, request: BaseModel,
-              idempotency_key: str | None = None) -> Any:
+    def _call(self, path: s.Path | fleet.FleetPath, request: BaseModel,
+              idempotency_key: str | None = None, *,
+              model: type[BaseModel] | None = None) -> Any:
         if path in s.STATE_CHANGING_OPERATIONS and not (
                 idempotency_key and 8 <= len(idempotency_key) <= 128):
             raise ValueError("a state change needs an idempotency key of 8 to 128 characters")
-        response_model = s.OPERATIONS[path][1]
+        response_model = model or s.OPERATIONS[s.Path(path)][1]
         body = request.model_dump_json(exclude_none=True).encode()
         attempts = 1 + (self._retries if path in s.IDEMPOTENT_OPERATIONS else 0)
         # One deadline for the whole call: connect, send, the whole read, every retry.
@@ -214,7 +226,7 @@ class CentralClient:
             with self._flights_lock:
                 self._flights.discard(flight)
 
-    def _attempts(self, path: s.Path, body: bytes, idempotency_key: str | None,
+    def _attempts(self, path: s.Path | fleet.FleetPath, body: bytes, idempotency_key: str | None,
                   response_model: type[M], attempts: int, flight: Flight) -> M:
         for attempt in range(1, attempts + 1):
             started = time.perf_counter()
@@ -251,7 +263,7 @@ class CentralClient:
             delay = min(BACKOFF_CAP, max(delay, hinted))
         return delay * (0.5 + random.random() / 2)  # jitter: terminals must not stampede
 
-    def _once(self, path: s.Path, body: bytes, idempotency_key: str | None,
+    def _once(self, path: s.Path | fleet.FleetPath, body: bytes, idempotency_key: str | None,
               response_model: type[M], flight: Flight) -> M:
         remaining = flight.remaining()
         if flight.aborted or remaining <= 0:

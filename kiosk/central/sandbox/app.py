@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from kiosk import __version__
 from kiosk.central import schemas as s
 from kiosk.central.sandbox.faults import Faults
+from kiosk.central.sandbox.fleet_routes import fleet_admin_router, fleet_v1_router
 from kiosk.central.sandbox.gate import SIGNED_STATE, Signed
 from kiosk.central.sandbox.limits import ID_NUMBER_LIMIT, RateLimiter
 from kiosk.central.sandbox.reveals import REVEALS
@@ -195,6 +196,7 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
                                max_skew)
 
     app.include_router(v1)
+    app.include_router(fleet_v1_router(store, max_skew, PROBLEM_RESPONSES))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -268,6 +270,7 @@ def create_admin_app(store: SandboxStore, faults: Faults) -> FastAPI:
         return problem_response(exc.status, exc.code, exc.detail, **exc.extra)
 
     app.include_router(_admin_router(store, faults))
+    app.include_router(fleet_admin_router(store))
     return app
 
 
