@@ -78,6 +78,9 @@ def start_demo_services(settings: Settings, *, pcsc: bool = True,
                                f"({exc.strerror}); is another kiosk demo running?") from None
             services.parts.append(handle)
             services.sandbox_url = handle.url
+            from kiosk.central.sandbox.fleet_access import write_admin_access
+
+            write_admin_access(settings.data_dir, handle.admin_url, handle.admin_token)
         if pcsc:
             daemon = PrivatePcscd(settings.data_dir / "pcscd")
             try:
