@@ -161,7 +161,7 @@ class FleetHeartbeat(_Model):
     terminal_id: TerminalId
     clock: dt.datetime = Field(description="the terminal's clock (UTC, ISO 8601)")
     version: str = Field(pattern=VERSION_PATTERN, max_length=40)
-    config_hash: str = Field(pattern=HEX64_PATTERN,
+    config_hash: str = Field(pattern=HEX64_PATTERN, max_length=64,
                              description="sha256 of the settings in effect")
     config_version: int = Field(ge=0, le=1 << 31,
                                 description="the applied overlay's version (0: none)")
@@ -231,7 +231,7 @@ class BundleChunk(_Model):
     directive_id: DirectiveId
     index: int = Field(ge=0, lt=BUNDLE_MAX_CHUNKS)
     total: int = Field(ge=1, le=BUNDLE_MAX_CHUNKS)
-    sha256: str = Field(pattern=HEX64_PATTERN, description="of the whole bundle")
+    sha256: str = Field(pattern=HEX64_PATTERN, max_length=64, description="of the whole bundle")
     data: str = Field(pattern=r"^[A-Za-z0-9+/=]*$",
                       max_length=(BUNDLE_CHUNK_BYTES * 4) // 3 + 4)
 

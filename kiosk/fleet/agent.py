@@ -246,7 +246,8 @@ class FleetAgent:
             self.overlay.revert()
             self.state.done(d.id, "failed", "apply_failed")
             return
-        self.overlay.started()
+        # Not "good" yet: that takes a start that reaches its first frame with it
+        # (OverlayStore.started); a start that crashes first rolls it back.
         self.settings = settings
         self.state.done(d.id, "applied")
 

@@ -132,6 +132,14 @@ class OverlayStore:
         log.warning("config overlay rolled back", extra={"fields": {
             "from": bad.version if bad else None, "to": good.version if good else 0}})
 
+    def discard(self) -> None:
+        """No overlay at all: the local config alone (the last resort)."""
+        bad = self.current()
+        for path in (self.current_file, self.good_file, self.marker):
+            remove(path)
+        if bad is not None:
+            write_json(self.rollback_file, {"from": bad.version})
+
     def boot(self) -> Overlay | None:
         """At start-up: roll back if the previous start with the current overlay never
         reached its first frame; count this start; answer the overlay to use."""
@@ -164,14 +172,17 @@ def boot_settings(config_path: str | Path | None = None,
     accepts is rolled back as well; the local config alone is the last resort."""
     local = load_settings(config_path, environ)
     store = OverlayStore(local.data_dir)
-    for _ in range(2):
-        overlay = store.boot()
-        if overlay is None:
-            return local, store
+    overlay = store.boot()
+    while overlay is not None:
         try:
             return validate_overlay(overlay.values, config_path, environ), store
         except OverlayRefused as exc:
             log.warning("config overlay no longer valid", extra={"fields": {
                 "version": overlay.version, "reason": exc.reason}})
-            write_json(store.marker, {"version": overlay.version, "boots": 1})
+            good = store.good()
+            if good is not None and good.version != overlay.version:
+                store.revert()
+            else:
+                store.discard()
+            overlay = store.current()
     return local, store
