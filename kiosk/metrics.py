@@ -25,6 +25,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from kiosk import __version__
 from kiosk.config import Settings
 from kiosk.logs import get_logger
 
@@ -75,6 +76,7 @@ CLOCK_SKEW = Gauge("kiosk_clock_skew_seconds",
                    registry=REGISTRY)
 BUILD_INFO = Gauge("kiosk_build_info", "Always 1; the label says the running version",
                    ["version"], registry=REGISTRY)
+BUILD_INFO.labels(version=re.sub(r"[^0-9A-Za-z.+-]+", "_", __version__)[:40]).set(1)
 FLEET_HEARTBEAT = Gauge("kiosk_fleet_heartbeat_timestamp_seconds",
                         "Unix time of the last fleet heartbeat the central service answered",
                         registry=REGISTRY)
@@ -100,7 +102,7 @@ def journey(name: str, outcome: str) -> None:
 
 
 def fleet_status(lights: dict[str, str], *, paper: str, outbox_oldest_seconds: float | None,
-                 clock_skew_seconds: float | None, version: str, paused: bool) -> None:
+                 clock_skew_seconds: float | None, paused: bool) -> None:
     """The status the fleet agent just collected, as gauges (``lights``: part → ok, warn,
     fail or unknown; ``paper``: ok, low, out, unknown, none)."""
     for part, light in lights.items():
@@ -110,18 +112,12 @@ def fleet_status(lights: dict[str, str], *, paper: str, outbox_oldest_seconds: f
     OUTBOX_OLDEST.set(outbox_oldest_seconds or 0)
     if clock_skew_seconds is not None:
         CLOCK_SKEW.set(clock_skew_seconds)
-    BUILD_INFO.clear()
-    BUILD_INFO.labels(version=_label_version(version)).set(1)
     FLEET_PAUSED.set(1 if paused else 0)
 
 
 def fleet_heartbeat_answered(unix_time: float) -> None:
     """The central service answered a fleet heartbeat at ``unix_time``."""
     FLEET_HEARTBEAT.set(unix_time)
-
-
-def _label_version(version: str) -> str:
-    return re.sub(r"[^0-9A-Za-z.+-]+", "_", version)[:_LABEL_MAX] or "unknown"
 
 
 def error(kind: str) -> None:

@@ -153,8 +153,7 @@ class FleetAgent:
                               for name in f.Parts.model_fields},
                              paper=parts.printer.paper.value,
                              outbox_oldest_seconds=parts.outbox.oldest_age_seconds,
-                             clock_skew_seconds=self._skew, version=__version__,
-                             paused=hb.paused)
+                             clock_skew_seconds=self._skew, paused=hb.paused)
         return hb, snap, at, acks
 
     def beat(self) -> f.FleetHeartbeatResult | None:
