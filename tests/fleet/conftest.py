@@ -63,10 +63,11 @@ class Terminal:
 
 
 def make_terminal(tmp_path: Path, sandbox: SandboxHandle, terminal_id: str,
-                  extra: str = "") -> Terminal:
+                  extra: str = "", base_url: str | None = None) -> Terminal:
     home = tmp_path / terminal_id
     home.mkdir(parents=True, exist_ok=True)
-    config = write_config(home / "kiosk.toml", terminal_id, home / "var", sandbox.url, extra)
+    config = write_config(home / "kiosk.toml", terminal_id, home / "var",
+                          base_url or sandbox.url, extra)
     settings, overlay = boot_settings(config, environ={})
     secrets = load_secrets(settings)
     sandbox.gate.keys[terminal_id] = secrets.terminal_key  # the centre knows the terminal
@@ -88,8 +89,8 @@ def terminals(sandbox: SandboxHandle, tmp_path: Path
               ) -> Iterator[Callable[..., Terminal]]:
     made: list[Terminal] = []
 
-    def make(terminal_id: str, extra: str = "") -> Terminal:
-        t = make_terminal(tmp_path, sandbox, terminal_id, extra)
+    def make(terminal_id: str, extra: str = "", base_url: str | None = None) -> Terminal:
+        t = make_terminal(tmp_path, sandbox, terminal_id, extra, base_url)
         made.append(t)
         return t
 
