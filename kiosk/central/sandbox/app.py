@@ -14,6 +14,7 @@ real central service has no such endpoints.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -102,7 +103,7 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         # Name the fields, never echo their values (they are personal data).
-        where = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) or "body"
+        where = sorted({".".join(_loc_part(p) for p in e.get("loc", ())[1:]) or "body"
                         for e in exc.errors()})
         return problem_response(422, s.ProblemCode.VALIDATION_ERROR,
                                 "invalid: " + ", ".join(where))
@@ -230,6 +231,16 @@ API_DESCRIPTION = (
     "is unsigned, forged or signed for another request (a replay). 401s are never signed; "
     "the terminal accepts an unsigned 401 only as a terminal problem (`bad_signature`, "
     "`clock_skew`, `replayed`). Redirects are never followed.")
+
+
+def _loc_part(part: Any) -> str:
+    """A field name or list index as it is; a dict key (which the sender chose, and may
+    be a number or a name) as ``*``."""
+    text = str(part)
+    return text if isinstance(part, int) or _FIELD.fullmatch(text) else "*"
+
+
+_FIELD = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 
 
 def _document_reply_signature(doc: dict[str, Any]) -> None:
