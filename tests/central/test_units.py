@@ -11,8 +11,8 @@ from pydantic import ValidationError
 
 from kiosk.central import errors as e
 from kiosk.central import schemas as s
-from kiosk.central.schemas_fleet import FleetPath
 from kiosk.central.sandbox.openapi import OPENAPI_FILE, render
+from kiosk.central.schemas_fleet import FleetPath
 from kiosk.central.signing import SignatureError, sign_request, verify_request
 from kiosk.i18n import catalog, placeholders
 
