@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The single entry: sets up a fresh Debian machine (as root) and runs the kiosk or its tests.
-#   ./kiosk.sh run [kiosk run options]   start the kiosk (demo mode by default)
+#   ./kiosk.sh run [kiosk run options]   start the kiosk demo (kiosk run --demo)
+#   ./kiosk.sh install [options]         install this machine as a production terminal (root)
 #   ./kiosk.sh test [pytest options]     run the whole test suite
 #   ./kiosk.sh setup                     only install (idempotent, quick when done)
 #   ./kiosk.sh tour|bench|...            any other `kiosk` subcommand, inside the venv
@@ -10,8 +11,8 @@ ROOT=$(pwd)
 VENV="$ROOT/.venv"
 APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev python3-venv
   xvfb xauth fonts-noto-cjk espeak-ng sox libmtdev1 libgl1-mesa-dri util-linux
-  systemd xserver-xorg-core xserver-xorg-video-dummy xdotool x11-apps imagemagick prometheus
-  chromium linux-libc-dev)
+  systemd iproute2 xserver-xorg-core xserver-xorg-video-dummy x11-xserver-utils xdotool x11-apps imagemagick prometheus
+  chromium linux-libc-dev tzdata)
 
 say() { echo "[kiosk.sh] $*" >&2; }
 
@@ -51,7 +52,7 @@ setup() { apt_setup; venv_setup; assets_setup; }
 cmd=${1:-run}; [ $# -gt 0 ] && shift
 case "$cmd" in
   setup) setup ;;
-  run) setup; exec "$VENV/bin/kiosk" run "$@" ;;
+  run) setup; exec "$VENV/bin/kiosk" run --demo "$@" ;;  # the demo; production runs under systemd
   test) setup; exec "$VENV/bin/python" -m pytest "$@" ;;
   *) setup; exec "$VENV/bin/kiosk" "$cmd" "$@" ;;
 esac

@@ -37,7 +37,7 @@ class ConfigError(Exception):
 class KioskSection:
     site: str = "medical"
     language: str = "zh_CN"
-    demo: bool = True
+    demo: bool = False
     data_dir: str = "var"
     log_dir: str = "var/log"
     terminal_id: str = "T-DEMO-0001"
@@ -49,6 +49,8 @@ class DisplaySection:
     height: int = 1080
     borderless: bool = True
     hide_cursor: bool = False
+    # Screen blanking (X screensaver + DPMS, set with xset at start): 0 = never blank.
+    blank_seconds: int = 0
     large_text: bool = False
     high_contrast: bool = False
 
@@ -143,6 +145,9 @@ class FleetSection:
 @dataclass(frozen=True)
 class SecuritySection:
     secrets_file: str = "/etc/kiosk/secrets.toml"
+    # Where production start-up looks for the vpcd driver (kiosk/production.py).
+    reader_conf_dir: str = "/etc/reader.conf.d"
+    pcsc_driver_dir: str = "/usr/lib/pcsc/drivers"
 
 
 @dataclass(frozen=True)
@@ -196,6 +201,7 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
 RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("display", "width"): (320, 7680),
     ("display", "height"): (240, 4320),
+    ("display", "blank_seconds"): (0, 86400),
     ("session", "inactivity_seconds"): (10, 3600),
     ("session", "warning_seconds"): (5, 600),
     ("central", "connect_timeout"): (0.1, 60),

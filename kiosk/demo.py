@@ -9,15 +9,63 @@ to them exactly as to real readers and a real service.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+import socket
+import threading
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from kiosk.cli.common import CliError
+from kiosk.cli.errors import CliError
 from kiosk.config import Settings
-from kiosk.logs import get_logger
+from kiosk.logs import error_fields, get_logger
 
 log = get_logger("kiosk.demo")
+SUPERVISE_EVERY_S = 0.5   # how often the demo looks at its pcscd
+
+
+class PcscdSupervisor:
+    """Restarts the demo's private pcscd when it dies (a kill -9, a crash): production
+    has systemd's socket activation for that, the demo has this thread. The daemon is
+    started from this long-lived thread (it is bound to its starter's life)."""
+
+    def __init__(self, daemon: Any) -> None:
+        self.daemon = daemon
+        self.restarts = 0
+        self._stop = threading.Event()
+        self._started = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="demo-pcscd", daemon=True)
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Start the daemon (in the supervising thread) and wait for it."""
+        self._thread.start()
+        if not self._started.wait(timeout):
+            raise CliError("demo: pcscd did not start in time")
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        try:
+            self.daemon.start()
+        except BaseException as exc:
+            self._error = exc
+            self._started.set()
+            return
+        self._started.set()
+        while not self._stop.wait(SUPERVISE_EVERY_S):
+            if self.daemon.running:
+                continue
+            log.warning("demo pcscd died: restarting")
+            try:
+                self.daemon.start()
+                self.restarts += 1
+            except Exception as exc:  # try again next round
+                log.error("demo pcscd restart failed", extra={"fields": error_fields(exc)})
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.daemon.stop()
 
 
 @dataclass
@@ -27,6 +75,8 @@ class DemoServices:
     parts: list[Any] = field(default_factory=list)
     sandbox_url: str = ""
     vpcd_port: int = 0
+    pcscd: Any = None          # the private PrivatePcscd (demo with PC/SC)
+    supervisor: Any = None     # its PcscdSupervisor
 
     def stop(self) -> None:
         for part in reversed(self.parts):
@@ -36,7 +86,8 @@ class DemoServices:
 
 
 def point_at_demo_pcscd(settings: Settings) -> bool:
-    """Use the running demo's private pcscd, unless PC/SC is already pointed somewhere.
+    """Use a running demo's private pcscd (its socket under the data dir), unless PC/SC is
+    already pointed somewhere.
     True when the environment was changed."""
     import os
 
@@ -47,6 +98,27 @@ def point_at_demo_pcscd(settings: Settings) -> bool:
         return False
     os.environ[SOCKET_ENV] = str(sock)
     return True
+
+
+def demo_running(settings: Settings) -> bool:
+    """True when a demo's private pcscd answers on this data dir's socket."""
+    sock = settings.data_dir / "pcscd" / "run" / "pcscd.comm"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(1.0)
+        try:
+            s.connect(str(sock))
+        except OSError:
+            return False
+    return True
+
+
+def join_running_demo(settings: Settings) -> Settings:
+    """Settings of a command started next to a running demo: demo mode (its secrets)
+    and its pcscd; unchanged when no demo runs here."""
+    if not (settings.kiosk.demo or demo_running(settings)):
+        return settings
+    point_at_demo_pcscd(settings)
+    return replace(settings, kiosk=replace(settings.kiosk, demo=True))
 
 
 def sandbox_address(settings: Settings) -> tuple[str, int]:
@@ -82,15 +154,21 @@ def start_demo_services(settings: Settings, *, pcsc: bool = True,
 
             write_admin_access(settings.data_dir, handle.admin_url, handle.admin_token)
         if pcsc:
-            daemon = PrivatePcscd(settings.data_dir / "pcscd")
+            # A private network namespace: vpcd listens on all interfaces of it, and it
+            # has only loopback (docs/pcsc.md: why not vpcd's reverse mode).
+            daemon = PrivatePcscd(settings.data_dir / "pcscd", private_net=True)
+            supervisor = PcscdSupervisor(daemon)
             try:
-                daemon.start()
+                supervisor.start()
             except PcscdError as exc:
                 raise CliError(f"demo: {exc}") from None
             daemon.use()
-            services.parts.append(daemon)
+            services.parts.append(supervisor)
+            services.pcscd = daemon
+            services.supervisor = supervisor
             services.vpcd_port = daemon.vpcd_port
-            services.parts.append(start_virtual_slots(settings, daemon.vpcd_port))
+            services.parts.append(start_virtual_slots(settings, daemon.vpcd_port,
+                                                      netns=daemon.netns_path))
     except BaseException:
         services.stop()
         raise

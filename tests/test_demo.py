@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ def free_port() -> int:
 
 
 def demo_env(tmp_path: Path, port: int) -> dict[str, str]:
-    return {"KIOSK__KIOSK__DATA_DIR": f'"{tmp_path}"',
+    return {"KIOSK__KIOSK__DEMO": "true", "KIOSK__KIOSK__DATA_DIR": f'"{tmp_path}"',
             "KIOSK__CENTRAL__BASE_URL": f'"http://127.0.0.1:{port}"'}
 
 
@@ -78,3 +79,78 @@ def test_demo_port_in_use_is_one_clear_error(tmp_path):
         with pytest.raises(CliError) as err:
             start_demo_services(settings, pcsc=False)
     assert "another kiosk demo" in str(err.value)
+
+
+def listening(path: str) -> list[tuple[str, int]]:
+    """(address hex, port) of every LISTEN socket in a /proc/net/tcp{,6} file."""
+    out = []
+    for line in Path(path).read_text().splitlines()[1:]:
+        parts = line.split()
+        if parts[3] == "0A":  # TCP_LISTEN
+            addr, port = parts[1].rsplit(":", 1)
+            out.append((addr, int(port, 16)))
+    return out
+
+
+LOOPBACK = {"0100007F", "00000000000000000000000001000000"}
+
+
+def read_card(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kiosk", "read-card", "--json", "--timeout",
+                           "8"], cwd=REPO, env={**os.environ, **env}, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_demo_listens_on_loopback_only_and_survives_a_pcscd_kill_9(tmp_path):
+    port = free_port()
+    env = demo_env(tmp_path, port)
+    settings = load_settings(environ=env)
+    saved = os.environ.get("PCSCLITE_CSOCK_NAME")
+    services = start_demo_services(settings)
+    try:
+        # Nothing of the demo listens beyond loopback in this machine's network:
+        # vpcd's ports are only in pcscd's private namespace (which has only lo).
+        host = listening("/proc/net/tcp") + listening("/proc/net/tcp6")
+        vpcd = {services.vpcd_port, services.vpcd_port + 1}
+        assert not [p for _, p in host if p in vpcd]
+        assert all(addr in LOOPBACK for addr, p in host if p == port)
+        pid = services.pcscd.proc.pid
+        inside = listening(f"/proc/{pid}/net/tcp") + listening(f"/proc/{pid}/net/tcp6")
+        assert vpcd <= {p for _, p in inside}          # isolated, not absent
+        links = Path(f"/proc/{pid}/net/dev").read_text().split("\n")[2:]
+        assert [ln.split(":")[0].strip() for ln in links if ln.strip()] == ["lo"]
+
+        assert send_command(control_socket_path(settings),
+                            {"cmd": "insert", "persona": "normal"})["ok"] is True
+        assert read_card(env).returncode == 0
+
+        # A command from another terminal, with the shipped (production) config, joins
+        # the running demo: its secrets and its pcscd.
+        child = {k: v for k, v in {**os.environ, **env}.items() if k != "KIOSK__KIOSK__DEMO"}
+        diag = subprocess.run([sys.executable, "-m", "kiosk", "diagnose", "--json", "--part",
+                               "config"], cwd=REPO, env=child, capture_output=True, text=True,
+                              timeout=60)
+        check = json.loads(diag.stdout)["checks"][0]
+        assert check["status"] == "ok" and check["details"]["demo"] is True, diag.stdout
+
+        # kill -9 of the demo's pcscd: the supervisor starts a new one, the card
+        # reconnects into its new namespace, and a read works again within seconds.
+        services.pcscd.kill()
+        killed = time.monotonic()
+        deadline = killed + 15
+        while time.monotonic() < deadline:
+            result = read_card(env)
+            if result.returncode == 0:
+                break
+            time.sleep(0.3)
+        assert result.returncode == 0, result.stderr
+        assert services.supervisor.restarts >= 1
+        back = time.monotonic() - killed
+        print(f"card read again {back:.1f}s after kill -9 of pcscd")
+        assert back < 10
+    finally:
+        services.stop()
+        if saved is None:
+            os.environ.pop("PCSCLITE_CSOCK_NAME", None)
+        else:
+            os.environ["PCSCLITE_CSOCK_NAME"] = saved

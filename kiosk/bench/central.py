@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
         data = Path(tmp)
         settings = load_settings(getattr(args, "config", None), environ={
             "KIOSK__KIOSK__DATA_DIR": str(data),
-            "KIOSK__SECURITY__SECRETS_FILE": str(data / "absent.toml")})
+            "KIOSK__SECURITY__SECRETS_FILE": str(data / "absent.toml"),
+            "KIOSK__KIOSK__DEMO": "true"})  # demo secrets
         secrets = load_secrets(settings)
         handle = start_sandbox_thread(settings, port=0, db_path=data / "sandbox.db",
                                       secrets=secrets)

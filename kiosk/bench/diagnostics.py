@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
         env = {"KIOSK__KIOSK__DATA_DIR": str(data), "KIOSK__KIOSK__LOG_DIR": str(data / "log"),
                "KIOSK__SECURITY__SECRETS_FILE": str(data / "absent.toml"),
                "KIOSK__SPEECH__PLAYER": "sox -q -t wav - -n"}
-        settings = load_settings(getattr(args, "config", None), environ=env)
+        env_demo = {**env, "KIOSK__KIOSK__DEMO": "true"}  # demo secrets
+        settings = load_settings(getattr(args, "config", None), environ=env_demo)
         secrets = load_secrets(settings)
         daemon = slots = None
         from kiosk.devices.virtual.pcscd import PrivatePcscd, missing_requirements
@@ -75,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
             figures["check_median_ms"] = {p: _median(v) for p, v in per_part.items()}
             figures["statuses"] = statuses
             cli_env = {**os.environ, **{k: json.dumps(v) for k, v in env.items()},
-                       "KIOSK__CENTRAL__BASE_URL": json.dumps(handle.url)}
+                       "KIOSK__CENTRAL__BASE_URL": json.dumps(handle.url),
+                       "KIOSK__KIOSK__DEMO": "true"}
             walls = []
             for _ in range(3):
                 started = time.perf_counter()

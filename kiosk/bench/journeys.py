@@ -33,6 +33,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from kiosk.services.states import EndReason
+
 TARGET_SWITCH_MS = 100.0
 TARGET_CARD_TO_CARDS_MS = 1000.0
 TARGET_RSS_GROWTH_MB = 5.0
@@ -102,6 +104,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
     tmp = Path(tempfile.mkdtemp(prefix="kiosk-bench-journeys-"))
     env = {"KIOSK__KIOSK__DATA_DIR": str(tmp), "KIOSK__KIOSK__LOG_DIR": str(tmp / "log"),
            "KIOSK__SECURITY__SECRETS_FILE": str(tmp / "absent.toml"),
+           "KIOSK__KIOSK__DEMO": "true",  # demo secrets
            "KIOSK__KIOSK__SITE": "outlet", "KIOSK__CARDS__ID_READER": "pcsc",
            "KIOSK__PRINTER__KIND": "dummy", "KIOSK__SPEECH__ENABLED": "false"}
     settings = load_settings(config, environ=env)
@@ -128,24 +131,20 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
         os.environ["DISPLAY"] = xvfb.display
     figures: dict[str, Any] = {"pcscd": "private" if daemon else "none (card figures skipped)"}
     try:
-        from kiosk.ui.launch import create_app
-        from kiosk.ui.screens.journey_screens import register_journey_screens
-        from kiosk.ui.screens.registry import SCREENS
+        from kiosk.ui.launch import composed, create_app
+        from kiosk.ui.registry import JOURNEY_SCREENS, SHELL_SCREENS
 
-        # The shell's screens and the journeys (what the cardholder path uses).
-        SCREENS[:] = [s for s in SCREENS if s.name in ("attract", "message", "placeholder")]
-        register_journey_screens()
-        app = create_app(settings, kivy_home=tmp / "kivy", console_log=False)
+        # The shell's screens and the journeys (what the cardholder path uses), on
+        # parts from the composition root, as `kiosk run` builds them.
+        app = create_app(settings, composed(cards=daemon is not None),
+                         screens=SHELL_SCREENS + JOURNEY_SCREENS, kivy_home=tmp / "kivy",
+                         console_log=False)
         from kivy.core.window import Window
 
-        from kiosk.services.wiring import build_parts
         from kiosk.ui.driver import AppDriver
-        from kiosk.ui.screens.journey_bridge import install, kivy_dispatch
 
         ui = AppDriver(app)
-        parts = build_parts(settings, kivy_dispatch, cards=daemon is not None,
-                            card_sink=lambda ev: app.journeys.card_sink(ev))
-        install(app, parts)
+        parts = app.compose()
         parts.start()
         flips: deque[float] = deque(maxlen=64)  # bounded: the bench must not leak itself
         shown_at: dict[str, float] = {}
@@ -181,7 +180,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
             x, y = back.to_window(*back.center)
             ui.tap_at(x, y)
             times.append(drawn_after(ups[-1], "guide"))
-        app.end_session("bench")
+        app.end_session(EndReason.RESET)
         figures["switch_ms"] = {"median": round(statistics.median(times), 1),
                                 "p95": round(_p95(times), 1), "n": len(times)}
 
@@ -195,7 +194,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
                 slots.insert("normal", "id")
                 card_times.append(drawn_after(t0, "prelost_cards"))
                 slots.remove("id")
-                app.end_session("bench")
+                app.end_session(EndReason.RESET)
                 ui.pump(0.3)  # the reader sees the card gone
             figures["card_to_cards_ms"] = {"median": round(statistics.median(card_times), 1),
                                            "p95": round(_p95(card_times), 1),
@@ -214,8 +213,8 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
             app.start_route("prelost")
             ctl.on_card_event(event(normal))
             ui.wait_until(lambda: app.sm.current == "prelost_cards", 10, "cards")
-            ctl.choose_card("0")
-            ctl.open_topic("proxy")
+            ctl.prelost.choose_card("0")
+            ctl.guidance.open_topic("proxy")
             ui.pump_frames(1)
             ctl.back()
             ui.pump_frames(1)
@@ -246,8 +245,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
                              "growth": round(after - before, 1), "sessions": sessions,
                              "samples": samples,
                              "session_ms": round(1000 * wall / max(1, sessions), 1)}
-        parts.stop()
-        ui.stop()
+        ui.stop()  # the app stops its parts
     finally:
         sandbox.terminate()
         sandbox.wait(10)

@@ -41,10 +41,11 @@ def _child(mode: str, config: str | None, t0: float) -> int:
     from kiosk.config import load_settings
 
     settings = load_settings(config)
-    from kiosk.ui.launch import create_app
+    from kiosk.ui.launch import composed, create_app
 
-    app = create_app(settings, kivy_home=Path(os.environ["KIOSK_BENCH_HOME"]),
-                     console_log=False)
+    # On the parts `kiosk run` builds (the composition root), so the figure is the kiosk's.
+    app = create_app(settings, composed(),
+                     kivy_home=Path(os.environ["KIOSK_BENCH_HOME"]), console_log=False)
     from kivy.clock import Clock
     from kivy.core.window import Window
 

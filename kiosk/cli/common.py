@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from kiosk.cli.errors import CliError
 from kiosk.config import Settings, load_settings
+from kiosk.demo import join_running_demo
 
-
-class CliError(Exception):
-    """A failure to report as one line on stderr, with ``exit_code`` (never a traceback)."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        self.exit_code = exit_code
-        super().__init__(message)
+__all__ = ["CliError", "add_config_argument", "at_least_one", "positive_float", "settings_from"]
 
 
 def positive_float(text: str) -> float:
@@ -45,11 +41,7 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings for a subcommand; raises ConfigError (printed as one line by main).
 
-    In demo mode, a command run from another terminal (``kiosk read-card``,
-    ``kiosk diagnose``) is pointed at the running demo's private pcscd."""
+    While a demo runs on this data dir, a command run from another terminal (``kiosk
+    read-card``, ``kiosk diagnose``) is in demo mode too and uses the demo's pcscd."""
     settings = load_settings(getattr(args, "config", None))
-    if settings.kiosk.demo:
-        from kiosk.demo import point_at_demo_pcscd
-
-        point_at_demo_pcscd(settings)
-    return settings
+    return join_running_demo(settings)

@@ -2,7 +2,8 @@
 
 Settings are loaded and checked first (a bad config or secrets file is one line and
 exit 2, from ``kiosk.cli.main``), logging is set up, then the fullscreen Kivy app
-starts. With no display (``DISPLAY`` unset) it stops with one line, unless
+starts on the parts the composition root builds (:func:`kiosk.composition.build_kiosk`).
+With no display (``DISPLAY`` unset) it stops with one line, unless
 ``--headless``: then it starts its own Xvfb. Demo mode (``--demo`` or
 ``kiosk.demo = true``) calls ``kiosk.demo.start_demo_services(settings)`` when that
 module exists; whatever it returns is stopped (``.stop()`` or called) at exit.
@@ -18,8 +19,11 @@ from typing import Any
 
 from kiosk.cli.common import CliError, add_config_argument, settings_from
 from kiosk.logs import error_fields, get_logger, setup_logging
+from kiosk.production import settings_for_run
 from kiosk.secrets import load_secrets
 from kiosk.storage import ensure_dir
+from kiosk.system.journal import log_to_journal
+from kiosk.system.notify import attach_to_app
 
 log = get_logger("kiosk.cli.run")
 
@@ -63,6 +67,7 @@ def _stop(handle: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    settings = settings_for_run(settings, args.demo)  # production checks, or demo mode
     load_secrets(settings)  # a broken secrets file stops here, not half-way
     ensure_dir(settings.data_dir, "the data directory")  # the outbox lives there
     from kiosk.ui import fonts
@@ -71,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("the Chinese font is missing: run ./kiosk.sh setup "
                        "(python -m kiosk.ui.fonts)")
     setup_logging(settings.log_dir)
+    log_to_journal()  # under systemd: the same JSON lines to journald
     xvfb = None
     if not os.environ.get("DISPLAY"):
         if not args.headless:
@@ -88,10 +94,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.demo or settings.kiosk.demo:
             demo = start_demo(settings)
-        from kiosk.ui.launch import create_app
+        from kiosk.ui.launch import composed, create_app
 
-        app = create_app(settings)
+        app = create_app(settings, composed())
         app.install_crash_guard()
+        attach_to_app(app)  # systemd: READY=1 at the first frame, watchdog, STOPPING=1
         from kivy.clock import Clock
 
         def leave(_dt: float = 0) -> None:

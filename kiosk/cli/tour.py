@@ -60,9 +60,13 @@ def run(args: argparse.Namespace) -> int:
         os.environ["DISPLAY"] = xvfb.display
     try:
         with tempfile.TemporaryDirectory(prefix="kiosk-tour-") as home:
-            from kiosk.ui.launch import create_app
+            from kiosk.ui.launch import composed, create_app
 
-            app = create_app(settings, kivy_home=Path(home), console_log=False)
+            # The screens drawn from samples: no card hub, no sound. The parts are built
+            # now, so a broken data directory (the outbox) is one line before any window.
+            app = create_app(settings, composed(cards=False, speech=False),
+                             kivy_home=Path(home), console_log=False)
+            app.compose()
             from kiosk.ui.driver import AppDriver
             from kiosk.ui.tour import plan, run_tour
 

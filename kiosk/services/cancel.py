@@ -7,84 +7,91 @@ from typing import Any
 from kiosk.domain.masking import mask_card_number, mask_name
 from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.services.adapt import field
-from kiosk.services.failures import Failure
+from kiosk.services.failures import Failure, FailureKind
+from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CancelView, PinView, Step
 
 
-class CancelSteps:
-    """Mixin of :class:`~kiosk.services.controller.JourneyController` (shares its state)."""
+class CancelJourney:
+    """Cancelling a pre-loss (:class:`~kiosk.services.journey.CancelIntents`): the found
+    SSC, the holder PIN on it, the matching ID card, confirm."""
 
-    # ---- cancel pre-loss -------------------------------------------------------------
-    def _cancel_ssc_read(self, card: SscCardData) -> None:
-        self.session.ssc_card = card
-        self._set(Step.CANCEL_PIN, PinView(mask_card_number(card.card_number)))
+    def __init__(self, core: JourneyContext) -> None:
+        self.core = core
+
+    def ssc_read(self, card: SscCardData) -> None:
+        """The found SSC is in: ask for its PIN."""
+        self.core.session.ssc_card = card
+        self.core.publish(Step.CANCEL_PIN, PinView(mask_card_number(card.card_number)))
 
     def submit_pin(self, pin: str) -> None:
         """Check the holder PIN on the inserted card (the PIN is never stored)."""
-        card = self.session.ssc_card
-        if self._state.step != Step.CANCEL_PIN or card is None or self.pins is None:
+        card = self.core.session.ssc_card
+        if self.core.state.step != Step.CANCEL_PIN or card is None or self.core.pins is None:
             return
         masked = mask_card_number(card.card_number)
         if not (pin.isdigit() and 4 <= len(pin) <= 12):
-            self._set(Step.CANCEL_PIN, PinView(masked, None, "journeys.pin.error.format"))
+            self.core.publish(Step.CANCEL_PIN, PinView(masked, None, "journeys.pin.error.format"))
             return
-        pins = self.pins
+        pins = self.core.pins
 
         def ok(_: Any) -> None:
-            self.session.pin_verified = True
-            self._set(Step.CANCEL_INSERT_ID, CancelView(masked))
+            self.core.session.pin_verified = True
+            self.core.publish(Step.CANCEL_INSERT_ID, CancelView(masked))
 
         def wrong(exc: BaseException) -> bool:
             if getattr(exc, "kind", None) == "pin_wrong":
                 tries = getattr(exc, "tries_left", None)
                 if tries == 0:
                     return False  # blocked now: failure screen
-                self._set(Step.CANCEL_PIN, PinView(masked, tries, "journeys.pin.error.wrong"))
+                self.core.publish(Step.CANCEL_PIN,
+                                  PinView(masked, tries, "journeys.pin.error.wrong"))
                 return True
             return False
 
-        self._call("verify_pin", lambda: pins.verify_pin(pin), ok,
+        self.core.call("verify_pin", lambda: pins.verify_pin(pin), ok,
                    "journeys.busy.checking_pin", on_error=wrong)
 
-    def _cancel_id_read(self, card: IdCardData) -> None:
-        ssc = self.session.ssc_card
-        if ssc is None or not self.session.pin_verified:
+    def id_read(self, card: IdCardData) -> None:
+        """The holder's ID card, after the PIN: must match the SSC."""
+        ssc = self.core.session.ssc_card
+        if ssc is None or not self.core.session.pin_verified:
             return
-        if card.is_expired(self.today()):
-            self._fail_kind("id_expired")
+        if card.is_expired(self.core.today()):
+            self.core.fail_kind(FailureKind.ID_EXPIRED)
             return
         if card.id_number.strip().upper() != ssc.ssn.strip().upper():
-            self._fail_kind("id_mismatch", retry_to=self._state)
+            self.core.fail_kind(FailureKind.ID_MISMATCH, retry_to=self.core.state)
             return
-        self.session.id_card = card
-        self.session.id_number = card.id_number
+        self.core.session.id_card = card
+        self.core.session.id_number = card.id_number
         masked = mask_card_number(ssc.card_number)
 
         def got(status: Any) -> None:
             state = str(getattr(field(status, "state"), "value", field(status, "state")))
             if field(status, "has_replacement", False) or field(status, "replacement"):
-                self._fail(Failure("refused", {"hotline": self.hotline,
+                self.core.fail(Failure(FailureKind.REFUSED, {"hotline": self.core.hotline,
                                                "code": "replacement_exists"}))
             elif state != "pre_lost":
-                self._fail_kind("not_prelost", state=state)
+                self.core.fail_kind(FailureKind.NOT_PRELOST, state=state)
             else:
-                self._set(Step.CANCEL_CONFIRM, CancelView(masked, mask_name(card.name)))
+                self.core.publish(Step.CANCEL_CONFIRM, CancelView(masked, mask_name(card.name)))
 
-        self._call("card_status", lambda: self.central.card_status(ssc.card_number), got,
+        self.core.call("card_status", lambda: self.core.central.card_status(ssc.card_number), got,
                    "journeys.busy.looking_up")
 
     def confirm_cancel(self) -> None:
-        ssc, number = self.session.ssc_card, self.session.id_number
-        if self._state.step != Step.CANCEL_CONFIRM or ssc is None or not number:
+        ssc, number = self.core.session.ssc_card, self.core.session.id_number
+        if self.core.state.step != Step.CANCEL_CONFIRM or ssc is None or not number:
             return
-        key = self.session.new_idempotency_key()
+        key = self.core.session.new_idempotency_key()
         masked = mask_card_number(ssc.card_number)
 
         def done(result: Any) -> None:
-            self.session.cancel_reference = str(field(result, "reference", "") or "")
-            self._set(Step.CANCEL_DONE, CancelView(masked))
+            self.core.session.cancel_reference = str(field(result, "reference", "") or "")
+            self.core.publish(Step.CANCEL_DONE, CancelView(masked))
 
-        self._call("cancel_prelost",
-                   lambda: self.central.cancel_prelost(ssc.card_number, number, key), done,
+        self.core.call("cancel_prelost",
+                   lambda: self.core.central.cancel_prelost(ssc.card_number, number, key), done,
                    "journeys.busy.submitting")
 

@@ -8,9 +8,11 @@ with a cancel that takes effect at once (the late outcome is dropped by its toke
 
 Personal data is kept only in :attr:`session` and wiped by :meth:`end`.
 
-This module holds the core (observation, navigation, background calls, card events,
-identification, guidance); the journey-specific steps are mixins in ``prelost.py``,
-``status.py`` and ``cancel.py`` sharing the controller's state.
+This module is the core: observation, navigation, the busy step, failures, card events
+and the session end. Each journey is one object behind a declared interface
+(:mod:`kiosk.services.journey`): :attr:`identify` (``identify.py``), :attr:`prelost`,
+:attr:`status`, :attr:`cancel` and :attr:`guidance`; the UI sends them its intents
+(``ctl.prelost.choose_card(token)``) and draws the states the core publishes.
 """
 
 from __future__ import annotations
@@ -23,32 +25,35 @@ from typing import Any
 from kiosk import metrics
 from kiosk.config import Settings
 from kiosk.domain.clock import region_now, region_today
-from kiosk.domain.idnumber import InvalidIdNumber, parse_id_number
-from kiosk.domain.masking import mask_id_number
 from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.logs import get_logger
-from kiosk.services import guidance
-from kiosk.services.adapt import (
-    field,
-    person_info,
+from kiosk.services.adapt import field
+from kiosk.services.cancel import CancelJourney
+from kiosk.services.failures import Failure, FailureKind, failure_from_error
+from kiosk.services.guidance import GuidanceJourney
+from kiosk.services.identify import Identification
+from kiosk.services.ports import (
+    CardEventKind,
+    CentralPort,
+    OutboxPort,
+    PinVerifier,
+    PrinterPort,
+    Slot,
 )
-from kiosk.services.cancel import CancelSteps
-from kiosk.services.failures import Failure, error_kind, failure_from_error
-from kiosk.services.ports import CentralPort, OutboxPort, PinVerifier, PrinterPort
-from kiosk.services.prelost import PrelostSteps, receipt_for  # noqa: F401  (re-export)
+from kiosk.services.prelost import PrelostJourney
 from kiosk.services.session import KioskSession
 from kiosk.services.states import (
     BusyView,
-    CodeView,
-    GuidanceView,
+    EndReason,
     IdentifyView,
     Journey,
     KeypadView,
     PreLossView,
     State,
     Step,
+    View,
 )
-from kiosk.services.status import StatusSteps
+from kiosk.services.status import StatusJourney
 from kiosk.services.tasks import Outcome, Task, Worker
 
 log = get_logger("kiosk.services.controller")
@@ -56,8 +61,7 @@ log = get_logger("kiosk.services.controller")
 # Steps where the kiosk waits for a card to be presented.
 WAITING_FOR_CARD = frozenset({Step.IDENTIFY, Step.ID_KEYPAD, Step.CODE_ENTRY,
                               Step.CANCEL_INSERT_SSC, Step.CANCEL_INSERT_ID})
-WRONG_CODE = frozenset({"code_wrong", "wrong_code", "invalid_code"})
-ENDED_NOTICES = frozenset({"card_removed", "inactivity"})
+READER_EVENTS = frozenset({CardEventKind.READERS_CHANGED, CardEventKind.SERVICE_UP})
 # Steps that can only go on with a card reader, and the slots any of which will do
 # (the keypad steps do not need one; the status journey takes the ID card or the SSC).
 NEEDS_READER = frozenset({Step.IDENTIFY, Step.CANCEL_INSERT_SSC, Step.CANCEL_INSERT_ID})
@@ -68,14 +72,16 @@ OUTCOMES = {(Journey.PRELOST, Step.PRELOST_DONE): "confirmed",
             (Journey.CANCEL, Step.CANCEL_DONE): "confirmed",
             (Journey.GUIDANCE, Step.GUIDANCE_TOPIC): "read"}
 # How a session ended without an outcome (metrics label).
-UNFINISHED = {"done": "abandoned", "inactivity": "timeout", "card_removed": "card_removed"}
+UNFINISHED = {EndReason.TIMEOUT: "timeout", EndReason.CARD_REMOVED: "card_removed"}
 
 Listener = Callable[[State], None]
 ReceiptFactory = Callable[[PreLossView, Settings, dt.date], Any]
 
 
-class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
-    """Drive the journeys; observe with :meth:`subscribe`; read :attr:`state`."""
+class JourneyController:
+    """Drive the journeys; observe with :meth:`subscribe`; read :attr:`state`.
+
+    Implements :class:`~kiosk.services.journey.JourneyContext` for the journey objects."""
 
     def __init__(
         self,
@@ -103,7 +109,7 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
         self.language = settings.kiosk.language
         self.session = KioskSession()
         self._dispatch = dispatch
-        self._worker = worker or Worker(dispatch)
+        self.worker = worker or Worker(dispatch)
         self._state = State(Step.HOME)
         self._listeners: list[Listener] = []
         self._task: Task | None = None
@@ -112,11 +118,15 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
         self._on_cancel: Callable[[], None] | None = None
         self._retry: Callable[[], None] | None = None
         self._fail_back: State | None = None
-        self._guidance_return: State | None = None
         self._outcome = ""  # this session's outcome, once reached (metrics)
         # The card hub (``reader_slots()``: slots with a reader, None = unknown); set
         # by the wiring. Without it the kiosk never claims that no reader is there.
         self.readers: Any = None
+        self.prelost = PrelostJourney(self)
+        self.status = StatusJourney(self)
+        self.cancel = CancelJourney(self)
+        self.guidance = GuidanceJourney(self)
+        self.identify = Identification(self, self._identified)
 
     # ---- observation -------------------------------------------------------------
     @property
@@ -131,11 +141,15 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
         if listener in self._listeners:
             self._listeners.remove(listener)
 
-    def _set(self, step: Step, view: Any = None, failure: Failure | None = None,
-             notice_key: str = "", journey: Journey | None = None) -> None:
+    def publish(self, step: Step, view: View = None) -> None:
+        """Show ``step`` with ``view`` in the current journey (for the journey objects)."""
+        self._set(step, view)
+
+    def _set(self, step: Step, view: View = None, failure: Failure | None = None,
+             end_reason: EndReason | None = None, journey: Journey | None = None) -> None:
         self._state = State(step=step, journey=self._state.journey if journey is None
                             else journey, view=view, failure=failure,
-                            notice_key=notice_key, seq=self._state.seq + 1)
+                            end_reason=end_reason, seq=self._state.seq + 1)
         outcome = OUTCOMES.get((self._state.journey, step))
         if outcome and not self._outcome:
             self._outcome = outcome
@@ -143,8 +157,9 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
         for listener in list(self._listeners):
             listener(self._state)
 
-    def _restore(self, state: State) -> None:
-        self._set(state.step, state.view, state.failure, state.notice_key, state.journey)
+    def restore(self, state: State) -> None:
+        """Show an earlier state again (its journey, view and failure)."""
+        self._set(state.step, state.view, state.failure, state.end_reason, state.journey)
 
     @property
     def hotline(self) -> str:
@@ -172,29 +187,30 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
                 raise ValueError("cancelling a pre-loss is not offered at this site")
             self._set(Step.CANCEL_INSERT_SSC, journey=journey)
         elif journey == Journey.GUIDANCE:
-            self._set(Step.GUIDANCE_INDEX, self._guidance_view(), journey=journey)
+            self._set(Step.GUIDANCE_INDEX, self.guidance.view(), journey=journey)
         else:
             self._set(Step.HOME, journey=Journey.NONE)
         if journey != Journey.NONE and journey != previous:
             metrics.journey(journey.value, "started")
         self._check_readers()
 
-    def end(self, reason: str = "done") -> None:
-        """End the session: drop any call in flight, wipe personal data, go home."""
+    def end(self, reason: EndReason = EndReason.DONE) -> None:
+        """End the session: drop any call in flight, wipe personal data, publish HOME
+        carrying ``reason`` (the UI resets its screens when it draws that state)."""
+        reason = EndReason(reason)
         journey = self._state.journey
         if journey != Journey.NONE and not self._outcome:
             outcome = "failed" if self._state.step == Step.FAILED \
                 else UNFINISHED.get(reason, "abandoned")
             metrics.journey(journey.value, outcome)
         self._reset()
-        self._set(Step.HOME, notice_key=f"journeys.ended.{reason}"
-                  if reason in ENDED_NOTICES else "", journey=Journey.NONE)
+        self._set(Step.HOME, end_reason=reason, journey=Journey.NONE)
         log.info("session ended", extra={"fields": {"reason": reason}})
 
     def _reset(self) -> None:
         self._drop_task()
         self.session.wipe()
-        self._before_busy = self._fail_back = self._guidance_return = None
+        self._before_busy = self._fail_back = self.guidance.return_to = None
         self._retry = self._on_cancel = None
         self._outcome = ""
 
@@ -210,7 +226,7 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
             if target is None or target.step in (Step.BUSY, Step.FAILED):
                 self.end()
             else:
-                self._restore(target)
+                self.restore(target)
         elif step == Step.ID_KEYPAD:
             self.session.id_number = None
             self.start(journey)
@@ -221,13 +237,9 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
             self.start(journey)  # identify again (someone else's card?): data wiped
         elif step == Step.CONSEQUENCES:
             self.session.chosen = None
-            self._show_cards()
+            self.prelost.show_cards()
         elif step == Step.GUIDANCE_TOPIC:
-            if self._guidance_return is not None:
-                target, self._guidance_return = self._guidance_return, None
-                self._restore(target)
-            else:
-                self._set(Step.GUIDANCE_INDEX, self._guidance_view())
+            self.guidance.back()
         else:
             self.end()
 
@@ -248,7 +260,7 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
         if on_cancel is not None:
             on_cancel()
         elif before is not None:
-            self._restore(before)
+            self.restore(before)
         else:
             self.end()
 
@@ -259,7 +271,7 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
             self._task.cancel()
             self._task = None
 
-    def _call(self, name: str, fn: Callable[[], Any], on_ok: Callable[[Any], None],
+    def call(self, name: str, fn: Callable[[], Any], on_ok: Callable[[Any], None],
               message_key: str, on_error: Callable[[BaseException], bool] | None = None,
               on_cancel: Callable[[], None] | None = None) -> None:
         """Run ``fn`` on a worker; ``BUSY`` meanwhile. ``on_error`` returns True if it
@@ -271,7 +283,7 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
         token = self._token
 
         def again() -> None:
-            self._call(name, fn, on_ok, message_key, on_error, on_cancel)
+            self.call(name, fn, on_ok, message_key, on_error, on_cancel)
 
         def done(outcome: Outcome) -> None:
             if token != self._token:
@@ -281,13 +293,13 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
             if outcome.ok:
                 on_ok(outcome.value)
             elif on_error is None or not on_error(outcome.error):  # type: ignore[arg-type]
-                self._fail(failure_from_error(outcome.error, self.hotline),  # type: ignore[arg-type]
+                self.fail(failure_from_error(outcome.error, self.hotline),  # type: ignore[arg-type]
                            retry=again)
 
         self._set(Step.BUSY, BusyView(message_key, True, time.monotonic()))
-        self._task = self._worker.run(name, fn, done)
+        self._task = self.worker.run(name, fn, done)
 
-    def _fail(self, failure: Failure, retry: Callable[[], None] | None = None) -> None:
+    def fail(self, failure: Failure, retry: Callable[[], None] | None = None) -> None:
         if self._state.step == Step.BUSY:
             back_to = self._before_busy
         elif self._state.step == Step.FAILED:
@@ -305,12 +317,12 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
             "journey": self._state.journey.value, "failure": failure.kind,
             "code": None}})
 
-    def _fail_kind(self, kind: str, retry_to: State | None = None, **params: Any) -> None:
+    def fail_kind(self, kind: FailureKind, retry_to: State | None = None, **params: Any) -> None:
         """A failure of our own making; retry returns to ``retry_to`` (a waiting step)."""
         def go_back() -> None:
             if retry_to is not None:
-                self._restore(retry_to)
-        self._fail(Failure(kind, {"hotline": self.hotline, **params}, retry_to is not None),
+                self.restore(retry_to)
+        self.fail(Failure(kind, {"hotline": self.hotline, **params}, retry_to is not None),
                    retry=go_back if retry_to is not None else None)
 
     # ---- card events -------------------------------------------------------------
@@ -320,45 +332,45 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
 
     def on_card_event(self, event: Any) -> None:
         """A card hub event (owner's thread)."""
-        kind, slot = field(event, "kind"), field(event, "slot")
+        kind, slot = CardEventKind.parse(field(event, "kind")), Slot.parse(field(event, "slot"))
         data, error = field(event, "data"), field(event, "error")
         step, journey = self._state.step, self._state.journey
-        if kind == "card_removed":
-            if slot == "ssc" and self.session.ssc_card is not None:
-                self.end("card_removed")
+        if kind is CardEventKind.CARD_REMOVED:
+            if slot is Slot.SSC and self.session.ssc_card is not None:
+                self.end(EndReason.CARD_REMOVED)
             return
         if step not in WAITING_FOR_CARD:
-            if kind in ("readers_changed", "service_up"):
+            if kind in READER_EVENTS:
                 self._check_readers()
             return
-        if kind == "card_read":
+        if kind is CardEventKind.CARD_READ:
             self._card_read(slot, data)
-        elif kind == "card_failed":
+        elif kind is CardEventKind.CARD_FAILED:
             failure = failure_from_error(error, self.hotline) if error is not None \
-                else Failure("card_unreadable", {"hotline": self.hotline}, True)
-            if failure.kind == "person_not_found":  # not a card error: be safe
-                failure = Failure("card_unreadable", failure.params, True)
+                else Failure(FailureKind.CARD_UNREADABLE, {"hotline": self.hotline}, True)
+            if failure.kind is FailureKind.PERSON_NOT_FOUND:  # not a card error: be safe
+                failure = Failure(FailureKind.CARD_UNREADABLE, failure.params, True)
             # While waiting for a card, presenting it again is always worth a try.
             failure = Failure(failure.kind, failure.params, True)
             waiting = self._state
-            self._fail(failure, retry=lambda: self._restore(waiting))
-        elif kind == "service_down":
-            self._fail_kind("reader_service", retry_to=self._state)
-        if kind in ("readers_changed", "service_up"):
+            self.fail(failure, retry=lambda: self.restore(waiting))
+        elif kind is CardEventKind.SERVICE_DOWN:
+            self.fail_kind(FailureKind.READER_SERVICE, retry_to=self._state)
+        if kind in READER_EVENTS:
             self._check_readers()
         log.debug("card event", extra={"fields": {"kind": kind, "slot": slot,
                                                    "journey": journey.value}})
 
-    def _slots_needed(self, step: Step) -> frozenset[str]:
+    def _slots_needed(self, step: Step) -> frozenset[Slot]:
         """Slots any of which can take the card this step waits for (empty: no check)."""
         if step == Step.CANCEL_INSERT_SSC:
-            slots = {"ssc"}
+            slots = {Slot.SSC}
         elif step == Step.IDENTIFY and self._state.journey == Journey.STATUS:
-            slots = {"id", "ssc"}
+            slots = {Slot.ID, Slot.SSC}
         else:
-            slots = {"id"}
+            slots = {Slot.ID}
         if self.settings.cards.id_reader == "none":  # by design: the keypad is the way in
-            slots.discard("id")
+            slots.discard(Slot.ID)
         return frozenset(slots)
 
     def _check_readers(self) -> None:
@@ -371,126 +383,45 @@ class JourneyController(PrelostSteps, StatusSteps, CancelSteps):
         if st.step in NEEDS_READER:
             needed = self._slots_needed(st.step)
             if needed and not present & needed:
-                self._fail_kind("no_reader", retry_to=st)
+                self.fail_kind(FailureKind.NO_READER, retry_to=st)
         elif (st.step == Step.FAILED and st.failure is not None
-              and st.failure.kind in ("no_reader", "reader_service")
+              and st.failure.kind in (FailureKind.NO_READER, FailureKind.READER_SERVICE)
               and self._fail_back is not None and self._fail_back.step in NEEDS_READER):
             waiting = self._fail_back
             if present & self._slots_needed(waiting.step):
                 self._fail_back = self._retry = None
-                self._restore(waiting)
-            elif st.failure.kind == "reader_service":
-                self._fail_kind("no_reader", retry_to=waiting)
+                self.restore(waiting)
+            elif st.failure.kind is FailureKind.READER_SERVICE:
+                self.fail_kind(FailureKind.NO_READER, retry_to=waiting)
 
-    def _card_read(self, slot: str, data: Any) -> None:
+    def _card_read(self, slot: Slot, data: Any) -> None:
         step, journey = self._state.step, self._state.journey
         if step == Step.CANCEL_INSERT_SSC:
-            if slot == "ssc" and isinstance(data, SscCardData):
-                self._cancel_ssc_read(data)
+            if slot is Slot.SSC and isinstance(data, SscCardData):
+                self.cancel.ssc_read(data)
             else:
-                self._fail_kind("wrong_card", retry_to=self._state, expected="ssc")
+                self.fail_kind(FailureKind.WRONG_CARD, retry_to=self._state, expected="ssc")
         elif step == Step.CANCEL_INSERT_ID:
-            if slot == "id" and isinstance(data, IdCardData):
-                self._cancel_id_read(data)
-            elif slot != "ssc":
-                self._fail_kind("wrong_card", retry_to=self._state, expected="id")
-        elif slot == "id" and isinstance(data, IdCardData):
-            self._id_read(data)
-        elif slot == "ssc" and isinstance(data, SscCardData) and journey == Journey.STATUS:
-            self._status_ssc_read(data)
+            if slot is Slot.ID and isinstance(data, IdCardData):
+                self.cancel.id_read(data)
+            elif slot is not Slot.SSC:
+                self.fail_kind(FailureKind.WRONG_CARD, retry_to=self._state, expected="id")
+        elif slot is Slot.ID and isinstance(data, IdCardData):
+            self.identify.id_read(data)
+        elif slot is Slot.SSC and isinstance(data, SscCardData) and journey == Journey.STATUS:
+            self.status.ssc_read(data)
         else:
-            self._fail_kind("wrong_card", retry_to=self._state, expected="id")
+            self.fail_kind(FailureKind.WRONG_CARD, retry_to=self._state, expected="id")
 
-    # ---- identification --------------------------------------------------------------
-    def _id_read(self, card: IdCardData) -> None:
-        if card.is_expired(self.today()):
-            self._fail_kind("id_expired")
-            return
-        self.session.id_card = card
-        self.session.id_number = card.id_number
-        self._call("lookup_person", lambda: self.central.lookup_person(card.id_number),
-                   self._identified, "journeys.busy.looking_up")
-
-    def use_keypad(self) -> None:
-        """Identify by ID number and a code sent to the phone on record (if allowed)."""
-        if self._state.step == Step.IDENTIFY and self.settings.features.keypad_identify:
-            self._set(Step.ID_KEYPAD, KeypadView())
-
-    def submit_id_number(self, text: str) -> None:
-        if self._state.step != Step.ID_KEYPAD:
-            return
-        try:
-            number = parse_id_number(text, self.today()).value
-        except InvalidIdNumber as exc:
-            self._set(Step.ID_KEYPAD, KeypadView(error_key=exc.reason))
-            return
-        self.session.id_number = number
-        self._request_code(number)
-
-    def _request_code(self, number: str) -> None:
-        def got(result: Any) -> None:
-            self.session.challenge_id = str(field(result, "challenge_id", ""))
-            self.session.phone_masked = str(field(result, "phone_masked", ""))
-            self._set(Step.CODE_ENTRY, CodeView(self.session.phone_masked,
-                                                int(field(result, "expires_in", 300) or 300)))
-        self._call("request_code", lambda: self.central.request_code(number), got,
-                   "journeys.busy.sending_code")
-
-    def resend_code(self) -> None:
-        if self._state.step == Step.CODE_ENTRY and self.session.id_number:
-            self._request_code(self.session.id_number)
-
-    def submit_code(self, code: str) -> None:
-        if self._state.step != Step.CODE_ENTRY:
-            return
-        view: CodeView = self._state.view
-        code = code.strip()
-        if not (code.isdigit() and 4 <= len(code) <= 8):
-            self._set(Step.CODE_ENTRY, CodeView(view.phone_masked, view.expires_in,
-                                                "journeys.code.error.format"))
-            return
-        challenge = self.session.challenge_id or ""
-
-        def refused(exc: BaseException) -> bool:
-            code_ = str(getattr(exc, "code", ""))
-            if error_kind(exc) == "refused" and (code_ in WRONG_CODE or code_ == "code_expired"):
-                key = "journeys.code.error.expired" if code_ == "code_expired" \
-                    else "journeys.code.error.wrong"
-                self._set(Step.CODE_ENTRY, CodeView(view.phone_masked, view.expires_in, key))
-                return True
-            return False
-
-        self._call("confirm_code", lambda: self.central.confirm_code(challenge, code),
-                   self._identified, "journeys.busy.checking_code", on_error=refused)
-
-    def _identified(self, result: Any) -> None:
-        self.session.person = person_info(result, self.session.id_number or "")
-        if not self.session.id_number:
-            self.session.id_number = self.session.person.id_number
+    def _identified(self) -> None:
+        """The person is known: their status, or their cards to pre-lose."""
         if self._state.journey == Journey.STATUS:
-            self._load_status()
+            self.status.load()
         else:
-            self._show_cards()
-
-    # ---- guidance ------------------------------------------------------------------------
-    def _guidance_view(self, topic: str = "") -> GuidanceView:
-        return GuidanceView(guidance.topics(self.settings), topic,
-                            guidance.params(self.settings))
-
-    def open_topic(self, topic: str) -> None:
-        """Open a guidance topic; from inside another journey, back returns there."""
-        if topic not in guidance.topics(self.settings):
-            return
-        if self._state.journey != Journey.GUIDANCE and self._guidance_return is None:
-            self._guidance_return = self._state
-        self._set(Step.GUIDANCE_TOPIC, self._guidance_view(topic))
+            self.prelost.show_cards()
 
     def shutdown(self) -> None:
         """Stop the worker threads (app exit)."""
         self._reset()
-        self._worker.shutdown()
+        self.worker.shutdown()
 
-
-def masked_id(number: str) -> str:
-    """Re-exported for screens that show the typed ID number back, masked."""
-    return mask_id_number(number)

@@ -3,59 +3,101 @@
 A :class:`Failure` is what the failure screen renders: ``journeys.failure.<kind>.title``,
 ``.body`` and ``.advice`` (advice says what to do next, with the hotline). Errors from
 the layers below are translated in one place, :func:`failure_from_error`, by the error's
-``kind`` (card layer) or class name (central layer), so fakes and real errors map alike.
+``kind`` alone (``CardError.kind``, ``CentralError.kind``, ``OutboxError.kind``), never by
+its class or class name, so fakes and real errors map alike. The three tables' keys are
+disjoint, and a test derives every kind from the lower layers' own tables, so a new kind
+without a failure (and words in both languages) fails the suite.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
+from kiosk.storage import StorageError
+
+
+class FailureKind(StrEnum):
+    """Every way a journey can fail; each has a screen (title, body, advice)."""
+
+    CARD_UNREADABLE = "card_unreadable"
+    WRONG_CARD = "wrong_card"
+    ID_EXPIRED = "id_expired"
+    CARD_PULLED = "card_pulled"
+    NO_READER = "no_reader"
+    READER_SERVICE = "reader_service"
+    PIN_BLOCKED = "pin_blocked"
+    PERSON_NOT_FOUND = "person_not_found"
+    OFFLINE = "offline"
+    TIMEOUT = "timeout"
+    REFUSED = "refused"
+    SERVER_ERROR = "server_error"
+    BAD_RESPONSE = "bad_response"
+    ID_MISMATCH = "id_mismatch"
+    NOT_PRELOST = "not_prelost"
+    NO_CARD = "no_card"
+    INTERNAL = "internal"
+    UNAUTHENTICATED = "unauthenticated"
+
+
 # All failure kinds; tests check each has title/body/advice in both languages.
-FAILURE_KINDS = (
-    "card_unreadable", "wrong_card", "id_expired", "card_pulled", "no_reader",
-    "reader_service", "pin_blocked", "person_not_found", "offline", "timeout",
-    "refused", "server_error", "bad_response", "id_mismatch", "not_prelost",
-    "no_card", "internal", "unauthenticated",
-)
+FAILURE_KINDS = tuple(FailureKind)
+F = FailureKind
 
-# Card layer: CardError.kind → failure kind. pin_wrong is handled inline on the PIN step.
-CARD_KINDS = {
-    "service_down": "reader_service",
-    "no_reader": "no_reader",
-    "no_card": "no_card",
-    "card_removed": "card_pulled",
-    "comm_failed": "card_unreadable",
-    "unsupported_card": "wrong_card",
-    "pin_blocked": "pin_blocked",
-    "pin_wrong": "pin_wrong",
+# Card layer: CardError.kind → failure kind. A wrong PIN is said on the PIN step; it
+# reaches a failure screen only if that step is gone (no tries left: pin_blocked).
+CARD_KINDS: dict[str, FailureKind] = {
+    "service_down": F.READER_SERVICE,
+    "no_reader": F.NO_READER,
+    "no_card": F.NO_CARD,
+    "card_removed": F.CARD_PULLED,
+    "comm_failed": F.CARD_UNREADABLE,
+    "unsupported_card": F.WRONG_CARD,
+    "pin_blocked": F.PIN_BLOCKED,
+    "pin_wrong": F.CARD_UNREADABLE,
 }
 
-# Central layer: exception class name → failure kind (most specific first in the MRO).
-CENTRAL_CLASSES = {
-    "CentralOffline": "offline",
-    "CentralTimeout": "timeout",
-    "CentralRefused": "refused",
-    "CentralNotFound": "person_not_found",
-    "CentralServerError": "server_error",
-    "CentralBadResponse": "bad_response",
-    "CentralUnauthenticated": "unauthenticated",
-    "CentralError": "server_error",
+# Central layer: CentralError.kind → failure kind.
+CENTRAL_KINDS: dict[str, FailureKind] = {
+    "offline": F.OFFLINE,
+    "timeout": F.TIMEOUT,
+    "refused": F.REFUSED,
+    "not_found": F.PERSON_NOT_FOUND,
+    "server_error": F.SERVER_ERROR,
+    "bad_response": F.BAD_RESPONSE,
+    "unauthenticated": F.UNAUTHENTICATED,
+    "error": F.SERVER_ERROR,
 }
+
+# The local outbox: OutboxError.kind → failure kind. Nothing was queued, so the person
+# hears what "offline" says: nothing was done, call the hotline.
+OUTBOX_KINDS: dict[str, FailureKind] = {
+    "full": F.OFFLINE,
+    "read_only": F.OFFLINE,
+    "unavailable": F.OFFLINE,
+    "corrupt": F.OFFLINE,
+}
+
+# A path the kiosk needs (kiosk.storage.StorageError) failed: the kiosk's own fault.
+STORAGE_FAILURE = F.INTERNAL
 
 # Failures where trying the same step again may help.
-RETRYABLE = frozenset({"card_unreadable", "card_pulled", "offline", "timeout",
-                       "server_error", "bad_response", "no_card", "reader_service",
-                       "no_reader", "internal"})
+RETRYABLE = frozenset({F.CARD_UNREADABLE, F.CARD_PULLED, F.OFFLINE, F.TIMEOUT,
+                       F.SERVER_ERROR, F.BAD_RESPONSE, F.NO_CARD, F.READER_SERVICE,
+                       F.NO_READER, F.INTERNAL})
 
 
 @dataclass(frozen=True)
 class Failure:
     """A failure screen: kind, values for the message placeholders, whether to offer retry."""
 
-    kind: str
+    kind: FailureKind
     params: dict[str, Any] = field(default_factory=dict)
     retry: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", FailureKind(self.kind))  # a str is parsed
 
     @property
     def title_key(self) -> str:
@@ -64,7 +106,7 @@ class Failure:
     @property
     def body_key(self) -> str:
         """For ``refused``, the body names the reason code the service gave."""
-        if self.kind == "refused":
+        if self.kind is FailureKind.REFUSED:
             return f"journeys.refused.{self.params.get('code', 'other')}"
         return f"journeys.failure.{self.kind}.body"
 
@@ -73,15 +115,19 @@ class Failure:
         return f"journeys.failure.{self.kind}.advice"
 
 
-def error_kind(exc: BaseException) -> str:
-    """The failure kind for an exception from the card or central layer."""
+def error_kind(exc: BaseException) -> FailureKind:
+    """The failure kind for an exception from the card, central or outbox layer, by its
+    ``kind``; anything else is ``internal``."""
+    if isinstance(exc, StorageError):
+        return STORAGE_FAILURE
     kind = getattr(exc, "kind", None)
-    if isinstance(kind, str) and kind in CARD_KINDS:
-        return CARD_KINDS[kind]
-    for cls in type(exc).__mro__:
-        if cls.__name__ in CENTRAL_CLASSES:
-            return CENTRAL_CLASSES[cls.__name__]
-    return "internal"
+    if not isinstance(kind, str):
+        return F.INTERNAL
+    kind = str(kind)  # a StrEnum member (CardErrorKind) is its value
+    for table in (CARD_KINDS, CENTRAL_KINDS, OUTBOX_KINDS):
+        if kind in table:
+            return table[kind]
+    return F.INTERNAL
 
 
 # Reason codes the service gives for a refusal that we have words for.
@@ -97,9 +143,9 @@ def failure_from_error(exc: BaseException, hotline: str) -> Failure:
     """Map an exception to a :class:`Failure` (one place for every lower-layer error)."""
     kind = error_kind(exc)
     params: dict[str, Any] = {"hotline": hotline}
-    if kind == "refused":
+    if kind is F.REFUSED:
         code = str(getattr(exc, "code", "") or "other")
         params["code"] = code if code in KNOWN_REFUSALS else "other"
-    if kind == "pin_wrong":  # only reaches a failure screen if the PIN step is gone
-        kind = "pin_blocked" if getattr(exc, "tries_left", 1) == 0 else "card_unreadable"
+    if str(getattr(exc, "kind", "")) == "pin_wrong" and getattr(exc, "tries_left", 1) == 0:
+        kind = F.PIN_BLOCKED
     return Failure(kind=kind, params=params, retry=kind in RETRYABLE)

@@ -1,4 +1,5 @@
-"""Guidance topics: short screens of plain sentences (text in kiosk/i18n/*/guidance.toml).
+"""Guidance topics: short screens of plain sentences (text in kiosk/i18n/*/guidance.toml),
+and the guidance journey (:class:`GuidanceJourney`).
 
 Each topic has ``guidance.<topic>.title``, ``.summary`` and paragraphs ``.p1`` … ``.pN``;
 placeholders are filled from the region settings so a site's hotline, fee and days show.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.config import Settings
+from kiosk.services.journey import JourneyContext
+from kiosk.services.states import GuidanceView, Journey, State, Step
 
 # Topic → number of paragraphs (tests check every key exists in both languages).
 TOPICS: dict[str, int] = {
@@ -53,3 +56,33 @@ def params(settings: Settings) -> dict[str, Any]:
 def paragraph_keys(topic: str) -> list[str]:
     """The i18n keys of a topic's paragraphs, in order."""
     return [f"guidance.{topic}.p{i}" for i in range(1, TOPICS[topic] + 1)]
+
+
+class GuidanceJourney:
+    """:class:`~kiosk.services.journey.GuidanceIntents`: the topic list and one topic;
+    a topic opened from inside another journey returns there on back."""
+
+    def __init__(self, core: JourneyContext) -> None:
+        self.core = core
+        self.return_to: State | None = None
+
+    def view(self, topic: str = "") -> GuidanceView:
+        """The index (no ``topic``) or one topic, with the site's values filled in."""
+        settings = self.core.settings
+        return GuidanceView(topics(settings), topic, params(settings))
+
+    def open_topic(self, topic: str) -> None:
+        """Open a guidance topic; from inside another journey, back returns there."""
+        if topic not in topics(self.core.settings):
+            return
+        if self.core.state.journey != Journey.GUIDANCE and self.return_to is None:
+            self.return_to = self.core.state
+        self.core.publish(Step.GUIDANCE_TOPIC, self.view(topic))
+
+    def back(self) -> None:
+        """Back from a topic: where it was opened from, else the index."""
+        if self.return_to is not None:
+            target, self.return_to = self.return_to, None
+            self.core.restore(target)
+        else:
+            self.core.publish(Step.GUIDANCE_INDEX, self.view())

@@ -1,4 +1,9 @@
-"""The small interfaces the journeys need from the layers below.
+"""The small interfaces the journeys need from the layers below, and the typed events
+that cross them.
+
+Card hub events are parsed here into :class:`CardEventKind` / :class:`Slot` (the hub's
+own ``HubEventKind`` values are the same strings; a test checks every one parses), so the
+services compare enums and never import the device layer.
 
 The real ``kiosk.devices.card_hub.CardHub``, ``kiosk.central.client.CentralClient``,
 ``kiosk.central.outbox.Outbox`` and ``kiosk.devices.printer`` satisfy these structurally;
@@ -10,7 +15,58 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any, Protocol
+
+
+class CardEventKind(StrEnum):
+    """What the card hub reports."""
+
+    CARD_READ = "card_read"
+    CARD_FAILED = "card_failed"
+    CARD_REMOVED = "card_removed"
+    READERS_CHANGED = "readers_changed"
+    SERVICE_DOWN = "service_down"
+    SERVICE_UP = "service_up"
+    TECHNICIAN_CARD = "technician_card"  # a configured technician card; never read
+    UNKNOWN = "unknown"  # anything else (ignored, logged)
+
+    @classmethod
+    def parse(cls, value: object) -> CardEventKind:
+        """The kind for a hub's value (a string or a same-valued enum); UNKNOWN if none."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            return cls.UNKNOWN
+
+
+class Slot(StrEnum):
+    """The two card slots; NONE for events about the service, not a slot."""
+
+    SSC = "ssc"
+    ID = "id"
+    NONE = ""
+
+    @classmethod
+    def parse(cls, value: object) -> Slot:
+        """The slot for a hub's value; NONE for anything else."""
+        try:
+            return cls(str(value or ""))
+        except ValueError:
+            return cls.NONE
+
+
+class CardEvent(Protocol):
+    """A card hub event, as the journeys read it (``kiosk.devices.card_hub.HubEvent``)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def slot(self) -> str: ...
+    @property
+    def data(self) -> Any: ...
+    @property
+    def error(self) -> BaseException | None: ...
 
 
 class PinVerifier(Protocol):

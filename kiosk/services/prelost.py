@@ -11,24 +11,30 @@ from kiosk.config import Settings
 from kiosk.domain.clock import to_region
 from kiosk.logs import get_logger
 from kiosk.services.adapt import CardInfo, prelost_info
-from kiosk.services.failures import error_kind
+from kiosk.services.failures import FailureKind, error_kind
+from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CardChoice, CardsView, ConsequencesView, PreLossView, Step
 from kiosk.services.tasks import Outcome
 
 log = get_logger("kiosk.services.prelost")
 # Errors at confirmation after which the request may or may not have arrived: queue it
 # with the same idempotency key, so it takes effect exactly once.
-QUEUE_ON = frozenset({"offline", "timeout", "server_error", "bad_response"})
+QUEUE_ON = frozenset({FailureKind.OFFLINE, FailureKind.TIMEOUT, FailureKind.SERVER_ERROR,
+                      FailureKind.BAD_RESPONSE})
 
 
-class PrelostSteps:
-    """Mixin of :class:`~kiosk.services.controller.JourneyController` (shares its state)."""
+class PrelostJourney:
+    """The pre-loss journey (:class:`~kiosk.services.journey.PrelostIntents`), after
+    identification: the person's cards, consequences, submit, result or queue, receipt."""
 
-    # ---- pre-loss -------------------------------------------------------------------
-    def _show_cards(self) -> None:
-        person = self.session.person
+    def __init__(self, core: JourneyContext) -> None:
+        self.core = core
+
+    def show_cards(self) -> None:
+        """The person's cards (after identification, or back from the consequences)."""
+        person = self.core.session.person
         if person is None:
-            self.end()
+            self.core.end()
             return
         choices = tuple(
             CardChoice(card_number_masked=c.masked, state=c.state,
@@ -36,11 +42,11 @@ class PrelostSteps:
                        explain_key=f"journeys.cards.state.{c.state}",
                        bank_function=c.bank_function, token=str(i))
             for i, c in enumerate(person.cards))
-        self._set(Step.CARDS, CardsView(person.masked_name, choices))
+        self.core.publish(Step.CARDS, CardsView(person.masked_name, choices))
 
     def choose_card(self, token: str) -> None:
-        person = self.session.person
-        if self._state.step != Step.CARDS or person is None:
+        person = self.core.session.person
+        if self.core.state.step != Step.CARDS or person is None:
             return
         try:
             card = person.cards[int(token)]
@@ -48,18 +54,18 @@ class PrelostSteps:
             return
         if card.state != "active":
             return  # explained on screen, not offered
-        self.session.chosen = card
-        r = self.settings.region
-        self._set(Step.CONSEQUENCES, ConsequencesView(
+        self.core.session.chosen = card
+        r = self.core.settings.region
+        self.core.publish(Step.CONSEQUENCES, ConsequencesView(
             card.masked, r.hotline, r.prelost_lapse_days, r.prelost_lapse_working_days,
             r.replacement_fee_yuan))
 
     def confirm_prelost(self) -> None:
         """Submit the pre-loss; the idempotency key is made here, once."""
-        card, number = self.session.chosen, self.session.id_number
-        if self._state.step != Step.CONSEQUENCES or card is None or not number:
+        card, number = self.core.session.chosen, self.core.session.id_number
+        if self.core.state.step != Step.CONSEQUENCES or card is None or not number:
             return
-        key = self.session.new_idempotency_key()
+        key = self.core.session.new_idempotency_key()
 
         def failed(exc: BaseException) -> bool:
             if error_kind(exc) in QUEUE_ON:
@@ -67,72 +73,75 @@ class PrelostSteps:
                 return True
             return False
 
-        self._call("submit_prelost",
-                   lambda: self.central.submit_prelost(card.card_number, number, key),
+        self.core.call("submit_prelost",
+                   lambda: self.core.central.submit_prelost(card.card_number, number, key),
                    lambda result: self._prelost_done(card, result),
                    "journeys.busy.submitting", on_error=failed,
                    on_cancel=lambda: self._queue_prelost(card, number, key))
 
     def _lapse_date(self, start: dt.date) -> dt.date:
         """The kiosk's own count (official calendar); the service's date wins over it."""
-        r = self.settings.region
-        return calendar_for(self.settings).add_days(
+        r = self.core.settings.region
+        return calendar_for(self.core.settings).add_days(
             start, r.prelost_lapse_days, r.prelost_lapse_working_days).value
 
     def _prelost_done(self, card: CardInfo, result: Any) -> None:
-        info = prelost_info(result, self.hotline)
-        self.session.prelost = info
+        info = prelost_info(result, self.core.hotline)
+        self.core.session.prelost = info
         # Shown and printed in the region's zone, whatever zone the service or machine uses.
-        at = to_region(info.settlement_stopped_at or self.now(), self.settings.region.timezone)
+        at = to_region(info.settlement_stopped_at or self.core.now(),
+                       self.core.settings.region.timezone)
         view = PreLossView(card.masked, info.reference, at,
                            info.lapses_on or self._lapse_date(at.date()), info.hotline,
                            qr_payload=info.reference, pending=False,
                            lapse_estimate=info.lapses_on is None)
-        self._set(Step.PRELOST_DONE, view)
+        self.core.publish(Step.PRELOST_DONE, view)
         self._print(view)
 
     def _queue_prelost(self, card: CardInfo, number: str, key: str) -> None:
         """Offline at confirmation: queue durably and say honestly it is not in effect."""
-        if self.outbox is None:
-            self._fail_kind("offline")
+        if self.core.outbox is None:
+            self.core.fail_kind(FailureKind.OFFLINE)
             return
         payload = {"card_number": card.card_number, "id_number": number,
-                   "terminal_id": self.settings.kiosk.terminal_id,
-                   "requested_at": self.now().isoformat()}
+                   "terminal_id": self.core.settings.kiosk.terminal_id,
+                   "requested_at": self.core.now().isoformat()}
         try:
-            self.outbox.enqueue("prelost", payload, key)
+            self.core.outbox.enqueue("prelost", payload, key)
         except Exception as exc:  # the disk failed too: the hotline is the only way now
             log.error("outbox enqueue failed", extra={"fields": {"error": type(exc).__name__}})
             metrics.error("outbox_enqueue_failed")
-            self._fail_kind("offline")
+            self.core.fail_kind(FailureKind.OFFLINE)
             return
         reference = "Q-" + key[:10].upper()
         view = PreLossView(card.masked, reference,
-                           to_region(self.now(), self.settings.region.timezone), None,
-                           self.hotline, qr_payload=reference, pending=True)
-        self._set(Step.PRELOST_PENDING, view)
+                           to_region(self.core.now(), self.core.settings.region.timezone), None,
+                           self.core.hotline, qr_payload=reference, pending=True)
+        self.core.publish(Step.PRELOST_PENDING, view)
         self._print(view)
 
     def _print(self, view: PreLossView) -> None:
         """Print the receipt on a worker; the journey never waits for the printer."""
-        if self.printer is None or self.settings.printer.kind == "none":
+        if self.core.printer is None or self.core.settings.printer.kind == "none":
             return
-        step = self._state.step
+        step = self.core.state.step
         printing = _with_receipt(view, "printing")
-        self._set(step, printing)
-        make = self.make_receipt or receipt_for
+        self.core.publish(step, printing)
+        make = self.core.make_receipt or receipt_for
         lapse = view.lapses_on or self._lapse_date(view.at.date())
-        printer, receipt, language = self.printer, make(view, self.settings, lapse), self.language
+        printer, language = self.core.printer, self.core.language
+        receipt = make(view, self.core.settings, lapse)
 
         def done(outcome: Outcome) -> None:
             ok = outcome.ok and outcome.value is not False
             if not ok:  # PrinterOutOfPaper → printer_out_of_paper, … (class names only)
                 name = type(outcome.error).__name__ if outcome.error is not None else ""
                 metrics.error(_snake(name) if name.startswith("Printer") else "printer_failed")
-            if self._state.step == step and self._state.view is printing:
-                self._set(step, _with_receipt(view, "printed" if ok else "failed"))
+            if self.core.state.step == step and self.core.state.view is printing:
+                self.core.publish(step, _with_receipt(view, "printed" if ok else "failed"))
 
-        self._worker.run("print_receipt", lambda: printer.print_receipt(receipt, language), done)
+        self.core.worker.run("print_receipt",
+                             lambda: printer.print_receipt(receipt, language), done)
 
 
 

@@ -11,7 +11,7 @@ needs (``CardHub.reread(slot)``); the result arrives as an ordinary ``card_read`
 the first step of cancel), or cancel has just moved on to asking for the ID card. Going
 *back* to the identify step ("someone else's card?") or retrying after a failure does
 not re-read: the card still lying there would otherwise bring the same person straight
-back. Wired in :func:`kiosk.services.wiring.build_parts`.
+back. Wired in :func:`kiosk.composition.build_kiosk`.
 """
 
 from __future__ import annotations

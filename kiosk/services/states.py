@@ -1,7 +1,7 @@
 """The journeys' states: an explicit step plus an immutable view the UI renders.
 
-Each :class:`Step` maps to one screen (``SCREEN_FOR_STEP``). Views carry only what the
-screen shows (masked numbers, dates, i18n keys); the full personal data stays in the
+Each :class:`Step` is drawn by one screen (the UI's ``SCREEN_FOR_STEP``). Views carry
+only what the screen shows (masked numbers, dates, i18n keys); the full personal data stays in the
 :class:`~kiosk.services.session.KioskSession` and is wiped when the session ends.
 """
 
@@ -23,6 +23,23 @@ class Journey(StrEnum):
     GUIDANCE = "guidance"
 
 
+class EndReason(StrEnum):
+    """Why a session ended (carried in the HOME state; metrics and the notice use it)."""
+
+    DONE = "done"            # the journey's own end (finish button)
+    HOME = "home"            # the home button
+    TIMEOUT = "timeout"      # nobody touched the screen
+    CARD_REMOVED = "card_removed"  # the social security card was pulled mid-journey
+    ERROR = "error"          # an unexpected UI error (the crash guard)
+    TECHNICIAN = "technician"  # diagnostics entered or left
+    RESET = "reset"          # tests, the tour and the benches start over
+
+
+# A one-line note on the home screen for the endings the person did not choose.
+NOTICE_FOR_END = {EndReason.TIMEOUT: "journeys.ended.inactivity",
+                  EndReason.CARD_REMOVED: "journeys.ended.card_removed"}
+
+
 class Step(StrEnum):
     HOME = "home"
     IDENTIFY = "identify"
@@ -42,30 +59,6 @@ class Step(StrEnum):
     GUIDANCE_TOPIC = "guidance_topic"
     BUSY = "busy"
     FAILED = "failed"
-
-
-# One screen per step (names registered by kiosk/ui/screens/registry.py). The first
-# screen of each journey carries the attract screen's route name (kiosk/ui/routes.py).
-SCREEN_FOR_STEP: dict[Step, str] = {
-    Step.HOME: "attract",
-    Step.IDENTIFY: "prelost",  # "status" in the status journey (see State.screen)
-    Step.ID_KEYPAD: "identify_keypad",
-    Step.CODE_ENTRY: "identify_code",
-    Step.CARDS: "prelost_cards",
-    Step.CONSEQUENCES: "prelost_consequences",
-    Step.PRELOST_DONE: "prelost_done",
-    Step.PRELOST_PENDING: "prelost_pending",
-    Step.STATUS: "status_progress",
-    Step.CANCEL_INSERT_SSC: "cancel_prelost",
-    Step.CANCEL_PIN: "cancel_pin",
-    Step.CANCEL_INSERT_ID: "cancel_id",
-    Step.CANCEL_CONFIRM: "cancel_confirm",
-    Step.CANCEL_DONE: "cancel_done",
-    Step.GUIDANCE_INDEX: "guide",
-    Step.GUIDANCE_TOPIC: "guidance_topic",
-    Step.BUSY: "journey_busy",
-    Step.FAILED: "journey_failure",
-}
 
 
 @dataclass(frozen=True)
@@ -198,19 +191,23 @@ class BusyView:
     started: float  # time.monotonic() when the call began
 
 
+View = (IdentifyView | KeypadView | CodeView | CardsView | ConsequencesView | PreLossView
+        | StatusView | PinView | CancelView | GuidanceView | BusyView | None)
+
+
 @dataclass(frozen=True)
 class State:
-    """What the UI shows now. ``notice_key`` is a one-line note (e.g. why we came home)."""
+    """What the UI shows now. ``end_reason`` is set on the HOME state a session end
+    publishes (``None`` before any session)."""
 
     step: Step
     journey: Journey = Journey.NONE
-    view: Any = None
+    view: View = None
     failure: Failure | None = None
-    notice_key: str = ""
+    end_reason: EndReason | None = None
     seq: int = 0  # increases on every change; lets the UI skip stale renders
 
     @property
-    def screen(self) -> str:
-        if self.step == Step.IDENTIFY and self.journey == Journey.STATUS:
-            return "status"
-        return SCREEN_FOR_STEP[self.step]
+    def notice_key(self) -> str:
+        """A one-line note on why we came home ("" when there is nothing to say)."""
+        return NOTICE_FOR_END.get(self.end_reason, "") if self.end_reason else ""

@@ -7,24 +7,27 @@ Public interface for other layers (all on the Kivy main thread; from a worker th
 
 - ``app.settings``; ``app.lang`` ("zh_CN"/"en"), ``app.large_text``, ``app.high_contrast``
   (Kivy properties: bind to them); ``app.tr(key, lang=None, **values)``.
+- ``KioskApp(settings, composed(), screens=...)``: the app builds its parts with that
+  factory after its first frame (or at first use, ``app.compose()``), draws their states
+  (``app.journeys``: the bridge), starts and stops them; ``app.use_parts(other)`` swaps.
 - ``app.go(name, **params)``, ``app.back()``, ``app.go_home()`` (ends the session),
   ``app.start_route(route_id)``, ``app.show_message(spec)``.
-- ``app.end_session(reason)``: dismiss the warning, dispatch ``on_session_end(reason)``
-  (bind it to wipe session data: ``app.bind(on_session_end=lambda app, reason: ...)``),
-  ``reset()`` every screen, back to defaults and the attract screen. ``app.session`` is a
-  free slot for the services layer's session object; if it has ``wipe()``, it is called.
+- ``app.end_session(reason)``: ONE intent to the controller, ``ctl.end(reason)``; the
+  HOME state it publishes comes back as :meth:`KioskApp.show_home`, which dismisses the
+  warning, dispatches ``on_session_end(reason)`` (bind it to wipe session data),
+  ``reset()``s every screen, restores the defaults and shows the attract screen.
+  ``app.session`` is a free slot for a session object; if it has ``wipe()``, it is called.
 - ``app.note_activity()`` (e.g. a card was inserted) restarts the quiet period.
-- ``app.speaker``: ``Callable[[text, lang], None]`` the read-aloud button calls.
-- ``app.allow_close``: False vetoes window close; the diagnostics helper may flip it.
-- ``app.inactivity``: the :class:`~kiosk.ui.inactivity.InactivityTimer`.
+- ``app.speaker`` (read aloud), ``app.allow_close`` (False vetoes window close),
+  ``app.inactivity`` (the :class:`~kiosk.ui.inactivity.InactivityTimer`).
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.base import ExceptionHandler, ExceptionManager
@@ -37,12 +40,22 @@ from kivy.uix.screenmanager import NoTransition
 from kiosk.config import Settings
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from kiosk.logs import error_fields, get_logger
+from kiosk.services.states import EndReason
 from kiosk.ui import fonts
 from kiosk.ui.inactivity import InactivityTimer, Phase
+from kiosk.ui.journeys.bridge import JourneyBridge, kivy_dispatch
 from kiosk.ui.live_theme import LiveTheme
+from kiosk.ui.lockdown import lock_down
+from kiosk.ui.registry import SCREENS, ScreenSpec
 from kiosk.ui.routes import ROUTES
 from kiosk.ui.screen_manager import KioskScreenManager
 from kiosk.ui.theme import LARGE_TEXT_SCALE, PALETTES, Metrics, ui_scale_for
+
+if TYPE_CHECKING:
+    from kiosk.composition import KioskParts
+    from kiosk.services.controller import JourneyController
+    from kiosk.ui.launch import PartsFactory
+    from kiosk.ui.technician.base import Technician
 
 log = get_logger("kiosk.ui.app")
 ATTRACT = "attract"
@@ -98,8 +111,14 @@ class KioskApp(App):
 
     __events__ = ("on_session_end",)
 
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, settings: Settings, parts: PartsFactory | None = None, *,
+                 screens: Sequence[ScreenSpec] | None = None, **kwargs: Any) -> None:
         self.settings = settings
+        self._parts_factory = parts
+        self.parts: KioskParts | None = None
+        self.screen_specs: list[ScreenSpec] = list(SCREENS if screens is None else screens)
+        self.journeys: JourneyBridge | None = None
+        self._technician: Technician | None = None
         self.speaker: Callable[[str, str], None] | None = None
         self.theme = LiveTheme()
         self.inactivity = InactivityTimer(settings.session.inactivity_seconds,
@@ -118,27 +137,86 @@ class KioskApp(App):
         register_fonts()
         self._apply_theme()
         import kiosk.ui.widgets  # noqa: F401  (registers widget classes and their kv)
-        from kiosk.ui.screens.registry import SCREENS
         from kiosk.ui.widgets.overlay import InactivityOverlay
 
         Window.clearcolor = self.theme.bg
         Window.bind(on_request_close=self._on_request_close, on_keyboard=self._on_keyboard,
                     on_touch_down=self._on_any_touch, size=self._apply_theme)
         factories = {spec.name: (lambda spec=spec: spec.load()(name=spec.name))
-                     for spec in SCREENS}
+                     for spec in self.screen_specs}
         self.sm = KioskScreenManager(factories, transition=NoTransition())
         self.sm.current = ATTRACT  # built now; the others after the first frame
         self.sm.bind(current=self._on_screen_changed)
         self.overlay = InactivityOverlay()
-        log.info("ui built", extra={"fields": {"screens": len(SCREENS)}})
+        log.info("ui built", extra={"fields": {"screens": len(self.screen_specs)}})
         return self.sm
 
     def on_start(self) -> None:
         Window.bind(on_flip=self._first_frame)
+        self.lockdown = lock_down(self)  # keys, clicks, Kivy settings: kiosk/ui/lockdown.py
+
+    def on_stop(self) -> None:
+        if self.parts is not None:
+            self.parts.stop()
 
     def _first_frame(self, *_: Any) -> None:
         Window.unbind(on_flip=self._first_frame)
+        Clock.schedule_once(self._start_parts, 0)
         Clock.schedule_once(self._warm_up, 0)
+
+    def _start_parts(self, _dt: float) -> None:
+        """Build and start the parts right after the first frame, not at the first
+        touch: the card hub watches, and a pre-loss queued before a restart is sent
+        even if nobody uses the kiosk; not before, which would delay it by about 1 s."""
+        parts = self.compose()
+        if parts is not None:
+            parts.start()
+
+    def compose(self) -> KioskParts | None:
+        """The parts, built from the factory on first call (idempotent)."""
+        if self.parts is None and self._parts_factory is not None:
+            factory, self._parts_factory = self._parts_factory, None
+            self.use_parts(factory(self.settings, kivy_dispatch))
+        return self.parts
+
+    @property
+    def controller(self) -> JourneyController:
+        """The journey controller the screens send their intents to."""
+        self.compose()
+        if self.journeys is None:
+            raise RuntimeError("this app was built without journey parts")
+        return self.journeys.controller
+
+    def use_parts(self, parts: KioskParts | None) -> KioskParts | None:
+        """Draw ``parts``' controller from now on (tests, bench); returns the previous
+        parts, neither started nor stopped here (their owner does that)."""
+        previous = self.parts
+        if self.journeys is not None:
+            self.journeys.detach()
+            self.journeys = None
+        self.parts = parts
+        if parts is not None:
+            self.journeys = JourneyBridge(self, parts)
+        speaker = getattr(parts, "speaker", None)
+        self.speaker = speaker.say if speaker is not None else None
+        return previous
+
+    @property
+    def technician(self) -> Technician:
+        """The technician entry (gesture, PIN access, live parts), made on first use."""
+        if self._technician is None:
+            # Heavy (prometheus, diagnostics): the technician screens come after the
+            # first frame, and so does this.
+            from kiosk.ui.technician.base import Technician
+
+            self._technician = Technician(self)
+        return self._technician
+
+    def technician_card(self) -> None:
+        """A technician card was presented (the bridge routes it here)."""
+        from kiosk.ui.technician.card import on_technician_card  # heavy, as above
+
+        on_technician_card(self)
 
     def _warm_up(self, _dt: float) -> None:
         """Build one pending screen per frame, so touches stay answered meanwhile."""
@@ -244,7 +322,7 @@ class KioskApp(App):
 
     def go_home(self) -> None:
         """Home ends the session: the next person must not see this one's data."""
-        self.end_session("home")
+        self.end_session(EndReason.HOME)
 
     def start_route(self, route_id: str) -> None:
         """Open a journey from the attract screen (placeholder until its screen exists)."""
@@ -276,9 +354,19 @@ class KioskApp(App):
             self.overlay.hide()
         self._schedule_poll()
 
-    def end_session(self, reason: str = "done") -> None:
-        """Wipe the session and return to a fresh attract screen."""
-        log.info("session end", extra={"fields": {"reason": reason}})
+    def end_session(self, reason: EndReason | str = EndReason.DONE) -> None:
+        """End the session: one intent to the controller, whose HOME state comes back
+        as :meth:`show_home` (without journeys, straight there)."""
+        reason = EndReason(reason)
+        if self.journeys is not None:
+            self.journeys.controller.end(reason)
+        else:
+            self.show_home(reason)
+
+    def show_home(self, reason: EndReason | None) -> None:
+        """Draw a HOME state: wipe, reset every screen, defaults, the attract screen."""
+        reason = reason or EndReason.DONE
+        log.info("session end", extra={"fields": {"reason": reason.value}})
         self._stop_watch()
         self.dispatch("on_session_end", reason)
         wipe = getattr(self.session, "wipe", None)
@@ -311,13 +399,13 @@ class KioskApp(App):
         from kiosk.ui.screens.message import GENERIC_ERROR
 
         try:
-            self.end_session("error")
+            self.end_session(EndReason.ERROR)
             self.show_message(GENERIC_ERROR)
         except Exception as exc:
             log.error("could not show the error screen",
                       extra={"fields": error_fields(exc)})
 
-    def on_session_end(self, reason: str) -> None:
+    def on_session_end(self, reason: EndReason) -> None:
         """Default handler of the event (bind to it to wipe your data)."""
 
     def _stop_watch(self) -> None:
@@ -338,7 +426,7 @@ class KioskApp(App):
         self._poll_event = None
         phase = self.inactivity.poll()
         if phase is Phase.EXPIRED:
-            self.end_session("timeout")
+            self.end_session(EndReason.TIMEOUT)
             return
         if phase is Phase.WARNING:
             self.overlay.seconds = self.inactivity.seconds_left()

@@ -42,10 +42,12 @@ def kivy_environment(settings: Settings, *, kivy_home: Path | None = None,
         "KCFG_GRAPHICS_POSITION": "custom",
         "KCFG_GRAPHICS_LEFT": "0",
         "KCFG_GRAPHICS_TOP": "0",
-        "KCFG_GRAPHICS_SHOW_CURSOR": "0" if disp.hide_cursor else "1",
+        # Production never shows a cursor; the demo shows it unless display.hide_cursor.
+        "KCFG_GRAPHICS_SHOW_CURSOR": "0" if disp.hide_cursor or not settings.kiosk.demo
+        else "1",
         "KCFG_GRAPHICS_MAXFPS": str(MAX_FPS),
         "KCFG_GRAPHICS_MULTISAMPLES": "0",   # llvmpipe: MSAA costs CPU for nothing
-        "KCFG_INPUT_MOUSE": "mouse,disable_multitouch",
+        "KCFG_INPUT_MOUSE": "mouse,disable_multitouch",   # no red-dot multitouch emulation
     }
     if not console_log:
         env["KIVY_NO_CONSOLELOG"] = "1"

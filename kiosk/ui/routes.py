@@ -1,7 +1,7 @@
 """The attract screen's journeys, as data (Kivy-free).
 
 Each route is a big button on the attract screen leading to a named screen. The
-journeys (issue 6) register screens with these names in ``screens/registry.py``; until
+journeys register screens with these names in ``kiosk/ui/registry.py``; until
 a screen exists, the app shows the placeholder screen with the route's title.
 """
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.i18n import LANGUAGES
+from kiosk.services.states import EndReason
 
 
 def _inactivity_warning(app: Any) -> None:
@@ -74,7 +75,7 @@ def plan(app: Any, languages: tuple[str, ...] = LANGUAGES,
 
 def stage(app: Any, shot: Shot) -> None:
     """Put the app in the shot's state (fresh session first)."""
-    app.end_session("tour")
+    app.end_session(EndReason.RESET)
     app.set_language(shot.lang)
     app.large_text = shot.large_text
     app.high_contrast = shot.high_contrast
@@ -140,5 +141,5 @@ def run_tour(driver: Any, out: Path, shots: list[Shot]) -> dict[str, list[str]]:
         except Exception as exc:  # one broken state must not hide the others
             problems = [f"error: {type(exc).__name__}: {exc}"]
         results[shot.filename] = problems
-    driver.app.end_session("tour")
+    driver.app.end_session(EndReason.RESET)
     return results

@@ -22,7 +22,8 @@ from kiosk.secrets import load_secrets  # noqa: E402
 
 def main() -> int:
     mode, base_url, secrets_file, db, key, card, id_number = sys.argv[1:8]
-    settings = load_settings(environ={"KIOSK__SECURITY__SECRETS_FILE": secrets_file,
+    settings = load_settings(environ={"KIOSK__KIOSK__DEMO": "true",
+                                      "KIOSK__SECURITY__SECRETS_FILE": secrets_file,
                                       "KIOSK__KIOSK__DATA_DIR": str(Path(db).parent)})
     settings = dataclasses.replace(settings, central=dataclasses.replace(
         settings.central, base_url=base_url, read_timeout=30.0, retries=0))

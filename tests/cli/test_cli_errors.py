@@ -44,7 +44,8 @@ def env(tmp_path: Path) -> dict[str, str]:
     out = {k: v for k, v in os.environ.items()
            if not k.startswith(("KIOSK__", "KIVY", "KCFG_")) and k != "DISPLAY"}
     out.update({"KIOSK__KIOSK__DATA_DIR": str(tmp_path / "data"),
-                "KIOSK__KIOSK__LOG_DIR": str(tmp_path / "log")})
+                "KIOSK__KIOSK__LOG_DIR": str(tmp_path / "log"),
+                "KIOSK__KIOSK__DEMO": "true"})
     return out
 
 
@@ -54,7 +55,10 @@ def secrets_env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     secrets.write_text(f'terminal_key = "{"ab" * 32}"\n'
                        f'technician_pin_hash = "{hash_pin("13579024", iterations=1000)}"\n')
     secrets.chmod(0o600)
-    return {**env, "KIOSK__KIOSK__DEMO": "false", "KIOSK__SECURITY__SECRETS_FILE": str(secrets)}
+    return {**env, "KIOSK__KIOSK__DEMO": "false", "KIOSK__SECURITY__SECRETS_FILE": str(secrets),
+            # production: this test machine has vpcd installed, look for it elsewhere
+            "KIOSK__SECURITY__READER_CONF_DIR": str(tmp_path / "no-readers"),
+            "KIOSK__SECURITY__PCSC_DRIVER_DIR": str(tmp_path / "no-drivers")}
 
 
 def test_tour_out_under_proc(env):

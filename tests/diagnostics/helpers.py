@@ -14,7 +14,8 @@ def env_for(tmp_path: Path, **overrides: object) -> dict[str, str]:
     ``section__key=value`` pairs."""
     env = {"KIOSK__KIOSK__DATA_DIR": json.dumps(str(tmp_path / "data")),
            "KIOSK__KIOSK__LOG_DIR": json.dumps(str(tmp_path / "log")),
-           "KIOSK__SECURITY__SECRETS_FILE": json.dumps(str(tmp_path / "no-such-secrets.toml"))}
+           "KIOSK__SECURITY__SECRETS_FILE": json.dumps(str(tmp_path / "no-such-secrets.toml")),
+           "KIOSK__KIOSK__DEMO": "true"}  # demo secrets; the shipped config is production
     for name, value in overrides.items():
         section, key = name.split("__")
         env[f"KIOSK__{section.upper()}__{key.upper()}"] = json.dumps(value)

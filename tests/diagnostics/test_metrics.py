@@ -39,15 +39,15 @@ def _journey_with_an_offline_confirmation(tmp_path) -> None:
     offline at confirmation (queued), each producer feeding its own metric."""
     import time
 
+    from kiosk.composition import build_kiosk
     from kiosk.services.states import Step
     from kiosk.services.tasks import QueueDispatcher
-    from kiosk.services.wiring import build_parts
     from tests.services.fakes import CentralOffline, Event, FakeCentral, id_card, person
 
     central = FakeCentral()
     central.people["110105198503071230"] = person(("X00000019", "active"))
     dispatch = QueueDispatcher()
-    parts = build_parts(settings_for(tmp_path), dispatch, central=central, cards=False)
+    parts = build_kiosk(settings_for(tmp_path), dispatch, central=central, cards=False)
     ctl = parts.controller
 
     def pump(until: Step) -> None:
@@ -61,10 +61,10 @@ def _journey_with_an_offline_confirmation(tmp_path) -> None:
             ctl.start("prelost")
             ctl.on_card_event(Event("card_read", "id", id_card()))
             pump(Step.CARDS)
-            ctl.choose_card("0")
+            ctl.prelost.choose_card("0")
             if offline:
                 central.errors["submit_prelost"] = CentralOffline("down")
-            ctl.confirm_prelost()
+            ctl.prelost.confirm_prelost()
             pump(Step.PRELOST_PENDING if offline else Step.PRELOST_DONE)
             ctl.end()
         central.errors["lookup_person"] = CentralOffline("down")

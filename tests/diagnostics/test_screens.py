@@ -17,7 +17,7 @@ PIN = "246810"  # kiosk.secrets.DEMO_TECHNICIAN_PIN (demo secrets in the UI data
 @pytest.fixture
 def ui(kiosk_ui):
     from kiosk.services.diagnostics.access import LOCK_FILE
-    from kiosk.ui.screens.diag_base import ensure_screens, technician
+    from kiosk.ui.technician.base import ensure_screens, technician
 
     ensure_screens(kiosk_ui.app)  # a whole-suite run may have built the app without them
     tech = technician(kiosk_ui.app)
@@ -56,7 +56,7 @@ def enter_pin(ui, pin):
 
 
 def enter(ui):
-    from kiosk.ui.screens.diag_base import technician
+    from kiosk.ui.technician.base import technician
 
     technician(ui.app).hold.hold_seconds = 0.3  # the 3 s gesture has its own test
     x, y = corner(ui)
@@ -89,7 +89,7 @@ def test_right_pin_opens_the_overview_with_a_light_per_part(ui):
 
 
 def test_wrong_pin_then_lock_out(ui):
-    from kiosk.ui.screens.diag_base import technician
+    from kiosk.ui.technician.base import technician
 
     technician(ui.app).hold.hold_seconds = 0.3
     x, y = corner(ui)
@@ -106,7 +106,7 @@ def test_wrong_pin_then_lock_out(ui):
 
 
 def test_idle_timeout_returns_to_attract(ui):
-    from kiosk.ui.screens.diag_base import technician
+    from kiosk.ui.technician.base import technician
 
     enter(ui)
     ui.tap(key="diagnostics.ui.display")
@@ -140,7 +140,7 @@ def test_touch_grid_and_colour_bars(ui):
 def test_printer_test_page_on_a_dummy(ui, monkeypatch):
     from kiosk.devices.printer import DummyPrinter
     from kiosk.services.diagnostics import DiagnosticsContext
-    from kiosk.ui.screens.diag_base import technician
+    from kiosk.ui.technician.base import technician
 
     printer = DummyPrinter()
     tech = technician(ui.app)
@@ -204,9 +204,9 @@ def test_every_screen_shows_no_persona_data(ui, virtual_slots, wait_card_state, 
 
 
 def test_registry_lists_every_technician_screen():
-    from kiosk.ui.screens.diag_base import DIAG_SCREENS
+    from kiosk.ui.technician.base import DIAG_SCREENS
 
-    registry = (Path(__file__).parents[2] / "kiosk/ui/screens/registry.py").read_text()
+    registry = (Path(__file__).parents[2] / "kiosk/ui/registry.py").read_text()
     for name, target in DIAG_SCREENS:
         assert f'ScreenSpec("{name}", "{target}")' in registry
 
@@ -215,7 +215,7 @@ def test_outbox_retry_now_delivers_a_backed_off_request(ui, monkeypatch, central
                                                         central_client, sandbox):
     from kiosk.central.outbox import Outbox, OutboxSender
     from kiosk.services.diagnostics import DiagnosticsContext
-    from kiosk.ui.screens.diag_base import technician
+    from kiosk.ui.technician.base import technician
 
     box = Outbox(central_settings.data_dir / "outbox.sqlite3")
     item = box.enqueue("prelost", {"card_number": "X00000019",
@@ -248,7 +248,7 @@ def test_outbox_screen_follows_the_language_switch_and_names_no_exception_class(
     from kiosk.central.outbox import Outbox
     from kiosk.services.diagnostics import DiagnosticsContext
     from kiosk.ui.screens import diag_outbox
-    from kiosk.ui.screens.diag_base import technician
+    from kiosk.ui.technician.base import technician
 
     box = Outbox(tmp_path / "outbox.sqlite3")
     tech = technician(ui.app)

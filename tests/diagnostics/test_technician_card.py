@@ -38,7 +38,7 @@ def test_card_opens_pin_only_on_an_idle_attract_screen(screen, overlay, journey,
 @pytest.fixture
 def tech_ui(kiosk_ui) -> Iterator[Any]:
     from kiosk.services.diagnostics.access import LOCK_FILE
-    from kiosk.ui.screens.diag_base import ensure_screens, technician
+    from kiosk.ui.technician.base import ensure_screens, technician
 
     ensure_screens(kiosk_ui.app)
     tech = technician(kiosk_ui.app)
@@ -55,8 +55,6 @@ def start_hub(tech_ui, virtual_slots) -> Iterator[Callable[..., EventRecorder]]:
     """``start_hub(atrs)``: a CardHub on the private pcscd feeding the app's journey
     bridge (as in the running kiosk); returns a recorder of the hub's events."""
     from kiosk.devices.card_hub import CardHub
-    from kiosk.ui.screens.journey_bridge import journeys
-
     hubs: list[CardHub] = []
 
     def start(atrs: tuple[str, ...]) -> EventRecorder:
@@ -65,7 +63,7 @@ def start_hub(tech_ui, virtual_slots) -> Iterator[Callable[..., EventRecorder]]:
             s, cards=dataclasses.replace(s.cards, id_reader="pcsc", ssc_reader="",
                                          id_pcsc_reader=""),
             diagnostics=dataclasses.replace(s.diagnostics, technician_card_atrs=atrs))
-        bridge = journeys(tech_ui.app)
+        bridge = tech_ui.app.journeys
         events = EventRecorder()
 
         def sink(ev: Any) -> None:

@@ -94,15 +94,15 @@ def test_the_agent_thread_heartbeats_on_its_interval(sandbox, terminals):
 def test_counts_since_the_last_answered_heartbeat(sandbox, terminals):
     a = terminals("T-FLEET-A05")
     a.agent.beat()
-    metrics.journey("prelost", "started")
-    metrics.journey("prelost", "confirmed")
+    metrics.journey("pre_loss", "started")
+    metrics.journey("pre_loss", "confirmed")
     metrics.journey("status", "started")
     metrics.error("central_offline")
     metrics.error("card_removed")
     metrics.error("card_removed")
     counts = a.agent.report().counts
-    assert counts.sessions_started == {"prelost": 1, "status": 1}
-    assert counts.sessions_finished == {"prelost": 1}
+    assert counts.sessions_started == {"pre_loss": 1, "status": 1}
+    assert counts.sessions_finished == {"pre_loss": 1}
     assert counts.failures == {"central_offline": 1, "card_removed": 2}
     a.agent.beat()
     row = a.register(sandbox)

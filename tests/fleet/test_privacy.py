@@ -93,7 +93,7 @@ def _put_every_persona_in_play(terminal, log_dir: Path) -> None:
     for key, p in personas.items():
         ident = p.get("id") or {}
         card = (p.get("ssc") or {}).get("card_number")
-        metrics.journey("prelost", "started")
+        metrics.journey("pre_loss", "started")
         try:
             if ident.get("id_number"):
                 terminal.client.lookup_person(ident["id_number"])
@@ -101,7 +101,7 @@ def _put_every_persona_in_play(terminal, log_dir: Path) -> None:
                 terminal.client.card_status(card)
         except CentralError as exc:
             metrics.error(exc.kind)
-        metrics.journey("prelost", "confirmed" if key == "normal" else "aborted")
+        metrics.journey("pre_loss", "confirmed" if key == "normal" else "aborted")
         # What the app's logger writes, fields masked by name; and a careless message.
         record = logging.LogRecord("kiosk.services", logging.INFO, __file__, 1,
                                    f"looked up {ident.get('id_number', '')} phone "
@@ -126,7 +126,7 @@ def test_nothing_personal_leaves_the_terminal_with_every_persona_in_play(sandbox
     _put_every_persona_in_play(t, t.settings.log_dir)
     report = t.agent.report()
     assert _leaks(report.model_dump_json().encode(), values) == []
-    assert report.counts.sessions_started.get("prelost", 0) >= len(load_personas())
+    assert report.counts.sessions_started.get("pre_loss", 0) >= len(load_personas())
     sent = sandbox.admin("POST", "/fleet/terminals/T-PRIV-0001/bundle")
     sandbox.admin("POST", "/fleet/terminals/T-PRIV-0001/pause",
                   json={"reason": "maintenance"})

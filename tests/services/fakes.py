@@ -7,56 +7,19 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk.central.errors import (  # noqa: F401  (re-exported: tests raise the real errors)
+    CentralError,
+    CentralNotFound,
+    CentralOffline,
+    CentralRefused,
+    CentralServerError,
+    CentralTimeout,
+)
 from kiosk.domain.models import IdCardData, SscCardData
 
 
-class CentralError(Exception):
-    pass
-
-
-class CentralOffline(CentralError):
-    pass
-
-
-class CentralTimeout(CentralError):
-    pass
-
-
-class CentralNotFound(CentralError):
-    pass
-
-
-class CentralServerError(CentralError):
-    pass
-
-
-class CentralRefused(CentralError):
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(code)
-        self.code, self.detail = code, detail
-
-
-def _import_real() -> None:
-    """Use the central layer's real exception classes once they exist."""
-    global CentralError, CentralOffline, CentralTimeout, CentralNotFound
-    global CentralServerError, CentralRefused
-    try:
-        from kiosk.central import errors as real
-    except ImportError:
-        return
-    CentralError, CentralOffline = real.CentralError, real.CentralOffline
-    CentralTimeout, CentralNotFound = real.CentralTimeout, real.CentralNotFound
-    CentralServerError, CentralRefused = real.CentralServerError, real.CentralRefused
-
-
-_import_real()
-
-
 def refused(code: str) -> Exception:
-    try:
-        return CentralRefused(code, "")
-    except TypeError:  # pragma: no cover - real signature differs
-        return CentralRefused(code)  # type: ignore[call-arg]
+    return CentralRefused(code, "")
 
 
 @dataclass

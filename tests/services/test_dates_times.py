@@ -40,8 +40,8 @@ def _answer(stopped_at: str, lapses_on: str | None):
 
 def _confirm(rig: Rig) -> None:
     identify_by_id_card(rig)
-    rig.ctl.choose_card("0")
-    rig.ctl.confirm_prelost()
+    rig.ctl.prelost.choose_card("0")
+    rig.ctl.prelost.confirm_prelost()
     rig.pump(until=Step.PRELOST_DONE)
     deadline = time.monotonic() + 2
     while not rig.printer.printed and time.monotonic() < deadline:
@@ -120,9 +120,9 @@ def test_queued_pre_loss_time_is_region_time_whatever_the_machine_zone(machine_z
     rig = Rig(ctl, central, None, None, printer, dispatch)
     try:
         identify_by_id_card(rig)
-        ctl.choose_card("0")
+        ctl.prelost.choose_card("0")
         before = region_now()
-        ctl.confirm_prelost()
+        ctl.prelost.confirm_prelost()
         rig.pump(until=Step.PRELOST_PENDING)
         at = ctl.state.view.at
         assert at.utcoffset() == dt.timedelta(hours=8)

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from kiosk import metrics
+from kiosk.composition import build_kiosk
 from kiosk.config import Settings
 from kiosk.services.states import Step
 from kiosk.services.tasks import QueueDispatcher
-from kiosk.services.wiring import build_parts
 from tests.services.conftest import NORMAL_ID, Rig
 from tests.services.fakes import CentralOffline, Event, id_card
 
@@ -39,8 +39,8 @@ def test_journey_outcomes_and_failures_are_counted(rig: Rig) -> None:
     rig.ctl.start("prelost")
     rig.ctl.on_card_event(Event("card_read", "id", id_card(NORMAL_ID)))
     rig.pump()
-    rig.ctl.choose_card("0")
-    rig.ctl.confirm_prelost()
+    rig.ctl.prelost.choose_card("0")
+    rig.ctl.prelost.confirm_prelost()
     rig.pump(until=Step.PRELOST_DONE)
     rig.pump()  # the receipt update is the same outcome, not a second one
     rig.ctl.end()
@@ -51,9 +51,9 @@ def test_journey_outcomes_and_failures_are_counted(rig: Rig) -> None:
     rig.ctl.start("prelost")
     rig.ctl.on_card_event(Event("card_read", "id", id_card(NORMAL_ID)))
     rig.pump()
-    rig.ctl.choose_card("0")
+    rig.ctl.prelost.choose_card("0")
     rig.central.errors["submit_prelost"] = CentralOffline("down")
-    rig.ctl.confirm_prelost()
+    rig.ctl.prelost.confirm_prelost()
     rig.pump(until=Step.PRELOST_PENDING)
     rig.ctl.end()
     assert journeys("prelost", "queued") == queued + 1
@@ -81,8 +81,8 @@ def test_no_personal_data_in_any_label(rig: Rig) -> None:
     rig.ctl.start("prelost")
     rig.ctl.on_card_event(Event("card_read", "id", id_card(NORMAL_ID)))
     rig.pump()
-    rig.ctl.choose_card("0")
-    rig.ctl.confirm_prelost()
+    rig.ctl.prelost.choose_card("0")
+    rig.ctl.prelost.confirm_prelost()
     rig.pump(until=Step.PRELOST_DONE)
     rig.ctl.end()
     for family in metrics.REGISTRY.collect():
@@ -98,7 +98,7 @@ def test_outbox_depth_follows_enqueue_and_delivery(tmp_path: Path) -> None:
 
     settings = Settings(kiosk=KioskSection(data_dir=str(tmp_path), log_dir=str(tmp_path / "l")),
                         security=SecuritySection(secrets_file=str(tmp_path / "absent.toml")))
-    parts = build_parts(settings, QueueDispatcher(), central=FakeCentral(), cards=False)
+    parts = build_kiosk(settings, QueueDispatcher(), central=FakeCentral(), cards=False)
     try:
         assert value("kiosk_outbox_depth") == 0
         for i in range(2):
@@ -152,8 +152,8 @@ def test_receipt_printer_failures_are_counted_by_kind(rig: Rig) -> None:
     rig.ctl.start("prelost")
     rig.ctl.on_card_event(Event("card_read", "id", id_card(NORMAL_ID)))
     rig.pump()
-    rig.ctl.choose_card("0")
-    rig.ctl.confirm_prelost()
+    rig.ctl.prelost.choose_card("0")
+    rig.ctl.prelost.confirm_prelost()
     rig.pump(until=Step.PRELOST_DONE)
     deadline = time.monotonic() + 3
     while rig.ctl.state.view.receipt != "failed" and time.monotonic() < deadline:

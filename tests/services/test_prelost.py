@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 import time
 
-from kiosk.services.states import Journey, Step
+from kiosk.services.states import EndReason, Journey, Step
 from tests.services.conftest import NORMAL_ID, PRELOST_ID, Rig
 from tests.services.fakes import CentralOffline, CentralTimeout, Event, id_card
 
@@ -28,10 +28,10 @@ def test_happy_path_by_id_card_then_wipe(rig: Rig) -> None:
     assert st.view.cards[1].explain_key == "journeys.cards.state.cancelled"
     assert "X00000019" not in repr(st)  # views carry masked numbers only
 
-    rig.ctl.choose_card("0")
+    rig.ctl.prelost.choose_card("0")
     assert rig.ctl.state.step == Step.CONSEQUENCES
     assert rig.ctl.state.view.hotline == "96102"
-    rig.ctl.confirm_prelost()
+    rig.ctl.prelost.confirm_prelost()
     rig.pump(until=Step.PRELOST_DONE)
     rig.pump()  # the receipt prints on a worker
     view = rig.ctl.state.view
@@ -68,29 +68,29 @@ def test_already_prelost_cards_are_explained_not_offered(rig: Rig) -> None:
     st = rig.ctl.state
     assert not st.view.any_offerable
     assert st.view.cards[0].explain_key == "journeys.cards.state.pre_lost"
-    rig.ctl.choose_card("0")
+    rig.ctl.prelost.choose_card("0")
     assert rig.ctl.state.step == Step.CARDS
 
 
 def test_keypad_and_sms_code(rig: Rig) -> None:
     rig.ctl.start("prelost")
-    rig.ctl.use_keypad()
+    rig.ctl.identify.use_keypad()
     assert rig.ctl.state.step == Step.ID_KEYPAD
-    rig.ctl.submit_id_number("110105198503071231")
+    rig.ctl.identify.submit_id_number("110105198503071231")
     assert rig.ctl.state.view.error_key == "id.error.check_digit"
-    rig.ctl.submit_id_number("1101051985")
+    rig.ctl.identify.submit_id_number("1101051985")
     assert rig.ctl.state.view.error_key == "id.error.length"
-    rig.ctl.submit_id_number(NORMAL_ID)
+    rig.ctl.identify.submit_id_number(NORMAL_ID)
     rig.pump()
     assert rig.ctl.state.step == Step.CODE_ENTRY
     assert rig.ctl.state.view.phone_masked == "138****1230"
-    rig.ctl.submit_code("12")
+    rig.ctl.identify.submit_code("12")
     assert rig.ctl.state.view.error_key == "journeys.code.error.format"
-    rig.ctl.submit_code("654321")
+    rig.ctl.identify.submit_code("654321")
     rig.pump()
     assert rig.ctl.state.step == Step.CODE_ENTRY
     assert rig.ctl.state.view.error_key == "journeys.code.error.wrong"
-    rig.ctl.submit_code("123456")
+    rig.ctl.identify.submit_code("123456")
     rig.pump()
     assert rig.ctl.state.step == Step.CARDS
     assert rig.ctl.session.id_number == NORMAL_ID
@@ -98,8 +98,8 @@ def test_keypad_and_sms_code(rig: Rig) -> None:
 
 def test_keypad_unknown_person(rig: Rig) -> None:
     rig.ctl.start("prelost")
-    rig.ctl.use_keypad()
-    rig.ctl.submit_id_number("130102198704052137")
+    rig.ctl.identify.use_keypad()
+    rig.ctl.identify.submit_id_number("130102198704052137")
     rig.pump()
     assert rig.ctl.state.failure.kind == "person_not_found"
     rig.ctl.back()
@@ -108,9 +108,9 @@ def test_keypad_unknown_person(rig: Rig) -> None:
 
 def test_offline_at_confirm_queues_durably_and_says_pending(rig: Rig) -> None:
     identify_by_id_card(rig)
-    rig.ctl.choose_card("0")
+    rig.ctl.prelost.choose_card("0")
     rig.central.errors["submit_prelost"] = CentralOffline("down")
-    rig.ctl.confirm_prelost()
+    rig.ctl.prelost.confirm_prelost()
     rig.pump()
     st = rig.ctl.state
     assert st.step == Step.PRELOST_PENDING and st.view.pending
@@ -127,28 +127,28 @@ def test_offline_at_confirm_queues_durably_and_says_pending(rig: Rig) -> None:
 
 def test_timeout_at_confirm_also_queues(rig: Rig) -> None:
     identify_by_id_card(rig)
-    rig.ctl.choose_card("0")
+    rig.ctl.prelost.choose_card("0")
     rig.central.errors["submit_prelost"] = CentralTimeout("slow")
-    rig.ctl.confirm_prelost()
+    rig.ctl.prelost.confirm_prelost()
     rig.pump()
     assert rig.ctl.state.step == Step.PRELOST_PENDING and len(rig.outbox.items) == 1
 
 
 def test_outbox_failure_sends_to_hotline(rig: Rig) -> None:
     identify_by_id_card(rig)
-    rig.ctl.choose_card("0")
+    rig.ctl.prelost.choose_card("0")
     rig.central.errors["submit_prelost"] = CentralOffline("down")
     rig.outbox.fail = True
-    rig.ctl.confirm_prelost()
+    rig.ctl.prelost.confirm_prelost()
     rig.pump()
     assert rig.ctl.state.failure.kind == "offline"
 
 
 def test_cancel_while_submitting_queues_at_once_and_drops_late_answer(rig: Rig) -> None:
     identify_by_id_card(rig)
-    rig.ctl.choose_card("0")
+    rig.ctl.prelost.choose_card("0")
     gate = rig.central.gates["submit_prelost"] = threading.Event()
-    rig.ctl.confirm_prelost()
+    rig.ctl.prelost.confirm_prelost()
     assert rig.ctl.state.step == Step.BUSY and rig.ctl.state.view.cancellable
     t0 = time.monotonic()
     rig.ctl.cancel_busy()
@@ -187,10 +187,10 @@ def test_timeout_on_lookup_offers_retry(rig: Rig) -> None:
 
 def test_idempotency_key_made_once_and_reused_on_retry(rig: Rig) -> None:
     identify_by_id_card(rig)
-    rig.ctl.choose_card("0")
+    rig.ctl.prelost.choose_card("0")
     rig.central.errors["submit_prelost"] = __import__(
         "tests.services.fakes", fromlist=["refused"]).refused("already_pre_lost")
-    rig.ctl.confirm_prelost()
+    rig.ctl.prelost.confirm_prelost()
     rig.pump()
     st = rig.ctl.state
     assert st.failure.kind == "refused" and st.failure.body_key == \
@@ -198,7 +198,7 @@ def test_idempotency_key_made_once_and_reused_on_retry(rig: Rig) -> None:
     rig.ctl.back()
     assert rig.ctl.state.step == Step.CONSEQUENCES
     del rig.central.errors["submit_prelost"]
-    rig.ctl.confirm_prelost()
+    rig.ctl.prelost.confirm_prelost()
     rig.pump(until=Step.PRELOST_DONE)
     keys = {a[2] for op, a in rig.central.calls if op == "submit_prelost"}
     assert len(keys) == 1
@@ -207,8 +207,8 @@ def test_idempotency_key_made_once_and_reused_on_retry(rig: Rig) -> None:
 def test_printer_failure_never_blocks(rig: Rig) -> None:
     rig.printer.fail = True
     identify_by_id_card(rig)
-    rig.ctl.choose_card("0")
-    rig.ctl.confirm_prelost()
+    rig.ctl.prelost.choose_card("0")
+    rig.ctl.prelost.confirm_prelost()
     rig.pump(until=Step.PRELOST_DONE)
     deadline = time.monotonic() + 2
     while rig.ctl.state.view.receipt != "failed" and time.monotonic() < deadline:
@@ -218,8 +218,8 @@ def test_printer_failure_never_blocks(rig: Rig) -> None:
 
 def test_inactivity_wipes(rig: Rig) -> None:
     identify_by_id_card(rig)
-    rig.ctl.choose_card("0")
-    rig.ctl.end("inactivity")
+    rig.ctl.prelost.choose_card("0")
+    rig.ctl.end(EndReason.TIMEOUT)
     assert rig.ctl.session.is_empty()
     assert rig.ctl.state.notice_key == "journeys.ended.inactivity"
     assert "holding=[]" in repr(rig.ctl.session)

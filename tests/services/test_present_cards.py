@@ -1,6 +1,6 @@
 """A card already lying on the reader when a journey starts is read then.
 
-Through the real stack: the parts from ``build_parts`` (CardHub on the private pcscd with
+Through the real stack: the parts from ``build_kiosk`` (CardHub on the private pcscd with
 virtual cards, CentralClient on the sandbox over HTTP, SQLite outbox), driven headless
 with a QueueDispatcher. Plus the rule itself (:func:`slots_to_read`) as a unit.
 """
@@ -113,7 +113,7 @@ class Stack:
 
 @pytest.fixture
 def stack(central_settings, virtual_slots, pcscd_alive) -> Iterator[Stack]:
-    from kiosk.services.wiring import build_parts
+    from kiosk.composition import build_kiosk
 
     s = central_settings
     settings = dataclasses.replace(
@@ -121,7 +121,7 @@ def stack(central_settings, virtual_slots, pcscd_alive) -> Iterator[Stack]:
         features=dataclasses.replace(s.features, cancel_prelost=True),
         cards=dataclasses.replace(s.cards, id_reader="pcsc", ssc_reader="", id_pcsc_reader=""))
     dispatch = QueueDispatcher()
-    parts = build_parts(settings, dispatch)
+    parts = build_kiosk(settings, dispatch)
     parts.start()
     yield Stack(parts, virtual_slots, dispatch)
     parts.stop()
@@ -174,6 +174,6 @@ def test_cancel_with_both_cards_already_on_the_readers(stack: Stack):
     stack.card_seen(ID_READER)
     stack.ctl.start("cancel")
     stack.reach(Step.CANCEL_PIN)
-    stack.ctl.submit_pin("123456")
+    stack.ctl.cancel.submit_pin("123456")
     stack.reach(Step.CANCEL_CONFIRM)  # the ID card lying there was read after the PIN
     assert stack.ctl.session.id_number == "110106198802280020"

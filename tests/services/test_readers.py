@@ -50,7 +50,7 @@ def test_back_from_no_reader_reaches_the_keypad(rig: Rig) -> None:
     assert kind(rig) == "no_reader"
     rig.ctl.back()
     assert rig.ctl.state.step == Step.IDENTIFY
-    rig.ctl.use_keypad()
+    rig.ctl.identify.use_keypad()
     assert rig.ctl.state.step == Step.ID_KEYPAD  # needs no reader: no failure
     rig.ctl.on_card_event(Event("readers_changed", "id"))
     assert rig.ctl.state.step == Step.ID_KEYPAD

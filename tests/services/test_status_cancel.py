@@ -116,18 +116,18 @@ def test_cancel_happy_path(rig: Rig) -> None:
     rig.central.statuses["X00000051"] = {"card_number": "X00000051", "state": "pre_lost",
                                          "history": [], "replacement": None}
     cancel_up_to_pin(rig)
-    rig.ctl.submit_pin("000000")
+    rig.ctl.cancel.submit_pin("000000")
     rig.pump()
     assert rig.ctl.state.step == Step.CANCEL_PIN
     assert rig.ctl.state.view.tries_left == 2
     assert rig.ctl.state.view.error_key == "journeys.pin.error.wrong"
-    rig.ctl.submit_pin("123456")
+    rig.ctl.cancel.submit_pin("123456")
     rig.pump()
     assert rig.ctl.state.step == Step.CANCEL_INSERT_ID
     rig.ctl.on_card_event(Event("card_read", "id", id_card(BLOCKED_ID, name="陈志强")))
     rig.pump()
     assert rig.ctl.state.step == Step.CANCEL_CONFIRM
-    rig.ctl.confirm_cancel()
+    rig.ctl.cancel.confirm_cancel()
     rig.pump()
     assert rig.ctl.state.step == Step.CANCEL_DONE
     (card, number, key), = [a for op, a in rig.central.calls if op == "cancel_prelost"]
@@ -138,7 +138,7 @@ def test_cancel_happy_path(rig: Rig) -> None:
 
 def test_cancel_id_card_must_match(rig: Rig) -> None:
     cancel_up_to_pin(rig)
-    rig.ctl.submit_pin("123456")
+    rig.ctl.cancel.submit_pin("123456")
     rig.pump()
     rig.ctl.on_card_event(Event("card_read", "id", id_card(NORMAL_ID)))
     assert rig.ctl.state.failure.kind == "id_mismatch"
@@ -151,7 +151,7 @@ def test_cancel_refused_when_replacement_exists(rig: Rig) -> None:
     rig.central.statuses["X00000051"] = {"card_number": "X00000051", "state": "pre_lost",
                                          "history": [], "replacement": READY}
     cancel_up_to_pin(rig)
-    rig.ctl.submit_pin("123456")
+    rig.ctl.cancel.submit_pin("123456")
     rig.pump()
     rig.ctl.on_card_event(Event("card_read", "id", id_card(BLOCKED_ID)))
     rig.pump()
@@ -163,11 +163,11 @@ def test_cancel_refused_by_the_service(rig: Rig) -> None:
     rig.central.statuses["X00000051"] = {"card_number": "X00000051", "state": "pre_lost"}
     rig.central.errors["cancel_prelost"] = refused("replacement_exists")
     cancel_up_to_pin(rig)
-    rig.ctl.submit_pin("123456")
+    rig.ctl.cancel.submit_pin("123456")
     rig.pump()
     rig.ctl.on_card_event(Event("card_read", "id", id_card(BLOCKED_ID)))
     rig.pump()
-    rig.ctl.confirm_cancel()
+    rig.ctl.cancel.confirm_cancel()
     rig.pump()
     assert rig.ctl.state.failure.body_key == "journeys.refused.replacement_exists"
     assert not rig.ctl.state.failure.retry
@@ -176,7 +176,7 @@ def test_cancel_refused_by_the_service(rig: Rig) -> None:
 def test_cancel_not_prelost_card(rig: Rig) -> None:
     rig.central.statuses["X00000051"] = {"card_number": "X00000051", "state": "active"}
     cancel_up_to_pin(rig)
-    rig.ctl.submit_pin("123456")
+    rig.ctl.cancel.submit_pin("123456")
     rig.pump()
     rig.ctl.on_card_event(Event("card_read", "id", id_card(BLOCKED_ID)))
     rig.pump()
@@ -187,11 +187,11 @@ def test_cancel_offline_is_a_failure_not_queued(rig: Rig) -> None:
     rig.central.statuses["X00000051"] = {"card_number": "X00000051", "state": "pre_lost"}
     rig.central.errors["cancel_prelost"] = CentralOffline("down")
     cancel_up_to_pin(rig)
-    rig.ctl.submit_pin("123456")
+    rig.ctl.cancel.submit_pin("123456")
     rig.pump()
     rig.ctl.on_card_event(Event("card_read", "id", id_card(BLOCKED_ID)))
     rig.pump()
-    rig.ctl.confirm_cancel()
+    rig.ctl.cancel.confirm_cancel()
     rig.pump()
     assert rig.ctl.state.failure.kind == "offline" and rig.outbox.items == []
 
@@ -199,7 +199,7 @@ def test_cancel_offline_is_a_failure_not_queued(rig: Rig) -> None:
 def test_pin_blocked(rig: Rig) -> None:
     rig.pins.tries = 0
     cancel_up_to_pin(rig)
-    rig.ctl.submit_pin("123456")
+    rig.ctl.cancel.submit_pin("123456")
     rig.pump()
     f = rig.ctl.state.failure
     assert f.kind == "pin_blocked" and not f.retry
@@ -208,7 +208,7 @@ def test_pin_blocked(rig: Rig) -> None:
 def test_last_wrong_pin_blocks(rig: Rig) -> None:
     rig.pins.tries = 1
     cancel_up_to_pin(rig)
-    rig.ctl.submit_pin("999999")
+    rig.ctl.cancel.submit_pin("999999")
     rig.pump()
     assert rig.ctl.state.failure.kind == "pin_blocked"
 
@@ -231,7 +231,7 @@ def test_cancel_not_offered_when_disabled(rig: Rig) -> None:
 
 def test_guidance_from_inside_a_journey_returns_there(rig: Rig) -> None:
     rig.ctl.start("prelost")
-    rig.ctl.open_topic("proxy")
+    rig.ctl.guidance.open_topic("proxy")
     assert rig.ctl.state.step == Step.GUIDANCE_TOPIC and rig.ctl.state.view.topic == "proxy"
     assert rig.ctl.state.view.params["hotline"] == "96102"
     rig.ctl.back()

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
+from kiosk.composition import CardEventRelay
 from kiosk.devices.card_hub import HubEvent, HubEventKind
 from kiosk.ui.inactivity import InactivityTimer, Phase
-from kiosk.ui.screens import journey_bridge
-from kiosk.ui.screens.journey_bridge import JourneyBridge
+from kiosk.ui.journeys import bridge as journey_bridge
+from kiosk.ui.journeys.bridge import JourneyBridge
 
 
 class FakeClock:
@@ -60,7 +61,8 @@ def rig(monkeypatch):
     clock = FakeClock()
     app = FakeApp(clock)
     controller = FakeController()
-    parts = type("Parts", (), {"controller": controller})()
+    parts = type("Parts", (), {"controller": controller, "speaker": None,
+                               "card_events": CardEventRelay(controller.on_card_event)})()
     bridge = JourneyBridge(app, parts)
     app.inactivity.start()
     return clock, app, controller, bridge

@@ -33,6 +33,9 @@ def env(tmp_path: Path) -> dict[str, str]:
         "KIOSK__KIOSK__LOG_DIR": str(tmp_path / "log"),
         "KIOSK__KIOSK__DEMO": "false",
         "KIOSK__SECURITY__SECRETS_FILE": str(secrets),
+        # production: this test machine has vpcd installed, look for it elsewhere
+        "KIOSK__SECURITY__READER_CONF_DIR": str(tmp_path / "no-readers"),
+        "KIOSK__SECURITY__PCSC_DRIVER_DIR": str(tmp_path / "no-drivers"),
     })
     return out
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from kiosk.config import load_settings
 from kiosk.i18n import catalog
 from kiosk.ui.kivy_env import MAX_FPS, kivy_environment
+from kiosk.ui.registry import SCREENS
 from kiosk.ui.routes import ROUTES, enabled_routes
-from kiosk.ui.screens.registry import SCREENS
 
 
 def test_cancel_prelost_only_where_the_site_allows_it():

@@ -132,7 +132,7 @@ def test_every_screen_has_a_way_back_and_big_targets(kiosk_ui):
     app = ui.app
     smallest = mm(MIN_TARGET_MM)
     for screen in list(app.sm.screens):
-        app.end_session("test")
+        app.end_session("reset")
         if screen.name != "attract":
             app.go(screen.name)
         ui.pump_frames(3)  # a screen may move on by itself in prepare(): check where we are
@@ -242,7 +242,7 @@ def test_warning_reopened_at_once_stays_open(kiosk_ui):
     open_placeholder(ui)
     ui.app.overlay.show()
     ui.pump_frames(2)
-    ui.app.end_session("test")
+    ui.app.end_session("reset")
     open_placeholder(ui)
     ui.app.overlay.show()
     ui.pump(0.3)

@@ -82,8 +82,12 @@ class PrivatePcscd:
     restarts so clients and virtual cards can reconnect.
     """
 
-    def __init__(self, workdir: Path, vpcd_port: int | None = None) -> None:
+    def __init__(self, workdir: Path, vpcd_port: int | None = None, *,
+                 private_net: bool = False) -> None:
         self.workdir = Path(workdir)
+        # private_net: pcscd (and vpcd's listening ports) in a network namespace of their
+        # own with only a loopback interface: nothing reachable from the network.
+        self.private_net = private_net
         self.vpcd_port = vpcd_port or free_port_pair()
         self.rundir = self.workdir / "run"
         self.confdir = self.workdir / "reader.conf.d"
@@ -120,10 +124,16 @@ class PrivatePcscd:
         # /run/pcscd must exist as a mount point (a fresh boot without pcscd lacks it).
         inner = (f"mkdir -p /run/pcscd && mount --bind {self.rundir} /run/pcscd && "
                  f"exec {_tool('pcscd')} -f -i -c {self.confdir}")
+        unshare = [_tool("unshare") or "unshare", "-m"]
+        if self.private_net:
+            if _tool("ip") is None:
+                raise PcscdError("ip is not installed (iproute2): needed for a private network")
+            unshare.append("--net")
+            inner = f"{_tool('ip')} link set lo up && {inner}"
         log = self.logfile.open("ab")
         self.proc = subprocess.Popen(
-            [_tool("setsid") or "setsid", _tool("unshare") or "unshare", "-m",
-             "--propagation", "private", "sh", "-c", inner],
+            [_tool("setsid") or "setsid", *unshare, "--propagation", "private",
+             "sh", "-c", inner],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             preexec_fn=_die_with_parent)
         log.close()
@@ -147,6 +157,13 @@ class PrivatePcscd:
             except OSError:
                 return False
         return True
+
+    def netns_path(self) -> str | None:
+        """The daemon's network namespace (``/proc/PID/ns/net``) when it has a private
+        one and runs; None otherwise. It changes with every restart."""
+        if not self.private_net or not self.running or self.proc is None:
+            return None
+        return f"/proc/{self.proc.pid}/ns/net"
 
     @property
     def running(self) -> bool:

@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,11 @@ def default_slot(persona_key: str) -> str:
 class VirtualSlots:
     """Two vpcd slots with virtual cards; optionally serving a control socket."""
 
-    def __init__(self, vpcd_port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, vpcd_port: int, host: str = "127.0.0.1",
+                 netns: Callable[[], str | None] | None = None) -> None:
         self.vpcd_port = vpcd_port
-        self.slots = {"ssc": VpcdSlot(vpcd_port, host, "ssc"),
-                      "id": VpcdSlot(vpcd_port + 1, host, "id")}
+        self.slots = {"ssc": VpcdSlot(vpcd_port, host, "ssc", netns),
+                      "id": VpcdSlot(vpcd_port + 1, host, "id", netns)}
         self._cards: dict[tuple[str, str], VirtualCard] = {}
         self._in_slot: dict[str, str | None] = {"ssc": None, "id": None}
         self._lock = threading.Lock()
@@ -176,10 +178,11 @@ class VirtualSlots:
 
 
 def start_virtual_slots(settings: Settings, vpcd_port: int,
-                        socket_path: Path | None = None) -> VirtualSlots:
+                        socket_path: Path | None = None,
+                        netns: Callable[[], str | None] | None = None) -> VirtualSlots:
     """Virtual slots on ``vpcd_port``/``+1``, controllable at ``<data_dir>/virtual-cards.sock``
     (or ``socket_path``). Call ``.stop()`` when done."""
-    slots = VirtualSlots(vpcd_port)
+    slots = VirtualSlots(vpcd_port, netns=netns)
     slots.serve(socket_path or control_socket_path(settings))
     return slots
 

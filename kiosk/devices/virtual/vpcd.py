@@ -13,8 +13,11 @@ with a short back-off until it is removed.
 
 from __future__ import annotations
 
+import ctypes
+import os
 import socket
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 from kiosk.logs import get_logger
@@ -46,8 +49,10 @@ def _quickack(sock: socket.socket) -> None:
 class VpcdSlot:
     """One vpcd reader slot on ``host:port`` that a :class:`VirtualCard` can sit in."""
 
-    def __init__(self, port: int, host: str = "127.0.0.1", name: str = "slot") -> None:
+    def __init__(self, port: int, host: str = "127.0.0.1", name: str = "slot",
+                 netns: Callable[[], str | None] | None = None) -> None:
         self.host, self.port, self.name = host, port, name
+        self.netns = netns  # the reader's network namespace (a private pcscd), if any
         self._card: VirtualCard | None = None
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -89,7 +94,9 @@ class VpcdSlot:
         stop = threading.Event()
         while gen == self._gen:
             try:
-                sock = socket.create_connection((self.host, self.port), timeout=1.0)
+                ns = self.netns() if self.netns is not None else None
+                sock = (connect_in_netns(ns, self.host, self.port) if ns
+                        else socket.create_connection((self.host, self.port), timeout=1.0))
             except OSError:
                 # vpcd not listening (pcscd down or restarting): retry until removed.
                 stop.wait(delay)
@@ -147,6 +154,43 @@ class VpcdSlot:
             if answer is None:
                 return True
             _send(sock, answer)
+
+
+CLONE_NEWNET = 0x40000000
+
+
+def connect_in_netns(ns_path: str, host: str, port: int, timeout: float = 1.0
+                     ) -> socket.socket:
+    """A TCP connection made inside the network namespace ``ns_path``.
+
+    ``setns`` moves only the calling thread, so a short-lived thread enters the namespace
+    and makes the socket; the socket stays in that namespace whoever uses it."""
+    result: list[socket.socket | BaseException] = []
+
+    def work() -> None:
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = os.open(ns_path, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                if libc.setns(fd, CLONE_NEWNET) != 0:
+                    err = ctypes.get_errno()
+                    raise OSError(err, os.strerror(err), ns_path)
+            finally:
+                os.close(fd)
+            result.append(socket.create_connection((host, port), timeout=timeout))
+        except BaseException as exc:  # handed to the caller's thread
+            result.append(exc)
+
+    t = threading.Thread(target=work, name="vpcd-netns", daemon=True)
+    t.start()
+    t.join(timeout + 2.0)
+    if not result:
+        raise TimeoutError(f"no connection in {ns_path} within {timeout} s")
+    if isinstance(result[0], BaseException):
+        if isinstance(result[0], OSError):
+            raise result[0]
+        raise OSError(str(result[0]))
+    return result[0]
 
 
 def _send(sock: socket.socket, payload: bytes) -> None:

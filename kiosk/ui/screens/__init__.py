@@ -1,2 +1,2 @@
-"""Screens. Each is a :class:`~kiosk.ui.screens.base.KioskScreen` in its own module with
-a ``.kv`` of the same name, listed in :mod:`kiosk.ui.screens.registry`."""
+"""Screens. Each is a :class:`~kiosk.ui.screen_base.KioskScreen` in its own module with
+a ``.kv`` of the same name, listed in :mod:`kiosk.ui.registry`."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.ui.routes import enabled_routes
-from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.screen_base import KioskScreen, load_kv
 from kiosk.ui.widgets.buttons import JourneyTile
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kiosk.services.states import State
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import JourneyScreen, set_label
+from kiosk.ui.journeys.base import JourneyScreen, set_label
+from kiosk.ui.screen_base import load_kv
 
 
 class CancelConfirmScreen(JourneyScreen):
@@ -13,7 +13,7 @@ class CancelConfirmScreen(JourneyScreen):
                   card=state.view.card_number_masked)
 
     def confirm(self) -> None:
-        self.ctl.confirm_cancel()
+        self.ctl.cancel.confirm_cancel()
 
 
 load_kv(__file__)

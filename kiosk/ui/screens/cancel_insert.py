@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import JourneyScreen, image_path
+from kiosk.ui.journeys.base import JourneyScreen, image_path
+from kiosk.ui.screen_base import load_kv
 
 
 class CancelInsertScreen(JourneyScreen):

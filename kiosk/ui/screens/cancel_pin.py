@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from kiosk.services.states import State
-from kiosk.ui.screens import journey_widgets  # noqa: F401
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import JourneyScreen, set_label
+from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401
+from kiosk.ui.journeys.base import JourneyScreen, set_label
+from kiosk.ui.screen_base import load_kv
 
 
 class CancelPinScreen(JourneyScreen):
@@ -24,7 +24,7 @@ class CancelPinScreen(JourneyScreen):
 
     def submit(self) -> None:
         pin, self.ids.keypad.value = self.ids.keypad.value, ""
-        self.ctl.submit_pin(pin)
+        self.ctl.cancel.submit_pin(pin)
 
 
 load_kv(__file__)

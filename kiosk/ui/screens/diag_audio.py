@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.diag_base import DiagScreen
+from kiosk.ui.screen_base import load_kv
+from kiosk.ui.technician.base import DiagScreen
 
 
 class DiagAudioScreen(DiagScreen):

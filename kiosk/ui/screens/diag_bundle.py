@@ -9,8 +9,8 @@ from typing import Any
 from kiosk.services.diagnostics.bundle import BundleError, export_bundle
 from kiosk.services.diagnostics.runner import run_checks
 from kiosk.services.diagnostics.tools import bundle_targets
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.diag_base import DiagScreen, error_key, run_in_background, technician
+from kiosk.ui.screen_base import load_kv
+from kiosk.ui.technician.base import DiagScreen, error_key, run_in_background, technician
 
 
 class DiagBundleScreen(DiagScreen):

@@ -8,8 +8,8 @@ from typing import Any
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty
 from kivy.uix.widget import Widget
 
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.diag_base import DiagScreen
+from kiosk.ui.screen_base import load_kv
+from kiosk.ui.technician.base import DiagScreen
 
 GRID_COLS, GRID_ROWS = 8, 4
 BARS = ((1, 1, 1, 1), (1, 1, 0, 1), (0, 1, 1, 1), (0, 1, 0, 1), (1, 0, 1, 1), (1, 0, 0, 1),

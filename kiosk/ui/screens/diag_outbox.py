@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.services.diagnostics.checks import check_outbox
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.diag_base import DiagScreen, run_check, technician
+from kiosk.ui.screen_base import load_kv
+from kiosk.ui.technician.base import DiagScreen, run_check, technician
 
 FIELDS = ("pending", "oldest_age_seconds", "delivered_total", "last_error")
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from kiosk.services.diagnostics import PARTS, CheckResult, CheckStatus, run_checks
 from kiosk.services.diagnostics.runner import Report
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.diag_base import DiagScreen, run_in_background, technician
-from kiosk.ui.screens.diag_widgets import StatusRow
+from kiosk.ui.screen_base import load_kv
+from kiosk.ui.technician.base import DiagScreen, run_in_background, technician
+from kiosk.ui.technician.widgets import StatusRow
 
 # Buttons: (i18n key, screen) — "" screen means a method of this class.
 TOOLS = (("diagnostics.ui.readers", "diag_readers"), ("diagnostics.ui.printer", "diag_printer"),

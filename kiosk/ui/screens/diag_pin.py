@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import kiosk.ui.screens.journey_widgets  # noqa: F401  (NumericKeypad, Panel)
+import kiosk.ui.journeys.widgets  # noqa: F401  (NumericKeypad, Panel)
 from kiosk.services.diagnostics.access import PinOutcome
-from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.screens.diag_base import HOME_SCREEN, technician
+from kiosk.ui.screen_base import KioskScreen, load_kv
+from kiosk.ui.technician.base import HOME_SCREEN, technician
 
 
 class DiagPinScreen(KioskScreen):

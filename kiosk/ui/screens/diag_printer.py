@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.services.diagnostics.checks import check_printer
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.diag_base import DiagScreen, run_check, run_in_background, technician
+from kiosk.ui.screen_base import load_kv
+from kiosk.ui.technician.base import DiagScreen, run_check, run_in_background, technician
 
 
 class DiagPrinterScreen(DiagScreen):

@@ -7,8 +7,8 @@ from typing import Any
 
 from kiosk.services.diagnostics.cardtest import TestRead, card_test_check
 from kiosk.services.diagnostics.checks import check_readers
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.diag_base import DiagScreen, run_check
+from kiosk.ui.screen_base import load_kv
+from kiosk.ui.technician.base import DiagScreen, run_check
 
 
 class DiagReadersScreen(DiagScreen):

@@ -8,9 +8,9 @@ from kivy.properties import StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 
 from kiosk.services.states import State
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import JourneyScreen, set_label
-from kiosk.ui.screens.journey_widgets import Panel, RowPool
+from kiosk.ui.journeys.base import JourneyScreen, set_label
+from kiosk.ui.journeys.widgets import Panel, RowPool
+from kiosk.ui.screen_base import load_kv
 
 
 class TopicButton(ButtonBehavior, Panel):
@@ -26,7 +26,7 @@ class GuidanceIndexScreen(JourneyScreen):
 
     def _make(self) -> TopicButton:
         b = TopicButton()
-        b.bind(on_release=lambda w: self.ctl.open_topic(w.topic))
+        b.bind(on_release=lambda w: self.ctl.guidance.open_topic(w.topic))
         return b
 
     def show(self, state: State) -> None:

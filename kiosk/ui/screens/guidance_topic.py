@@ -6,9 +6,9 @@ from typing import Any
 
 from kiosk.services import guidance
 from kiosk.services.states import State
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import JourneyScreen, image_path, set_label
-from kiosk.ui.screens.journey_widgets import RowPool
+from kiosk.ui.journeys.base import JourneyScreen, image_path, set_label
+from kiosk.ui.journeys.widgets import RowPool
+from kiosk.ui.screen_base import load_kv
 from kiosk.ui.widgets.text import KLabel
 
 

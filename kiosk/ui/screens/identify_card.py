@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.services.states import State
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import JourneyScreen, image_path, set_shown
+from kiosk.ui.journeys.base import JourneyScreen, image_path, set_shown
+from kiosk.ui.screen_base import load_kv
 
 
 class IdentifyCardScreen(JourneyScreen):
@@ -25,7 +25,7 @@ class IdentifyCardScreen(JourneyScreen):
         set_shown(self.ids.keypad_button, bool(view and view.keypad_allowed))
 
     def use_keypad(self) -> None:
-        self.ctl.use_keypad()
+        self.ctl.identify.use_keypad()
 
 
 class IdentifyPrelostScreen(IdentifyCardScreen):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from kiosk.services.states import State
-from kiosk.ui.screens import journey_widgets  # noqa: F401
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import JourneyScreen, set_label
+from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401
+from kiosk.ui.journeys.base import JourneyScreen, set_label
+from kiosk.ui.screen_base import load_kv
 
 
 class IdentifyCodeScreen(JourneyScreen):
@@ -22,10 +22,10 @@ class IdentifyCodeScreen(JourneyScreen):
         set_label(self.ids.error, "")
 
     def submit(self) -> None:
-        self.ctl.submit_code(self.ids.keypad.value)
+        self.ctl.identify.submit_code(self.ids.keypad.value)
 
     def resend(self) -> None:
-        self.ctl.resend_code()
+        self.ctl.identify.resend_code()
 
 
 load_kv(__file__)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.services.states import State
-from kiosk.ui.screens import journey_widgets  # noqa: F401  (registers the keypad)
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import JourneyScreen, set_label
+from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401  (registers the keypad)
+from kiosk.ui.journeys.base import JourneyScreen, set_label
+from kiosk.ui.screen_base import load_kv
 
 
 class IdentifyKeypadScreen(JourneyScreen):
@@ -30,7 +30,7 @@ class IdentifyKeypadScreen(JourneyScreen):
         set_label(self.ids.error, "")
 
     def submit(self) -> None:
-        self.ctl.submit_id_number(self.ids.keypad.value)
+        self.ctl.identify.submit_id_number(self.ids.keypad.value)
 
 
 load_kv(__file__)

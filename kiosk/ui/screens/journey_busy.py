@@ -12,8 +12,8 @@ from typing import Any
 from kivy.clock import Clock
 
 from kiosk.services.states import State
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import JourneyScreen, set_label, set_shown, set_text
+from kiosk.ui.journeys.base import JourneyScreen, set_label, set_shown, set_text
+from kiosk.ui.screen_base import load_kv
 
 SLOW_AFTER_S = 3.0
 DOTS = ("●○○○", "○●○○", "○○●○", "○○○●")

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.ui.screens import journey_widgets  # noqa: F401  (KScrollView)
-from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401  (KScrollView)
+from kiosk.ui.screen_base import KioskScreen, load_kv
 from kiosk.ui.widgets.buttons import KButton
 
 

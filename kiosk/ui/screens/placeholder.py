@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.screen_base import KioskScreen, load_kv
 
 
 class PlaceholderScreen(KioskScreen):

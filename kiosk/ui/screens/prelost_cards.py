@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.services.states import State
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import JourneyScreen, set_label, set_shown, set_text
-from kiosk.ui.screens.journey_widgets import Panel, RowPool
+from kiosk.ui.journeys.base import JourneyScreen, set_label, set_shown, set_text
+from kiosk.ui.journeys.widgets import Panel, RowPool
+from kiosk.ui.screen_base import load_kv
 
 
 class CardRow(Panel):
@@ -23,7 +23,7 @@ class PrelostCardsScreen(JourneyScreen):
 
     def _make_row(self) -> CardRow:
         row = CardRow()
-        row.ids.choose.bind(on_release=lambda _b, r=row: self.ctl.choose_card(r.token))
+        row.ids.choose.bind(on_release=lambda _b, r=row: self.ctl.prelost.choose_card(r.token))
         return row
 
     def show(self, state: State) -> None:

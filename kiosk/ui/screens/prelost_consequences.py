@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from kiosk.services.states import State
-from kiosk.ui.screens import journey_widgets  # noqa: F401  (KScrollView)
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import JourneyScreen, set_label
+from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401  (KScrollView)
+from kiosk.ui.journeys.base import JourneyScreen, set_label
+from kiosk.ui.screen_base import load_kv
 
 
 class PrelostConsequencesScreen(JourneyScreen):
@@ -18,10 +18,10 @@ class PrelostConsequencesScreen(JourneyScreen):
         set_label(self.ids.fee, "journeys.consequences.p4", fee=v.fee_yuan)
 
     def confirm(self) -> None:
-        self.ctl.confirm_prelost()
+        self.ctl.prelost.confirm_prelost()
 
     def proxy(self) -> None:
-        self.ctl.open_topic("proxy")
+        self.ctl.guidance.open_topic("proxy")
 
 
 load_kv(__file__)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from kiosk.services.states import State
-from kiosk.ui.screens import journey_widgets  # noqa: F401
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import ReceiptEndScreen, fmt_date, fmt_time, set_label
+from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401
+from kiosk.ui.journeys.base import ReceiptEndScreen, fmt_date, fmt_time, set_label
+from kiosk.ui.screen_base import load_kv
 
 
 class PrelostDoneScreen(ReceiptEndScreen):

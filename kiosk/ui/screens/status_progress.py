@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.services.states import State
-from kiosk.ui.screens.base import load_kv
-from kiosk.ui.screens.journey_base import JourneyScreen, fmt_date, set_label, set_text
-from kiosk.ui.screens.journey_widgets import Panel, RowPool
+from kiosk.ui.journeys.base import JourneyScreen, fmt_date, set_label, set_text
+from kiosk.ui.journeys.widgets import Panel, RowPool
+from kiosk.ui.screen_base import load_kv
 
 MARKS = {"done": "✓", "current": "●", "todo": "○"}
 

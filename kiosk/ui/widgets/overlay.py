@@ -38,4 +38,4 @@ class InactivityOverlay(ModalView):
         App.get_running_app().more_time()
 
     def end_now(self) -> None:
-        App.get_running_app().end_session("user")
+        App.get_running_app().end_session("home")

@@ -1,8 +1,10 @@
 """Real window + private pcscd with virtual cards + sandbox over HTTP, for the journeys.
 
-``journey`` (function): the app at the attract screen with the journeys wired to the
-real parts — CentralClient on the sandbox, SQLite outbox and sender, CardHub on the
-private pcscd (virtual slots), dummy receipt printer. ``journey.ui`` is the AppDriver.
+``journey`` (function): the session's app at the attract screen, given parts built by
+the composition root (:func:`kiosk.composition.build_kiosk`) on real parts —
+CentralClient on the sandbox, SQLite outbox and sender, CardHub on the private pcscd
+(virtual slots), dummy receipt printer; its own parts are given back afterwards.
+``journey.ui`` is the AppDriver.
 """
 
 from __future__ import annotations
@@ -15,14 +17,8 @@ from typing import Any
 
 import pytest
 
+from kiosk.composition import build_kiosk
 from kiosk.config import Settings
-from kiosk.ui.screens.journey_screens import register_journey_screens
-from kiosk.ui.screens.registry import SCREENS
-
-# Before the app is built (the kiosk_driver fixture builds it at first use): the shell's
-# own screens and the journeys only, so these tests do not depend on other screens.
-SCREENS[:] = [s for s in SCREENS if s.name in ("attract", "message", "placeholder")]
-register_journey_screens()
 
 
 @dataclass
@@ -75,7 +71,11 @@ class Journey:
 
     def failure(self, kind: str, timeout: float = 8.0) -> Any:
         self.screen("journey_failure", timeout)
-        return self.shown(key=f"journeys.failure.{kind}.title")
+        # Another failure may show first (the card service down, then no reader).
+        key = f"journeys.failure.{kind}.title"
+        self.ui.wait_until(lambda: self.ui.find_all(root=self.app.sm.current_screen, key=key),
+                           timeout, f"failure {kind}")
+        return self.shown(key=key)
 
 
 @pytest.fixture
@@ -94,13 +94,11 @@ def e2e_settings(central_settings: Settings) -> Settings:
 @pytest.fixture
 def journey(kiosk_ui: Any, e2e_settings: Settings, virtual_slots: Any, sandbox: Any,
             pcscd_alive: Any) -> Iterator[Journey]:
-    from kiosk.services.wiring import build_parts
-    from kiosk.ui.screens.journey_bridge import install, kivy_dispatch
+    from kiosk.ui.journeys.bridge import kivy_dispatch
 
     app = kiosk_ui.app
-    parts = build_parts(e2e_settings, kivy_dispatch,
-                        card_sink=lambda ev: app.journeys.card_sink(ev))
-    install(app, parts)
+    parts = build_kiosk(e2e_settings, kivy_dispatch, speech=False)
+    own = app.use_parts(parts)
     parts.start()
     # The hub has seen both (empty) readers before a test inserts anything.
     deadline = time.monotonic() + 5
@@ -108,5 +106,9 @@ def journey(kiosk_ui: Any, e2e_settings: Settings, virtual_slots: Any, sandbox: 
         kiosk_ui.pump(0.05)
     baseline = (len(sandbox.store.recorded_prelosses()),
                 len(sandbox.store.recorded_cancellations()))
-    yield Journey(kiosk_ui, parts, virtual_slots, sandbox, pcscd_alive, e2e_settings, baseline)
-    parts.stop()
+    try:
+        yield Journey(kiosk_ui, parts, virtual_slots, sandbox, pcscd_alive, e2e_settings,
+                      baseline)
+    finally:
+        app.use_parts(own)
+        parts.stop()

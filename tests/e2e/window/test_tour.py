@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kiosk.ui.screens.journey_screens import JOURNEY_SCREENS
+from kiosk.ui.registry import JOURNEY_SCREENS
 from tests.e2e.window.conftest import Journey
 
 MODES = {"normal": (False, False), "large": (True, False), "contrast": (False, True)}

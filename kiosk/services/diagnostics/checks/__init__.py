@@ -41,6 +41,7 @@ PROBES: dict[str, str] = {
     "central": "central.probe: one signed heartbeat (latency, TLS, signature)",
     "outbox": "central.probe: the outbox database",
     "disk": "local: free space and writability of the data and log directories",
+    "calendar": "local: the official working-day schedule files (this year, next year)",
     "clock": "local clock + the central heartbeat's server time",
     "config": "local: settings in effect and the secrets file",
 }

@@ -1,6 +1,7 @@
-"""The screens, as data. The app creates each once at start, in this order.
+"""The screens, as data. The app creates each once at start, in this order
+(``KioskApp(settings, parts, screens=...)`` takes another list: the bench, tests).
 
-To add a screen: one line here (see :mod:`kiosk.ui.screens.base` for the recipe). Names
+To add a screen: one line here (see :mod:`kiosk.ui.screen_base` for the recipe). Names
 used by the attract screen's routes (:mod:`kiosk.ui.routes`): ``prelost``, ``status``,
 ``guide``, ``cancel_prelost``; until a screen of that name exists, the placeholder
 screen stands in.
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ScreenSpec:
+    """A screen's name and where its class is (loaded when the app builds it)."""
+
     name: str
     target: str   # "package.module:ClassName"
 
@@ -22,12 +25,11 @@ class ScreenSpec:
         return getattr(importlib.import_module(module), cls)
 
 
-SCREENS: list[ScreenSpec] = [
+SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("attract", "kiosk.ui.screens.attract:AttractScreen"),
     ScreenSpec("message", "kiosk.ui.screens.message:MessageScreen"),
     ScreenSpec("placeholder", "kiosk.ui.screens.placeholder:PlaceholderScreen"),
-    # Journeys (issue 6) and diagnostics (issue 7): add your screens below.
-    # Journeys (cardholder, issue 6); the first four carry the routes' screen names.
+    # Journeys (cardholder); the first four carry the routes' screen names.
     ScreenSpec("prelost", "kiosk.ui.screens.identify_card:IdentifyPrelostScreen"),
     ScreenSpec("status", "kiosk.ui.screens.identify_card:IdentifyStatusScreen"),
     ScreenSpec("guide", "kiosk.ui.screens.guidance_index:GuidanceIndexScreen"),
@@ -47,7 +49,7 @@ SCREENS: list[ScreenSpec] = [
     ScreenSpec("guidance_topic", "kiosk.ui.screens.guidance_topic:GuidanceTopicScreen"),
     ScreenSpec("journey_busy", "kiosk.ui.screens.journey_busy:JourneyBusyScreen"),
     ScreenSpec("journey_failure", "kiosk.ui.screens.journey_failure:JourneyFailureScreen"),
-    # Diagnostics (technician mode, issue 7):
+    # Diagnostics (technician mode); the technician's list is taken from here:
     ScreenSpec("diag_pin", "kiosk.ui.screens.diag_pin:DiagPinScreen"),
     ScreenSpec("diag_overview", "kiosk.ui.screens.diag_overview:DiagOverviewScreen"),
     ScreenSpec("diag_readers", "kiosk.ui.screens.diag_readers:DiagReadersScreen"),
@@ -59,9 +61,13 @@ SCREENS: list[ScreenSpec] = [
     ScreenSpec("diag_logs", "kiosk.ui.screens.diag_logs:DiagLogsScreen"),
     ScreenSpec("diag_config", "kiosk.ui.screens.diag_config:DiagConfigScreen"),
     ScreenSpec("diag_bundle", "kiosk.ui.screens.diag_bundle:DiagBundleScreen"),
-]
+)
 
-
-def register_screen(spec: ScreenSpec) -> None:
-    """Add (or replace, by name) a screen before the app starts (plugins, tests)."""
-    SCREENS[:] = [s for s in SCREENS if s.name != spec.name] + [spec]
+# Subsets: the bench builds the shell plus the journeys (the technician's list is in
+# kiosk.ui.technician.base).
+SHELL_SCREENS: tuple[ScreenSpec, ...] = tuple(
+    s for s in SCREENS if s.name in ("attract", "message", "placeholder"))
+_JOURNEY_MODULES = ("identify_", "prelost_", "status_", "cancel_", "guidance_", "journey_")
+JOURNEY_SCREENS: tuple[ScreenSpec, ...] = tuple(
+    s for s in SCREENS
+    if s.target.startswith(tuple(f"kiosk.ui.screens.{m}" for m in _JOURNEY_MODULES)))

@@ -141,7 +141,7 @@ class RowPool:
 
     def wipe(self) -> None:
         """Detach every row and blank the data on all of them (session end)."""
-        from kiosk.ui.screens.journey_base import wipe_label
+        from kiosk.ui.journeys.base import wipe_label
 
         self.container.clear_widgets()
         for row in self.pool:

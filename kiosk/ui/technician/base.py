@@ -25,10 +25,12 @@ from kivy.core.window import Window
 
 from kiosk import metrics
 from kiosk.logs import error_fields, get_logger
+from kiosk.secrets import load_secrets
 from kiosk.services.diagnostics.access import CornerHold, TechnicianAccess
 from kiosk.services.diagnostics.context import DiagnosticsContext
 from kiosk.services.diagnostics.runner import run_check as run_on_context
-from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.registry import SCREENS, ScreenSpec
+from kiosk.ui.screen_base import KioskScreen
 
 log = get_logger("kiosk.ui.diagnostics")
 ATTRACT = "attract"
@@ -37,7 +39,8 @@ HOME_SCREEN = "diag_overview"
 
 
 class Technician:
-    """One per app (``app.technician``): the gesture, the access and live parts."""
+    """One per app (``app.technician``, made by the app): the gesture, the access and
+    the app's live parts (:class:`kiosk.composition.KioskParts`)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -56,8 +59,7 @@ class Technician:
 
     def _metrics_tick(self, _dt: float) -> None:
         """Keep the outbox gauge current between diagnostics runs."""
-        outbox = getattr(getattr(getattr(self.app, "journeys", None), "parts", None),
-                         "outbox", None)
+        outbox = getattr(self.app.parts, "outbox", None)
         if outbox is not None:
             try:
                 metrics.outbox_depth(outbox.stats().pending)
@@ -68,10 +70,12 @@ class Technician:
     @property
     def access(self) -> TechnicianAccess:
         if self._access is None:
-            from kiosk.secrets import load_secrets
-
-            pin_hash = load_secrets(self.app.settings).technician_pin_hash
-            self._access = TechnicianAccess(self.app.settings, pin_hash)
+            make = getattr(self.app.parts, "technician_access", None)
+            if make is None:
+                pin_hash = load_secrets(self.app.settings).technician_pin_hash
+                self._access = TechnicianAccess(self.app.settings, pin_hash)
+            else:
+                self._access = make()
         return self._access
 
     @property
@@ -103,17 +107,12 @@ class Technician:
 
     def context(self) -> DiagnosticsContext:
         """A diagnostics context on the app's live parts where they exist."""
-        bridge = getattr(self.app, "journeys", None)
-        parts = getattr(bridge, "parts", None)
-        speaker = getattr(self.app.speaker, "__self__", None)
-        # Imported here: they load pyscard, pyserial and requests, which must not delay
-        # the first frame (only a technician ever needs them).
-        from kiosk.central.probe import CentralProbes
-        from kiosk.devices.probes import DeviceProbes
-
+        parts = self.app.parts
+        speaker = getattr(parts, "speaker", None)
         settings = self.app.settings
         return DiagnosticsContext(
-            settings, devices=DeviceProbes(settings), remote=CentralProbes(settings),
+            settings, devices=getattr(parts, "device_probes", None),
+            remote=getattr(parts, "central_probes", None),
             card_hub=getattr(parts, "hub", None),
             printer=getattr(parts, "printer", None),
             speaker=speaker if hasattr(speaker, "synthesize_to_file") else None,
@@ -121,8 +120,7 @@ class Technician:
 
     def sender(self) -> Any:
         """The running outbox sender, if any (for "retry now")."""
-        parts = getattr(getattr(self.app, "journeys", None), "parts", None)
-        return getattr(parts, "sender", None)
+        return getattr(self.app.parts, "sender", None)
 
     # -- the hidden gesture ---------------------------------------------------------------
     def _on_attract(self) -> bool:
@@ -179,38 +177,22 @@ class Technician:
                 self.app.go(PIN_SCREEN)
 
 
-DIAG_SCREENS = (
-    ("diag_pin", "kiosk.ui.screens.diag_pin:DiagPinScreen"),
-    ("diag_overview", "kiosk.ui.screens.diag_overview:DiagOverviewScreen"),
-    ("diag_readers", "kiosk.ui.screens.diag_readers:DiagReadersScreen"),
-    ("diag_printer", "kiosk.ui.screens.diag_printer:DiagPrinterScreen"),
-    ("diag_central", "kiosk.ui.screens.diag_central:DiagCentralScreen"),
-    ("diag_outbox", "kiosk.ui.screens.diag_outbox:DiagOutboxScreen"),
-    ("diag_display", "kiosk.ui.screens.diag_display:DiagDisplayScreen"),
-    ("diag_audio", "kiosk.ui.screens.diag_audio:DiagAudioScreen"),
-    ("diag_logs", "kiosk.ui.screens.diag_logs:DiagLogsScreen"),
-    ("diag_config", "kiosk.ui.screens.diag_config:DiagConfigScreen"),
-    ("diag_bundle", "kiosk.ui.screens.diag_bundle:DiagBundleScreen"),
-)
+# The technician screens, in the registry's order (name, "module:Class").
+DIAG_SCREENS = tuple((spec.name, spec.target) for spec in SCREENS
+                     if spec.name.startswith("diag_"))
 
 
 def ensure_screens(app: Any) -> None:
     """Add any technician screen the running app lacks (an app built from a trimmed
     registry, e.g. by a test suite); the registry is the normal way in."""
-    from kiosk.ui.screens.registry import ScreenSpec
-
     for name, target in DIAG_SCREENS:
         if not app.has_screen(name):
             app.sm.add_widget(ScreenSpec(name, target).load()(name=name))
 
 
 def technician(app: Any) -> Technician:
-    """The app's :class:`Technician`, made on first use."""
-    tech = getattr(app, "technician", None)
-    if not isinstance(tech, Technician):
-        tech = Technician(app)
-        app.technician = tech
-    return tech
+    """The app's :class:`Technician` (the app makes it on first use)."""
+    return app.technician
 
 
 def run_in_background(work: Callable[[], Any], done: Callable[[Any], None]) -> None:

@@ -4,7 +4,7 @@ How to add a screen (journeys, diagnostics):
 
 1. ``kiosk/ui/screens/myscreen.py``::
 
-       from kiosk.ui.screens.base import KioskScreen, load_kv
+       from kiosk.ui.screen_base import KioskScreen, load_kv
 
        class MyScreen(KioskScreen):
            def reset(self):            # called at every session end: forget everything
@@ -20,7 +20,7 @@ How to add a screen (journeys, diagnostics):
    children; they land in the frame's content area under the header. Use ``KLabel``
    (``key:``, ``role:``, ``tone:``) and ``KButton`` (``key:``, ``variant:``,
    ``on_release: root.something()``), never literal text; keep logic in Python.
-3. One line in ``SCREENS`` in ``kiosk/ui/screens/registry.py``.
+3. One line in ``SCREENS`` in ``kiosk/ui/registry.py``.
 4. Navigate with ``app.go("my", **params)``, ``app.back()``, ``app.go_home()``; failures
    with ``app.show_message(MessageSpec(...))``. Widgets are created once: never build a
    screen anew per session; put per-session state back in ``reset()``.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from kiosk.composition import UnavailableCentral, build_kiosk
 from kiosk.config import KioskSection, SecuritySection, Settings
 from kiosk.services.states import Step
 from kiosk.services.tasks import QueueDispatcher
-from kiosk.services.wiring import UnavailableCentral, build_parts
 from tests.services.fakes import Event, id_card
 
 
@@ -20,7 +20,7 @@ def settings_in(tmp_path: Path, **kiosk: object) -> Settings:
 
 def test_missing_secrets_gives_offline_failures_not_a_crash(tmp_path: Path) -> None:
     dispatch = QueueDispatcher()
-    parts = build_parts(settings_in(tmp_path, demo=False), dispatch, cards=False)
+    parts = build_kiosk(settings_in(tmp_path, demo=False), dispatch, cards=False)
     try:
         assert isinstance(parts.central, UnavailableCentral)
         ctl = parts.controller
@@ -39,7 +39,7 @@ def test_missing_secrets_gives_offline_failures_not_a_crash(tmp_path: Path) -> N
 def test_outbox_is_sqlite_in_the_data_dir(tmp_path: Path) -> None:
     from tests.services.fakes import FakeCentral
 
-    parts = build_parts(dataclasses.replace(settings_in(tmp_path)), QueueDispatcher(),
+    parts = build_kiosk(dataclasses.replace(settings_in(tmp_path)), QueueDispatcher(),
                         central=FakeCentral(), cards=False)
     try:
         parts.outbox.enqueue("prelost", {"card_number": "X00000019",

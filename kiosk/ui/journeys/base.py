@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kivy.clock import Clock
 from kivy.properties import ObjectProperty
 
 from kiosk.domain.clock import DEFAULT_TIMEZONE, format_time
+from kiosk.services.controller import JourneyController
 from kiosk.services.states import State
-from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screen_base import KioskScreen
 
 
 class JourneyScreen(KioskScreen):
@@ -29,21 +29,11 @@ class JourneyScreen(KioskScreen):
         # Bound after the header's own handler, so it runs first and stops the event:
         # back is a journey step, decided by the controller.
         self.frame.ids.header.back_button.bind(on_release=self._back_pressed)
-        # Build and start the journeys' parts right after the app is built (not at the
-        # first touch): the card hub watches, and a pre-loss queued before a restart is
-        # sent even if nobody uses the kiosk. Idempotent: one bridge per app.
-        Clock.schedule_once(lambda _dt: self.bridge, 0)
 
     @property
-    def bridge(self) -> Any:
-        from kiosk.ui.screens.journey_bridge import journeys
-
-        return journeys(self.app)
-
-    @property
-    def ctl(self) -> Any:
-        """The journey controller (kiosk.services.controller.JourneyController)."""
-        return self.bridge.controller
+    def ctl(self) -> JourneyController:
+        """The journey controller of the app's parts (touches become its intents)."""
+        return self.app.controller
 
     def _back_pressed(self, *_: Any) -> bool:
         self.ctl.back()
@@ -79,7 +69,7 @@ class JourneyScreen(KioskScreen):
         """Forget anything shown or typed (override; called at every session end)."""
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
-        from kiosk.ui.screens.journey_samples import samples_for
+        from kiosk.ui.journeys.samples import samples_for
 
         samples = samples_for(self.name, self.app.settings)
         if not samples:

@@ -1,0 +1,12 @@
+"""The command line's one error type (a leaf module: the demo raises it too, and the
+command line imports the demo, so it cannot live in ``kiosk.cli.common``)."""
+
+from __future__ import annotations
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr, with ``exit_code`` (never a traceback)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        self.exit_code = exit_code
+        super().__init__(message)

@@ -1,0 +1,197 @@
+"""The composition root: the one place that builds the kiosk's running parts.
+
+``kiosk run``, ``kiosk tour``, the benches and the tests all call :func:`build_kiosk`
+(each with its own dispatcher and overrides) and hand the result to the app::
+
+    parts = build_kiosk(settings, dispatch)        # devices, central, outbox, controller
+    app = create_app(settings, composed())         # the app calls build_kiosk itself,
+    app.run()                                      # after its first frame; starts, stops
+
+Nothing else builds a card hub, a central client, an outbox or a journey controller for
+the app; no screen builds any of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk import metrics
+from kiosk.central.client import CentralClient
+from kiosk.central.errors import CentralOffline
+from kiosk.central.outbox import Outbox, OutboxSender
+from kiosk.central.probe import CentralProbes
+from kiosk.config import Settings
+from kiosk.devices.card_hub import CardHub
+from kiosk.devices.printer import make_printer
+from kiosk.devices.probes import DeviceProbes
+from kiosk.devices.speech import Speaker
+from kiosk.logs import error_fields, get_logger
+from kiosk.secrets import load_secrets
+from kiosk.services.controller import JourneyController
+from kiosk.services.diagnostics.access import TechnicianAccess
+from kiosk.services.ports import Dispatcher, PrinterPort
+from kiosk.services.present import PresentCards
+from kiosk.services.tasks import Worker
+
+log = get_logger("kiosk.composition")
+OUTBOX_FILE = "outbox.sqlite3"
+
+CardSink = Callable[[Any], None]
+
+
+class CardEventRelay:
+    """The card hub's event callback, connected late: the hub is built before the UI
+    that wants its events (the app connects its bridge). Until then events go to the
+    controller's thread-safe sink."""
+
+    def __init__(self, default: CardSink) -> None:
+        self._target = default
+
+    def connect(self, target: CardSink) -> None:
+        """Send every later event to ``target`` (called on any hub thread)."""
+        self._target = target
+
+    def __call__(self, event: Any) -> None:
+        self._target(event)
+
+
+@dataclass
+class KioskParts:
+    """Everything the app runs on (``None`` where not configured)."""
+
+    controller: JourneyController
+    central: Any
+    card_events: CardEventRelay
+    outbox: Outbox | None = None
+    sender: OutboxSender | None = None
+    hub: CardHub | None = None
+    printer: PrinterPort | None = None
+    speaker: Speaker | None = None
+    technician_access: Callable[[], TechnicianAccess] | None = None
+    device_probes: DeviceProbes | None = None  # what the technician's checks probe
+    central_probes: CentralProbes | None = None
+    extra_stops: list[Callable[[], None]] = field(default_factory=list)
+    started: bool = False
+    stopped: bool = False
+
+    def start(self) -> None:
+        """Start watching cards and delivering the outbox (idempotent)."""
+        if self.started or self.stopped:
+            return
+        self.started = True
+        if self.hub is not None:
+            self.hub.start()
+        if self.sender is not None:
+            self.sender.start()
+
+    def stop(self) -> None:
+        """Stop everything, once; each part's failure is logged, never raised."""
+        if self.stopped:
+            return
+        self.stopped = True
+        steps = [self.controller.shutdown]
+        if self.hub is not None:
+            steps.append(self.hub.stop)
+        if self.sender is not None:
+            steps.append(self.sender.stop)
+        if self.outbox is not None:
+            steps.append(self.outbox.close)
+        if self.central is not None and hasattr(self.central, "close"):
+            steps.append(self.central.close)
+        if self.speaker is not None and hasattr(self.speaker, "stop"):
+            steps.append(self.speaker.stop)
+        for step in steps + self.extra_stops:
+            try:
+                step()
+            except Exception as exc:
+                log.warning("stop failed", extra={"fields": error_fields(exc)})
+
+
+class UnavailableCentral:
+    """Stands in when the central client cannot be built (no secrets, bad TLS bundle):
+    every call fails as offline, so the journeys say so and give the hotline."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def fail(*_args: Any, **_kwargs: Any) -> Any:
+            raise CentralOffline(f"central client unavailable: {self.reason}")
+        return fail
+
+
+def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
+                central: Any = None, cards: bool = True, outbox: bool = True,
+                printer: Any = None, speaker: Any = None,
+                speech: bool | None = None) -> KioskParts:
+    """The parts for ``settings``; not started (``parts.start()``, or the app does).
+
+    Overrides: ``central`` another client (tests: a fake or the sandbox's), ``cards=False``
+    no card hub (no PC/SC), ``outbox=False`` no durable queue, ``printer`` another
+    printer, ``speaker`` another speaker; ``speech`` (default: the setting) whether to
+    build the espeak-ng speaker at all."""
+    client = central if central is not None else _central(settings)
+    box = Outbox(settings.data_dir / OUTBOX_FILE) if outbox else None
+    sender = None
+    if box is not None:
+        depth = _outbox_depth_gauge(box)
+        box.on_enqueue.append(depth)
+        sender = OutboxSender(box, client, on_result=lambda _item, _outcome: depth())
+        depth()
+    prn = printer if printer is not None else (
+        make_printer(settings) if settings.printer.kind != "none" else None)
+    controller = JourneyController(settings, client, dispatch, outbox=box, printer=prn,
+                                   worker=Worker(dispatch))
+    relay = CardEventRelay(controller.card_event_sink)
+    hub = None
+    if cards:
+        hub = CardHub(settings, relay)
+        controller.pins = hub
+        # A card already on the reader when a journey starts is read then.
+        controller.subscribe(PresentCards(hub))
+        controller.readers = hub
+    if speaker is None and (settings.speech.enabled if speech is None else speech):
+        speaker = _speaker(settings)
+    return KioskParts(controller, client, relay, box, sender, hub, prn, speaker,
+                      technician_access=lambda: TechnicianAccess(
+                          settings, load_secrets(settings).technician_pin_hash),
+                      device_probes=DeviceProbes(settings),
+                      central_probes=CentralProbes(settings))
+
+
+def _central(settings: Settings) -> Any:
+    try:
+        return CentralClient(settings, load_secrets(settings))
+    except Exception as exc:  # the kiosk still runs: guidance, and honest failures
+        log.error("central client unavailable", extra={"fields": {
+            "error": type(exc).__name__}})
+        return UnavailableCentral(type(exc).__name__)
+
+
+def _speaker(settings: Settings) -> Speaker | None:
+    """Read aloud through espeak-ng, if it can start; no audio never stops the kiosk."""
+    try:
+        return Speaker(settings)
+    except Exception as exc:
+        log.warning("speaker unavailable", extra={"fields": error_fields(exc)})
+        return None
+
+
+def _outbox_depth_gauge(box: Outbox) -> Callable[[], None]:
+    """Set the outbox depth metric from the outbox (on enqueue and after each delivery
+    or refusal); a failing count is logged, never raised into the caller."""
+    def update(*_: Any) -> None:
+        try:
+            metrics.outbox_depth(box.stats().pending)
+        except Exception as exc:  # the outbox's own error is reported by its user
+            log.warning("outbox depth unknown", extra={"fields": {
+                "error": type(exc).__name__}})
+    return update

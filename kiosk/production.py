@@ -1,0 +1,106 @@
+"""Start-up checks of a production terminal (``kiosk run`` without ``--demo``).
+
+Each refusal is one line for the operator (a :class:`ProductionError`), raised before
+any window opens: a terminal that fails one of these must not serve cardholders.
+
+- the secrets file (``security.secrets_file``) is missing: the demo would create a
+  throw-away one, production never does;
+- the central service is plain HTTP on a non-loopback address: the requests carry
+  card numbers;
+- the vpcd virtual-reader driver is installed or configured: vpcd listens on all
+  interfaces, so anyone on the outlet network could play "the card" and read the PIN
+  VERIFY APDU (see docs/pcsc.md). Where to look is configurable
+  (``security.reader_conf_dir``, ``security.pcsc_driver_dir``) so tests can point at a
+  scratch tree; on a terminal the defaults are Debian's paths.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from kiosk.cli.common import CliError
+from kiosk.config import Settings
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+VPCD_MARKERS = ("libifdvpcd", "vpcd")
+
+
+class ProductionError(CliError):
+    """A reason this terminal must not start in production; ``str()`` is one line,
+    exit status 2 (like a configuration error)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 2)
+
+
+def check_secrets(settings: Settings) -> None:
+    """The secrets file must exist (its content is checked by ``load_secrets``)."""
+    path = settings.path(settings.security.secrets_file)
+    if not path.exists():
+        raise ProductionError(
+            f"production: the secrets file {path} is missing "
+            "(fill it in from /etc/kiosk/secrets.toml.template: owner kiosk, mode 0400)")
+
+
+def is_loopback(host: str) -> bool:
+    """True for a loopback name or address (127.0.0.0/8, ::1, localhost)."""
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def check_central(settings: Settings) -> None:
+    """Plain HTTP only to a loopback address (a local relay), never across a network."""
+    url = urlsplit(settings.central.base_url)
+    host = url.hostname or ""
+    if url.scheme != "https" and not is_loopback(host):
+        raise ProductionError(
+            f"production: central.base_url {url.scheme}://{host} is plain HTTP on a "
+            "network address: use https://")
+
+
+def vpcd_traces(reader_conf_dir: Path, driver_dir: Path) -> list[Path]:
+    """Files showing that the vpcd driver is configured or installed."""
+    found: list[Path] = []
+    if reader_conf_dir.is_dir():
+        for conf in sorted(reader_conf_dir.iterdir()):
+            try:
+                text = conf.read_text(encoding="utf-8", errors="replace") if conf.is_file() else ""
+            except OSError:
+                text = ""
+            if conf.name == "vpcd" or "libifdvpcd" in text:
+                found.append(conf)
+    if driver_dir.is_dir():
+        found.extend(sorted(p for p in driver_dir.rglob("*")
+                            if any(p.name.startswith(m) or p.name.startswith("ifd-" + m)
+                                   for m in VPCD_MARKERS)))
+    return found
+
+
+def check_no_vpcd(settings: Settings) -> None:
+    """Refuse while any trace of the vpcd driver is on the machine."""
+    traces = vpcd_traces(Path(settings.security.reader_conf_dir),
+                         Path(settings.security.pcsc_driver_dir))
+    if traces:
+        raise ProductionError(
+            f"production: the vpcd virtual-reader driver is present ({traces[0]}): "
+            "remove it (apt-get purge vsmartcard-vpcd), it listens on the network")
+
+
+def check_production(settings: Settings) -> None:
+    """All start-up checks, cheapest first; raise :class:`ProductionError` on the first."""
+    check_secrets(settings)
+    check_central(settings)
+    check_no_vpcd(settings)
+
+
+def settings_for_run(settings: Settings, demo: bool) -> Settings:
+    """The settings ``kiosk run`` goes on with: demo when asked for (``--demo`` or
+    ``kiosk.demo = true``), else production, checked here before anything starts."""
+    if demo or settings.kiosk.demo:
+        # Children (helpers started by the demo) see the same mode as this process.
+        os.environ["KIOSK__KIOSK__DEMO"] = "true"
+        return replace(settings, kiosk=replace(settings.kiosk, demo=True))
+    check_production(settings)
+    return settings

@@ -1,0 +1,91 @@
+"""The declared interfaces between the controller's core and the journeys.
+
+The core (:class:`~kiosk.services.controller.JourneyController`) owns navigation, the
+busy step, failures and the session end; each journey is one object that talks to the
+core only through :class:`JourneyContext` and offers the UI its intents through one of
+the ``*Intents`` protocols (``ctl.prelost.choose_card(token)``, ``ctl.cancel.submit_pin``…).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from kiosk.config import Settings
+from kiosk.services.failures import Failure, FailureKind
+from kiosk.services.ports import CentralPort, OutboxPort, PinVerifier, PrinterPort
+from kiosk.services.session import KioskSession
+from kiosk.services.states import EndReason, State, Step, View
+from kiosk.services.tasks import Worker
+
+
+class JourneyContext(Protocol):
+    """What a journey may use of the core: its parts, the session, and the few ways to
+    change the state (publish, a background call, a failure, the end)."""
+
+    settings: Settings
+    central: CentralPort
+    session: KioskSession
+    pins: PinVerifier | None
+    outbox: OutboxPort | None
+    printer: PrinterPort | None
+    make_receipt: Callable[..., Any] | None
+    worker: Worker
+    language: str
+    today: Callable[[], dt.date]
+    now: Callable[[], dt.datetime]
+
+    @property
+    def state(self) -> State: ...
+    @property
+    def hotline(self) -> str: ...
+
+    def publish(self, step: Step, view: View = None) -> None:
+        """Show ``step`` with ``view`` in the current journey."""
+
+    def restore(self, state: State) -> None:
+        """Show an earlier state again."""
+
+    def call(self, name: str, fn: Callable[[], Any], on_ok: Callable[[Any], None],
+             message_key: str, on_error: Callable[[BaseException], bool] | None = None,
+             on_cancel: Callable[[], None] | None = None) -> None:
+        """Run a blocking call on a worker, BUSY meanwhile; errors become failures."""
+
+    def fail(self, failure: Failure, retry: Callable[[], None] | None = None) -> None:
+        """Show a failure (retry offered if the failure allows it)."""
+
+    def fail_kind(self, kind: FailureKind, retry_to: State | None = None, **params: Any) -> None:
+        """A failure of the journey's own making; retry returns to ``retry_to``."""
+
+    def end(self, reason: EndReason = EndReason.DONE) -> None:
+        """End the session."""
+
+
+class IdentifyIntents(Protocol):
+    """Identification (pre-loss and status): an ID card, or the number plus a code."""
+
+    def use_keypad(self) -> None: ...
+    def submit_id_number(self, text: str) -> None: ...
+    def resend_code(self) -> None: ...
+    def submit_code(self, code: str) -> None: ...
+
+
+class PrelostIntents(Protocol):
+    """Pre-loss: choose one of the person's cards, then confirm."""
+
+    def choose_card(self, token: str) -> None: ...
+    def confirm_prelost(self) -> None: ...
+
+
+class CancelIntents(Protocol):
+    """Cancel a pre-loss: the holder PIN on the found card, then confirm."""
+
+    def submit_pin(self, pin: str) -> None: ...
+    def confirm_cancel(self) -> None: ...
+
+
+class GuidanceIntents(Protocol):
+    """Guidance: open a topic (from any journey; back returns there)."""
+
+    def open_topic(self, topic: str) -> None: ...

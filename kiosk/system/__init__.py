@@ -1,0 +1,1 @@
+"""Talking to the operating system's service manager (systemd)."""

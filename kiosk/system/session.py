@@ -1,0 +1,200 @@
+"""The kiosk's graphical session: an X server, an out-of-service background, the app.
+
+``python -m kiosk.system.session [--xorg-config NAME | --xvfb] [-- kiosk run options]``
+is what ``kiosk.service`` starts (see docs/deploying.md):
+
+1. a bare X server, no window manager, no desktop: ``Xorg -config NAME -nolisten tcp
+   -noreset`` (DontZap, DontVTSwitch in the config), or Xvfb for tests;
+2. the root window painted once with "temporarily out of service — call <hotline>" in
+   both languages. The kiosk's window covers it; whenever no kiosk window is mapped (a
+   crash, the crash guard giving up, a restart) the cardholder sees that message at
+   once, with nothing left for a dying process to draw;
+3. ``kiosk run`` in a loop: when it exits for any reason but a stop of the session it
+   starts again at once; quick repeated crashes back off (1, 2, 4 … 30 s).
+
+The app talks to systemd itself (READY=1, WATCHDOG=1: ``NotifyAccess=all``); systemd's
+``WATCHDOG_PID`` names this runner, so it is not passed on to the app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kiosk.config import Settings, load_settings
+from kiosk.i18n import LANGUAGES, translate
+from kiosk.logs import get_logger
+from kiosk.ui import fonts
+from kiosk.ui.xvfb import Xvfb, XvfbError
+
+log = get_logger("kiosk.system.session")
+X_START_TIMEOUT_S = 15.0
+QUICK_EXIT_S = 30.0       # an app that dies sooner than this counts as a quick crash
+MAX_BACKOFF_S = 30.0
+
+
+def helper_env() -> dict[str, str]:
+    """Environment for the X server and tools: without systemd's notify variables (Xorg
+    itself would send READY=1 long before the kiosk has drawn anything)."""
+    return {k: v for k, v in os.environ.items()
+            if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")}
+
+
+class SessionError(RuntimeError):
+    """The session could not start (no X server); one line."""
+
+
+def out_of_service_text(settings: Settings) -> str:
+    """The message, in every language, hotline filled in."""
+    hotline = settings.region.hotline
+    return "\n\n".join(translate("system.out_of_service", lang, hotline=hotline)
+                       for lang in LANGUAGES)
+
+
+def render_out_of_service(settings: Settings, path: Path) -> Path:
+    """A full-screen PNG of the out-of-service message (ImageMagick, the kiosk's font)."""
+    w, h = settings.display.width, settings.display.height
+    cmd = ["convert", "-size", f"{w}x{h}", "xc:#1b2838", "-fill", "white",
+           "-font", str(fonts.font_path("Regular")), "-pointsize", str(max(24, h // 22)),
+           "-gravity", "center", "-annotate", "+0+0", out_of_service_text(settings), str(path)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(cmd, check=True, capture_output=True, timeout=30, env=helper_env())
+    return path
+
+
+def paint_root(display: str, image: Path) -> None:
+    """Set the root window's background (stays when every client is gone)."""
+    # No check=True: ImageMagick's display exits 1 after painting the root window.
+    subprocess.run(["display", "-display", display, "-window", "root", str(image)],
+                   capture_output=True, timeout=30, env=helper_env())
+
+
+class XServer:
+    """Xorg with the kiosk's config (``-displayfd``: it picks a free display)."""
+
+    def __init__(self, config: str, log_file: Path, vt: int = 0) -> None:
+        exe = shutil.which("Xorg")
+        if exe is None:
+            raise SessionError("Xorg is not installed (xserver-xorg-core)")
+        read_fd, write_fd = os.pipe()
+        self.proc = subprocess.Popen(
+            [exe, "-displayfd", str(write_fd), "-config", config, "-nolisten", "tcp",
+             "-noreset", "-novtswitch", "-logfile", str(log_file), "-extension", "GLX",
+             # On a console: the service's own VT (TTYPath=), kept as the controlling tty.
+             *([f"vt{vt}", "-keeptty"] if vt else [])],
+            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, env=helper_env())
+        os.close(write_fd)
+        buf = b""
+        deadline = time.monotonic() + X_START_TIMEOUT_S
+        try:
+            while not buf.endswith(b"\n"):
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([read_fd], [], [], left)[0]:
+                    raise SessionError(f"Xorg did not start in time (see {log_file})")
+                chunk = os.read(read_fd, 64)
+                if not chunk:
+                    raise SessionError(f"Xorg exited (code {self.proc.poll()}, see {log_file})")
+                buf += chunk
+        except BaseException:
+            self.stop()
+            raise
+        finally:
+            os.close(read_fd)
+        self.display = f":{int(buf.strip())}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Session:
+    """Runs the app on ``display`` until :meth:`stop`, restarting it whenever it ends."""
+
+    def __init__(self, display: str, app_args: list[str], *, egl: bool) -> None:
+        self.display, self.app_args = display, app_args
+        self.env = {k: v for k, v in os.environ.items() if k != "WATCHDOG_PID"}
+        self.env["DISPLAY"] = display
+        if egl:  # the server runs without GLX (less memory): SDL must use EGL
+            self.env["SDL_VIDEO_X11_FORCE_EGL"] = "1"
+        self.app: subprocess.Popen[bytes] | None = None
+        self.stopping = False
+        self.starts = 0
+
+    def stop(self, *_: object) -> None:
+        self.stopping = True
+        if self.app is not None and self.app.poll() is None:
+            self.app.terminate()
+
+    def run(self) -> int:
+        backoff = 0.0
+        while not self.stopping:
+            started = time.monotonic()
+            self.starts += 1
+            self.app = subprocess.Popen([sys.executable, "-m", "kiosk", "run", *self.app_args],
+                                        env=self.env)
+            print(f"kiosk-session: app started (pid {self.app.pid})", file=sys.stderr,
+                  flush=True)
+            code = self.app.wait()
+            if self.stopping:
+                break
+            ran = time.monotonic() - started
+            backoff = 0.0 if ran > QUICK_EXIT_S else min(MAX_BACKOFF_S, max(1.0, backoff * 2))
+            log.error("kiosk app ended: restarting",
+                      extra={"fields": {"code": code, "ran_s": round(ran, 1),
+                                        "backoff_s": backoff}})
+            if backoff and ran < 2:
+                time.sleep(backoff)   # a crash at start-up: do not spin
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kiosk-session", description=__doc__.splitlines()[0])
+    parser.add_argument("--xorg-config", default="kiosk.conf",
+                        help="Xorg config name (relative to /etc/X11 when not root)")
+    parser.add_argument("--xvfb", action="store_true", help="Xvfb instead of Xorg (tests)")
+    parser.add_argument("--vt", type=int, default=0, help="virtual terminal for Xorg (0: none)")
+    parser.add_argument("--config", default=None, help="kiosk config file")
+    parser.add_argument("app_args", nargs="*", help="options for `kiosk run` (after --)")
+    args = parser.parse_args(argv)
+    settings = load_settings(args.config)
+    app_args = [*(["--config", args.config] if args.config else []), *args.app_args]
+    run_dir = settings.data_dir / "session"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        if args.xvfb:
+            server: XServer | Xvfb = Xvfb(settings.display.width, settings.display.height)
+        else:
+            server = XServer(args.xorg_config, run_dir / "Xorg.log", args.vt)
+    except (SessionError, XvfbError) as exc:
+        print(f"kiosk-session: {exc}", file=sys.stderr)
+        return 1
+    session = Session(server.display, app_args, egl=not args.xvfb)
+    signal.signal(signal.SIGTERM, session.stop)
+    signal.signal(signal.SIGINT, session.stop)
+    try:
+        try:
+            paint_root(server.display, render_out_of_service(settings, run_dir / "oos.png"))
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.error("out-of-service background not painted", extra={"fields": {
+                "error": type(exc).__name__}})
+        print(f"kiosk-session: X on {server.display}", file=sys.stderr, flush=True)
+        return session.run()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""Joins the journeys' state machine (kiosk.services) to the shell's screens.
+
+One way each: a touch is an intent sent to the controller (``ctl.start``, ``ctl.back``,
+``ctl.end(reason)`` …); the controller publishes an immutable
+:class:`~kiosk.services.states.State`; the bridge draws it on the screen that
+:data:`SCREEN_FOR_STEP` names and shows that screen (on the Kivy main thread; worker
+results and card events hop here through ``Clock.schedule_once``). A HOME state (a
+session end, for whatever :class:`~kiosk.services.states.EndReason`) makes the app reset
+every screen; the app's home button and inactivity timeout only ever call ``ctl.end``.
+
+The app builds its bridge from the parts it was given (:mod:`kiosk.composition`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kivy.clock import Clock
+
+from kiosk.logs import get_logger
+from kiosk.services.ports import CardEventKind
+from kiosk.services.states import Journey, State, Step
+
+if TYPE_CHECKING:
+    from kiosk.composition import KioskParts  # heavy; the app builds it after a frame
+
+log = get_logger("kiosk.ui.journeys")
+
+# One screen per step (names registered in kiosk/ui/registry.py). The first
+# screen of each journey carries the attract screen's route name (kiosk/ui/routes.py).
+SCREEN_FOR_STEP: dict[Step, str] = {
+    Step.HOME: "attract",
+    Step.IDENTIFY: "prelost",  # "status" in the status journey (see screen_for)
+    Step.ID_KEYPAD: "identify_keypad",
+    Step.CODE_ENTRY: "identify_code",
+    Step.CARDS: "prelost_cards",
+    Step.CONSEQUENCES: "prelost_consequences",
+    Step.PRELOST_DONE: "prelost_done",
+    Step.PRELOST_PENDING: "prelost_pending",
+    Step.STATUS: "status_progress",
+    Step.CANCEL_INSERT_SSC: "cancel_prelost",
+    Step.CANCEL_PIN: "cancel_pin",
+    Step.CANCEL_INSERT_ID: "cancel_id",
+    Step.CANCEL_CONFIRM: "cancel_confirm",
+    Step.CANCEL_DONE: "cancel_done",
+    Step.GUIDANCE_INDEX: "guide",
+    Step.GUIDANCE_TOPIC: "guidance_topic",
+    Step.BUSY: "journey_busy",
+    Step.FAILED: "journey_failure",
+}
+
+# Card hub events that mean a person touched a card, so the screen is in use. Reader and
+# pcscd events (readers_changed, service_down/up) are not: a flapping pcscd must not keep
+# a session from ever timing out.
+ACTIVITY_EVENTS = frozenset({CardEventKind.CARD_READ, CardEventKind.CARD_FAILED,
+                             CardEventKind.CARD_REMOVED, CardEventKind.TECHNICIAN_CARD})
+
+
+def screen_for(state: State) -> str:
+    """The name of the screen that draws ``state``."""
+    if state.step == Step.IDENTIFY and state.journey == Journey.STATUS:
+        return "status"
+    return SCREEN_FOR_STEP[state.step]
+
+
+def kivy_dispatch(fn: Callable[[], None]) -> None:
+    """Run ``fn`` on the Kivy main thread at the next frame (safe from any thread)."""
+    Clock.schedule_once(lambda _dt: fn(), 0)
+
+
+class JourneyBridge:
+    """Draws controller states on the journey screens; routes card events."""
+
+    def __init__(self, app: Any, parts: KioskParts) -> None:
+        self.app = app
+        self.parts = parts
+        self.controller = parts.controller
+        self.controller.subscribe(self._on_state)
+        self.controller.language = app.lang
+        app.bind(lang=self._on_lang)
+        parts.card_events.connect(self.card_sink)
+        self.switches = 0  # screens shown (the bench reads it)
+
+    def detach(self) -> None:
+        """Stop drawing (the app is given other parts)."""
+        self.controller.unsubscribe(self._on_state)
+        self.app.unbind(lang=self._on_lang)
+        self.parts.card_events.connect(self.controller.card_event_sink)
+
+    def _on_lang(self, _app: Any, lang: str) -> None:
+        self.controller.language = lang
+
+    def _on_state(self, state: State) -> None:
+        app = self.app
+        if state.step == Step.HOME:
+            app.show_home(state.end_reason)
+            return
+        name = screen_for(state)
+        if not app.has_screen(name):
+            log.error("no screen for state", extra={"fields": {"screen": name}})
+            return
+        screen = app.sm.get_screen(name)
+        screen.render(state)
+        if app.sm.current != name:
+            app.go(name, bridge=True)
+            self.switches += 1
+        self._cue(state)
+
+    def _cue(self, state: State) -> None:
+        """Audio cue on success and failure (the parts' speaker, if any)."""
+        cue = getattr(self.parts.speaker, "cue", None)
+        if cue is None:
+            return
+        if state.step in (Step.PRELOST_DONE, Step.CANCEL_DONE) and state.view is not None \
+                and getattr(state.view, "receipt", "none") in ("none", "printing"):
+            cue("success")
+        elif state.step == Step.FAILED:
+            cue("error")
+
+    def card_sink(self, event: Any) -> None:
+        """For the card hub: any thread → main thread; a person's card event (not a
+        reader or service event) counts as activity. A technician card goes to the
+        technician entry, never to the journeys."""
+        def run() -> None:
+            kind = CardEventKind.parse(getattr(event, "kind", None))
+            if kind in ACTIVITY_EVENTS:
+                self.app.note_activity()
+            if kind is CardEventKind.TECHNICIAN_CARD:
+                self.app.technician_card()
+                return
+            self.controller.on_card_event(event)
+        kivy_dispatch(run)

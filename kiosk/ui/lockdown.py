@@ -1,0 +1,94 @@
+"""The kiosk window gives nothing away: no Kivy settings panel, inspector or key binding,
+no key at all outside technician mode, no right/middle click or wheel, no cursor in
+production, and screen blanking as configured.
+
+Installed once from ``KioskApp.on_start`` (:func:`lock_down`), which Kivy dispatches after
+it bound its own keys (F1 → settings panel) to the window: our window handlers are bound
+later, so Kivy calls them first, and returning True stops the event there. The settings
+panel is also switched off at its source (``use_kivy_settings``, ``open_settings``), so
+it cannot open while a technician types either, and Kivy never rewrites its config.ini.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kivy.core.window import Window
+from kivy.modules import Modules
+
+from kiosk.config import Settings
+from kiosk.logs import get_logger
+from kiosk.system.blanking import apply_blanking
+
+log = get_logger("kiosk.ui.lockdown")
+
+# Screens where a technician has proved the PIN: only there do keys reach widgets.
+TECHNICIAN_PREFIX = "diag_"
+TECHNICIAN_GATE = "diag_pin"   # the PIN pad itself is open to anyone: no keys there
+KEY_EVENTS = ("on_key_down", "on_key_up", "on_keyboard", "on_textinput")
+
+
+def in_technician_mode(screen_name: str) -> bool:
+    """True on a technician screen behind the PIN (``diag_*`` but not the PIN pad)."""
+    return screen_name.startswith(TECHNICIAN_PREFIX) and screen_name != TECHNICIAN_GATE
+
+
+@dataclass
+class Lockdown:
+    """What :func:`lock_down` installed; counts what it swallowed (for diagnostics)."""
+
+    app: Any
+    swallowed_keys: int = 0
+    swallowed_clicks: int = 0
+    handlers: dict[str, Any] = field(default_factory=dict)
+
+    def technician(self) -> bool:
+        sm = getattr(self.app, "sm", None)
+        return bool(sm is not None and in_technician_mode(str(sm.current)))
+
+    def on_key(self, *_: Any) -> bool:
+        if self.technician():
+            return False
+        self.swallowed_keys += 1
+        return True
+
+    def on_touch(self, _window: Any, touch: Any) -> bool:
+        """Only a plain press (a finger, or a left click) reaches the widgets."""
+        button = getattr(touch, "button", "left")
+        if button in (None, "left"):
+            return False
+        self.swallowed_clicks += 1
+        return True
+
+    def remove(self) -> None:
+        """Unbind everything (tests)."""
+        for name, handler in self.handlers.items():
+            Window.unbind(**{name: handler})
+        self.handlers.clear()
+
+
+def _no_settings(*_: Any, **__: Any) -> bool:
+    return False
+
+
+def lock_down(app: Any) -> Lockdown:
+    """Lock the app's window down (see the module docstring). Call from ``on_start``."""
+    settings: Settings = app.settings
+    app.use_kivy_settings = False
+    app.open_settings = _no_settings   # Kivy's F1 handler calls this: it must do nothing
+    Modules.unregister_window(Window)  # no inspector/monitor/screen module, whatever ini says
+    lock = Lockdown(app)
+    for name in KEY_EVENTS:
+        lock.handlers[name] = lock.on_key
+    lock.handlers["on_touch_down"] = lock.on_touch
+    lock.handlers["on_touch_up"] = lock.on_touch
+    Window.bind(**lock.handlers)
+    production = not settings.kiosk.demo
+    if production or settings.display.hide_cursor:
+        Window.show_cursor = False
+    apply_blanking(settings.display.blank_seconds)
+    log.info("window locked down", extra={"fields": {"production": production,
+                                                    "blank_seconds":
+                                                        settings.display.blank_seconds}})
+    return lock

@@ -1,0 +1,79 @@
+"""Keys and clicks change nothing on a real kiosk window (xdotool under Xvfb, screenshots
+compared pixel for pixel), and Kivy's own config file is never rewritten."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.system.blanking import xset_commands
+from kiosk.ui.xvfb import Xvfb
+from tests.deploy.helpers import production_env
+from tests.deploy.running import H, NotifySocket, W, start_kiosk, stop
+
+pytestmark = pytest.mark.ui
+
+KEYS = ["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11", "F12",
+        "alt+F4", "ctrl+alt+BackSpace", "Escape", "ctrl+e", "alt+Tab", "super", "Return"]
+
+
+def shot(display: str, path: Path) -> Path:
+    subprocess.run(["import", "-display", display, "-window", "root", str(path)], check=True,
+                   timeout=30, capture_output=True)
+    return path
+
+
+def differing_pixels(a: Path, b: Path) -> int:
+    res = subprocess.run(["compare", "-metric", "AE", str(a), str(b), "null:"],
+                         capture_output=True, text=True, timeout=30)
+    return int(float(res.stderr.split()[0]))
+
+
+def xdo(display: str, *args: str) -> None:
+    subprocess.run(["xdotool", *args], env={"DISPLAY": display}, check=True, timeout=10,
+                   capture_output=True)
+
+
+def settle(display: str, path: Path) -> Path:
+    """A screenshot after the window stopped changing (the start screen is static)."""
+    time.sleep(1.0)
+    return shot(display, path)
+
+
+def test_blanking_commands():
+    assert ["xset", "-dpms"] in xset_commands(0)
+    assert ["xset", "dpms", "300", "300", "300"] in xset_commands(300)
+
+
+@pytest.mark.skipif(not (shutil.which("xdotool") and shutil.which("import")),
+                    reason="needs xdotool and imagemagick")
+def test_every_key_and_click_leaves_the_start_screen_pixel_identical(tmp_path: Path):
+    notify = NotifySocket(tmp_path / "notify.sock")
+    env = production_env(tmp_path)
+    ini = tmp_path / "data" / "kivy" / "config.ini"
+    with Xvfb(W, H) as xvfb:
+        proc = start_kiosk(env, xvfb.display, notify)
+        try:
+            notify.wait_for("READY=1", timeout=90)
+            before = settle(xvfb.display, tmp_path / "before.png")
+            ini_before = hashlib.sha256(ini.read_bytes()).hexdigest()
+            xdo(xvfb.display, "mousemove", str(W // 2), str(H // 2))
+            for key in KEYS:
+                xdo(xvfb.display, "key", "--clearmodifiers", key)
+                time.sleep(0.15)
+                assert proc.poll() is None, f"{key} ended the kiosk"
+            xdo(xvfb.display, "click", "3")     # right click: no multitouch red dot
+            xdo(xvfb.display, "click", "2")
+            xdo(xvfb.display, "click", "4")     # wheel
+            after = settle(xvfb.display, tmp_path / "after.png")
+            assert differing_pixels(before, after) == 0, "the screen changed"
+            assert hashlib.sha256(ini.read_bytes()).hexdigest() == ini_before
+            assert proc.poll() is None
+        finally:
+            stop(proc)
+            notify.close()

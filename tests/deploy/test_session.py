@@ -1,0 +1,113 @@
+"""The kiosk session for real: Xorg with the dummy driver (as on a terminal without a
+screen), the out-of-service background, the app's first frame, and a kill -9 of the app
+answered by a fresh instance drawing within 3 s."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.helpers import REPO, production_env
+from tests.deploy.running import H, NotifySocket, W, stop
+
+pytestmark = [pytest.mark.ui,
+              pytest.mark.skipif(not shutil.which("Xorg"), reason="needs xserver-xorg-core")]
+DUMMY_CONF = REPO / "deploy" / "xorg" / "kiosk-dummy.conf"
+OOS_BACKGROUND = (0x1B, 0x28, 0x38)
+
+
+def children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(p) for p in (task / "children").read_text().split()]
+    return out
+
+
+def app_pid(session: int) -> int:
+    """The ``kiosk run`` child of the session runner."""
+    for pid in children(session):
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if b"run" in cmd and b"kiosk" in cmd:
+            return pid
+    raise AssertionError("no kiosk run child")
+
+
+def pixel(display: str, tmp: Path, x: int = 5, y: int = 5) -> tuple[int, ...]:
+    shot = tmp / f"shot-{time.monotonic_ns()}.png"
+    subprocess.run(["import", "-display", display, "-window", "root", str(shot)],
+                   check=True, timeout=30, capture_output=True)
+    text = subprocess.run(["convert", str(shot), "-format", f"%[fx:int(255*p{{{x},{y}}}.r)],"
+                           f"%[fx:int(255*p{{{x},{y}}}.g)],%[fx:int(255*p{{{x},{y}}}.b)]",
+                           "info:"], capture_output=True, text=True, timeout=30).stdout
+    return tuple(int(v) for v in text.split(","))
+
+
+def wait_pixel(display: str, tmp: Path, pred, timeout: float = 5.0) -> None:
+    """Until the top-left pixel satisfies ``pred`` (every wait has a limit)."""
+    deadline = time.monotonic() + timeout
+    seen: tuple[int, ...] = ()
+    while time.monotonic() < deadline:
+        seen = pixel(display, tmp)
+        if pred(seen):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"pixel stayed {seen}")
+
+
+def start_session(tmp: Path, notify: NotifySocket) -> subprocess.Popen[str]:
+    env = {**production_env(tmp), "NOTIFY_SOCKET": notify.name, "WATCHDOG_USEC": "4000000",
+           "KIOSK__DISPLAY__WIDTH": str(W), "KIOSK__DISPLAY__HEIGHT": str(H)}
+    return subprocess.Popen([sys.executable, "-m", "kiosk.system.session",
+                             "--xorg-config", str(DUMMY_CONF)], env=env, cwd=REPO, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def test_kill_9_of_the_app_shows_out_of_service_and_a_fresh_start_screen_within_3s(
+        tmp_path: Path):
+    notify = NotifySocket(tmp_path / "notify.sock")
+    t0 = time.monotonic()
+    session = start_session(tmp_path, notify)
+    try:
+        first_ready = notify.wait_for("READY=1", timeout=90)
+        display = x_display(session.pid)
+        wait_pixel(display, tmp_path, lambda p: p != OOS_BACKGROUND)  # the kiosk covers it
+        victim = app_pid(session.pid)
+        os.kill(victim, signal.SIGKILL)
+        killed = time.monotonic()
+        # Out of service at once, not black and not the dead kiosk's last frame.
+        wait_pixel(display, tmp_path, lambda p: p == OOS_BACKGROUND, timeout=1.0)
+        again = notify.wait_for("READY=1", timeout=10)
+        assert again - killed < 3.0, f"start screen back after {again - killed:.2f}s"
+        assert app_pid(session.pid) != victim
+        print(f"first frame {first_ready - t0:.2f}s after session start; "
+              f"back {again - killed:.2f}s after kill -9")
+        session.send_signal(signal.SIGTERM)
+        notify.wait_for("STOPPING=1", timeout=15)
+        session.wait(15)
+        assert session.returncode == 0
+    finally:
+        stop(session)
+        notify.close()
+
+
+def x_display(session_pid: int) -> str:
+    """The display of the session's Xorg child (from its listening unix socket name)."""
+    for pid in children(session_pid):
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if cmd and cmd[0].endswith(b"Xorg"):
+            inodes = {os.readlink(f"/proc/{pid}/fd/{fd}")[8:-1]
+                      for fd in os.listdir(f"/proc/{pid}/fd")
+                      if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")}
+            for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
+                parts = line.split()
+                if len(parts) >= 8 and parts[6] in inodes and "X11-unix/X" in parts[7]:
+                    return ":" + parts[7].rsplit("X", 1)[1]
+    raise AssertionError("no Xorg child")

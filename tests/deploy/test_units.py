@@ -1,0 +1,59 @@
+"""The systemd unit, checked by systemd's own tools (no running systemd needed)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.helpers import REPO
+
+pytestmark = pytest.mark.skipif(not shutil.which("systemd-analyze"),
+                                reason="needs systemd-analyze (package systemd)")
+UNIT = REPO / "deploy" / "systemd" / "kiosk.service"
+MAX_EXPOSURE = 2.5   # README "Deploying a terminal" records the figure and why
+
+
+def runnable_copy(tmp: Path) -> Path:
+    """The unit with the installed interpreter replaced by this one: verify checks that
+    every command exists."""
+    out = tmp / UNIT.name
+    out.write_text(UNIT.read_text().replace("/opt/kiosk/current/venv/bin/python",
+                                            sys.executable))
+    return out
+
+
+def test_unit_verifies(tmp_path: Path):
+    res = subprocess.run(["systemd-analyze", "verify", "--man=no", str(runnable_copy(tmp_path))],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and not res.stderr.strip(), res.stderr
+
+
+def test_a_broken_unit_is_caught(tmp_path: Path):
+    bad = runnable_copy(tmp_path)
+    bad.write_text(bad.read_text().replace("Type=notify", "Type=notifyy"))
+    res = subprocess.run(["systemd-analyze", "verify", "--man=no", str(bad)],
+                         capture_output=True, text=True, timeout=60)
+    assert "notifyy" in res.stderr   # what test_unit_verifies would see
+
+
+def test_exposure_score_stays_low(tmp_path: Path):
+    res = subprocess.run(["systemd-analyze", "security", "--offline=true",
+                          str(runnable_copy(tmp_path))], capture_output=True, text=True,
+                         timeout=60)
+    m = re.search(r"Overall exposure level for kiosk.service: ([0-9.]+)", res.stdout)
+    assert m, res.stdout[-500:] + res.stderr
+    assert float(m.group(1)) <= MAX_EXPOSURE
+
+
+def test_hardening_the_unit_promises():
+    text = UNIT.read_text()
+    for line in ("Type=notify", "WatchdogSec=", "Restart=always", "User=kiosk",
+                 "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes",
+                 "PrivateTmp=yes", "ReadWritePaths=/var/lib/kiosk /var/log/kiosk",
+                 "CapabilityBoundingSet=\n", "DevicePolicy=closed", "pcscd.socket"):
+        assert line in text, line
