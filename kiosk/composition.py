@@ -27,6 +27,8 @@ from kiosk.devices.card_hub import CardHub
 from kiosk.devices.printer import make_printer
 from kiosk.devices.probes import DeviceProbes
 from kiosk.devices.speech import Speaker
+from kiosk.fleet.agent import FleetAgent
+from kiosk.fleet.hooks import build_fleet_agent
 from kiosk.logs import error_fields, get_logger
 from kiosk.secrets import load_secrets
 from kiosk.services.controller import JourneyController
@@ -72,6 +74,7 @@ class KioskParts:
     technician_access: Callable[[], TechnicianAccess] | None = None
     device_probes: DeviceProbes | None = None  # what the technician's checks probe
     central_probes: CentralProbes | None = None
+    fleet: FleetAgent | None = None  # heartbeat and directives (kiosk/fleet)
     extra_stops: list[Callable[[], None]] = field(default_factory=list)
     started: bool = False
     stopped: bool = False
@@ -85,6 +88,10 @@ class KioskParts:
             self.hub.start()
         if self.sender is not None:
             self.sender.start()
+        if self.fleet is not None:
+            # Started means a frame is drawn: the config overlay in effect is good.
+            self.fleet.overlay.started()
+            self.fleet.start()
 
     def stop(self) -> None:
         """Stop everything, once; each part's failure is logged, never raised."""
@@ -92,6 +99,8 @@ class KioskParts:
             return
         self.stopped = True
         steps = [self.controller.shutdown]
+        if self.fleet is not None:
+            steps += [self.fleet.stop, self.fleet.client.close]
         if self.hub is not None:
             steps.append(self.hub.stop)
         if self.sender is not None:
@@ -131,13 +140,14 @@ class UnavailableCentral:
 def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
                 central: Any = None, cards: bool = True, outbox: bool = True,
                 printer: Any = None, speaker: Any = None,
-                speech: bool | None = None) -> KioskParts:
+                speech: bool | None = None, fleet: bool | None = None) -> KioskParts:
     """The parts for ``settings``; not started (``parts.start()``, or the app does).
 
     Overrides: ``central`` another client (tests: a fake or the sandbox's), ``cards=False``
     no card hub (no PC/SC), ``outbox=False`` no durable queue, ``printer`` another
     printer, ``speaker`` another speaker; ``speech`` (default: the setting) whether to
-    build the espeak-ng speaker at all."""
+    build the espeak-ng speaker at all; ``fleet`` (default: ``fleet.enabled`` when the
+    client is the real one) whether to run the fleet agent."""
     client = central if central is not None else _central(settings)
     box = Outbox(settings.data_dir / OUTBOX_FILE) if outbox else None
     sender = None
@@ -160,11 +170,17 @@ def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
         controller.readers = hub
     if speaker is None and (settings.speech.enabled if speech is None else speech):
         speaker = _speaker(settings)
+    agent = None
+    if fleet is None:
+        fleet = settings.fleet.enabled and central is None
+    if fleet:
+        agent = build_fleet_agent(settings, dispatch, controller, hub=hub, printer=prn,
+                                  speaker=speaker, outbox=box)
     return KioskParts(controller, client, relay, box, sender, hub, prn, speaker,
                       technician_access=lambda: TechnicianAccess(
                           settings, load_secrets(settings).technician_pin_hash),
                       device_probes=DeviceProbes(settings),
-                      central_probes=CentralProbes(settings))
+                      central_probes=CentralProbes(settings), fleet=agent)
 
 
 def _central(settings: Settings) -> Any:

@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from kiosk.central.schemas import _Model, _Response
+from kiosk.fleet.reasons import PauseReason
 
 CODE_PATTERN = r"^[a-z][a-z_]{0,39}$"
 TERMINAL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -64,17 +65,6 @@ class Paper(StrEnum):
     OUT = "out"
     UNKNOWN = "unknown"
     NONE = "none"
-
-
-class PauseReason(StrEnum):
-    """Why a terminal is paused; the words are in the kiosk's catalogs
-    (``fleet.reason.<key>``, both languages) — the centre sends no text to show."""
-
-    MAINTENANCE = "maintenance"
-    CENTRAL_MIGRATION = "central_migration"
-    FAULT_INVESTIGATION = "fault_investigation"
-    NETWORK_WORK = "network_work"
-    OUTLET_CLOSED = "outlet_closed"
 
 
 class AckOutcome(StrEnum):

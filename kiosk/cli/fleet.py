@@ -18,11 +18,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from kiosk.central.sandbox.fleet_access import read_admin_access
-from kiosk.central.schemas_fleet import PauseReason
 from kiosk.cli.common import CliError, add_config_argument, settings_from
+from kiosk.fleet.reasons import PauseReason
 
 TIMEOUT = (3.0, 10.0)
 PARTS = ("readers", "id_reader", "printer", "speech", "disk", "clock", "outbox", "technician")
@@ -74,6 +72,8 @@ def _admin(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def _call(base: str, token: str, method: str, path: str, body: Any = None) -> Any:
+    import requests  # noqa: PLC0415 - heavy (~0.1 s): only when a call is made, not for --help
+
     try:
         resp = requests.request(method, f"{base}/admin/fleet{path}", json=body,
                                 timeout=TIMEOUT, allow_redirects=False,
@@ -94,7 +94,7 @@ def _call(base: str, token: str, method: str, path: str, body: Any = None) -> An
         raise CliError("the central admin side answered something that is not JSON") from None
 
 
-def _detail(resp: requests.Response) -> str:
+def _detail(resp: Any) -> str:
     try:
         detail = resp.json().get("detail", "")
     except (ValueError, AttributeError):

@@ -12,10 +12,3 @@ At start-up, :func:`kiosk.fleet.overlay.boot_settings` lays the last applied ove
 the local config and rolls back to the last good one when the previous start with it
 never reached its first frame (:meth:`OverlayStore.started` marks that).
 """
-
-from kiosk.fleet.agent import FleetAgent, FleetHooks
-from kiosk.fleet.overlay import OverlayRefused, OverlayStore, boot_settings
-from kiosk.fleet.status import StatusCollector
-
-__all__ = ["FleetAgent", "FleetHooks", "OverlayRefused", "OverlayStore", "StatusCollector",
-           "boot_settings"]

@@ -100,8 +100,12 @@ class FleetAgent:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread; a heartbeat in flight is cut off (its client cancelled)."""
         self._stop.set()
         self._wake.set()
+        cancel = getattr(self.client, "cancel", None)
+        if callable(cancel) and self._thread is not None:
+            cancel()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None

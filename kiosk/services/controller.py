@@ -32,6 +32,7 @@ from kiosk.services.cancel import CancelJourney
 from kiosk.services.failures import Failure, FailureKind, failure_from_error
 from kiosk.services.guidance import GuidanceJourney
 from kiosk.services.identify import Identification
+from kiosk.services.out_of_service import OutOfService
 from kiosk.services.ports import (
     CardEventKind,
     CentralPort,
@@ -127,6 +128,7 @@ class JourneyController:
         self.cancel = CancelJourney(self)
         self.guidance = GuidanceJourney(self)
         self.identify = Identification(self, self._identified)
+        self.out_of_service = OutOfService(self)
 
     # ---- observation -------------------------------------------------------------
     @property
@@ -157,6 +159,10 @@ class JourneyController:
         for listener in list(self._listeners):
             listener(self._state)
 
+    def publish_idle(self, step: Step, view: View = None) -> None:
+        """Show ``step`` outside any journey (no session open)."""
+        self._set(step, view, journey=Journey.NONE)
+
     def restore(self, state: State) -> None:
         """Show an earlier state again (its journey, view and failure)."""
         self._set(state.step, state.view, state.failure, state.end_reason, state.journey)
@@ -169,6 +175,9 @@ class JourneyController:
     def start(self, journey: str | Journey) -> None:
         """Begin a journey with a fresh session."""
         journey = Journey(journey)
+        if self.out_of_service.refuses(journey):
+            self.out_of_service.show()  # paused: no journey (a stale touch, a route)
+            return
         # Starting over within the same journey (back to identify) is the same session
         # for the metrics: one "started", at most one outcome.
         previous = self._state.journey
@@ -206,6 +215,7 @@ class JourneyController:
         self._reset()
         self._set(Step.HOME, end_reason=reason, journey=Journey.NONE)
         log.info("session ended", extra={"fields": {"reason": reason}})
+        self.out_of_service.show()  # paused meanwhile: the session boundary is here
 
     def _reset(self) -> None:
         self._drop_task()

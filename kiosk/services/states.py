@@ -59,6 +59,7 @@ class Step(StrEnum):
     GUIDANCE_TOPIC = "guidance_topic"
     BUSY = "busy"
     FAILED = "failed"
+    OUT_OF_SERVICE = "out_of_service"  # paused by the central service (kiosk/fleet)
 
 
 @dataclass(frozen=True)
@@ -191,8 +192,20 @@ class BusyView:
     started: float  # time.monotonic() when the call began
 
 
+@dataclass(frozen=True)
+class OutOfServiceView:
+    """Paused by the centre: why (``fleet.reason.<reason>``), whom to call, where else to
+    go (the site's words, by language; empty when none), and whether guidance stays open."""
+
+    reason: str
+    hotline: str
+    guidance_readable: bool
+    alternative: dict[str, str] = field(default_factory=dict)
+
+
 View = (IdentifyView | KeypadView | CodeView | CardsView | ConsequencesView | PreLossView
-        | StatusView | PinView | CancelView | GuidanceView | BusyView | None)
+        | StatusView | PinView | CancelView | GuidanceView | BusyView | OutOfServiceView
+        | None)
 
 
 @dataclass(frozen=True)

@@ -338,8 +338,8 @@ class KioskApp(App):
 
     def _on_screen_changed(self, _sm: Any, name: str) -> None:
         log.info("screen", extra={"fields": {"screen": name}})
-        if name == ATTRACT:
-            self._stop_watch()
+        if name == ATTRACT or getattr(self.sm.get_screen(name), "idle_screen", False):
+            self._stop_watch()  # no session runs there (out of service, too)
         elif self.inactivity.phase is Phase.IDLE:
             self.inactivity.start()
             self._schedule_poll()

@@ -49,6 +49,7 @@ SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("guidance_topic", "kiosk.ui.screens.guidance_topic:GuidanceTopicScreen"),
     ScreenSpec("journey_busy", "kiosk.ui.screens.journey_busy:JourneyBusyScreen"),
     ScreenSpec("journey_failure", "kiosk.ui.screens.journey_failure:JourneyFailureScreen"),
+    ScreenSpec("out_of_service", "kiosk.ui.screens.out_of_service:OutOfServiceScreen"),
     # Diagnostics (technician mode); the technician's list is taken from here:
     ScreenSpec("diag_pin", "kiosk.ui.screens.diag_pin:DiagPinScreen"),
     ScreenSpec("diag_overview", "kiosk.ui.screens.diag_overview:DiagOverviewScreen"),
@@ -67,7 +68,8 @@ SCREENS: tuple[ScreenSpec, ...] = (
 # kiosk.ui.technician.base).
 SHELL_SCREENS: tuple[ScreenSpec, ...] = tuple(
     s for s in SCREENS if s.name in ("attract", "message", "placeholder"))
-_JOURNEY_MODULES = ("identify_", "prelost_", "status_", "cancel_", "guidance_", "journey_")
+_JOURNEY_MODULES = ("identify_", "prelost_", "status_", "cancel_", "guidance_", "journey_",
+                    "out_of_service")
 JOURNEY_SCREENS: tuple[ScreenSpec, ...] = tuple(
     s for s in SCREENS
     if s.target.startswith(tuple(f"kiosk.ui.screens.{m}" for m in _JOURNEY_MODULES)))

@@ -16,7 +16,9 @@ from kiosk.central.probe import CentralProbes
 from kiosk.central.sandbox.server import SandboxHandle
 from kiosk.config import Settings
 from kiosk.devices.probes import DeviceProbes
-from kiosk.fleet import FleetAgent, FleetHooks, StatusCollector, boot_settings
+from kiosk.fleet.agent import FleetAgent, FleetHooks
+from kiosk.fleet.overlay import boot_settings
+from kiosk.fleet.status import StatusCollector
 from kiosk.secrets import load_secrets
 
 

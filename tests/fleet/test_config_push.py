@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.fleet import OverlayStore, boot_settings
-from kiosk.fleet.overlay import OverlayRefused, validate_overlay
+from kiosk.fleet.overlay import OverlayRefused, OverlayStore, boot_settings, validate_overlay
 from kiosk.fleet.status import StatusCollector
 
 REPO = Path(__file__).resolve().parents[2]
@@ -128,7 +127,7 @@ def test_older_or_superseded_versions_are_not_applied(sandbox, terminals):
 
 CHILD = """
 import sys
-from kiosk.fleet import boot_settings
+from kiosk.fleet.overlay import boot_settings
 settings, store = boot_settings(sys.argv[1], environ={})
 print(settings.region.hotline, store.version, flush=True)
 if settings.region.hotline == "13000":   # this overlay "breaks" the app before its frame

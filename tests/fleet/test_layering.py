@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_fleet_package_imports_no_kivy():
-    code = ("import sys, kiosk.fleet, kiosk.fleet.agent, kiosk.cli.fleet; "
+    code = ("import sys, kiosk.fleet.agent, kiosk.fleet.hooks, kiosk.cli.fleet; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'kivy'))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})

@@ -20,6 +20,7 @@ from kiosk.services.states import (
     IdentifyView,
     Journey,
     KeypadView,
+    OutOfServiceView,
     PinView,
     PreLossView,
     State,
@@ -117,6 +118,13 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
                              BusyView("journeys.busy.looking_up", True, time.monotonic())),
             "slow": State(Step.BUSY, Journey.PRELOST,
                           BusyView("journeys.busy.submitting", True, time.monotonic() - 10))},
+        "out_of_service": {
+            "default": State(Step.OUT_OF_SERVICE, view=OutOfServiceView(
+                "maintenance", r.hotline, True,
+                {"zh_CN": "东城区社保卡服务网点（东四十条）",
+                 "en": "Dongcheng card service point (Dongsishitiao)"})),
+            "no_guidance": State(Step.OUT_OF_SERVICE, view=OutOfServiceView(
+                "central_migration", r.hotline, False))},
         "journey_failure": {k: State(Step.FAILED, Journey.PRELOST, failure=Failure(
             k, {**hot, "code": "replacement_exists"}, k in ("card_unreadable", "timeout")))
             for k in FAILURE_KINDS},

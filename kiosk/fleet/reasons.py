@@ -1,0 +1,16 @@
+"""Why the centre may pause a terminal (stdlib only: the CLI's choices load fast)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PauseReason(StrEnum):
+    """Why a terminal is paused; the words are in the kiosk's catalogs
+    (``fleet.reason.<key>``, both languages) — the centre sends no text to show."""
+
+    MAINTENANCE = "maintenance"
+    CENTRAL_MIGRATION = "central_migration"
+    FAULT_INVESTIGATION = "fault_investigation"
+    NETWORK_WORK = "network_work"
+    OUTLET_CLOSED = "outlet_closed"
