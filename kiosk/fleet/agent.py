@@ -194,19 +194,37 @@ class FleetAgent:
             self._handle(self.state.inbox())
 
     def _handle(self, inbox: list[dict[str, Any]]) -> None:
-        newest = max((d["version"] for d in inbox if d["kind"] == "config"), default=0)
+        valid = self._check_configs([f.ConfigDirective.model_validate(d) for d in inbox
+                                     if d["kind"] == "config"])
+        # Only the newest overlay that validates is applied; older ones are superseded.
+        newest = max((c.version for c, _ in valid.values()), default=0)
         for d in inbox:
             kind = d["kind"]
             if kind == "pause":
                 self._pause(f.PauseDirective.model_validate(d))
             elif kind == "resume":
                 self._resume(d["id"])
-            elif kind == "config":
-                self._config(f.ConfigDirective.model_validate(d), newest)
+            elif kind == "config" and d["id"] in valid:
+                self._config(*valid[d["id"]], newest)
             elif kind == "collect_bundle":
                 self._bundle(d["id"])
-            else:  # pragma: no cover - the contract has no other kind
+            elif kind != "config":  # pragma: no cover - the contract has no other kind
                 self.state.done(d["id"], "refused", "unknown_kind")
+
+    def _check_configs(self, configs: list[f.ConfigDirective]
+                       ) -> dict[str, tuple[f.ConfigDirective, Settings]]:
+        """Refuse (and acknowledge) the overlays that do not validate; answer the others
+        with the settings they give."""
+        valid = {}
+        for d in configs:
+            try:
+                valid[d.id] = (d, validate_overlay(d.overlay, self._config_path,
+                                                   self._environ))
+            except OverlayRefused as exc:
+                log.warning("config overlay refused", extra={"fields": {
+                    "version": d.version, "reason": exc.reason, "why": str(exc)}})
+                self.state.done(d.id, "refused", exc.reason)
+        return valid
 
     def _pause(self, d: f.PauseDirective) -> None:
         self.state.set_pause(d.model_dump(mode="json"))
@@ -220,7 +238,7 @@ class FleetAgent:
         self.state.done(directive_id, "applied")
         log.info("resumed by the centre")
 
-    def _config(self, d: f.ConfigDirective, newest: int) -> None:
+    def _config(self, d: f.ConfigDirective, settings: Settings, newest: int) -> None:
         current = self.overlay.version
         if d.version < newest:
             self.state.done(d.id, "refused", "superseded")
@@ -230,13 +248,6 @@ class FleetAgent:
             return
         if d.version < current:
             self.state.done(d.id, "refused", "stale_version")
-            return
-        try:
-            settings = validate_overlay(d.overlay, self._config_path, self._environ)
-        except OverlayRefused as exc:
-            log.warning("config overlay refused", extra={"fields": {
-                "version": d.version, "reason": exc.reason, "why": str(exc)}})
-            self.state.done(d.id, "refused", exc.reason)
             return
         if not self.hooks.is_idle():
             return  # stays in the inbox until an idle moment

@@ -199,3 +199,16 @@ def test_validate_overlay_names_the_key(tmp_path):
         validate_overlay({"region": {"hotline": "x"}}, config, {})
     assert "region.hotline" in str(err.value) and err.value.reason == "invalid_config"
     assert StatusCollector  # the status module imports without the app
+
+
+def test_an_invalid_newer_overlay_does_not_supersede_a_valid_one(sandbox, terminals):
+    a = terminals("T-CONF-A06")
+    a.agent.beat()
+    good = _push(sandbox, "T-CONF-A06", {"region": {"hotline": "12333"}})
+    bad = _push(sandbox, "T-CONF-A06", {"central": {"base_url": "https://evil.example"}})
+    a.agent.beat()
+    a.agent.beat()
+    row = a.register(sandbox)
+    assert _directive(row, good["id"])["outcome"] == "applied"
+    assert _directive(row, bad["id"])["refusal"] == "forbidden_key"
+    assert row["config_version"] == 1 and a.agent.settings.region.hotline == "12333"
