@@ -14,8 +14,8 @@ FLEET_DIR = "fleet"
 
 
 def fleet_dir(data_dir: Path) -> Path:
-    """``<data_dir>/fleet``, created on demand."""
-    return ensure_dir(data_dir / FLEET_DIR, "the fleet state directory")
+    """``<data_dir>/fleet`` (created by the first write: reading creates nothing)."""
+    return data_dir / FLEET_DIR
 
 
 def read_json(path: Path) -> Any:
@@ -29,6 +29,7 @@ def read_json(path: Path) -> Any:
 
 def write_json(path: Path, value: Any) -> None:
     """Replace ``path`` atomically with ``value`` as JSON."""
+    ensure_dir(path.parent, "the fleet state directory")
     tmp = path.with_name(f".{path.name}.tmp")
     data = json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
     with private_umask():
@@ -43,8 +44,9 @@ def write_json(path: Path, value: Any) -> None:
 
 
 def remove(path: Path) -> None:
-    path.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    if path.exists():
+        path.unlink(missing_ok=True)
+        _fsync_dir(path.parent)
 
 
 def _fsync_dir(path: Path) -> None:
