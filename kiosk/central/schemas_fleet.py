@@ -68,6 +68,8 @@ class Paper(StrEnum):
 
 
 class AckOutcome(StrEnum):
+    """What the terminal did with a directive."""
+
     APPLIED = "applied"
     REFUSED = "refused"  # e.g. an overlay that does not validate
     FAILED = "failed"  # e.g. a bundle that could not be made or sent
@@ -81,24 +83,34 @@ class PartStatus(_Model):
 
 
 class ReadersStatus(PartStatus):
+    """The PC/SC readers, and how many are connected."""
+
     count: int = Field(ge=0, le=64)
 
 
 class PrinterStatus(PartStatus):
+    """The receipt printer, with its paper."""
+
     paper: Paper
 
 
 class DiskStatus(PartStatus):
+    """Free space and writability of the data and log directories."""
+
     free_mb: int | None = Field(default=None, ge=0, le=1 << 40)
 
 
 class ClockStatus(PartStatus):
+    """The terminal's clock against the centre's."""
+
     skew_seconds: float | None = Field(default=None, ge=-1e9, le=1e9,
                                        description="terminal minus centre, from the "
                                                    "previous answer's server_time")
 
 
 class OutboxPart(PartStatus):
+    """Confirmed requests waiting to be delivered."""
+
     depth: Count
     oldest_age_seconds: float | None = Field(default=None, ge=0, le=1e10)
 
@@ -114,6 +126,8 @@ class TechnicianStatus(PartStatus):
 
 
 class Parts(_Model):
+    """Every part's status."""
+
     readers: ReadersStatus
     id_reader: PartStatus
     printer: PrinterStatus
@@ -179,6 +193,8 @@ class PauseDirective(_Response):
 
 
 class ResumeDirective(_Response):
+    """Back in service."""
+
     id: DirectiveId
     kind: Literal["resume"] = "resume"
 
@@ -227,6 +243,8 @@ class BundleChunk(_Model):
 
 
 class BundleChunkResult(_Response):
+    """How many chunks the centre holds, and whether the bundle is complete."""
+
     received: int = Field(ge=0, le=BUNDLE_MAX_CHUNKS)
     complete: bool
 

@@ -27,6 +27,7 @@ PARTS = ("readers", "id_reader", "printer", "speech", "disk", "clock", "outbox",
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``kiosk fleet`` and its actions."""
     parser = sub.add_parser("fleet", help="list, pause, resume and configure terminals")
     add_config_argument(parser)
     parser.add_argument("--admin-url", default=None,
@@ -142,6 +143,7 @@ def _print_table(answer: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """One operator action against the admin side; errors are one line (CliError)."""
     base, token = _admin(args)
     cmd = args.fleet_command
     if cmd == "ls":

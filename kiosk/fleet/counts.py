@@ -67,4 +67,5 @@ class CountTracker:
         return counts, snap, now
 
     def commit(self, snap: Snapshot, at: float) -> None:
+        """The centre has the counts up to ``snap`` (taken at ``at``): start from there."""
         self._base, self._since = snap, at

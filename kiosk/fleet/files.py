@@ -44,6 +44,7 @@ def write_json(path: Path, value: Any) -> None:
 
 
 def remove(path: Path) -> None:
+    """Delete ``path`` if it is there (durably: the directory is synced)."""
     if path.exists():
         path.unlink(missing_ok=True)
         _fsync_dir(path.parent)

@@ -48,6 +48,8 @@ class OverlayRefused(Exception):
 
 @dataclass(frozen=True)
 class Overlay:
+    """A config overlay: its version and ``{section: {key: value}}``."""
+
     version: int
     values: dict[str, dict[str, Any]]
 
@@ -93,13 +95,16 @@ class OverlayStore:
         return Overlay(raw["version"], raw["values"])
 
     def current(self) -> Overlay | None:
+        """The overlay in effect (None: the local config alone)."""
         return self._read(self.current_file)
 
     def good(self) -> Overlay | None:
+        """The last overlay a start reached its first frame with."""
         return self._read(self.good_file)
 
     @property
     def version(self) -> int:
+        """The version of the overlay in effect (0: none)."""
         current = self.current()
         return current.version if current else 0
 

@@ -61,6 +61,7 @@ class AgentState:
         return new
 
     def inbox(self) -> list[dict[str, Any]]:
+        """Directives taken and not yet handled, in the order they came."""
         with self._lock:
             return list(self._inbox)
 
@@ -74,6 +75,7 @@ class AgentState:
             self._save()
 
     def acks(self) -> list[dict[str, Any]]:
+        """Outcomes the centre has not yet confirmed receiving."""
         with self._lock:
             return list(self._acks)
 
@@ -88,10 +90,12 @@ class AgentState:
 
     @property
     def pause(self) -> dict[str, Any] | None:
+        """The pause directive in force (as JSON), or None."""
         with self._lock:
             return dict(self._pause) if self._pause else None
 
     def set_pause(self, pause: dict[str, Any] | None) -> None:
+        """Record the pause in force (None: in service)."""
         with self._lock:
             self._pause = pause
             self._save()

@@ -24,6 +24,7 @@ class OutOfService:
 
     @property
     def active(self) -> bool:
+        """Whether a pause is in force."""
         return self.view is not None
 
     def pause(self, view: OutOfServiceView) -> None:

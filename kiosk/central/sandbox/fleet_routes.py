@@ -64,11 +64,15 @@ def fleet_v1_router(store: SandboxStore, max_skew: float,
 
 
 class PauseRequest(BaseModel):
+    """An operator's pause: why, and whether guidance stays readable."""
+
     reason: f.PauseReason
     guidance_readable: bool = True
 
 
 class ConfigPush(BaseModel):
+    """An operator's config overlay (version: one above the last when not given)."""
+
     overlay: dict[str, dict[str, Any]] = Field(max_length=32)
     version: int | None = Field(default=None, ge=1)
 

@@ -71,11 +71,13 @@ class FleetStore:
         return existing
 
     def reset(self) -> None:
+        """Forget every terminal, directive and bundle (the sandbox's admin reset)."""
         with self._lock:
             for table in _TABLES:
                 self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
 
     def close(self) -> None:
+        """Close the database."""
         with self._lock:
             self._db.close()
 
@@ -217,6 +219,7 @@ class FleetStore:
         return out
 
     def bundles(self) -> list[dict[str, Any]]:
+        """Every bundle upload: whose, how big, complete or not, where it is."""
         with self._lock:
             return [dict(r) for r in self._db.execute(
                 "SELECT directive_id, terminal_id, total, sha256, complete, path, bytes "

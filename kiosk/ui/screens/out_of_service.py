@@ -12,6 +12,8 @@ from kiosk.ui.screen_base import load_kv
 
 
 class OutOfServiceScreen(JourneyScreen):
+    """Drawn for ``Step.OUT_OF_SERVICE``; its only button opens the guidance."""
+
     # Like the attract screen: no session runs here, so no inactivity countdown, and
     # the technician's corner gesture works.
     idle_screen = True
@@ -25,6 +27,7 @@ class OutOfServiceScreen(JourneyScreen):
             self.show(self.state)  # the alternative is the site's words, by language
 
     def show(self, state: State) -> None:
+        """Reason, hotline, the nearest alternative (if any), guidance (if allowed)."""
         v = state.view
         set_label(self.ids.reason, f"fleet.reason.{v.reason}")
         set_label(self.ids.hotline, "fleet.paused.hotline", hotline=v.hotline)
@@ -35,6 +38,7 @@ class OutOfServiceScreen(JourneyScreen):
         set_shown(self.ids.guidance_box, v.guidance_readable)
 
     def open_guidance(self) -> None:
+        """The guidance button: an intent to the controller (refused unless allowed)."""
         self.ctl.start("guidance")
 
 
