@@ -54,7 +54,7 @@ def build_fleet_agent(settings: Settings, dispatch: Callable[[Callable[[], None]
         return None
 
     def on_pause(directive: PauseDirective) -> None:
-        view = out_of_service_view(settings, directive)
+        view = out_of_service_view(controller.settings, directive)  # those in effect
         dispatch(lambda: controller.out_of_service.pause(view))
 
     def on_resume() -> None:

@@ -21,6 +21,11 @@ from kiosk.fleet.overlay import boot_settings
 from kiosk.fleet.status import StatusCollector
 from kiosk.secrets import load_secrets
 
+# Fixtures of other test folders used here: the services rig (headless controller with
+# fakes) and the real-window journey parts.
+from tests.e2e.window.conftest import e2e_settings, journey  # noqa: F401
+from tests.services.conftest import rig  # noqa: F401
+
 
 def write_config(path: Path, terminal_id: str, data_dir: Path, base_url: str,
                  extra: str = "") -> Path:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.services.states import EndReason, Journey, OutOfServiceView, Step
-from tests.services.conftest import Rig, rig  # noqa: F401  (the fixture)
+from tests.services.conftest import Rig
 from tests.services.test_prelost import identify_by_id_card
 
 VIEW = OutOfServiceView("maintenance", "96102", True, {"zh_CN": "东城区网点"})

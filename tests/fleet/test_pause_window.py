@@ -9,7 +9,7 @@ import os
 import shutil
 from pathlib import Path
 
-from tests.e2e.window.conftest import Journey, e2e_settings, journey  # noqa: F401
+from tests.e2e.window.conftest import Journey
 
 
 def _row(j: Journey) -> dict:
