@@ -87,8 +87,8 @@ class CentralSection:
 class RegionSection:
     name: str = "北京"
     hotline: str = "96102"
-    prelost_lapse_days: int = 10
-    prelost_lapse_working_days: bool = False
+    pre_loss_lapse_days: int = 10
+    pre_loss_lapse_working_days: bool = False
     replacement_working_days: int = 15
     replacement_working_days_bank: int = 35
     replacement_fee_yuan: int = 20
@@ -98,7 +98,7 @@ class RegionSection:
 @dataclass(frozen=True)
 class FeaturesSection:
     keypad_identify: bool = True
-    cancel_prelost: bool = False
+    cancel_pre_loss: bool = False
     mail_delivery: bool = True
 
 
@@ -211,7 +211,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("central", "deadline_seconds"): (0.5, 120),
     ("central", "max_reply_bytes"): (1024, 16_777_216),
     ("central", "outbox_terminal_expiry_hours"): (1, 8760),
-    ("region", "prelost_lapse_days"): (1, 365),
+    ("region", "pre_loss_lapse_days"): (1, 365),
     ("region", "replacement_working_days"): (0, 365),
     ("region", "replacement_working_days_bank"): (0, 365),
     ("region", "replacement_fee_yuan"): (0, 10000),
@@ -338,8 +338,8 @@ def _validate(values: dict[str, dict[str, Any]], origin: dict[str, str]) -> None
                                      for v in items)
     # Contradictions between keys.
     site = values.get("kiosk", {}).get("site")
-    if site == "medical" and values.get("features", {}).get("cancel_prelost"):
-        raise ConfigError(src("features.cancel_prelost"), "features.cancel_prelost",
+    if site == "medical" and values.get("features", {}).get("cancel_pre_loss"):
+        raise ConfigError(src("features.cancel_pre_loss"), "features.cancel_pre_loss",
                           "cancelling a pre-loss is for outlet sites only (kiosk.site = medical)")
     sess = values.get("session", {})
     if sess.get("warning_seconds", 0) >= sess.get("inactivity_seconds", 1 << 30):

@@ -6,7 +6,7 @@ agent on the terminal scrapes it; nothing is exposed to the network). Labels are
 vocabularies (journey names, error kinds, event kinds) — never personal data.
 
     from kiosk import metrics
-    metrics.journey("prelost", "confirmed")
+    metrics.journey("pre_loss", "confirmed")
     metrics.error("central_offline")
     metrics.reader_event("card_inserted")
     metrics.outbox_depth(3)
@@ -97,7 +97,7 @@ def _label(value: str) -> str:
 
 
 def journey(name: str, outcome: str) -> None:
-    """A journey ended (``prelost``/``status``/… with ``confirmed``/``queued``/``aborted``…)."""
+    """A journey ended (``pre_lost``/``status``/… with ``confirmed``/``queued``/``aborted``…)."""
     JOURNEYS.labels(journey=_label(name), outcome=_label(outcome)).inc()
 
 

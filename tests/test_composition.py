@@ -24,7 +24,7 @@ def test_missing_secrets_gives_offline_failures_not_a_crash(tmp_path: Path) -> N
     try:
         assert isinstance(parts.central, UnavailableCentral)
         ctl = parts.controller
-        ctl.start("prelost")
+        ctl.start("pre_loss")
         ctl.on_card_event(Event("card_read", "id", id_card()))
         import time
 
@@ -42,7 +42,7 @@ def test_outbox_is_sqlite_in_the_data_dir(tmp_path: Path) -> None:
     parts = build_kiosk(dataclasses.replace(settings_in(tmp_path)), QueueDispatcher(),
                         central=FakeCentral(), cards=False)
     try:
-        parts.outbox.enqueue("prelost", {"card_number": "X00000019",
+        parts.outbox.enqueue("pre_loss", {"card_number": "X00000019",
                                          "id_number": "110105198503071230"}, "k" * 32)
         assert (tmp_path / "outbox.sqlite3").exists()
         assert len(parts.outbox.pending()) == 1

@@ -24,10 +24,10 @@ def write_config(tmp_path: Path, text: str, sites: dict[str, str] | None = None)
 def test_shipped_defaults_load_for_both_sites():
     medical = load_settings(environ={})
     assert medical.kiosk.site == "medical"
-    assert medical.features.cancel_prelost is False
+    assert medical.features.cancel_pre_loss is False
     outlet = load_settings(environ={"KIOSK__KIOSK__SITE": '"outlet"'})
     assert outlet.kiosk.site == "outlet"
-    assert outlet.features.cancel_prelost is True
+    assert outlet.features.cancel_pre_loss is True
     assert outlet.sources[1].endswith("sites/outlet.toml")
 
 
@@ -57,8 +57,8 @@ def test_site_profile_overrides_base(tmp_path):
     ("[display]\nwidth = 1920.5\n", "display.width", "whole number"),
     ("[nonsense]\nx = 1\n", "nonsense", "unknown section"),
     ("[kiosk]\ncolour = 'red'\n", "kiosk.colour", "unknown key"),
-    ("[kiosk]\nsite = 'medical'\n[features]\ncancel_prelost = true\n",
-     "features.cancel_prelost", "outlet sites only"),
+    ("[kiosk]\nsite = 'medical'\n[features]\ncancel_pre_loss = true\n",
+     "features.cancel_pre_loss", "outlet sites only"),
     ("[session]\ninactivity_seconds = 30\nwarning_seconds = 30\n",
      "session.warning_seconds", "shorter"),
     ("[central]\nbase_url = 'ftp://x'\n", "central.base_url", "http"),

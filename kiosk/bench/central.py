@@ -27,7 +27,7 @@ import requests
 
 from kiosk.central import schemas as s
 from kiosk.central.client import CentralClient, new_idempotency_key
-from kiosk.central.outbox import KIND_CANCEL_PRELOST, KIND_PRELOST, Outbox, OutboxSender
+from kiosk.central.outbox import KIND_CANCEL_PRE_LOSS, KIND_PRE_LOSS, Outbox, OutboxSender
 from kiosk.central.sandbox.limits import Limit, RateLimiter
 from kiosk.central.sandbox.server import start_sandbox_thread
 from kiosk.central.signing import sign_request
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             box = Outbox(data / "outbox.sqlite3")
             started = time.perf_counter()
             for n in range(items):  # alternate pre-loss / cancel: every call is accepted
-                kind = KIND_PRELOST if n % 2 == 0 else KIND_CANCEL_PRELOST
+                kind = KIND_PRE_LOSS if n % 2 == 0 else KIND_CANCEL_PRE_LOSS
                 box.enqueue(kind, {"card_number": card, "id_number": id_number},
                             new_idempotency_key())
             enq = time.perf_counter() - started

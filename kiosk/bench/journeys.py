@@ -188,11 +188,11 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
         if slots is not None:
             card_times = []
             for _ in range(inserts):
-                ui.tap(key="attract.prelost")
-                ui.wait_for_screen("prelost")
+                ui.tap(key="attract.pre_loss")
+                ui.wait_for_screen("pre_loss")
                 t0 = time.perf_counter()
                 slots.insert("normal", "id")
-                card_times.append(drawn_after(t0, "prelost_cards"))
+                card_times.append(drawn_after(t0, "pre_loss_cards"))
                 slots.remove("id")
                 app.end_session(EndReason.RESET)
                 ui.pump(0.3)  # the reader sees the card gone
@@ -210,10 +210,10 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
             return HubEvent(HubEventKind.card_read, "id", card)
 
         def session(i: int) -> None:
-            app.start_route("prelost")
+            app.start_route("pre_loss")
             ctl.on_card_event(event(normal))
-            ui.wait_until(lambda: app.sm.current == "prelost_cards", 10, "cards")
-            ctl.prelost.choose_card("0")
+            ui.wait_until(lambda: app.sm.current == "pre_loss_cards", 10, "cards")
+            ctl.pre_loss.choose_card("0")
             ctl.guidance.open_topic("proxy")
             ui.pump_frames(1)
             ctl.back()

@@ -144,13 +144,13 @@ class CentralClient:
     def card_status(self, card_number: str) -> s.CardStatus:
         return self._call(s.Path.CARD_STATUS, _req(s.CardStatusRequest, card_number=card_number))
 
-    def submit_prelost(self, card_number: str, id_number: str,
+    def submit_pre_loss(self, card_number: str, id_number: str,
                        idempotency_key: str) -> s.PreLossResult:
         """Pre-lose a card. Repeat with the same key to learn the outcome of an attempt
         that timed out; the service applies it once."""
         req = _req(s.PreLossRequest, card_number=card_number, id_number=_id(id_number),
                    channel="kiosk", terminal_id=self._terminal)
-        return self._call(s.Path.PRELOSS, req, idempotency_key=idempotency_key)
+        return self._call(s.Path.PRE_LOSS, req, idempotency_key=idempotency_key)
 
     def replacement_progress(self, card_number: str | None = None,
                              id_number: str | None = None) -> s.Replacement:
@@ -159,11 +159,11 @@ class CentralClient:
             s.ReplacementProgressRequest, card_number=card_number,
             id_number=_id(id_number) if id_number is not None else None))
 
-    def cancel_prelost(self, card_number: str, id_number: str,
+    def cancel_pre_loss(self, card_number: str, id_number: str,
                        idempotency_key: str) -> s.CancelResult:
         """Cancel a pre-loss; ``CentralRefused(code="replacement_exists")`` once applied."""
         req = _req(s.CancelPreLossRequest, card_number=card_number, id_number=_id(id_number))
-        return self._call(s.Path.PRELOSS_CANCEL, req, idempotency_key=idempotency_key)
+        return self._call(s.Path.PRE_LOSS_CANCEL, req, idempotency_key=idempotency_key)
 
     def heartbeat(self, outbox_depth: int) -> s.HeartbeatResult:
         req = _req(s.HeartbeatRequest, terminal_id=self._terminal,

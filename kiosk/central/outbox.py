@@ -45,9 +45,11 @@ from kiosk.storage import make_private
 
 log = get_logger("kiosk.central.outbox")
 
-KIND_PRELOST = "prelost"
-KIND_CANCEL_PRELOST = "cancel_prelost"
-KINDS = (KIND_PRELOST, KIND_CANCEL_PRELOST)
+KIND_PRE_LOSS = "pre_loss"
+KIND_CANCEL_PRE_LOSS = "cancel_pre_loss"
+KINDS = (KIND_PRE_LOSS, KIND_CANCEL_PRE_LOSS)
+# Kinds as spelt by outbox files of version 0.1: renamed in place when a file is opened.
+LEGACY_KINDS = {"pre" + "lost": KIND_PRE_LOSS, "cancel_pre" + "lost": KIND_CANCEL_PRE_LOSS}
 DEFAULT_TERMINAL_EXPIRY_SECONDS = 72 * 3600.0
 
 SCHEMA = """
@@ -147,12 +149,20 @@ class Outbox:
             # Deleted content is overwritten, not left in free pages.
             self._db.execute("PRAGMA secure_delete=ON")
             self._db.executescript(SCHEMA)
+            self._rename_legacy_kinds()
             if max_pages is not None:
                 self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
         except sqlite3.Error as exc:
             raise _classify(exc) from None
         if terminal_key is not None:
             self.use_terminal_key(terminal_key)
+
+    def _rename_legacy_kinds(self) -> None:
+        """Version 0.1 files spell the kinds differently; their payloads are plaintext
+        (sealing came later), so only the kind changes. Queued items are kept as they are."""
+        for old, new in LEGACY_KINDS.items():
+            self._db.execute("UPDATE outbox SET kind = ? WHERE kind = ? AND (payload IS NULL "
+                             "OR payload NOT LIKE 'aesgcm1:%')", (new, old))
 
     @property
     def sealed(self) -> bool:
@@ -412,11 +422,11 @@ class OutboxSender:
 
     def _send(self, item: OutboxItem) -> Any:
         p = item.payload
-        if item.kind == KIND_PRELOST:
-            return self.client.submit_prelost(p["card_number"], p["id_number"],
+        if item.kind == KIND_PRE_LOSS:
+            return self.client.submit_pre_loss(p["card_number"], p["id_number"],
                                               item.idempotency_key)
-        if item.kind == KIND_CANCEL_PRELOST:
-            return self.client.cancel_prelost(p["card_number"], p["id_number"],
+        if item.kind == KIND_CANCEL_PRE_LOSS:
+            return self.client.cancel_pre_loss(p["card_number"], p["id_number"],
                                               item.idempotency_key)
         raise ValueError(f"unknown outbox kind {item.kind!r}")  # pragma: no cover
 

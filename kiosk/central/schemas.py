@@ -35,8 +35,8 @@ class Path(StrEnum):
     VERIFY_REQUEST = "/v1/verification/request"
     VERIFY_CONFIRM = "/v1/verification/confirm"
     CARD_STATUS = "/v1/cards/status"
-    PRELOSS = "/v1/prelosses"
-    PRELOSS_CANCEL = "/v1/prelosses/cancel"
+    PRE_LOSS = "/v1/pre_losses"
+    PRE_LOSS_CANCEL = "/v1/pre_losses/cancel"
     REPLACEMENT_PROGRESS = "/v1/replacements/progress"
     HEARTBEAT = "/v1/terminals/heartbeat"
 
@@ -47,10 +47,10 @@ class Path(StrEnum):
 # Verification request (sends an SMS) and confirm (spends a try) are NOT idempotent,
 # and a heartbeat is simply sent again later.
 IDEMPOTENT_OPERATIONS = frozenset({
-    Path.LOOKUP, Path.CARD_STATUS, Path.REPLACEMENT_PROGRESS, Path.PRELOSS, Path.PRELOSS_CANCEL,
+    Path.LOOKUP, Path.CARD_STATUS, Path.REPLACEMENT_PROGRESS, Path.PRE_LOSS, Path.PRE_LOSS_CANCEL,
 })
 # Operations that change state and therefore must carry an Idempotency-Key header.
-STATE_CHANGING_OPERATIONS = frozenset({Path.PRELOSS, Path.PRELOSS_CANCEL})
+STATE_CHANGING_OPERATIONS = frozenset({Path.PRE_LOSS, Path.PRE_LOSS_CANCEL})
 
 
 class ProblemCode(StrEnum):
@@ -319,8 +319,8 @@ OPERATIONS: dict[Path, tuple[type[_Model], type[_Response]]] = {
     Path.VERIFY_REQUEST: (VerificationRequest, VerificationChallenge),
     Path.VERIFY_CONFIRM: (VerificationConfirm, PersonCards),
     Path.CARD_STATUS: (CardStatusRequest, CardStatus),
-    Path.PRELOSS: (PreLossRequest, PreLossResult),
-    Path.PRELOSS_CANCEL: (CancelPreLossRequest, CancelResult),
+    Path.PRE_LOSS: (PreLossRequest, PreLossResult),
+    Path.PRE_LOSS_CANCEL: (CancelPreLossRequest, CancelResult),
     Path.REPLACEMENT_PROGRESS: (ReplacementProgressRequest, Replacement),
     Path.HEARTBEAT: (HeartbeatRequest, HeartbeatResult),
 }

@@ -40,7 +40,7 @@ STAGE_ORDER = (
 
 # Which card-state changes are allowed, and by which action.
 TRANSITIONS: dict[tuple[CardState, str], CardState] = {
-    (CardState.ACTIVE, "pre_lose"): CardState.PRE_LOST,
+    (CardState.ACTIVE, "pre_loss"): CardState.PRE_LOST,
     (CardState.PRE_LOST, "cancel_pre_loss"): CardState.ACTIVE,
     (CardState.PRE_LOST, "lapse"): CardState.ACTIVE,
     (CardState.PRE_LOST, "official_loss"): CardState.LOST,
@@ -63,7 +63,7 @@ def next_state(state: CardState, action: str, has_replacement: bool = False) -> 
     """The state after ``action``, or :class:`RuleViolation` with a stable code."""
     if action == "cancel_pre_loss" and has_replacement:
         raise RuleViolation("replacement_exists")
-    if action == "pre_lose" and state != CardState.ACTIVE:
+    if action == "pre_loss" and state != CardState.ACTIVE:
         raise RuleViolation(f"already_{state.value}" if state in (
             CardState.PRE_LOST, CardState.LOST, CardState.CANCELLED) else "not_active")
     try:
@@ -72,7 +72,7 @@ def next_state(state: CardState, action: str, has_replacement: bool = False) -> 
         raise RuleViolation("not_allowed") from None
 
 
-def can_pre_lose(state: CardState) -> bool:
+def pre_loss_allowed(state: CardState) -> bool:
     """Only an active card can be pre-lost at the kiosk."""
     return state == CardState.ACTIVE
 

@@ -1,7 +1,7 @@
 """The pre-loss receipt: a pure model and its rendering to lines in either language.
 
 No I/O here. A receipt never holds a full card or ID number or a name: the card number
-is masked on the way in (:meth:`PrelossReceipt.create`) and the constructor refuses a
+is masked on the way in (:meth:`PreLossReceipt.create`) and the constructor refuses a
 value that still looks unmasked. The QR code carries the reference only, so a lost
 receipt reveals nothing about its holder.
 """
@@ -28,7 +28,7 @@ class ReceiptStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class PrelossReceipt:
+class PreLossReceipt:
     """What a pre-loss receipt says. Build it with :meth:`create` from a full card number."""
 
     reference: str
@@ -44,7 +44,7 @@ class PrelossReceipt:
     def __post_init__(self) -> None:
         digits = sum(ch.isdigit() for ch in self.masked_card_number)
         if self.masked_card_number and "*" not in self.masked_card_number:
-            raise ValueError("masked_card_number must be masked (use PrelossReceipt.create)")
+            raise ValueError("masked_card_number must be masked (use PreLossReceipt.create)")
         if digits > 4:
             raise ValueError("masked_card_number shows too many digits")
         if not self.reference or len(self.reference) > 64:
@@ -54,7 +54,7 @@ class PrelossReceipt:
     @classmethod
     def create(cls, *, reference: str, card_number: str, created_at: dt.datetime,
                lapse_date: dt.date, hotline: str, status: ReceiptStatus | str,
-               terminal_id: str = "") -> PrelossReceipt:
+               terminal_id: str = "") -> PreLossReceipt:
         """A receipt from the full card number, which is masked here and not kept."""
         return cls(reference=reference, masked_card_number=mask_card_number(card_number),
                    created_at=created_at, lapse_date=lapse_date, hotline=hotline,
@@ -85,7 +85,7 @@ def _fmt_time(value: dt.datetime, tz: str = DEFAULT_TIMEZONE) -> str:
     return format_time(value, tz)
 
 
-def render_receipt(receipt: PrelossReceipt, language: str) -> RenderedReceipt:
+def render_receipt(receipt: PreLossReceipt, language: str) -> RenderedReceipt:
     """The receipt's lines in ``language`` (``zh_CN`` or ``en``), from the receipts catalog."""
 
     def t(key: str, **values: object) -> str:

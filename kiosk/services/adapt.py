@@ -122,7 +122,7 @@ class PreLossInfo:
     hotline: str
 
 
-def prelost_info(obj: Any, hotline: str) -> PreLossInfo:
+def pre_loss_info(obj: Any, hotline: str) -> PreLossInfo:
     return PreLossInfo(
         reference=str(field(obj, "reference", "")),
         settlement_stopped_at=as_datetime(field(obj, "settlement_stopped_at")),

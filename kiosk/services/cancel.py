@@ -73,7 +73,7 @@ class CancelJourney:
                 self.core.fail(Failure(FailureKind.REFUSED, {"hotline": self.core.hotline,
                                                "code": "replacement_exists"}))
             elif state != "pre_lost":
-                self.core.fail_kind(FailureKind.NOT_PRELOST, state=state)
+                self.core.fail_kind(FailureKind.NOT_PRE_LOST, state=state)
             else:
                 self.core.publish(Step.CANCEL_CONFIRM, CancelView(masked, mask_name(card.name)))
 
@@ -91,7 +91,7 @@ class CancelJourney:
             self.core.session.cancel_reference = str(field(result, "reference", "") or "")
             self.core.publish(Step.CANCEL_DONE, CancelView(masked))
 
-        self.core.call("cancel_prelost",
-                   lambda: self.core.central.cancel_prelost(ssc.card_number, number, key), done,
+        self.core.call("cancel_pre_loss",
+                   lambda: self.core.central.cancel_pre_loss(ssc.card_number, number, key), done,
                    "journeys.busy.submitting")
 

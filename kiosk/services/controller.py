@@ -10,9 +10,9 @@ Personal data is kept only in :attr:`session` and wiped by :meth:`end`.
 
 This module is the core: observation, navigation, the busy step, failures, card events
 and the session end. Each journey is one object behind a declared interface
-(:mod:`kiosk.services.journey`): :attr:`identify` (``identify.py``), :attr:`prelost`,
+(:mod:`kiosk.services.journey`): :attr:`identify` (``identify.py``), :attr:`pre_lost`,
 :attr:`status`, :attr:`cancel` and :attr:`guidance`; the UI sends them its intents
-(``ctl.prelost.choose_card(token)``) and draws the states the core publishes.
+(``ctl.pre_loss.choose_card(token)``) and draws the states the core publishes.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from kiosk.services.ports import (
     PrinterPort,
     Slot,
 )
-from kiosk.services.prelost import PrelostJourney
+from kiosk.services.pre_loss import PreLossJourney
 from kiosk.services.session import KioskSession
 from kiosk.services.states import (
     BusyView,
@@ -67,8 +67,8 @@ READER_EVENTS = frozenset({CardEventKind.READERS_CHANGED, CardEventKind.SERVICE_
 # (the keypad steps do not need one; the status journey takes the ID card or the SSC).
 NEEDS_READER = frozenset({Step.IDENTIFY, Step.CANCEL_INSERT_SSC, Step.CANCEL_INSERT_ID})
 # Steps where a journey has reached its outcome (counted once per session in metrics).
-OUTCOMES = {(Journey.PRELOST, Step.PRELOST_DONE): "confirmed",
-            (Journey.PRELOST, Step.PRELOST_PENDING): "queued",
+OUTCOMES = {(Journey.PRE_LOSS, Step.PRE_LOSS_DONE): "confirmed",
+            (Journey.PRE_LOSS, Step.PRE_LOSS_PENDING): "queued",
             (Journey.STATUS, Step.STATUS): "shown",
             (Journey.CANCEL, Step.CANCEL_DONE): "confirmed",
             (Journey.GUIDANCE, Step.GUIDANCE_TOPIC): "read"}
@@ -123,7 +123,7 @@ class JourneyController:
         # The card hub (``reader_slots()``: slots with a reader, None = unknown); set
         # by the wiring. Without it the kiosk never claims that no reader is there.
         self.readers: Any = None
-        self.prelost = PrelostJourney(self)
+        self.pre_loss = PreLossJourney(self)
         self.status = StatusJourney(self)
         self.cancel = CancelJourney(self)
         self.guidance = GuidanceJourney(self)
@@ -185,14 +185,14 @@ class JourneyController:
         self._reset()
         self._outcome = outcome
         s = self.settings
-        if journey == Journey.PRELOST:
+        if journey == Journey.PRE_LOSS:
             self._set(Step.IDENTIFY, IdentifyView(s.features.keypad_identify, False),
                       journey=journey)
         elif journey == Journey.STATUS:
             self._set(Step.IDENTIFY, IdentifyView(s.features.keypad_identify, True),
                       journey=journey)
         elif journey == Journey.CANCEL:
-            if not s.features.cancel_prelost:
+            if not s.features.cancel_pre_loss:
                 raise ValueError("cancelling a pre-loss is not offered at this site")
             self._set(Step.CANCEL_INSERT_SSC, journey=journey)
         elif journey == Journey.GUIDANCE:
@@ -247,7 +247,7 @@ class JourneyController:
             self.start(journey)  # identify again (someone else's card?): data wiped
         elif step == Step.CONSEQUENCES:
             self.session.chosen = None
-            self.prelost.show_cards()
+            self.pre_loss.show_cards()
         elif step == Step.GUIDANCE_TOPIC:
             self.guidance.back()
         else:
@@ -428,7 +428,7 @@ class JourneyController:
         if self._state.journey == Journey.STATUS:
             self.status.load()
         else:
-            self.prelost.show_cards()
+            self.pre_loss.show_cards()
 
     def shutdown(self) -> None:
         """Stop the worker threads (app exit)."""

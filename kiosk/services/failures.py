@@ -35,7 +35,7 @@ class FailureKind(StrEnum):
     SERVER_ERROR = "server_error"
     BAD_RESPONSE = "bad_response"
     ID_MISMATCH = "id_mismatch"
-    NOT_PRELOST = "not_prelost"
+    NOT_PRE_LOST = "not_pre_lost"
     NO_CARD = "no_card"
     INTERNAL = "internal"
     UNAUTHENTICATED = "unauthenticated"

@@ -18,7 +18,7 @@ TOPICS: dict[str, int] = {
     "official_loss": 6,
     "certificate": 3,
     "proxy": 4,
-    "cancel_prelost": 4,
+    "cancel_pre_loss": 4,
     "other_reasons": 6,
     "mail_delivery": 3,
     "hotline": 3,
@@ -29,7 +29,7 @@ IMAGES: dict[str, str] = {
     "official_loss": "guidance_outlet.png",
     "certificate": "guidance_certificate.png",
     "proxy": "guidance_proxy.png",
-    "cancel_prelost": "guidance_two_places.png",
+    "cancel_pre_loss": "guidance_two_places.png",
     "hotline": "guidance_hotline.png",
 }
 
@@ -48,7 +48,7 @@ def params(settings: Settings) -> dict[str, Any]:
         "days": r.replacement_working_days,
         "bank_days": r.replacement_working_days_bank,
         "fee": r.replacement_fee_yuan,
-        "lapse_days": r.prelost_lapse_days,
+        "lapse_days": r.pre_loss_lapse_days,
         "region": r.name,
     }
 

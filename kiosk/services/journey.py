@@ -3,7 +3,7 @@
 The core (:class:`~kiosk.services.controller.JourneyController`) owns navigation, the
 busy step, failures and the session end; each journey is one object that talks to the
 core only through :class:`JourneyContext` and offers the UI its intents through one of
-the ``*Intents`` protocols (``ctl.prelost.choose_card(token)``, ``ctl.cancel.submit_pin``…).
+the ``*Intents`` protocols (``ctl.pre_loss.choose_card(token)``, ``ctl.cancel.submit_pin``…).
 """
 
 from __future__ import annotations
@@ -71,11 +71,11 @@ class IdentifyIntents(Protocol):
     def submit_code(self, code: str) -> None: ...
 
 
-class PrelostIntents(Protocol):
+class PreLossIntents(Protocol):
     """Pre-loss: choose one of the person's cards, then confirm."""
 
     def choose_card(self, token: str) -> None: ...
-    def confirm_prelost(self) -> None: ...
+    def confirm_pre_loss(self) -> None: ...
 
 
 class CancelIntents(Protocol):

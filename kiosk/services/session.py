@@ -28,7 +28,7 @@ class KioskSession:
     challenge_id: str | None = None
     phone_masked: str | None = None
     idempotency_key: str | None = None
-    prelost: PreLossInfo | None = None
+    pre_loss: PreLossInfo | None = None
     replacement: ReplacementInfo | None = None
     pin_verified: bool = False
     cancel_reference: str | None = None

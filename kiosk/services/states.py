@@ -17,7 +17,7 @@ from kiosk.services.failures import Failure
 
 class Journey(StrEnum):
     NONE = "none"
-    PRELOST = "prelost"
+    PRE_LOSS = "pre_loss"
     STATUS = "status"
     CANCEL = "cancel"
     GUIDANCE = "guidance"
@@ -47,8 +47,8 @@ class Step(StrEnum):
     CODE_ENTRY = "code_entry"
     CARDS = "cards"
     CONSEQUENCES = "consequences"
-    PRELOST_DONE = "prelost_done"
-    PRELOST_PENDING = "prelost_pending"
+    PRE_LOSS_DONE = "pre_loss_done"
+    PRE_LOSS_PENDING = "pre_loss_pending"
     STATUS = "status"
     CANCEL_INSERT_SSC = "cancel_insert_ssc"
     CANCEL_PIN = "cancel_pin"

@@ -2,8 +2,8 @@
 (``KioskApp(settings, parts, screens=...)`` takes another list: the bench, tests).
 
 To add a screen: one line here (see :mod:`kiosk.ui.screen_base` for the recipe). Names
-used by the attract screen's routes (:mod:`kiosk.ui.routes`): ``prelost``, ``status``,
-``guide``, ``cancel_prelost``; until a screen of that name exists, the placeholder
+used by the attract screen's routes (:mod:`kiosk.ui.routes`): ``pre_lost``, ``status``,
+``guide``, ``cancel_pre_loss``; until a screen of that name exists, the placeholder
 screen stands in.
 """
 
@@ -30,17 +30,17 @@ SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("message", "kiosk.ui.screens.message:MessageScreen"),
     ScreenSpec("placeholder", "kiosk.ui.screens.placeholder:PlaceholderScreen"),
     # Journeys (cardholder); the first four carry the routes' screen names.
-    ScreenSpec("prelost", "kiosk.ui.screens.identify_card:IdentifyPrelostScreen"),
+    ScreenSpec("pre_loss", "kiosk.ui.screens.identify_card:IdentifyPreLossScreen"),
     ScreenSpec("status", "kiosk.ui.screens.identify_card:IdentifyStatusScreen"),
     ScreenSpec("guide", "kiosk.ui.screens.guidance_index:GuidanceIndexScreen"),
-    ScreenSpec("cancel_prelost", "kiosk.ui.screens.cancel_insert:CancelInsertScreen"),
+    ScreenSpec("cancel_pre_loss", "kiosk.ui.screens.cancel_insert:CancelInsertScreen"),
     ScreenSpec("identify_keypad", "kiosk.ui.screens.identify_keypad:IdentifyKeypadScreen"),
     ScreenSpec("identify_code", "kiosk.ui.screens.identify_code:IdentifyCodeScreen"),
-    ScreenSpec("prelost_cards", "kiosk.ui.screens.prelost_cards:PrelostCardsScreen"),
-    ScreenSpec("prelost_consequences",
-               "kiosk.ui.screens.prelost_consequences:PrelostConsequencesScreen"),
-    ScreenSpec("prelost_done", "kiosk.ui.screens.prelost_done:PrelostDoneScreen"),
-    ScreenSpec("prelost_pending", "kiosk.ui.screens.prelost_pending:PrelostPendingScreen"),
+    ScreenSpec("pre_loss_cards", "kiosk.ui.screens.pre_loss_cards:PreLossCardsScreen"),
+    ScreenSpec("pre_loss_consequences",
+               "kiosk.ui.screens.pre_loss_consequences:PreLossConsequencesScreen"),
+    ScreenSpec("pre_loss_done", "kiosk.ui.screens.pre_loss_done:PreLossDoneScreen"),
+    ScreenSpec("pre_loss_pending", "kiosk.ui.screens.pre_loss_pending:PreLossPendingScreen"),
     ScreenSpec("status_progress", "kiosk.ui.screens.status_progress:StatusProgressScreen"),
     ScreenSpec("cancel_pin", "kiosk.ui.screens.cancel_pin:CancelPinScreen"),
     ScreenSpec("cancel_id", "kiosk.ui.screens.cancel_id:CancelIdScreen"),
@@ -68,7 +68,7 @@ SCREENS: tuple[ScreenSpec, ...] = (
 # kiosk.ui.technician.base).
 SHELL_SCREENS: tuple[ScreenSpec, ...] = tuple(
     s for s in SCREENS if s.name in ("attract", "message", "placeholder"))
-_JOURNEY_MODULES = ("identify_", "prelost_", "status_", "cancel_", "guidance_", "journey_",
+_JOURNEY_MODULES = ("identify_", "pre_loss_", "status_", "cancel_", "guidance_", "journey_",
                     "out_of_service")
 JOURNEY_SCREENS: tuple[ScreenSpec, ...] = tuple(
     s for s in SCREENS

@@ -22,11 +22,11 @@ class Route:
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("prelost", "prelost", "attract.prelost", "attract.prelost_hint"),
+    Route("pre_loss", "pre_loss", "attract.pre_loss", "attract.pre_loss_hint"),
     Route("status", "status", "attract.status", "attract.status_hint"),
     Route("guide", "guide", "attract.guide", "attract.guide_hint"),
-    Route("cancel_prelost", "cancel_prelost", "attract.cancel_prelost",
-          "attract.cancel_prelost_hint", feature="cancel_prelost"),
+    Route("cancel_pre_loss", "cancel_pre_loss", "attract.cancel_pre_loss",
+          "attract.cancel_pre_loss_hint", feature="cancel_pre_loss"),
 )
 
 

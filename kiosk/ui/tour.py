@@ -20,7 +20,7 @@ from kiosk.services.states import EndReason
 
 
 def _inactivity_warning(app: Any) -> None:
-    app.go("placeholder", title_key="attract.prelost")
+    app.go("placeholder", title_key="attract.pre_loss")
     app.overlay.seconds = app.settings.session.warning_seconds
     app.overlay.show()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kiosk.central.client import CentralClient  # noqa: E402
-from kiosk.central.outbox import KIND_PRELOST, Outbox, OutboxSender  # noqa: E402
+from kiosk.central.outbox import KIND_PRE_LOSS, Outbox, OutboxSender  # noqa: E402
 from kiosk.config import load_settings  # noqa: E402
 from kiosk.secrets import load_secrets  # noqa: E402
 
@@ -30,7 +30,7 @@ def main() -> int:
     client = CentralClient(settings, load_secrets(settings))
     outbox = Outbox(db)
     if mode == "enqueue-and-send":
-        outbox.enqueue(KIND_PRELOST, {"card_number": card, "id_number": id_number}, key)
+        outbox.enqueue(KIND_PRE_LOSS, {"card_number": card, "id_number": id_number}, key)
         print("ENQUEUED", flush=True)
     sender = OutboxSender(outbox, client)
     delivered = sender.deliver_once()

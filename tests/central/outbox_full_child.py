@@ -11,7 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kiosk.central.errors import OutboxError  # noqa: E402
-from kiosk.central.outbox import KIND_PRELOST, Outbox  # noqa: E402
+from kiosk.central.outbox import KIND_PRE_LOSS, Outbox  # noqa: E402
 
 
 def main() -> int:
@@ -19,7 +19,7 @@ def main() -> int:
     stored = 0
     try:
         for n in range(100_000):
-            box.enqueue(KIND_PRELOST, {"card_number": "X00000019", "id_number": "1" * 18,
+            box.enqueue(KIND_PRE_LOSS, {"card_number": "X00000019", "id_number": "1" * 18,
                                        "pad": "x" * 2000}, f"key-{n:08d}")
             stored += 1
     except OutboxError as exc:

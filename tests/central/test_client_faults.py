@@ -28,8 +28,8 @@ ID = persona("normal")["id"]["id_number"]
 CARD = persona("normal")["ssc"]["card_number"]
 
 
-def _prelosses(sandbox, card=CARD):
-    return [p for p in sandbox.admin("GET", "/prelosses") if p["card_number"] == card]
+def _pre_losses(sandbox, card=CARD):
+    return [p for p in sandbox.admin("GET", "/pre_losses") if p["card_number"] == card]
 
 
 def test_read_timeout_raises_timeout_after_bounded_retries(make_central_client, sandbox):
@@ -43,17 +43,17 @@ def test_read_timeout_raises_timeout_after_bounded_retries(make_central_client, 
     assert 0.6 <= elapsed < 4.0  # two attempts of 0.3 s plus back-off, not forever
 
 
-def test_timed_out_prelost_was_applied_and_a_repeat_gets_the_same_answer(
+def test_timed_out_pre_loss_was_applied_and_a_repeat_gets_the_same_answer(
         make_central_client, sandbox):
     """Applied but not acknowledged: repeating with the key tells the outcome, once."""
     client = make_central_client(read_timeout=0.3, retries=0)
     key = new_idempotency_key()
     sandbox.admin("POST", "/faults", json={"latency_ms": 800})
     with pytest.raises(CentralTimeout):
-        client.submit_prelost(CARD, ID, key)
+        client.submit_pre_loss(CARD, ID, key)
     sandbox.admin("DELETE", "/faults")
-    result = client.submit_prelost(CARD, ID, key)
-    (recorded,) = _prelosses(sandbox)
+    result = client.submit_pre_loss(CARD, ID, key)
+    (recorded,) = _pre_losses(sandbox)
     assert recorded["reference"] == result.reference
 
 
@@ -81,11 +81,11 @@ def test_sending_a_code_is_never_retried(make_central_client, sandbox):
     assert sandbox.admin("GET", "/faults")["fail_next"] == 0  # one attempt only
 
 
-def test_prelost_is_retried_with_the_same_key_and_applied_once(make_central_client, sandbox):
+def test_pre_loss_is_retried_with_the_same_key_and_applied_once(make_central_client, sandbox):
     client = make_central_client(retries=2)
     sandbox.admin("POST", "/faults", json={"fail_next": 2})
-    result = client.submit_prelost(CARD, ID, new_idempotency_key())
-    assert [p["reference"] for p in _prelosses(sandbox)] == [result.reference]
+    result = client.submit_pre_loss(CARD, ID, new_idempotency_key())
+    assert [p["reference"] for p in _pre_losses(sandbox)] == [result.reference]
 
 
 def test_garbage_body_is_a_bad_response_not_retried(make_central_client, sandbox):
@@ -196,7 +196,7 @@ def test_no_personal_data_in_urls_or_logs(central_client, sandbox, caplog):
     sandbox.admin("POST", "/faults", json={"fail_next": 1})
     central_client.lookup_person(ID)
     central_client.card_status(CARD)
-    central_client.submit_prelost(CARD, ID, new_idempotency_key())
+    central_client.submit_pre_loss(CARD, ID, new_idempotency_key())
     text = " ".join(urls) + " ".join(r.getMessage() + str(getattr(r, "fields", ""))
                                      for r in caplog.records)
     assert urls and caplog.records

@@ -53,7 +53,7 @@ def test_a_redirect_is_a_bad_response_and_the_other_host_receives_nothing(
     with pytest.raises(CentralBadResponse):
         client.lookup_person(ID)
     with pytest.raises(CentralBadResponse):
-        client.submit_prelost(CARD, ID, new_idempotency_key())
+        client.submit_pre_loss(CARD, ID, new_idempotency_key())
     assert len(redirecting.seen) == 2
     assert other.seen == []  # not the body, not the X-Kiosk-* headers, nothing
 

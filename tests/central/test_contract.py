@@ -21,8 +21,8 @@ CARD_NORMAL = NORMAL["ssc"]["card_number"]
 REPL = persona("replacement")
 ID_REPL = REPL["id"]["id_number"]
 CARD_REPL_OLD = REPL["central"]["cards"][0]["card_number"]
-ID_PRELOST = persona("prelost")["id"]["id_number"]
-CARD_PRELOST = persona("prelost")["central"]["cards"][0]["card_number"]
+ID_PRE_LOSS = persona("pre_lost")["id"]["id_number"]
+CARD_PRE_LOSS = persona("pre_lost")["central"]["cards"][0]["card_number"]
 
 
 def test_lookup_by_id_number_returns_cards_without_id_number(central_client):
@@ -63,9 +63,9 @@ def test_status_has_history_and_replacement(central_client):
     assert repl.expected_on == add_working_days(dt.date(2026, 10, 20), 35)
 
 
-def test_prelost_applies_state_rule_and_regional_lapse(central_client, sandbox):
+def test_pre_loss_applies_state_rule_and_regional_lapse(central_client, sandbox):
     key = new_idempotency_key()
-    result = central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, key)
+    result = central_client.submit_pre_loss(CARD_NORMAL, ID_NORMAL, key)
     today = result.settlement_stopped_at.astimezone(CHINA_TZ).date()
     assert result.lapses_on == today + dt.timedelta(days=10)  # Beijing: 10 calendar days
     assert result.hotline == "96102" and result.reference.startswith("YGS")
@@ -73,7 +73,7 @@ def test_prelost_applies_state_rule_and_regional_lapse(central_client, sandbox):
     assert status.state == CardState.PRE_LOST
     assert status.history[-1].channel == "kiosk"
     assert status.lapses_on == result.lapses_on
-    recorded = [p for p in sandbox.admin("GET", "/prelosses") if p["card_number"] == CARD_NORMAL]
+    recorded = [p for p in sandbox.admin("GET", "/pre_losses") if p["card_number"] == CARD_NORMAL]
     assert len(recorded) == 1 and recorded[0]["reference"] == result.reference
     assert recorded[0]["terminal_id"] == "T-DEMO-0001"
 
@@ -81,23 +81,23 @@ def test_prelost_applies_state_rule_and_regional_lapse(central_client, sandbox):
 def test_same_idempotency_key_applies_once_and_returns_the_stored_answer(central_client,
                                                                          sandbox):
     key = new_idempotency_key()
-    first = central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, key)
-    again = central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, key)
+    first = central_client.submit_pre_loss(CARD_NORMAL, ID_NORMAL, key)
+    again = central_client.submit_pre_loss(CARD_NORMAL, ID_NORMAL, key)
     assert again == first
-    assert len([p for p in sandbox.admin("GET", "/prelosses")
+    assert len([p for p in sandbox.admin("GET", "/pre_losses")
                 if p["card_number"] == CARD_NORMAL]) == 1
     # A new key for the same card is a new request, refused by the state rule.
     with pytest.raises(CentralRefused) as err:
-        central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
+        central_client.submit_pre_loss(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
     assert err.value.code == "already_pre_lost" and err.value.status == 409
 
 
 def test_same_key_different_body_is_a_conflict(central_client):
     key = new_idempotency_key()
-    central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, key)
+    central_client.submit_pre_loss(CARD_NORMAL, ID_NORMAL, key)
     x = persona("x_check")
     with pytest.raises(CentralRefused) as err:
-        central_client.submit_prelost(x["ssc"]["card_number"], x["id"]["id_number"], key)
+        central_client.submit_pre_loss(x["ssc"]["card_number"], x["id"]["id_number"], key)
     assert err.value.code == "idempotency_conflict" and err.value.status == 409
 
 
@@ -105,32 +105,32 @@ def test_stored_refusal_is_replayed_too(central_client):
     key = new_idempotency_key()
     for _ in range(2):
         with pytest.raises(CentralRefused) as err:
-            central_client.submit_prelost(CARD_PRELOST, ID_PRELOST, key)
+            central_client.submit_pre_loss(CARD_PRE_LOSS, ID_PRE_LOSS, key)
         assert err.value.code == "already_pre_lost"
 
 
-def test_prelost_of_someone_elses_card_is_not_found(central_client):
+def test_pre_loss_of_someone_elses_card_is_not_found(central_client):
     with pytest.raises(CentralNotFound):
-        central_client.submit_prelost(CARD_NORMAL, ID_PRELOST, new_idempotency_key())
+        central_client.submit_pre_loss(CARD_NORMAL, ID_PRE_LOSS, new_idempotency_key())
 
 
-def test_cancel_prelost_then_refused_once_replacement_exists(central_client, sandbox):
-    central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
-    done = central_client.cancel_prelost(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
+def test_cancel_pre_loss_then_refused_once_replacement_exists(central_client, sandbox):
+    central_client.submit_pre_loss(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
+    done = central_client.cancel_pre_loss(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
     assert done.state == CardState.ACTIVE
     assert central_client.card_status(CARD_NORMAL).state == CardState.ACTIVE
     # Pre-lose again, then the counter applies for a replacement: cancel is refused.
-    central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
+    central_client.submit_pre_loss(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
     sandbox.admin("POST", "/replacements/apply", json={"card_number": CARD_NORMAL})
     with pytest.raises(CentralRefused) as err:
-        central_client.cancel_prelost(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
+        central_client.cancel_pre_loss(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
     assert err.value.code == "replacement_exists"
     assert central_client.card_status(CARD_NORMAL).state == CardState.LOST
 
 
 def test_cancel_of_an_active_card_is_not_allowed(central_client):
     with pytest.raises(CentralRefused) as err:
-        central_client.cancel_prelost(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
+        central_client.cancel_pre_loss(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
     assert err.value.code == "not_allowed"
 
 
@@ -160,8 +160,8 @@ def test_replacement_progress_by_new_or_old_card_number(central_client):
     assert central_client.replacement_progress(card_number=by_id.card_number) == by_id
 
 
-def test_prelost_lapses_after_the_regional_period(central_client, sandbox):
-    central_client.submit_prelost(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
+def test_pre_loss_lapses_after_the_regional_period(central_client, sandbox):
+    central_client.submit_pre_loss(CARD_NORMAL, ID_NORMAL, new_idempotency_key())
     sandbox.admin("POST", "/clock", json={"offset_days": 11})
     status = central_client.card_status(CARD_NORMAL)
     assert status.state == CardState.ACTIVE
@@ -230,11 +230,11 @@ def test_state_change_without_idempotency_key_is_refused(central_client, sandbox
 
     body = s.PreLossRequest(card_number=CARD_NORMAL, id_number=ID_NORMAL,
                             terminal_id="T-DEMO-0001").model_dump_json().encode()
-    headers = sign_request(central_client._key, "T-DEMO-0001", "POST", s.Path.PRELOSS, body)
-    resp = requests.post(sandbox.url + s.Path.PRELOSS, data=body,
+    headers = sign_request(central_client._key, "T-DEMO-0001", "POST", s.Path.PRE_LOSS, body)
+    resp = requests.post(sandbox.url + s.Path.PRE_LOSS, data=body,
                          headers={**headers, "Content-Type": "application/json"}, timeout=5)
     assert resp.status_code == 400 and resp.json()["code"] == "idempotency_key_missing"
-    assert sandbox.admin("GET", "/prelosses")[-1]["card_number"] != CARD_NORMAL
+    assert sandbox.admin("GET", "/pre_losses")[-1]["card_number"] != CARD_NORMAL
 
 
 def test_admin_is_only_on_its_own_port_and_wants_the_token(sandbox):

@@ -16,7 +16,7 @@ import pytest
 
 from kiosk.central.client import new_idempotency_key
 from kiosk.central.errors import OutboxError
-from kiosk.central.outbox import KIND_CANCEL_PRELOST, KIND_PRELOST, Outbox, OutboxSender
+from kiosk.central.outbox import KIND_CANCEL_PRE_LOSS, KIND_PRE_LOSS, Outbox, OutboxSender
 from kiosk.domain.card_states import CardState
 from kiosk.personas import persona
 from tests.fixtures.strict import skip_or_fail
@@ -38,15 +38,15 @@ def _wait_for(condition, timeout: float = 10.0) -> None:
 
 
 def _recorded(sandbox, key: str) -> list[dict]:
-    return [p for p in sandbox.admin("GET", "/prelosses") if p["idempotency_key"] == key]
+    return [p for p in sandbox.admin("GET", "/pre_losses") if p["idempotency_key"] == key]
 
 
 def test_enqueue_pending_deliver_and_stats(tmp_path):
     now = [1000.0]
     box = Outbox(tmp_path / "o.db", clock=lambda: now[0])
-    a = box.enqueue(KIND_PRELOST, _payload(), "key-a")
-    assert box.enqueue(KIND_PRELOST, _payload(), "key-a") == a  # same key: same item
-    box.enqueue(KIND_CANCEL_PRELOST, _payload(), "key-b")
+    a = box.enqueue(KIND_PRE_LOSS, _payload(), "key-a")
+    assert box.enqueue(KIND_PRE_LOSS, _payload(), "key-a") == a  # same key: same item
+    box.enqueue(KIND_CANCEL_PRE_LOSS, _payload(), "key-b")
     now[0] = 1030.0
     stats = box.stats()
     assert stats.pending == 2 and stats.oldest_age_seconds == 30.0
@@ -64,7 +64,7 @@ def test_enqueue_pending_deliver_and_stats(tmp_path):
 
 def test_delivered_item_leaves_no_personal_data_on_disk(tmp_path):
     box = Outbox(tmp_path / "o.db")
-    item = box.enqueue(KIND_PRELOST, _payload(), "k1")
+    item = box.enqueue(KIND_PRE_LOSS, _payload(), "k1")
     box.mark_delivered(item, "YGS1")
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
     assert ID.encode() not in raw and CARD.encode() not in raw
@@ -76,7 +76,7 @@ def test_full_disk_is_a_typed_error(tmp_path):
     big = {"card_number": CARD, "id_number": ID, "note": "x" * 3000}
     with pytest.raises(OutboxError) as err:
         for n in range(100):
-            box.enqueue(KIND_PRELOST, big, f"k{n}")
+            box.enqueue(KIND_PRE_LOSS, big, f"k{n}")
     assert err.value.kind == "full" and err.value.i18n_key == "central.error.outbox"
 
 
@@ -97,7 +97,7 @@ def test_read_only_database_is_a_typed_error(tmp_path):
     box = Outbox(path)
     box._db.execute("PRAGMA query_only=ON")  # what a read-only mount gives SQLite
     with pytest.raises(OutboxError) as err:
-        box.enqueue(KIND_PRELOST, _payload(), "k")
+        box.enqueue(KIND_PRE_LOSS, _payload(), "k")
     assert err.value.kind in ("read_only", "unavailable")
 
 
@@ -113,7 +113,7 @@ def test_sender_delivers_when_the_service_is_back(tmp_path, sandbox, make_centra
     client = make_central_client(retries=0)
     box = Outbox(tmp_path / "o.db")
     key = new_idempotency_key()
-    box.enqueue(KIND_PRELOST, _payload(), key)
+    box.enqueue(KIND_PRE_LOSS, _payload(), key)
     sandbox.admin("POST", "/faults", json={"fail_next": 1000})
     sender = OutboxSender(box, client, base_delay=0.05, max_delay=0.2, poll_interval=0.1)
     sender.start()
@@ -137,10 +137,10 @@ def test_sender_delivers_when_the_service_is_back(tmp_path, sandbox, make_centra
 def test_sender_rejects_items_the_service_refuses(tmp_path, sandbox, make_central_client):
     client = make_central_client()
     box = Outbox(tmp_path / "o.db")
-    pre = persona("prelost")
-    box.enqueue(KIND_PRELOST, _payload(pre["central"]["cards"][0]["card_number"],
+    pre = persona("pre_lost")
+    box.enqueue(KIND_PRE_LOSS, _payload(pre["central"]["cards"][0]["card_number"],
                                        pre["id"]["id_number"]), new_idempotency_key())
-    box.enqueue(KIND_PRELOST, _payload(), new_idempotency_key())
+    box.enqueue(KIND_PRE_LOSS, _payload(), new_idempotency_key())
     seen = []
     assert OutboxSender(box, client, on_result=lambda i, r: seen.append(r)).deliver_once() == 1
     stats = box.stats()
@@ -156,7 +156,7 @@ def test_sender_keeps_items_when_the_terminal_key_is_wrong(tmp_path, sandbox,
     wrong = Secrets(terminal_key=b"w" * 32,
                     technician_pin_hash=central_secrets.technician_pin_hash)
     box = Outbox(tmp_path / "o.db")
-    box.enqueue(KIND_PRELOST, _payload(), new_idempotency_key())
+    box.enqueue(KIND_PRE_LOSS, _payload(), new_idempotency_key())
     OutboxSender(box, make_central_client(secrets=wrong)).deliver_once()
     assert box.stats().pending == 1 and box.stats().last_error == "bad_signature"
 
@@ -242,7 +242,7 @@ def test_service_down_then_back_on_the_same_port(tmp_path, central_settings,
     client = CentralClient(settings, central_secrets)
     box = Outbox(tmp_path / "o.db")
     key = new_idempotency_key()
-    box.enqueue(KIND_PRELOST, _payload(), key)
+    box.enqueue(KIND_PRE_LOSS, _payload(), key)
     sender = OutboxSender(box, client, base_delay=0.05, max_delay=0.1, poll_interval=0.1)
     sender.start()
     again = None
@@ -291,7 +291,7 @@ def test_running_sender_sends_a_new_item_at_once(tmp_path, sandbox, make_central
     try:
         time.sleep(0.1)  # the sender is idle, waiting up to 30 s
         key = new_idempotency_key()
-        box.enqueue(KIND_PRELOST, _payload(), key)
+        box.enqueue(KIND_PRE_LOSS, _payload(), key)
         deadline = time.monotonic() + 3
         while box.stats().pending and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -303,9 +303,9 @@ def test_running_sender_sends_a_new_item_at_once(tmp_path, sandbox, make_central
 def test_malformed_item_is_set_aside_not_blocking_the_queue(tmp_path, sandbox,
                                                             make_central_client):
     box = Outbox(tmp_path / "o.db")
-    box.enqueue(KIND_PRELOST, {"card_number": CARD}, new_idempotency_key())  # no ID number
+    box.enqueue(KIND_PRE_LOSS, {"card_number": CARD}, new_idempotency_key())  # no ID number
     key = new_idempotency_key()
-    box.enqueue(KIND_PRELOST, _payload(), key)
+    box.enqueue(KIND_PRE_LOSS, _payload(), key)
     assert OutboxSender(box, make_central_client()).deliver_once() == 1
     stats = box.stats()
     assert stats.pending == 0 and stats.rejected_total == 1 and stats.delivered_total == 1
@@ -317,7 +317,7 @@ def test_concurrent_enqueue_of_the_same_key_stores_one_item(tmp_path):
     box = Outbox(tmp_path / "o.db")
     ids: list[int] = []
     threads = [threading.Thread(target=lambda: ids.append(
-        box.enqueue(KIND_PRELOST, _payload(), "same-key-1"))) for _ in range(8)]
+        box.enqueue(KIND_PRE_LOSS, _payload(), "same-key-1"))) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:

@@ -14,7 +14,7 @@ import pytest
 
 from kiosk import metrics
 from kiosk.central.client import new_idempotency_key
-from kiosk.central.outbox import KIND_PRELOST, Outbox, OutboxSender
+from kiosk.central.outbox import KIND_PRE_LOSS, LEGACY_KINDS, Outbox, OutboxSender
 from kiosk.central.sealing import derive_key, is_sealed
 from kiosk.personas import persona
 from kiosk.secrets import Secrets
@@ -41,7 +41,7 @@ def _raw(directory: Path) -> bytes:
 def test_payloads_are_sealed_on_disk(tmp_path):
     box = Outbox(tmp_path / "o.db", terminal_key=KEY)
     key = new_idempotency_key()
-    box.enqueue(KIND_PRELOST, {"card_number": CARD, "id_number": ID}, key)
+    box.enqueue(KIND_PRE_LOSS, {"card_number": CARD, "id_number": ID}, key)
     raw = _raw(tmp_path)
     assert CARD.encode() not in raw and ID.encode() not in raw
     (item,) = box.pending()
@@ -58,6 +58,8 @@ def test_payloads_are_sealed_on_disk(tmp_path):
 
 def test_a_plaintext_queue_from_before_is_sealed_without_losing_an_item(
         tmp_path, sandbox, make_central_client, central_secrets):
+    """A version 0.1 file: plaintext payloads, and the kind as that version spelt it."""
+    (old_kind,) = [k for k, v in LEGACY_KINDS.items() if v == KIND_PRE_LOSS]
     path = tmp_path / "outbox.sqlite3"
     keys = [new_idempotency_key(), new_idempotency_key()]
     with sqlite3.connect(path) as db:
@@ -65,10 +67,11 @@ def test_a_plaintext_queue_from_before_is_sealed_without_losing_an_item(
         db.execute("PRAGMA journal_mode=WAL")
         for n, key in enumerate(keys):
             db.execute("INSERT INTO outbox (kind, payload, idempotency_key, created_at) "
-                       "VALUES (?,?,?,?)", (KIND_PRELOST, json.dumps(
+                       "VALUES (?,?,?,?)", (old_kind, json.dumps(
                            {"card_number": CARD, "id_number": ID}), key, time.time() + n))
     box = Outbox(path, terminal_key=central_secrets.terminal_key)
     assert [i.idempotency_key for i in box.pending()] == keys
+    assert {i.kind for i in box.pending()} == {KIND_PRE_LOSS}
     raw = _raw(tmp_path)
     assert CARD.encode() not in raw and ID.encode() not in raw  # old pages scrubbed too
     sender = OutboxSender(box, make_central_client())
@@ -80,7 +83,7 @@ def test_a_plaintext_queue_from_before_is_sealed_without_losing_an_item(
 
 def test_the_sender_hands_the_client_key_to_an_unsealed_outbox(tmp_path, central_client):
     box = Outbox(tmp_path / "o.db")
-    box.enqueue(KIND_PRELOST, {"card_number": CARD, "id_number": ID}, new_idempotency_key())
+    box.enqueue(KIND_PRE_LOSS, {"card_number": CARD, "id_number": ID}, new_idempotency_key())
     OutboxSender(box, central_client)
     assert box.sealed and CARD.encode() not in _raw(tmp_path)
     assert box.pending()[0].payload["card_number"] == CARD
@@ -96,7 +99,7 @@ def test_items_refused_for_a_terminal_problem_expire_with_an_alert(
                     technician_pin_hash=central_secrets.technician_pin_hash)
     client = make_central_client(secrets=wrong, outbox_terminal_expiry_hours=2.0)
     sender = OutboxSender(box, client)
-    box.enqueue(KIND_PRELOST, {"card_number": CARD, "id_number": ID}, new_idempotency_key())
+    box.enqueue(KIND_PRE_LOSS, {"card_number": CARD, "id_number": ID}, new_idempotency_key())
     sender.deliver_once()
     assert box.stats().pending == 1  # young: kept, since fixing the key would deliver it
     before = metrics.OUTBOX_EXPIRED.labels(code="bad_signature")._value.get()

@@ -7,7 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-from kiosk.central.outbox import KIND_PRELOST, Outbox
+from kiosk.central.outbox import KIND_PRE_LOSS, Outbox
 from kiosk.logs import LOG_FILE, get_logger, setup_logging
 
 
@@ -19,7 +19,7 @@ def test_outbox_database_and_wal_files_are_private(tmp_path):
     old = os.umask(0o022)  # the usual umask: without care, files would be 0644
     try:
         box = Outbox(tmp_path / "outbox.sqlite3")
-        box.enqueue(KIND_PRELOST, {"name": "张三"}, "key-1")
+        box.enqueue(KIND_PRE_LOSS, {"name": "张三"}, "key-1")
     finally:
         os.umask(old)
     files = sorted(tmp_path.iterdir())

@@ -28,7 +28,7 @@ from kiosk.personas import persona
 
 ID = persona("normal")["id"]["id_number"]
 CARD = persona("normal")["ssc"]["card_number"]
-ACTIONS = st.lists(st.sampled_from(["pre_lose", "cancel", "apply", "advance", "wait"]),
+ACTIONS = st.lists(st.sampled_from(["pre_loss", "cancel", "apply", "advance", "wait"]),
                    max_size=12)
 _DIR = Path(tempfile.mkdtemp(prefix="central-prop-"))
 _STORE = SandboxStore(_DIR / "prop.db", RegionalRules())
@@ -42,11 +42,11 @@ def test_sandbox_follows_the_card_rules(actions, mailed):
     state, stage, has_repl, key = CardState.ACTIVE, None, False, 0
     for action in actions:
         key += 1
-        if action == "pre_lose":
+        if action == "pre_loss":
             status, body, _ = store.idempotent("T", f"k{key}", "pre", str(key).encode(),
-                                               lambda: store.pre_lose(CARD, ID, "T"))
+                                               lambda: store.pre_loss(CARD, ID, "T"))
             try:
-                state = next_state(state, "pre_lose")
+                state = next_state(state, "pre_loss")
                 assert status == 200, body
             except RuleViolation as exc:
                 assert status == 409 and body["__problem__"] == exc.code
@@ -94,7 +94,7 @@ def test_sandbox_follows_the_card_rules(actions, mailed):
 
 
 @settings(max_examples=200, deadline=None)
-@given(body=st.binary(max_size=200), path=st.sampled_from(["/v1/prelosses", "/v1/x"]),
+@given(body=st.binary(max_size=200), path=st.sampled_from(["/v1/pre_losses", "/v1/x"]),
        flip=st.integers(min_value=0), field=st.sampled_from(["body", "path", "method",
                                                                "terminal", "ts"]))
 def test_any_change_to_a_signed_request_breaks_the_signature(body, path, flip, field):

@@ -47,7 +47,7 @@ def test_text_block_roundtrip_and_codes() -> None:
     data = parse_text_block(block, today=TODAY)
     assert (data.name, data.gender, data.ethnicity) == ("王小明", "male", "01")
     assert data.valid_to == dt.date(2035, 3, 1) and data.address == "北京市朝阳区建国路88号"
-    long_term = parse_text_block(build_text_block(persona("prelost")["id"]), today=TODAY)
+    long_term = parse_text_block(build_text_block(persona("pre_lost")["id"]), today=TODAY)
     assert long_term.valid_to is None and not long_term.is_expired(TODAY)
     expired = parse_text_block(build_text_block(persona("expired_id")["id"]), today=TODAY)
     assert expired.is_expired(TODAY) and expired.ethnicity == "04"
@@ -97,7 +97,7 @@ def test_serial_reader_over_pty(pty_reader: VirtualSerialIdReader) -> None:
             reader.read(TODAY)
         assert ei.value.kind == "no_card"
         pty_reader.lift()
-        pty_reader.present("prelost")
+        pty_reader.present("pre_lost")
         assert reader.read(TODAY).valid_to is None
         pty_reader.lift()
         pty_reader.present("normal")

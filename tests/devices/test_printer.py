@@ -27,9 +27,9 @@ from kiosk.devices.printer import (
     make_printer,
 )
 from kiosk.devices.printer.base import DLE_EOT_PAPER, ESC_INIT, FS_CHINESE_ON
-from kiosk.domain.receipts import PrelossReceipt, render_receipt
+from kiosk.domain.receipts import PreLossReceipt, render_receipt
 
-RECEIPT = PrelossReceipt.create(
+RECEIPT = PreLossReceipt.create(
     reference="PL-20261125-0001", card_number="X00000019",
     created_at=dt.datetime(2026, 11, 25, 9, 30), lapse_date=dt.date(2026, 12, 5),
     hotline="96102", status="confirmed", terminal_id="T-DEMO-0001")

@@ -163,7 +163,7 @@ def test_outbox_empty_pending_and_stale(tmp_path):
     assert check_outbox(ctx).summary_key == "diagnostics.outbox.empty"
     now = [1_000_000.0]
     box = Outbox(outbox_file(ctx.settings), clock=lambda: now[0])
-    box.enqueue("prelost", {"card_number": "X00000019", "id_number": "110105198503071230"},
+    box.enqueue("pre_loss", {"card_number": "X00000019", "id_number": "110105198503071230"},
                 "key-1")
     ctx.outbox = box
     fresh = check_outbox(ctx)

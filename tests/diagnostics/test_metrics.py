@@ -58,17 +58,17 @@ def _journey_with_an_offline_confirmation(tmp_path) -> None:
 
     try:
         for offline in (False, True):
-            ctl.start("prelost")
+            ctl.start("pre_loss")
             ctl.on_card_event(Event("card_read", "id", id_card()))
             pump(Step.CARDS)
-            ctl.prelost.choose_card("0")
+            ctl.pre_loss.choose_card("0")
             if offline:
-                central.errors["submit_prelost"] = CentralOffline("down")
-            ctl.prelost.confirm_prelost()
-            pump(Step.PRELOST_PENDING if offline else Step.PRELOST_DONE)
+                central.errors["submit_pre_loss"] = CentralOffline("down")
+            ctl.pre_loss.confirm_pre_loss()
+            pump(Step.PRE_LOSS_PENDING if offline else Step.PRE_LOSS_DONE)
             ctl.end()
         central.errors["lookup_person"] = CentralOffline("down")
-        ctl.start("prelost")
+        ctl.start("pre_loss")
         ctl.on_card_event(Event("card_read", "id", id_card()))
         pump(Step.FAILED)
         ctl.end()
@@ -79,8 +79,8 @@ def _journey_with_an_offline_confirmation(tmp_path) -> None:
 @pytest.mark.pcsc
 def test_counters_show_up_in_a_scrape(server, tmp_path, card_hub, central_client):
     before = _scrape(server.port)
-    confirmed = 'kiosk_journeys_total{journey="prelost",outcome="confirmed"}'
-    queued = 'kiosk_journeys_total{journey="prelost",outcome="queued"}'
+    confirmed = 'kiosk_journeys_total{journey="pre_loss",outcome="confirmed"}'
+    queued = 'kiosk_journeys_total{journey="pre_loss",outcome="queued"}'
     offline = 'kiosk_errors_total{kind="offline"}'
     inserted = 'kiosk_reader_events_total{event="card_inserted"}'
     latency = "kiosk_central_latency_seconds_count"

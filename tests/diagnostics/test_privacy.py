@@ -83,7 +83,7 @@ def test_nothing_personal_anywhere(tmp_path, central_settings, central_secrets, 
                  p.get("ssc", {}).get("card_number", "-"),
                  extra={"fields": {"name": idc.get("name"), "phone":
                                    p.get("central", {}).get("phone"), "step": "lookup"}})
-        outbox.enqueue("prelost", {"card_number": p.get("ssc", {}).get("card_number", ""),
+        outbox.enqueue("pre_loss", {"card_number": p.get("ssc", {}).get("card_number", ""),
                                    "id_number": idc.get("id_number", ""),
                                    "name": idc.get("name", "")}, f"key-{key}")
         inserted = []

@@ -22,8 +22,8 @@ PIN = "246810"  # kiosk.secrets.DEMO_TECHNICIAN_PIN (demo secrets in the UI data
     ("attract", False, "none", False, True),
     ("attract", False, "", False, True),
     ("attract", True, "none", False, False),  # the inactivity warning is showing
-    ("attract", False, "prelost", False, False),  # a journey is under way
-    ("prelost", False, "prelost", False, False),
+    ("attract", False, "pre_loss", False, False),  # a journey is under way
+    ("pre_loss", False, "pre_loss", False, False),
     ("diag_overview", False, "none", True, False),  # already inside
     ("diag_pin", False, "none", False, False),  # the PIN pad is already open
     ("attract", False, "none", True, False),
@@ -146,10 +146,10 @@ def test_technician_card_during_a_journey_does_nothing(tech_ui, start_hub, virtu
 
     ui = tech_ui
     events = start_hub((TECHNICIAN_ATR.hex(),))
-    ui.tap(key="attract.prelost")
-    ui.wait_for_screen("prelost")
+    ui.tap(key="attract.pre_loss")
+    ui.wait_for_screen("pre_loss")
     virtual_slots.insert("technician", "id")
     wait_event(ui, events, "technician_card")
     ui.pump(0.5)
-    assert ui.app.sm.current == "prelost"
+    assert ui.app.sm.current == "pre_loss"
     assert ui.app.journeys.controller.state.step == "identify"  # still waiting for an ID

@@ -12,12 +12,12 @@ from kiosk.domain.card_states import (
     next_state,
 )
 
-ACTIONS = ["pre_lose", "cancel_pre_loss", "lapse", "official_loss", "replacement_collected",
+ACTIONS = ["pre_loss", "cancel_pre_loss", "lapse", "official_loss", "replacement_collected",
            "freeze", "expire"]
 
 
 def test_the_normal_life_of_a_card():
-    s = next_state(CardState.ACTIVE, "pre_lose")
+    s = next_state(CardState.ACTIVE, "pre_loss")
     assert s == CardState.PRE_LOST
     s = next_state(s, "official_loss")
     assert s == CardState.LOST
@@ -40,7 +40,7 @@ def test_cancel_refused_once_a_replacement_exists():
 ])
 def test_pre_loss_only_from_active(state, code):
     with pytest.raises(RuleViolation) as err:
-        next_state(state, "pre_lose")
+        next_state(state, "pre_loss")
     assert err.value.code == code
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from kiosk.domain.receipts import (
-    PrelossReceipt,
+    PreLossReceipt,
     ReceiptStatus,
     display_width,
     render_receipt,
@@ -18,8 +18,8 @@ from kiosk.i18n import catalog, placeholders
 from kiosk.personas import load_personas
 
 
-def _receipt(status: str = "confirmed", card: str = "X00000019") -> PrelossReceipt:
-    return PrelossReceipt.create(
+def _receipt(status: str = "confirmed", card: str = "X00000019") -> PreLossReceipt:
+    return PreLossReceipt.create(
         reference="PL-1", card_number=card, created_at=dt.datetime(2026, 11, 25, 9, 5),
         lapse_date=dt.date(2026, 12, 5), hotline="96102", status=status)
 
@@ -33,11 +33,11 @@ def test_card_number_is_masked_and_qr_is_the_reference():
 
 def test_an_unmasked_number_is_refused():
     with pytest.raises(ValueError):
-        PrelossReceipt(reference="PL-1", masked_card_number="X00000019",
+        PreLossReceipt(reference="PL-1", masked_card_number="X00000019",
                        created_at=dt.datetime(2026, 1, 1), lapse_date=dt.date(2026, 1, 11),
                        hotline="96102", status=ReceiptStatus.PENDING)
     with pytest.raises(ValueError):
-        PrelossReceipt(reference="PL-1", masked_card_number="X*0000019",
+        PreLossReceipt(reference="PL-1", masked_card_number="X*0000019",
                        created_at=dt.datetime(2026, 1, 1), lapse_date=dt.date(2026, 1, 11),
                        hotline="96102", status=ReceiptStatus.PENDING)
 

@@ -184,10 +184,10 @@ def test_an_overlay_the_local_config_no_longer_accepts_is_dropped_at_boot(tmp_pa
     config = write_config(tmp_path / "kiosk.toml", "T-CONF-L02", tmp_path / "var",
                           "http://127.0.0.1:9")
     _, store = boot_settings(config, environ={})
-    store.apply(1, {"features": {"cancel_prelost": True}})  # fine at an outlet...
+    store.apply(1, {"features": {"cancel_pre_loss": True}})  # fine at an outlet...
     store.started()
     settings, store = boot_settings(config, environ={})  # ...but this is a medical site
-    assert settings.features.cancel_prelost is False and store.version == 0
+    assert settings.features.cancel_pre_loss is False and store.version == 0
 
 
 def test_validate_overlay_names_the_key(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 
 from kiosk.services.states import EndReason, Journey, OutOfServiceView, Step
 from tests.services.conftest import Rig
-from tests.services.test_prelost import identify_by_id_card
+from tests.services.test_pre_loss import identify_by_id_card
 
 VIEW = OutOfServiceView("maintenance", "96102", True, {"zh_CN": "东城区网点"})
 
@@ -25,10 +25,10 @@ def test_pause_mid_journey_waits_for_the_journey_to_finish(rig: Rig) -> None:
     seen = _steps(rig)
     rig.ctl.out_of_service.pause(VIEW)
     assert seen == [] and rig.ctl.state.step == Step.CARDS  # not interrupted
-    rig.ctl.prelost.choose_card("0")
-    rig.ctl.prelost.confirm_prelost()
-    rig.pump(until=Step.PRELOST_DONE)
-    assert rig.ctl.state.step == Step.PRELOST_DONE
+    rig.ctl.pre_loss.choose_card("0")
+    rig.ctl.pre_loss.confirm_pre_loss()
+    rig.pump(until=Step.PRE_LOSS_DONE)
+    assert rig.ctl.state.step == Step.PRE_LOSS_DONE
     rig.ctl.end(EndReason.DONE)
     assert rig.ctl.state.step == Step.OUT_OF_SERVICE and rig.ctl.state.view == VIEW
     assert Step.HOME in seen  # the UI resets its screens on the way
@@ -48,7 +48,7 @@ def test_every_session_end_is_a_boundary(rig: Rig, reason: EndReason) -> None:
 def test_idle_kiosk_goes_out_of_service_at_once_and_offers_no_journey(rig: Rig) -> None:
     rig.ctl.out_of_service.pause(VIEW)
     assert rig.ctl.state.step == Step.OUT_OF_SERVICE
-    for journey in ("prelost", "status", "cancel"):
+    for journey in ("pre_loss", "status", "cancel"):
         rig.ctl.start(journey)
         assert rig.ctl.state.step == Step.OUT_OF_SERVICE
         assert rig.ctl.state.journey == Journey.NONE
@@ -69,12 +69,12 @@ def test_resume_goes_home_and_journeys_start_again(rig: Rig) -> None:
     rig.ctl.out_of_service.pause(VIEW)
     rig.ctl.out_of_service.resume()
     assert rig.ctl.state.step == Step.HOME
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     assert rig.ctl.state.step == Step.IDENTIFY
 
 
 def test_resume_before_the_boundary_leaves_the_journey_alone(rig: Rig) -> None:
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     rig.ctl.out_of_service.pause(VIEW)
     rig.ctl.out_of_service.resume()
     assert rig.ctl.state.step == Step.IDENTIFY

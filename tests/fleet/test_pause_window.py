@@ -28,20 +28,20 @@ def test_pause_mid_journey_then_out_of_service_then_resume(journey: Journey,
     j.ui.wait_until(lambda: _row(j).get("version"), 10, "first heartbeat")
     assert set(_row(j)["parts"]) >= {"readers", "printer", "outbox", "clock"}
 
-    j.ui.tap(key="attract.prelost")
-    j.screen("prelost")
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
     j.slots.insert("normal", "id")
-    j.screen("prelost_cards")
+    j.screen("pre_loss_cards")
     j.sandbox.admin("POST", f"/fleet/terminals/{terminal}/pause",
                     json={"reason": "maintenance", "guidance_readable": True})
     assert agent.beat() is not None
     j.ui.pump(0.3)
-    assert j.app.sm.current == "prelost_cards"  # never interrupts the cardholder
+    assert j.app.sm.current == "pre_loss_cards"  # never interrupts the cardholder
     j.tap(key="journeys.cards.choose")
-    j.screen("prelost_consequences")
+    j.screen("pre_loss_consequences")
     j.tap(key="journeys.consequences.confirm")
-    j.screen("prelost_done")
-    assert [r["card_number"] for r in j.new_prelosses()] == ["X00000019"]
+    j.screen("pre_loss_done")
+    assert [r["card_number"] for r in j.new_pre_losses()] == ["X00000019"]
     j.tap(key="app.done")
     j.screen("out_of_service")
     texts = j.texts()
@@ -56,7 +56,7 @@ def test_pause_mid_journey_then_out_of_service_then_resume(journey: Journey,
     if keep:
         shutil.copy(shot, keep)
     # No journey from here; guidance opens and comes back here.
-    j.ctl.start("prelost")
+    j.ctl.start("pre_loss")
     j.ui.pump(0.2)
     assert j.app.sm.current == "out_of_service"
     j.tap(key="fleet.paused.guidance_button")

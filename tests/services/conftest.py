@@ -14,7 +14,7 @@ from kiosk.services.tasks import QueueDispatcher
 from tests.services.fakes import FakeCentral, FakeOutbox, FakePins, FakePrinter, person
 
 NORMAL_ID = "110105198503071230"
-PRELOST_ID = "110102195501010036"
+PRE_LOSS_ID = "110102195501010036"
 BLOCKED_ID = "440305197808157310"
 TODAY = dt.date(2026, 11, 25)
 
@@ -44,7 +44,7 @@ class Rig:
 
 def make_settings(**features: bool) -> Settings:
     return Settings(kiosk=KioskSection(site="outlet"),
-                    features=FeaturesSection(**{"cancel_prelost": True, **features}),
+                    features=FeaturesSection(**{"cancel_pre_loss": True, **features}),
                     printer=PrinterSection(kind="dummy"))
 
 
@@ -52,7 +52,7 @@ def make_settings(**features: bool) -> Settings:
 def rig() -> Rig:
     central = FakeCentral()
     central.people[NORMAL_ID] = person(("X00000019", "active"), ("X00000001", "cancelled"))
-    central.people[PRELOST_ID] = person(("X00000094", "pre_lost"), name="孙建华")
+    central.people[PRE_LOSS_ID] = person(("X00000094", "pre_lost"), name="孙建华")
     central.people[BLOCKED_ID] = person(("X00000051", "pre_lost"), name="陈志强")
     central.by_card["X00000051"] = BLOCKED_ID
     dispatch = QueueDispatcher()

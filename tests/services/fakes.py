@@ -109,8 +109,8 @@ class FakeCentral:
         self._enter("card_status", card_number)
         return self.statuses[card_number]
 
-    def submit_prelost(self, card_number: str, id_number: str, idempotency_key: str) -> Any:
-        self._enter("submit_prelost", card_number, id_number, idempotency_key)
+    def submit_pre_loss(self, card_number: str, id_number: str, idempotency_key: str) -> Any:
+        self._enter("submit_pre_loss", card_number, id_number, idempotency_key)
         return {"reference": "PL-20261125-0001", "card_number": card_number,
                 "settlement_stopped_at": "2026-11-25T09:00:00+08:00",
                 "lapses_on": "2026-12-05", "hotline": "96102"}
@@ -123,8 +123,8 @@ class FakeCentral:
             raise refused("no_replacement")
         return self.progress[key]
 
-    def cancel_prelost(self, card_number: str, id_number: str, idempotency_key: str) -> Any:
-        self._enter("cancel_prelost", card_number, id_number, idempotency_key)
+    def cancel_pre_loss(self, card_number: str, id_number: str, idempotency_key: str) -> Any:
+        self._enter("cancel_pre_loss", card_number, id_number, idempotency_key)
         return {"reference": "CX-0001", "card_number": card_number, "state": "active"}
 
 

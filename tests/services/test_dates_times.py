@@ -26,7 +26,7 @@ from tests.services.fakes import (
     id_card,
     person,
 )
-from tests.services.test_prelost import identify_by_id_card
+from tests.services.test_pre_loss import identify_by_id_card
 from tests.services.test_status_cancel import READY
 
 
@@ -40,9 +40,9 @@ def _answer(stopped_at: str, lapses_on: str | None):
 
 def _confirm(rig: Rig) -> None:
     identify_by_id_card(rig)
-    rig.ctl.prelost.choose_card("0")
-    rig.ctl.prelost.confirm_prelost()
-    rig.pump(until=Step.PRELOST_DONE)
+    rig.ctl.pre_loss.choose_card("0")
+    rig.ctl.pre_loss.confirm_pre_loss()
+    rig.pump(until=Step.PRE_LOSS_DONE)
     deadline = time.monotonic() + 2
     while not rig.printer.printed and time.monotonic() < deadline:
         rig.dispatch.run_pending(wait=0.05)
@@ -50,7 +50,7 @@ def _confirm(rig: Rig) -> None:
 
 def test_service_time_in_utc_is_shown_and_printed_in_beijing_time(rig: Rig) -> None:
     # The service stamps 22:51 UTC: in Beijing it is 06:51 the next day.
-    rig.central.submit_prelost = _answer("2026-11-30T22:51:00Z", "2026-12-11")
+    rig.central.submit_pre_loss = _answer("2026-11-30T22:51:00Z", "2026-12-11")
     _confirm(rig)
     view = rig.ctl.state.view
     assert format_time(view.at) == "2026-12-01 06:51"
@@ -61,7 +61,7 @@ def test_service_time_in_utc_is_shown_and_printed_in_beijing_time(rig: Rig) -> N
 
 
 def test_no_lapse_date_from_the_service_is_counted_here_as_an_estimate(rig: Rig) -> None:
-    rig.central.submit_prelost = _answer("2026-11-30T22:51:00Z", None)
+    rig.central.submit_pre_loss = _answer("2026-11-30T22:51:00Z", None)
     _confirm(rig)
     view = rig.ctl.state.view
     # Ten calendar days from the Beijing date (12-01), not the UTC one (11-30).
@@ -73,9 +73,9 @@ def test_no_lapse_date_from_the_service_is_counted_here_as_an_estimate(rig: Rig)
 
 
 def test_elsewhere_fifteen_working_days_follow_the_official_calendar(rig: Rig) -> None:
-    region = RegionSection(prelost_lapse_days=15, prelost_lapse_working_days=True)
+    region = RegionSection(pre_loss_lapse_days=15, pre_loss_lapse_working_days=True)
     rig.ctl.settings = dataclasses.replace(rig.ctl.settings, region=region)
-    rig.central.submit_prelost = _answer("2026-09-28T02:00:00Z", None)
+    rig.central.submit_pre_loss = _answer("2026-09-28T02:00:00Z", None)
     _confirm(rig)
     assert rig.ctl.state.view.lapses_on == dt.date(2026, 10, 23)  # not Mon-Fri's 10-19
 
@@ -114,16 +114,16 @@ def test_queued_pre_loss_time_is_region_time_whatever_the_machine_zone(machine_z
     dispatch, printer = QueueDispatcher(), FakePrinter()
     central = FakeCentral()
     central.people[NORMAL_ID] = person(("X00000019", "active"))
-    central.errors["submit_prelost"] = CentralOffline("down")
+    central.errors["submit_pre_loss"] = CentralOffline("down")
     ctl = JourneyController(make_settings(), central, dispatch, outbox=FakeOutbox(),
                             printer=printer)  # default clock: the region's
     rig = Rig(ctl, central, None, None, printer, dispatch)
     try:
         identify_by_id_card(rig)
-        ctl.prelost.choose_card("0")
+        ctl.pre_loss.choose_card("0")
         before = region_now()
-        ctl.prelost.confirm_prelost()
-        rig.pump(until=Step.PRELOST_PENDING)
+        ctl.pre_loss.confirm_pre_loss()
+        rig.pump(until=Step.PRE_LOSS_PENDING)
         at = ctl.state.view.at
         assert at.utcoffset() == dt.timedelta(hours=8)
         assert time.localtime().tm_gmtoff != 8 * 3600  # the machine is elsewhere

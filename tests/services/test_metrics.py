@@ -31,59 +31,59 @@ def errors(kind: str) -> float:
 
 
 def test_journey_outcomes_and_failures_are_counted(rig: Rig) -> None:
-    started, confirmed = journeys("prelost", "started"), journeys("prelost", "confirmed")
-    queued, offline = journeys("prelost", "queued"), errors("offline")
-    failed, abandoned = journeys("prelost", "failed"), journeys("status", "abandoned")
+    started, confirmed = journeys("pre_loss", "started"), journeys("pre_loss", "confirmed")
+    queued, offline = journeys("pre_loss", "queued"), errors("offline")
+    failed, abandoned = journeys("pre_loss", "failed"), journeys("status", "abandoned")
     status_started = journeys("status", "started")
 
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     rig.ctl.on_card_event(Event("card_read", "id", id_card(NORMAL_ID)))
     rig.pump()
-    rig.ctl.prelost.choose_card("0")
-    rig.ctl.prelost.confirm_prelost()
-    rig.pump(until=Step.PRELOST_DONE)
+    rig.ctl.pre_loss.choose_card("0")
+    rig.ctl.pre_loss.confirm_pre_loss()
+    rig.pump(until=Step.PRE_LOSS_DONE)
     rig.pump()  # the receipt update is the same outcome, not a second one
     rig.ctl.end()
-    assert journeys("prelost", "started") == started + 1
-    assert journeys("prelost", "confirmed") == confirmed + 1
+    assert journeys("pre_loss", "started") == started + 1
+    assert journeys("pre_loss", "confirmed") == confirmed + 1
 
     # Offline at confirmation: queued (an outcome), no failure screen.
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     rig.ctl.on_card_event(Event("card_read", "id", id_card(NORMAL_ID)))
     rig.pump()
-    rig.ctl.prelost.choose_card("0")
-    rig.central.errors["submit_prelost"] = CentralOffline("down")
-    rig.ctl.prelost.confirm_prelost()
-    rig.pump(until=Step.PRELOST_PENDING)
+    rig.ctl.pre_loss.choose_card("0")
+    rig.central.errors["submit_pre_loss"] = CentralOffline("down")
+    rig.ctl.pre_loss.confirm_pre_loss()
+    rig.pump(until=Step.PRE_LOSS_PENDING)
     rig.ctl.end()
-    assert journeys("prelost", "queued") == queued + 1
-    assert journeys("prelost", "confirmed") == confirmed + 1
+    assert journeys("pre_loss", "queued") == queued + 1
+    assert journeys("pre_loss", "confirmed") == confirmed + 1
 
     # Offline at lookup: a failure of kind "offline", and the session ends failed.
     rig.central.errors["lookup_person"] = CentralOffline("down")
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     rig.ctl.on_card_event(Event("card_read", "id", id_card(NORMAL_ID)))
     rig.pump()
     assert rig.ctl.state.failure is not None and rig.ctl.state.failure.kind == "offline"
     rig.ctl.end()
     assert errors("offline") == offline + 1
-    assert journeys("prelost", "failed") == failed + 1
+    assert journeys("pre_loss", "failed") == failed + 1
 
     rig.ctl.start("status")
     rig.ctl.start("status")  # back to identify: the same session
     rig.ctl.end()
     assert journeys("status", "abandoned") == abandoned + 1
     assert journeys("status", "started") == status_started + 1
-    assert journeys("prelost", "started") == started + 3
+    assert journeys("pre_loss", "started") == started + 3
 
 
 def test_no_personal_data_in_any_label(rig: Rig) -> None:
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     rig.ctl.on_card_event(Event("card_read", "id", id_card(NORMAL_ID)))
     rig.pump()
-    rig.ctl.prelost.choose_card("0")
-    rig.ctl.prelost.confirm_prelost()
-    rig.pump(until=Step.PRELOST_DONE)
+    rig.ctl.pre_loss.choose_card("0")
+    rig.ctl.pre_loss.confirm_pre_loss()
+    rig.pump(until=Step.PRE_LOSS_DONE)
     rig.ctl.end()
     for family in metrics.REGISTRY.collect():
         for sample in family.samples:
@@ -102,7 +102,7 @@ def test_outbox_depth_follows_enqueue_and_delivery(tmp_path: Path) -> None:
     try:
         assert value("kiosk_outbox_depth") == 0
         for i in range(2):
-            parts.outbox.enqueue("prelost", {"card_number": "X00000019",
+            parts.outbox.enqueue("pre_loss", {"card_number": "X00000019",
                                              "id_number": NORMAL_ID}, f"key-{i}" * 4)
         assert value("kiosk_outbox_depth") == 2
         assert parts.sender.deliver_once() == 2
@@ -149,12 +149,12 @@ def test_receipt_printer_failures_are_counted_by_kind(rig: Rig) -> None:
     printer.paper = False
     rig.ctl.printer = printer
     out_of_paper = errors("printer_out_of_paper")
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     rig.ctl.on_card_event(Event("card_read", "id", id_card(NORMAL_ID)))
     rig.pump()
-    rig.ctl.prelost.choose_card("0")
-    rig.ctl.prelost.confirm_prelost()
-    rig.pump(until=Step.PRELOST_DONE)
+    rig.ctl.pre_loss.choose_card("0")
+    rig.ctl.pre_loss.confirm_pre_loss()
+    rig.pump(until=Step.PRE_LOSS_DONE)
     deadline = time.monotonic() + 3
     while rig.ctl.state.view.receipt != "failed" and time.monotonic() < deadline:
         rig.dispatch.run_pending(wait=0.05)

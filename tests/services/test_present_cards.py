@@ -29,20 +29,20 @@ HOME = st(Step.HOME, Journey.NONE)
 
 
 @pytest.mark.parametrize("before,now,slots", [
-    (HOME, st(Step.IDENTIFY, Journey.PRELOST), ("id",)),
-    (None, st(Step.IDENTIFY, Journey.PRELOST), ("id",)),
+    (HOME, st(Step.IDENTIFY, Journey.PRE_LOSS), ("id",)),
+    (None, st(Step.IDENTIFY, Journey.PRE_LOSS), ("id",)),
     (HOME, st(Step.IDENTIFY, Journey.STATUS), ("id", "ssc")),
-    (st(Step.GUIDANCE_TOPIC, Journey.GUIDANCE), st(Step.IDENTIFY, Journey.PRELOST), ("id",)),
+    (st(Step.GUIDANCE_TOPIC, Journey.GUIDANCE), st(Step.IDENTIFY, Journey.PRE_LOSS), ("id",)),
     (HOME, st(Step.CANCEL_INSERT_SSC, Journey.CANCEL), ("ssc",)),
     (st(Step.BUSY, Journey.CANCEL), st(Step.CANCEL_INSERT_ID, Journey.CANCEL), ("id",)),
     # back to identify ("someone else's card?") or a retry: the card lying there would
     # bring the same person straight back, so no re-read
-    (st(Step.CARDS, Journey.PRELOST), st(Step.IDENTIFY, Journey.PRELOST), ()),
-    (st(Step.FAILED, Journey.PRELOST), st(Step.IDENTIFY, Journey.PRELOST), ()),
-    (st(Step.ID_KEYPAD, Journey.PRELOST), st(Step.IDENTIFY, Journey.PRELOST), ()),
+    (st(Step.CARDS, Journey.PRE_LOSS), st(Step.IDENTIFY, Journey.PRE_LOSS), ()),
+    (st(Step.FAILED, Journey.PRE_LOSS), st(Step.IDENTIFY, Journey.PRE_LOSS), ()),
+    (st(Step.ID_KEYPAD, Journey.PRE_LOSS), st(Step.IDENTIFY, Journey.PRE_LOSS), ()),
     (st(Step.FAILED, Journey.CANCEL), st(Step.CANCEL_INSERT_ID, Journey.CANCEL), ()),
     (HOME, st(Step.GUIDANCE_INDEX, Journey.GUIDANCE), ()),
-    (st(Step.IDENTIFY, Journey.PRELOST), st(Step.BUSY, Journey.PRELOST), ()),
+    (st(Step.IDENTIFY, Journey.PRE_LOSS), st(Step.BUSY, Journey.PRE_LOSS), ()),
 ])
 def test_which_slots_are_read_again(before, now, slots):
     assert slots_to_read(before, now) == slots
@@ -118,7 +118,7 @@ def stack(central_settings, virtual_slots, pcscd_alive) -> Iterator[Stack]:
     s = central_settings
     settings = dataclasses.replace(
         s, kiosk=dataclasses.replace(s.kiosk, site="outlet"),
-        features=dataclasses.replace(s.features, cancel_prelost=True),
+        features=dataclasses.replace(s.features, cancel_pre_loss=True),
         cards=dataclasses.replace(s.cards, id_reader="pcsc", ssc_reader="", id_pcsc_reader=""))
     dispatch = QueueDispatcher()
     parts = build_kiosk(settings, dispatch)
@@ -128,11 +128,11 @@ def stack(central_settings, virtual_slots, pcscd_alive) -> Iterator[Stack]:
 
 
 @pytest.mark.pcsc
-def test_id_card_on_the_reader_before_prelost_is_used(stack: Stack):
+def test_id_card_on_the_reader_before_pre_loss_is_used(stack: Stack):
     stack.slots.insert("normal", "id")
     stack.card_seen(ID_READER)
     assert stack.ctl.state.step == Step.HOME  # a card alone starts nothing
-    stack.ctl.start("prelost")
+    stack.ctl.start("pre_loss")
     stack.reach(Step.CARDS)
     assert stack.ctl.session.id_number == "110105198503071230"
     assert [c.card_number_masked for c in stack.ctl.state.view.cards] == ["X*****019"]
@@ -150,7 +150,7 @@ def test_id_card_on_the_reader_before_prelost_is_used(stack: Stack):
 
 @pytest.mark.pcsc
 def test_without_a_card_the_journey_waits(stack: Stack):
-    stack.ctl.start("prelost")
+    stack.ctl.start("pre_loss")
     stack.pump(1.5)
     assert stack.ctl.state.step == Step.IDENTIFY
     stack.slots.insert("normal", "id")

@@ -27,14 +27,14 @@ def kind(rig: Rig) -> str:
 
 def test_unknown_reader_state_never_claims_no_reader(rig: Rig) -> None:
     rig.ctl.readers = FakeReaders(None)
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     assert rig.ctl.state.step == Step.IDENTIFY
 
 
 def test_no_reader_at_start_then_reader_plugged_in(rig: Rig) -> None:
     readers = FakeReaders(frozenset())
     rig.ctl.readers = readers
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     assert kind(rig) == "no_reader"
     assert rig.ctl.state.failure.retry
     rig.ctl.retry()  # still none: says so again
@@ -46,7 +46,7 @@ def test_no_reader_at_start_then_reader_plugged_in(rig: Rig) -> None:
 
 def test_back_from_no_reader_reaches_the_keypad(rig: Rig) -> None:
     rig.ctl.readers = FakeReaders(frozenset())
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     assert kind(rig) == "no_reader"
     rig.ctl.back()
     assert rig.ctl.state.step == Step.IDENTIFY
@@ -60,7 +60,7 @@ def test_status_journey_needs_either_slot(rig: Rig) -> None:
     rig.ctl.readers = FakeReaders(frozenset({"ssc"}))
     rig.ctl.start("status")
     assert rig.ctl.state.step == Step.IDENTIFY
-    rig.ctl.start("prelost")  # the ID card reader is the one missing
+    rig.ctl.start("pre_loss")  # the ID card reader is the one missing
     assert kind(rig) == "no_reader"
 
 
@@ -73,7 +73,7 @@ def test_cancel_needs_the_ssc_reader(rig: Rig) -> None:
 def test_service_restart_without_readers_then_with(rig: Rig) -> None:
     readers = FakeReaders()
     rig.ctl.readers = readers
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     assert rig.ctl.state.step == Step.IDENTIFY
     readers.slots = None
     rig.ctl.on_card_event(Event("service_down", ""))
@@ -92,7 +92,7 @@ def test_service_restart_without_readers_then_with(rig: Rig) -> None:
 def test_reader_gone_while_waiting(rig: Rig) -> None:
     readers = FakeReaders()
     rig.ctl.readers = readers
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     readers.slots = frozenset({"ssc"})
     rig.ctl.on_card_event(Event("readers_changed", "id"))
     assert kind(rig) == "no_reader"
@@ -106,7 +106,7 @@ def test_site_without_an_id_reader_is_not_a_missing_reader(rig: Rig) -> None:
     rig.ctl.settings = dataclasses.replace(
         rig.ctl.settings, cards=dataclasses.replace(rig.ctl.settings.cards, id_reader="none"))
     rig.ctl.readers = FakeReaders(frozenset({"ssc"}))
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     assert rig.ctl.state.step == Step.IDENTIFY  # the keypad is the way in here
     rig.ctl.readers = FakeReaders(frozenset())
     rig.ctl.start("status")  # the SSC would do, and there is no reader for it

@@ -77,7 +77,7 @@ def test_status_by_ssc_and_card_removal_ends_session(rig: Rig) -> None:
     ("service_down", "reader_service")])
 def test_card_failures_have_screens_and_retry_returns_to_waiting(
         rig: Rig, kind: str, failure: str) -> None:
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     rig.ctl.on_card_event(Event("card_failed", "id", None, CardError(kind)))
     st = rig.ctl.state
     assert st.step == Step.FAILED and st.failure.kind == failure and st.failure.retry
@@ -85,8 +85,8 @@ def test_card_failures_have_screens_and_retry_returns_to_waiting(
     assert rig.ctl.state.step == Step.IDENTIFY
 
 
-def test_ssc_inserted_for_prelost_is_the_wrong_card(rig: Rig) -> None:
-    rig.ctl.start("prelost")
+def test_ssc_inserted_for_pre_loss_is_the_wrong_card(rig: Rig) -> None:
+    rig.ctl.start("pre_loss")
     rig.ctl.on_card_event(Event("card_read", "ssc", ssc_card()))
     assert rig.ctl.state.failure.kind == "wrong_card"
     assert rig.ctl.state.failure.params["expected"] == "id"
@@ -130,7 +130,7 @@ def test_cancel_happy_path(rig: Rig) -> None:
     rig.ctl.cancel.confirm_cancel()
     rig.pump()
     assert rig.ctl.state.step == Step.CANCEL_DONE
-    (card, number, key), = [a for op, a in rig.central.calls if op == "cancel_prelost"]
+    (card, number, key), = [a for op, a in rig.central.calls if op == "cancel_pre_loss"]
     assert (card, number) == ("X00000051", BLOCKED_ID) and key
     rig.ctl.on_card_event(Event("card_removed", "ssc"))
     assert rig.ctl.session.is_empty()
@@ -161,7 +161,7 @@ def test_cancel_refused_when_replacement_exists(rig: Rig) -> None:
 
 def test_cancel_refused_by_the_service(rig: Rig) -> None:
     rig.central.statuses["X00000051"] = {"card_number": "X00000051", "state": "pre_lost"}
-    rig.central.errors["cancel_prelost"] = refused("replacement_exists")
+    rig.central.errors["cancel_pre_loss"] = refused("replacement_exists")
     cancel_up_to_pin(rig)
     rig.ctl.cancel.submit_pin("123456")
     rig.pump()
@@ -173,19 +173,19 @@ def test_cancel_refused_by_the_service(rig: Rig) -> None:
     assert not rig.ctl.state.failure.retry
 
 
-def test_cancel_not_prelost_card(rig: Rig) -> None:
+def test_cancel_not_pre_lost_card(rig: Rig) -> None:
     rig.central.statuses["X00000051"] = {"card_number": "X00000051", "state": "active"}
     cancel_up_to_pin(rig)
     rig.ctl.cancel.submit_pin("123456")
     rig.pump()
     rig.ctl.on_card_event(Event("card_read", "id", id_card(BLOCKED_ID)))
     rig.pump()
-    assert rig.ctl.state.failure.kind == "not_prelost"
+    assert rig.ctl.state.failure.kind == "not_pre_lost"
 
 
 def test_cancel_offline_is_a_failure_not_queued(rig: Rig) -> None:
     rig.central.statuses["X00000051"] = {"card_number": "X00000051", "state": "pre_lost"}
-    rig.central.errors["cancel_prelost"] = CentralOffline("down")
+    rig.central.errors["cancel_pre_loss"] = CentralOffline("down")
     cancel_up_to_pin(rig)
     rig.ctl.cancel.submit_pin("123456")
     rig.pump()
@@ -224,13 +224,13 @@ def test_cancel_not_offered_when_disabled(rig: Rig) -> None:
 
     from kiosk.config import FeaturesSection
 
-    rig.ctl.settings = replace(rig.ctl.settings, features=FeaturesSection(cancel_prelost=False))
+    rig.ctl.settings = replace(rig.ctl.settings, features=FeaturesSection(cancel_pre_loss=False))
     with pytest.raises(ValueError):
         rig.ctl.start("cancel")
 
 
 def test_guidance_from_inside_a_journey_returns_there(rig: Rig) -> None:
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     rig.ctl.guidance.open_topic("proxy")
     assert rig.ctl.state.step == Step.GUIDANCE_TOPIC and rig.ctl.state.view.topic == "proxy"
     assert rig.ctl.state.view.params["hotline"] == "96102"

@@ -9,12 +9,12 @@ from kiosk.ui.registry import SCREENS
 from kiosk.ui.routes import ROUTES, enabled_routes
 
 
-def test_cancel_prelost_only_where_the_site_allows_it():
+def test_cancel_pre_loss_only_where_the_site_allows_it():
     medical = load_settings(environ={"KIOSK__KIOSK__SITE": "medical"})
     outlet = load_settings(environ={"KIOSK__KIOSK__SITE": "outlet"})
-    assert [r.id for r in enabled_routes(medical)] == ["prelost", "status", "guide"]
+    assert [r.id for r in enabled_routes(medical)] == ["pre_loss", "status", "guide"]
     assert [r.id for r in enabled_routes(outlet)] == [
-        "prelost", "status", "guide", "cancel_prelost"]
+        "pre_loss", "status", "guide", "cancel_pre_loss"]
 
 
 def test_route_texts_exist_and_screens_are_registered_once():

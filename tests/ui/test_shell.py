@@ -15,7 +15,7 @@ def header_title(ui):
     return ui.app.sm.current_screen.frame.ids.header.title_label.text
 
 
-def open_placeholder(ui, title_key="attract.prelost"):
+def open_placeholder(ui, title_key="attract.pre_loss"):
     """An in-session screen of the shell itself (journey screens come and go)."""
     ui.app.go("placeholder", title_key=title_key)
     return ui.wait_for_screen("placeholder")
@@ -25,7 +25,7 @@ def test_attract_shows_welcome_and_all_outlet_journeys(kiosk_ui):
     ui = kiosk_ui
     assert ui.app.sm.current == "attract"
     assert header_title(ui) == translate("attract.welcome", "zh_CN")
-    for key in ("attract.prelost", "attract.status", "attract.guide", "attract.cancel_prelost"):
+    for key in ("attract.pre_loss", "attract.status", "attract.guide", "attract.cancel_pre_loss"):
         assert ui.find(key=key).text == translate(key, "zh_CN")
     # The attract screen is home: no back or home button on it.
     assert not ui.find_all(key="app.back") and not ui.find_all(key="app.home")
@@ -82,7 +82,7 @@ def test_high_contrast_toggle_changes_colours(kiosk_ui):
     assert list(subtitle.color) == colour0
 
 
-@pytest.mark.parametrize("route_id", ["prelost", "status", "guide", "cancel_prelost"])
+@pytest.mark.parametrize("route_id", ["pre_loss", "status", "guide", "cancel_pre_loss"])
 def test_each_journey_tile_opens_its_screen_or_the_placeholder(kiosk_ui, route_id):
     from kiosk.ui.routes import ROUTES
 
@@ -100,7 +100,7 @@ def test_each_journey_tile_opens_its_screen_or_the_placeholder(kiosk_ui, route_i
 def test_back_and_home_from_the_navigation_bar(kiosk_ui):
     ui = kiosk_ui
     open_placeholder(ui)
-    assert header_title(ui) == translate("attract.prelost", "zh_CN")
+    assert header_title(ui) == translate("attract.pre_loss", "zh_CN")
     ui.tap(key="app.back")
     ui.wait_for_screen("attract")
     open_placeholder(ui)

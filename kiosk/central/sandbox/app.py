@@ -164,20 +164,20 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
     def card_status(req: s.CardStatusRequest, ctx: SignedDep) -> Any:
         return store.card_status(req.card_number)
 
-    @v1.post(s.Path.PRELOSS, response_model=s.PreLossResult,
+    @v1.post(s.Path.PRE_LOSS, response_model=s.PreLossResult,
              summary="Pre-lose a card (stops settlement at once)",
-             description=REVEALS[s.Path.PRELOSS])
-    def prelose(req: s.PreLossRequest, ctx: SignedDep, key: IdemKey = None) -> Any:
+             description=REVEALS[s.Path.PRE_LOSS])
+    def pre_loss(req: s.PreLossRequest, ctx: SignedDep, key: IdemKey = None) -> Any:
         if req.terminal_id != ctx.who.terminal_id:
             raise ApiProblem(s.ProblemCode.NOT_ALLOWED, 403, "terminal_id is not the signer")
-        return idempotent(ctx, key, s.Path.PRELOSS, lambda: store.pre_lose(
+        return idempotent(ctx, key, s.Path.PRE_LOSS, lambda: store.pre_loss(
             req.card_number, req.id_number, req.terminal_id, req.channel, key))
 
-    @v1.post(s.Path.PRELOSS_CANCEL, response_model=s.CancelResult,
+    @v1.post(s.Path.PRE_LOSS_CANCEL, response_model=s.CancelResult,
              summary="Cancel a pre-loss (refused once a replacement exists)",
-             description=REVEALS[s.Path.PRELOSS_CANCEL])
+             description=REVEALS[s.Path.PRE_LOSS_CANCEL])
     def cancel(req: s.CancelPreLossRequest, ctx: SignedDep, key: IdemKey = None) -> Any:
-        return idempotent(ctx, key, s.Path.PRELOSS_CANCEL, lambda: store.cancel_pre_loss(
+        return idempotent(ctx, key, s.Path.PRE_LOSS_CANCEL, lambda: store.cancel_pre_loss(
             req.card_number, req.id_number, key))
 
     @v1.post(s.Path.REPLACEMENT_PROGRESS, response_model=s.Replacement,
@@ -323,9 +323,9 @@ def _admin_router(store: SandboxStore, faults: Faults) -> APIRouter:
     def last_code(challenge_id: str | None = None) -> Any:
         return store.last_code(challenge_id)
 
-    @admin.get("/prelosses")
-    def prelosses() -> Any:
-        return store.recorded_prelosses()
+    @admin.get("/pre_losses")
+    def pre_losses() -> Any:
+        return store.recorded_pre_losses()
 
     @admin.get("/cancellations")
     def cancellations() -> Any:

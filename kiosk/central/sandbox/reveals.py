@@ -31,11 +31,11 @@ REVEALS: dict[Path, str] = {
         "By card number: the card's state and dated state history (channels, no "
         "terminals), its replacement's stage and dates, and `lapses_on` when pre-lost. No "
         "name, ID number or phone."),
-    Path.PRELOSS: (
+    Path.PRE_LOSS: (
         "Needs card number AND the holder's ID number (a card alone cannot be pre-lost). "
         "Reveals the reference, the stop time, the lapse date and the hotline; a refusal "
         "names the card's state (`already_pre_lost`, `already_lost`, ...)."),
-    Path.PRELOSS_CANCEL: (
+    Path.PRE_LOSS_CANCEL: (
         "Needs card number AND the holder's ID number. Reveals the reference, the card's "
         "new state and the time; a refusal names why (`replacement_exists`, ...)."),
     Path.REPLACEMENT_PROGRESS: (

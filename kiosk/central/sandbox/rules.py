@@ -24,8 +24,8 @@ class RegionalRules:
     @classmethod
     def from_settings(cls, settings: Settings) -> RegionalRules:
         r = settings.region
-        return cls(hotline=r.hotline, lapse_days=r.prelost_lapse_days,
-                   lapse_working_days=r.prelost_lapse_working_days,
+        return cls(hotline=r.hotline, lapse_days=r.pre_loss_lapse_days,
+                   lapse_working_days=r.pre_loss_lapse_working_days,
                    replacement_working_days=r.replacement_working_days,
                    replacement_working_days_bank=r.replacement_working_days_bank)
 

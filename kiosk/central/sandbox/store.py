@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS replacements (
   mailed INTEGER NOT NULL, tracking_number TEXT, bank_function INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS stage_history (
   id INTEGER PRIMARY KEY, card_number TEXT NOT NULL, stage TEXT NOT NULL, at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS prelosses (
+CREATE TABLE IF NOT EXISTS pre_losses (
   reference TEXT PRIMARY KEY, card_number TEXT NOT NULL, channel TEXT NOT NULL,
   terminal_id TEXT, at TEXT NOT NULL, lapses_on TEXT NOT NULL, cancelled_at TEXT,
   lapsed INTEGER NOT NULL DEFAULT 0, idempotency_key TEXT);
@@ -90,6 +90,9 @@ class SandboxStore(SeedAndAdmin):
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        legacy = "pre" + "losses"  # the table's name in version 0.1 databases
+        if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (legacy,)).fetchone():
+            self._db.execute(f"ALTER TABLE {legacy} RENAME TO pre_losses")
         self._db.executescript(SCHEMA)
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(challenges)")}
         if "terminal_id" not in columns:  # a database from before codes had a terminal
@@ -179,8 +182,8 @@ class SandboxStore(SeedAndAdmin):
         return self._one("SELECT 1 FROM replacements WHERE replaces = ?",
                          card_number) is not None
 
-    def _open_preloss(self, card_number: str) -> sqlite3.Row | None:
-        return self._one("SELECT * FROM prelosses WHERE card_number = ? AND cancelled_at IS "
+    def _open_pre_loss(self, card_number: str) -> sqlite3.Row | None:
+        return self._one("SELECT * FROM pre_losses WHERE card_number = ? AND cancelled_at IS "
                          "NULL AND lapsed = 0 ORDER BY at DESC LIMIT 1", card_number)
 
     def _apply_lapse(self, card: sqlite3.Row) -> sqlite3.Row:
@@ -188,13 +191,13 @@ class SandboxStore(SeedAndAdmin):
         if card["state"] != CardState.PRE_LOST.value or self._has_replacement(
                 card["card_number"]):
             return card
-        pre = self._open_preloss(card["card_number"])
+        pre = self._open_pre_loss(card["card_number"])
         if pre is None or self.today() < dt.date.fromisoformat(pre["lapses_on"]):
             return card
         new = next_state(CardState.PRE_LOST, "lapse")
         at = _at(dt.date.fromisoformat(pre["lapses_on"]), 0)
         self._set_state(card["card_number"], new, at, "system")
-        self._db.execute("UPDATE prelosses SET lapsed = 1 WHERE reference = ?",
+        self._db.execute("UPDATE pre_losses SET lapsed = 1 WHERE reference = ?",
                          (pre["reference"],))
         return self._one("SELECT * FROM cards WHERE card_number = ?", card["card_number"])
 
@@ -245,7 +248,7 @@ class SandboxStore(SeedAndAdmin):
             history = self._all("SELECT state, at, channel FROM card_history WHERE "
                                 "card_number = ? ORDER BY id", card_number)
             repl = self._one("SELECT * FROM replacements WHERE replaces = ?", card_number)
-            pre = self._open_preloss(card_number) \
+            pre = self._open_pre_loss(card_number) \
                 if card["state"] == CardState.PRE_LOST.value else None
             return {
                 "card_number": card_number, "state": card["state"],
@@ -329,11 +332,11 @@ class SandboxStore(SeedAndAdmin):
 
     # ---- state changes (called inside :meth:`idempotent`) -----------------------------
 
-    def pre_lose(self, card_number: str, id_number: str, terminal_id: str,
+    def pre_loss(self, card_number: str, id_number: str, terminal_id: str,
                  channel: str = "kiosk", idempotency_key: str | None = None) -> dict[str, Any]:
         card = self._holder_card(card_number, id_number)
         try:
-            new = next_state(CardState(card["state"]), "pre_lose")
+            new = next_state(CardState(card["state"]), "pre_loss")
         except RuleViolation as exc:
             raise _rule(exc) from None
         now = self.now()
@@ -341,7 +344,7 @@ class SandboxStore(SeedAndAdmin):
         reference = self._reference("YGS")
         lapses = self.rules.lapses_on(local_date(now))
         self._db.execute(
-            "INSERT INTO prelosses (reference, card_number, channel, terminal_id, at, "
+            "INSERT INTO pre_losses (reference, card_number, channel, terminal_id, at, "
             "lapses_on, idempotency_key) VALUES (?,?,?,?,?,?,?)",
             (reference, card_number, channel, terminal_id, _iso(now), lapses.isoformat(),
              idempotency_key))
@@ -361,9 +364,9 @@ class SandboxStore(SeedAndAdmin):
         assert can_cancel_pre_loss(state, has_repl)  # same rule, asked the other way
         now = self.now()
         self._set_state(card_number, new, now, "kiosk")
-        pre = self._open_preloss(card_number)
+        pre = self._open_pre_loss(card_number)
         if pre is not None:
-            self._db.execute("UPDATE prelosses SET cancelled_at = ? WHERE reference = ?",
+            self._db.execute("UPDATE pre_losses SET cancelled_at = ? WHERE reference = ?",
                              (_iso(now), pre["reference"]))
         reference = self._reference("JG")
         self._db.execute("INSERT INTO cancellations VALUES (?,?,?,?)",

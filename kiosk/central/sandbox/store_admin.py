@@ -56,7 +56,7 @@ class SeedAndAdmin:
             at = now - dt.timedelta(days=1)
             events.append((CardState.PRE_LOST, at, "hotline"))
             self._db.execute(
-                "INSERT INTO prelosses (reference, card_number, channel, at, lapses_on) "
+                "INSERT INTO pre_losses (reference, card_number, channel, at, lapses_on) "
                 "VALUES (?,?,?,?,?)",
                 (self._reference("HL"), number, "hotline", _iso(at),
                  self.rules.lapses_on(local_date(at)).isoformat()))
@@ -182,9 +182,9 @@ class SeedAndAdmin:
             return {"challenge_id": row["challenge_id"], "code": row["code"],
                     "tries_left": row["tries_left"]}
 
-    def recorded_prelosses(self) -> list[dict[str, Any]]:
+    def recorded_pre_losses(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [dict(r) for r in self._all("SELECT * FROM prelosses ORDER BY at")]
+            return [dict(r) for r in self._all("SELECT * FROM pre_losses ORDER BY at")]
 
     def recorded_cancellations(self) -> list[dict[str, Any]]:
         with self._lock:

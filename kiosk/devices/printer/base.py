@@ -22,7 +22,7 @@ from escpos.printer import Dummy as _EscposBuffer
 from kiosk import __version__
 from kiosk.domain.receipts import (
     RECEIPT_WIDTH,
-    PrelossReceipt,
+    PreLossReceipt,
     RenderedReceipt,
     render_receipt,
     render_test_page,
@@ -131,7 +131,7 @@ class ReceiptPrinter(ABC):
                          extra={"fields": {"kind": self.kind, "error": type(exc).__name__}})
                 return PrinterStatus.OFFLINE
 
-    def print_receipt(self, receipt: PrelossReceipt, language: str = "zh_CN") -> None:
+    def print_receipt(self, receipt: PreLossReceipt, language: str = "zh_CN") -> None:
         """Print a pre-loss receipt in ``language``; raise :class:`PrinterError` on failure."""
         self._print(render_receipt(receipt, language), "receipt")
 

@@ -31,15 +31,15 @@ log = get_logger("kiosk.ui.journeys")
 # screen of each journey carries the attract screen's route name (kiosk/ui/routes.py).
 SCREEN_FOR_STEP: dict[Step, str] = {
     Step.HOME: "attract",
-    Step.IDENTIFY: "prelost",  # "status" in the status journey (see screen_for)
+    Step.IDENTIFY: "pre_loss",  # "status" in the status journey (see screen_for)
     Step.ID_KEYPAD: "identify_keypad",
     Step.CODE_ENTRY: "identify_code",
-    Step.CARDS: "prelost_cards",
-    Step.CONSEQUENCES: "prelost_consequences",
-    Step.PRELOST_DONE: "prelost_done",
-    Step.PRELOST_PENDING: "prelost_pending",
+    Step.CARDS: "pre_loss_cards",
+    Step.CONSEQUENCES: "pre_loss_consequences",
+    Step.PRE_LOSS_DONE: "pre_loss_done",
+    Step.PRE_LOSS_PENDING: "pre_loss_pending",
     Step.STATUS: "status_progress",
-    Step.CANCEL_INSERT_SSC: "cancel_prelost",
+    Step.CANCEL_INSERT_SSC: "cancel_pre_loss",
     Step.CANCEL_PIN: "cancel_pin",
     Step.CANCEL_INSERT_ID: "cancel_id",
     Step.CANCEL_CONFIRM: "cancel_confirm",
@@ -113,7 +113,7 @@ class JourneyBridge:
         cue = getattr(self.parts.speaker, "cue", None)
         if cue is None:
             return
-        if state.step in (Step.PRELOST_DONE, Step.CANCEL_DONE) and state.view is not None \
+        if state.step in (Step.PRE_LOSS_DONE, Step.CANCEL_DONE) and state.view is not None \
                 and getattr(state.view, "receipt", "none") in ("none", "printing"):
             cue("success")
         elif state.step == Step.FAILED:

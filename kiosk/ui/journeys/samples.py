@@ -58,31 +58,31 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
                        "东城区社保卡服务网点（东四十条）", dt.date(2026, 11, 9), False, "",
                        "journeys.status.next.ready_for_pickup")
     table: dict[str, dict[str, State]] = {
-        "prelost": {"default": State(Step.IDENTIFY, Journey.PRELOST,
+        "pre_loss": {"default": State(Step.IDENTIFY, Journey.PRE_LOSS,
                                      IdentifyView(True, False))},
         "status": {"default": State(Step.IDENTIFY, Journey.STATUS, IdentifyView(True, True))},
         "identify_keypad": {
-            "default": State(Step.ID_KEYPAD, Journey.PRELOST, KeypadView()),
-            "error": State(Step.ID_KEYPAD, Journey.PRELOST, KeypadView("id.error.check_digit"))},
+            "default": State(Step.ID_KEYPAD, Journey.PRE_LOSS, KeypadView()),
+            "error": State(Step.ID_KEYPAD, Journey.PRE_LOSS, KeypadView("id.error.check_digit"))},
         "identify_code": {
-            "default": State(Step.CODE_ENTRY, Journey.PRELOST, CodeView("138****1230", 300)),
-            "wrong": State(Step.CODE_ENTRY, Journey.PRELOST,
+            "default": State(Step.CODE_ENTRY, Journey.PRE_LOSS, CodeView("138****1230", 300)),
+            "wrong": State(Step.CODE_ENTRY, Journey.PRE_LOSS,
                            CodeView("138****1230", 300, "journeys.code.error.wrong"))},
-        "prelost_cards": {
-            "mixed": State(Step.CARDS, Journey.PRELOST, cards),
-            "none_offerable": State(Step.CARDS, Journey.PRELOST, CardsView(
+        "pre_loss_cards": {
+            "mixed": State(Step.CARDS, Journey.PRE_LOSS, cards),
+            "none_offerable": State(Step.CARDS, Journey.PRE_LOSS, CardsView(
                 "孙**", (CardChoice("X*****094", "pre_lost", False,
                                     "journeys.cards.state.pre_lost", True, "0"),)))},
-        "prelost_consequences": {"default": State(
-            Step.CONSEQUENCES, Journey.PRELOST,
-            ConsequencesView("X*****019", r.hotline, r.prelost_lapse_days,
-                             r.prelost_lapse_working_days, r.replacement_fee_yuan))},
-        "prelost_done": {
-            "printed": State(Step.PRELOST_DONE, Journey.PRELOST, done),
-            "print_failed": State(Step.PRELOST_DONE, Journey.PRELOST,
+        "pre_loss_consequences": {"default": State(
+            Step.CONSEQUENCES, Journey.PRE_LOSS,
+            ConsequencesView("X*****019", r.hotline, r.pre_loss_lapse_days,
+                             r.pre_loss_lapse_working_days, r.replacement_fee_yuan))},
+        "pre_loss_done": {
+            "printed": State(Step.PRE_LOSS_DONE, Journey.PRE_LOSS, done),
+            "print_failed": State(Step.PRE_LOSS_DONE, Journey.PRE_LOSS,
                                   PreLossView(**{**done.__dict__, "receipt": "failed"}))},
-        "prelost_pending": {"default": State(
-            Step.PRELOST_PENDING, Journey.PRELOST,
+        "pre_loss_pending": {"default": State(
+            Step.PRE_LOSS_PENDING, Journey.PRE_LOSS,
             PreLossView("X*****019", "Q-3F9A27C0D1", _AT, None, r.hotline, "Q-3F9A27C0D1",
                         True, "printed"))},
         "status_progress": {
@@ -97,7 +97,7 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
             "none": State(Step.STATUS, Journey.STATUS, StatusView(
                 "王**", (CardStateLine("X*****019", "active", "journeys.status.card.active"),),
                 False, next_key="journeys.status.next.none"))},
-        "cancel_prelost": {"default": State(Step.CANCEL_INSERT_SSC, Journey.CANCEL)},
+        "cancel_pre_loss": {"default": State(Step.CANCEL_INSERT_SSC, Journey.CANCEL)},
         "cancel_pin": {
             "default": State(Step.CANCEL_PIN, Journey.CANCEL, PinView("X*****051")),
             "tries_left": State(Step.CANCEL_PIN, Journey.CANCEL,
@@ -114,9 +114,9 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
             guidance.topics(settings), t, guidance.params(settings)))
             for t in guidance.topics(settings)},
         "journey_busy": {
-            "default": State(Step.BUSY, Journey.PRELOST,
+            "default": State(Step.BUSY, Journey.PRE_LOSS,
                              BusyView("journeys.busy.looking_up", True, time.monotonic())),
-            "slow": State(Step.BUSY, Journey.PRELOST,
+            "slow": State(Step.BUSY, Journey.PRE_LOSS,
                           BusyView("journeys.busy.submitting", True, time.monotonic() - 10))},
         "out_of_service": {
             "default": State(Step.OUT_OF_SERVICE, view=OutOfServiceView(
@@ -125,7 +125,7 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
                  "en": "Dongcheng card service point (Dongsishitiao)"})),
             "no_guidance": State(Step.OUT_OF_SERVICE, view=OutOfServiceView(
                 "central_migration", r.hotline, False))},
-        "journey_failure": {k: State(Step.FAILED, Journey.PRELOST, failure=Failure(
+        "journey_failure": {k: State(Step.FAILED, Journey.PRE_LOSS, failure=Failure(
             k, {**hot, "code": "replacement_exists"}, k in ("card_unreadable", "timeout")))
             for k in FAILURE_KINDS},
     }

@@ -20,7 +20,7 @@ class IdentifyCardScreen(JourneyScreen):
         view = state.view
         status = state.journey == "status"
         self.title_key = "journeys.identify.title_status" if status \
-            else "journeys.identify.title_prelost"
+            else "journeys.identify.title_pre_loss"
         set_shown(self.ids.or_ssc, bool(view and view.ssc_allowed))
         set_shown(self.ids.keypad_button, bool(view and view.keypad_allowed))
 
@@ -28,8 +28,8 @@ class IdentifyCardScreen(JourneyScreen):
         self.ctl.identify.use_keypad()
 
 
-class IdentifyPrelostScreen(IdentifyCardScreen):
-    entry_journey = "prelost"
+class IdentifyPreLossScreen(IdentifyCardScreen):
+    entry_journey = "pre_loss"
 
 
 class IdentifyStatusScreen(IdentifyCardScreen):

@@ -6,7 +6,7 @@ Use it for every failure the cardholder must understand::
     app.show_message(MessageSpec(
         title_key="cards.error.unreadable.title", body_key="cards.error.unreadable.body",
         next_key="cards.error.unreadable.next", values={"minutes": 5},
-        buttons=(MessageButton("app.retry", "prelost"), MessageButton("app.home", "home"))))
+        buttons=(MessageButton("app.retry", "pre_loss"), MessageButton("app.home", "home"))))
 
 Texts are i18n keys (so they re-render on a language switch); ``values`` fill their
 placeholders (``{hotline}`` and ``{region}`` are always available). A button's

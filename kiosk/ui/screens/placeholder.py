@@ -16,7 +16,7 @@ class PlaceholderScreen(KioskScreen):
         self.title_key = "placeholder.title"
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
-        return {"default": lambda: self.prepare("attract.prelost")}
+        return {"default": lambda: self.prepare("attract.pre_loss")}
 
     def home(self) -> None:
         self.app.go_home()

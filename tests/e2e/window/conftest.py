@@ -31,9 +31,9 @@ class Journey:
     settings: Settings
     baseline: tuple[int, int] = (0, 0)  # seeded pre-losses and cancellations
 
-    def new_prelosses(self) -> list[dict[str, Any]]:
+    def new_pre_losses(self) -> list[dict[str, Any]]:
         """Pre-losses the sandbox recorded during this test (the seed has some)."""
-        return self.sandbox.store.recorded_prelosses()[self.baseline[0]:]
+        return self.sandbox.store.recorded_pre_losses()[self.baseline[0]:]
 
     def new_cancellations(self) -> list[dict[str, Any]]:
         return self.sandbox.store.recorded_cancellations()[self.baseline[1]:]
@@ -84,7 +84,7 @@ def e2e_settings(central_settings: Settings) -> Settings:
     return dataclasses.replace(
         s,
         kiosk=dataclasses.replace(s.kiosk, site="outlet"),
-        features=dataclasses.replace(s.features, cancel_prelost=True, keypad_identify=True),
+        features=dataclasses.replace(s.features, cancel_pre_loss=True, keypad_identify=True),
         cards=dataclasses.replace(s.cards, id_reader="pcsc", ssc_reader="",
                                   id_pcsc_reader=""),
         printer=dataclasses.replace(s.printer, kind="dummy"),
@@ -104,7 +104,7 @@ def journey(kiosk_ui: Any, e2e_settings: Settings, virtual_slots: Any, sandbox: 
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and len(parts.hub.snapshot().get("readers", {})) < 2:
         kiosk_ui.pump(0.05)
-    baseline = (len(sandbox.store.recorded_prelosses()),
+    baseline = (len(sandbox.store.recorded_pre_losses()),
                 len(sandbox.store.recorded_cancellations()))
     try:
         yield Journey(kiosk_ui, parts, virtual_slots, sandbox, pcscd_alive, e2e_settings,

@@ -34,37 +34,37 @@ def test_offline_at_lookup_shows_the_hotline(journey: Journey, make_central_clie
                                              refused_url: str) -> None:
     j = journey
     j.ctl.central = _refused_client(j, make_central_client, refused_url)
-    j.ui.tap(key="attract.prelost")
-    j.screen("prelost")
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
     j.slots.insert("normal", "id")
     j.failure("offline", 10)
     texts = j.texts()
     assert "现在连不上社保卡中心" in texts and "要马上停卡，请打电话96102" in texts
     assert j.shown(key="journeys.failure.offline.advice")
-    assert j.new_prelosses() == []
+    assert j.new_pre_losses() == []
     # The service is back: trying again gets through.
     j.ctl.central = j.parts.central
     j.tap(key="journeys.failure.try_again")
-    j.screen("prelost_cards", 10)
+    j.screen("pre_loss_cards", 10)
     assert "X*****019" in j.texts()
 
 
 def test_offline_at_confirm_is_queued_and_the_receipt_says_pending(
         journey: Journey, make_central_client: Any, refused_url: str) -> None:
     j = journey
-    j.ui.tap(key="attract.prelost")
-    j.screen("prelost")
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
     j.slots.insert("normal", "id")
-    j.screen("prelost_cards")
+    j.screen("pre_loss_cards")
     j.tap(key="journeys.cards.choose")
-    j.screen("prelost_consequences")
+    j.screen("pre_loss_consequences")
     offline = _refused_client(j, make_central_client, refused_url)
     j.ctl.central = j.parts.sender.client = offline  # the outbox sender is offline too
     j.tap(key="journeys.consequences.confirm")
-    j.screen("prelost_pending", 15)
+    j.screen("pre_loss_pending", 15)
     texts = j.texts()
     assert "还没有生效" in texts and "96102" in texts
-    assert j.new_prelosses() == []
+    assert j.new_pre_losses() == []
     items = j.parts.outbox.pending()
     assert len(items) == 1 and items[0].idempotency_key == j.ctl.session.idempotency_key
     j.ui.wait_until(lambda: j.parts.printer.output, 5, "the pending receipt")
@@ -77,8 +77,8 @@ def test_offline_at_confirm_is_queued_and_the_receipt_says_pending(
     # The service is back: the queued pre-loss goes through, once.
     j.parts.sender.client = j.parts.central
     j.parts.sender.retry_now()
-    j.ui.wait_until(lambda: j.new_prelosses(), 10, "the queued pre-loss delivered")
-    assert [r["card_number"] for r in j.new_prelosses()] == ["X00000019"]
+    j.ui.wait_until(lambda: j.new_pre_losses(), 10, "the queued pre-loss delivered")
+    assert [r["card_number"] for r in j.new_pre_losses()] == ["X00000019"]
     j.ui.wait_until(lambda: not j.parts.outbox.pending(), 5, "the outbox emptied")
 
 
@@ -113,8 +113,8 @@ def test_card_that_answers_but_cannot_be_read(journey: Journey) -> None:
 
 def test_no_reader_then_readers_back(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.prelost")
-    j.screen("prelost")
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
     try:
         j.pcscd.restart(with_vpcd=False)  # the card service is back, without readers
         j.failure("no_reader", 15)
@@ -125,7 +125,7 @@ def test_no_reader_then_readers_back(journey: Journey) -> None:
         j.failure("no_reader", 5)
     finally:
         j.pcscd.restart(with_vpcd=True)
-    j.screen("prelost", 15)  # back by itself once the readers are there
+    j.screen("pre_loss", 15)  # back by itself once the readers are there
     j.slots.insert("normal", "id")
-    j.screen("prelost_cards", 10)
+    j.screen("pre_loss_cards", 10)
     assert "X*****019" in j.texts()

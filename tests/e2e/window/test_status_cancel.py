@@ -58,13 +58,13 @@ def test_reader_service_down_while_waiting(journey: Journey) -> None:
 
 
 def _cancel_until_pin(j: Journey, persona: str) -> None:
-    j.ui.tap(key="attract.cancel_prelost")
-    j.screen("cancel_prelost")
+    j.ui.tap(key="attract.cancel_pre_loss")
+    j.screen("cancel_pre_loss")
     j.slots.insert(persona, "ssc")
     j.screen("cancel_pin")
 
 
-def test_cancel_prelost_happy_path(journey: Journey) -> None:
+def test_cancel_pre_loss_happy_path(journey: Journey) -> None:
     j = journey
     _cancel_until_pin(j, "pin_one_try")
     j.type_digits("123456")
@@ -96,14 +96,14 @@ def test_cancel_wrong_pin_shows_tries_left_then_other_id_is_refused(journey: Jou
     j.failure("id_mismatch")
 
 
-def test_cancel_not_prelost_card(journey: Journey) -> None:
+def test_cancel_not_pre_lost_card(journey: Journey) -> None:
     j = journey
     _cancel_until_pin(j, "normal")
     j.type_digits("123456")
     j.tap(key="journeys.pin.submit")
     j.screen("cancel_id")
     j.slots.insert("normal", "id")
-    j.failure("not_prelost")
+    j.failure("not_pre_lost")
 
 
 def test_cancel_pin_blocked(journey: Journey) -> None:

@@ -8,7 +8,7 @@ from kiosk.ui.journeys.base import ReceiptEndScreen, set_label
 from kiosk.ui.screen_base import load_kv
 
 
-class PrelostPendingScreen(ReceiptEndScreen):
+class PreLossPendingScreen(ReceiptEndScreen):
     def show(self, state: State) -> None:
         v = state.view
         set_label(self.ids.call_now, "journeys.pending.call_now", hotline=v.hotline)

@@ -16,14 +16,14 @@ class CardRow(Panel):
     token = ""
 
 
-class PrelostCardsScreen(JourneyScreen):
+class PreLossCardsScreen(JourneyScreen):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._rows = RowPool(self.ids.cards, self._make_row)
 
     def _make_row(self) -> CardRow:
         row = CardRow()
-        row.ids.choose.bind(on_release=lambda _b, r=row: self.ctl.prelost.choose_card(r.token))
+        row.ids.choose.bind(on_release=lambda _b, r=row: self.ctl.pre_loss.choose_card(r.token))
         return row
 
     def show(self, state: State) -> None:

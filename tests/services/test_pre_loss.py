@@ -7,12 +7,12 @@ import threading
 import time
 
 from kiosk.services.states import EndReason, Journey, Step
-from tests.services.conftest import NORMAL_ID, PRELOST_ID, Rig
+from tests.services.conftest import NORMAL_ID, PRE_LOSS_ID, Rig
 from tests.services.fakes import CentralOffline, CentralTimeout, Event, id_card
 
 
 def identify_by_id_card(rig: Rig, number: str = NORMAL_ID) -> None:
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     assert rig.ctl.state.step == Step.IDENTIFY
     rig.ctl.on_card_event(Event("card_read", "id", id_card(number)))
     assert rig.ctl.state.step == Step.BUSY
@@ -22,23 +22,23 @@ def identify_by_id_card(rig: Rig, number: str = NORMAL_ID) -> None:
 def test_happy_path_by_id_card_then_wipe(rig: Rig) -> None:
     identify_by_id_card(rig)
     st = rig.ctl.state
-    assert st.step == Step.CARDS and st.journey == Journey.PRELOST
+    assert st.step == Step.CARDS and st.journey == Journey.PRE_LOSS
     assert [c.card_number_masked for c in st.view.cards] == ["X*****019", "X*****001"]
     assert [c.offerable for c in st.view.cards] == [True, False]
     assert st.view.cards[1].explain_key == "journeys.cards.state.cancelled"
     assert "X00000019" not in repr(st)  # views carry masked numbers only
 
-    rig.ctl.prelost.choose_card("0")
+    rig.ctl.pre_loss.choose_card("0")
     assert rig.ctl.state.step == Step.CONSEQUENCES
     assert rig.ctl.state.view.hotline == "96102"
-    rig.ctl.prelost.confirm_prelost()
-    rig.pump(until=Step.PRELOST_DONE)
+    rig.ctl.pre_loss.confirm_pre_loss()
+    rig.pump(until=Step.PRE_LOSS_DONE)
     rig.pump()  # the receipt prints on a worker
     view = rig.ctl.state.view
-    assert rig.ctl.state.step == Step.PRELOST_DONE
+    assert rig.ctl.state.step == Step.PRE_LOSS_DONE
     assert view.reference == "PL-20261125-0001" and view.qr_payload == "PL-20261125-0001"
     assert view.lapses_on == dt.date(2026, 12, 5) and not view.pending
-    submits = [a for op, a in rig.central.calls if op == "submit_prelost"]
+    submits = [a for op, a in rig.central.calls if op == "submit_pre_loss"]
     assert submits == [("X00000019", NORMAL_ID, rig.ctl.session.idempotency_key)]
     deadline = time.monotonic() + 2
     while rig.ctl.state.view.receipt != "printed" and time.monotonic() < deadline:
@@ -55,7 +55,7 @@ def test_happy_path_by_id_card_then_wipe(rig: Rig) -> None:
 
 
 def test_expired_id_card_is_refused_without_asking_the_service(rig: Rig) -> None:
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     rig.ctl.on_card_event(Event("card_read", "id", id_card(valid_to=dt.date(2025, 1, 1))))
     st = rig.ctl.state
     assert st.step == Step.FAILED and st.failure.kind == "id_expired"
@@ -63,17 +63,17 @@ def test_expired_id_card_is_refused_without_asking_the_service(rig: Rig) -> None
     assert rig.central.calls == [] and rig.ctl.session.is_empty()
 
 
-def test_already_prelost_cards_are_explained_not_offered(rig: Rig) -> None:
-    identify_by_id_card(rig, PRELOST_ID)
+def test_already_pre_lost_cards_are_explained_not_offered(rig: Rig) -> None:
+    identify_by_id_card(rig, PRE_LOSS_ID)
     st = rig.ctl.state
     assert not st.view.any_offerable
     assert st.view.cards[0].explain_key == "journeys.cards.state.pre_lost"
-    rig.ctl.prelost.choose_card("0")
+    rig.ctl.pre_loss.choose_card("0")
     assert rig.ctl.state.step == Step.CARDS
 
 
 def test_keypad_and_sms_code(rig: Rig) -> None:
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     rig.ctl.identify.use_keypad()
     assert rig.ctl.state.step == Step.ID_KEYPAD
     rig.ctl.identify.submit_id_number("110105198503071231")
@@ -97,7 +97,7 @@ def test_keypad_and_sms_code(rig: Rig) -> None:
 
 
 def test_keypad_unknown_person(rig: Rig) -> None:
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     rig.ctl.identify.use_keypad()
     rig.ctl.identify.submit_id_number("130102198704052137")
     rig.pump()
@@ -108,14 +108,14 @@ def test_keypad_unknown_person(rig: Rig) -> None:
 
 def test_offline_at_confirm_queues_durably_and_says_pending(rig: Rig) -> None:
     identify_by_id_card(rig)
-    rig.ctl.prelost.choose_card("0")
-    rig.central.errors["submit_prelost"] = CentralOffline("down")
-    rig.ctl.prelost.confirm_prelost()
+    rig.ctl.pre_loss.choose_card("0")
+    rig.central.errors["submit_pre_loss"] = CentralOffline("down")
+    rig.ctl.pre_loss.confirm_pre_loss()
     rig.pump()
     st = rig.ctl.state
-    assert st.step == Step.PRELOST_PENDING and st.view.pending
+    assert st.step == Step.PRE_LOSS_PENDING and st.view.pending
     key = rig.ctl.session.idempotency_key
-    assert rig.outbox.items == [("prelost", {
+    assert rig.outbox.items == [("pre_loss", {
         "card_number": "X00000019", "id_number": NORMAL_ID, "terminal_id": "T-DEMO-0001",
         "requested_at": "2026-11-25T09:00:00+08:00"}, key)]
     assert st.view.qr_payload.startswith("Q-") and NORMAL_ID not in st.view.qr_payload
@@ -127,44 +127,44 @@ def test_offline_at_confirm_queues_durably_and_says_pending(rig: Rig) -> None:
 
 def test_timeout_at_confirm_also_queues(rig: Rig) -> None:
     identify_by_id_card(rig)
-    rig.ctl.prelost.choose_card("0")
-    rig.central.errors["submit_prelost"] = CentralTimeout("slow")
-    rig.ctl.prelost.confirm_prelost()
+    rig.ctl.pre_loss.choose_card("0")
+    rig.central.errors["submit_pre_loss"] = CentralTimeout("slow")
+    rig.ctl.pre_loss.confirm_pre_loss()
     rig.pump()
-    assert rig.ctl.state.step == Step.PRELOST_PENDING and len(rig.outbox.items) == 1
+    assert rig.ctl.state.step == Step.PRE_LOSS_PENDING and len(rig.outbox.items) == 1
 
 
 def test_outbox_failure_sends_to_hotline(rig: Rig) -> None:
     identify_by_id_card(rig)
-    rig.ctl.prelost.choose_card("0")
-    rig.central.errors["submit_prelost"] = CentralOffline("down")
+    rig.ctl.pre_loss.choose_card("0")
+    rig.central.errors["submit_pre_loss"] = CentralOffline("down")
     rig.outbox.fail = True
-    rig.ctl.prelost.confirm_prelost()
+    rig.ctl.pre_loss.confirm_pre_loss()
     rig.pump()
     assert rig.ctl.state.failure.kind == "offline"
 
 
 def test_cancel_while_submitting_queues_at_once_and_drops_late_answer(rig: Rig) -> None:
     identify_by_id_card(rig)
-    rig.ctl.prelost.choose_card("0")
-    gate = rig.central.gates["submit_prelost"] = threading.Event()
-    rig.ctl.prelost.confirm_prelost()
+    rig.ctl.pre_loss.choose_card("0")
+    gate = rig.central.gates["submit_pre_loss"] = threading.Event()
+    rig.ctl.pre_loss.confirm_pre_loss()
     assert rig.ctl.state.step == Step.BUSY and rig.ctl.state.view.cancellable
     t0 = time.monotonic()
     rig.ctl.cancel_busy()
     assert time.monotonic() - t0 < 0.1
-    assert rig.ctl.state.step == Step.PRELOST_PENDING
+    assert rig.ctl.state.step == Step.PRE_LOSS_PENDING
     key = rig.ctl.session.idempotency_key
     assert rig.outbox.items[0][2] == key  # same key: the service applies it once
     gate.set()
     time.sleep(0.2)
     rig.dispatch.run_pending(wait=0.2)
-    assert rig.ctl.state.step == Step.PRELOST_PENDING
+    assert rig.ctl.state.step == Step.PRE_LOSS_PENDING
 
 
 def test_slow_lookup_cancel_returns_to_waiting(rig: Rig) -> None:
     gate = rig.central.gates["lookup_person"] = threading.Event()
-    rig.ctl.start("prelost")
+    rig.ctl.start("pre_loss")
     rig.ctl.on_card_event(Event("card_read", "id", id_card()))
     assert rig.ctl.state.step == Step.BUSY
     rig.ctl.cancel_busy()
@@ -187,38 +187,38 @@ def test_timeout_on_lookup_offers_retry(rig: Rig) -> None:
 
 def test_idempotency_key_made_once_and_reused_on_retry(rig: Rig) -> None:
     identify_by_id_card(rig)
-    rig.ctl.prelost.choose_card("0")
-    rig.central.errors["submit_prelost"] = __import__(
+    rig.ctl.pre_loss.choose_card("0")
+    rig.central.errors["submit_pre_loss"] = __import__(
         "tests.services.fakes", fromlist=["refused"]).refused("already_pre_lost")
-    rig.ctl.prelost.confirm_prelost()
+    rig.ctl.pre_loss.confirm_pre_loss()
     rig.pump()
     st = rig.ctl.state
     assert st.failure.kind == "refused" and st.failure.body_key == \
         "journeys.refused.already_pre_lost"
     rig.ctl.back()
     assert rig.ctl.state.step == Step.CONSEQUENCES
-    del rig.central.errors["submit_prelost"]
-    rig.ctl.prelost.confirm_prelost()
-    rig.pump(until=Step.PRELOST_DONE)
-    keys = {a[2] for op, a in rig.central.calls if op == "submit_prelost"}
+    del rig.central.errors["submit_pre_loss"]
+    rig.ctl.pre_loss.confirm_pre_loss()
+    rig.pump(until=Step.PRE_LOSS_DONE)
+    keys = {a[2] for op, a in rig.central.calls if op == "submit_pre_loss"}
     assert len(keys) == 1
 
 
 def test_printer_failure_never_blocks(rig: Rig) -> None:
     rig.printer.fail = True
     identify_by_id_card(rig)
-    rig.ctl.prelost.choose_card("0")
-    rig.ctl.prelost.confirm_prelost()
-    rig.pump(until=Step.PRELOST_DONE)
+    rig.ctl.pre_loss.choose_card("0")
+    rig.ctl.pre_loss.confirm_pre_loss()
+    rig.pump(until=Step.PRE_LOSS_DONE)
     deadline = time.monotonic() + 2
     while rig.ctl.state.view.receipt != "failed" and time.monotonic() < deadline:
         rig.dispatch.run_pending(wait=0.05)
-    assert rig.ctl.state.step == Step.PRELOST_DONE and rig.ctl.state.view.receipt == "failed"
+    assert rig.ctl.state.step == Step.PRE_LOSS_DONE and rig.ctl.state.view.receipt == "failed"
 
 
 def test_inactivity_wipes(rig: Rig) -> None:
     identify_by_id_card(rig)
-    rig.ctl.prelost.choose_card("0")
+    rig.ctl.pre_loss.choose_card("0")
     rig.ctl.end(EndReason.TIMEOUT)
     assert rig.ctl.session.is_empty()
     assert rig.ctl.state.notice_key == "journeys.ended.inactivity"
@@ -228,5 +228,5 @@ def test_inactivity_wipes(rig: Rig) -> None:
 def test_back_from_cards_identifies_again_with_data_wiped(rig: Rig) -> None:
     identify_by_id_card(rig)
     rig.ctl.back()
-    assert rig.ctl.state.step == Step.IDENTIFY and rig.ctl.state.journey == Journey.PRELOST
+    assert rig.ctl.state.step == Step.IDENTIFY and rig.ctl.state.journey == Journey.PRE_LOSS
     assert rig.ctl.session.is_empty()

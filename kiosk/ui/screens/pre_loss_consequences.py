@@ -8,7 +8,7 @@ from kiosk.ui.journeys.base import JourneyScreen, set_label
 from kiosk.ui.screen_base import load_kv
 
 
-class PrelostConsequencesScreen(JourneyScreen):
+class PreLossConsequencesScreen(JourneyScreen):
     def show(self, state: State) -> None:
         v = state.view
         set_label(self.ids.card, "journeys.consequences.card", card=v.card_number_masked)
@@ -18,7 +18,7 @@ class PrelostConsequencesScreen(JourneyScreen):
         set_label(self.ids.fee, "journeys.consequences.p4", fee=v.fee_yuan)
 
     def confirm(self) -> None:
-        self.ctl.prelost.confirm_prelost()
+        self.ctl.pre_loss.confirm_pre_loss()
 
     def proxy(self) -> None:
         self.ctl.guidance.open_topic("proxy")

@@ -8,7 +8,7 @@ from kiosk.ui.journeys.base import ReceiptEndScreen, fmt_date, fmt_time, set_lab
 from kiosk.ui.screen_base import load_kv
 
 
-class PrelostDoneScreen(ReceiptEndScreen):
+class PreLossDoneScreen(ReceiptEndScreen):
     show_back = False  # nothing to go back to: the card is stopped
 
     def show(self, state: State) -> None:

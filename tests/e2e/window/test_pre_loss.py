@@ -8,23 +8,23 @@ from kiosk.personas import persona
 from tests.e2e.window.conftest import Journey
 
 
-def test_prelost_by_id_card_happy_path(journey: Journey) -> None:
+def test_pre_loss_by_id_card_happy_path(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.prelost")
-    j.screen("prelost")
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
     assert j.shown(key="journeys.identify.put_id_card")
     j.slots.insert("normal", "id")
-    j.screen("prelost_cards")
+    j.screen("pre_loss_cards")
     assert "X*****019" in j.texts() and "王**" in j.texts()
     assert "X00000019" not in j.texts() and "王小明" not in j.texts()
     j.tap(key="journeys.cards.choose")
-    j.screen("prelost_consequences")
+    j.screen("pre_loss_consequences")
     assert j.shown(key="journeys.consequences.p1")
     spoken = j.app.sm.current_screen.speech_text()  # what "read aloud" says
     assert spoken.startswith("挂失前，请先看清楚") and "X*****019" in spoken
     j.tap(key="journeys.consequences.confirm")
-    j.screen("prelost_done")
-    recorded = j.new_prelosses()
+    j.screen("pre_loss_done")
+    recorded = j.new_pre_losses()
     assert [r["card_number"] for r in recorded] == ["X00000019"]
     assert j.sandbox.store.card_status("X00000019")["state"] == "pre_lost"
     ref = recorded[0]["reference"]
@@ -39,11 +39,11 @@ def test_prelost_by_id_card_happy_path(journey: Journey) -> None:
     assert j.ctl.session.is_empty()
 
 
-def test_prelost_by_keypad_and_sms_code(journey: Journey) -> None:
+def test_pre_loss_by_keypad_and_sms_code(journey: Journey) -> None:
     j = journey
     number = persona("x_check")["id"]["id_number"]  # ends in X
-    j.ui.tap(key="attract.prelost")
-    j.screen("prelost")
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
     j.tap(key="journeys.identify.use_keypad")
     j.screen("identify_keypad")
     j.type_digits("110105199306148821")  # wrong check character
@@ -61,16 +61,16 @@ def test_prelost_by_keypad_and_sms_code(journey: Journey) -> None:
     code = j.sandbox.store.last_code()["code"]
     j.type_digits(code)
     j.tap(key="journeys.code.submit")
-    j.screen("prelost_cards")
+    j.screen("pre_loss_cards")
     assert "X*****027" in j.texts()
 
 
-def test_already_prelost_card_is_explained_not_offered(journey: Journey) -> None:
+def test_already_pre_lost_card_is_explained_not_offered(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.prelost")
-    j.screen("prelost")
-    j.slots.insert("prelost", "id")
-    j.screen("prelost_cards")
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
+    j.slots.insert("pre_lost", "id")
+    j.screen("pre_loss_cards")
     assert j.shown(key="journeys.cards.none_offerable")
     assert j.shown(key="journeys.cards.state.pre_lost")
     assert not j.ui.find_all(key="journeys.cards.choose", root=j.app.sm.current_screen)
@@ -78,49 +78,49 @@ def test_already_prelost_card_is_explained_not_offered(journey: Journey) -> None
 
 def test_expired_id_card_refused(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.prelost")
-    j.screen("prelost")
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
     j.slots.insert("expired_id", "id")
     j.failure("id_expired")
     assert "96102" in j.texts()
-    assert j.new_prelosses() == []
+    assert j.new_pre_losses() == []
 
 
 def test_person_not_found(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.prelost")
-    j.screen("prelost")
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
     j.slots.insert("unknown", "id")
     j.failure("person_not_found")
 
 
 def test_ssc_where_id_card_expected_is_the_wrong_card(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.prelost")
-    j.screen("prelost")
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
     j.slots.insert("normal", "ssc")
     j.failure("wrong_card")
     j.slots.remove("ssc")
     j.tap(key="journeys.failure.try_again")
-    j.screen("prelost")
+    j.screen("pre_loss")
     j.slots.insert("normal", "id")
-    j.screen("prelost_cards")
+    j.screen("pre_loss_cards")
 
 
 def test_offline_at_confirm_is_queued_then_sent_once(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.prelost")
-    j.screen("prelost")
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
     j.slots.insert("normal", "id")
-    j.screen("prelost_cards")
+    j.screen("pre_loss_cards")
     j.tap(key="journeys.cards.choose")
-    j.screen("prelost_consequences")
+    j.screen("pre_loss_consequences")
     j.sandbox.faults.set(fail_next=10)  # every attempt gets a 503
     j.tap(key="journeys.consequences.confirm")
-    j.screen("prelost_pending", 15)
+    j.screen("pre_loss_pending", 15)
     texts = j.texts()
     assert "还没有生效" in texts and "96102" in texts
-    assert j.new_prelosses() == []
+    assert j.new_pre_losses() == []
     items = j.parts.outbox.pending()
     assert len(items) == 1 and items[0].idempotency_key == j.ctl.session.idempotency_key
     j.ui.wait_until(lambda: j.parts.printer.output, 5, "the pending receipt")
@@ -128,41 +128,41 @@ def test_offline_at_confirm_is_queued_then_sent_once(journey: Journey) -> None:
     j.sandbox.faults.clear()
     j.parts.sender.retry_now()
     deadline = time.monotonic() + 10
-    while not j.new_prelosses() and time.monotonic() < deadline:
+    while not j.new_pre_losses() and time.monotonic() < deadline:
         j.ui.pump(0.1)
-    assert [r["card_number"] for r in j.new_prelosses()] == ["X00000019"]
+    assert [r["card_number"] for r in j.new_pre_losses()] == ["X00000019"]
     j.parts.sender.retry_now()
     j.ui.pump(0.5)
-    assert len(j.new_prelosses()) == 1
+    assert len(j.new_pre_losses()) == 1
 
 
 def test_slow_service_shows_progress_and_cancels_within_a_second(journey: Journey) -> None:
     j = journey
     j.sandbox.faults.set(latency_ms=4500)
-    j.ui.tap(key="attract.prelost")
-    j.screen("prelost")
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
     j.slots.insert("normal", "id")
     j.screen("journey_busy")
     assert j.shown(key="journeys.busy.looking_up")
     j.ui.wait_until(lambda: j.ui.find_all(key="journeys.busy.slow"), 6, "the slow note")
     t0 = time.monotonic()
     j.tap(key="app.cancel")
-    j.screen("prelost", 1.0)
+    j.screen("pre_loss", 1.0)
     assert time.monotonic() - t0 < 1.0
     j.ui.pump(2.0)  # the late answer arrives and is dropped
-    assert j.app.sm.current == "prelost"
+    assert j.app.sm.current == "pre_loss"
 
 
 def test_inactivity_ends_the_session_and_wipes(journey: Journey) -> None:
     j = journey
     j.app.inactivity.configure(1.0, 0.5)
-    j.ui.tap(key="attract.prelost")
-    j.screen("prelost")
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
     j.slots.insert("normal", "id")
-    j.screen("prelost_cards")
+    j.screen("pre_loss_cards")
     assert not j.ctl.session.is_empty()
     j.ui.wait_until(lambda: j.ui.find_all(key="inactivity.title"), 5, "the warning")
     j.ui.wait_until(lambda: j.app.sm.current == "attract", 5, "back to the start")
     assert j.ctl.session.is_empty()
     assert "X*****019" not in "".join(
-        str(getattr(w, "text", "")) for w in j.ui.walk(j.app.sm.get_screen("prelost_cards")))
+        str(getattr(w, "text", "")) for w in j.ui.walk(j.app.sm.get_screen("pre_loss_cards")))

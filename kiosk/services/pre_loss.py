@@ -10,21 +10,21 @@ from kiosk.calendar_source import calendar_for
 from kiosk.config import Settings
 from kiosk.domain.clock import to_region
 from kiosk.logs import get_logger
-from kiosk.services.adapt import CardInfo, prelost_info
+from kiosk.services.adapt import CardInfo, pre_loss_info
 from kiosk.services.failures import FailureKind, error_kind
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CardChoice, CardsView, ConsequencesView, PreLossView, Step
 from kiosk.services.tasks import Outcome
 
-log = get_logger("kiosk.services.prelost")
+log = get_logger("kiosk.services.pre_loss")
 # Errors at confirmation after which the request may or may not have arrived: queue it
 # with the same idempotency key, so it takes effect exactly once.
 QUEUE_ON = frozenset({FailureKind.OFFLINE, FailureKind.TIMEOUT, FailureKind.SERVER_ERROR,
                       FailureKind.BAD_RESPONSE})
 
 
-class PrelostJourney:
-    """The pre-loss journey (:class:`~kiosk.services.journey.PrelostIntents`), after
+class PreLossJourney:
+    """The pre-loss journey (:class:`~kiosk.services.journey.PreLossIntents`), after
     identification: the person's cards, consequences, submit, result or queue, receipt."""
 
     def __init__(self, core: JourneyContext) -> None:
@@ -57,10 +57,10 @@ class PrelostJourney:
         self.core.session.chosen = card
         r = self.core.settings.region
         self.core.publish(Step.CONSEQUENCES, ConsequencesView(
-            card.masked, r.hotline, r.prelost_lapse_days, r.prelost_lapse_working_days,
+            card.masked, r.hotline, r.pre_loss_lapse_days, r.pre_loss_lapse_working_days,
             r.replacement_fee_yuan))
 
-    def confirm_prelost(self) -> None:
+    def confirm_pre_loss(self) -> None:
         """Submit the pre-loss; the idempotency key is made here, once."""
         card, number = self.core.session.chosen, self.core.session.id_number
         if self.core.state.step != Step.CONSEQUENCES or card is None or not number:
@@ -69,25 +69,25 @@ class PrelostJourney:
 
         def failed(exc: BaseException) -> bool:
             if error_kind(exc) in QUEUE_ON:
-                self._queue_prelost(card, number, key)
+                self._queue_pre_loss(card, number, key)
                 return True
             return False
 
-        self.core.call("submit_prelost",
-                   lambda: self.core.central.submit_prelost(card.card_number, number, key),
-                   lambda result: self._prelost_done(card, result),
+        self.core.call("submit_pre_loss",
+                   lambda: self.core.central.submit_pre_loss(card.card_number, number, key),
+                   lambda result: self._pre_loss_done(card, result),
                    "journeys.busy.submitting", on_error=failed,
-                   on_cancel=lambda: self._queue_prelost(card, number, key))
+                   on_cancel=lambda: self._queue_pre_loss(card, number, key))
 
     def _lapse_date(self, start: dt.date) -> dt.date:
         """The kiosk's own count (official calendar); the service's date wins over it."""
         r = self.core.settings.region
         return calendar_for(self.core.settings).add_days(
-            start, r.prelost_lapse_days, r.prelost_lapse_working_days).value
+            start, r.pre_loss_lapse_days, r.pre_loss_lapse_working_days).value
 
-    def _prelost_done(self, card: CardInfo, result: Any) -> None:
-        info = prelost_info(result, self.core.hotline)
-        self.core.session.prelost = info
+    def _pre_loss_done(self, card: CardInfo, result: Any) -> None:
+        info = pre_loss_info(result, self.core.hotline)
+        self.core.session.pre_loss = info
         # Shown and printed in the region's zone, whatever zone the service or machine uses.
         at = to_region(info.settlement_stopped_at or self.core.now(),
                        self.core.settings.region.timezone)
@@ -95,10 +95,10 @@ class PrelostJourney:
                            info.lapses_on or self._lapse_date(at.date()), info.hotline,
                            qr_payload=info.reference, pending=False,
                            lapse_estimate=info.lapses_on is None)
-        self.core.publish(Step.PRELOST_DONE, view)
+        self.core.publish(Step.PRE_LOSS_DONE, view)
         self._print(view)
 
-    def _queue_prelost(self, card: CardInfo, number: str, key: str) -> None:
+    def _queue_pre_loss(self, card: CardInfo, number: str, key: str) -> None:
         """Offline at confirmation: queue durably and say honestly it is not in effect."""
         if self.core.outbox is None:
             self.core.fail_kind(FailureKind.OFFLINE)
@@ -107,7 +107,7 @@ class PrelostJourney:
                    "terminal_id": self.core.settings.kiosk.terminal_id,
                    "requested_at": self.core.now().isoformat()}
         try:
-            self.core.outbox.enqueue("prelost", payload, key)
+            self.core.outbox.enqueue("pre_loss", payload, key)
         except Exception as exc:  # the disk failed too: the hotline is the only way now
             log.error("outbox enqueue failed", extra={"fields": {"error": type(exc).__name__}})
             metrics.error("outbox_enqueue_failed")
@@ -117,7 +117,7 @@ class PrelostJourney:
         view = PreLossView(card.masked, reference,
                            to_region(self.core.now(), self.core.settings.region.timezone), None,
                            self.core.hotline, qr_payload=reference, pending=True)
-        self.core.publish(Step.PRELOST_PENDING, view)
+        self.core.publish(Step.PRE_LOSS_PENDING, view)
         self._print(view)
 
     def _print(self, view: PreLossView) -> None:
@@ -147,9 +147,9 @@ class PrelostJourney:
 
 def receipt_for(view: PreLossView, settings: Settings, lapse: dt.date) -> Any:
     """The printable receipt (kiosk.domain.receipts) for a done or pending pre-loss."""
-    from kiosk.domain.receipts import PrelossReceipt, ReceiptStatus
+    from kiosk.domain.receipts import PreLossReceipt, ReceiptStatus
 
-    return PrelossReceipt(
+    return PreLossReceipt(
         reference=view.reference, masked_card_number=view.card_number_masked,
         created_at=view.at, lapse_date=lapse, hotline=view.hotline,
         status=ReceiptStatus.PENDING if view.pending else ReceiptStatus.CONFIRMED,
