@@ -35,6 +35,7 @@ from kiosk.fleet.status import StatusCollector
 from kiosk.logs import get_logger
 
 log = get_logger("kiosk.fleet")
+FIRST_BEAT_SECONDS = 3.0
 
 
 def _nothing(*_args: Any) -> None:
@@ -116,7 +117,8 @@ class FleetAgent:
 
     def _run(self) -> None:
         interval = float(self.settings.fleet.heartbeat_seconds)
-        next_beat = time.monotonic()
+        # The first one a moment after start: the card hub has seen its readers by then.
+        next_beat = time.monotonic() + min(FIRST_BEAT_SECONDS, interval)
         while not self._stop.is_set():
             if time.monotonic() >= next_beat:
                 next_beat = time.monotonic() + interval

@@ -96,7 +96,8 @@ def test_demo_terminal_listed_paused_and_resumed(demo):
     row = _until(lambda: _row(env), 90, "the demo terminal in the register")
     # Listed within two heartbeat intervals of the agent starting.
     assert row["uptime_seconds"] <= 2 * INTERVAL
-    assert row["version"] and row["parts"]["readers"]["light"] == "ok"
+    assert row["version"] and row["parts"]["readers"]["count"] == 2
+    assert row["parts"]["readers"]["light"] == "ok"
     assert set(row["parts"]) == {"readers", "id_reader", "printer", "speech", "disk",
                                  "clock", "outbox", "technician"}
 
