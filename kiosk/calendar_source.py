@@ -65,7 +65,7 @@ def load_schedules(directory: Path) -> dict[int, YearSchedule]:
 def library_schedule(year: int) -> YearSchedule | None:
     """``year`` from the ``holidays`` package; official while it has that year's make-up
     days (the State Council's notice), an estimate of the statutory days after that."""
-    # Imported on first use: 47 ms at import, not needed while config files cover the year.
+    # lazy: 47 ms at import, not needed while config files cover the year.
     import holidays
     from holidays.countries.china import ChinaStaticHolidays
 

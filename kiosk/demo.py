@@ -9,14 +9,16 @@ to them exactly as to real readers and a real service.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from kiosk.cli.errors import CliError
 from kiosk.config import Settings
+from kiosk.devices.virtual.pcscd import SOCKET_ENV, PcscdError, PrivatePcscd
+from kiosk.errors import CliError
 from kiosk.logs import error_fields, get_logger
 
 log = get_logger("kiosk.demo")
@@ -89,10 +91,6 @@ def point_at_demo_pcscd(settings: Settings) -> bool:
     """Use a running demo's private pcscd (its socket under the data dir), unless PC/SC is
     already pointed somewhere.
     True when the environment was changed."""
-    import os
-
-    from kiosk.devices.virtual.pcscd import SOCKET_ENV
-
     sock = settings.data_dir / "pcscd" / "run" / "pcscd.comm"
     if os.environ.get(SOCKET_ENV) or not sock.exists():
         return False
@@ -134,12 +132,13 @@ def sandbox_address(settings: Settings) -> tuple[str, int]:
 def start_demo_services(settings: Settings, *, pcsc: bool = True,
                         sandbox: bool = True) -> DemoServices:
     """Start the private pcscd, the virtual card slots and the sandbox for the demo."""
-    from kiosk.devices.virtual.pcscd import PcscdError, PrivatePcscd
+    # lazy: the virtual cards cost ~35 ms, which every `kiosk` command would pay (cli.common)
     from kiosk.devices.virtual.slots import start_virtual_slots
 
     services = DemoServices()
     try:
         if sandbox:
+            # lazy: FastAPI and uvicorn are heavy, and only the sandbox needs them
             from kiosk.central.sandbox.server import start_sandbox_thread
 
             host, port = sandbox_address(settings)

@@ -21,8 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kiosk.cli.common import CliError
 from kiosk.config import Settings
+from kiosk.errors import CliError
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 VPCD_MARKERS = ("libifdvpcd", "vpcd")

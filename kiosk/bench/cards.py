@@ -29,7 +29,10 @@ from typing import Any
 
 from kiosk.cli.common import CliError
 from kiosk.config import load_settings
+from kiosk.devices.card_hub import CardHub
+from kiosk.devices.events import CardEventKind
 from kiosk.devices.virtual.pcscd import PcscdError, PrivatePcscd
+from kiosk.devices.virtual.slots import VirtualSlots
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -46,8 +49,6 @@ def _summary(values: list[float]) -> dict[str, float]:
 
 def _reads(hub_events: queue.Queue, slots: Any, persona: str, slot: str, runs: int,
            ) -> dict[str, Any]:
-    from kiosk.devices.card_hub import HubEventKind
-
     event_ms: list[float] = []
     socket_ms: list[float] = []
     apdus: set[int] = set()
@@ -58,9 +59,9 @@ def _reads(hub_events: queue.Queue, slots: Any, persona: str, slot: str, runs: i
             ev = hub_events.get(timeout=10)
             if ev.slot != slot:
                 continue
-            if ev.kind is HubEventKind.card_failed:
+            if ev.kind is CardEventKind.CARD_FAILED:
                 raise CliError(f"bench cards: read failed ({ev.error})")
-            if ev.kind is HubEventKind.card_read:
+            if ev.kind is CardEventKind.CARD_READ:
                 break
         socket_ms.append((time.perf_counter() - t0) * 1000)
         event_ms.append(ev.elapsed_ms)
@@ -68,7 +69,7 @@ def _reads(hub_events: queue.Queue, slots: Any, persona: str, slot: str, runs: i
         slots.remove(slot)
         while True:
             ev = hub_events.get(timeout=10)
-            if ev.slot == slot and ev.kind is HubEventKind.card_removed:
+            if ev.slot == slot and ev.kind is CardEventKind.CARD_REMOVED:
                 break
     return {"insert_event_to_data_ms": _summary(event_ms),
             "socket_to_data_ms": _summary(socket_ms), "apdus_per_read": sorted(apdus)}
@@ -83,9 +84,6 @@ def measure(runs: int, idle_s: float, id_runs: int) -> dict[str, Any]:
             daemon.start()
         except PcscdError as exc:
             raise CliError(f"bench cards: {exc}") from None
-        from kiosk.devices.card_hub import CardHub
-        from kiosk.devices.virtual.slots import VirtualSlots
-
         base = load_settings()
         settings = dataclasses.replace(
             base, kiosk=dataclasses.replace(base.kiosk, data_dir=tmp),

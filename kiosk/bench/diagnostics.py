@@ -23,6 +23,8 @@ from typing import Any
 from kiosk.central.sandbox.server import start_sandbox_thread
 from kiosk.cli.diagnose import diagnostics_context
 from kiosk.config import load_settings
+from kiosk.devices.virtual.pcscd import PrivatePcscd, missing_requirements
+from kiosk.devices.virtual.slots import VirtualSlots
 from kiosk.secrets import load_secrets
 from kiosk.services.diagnostics import PARTS, run_check, run_checks
 from kiosk.services.diagnostics.checks import CHECKS
@@ -44,11 +46,7 @@ def run(args: argparse.Namespace) -> int:
         settings = load_settings(getattr(args, "config", None), environ=env_demo)
         secrets = load_secrets(settings)
         daemon = slots = None
-        from kiosk.devices.virtual.pcscd import PrivatePcscd, missing_requirements
-
         if missing_requirements() is None and "PCSCLITE_CSOCK_NAME" not in os.environ:
-            from kiosk.devices.virtual.slots import VirtualSlots
-
             daemon = PrivatePcscd(data / "pcscd")
             daemon.use()
             daemon.start()

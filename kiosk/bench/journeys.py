@@ -24,6 +24,7 @@ import datetime as dt
 import gc
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -33,7 +34,19 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from kiosk.cli.common import CliError
+from kiosk.config import load_settings
+from kiosk.devices.card_hub import HubEvent
+from kiosk.devices.events import CardEventKind
+from kiosk.devices.virtual.pcscd import PrivatePcscd, missing_requirements
+from kiosk.devices.virtual.slots import VirtualSlots
+from kiosk.domain.models import IdCardData
+from kiosk.personas import persona
+from kiosk.secrets import load_secrets
 from kiosk.services.states import EndReason
+from kiosk.ui.launch import composed, create_app
+from kiosk.ui.registry import JOURNEY_SCREENS, SHELL_SCREENS
+from kiosk.ui.xvfb import Xvfb
 
 TARGET_SWITCH_MS = 100.0
 TARGET_CARD_TO_CARDS_MS = 1000.0
@@ -54,9 +67,6 @@ def _p95(values: list[float]) -> float:
 
 
 def _id_card(key: str) -> Any:
-    from kiosk.domain.models import IdCardData
-    from kiosk.personas import persona
-
     p = persona(key)["id"]
 
     def day(text: str) -> dt.date | None:
@@ -71,8 +81,6 @@ def _id_card(key: str) -> Any:
 def _start_sandbox(env: dict[str, str], config: str | None,
                    tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     """``kiosk sandbox`` on a free loopback port; returns the process and its URL."""
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -98,9 +106,6 @@ def _start_sandbox(env: dict[str, str], config: str | None,
 
 
 def _child(sessions: int, switches: int, inserts: int, config: str | None) -> dict[str, Any]:
-    from kiosk.config import load_settings
-    from kiosk.secrets import load_secrets
-
     tmp = Path(tempfile.mkdtemp(prefix="kiosk-bench-journeys-"))
     env = {"KIOSK__KIOSK__DATA_DIR": str(tmp), "KIOSK__KIOSK__LOG_DIR": str(tmp / "log"),
            "KIOSK__SECURITY__SECRETS_FILE": str(tmp / "absent.toml"),
@@ -109,12 +114,8 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
            "KIOSK__PRINTER__KIND": "dummy", "KIOSK__SPEECH__ENABLED": "false"}
     settings = load_settings(config, environ=env)
     load_secrets(settings)  # creates the demo terminal key the sandbox will trust too
-    from kiosk.devices.virtual.pcscd import PrivatePcscd, missing_requirements
-
     daemon = slots = None
     if missing_requirements() is None:
-        from kiosk.devices.virtual.slots import VirtualSlots
-
         daemon = PrivatePcscd(tmp / "pcscd")
         daemon.use()  # before anything touches PC/SC in this process
         daemon.start()
@@ -125,21 +126,16 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
         settings.central, base_url=url))
     xvfb = None
     if not os.environ.get("DISPLAY"):
-        from kiosk.ui.xvfb import Xvfb
-
         xvfb = Xvfb(settings.display.width, settings.display.height)
         os.environ["DISPLAY"] = xvfb.display
     figures: dict[str, Any] = {"pcscd": "private" if daemon else "none (card figures skipped)"}
     try:
-        from kiosk.ui.launch import composed, create_app
-        from kiosk.ui.registry import JOURNEY_SCREENS, SHELL_SCREENS
-
         # The shell's screens and the journeys (what the cardholder path uses), on
         # parts from the composition root, as `kiosk run` builds them.
         app = create_app(settings, composed(cards=daemon is not None),
                          screens=SHELL_SCREENS + JOURNEY_SCREENS, kivy_home=tmp / "kivy",
                          console_log=False)
-        from kivy.core.window import Window
+        from kivy.core.window import Window  # lazy: after create_app configured Kivy
 
         from kiosk.ui.driver import AppDriver
 
@@ -205,9 +201,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
         normal, repl = _id_card("normal"), _id_card("replacement")
 
         def event(card: Any) -> Any:
-            from kiosk.devices.card_hub import HubEvent, HubEventKind
-
-            return HubEvent(HubEventKind.card_read, "id", card)
+            return HubEvent(CardEventKind.CARD_READ, "id", card)
 
         def session(i: int) -> None:
             app.start_route("pre_loss")
@@ -260,8 +254,6 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
 
 def run(args: argparse.Namespace) -> int:
     """Run the measurements in a child process; print figures; 1 if a target is missed."""
-    from kiosk.cli.common import CliError
-
     sessions = getattr(args, "runs", None) or 1000
     cmd = [sys.executable, "-m", "kiosk.bench.journeys", "--sessions", str(sessions)]
     if getattr(args, "config", None):

@@ -24,6 +24,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kiosk.cli.common import CliError, settings_from
+from kiosk.config import load_settings
+from kiosk.ui.launch import composed, create_app
+from kiosk.ui.xvfb import Xvfb, XvfbError
+
 TARGET_FIRST_FRAME_S = 2.0
 TARGET_IDLE_CPU_PCT = 3.0
 IDLE_SETTLE_S = 2.0
@@ -38,15 +43,11 @@ def _proc_cpu_seconds(pid: int) -> float:
 
 def _child(mode: str, config: str | None, t0: float) -> int:
     """Inside the measured process: start the real app, report, leave."""
-    from kiosk.config import load_settings
-
     settings = load_settings(config)
-    from kiosk.ui.launch import composed, create_app
-
     # On the parts `kiosk run` builds (the composition root), so the figure is the kiosk's.
     app = create_app(settings, composed(),
                      kivy_home=Path(os.environ["KIOSK_BENCH_HOME"]), console_log=False)
-    from kivy.clock import Clock
+    from kivy.clock import Clock  # lazy: after create_app configured Kivy
     from kivy.core.window import Window
 
     result: dict[str, Any] = {}
@@ -107,9 +108,6 @@ def _spawn(mode: str, config: str | None, home: str, timeout: float) -> dict[str
 
 def run(args: argparse.Namespace) -> int:
     """Print the figures (``--json`` for machine-readable); 1 if a target is missed."""
-    from kiosk.cli.common import CliError, settings_from
-    from kiosk.ui.xvfb import Xvfb, XvfbError
-
     settings = settings_from(args)  # a bad config fails here, in one line
     runs = max(1, getattr(args, "runs", None) or 5)
     config = getattr(args, "config", None)

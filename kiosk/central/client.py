@@ -40,6 +40,7 @@ from pydantic import BaseModel, ValidationError
 from kiosk import __version__, metrics
 from kiosk.central import schemas as s
 from kiosk.central import schemas_fleet as fleet
+from kiosk.central.error_tables import error_for_status, map_requests_error
 from kiosk.central.errors import (
     CentralBadResponse,
     CentralError,
@@ -48,8 +49,6 @@ from kiosk.central.errors import (
     CentralServerError,
     CentralTimeout,
     CentralUnauthenticated,
-    error_for_status,
-    map_requests_error,
 )
 from kiosk.central.signing import H_NONCE, H_REPLY_SIGNATURE, reply_is_authentic, sign_request
 from kiosk.central.transport import AbortableAdapter, Flight, read_capped
@@ -358,7 +357,7 @@ def _retryable(exc: CentralError) -> bool:
 
 def _decode(status: int, headers: Any, content: bytes, model: type[M]) -> M:
     """The model for a 2xx answer, or the right :class:`CentralError` (the status table
-    is :func:`kiosk.central.errors.error_for_status`). Raises only ``CentralError``."""
+    is :func:`kiosk.central.error_tables.error_for_status`). Raises only ``CentralError``."""
     if 200 <= status < 300:
         try:
             return model.model_validate_json(content)

@@ -46,13 +46,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _socket(args: argparse.Namespace) -> Path:
     if args.socket:
         return Path(args.socket)
+    # lazy: the virtual cards (~35 ms) load only for this command
     from kiosk.devices.virtual.slots import control_socket_path
 
     return control_socket_path(settings_from(args))
 
 
 def _send(args: argparse.Namespace, request: dict) -> dict:
-    from kiosk.devices.virtual.slots import send_command
+    from kiosk.devices.virtual.slots import send_command  # lazy: as above
 
     path = _socket(args)
     try:
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             extra = f" [{behaviour}]" if behaviour and behaviour != "normal" else ""
             print(f"{key:14} {cards:7} {p.get('summary', '')}{extra}")
         try:
-            from kiosk.devices.virtual.slots import send_command
+            from kiosk.devices.virtual.slots import send_command  # lazy: as above
 
             print("inserted: " + _slots_line(send_command(_socket(args), {"cmd": "status"})))
         except OSError:
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from kiosk.devices.virtual.slots import VirtualSlots
+    from kiosk.devices.virtual.slots import VirtualSlots  # lazy: as above
 
     slots = VirtualSlots(args.vpcd_port)
     path = _socket(args)

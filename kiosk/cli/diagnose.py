@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def diagnostics_context(settings: Settings, **live: Any) -> DiagnosticsContext:
     """A diagnostics context with the real device and central probes; ``live`` are the
     running app's parts (card_hub, printer, speaker, central, outbox, secrets)."""
-    # Imported here, not at the top: they load pyscard, pyserial, requests and pydantic,
+    # lazy: they load pyscard, pyserial, requests and pydantic,
     # which every other `kiosk` command would otherwise pay for at start (~0.5 s).
     from kiosk.central.probe import CentralProbes
     from kiosk.devices.probes import DeviceProbes

@@ -1,12 +1,8 @@
-"""The command line's one error type (a leaf module: the demo raises it too, and the
-command line imports the demo, so it cannot live in ``kiosk.cli.common``)."""
+"""The command line's one error type (defined in :mod:`kiosk.errors`, a leaf module the
+demo and the production checks import without importing the command line)."""
 
 from __future__ import annotations
 
+from kiosk.errors import CliError
 
-class CliError(Exception):
-    """A failure to report as one line on stderr, with ``exit_code`` (never a traceback)."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        self.exit_code = exit_code
-        super().__init__(message)
+__all__ = ["CliError"]

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         # The outbox is opened while the app is built: its one-line error (with the
         # path) is a storage problem, not a crash.
-        from kiosk.central.errors import OutboxError
+        from kiosk.central.errors import OutboxError  # lazy: requests, for every command
 
         if not isinstance(exc, OutboxError):
             raise

@@ -75,6 +75,7 @@ def masked(data: SscCardData | IdCardData, reveal: bool = False) -> dict[str, An
 
 
 def _read_pcsc(settings: Settings, timeout: float, only: str | None) -> list[dict[str, Any]]:
+    # lazy: pyscard and the card profiles load only for this command
     from smartcard import scard
 
     from kiosk.devices import ssc as ssc_profile
@@ -125,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
             if (exc.kind not in (CardErrorKind.no_card, CardErrorKind.no_reader)
                     or args.slot == "ssc" or settings.cards.id_reader not in ("serial", "sdk")):
                 raise
-            from kiosk.devices.idcard import make_id_reader
+            from kiosk.devices.idcard import make_id_reader  # lazy: as above
 
             reader = make_id_reader(settings)
             try:

@@ -26,6 +26,8 @@ from kiosk.secrets import load_secrets
 from kiosk.storage import ensure_dir
 from kiosk.system.journal import log_to_journal
 from kiosk.system.notify import attach_to_app
+from kiosk.ui import fonts
+from kiosk.ui.xvfb import Xvfb, XvfbError
 
 log = get_logger("kiosk.cli.run")
 
@@ -44,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def start_demo(settings: Any) -> Any:
     """The demo hook: ``kiosk.demo.start_demo_services(settings)`` if it exists yet."""
     try:
-        from kiosk.demo import start_demo_services
+        from kiosk.demo import start_demo_services  # lazy: a build may leave the demo out
     except ModuleNotFoundError as exc:
         if exc.name != "kiosk.demo":
             raise
@@ -74,8 +76,6 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_for_run(settings, args.demo)  # production checks, or demo mode
     load_secrets(settings)  # a broken secrets file stops here, not half-way
     ensure_dir(settings.data_dir, "the data directory")  # the outbox lives there
-    from kiosk.ui import fonts
-
     if not fonts.fonts_ready():
         raise CliError("the Chinese font is missing: run ./kiosk.sh setup "
                        "(python -m kiosk.ui.fonts)")
@@ -86,8 +86,6 @@ def run(args: argparse.Namespace) -> int:
         if not args.headless:
             raise CliError("no display: DISPLAY is not set. Run it in the kiosk's X session, "
                            "or add --headless to use a private Xvfb")
-        from kiosk.ui.xvfb import Xvfb, XvfbError
-
         try:
             xvfb = Xvfb(settings.display.width, settings.display.height)
         except XvfbError as exc:
@@ -98,12 +96,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.demo or settings.kiosk.demo:
             demo = start_demo(settings)
+        # lazy: Kivy is configured by create_app, before any Kivy import
         from kiosk.ui.launch import composed, create_app
 
         app = create_app(settings, composed())
         app.install_crash_guard()
         attach_to_app(app)  # systemd: READY=1 at the first frame, watchdog, STOPPING=1
-        from kivy.clock import Clock
+        from kivy.clock import Clock  # lazy: Kivy, after create_app
 
         def leave(_dt: float = 0) -> None:
             app.allow_close = True

@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: FastAPI and uvicorn load only for this command
     from kiosk.central.sandbox.openapi import write_openapi
     from kiosk.central.sandbox.server import (
         build_sandbox,

@@ -17,6 +17,8 @@ from pathlib import Path
 from kiosk.cli.common import CliError, add_config_argument, settings_from
 from kiosk.i18n import LANGUAGES
 from kiosk.storage import ensure_dir
+from kiosk.ui import fonts
+from kiosk.ui.xvfb import Xvfb, XvfbError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,8 +36,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    from kiosk.ui import fonts
-
     if not fonts.fonts_ready():
         raise CliError("the Chinese font is missing: run ./kiosk.sh setup")
     if args.size:
@@ -48,8 +48,6 @@ def run(args: argparse.Namespace) -> int:
     # Checked before the window starts: a bad --out is one line, not a traceback at the end.
     ensure_dir(out, "the tour output directory")
     ensure_dir(settings.data_dir, "the data directory")  # the app opens its outbox there
-    from kiosk.ui.xvfb import Xvfb, XvfbError
-
     xvfb = None
     if not os.environ.get("DISPLAY"):
         size = max(settings.display.width, settings.display.height)
@@ -60,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ["DISPLAY"] = xvfb.display
     try:
         with tempfile.TemporaryDirectory(prefix="kiosk-tour-") as home:
+            # lazy: Kivy is configured by create_app, before any Kivy import
             from kiosk.ui.launch import composed, create_app
 
             # The screens drawn from samples: no card hub, no sound. The parts are built
@@ -67,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
             app = create_app(settings, composed(cards=False, speech=False),
                              kivy_home=Path(home), console_log=False)
             app.compose()
-            from kiosk.ui.driver import AppDriver
-            from kiosk.ui.tour import plan, run_tour
+            from kiosk.ui.driver import AppDriver  # lazy: Kivy, after create_app
+            from kiosk.ui.tour import plan, run_tour  # lazy: as above
 
             driver = AppDriver(app)
             try:

@@ -20,12 +20,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from kiosk import metrics
 from kiosk.config import Settings
 from kiosk.devices import ssc as ssc_profile
+from kiosk.devices.events import CardEventKind
 from kiosk.devices.idcard import make_id_reader
 from kiosk.devices.idcard.pcsc_profile import read_id_text
 from kiosk.devices.pcsc.context import CardSession, PcscContext
@@ -42,16 +42,6 @@ ID_POLL_S = 0.5  # serial/SDK ID readers have no events: ask them this often
 ID_REOPEN_S = 5.0  # after the ID reader vanished, try to open it again this often
 
 
-class HubEventKind(StrEnum):
-    card_read = "card_read"
-    card_failed = "card_failed"
-    card_removed = "card_removed"
-    readers_changed = "readers_changed"
-    service_down = "service_down"
-    service_up = "service_up"
-    technician_card = "technician_card"  # a configured technician card; never read
-
-
 @dataclass(frozen=True)
 class HubEvent:
     """What happened in a slot. ``slot`` is "" for service events.
@@ -59,7 +49,7 @@ class HubEvent:
     ``elapsed_ms`` (insert event → data) and ``apdus`` are filled for read results.
     """
 
-    kind: HubEventKind
+    kind: CardEventKind
     slot: str = ""
     data: SscCardData | IdCardData | None = None
     error: CardError | None = None
@@ -251,7 +241,7 @@ class CardHub:
                 slot = self._slot_of(reader)
                 if slot:
                     self._slots[slot].queue.put(("removed", reader))
-            self._emit(HubEvent(HubEventKind.service_down))
+            self._emit(HubEvent(CardEventKind.SERVICE_DOWN))
             return
         with self._lock:
             self._service = True  # any other event means the service answers
@@ -259,7 +249,7 @@ class CardHub:
             listed = self._list_readers()
             with self._lock:
                 self._unannounced = set(listed)
-            self._emit(HubEvent(HubEventKind.service_up))
+            self._emit(HubEvent(CardEventKind.SERVICE_UP))
             return
         with self._lock:
             self._unannounced.discard(ev.reader)  # the watcher knows it now
@@ -267,11 +257,11 @@ class CardHub:
         if kind is ReaderEventKind.reader_added:
             with self._lock:
                 self._readers[ev.reader] = None
-            self._emit(HubEvent(HubEventKind.readers_changed, slot or "", reader=ev.reader))
+            self._emit(HubEvent(CardEventKind.READERS_CHANGED, slot or "", reader=ev.reader))
         elif kind is ReaderEventKind.reader_removed:
             with self._lock:
                 self._readers.pop(ev.reader, None)
-            self._emit(HubEvent(HubEventKind.readers_changed, slot or "", reader=ev.reader))
+            self._emit(HubEvent(CardEventKind.READERS_CHANGED, slot or "", reader=ev.reader))
         elif kind is ReaderEventKind.card_inserted:
             metrics.reader_event(kind.value)
             with self._lock:
@@ -304,7 +294,7 @@ class CardHub:
             if what == "removed":
                 if slot.reader == arg:
                     slot.reader = ""
-                self._emit(HubEvent(HubEventKind.card_removed, slot.name, reader=arg))
+                self._emit(HubEvent(CardEventKind.CARD_REMOVED, slot.name, reader=arg))
                 continue
             reader, t0 = arg
             slot.reader = reader
@@ -325,7 +315,7 @@ class CardHub:
                 except CardError as exc:
                     self._id_status = exc.kind.value
                     if last_error is not exc.kind:
-                        self._emit(HubEvent(HubEventKind.card_failed, "id", error=exc))
+                        self._emit(HubEvent(CardEventKind.CARD_FAILED, "id", error=exc))
                         last_error = exc.kind
                     self._stopping.wait(ID_REOPEN_S)
                     continue
@@ -336,7 +326,7 @@ class CardHub:
                 if exc.kind is CardErrorKind.no_card:
                     last_error = None
                 elif last_error is not exc.kind:
-                    self._emit(HubEvent(HubEventKind.card_failed, "id", error=exc,
+                    self._emit(HubEvent(CardEventKind.CARD_FAILED, "id", error=exc,
                                         reader=self._settings.cards.id_reader))
                     last_error = exc.kind
                 if exc.kind is CardErrorKind.no_reader:
@@ -347,7 +337,7 @@ class CardHub:
                     continue
             else:
                 last_error = None
-                self._emit(HubEvent(HubEventKind.card_read, "id", data=data,
+                self._emit(HubEvent(CardEventKind.CARD_READ, "id", data=data,
                                     reader=self._settings.cards.id_reader,
                                     elapsed_ms=(time.perf_counter() - t0) * 1000))
             self._stopping.wait(ID_POLL_S)
@@ -368,7 +358,7 @@ class CardHub:
             atr = self._readers.get(reader)
         if self._tech_cards.matches(atr):  # recognised by its ATR; not one APDU sent
             log.info("technician card", extra={"fields": {"slot": slot.name, "reader": reader}})
-            return HubEvent(HubEventKind.technician_card, slot.name, reader=reader,
+            return HubEvent(CardEventKind.TECHNICIAN_CARD, slot.name, reader=reader,
                             elapsed_ms=(time.perf_counter() - t0) * 1000)
         apdus = 0
         try:
@@ -384,10 +374,10 @@ class CardHub:
             log.info("card read failed", extra={"fields": {
                 "slot": slot.name, "reader": reader, "kind": exc.kind.value,
                 "raw_code": exc.raw_code, "apdus": apdus}})
-            return HubEvent(HubEventKind.card_failed, slot.name, error=exc, reader=reader,
+            return HubEvent(CardEventKind.CARD_FAILED, slot.name, error=exc, reader=reader,
                             elapsed_ms=(time.perf_counter() - t0) * 1000, apdus=apdus)
         elapsed = (time.perf_counter() - t0) * 1000
         log.info("card read", extra={"fields": {"slot": slot.name, "reader": reader,
                                                  "ms": round(elapsed, 1), "apdus": apdus}})
-        return HubEvent(HubEventKind.card_read, slot.name, data=data, reader=reader,
+        return HubEvent(CardEventKind.CARD_READ, slot.name, data=data, reader=reader,
                         elapsed_ms=elapsed, apdus=apdus)

@@ -1,6 +1,6 @@
 """Speech and audio cues: espeak-ng for text, short WAV tones for touch/success/error.
 
-Each language has its own voice (measured, see shared/PITFALLS.md): Mandarin uses
+Each language has its own voice (measured): Mandarin uses
 ``cmn-latn-pinyin`` — ``cmn`` reads most Chinese characters as English letters — and
 English uses ``en-us``. Long digit runs (hotlines) are spaced out so both voices read
 them digit by digit (``96102`` would otherwise be read as a mangled number).
@@ -14,12 +14,15 @@ kept in ``last_error`` for diagnostics.
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 import shutil
+import struct
 import subprocess
 import threading
 import time
+import wave
 from pathlib import Path
 
 from kiosk.config import REPO_ROOT, Settings
@@ -231,10 +234,6 @@ class Speaker:
 
 def make_cue_wavs(directory: Path = SOUNDS_DIR, rate: int = 22050) -> list[Path]:
     """(Re)generate the shipped cue tones: 16-bit mono WAVs, with short fades (no clicks)."""
-    import math
-    import struct
-    import wave
-
     tones = {  # name: [(frequency Hz, seconds), ...]
         "touch": [(1200, 0.035)],
         "success": [(660, 0.09), (880, 0.14)],

@@ -6,7 +6,7 @@ Byte layout implemented (contact chip, ISO/IEC 7816-4 APDUs)
 Public sources: the MOHRSS card specification 《社会保障卡规范》 (versions 2.0/3.0) as
 quoted by provincial reading interfaces, open-source SSC readers on GitHub (search for
 the AID below: C, C#, Java and Python readers send exactly these APDUs), and
-ISO/IEC 7816-4 for the status words. Summary kept in ``shared/DOMAIN.md``.
+ISO/IEC 7816-4 for the status words. Summary kept in ``docs/cards.md``.
 
 1. ``SELECT`` the social security application DDF1 by AID::
 

@@ -1,4 +1,4 @@
-"""Card states and the rules between them (shared/DOMAIN.md, "States the kiosk shows").
+"""Card states and the rules between them (docs/domain.md, "States the kiosk shows").
 
 The central service is the authority; the kiosk and the sandbox apply the same rules,
 so both import them from here.

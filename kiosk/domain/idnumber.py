@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from kiosk.domain.masking import mask_id_number
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 
@@ -46,8 +48,6 @@ class IdNumber:
         return self.value
 
     def __repr__(self) -> str:  # never print the full number by accident
-        from kiosk.domain.masking import mask_id_number
-
         return f"IdNumber({mask_id_number(self.value)})"
 
 

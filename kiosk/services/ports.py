@@ -1,9 +1,9 @@
 """The small interfaces the journeys need from the layers below, and the typed events
 that cross them.
 
-Card hub events are parsed here into :class:`CardEventKind` / :class:`Slot` (the hub's
-own ``HubEventKind`` values are the same strings; a test checks every one parses), so the
-services compare enums and never import the device layer.
+Card hub events are parsed into :class:`CardEventKind` / :class:`Slot`, defined once in
+the pure :mod:`kiosk.devices.events` (no pyscard) and re-exported here, so the services
+compare enums and never import the device layer's heavy parts.
 
 The real ``kiosk.devices.card_hub.CardHub``, ``kiosk.central.client.CentralClient``,
 ``kiosk.central.outbox.Outbox`` and ``kiosk.devices.printer`` satisfy these structurally;
@@ -15,45 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any, Protocol
 
-
-class CardEventKind(StrEnum):
-    """What the card hub reports."""
-
-    CARD_READ = "card_read"
-    CARD_FAILED = "card_failed"
-    CARD_REMOVED = "card_removed"
-    READERS_CHANGED = "readers_changed"
-    SERVICE_DOWN = "service_down"
-    SERVICE_UP = "service_up"
-    TECHNICIAN_CARD = "technician_card"  # a configured technician card; never read
-    UNKNOWN = "unknown"  # anything else (ignored, logged)
-
-    @classmethod
-    def parse(cls, value: object) -> CardEventKind:
-        """The kind for a hub's value (a string or a same-valued enum); UNKNOWN if none."""
-        try:
-            return cls(str(value))
-        except ValueError:
-            return cls.UNKNOWN
-
-
-class Slot(StrEnum):
-    """The two card slots; NONE for events about the service, not a slot."""
-
-    SSC = "ssc"
-    ID = "id"
-    NONE = ""
-
-    @classmethod
-    def parse(cls, value: object) -> Slot:
-        """The slot for a hub's value; NONE for anything else."""
-        try:
-            return cls(str(value or ""))
-        except ValueError:
-            return cls.NONE
+from kiosk.devices.events import CardEventKind, Slot
 
 
 class CardEvent(Protocol):
@@ -110,3 +74,7 @@ class Dispatcher(Protocol):
 
 Today = Callable[[], dt.date]
 Now = Callable[[], dt.datetime]
+
+
+__all__ = ["CardEvent", "CardEventKind", "CentralPort", "Dispatcher", "Now", "OutboxPort",
+           "PinVerifier", "PrinterPort", "Slot"]

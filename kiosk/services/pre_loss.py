@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import replace
 from typing import Any
 
 from kiosk import metrics
 from kiosk.calendar_source import calendar_for
 from kiosk.config import Settings
 from kiosk.domain.clock import to_region
+from kiosk.domain.receipts import PreLossReceipt, ReceiptStatus
 from kiosk.logs import get_logger
 from kiosk.services.adapt import CardInfo, pre_loss_info
 from kiosk.services.failures import FailureKind, error_kind
@@ -147,8 +150,6 @@ class PreLossJourney:
 
 def receipt_for(view: PreLossView, settings: Settings, lapse: dt.date) -> Any:
     """The printable receipt (kiosk.domain.receipts) for a done or pending pre-loss."""
-    from kiosk.domain.receipts import PreLossReceipt, ReceiptStatus
-
     return PreLossReceipt(
         reference=view.reference, masked_card_number=view.card_number_masked,
         created_at=view.at, lapse_date=lapse, hotline=view.hotline,
@@ -159,12 +160,8 @@ def receipt_for(view: PreLossView, settings: Settings, lapse: dt.date) -> Any:
 
 
 def _snake(name: str) -> str:
-    import re
-
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def _with_receipt(view: PreLossView, receipt: str) -> PreLossView:
-    from dataclasses import replace
-
     return replace(view, receipt=receipt)

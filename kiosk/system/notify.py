@@ -71,7 +71,7 @@ class Notifier:
 def attach_to_app(app: Any, notifier: Notifier | None = None) -> Notifier:
     """READY=1 after the app's first frame, WATCHDOG=1 from its Clock, STOPPING=1 on stop.
     Call before ``app.run()``."""
-    from kivy.clock import Clock  # only here: Kivy must be configured before it loads
+    from kivy.clock import Clock  # lazy: Kivy must be configured before it loads
     from kivy.core.window import Window
 
     notifier = notifier or Notifier()

@@ -20,36 +20,43 @@ Public interface for other layers (all on the Kivy main thread; from a worker th
 - ``app.note_activity()`` (e.g. a card was inserted) restarts the quiet period.
 - ``app.speaker`` (read aloud), ``app.allow_close`` (False vetoes window close),
   ``app.inactivity`` (the :class:`~kiosk.ui.inactivity.InactivityTimer`).
+
+Helpers, one job each: ``app.nav`` (:mod:`kiosk.ui.navigation`: go, back, routes; its
+methods are the app's ``go``/``back``/…), ``app.idle`` (:mod:`kiosk.ui.idle_watch`: the
+inactivity poll and warning), :mod:`kiosk.ui.first_frame` (start-up after the first
+frame), :mod:`kiosk.ui.crash_guard`.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
-from kivy.base import ExceptionHandler, ExceptionManager
-from kivy.clock import Clock
+from kivy.base import ExceptionManager
 from kivy.core.text import DEFAULT_FONT, LabelBase
 from kivy.core.window import Window
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition
 
+import kiosk.ui.widgets  # noqa: F401  (registers widget classes and their kv)
 from kiosk.config import Settings
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from kiosk.logs import error_fields, get_logger
 from kiosk.services.states import EndReason
 from kiosk.ui import fonts
-from kiosk.ui.inactivity import InactivityTimer, Phase
+from kiosk.ui.crash_guard import RecoverToErrorScreen
+from kiosk.ui.first_frame import AfterFirstFrame
+from kiosk.ui.idle_watch import IdleWatch
+from kiosk.ui.inactivity import InactivityTimer
 from kiosk.ui.journeys.bridge import JourneyBridge, kivy_dispatch
 from kiosk.ui.live_theme import LiveTheme
 from kiosk.ui.lockdown import lock_down
+from kiosk.ui.navigation import ATTRACT, Navigator
 from kiosk.ui.registry import SCREENS, ScreenSpec
-from kiosk.ui.routes import ROUTES
 from kiosk.ui.screen_manager import KioskScreenManager
 from kiosk.ui.theme import LARGE_TEXT_SCALE, PALETTES, Metrics, ui_scale_for
+from kiosk.ui.widgets.overlay import InactivityOverlay
 
 if TYPE_CHECKING:
     from kiosk.composition import KioskParts
@@ -58,7 +65,6 @@ if TYPE_CHECKING:
     from kiosk.ui.technician.base import Technician
 
 log = get_logger("kiosk.ui.app")
-ATTRACT = "attract"
 KEY_ESCAPE = 27
 
 
@@ -72,32 +78,6 @@ def register_fonts() -> None:
             raise FileNotFoundError(
                 f"font {path} is missing: run ./kiosk.sh setup (python -m kiosk.ui.fonts)")
     LabelBase.register(DEFAULT_FONT, str(regular), str(regular), str(bold), str(bold))
-
-
-class RecoverToErrorScreen(ExceptionHandler):
-    """In the running kiosk (``App.run()``'s loop), an unexpected error in a touch handler
-    or clock callback must not end the program: log it (type and scrubbed message only),
-    end the session and show the plain-words error screen. Errors in a burst (a broken
-    loop) still end the program, so a supervisor can restart it."""
-
-    MAX_ERRORS, WINDOW_S = 5, 10.0
-
-    def __init__(self, app: KioskApp) -> None:
-        self.app = app
-        self.recent: deque[float] = deque(maxlen=self.MAX_ERRORS)
-
-    def handle_exception(self, inst: BaseException) -> int:
-        if isinstance(inst, (KeyboardInterrupt, SystemExit)):
-            return ExceptionManager.RAISE
-        now = time.monotonic()
-        self.recent.append(now)
-        # Type and location only: the message may quote a name from the card.
-        log.error("unexpected error in the UI", extra={"fields": error_fields(inst)})
-        if len(self.recent) == self.MAX_ERRORS and now - self.recent[0] < self.WINDOW_S:
-            log.error("too many UI errors in a row: stopping")
-            return ExceptionManager.RAISE
-        Clock.schedule_once(lambda _dt: self.app.recover(), 0)
-        return ExceptionManager.PASS
 
 
 class KioskApp(App):
@@ -123,9 +103,16 @@ class KioskApp(App):
         self.theme = LiveTheme()
         self.inactivity = InactivityTimer(settings.session.inactivity_seconds,
                                           settings.session.warning_seconds)
-        self._history: list[str] = []
-        self._poll_event: Any = None
+        self.idle = IdleWatch(self.inactivity, lambda: self.end_session(EndReason.TIMEOUT))
         self.overlay: Any = None
+        # Navigation lives in its own object; kv files and screens call it as app.go etc.
+        self.nav = Navigator(self)
+        self.current_screen_widget = self.nav.current_screen_widget
+        self.has_screen = self.nav.has_screen
+        self.go = self.nav.go
+        self.back = self.nav.back
+        self.start_route = self.nav.start_route
+        self.show_message = self.nav.show_message
         self.sm: KioskScreenManager | None = None
         super().__init__(**kwargs)
         self.title = "kiosk"
@@ -136,41 +123,27 @@ class KioskApp(App):
     def build(self) -> KioskScreenManager:
         register_fonts()
         self._apply_theme()
-        import kiosk.ui.widgets  # noqa: F401  (registers widget classes and their kv)
-        from kiosk.ui.widgets.overlay import InactivityOverlay
-
         Window.clearcolor = self.theme.bg
         Window.bind(on_request_close=self._on_request_close, on_keyboard=self._on_keyboard,
-                    on_touch_down=self._on_any_touch, size=self._apply_theme)
+                    on_touch_down=self.idle.on_touch_down, size=self._apply_theme)
         factories = {spec.name: (lambda spec=spec: spec.load()(name=spec.name))
                      for spec in self.screen_specs}
         self.sm = KioskScreenManager(factories, transition=NoTransition())
         self.sm.current = ATTRACT  # built now; the others after the first frame
         self.sm.bind(current=self._on_screen_changed)
-        self.overlay = InactivityOverlay()
+        self.overlay = self.idle.overlay = InactivityOverlay()
         log.info("ui built", extra={"fields": {"screens": len(self.screen_specs)}})
         return self.sm
 
     def on_start(self) -> None:
-        Window.bind(on_flip=self._first_frame)
+        # Kept: Kivy holds bound-method callbacks weakly.
+        self._after_first_frame = AfterFirstFrame(self)
+        self._after_first_frame.arm()  # then: start the parts, build the other screens
         self.lockdown = lock_down(self)  # keys, clicks, Kivy settings: kiosk/ui/lockdown.py
 
     def on_stop(self) -> None:
         if self.parts is not None:
             self.parts.stop()
-
-    def _first_frame(self, *_: Any) -> None:
-        Window.unbind(on_flip=self._first_frame)
-        Clock.schedule_once(self._start_parts, 0)
-        Clock.schedule_once(self._warm_up, 0)
-
-    def _start_parts(self, _dt: float) -> None:
-        """Build and start the parts right after the first frame, not at the first
-        touch: the card hub watches, and a pre-loss queued before a restart is sent
-        even if nobody uses the kiosk; not before, which would delay it by about 1 s."""
-        parts = self.compose()
-        if parts is not None:
-            parts.start()
 
     def compose(self) -> KioskParts | None:
         """The parts, built from the factory on first call (idempotent)."""
@@ -205,7 +178,7 @@ class KioskApp(App):
     def technician(self) -> Technician:
         """The technician entry (gesture, PIN access, live parts), made on first use."""
         if self._technician is None:
-            # Heavy (prometheus, diagnostics): the technician screens come after the
+            # lazy: heavy (prometheus, diagnostics); technician screens come after the
             # first frame, and so does this.
             from kiosk.ui.technician.base import Technician
 
@@ -214,18 +187,9 @@ class KioskApp(App):
 
     def technician_card(self) -> None:
         """A technician card was presented (the bridge routes it here)."""
-        from kiosk.ui.technician.card import on_technician_card  # heavy, as above
+        from kiosk.ui.technician.card import on_technician_card  # lazy: heavy, as above
 
         on_technician_card(self)
-
-    def _warm_up(self, _dt: float) -> None:
-        """Build one pending screen per frame, so touches stay answered meanwhile."""
-        pending = self.sm.pending if self.sm else []
-        if pending:
-            self.sm.build_screen(pending[0])
-            Clock.schedule_once(self._warm_up, 0)
-        else:
-            self.screens_ready = True
 
     def build_all_screens(self) -> None:
         """Build every registered screen now (tests, tour)."""
@@ -284,75 +248,25 @@ class KioskApp(App):
             log.warning("read aloud failed", extra={"fields": error_fields(exc)})
 
     # --- navigation ---------------------------------------------------------------------
-    def current_screen_widget(self) -> Any:
-        return self.sm.current_screen if self.sm else None
-
-    def has_screen(self, name: str) -> bool:
-        return bool(self.sm and self.sm.has_screen(name))
-
-    def go(self, name: str, **params: Any) -> None:
-        """Show screen ``name`` after calling its ``prepare(**params)``."""
-        assert self.sm is not None
-        screen = self.sm.get_screen(name)
-        screen.prepare(**params)
-        if self.sm.current != name:
-            self._history.append(self.sm.current)
-            self.sm.current = name
-
-    def back(self) -> None:
-        """The screen's ``handle_back()``, else its ``back_to``, else the previous screen,
-        else home."""
-        assert self.sm is not None
-        handler = getattr(self.sm.current_screen, "handle_back", None)
-        if callable(handler) and handler():
-            return
-        target = getattr(self.sm.current_screen, "back_to", "")
-        if target:
-            self.go(target)
-            return
-        while self._history:
-            prev = self._history.pop()
-            if prev == ATTRACT:
-                self.go_home()
-                return
-            if prev != self.sm.current:
-                self.sm.current = prev
-                return
-        self.go_home()
-
     def go_home(self) -> None:
         """Home ends the session: the next person must not see this one's data."""
         self.end_session(EndReason.HOME)
 
-    def start_route(self, route_id: str) -> None:
-        """Open a journey from the attract screen (placeholder until its screen exists)."""
-        route = next(r for r in ROUTES if r.id == route_id)
-        if self.has_screen(route.screen):
-            self.go(route.screen)
-        else:
-            self.go("placeholder", title_key=route.label_key)
-
-    def show_message(self, spec: Any) -> None:
-        """Show a :class:`~kiosk.ui.screens.message.MessageSpec` on the message screen."""
-        self.go("message", spec=spec)
-
     def _on_screen_changed(self, _sm: Any, name: str) -> None:
         log.info("screen", extra={"fields": {"screen": name}})
         if name == ATTRACT or getattr(self.sm.get_screen(name), "idle_screen", False):
-            self._stop_watch()  # no session runs there (out of service, too)
-        elif self.inactivity.phase is Phase.IDLE:
-            self.inactivity.start()
-            self._schedule_poll()
+            self.idle.stop()  # no session runs there (out of service, too)
+        else:
+            self.idle.session_screen()
 
     # --- session and inactivity -------------------------------------------------------
     def note_activity(self) -> None:
-        self.inactivity.touch()
+        """Activity outside the window (a card was inserted): restart the quiet period."""
+        self.idle.touch()
 
     def more_time(self) -> None:
-        self.inactivity.extend()
-        if self.overlay is not None:
-            self.overlay.hide()
-        self._schedule_poll()
+        """The warning's "more time" button."""
+        self.idle.more_time()
 
     def end_session(self, reason: EndReason | str = EndReason.DONE) -> None:
         """End the session: one intent to the controller, whose HOME state comes back
@@ -367,7 +281,7 @@ class KioskApp(App):
         """Draw a HOME state: wipe, reset every screen, defaults, the attract screen."""
         reason = reason or EndReason.DONE
         log.info("session end", extra={"fields": {"reason": reason.value}})
-        self._stop_watch()
+        self.idle.stop()
         self.dispatch("on_session_end", reason)
         wipe = getattr(self.session, "wipe", None)
         if callable(wipe):
@@ -382,7 +296,7 @@ class KioskApp(App):
             except Exception as exc:  # one broken screen must not keep data on others
                 log.error("screen reset failed",
                           extra={"fields": {"screen": screen.name, **error_fields(exc)}})
-        self._history.clear()
+        self.nav.history.clear()
         self._defaults()
         if self.sm is not None:
             self.sm.current = ATTRACT
@@ -396,6 +310,7 @@ class KioskApp(App):
 
     def recover(self) -> None:
         """After an unexpected error: wipe the session, say so in plain words."""
+        # lazy: screen modules load after the first frame (registry), not with the app
         from kiosk.ui.screens.message import GENERIC_ERROR
 
         try:
@@ -408,40 +323,9 @@ class KioskApp(App):
     def on_session_end(self, reason: EndReason) -> None:
         """Default handler of the event (bind to it to wipe your data)."""
 
-    def _stop_watch(self) -> None:
-        self.inactivity.stop()
-        if self._poll_event is not None:
-            self._poll_event.cancel()
-            self._poll_event = None
-        if self.overlay is not None:
-            self.overlay.hide()
-
-    def _schedule_poll(self) -> None:
-        if self._poll_event is not None:
-            self._poll_event.cancel()
-        delay = self.inactivity.next_check_in()
-        self._poll_event = None if delay is None else Clock.schedule_once(self._poll, delay)
-
-    def _poll(self, _dt: float) -> None:
-        self._poll_event = None
-        phase = self.inactivity.poll()
-        if phase is Phase.EXPIRED:
-            self.end_session(EndReason.TIMEOUT)
-            return
-        if phase is Phase.WARNING:
-            self.overlay.seconds = self.inactivity.seconds_left()
-            if not self.overlay.is_open:
-                log.info("inactivity warning")
-                self.overlay.show()
-        self._schedule_poll()
-
     # --- window -----------------------------------------------------------------------
-    def _on_any_touch(self, _window: Any, _touch: Any) -> bool:
-        self.inactivity.touch()
-        return False  # let the touch reach the widgets
-
     def _on_keyboard(self, _window: Any, key: int, *_: Any) -> bool:
-        self.inactivity.touch()
+        self.idle.touch()
         return key == KEY_ESCAPE  # swallow Escape: it must never leave the kiosk
 
     def _on_request_close(self, *_: Any, **kwargs: Any) -> bool:

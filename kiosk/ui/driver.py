@@ -17,6 +17,7 @@ from typing import Any
 
 from kivy.base import EventLoop, runTouchApp
 from kivy.core.window import Window
+from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
 from kivy.input.motionevent import MotionEvent
 from kivy.uix.widget import Widget
 
@@ -167,8 +168,6 @@ class AppDriver:
     # --- pictures ------------------------------------------------------------------------------
     def screenshot(self, path: str | Path) -> Path:
         """Save the next drawn frame (read before the buffer swap) as a PNG."""
-        from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
-
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         done: list[bool] = []

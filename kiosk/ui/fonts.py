@@ -30,7 +30,7 @@ def fonts_ready() -> bool:
 
 def extract_fonts(force: bool = False) -> list[Path]:
     """Extract the SC faces from the Noto CJK collections; return the written paths."""
-    from fontTools.ttLib import TTCollection
+    from fontTools.ttLib import TTCollection  # lazy: set-up only; the app imports fonts
 
     written = []
     ASSETS_FONTS.mkdir(parents=True, exist_ok=True)

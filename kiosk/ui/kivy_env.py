@@ -59,7 +59,7 @@ def configure_kivy(settings: Settings, **kwargs: object) -> None:
     (its settings would silently not apply)."""
     env = kivy_environment(settings, **kwargs)  # type: ignore[arg-type]
     if "kivy" in sys.modules:
-        from kivy.config import Config  # already imported: apply what still can be
+        from kivy.config import Config  # lazy: only if Kivy is loaded already
 
         if "kivy.core.window" in sys.modules:
             raise RuntimeError("Kivy's window exists already: configure_kivy came too late")

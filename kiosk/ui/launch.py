@@ -23,7 +23,7 @@ def composed(**overrides: Any) -> PartsFactory:
     """The composition root's parts for the app's settings, with ``overrides`` (see
     :func:`kiosk.composition.build_kiosk`: ``cards=False``, ``speech=False``, …)."""
     def build(settings: Settings, dispatch: Dispatch) -> KioskParts:
-        # Heavy (escpos, requests, prometheus: about 1 s): imported after the first frame.
+        # lazy: heavy (escpos, requests, prometheus: about 1 s); built after the first frame.
         from kiosk.composition import build_kiosk
 
         return build_kiosk(settings, dispatch, **overrides)
@@ -37,7 +37,7 @@ def create_app(settings: Settings, parts: PartsFactory | None = None, *,
     (e.g. ``composed()``; none: the shell alone), showing ``screens`` (default: the
     registry)."""
     configure_kivy(settings, kivy_home=kivy_home, console_log=console_log)
-    # Kivy reads its configuration at import: this comes after configure_kivy.
+    # lazy: Kivy reads its configuration at import, so this comes after configure_kivy.
     from kiosk.ui.app import KioskApp
 
     return KioskApp(settings, parts, screens=screens)

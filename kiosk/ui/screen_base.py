@@ -40,6 +40,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
 from kiosk.ui.widgets.frame import ScreenFrame
+from kiosk.ui.widgets.text import Translated
 
 
 def load_kv(module_file: str) -> None:
@@ -125,8 +126,6 @@ class KioskScreen(Screen):
 
     def speech_text(self) -> str:
         """What "read aloud" says: the title, then the texts top to bottom."""
-        from kiosk.ui.widgets.text import Translated
-
         texts = [self.app.tr(self.title_key)] if self.title_key else []
         found: list[tuple[float, float, str]] = []
         for w in self.frame.ids.content.walk(restrict=True):

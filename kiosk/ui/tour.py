@@ -15,8 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kivy.core.window import Window
+from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
+
 from kiosk.i18n import LANGUAGES
 from kiosk.services.states import EndReason
+from kiosk.ui.routes import ROUTES, enabled_routes
 
 
 def _inactivity_warning(app: Any) -> None:
@@ -52,8 +57,6 @@ def plan(app: Any, languages: tuple[str, ...] = LANGUAGES,
          screens: list[str] | None = None) -> list[Shot]:
     """All shots, in order: per language, every screen state, then the app states and
     the mode samples."""
-    from kiosk.ui.routes import ROUTES, enabled_routes
-
     # A journey this site does not offer (e.g. cancelling at a medical site) is not shown.
     enabled = {r.screen for r in enabled_routes(app.settings)}
     hidden = {r.screen for r in ROUTES} - enabled
@@ -90,10 +93,6 @@ def stage(app: Any, shot: Shot) -> None:
 def layout_problems(driver: Any) -> list[str]:
     """Visible texts and buttons that stick out of the content area (overflow, overlap
     with the header or off the window), and untranslated ``[keys]``."""
-    from kivy.core.window import Window
-    from kivy.uix.label import Label
-    from kivy.uix.scrollview import ScrollView
-
     problems = []
     screen = driver.app.sm.current_screen
     content = getattr(getattr(screen, "frame", None), "ids", {}).get("content")

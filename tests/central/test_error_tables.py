@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiosk.central import error_tables as t
 from kiosk.central import errors as e
 from kiosk.central import schemas as s
 from kiosk.central.client import _decode, _unsigned_refusal
@@ -55,14 +56,14 @@ def test_unauthenticated_has_its_own_failure_screen():
 
 
 def test_every_status_class_is_in_the_table():
-    assert set(e.STATUS_CLASS_KIND) == {1, 2, 3, 4, 5}
-    assert set(e.STATUS_CLASS_KIND.values()) - {"ok"} <= set(e.CENTRAL_ERROR_KINDS)
+    assert set(t.STATUS_CLASS_KIND) == {1, 2, 3, 4, 5}
+    assert set(t.STATUS_CLASS_KIND.values()) - {"ok"} <= set(e.CENTRAL_ERROR_KINDS)
 
 
 @pytest.mark.parametrize("status", [st_ for st_ in range(100, 600) if not 200 <= st_ < 300])
 def test_every_non_2xx_status_maps_to_a_kind(status):
     for code in (None, "not_allowed"):
-        err = e.error_for_status(status, code)
+        err = t.error_for_status(status, code)
         assert isinstance(err, e.CentralError) and err.kind in e.CENTRAL_ERROR_KINDS
         if status < 400:
             assert err.kind == "bad_response"  # 1xx, and 3xx: redirects are never followed
@@ -75,9 +76,9 @@ def test_every_non_2xx_status_maps_to_a_kind(status):
 
 
 def test_status_details_are_kept():
-    refused = e.error_for_status(403, "code_wrong", "wrong", tries_left=2)
+    refused = t.error_for_status(403, "code_wrong", "wrong", tries_left=2)
     assert isinstance(refused, e.CentralRefused) and refused.tries_left == 2
-    busy = e.error_for_status(503, "unavailable", retry_after=3.0)
+    busy = t.error_for_status(503, "unavailable", retry_after=3.0)
     assert busy.retry_after == 3.0  # type: ignore[attr-defined]
 
 

@@ -9,6 +9,7 @@ import pytest
 import requests
 from pydantic import ValidationError
 
+from kiosk.central import error_tables as t
 from kiosk.central import errors as e
 from kiosk.central import schemas as s
 from kiosk.central.sandbox.openapi import OPENAPI_FILE, render
@@ -91,22 +92,22 @@ def _requests_exception_classes():
 
 @pytest.mark.parametrize("cls", _requests_exception_classes(), ids=lambda c: c.__name__)
 def test_every_requests_exception_is_mapped_explicitly(cls):
-    assert cls in e.REQUESTS_ERROR_MAP, f"{cls.__name__} has no entry in REQUESTS_ERROR_MAP"
+    assert cls in t.REQUESTS_ERROR_MAP, f"{cls.__name__} has no entry in REQUESTS_ERROR_MAP"
     args = ("boom", "doc", 0) if cls is requests.exceptions.JSONDecodeError else ("boom",)
-    mapped = e.map_requests_error(cls(*args))
+    mapped = t.map_requests_error(cls(*args))
     assert isinstance(mapped, e.CentralError) and type(mapped) is not e.CentralError
 
 
 def test_mapping_details():
-    assert isinstance(e.map_requests_error(requests.exceptions.ReadTimeout()), e.CentralTimeout)
-    connect = e.map_requests_error(requests.exceptions.ConnectTimeout())
+    assert isinstance(t.map_requests_error(requests.exceptions.ReadTimeout()), e.CentralTimeout)
+    connect = t.map_requests_error(requests.exceptions.ConnectTimeout())
     assert isinstance(connect, e.CentralOffline) and not connect.maybe_applied
-    dropped = e.map_requests_error(requests.exceptions.ConnectionError(
+    dropped = t.map_requests_error(requests.exceptions.ConnectionError(
         "('Connection aborted.', RemoteDisconnected('closed'))"))
     assert isinstance(dropped, e.CentralOffline) and dropped.maybe_applied
-    assert isinstance(e.map_requests_error(requests.exceptions.ChunkedEncodingError()),
+    assert isinstance(t.map_requests_error(requests.exceptions.ChunkedEncodingError()),
                       e.CentralBadResponse)
-    assert isinstance(e.map_requests_error(ConnectionRefusedError()), e.CentralOffline)
+    assert isinstance(t.map_requests_error(ConnectionRefusedError()), e.CentralOffline)
 
 
 def _error_classes():

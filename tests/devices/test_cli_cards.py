@@ -26,12 +26,12 @@ def test_card_commands_drive_the_slots(virtual_slots, wait_card_state) -> None:
     r = kiosk("card", "--socket", sock, "insert", "normal")
     assert r.returncode == 0, r.stderr
     assert "ssc: normal" in r.stdout
-    r = kiosk("card", "--socket", sock, "insert", "pre_loss")  # no SSC → goes to the id slot
-    assert r.returncode == 0 and "id: pre_loss" in r.stdout
+    r = kiosk("card", "--socket", sock, "insert", "pre_lost")  # no SSC → goes to the id slot
+    assert r.returncode == 0 and "id: pre_lost" in r.stdout
     wait_card_state(SSC_READER, True)
     wait_card_state(ID_READER, True)
     r = kiosk("card", "--socket", sock, "list")
-    assert "pulled" in r.stdout and "inserted: ssc: normal  id: pre_loss" in r.stdout
+    assert "pulled" in r.stdout and "inserted: ssc: normal  id: pre_lost" in r.stdout
     r = kiosk("card", "--socket", sock, "insert", "nobody")
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "unknown persona" in r.stderr
     r = kiosk("card", "--socket", sock, "insert", "garbage", "--slot", "id")

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from kiosk.devices.card_hub import CardHub, HubEventKind
+from kiosk.devices.card_hub import CardHub
+from kiosk.devices.events import CardEventKind
 from kiosk.devices.technician_card import TechnicianCards, normalise_atr
 from kiosk.devices.virtual.technician_card import TECHNICIAN_ATR
 from kiosk.domain.models import IdCardData, SscCardData
@@ -93,7 +94,7 @@ def test_without_the_setting_a_technician_card_is_just_an_unknown_card(
     slots.insert("technician", "ssc")
     failed = rec.wait_for(kind("card_failed", "ssc"))
     assert failed.error.kind == "unsupported_card"
-    assert not [e for e in rec.events if e.kind == HubEventKind.technician_card]
+    assert not [e for e in rec.events if e.kind == CardEventKind.TECHNICIAN_CARD]
 
 
 def test_atr_matching() -> None:

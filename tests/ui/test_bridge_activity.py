@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from kiosk.composition import CardEventRelay
-from kiosk.devices.card_hub import HubEvent, HubEventKind
+from kiosk.devices.card_hub import HubEvent
+from kiosk.devices.events import CardEventKind
 from kiosk.ui.inactivity import InactivityTimer, Phase
 from kiosk.ui.journeys import bridge as journey_bridge
 from kiosk.ui.journeys.bridge import JourneyBridge
@@ -68,8 +69,8 @@ def rig(monkeypatch):
     return clock, app, controller, bridge
 
 
-@pytest.mark.parametrize("kind", [HubEventKind.readers_changed, HubEventKind.service_down,
-                                  HubEventKind.service_up])
+@pytest.mark.parametrize("kind", [CardEventKind.READERS_CHANGED, CardEventKind.SERVICE_DOWN,
+                                  CardEventKind.SERVICE_UP])
 def test_reader_and_service_events_are_not_activity(rig, kind):
     clock, app, controller, bridge = rig
     for _ in range(3):  # pcscd flapping every 20 s during the 60 s quiet period
@@ -81,8 +82,8 @@ def test_reader_and_service_events_are_not_activity(rig, kind):
     assert [e.kind for e in controller.events] == [kind] * 3  # still passed on
 
 
-@pytest.mark.parametrize("kind", [HubEventKind.card_read, HubEventKind.card_failed,
-                                  HubEventKind.card_removed])
+@pytest.mark.parametrize("kind", [CardEventKind.CARD_READ, CardEventKind.CARD_FAILED,
+                                  CardEventKind.CARD_REMOVED])
 def test_a_person_touching_a_card_is_activity(rig, kind):
     clock, app, controller, bridge = rig
     clock.now += 50

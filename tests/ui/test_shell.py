@@ -252,9 +252,9 @@ def test_warning_reopened_at_once_stays_open(kiosk_ui):
 
 def test_idle_attract_schedules_no_inactivity_checks(kiosk_ui):
     ui = kiosk_ui
-    assert ui.app._poll_event is None
+    assert ui.app.idle._poll_event is None
     ui.pump(0.3)
-    assert ui.app._poll_event is None and ui.app.sm.current == "attract"
+    assert ui.app.idle._poll_event is None and ui.app.sm.current == "attract"
 
 
 def test_escape_does_not_leave_the_kiosk(kiosk_ui):

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -201,8 +202,6 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            from fastapi.openapi.utils import get_openapi
-
             doc = get_openapi(title=app.title, version=s.API_VERSION,
                               description=app.description, routes=app.routes)
             doc.setdefault("components", {})["securitySchemes"] = {"terminalHmac": {

@@ -13,15 +13,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from kiosk.central.sandbox.app import create_app
+from kiosk.central.sandbox.rules import RegionalRules
+from kiosk.central.sandbox.store import SandboxStore
+
 OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.json"
 
 
 def openapi_document() -> dict[str, Any]:
     """The contract as OpenAPI, built from a throwaway sandbox app (no settings needed)."""
-    from kiosk.central.sandbox.app import create_app
-    from kiosk.central.sandbox.rules import RegionalRules
-    from kiosk.central.sandbox.store import SandboxStore
-
     with tempfile.TemporaryDirectory() as tmp:
         store = SandboxStore(Path(tmp) / "openapi.db", RegionalRules())
         try:

@@ -1,4 +1,4 @@
-"""Regional rules the sandbox applies (shared/DOMAIN.md): lapse period, replacement time,
+"""Regional rules the sandbox applies (docs/domain.md): lapse period, replacement time,
 hotline. Read from ``Settings.region``; dates use China Standard Time (UTC+8, no DST)."""
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ class SerialIdReader:
 
     def __init__(self, port: str, baudrate: int = 115200, timeout: float = 1.5) -> None:
         try:
-            import serial  # pyserial; imported here so other adapters do not need it
+            import serial  # lazy: pyserial, optional: other adapters do not need it
         except ImportError as exc:  # pragma: no cover - it is a dependency
             raise CardError(CardErrorKind.no_reader, "pyserial is not installed") from exc
         self._serial_mod = serial
@@ -80,7 +80,7 @@ class SerialIdReader:
         """A reader over an already open port object (``read``, ``write``,
         ``reset_input_buffer``, ``close``, like ``serial.Serial``): a pty, or the
         fuzzers' byte stream."""
-        import serial  # pyserial; for its exception type, as in __init__
+        import serial  # lazy: for its exception type, as in __init__
 
         reader = cls.__new__(cls)
         reader._serial_mod, reader.port, reader._ser = serial, name, port

@@ -1,6 +1,6 @@
 """The 256-byte text block of a resident ID card, shared by every ID reader adapter.
 
-UTF-16LE, fixed fields (byte offsets), space padded (see ``shared/DOMAIN.md``)::
+UTF-16LE, fixed fields (byte offsets), space padded (see ``docs/cards.md``)::
 
     name 0–30 · gender 30–32 · ethnicity 32–36 · birth date 36–52 · address 52–122
     ID number 122–158 · issuing authority 158–188 · valid from 188–204

@@ -20,7 +20,7 @@ class SerialPrinter(EscposPrinter):
     timeout = 1.0
 
     def _device(self):  # -> escpos.printer.Serial
-        from escpos.printer import Serial
+        from escpos.printer import Serial  # lazy: escpos is heavy; only when printing
 
         devfile, baud = parse_serial_target(self.target)
         dev = Serial(devfile=devfile, baudrate=baud, timeout=self.timeout)

@@ -17,7 +17,7 @@ class UsbPrinter(EscposPrinter):
     kind = "usb"
 
     def _device(self):  # -> escpos.printer.Usb
-        from escpos.printer import Usb
+        from escpos.printer import Usb  # lazy: escpos is heavy; only when printing
 
         if not Usb.is_usable():
             raise PrinterOffline("USB printing needs the pyusb package")

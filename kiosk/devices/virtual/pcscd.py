@@ -2,7 +2,7 @@
 
 Used by the test fixtures, the benchmark and the demo so that each run has its own
 daemon, its own socket and its own pair of vpcd TCP ports (measured recipe, see
-``shared/PITFALLS.md``): a reader.conf dir whose vpcd ``DEVICENAME`` is
+``docs/pcsc.md``): a reader.conf dir whose vpcd ``DEVICENAME`` is
 ``/dev/null:0xPPPP``, then ``pcscd`` in a private mount namespace where ``RUNDIR`` is
 bind-mounted on ``/run/pcscd``. Clients reach it with ``PCSCLITE_CSOCK_NAME`` set to
 ``RUNDIR/pcscd.comm`` *before* pyscard first connects (libpcsclite reads it once).
@@ -10,6 +10,7 @@ bind-mounted on ``/run/pcscd``. Clients reach it with ``PCSCLITE_CSOCK_NAME`` se
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -27,8 +28,6 @@ def _die_with_parent() -> None:
     test run or demo does not leave its pcscd behind (setsid, unshare and ``sh -c
     'exec …'`` all keep the same process, and the setting survives exec)."""
     try:
-        import ctypes
-
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux: clean-up relies on stop()
         pass

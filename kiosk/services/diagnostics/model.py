@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from kiosk.domain.masking import scrub_text
+from kiosk.i18n import translate
 from kiosk.logs import PERSONAL_FIELDS
 
 SCHEMA_VERSION = 1
@@ -72,8 +73,6 @@ class CheckResult:
 
     def summary(self, language: str) -> str:
         """The summary in ``language``, with details filled in."""
-        from kiosk.i18n import translate
-
         values = {k: v for k, v in self.details.items() if k not in ("key", "language")}
         return translate(self.summary_key, language, **values)
 

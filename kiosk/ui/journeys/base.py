@@ -12,10 +12,14 @@ from typing import Any
 
 from kivy.properties import ObjectProperty
 
+from kiosk.config import REPO_ROOT
 from kiosk.domain.clock import DEFAULT_TIMEZONE, format_time
 from kiosk.services.controller import JourneyController
 from kiosk.services.states import State
+from kiosk.ui.journeys.samples import samples_for
 from kiosk.ui.screen_base import KioskScreen
+from kiosk.ui.widgets.buttons import KButton
+from kiosk.ui.widgets.text import KLabel
 
 
 class JourneyScreen(KioskScreen):
@@ -69,8 +73,6 @@ class JourneyScreen(KioskScreen):
         """Forget anything shown or typed (override; called at every session end)."""
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
-        from kiosk.ui.journeys.samples import samples_for
-
         samples = samples_for(self.name, self.app.settings)
         if not samples:
             return {"default": lambda: None}
@@ -127,17 +129,12 @@ def set_shown(widget: Any, shown: bool) -> None:
 
 def image_path(name: str) -> str:
     """Absolute path of a picture in assets/images, or '' when it is not there."""
-    from kiosk.config import REPO_ROOT
-
     path = REPO_ROOT / "assets" / "images" / name
     return str(path) if path.exists() else ""
 
 
 def wipe_label(widget: Any) -> None:
     """Blank a label's data: placeholder values, and raw text (keys stay: no data)."""
-    from kiosk.ui.widgets.buttons import KButton
-    from kiosk.ui.widgets.text import KLabel
-
     if isinstance(widget, KLabel) and not isinstance(widget, KButton):
         if widget.values:
             widget.values = {}

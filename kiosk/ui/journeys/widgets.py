@@ -21,6 +21,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
+from kiosk.ui.journeys.base import wipe_label
 from kiosk.ui.widgets.buttons import KButton
 
 
@@ -115,7 +116,7 @@ class QrCode(Widget):
         if not self.data:
             self.texture = None
             return
-        import qrcode
+        import qrcode  # lazy: qrcode and PIL load only when a receipt has a QR code
 
         qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
         qr.add_data(self.data)
@@ -141,8 +142,6 @@ class RowPool:
 
     def wipe(self) -> None:
         """Detach every row and blank the data on all of them (session end)."""
-        from kiosk.ui.journeys.base import wipe_label
-
         self.container.clear_widgets()
         for row in self.pool:
             for w in row.walk(restrict=True):

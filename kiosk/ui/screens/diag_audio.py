@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kivy.clock import Clock
+
+from kiosk.devices.speech import Speaker
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen
 
@@ -18,8 +21,6 @@ class DiagAudioScreen(DiagScreen):
         if hasattr(live, "cue"):
             return live
         if self._own is None:
-            from kiosk.devices.speech import Speaker
-
             self._own = Speaker(self.app.settings)
         return self._own
 
@@ -36,8 +37,6 @@ class DiagAudioScreen(DiagScreen):
         self._later()
 
     def _later(self) -> None:
-        from kivy.clock import Clock
-
         self.show(self.ids.result, "diagnostics.ui.playing")
         Clock.schedule_once(lambda _dt: self._status(), 1.5)
 

@@ -11,6 +11,7 @@ from kiosk.services.diagnostics.runner import run_checks
 from kiosk.services.diagnostics.tools import bundle_targets
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen, error_key, run_in_background, technician
+from kiosk.ui.widgets.buttons import KButton
 
 
 class DiagBundleScreen(DiagScreen):
@@ -19,8 +20,6 @@ class DiagBundleScreen(DiagScreen):
         self.show_text(self.ids.result, "")
 
     def refresh(self) -> None:
-        from kiosk.ui.widgets.buttons import KButton
-
         box = self.ids.targets
         box.clear_widgets()
         for path in bundle_targets(self.app.settings)[:4]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kivy.clock import Clock
+
 from kiosk.services.diagnostics.checks import check_outbox
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen, run_check, technician
@@ -31,8 +33,6 @@ class DiagOutboxScreen(DiagScreen):
             return
         sender.retry_now()
         self.show(self.ids.result, "diagnostics.ui.retrying")
-        from kivy.clock import Clock
-
         Clock.schedule_once(lambda _dt: self.refresh(), 1.0)
 
     def tour_states(self) -> dict[str, Callable[[], None]]:

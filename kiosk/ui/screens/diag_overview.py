@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kiosk.services.diagnostics import PARTS, CheckResult, CheckStatus, run_checks
+from kiosk.services.diagnostics import PARTS, CheckResult, CheckStatus, run_checks, tools
 from kiosk.services.diagnostics.runner import Report
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen, run_in_background, technician
 from kiosk.ui.technician.widgets import StatusRow
+from kiosk.ui.widgets.buttons import KButton
 
 # Buttons: (i18n key, screen) — "" screen means a method of this class.
 TOOLS = (("diagnostics.ui.readers", "diag_readers"), ("diagnostics.ui.printer", "diag_printer"),
@@ -29,8 +30,6 @@ class DiagOverviewScreen(DiagScreen):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        from kiosk.ui.widgets.buttons import KButton
-
         self.rows: dict[str, StatusRow] = {}
         for part in PARTS:
             row = StatusRow(part=part)
@@ -77,8 +76,6 @@ class DiagOverviewScreen(DiagScreen):
         row.summary = result.summary(self.app.lang)
 
     def restart(self) -> None:
-        from kiosk.services.diagnostics import tools
-
         self.app.allow_close = True
         tools.restart_process()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.devices.printer import PrinterError
 from kiosk.services.diagnostics.checks import check_printer
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen, run_check, run_in_background, technician
@@ -25,8 +26,6 @@ class DiagPrinterScreen(DiagScreen):
             self.show_summary(self.ids.status, result)
 
     def test_page(self) -> None:
-        from kiosk.devices.printer import PrinterError
-
         ctx = technician(self.app).context()
         printer = ctx.get_printer()
         lang, terminal = self.app.lang, self.app.settings.kiosk.terminal_id

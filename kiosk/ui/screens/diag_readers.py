@@ -9,6 +9,8 @@ from kiosk.services.diagnostics.cardtest import TestRead, card_test_check
 from kiosk.services.diagnostics.checks import check_readers
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen, run_check
+from kiosk.ui.widgets.buttons import KButton
+from kiosk.ui.widgets.text import KLabel
 
 
 class DiagReadersScreen(DiagScreen):
@@ -22,9 +24,6 @@ class DiagReadersScreen(DiagScreen):
         run_check(self.app, check_readers, self._show)
 
     def _show(self, result: Any) -> None:
-        from kiosk.ui.widgets.buttons import KButton
-        from kiosk.ui.widgets.text import KLabel
-
         box = self.ids.readers
         box.clear_widgets()
         if isinstance(result, Exception):

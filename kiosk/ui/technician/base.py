@@ -24,11 +24,15 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 
 from kiosk import metrics
+from kiosk.central.errors import CentralError, OutboxError
+from kiosk.config import ConfigError
+from kiosk.devices.pcsc.errors import CardError
 from kiosk.logs import error_fields, get_logger
 from kiosk.secrets import load_secrets
 from kiosk.services.diagnostics.access import CornerHold, TechnicianAccess
 from kiosk.services.diagnostics.context import DiagnosticsContext
 from kiosk.services.diagnostics.runner import run_check as run_on_context
+from kiosk.storage import StorageError
 from kiosk.ui.registry import SCREENS, ScreenSpec
 from kiosk.ui.screen_base import KioskScreen
 
@@ -219,11 +223,6 @@ def run_check(app: Any, check: Callable[[Any], Any], done: Callable[[Any], None]
 
 def error_key(exc: BaseException) -> str:
     """The i18n key that says in words which part failed (never a Python class name)."""
-    from kiosk.central.errors import CentralError, OutboxError
-    from kiosk.config import ConfigError
-    from kiosk.devices.pcsc.errors import CardError
-    from kiosk.storage import StorageError
-
     for cls, name in ((CardError, "card"), (CentralError, "central"), (OutboxError, "outbox"),
                       (ConfigError, "config"), (StorageError, "storage"), (OSError, "storage")):
         if isinstance(exc, cls):

@@ -1,0 +1,43 @@
+"""What the app does after its first frame: start the parts, then build the other
+screens one a frame (the attract screen is drawn before any of it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.core.window import Window
+
+
+class AfterFirstFrame:
+    """Armed in ``on_start``; runs once, at the first buffer flip of the window."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def arm(self) -> None:
+        """Wait for the first frame."""
+        Window.bind(on_flip=self._first_frame)
+
+    def _first_frame(self, *_: Any) -> None:
+        Window.unbind(on_flip=self._first_frame)
+        Clock.schedule_once(self._start_parts, 0)
+        Clock.schedule_once(self._warm_up, 0)
+
+    def _start_parts(self, _dt: float) -> None:
+        """Build and start the parts right after the first frame, not at the first
+        touch: the card hub watches, and a pre-loss queued before a restart is sent
+        even if nobody uses the kiosk; not before, which would delay it by about 1 s."""
+        parts = self.app.compose()
+        if parts is not None:
+            parts.start()
+
+    def _warm_up(self, _dt: float) -> None:
+        """Build one pending screen per frame, so touches stay answered meanwhile."""
+        sm = self.app.sm
+        pending = sm.pending if sm else []
+        if pending:
+            sm.build_screen(pending[0])
+            Clock.schedule_once(self._warm_up, 0)
+        else:
+            self.app.screens_ready = True
