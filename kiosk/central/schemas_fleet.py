@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from kiosk.central.schemas import _Model, _Response
-from kiosk.fleet.reasons import PauseReason
+from kiosk.domain.pause_reasons import PauseReason
 
 CODE_PATTERN = r"^[a-z][a-z_]{0,39}$"
 TERMINAL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"

@@ -20,7 +20,7 @@ from typing import Any
 
 from kiosk.central.sandbox.fleet_access import read_admin_access
 from kiosk.cli.common import CliError, add_config_argument, settings_from
-from kiosk.fleet.reasons import PauseReason
+from kiosk.domain.pause_reasons import PauseReason
 
 TIMEOUT = (3.0, 10.0)
 PARTS = ("readers", "id_reader", "printer", "speech", "disk", "clock", "outbox", "technician")

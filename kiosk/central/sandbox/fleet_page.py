@@ -18,12 +18,12 @@ _COLOURS = {"ok": "#1b7f3a", "warn": "#b36b00", "fail": "#c62828", "unknown": "#
 _STYLE = """
 body{font:16px/1.4 system-ui,'Noto Sans CJK SC',sans-serif;margin:0;background:#f4f5f7;
 color:#1c1c1c}
-header{background:#123;color:#fff;padding:12px 16px}
+header{background:#112233;color:#fff;padding:12px 16px}
 h1{font-size:20px;margin:0}
 .sum{font-size:14px;opacity:.85}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{padding:8px 10px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
-th{font-size:13px;color:#555}
+th{font-size:13px;color:#555555}
 .light{display:inline-block;min-width:18px;padding:2px 6px;margin:1px;border-radius:10px;
 color:#fff;font-size:12px}
 .t{font-weight:600}
@@ -31,9 +31,9 @@ color:#fff;font-size:12px}
 @media (max-width:640px){
  table,tbody,tr,td{display:block;width:auto}
  thead{display:none}
- tr{margin:10px;border-radius:8px;background:#fff;box-shadow:0 1px 3px #0002}
+ tr{margin:10px;border-radius:8px;background:#fff;box-shadow:0 1px 3px rgba(0,0,0,.13)}
  td{border:0;padding:4px 12px}
- td::before{content:attr(data-label) ': ';color:#666;font-size:13px}
+ td::before{content:attr(data-label) ': ';color:#666666;font-size:13px}
 }
 """
 

@@ -1,4 +1,5 @@
-"""Why the centre may pause a terminal (stdlib only: the CLI's choices load fast)."""
+"""Why the central service may pause a terminal: a fixed vocabulary (stdlib only, so the
+CLI's choices load fast and both the contract and the kiosk can use it)."""
 
 from __future__ import annotations
 
