@@ -28,6 +28,8 @@ from kiosk.devices.printer import make_printer
 from kiosk.devices.probes import DeviceProbes
 from kiosk.devices.scanner import make_scanner
 from kiosk.devices.speech import Speaker
+from kiosk.fleet.agent import FleetAgent
+from kiosk.fleet.hooks import build_fleet_agent
 from kiosk.logs import error_fields, get_logger
 from kiosk.secrets import load_secrets
 from kiosk.services.controller import JourneyController
@@ -75,6 +77,7 @@ class KioskParts:
     scanner: Any = None  # the QR scanner's watcher (e-SSC), when one is configured
     scan_events: CardEventRelay | None = None  # its events, connected like the cards'
     central_probes: CentralProbes | None = None
+    fleet: FleetAgent | None = None  # heartbeat and directives (kiosk/fleet)
     extra_stops: list[Callable[[], None]] = field(default_factory=list)
     started: bool = False
     stopped: bool = False
@@ -90,6 +93,10 @@ class KioskParts:
             self.scanner.start()
         if self.sender is not None:
             self.sender.start()
+        if self.fleet is not None:
+            # Started means a frame is drawn: the config overlay in effect is good.
+            self.fleet.overlay.started()
+            self.fleet.start()
 
     def stop(self) -> None:
         """Stop everything, once; each part's failure is logged, never raised."""
@@ -97,6 +104,8 @@ class KioskParts:
             return
         self.stopped = True
         steps = [self.controller.shutdown]
+        if self.fleet is not None:
+            steps += [self.fleet.stop, self.fleet.client.close]
         if self.hub is not None:
             steps.append(self.hub.stop)
         if self.scanner is not None:
@@ -138,13 +147,16 @@ class UnavailableCentral:
 def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
                 central: Any = None, cards: bool = True, outbox: bool = True,
                 printer: Any = None, speaker: Any = None,
-                speech: bool | None = None, scanner: bool = True) -> KioskParts:
+                speech: bool | None = None, scanner: bool = True,
+                fleet: bool | None = None) -> KioskParts:
     """The parts for ``settings``; not started (``parts.start()``, or the app does).
 
     Overrides: ``central`` another client (tests: a fake or the sandbox's), ``cards=False``
     no card hub (no PC/SC), ``outbox=False`` no durable queue, ``printer`` another
     printer, ``speaker`` another speaker; ``speech`` (default: the setting) whether to
-    build the espeak-ng speaker at all; ``scanner=False`` no QR scanner."""
+    build the espeak-ng speaker at all; ``scanner=False`` no QR scanner; ``fleet``
+    (default: ``fleet.enabled`` when the client is the real one) whether to run the fleet
+    agent."""
     client = central if central is not None else _central(settings)
     box = Outbox(settings.data_dir / OUTBOX_FILE) if outbox else None
     prn = printer if printer is not None else (
@@ -176,12 +188,18 @@ def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
     watcher = make_scanner(settings, scan_relay) if scanner else None
     if watcher is not None:
         controller.essc.scanner_configured()
+    agent = None
+    if fleet is None:
+        fleet = settings.fleet.enabled and central is None
+    if fleet:
+        agent = build_fleet_agent(settings, dispatch, controller, hub=hub, printer=prn,
+                                  speaker=speaker, outbox=box)
     return KioskParts(controller, client, relay, box, sender, hub, prn, speaker,
                       technician_access=lambda: TechnicianAccess(
                           settings, load_secrets(settings).technician_pin_hash),
                       device_probes=DeviceProbes(settings),
                       central_probes=CentralProbes(settings),
-                      scanner=watcher, scan_events=scan_relay)
+                      scanner=watcher, scan_events=scan_relay, fleet=agent)
 
 
 def _central(settings: Settings) -> Any:

@@ -137,6 +137,16 @@ class DiagnosticsSection:
 
 
 @dataclass(frozen=True)
+class FleetSection:
+    enabled: bool = True  # heartbeat with status to the central service, take directives
+    heartbeat_seconds: int = 60
+    # Shown on the out-of-service screen when paused: the nearest other place to go
+    # ("" = none). Plain text in the site's own words, both languages.
+    alternative_zh: str = ""
+    alternative_en: str = ""
+
+
+@dataclass(frozen=True)
 class SecuritySection:
     secrets_file: str = "/etc/kiosk/secrets.toml"
     # Where production start-up looks for the vpcd driver (kiosk/production.py).
@@ -158,6 +168,7 @@ class Settings:
     printer: PrinterSection = field(default_factory=PrinterSection)
     speech: SpeechSection = field(default_factory=SpeechSection)
     diagnostics: DiagnosticsSection = field(default_factory=DiagnosticsSection)
+    fleet: FleetSection = field(default_factory=FleetSection)
     security: SecuritySection = field(default_factory=SecuritySection)
     sources: tuple[str, ...] = ()
 
@@ -219,6 +230,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("diagnostics", "outbox_warn_age_seconds"): (1, 604_800),
     ("diagnostics", "check_timeout_seconds"): (1, 120),
     ("speech", "rate"): (80, 450),
+    ("fleet", "heartbeat_seconds"): (5, 3600),
 }
 # Lists of hex byte strings (ATRs): between min and max bytes each; stored normalised.
 HEX_LISTS: dict[tuple[str, str], tuple[int, int]] = {
@@ -381,9 +393,13 @@ def _hex_item(source: str, dotted: str, text: str, lo: int, hi: int) -> str:
 
 
 def load_settings(
-    path: str | Path | None = None, environ: dict[str, str] | None = None
+    path: str | Path | None = None, environ: dict[str, str] | None = None,
+    overlay: dict[str, Any] | None = None, overlay_source: str = "overlay",
 ) -> Settings:
-    """Load, merge and validate settings; raise :class:`ConfigError` on any problem."""
+    """Load, merge and validate settings; raise :class:`ConfigError` on any problem.
+
+    ``overlay`` (``{section: {key: value}}``, a centrally pushed config) is laid over
+    the site profile and under the environment, and validated like the files."""
     base = Path(path) if path else DEFAULT_CONFIG
     environ = dict(os.environ if environ is None else environ)
     hints = get_type_hints(Settings)
@@ -405,6 +421,9 @@ def load_settings(
     if profile.exists():
         _merge(values, origin, _read_toml(profile), str(profile))
         sources.append(str(profile))
+    if overlay:
+        _merge(values, origin, overlay, overlay_source)
+        sources.append(overlay_source)
     if env:
         _merge(values, origin, env, "environment")
         sources.append("environment")

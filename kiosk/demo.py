@@ -150,6 +150,9 @@ def start_demo_services(settings: Settings, *, pcsc: bool = True,
                                f"({exc.strerror}); is another kiosk demo running?") from None
             services.parts.append(handle)
             services.sandbox_url = handle.url
+            from kiosk.central.sandbox.fleet_access import write_admin_access
+
+            write_admin_access(settings.data_dir, handle.admin_url, handle.admin_token)
         if pcsc:
             # A private network namespace: vpcd listens on all interfaces of it, and it
             # has only loopback (docs/pcsc.md: why not vpcd's reverse mode).

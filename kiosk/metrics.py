@@ -12,6 +12,7 @@ vocabularies (journey names, error kinds, event kinds) — never personal data.
     metrics.outbox_depth(3)
     metrics.central_latency(0.042)
     metrics.technician_pin(failed=True, locked_seconds=0, alert=False)
+    metrics.fleet_status({"printer": "fail"}, paper="out", ...)   # by the fleet agent
     server = metrics.start_server(settings)   # None when disabled
 """
 
@@ -24,6 +25,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from kiosk import __version__
 from kiosk.config import Settings
 from kiosk.logs import get_logger
 
@@ -59,7 +61,30 @@ TECHNICIAN_ALERT = Gauge(
     "1 while wrong technician PINs since the last right one reach the alert threshold "
     "(someone is guessing); 0 otherwise", registry=REGISTRY)
 
+PART_STATUS = Gauge("kiosk_part_status",
+                    "Each part's light as of the last fleet status: 0 ok, 1 warn, 2 fail, "
+                    "-1 unknown", ["part"], registry=REGISTRY)
+PRINTER_PAPER_OUT = Gauge("kiosk_printer_paper_out", "1 while the printer is out of paper",
+                          registry=REGISTRY)
+PRINTER_PAPER_LOW = Gauge("kiosk_printer_paper_low", "1 while the printer's paper is low",
+                          registry=REGISTRY)
+OUTBOX_OLDEST = Gauge("kiosk_outbox_oldest_age_seconds",
+                      "Age of the oldest request waiting in the outbox (0: none)",
+                      registry=REGISTRY)
+CLOCK_SKEW = Gauge("kiosk_clock_skew_seconds",
+                   "Terminal clock minus the central service's, at the last heartbeat",
+                   registry=REGISTRY)
+BUILD_INFO = Gauge("kiosk_build_info", "Always 1; the label says the running version",
+                   ["version"], registry=REGISTRY)
+BUILD_INFO.labels(version=re.sub(r"[^0-9A-Za-z.+-]+", "_", __version__)[:40]).set(1)
+FLEET_HEARTBEAT = Gauge("kiosk_fleet_heartbeat_timestamp_seconds",
+                        "Unix time of the last fleet heartbeat the central service answered",
+                        registry=REGISTRY)
+FLEET_PAUSED = Gauge("kiosk_fleet_paused", "1 while the centre has paused this terminal",
+                     registry=REGISTRY)
+
 _LABEL_MAX = 40
+_LIGHTS = {"ok": 0, "warn": 1, "fail": 2}
 
 
 def _label(value: str) -> str:
@@ -74,6 +99,25 @@ def _label(value: str) -> str:
 def journey(name: str, outcome: str) -> None:
     """A journey ended (``pre_lost``/``status``/… with ``confirmed``/``queued``/``aborted``…)."""
     JOURNEYS.labels(journey=_label(name), outcome=_label(outcome)).inc()
+
+
+def fleet_status(lights: dict[str, str], *, paper: str, outbox_oldest_seconds: float | None,
+                 clock_skew_seconds: float | None, paused: bool) -> None:
+    """The status the fleet agent just collected, as gauges (``lights``: part → ok, warn,
+    fail or unknown; ``paper``: ok, low, out, unknown, none)."""
+    for part, light in lights.items():
+        PART_STATUS.labels(part=_label(part)).set(_LIGHTS.get(light, -1))
+    PRINTER_PAPER_OUT.set(1 if paper == "out" else 0)
+    PRINTER_PAPER_LOW.set(1 if paper == "low" else 0)
+    OUTBOX_OLDEST.set(outbox_oldest_seconds or 0)
+    if clock_skew_seconds is not None:
+        CLOCK_SKEW.set(clock_skew_seconds)
+    FLEET_PAUSED.set(1 if paused else 0)
+
+
+def fleet_heartbeat_answered(unix_time: float) -> None:
+    """The central service answered a fleet heartbeat at ``unix_time``."""
+    FLEET_HEARTBEAT.set(unix_time)
 
 
 def error(kind: str) -> None:

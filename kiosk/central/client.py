@@ -40,6 +40,7 @@ from pydantic import BaseModel, ValidationError
 from kiosk import __version__, metrics
 from kiosk.central import schemas as s
 from kiosk.central import schemas_essc as se
+from kiosk.central import schemas_fleet as fleet
 from kiosk.central.error_tables import error_for_status, map_requests_error
 from kiosk.central.errors import (
     CentralBadResponse,
@@ -58,6 +59,7 @@ from kiosk.secrets import Secrets
 
 log = get_logger("kiosk.central.client")
 M = TypeVar("M", bound=BaseModel)
+AnyPath = s.Path | se.EsscPath | fleet.FleetPath  # every operation of /v1
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 BACKOFF_BASE = 0.2
@@ -183,6 +185,16 @@ class CentralClient:
                    version=__version__, outbox_depth=outbox_depth)
         return self._call(s.Path.HEARTBEAT, req)
 
+    def fleet_heartbeat(self, report: fleet.FleetHeartbeat) -> fleet.FleetHeartbeatResult:
+        """The fleet heartbeat with status; the answer carries the centre's directives
+        (not retried: the next heartbeat comes anyway)."""
+        return self._call(fleet.FleetPath.HEARTBEAT, report,
+                          model=fleet.FleetHeartbeatResult)
+
+    def upload_bundle_chunk(self, chunk: fleet.BundleChunk) -> fleet.BundleChunkResult:
+        """One part of a support bundle (a repeat of the same part is harmless)."""
+        return self._call(fleet.FleetPath.BUNDLE, chunk, model=fleet.BundleChunkResult)
+
     def close(self) -> None:
         self._session.close()
 
@@ -207,12 +219,13 @@ class CentralClient:
 
     # ---- plumbing -----------------------------------------------------------------------
 
-    def _call(self, path: s.Path | se.EsscPath, request: BaseModel,
-              idempotency_key: str | None = None) -> Any:
+    def _call(self, path: AnyPath, request: BaseModel,
+              idempotency_key: str | None = None, *,
+              model: type[BaseModel] | None = None) -> Any:
         stateful = path in s.STATE_CHANGING_OPERATIONS or path == se.EsscPath.PRE_LOSS
         if stateful and not (idempotency_key and 8 <= len(idempotency_key) <= 128):
             raise ValueError("a state change needs an idempotency key of 8 to 128 characters")
-        response_model = {**s.OPERATIONS, **se.ESSC_OPERATIONS}[path][1]
+        response_model = model or {**s.OPERATIONS, **se.ESSC_OPERATIONS}[path][1]
         body = request.model_dump_json(exclude_none=True).encode()
         # Keyed state changes are safe to repeat; the e-SSC verify spends its code: never.
         attempts = 1 + (self._retries if path in s.IDEMPOTENT_OPERATIONS or stateful else 0)
@@ -228,7 +241,7 @@ class CentralClient:
             with self._flights_lock:
                 self._flights.discard(flight)
 
-    def _attempts(self, path: s.Path | se.EsscPath, body: bytes, idempotency_key: str | None,
+    def _attempts(self, path: AnyPath, body: bytes, idempotency_key: str | None,
                   response_model: type[M], attempts: int, flight: Flight) -> M:
         for attempt in range(1, attempts + 1):
             started = time.perf_counter()
@@ -265,7 +278,7 @@ class CentralClient:
             delay = min(BACKOFF_CAP, max(delay, hinted))
         return delay * (0.5 + random.random() / 2)  # jitter: terminals must not stampede
 
-    def _once(self, path: s.Path | se.EsscPath, body: bytes, idempotency_key: str | None,
+    def _once(self, path: AnyPath, body: bytes, idempotency_key: str | None,
               response_model: type[M], flight: Flight) -> M:
         remaining = flight.remaining()
         if flight.aborted or remaining <= 0:

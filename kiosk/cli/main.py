@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "kiosk.cli.sandbox",
     "kiosk.cli.calendar",
     "kiosk.cli.install",
+    "kiosk.cli.fleet",
 ]
 
 

@@ -18,6 +18,8 @@ import sys
 from typing import Any
 
 from kiosk.cli.common import CliError, add_config_argument, settings_from
+from kiosk.demo import join_running_demo
+from kiosk.fleet.overlay import boot_settings
 from kiosk.logs import error_fields, get_logger, setup_logging
 from kiosk.production import settings_for_run
 from kiosk.secrets import load_secrets
@@ -68,7 +70,9 @@ def _stop(handle: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    settings_from(args)  # the local config first: its errors are one line
+    # Then with the centre's config overlay, rolled back if the last start with it failed.
+    settings = join_running_demo(boot_settings(getattr(args, "config", None))[0])
     settings = settings_for_run(settings, args.demo)  # production checks, or demo mode
     load_secrets(settings)  # a broken secrets file stops here, not half-way
     ensure_dir(settings.data_dir, "the data directory")  # the outbox lives there

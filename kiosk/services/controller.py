@@ -35,6 +35,7 @@ from kiosk.services.essc import EsscIdentification
 from kiosk.services.failures import Failure, FailureKind, failure_from_error
 from kiosk.services.guidance import GuidanceJourney
 from kiosk.services.identify import Identification
+from kiosk.services.out_of_service import OutOfService
 from kiosk.services.ports import (
     CardEventKind,
     CentralPort,
@@ -137,6 +138,7 @@ class JourneyController:
         self.essc = EsscIdentification(self, self._identified, self._go_on_identified,
                                        dispatch)
         self.waits = CardWaits(self, dispatch)
+        self.out_of_service = OutOfService(self)
 
     # ---- observation -------------------------------------------------------------
     @property
@@ -168,6 +170,10 @@ class JourneyController:
         for listener in list(self._listeners):
             listener(self._state)
 
+    def publish_idle(self, step: Step, view: View = None) -> None:
+        """Show ``step`` outside any journey (no session open)."""
+        self._set(step, view, journey=Journey.NONE)
+
     def restore(self, state: State) -> None:
         """Show an earlier state again (its journey, view and failure)."""
         self._set(state.step, state.view, state.failure, state.end_reason, state.journey)
@@ -180,6 +186,9 @@ class JourneyController:
     def start(self, journey: str | Journey) -> None:
         """Begin a journey with a fresh session."""
         journey = Journey(journey)
+        if self.out_of_service.refuses(journey):
+            self.out_of_service.show()  # paused: no journey (a stale touch, a route)
+            return
         # Starting over within the same journey (back to identify) is the same session
         # for the metrics: one "started", at most one outcome.
         previous = self._state.journey
@@ -217,6 +226,7 @@ class JourneyController:
         self._reset()
         self._set(Step.HOME, end_reason=reason, journey=Journey.NONE)
         log.info("session ended", extra={"fields": {"reason": reason}})
+        self.out_of_service.show()  # paused meanwhile: the session boundary is here
 
     def _reset(self) -> None:
         self._drop_task()

@@ -61,6 +61,7 @@ class Step(StrEnum):
     ESSC_REFUSED = "essc_refused"  # a scanned code that identifies nobody
     BUSY = "busy"
     FAILED = "failed"
+    OUT_OF_SERVICE = "out_of_service"  # paused by the central service (kiosk/fleet)
 
 
 @dataclass(frozen=True)
@@ -217,9 +218,20 @@ class BusyView:
     cancel_key: str = "journeys.busy.on_cancel.nothing_sent"
 
 
+@dataclass(frozen=True)
+class OutOfServiceView:
+    """Paused by the centre: why (``fleet.reason.<reason>``), whom to call, where else to
+    go (the site's words, by language; empty when none), and whether guidance stays open."""
+
+    reason: str
+    hotline: str
+    guidance_readable: bool
+    alternative: dict[str, str] = field(default_factory=dict)
+
+
 View = (IdentifyView | KeypadView | CodeView | CardsView | ConsequencesView | PreLossView
         | StatusView | PinView | CancelView | GuidanceView | EsscChooseView | EsscRefusedView
-        | BusyView | None)
+        | BusyView | OutOfServiceView | None)
 
 
 @dataclass(frozen=True)

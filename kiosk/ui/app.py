@@ -254,8 +254,8 @@ class KioskApp(App):
 
     def _on_screen_changed(self, _sm: Any, name: str) -> None:
         log.info("screen", extra={"fields": {"screen": name}})
-        if name == ATTRACT:
-            self.idle.stop()
+        if name == ATTRACT or getattr(self.sm.get_screen(name), "idle_screen", False):
+            self.idle.stop()  # no session runs there (out of service, too)
         else:
             self.idle.session_screen()
 

@@ -51,6 +51,7 @@ SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("essc_refused", "kiosk.ui.screens.essc_refused:EsscRefusedScreen"),
     ScreenSpec("journey_busy", "kiosk.ui.screens.journey_busy:JourneyBusyScreen"),
     ScreenSpec("journey_failure", "kiosk.ui.screens.journey_failure:JourneyFailureScreen"),
+    ScreenSpec("out_of_service", "kiosk.ui.screens.out_of_service:OutOfServiceScreen"),
     # Diagnostics (technician mode); the technician's list is taken from here:
     ScreenSpec("diag_pin", "kiosk.ui.screens.diag_pin:DiagPinScreen"),
     ScreenSpec("diag_overview", "kiosk.ui.screens.diag_overview:DiagOverviewScreen"),
@@ -70,7 +71,7 @@ SCREENS: tuple[ScreenSpec, ...] = (
 SHELL_SCREENS: tuple[ScreenSpec, ...] = tuple(
     s for s in SCREENS if s.name in ("attract", "message", "placeholder"))
 _JOURNEY_MODULES = ("identify_", "pre_loss_", "status_", "cancel_", "guidance_", "journey_",
-                    "essc_")
+                    "essc_", "out_of_service")
 JOURNEY_SCREENS: tuple[ScreenSpec, ...] = tuple(
     s for s in SCREENS
     if s.target.startswith(tuple(f"kiosk.ui.screens.{m}" for m in _JOURNEY_MODULES)))

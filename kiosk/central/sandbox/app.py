@@ -14,6 +14,7 @@ real central service has no such endpoints.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -27,6 +28,7 @@ from kiosk import __version__
 from kiosk.central import schemas as s
 from kiosk.central.sandbox.essc import add_essc_routes, essc_admin_router
 from kiosk.central.sandbox.faults import Faults
+from kiosk.central.sandbox.fleet_routes import fleet_admin_router, fleet_v1_router
 from kiosk.central.sandbox.gate import SIGNED_STATE, Signed
 from kiosk.central.sandbox.limits import ID_NUMBER_LIMIT, RateLimiter
 from kiosk.central.sandbox.reveals import REVEALS
@@ -103,7 +105,7 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         # Name the fields, never echo their values (they are personal data).
-        where = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) or "body"
+        where = sorted({".".join(_loc_part(p) for p in e.get("loc", ())[1:]) or "body"
                         for e in exc.errors()})
         return problem_response(422, s.ProblemCode.VALIDATION_ERROR,
                                 "invalid: " + ", ".join(where))
@@ -198,6 +200,7 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
 
     app.include_router(v1)
     add_essc_routes(app, store, signed, PROBLEM_RESPONSES)
+    app.include_router(fleet_v1_router(store, max_skew, PROBLEM_RESPONSES))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -229,6 +232,16 @@ API_DESCRIPTION = (
     "is unsigned, forged or signed for another request (a replay). 401s are never signed; "
     "the terminal accepts an unsigned 401 only as a terminal problem (`bad_signature`, "
     "`clock_skew`, `replayed`). Redirects are never followed.")
+
+
+def _loc_part(part: Any) -> str:
+    """A field name or list index as it is; a dict key (which the sender chose, and may
+    be a number or a name) as ``*``."""
+    text = str(part)
+    return text if isinstance(part, int) or _FIELD.fullmatch(text) else "*"
+
+
+_FIELD = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 
 
 def _document_reply_signature(doc: dict[str, Any]) -> None:
@@ -270,6 +283,7 @@ def create_admin_app(store: SandboxStore, faults: Faults) -> FastAPI:
 
     app.include_router(_admin_router(store, faults))
     app.include_router(essc_admin_router(store))
+    app.include_router(fleet_admin_router(store))
     return app
 
 

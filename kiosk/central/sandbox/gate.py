@@ -23,6 +23,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from kiosk.central import schemas as s
 from kiosk.central.sandbox.limits import TERMINAL_LIMIT, RateLimiter
@@ -41,6 +42,7 @@ log = get_logger("kiosk.central.sandbox")
 MAX_BODY_BYTES = 16 * 1024  # every /v1 request is a few hundred bytes
 SIGNED_STATE = "kiosk.signed"
 OPENAPI_PATH = s.API_PREFIX + "/openapi.json"
+FLEET_PAGE = "/admin/fleet"
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,9 @@ class Gate:
 
     async def _admin(self, scope: dict, receive: Any, send: Any) -> None:
         given = _header(scope, b"authorization")
+        if not given and scope.get("method") == "GET" and scope.get("path") == FLEET_PAGE:
+            # The read-only fleet page opens in a browser, which cannot send a header.
+            given = "Bearer " + _query_token(scope)
         if not (given.startswith("Bearer ") and hmac.compare_digest(
                 given[7:].encode(), self.admin_token.encode())):
             await _answer(send, 401, b'{"detail":"admin token required"}', b"application/json")
@@ -171,6 +176,13 @@ class Gate:
             return
         scope.setdefault("state", {})[SIGNED_STATE] = Signed(who, body)
         await self.public(scope, _replay(body, receive), signer.send)
+
+
+def _query_token(scope: dict) -> str:
+    for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
+        if key == "token":
+            return value
+    return ""
 
 
 def _header(scope: dict, name: bytes) -> str:

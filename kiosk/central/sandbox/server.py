@@ -27,6 +27,7 @@ import uvicorn
 
 from kiosk.central.sandbox.app import create_admin_app, create_app
 from kiosk.central.sandbox.faults import FaultInjector, Faults
+from kiosk.central.sandbox.fleet_access import write_admin_access
 from kiosk.central.sandbox.gate import Gate
 from kiosk.central.sandbox.rules import RegionalRules
 from kiosk.central.sandbox.store import SandboxStore
@@ -183,6 +184,8 @@ def serve_forever(settings: Settings, host: str, port: int, db_path: Path | None
         with private_umask():
             token_file.write_text(sandbox.admin_token + "\n", encoding="utf-8")
         token_file.chmod(0o600)
+    write_admin_access(settings.data_dir, f"{'https' if tls else 'http'}://127.0.0.1:"
+                       f"{admin_sock.getsockname()[1]}", sandbox.admin_token)
     print(f"admin API on http://127.0.0.1:{admin_sock.getsockname()[1]} "
           f"(token in {token_file})", flush=True)
     _server(sandbox, tls, log_level="info").run(sockets=[sock, admin_sock])

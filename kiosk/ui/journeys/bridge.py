@@ -50,6 +50,7 @@ SCREEN_FOR_STEP: dict[Step, str] = {
     Step.ESSC_REFUSED: "essc_refused",
     Step.BUSY: "journey_busy",
     Step.FAILED: "journey_failure",
+    Step.OUT_OF_SERVICE: "out_of_service",
 }
 
 # Card hub events that mean a person touched a card, so the screen is in use. Reader and

@@ -22,6 +22,7 @@ from kiosk.services.states import (
     IdentifyView,
     Journey,
     KeypadView,
+    OutOfServiceView,
     PinView,
     PreLossView,
     State,
@@ -141,6 +142,13 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
             "slow": State(Step.BUSY, Journey.PRE_LOSS,
                           BusyView("journeys.busy.submitting", True, time.monotonic() - 10,
                                    "journeys.busy.on_cancel.queued"))},
+        "out_of_service": {
+            "default": State(Step.OUT_OF_SERVICE, view=OutOfServiceView(
+                "maintenance", r.hotline, True,
+                {"zh_CN": "东城区社保卡服务网点（东四十条）",
+                 "en": "Dongcheng card service point (Dongsishitiao)"})),
+            "no_guidance": State(Step.OUT_OF_SERVICE, view=OutOfServiceView(
+                "central_migration", r.hotline, False))},
         "journey_failure": {
             **{k: State(Step.FAILED, Journey.PRE_LOSS, failure=Failure(
                 k, {**hot, "code": "replacement_exists", "keypad": True,

@@ -1,0 +1,136 @@
+"""The fleet's routes in the sandbox: the signed ``/v1/fleet`` operations a terminal
+calls, and the admin operations an operator uses (``kiosk fleet ...``).
+
+``/v1/fleet/*`` sits behind the same gate as every ``/v1`` call (body cap, signature,
+nonce, rate limit) and its answers are signed there. The admin routes are on the admin
+port only, behind its token, like the rest of ``/admin``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from kiosk.central import schemas_fleet as f
+from kiosk.central.sandbox.fleet_page import render_fleet_page
+from kiosk.central.sandbox.fleet_store import FleetStore
+from kiosk.central.sandbox.gate import SIGNED_STATE, Signed
+from kiosk.central.sandbox.store import ApiProblem, SandboxStore
+from kiosk.central.schemas import ProblemCode
+
+
+async def _signed(request: Request) -> Signed:
+    ctx = request.scope.get("state", {}).get(SIGNED_STATE)
+    if not isinstance(ctx, Signed):
+        raise ApiProblem(ProblemCode.BAD_SIGNATURE, 401, "request not authenticated")
+    return ctx
+
+
+SignedDep = Annotated[Signed, Depends(_signed)]
+
+
+def fleet_v1_router(store: SandboxStore, max_skew: float,
+                    responses: dict[int | str, dict[str, Any]]) -> APIRouter:
+    """``/v1/fleet/heartbeat`` and ``/v1/fleet/bundle`` over the register of ``store``."""
+    fleet = FleetStore.beside(store)
+    v1 = APIRouter(responses=responses)
+
+    @v1.post(f.FleetPath.HEARTBEAT, response_model=f.FleetHeartbeatResult,
+             summary="Fleet heartbeat: status and counts in, directives out",
+             description="The terminal's parts, counts since its previous heartbeat and "
+                         "the outcomes of directives it handled (no personal data: codes, "
+                         "numbers and enums only). The answer repeats every directive not "
+                         "yet acknowledged; each has an id the terminal applies once.")
+    def heartbeat(req: f.FleetHeartbeat, ctx: SignedDep) -> Any:
+        if req.terminal_id != ctx.who.terminal_id:
+            raise ApiProblem(ProblemCode.NOT_ALLOWED, 403, "terminal_id is not the signer")
+        now = store.now()
+        accepted = abs((req.clock - now).total_seconds()) <= max_skew
+        return {"server_time": now, "accepted": accepted,
+                "directives": fleet.heartbeat(req, now)}
+
+    @v1.post(f.FleetPath.BUNDLE, response_model=f.BundleChunkResult,
+             summary="Upload a part of a support bundle the centre asked for",
+             description="Chunks of the `.tar.gz` in base64, in order; the last one "
+                         "completes it when the sha256 of the whole matches.")
+    def bundle(req: f.BundleChunk, ctx: SignedDep) -> Any:
+        return fleet.bundle_chunk(ctx.who.terminal_id, req)
+
+    return v1
+
+
+class PauseRequest(BaseModel):
+    """An operator's pause: why, and whether guidance stays readable."""
+
+    reason: f.PauseReason
+    guidance_readable: bool = True
+
+
+class ConfigPush(BaseModel):
+    """An operator's config overlay (version: one above the last when not given)."""
+
+    overlay: dict[str, dict[str, Any]] = Field(max_length=32)
+    version: int | None = Field(default=None, ge=1)
+
+
+def fleet_admin_router(store: SandboxStore) -> APIRouter:
+    """The operator's side (admin port, token): list, pause, resume, push a config
+    overlay, request a bundle, and the read-only fleet page."""
+    fleet = FleetStore.beside(store)
+    admin = APIRouter(prefix="/admin/fleet", include_in_schema=False)
+
+    def directive(terminal_id: str, kind: str, **fields: Any) -> dict[str, Any]:
+        if not _terminal_shape(terminal_id):
+            raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422, "invalid: terminal")
+        try:
+            return fleet.add_directive(terminal_id, kind, **fields)
+        except ValueError as exc:  # the shape a terminal would refuse to parse
+            raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422,
+                             "invalid: " + _fields(exc)) from None
+
+    @admin.get("/terminals")
+    def terminals() -> Any:
+        return {"server_time": store.now().isoformat(), "terminals": fleet.terminals()}
+
+    @admin.post("/terminals/{terminal_id}/pause")
+    def pause(terminal_id: str, req: PauseRequest) -> Any:
+        return directive(terminal_id, "pause", reason=req.reason.value,
+                         guidance_readable=req.guidance_readable)
+
+    @admin.post("/terminals/{terminal_id}/resume")
+    def resume(terminal_id: str) -> Any:
+        return directive(terminal_id, "resume")
+
+    @admin.post("/terminals/{terminal_id}/config")
+    def push_config(terminal_id: str, req: ConfigPush) -> Any:
+        return directive(terminal_id, "config", overlay=req.overlay, version=req.version)
+
+    @admin.post("/terminals/{terminal_id}/bundle")
+    def bundle(terminal_id: str) -> Any:
+        return directive(terminal_id, "collect_bundle")
+
+    @admin.get("/bundles")
+    def bundles() -> Any:
+        return fleet.bundles()
+
+    @admin.get("", response_class=HTMLResponse)
+    def page() -> HTMLResponse:
+        return HTMLResponse(render_fleet_page(fleet.terminals(), store.now()))
+
+    return admin
+
+
+def _terminal_shape(terminal_id: str) -> bool:
+    return re.fullmatch(f.TERMINAL_PATTERN, terminal_id) is not None
+
+
+def _fields(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return ", ".join(sorted({".".join(str(p) for p in e.get("loc", ())[-2:])
+                                 for e in errors()})) or "directive"
+    return "directive"

@@ -1,0 +1,170 @@
+"""``kiosk fleet``: the operator's view of the terminals, against the central service's
+admin side (the sandbox's in demo mode: its URL and token are in
+``<data_dir>/sandbox-admin.json``; or ``--admin-url`` with ``--token-file``).
+
+    kiosk fleet ls [--json]
+    kiosk fleet pause TERMINAL --reason maintenance [--no-guidance]
+    kiosk fleet resume TERMINAL
+    kiosk fleet push-config TERMINAL FILE.toml [--version N]
+    kiosk fleet bundle TERMINAL
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from kiosk.central.sandbox.fleet_access import read_admin_access
+from kiosk.cli.common import CliError, add_config_argument, settings_from
+from kiosk.domain.pause_reasons import PauseReason
+
+TIMEOUT = (3.0, 10.0)
+PARTS = ("readers", "id_reader", "printer", "speech", "disk", "clock", "outbox", "technician")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``kiosk fleet`` and its actions."""
+    parser = sub.add_parser("fleet", help="list, pause, resume and configure terminals")
+    add_config_argument(parser)
+    parser.add_argument("--admin-url", default=None,
+                        help="the central admin side (default: the demo sandbox's)")
+    parser.add_argument("--token-file", metavar="PATH", default=None,
+                        help="file holding the admin token (with --admin-url)")
+    cmds = parser.add_subparsers(dest="fleet_command", metavar="ACTION", required=True)
+    ls = cmds.add_parser("ls", help="list terminals with their parts and directives")
+    ls.add_argument("--json", action="store_true", help="machine-readable output")
+    pause = cmds.add_parser("pause", help="pause a terminal after its current journey")
+    pause.add_argument("terminal")
+    pause.add_argument("--reason", required=True, choices=[r.value for r in PauseReason])
+    pause.add_argument("--no-guidance", action="store_true",
+                       help="do not leave the plain guidance readable while paused")
+    resume = cmds.add_parser("resume", help="put a paused terminal back in service")
+    resume.add_argument("terminal")
+    push = cmds.add_parser("push-config", help="send a settings overlay (TOML) to a terminal")
+    push.add_argument("terminal")
+    push.add_argument("file", type=Path)
+    push.add_argument("--version", type=int, default=None,
+                      help="overlay version (default: one above the last)")
+    bundle = cmds.add_parser("bundle", help="ask a terminal for its support bundle")
+    bundle.add_argument("terminal")
+    parser.set_defaults(func=run)
+
+
+def _admin(args: argparse.Namespace) -> tuple[str, str]:
+    if args.admin_url:
+        if not args.token_file:
+            raise CliError("--admin-url needs --token-file")
+        try:
+            token = Path(args.token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise CliError(f"cannot read {args.token_file}: {exc.strerror}") from None
+        return args.admin_url.rstrip("/"), token
+    settings = settings_from(args)
+    found = read_admin_access(settings.data_dir)
+    if found is None:
+        raise CliError(f"no central admin side known (no {settings.data_dir}/"
+                       "sandbox-admin.json): start the demo (kiosk run) or kiosk sandbox, "
+                       "or give --admin-url and --token-file")
+    return found
+
+
+def _call(base: str, token: str, method: str, path: str, body: Any = None) -> Any:
+    import requests  # noqa: PLC0415 - heavy (~0.1 s): only when a call is made, not for --help
+
+    try:
+        resp = requests.request(method, f"{base}/admin/fleet{path}", json=body,
+                                timeout=TIMEOUT, allow_redirects=False,
+                                headers={"Authorization": f"Bearer {token}"})
+    except requests.RequestException as exc:
+        raise CliError(f"cannot reach the central admin side at {base} "
+                       f"({type(exc).__name__})") from None
+    if resp.status_code == 404:
+        raise CliError(_detail(resp) or "not found")
+    if resp.status_code == 401:
+        raise CliError("the central admin side refused the token")
+    if not resp.ok:
+        raise CliError(f"the central admin side answered {resp.status_code}: "
+                       f"{_detail(resp) or 'error'}")
+    try:
+        return resp.json()
+    except ValueError:
+        raise CliError("the central admin side answered something that is not JSON") from None
+
+
+def _detail(resp: Any) -> str:
+    try:
+        detail = resp.json().get("detail", "")
+    except (ValueError, AttributeError):
+        return ""
+    return detail if isinstance(detail, str) else "invalid request"
+
+
+def _overlay(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: not valid TOML ({exc})") from None
+    if not data or not all(isinstance(v, dict) for v in data.values()):
+        raise CliError(f"{path}: expected [section] tables of keys")
+    return data
+
+
+def _ago(then: str | None, now: dt.datetime) -> str:
+    if not then:
+        return "never"
+    seconds = (now - dt.datetime.fromisoformat(then)).total_seconds()
+    return f"{int(seconds)}s ago" if seconds < 5400 else f"{int(seconds // 3600)}h ago"
+
+
+def _print_table(answer: dict[str, Any]) -> None:
+    now = dt.datetime.fromisoformat(answer["server_time"])
+    rows = answer["terminals"]
+    if not rows:
+        print("no terminal has sent a heartbeat yet")
+        return
+    print(f"{'TERMINAL':<16} {'STATE':<8} {'SEEN':<9} {'VERSION':<9} {'CONF':<5} "
+          f"{'OUTBOX':<6} PARTS (not ok)")
+    for t in rows:
+        parts = t.get("parts") or {}
+        bad = [f"{p}={parts[p]['light']}" for p in PARTS
+               if p in parts and parts[p].get("light") != "ok"]
+        pending = sum(1 for d in t.get("directives", []) if d["state"] == "pending")
+        state = ("paused" if t.get("paused") else "up") + (f"+{pending}" if pending else "")
+        print(f"{t['terminal_id']:<16} {state:<8} {_ago(t.get('last_seen'), now):<9} "
+              f"{str(t.get('version')):<9} v{t.get('config_version') or 0:<4} "
+              f"{(parts.get('outbox') or {}).get('depth', '?')!s:<6} "
+              f"{', '.join(bad) or 'all ok'}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """One operator action against the admin side; errors are one line (CliError)."""
+    base, token = _admin(args)
+    cmd = args.fleet_command
+    if cmd == "ls":
+        answer = _call(base, token, "GET", "/terminals")
+        if args.json:
+            print(json.dumps(answer, ensure_ascii=False, indent=2))
+        else:
+            _print_table(answer)
+        return 0
+    where = f"/terminals/{args.terminal}"
+    if cmd == "pause":
+        body = {"reason": args.reason, "guidance_readable": not args.no_guidance}
+        sent = _call(base, token, "POST", where + "/pause", body)
+    elif cmd == "resume":
+        sent = _call(base, token, "POST", where + "/resume")
+    elif cmd == "push-config":
+        sent = _call(base, token, "POST", where + "/config",
+                     {"overlay": _overlay(args.file), "version": args.version})
+    else:
+        sent = _call(base, token, "POST", where + "/bundle")
+    extra = f" version {sent['version']}" if "version" in sent else ""
+    print(f"{sent['kind']}{extra} for {args.terminal}: directive {sent['id']} pending "
+          "(taken at its next heartbeat)")
+    return 0

@@ -1,0 +1,81 @@
+"""The fleet agent joined to a running kiosk (called by the composition root): the
+directives become the journey controller's intents, on the owner's thread through the
+dispatcher; the agent sees the live parts for its status, and the session boundary.
+
+- ``pause`` → ``ctl.out_of_service.pause(view)``: the current journey goes on to its
+  end, then the out-of-service step (hotline, the site's nearest alternative).
+- ``resume`` → ``ctl.out_of_service.resume()``.
+- ``config`` → at an idle moment (home or out of service) the controller takes the new
+  settings; what is read per session (region, features, hotline) applies from the next
+  session, what parts were built with (printer, readers, central timeouts) from the next
+  start, which the overlay on disk gives them.
+- every return home pokes the agent, so a waiting overlay is applied then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.central.client import CentralClient
+from kiosk.central.probe import CentralProbes
+from kiosk.central.schemas_fleet import PauseDirective
+from kiosk.config import Settings
+from kiosk.devices.probes import DeviceProbes
+from kiosk.fleet.agent import FleetAgent, FleetHooks
+from kiosk.fleet.status import StatusCollector
+from kiosk.logs import get_logger
+from kiosk.secrets import load_secrets
+from kiosk.services.states import OutOfServiceView, State, Step
+
+log = get_logger("kiosk.fleet")
+IDLE_STEPS = frozenset({Step.HOME, Step.OUT_OF_SERVICE})
+
+
+def out_of_service_view(settings: Settings, directive: PauseDirective) -> OutOfServiceView:
+    """What the out-of-service step shows for ``directive`` at this site."""
+    alternative = {lang: text for lang, text in (("zh_CN", settings.fleet.alternative_zh),
+                                                 ("en", settings.fleet.alternative_en))
+                   if text.strip()}
+    return OutOfServiceView(reason=directive.reason.value, hotline=settings.region.hotline,
+                            guidance_readable=directive.guidance_readable,
+                            alternative=alternative)
+
+
+def build_fleet_agent(settings: Settings, dispatch: Callable[[Callable[[], None]], None],
+                      controller: Any, *, hub: Any = None, printer: Any = None,
+                      speaker: Any = None, outbox: Any = None) -> FleetAgent | None:
+    """The agent for a running kiosk, or None when it cannot talk to the centre (no
+    secrets, a refused address: the kiosk runs on, and says so in the log)."""
+    try:
+        client = CentralClient(settings, load_secrets(settings))  # its own connection
+    except Exception as exc:
+        log.error("fleet agent not started", extra={"fields": {"error": type(exc).__name__}})
+        return None
+
+    def on_pause(directive: PauseDirective) -> None:
+        view = out_of_service_view(controller.settings, directive)  # those in effect
+        dispatch(lambda: controller.out_of_service.pause(view))
+
+    def on_resume() -> None:
+        dispatch(controller.out_of_service.resume)
+
+    def on_config(new: Settings, version: int) -> None:
+        def take() -> None:
+            controller.settings = new
+        dispatch(take)
+
+    hooks = FleetHooks(on_pause=on_pause, on_resume=on_resume, on_config=on_config,
+                       is_idle=lambda: controller.state.step in IDLE_STEPS)
+    status = StatusCollector(settings, devices=DeviceProbes(settings),
+                             remote=CentralProbes(settings), card_hub=hub, printer=printer,
+                             speaker=speaker, outbox=outbox)
+    agent = FleetAgent(settings, client, hooks, status=status,
+                       config_path=settings.sources[0] if settings.sources else None)
+
+    def at_home(state: State) -> None:
+        if state.step is Step.HOME:
+            agent.poke()
+
+    controller.subscribe(at_home)
+    return agent

@@ -1,0 +1,193 @@
+"""Config overlays pushed by the centre, and the boot marker that makes a bad one safe.
+
+Files in ``<data_dir>/fleet/``:
+
+- ``overlay.json`` — the overlay in effect ``{"version", "values"}``;
+- ``overlay.good.json`` — the last overlay with which the app reached its first frame;
+- ``boot.marker`` — ``{"version", "boots"}``: written when an overlay is applied, counted
+  up at each start, removed at the first frame (:meth:`OverlayStore.started`). A start
+  that finds the marker already counted once means the previous start with this overlay
+  never got to its first frame: the overlay is rolled back to the last good one, and
+  the heartbeat reports ``config_rolled_back_from``.
+
+An overlay is validated by the same typed settings as the local config
+(:func:`kiosk.config.load_settings` with ``overlay=``); keys that would cut the terminal
+off from its centre or its data are never taken from an overlay (:data:`FORBIDDEN`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.config import ConfigError, Settings, load_settings
+from kiosk.fleet.files import fleet_dir, read_json, remove, write_json
+from kiosk.logs import get_logger
+
+log = get_logger("kiosk.fleet")
+
+# Never from the centre: identity, where data lives, the central address and trust,
+# demo mode, the secrets file, and the fleet switch itself.
+FORBIDDEN = frozenset({"kiosk.terminal_id", "kiosk.data_dir", "kiosk.log_dir", "kiosk.demo",
+                       "kiosk.site", "central.base_url", "central.ca_bundle",
+                       "fleet.enabled"})
+FORBIDDEN_SECTIONS = frozenset({"security"})
+
+
+class OverlayRefused(Exception):
+    """An overlay that cannot be used; ``reason`` is a code for the heartbeat
+    (``forbidden_key``, ``invalid_config``), ``str()`` a line for the log."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """A config overlay: its version and ``{section: {key: value}}``."""
+
+    version: int
+    values: dict[str, dict[str, Any]]
+
+
+def validate_overlay(values: dict[str, Any], config_path: str | Path | None = None,
+                     environ: dict[str, str] | None = None) -> Settings:
+    """The settings ``values`` would give, or :class:`OverlayRefused`."""
+    for section, table in values.items():
+        if section in FORBIDDEN_SECTIONS:
+            raise OverlayRefused("forbidden_key", f"overlay sets [{section}]")
+        if isinstance(table, dict):
+            for key in table:
+                if f"{section}.{key}" in FORBIDDEN:
+                    raise OverlayRefused("forbidden_key", f"overlay sets {section}.{key}")
+    try:
+        return load_settings(config_path, environ, overlay=values)
+    except ConfigError as exc:
+        raise OverlayRefused("invalid_config", str(exc)) from None
+
+
+def settings_hash(settings: Settings) -> str:
+    """sha256 of the settings in effect (what the heartbeat's ``config_hash`` says)."""
+    data = json.dumps(settings.as_dict(), sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+class OverlayStore:
+    """The overlay files of one terminal (see the module doc)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.dir = fleet_dir(data_dir)
+        self.current_file = self.dir / "overlay.json"
+        self.good_file = self.dir / "overlay.good.json"
+        self.marker = self.dir / "boot.marker"
+        self.rollback_file = self.dir / "rollback.json"
+
+    @staticmethod
+    def _read(path: Path) -> Overlay | None:
+        raw = read_json(path)
+        if not isinstance(raw, dict) or not isinstance(raw.get("values"), dict) \
+                or not isinstance(raw.get("version"), int):
+            return None
+        return Overlay(raw["version"], raw["values"])
+
+    def current(self) -> Overlay | None:
+        """The overlay in effect (None: the local config alone)."""
+        return self._read(self.current_file)
+
+    def good(self) -> Overlay | None:
+        """The last overlay a start reached its first frame with."""
+        return self._read(self.good_file)
+
+    @property
+    def version(self) -> int:
+        """The version of the overlay in effect (0: none)."""
+        current = self.current()
+        return current.version if current else 0
+
+    def rolled_back_from(self) -> int | None:
+        """The overlay version last rolled back after a failed start (until another
+        overlay is applied)."""
+        raw = read_json(self.rollback_file)
+        value = raw.get("from") if isinstance(raw, dict) else None
+        return value if isinstance(value, int) and value >= 1 else None
+
+    def apply(self, version: int, values: dict[str, Any]) -> None:
+        """Make ``values`` the overlay in effect; the app must reach a frame with it
+        (:meth:`started`) or the next start but one rolls it back."""
+        write_json(self.marker, {"version": version, "boots": 0})
+        write_json(self.current_file, {"version": version, "values": values})
+        remove(self.rollback_file)
+        log.info("config overlay applied", extra={"fields": {"version": version}})
+
+    def revert(self) -> None:
+        """Back to the last good overlay (or none), now."""
+        bad = self.current()
+        good = self.good()
+        if good is None:
+            remove(self.current_file)
+        else:
+            write_json(self.current_file, {"version": good.version, "values": good.values})
+        remove(self.marker)
+        if bad is not None and (good is None or bad.version != good.version):
+            write_json(self.rollback_file, {"from": bad.version})
+        log.warning("config overlay rolled back", extra={"fields": {
+            "from": bad.version if bad else None, "to": good.version if good else 0}})
+
+    def discard(self) -> None:
+        """No overlay at all: the local config alone (the last resort)."""
+        bad = self.current()
+        for path in (self.current_file, self.good_file, self.marker):
+            remove(path)
+        if bad is not None:
+            write_json(self.rollback_file, {"from": bad.version})
+
+    def boot(self) -> Overlay | None:
+        """At start-up: roll back if the previous start with the current overlay never
+        reached its first frame; count this start; answer the overlay to use."""
+        marker = read_json(self.marker)
+        if isinstance(marker, dict):
+            boots = marker.get("boots") if isinstance(marker.get("boots"), int) else 1
+            if boots >= 1:
+                self.revert()
+            else:
+                write_json(self.marker, {**marker, "boots": boots + 1})
+        return self.current()
+
+    def started(self) -> None:
+        """The app reached its first frame (or applied the overlay live): the overlay in
+        effect is good."""
+        if not self.marker.exists():
+            return
+        current = self.current()
+        if current is None:
+            remove(self.good_file)
+        else:
+            write_json(self.good_file, {"version": current.version, "values": current.values})
+        remove(self.marker)
+
+
+def boot_settings(config_path: str | Path | None = None,
+                  environ: dict[str, str] | None = None) -> tuple[Settings, OverlayStore]:
+    """The settings to start with: the local config with the overlay in effect laid over
+    it (after a roll-back if the last start failed). An overlay the local config no longer
+    accepts is rolled back as well; the local config alone is the last resort."""
+    local = load_settings(config_path, environ)
+    store = OverlayStore(local.data_dir)
+    overlay = store.boot()
+    while overlay is not None:
+        try:
+            return validate_overlay(overlay.values, config_path, environ), store
+        except OverlayRefused as exc:
+            log.warning("config overlay no longer valid", extra={"fields": {
+                "version": overlay.version, "reason": exc.reason}})
+            good = store.good()
+            if good is not None and good.version != overlay.version:
+                store.revert()
+            else:
+                store.discard()
+            overlay = store.current()
+    return local, store

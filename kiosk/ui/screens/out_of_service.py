@@ -1,0 +1,45 @@
+"""Out of service: the central service paused this terminal. Why, whom to call, where
+else to go; plain guidance if the pause leaves it readable. No journey starts here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.services.states import State
+from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401  (Panel)
+from kiosk.ui.journeys.base import JourneyScreen, set_label, set_shown
+from kiosk.ui.screen_base import load_kv
+
+
+class OutOfServiceScreen(JourneyScreen):
+    """Drawn for ``Step.OUT_OF_SERVICE``; its only button opens the guidance."""
+
+    # Like the attract screen: no session runs here, so no inactivity countdown, and
+    # the technician's corner gesture works.
+    idle_screen = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.app.bind(lang=self._relang)
+
+    def _relang(self, *_: Any) -> None:
+        if self.state is not None:
+            self.show(self.state)  # the alternative is the site's words, by language
+
+    def show(self, state: State) -> None:
+        """Reason, hotline, the nearest alternative (if any), guidance (if allowed)."""
+        v = state.view
+        set_label(self.ids.reason, f"fleet.reason.{v.reason}")
+        set_label(self.ids.hotline, "fleet.paused.hotline", hotline=v.hotline)
+        place = v.alternative.get(self.app.lang, "") or next(iter(v.alternative.values()), "")
+        set_label(self.ids.alternative, "fleet.paused.alternative" if place else "",
+                  place=place)
+        set_shown(self.ids.alternative, bool(place))
+        set_shown(self.ids.guidance_box, v.guidance_readable)
+
+    def open_guidance(self) -> None:
+        """The guidance button: an intent to the controller (refused unless allowed)."""
+        self.ctl.start("guidance")
+
+
+load_kv(__file__)
