@@ -42,6 +42,7 @@ from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from kiosk.logs import error_fields, get_logger
 from kiosk.services.states import EndReason
 from kiosk.ui import fonts
+from kiosk.ui.idle import IdleGovernor
 from kiosk.ui.inactivity import InactivityTimer, Phase
 from kiosk.ui.journeys.bridge import JourneyBridge, kivy_dispatch
 from kiosk.ui.live_theme import LiveTheme
@@ -154,6 +155,7 @@ class KioskApp(App):
     def on_start(self) -> None:
         Window.bind(on_flip=self._first_frame)
         self.lockdown = lock_down(self)  # keys, clicks, Kivy settings: kiosk/ui/lockdown.py
+        self.idle = IdleGovernor(self)  # still → few wake-ups: kiosk/ui/idle.py
 
     def on_stop(self) -> None:
         if self.parts is not None:
