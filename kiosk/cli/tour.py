@@ -62,10 +62,9 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="kiosk-tour-") as home:
             from kiosk.ui.launch import composed, create_app
 
-            # Sample screens only: demo secrets (the technician PIN pad needs some) in a
-            # throw-away data dir, never the terminal's own.
-            settings = replace(settings, kiosk=replace(settings.kiosk, demo=True,
-                                                       data_dir=str(Path(home) / "data")))
+            # Sample screens only: where no secrets file is installed (a developer's
+            # machine), demo secrets, so the technician PIN pad can be shown.
+            settings = replace(settings, kiosk=replace(settings.kiosk, demo=True))
 
             # The screens drawn from samples: no card hub, no sound. The parts are built
             # now, so a broken data directory (the outbox) is one line before any window.

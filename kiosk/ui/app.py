@@ -107,7 +107,7 @@ class KioskApp(App):
     high_contrast = BooleanProperty(False)
     theme = ObjectProperty(None)
     allow_close = BooleanProperty(False)
-    screens_ready = BooleanProperty(False)   # every registered screen built
+    screens_ready = BooleanProperty(False)   # start-up done; screens build when first shown
     session = ObjectProperty(None, allownone=True)
 
     __events__ = ("on_session_end",)
@@ -164,7 +164,8 @@ class KioskApp(App):
     def _first_frame(self, *_: Any) -> None:
         Window.unbind(on_flip=self._first_frame)
         Clock.schedule_once(self._start_parts, 0)
-        Clock.schedule_once(self._warm_up, 0)
+        # Each screen is built when first shown: building all ~40 up front cost ~80 MiB.
+        self.screens_ready = True
 
     def _start_parts(self, _dt: float) -> None:
         """Build and start the parts right after the first frame, not at the first
@@ -219,15 +220,6 @@ class KioskApp(App):
         from kiosk.ui.technician.card import on_technician_card  # heavy, as above
 
         on_technician_card(self)
-
-    def _warm_up(self, _dt: float) -> None:
-        """Build one pending screen per frame, so touches stay answered meanwhile."""
-        pending = self.sm.pending if self.sm else []
-        if pending:
-            self.sm.build_screen(pending[0])
-            Clock.schedule_once(self._warm_up, 0)
-        else:
-            self.screens_ready = True
 
     def build_all_screens(self) -> None:
         """Build every registered screen now (tests, tour)."""
