@@ -230,6 +230,8 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
 
         def session(i: int) -> None:
             app.start_route("pre_loss")
+            # The card only counts once the identify step is up (a loaded machine is slow).
+            ui.wait_until(lambda: app.sm.current == "pre_loss", 30, "identify")
             ctl.on_card_event(event(normal))
             ui.wait_until(lambda: app.sm.current == "pre_loss_cards", 30, "cards")
             ctl.pre_loss.choose_card("0")
@@ -240,6 +242,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
             if i % 2:
                 app.go_home()
                 app.start_route("status")
+                ui.wait_until(lambda: app.sm.current == "status", 30, "identify")
                 ctl.on_card_event(event(repl))
                 ui.wait_until(lambda: app.sm.current == "status_progress", 30, "status")
             app.go_home()
