@@ -9,7 +9,8 @@ import importlib
 from kiosk.cli.common import CliError, add_config_argument, at_least_one
 
 TOPICS = ("startup", "cards", "central", "journeys", "speech", "diagnostics")
-EXTRA = ("fuzz",)  # run by name only, not by "all": it runs for as long as it is told
+EXTRA = ("fuzz", "footprint")  # by name only, not by "all": fuzz runs as long as told;
+# footprint starts its own Xvfb, sandbox and two app processes
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--runs", type=at_least_one, default=None,
                         help="repetitions (topic default)")
     parser.add_argument("--json", action="store_true", help="machine-readable figures")
+    parser.add_argument("--sessions", type=at_least_one, default=None,
+                        help="journeys: scripted sessions for the memory soak (1000)")
+    parser.add_argument("--load", action="store_true",
+                        help="journeys: keep one core busy with a CPU hog meanwhile")
     parser.add_argument("--seconds", type=positive_seconds, default=None,
                         help="fuzz: total time in seconds, split over the targets (60)")
     parser.add_argument("--target", action="append", default=None, metavar="TARGET",

@@ -21,7 +21,7 @@ from kiosk.devices.pcsc.errors import CardError, CardErrorKind
 from kiosk.devices.slots import slot_for_reader
 from kiosk.domain.masking import mask_card_number, mask_id_number, mask_name
 from kiosk.domain.models import IdCardData, SscCardData
-from kiosk.i18n import translate
+from kiosk.i18n import catalog, translate
 
 EXIT_CODES = {
     CardErrorKind.service_down: 3, CardErrorKind.no_reader: 4, CardErrorKind.no_card: 5,
@@ -137,7 +137,10 @@ def run(args: argparse.Namespace) -> int:
             finally:
                 reader.close()
     except CardError as exc:
-        message = translate(exc.i18n_key, lang, tries_left=exc.tries_left or 0)
+        # One reader asked for: its own gesture (lay the ID card, insert the SSC).
+        key = f"cards.error_{args.slot}.{exc.kind}"
+        key = key if args.slot and key in catalog(lang) else exc.i18n_key
+        message = translate(key, lang, tries_left=exc.tries_left or 0)
         code = f", 0x{exc.raw_code:X}" if exc.raw_code is not None else ""
         raise CliError(f"read-card: {message} [{exc.kind}{code}]",
                        EXIT_CODES.get(exc.kind, 1)) from None

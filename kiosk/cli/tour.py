@@ -61,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
             # lazy: Kivy is configured by create_app, before any Kivy import
             from kiosk.ui.launch import composed, create_app
 
+            # Sample screens only: where no secrets file is installed (a developer's
+            # machine), demo secrets, so the technician PIN pad can be shown.
+            settings = replace(settings, kiosk=replace(settings.kiosk, demo=True))
+
             # The screens drawn from samples: no card hub, no sound. The parts are built
             # now, so a broken data directory (the outbox) is one line before any window.
             app = create_app(settings, composed(cards=False, speech=False),

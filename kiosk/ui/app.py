@@ -47,6 +47,7 @@ from kiosk.services.states import EndReason
 from kiosk.ui import fonts
 from kiosk.ui.crash_guard import RecoverToErrorScreen
 from kiosk.ui.first_frame import AfterFirstFrame
+from kiosk.ui.idle import IdleGovernor
 from kiosk.ui.idle_watch import IdleWatch
 from kiosk.ui.inactivity import InactivityTimer
 from kiosk.ui.journeys.bridge import JourneyBridge, kivy_dispatch
@@ -86,7 +87,7 @@ class KioskApp(App):
     high_contrast = BooleanProperty(False)
     theme = ObjectProperty(None)
     allow_close = BooleanProperty(False)
-    screens_ready = BooleanProperty(False)   # every registered screen built
+    screens_ready = BooleanProperty(False)   # start-up done; screens build when first shown
     session = ObjectProperty(None, allownone=True)
 
     __events__ = ("on_session_end",)
@@ -140,6 +141,7 @@ class KioskApp(App):
         self._after_first_frame = AfterFirstFrame(self)
         self._after_first_frame.arm()  # then: start the parts, build the other screens
         self.lockdown = lock_down(self)  # keys, clicks, Kivy settings: kiosk/ui/lockdown.py
+        self.frame_rate = IdleGovernor(self)  # still → few wake-ups: kiosk/ui/idle.py
 
     def on_stop(self) -> None:
         if self.parts is not None:

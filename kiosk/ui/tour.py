@@ -11,13 +11,13 @@ area, i.e. overflow or overlap with the header) and untranslated ``[keys]``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from kivy.core.window import Window
 from kivy.uix.label import Label
-from kivy.uix.scrollview import ScrollView
+from kivy.uix.stencilview import StencilView
 
 from kiosk.i18n import LANGUAGES
 from kiosk.services.states import EndReason
@@ -34,7 +34,9 @@ def _inactivity_warning(app: Any) -> None:
 APP_STATES: dict[str, Callable[[Any], None]] = {
     "inactivity-warning": _inactivity_warning,
 }
-# Samples also shot in large text and in high contrast (screen, state).
+# Samples also shot in high contrast (screen, state); every state is shot in large text.
+# A paged screen is shot page by page, up to this many (more is a problem: say less).
+MAX_PAGES = 8
 MODE_SAMPLES: tuple[tuple[str, str], ...] = (
     ("attract", "default"), ("message", "error"), ("app", "inactivity-warning"))
 
@@ -46,11 +48,14 @@ class Shot:
     lang: str
     large_text: bool = False
     high_contrast: bool = False
+    page: int = 1         # a paged screen's later pages are shots of their own
+
 
     @property
     def filename(self) -> str:
         mode = ("-large" if self.large_text else "") + ("-contrast" if self.high_contrast else "")
-        return f"{self.screen}-{self.state}-{self.lang}{mode}.png"
+        page = f"-p{self.page}" if self.page > 1 else ""
+        return f"{self.screen}-{self.state}{page}-{self.lang}{mode}.png"
 
 
 def plan(app: Any, languages: tuple[str, ...] = LANGUAGES,
@@ -68,11 +73,13 @@ def plan(app: Any, languages: tuple[str, ...] = LANGUAGES,
             shots += [Shot(screen.name, state, lang) for state in screen.tour_states()]
         if not screens or "app" in screens:
             shots += [Shot("app", state, lang) for state in APP_STATES]
+        # Every screen state again in large text: nothing may need scrolling there either.
+        shots += [replace(s, large_text=True) for s in shots if s.lang == lang
+                  and not s.large_text and not s.high_contrast]
         for name, state in MODE_SAMPLES:
             if screens and name not in screens:
                 continue
-            shots += [Shot(name, state, lang, large_text=True),
-                      Shot(name, state, lang, high_contrast=True)]
+            shots.append(Shot(name, state, lang, high_contrast=True))
     return shots
 
 
@@ -108,13 +115,13 @@ def layout_problems(driver: Any) -> list[str]:
         x, y = w.to_window(w.x, w.y)
         node, in_content, scroll = w.parent, False, None
         while node is not None and node is not Window:
-            if scroll is None and isinstance(node, ScrollView):
+            if scroll is None and isinstance(node, StencilView):
                 scroll = node
             in_content |= content is not None and node.uid == content.uid  # ids are proxies
             node = node.parent
         if scroll is not None:
-            # Inside a scroll view: clipped, not overlapping; still, a cardholder may
-            # not know to scroll, so say so.
+            # Inside a scroll view or a page: clipped, not overlapping; still, a
+            # cardholder may not know to scroll, and a cut block is never seen whole.
             sx, sy = scroll.to_window(scroll.x, scroll.y)
             if y < sy - 1 or y + w.height > sy + scroll.height + 1:
                 problems.append(f"needs scrolling: {w.text[:30]!r}")
@@ -127,6 +134,17 @@ def layout_problems(driver: Any) -> list[str]:
     return problems
 
 
+def _next_page(app: Any) -> bool:
+    """Turn the shown screen's first pager that has a next page; False when none has."""
+    from kiosk.ui.widgets.pager import PagerBar
+
+    for w in app.sm.current_screen.walk(restrict=True):
+        if isinstance(w, PagerBar) and w.page < w.count - 1:
+            w.turn(1)
+            return True
+    return False
+
+
 def run_tour(driver: Any, out: Path, shots: list[Shot]) -> dict[str, list[str]]:
     """Shoot every shot into ``out``; return {filename: problems} (errors included)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -134,11 +152,16 @@ def run_tour(driver: Any, out: Path, shots: list[Shot]) -> dict[str, list[str]]:
     for shot in shots:
         try:
             stage(driver.app, shot)
-            driver.pump_frames(4)
-            problems = layout_problems(driver)
-            driver.screenshot(out / shot.filename)
+            for page in range(1, MAX_PAGES + 1):
+                this = replace(shot, page=page)
+                driver.pump_frames(6)  # live rows (diagnostics) settle, pages re-cut
+                results[this.filename] = layout_problems(driver)
+                driver.screenshot(out / this.filename)
+                if not _next_page(driver.app):
+                    break
+            else:
+                results[shot.filename].append(f"more than {MAX_PAGES} pages")
         except Exception as exc:  # one broken state must not hide the others
-            problems = [f"error: {type(exc).__name__}: {exc}"]
-        results[shot.filename] = problems
+            results[shot.filename] = [f"error: {type(exc).__name__}: {exc}"]
     driver.app.end_session(EndReason.RESET)
     return results

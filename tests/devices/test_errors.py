@@ -84,3 +84,16 @@ def test_every_ethnicity_code_has_a_name(lang: str) -> None:
 
     cat = catalog(lang)
     assert {k.rsplit(".", 1)[1] for k in cat if k.startswith("cards.ethnicity.")} == ETHNICITIES
+
+
+def test_card_messages_fit_the_reader_kind() -> None:
+    """An ID card is laid on the reading area (never inserted chip up); a social security
+    card is inserted chip end first; the reader-neutral text names both gestures."""
+    for lang, lay, chip_first in (("en", "reading area", "chip end first"),
+                                  ("zh_CN", "感应区", "芯片一端朝里")):
+        cat = catalog(lang)
+        for kind in ("no_card", "card_removed", "comm_failed"):
+            id_text, ssc_text = cat[f"cards.error_id.{kind}"], cat[f"cards.error_ssc.{kind}"]
+            assert lay in id_text and "chip" not in id_text and "芯片" not in id_text
+            assert chip_first in ssc_text, (lang, kind)
+        assert lay in cat["cards.error.no_card"] and chip_first in cat["cards.error.no_card"]

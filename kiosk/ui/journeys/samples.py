@@ -43,6 +43,20 @@ def _timeline(current: int, mailed: bool = False) -> tuple[TimelineEntry, ...]:
                  for i, s in enumerate(stages))
 
 
+def _most_cards() -> CardsView:
+    """The cards of the persona with the most cards, as the pre-loss list shows them
+    (masked): the longest list a cardholder screen must fit."""
+    from kiosk.domain.masking import mask_card_number, mask_name
+    from kiosk.personas import load_personas
+
+    person = max(load_personas().values(),
+                 key=lambda p: len(p.get("central", {}).get("cards", [])))
+    return CardsView(mask_name(person["id"]["name"]), tuple(
+        CardChoice(mask_card_number(c["card_number"]), c["state"], c["state"] == "active",
+                   f"journeys.cards.state.{c['state']}", c["bank_function"], str(i))
+        for i, c in enumerate(person["central"]["cards"])))
+
+
 def samples_for(screen: str, settings: Settings) -> dict[str, State]:
     """Named states of ``screen`` (empty when the screen has none)."""
     r = settings.region
@@ -84,6 +98,7 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
                            CodeView("138****1230", 300, "journeys.code.error.wrong"))},
         "pre_loss_cards": {
             "mixed": State(Step.CARDS, Journey.PRE_LOSS, cards),
+            "most_cards": State(Step.CARDS, Journey.PRE_LOSS, _most_cards()),
             "none_offerable": State(Step.CARDS, Journey.PRE_LOSS, CardsView(
                 "孙**", (CardChoice("X*****094", "pre_lost", False,
                                     "journeys.cards.state.pre_lost_until", True, "0",

@@ -11,6 +11,6 @@ from pathlib import Path
 
 from kivy.lang import Builder
 
-from kiosk.ui.widgets import buttons, frame, overlay, text  # noqa: F401  (register classes)
+from kiosk.ui.widgets import buttons, frame, overlay, pager, text  # noqa: F401  (register classes)
 
 Builder.load_file(str(Path(__file__).with_name("widgets.kv")))

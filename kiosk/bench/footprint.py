@@ -1,0 +1,267 @@
+"""``kiosk bench footprint [--json]``: the kiosk's memory next to a bare Kivy window's,
+and its idle CPU, in one run on one Xvfb display.
+
+1. A bare Kivy window: one label in the kiosk's CJK font at the title size, configured
+   like the kiosk's window (``configure_kivy``), in its own process.
+2. The kiosk in production mode on its start screen, in its own process, on the parts
+   ``kiosk run`` builds, with the central service on loopback in a THIRD process (the
+   sandbox: its web stack must not be in the kiosk's process — checked in sys.modules).
+
+Each is left to settle (the kiosk until its screens are built plus a few seconds), then
+its PSS is summed over the process and its children from ``/proc/PID/smaps_rollup``
+(Xvfb excluded); then the kiosk's CPU time (all threads) over :data:`IDLE_MEASURE_S` of
+wall time is its idle CPU, as % of one core. JSON keys: ``kiosk_pss_mib``,
+``bare_kivy_pss_mib``, ``ratio``, ``idle_cpu_pct`` (plus details).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TARGET_RATIO = 1.10
+TARGET_IDLE_CPU_PCT = 0.5
+SETTLE_S = 5.0
+# Shortened only by the smoke test of this command (the figure needs the full 20 s).
+IDLE_MEASURE_S = float(os.environ.get("KIOSK_BENCH_IDLE_SECONDS", "20"))
+WEB_STACK = ("fastapi", "uvicorn", "starlette", "kiosk.central.sandbox")
+
+
+def pss_mib(pid: int) -> float:
+    """PSS of ``pid`` and its descendants, MiB (processes gone meanwhile count 0)."""
+    total_kb = 0
+    for p in [pid, *_descendants(pid)]:
+        try:
+            text = Path(f"/proc/{p}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("Pss:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024
+
+
+def _descendants(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return out
+    for k in map(int, kids):
+        out += [k, *_descendants(k)]
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` (all its threads), seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_port(port: int, timeout: float) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the sandbox did not listen on port {port} within {timeout:g} s")
+
+
+def _wait_ready(proc: subprocess.Popen, timeout: float) -> dict[str, Any]:
+    """The child's one JSON line on stdout (it prints it once settled)."""
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"bench child exited early (exit {proc.returncode})")
+        if sel.select(timeout=0.5):
+            line = proc.stdout.readline()
+            if line.startswith("{"):
+                return json.loads(line)
+    raise RuntimeError(f"bench child not ready within {timeout:g} s")
+
+
+def _stop(proc: subprocess.Popen | None) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def _spawn(role: str, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "kiosk.bench.footprint", "--child", role],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+
+
+def _production_env(home: Path, port: int) -> dict[str, str]:
+    """Environment of a production kiosk (and its sandbox) in ``home``: real secrets
+    file (0600), data dir, central on loopback."""
+    from kiosk.secrets import hash_pin
+
+    secrets = home / "secrets.toml"
+    for d in ("data", "log", "kivy"):
+        (home / d).mkdir(exist_ok=True)
+    fd = os.open(secrets, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f'terminal_key = "{os.urandom(32).hex()}"\n'
+                 f'technician_pin_hash = "{hash_pin("48151623", iterations=20_000)}"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK__")}
+    env.update({
+        "KIOSK__KIOSK__DEMO": "false",
+        "KIOSK__KIOSK__DATA_DIR": str(home / "data"),
+        "KIOSK__KIOSK__LOG_DIR": str(home / "log"),
+        "KIOSK__SECURITY__SECRETS_FILE": str(secrets),
+        "KIOSK__CENTRAL__BASE_URL": f"http://127.0.0.1:{port}",
+        "KIOSK_BENCH_HOME": str(home / "kivy"),
+    })
+    return env
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the figures (``--json``: one JSON object); 1 if a goal is missed."""
+    from kiosk.cli.common import CliError, settings_from
+    from kiosk.ui.xvfb import Xvfb, XvfbError
+
+    settings = settings_from(args)
+    try:
+        xvfb = Xvfb(settings.display.width, settings.display.height)
+    except XvfbError as exc:
+        raise CliError(f"bench footprint: {exc}") from None
+    procs: list[subprocess.Popen] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="kiosk-footprint-") as tmp:
+            home = Path(tmp)
+            port = _free_port()
+            env = dict(_production_env(home, port), DISPLAY=xvfb.display)
+            sandbox = subprocess.Popen(
+                [sys.executable, "-m", "kiosk", "sandbox", "--port", str(port),
+                 "--db", str(home / "sandbox.db")],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            procs.append(sandbox)
+            _wait_port(port, 30)
+            bare = _spawn("bare", env)
+            procs.append(bare)
+            bare_info = _wait_ready(bare, 60)
+            bare_pss = pss_mib(bare.pid)
+            _stop(bare)
+            kiosk = _spawn("kiosk", env)
+            procs.append(kiosk)
+            info = _wait_ready(kiosk, 120)
+            kiosk_pss = pss_mib(kiosk.pid)
+            c0, w0 = cpu_seconds(kiosk.pid), time.monotonic()
+            time.sleep(IDLE_MEASURE_S)
+            idle = 100 * (cpu_seconds(kiosk.pid) - c0) / (time.monotonic() - w0)
+    except (RuntimeError, OSError) as exc:
+        raise CliError(f"bench footprint: {exc}") from None
+    finally:
+        for p in reversed(procs):
+            _stop(p)
+        xvfb.stop()
+    figures = {
+        "kiosk_pss_mib": round(kiosk_pss, 1),
+        "bare_kivy_pss_mib": round(bare_pss, 1),
+        "ratio": round(kiosk_pss / bare_pss, 3) if bare_pss else None,
+        "idle_cpu_pct": round(idle, 2),
+        "idle_measured_s": IDLE_MEASURE_S,
+        "kiosk_screen": info.get("screen"),
+        "kiosk_demo": info.get("demo"),
+        "web_stack_in_kiosk": info.get("web_stack", []),
+        "bare_label_font_size": bare_info.get("font_size"),
+        "goals": {"ratio": TARGET_RATIO, "idle_cpu_pct": TARGET_IDLE_CPU_PCT},
+    }
+    ok = bool(figures["ratio"] is not None and figures["ratio"] <= TARGET_RATIO
+              and idle <= TARGET_IDLE_CPU_PCT and not figures["web_stack_in_kiosk"])
+    if getattr(args, "json", False):
+        print(json.dumps(figures))
+    else:
+        print(f"footprint: kiosk PSS {kiosk_pss:.1f} MiB (production, screen "
+              f"{figures['kiosk_screen']}), bare Kivy window {bare_pss:.1f} MiB, ratio "
+              f"{figures['ratio']} (goal ≤ {TARGET_RATIO:g})")
+        print(f"footprint: kiosk idle CPU {idle:.2f} % of one core over {IDLE_MEASURE_S:g} s "
+              f"(goal ≤ {TARGET_IDLE_CPU_PCT:g} %); web stack in the kiosk process: "
+              f"{figures['web_stack_in_kiosk'] or 'none'}")
+    return 0 if ok else 1
+
+
+def _child(role: str) -> int:
+    """Inside a measured process: show the window, settle, print one JSON line, wait."""
+    from kiosk.config import load_settings
+    from kiosk.ui.kivy_env import configure_kivy
+
+    settings = load_settings(None)
+    home = Path(os.environ["KIOSK_BENCH_HOME"])
+    result: dict[str, Any] = {}
+    if role == "bare":
+        configure_kivy(settings, kivy_home=home, console_log=False)
+        from kivy.app import App
+        from kivy.clock import Clock
+        from kivy.uix.label import Label
+
+        from kiosk.ui.app import register_fonts  # the same face, registered the same way
+        from kiosk.ui.theme import Metrics, ui_scale_for
+
+        size = Metrics().scaled(ui_scale_for(settings.display.width,
+                                             settings.display.height), 1.0).font_title
+        result["font_size"] = size
+
+        class Bare(App):
+            def build(self) -> Label:
+                register_fonts()
+                return Label(text="社会保障卡自助服务", font_size=size)
+
+            def on_start(self) -> None:
+                Clock.schedule_once(lambda _dt: print(json.dumps(result), flush=True),
+                                    SETTLE_S)
+
+        Bare().run()
+        return 0
+    from kiosk.ui.launch import composed, create_app
+
+    app = create_app(settings, composed(), kivy_home=home, console_log=False)
+    from kivy.clock import Clock as KClock  # Kivy is configured by create_app
+
+    def settled(_dt: float) -> None:
+        result.update(screen=app.sm.current, demo=settings.kiosk.demo,
+                      web_stack=sorted(m for m in sys.modules if m.split(".")[0] in WEB_STACK
+                                       or m.startswith("kiosk.central.sandbox")))
+        print(json.dumps(result), flush=True)
+
+    def ready(*_: Any) -> None:
+        KClock.schedule_once(settled, SETTLE_S)
+
+    app.bind(screens_ready=lambda *_: ready())
+    app.run()
+    return 0
+
+
+def _main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="child of kiosk bench footprint")
+    parser.add_argument("--child", choices=["bare", "kiosk"], required=True)
+    return _child(parser.parse_args(argv).child)
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

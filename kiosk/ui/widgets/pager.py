@@ -1,0 +1,187 @@
+"""Pages instead of scrolling: many elderly cardholders cannot scroll, so long content
+is shown a page at a time with big "previous page" / "next page" buttons.
+
+- :class:`PagedView` replaces a scroll view in kv (same shape: one child, a vertical box
+  or grid with ``height: self.minimum_height``). It shows the blocks (the child's
+  children) that fit whole, hides the rest, and turns pages at block boundaries, so the
+  page size follows the text size and the language by itself.
+- :class:`Pages` is page arithmetic for content that is not made of blocks (the
+  technician's settings list, by lines).
+- :class:`PagerBar` is the button row (hidden, zero height, when one page is enough).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.properties import NumericProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.stencilview import StencilView
+
+
+@dataclass
+class Pages:
+    """``total`` items shown ``per_page`` at a time; ``page`` is 0-based and clamped."""
+
+    total: int = 0
+    per_page: int = 1
+    page: int = 0
+
+    @property
+    def count(self) -> int:
+        """How many pages (at least one, even when empty)."""
+        return max(1, -(-self.total // max(1, self.per_page)))
+
+    def window(self) -> range:
+        """Indices of the items on the current page."""
+        self.page = min(max(0, self.page), self.count - 1)
+        start = self.page * self.per_page
+        return range(start, min(self.total, start + self.per_page))
+
+    def turn(self, delta: int) -> bool:
+        """Go ``delta`` pages on; False when that page does not exist (nothing changes)."""
+        target = self.page + delta
+        if not 0 <= target < self.count:
+            return False
+        self.page = target
+        return True
+
+
+def per_page(app: Any, normal: int, large: int) -> int:
+    """A page size for the app's current text size."""
+    return large if getattr(app, "large_text", False) else normal
+
+
+def page_starts(spans: list[tuple[float, float]], height: float) -> list[float]:
+    """Where each page starts, as an offset from the content's top, for blocks at
+    ``spans`` (top offset, bottom offset; rows of a grid share their top): every page
+    holds the blocks that fit whole below its start, and the next one starts at the
+    first block that did not fit (a block taller than the view gets a page of its own)."""
+    starts: list[float] = []
+    left = sorted(spans)
+    while left:
+        top = left[0][0]
+        starts.append(top)
+        rest = [s for s in left if s[1] - top > height + 0.5]
+        if len(rest) == len(left):  # the first block alone is too tall: its own page
+            rest = [s for s in left if s[0] > top]
+        left = rest
+    return starts or [0.0]
+
+
+class PagerBar(BoxLayout):
+    """"Previous page", "page n of m", "next page". ``on_turn(-1 | +1)`` is called."""
+
+    page = NumericProperty(0)      # 0-based
+    count = NumericProperty(1)
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.on_turn: Callable[[int], None] | None = None
+        super().__init__(**kwargs)
+
+    def show(self, page: int, count: int) -> None:
+        self.count, self.page = count, page
+
+    def turn(self, delta: int) -> None:
+        if self.on_turn is not None:
+            self.on_turn(delta)
+
+
+class _Viewport(StencilView):
+    """The clipped window on the content: the content is placed so that the page's
+    first block is at the top (touches pass through; nothing moves under a finger)."""
+
+    offset = NumericProperty(0)   # the page's start, from the content's top
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bind(pos=self.place, size=self.place, offset=self.place)
+
+    def place(self, *_: Any) -> None:
+        for child in self.children:
+            child.x, child.width = self.x, self.width
+            child.top = self.top + self.offset
+
+
+class PagedView(BoxLayout):
+    """A scroll view's replacement that pages (see the module doc)."""
+
+    page = NumericProperty(0)
+    count = NumericProperty(1)
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._viewport = _Viewport()
+        self._bar = PagerBar()
+        self._bar.on_turn = self.turn
+        self._content: Any = None
+        self._blocks: tuple[Any, ...] = ()
+        self._hidden: set[int] = set()
+        self._fresh = True
+        self._trigger = Clock.create_trigger(self._relayout, -1)
+        kwargs.setdefault("orientation", "vertical")
+        super().__init__(**kwargs)
+        super().add_widget(self._viewport)
+        super().add_widget(self._bar)
+        self._viewport.bind(size=self._trigger)
+
+    def add_widget(self, widget: Any, *args: Any, **kwargs: Any) -> None:
+        if widget is self._viewport or widget is self._bar or not hasattr(self, "_bar"):
+            super().add_widget(widget, *args, **kwargs)
+            return
+        if self._content is not None:
+            raise ValueError("PagedView takes one child (a vertical box or grid)")
+        self._content = widget
+        self._viewport.add_widget(widget)
+        widget.bind(height=self._trigger, children=self._restart)
+        widget.bind(height=self._viewport.place)
+
+    def _restart(self, *_: Any) -> None:
+        # Blocks put in again (a new render): back to the first page.
+        self._fresh = True
+        self._trigger()
+
+    def turn(self, delta: int) -> bool:
+        """Show the page ``delta`` pages on; False when there is none."""
+        target = self.page + delta
+        if not 0 <= target < self.count:
+            return False
+        self.page = target
+        self._relayout()
+        return True
+
+    def _relayout(self, *_: Any) -> None:
+        content, view = self._content, self._viewport
+        if content is None:
+            return
+        blocks = tuple(reversed(content.children))
+        if self._fresh or blocks != self._blocks:  # new content starts on its first page
+            self._blocks, self.page, self._fresh = blocks, 0, False
+        for b in blocks:  # measure with every block in place
+            self._unhide(b)
+        if hasattr(content, "do_layout"):
+            content.do_layout()  # positions now, not at the layout's own next trigger
+        spans = [(content.top - b.top, content.top - b.y) for b in blocks]
+        starts = page_starts(spans, view.height)
+        self.count = len(starts)
+        self.page = min(self.page, self.count - 1)
+        top = starts[self.page]
+        for b, (b_top, b_bottom) in zip(blocks, spans, strict=True):
+            if b_top < top - 0.5 or b_bottom - top > view.height + 0.5:
+                self._hide(b)
+        view.offset = top
+        view.place()
+        self._bar.show(self.page, self.count)
+
+    def _hide(self, block: Any) -> None:
+        if block.opacity == 0 and id(block) not in self._hidden:
+            return  # hidden by its screen: leave it
+        self._hidden.add(id(block))
+        block.opacity, block.disabled = 0, True
+
+    def _unhide(self, block: Any) -> None:
+        if id(block) in self._hidden:
+            self._hidden.discard(id(block))
+            block.opacity, block.disabled = 1, False

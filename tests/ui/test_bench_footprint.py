@@ -1,0 +1,33 @@
+"""``kiosk bench footprint --json`` as a user runs it: its own Xvfb, a sandbox in another
+process, a bare Kivy window and the production kiosk; PSS of each, the ratio, idle CPU;
+the sandbox's web stack is not in the kiosk's process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from kiosk.bench.footprint import pss_mib
+
+
+def test_pss_of_this_process_is_read_from_smaps_rollup() -> None:
+    assert 5 < pss_mib(os.getpid()) < 4096
+    assert pss_mib(2**22 + 12345) == 0  # gone or never there: counts nothing
+
+
+def test_bench_footprint_prints_the_figures_in_one_json_line(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("KIOSK__", "KIVY", "KCFG_")) and k != "DISPLAY"}
+    env["KIOSK_BENCH_IDLE_SECONDS"] = "1"  # the figure needs 20 s; the test needs the shape
+    proc = subprocess.run([sys.executable, "-m", "kiosk", "bench", "footprint", "--json"],
+                          env=env, text=True, capture_output=True, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]  # 1 = a goal missed
+    fig = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert {"kiosk_pss_mib", "bare_kivy_pss_mib", "ratio", "idle_cpu_pct"} <= set(fig)
+    assert 20 < fig["bare_kivy_pss_mib"] < fig["kiosk_pss_mib"] < 2048
+    assert abs(fig["ratio"] - fig["kiosk_pss_mib"] / fig["bare_kivy_pss_mib"]) < 0.01
+    assert fig["kiosk_demo"] is False and fig["kiosk_screen"] == "attract"
+    assert fig["web_stack_in_kiosk"] == []
+    assert 0 <= fig["idle_cpu_pct"] < 100
