@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.pcsc import start_private_pcscd
 from tests.fixtures.strict import STRICT_ENV, skip_or_fail
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,18 +24,14 @@ def test_fails_in_ci(monkeypatch):
         skip_or_fail("no pcscd")
 
 
-def test_pcscd_fixture_fails_in_ci_when_pcscd_cannot_start(tmp_path):
-    """The session fixture itself, in a child pytest where pcscd and unshare are missing."""
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["tests.fixtures.pcsc"]\n')
-    (tmp_path / "test_x.py").write_text("def test_needs_pcscd(pcscd):\n    pass\n")
-    env = {k: v for k, v in os.environ.items() if k != STRICT_ENV}
-    env.update(PATH="/nonexistent", PYTHONPATH=str(REPO))  # no pcscd, no unshare
-
-    def run(**extra: str) -> str:
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                               "-o", "addopts=", str(tmp_path)], cwd=tmp_path,
-                              env={**env, **extra}, capture_output=True, text=True, timeout=60)
-        return proc.stdout.strip().splitlines()[-1]
-
-    assert "1 skipped" in run()
-    assert "1 error" in run(**{STRICT_ENV: "1"})
+@pytest.mark.parametrize("strict", [False, True])
+def test_pcscd_fixture_fails_in_ci_when_pcscd_cannot_start(tmp_path, monkeypatch, strict):
+    """The session fixture's start, where pcscd and unshare cannot be found."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    if strict:
+        monkeypatch.setenv(STRICT_ENV, "1")
+    else:
+        monkeypatch.delenv(STRICT_ENV, raising=False)
+    expected = pytest.fail.Exception if strict else pytest.skip.Exception
+    with pytest.raises(expected, match="private pcscd (not possible|did not start)"):
+        start_private_pcscd(tmp_path)
