@@ -212,7 +212,7 @@ class CardHub:
                            if atr is not None and self._slot_of(r) == slot), None)
         if reader is None or not self._started:
             return False
-        self._slots[slot].queue.put(("inserted", (reader, time.perf_counter())))
+        self._slots[slot].queue.put(("reread", (reader, time.perf_counter())))
         return True
 
     # -- internals ---------------------------------------------------------------------
@@ -298,7 +298,14 @@ class CardHub:
                 continue
             reader, t0 = arg
             slot.reader = reader
-            self._emit(self._read(slot, reader, t0))
+            event = self._read(slot, reader, t0)
+            if what == "reread" and _lifted_meanwhile(event):
+                # The card we were asked to read again was lifted before we got to it (the
+                # removal is on its way): nothing was there to read, so nothing failed.
+                log.info("card lifted before the re-read", extra={"fields": {
+                    "slot": slot.name}})
+                continue
+            self._emit(event)
 
     def _poll_id(self) -> None:
         """Serial/SDK ID reader: poll for a card (the protocol has no events). Such a
@@ -381,3 +388,10 @@ class CardHub:
                                                  "ms": round(elapsed, 1), "apdus": apdus}})
         return HubEvent(CardEventKind.CARD_READ, slot.name, data=data, reader=reader,
                         elapsed_ms=elapsed, apdus=apdus)
+
+
+def _lifted_meanwhile(event: HubEvent) -> bool:
+    """A failed read whose error says the card is gone (removed, or no card at all)."""
+    kind = getattr(event.error, "kind", None)
+    return event.kind is CardEventKind.CARD_FAILED and kind in (
+        CardErrorKind.card_removed, CardErrorKind.no_card)
