@@ -37,6 +37,11 @@ APP_PARTS = ("kiosk", "config", "assets", "deploy", "docs", "pyproject.toml", "R
              "kiosk.sh")
 SELF_CHECK_PARTS = ("config", "disk")
 SELF_CHECK_TIMEOUT_S = 120
+# After a real install: the kiosk starts at the next boot; the reader socket is enabled
+# and started now, so pcscd (socket-activated) answers the kiosk's first connect.
+ENABLE_COMMANDS = (("systemctl", "daemon-reload"),
+                   ("systemctl", "enable", "kiosk.service"),
+                   ("systemctl", "enable", "--now", "pcscd.socket"))
 
 
 class InstallError(RuntimeError):
@@ -250,9 +255,8 @@ class Installer:
             self.switch(version)
         self.manifest.save()
         if self.real:
-            subprocess.run(["systemctl", "daemon-reload"], check=False, timeout=60)
-            subprocess.run(["systemctl", "enable", "kiosk.service", "pcscd.socket"],
-                           check=False, timeout=60)
+            for cmd in ENABLE_COMMANDS:
+                subprocess.run(cmd, check=False, timeout=60)
         return version
 
     def upgrade(self, src: Path) -> str:

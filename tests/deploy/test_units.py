@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.deploy.install import ENABLE_COMMANDS
 from tests.deploy.helpers import REPO
 
 pytestmark = pytest.mark.skipif(not shutil.which("systemd-analyze"),
@@ -57,3 +58,15 @@ def test_hardening_the_unit_promises():
                  "PrivateTmp=yes", "ReadWritePaths=/var/lib/kiosk /var/log/kiosk",
                  "CapabilityBoundingSet=\n", "DevicePolicy=closed", "pcscd.socket"):
         assert line in text, line
+
+
+def unit_values(key: str) -> list[str]:
+    """Every value of ``key`` in the unit (keys may repeat), split on spaces."""
+    return [v for line in UNIT.read_text().splitlines() if line.startswith(f"{key}=")
+            for v in line.split("=", 1)[1].split()]
+
+
+def test_readers_come_from_the_socket_activated_pcscd():
+    assert "pcscd.socket" in unit_values("Wants")
+    assert "pcscd.socket" in unit_values("After")   # the socket exists before the kiosk
+    assert ("systemctl", "enable", "--now", "pcscd.socket") in ENABLE_COMMANDS
