@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from kiosk.domain.clock import region_zone
+from kiosk.domain.opening_hours import parse_opening_hours
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "config" / "kiosk.toml"
@@ -49,8 +50,12 @@ class DisplaySection:
     height: int = 1080
     borderless: bool = True
     hide_cursor: bool = False
-    # Screen blanking (X screensaver + DPMS, set with xset at start): 0 = never blank.
+    # Screen blanking (X screensaver + DPMS, set with xset): 0 = never blank. Inside
+    # opening_hours blank_seconds applies, outside blank_seconds_closed; no hours = always
+    # open. Lines like "mon-fri 08:00-17:30" (kiosk/domain/opening_hours.py).
     blank_seconds: int = 0
+    opening_hours: tuple[str, ...] = ()
+    blank_seconds_closed: int = 60
     large_text: bool = False
     high_contrast: bool = False
 
@@ -207,6 +212,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("display", "width"): (320, 7680),
     ("display", "height"): (240, 4320),
     ("display", "blank_seconds"): (0, 86400),
+    ("display", "blank_seconds_closed"): (0, 86400),
     ("session", "inactivity_seconds"): (10, 3600),
     ("session", "warning_seconds"): (5, 600),
     ("session", "card_wait_seconds"): (5, 3600),
@@ -369,6 +375,13 @@ def _validate(values: dict[str, dict[str, Any]], origin: dict[str, str]) -> None
     if hotline is not None and not (hotline.isdigit() and 3 <= len(hotline) <= 12):
         raise ConfigError(src("region.hotline"), "region.hotline",
                           f"must be 3 to 12 digits, got {hotline!r}")
+    hours = values.get("display", {}).get("opening_hours")
+    if hours is not None:
+        try:
+            parse_opening_hours(hours)
+        except ValueError as exc:
+            raise ConfigError(src("display.opening_hours"), "display.opening_hours",
+                              str(exc)) from None
     zone = values.get("region", {}).get("timezone")
     if zone is not None:
         try:

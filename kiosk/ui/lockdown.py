@@ -1,6 +1,6 @@
 """The kiosk window gives nothing away: no Kivy settings panel, inspector or key binding,
 no key at all outside technician mode, no right/middle click or wheel, no cursor in
-production, and screen blanking as configured.
+production, and screen blanking by opening hours.
 
 Installed once from ``KioskApp.on_start`` (:func:`lock_down`), which Kivy dispatches after
 it bound its own keys (F1 → settings panel) to the window: our window handlers are bound
@@ -14,12 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.modules import Modules
 
 from kiosk.config import Settings
 from kiosk.logs import get_logger
-from kiosk.system.blanking import apply_blanking
+from kiosk.system.blanking import BlankingSchedule
 
 log = get_logger("kiosk.ui.lockdown")
 
@@ -42,6 +43,7 @@ class Lockdown:
     swallowed_keys: int = 0
     swallowed_clicks: int = 0
     handlers: dict[str, Any] = field(default_factory=dict)
+    blanking: BlankingSchedule | None = None
 
     def technician(self) -> bool:
         sm = getattr(self.app, "sm", None)
@@ -66,6 +68,8 @@ class Lockdown:
         for name, handler in self.handlers.items():
             Window.unbind(**{name: handler})
         self.handlers.clear()
+        if self.blanking is not None:
+            self.blanking.stop()
 
 
 def _no_settings(*_: Any, **__: Any) -> bool:
@@ -87,8 +91,8 @@ def lock_down(app: Any) -> Lockdown:
     production = not settings.kiosk.demo
     if production or settings.display.hide_cursor:
         Window.show_cursor = False
-    apply_blanking(settings.display.blank_seconds)
-    log.info("window locked down", extra={"fields": {"production": production,
-                                                    "blank_seconds":
-                                                        settings.display.blank_seconds}})
+    # Blanking by opening hours, re-applied at each boundary (kiosk/system/blanking.py).
+    lock.blanking = BlankingSchedule.for_settings(settings, Clock.schedule_once)
+    lock.blanking.start()
+    log.info("window locked down", extra={"fields": {"production": production}})
     return lock
