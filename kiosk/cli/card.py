@@ -116,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    # lazy: the virtual devices load only for this command (as above)
     from kiosk.devices.virtual.scanner import scanner_socket_path, send_scanner_command
 
     if args.unplug or args.replug:
