@@ -26,7 +26,7 @@ from typing import Any
 
 from kiosk.devices.scanner import VIRTUAL_PORT, virtual_scanner_path
 from kiosk.devices.scanner.framing import code_digest
-from kiosk.devices.virtual.control import ControlServer, send_control
+from kiosk.devices.virtual.control import ControlServer
 from kiosk.logs import get_logger
 
 log = get_logger("kiosk.devices.virtual.scanner")
@@ -145,12 +145,6 @@ class VirtualScanner:
 
 def scanner_socket_path(data_dir: Path) -> Path:
     return data_dir / SOCKET_NAME
-
-
-def send_scanner_command(path: Path, request: dict[str, Any],
-                         timeout: float = 10.0) -> dict[str, Any]:
-    """Client side of the control socket (``kiosk card scan``). OSError if none runs."""
-    return send_control(path, request, timeout)
 
 
 def sandbox_issuer(sandbox: Any) -> Issuer:
