@@ -20,7 +20,8 @@ from typing import Any
 from kiosk import metrics
 from kiosk.central.client import CentralClient
 from kiosk.central.errors import CentralOffline
-from kiosk.central.outbox import Outbox, OutboxSender
+from kiosk.central.outbox import Outbox
+from kiosk.central.outbox_sender import OutboxSender
 from kiosk.central.probe import CentralProbes
 from kiosk.config import Settings
 from kiosk.devices.card_hub import CardHub

@@ -150,6 +150,7 @@ def start_demo_services(settings: Settings, *, pcsc: bool = True,
                                f"({exc.strerror}); is another kiosk demo running?") from None
             services.parts.append(handle)
             services.sandbox_url = handle.url
+            # lazy: with the sandbox (no kiosk.central.sandbox module without one)
             from kiosk.central.sandbox.fleet_access import write_admin_access
 
             write_admin_access(settings.data_dir, handle.admin_url, handle.admin_token)
@@ -169,7 +170,7 @@ def start_demo_services(settings: Settings, *, pcsc: bool = True,
             services.vpcd_port = daemon.vpcd_port
             services.parts.append(start_virtual_slots(settings, daemon.vpcd_port,
                                                       netns=daemon.netns_path))
-        from kiosk.devices.virtual.scanner import start_virtual_scanner
+        from kiosk.devices.virtual.scanner import start_virtual_scanner  # lazy: as the slots
 
         scanner = start_virtual_scanner(settings, services.parts[0] if sandbox else None)
         if scanner is not None:  # `kiosk card scan PERSONA` (cards.qr_scanner_port = virtual)

@@ -118,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
     runs = max(50, getattr(args, "runs", None) or 60)
     idle_s = float(os.environ.get("KIOSK_BENCH_IDLE_S", "5"))
     figures = measure(runs, idle_s, id_runs=max(10, runs // 3))
-    from kiosk.bench.essc import measure_essc, measure_essc_screen  # sandbox, scanner
+    # lazy: the e-SSC figures need the sandbox (FastAPI, uvicorn); the others do not
+    from kiosk.bench.essc import measure_essc, measure_essc_screen
 
     figures["essc"] = measure_essc(_summary, runs=max(20, runs // 2))
     try:

@@ -9,10 +9,17 @@ sandbox's admin side before the clock starts. Goal: ≤ 300 ms.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import json
+import os
 import queue
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,9 +28,16 @@ from kiosk.central.client import CentralClient
 from kiosk.central.sandbox.limits import Limit, RateLimiter
 from kiosk.central.sandbox.server import start_sandbox_thread
 from kiosk.config import load_settings
-from kiosk.devices.scanner import ScanEventKind, ScannerWatcher, open_source
+from kiosk.devices.scanner import (
+    ScanEventKind,
+    ScannerWatcher,
+    open_source,
+    virtual_scanner_path,
+)
 from kiosk.devices.virtual.scanner import VirtualScanner
 from kiosk.secrets import load_secrets
+from kiosk.services.states import EndReason
+from kiosk.ui.xvfb import Xvfb
 
 TARGET_MS = 300
 
@@ -80,10 +94,6 @@ def _window_child(runs: int) -> dict[str, Any]:
     parts from the composition root with the QR scanner on a virtual pty scanner and
     the sandbox on loopback; at the pre-loss identify screen, a code written to the pty
     → the cards screen's first drawn frame."""
-    import os
-    import statistics
-    from collections import deque
-
     tmp = Path(tempfile.mkdtemp(prefix="kiosk-bench-essc-ui-"))
     env = {"KIOSK__KIOSK__DATA_DIR": str(tmp), "KIOSK__KIOSK__LOG_DIR": str(tmp / "log"),
            "KIOSK__SECURITY__SECRETS_FILE": str(tmp / "absent.toml"),
@@ -97,25 +107,22 @@ def _window_child(runs: int) -> dict[str, Any]:
     sandbox.gate.terminal_limit = RateLimiter(Limit(burst=1e9, per_second=1e9))
     settings = dataclasses.replace(settings, central=dataclasses.replace(
         settings.central, base_url=sandbox.url))
-    from kiosk.devices.scanner import virtual_scanner_path
-
     scanner = VirtualScanner(virtual_scanner_path(settings))
     xvfb = None
     if not os.environ.get("DISPLAY"):
-        from kiosk.ui.xvfb import Xvfb
-
         xvfb = Xvfb(settings.display.width, settings.display.height)
         os.environ["DISPLAY"] = xvfb.display
     try:
-        from kiosk.services.states import EndReason
+        # lazy: Kivy is configured by create_app, before any Kivy import (and only this
+        # child process loads it: the bench process stays free of Kivy)
         from kiosk.ui.launch import composed, create_app
         from kiosk.ui.registry import JOURNEY_SCREENS, SHELL_SCREENS
 
         app = create_app(settings, composed(cards=False), kivy_home=tmp / "kivy",
                          screens=SHELL_SCREENS + JOURNEY_SCREENS, console_log=False)
-        from kivy.core.window import Window
+        from kivy.core.window import Window  # lazy: as above
 
-        from kiosk.ui.driver import AppDriver
+        from kiosk.ui.driver import AppDriver  # lazy: as above
 
         ui = AppDriver(app)
         parts = app.compose()
@@ -156,11 +163,6 @@ def _window_child(runs: int) -> dict[str, Any]:
 def measure_essc_screen(runs: int = 15) -> dict[str, Any]:
     """"Code scanned → person's cards on screen", measured in a child process (Kivy stays
     out of the bench process). Raises RuntimeError when the child fails."""
-    import json
-    import os
-    import subprocess
-    import sys
-
     env = {k: v for k, v in os.environ.items() if k != "PCSCLITE_CSOCK_NAME"}
     proc = subprocess.run([sys.executable, "-m", "kiosk.bench.essc", "--runs", str(runs)],
                           capture_output=True, text=True, env=env, timeout=600, check=False)
@@ -171,9 +173,6 @@ def measure_essc_screen(runs: int = 15) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    import argparse
-    import json
-
     parser = argparse.ArgumentParser(description="child of kiosk bench cards (e-SSC)")
     parser.add_argument("--runs", type=int, default=15)
     print(json.dumps(_window_child(parser.parse_args().runs)))

@@ -110,7 +110,7 @@ def _start_sandbox(env: dict[str, str], config: str | None,
 def _soak_sample(done: int, tmp: Path) -> dict[str, Any]:
     """What must stay flat over a soak: RSS, open fds, threads, the outbox and sandbox
     database sizes, Kivy widgets alive."""
-    from kivy.uix.widget import Widget
+    from kivy.uix.widget import Widget  # lazy: Kivy, configured by create_app first
 
     def kb(paths: list[Path]) -> int:
         return sum(p.stat().st_size for p in paths if p.is_file()) // 1024
@@ -156,7 +156,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
                          console_log=False)
         from kivy.core.window import Window  # lazy: after create_app configured Kivy
 
-        from kiosk.ui.driver import AppDriver
+        from kiosk.ui.driver import AppDriver  # lazy: as above
 
         ui = AppDriver(app)
         parts = app.compose()

@@ -64,18 +64,25 @@ def _socket(args: argparse.Namespace) -> Path:
     return control_socket_path(settings_from(args))
 
 
-def _send(args: argparse.Namespace, request: dict) -> dict:
-    from kiosk.devices.virtual.slots import send_command  # lazy: as above
+def _ask(path: Path, request: dict, label: str, absent: str, timeout: float) -> dict:
+    """One request to a virtual device's control socket; no device there, a reply not
+    understood or a refusal is a one-line CliError (``absent`` names the path as {path})."""
+    from kiosk.devices.virtual.control import send_control  # lazy: as above
 
-    path = _socket(args)
     try:
-        reply = send_command(path, request)
+        reply = send_control(path, request, timeout)
     except OSError:
-        raise CliError(f"no virtual card slots running at {path} "
-                       "(start the demo, or `kiosk card serve`)") from None
+        raise CliError(absent.format(path=path)) from None
+    except ValueError:
+        raise CliError(f"{label}: the reply from {path} was not understood") from None
     if not reply.get("ok"):
-        raise CliError(f"card {request['cmd']}: {reply.get('error', 'failed')}")
+        raise CliError(f"{label}: {reply.get('error', 'failed')}")
     return reply
+
+
+def _send(args: argparse.Namespace, request: dict) -> dict:
+    return _ask(_socket(args), request, f"card {request['cmd']}", "no virtual card slots "
+                "running at {path} (start the demo, or `kiosk card serve`)", 5.0)
 
 
 def _slots_line(reply: dict) -> str:
@@ -102,10 +109,10 @@ def run(args: argparse.Namespace) -> int:
             extra = f" [{behaviour}]" if behaviour and behaviour != "normal" else ""
             print(f"{key:14} {cards:7} {p.get('summary', '')}{extra}")
         try:
-            from kiosk.devices.virtual.slots import send_command  # lazy: as above
+            from kiosk.devices.virtual.control import send_control  # lazy: as above
 
-            print("inserted: " + _slots_line(send_command(_socket(args), {"cmd": "status"})))
-        except OSError:
+            print("inserted: " + _slots_line(send_control(_socket(args), {"cmd": "status"})))
+        except (OSError, ValueError):
             print("inserted: (no virtual card slots running)")
         return 0
     if cmd == "scan":
@@ -116,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from kiosk.devices.virtual.scanner import scanner_socket_path, send_scanner_command
+    # lazy: the virtual devices load only for this command (as above)
+    from kiosk.devices.virtual.scanner import scanner_socket_path
 
     if args.unplug or args.replug:
         request: dict = {"cmd": "unplug" if args.unplug else "replug"}
@@ -129,14 +137,9 @@ def _scan(args: argparse.Namespace) -> int:
     else:
         request = {"cmd": "scan", "persona": args.persona, "expired": args.expired,
                    "reuse": args.reuse}
-    path = scanner_socket_path(settings_from(args).data_dir)
-    try:
-        reply = send_scanner_command(path, request)
-    except OSError:
-        raise CliError(f"no virtual QR scanner running at {path} (start the demo with "
-                       "cards.qr_scanner_port = \"virtual\")") from None
-    if not reply.get("ok"):
-        raise CliError(f"card scan: {reply.get('error', 'failed')}")
+    reply = _ask(scanner_socket_path(settings_from(args).data_dir), request, "card scan",
+                 "no virtual QR scanner running at {path} (start the demo with "
+                 "cards.qr_scanner_port = \"virtual\")", 10.0)
     plugged = "plugged in" if reply.get("plugged") else "unplugged"
     if "chars" in reply:
         print(f"scanned a code of {reply['chars']} characters (#{reply['code_hash']})")

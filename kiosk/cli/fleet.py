@@ -73,7 +73,7 @@ def _admin(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def _call(base: str, token: str, method: str, path: str, body: Any = None) -> Any:
-    import requests  # noqa: PLC0415 - heavy (~0.1 s): only when a call is made, not for --help
+    import requests  # lazy: heavy (~0.1 s), only when a call is made, not for --help
 
     try:
         resp = requests.request(method, f"{base}/admin/fleet{path}", json=body,

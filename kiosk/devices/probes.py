@@ -23,7 +23,13 @@ from kiosk.devices.idcard.serial_reader import FIND, PREAMBLE
 from kiosk.devices.pcsc.context import PcscContext
 from kiosk.devices.pcsc.errors import CardError, CardErrorKind
 from kiosk.devices.printer import make_printer
-from kiosk.devices.scanner import ScannerError, ScannerErrorKind, open_source, scanner_location
+from kiosk.devices.scanner import (
+    ScannerError,
+    ScannerErrorKind,
+    make_scanner,
+    open_source,
+    scanner_location,
+)
 
 SERIAL_TIMEOUT_S = 1.0  # a live reader answers "find card" within a few milliseconds
 
@@ -175,8 +181,6 @@ class DeviceProbes:
     def make_scanner(self) -> Any:
         """A scanner watcher for one test scan (not started; ``stop()`` releases it);
         raises ``ScannerError`` when none is configured."""
-        from kiosk.devices.scanner import make_scanner
-
         watcher = make_scanner(self.settings, lambda _event: None)
         if watcher is None:
             raise ScannerError(ScannerErrorKind.no_scanner, "no scanner configured")

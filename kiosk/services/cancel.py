@@ -9,7 +9,8 @@ from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.services.adapt import field
 from kiosk.services.failures import Failure, FailureKind, failure_from_error
 from kiosk.services.journey import JourneyContext
-from kiosk.services.states import CancelView, PinView, Step
+from kiosk.services.ports import Slot
+from kiosk.services.states import CancelView, PinView, Step, View
 
 PIN_DIGITS = 6  # the holder PIN of a social security card; the card refuses others
 
@@ -20,6 +21,27 @@ class CancelJourney:
 
     def __init__(self, core: JourneyContext) -> None:
         self.core = core
+
+    def first_step(self) -> tuple[Step, View]:
+        """Where the journey begins: the found card in the reader (where offered)."""
+        if not self.core.settings.features.cancel_pre_loss:
+            raise ValueError("cancelling a pre-loss is not offered at this site")
+        return Step.CANCEL_INSERT_SSC, None
+
+    def card_read(self, slot: Slot, data: Any) -> None:
+        """A card read while the journey waits for one: the found SSC, then the ID card
+        (an SSC still in its slot then is no wrong card)."""
+        st = self.core.state
+        if st.step == Step.CANCEL_INSERT_SSC:
+            if slot is Slot.SSC and isinstance(data, SscCardData):
+                self.ssc_read(data)
+            else:
+                self.core.fail_kind(FailureKind.WRONG_CARD, retry_to=st, expected="ssc")
+        elif st.step == Step.CANCEL_INSERT_ID:
+            if slot is Slot.ID and isinstance(data, IdCardData):
+                self.id_read(data)
+            elif slot is not Slot.SSC:
+                self.core.fail_kind(FailureKind.WRONG_CARD, retry_to=st, expected="id")
 
     def ssc_read(self, card: SscCardData) -> None:
         """The found SSC is in: ask for its PIN."""

@@ -10,10 +10,11 @@ Personal data is kept only in :attr:`session` and wiped by :meth:`end`.
 
 This module is the core: observation, navigation, the busy step, failures, card events
 and the session end. Each journey is one object behind a declared interface
-(:mod:`kiosk.services.journey`): :attr:`identify` (``identify.py``), :attr:`pre_lost`,
+(:mod:`kiosk.services.journey`): :attr:`identify` (``identify.py``), :attr:`pre_loss`,
 :attr:`status`, :attr:`cancel`, :attr:`guidance` and :attr:`essc` (``essc.py``); the UI
 sends them its intents (``ctl.pre_loss.choose_card(token)``) and draws the states the
-core publishes.
+core publishes. Each journey says where it begins (``first_step()``); the card steps'
+readers and limits are :attr:`waits`, the centre's pause :attr:`out_of_service`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from kiosk.logs import get_logger
 from kiosk.services.adapt import field
 from kiosk.services.cancel import CancelJourney
 from kiosk.services.essc import EsscIdentification
-from kiosk.services.failures import Failure, FailureKind, failure_from_error
+from kiosk.services.failures import Failure, FailureKind, card_failure, failure_from_error
 from kiosk.services.guidance import GuidanceJourney
 from kiosk.services.identify import Identification
 from kiosk.services.out_of_service import OutOfService
@@ -47,11 +48,10 @@ from kiosk.services.ports import (
 from kiosk.services.pre_loss import PreLossJourney
 from kiosk.services.session import KioskSession
 from kiosk.services.states import (
+    ON_CANCEL,
     BusyView,
     EndReason,
-    IdentifyView,
     Journey,
-    KeypadView,
     PreLossView,
     State,
     Step,
@@ -59,7 +59,7 @@ from kiosk.services.states import (
 )
 from kiosk.services.status import StatusJourney
 from kiosk.services.tasks import Outcome, Task, Worker
-from kiosk.services.waits import READER_EVENTS, CardWaits
+from kiosk.services.waits import CardWaits
 
 log = get_logger("kiosk.services.controller")
 
@@ -72,13 +72,6 @@ OUTCOMES = {(Journey.PRE_LOSS, Step.PRE_LOSS_DONE): "confirmed",
             (Journey.STATUS, Step.STATUS): "shown",
             (Journey.CANCEL, Step.CANCEL_DONE): "confirmed",
             (Journey.GUIDANCE, Step.GUIDANCE_TOPIC): "read"}
-# What cancel does to each background call, said on the busy screen before it is pressed.
-# Lookups and checks send nothing that changes anything; a pre-loss is protective, so a
-# cancelled one is queued and still sent; a code or a cancellation may already be on its way.
-ON_CANCEL = {"submit_pre_loss": "journeys.busy.on_cancel.queued",
-             "request_code": "journeys.busy.on_cancel.code_may_arrive",
-             "cancel_pre_loss": "journeys.busy.on_cancel.may_have_arrived",
-             "verify_pin": "journeys.busy.on_cancel.pin_again"}
 # How a session ended without an outcome (metrics label).
 UNFINISHED = {EndReason.TIMEOUT: "timeout", EndReason.CARD_REMOVED: "card_removed"}
 
@@ -134,11 +127,14 @@ class JourneyController:
         self.status = StatusJourney(self)
         self.cancel = CancelJourney(self)
         self.guidance = GuidanceJourney(self)
-        self.identify = Identification(self, self._identified)
-        self.essc = EsscIdentification(self, self._identified, self._go_on_identified,
-                                       dispatch)
+        self.essc = EsscIdentification(self, dispatch)
+        self.identify = Identification(self, lambda: self.essc.offer)
         self.waits = CardWaits(self, dispatch)
         self.out_of_service = OutOfService(self)
+        self._first_steps: dict[Journey, Callable[[], tuple[Step, View]]] = {
+            Journey.PRE_LOSS: lambda: self.identify.first_step(status=False),
+            Journey.STATUS: lambda: self.identify.first_step(status=True),
+            Journey.CANCEL: self.cancel.first_step, Journey.GUIDANCE: self.guidance.first_step}
 
     # ---- observation -------------------------------------------------------------
     @property
@@ -195,21 +191,12 @@ class JourneyController:
         outcome = self._outcome if previous == journey else ""
         self._reset()
         self._outcome = outcome
-        s = self.settings
-        if journey == Journey.PRE_LOSS:
-            self._set(Step.IDENTIFY, IdentifyView(s.features.keypad_identify, False,
-                                                  self.essc.offer), journey=journey)
-        elif journey == Journey.STATUS:
-            self._set(Step.IDENTIFY, IdentifyView(s.features.keypad_identify, True,
-                                                  self.essc.offer), journey=journey)
-        elif journey == Journey.CANCEL:
-            if not s.features.cancel_pre_loss:
-                raise ValueError("cancelling a pre-loss is not offered at this site")
-            self._set(Step.CANCEL_INSERT_SSC, journey=journey)
-        elif journey == Journey.GUIDANCE:
-            self._set(Step.GUIDANCE_INDEX, self.guidance.view(), journey=journey)
-        else:
+        first = self._first_steps.get(journey)
+        if first is None:
             self._set(Step.HOME, journey=Journey.NONE)
+        else:
+            step, view = first()  # cancel where not offered: ValueError, nothing shown
+            self._set(step, view, journey=journey)
         if journey != Journey.NONE and journey != previous:
             metrics.journey(journey.value, "started")
         self.waits.check()
@@ -248,12 +235,8 @@ class JourneyController:
                 self.end()
             else:
                 self.restore(target)
-        elif step == Step.ID_KEYPAD:
-            self.session.id_number = None
-            self.start(journey)
-        elif step == Step.CODE_ENTRY:
-            self.session.challenge_id = self.session.phone_masked = None
-            self._set(Step.ID_KEYPAD, KeypadView())
+        elif step in (Step.ID_KEYPAD, Step.CODE_ENTRY):
+            self.identify.back()
         elif step in (Step.CARDS, Step.STATUS):
             self.start(journey)  # identify again (someone else's card?): data wiped
         elif step == Step.CONSEQUENCES:
@@ -381,61 +364,33 @@ class JourneyController:
 
     def delivery_sink(self, idempotency_key: str, outcome: Any) -> None:
         """Give this to the outbox sender (a :data:`~kiosk.services.ports.DeliverySink`):
-        safe to call from any thread."""
-        self._dispatch(lambda: self.on_delivered(idempotency_key, outcome))
-
-    def on_delivered(self, idempotency_key: str, outcome: Any) -> None:
-        """A queued request reached the service (owner's thread). While the person who
-        queued it is still here, their screen turns into the real outcome."""
-        if not idempotency_key or idempotency_key != self.session.idempotency_key:
-            return  # someone else's, or the session has ended: nothing on screen to change
-        if self._state.step == Step.PRE_LOSS_PENDING:
-            self.pre_loss.delivered(outcome)
+        safe to call from any thread. The pre-loss journey shows it live."""
+        self._dispatch(lambda: self.pre_loss.delivered(idempotency_key, outcome))
 
     def on_card_event(self, event: Any) -> None:
         """A card hub event (owner's thread)."""
         kind, slot = CardEventKind.parse(field(event, "kind")), Slot.parse(field(event, "slot"))
         data, error = field(event, "data"), field(event, "error")
-        step, journey = self._state.step, self._state.journey
+        waiting, journey = self._state.step in WAITING_FOR_CARD, self._state.journey
         self.waits.note(kind)
         if kind is CardEventKind.CARD_REMOVED:
             if slot is Slot.SSC and self.session.ssc_card is not None:
                 self.end(EndReason.CARD_REMOVED)
             return
-        if step not in WAITING_FOR_CARD:
-            if kind in READER_EVENTS:
-                self.waits.check()
-            return
-        if kind is CardEventKind.CARD_READ:
+        if waiting and kind is CardEventKind.CARD_READ:
             self._card_read(slot, data)
-        elif kind is CardEventKind.CARD_FAILED:
-            failure = failure_from_error(error, self.hotline) if error is not None \
-                else Failure(FailureKind.CARD_UNREADABLE, {"hotline": self.hotline}, True)
-            if failure.kind is FailureKind.PERSON_NOT_FOUND:  # not a card error: be safe
-                failure = Failure(FailureKind.CARD_UNREADABLE, failure.params, True)
-            # While waiting for a card, presenting it again is always worth a try.
-            failure = Failure(failure.kind, failure.params, True)
-            waiting = self._state
-            self.fail(failure, retry=lambda: self.restore(waiting))
-        elif kind is CardEventKind.SERVICE_DOWN:
-            self.fail_kind(FailureKind.READER_SERVICE, retry_to=self._state)
-        if kind in READER_EVENTS:
-            self.waits.check()
-        log.debug("card event", extra={"fields": {"kind": kind, "slot": slot,
-                                                   "journey": journey.value}})
+        elif waiting and kind is CardEventKind.CARD_FAILED:
+            at = self._state
+            self.fail(card_failure(error, self.hotline), retry=lambda: self.restore(at))
+        self.waits.after_event(kind, waiting)
+        if waiting:
+            log.debug("card event", extra={"fields": {"kind": kind, "slot": slot,
+                                                       "journey": journey.value}})
 
     def _card_read(self, slot: Slot, data: Any) -> None:
         step, journey = self._state.step, self._state.journey
-        if step == Step.CANCEL_INSERT_SSC:
-            if slot is Slot.SSC and isinstance(data, SscCardData):
-                self.cancel.ssc_read(data)
-            else:
-                self.fail_kind(FailureKind.WRONG_CARD, retry_to=self._state, expected="ssc")
-        elif step == Step.CANCEL_INSERT_ID:
-            if slot is Slot.ID and isinstance(data, IdCardData):
-                self.cancel.id_read(data)
-            elif slot is not Slot.SSC:
-                self.fail_kind(FailureKind.WRONG_CARD, retry_to=self._state, expected="id")
+        if step in (Step.CANCEL_INSERT_SSC, Step.CANCEL_INSERT_ID):
+            self.cancel.card_read(slot, data)
         elif slot is Slot.ID and isinstance(data, IdCardData):
             self.identify.id_read(data)
         elif slot is Slot.SSC and isinstance(data, SscCardData) and journey == Journey.STATUS:
@@ -443,21 +398,16 @@ class JourneyController:
         else:
             self.fail_kind(FailureKind.WRONG_CARD, retry_to=self._state, expected="id")
 
-    def _identified(self) -> None:
-        """The person is known: their status, or their cards to pre-lose."""
+    def identified(self, journey: Journey | None = None) -> None:
+        """The person is known: their status, or their cards to pre-lose; in ``journey``
+        when given, begun now with the person kept (the e-SSC start screen's choice)."""
+        if journey is not None:
+            self._state = replace(self._state, journey=journey)  # the next publish shows it
+            metrics.journey(journey.value, "started")
         if self._state.journey == Journey.STATUS:
             self.status.load()
         else:
             self.pre_loss.show_cards()
-
-    def _go_on_identified(self, journey: Journey) -> None:
-        """Begin ``journey`` keeping the person identified at the start screen (e-SSC)."""
-        if journey not in (Journey.PRE_LOSS, Journey.STATUS):
-            self.start(journey)
-            return
-        self._state = replace(self._state, journey=journey)  # the next publish shows it
-        metrics.journey(journey.value, "started")
-        self._identified()
 
     def shutdown(self) -> None:
         """Stop the worker threads (app exit)."""

@@ -45,17 +45,13 @@ SCAN_STEPS = frozenset({Step.HOME, Step.IDENTIFY, Step.ESSC_REFUSED})
 
 
 class EsscIdentification:
-    """``ctl.essc``: scanner events in; identification, choice and refusals out.
+    """``ctl.essc`` (:class:`~kiosk.services.journey.EsscIntents`): scanner events in;
+    identification, choice and refusals out. Identified, the person goes on in the
+    current journey, or (the start screen's choice) in the one chosen, kept identified."""
 
-    ``identified()`` goes on in the current journey; ``begin(journey)`` starts one with
-    the person kept (the start screen's choice)."""
-
-    def __init__(self, core: JourneyContext, identified: Callable[[], None],
-                 begin: Callable[[Journey], None],
+    def __init__(self, core: JourneyContext,
                  dispatch: Callable[[Callable[[], None]], None]) -> None:
         self.core = core
-        self.identified = identified
-        self.begin = begin
         self._dispatch = dispatch
         self.offer = "off"  # off (no scanner) | ready | unavailable
         self._waiting: State | None = None  # where "scan again" returns
@@ -133,7 +129,7 @@ class EsscIdentification:
             self.core.publish(Step.ESSC_CHOOSE, EsscChooseView(
                 session.person.masked_name, self.core.settings.features.cancel_pre_loss))
         else:
-            self.identified()
+            self.core.identified()
 
     # ---- intents ---------------------------------------------------------------------------
     def again(self) -> None:
@@ -149,7 +145,11 @@ class EsscIdentification:
         the person identified; cancelling needs the cards, so it starts afresh."""
         if self.core.state.step != Step.ESSC_CHOOSE:
             return
-        self.begin(Journey(journey))
+        chosen = Journey(journey)
+        if chosen in (Journey.PRE_LOSS, Journey.STATUS):
+            self.core.identified(chosen)
+        else:
+            self.core.start(chosen)
 
 
 def status_card(person: PersonInfo | None) -> str | None:

@@ -162,3 +162,12 @@ def failure_from_error(exc: BaseException, hotline: str) -> Failure:
     if str(getattr(exc, "kind", "")) == "pin_wrong" and getattr(exc, "tries_left", 1) == 0:
         kind = F.PIN_BLOCKED
     return Failure(kind=kind, params=params, retry=kind in RETRYABLE)
+
+
+def card_failure(error: BaseException | None, hotline: str) -> Failure:
+    """A card that could not be read while a step waits for one: always worth presenting
+    again (retry), and never "person not found" (no one was looked up yet)."""
+    failure = failure_from_error(error, hotline) if error is not None \
+        else Failure(F.CARD_UNREADABLE, {"hotline": hotline}, True)
+    kind = F.CARD_UNREADABLE if failure.kind is F.PERSON_NOT_FOUND else failure.kind
+    return Failure(kind, failure.params, True)

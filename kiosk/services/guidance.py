@@ -11,7 +11,7 @@ from typing import Any
 
 from kiosk.config import Settings
 from kiosk.services.journey import JourneyContext
-from kiosk.services.states import GuidanceView, Journey, State, Step
+from kiosk.services.states import GuidanceView, Journey, State, Step, View
 
 # Topic → number of paragraphs (tests check every key exists in both languages).
 TOPICS: dict[str, int] = {
@@ -65,6 +65,10 @@ class GuidanceJourney:
     def __init__(self, core: JourneyContext) -> None:
         self.core = core
         self.return_to: State | None = None
+
+    def first_step(self) -> tuple[Step, View]:
+        """Where the journey begins: the topic list."""
+        return Step.GUIDANCE_INDEX, self.view()
 
     def view(self, topic: str = "") -> GuidanceView:
         """The index (no ``topic``) or one topic, with the site's values filled in."""

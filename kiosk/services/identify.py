@@ -13,7 +13,7 @@ from kiosk.domain.models import IdCardData
 from kiosk.services.adapt import field, person_info
 from kiosk.services.failures import Failure, FailureKind, error_kind
 from kiosk.services.journey import JourneyContext
-from kiosk.services.states import CodeView, KeypadView, Step
+from kiosk.services.states import CodeView, IdentifyView, KeypadView, Step, View
 
 WRONG_CODE = frozenset({"code_wrong", "wrong_code", "invalid_code"})
 MAX_RESEND_WAIT_S = 600  # a longer cooldown from the service is shown as this
@@ -40,12 +40,18 @@ def not_found_on_card(core: JourneyContext) -> Callable[[BaseException], bool]:
 
 
 class Identification:
-    """:class:`~kiosk.services.journey.IdentifyIntents`; calls ``identified()`` once the
-    service knows the person (the session then holds them)."""
+    """:class:`~kiosk.services.journey.IdentifyIntents`; calls the core's ``identified()``
+    once the service knows the person (the session then holds them). ``essc_offer()``
+    says how the start of identification offers the e-SSC (off, ready, unavailable)."""
 
-    def __init__(self, core: JourneyContext, identified: Callable[[], None]) -> None:
+    def __init__(self, core: JourneyContext, essc_offer: Callable[[], str]) -> None:
         self.core = core
-        self.identified = identified
+        self.essc_offer = essc_offer
+
+    def first_step(self, status: bool) -> tuple[Step, View]:
+        """Where the pre-loss (``status`` False) and status journeys begin."""
+        return Step.IDENTIFY, IdentifyView(self.core.settings.features.keypad_identify,
+                                           status, self.essc_offer())
 
     def id_read(self, card: IdCardData) -> None:
         """An ID card was read while waiting for one."""
@@ -57,6 +63,16 @@ class Identification:
         self.core.call("lookup_person", lambda: self.core.central.lookup_person(card.id_number),
                        self._found, "journeys.busy.looking_up", on_error=not_found_on_card(
                            self.core))
+
+    def back(self) -> None:
+        """Back from the keypad (identify again) or from the code (type the number again)."""
+        session = self.core.session
+        if self.core.state.step == Step.ID_KEYPAD:
+            session.id_number = None
+            self.core.start(self.core.state.journey)
+        elif self.core.state.step == Step.CODE_ENTRY:
+            session.challenge_id = session.phone_masked = None
+            self.core.publish(Step.ID_KEYPAD, KeypadView())
 
     def use_keypad(self) -> None:
         """Identify by ID number and a code sent to the phone on record (if allowed)."""
@@ -139,4 +155,4 @@ class Identification:
         session.person = person_info(result, session.id_number or "")
         if not session.id_number:
             session.id_number = session.person.id_number
-        self.identified()
+        self.core.identified()

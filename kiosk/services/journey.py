@@ -4,6 +4,9 @@ The core (:class:`~kiosk.services.controller.JourneyController`) owns navigation
 busy step, failures and the session end; each journey is one object that talks to the
 core only through :class:`JourneyContext` and offers the UI its intents through one of
 the ``*Intents`` protocols (``ctl.pre_loss.choose_card(token)``, ``ctl.cancel.submit_pin``…).
+The helpers beside the journeys see the core through their own, narrower protocols:
+:class:`WaitsContext` (``ctl.waits``, the card steps' readers and limits) and
+:class:`PauseContext` (``ctl.out_of_service``, the centre's pause).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from kiosk.config import Settings
 from kiosk.services.failures import Failure, FailureKind
 from kiosk.services.ports import CentralPort, OutboxPort, PinVerifier, PrinterPort
 from kiosk.services.session import KioskSession
-from kiosk.services.states import EndReason, State, Step, View
+from kiosk.services.states import EndReason, Journey, State, Step, View
 from kiosk.services.tasks import Worker
 
 
@@ -61,6 +64,13 @@ class JourneyContext(Protocol):
     def end(self, reason: EndReason = EndReason.DONE) -> None:
         """End the session."""
 
+    def start(self, journey: str | Journey) -> None:
+        """Begin a journey with a fresh session."""
+
+    def identified(self, journey: Journey | None = None) -> None:
+        """The person is known: go on to their status or their cards, in ``journey`` when
+        given (begun now, the person kept: the e-SSC start screen's choice)."""
+
 
 class IdentifyIntents(Protocol):
     """Identification (pre-loss and status): an ID card, or the number plus a code."""
@@ -89,3 +99,37 @@ class GuidanceIntents(Protocol):
     """Guidance: open a topic (from any journey; back returns there)."""
 
     def open_topic(self, topic: str) -> None: ...
+
+
+class EsscIntents(Protocol):
+    """The e-SSC: scanner events in; after a scan at the start screen, the choice of
+    journey; after a refusal, scan again."""
+
+    def scan_event_sink(self, event: Any) -> None: ...
+    def choose(self, journey: str) -> None: ...
+    def again(self) -> None: ...
+
+
+class WaitsContext(Protocol):
+    """What :class:`~kiosk.services.waits.CardWaits` uses of the core."""
+
+    settings: Settings
+    readers: Any
+    identify: IdentifyIntents
+
+    @property
+    def state(self) -> State: ...
+    def restore(self, state: State) -> None: ...
+    def fail_kind(self, kind: FailureKind, retry_to: State | None = None,
+                  **params: Any) -> None: ...
+    def waiting_behind_failure(self) -> State | None: ...
+    def forget_failure(self) -> None: ...
+
+
+class PauseContext(Protocol):
+    """What :class:`~kiosk.services.out_of_service.OutOfService` uses of the core."""
+
+    @property
+    def state(self) -> State: ...
+    def publish_idle(self, step: Step, view: View = None) -> None: ...
+    def end(self, reason: EndReason = EndReason.DONE) -> None: ...

@@ -10,15 +10,14 @@ dispatcher, on the owner's thread).
 
 from __future__ import annotations
 
-from typing import Any
-
+from kiosk.services.journey import PauseContext
 from kiosk.services.states import EndReason, Journey, OutOfServiceView, Step
 
 
 class OutOfService:
     """The pause in force (``view``), or none."""
 
-    def __init__(self, ctl: Any) -> None:
+    def __init__(self, ctl: PauseContext) -> None:
         self._ctl = ctl
         self.view: OutOfServiceView | None = None
 

@@ -121,11 +121,15 @@ class PreLossJourney:
         self.core.publish(Step.PRE_LOSS_DONE, view)
         self._print(view)
 
-    def delivered(self, outcome: Any) -> None:
-        """The queued pre-loss was delivered while its screen is still shown: the real
-        reference and receipt (or, refused for good, the refusal in plain words)."""
-        card = self.core.session.chosen
-        if card is None:
+    def delivered(self, idempotency_key: str, outcome: Any) -> None:
+        """A queued request reached the service (owner's thread). While the person who
+        queued it is still on its pending screen, it turns into the real reference and
+        receipt (or, refused for good, the refusal in plain words)."""
+        session = self.core.session
+        if not idempotency_key or idempotency_key != session.idempotency_key:
+            return  # someone else's, or the session has ended: nothing on screen to change
+        card = session.chosen
+        if self.core.state.step != Step.PRE_LOSS_PENDING or card is None:
             return
         if isinstance(outcome, BaseException):
             self.core.fail(failure_from_error(outcome, self.core.hotline))

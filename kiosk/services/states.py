@@ -209,6 +209,16 @@ class EsscRefusedView:
     from_start: bool  # scanned at the start screen (scan again there)
 
 
+# What cancel does to each background call (by name), said on the busy screen before it
+# is pressed.
+# Lookups and checks send nothing that changes anything; a pre-loss is protective, so a
+# cancelled one is queued and still sent; a code or a cancellation may already be on its way.
+ON_CANCEL = {"submit_pre_loss": "journeys.busy.on_cancel.queued",
+             "request_code": "journeys.busy.on_cancel.code_may_arrive",
+             "cancel_pre_loss": "journeys.busy.on_cancel.may_have_arrived",
+             "verify_pin": "journeys.busy.on_cancel.pin_again"}
+
+
 @dataclass(frozen=True)
 class BusyView:
     message_key: str

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
 
-from kiosk.config import Settings
 from kiosk.services.adapt import field
 from kiosk.services.failures import Failure, FailureKind
-from kiosk.services.identify import Identification
+from kiosk.services.journey import WaitsContext
 from kiosk.services.ports import CardEventKind, Slot
 from kiosk.services.states import Journey, State, Step
 
@@ -33,26 +31,10 @@ READER_EVENTS = frozenset({CardEventKind.READERS_CHANGED, CardEventKind.SERVICE_
 READER_FAILURES = frozenset({FailureKind.NO_READER, FailureKind.READER_SERVICE})
 
 
-class WaitsCore(Protocol):
-    """What :class:`CardWaits` uses of the controller."""
-
-    settings: Settings
-    readers: Any
-    identify: Identification
-
-    @property
-    def state(self) -> State: ...
-    def restore(self, state: State) -> None: ...
-    def fail_kind(self, kind: FailureKind, retry_to: State | None = None,
-                  **params: Any) -> None: ...
-    def waiting_behind_failure(self) -> State | None: ...
-    def forget_failure(self) -> None: ...
-
-
 class CardWaits:
     """Reader and card-service awareness, and the wait limit, for the card steps."""
 
-    def __init__(self, core: WaitsCore,
+    def __init__(self, core: WaitsContext,
                  dispatch: Callable[[Callable[[], None]], None]) -> None:
         self.core = core
         self._dispatch = dispatch
@@ -108,6 +90,15 @@ class CardWaits:
             self._service_down = True
         elif kind is CardEventKind.SERVICE_UP:
             self._service_down = False
+
+    def after_event(self, kind: CardEventKind, waiting: bool) -> None:
+        """After a card hub event was handled (``waiting``: at a step that waits for a
+        card): the card service down is a failure there; the readers are looked at again
+        when they or the service changed."""
+        if waiting and kind is CardEventKind.SERVICE_DOWN:
+            self.core.fail_kind(FailureKind.READER_SERVICE, retry_to=self.core.state)
+        if kind in READER_EVENTS:
+            self.check()
 
     def slots_needed(self, step: Step) -> frozenset[Slot]:
         """Slots any of which can take the card this step waits for (empty: no check)."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -31,6 +30,7 @@ from pathlib import Path
 from kiosk.config import Settings, load_settings
 from kiosk.i18n import LANGUAGES, translate
 from kiosk.logs import get_logger
+from kiosk.system.displayfd import DisplayFdError, start_x_server, stop_x_server
 from kiosk.ui import fonts
 from kiosk.ui.xvfb import Xvfb, XvfbError
 
@@ -83,41 +83,19 @@ class XServer:
         exe = shutil.which("Xorg")
         if exe is None:
             raise SessionError("Xorg is not installed (xserver-xorg-core)")
-        read_fd, write_fd = os.pipe()
-        self.proc = subprocess.Popen(
-            [exe, "-displayfd", str(write_fd), "-config", config, "-nolisten", "tcp",
-             "-noreset", "-novtswitch", "-logfile", str(log_file), "-extension", "GLX",
-             # On a console: the service's own VT (TTYPath=), kept as the controlling tty.
-             *([f"vt{vt}", "-keeptty"] if vt else [])],
-            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, env=helper_env())
-        os.close(write_fd)
-        buf = b""
-        deadline = time.monotonic() + X_START_TIMEOUT_S
         try:
-            while not buf.endswith(b"\n"):
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([read_fd], [], [], left)[0]:
-                    raise SessionError(f"Xorg did not start in time (see {log_file})")
-                chunk = os.read(read_fd, 64)
-                if not chunk:
-                    raise SessionError(f"Xorg exited (code {self.proc.poll()}, see {log_file})")
-                buf += chunk
-        except BaseException:
-            self.stop()
-            raise
-        finally:
-            os.close(read_fd)
-        self.display = f":{int(buf.strip())}"
+            self.proc, self.display = start_x_server(
+                lambda fd: [
+                    exe, "-displayfd", str(fd), "-config", config, "-nolisten", "tcp",
+                    "-noreset", "-novtswitch", "-logfile", str(log_file), "-extension", "GLX",
+                    # On a console: the service's own VT (TTYPath=), kept as the controlling tty.
+                    *([f"vt{vt}", "-keeptty"] if vt else [])],
+                X_START_TIMEOUT_S, env=helper_env())
+        except DisplayFdError as exc:
+            raise SessionError(exc.describe("Xorg", f"see {log_file}")) from None
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_x_server(self.proc)
 
 
 class Session:

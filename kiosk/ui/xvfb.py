@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import ctypes
 import os
-import select
 import shutil
 import signal
-import subprocess
-import time
+
+from kiosk.system.displayfd import DisplayFdError, start_x_server, stop_x_server
 
 
 class XvfbError(RuntimeError):
@@ -32,41 +31,18 @@ class Xvfb:
         exe = shutil.which("Xvfb")
         if exe is None:
             raise XvfbError("Xvfb is not installed (Debian package xvfb; ./kiosk.sh setup)")
-        read_fd, write_fd = os.pipe()
         # -displayfd: Xvfb picks a free display and writes its number: no races with
         # other test sessions on the same machine.
-        self.proc = subprocess.Popen(
-            [exe, "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x{depth}",
-             "-nolisten", "tcp", "-noreset"],
-            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent)
-        os.close(write_fd)
-        buf = b""
-        deadline = time.monotonic() + timeout
         try:
-            while not buf.endswith(b"\n"):
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([read_fd], [], [], left)[0]:
-                    raise XvfbError("Xvfb did not start in time")
-                chunk = os.read(read_fd, 64)
-                if not chunk:
-                    raise XvfbError(f"Xvfb exited (code {self.proc.poll()})")
-                buf += chunk
-        except BaseException:
-            self.stop()
-            raise
-        finally:
-            os.close(read_fd)
-        self.display = f":{int(buf.strip())}"
+            self.proc, self.display = start_x_server(
+                lambda fd: [exe, "-displayfd", str(fd), "-screen", "0",
+                            f"{width}x{height}x{depth}", "-nolisten", "tcp", "-noreset"],
+                timeout, preexec_fn=_die_with_parent)
+        except DisplayFdError as exc:
+            raise XvfbError(exc.describe("Xvfb")) from None
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_x_server(self.proc)
 
     def __enter__(self) -> Xvfb:
         return self

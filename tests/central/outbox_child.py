@@ -15,7 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kiosk.central.client import CentralClient  # noqa: E402
-from kiosk.central.outbox import KIND_PRE_LOSS, Outbox, OutboxSender  # noqa: E402
+from kiosk.central.outbox import KIND_PRE_LOSS, Outbox  # noqa: E402
+from kiosk.central.outbox_sender import OutboxSender  # noqa: E402
 from kiosk.config import load_settings  # noqa: E402
 from kiosk.secrets import load_secrets  # noqa: E402
 

@@ -16,7 +16,8 @@ import pytest
 
 from kiosk.central.client import new_idempotency_key
 from kiosk.central.errors import OutboxError
-from kiosk.central.outbox import KIND_CANCEL_PRE_LOSS, KIND_PRE_LOSS, Outbox, OutboxSender
+from kiosk.central.outbox import KIND_CANCEL_PRE_LOSS, KIND_PRE_LOSS, Outbox
+from kiosk.central.outbox_sender import OutboxSender
 from kiosk.domain.card_states import CardState
 from kiosk.personas import persona
 from tests.fixtures.strict import skip_or_fail

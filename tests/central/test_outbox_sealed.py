@@ -14,7 +14,8 @@ import pytest
 
 from kiosk import metrics
 from kiosk.central.client import new_idempotency_key
-from kiosk.central.outbox import KIND_PRE_LOSS, LEGACY_KINDS, Outbox, OutboxSender
+from kiosk.central.outbox import KIND_PRE_LOSS, LEGACY_KINDS, Outbox
+from kiosk.central.outbox_sender import OutboxSender
 from kiosk.central.sealing import derive_key, is_sealed
 from kiosk.personas import persona
 from kiosk.secrets import Secrets

@@ -3,15 +3,14 @@ and one-line errors with a non-zero exit for bad input."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.fixtures.cli import REPO, clean_env, one_line_error, run_kiosk
+
 TEST_2027 = """
 kind = "kiosk.working-day-schedule"
 format = 1
@@ -28,18 +27,7 @@ workdays = [{ date = 2027-03-06, name = "test make-up" }]
 
 
 def kiosk(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TZ": "UTC"}
-    env = {k: v for k, v in env.items() if not k.startswith("KIOSK__")}
-    return subprocess.run([sys.executable, "-m", "kiosk", "calendar", *args], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=120)
-
-
-def one_line_error(proc: subprocess.CompletedProcess) -> str:
-    assert proc.returncode != 0, proc.stdout
-    assert "Traceback" not in proc.stderr, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
+    return run_kiosk(["calendar", *args], clean_env(TZ="UTC"))
 
 
 @pytest.fixture

@@ -7,29 +7,13 @@ whose parent is a regular file (``afile/sub``) or lives under ``/proc``.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kiosk.cli.main import describe_os_error
 from kiosk.secrets import hash_pin
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def kiosk(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kiosk", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
-def one_line(proc: subprocess.CompletedProcess) -> str:
-    assert proc.returncode != 0, proc.stdout
-    assert "Traceback" not in proc.stderr, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
+from tests.fixtures.cli import one_line_error, run_kiosk
 
 
 @pytest.fixture
@@ -62,28 +46,28 @@ def secrets_env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
 
 
 def test_tour_out_under_proc(env):
-    line = one_line(kiosk(["tour", "--out", "/proc/x"], env))
+    line = one_line_error(run_kiosk(["tour", "--out", "/proc/x"], env))
     assert line == "kiosk: cannot create the tour output directory /proc/x: " \
                    "No such file or directory"
 
 
 def test_tour_out_is_an_existing_file(env, afile):
-    line = one_line(kiosk(["tour", "--out", str(afile)], env))
+    line = one_line_error(run_kiosk(["tour", "--out", str(afile)], env))
     assert line == f"kiosk: cannot create the tour output directory {afile}: a file is in the way"
 
 
 def test_tour_data_dir_unusable(env, afile):
     env = {**env, "KIOSK__KIOSK__DATA_DIR": str(afile / "sub")}
-    line = one_line(kiosk(["tour", "--out", str(afile.parent / "shots")], env))
+    line = one_line_error(run_kiosk(["tour", "--out", str(afile.parent / "shots")], env))
     assert line == f"kiosk: cannot create the data directory {afile / 'sub'}: Not a directory"
 
 
 @pytest.mark.ui
-def test_tour_outbox_unusable_is_one_line(env, tmp_path):
+def test_tour_outbox_unusable_is_one_line_error(env, tmp_path):
     # The outbox is opened while the app is built (own Xvfb): still one line, with the path.
     (tmp_path / "data" / "outbox.sqlite3").mkdir(parents=True)
-    line = one_line(kiosk(["tour", "--out", str(tmp_path / "shots"), "--screen", "attract",
-                           "--lang", "en"], env))
+    line = one_line_error(run_kiosk(["tour", "--out", str(tmp_path / "shots"),
+                                     "--screen", "attract", "--lang", "en"], env))
     assert line == (f"kiosk: outbox unavailable: cannot create "
                     f"{tmp_path / 'data' / 'outbox.sqlite3'} (Is a directory)")
 
@@ -92,19 +76,19 @@ def test_run_demo_data_dir_unusable(env, afile):
     # Demo mode writes its secrets file into the data directory first.
     env = {**env, "KIOSK__KIOSK__DEMO": "true", "KIOSK__KIOSK__DATA_DIR": str(afile / "sub"),
            "KIOSK__SECURITY__SECRETS_FILE": str(afile.parent / "none.toml")}
-    line = one_line(kiosk(["run"], env))
+    line = one_line_error(run_kiosk(["run"], env))
     assert line == f"kiosk: cannot create the data directory {afile / 'sub'}: Not a directory"
 
 
 def test_run_data_dir_unusable_with_a_secrets_file(secrets_env, afile):
     env = {**secrets_env, "KIOSK__KIOSK__DATA_DIR": str(afile / "sub")}
-    line = one_line(kiosk(["run"], env))
+    line = one_line_error(run_kiosk(["run"], env))
     assert line == f"kiosk: cannot create the data directory {afile / 'sub'}: Not a directory"
 
 
 def test_run_log_dir_unusable(secrets_env, afile):
     env = {**secrets_env, "KIOSK__KIOSK__LOG_DIR": str(afile / "log")}
-    line = one_line(kiosk(["run"], env))
+    line = one_line_error(run_kiosk(["run"], env))
     assert line == f"kiosk: cannot create the log directory {afile / 'log'}: Not a directory"
 
 
@@ -112,32 +96,32 @@ def test_run_log_file_unusable(secrets_env, tmp_path):
     # The log directory exists but the log file is a directory: caught at set-up, not
     # as a "--- Logging error ---" on the first record.
     (tmp_path / "log" / "kiosk.log").mkdir(parents=True)
-    line = one_line(kiosk(["run"], secrets_env))
+    line = one_line_error(run_kiosk(["run"], secrets_env))
     assert line.startswith(f"kiosk: cannot write the log file {tmp_path / 'log' / 'kiosk.log'}: ")
 
 
 def test_sandbox_demo_data_dir_unusable(env, afile):
     env = {**env, "KIOSK__KIOSK__DEMO": "true", "KIOSK__KIOSK__DATA_DIR": str(afile / "sub"),
            "KIOSK__SECURITY__SECRETS_FILE": str(afile.parent / "none.toml")}
-    line = one_line(kiosk(["sandbox", "--port", "1"], env))
+    line = one_line_error(run_kiosk(["sandbox", "--port", "1"], env))
     assert line == f"kiosk: cannot create the data directory {afile / 'sub'}: Not a directory"
 
 
 def test_sandbox_data_dir_unusable_with_a_secrets_file(secrets_env, afile):
     env = {**secrets_env, "KIOSK__KIOSK__DATA_DIR": str(afile / "sub")}
-    line = one_line(kiosk(["sandbox", "--port", "1"], env))
+    line = one_line_error(run_kiosk(["sandbox", "--port", "1"], env))
     assert line == (f"kiosk: cannot create the sandbox database directory {afile / 'sub'}: "
                     "Not a directory")
 
 
 def test_sandbox_db_is_a_directory(secrets_env, tmp_path):
-    line = one_line(kiosk(["sandbox", "--port", "1", "--db", str(tmp_path)], secrets_env))
+    line = one_line_error(run_kiosk(["sandbox", "--port", "1", "--db", str(tmp_path)], secrets_env))
     assert line.startswith(f"kiosk: cannot open the sandbox database {tmp_path}: ")
 
 
-def test_unforeseen_os_error_is_one_line(env):
+def test_unforeseen_os_error_is_one_line_error(env):
     # --write-openapi has no path check of its own: main's OSError net catches it.
-    line = one_line(kiosk(["sandbox", "--write-openapi", "/proc/x/openapi.json"], env))
+    line = one_line_error(run_kiosk(["sandbox", "--write-openapi", "/proc/x/openapi.json"], env))
     assert line == "kiosk: cannot use /proc/x/openapi.json: No such file or directory"
 
 
@@ -150,13 +134,13 @@ def test_describe_os_error():
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "soon"])
 def test_read_card_timeout_must_be_positive(env, value):
-    proc = kiosk(["read-card", "--timeout", value], env)
+    proc = run_kiosk(["read-card", "--timeout", value], env)
     assert proc.returncode == 2
-    assert one_line(proc).startswith("kiosk read-card: argument --timeout: ")
+    assert one_line_error(proc).startswith("kiosk read-card: argument --timeout: ")
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "1.5"])
 def test_bench_runs_at_least_one(env, value):
-    proc = kiosk(["bench", "cards", "--runs", value], env)
+    proc = run_kiosk(["bench", "cards", "--runs", value], env)
     assert proc.returncode == 2
-    assert one_line(proc).startswith("kiosk bench: argument --runs: ")
+    assert one_line_error(proc).startswith("kiosk bench: argument --runs: ")

@@ -213,7 +213,8 @@ def test_registry_lists_every_technician_screen():
 
 def test_outbox_retry_now_delivers_a_backed_off_request(ui, monkeypatch, central_settings,
                                                         central_client, sandbox):
-    from kiosk.central.outbox import Outbox, OutboxSender
+    from kiosk.central.outbox import Outbox
+    from kiosk.central.outbox_sender import OutboxSender
     from kiosk.services.diagnostics import DiagnosticsContext
     from kiosk.ui.technician.base import technician
 

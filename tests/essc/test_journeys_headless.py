@@ -132,7 +132,8 @@ def test_offline_verify_is_a_failure_whose_retry_scans_again(rig):
 
 
 def test_pre_loss_by_essc_queues_with_the_grant_when_the_answer_is_lost(rig, tmp_path):
-    from kiosk.central.outbox import Outbox, OutboxSender
+    from kiosk.central.outbox import Outbox
+    from kiosk.central.outbox_sender import OutboxSender
 
     ctl = rig.ctl
     box = Outbox(tmp_path / "outbox.sqlite3", terminal_key=ctl.central.terminal_key)

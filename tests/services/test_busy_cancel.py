@@ -13,8 +13,8 @@ import pytest
 from kiosk.config import Settings
 from kiosk.i18n import translate
 from kiosk.personas import persona
-from kiosk.services.controller import ON_CANCEL, JourneyController
-from kiosk.services.states import BusyView, Step
+from kiosk.services.controller import JourneyController
+from kiosk.services.states import ON_CANCEL, BusyView, Step
 from kiosk.services.tasks import QueueDispatcher
 from tests.central.hostile import HostileServer
 from tests.services.conftest import Rig

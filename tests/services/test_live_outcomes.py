@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from kiosk.central.client import CentralClient
-from kiosk.central.outbox import Outbox, OutboxSender
+from kiosk.central.outbox import Outbox
+from kiosk.central.outbox_sender import OutboxSender
 from kiosk.config import PrinterSection, Settings
 from kiosk.personas import persona
 from kiosk.services.controller import JourneyController

@@ -51,11 +51,11 @@ def scanner_location(settings: Settings) -> tuple[str, str]:
 def open_source(kind: str, where: str) -> ScanSource:
     """Open the scanner once (raises :class:`ScannerError`)."""
     if kind == "serial":
-        from kiosk.devices.scanner.serial_source import SerialSource  # pyserial
+        from kiosk.devices.scanner.serial_source import SerialSource  # lazy: pyserial
 
         return SerialSource(where)
     if kind == "hid":
-        from kiosk.devices.scanner.hid import HidSource  # evdev
+        from kiosk.devices.scanner.hid import HidSource  # lazy: evdev, Linux only
 
         return HidSource(where)
     raise ScannerError(ScannerErrorKind.no_scanner, "no scanner configured")

@@ -23,7 +23,7 @@ UNKNOWN = 0x1A  # ASCII SUB: not printable, so the framer refuses the frame
 
 
 def _keymap() -> dict[int, tuple[str, str]]:
-    from evdev import ecodes as e  # evdev: Linux only, and only for HID scanners
+    from evdev import ecodes as e  # lazy: evdev is Linux-only; only HID scanners need it
 
     pairs: dict[int, tuple[str, str]] = {}
     for ch in "abcdefghijklmnopqrstuvwxyz":
@@ -46,7 +46,7 @@ class KeyDecoder:
     """Key events (type, code, value) → bytes for the framer."""
 
     def __init__(self) -> None:
-        from evdev import ecodes as e  # see _keymap
+        from evdev import ecodes as e  # lazy: see _keymap
 
         self._e = e
         self._map = _keymap()
@@ -90,7 +90,7 @@ class HidSource:
     kind = "hid"
 
     def __init__(self, path: str) -> None:
-        from evdev import InputDevice  # see _keymap
+        from evdev import InputDevice  # lazy: see _keymap
 
         self.where = path
         try:

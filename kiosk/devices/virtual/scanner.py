@@ -16,9 +16,7 @@ side) for a code and scans it; ``{"cmd": "scan", "text": "..."}`` scans any text
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import threading
 import time
 import tty
@@ -28,6 +26,7 @@ from typing import Any
 
 from kiosk.devices.scanner import VIRTUAL_PORT, virtual_scanner_path
 from kiosk.devices.scanner.framing import code_digest
+from kiosk.devices.virtual.control import ControlServer
 from kiosk.logs import get_logger
 
 log = get_logger("kiosk.devices.virtual.scanner")
@@ -47,9 +46,7 @@ class VirtualScanner:
         self._master: int | None = None
         self._slave: int | None = None
         self.scans = 0
-        self._server: socket.socket | None = None
-        self._server_thread: threading.Thread | None = None
-        self.socket_path: Path | None = None
+        self._control = ControlServer(self.handle, "virtual-scanner")
         self.replug()
 
     @property
@@ -126,6 +123,8 @@ class VirtualScanner:
                 return {"ok": False, "error": f"unknown command {cmd!r}"}
         except (KeyError, ValueError, OSError) as exc:
             return {"ok": False, "error": str(exc).strip("'\"")}
+        except Exception as exc:  # noqa: BLE001 - the issuer's failure, told once
+            return {"ok": False, "error": f"could not issue a code: {exc}"}
         return {"ok": True, **self.status()}
 
     def status(self) -> dict[str, Any]:
@@ -133,66 +132,19 @@ class VirtualScanner:
 
     def serve(self, path: Path) -> None:
         """Serve the control protocol on a Unix socket at ``path`` (0600)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.unlink(missing_ok=True)
-        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        srv.bind(str(path))
-        os.chmod(path, 0o600)
-        srv.listen(4)
-        self._server, self.socket_path = srv, path
-        self._server_thread = threading.Thread(target=self._accept, name="virtual-scanner",
-                                               daemon=True)
-        self._server_thread.start()
+        self._control.serve(path)
 
-    def _accept(self) -> None:
-        srv = self._server
-        while srv is not None:
-            try:
-                conn, _ = srv.accept()
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(10)
-                try:
-                    line = conn.makefile("rb").readline(4096)
-                    reply = self.handle(json.loads(line or b"{}"))
-                except (ValueError, OSError) as exc:
-                    reply = {"ok": False, "error": f"bad request: {type(exc).__name__}"}
-                except Exception as exc:  # noqa: BLE001 - the issuer's failure, told once
-                    reply = {"ok": False, "error": f"could not issue a code: {exc}"}
-                try:
-                    conn.sendall(json.dumps(reply, ensure_ascii=False).encode() + b"\n")
-                except OSError:
-                    pass
+    @property
+    def socket_path(self) -> Path | None:
+        return self._control.socket_path
 
     def stop(self) -> None:
-        srv, self._server = self._server, None
-        if srv is not None:
-            try:
-                srv.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            srv.close()
-        if self._server_thread is not None:
-            self._server_thread.join(2)
-        if self.socket_path is not None:
-            self.socket_path.unlink(missing_ok=True)
+        self._control.stop()
         self.unplug()
 
 
 def scanner_socket_path(data_dir: Path) -> Path:
     return data_dir / SOCKET_NAME
-
-
-def send_scanner_command(path: Path, request: dict[str, Any],
-                         timeout: float = 10.0) -> dict[str, Any]:
-    """Client side of the control socket (``kiosk card scan``). OSError if none runs."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(timeout)
-        s.connect(str(path))
-        s.sendall(json.dumps(request).encode() + b"\n")
-        data = s.makefile("rb").readline(65536)
-    return json.loads(data)
 
 
 def sandbox_issuer(sandbox: Any) -> Issuer:

@@ -14,15 +14,13 @@ Wire protocol: one JSON object per line each way, e.g.
 
 from __future__ import annotations
 
-import json
-import os
-import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kiosk.config import Settings
+from kiosk.devices.virtual.control import ControlServer, send_control
 from kiosk.devices.virtual.id_card import VirtualIdCard
 from kiosk.devices.virtual.ssc_card import VirtualSscCard
 from kiosk.devices.virtual.technician_card import VirtualTechnicianCard
@@ -57,9 +55,7 @@ class VirtualSlots:
         self._cards: dict[tuple[str, str], VirtualCard] = {}
         self._in_slot: dict[str, str | None] = {"ssc": None, "id": None}
         self._lock = threading.Lock()
-        self._server: socket.socket | None = None
-        self._server_thread: threading.Thread | None = None
-        self.socket_path: Path | None = None
+        self._control = ControlServer(self.handle, "virtual card slots")
 
     # -- slot control ------------------------------------------------------------------
     def card(self, persona_key: str, slot: str) -> VirtualCard:
@@ -107,45 +103,13 @@ class VirtualSlots:
 
     # -- control socket ----------------------------------------------------------------
     def serve(self, path: Path) -> None:
-        """Serve the JSON-lines control protocol on a Unix socket at ``path``."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            probe = socket.socket(socket.AF_UNIX)
-            try:
-                probe.connect(str(path))
-            except OSError:
-                path.unlink()  # stale socket from a crashed run
-            else:
-                probe.close()
-                raise RuntimeError(f"virtual card slots already served at {path}")
-            finally:
-                probe.close()
-        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        srv.bind(str(path))
-        os.chmod(path, 0o600)
-        srv.listen(4)
-        self._server, self.socket_path = srv, path
-        self._server_thread = threading.Thread(target=self._accept, name="virtual-slots",
-                                               daemon=True)
-        self._server_thread.start()
+        """Serve the JSON-lines control protocol on a Unix socket at ``path`` (0600);
+        RuntimeError if another process serves it already."""
+        self._control.serve(path, exclusive=True)
 
-    def _accept(self) -> None:
-        srv = self._server
-        while srv is not None:
-            try:
-                conn, _ = srv.accept()
-            except OSError:
-                return
-            with conn:
-                try:
-                    line = conn.makefile("rb").readline()
-                    reply = self.handle(json.loads(line or b"{}"))
-                except (ValueError, OSError) as exc:
-                    reply = {"ok": False, "error": f"bad request: {exc}"}
-                try:
-                    conn.sendall(json.dumps(reply, ensure_ascii=False).encode() + b"\n")
-                except OSError:
-                    pass
+    @property
+    def socket_path(self) -> Path | None:
+        return self._control.socket_path
 
     def handle(self, req: dict[str, Any]) -> dict[str, Any]:
         """One control request → reply (also used directly by tests)."""
@@ -162,17 +126,7 @@ class VirtualSlots:
         return {"ok": True, "slots": self.status(), "vpcd_port": self.vpcd_port}
 
     def stop(self) -> None:
-        srv, self._server = self._server, None
-        if srv is not None:
-            try:
-                srv.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close() does not
-            except OSError:
-                pass
-            srv.close()
-        if self._server_thread is not None:
-            self._server_thread.join(2)
-        if self.socket_path is not None:
-            self.socket_path.unlink(missing_ok=True)
+        self._control.stop()
         for vslot in self.slots.values():
             vslot.remove()
 
@@ -189,9 +143,4 @@ def start_virtual_slots(settings: Settings, vpcd_port: int,
 
 def send_command(path: Path, request: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
     """Client side of the control socket (``kiosk card``). Raises OSError if no daemon."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(timeout)
-        s.connect(str(path))
-        s.sendall(json.dumps(request).encode() + b"\n")
-        data = s.makefile("rb").readline()
-    return json.loads(data)
+    return send_control(path, request, timeout)

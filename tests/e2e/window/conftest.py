@@ -69,6 +69,38 @@ class Journey:
                          self.ui.walk(self.app.sm.current_screen)
                          if self.ui.is_visible(w) and getattr(w, "text", ""))
 
+    # -- the pre-loss journey's common path -------------------------------------------
+    def open_pre_loss(self) -> None:
+        """From the start screen: the pre-loss journey, waiting for the ID card."""
+        self.ui.tap(key="attract.pre_loss")
+        self.screen("pre_loss")
+
+    def show_cards(self, persona: str = "normal") -> None:
+        """Pre-loss, identified by ``persona``'s ID card: their cards on screen."""
+        self.open_pre_loss()
+        self.slots.insert(persona, "id")
+        self.screen("pre_loss_cards")
+
+    def choose_card(self, persona: str = "normal") -> None:
+        """Pre-loss up to the consequences of the first card (not confirmed yet)."""
+        self.show_cards(persona)
+        self.tap(key="journeys.cards.choose")
+        self.screen("pre_loss_consequences")
+
+    def confirm_queued(self) -> list[Any]:
+        """Confirm while the service cannot take it: the pending screen says it is not in
+        effect, the request is queued under this session's key and a pending receipt is
+        printed. Returns the queued items."""
+        self.tap(key="journeys.consequences.confirm")
+        self.screen("pre_loss_pending", 15)
+        texts = self.texts()
+        assert "还没有生效" in texts and "96102" in texts
+        assert self.new_pre_losses() == []
+        items = self.parts.outbox.pending()
+        assert len(items) == 1 and items[0].idempotency_key == self.ctl.session.idempotency_key
+        self.ui.wait_until(lambda: self.parts.printer.output, 5, "the pending receipt")
+        return items
+
     def failure(self, kind: str, timeout: float = 8.0) -> Any:
         self.screen("journey_failure", timeout)
         # Another failure may show first (the card service down, then no reader).

@@ -34,8 +34,7 @@ def test_offline_at_lookup_shows_the_hotline(journey: Journey, make_central_clie
                                              refused_url: str) -> None:
     j = journey
     j.ctl.central = _refused_client(j, make_central_client, refused_url)
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
+    j.open_pre_loss()
     j.slots.insert("normal", "id")
     j.failure("offline", 10)
     texts = j.texts()
@@ -52,22 +51,10 @@ def test_offline_at_lookup_shows_the_hotline(journey: Journey, make_central_clie
 def test_offline_at_confirm_is_queued_and_the_receipt_says_pending(
         journey: Journey, make_central_client: Any, refused_url: str) -> None:
     j = journey
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
-    j.slots.insert("normal", "id")
-    j.screen("pre_loss_cards")
-    j.tap(key="journeys.cards.choose")
-    j.screen("pre_loss_consequences")
+    j.choose_card()
     offline = _refused_client(j, make_central_client, refused_url)
     j.ctl.central = j.parts.sender.client = offline  # the outbox sender is offline too
-    j.tap(key="journeys.consequences.confirm")
-    j.screen("pre_loss_pending", 15)
-    texts = j.texts()
-    assert "还没有生效" in texts and "96102" in texts
-    assert j.new_pre_losses() == []
-    items = j.parts.outbox.pending()
-    assert len(items) == 1 and items[0].idempotency_key == j.ctl.session.idempotency_key
-    j.ui.wait_until(lambda: j.parts.printer.output, 5, "the pending receipt")
+    j.confirm_queued()
     printed = j.parts.printer.output.decode("gb18030", errors="replace").replace("\n", "")
     assert "办理状态：已受理，等待社保卡服务中心确认" in printed  # the status line: pending
     assert "已确认" not in printed
@@ -113,8 +100,7 @@ def test_card_that_answers_but_cannot_be_read(journey: Journey) -> None:
 
 def test_no_reader_then_readers_back(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
+    j.open_pre_loss()
     try:
         j.pcscd.restart(with_vpcd=False)  # the card service is back, without readers
         j.failure("no_reader", 15)

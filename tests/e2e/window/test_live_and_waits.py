@@ -15,12 +15,7 @@ def test_a_garbled_but_applied_pre_loss_turns_into_the_success_screen(journey: J
     j = journey
     steps: list[Step] = []
     j.ctl.subscribe(lambda st: steps.append(st.step))
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
-    j.slots.insert("normal", "id")
-    j.screen("pre_loss_cards")
-    j.tap(key="journeys.cards.choose")
-    j.screen("pre_loss_consequences")
+    j.choose_card()
     j.sandbox.faults.set(garbage_next=1)  # applied by the service, the reply garbled
     j.tap(key="journeys.consequences.confirm")
     j.screen("pre_loss_done", 15)
@@ -37,8 +32,7 @@ def test_a_garbled_but_applied_pre_loss_turns_into_the_success_screen(journey: J
 def test_reader_service_killed_at_identify_says_so_at_once_and_follows(journey: Journey
                                                                        ) -> None:
     j = journey
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
+    j.open_pre_loss()
     killed = time.monotonic()
     j.pcscd.kill()  # kill -9 of the private pcscd
     j.failure("reader_service", 8)
@@ -69,8 +63,7 @@ def test_started_while_the_reader_service_is_down(journey: Journey) -> None:
 
 def test_the_code_step_counts_down_before_send_again(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
+    j.open_pre_loss()
     j.tap(key="journeys.identify.use_keypad")
     j.screen("identify_keypad")
     j.type_digits(persona("normal")["id"]["id_number"])

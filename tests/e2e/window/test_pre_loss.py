@@ -10,8 +10,7 @@ from tests.e2e.window.conftest import Journey
 
 def test_pre_loss_by_id_card_happy_path(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
+    j.open_pre_loss()
     assert j.shown(key="journeys.identify.put_id_card")
     j.slots.insert("normal", "id")
     j.screen("pre_loss_cards")
@@ -42,8 +41,7 @@ def test_pre_loss_by_id_card_happy_path(journey: Journey) -> None:
 def test_pre_loss_by_keypad_and_sms_code(journey: Journey) -> None:
     j = journey
     number = persona("x_check")["id"]["id_number"]  # ends in X
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
+    j.open_pre_loss()
     j.tap(key="journeys.identify.use_keypad")
     j.screen("identify_keypad")
     j.type_digits("110105199306148821")  # wrong check character
@@ -67,10 +65,7 @@ def test_pre_loss_by_keypad_and_sms_code(journey: Journey) -> None:
 
 def test_already_pre_lost_card_is_explained_not_offered(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
-    j.slots.insert("pre_lost", "id")
-    j.screen("pre_loss_cards")
+    j.show_cards("pre_lost")
     assert j.shown(key="journeys.cards.none_offerable")
     # Pre-lost earlier (by phone): it says when that pre-loss lapses, the service's date.
     assert j.shown(key="journeys.cards.state.pre_lost_until")
@@ -81,8 +76,7 @@ def test_already_pre_lost_card_is_explained_not_offered(journey: Journey) -> Non
 
 def test_expired_id_card_refused(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
+    j.open_pre_loss()
     j.slots.insert("expired_id", "id")
     j.failure("id_expired")
     assert "96102" in j.texts()
@@ -91,16 +85,14 @@ def test_expired_id_card_refused(journey: Journey) -> None:
 
 def test_person_not_found(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
+    j.open_pre_loss()
     j.slots.insert("unknown", "id")
     j.failure("person_not_found")
 
 
 def test_ssc_where_id_card_expected_is_the_wrong_card(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
+    j.open_pre_loss()
     j.slots.insert("normal", "ssc")
     j.failure("wrong_card")
     j.slots.remove("ssc")
@@ -112,21 +104,9 @@ def test_ssc_where_id_card_expected_is_the_wrong_card(journey: Journey) -> None:
 
 def test_offline_at_confirm_is_queued_then_sent_once(journey: Journey) -> None:
     j = journey
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
-    j.slots.insert("normal", "id")
-    j.screen("pre_loss_cards")
-    j.tap(key="journeys.cards.choose")
-    j.screen("pre_loss_consequences")
+    j.choose_card()
     j.sandbox.faults.set(fail_next=10)  # every attempt gets a 503
-    j.tap(key="journeys.consequences.confirm")
-    j.screen("pre_loss_pending", 15)
-    texts = j.texts()
-    assert "还没有生效" in texts and "96102" in texts
-    assert j.new_pre_losses() == []
-    items = j.parts.outbox.pending()
-    assert len(items) == 1 and items[0].idempotency_key == j.ctl.session.idempotency_key
-    j.ui.wait_until(lambda: j.parts.printer.output, 5, "the pending receipt")
+    items = j.confirm_queued()
     assert items[0].idempotency_key[:10].upper().encode() in j.parts.printer.output
     j.sandbox.faults.clear()
     j.parts.sender.retry_now()
@@ -142,8 +122,7 @@ def test_offline_at_confirm_is_queued_then_sent_once(journey: Journey) -> None:
 def test_slow_service_shows_progress_and_cancels_within_a_second(journey: Journey) -> None:
     j = journey
     j.sandbox.faults.set(latency_ms=4500)
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
+    j.open_pre_loss()
     j.slots.insert("normal", "id")
     j.screen("journey_busy")
     assert j.shown(key="journeys.busy.looking_up")
@@ -159,10 +138,7 @@ def test_slow_service_shows_progress_and_cancels_within_a_second(journey: Journe
 def test_inactivity_ends_the_session_and_wipes(journey: Journey) -> None:
     j = journey
     j.app.inactivity.configure(1.0, 0.5)
-    j.ui.tap(key="attract.pre_loss")
-    j.screen("pre_loss")
-    j.slots.insert("normal", "id")
-    j.screen("pre_loss_cards")
+    j.show_cards()
     assert not j.ctl.session.is_empty()
     j.ui.wait_until(lambda: j.ui.find_all(key="inactivity.title"), 5, "the warning")
     j.ui.wait_until(lambda: j.app.sm.current == "attract", 5, "back to the start")

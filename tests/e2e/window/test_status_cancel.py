@@ -64,6 +64,13 @@ def _cancel_until_pin(j: Journey, persona: str) -> None:
     j.screen("cancel_pin")
 
 
+def _pin_right(j: Journey) -> None:
+    """The holder PIN the personas here have (123456): on to the ID card."""
+    j.type_digits("123456")
+    j.tap(key="journeys.pin.submit")
+    j.screen("cancel_id")
+
+
 def test_cancel_pre_loss_happy_path(journey: Journey) -> None:
     j = journey
     _cancel_until_pin(j, "pin_one_try")
@@ -89,9 +96,7 @@ def test_cancel_wrong_pin_shows_tries_left_then_other_id_is_refused(journey: Jou
     j.type_digits("000000")
     j.tap(key="journeys.pin.submit")
     j.ui.wait_until(lambda: "还可以再试2次" in j.texts(), 8, "tries left")
-    j.type_digits("123456")
-    j.tap(key="journeys.pin.submit")
-    j.screen("cancel_id")
+    _pin_right(j)
     j.slots.insert("x_check", "id")
     j.failure("id_mismatch")
 
@@ -99,9 +104,7 @@ def test_cancel_wrong_pin_shows_tries_left_then_other_id_is_refused(journey: Jou
 def test_cancel_not_pre_lost_card(journey: Journey) -> None:
     j = journey
     _cancel_until_pin(j, "normal")
-    j.type_digits("123456")
-    j.tap(key="journeys.pin.submit")
-    j.screen("cancel_id")
+    _pin_right(j)
     j.slots.insert("normal", "id")
     j.failure("not_pre_lost")
 
@@ -119,9 +122,7 @@ def test_cancel_refused_when_replacement_applied(journey: Journey) -> None:
     j = journey
     j.sandbox.store.apply_replacement("X00000060")
     _cancel_until_pin(j, "pin_one_try")
-    j.type_digits("123456")
-    j.tap(key="journeys.pin.submit")
-    j.screen("cancel_id")
+    _pin_right(j)
     j.slots.insert("pin_one_try", "id")
     j.screen("journey_failure", 8)
     assert j.shown(key="journeys.refused.replacement_exists")
