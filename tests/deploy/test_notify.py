@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -31,7 +32,7 @@ def test_send_to_a_vanished_socket_is_false_not_an_error(tmp_path: Path):
 
 @pytest.mark.parametrize("abstract", [False, True])
 def test_running_kiosk_sends_ready_then_watchdog_then_stopping(tmp_path: Path, abstract: bool):
-    notify = (NotifySocket(abstract=f"kiosk-test-{tmp_path.name}") if abstract
+    notify = (NotifySocket(abstract=f"kiosk-test-{os.getpid()}-{tmp_path.name}") if abstract
               else NotifySocket(tmp_path / "notify.sock"))
     env = production_env(tmp_path, WATCHDOG_USEC="1000000")  # a ping every 0.5 s
     with Xvfb(W, H) as xvfb:
