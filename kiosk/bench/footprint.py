@@ -33,8 +33,8 @@ SETTLE_S = 5.0
 # Shortened only by the smoke test of this command (the figure needs the full 20 s).
 IDLE_MEASURE_S = float(os.environ.get("KIOSK_BENCH_IDLE_SECONDS", "20"))
 WEB_STACK = ("fastapi", "uvicorn", "starlette", "kiosk.central.sandbox")
-# Loaded at first use, never by the start screen (printing, sealing, tests).
-LAZY = ("escpos", "qrcode", "barcode", "cryptography", "hypothesis")
+# Loaded at first use, never by the start screen (printing, sealing, support bundle, tests).
+LAZY = ("escpos", "qrcode", "barcode", "cryptography", "hypothesis", "tarfile")
 FONT_SUFFIXES = (".otf", ".ttf", ".ttc")
 
 

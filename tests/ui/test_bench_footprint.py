@@ -30,7 +30,7 @@ def test_bench_footprint_prints_the_figures_in_one_json_line(tmp_path) -> None:
     assert abs(fig["ratio"] - fig["kiosk_pss_mib"] / fig["bare_kivy_pss_mib"]) < 0.01
     assert fig["kiosk_demo"] is False and fig["kiosk_screen"] == "attract"
     assert fig["web_stack_in_kiosk"] == []
-    # What the start screen leaves for later: printing and sealing libraries, the
+    # What the start screen leaves for later: printing, sealing and bundle libraries, the
     # inactivity warning, and every font face but one per size it shows (28, 40, 52).
     assert fig["kiosk_lazy_loaded"] == []
     assert fig["kiosk_overlay_built"] is False
