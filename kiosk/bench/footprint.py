@@ -33,10 +33,15 @@ SETTLE_S = 5.0
 # Shortened only by the smoke test of this command (the figure needs the full 20 s).
 IDLE_MEASURE_S = float(os.environ.get("KIOSK_BENCH_IDLE_SECONDS", "20"))
 WEB_STACK = ("fastapi", "uvicorn", "starlette", "kiosk.central.sandbox")
+# Loaded at first use, never by the start screen (printing, sealing, support bundle, tests).
+LAZY = ("escpos", "qrcode", "barcode", "cryptography", "hypothesis", "tarfile")
+FONT_SUFFIXES = (".otf", ".ttf", ".ttc")
 
 
-def pss_mib(pid: int) -> float:
-    """PSS of ``pid`` and its descendants, MiB (processes gone meanwhile count 0)."""
+def pss_mib(pid: int, field: str = "Pss") -> float:
+    """PSS of ``pid`` and its descendants, MiB (processes gone meanwhile count 0);
+    ``field="Pss_Anon"``: its anonymous part only (heap, stacks, Python's arenas, GL
+    buffers: steadier than the shared libraries' share, which other processes move)."""
     total_kb = 0
     for p in [pid, *_descendants(pid)]:
         try:
@@ -44,9 +49,21 @@ def pss_mib(pid: int) -> float:
         except OSError:
             continue
         for line in text.splitlines():
-            if line.startswith("Pss:"):
+            if line.startswith(f"{field}:"):
                 total_kb += int(line.split()[1])
     return total_kb / 1024
+
+
+def open_font_files() -> int:
+    """Font files this process holds open: SDL_ttf keeps one per face (file, size,
+    weight), and each face of the CJK font costs ~2.5 MiB."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}").endswith(FONT_SUFFIXES)
+        except OSError:
+            continue
+    return count
 
 
 def _descendants(pid: int) -> list[int]:
@@ -166,11 +183,13 @@ def run(args: argparse.Namespace) -> int:
             procs.append(bare)
             bare_info = _wait_ready(bare, 60)
             bare_pss = pss_mib(bare.pid)
+            bare_anon = pss_mib(bare.pid, "Pss_Anon")
             _stop(bare)
             kiosk = _spawn("kiosk", env)
             procs.append(kiosk)
             info = _wait_ready(kiosk, 120)
             kiosk_pss = pss_mib(kiosk.pid)
+            kiosk_anon = pss_mib(kiosk.pid, "Pss_Anon")
             c0, w0 = cpu_seconds(kiosk.pid), time.monotonic()
             time.sleep(IDLE_MEASURE_S)
             idle = 100 * (cpu_seconds(kiosk.pid) - c0) / (time.monotonic() - w0)
@@ -189,6 +208,12 @@ def run(args: argparse.Namespace) -> int:
         "kiosk_screen": info.get("screen"),
         "kiosk_demo": info.get("demo"),
         "web_stack_in_kiosk": info.get("web_stack", []),
+        "kiosk_pss_anon_mib": round(kiosk_anon, 1),
+        "bare_kivy_pss_anon_mib": round(bare_anon, 1),
+        "kiosk_font_faces": info.get("font_faces"),
+        "bare_kivy_font_faces": bare_info.get("font_faces"),
+        "kiosk_lazy_loaded": info.get("lazy_loaded", []),
+        "kiosk_overlay_built": info.get("overlay_built"),
         "bare_label_font_size": bare_info.get("font_size"),
         "goals": {"ratio": TARGET_RATIO, "idle_cpu_pct": TARGET_IDLE_CPU_PCT},
     }
@@ -203,6 +228,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"footprint: kiosk idle CPU {idle:.2f} % of one core over {IDLE_MEASURE_S:g} s "
               f"(goal ≤ {TARGET_IDLE_CPU_PCT:g} %); web stack in the kiosk process: "
               f"{figures['web_stack_in_kiosk'] or 'none'}")
+        print(f"footprint: anonymous PSS kiosk {kiosk_anon:.1f} MiB, bare {bare_anon:.1f} MiB; "
+              f"font faces open {figures['kiosk_font_faces']} vs "
+              f"{figures['bare_kivy_font_faces']}; loaded at start that should wait: "
+              f"{figures['kiosk_lazy_loaded'] or 'none'}")
     return 0 if ok else 1
 
 
@@ -233,8 +262,11 @@ def _child(role: str) -> int:
                 return Label(text="社会保障卡自助服务", font_size=size)
 
             def on_start(self) -> None:
-                Clock.schedule_once(lambda _dt: print(json.dumps(result), flush=True),
-                                    SETTLE_S)
+                def settled(_dt: float) -> None:
+                    result["font_faces"] = open_font_files()
+                    print(json.dumps(result), flush=True)
+
+                Clock.schedule_once(settled, SETTLE_S)
 
         Bare().run()
         return 0
@@ -246,7 +278,10 @@ def _child(role: str) -> int:
     def settled(_dt: float) -> None:
         result.update(screen=app.sm.current, demo=settings.kiosk.demo,
                       web_stack=sorted(m for m in sys.modules if m.split(".")[0] in WEB_STACK
-                                       or m.startswith("kiosk.central.sandbox")))
+                                       or m.startswith("kiosk.central.sandbox")),
+                      lazy_loaded=sorted({m.split(".")[0] for m in sys.modules} & set(LAZY)),
+                      font_faces=open_font_files(),
+                      overlay_built=app.idle.built_overlay is not None)
         print(json.dumps(result), flush=True)
 
     def ready(*_: Any) -> None:

@@ -27,7 +27,6 @@ from kiosk import __version__, metrics
 from kiosk.central import schemas_fleet as f
 from kiosk.central.errors import CentralError
 from kiosk.config import Settings
-from kiosk.fleet.bundle import BundleFailed, collect_and_upload
 from kiosk.fleet.counts import CountTracker
 from kiosk.fleet.overlay import OverlayRefused, OverlayStore, settings_hash, validate_overlay
 from kiosk.fleet.state import AgentState
@@ -268,6 +267,10 @@ class FleetAgent:
         self.state.done(d.id, "applied")
 
     def _bundle(self, directive_id: str) -> None:
+        # lazy: the support bundle (tarfile, the diagnostics exporter) is only for this
+        # rare directive; not loaded by an idle kiosk.
+        from kiosk.fleet.bundle import BundleFailed, collect_and_upload
+
         try:
             collect_and_upload(self.settings, self.client, directive_id, self._report)
         except BundleFailed as exc:

@@ -104,8 +104,8 @@ class KioskApp(App):
         self.theme = LiveTheme()
         self.inactivity = InactivityTimer(settings.session.inactivity_seconds,
                                           settings.session.warning_seconds)
-        self.idle = IdleWatch(self.inactivity, lambda: self.end_session(EndReason.TIMEOUT))
-        self.overlay: Any = None
+        self.idle = IdleWatch(self.inactivity, lambda: self.end_session(EndReason.TIMEOUT),
+                              InactivityOverlay)
         # Navigation lives in its own object; kv files and screens call it as app.go etc.
         self.nav = Navigator(self)
         self.current_screen_widget = self.nav.current_screen_widget
@@ -132,9 +132,13 @@ class KioskApp(App):
         self.sm = KioskScreenManager(factories, transition=NoTransition())
         self.sm.current = ATTRACT  # built now; the others after the first frame
         self.sm.bind(current=self._on_screen_changed)
-        self.overlay = self.idle.overlay = InactivityOverlay()
         log.info("ui built", extra={"fields": {"screens": len(self.screen_specs)}})
         return self.sm
+
+    @property
+    def overlay(self) -> InactivityOverlay:
+        """The inactivity warning (built when first needed: :class:`IdleWatch`)."""
+        return self.idle.overlay
 
     def on_start(self) -> None:
         # Kept: Kivy holds bound-method callbacks weakly.

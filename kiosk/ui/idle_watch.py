@@ -19,13 +19,29 @@ log = get_logger("kiosk.ui.app")
 
 
 class IdleWatch:
-    """Drives ``timer`` on the Kivy clock and shows ``overlay`` (set once the UI is built)."""
+    """Drives ``timer`` on the Kivy clock and shows the warning overlay, which
+    ``make_overlay`` builds when it is first needed: an idle kiosk never shows it, and
+    its labels would open two more font faces (~5 MiB) at start."""
 
-    def __init__(self, timer: InactivityTimer, on_expired: Callable[[], None]) -> None:
+    def __init__(self, timer: InactivityTimer, on_expired: Callable[[], None],
+                 make_overlay: Callable[[], Any] | None = None) -> None:
         self.timer = timer
         self.on_expired = on_expired
-        self.overlay: Any = None
+        self.make_overlay = make_overlay
+        self.built_overlay: Any = None
         self._poll_event: Any = None
+
+    @property
+    def overlay(self) -> Any:
+        """The warning overlay, built on first use (None without a factory)."""
+        if self.built_overlay is None and self.make_overlay is not None:
+            self.built_overlay = self.make_overlay()
+        return self.built_overlay
+
+    @property
+    def overlay_open(self) -> bool:
+        """Whether the warning is on screen (never builds it)."""
+        return bool(self.built_overlay is not None and self.built_overlay.is_open)
 
     def session_screen(self) -> None:
         """A session screen is shown: start watching if no session was running."""
@@ -45,8 +61,8 @@ class IdleWatch:
     def more_time(self) -> None:
         """The cardholder asked for more time: leave the warning, start again."""
         self.timer.extend()
-        if self.overlay is not None:
-            self.overlay.hide()
+        if self.built_overlay is not None:
+            self.built_overlay.hide()
         self._schedule_poll()
 
     def stop(self) -> None:
@@ -55,8 +71,8 @@ class IdleWatch:
         if self._poll_event is not None:
             self._poll_event.cancel()
             self._poll_event = None
-        if self.overlay is not None:
-            self.overlay.hide()
+        if self.built_overlay is not None:
+            self.built_overlay.hide()
 
     def _schedule_poll(self) -> None:
         if self._poll_event is not None:

@@ -121,3 +121,15 @@ def test_the_expiry_is_a_checked_config_key(hours, tmp_path):
 
     with pytest.raises(ConfigError):
         load_settings(environ={"KIOSK__CENTRAL__OUTBOX_TERMINAL_EXPIRY_HOURS": str(hours)})
+
+
+@pytest.mark.parametrize("secret", [b"", b"k" * 32, bytes(range(64)), b"\xff" * 100])
+def test_outbox_key_is_hkdf_sha256_of_the_terminal_secret(secret) -> None:
+    # derive_key is plain hmac (cryptography loads only when a payload is sealed); it
+    # must stay the same key cryptography's HKDF gives, or queued items could not open.
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    expected = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                    info=b"kiosk outbox v1").derive(secret)
+    assert derive_key(secret) == expected

@@ -30,4 +30,10 @@ def test_bench_footprint_prints_the_figures_in_one_json_line(tmp_path) -> None:
     assert abs(fig["ratio"] - fig["kiosk_pss_mib"] / fig["bare_kivy_pss_mib"]) < 0.01
     assert fig["kiosk_demo"] is False and fig["kiosk_screen"] == "attract"
     assert fig["web_stack_in_kiosk"] == []
+    # What the start screen leaves for later: printing, sealing and bundle libraries, the
+    # inactivity warning, and every font face but one per size it shows (28, 40, 52).
+    assert fig["kiosk_lazy_loaded"] == []
+    assert fig["kiosk_overlay_built"] is False
+    assert fig["bare_kivy_font_faces"] == 1 and fig["kiosk_font_faces"] == 3
+    assert 0 < fig["bare_kivy_pss_anon_mib"] < fig["kiosk_pss_anon_mib"] <= fig["kiosk_pss_mib"]
     assert 0 <= fig["idle_cpu_pct"] < 100

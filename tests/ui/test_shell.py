@@ -343,3 +343,52 @@ def test_crash_guard_shows_the_error_screen_and_gives_up_on_a_burst(kiosk_ui):
     results = [guard.handle_exception(RuntimeError("again")) for _ in range(4)]
     assert results[-1] == ExceptionManager.RAISE and results[0] == ExceptionManager.PASS
     ui.pump_frames(3)
+
+
+def test_attract_builds_no_back_or_home_button_until_a_screen_shows_one(kiosk_ui):
+    # A label renders (and opens its font face) even off screen: the attract screen,
+    # which shows neither button, must not make them.
+    ui = kiosk_ui
+    ui.app.go_home()
+    ui.wait_for_screen("attract")
+    assert ui.app.sm.get_screen("attract").frame.ids.nav._buttons == {}
+    open_placeholder(ui)
+    ui.pump_frames(2)  # laid out before the next frame
+    nav = ui.app.sm.current_screen.frame.ids.nav
+    # The placeholder shows back in the bar (its big home button is its own).
+    assert set(nav._buttons) == {"app.back"}
+    assert ui.find(key="app.back").text == "返回" and nav.back_button.parent == nav
+    ui.tap(key="app.back")
+    ui.wait_for_screen("attract")
+
+
+def test_warning_overlay_is_built_when_first_needed(kiosk_ui):
+    from kiosk.ui.idle_watch import IdleWatch
+    from kiosk.ui.inactivity import InactivityTimer
+
+    made = []
+
+    class Overlay:
+        is_open = False
+        seconds = 0
+
+        def show(self):
+            self.is_open = True
+
+        def hide(self):
+            self.is_open = False
+
+    def make():
+        made.append(Overlay())
+        return made[-1]
+
+    watch = IdleWatch(InactivityTimer(0.2, 5), lambda: None, make)
+    watch.touch()
+    watch.more_time()
+    watch.stop()
+    assert made == [] and not watch.overlay_open  # hiding a warning never built builds none
+    watch.session_screen()
+    kiosk_ui.wait_until(lambda: made and made[0].is_open, 3, "the warning")
+    assert len(made) == 1 and watch.overlay_open
+    watch.stop()
+    assert not made[0].is_open and len(made) == 1

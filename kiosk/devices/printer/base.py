@@ -17,8 +17,6 @@ from abc import ABC, abstractmethod
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from escpos.printer import Dummy as _EscposBuffer
-
 from kiosk import __version__
 from kiosk.domain.receipts import (
     RECEIPT_WIDTH,
@@ -75,6 +73,10 @@ def paper_status_from_byte(answer: bytes) -> PrinterStatus:
 
 def build_job(rendered: RenderedReceipt, width: int = RECEIPT_WIDTH) -> bytes:
     """The ESC/POS bytes of one receipt: init, Chinese mode, title, lines, QR, cut."""
+    # lazy: escpos pulls in PIL, qrcode, barcode and yaml (~8 MiB); an idle kiosk
+    # never prints, so it is loaded with the first job.
+    from escpos.printer import Dummy as _EscposBuffer
+
     buf = _EscposBuffer()
 
     def text(line: str) -> None:

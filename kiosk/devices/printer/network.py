@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from escpos.printer import Network
+from typing import Any
 
 from kiosk.devices.printer.base import EscposPrinter
 
@@ -22,13 +22,16 @@ class NetworkPrinter(EscposPrinter):
     kind = "network"
     timeout = 3.0
 
-    def _device(self) -> Network:
+    def _device(self) -> Any:  # -> escpos.printer.Network
+        # lazy: escpos is heavy (PIL, qrcode, yaml); only when printing or probing
+        from escpos.printer import Network
+
         host, port = parse_host_port(self.target)
         dev = Network(host, port=port, timeout=self.timeout)
         dev.open()
         return dev
 
-    def _read_answer(self, dev: Network) -> bytes:
+    def _read_answer(self, dev: Any) -> bytes:
         try:
             return bytes(dev._read())
         except TimeoutError:  # this printer never answers: it cannot tell, counts as ok

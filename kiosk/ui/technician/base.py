@@ -130,10 +130,9 @@ class Technician:
     # -- the hidden gesture ---------------------------------------------------------------
     def _on_attract(self) -> bool:
         sm = self.app.sm
-        overlay = getattr(self.app, "overlay", None)
         return bool(sm is not None and (sm.current == ATTRACT or getattr(
             sm.current_screen, "idle_screen", False))  # out of service: also no session
-            and not (overlay is not None and overlay._window is not None))
+            and not self.app.idle.overlay_open)
 
     def _down(self, _win: Any, touch: Any) -> bool:
         if self.active and self.app.sm is not None and self.app.sm.current.startswith("diag"):

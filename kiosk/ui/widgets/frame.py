@@ -35,10 +35,13 @@ class Header(BoxLayout):
         super().__init__(**kwargs)
         app = App.get_running_app()
         self._app = app
+        self.nav: NavBar | None = None  # the frame's navigation bar (ScreenFrame sets it)
 
         def button(key: str, action: Any) -> KButton:
-            # Toggles in the smaller type (still >= 28 px), sized to their text.
-            b = KButton(key=key, variant="header", role="small", fit_width=True)
+            # Toggles in the smaller type (still >= 28 px), sized to their text; regular
+            # weight, like all 28 px text on the start screen: each weight at each size
+            # is one more font face open (~2.5 MiB for the CJK face).
+            b = KButton(key=key, variant="header", role="small", fit_width=True, bold=False)
             b.bind(on_release=lambda *_: action())
             return b
 
@@ -68,6 +71,16 @@ class Header(BoxLayout):
         self.toggles.bind(minimum_height=self._trigger)
         app.theme.bind(version=self._trigger)
         self.bind(screen=self._follow)
+
+    @property
+    def back_button(self) -> KButton:
+        """The navigation bar's back button (older name: it used to live here)."""
+        return self.nav.back_button
+
+    @property
+    def home_button(self) -> KButton:
+        """The navigation bar's home button (older name, as above)."""
+        return self.nav.home_button
 
     def _relayout(self, *_: Any) -> None:
         t = self._app.theme
@@ -104,31 +117,52 @@ class Header(BoxLayout):
 
 
 class NavBar(BoxLayout):
-    """Back (left) and home (right); collapses when the screen shows neither."""
+    """Back (left) and home (right); collapses when the screen shows neither.
+
+    Each button is made when first shown (or asked for): the attract screen shows
+    neither, and a label renders its text, opening its font face (~2.5 MiB for the CJK
+    face at one size), even while it is not on screen."""
 
     screen = ObjectProperty(None, allownone=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        app = App.get_running_app()
-        self.back_button = KButton(key="app.back", variant="secondary")
-        self.back_button.bind(on_release=lambda *_: app.back())
-        self.home_button = KButton(key="app.home", variant="secondary")
-        self.home_button.bind(on_release=lambda *_: app.go_home())
+        self._buttons: dict[str, KButton] = {}
         self._gap = Widget()
-        # A third of the bar each, wherever the other one is (kv sets size_hint_x: 1).
-        for b in (self.back_button, self.home_button):
-            b.size_hint_x = None
+        # Laid out before the next frame, once the screen's kv rules have set show_back
+        # and show_home (their class defaults are True: laying out at once would make
+        # the buttons a screen without them never shows).
+        self._trigger_layout = Clock.create_trigger(self._layout, -1)
         self.bind(width=self._size_buttons, screen=self._follow)
 
+    @property
+    def back_button(self) -> KButton:
+        """The back button (made on first use)."""
+        return self._button("app.back", lambda *_: App.get_running_app().back())
+
+    @property
+    def home_button(self) -> KButton:
+        """The home button (made on first use)."""
+        return self._button("app.home", lambda *_: App.get_running_app().go_home())
+
+    def _button(self, key: str, action: Any) -> KButton:
+        b = self._buttons.get(key)
+        if b is None:
+            b = self._buttons[key] = KButton(key=key, variant="secondary")
+            b.bind(on_release=action)
+            # A third of the bar each, wherever the other one is (kv sets size_hint_x: 1).
+            b.size_hint_x = None
+            self._size_buttons()
+        return b
+
     def _size_buttons(self, *_: Any) -> None:
-        for b in (self.back_button, self.home_button):
+        for b in self._buttons.values():
             b.width = (self.width - self.padding[0] - self.padding[2]) * 0.3
 
     def _follow(self, *_: Any) -> None:
         if self.screen is not None:
-            self.screen.bind(show_back=self._layout, show_home=self._layout)
-        self._layout()
+            self.screen.bind(show_back=self._trigger_layout, show_home=self._trigger_layout)
+        self._trigger_layout()
 
     def _layout(self, *_: Any) -> None:
         screen = self.screen
@@ -150,6 +184,5 @@ class ScreenFrame(BoxLayout):
     screen = ObjectProperty(None, allownone=True)
 
     def on_kv_post(self, base_widget: Any) -> None:
-        # Older name kept: the back/home buttons used to live in the header.
-        self.ids.header.back_button = self.ids.nav.back_button
-        self.ids.header.home_button = self.ids.nav.home_button
+        # Older names kept: the back/home buttons used to live in the header.
+        self.ids.header.nav = self.ids.nav
