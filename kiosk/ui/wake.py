@@ -20,11 +20,14 @@ frame, kiosk/ui/idle.py); a mouse moved without a press wakes X but is not input
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from typing import Any
 
-from kiosk.logs import get_logger
+from kiosk.logs import error_fields, get_logger
+from kiosk.system.blanking import XSET_TIMEOUT_S
 
 log = get_logger("kiosk.ui.wake")
 KEY_EVENTS = ("on_key_down", "on_keyboard", "on_textinput", "on_key_up")
@@ -110,6 +113,22 @@ class WakeGuard:
 
     def on_textinput(self, _window: Any, _text: str) -> bool:
         return self.text()
+
+
+def reset_x_idle() -> bool:
+    """Start the X server's idle time now (``xset s reset``; it also wakes a blank
+    screen), so it agrees with a new :class:`WakeGuard`: the session runner restarts
+    the app inside a running X server, which may have been idle, even blank, for longer
+    than the new app knows. False (logged) when xset is missing or fails."""
+    if shutil.which("xset") is None:
+        return False   # apply_blanking already said so
+    try:
+        subprocess.run(["xset", "s", "reset"], check=True, capture_output=True,
+                       timeout=XSET_TIMEOUT_S)
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("xset s reset failed", extra={"fields": error_fields(exc)})
+        return False
+    return True
 
 
 def bind_window(window: Any, guard: WakeGuard) -> dict[str, Any]:
