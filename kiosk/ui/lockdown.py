@@ -21,7 +21,7 @@ from kivy.modules import Modules
 from kiosk.config import Settings
 from kiosk.logs import get_logger
 from kiosk.system.blanking import BlankingSchedule
-from kiosk.ui.wake import WakeGuard, bind_window, reset_x_idle
+from kiosk.ui.wake import SYNC_AFTER_S, WakeGuard, bind_window
 
 log = get_logger("kiosk.ui.lockdown")
 
@@ -103,8 +103,8 @@ def lock_down(app: Any) -> Lockdown:
     # The touch or key that wakes a blanked screen does nothing else (kiosk/ui/wake.py);
     # bound after the key handlers above, so it runs first.
     blanking = lock.blanking
-    reset_x_idle()
     lock.wake = WakeGuard(lambda: blanking.applied)
     lock.wake_handlers = bind_window(Window, lock.wake)
+    Clock.schedule_once(lock.wake.sync_x_idle, SYNC_AFTER_S)
     log.info("window locked down", extra={"fields": {"production": production}})
     return lock

@@ -30,6 +30,7 @@ from kiosk.logs import error_fields, get_logger
 from kiosk.system.blanking import XSET_TIMEOUT_S
 
 log = get_logger("kiosk.ui.wake")
+SYNC_AFTER_S = 2.0   # lock_down calls WakeGuard.sync_x_idle this long after start-up
 KEY_EVENTS = ("on_key_down", "on_keyboard", "on_textinput", "on_key_up")
 
 
@@ -93,6 +94,12 @@ class WakeGuard:
             self.consumed_keys.discard(keycode)
             return True
         return False
+
+    def sync_x_idle(self, *_: Any) -> None:
+        """Start X's idle time and this guard's together (:func:`reset_x_idle`); the app
+        calls it once, shortly after start-up (off the first frame's path: ~5-25 ms)."""
+        if reset_x_idle():
+            self.last_input = self.clock()
 
     def text(self) -> bool:
         """Text typed: consumed while a consumed key is held (its text comes before its up)."""

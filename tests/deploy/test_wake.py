@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.logs import LOG_FILE
-from kiosk.ui.wake import reset_x_idle
+from kiosk.ui.wake import WakeGuard, reset_x_idle
 from kiosk.ui.xvfb import Xvfb
 from tests.deploy.helpers import production_env
 from tests.deploy.running import H, NotifySocket, W, start_kiosk, stop
@@ -92,7 +92,7 @@ def test_the_click_that_wakes_the_screen_presses_nothing(tmp_path: Path, blank_s
             xdo(xvfb.display, "mousemove", *map(str, TILE))
             before = settle(xvfb.display, tmp_path / "before.png")
             assert screensaver(xvfb.display)[0] == blank_seconds
-            time.sleep(BLANK_S + 1.0)     # still longer than the timeout
+            time.sleep(BLANK_S + 2.0)     # still longer than the timeout (and the X sync)
             assert (x_saver(xvfb.display)[0] == 1) == bool(blank_seconds)  # X blank?
             xdo(xvfb.display, "click", "1")
             clicked = time.monotonic()
@@ -136,8 +136,15 @@ def test_the_app_starts_x_idle_time_with_its_own(monkeypatch):
         time.sleep(2.0)
         state, idle = x_saver(xvfb.display)
         assert state == 1 and idle >= 1500, (state, idle)   # blank, idle since the move
-        assert reset_x_idle()
+        clock = [1000.0]
+        guard = WakeGuard(lambda: 1, clock=lambda: clock[0])
+        clock[0] += 30
+        guard.sync_x_idle()                 # what the app does shortly after start-up
         state, idle = x_saver(xvfb.display)
         assert state == 0 and idle < 500, (state, idle)
+        assert guard.last_input == 1030.0   # the guard's idle time starts with X's
     monkeypatch.setenv("PATH", "/nonexistent")
     assert reset_x_idle() is False                          # no xset: nothing to do
+    clock[0] += 5
+    guard.sync_x_idle()
+    assert guard.last_input == 1030.0                       # nor is the guard's time moved

@@ -122,7 +122,7 @@ def test_the_app_consumes_the_waking_tap_and_the_next_one_opens_the_journey(kios
 
     ui = kiosk_ui
     gov = ui.app.frame_rate
-    gov.idle_after = 0.2
+    idle_after, gov.idle_after = gov.idle_after, 0.2
     try:
         ui.wait_until(lambda: gov.idle, timeout=5, what="idle")
         blank_now.last_input -= 5
@@ -136,7 +136,7 @@ def test_the_app_consumes_the_waking_tap_and_the_next_one_opens_the_journey(kios
         ui.tap(tile)
         ui.wait_until(lambda: ui.app.sm.current != "attract", timeout=5, what="journey")
     finally:
-        gov.idle_after = 3.0
+        gov.idle_after = idle_after
         gov.wake()
 
 
