@@ -5,7 +5,8 @@ overrides of its config file. We set them all here from our :class:`Settings`, s
 window is fullscreen by geometry (no window manager on a kiosk: borderless, explicit
 size, custom position 0,0 — ``fullscreen=1`` would leave an 800x600 X window), Escape
 does not quit, the mouse does not emulate multitouch, the frame rate is capped for a low
-idle CPU, and Kivy's config/logs land under the data dir instead of ``~/.kivy``.
+idle CPU, Kivy's config/logs land under the data dir instead of ``~/.kivy``, and SDL lets
+the X screensaver run (SDL suspends it by default, so ``display.blank_seconds`` never blanked).
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ def kivy_environment(settings: Settings, *, kivy_home: Path | None = None,
         "KCFG_GRAPHICS_MAXFPS": str(MAX_FPS),
         "KCFG_GRAPHICS_MULTISAMPLES": "0",   # llvmpipe: MSAA costs CPU for nothing
         "KCFG_INPUT_MOUSE": "mouse,disable_multitouch",   # no red-dot multitouch emulation
+        # SDL suspends the X screensaver at start-up (XScreenSaverSuspend) unless told;
+        # Kivy's allow_screensaver does not undo it. Blanking is set by kiosk/system/blanking.py.
+        "SDL_VIDEO_ALLOW_SCREENSAVER": "1",
     }
     if not console_log:
         env["KIVY_NO_CONSOLELOG"] = "1"
@@ -64,7 +68,9 @@ def configure_kivy(settings: Settings, **kwargs: object) -> None:
         if "kivy.core.window" in sys.modules:
             raise RuntimeError("Kivy's window exists already: configure_kivy came too late")
         for name, value in env.items():
-            if name.startswith("KCFG_"):
+            if name.startswith("SDL_"):      # read when the window starts SDL's video
+                os.environ[name] = value
+            elif name.startswith("KCFG_"):
                 _, section, key = name.split("_", 2)
                 Config.set(section.lower(), key.lower(), value)
         return

@@ -1,6 +1,6 @@
 """The kiosk window gives nothing away: no Kivy settings panel, inspector or key binding,
 no key at all outside technician mode, no right/middle click or wheel, no cursor in
-production, and screen blanking by opening hours.
+production, screen blanking by opening hours, and the touch that wakes it does nothing else.
 
 Installed once from ``KioskApp.on_start`` (:func:`lock_down`), which Kivy dispatches after
 it bound its own keys (F1 → settings panel) to the window: our window handlers are bound
@@ -21,6 +21,7 @@ from kivy.modules import Modules
 from kiosk.config import Settings
 from kiosk.logs import get_logger
 from kiosk.system.blanking import BlankingSchedule
+from kiosk.ui.wake import SYNC_AFTER_S, WakeGuard, bind_window
 
 log = get_logger("kiosk.ui.lockdown")
 
@@ -44,6 +45,8 @@ class Lockdown:
     swallowed_clicks: int = 0
     handlers: dict[str, Any] = field(default_factory=dict)
     blanking: BlankingSchedule | None = None
+    wake: WakeGuard | None = None
+    wake_handlers: dict[str, Any] = field(default_factory=dict)
 
     def technician(self) -> bool:
         sm = getattr(self.app, "sm", None)
@@ -68,6 +71,9 @@ class Lockdown:
         for name, handler in self.handlers.items():
             Window.unbind(**{name: handler})
         self.handlers.clear()
+        for name, handler in self.wake_handlers.items():
+            Window.unbind(**{name: handler})
+        self.wake_handlers.clear()
         if self.blanking is not None:
             self.blanking.stop()
 
@@ -94,5 +100,11 @@ def lock_down(app: Any) -> Lockdown:
     # Blanking by opening hours, re-applied at each boundary (kiosk/system/blanking.py).
     lock.blanking = BlankingSchedule.for_settings(settings, Clock.schedule_once)
     lock.blanking.start()
+    # The touch or key that wakes a blanked screen does nothing else (kiosk/ui/wake.py);
+    # bound after the key handlers above, so it runs first.
+    blanking = lock.blanking
+    lock.wake = WakeGuard(lambda: blanking.applied)
+    lock.wake_handlers = bind_window(Window, lock.wake)
+    Clock.schedule_once(lock.wake.sync_x_idle, SYNC_AFTER_S)
     log.info("window locked down", extra={"fields": {"production": production}})
     return lock
