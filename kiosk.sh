@@ -12,7 +12,7 @@ VENV="$ROOT/.venv"
 APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev python3-venv
   xvfb xauth fonts-noto-cjk espeak-ng sox libmtdev1 libgl1-mesa-dri util-linux
   systemd iproute2 xserver-xorg-core xserver-xorg-video-dummy x11-xserver-utils xdotool x11-apps imagemagick prometheus
-  chromium linux-libc-dev tzdata)
+  chromium linux-libc-dev tzdata libxss1)
 
 say() { echo "[kiosk.sh] $*" >&2; }
 
