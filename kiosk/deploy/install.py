@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,9 +188,7 @@ class Installer:
         if self.deps_from is not None:  # offline/tests: an existing venv's packages
             lines += [str(p) for p in (self.deps_from / "lib").glob("python3*/site-packages")]
         else:
-            req = vdir / "app" / "pyproject.toml"
-            subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--no-warn-script-location",
-                            str(req.parent)], check=True, timeout=1800)
+            subprocess.run(pip_install_command(venv, vdir / "app"), check=True, timeout=1800)
         (site / "kiosk-app.pth").write_text("\n".join(lines) + "\n")
 
     def write_etc(self, src: Path) -> None:
@@ -307,6 +306,18 @@ class Installer:
         if self.layout.opt.exists():
             kept.append(str(self.layout.opt))
         return kept
+
+
+def pip_install_command(venv: Path, app: Path) -> list[str]:
+    """pip installs the release's dependencies only, never the kiosk itself: an installed
+    copy in site-packages would shadow ``app/`` (a ``.pth`` line comes after
+    site-packages), and its ``assets/`` and ``config/`` would not be found."""
+    try:
+        project = tomllib.loads((app / "pyproject.toml").read_text(encoding="utf-8"))
+        deps = [str(d) for d in project["project"]["dependencies"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InstallError(f"{app}/pyproject.toml: no [project] dependencies ({exc})") from None
+    return [str(venv / "bin" / "pip"), "install", "-q", "--no-warn-script-location", *deps]
 
 
 def _rmdir(path: Path) -> None:

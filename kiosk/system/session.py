@@ -12,7 +12,8 @@ is what ``kiosk.service`` starts (see docs/deploying.md):
 3. ``kiosk run`` in a loop: when it exits for any reason but a stop of the session it
    starts again at once; quick repeated crashes back off (1, 2, 4 … 30 s).
 
-The app talks to systemd itself (READY=1, WATCHDOG=1: ``NotifyAccess=all``); systemd's
+The app's READY=1 / WATCHDOG=1 reach systemd through this runner, the service's main
+PID (``NotifyAccess=main``, :class:`kiosk.system.notify.NotifyRelay`); systemd's
 ``WATCHDOG_PID`` names this runner, so it is not passed on to the app.
 """
 
@@ -31,6 +32,7 @@ from pathlib import Path
 from kiosk.config import Settings, load_settings
 from kiosk.i18n import LANGUAGES, translate
 from kiosk.logs import get_logger
+from kiosk.system.notify import Notifier, NotifyRelay
 from kiosk.ui import fonts
 from kiosk.ui.xvfb import Xvfb, XvfbError
 
@@ -123,10 +125,13 @@ class XServer:
 class Session:
     """Runs the app on ``display`` until :meth:`stop`, restarting it whenever it ends."""
 
-    def __init__(self, display: str, app_args: list[str], *, egl: bool) -> None:
+    def __init__(self, display: str, app_args: list[str], *, egl: bool,
+                 notify_socket: str | None = None) -> None:
         self.display, self.app_args = display, app_args
         self.env = {k: v for k, v in os.environ.items() if k != "WATCHDOG_PID"}
         self.env["DISPLAY"] = display
+        if notify_socket:  # the relay's, not systemd's
+            self.env["NOTIFY_SOCKET"] = notify_socket
         if egl:  # the server runs without GLX (less memory): SDL must use EGL
             self.env["SDL_VIDEO_X11_FORCE_EGL"] = "1"
         self.app: subprocess.Popen[bytes] | None = None
@@ -181,7 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     except (SessionError, XvfbError) as exc:
         print(f"kiosk-session: {exc}", file=sys.stderr)
         return 1
-    session = Session(server.display, app_args, egl=not args.xvfb)
+    upstream = Notifier()
+    relay = NotifyRelay(upstream, run_dir / "notify") if upstream.enabled else None
+    session = Session(server.display, app_args, egl=not args.xvfb,
+                      notify_socket=str(relay.path) if relay else None)
     signal.signal(signal.SIGTERM, session.stop)
     signal.signal(signal.SIGINT, session.stop)
     try:
@@ -193,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kiosk-session: X on {server.display}", file=sys.stderr, flush=True)
         return session.run()
     finally:
+        if relay is not None:
+            relay.close()
         server.stop()
 
 

@@ -87,6 +87,9 @@ def test_kill_9_of_the_app_shows_out_of_service_and_a_fresh_start_screen_within_
         again = notify.wait_for("READY=1", timeout=10)
         assert again - killed < 3.0, f"start screen back after {again - killed:.2f}s"
         assert app_pid(session.pid) != victim
+        # Every message comes from the runner, the service's main PID: under PAMName= the
+        # app sits in a logind session scope and systemd would drop what it sent itself.
+        assert {pid for pid, _ in notify.senders} == {session.pid}, notify.senders
         print(f"first frame {first_ready - t0:.2f}s after session start; "
               f"back {again - killed:.2f}s after kill -9")
         session.send_signal(signal.SIGTERM)
