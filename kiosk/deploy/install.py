@@ -45,6 +45,13 @@ ENABLE_COMMANDS = (("systemctl", "daemon-reload"),
                    ("systemctl", "enable", "--now", "pcscd.socket"))
 
 
+# Before uninstall removes anything: the service stopped and no longer wanted by
+# graphical.target (no dangling link), then the user manager that PAMName='s logind session
+# started (`userdel` refuses while a process of the user runs); {uid} is kiosk's.
+DISABLE_COMMANDS = (("systemctl", "disable", "--now", "kiosk.service"),
+                    ("systemctl", "stop", "user@{uid}.service"))
+
+
 class InstallError(RuntimeError):
     """An install step failed; ``str()`` is one line."""
 
@@ -282,9 +289,19 @@ class Installer:
         self.restart()
         return version
 
+    def _stop_service(self) -> None:
+        res = subprocess.run(["id", "-u", USER], capture_output=True, text=True)
+        uid = res.stdout.strip() if res.returncode == 0 else ""
+        for cmd in DISABLE_COMMANDS:
+            if "{uid}" in " ".join(cmd) and not uid.isdigit():
+                continue
+            subprocess.run([c.format(uid=uid) for c in cmd], check=False, timeout=60)
+
     def uninstall(self) -> list[str]:
         """Remove everything the manifest lists; what stayed (non-empty data dirs)."""
         kept: list[str] = []
+        if self.real:
+            self._stop_service()
         for entry in reversed(self.manifest.entries):
             path, kind = Path(entry["path"]), entry["kind"]
             if kind == "user":
@@ -303,6 +320,8 @@ class Installer:
                     _rmdir(path)
         self.layout.manifest.unlink(missing_ok=True)
         _rmdir(self.layout.opt)
+        if self.real:
+            subprocess.run(["systemctl", "daemon-reload"], check=False, timeout=60)
         if self.layout.opt.exists():
             kept.append(str(self.layout.opt))
         return kept

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.deploy.install import ENABLE_COMMANDS
+from kiosk.deploy.install import DISABLE_COMMANDS, ENABLE_COMMANDS
 from tests.deploy.helpers import REPO
 
 pytestmark = pytest.mark.skipif(not shutil.which("systemd-analyze"),
@@ -100,3 +100,11 @@ def test_data_and_log_dirs_stay_private_at_every_start():
     # StateDirectory=/LogsDirectory= chmod to 0755 at each start unless told otherwise.
     assert unit_values("StateDirectoryMode") == ["0700"]
     assert unit_values("LogsDirectoryMode") == ["0700"]
+
+
+def test_uninstall_stops_and_disables_before_removing():
+    # Seen in a booted container: the graphical.target.wants link was left dangling and
+    # userdel refused while the session's user manager (user@UID.service) still ran.
+    assert DISABLE_COMMANDS[0] == ("systemctl", "disable", "--now", "kiosk.service")
+    assert ("systemctl", "stop", "user@{uid}.service") in DISABLE_COMMANDS
+    assert "PAMName=login" in UNIT.read_text()   # why there is a user manager at all
