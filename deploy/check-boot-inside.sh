@@ -11,7 +11,7 @@ say() { echo "check: $*"; }
 fail() { echo "FAILED: $*"; exit 1; }
 now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.2f}')"; }
-OOS="#1B2838"   # the out-of-service background (kiosk/system/session.py)
+OOS="srgb(27,40,56)"   # the out-of-service background #1b2838 (kiosk/system/session.py)
 
 # 1. The README's commands.
 t0=$(now)
@@ -68,8 +68,8 @@ say "runner, app and Xorg run as kiosk"
 # The app's lines are under its syslog identifier: PAMName='s logind session scope holds
 # the processes, so journald files them under session-N.scope, not kiosk.service.
 D=$(journalctl -t kiosk -o cat | sed -n 's/^kiosk-session: X on \(:[0-9]*\)$/\1/p' | tail -1)
-pixel() { import -display "$D" -window root -crop 1x1+5+5 txt:- 2>/dev/null \
-  | grep -o '#[0-9A-F]\{6\}' | head -1; }
+pixel() { import -display "$D" -window root -crop 1x1+5+5 -depth 8 txt:- 2>/dev/null \
+  | grep -o 'srgb([0-9,]*)' | head -1; }
 import -display "$D" -window root "$OUT/start.png"
 say "screenshot $OUT/start.png, pixel (5,5) $(pixel) (out of service is $OOS)"
 [ "$(pixel)" != "$OOS" ] || fail "the start screen is not drawn"
