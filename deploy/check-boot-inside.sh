@@ -3,6 +3,7 @@
 # a clean clone of the repo: the README's install, then the kiosk under the real systemd.
 # Prints "check: ..." lines and figures; exits non-zero at the first failed check.
 # Leaves screenshots in $OUT. Not for a real terminal: it installs a headless drop-in.
+# --keep: stop before the uninstall (the host script then reboots the container).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/root/boot-check}
@@ -115,6 +116,9 @@ stat -c 'check: %n %U %a' /var/lib/kiosk /var/log/kiosk /etc/kiosk /etc/kiosk/se
 # 8. A reboot-like restart of the service, then uninstall.
 t0=$(now); timeout 150 systemctl restart kiosk
 say "systemctl restart -> READY=1: $(secs "$t0" "$(now)") s"
+if [ "${1:-}" = --keep ]; then   # left installed and enabled: the next boot starts it
+  say "left installed (--keep)"; exit 0
+fi
 systemctl stop kiosk-sandbox
 rm -rf /etc/systemd/system/kiosk.service.d /etc/X11/kiosk-dummy.conf
 ./kiosk.sh install --uninstall

@@ -296,13 +296,13 @@ class Installer:
         for cmd in DISABLE_COMMANDS:
             if "{uid}" in " ".join(cmd) and not uid.isdigit():
                 continue
+            argv = [c.format(uid=uid) for c in cmd]
             try:
-                subprocess.run([c.format(uid=uid) for c in cmd], check=False,
-                               timeout=STOP_TIMEOUT_S)
+                subprocess.run(argv, check=False, timeout=STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 # Seen in a container (cgroup v1): the stop job waits on an already
                 # empty cgroup. Its processes are gone; userdel below says if not.
-                self.log.append(f"{' '.join(cmd)}: no answer in {STOP_TIMEOUT_S} s")
+                self.log.append(f"{' '.join(argv)}: no answer in {STOP_TIMEOUT_S} s")
 
     def uninstall(self) -> list[str]:
         """Remove everything the manifest lists; what stayed (non-empty data dirs)."""
