@@ -95,6 +95,20 @@ import -display "$D" -window root "$OUT/after-kill.png"
 [ "$(systemctl show -p ActiveState --value kiosk)" = active ] || fail "not active after kill"
 say "NRestarts=$(systemctl show -p NRestarts --value kiosk) (the runner restarts the app; systemd only the session)"
 
+# 5b. A frozen UI thread: no more WATCHDOG=1 through the relay; systemd kills and
+#     restarts the service (WatchdogSec=30).
+before=$(systemctl show -p NRestarts --value kiosk)
+kill -STOP "$(app_pid)"; t0=$(now)
+for _ in $(seq 900); do
+  [ "$(systemctl show -p NRestarts --value kiosk)" != "$before" ] && break
+  sleep 0.1
+done
+[ "$(systemctl show -p NRestarts --value kiosk)" != "$before" ] || fail "no watchdog restart"
+timeout 150 bash -c 'until [ "$(systemctl show -p ActiveState --value kiosk)" = active ]; do sleep 0.1; done'
+say "frozen app (SIGSTOP): systemd restarted the service after $(secs "$t0" "$(now)") s, active again"
+MAIN=$(systemctl show -p MainPID --value kiosk)
+D=$(journalctl -t kiosk -o cat | sed -n 's/^kiosk-session: X on \(:[0-9]*\)$/\1/p' | tail -1)
+
 # 6. The reader service: pcscd is socket-activated; kill it and see it come back.
 systemctl is-active pcscd.socket
 if systemctl is-active -q pcscd; then
