@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -78,16 +79,39 @@ def paint_root(display: str, image: Path) -> None:
                    capture_output=True, timeout=30, env=helper_env())
 
 
+def add_cookie(authority: Path, display: str, cookie: str) -> None:
+    """Write an MIT-MAGIC-COOKIE-1 entry for ``display`` into ``authority`` (xauth)."""
+    subprocess.run(["xauth", "-q", "-f", str(authority), "add", display,
+                    "MIT-MAGIC-COOKIE-1", cookie], check=True, capture_output=True,
+                   timeout=10, env=helper_env())
+
+
 class XServer:
-    """Xorg with the kiosk's config (``-displayfd``: it picks a free display)."""
+    """Xorg with the kiosk's config (``-displayfd``: it picks a free display).
+
+    With a cookie: without ``-auth`` any local process of any user could connect (the
+    abstract socket is outside the service's PrivateTmp), read the screen and type into
+    the kiosk. The server reads the cookie from ``<dir>/Xserver.auth`` (it ignores the
+    display number there); clients find it in :attr:`xauthority` (``XAUTHORITY``)."""
 
     def __init__(self, config: str, log_file: Path, vt: int = 0) -> None:
         exe = shutil.which("Xorg")
         if exe is None:
             raise SessionError("Xorg is not installed (xserver-xorg-core)")
+        cookie = secrets.token_hex(16)
+        server_auth = log_file.parent / "Xserver.auth"
+        self.xauthority = log_file.parent / "Xauthority"
+        for stale in (server_auth, self.xauthority):
+            stale.unlink(missing_ok=True)
+        try:
+            add_cookie(server_auth, ":0", cookie)
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise SessionError(f"no X cookie ({type(exc).__name__}): is xauth installed?"
+                               ) from None
         read_fd, write_fd = os.pipe()
         self.proc = subprocess.Popen(
-            [exe, "-displayfd", str(write_fd), "-config", config, "-nolisten", "tcp",
+            [exe, "-displayfd", str(write_fd), "-auth", str(server_auth), "-config", config,
+             "-nolisten", "tcp",
              "-noreset", "-novtswitch", "-logfile", str(log_file), "-extension", "GLX",
              # On a console: the service's own VT (TTYPath=), kept as the controlling tty.
              *([f"vt{vt}", "-keeptty"] if vt else [])],
@@ -111,6 +135,11 @@ class XServer:
         finally:
             os.close(read_fd)
         self.display = f":{int(buf.strip())}"
+        try:
+            add_cookie(self.xauthority, self.display, cookie)
+        except (OSError, subprocess.SubprocessError) as exc:
+            self.stop()
+            raise SessionError(f"no X cookie for the clients ({type(exc).__name__})") from None
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -186,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     except (SessionError, XvfbError) as exc:
         print(f"kiosk-session: {exc}", file=sys.stderr)
         return 1
+    if isinstance(server, XServer):  # the app and the helpers below need the cookie
+        os.environ["XAUTHORITY"] = str(server.xauthority)
     upstream = Notifier()
     relay = NotifyRelay(upstream, run_dir / "notify") if upstream.enabled else None
     session = Session(server.display, app_args, egl=not args.xvfb,

@@ -39,10 +39,16 @@ def app_pid(session: int) -> int:
     raise AssertionError("no kiosk run child")
 
 
+def x_env(tmp: Path, authority: Path | None = None) -> dict[str, str]:
+    """A client's environment: the session's cookie (or ``authority``)."""
+    cookie = tmp / "data" / "session" / "Xauthority"   # KIOSK__KIOSK__DATA_DIR is tmp/data
+    return {**os.environ, "XAUTHORITY": str(authority or cookie)}
+
+
 def pixel(display: str, tmp: Path, x: int = 5, y: int = 5) -> tuple[int, ...]:
     shot = tmp / f"shot-{time.monotonic_ns()}.png"
     subprocess.run(["import", "-display", display, "-window", "root", str(shot)],
-                   check=True, timeout=30, capture_output=True)
+                   check=True, timeout=30, capture_output=True, env=x_env(tmp))
     text = subprocess.run(["convert", str(shot), "-format", f"%[fx:int(255*p{{{x},{y}}}.r)],"
                            f"%[fx:int(255*p{{{x},{y}}}.g)],%[fx:int(255*p{{{x},{y}}}.b)]",
                            "info:"], capture_output=True, text=True, timeout=30).stdout
@@ -78,6 +84,10 @@ def test_kill_9_of_the_app_shows_out_of_service_and_a_fresh_start_screen_within_
     try:
         first_ready = notify.wait_for("READY=1", timeout=90)
         display = x_display(session.pid)
+        # Only a client with the session's cookie gets in (root without it does not).
+        denied = subprocess.run(["xset", "-display", display, "q"], capture_output=True,
+                                text=True, timeout=30, env=x_env(tmp_path, Path("/dev/null")))
+        assert denied.returncode != 0 and "unable to open display" in denied.stderr
         wait_pixel(display, tmp_path, lambda p: p != OOS_BACKGROUND)  # the kiosk covers it
         victim = app_pid(session.pid)
         os.kill(victim, signal.SIGKILL)
