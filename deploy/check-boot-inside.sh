@@ -69,6 +69,10 @@ say "runner, app and Xorg run as kiosk"
 # The app's lines are under its syslog identifier: PAMName='s logind session scope holds
 # the processes, so journald files them under session-N.scope, not kiosk.service.
 D=$(journalctl -t kiosk -o cat | sed -n 's/^kiosk-session: X on \(:[0-9]*\)$/\1/p' | tail -1)
+export XAUTHORITY=/var/lib/kiosk/session/Xauthority   # the session's cookie
+refused=$(XAUTHORITY=/dev/null xset -display "$D" q 2>&1 >/dev/null || true)
+echo "$refused" | grep -q "unable to open display" || fail "X server open without a cookie"
+say "X server refuses a client without the session's cookie"
 pixel() { import -display "$D" -window root -crop 1x1+5+5 -depth 8 txt:- 2>/dev/null \
   | grep -o 'srgb([0-9,]*)' | head -1; }
 import -display "$D" -window root "$OUT/start.png"
