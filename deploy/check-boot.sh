@@ -40,8 +40,9 @@ LEADER=""
 NSPAWN=""
 boot() {  # boot the container; LEADER = its PID 1 as the host sees it
   # The host's PID 1 is not systemd: no machined to register with, no scope to make.
-  # cgroup v1 (legacy) in the container: the host is a v1 hybrid.
-  SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 setsid systemd-nspawn -b -D "$ROOT" -M "$MACHINE" \
+  # cgroup v2 in the container: with v1 (=0) stopping user@UID.service (the kiosk's PAM
+  # session) waited forever on an empty cgroup, and so did the container's poweroff.
+  SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 setsid systemd-nspawn -b -D "$ROOT" -M "$MACHINE" \
     --register=no --keep-unit --console=passive >"$SCRATCH/nspawn-$1.log" 2>&1 </dev/null &
   NSPAWN=$!
   for _ in $(seq 100); do
@@ -50,6 +51,8 @@ boot() {  # boot the container; LEADER = its PID 1 as the host sees it
     sleep 0.1
   done
   [ -n "$LEADER" ] || { say "the container did not start: $SCRATCH/nspawn-$1.log"; exit 1; }
+  for _ in $(seq 100); do inside systemctl is-system-running >/dev/null 2>&1 && break
+    [ "$(inside systemctl is-system-running 2>/dev/null)" = starting ] && break; sleep 0.1; done
   inside timeout "$BOOT_TIMEOUT_S" systemctl is-system-running --wait || true
 }
 inside() {  # a command in the container's namespaces, with a clean environment
@@ -58,8 +61,10 @@ inside() {  # a command in the container's namespaces, with a clean environment
 }
 poweroff() {
   inside systemctl poweroff || true
-  for _ in $(seq 600); do kill -0 "$NSPAWN" 2>/dev/null || return 0; sleep 0.1; done
-  say "the container did not power off; killing it"; kill "$NSPAWN"
+  for _ in $(seq 1200); do kill -0 "$NSPAWN" 2>/dev/null || return 0; sleep 0.1; done
+  say "the container did not power off in 120 s; terminating it"
+  kill -TERM "$NSPAWN"; sleep 1; kill -TERM "$NSPAWN" 2>/dev/null || true   # twice: at once
+  wait "$NSPAWN" 2>/dev/null || true
 }
 trap '[ -n "$NSPAWN" ] && kill -0 "$NSPAWN" 2>/dev/null && poweroff' EXIT
 
