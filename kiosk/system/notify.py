@@ -91,6 +91,7 @@ class NotifyRelay:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
         self.sock.bind(str(path))
         self._closed = threading.Event()
+        self.ready = threading.Event()   # READY=1 came through (the runner clears it)
         self._thread = threading.Thread(target=self._run, name="notify-relay", daemon=True)
         self._thread.start()
 
@@ -109,6 +110,8 @@ class NotifyRelay:
             lines = [line for line in data.decode("utf-8", "replace").splitlines()
                      if line.startswith(RELAYED)]
             if lines:
+                if "READY=1" in lines:
+                    self.ready.set()
                 self.upstream.send(*lines)
 
     def close(self) -> None:

@@ -41,6 +41,10 @@ log = get_logger("kiosk.system.session")
 X_START_TIMEOUT_S = 15.0
 QUICK_EXIT_S = 30.0       # an app that dies sooner than this counts as a quick crash
 MAX_BACKOFF_S = 30.0
+# Under systemd: after this many app starts in a row that never drew (no READY=1), the
+# runner exits 1, so systemd restarts the service and the crash-loop rollback
+# (kiosk/deploy/bootcount.py) counts the start; retrying here forever it never would.
+MAX_UNDRAWN_STARTS = 3
 
 
 def helper_env() -> dict[str, str]:
@@ -155,12 +159,13 @@ class Session:
     """Runs the app on ``display`` until :meth:`stop`, restarting it whenever it ends."""
 
     def __init__(self, display: str, app_args: list[str], *, egl: bool,
-                 notify_socket: str | None = None) -> None:
+                 relay: NotifyRelay | None = None) -> None:
         self.display, self.app_args = display, app_args
         self.env = {k: v for k, v in os.environ.items() if k != "WATCHDOG_PID"}
         self.env["DISPLAY"] = display
-        if notify_socket:  # the relay's, not systemd's
-            self.env["NOTIFY_SOCKET"] = notify_socket
+        self.relay = relay
+        if relay is not None:  # the relay's socket, not systemd's
+            self.env["NOTIFY_SOCKET"] = str(relay.path)
         if egl:  # the server runs without GLX (less memory): SDL must use EGL
             self.env["SDL_VIDEO_X11_FORCE_EGL"] = "1"
         self.app: subprocess.Popen[bytes] | None = None
@@ -173,10 +178,12 @@ class Session:
             self.app.terminate()
 
     def run(self) -> int:
-        backoff = 0.0
+        backoff, undrawn = 0.0, 0
         while not self.stopping:
             started = time.monotonic()
             self.starts += 1
+            if self.relay is not None:
+                self.relay.ready.clear()
             self.app = subprocess.Popen([sys.executable, "-m", "kiosk", "run", *self.app_args],
                                         env=self.env)
             print(f"kiosk-session: app started (pid {self.app.pid})", file=sys.stderr,
@@ -185,6 +192,11 @@ class Session:
             if self.stopping:
                 break
             ran = time.monotonic() - started
+            undrawn = 0 if self.relay is None or self.relay.ready.is_set() else undrawn + 1
+            if undrawn >= MAX_UNDRAWN_STARTS:
+                print(f"kiosk-session: the app ended {undrawn} times without drawing "
+                      f"(last exit {code}): giving up", file=sys.stderr, flush=True)
+                return 1
             backoff = 0.0 if ran > QUICK_EXIT_S else min(MAX_BACKOFF_S, max(1.0, backoff * 2))
             log.error("kiosk app ended: restarting",
                       extra={"fields": {"code": code, "ran_s": round(ran, 1),
@@ -220,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     upstream = Notifier()
     relay = NotifyRelay(upstream, run_dir / "notify") if upstream.enabled else None
     session = Session(server.display, app_args, egl=not args.xvfb,
-                      notify_socket=str(relay.path) if relay else None)
+                      relay=relay)
     signal.signal(signal.SIGTERM, session.stop)
     signal.signal(signal.SIGINT, session.stop)
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.system.session import MAX_UNDRAWN_STARTS
 from tests.deploy.helpers import REPO, production_env
 from tests.deploy.running import H, NotifySocket, W, stop
 
@@ -67,8 +68,9 @@ def wait_pixel(display: str, tmp: Path, pred, timeout: float = 5.0) -> None:
     raise AssertionError(f"pixel stayed {seen}")
 
 
-def start_session(tmp: Path, notify: NotifySocket) -> subprocess.Popen[str]:
-    env = {**production_env(tmp), "NOTIFY_SOCKET": notify.name, "WATCHDOG_USEC": "4000000",
+def start_session(tmp: Path, notify: NotifySocket, **extra: str) -> subprocess.Popen[str]:
+    env = {**production_env(tmp, **extra), "NOTIFY_SOCKET": notify.name,
+           "WATCHDOG_USEC": "4000000",
            "KIOSK__DISPLAY__WIDTH": str(W), "KIOSK__DISPLAY__HEIGHT": str(H)}
     return subprocess.Popen([sys.executable, "-m", "kiosk.system.session",
                              "--xorg-config", str(DUMMY_CONF)], env=env, cwd=REPO, text=True,
@@ -124,3 +126,26 @@ def x_display(session_pid: int) -> str:
                 if len(parts) >= 8 and parts[6] in inodes and "X11-unix/X" in parts[7]:
                     return ":" + parts[7].rsplit("X", 1)[1]
     raise AssertionError("no Xorg child")
+
+
+def test_an_app_that_never_draws_ends_the_session_so_systemd_can_roll_back(tmp_path: Path):
+    """A release whose app exits before drawing (here: production refuses, no secrets
+    file): after MAX_UNDRAWN_STARTS tries the runner exits 1 instead of retrying for
+    ever, so systemd restarts the service and bootcount can roll back (seen in a booted
+    container: it never did, the new release was 'trusted' after 5 minutes)."""
+    notify = NotifySocket(tmp_path / "notify.sock")
+    (tmp_path / "no-secrets").mkdir()
+    session = start_session(tmp_path, notify, KIOSK__SECURITY__SECRETS_FILE=str(
+        tmp_path / "no-secrets" / "secrets.toml"))
+    try:
+        t0 = time.monotonic()
+        session.wait(60)
+        took = time.monotonic() - t0
+        err = session.stderr.read() if session.stderr else ""
+        assert session.returncode == 1, err[-2000:]
+        assert f"ended {MAX_UNDRAWN_STARTS} times without drawing" in err
+        assert not [m for _, m in notify.messages if "READY=1" in m]
+        assert took < 30, took   # backoff 1 + 2 s between the tries
+    finally:
+        stop(session)
+        notify.close()
