@@ -180,6 +180,7 @@ class Installer:
             elif p.exists():
                 shutil.copy2(p, app / part)
         self._venv(vdir)
+        self._fonts(vdir)
         (vdir / ".complete").write_text(version)
         self.manifest.add("tree", vdir)
         self.log.append(f"installed {version}")
@@ -198,6 +199,14 @@ class Installer:
         else:
             subprocess.run(pip_install_command(venv, vdir / "app"), check=True, timeout=1800)
         (site / "kiosk-app.pth").write_text("\n".join(lines) + "\n")
+
+    def _fonts(self, vdir: Path) -> None:
+        """The UI's Chinese faces in ``app/assets/fonts`` (set-up extracts them; git does
+        not have them, so a release from a fresh clone came without: seen in a booted
+        container, the app exited at start). Nothing to do when the source had them."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHONPATH")}
+        subprocess.run([str(vdir / "venv" / "bin" / "python"), "-m", "kiosk.ui.fonts",
+                        "--quiet"], check=True, timeout=600, cwd=vdir, env=env)
 
     def write_etc(self, src: Path) -> None:
         lay = self.layout
