@@ -134,6 +134,28 @@ stat -c 'check: %n %U %a' /var/lib/kiosk /var/log/kiosk /etc/kiosk /etc/kiosk/se
 # 8. A reboot-like restart of the service, then uninstall.
 t0=$(now); timeout 150 systemctl restart kiosk
 say "systemctl restart -> READY=1: $(secs "$t0" "$(now)") s"
+# 9. Upgrade to a fresh clone (no extracted fonts in git), then to a release whose app
+#    exits at start: the crash-loop guard must roll back to the good one.
+version_copy() {  # version_copy DIR VERSION: a clone of this tree as another release
+  rm -rf "$1"; git clone -q . "$1"
+  sed -i "s/^__version__ = \"[^\"]*\"/__version__ = \"$2\"/" "$1/kiosk/__init__.py"
+}
+version_copy /root/kiosk-good 9.0.1
+t0=$(now); ./kiosk.sh install --upgrade /root/kiosk-good
+good=$(readlink /opt/kiosk/current)
+[ "$(systemctl show -p ActiveState --value kiosk)" = active ] || fail "upgrade: not active"
+ls /opt/kiosk/current/app/assets/fonts/NotoSansCJKsc-Regular.otf >/dev/null
+say "upgrade to $good: $(secs "$t0" "$(now)") s, active, fonts there"
+version_copy /root/kiosk-bad 9.0.2
+sed -i 's/^def run(args: argparse.Namespace) -> int:$/&\n    raise SystemExit(3)  # boot check: exits at start/' \
+  /root/kiosk-bad/kiosk/cli/run.py
+grep -q "boot check: exits at start" /root/kiosk-bad/kiosk/cli/run.py || fail "no bad release"
+t0=$(now); ./kiosk.sh install --upgrade /root/kiosk-bad || true
+for _ in $(seq 1200); do [ "$(readlink /opt/kiosk/current)" = "$good" ] && break; sleep 0.1; done
+[ "$(readlink /opt/kiosk/current)" = "$good" ] || fail "no rollback from the bad release"
+timeout 60 bash -c 'until [ "$(systemctl show -p ActiveState --value kiosk)" = active ]; do sleep 0.1; done'
+say "bad release rolled back to $good, active again, $(secs "$t0" "$(now)") s after its upgrade began"
+
 if [ "${1:-}" = --keep ]; then   # left installed and enabled: the next boot starts it
   say "left installed (--keep)"; exit 0
 fi
