@@ -13,12 +13,19 @@ APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev python3
   xvfb xauth fonts-noto-cjk espeak-ng sox libmtdev1 libgl1-mesa-dri util-linux
   systemd iproute2 xserver-xorg-core xserver-xorg-video-dummy x11-xserver-utils xdotool x11-apps imagemagick prometheus
   chromium linux-libc-dev tzdata libxss1)
+# Left out on a production terminal (`./kiosk.sh install`): the kiosk refuses to start
+# while the vpcd virtual reader driver is installed, so installing or upgrading must not
+# bring it back.
+DEMO_ONLY_PACKAGES=(vsmartcard-vpcd)
 
 say() { echo "[kiosk.sh] $*" >&2; }
 
-apt_setup() {
-  local missing=()
+apt_setup() {  # apt_setup [--terminal]: the packages, without the demo's on a terminal
+  local missing=() p skip
   for p in "${APT_PACKAGES[@]}"; do
+    if [ "${1:-}" = --terminal ]; then
+      for skip in "${DEMO_ONLY_PACKAGES[@]}"; do [ "$p" = "$skip" ] && continue 2; done
+    fi
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -47,12 +54,13 @@ assets_setup() {
   "$VENV/bin/python" -m kiosk.ui.fonts --quiet
 }
 
-setup() { apt_setup; venv_setup; assets_setup; }
+setup() { apt_setup "$@"; venv_setup; assets_setup; }
 
 cmd=${1:-run}; [ $# -gt 0 ] && shift
 case "$cmd" in
   setup) setup ;;
   run) setup; exec "$VENV/bin/kiosk" run --demo "$@" ;;  # the demo; production runs under systemd
+  install) setup --terminal; exec "$VENV/bin/kiosk" install "$@" ;;
   test) setup; exec "$VENV/bin/python" -m pytest "$@" ;;
   *) setup; exec "$VENV/bin/kiosk" "$cmd" "$@" ;;
 esac

@@ -43,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"installed: {version} under {root}")
     except InstallError as exc:
         raise CliError(f"install: {exc}") from None
+    except subprocess.TimeoutExpired as exc:
+        raise CliError(f"install: {' '.join(map(str, exc.cmd))[:120]} timed out") from None
     except subprocess.CalledProcessError as exc:
         raise CliError(f"install: {' '.join(map(str, exc.cmd))[:120]} failed "
                        f"(exit {exc.returncode})") from None

@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,11 +38,19 @@ APP_PARTS = ("kiosk", "config", "assets", "deploy", "docs", "pyproject.toml", "R
              "kiosk.sh")
 SELF_CHECK_PARTS = ("config", "disk")
 SELF_CHECK_TIMEOUT_S = 120
+STOP_TIMEOUT_S = 30
 # After a real install: the kiosk starts at the next boot; the reader socket is enabled
 # and started now, so pcscd (socket-activated) answers the kiosk's first connect.
 ENABLE_COMMANDS = (("systemctl", "daemon-reload"),
                    ("systemctl", "enable", "kiosk.service"),
                    ("systemctl", "enable", "--now", "pcscd.socket"))
+
+
+# Before uninstall removes anything: the service stopped and no longer wanted by
+# graphical.target (no dangling link), then the user manager that PAMName='s logind session
+# started (`userdel` refuses while a process of the user runs); {uid} is kiosk's.
+DISABLE_COMMANDS = (("systemctl", "disable", "--now", "kiosk.service"),
+                    ("systemctl", "stop", "user@{uid}.service"))
 
 
 class InstallError(RuntimeError):
@@ -171,6 +180,7 @@ class Installer:
             elif p.exists():
                 shutil.copy2(p, app / part)
         self._venv(vdir)
+        self._fonts(vdir)
         (vdir / ".complete").write_text(version)
         self.manifest.add("tree", vdir)
         self.log.append(f"installed {version}")
@@ -187,10 +197,16 @@ class Installer:
         if self.deps_from is not None:  # offline/tests: an existing venv's packages
             lines += [str(p) for p in (self.deps_from / "lib").glob("python3*/site-packages")]
         else:
-            req = vdir / "app" / "pyproject.toml"
-            subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--no-warn-script-location",
-                            str(req.parent)], check=True, timeout=1800)
+            subprocess.run(pip_install_command(venv, vdir / "app"), check=True, timeout=1800)
         (site / "kiosk-app.pth").write_text("\n".join(lines) + "\n")
+
+    def _fonts(self, vdir: Path) -> None:
+        """The UI's Chinese faces in ``app/assets/fonts`` (set-up extracts them; git does
+        not have them, so a release from a fresh clone came without: seen in a booted
+        container, the app exited at start). Nothing to do when the source had them."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHONPATH")}
+        subprocess.run([str(vdir / "venv" / "bin" / "python"), "-m", "kiosk.ui.fonts",
+                        "--quiet"], check=True, timeout=600, cwd=vdir, env=env)
 
     def write_etc(self, src: Path) -> None:
         lay = self.layout
@@ -283,14 +299,30 @@ class Installer:
         self.restart()
         return version
 
+    def _stop_service(self) -> None:
+        res = subprocess.run(["id", "-u", USER], capture_output=True, text=True)
+        uid = res.stdout.strip() if res.returncode == 0 else ""
+        for cmd in DISABLE_COMMANDS:
+            if "{uid}" in " ".join(cmd) and not uid.isdigit():
+                continue
+            argv = [c.format(uid=uid) for c in cmd]
+            try:
+                subprocess.run(argv, check=False, timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                # Seen in a container (cgroup v1): the stop job waits on an already
+                # empty cgroup. Its processes are gone; userdel below says if not.
+                self.log.append(f"{' '.join(argv)}: no answer in {STOP_TIMEOUT_S} s")
+
     def uninstall(self) -> list[str]:
         """Remove everything the manifest lists; what stayed (non-empty data dirs)."""
         kept: list[str] = []
+        if self.real:
+            self._stop_service()
         for entry in reversed(self.manifest.entries):
             path, kind = Path(entry["path"]), entry["kind"]
             if kind == "user":
-                if self.real:
-                    subprocess.run(["userdel", USER], check=False)
+                if self.real and subprocess.run(["userdel", USER]).returncode != 0:
+                    kept.append(f"user {USER}")
             elif kind == "tree":
                 shutil.rmtree(path, ignore_errors=True)
             elif kind in ("file", "link"):
@@ -304,9 +336,23 @@ class Installer:
                     _rmdir(path)
         self.layout.manifest.unlink(missing_ok=True)
         _rmdir(self.layout.opt)
+        if self.real:
+            subprocess.run(["systemctl", "daemon-reload"], check=False, timeout=60)
         if self.layout.opt.exists():
             kept.append(str(self.layout.opt))
         return kept
+
+
+def pip_install_command(venv: Path, app: Path) -> list[str]:
+    """pip installs the release's dependencies only, never the kiosk itself: an installed
+    copy in site-packages would shadow ``app/`` (a ``.pth`` line comes after
+    site-packages), and its ``assets/`` and ``config/`` would not be found."""
+    try:
+        project = tomllib.loads((app / "pyproject.toml").read_text(encoding="utf-8"))
+        deps = [str(d) for d in project["project"]["dependencies"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InstallError(f"{app}/pyproject.toml: no [project] dependencies ({exc})") from None
+    return [str(venv / "bin" / "pip"), "install", "-q", "--no-warn-script-location", *deps]
 
 
 def _rmdir(path: Path) -> None:

@@ -11,13 +11,22 @@ A message is one datagram of ``KEY=value`` lines to the AF_UNIX socket named by
 - ``STOPPING=1`` when the app stops.
 
 Without ``NOTIFY_SOCKET`` (a developer's shell, tests) every call does nothing.
+
+Under ``kiosk.service`` the app does not talk to systemd directly: ``PAMName=`` makes
+pam_systemd move the service's processes into a logind session scope, and systemd then
+cannot tell that a datagram from the app (a child) belongs to the service; it always
+knows the main PID. The session runner (the main PID) binds its own socket for the app
+and relays the messages (:class:`NotifyRelay`, ``NotifyAccess=main``).
 """
 
 from __future__ import annotations
 
 import os
+import select
 import socket
+import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from kiosk.logs import error_fields, get_logger
@@ -66,6 +75,50 @@ class Notifier:
             log.warning("sd_notify failed", extra={"fields": error_fields(exc)})
             return False
         return True
+
+
+# What the app may say; anything else (MAINPID=, FDSTORE=, …) is dropped.
+RELAYED = ("READY=", "WATCHDOG=", "STOPPING=", "STATUS=")
+
+
+class NotifyRelay:
+    """A datagram socket at ``path`` whose ``READY/WATCHDOG/STOPPING/STATUS`` lines are
+    sent on through ``upstream`` from this process (see the module docstring)."""
+
+    def __init__(self, upstream: Notifier, path: Path) -> None:
+        self.upstream, self.path = upstream, path
+        path.unlink(missing_ok=True)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+        self.sock.bind(str(path))
+        self._closed = threading.Event()
+        self.ready = threading.Event()   # READY=1 came through (the runner clears it)
+        self._thread = threading.Thread(target=self._run, name="notify-relay", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            # A bounded wait; close() ends the loop once nothing is left (STOPPING=1, sent
+            # just before the app exits, still goes through).
+            if not select.select([self.sock], [], [], 0.5)[0]:
+                if self._closed.is_set():
+                    return
+                continue
+            try:
+                data = self.sock.recv(4096)
+            except OSError:
+                return
+            lines = [line for line in data.decode("utf-8", "replace").splitlines()
+                     if line.startswith(RELAYED)]
+            if lines:
+                if "READY=1" in lines:
+                    self.ready.set()
+                self.upstream.send(*lines)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._thread.join(2.0)
+        self.sock.close()
+        self.path.unlink(missing_ok=True)
 
 
 def attach_to_app(app: Any, notifier: Notifier | None = None) -> Notifier:

@@ -12,7 +12,8 @@ is what ``kiosk.service`` starts (see docs/deploying.md):
 3. ``kiosk run`` in a loop: when it exits for any reason but a stop of the session it
    starts again at once; quick repeated crashes back off (1, 2, 4 … 30 s).
 
-The app talks to systemd itself (READY=1, WATCHDOG=1: ``NotifyAccess=all``); systemd's
+The app's READY=1 / WATCHDOG=1 reach systemd through this runner, the service's main
+PID (``NotifyAccess=main``, :class:`kiosk.system.notify.NotifyRelay`); systemd's
 ``WATCHDOG_PID`` names this runner, so it is not passed on to the app.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -31,6 +33,7 @@ from kiosk.config import Settings, load_settings
 from kiosk.i18n import LANGUAGES, translate
 from kiosk.logs import get_logger
 from kiosk.system.displayfd import DisplayFdError, start_x_server, stop_x_server
+from kiosk.system.notify import Notifier, NotifyRelay
 from kiosk.ui import fonts
 from kiosk.ui.xvfb import Xvfb, XvfbError
 
@@ -38,6 +41,10 @@ log = get_logger("kiosk.system.session")
 X_START_TIMEOUT_S = 15.0
 QUICK_EXIT_S = 30.0       # an app that dies sooner than this counts as a quick crash
 MAX_BACKOFF_S = 30.0
+# Under systemd: after this many app starts in a row that never drew (no READY=1), the
+# runner exits 1, so systemd restarts the service and the crash-loop rollback
+# (kiosk/deploy/bootcount.py) counts the start; retrying here forever it never would.
+MAX_UNDRAWN_STARTS = 3
 
 
 def helper_env() -> dict[str, str]:
@@ -76,23 +83,51 @@ def paint_root(display: str, image: Path) -> None:
                    capture_output=True, timeout=30, env=helper_env())
 
 
+def add_cookie(authority: Path, display: str, cookie: str) -> None:
+    """Write an MIT-MAGIC-COOKIE-1 entry for ``display`` into ``authority`` (xauth)."""
+    subprocess.run(["xauth", "-q", "-f", str(authority), "add", display,
+                    "MIT-MAGIC-COOKIE-1", cookie], check=True, capture_output=True,
+                   timeout=10, env=helper_env())
+
+
 class XServer:
-    """Xorg with the kiosk's config (``-displayfd``: it picks a free display)."""
+    """Xorg with the kiosk's config (``-displayfd``: it picks a free display).
+
+    With a cookie: without ``-auth`` any local process of any user could connect (the
+    abstract socket is outside the service's PrivateTmp), read the screen and type into
+    the kiosk. The server reads the cookie from ``<dir>/Xserver.auth`` (it ignores the
+    display number there); clients find it in :attr:`xauthority` (``XAUTHORITY``)."""
 
     def __init__(self, config: str, log_file: Path, vt: int = 0) -> None:
         exe = shutil.which("Xorg")
         if exe is None:
             raise SessionError("Xorg is not installed (xserver-xorg-core)")
+        cookie = secrets.token_hex(16)
+        server_auth = log_file.parent / "Xserver.auth"
+        self.xauthority = log_file.parent / "Xauthority"
+        for stale in (server_auth, self.xauthority):
+            stale.unlink(missing_ok=True)
+        try:
+            add_cookie(server_auth, ":0", cookie)
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise SessionError(f"no X cookie ({type(exc).__name__}): is xauth installed?"
+                               ) from None
         try:
             self.proc, self.display = start_x_server(
                 lambda fd: [
-                    exe, "-displayfd", str(fd), "-config", config, "-nolisten", "tcp",
-                    "-noreset", "-novtswitch", "-logfile", str(log_file), "-extension", "GLX",
+                    exe, "-displayfd", str(fd), "-auth", str(server_auth), "-config", config,
+                    "-nolisten", "tcp", "-noreset", "-novtswitch", "-logfile", str(log_file),
+                    "-extension", "GLX",
                     # On a console: the service's own VT (TTYPath=), kept as the controlling tty.
                     *([f"vt{vt}", "-keeptty"] if vt else [])],
                 X_START_TIMEOUT_S, env=helper_env())
         except DisplayFdError as exc:
             raise SessionError(exc.describe("Xorg", f"see {log_file}")) from None
+        try:
+            add_cookie(self.xauthority, self.display, cookie)
+        except (OSError, subprocess.SubprocessError) as exc:
+            self.stop()
+            raise SessionError(f"no X cookie for the clients ({type(exc).__name__})") from None
 
     def stop(self) -> None:
         stop_x_server(self.proc)
@@ -101,10 +136,14 @@ class XServer:
 class Session:
     """Runs the app on ``display`` until :meth:`stop`, restarting it whenever it ends."""
 
-    def __init__(self, display: str, app_args: list[str], *, egl: bool) -> None:
+    def __init__(self, display: str, app_args: list[str], *, egl: bool,
+                 relay: NotifyRelay | None = None) -> None:
         self.display, self.app_args = display, app_args
         self.env = {k: v for k, v in os.environ.items() if k != "WATCHDOG_PID"}
         self.env["DISPLAY"] = display
+        self.relay = relay
+        if relay is not None:  # the relay's socket, not systemd's
+            self.env["NOTIFY_SOCKET"] = str(relay.path)
         if egl:  # the server runs without GLX (less memory): SDL must use EGL
             self.env["SDL_VIDEO_X11_FORCE_EGL"] = "1"
         self.app: subprocess.Popen[bytes] | None = None
@@ -117,10 +156,12 @@ class Session:
             self.app.terminate()
 
     def run(self) -> int:
-        backoff = 0.0
+        backoff, undrawn = 0.0, 0
         while not self.stopping:
             started = time.monotonic()
             self.starts += 1
+            if self.relay is not None:
+                self.relay.ready.clear()
             self.app = subprocess.Popen([sys.executable, "-m", "kiosk", "run", *self.app_args],
                                         env=self.env)
             print(f"kiosk-session: app started (pid {self.app.pid})", file=sys.stderr,
@@ -129,6 +170,11 @@ class Session:
             if self.stopping:
                 break
             ran = time.monotonic() - started
+            undrawn = 0 if self.relay is None or self.relay.ready.is_set() else undrawn + 1
+            if undrawn >= MAX_UNDRAWN_STARTS:
+                print(f"kiosk-session: the app ended {undrawn} times without drawing "
+                      f"(last exit {code}): giving up", file=sys.stderr, flush=True)
+                return 1
             backoff = 0.0 if ran > QUICK_EXIT_S else min(MAX_BACKOFF_S, max(1.0, backoff * 2))
             log.error("kiosk app ended: restarting",
                       extra={"fields": {"code": code, "ran_s": round(ran, 1),
@@ -159,7 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     except (SessionError, XvfbError) as exc:
         print(f"kiosk-session: {exc}", file=sys.stderr)
         return 1
-    session = Session(server.display, app_args, egl=not args.xvfb)
+    if isinstance(server, XServer):  # the app and the helpers below need the cookie
+        os.environ["XAUTHORITY"] = str(server.xauthority)
+    upstream = Notifier()
+    relay = NotifyRelay(upstream, run_dir / "notify") if upstream.enabled else None
+    session = Session(server.display, app_args, egl=not args.xvfb,
+                      relay=relay)
     signal.signal(signal.SIGTERM, session.stop)
     signal.signal(signal.SIGINT, session.stop)
     try:
@@ -171,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kiosk-session: X on {server.display}", file=sys.stderr, flush=True)
         return session.run()
     finally:
+        if relay is not None:
+            relay.close()
         server.stop()
 
 

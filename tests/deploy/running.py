@@ -4,6 +4,7 @@ sd_notify datagram socket (what systemd would bind)."""
 from __future__ import annotations
 
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 from tests.deploy.helpers import REPO
 
 W, H = 1024, 600
+UCRED = struct.Struct("3i")   # struct ucred: pid, uid, gid
 
 
 class NotifySocket:
@@ -26,7 +28,10 @@ class NotifySocket:
             assert path is not None
             self.sock.bind(str(path))
             self.name = str(path)
+        # systemd checks who sent a message (NotifyAccess=): so does this socket.
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         self.messages: list[tuple[float, str]] = []
+        self.senders: list[tuple[int, str]] = []   # (pid, message)
 
     def wait_for(self, line: str, timeout: float) -> float:
         """Collect datagrams until one holds ``line``; its arrival time (monotonic)."""
@@ -34,10 +39,14 @@ class NotifySocket:
         while (left := deadline - time.monotonic()) > 0:
             self.sock.settimeout(left)
             try:
-                data = self.sock.recv(4096).decode()
+                raw, anc, _, _ = self.sock.recvmsg(4096, socket.CMSG_SPACE(UCRED.size))
             except TimeoutError:
                 break
             now = time.monotonic()
+            data = raw.decode()
+            for level, kind, cred in anc:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                    self.senders.append((UCRED.unpack(cred[:UCRED.size])[0], data))
             self.messages.append((now, data))
             if line in data.splitlines():
                 return now

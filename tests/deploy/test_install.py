@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.deploy.bootcount import check
+from kiosk.deploy.install import Installer, InstallError, pip_install_command
 from kiosk.deploy.layout import PROBATION_MAX_STARTS, Layout
 from tests.deploy.helpers import REPO, kiosk, write_secrets
 
@@ -126,3 +127,28 @@ def test_install_to_the_real_root_needs_root():
         pytest.skip("running as root")
     res = kiosk(["install"], env())
     assert res.returncode == 1 and "run as root" in res.stderr
+
+
+def test_pip_installs_the_dependencies_not_the_kiosk_itself(tmp_path: Path):
+    """An installed copy of ``kiosk`` in site-packages comes before ``app/`` on the path
+    (seen in a booted container: the start-up could not find assets/fonts)."""
+    cmd = pip_install_command(tmp_path / "venv", REPO)
+    assert cmd[:2] == [str(tmp_path / "venv" / "bin" / "pip"), "install"]
+    assert str(REPO) not in cmd and "." not in cmd
+    assert any(arg.startswith("kivy") for arg in cmd)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    with pytest.raises(InstallError, match="no \\[project\\] dependencies"):
+        pip_install_command(tmp_path / "venv", tmp_path)
+
+
+def test_a_release_from_a_fresh_clone_gets_its_fonts(tmp_path: Path):
+    """git has no assets/fonts/*.otf (set-up extracts them): the installer does it for
+    the release, or its app exits at start ("the Chinese font is missing")."""
+    src = source_copy(tmp_path, "clone", "0.1.9")
+    for otf in (src / "assets" / "fonts").glob("*.otf"):
+        otf.unlink()
+    root = tmp_path / "root"
+    version = Installer(Layout(root), deps_from=DEPS).install_version(src)
+    fonts = root / "opt" / "kiosk" / version / "app" / "assets" / "fonts"
+    assert sorted(p.name for p in fonts.glob("*.otf")) == [
+        "NotoSansCJKsc-Bold.otf", "NotoSansCJKsc-Regular.otf"]

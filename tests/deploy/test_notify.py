@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.system.notify import Notifier, socket_address
+from kiosk.system.notify import Notifier, NotifyRelay, socket_address
 from kiosk.ui.xvfb import Xvfb
 from tests.deploy.helpers import production_env
 from tests.deploy.running import H, NotifySocket, W, start_kiosk, stop
@@ -77,3 +77,21 @@ def test_a_frozen_ui_thread_stops_the_watchdog_pings(tmp_path: Path):
     gaps = [b - a for a, b in zip(pings, pings[1:], strict=False)]
     assert max(gaps) > 2.5, gaps                # silent while frozen (3 s)
     assert sorted(gaps)[len(gaps) // 2] < 0.5   # every 0.2 s otherwise
+
+
+def test_relay_forwards_only_state_lines_from_its_own_pid(tmp_path: Path):
+    upstream = NotifySocket(tmp_path / "systemd.sock")
+    relay = NotifyRelay(Notifier({"NOTIFY_SOCKET": upstream.name}), tmp_path / "relay.sock")
+    try:
+        app = Notifier({"NOTIFY_SOCKET": str(relay.path)})
+        assert app.send("MAINPID=1", "FDSTORE=1")       # dropped: not the app's to say
+        assert app.send("READY=1", "MAINPID=1", "STATUS=start screen shown")
+        upstream.wait_for("READY=1", timeout=5)
+        assert upstream.messages[-1][1] == "READY=1\nSTATUS=start screen shown"
+        assert [pid for pid, _ in upstream.senders] == [os.getpid()]
+        app.send("STOPPING=1")
+    finally:
+        relay.close()   # drains what is queued first
+    upstream.wait_for("STOPPING=1", timeout=5)
+    assert not relay.path.exists()
+    upstream.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.system.session import MAX_UNDRAWN_STARTS
 from tests.deploy.helpers import REPO, production_env
 from tests.deploy.running import H, NotifySocket, W, stop
 
@@ -39,10 +40,16 @@ def app_pid(session: int) -> int:
     raise AssertionError("no kiosk run child")
 
 
+def x_env(tmp: Path, authority: Path | None = None) -> dict[str, str]:
+    """A client's environment: the session's cookie (or ``authority``)."""
+    cookie = tmp / "data" / "session" / "Xauthority"   # KIOSK__KIOSK__DATA_DIR is tmp/data
+    return {**os.environ, "XAUTHORITY": str(authority or cookie)}
+
+
 def pixel(display: str, tmp: Path, x: int = 5, y: int = 5) -> tuple[int, ...]:
     shot = tmp / f"shot-{time.monotonic_ns()}.png"
     subprocess.run(["import", "-display", display, "-window", "root", str(shot)],
-                   check=True, timeout=30, capture_output=True)
+                   check=True, timeout=30, capture_output=True, env=x_env(tmp))
     text = subprocess.run(["convert", str(shot), "-format", f"%[fx:int(255*p{{{x},{y}}}.r)],"
                            f"%[fx:int(255*p{{{x},{y}}}.g)],%[fx:int(255*p{{{x},{y}}}.b)]",
                            "info:"], capture_output=True, text=True, timeout=30).stdout
@@ -61,8 +68,9 @@ def wait_pixel(display: str, tmp: Path, pred, timeout: float = 5.0) -> None:
     raise AssertionError(f"pixel stayed {seen}")
 
 
-def start_session(tmp: Path, notify: NotifySocket) -> subprocess.Popen[str]:
-    env = {**production_env(tmp), "NOTIFY_SOCKET": notify.name, "WATCHDOG_USEC": "4000000",
+def start_session(tmp: Path, notify: NotifySocket, **extra: str) -> subprocess.Popen[str]:
+    env = {**production_env(tmp, **extra), "NOTIFY_SOCKET": notify.name,
+           "WATCHDOG_USEC": "4000000",
            "KIOSK__DISPLAY__WIDTH": str(W), "KIOSK__DISPLAY__HEIGHT": str(H)}
     return subprocess.Popen([sys.executable, "-m", "kiosk.system.session",
                              "--xorg-config", str(DUMMY_CONF)], env=env, cwd=REPO, text=True,
@@ -78,6 +86,10 @@ def test_kill_9_of_the_app_shows_out_of_service_and_a_fresh_start_screen_within_
     try:
         first_ready = notify.wait_for("READY=1", timeout=90)
         display = x_display(session.pid)
+        # Only a client with the session's cookie gets in (root without it does not).
+        denied = subprocess.run(["xset", "-display", display, "q"], capture_output=True,
+                                text=True, timeout=30, env=x_env(tmp_path, Path("/dev/null")))
+        assert denied.returncode != 0 and "unable to open display" in denied.stderr
         wait_pixel(display, tmp_path, lambda p: p != OOS_BACKGROUND)  # the kiosk covers it
         victim = app_pid(session.pid)
         os.kill(victim, signal.SIGKILL)
@@ -87,6 +99,9 @@ def test_kill_9_of_the_app_shows_out_of_service_and_a_fresh_start_screen_within_
         again = notify.wait_for("READY=1", timeout=10)
         assert again - killed < 3.0, f"start screen back after {again - killed:.2f}s"
         assert app_pid(session.pid) != victim
+        # Every message comes from the runner, the service's main PID: under PAMName= the
+        # app sits in a logind session scope and systemd would drop what it sent itself.
+        assert {pid for pid, _ in notify.senders} == {session.pid}, notify.senders
         print(f"first frame {first_ready - t0:.2f}s after session start; "
               f"back {again - killed:.2f}s after kill -9")
         session.send_signal(signal.SIGTERM)
@@ -111,3 +126,26 @@ def x_display(session_pid: int) -> str:
                 if len(parts) >= 8 and parts[6] in inodes and "X11-unix/X" in parts[7]:
                     return ":" + parts[7].rsplit("X", 1)[1]
     raise AssertionError("no Xorg child")
+
+
+def test_an_app_that_never_draws_ends_the_session_so_systemd_can_roll_back(tmp_path: Path):
+    """A release whose app exits before drawing (here: production refuses, no secrets
+    file): after MAX_UNDRAWN_STARTS tries the runner exits 1 instead of retrying for
+    ever, so systemd restarts the service and bootcount can roll back (seen in a booted
+    container: it never did, the new release was 'trusted' after 5 minutes)."""
+    notify = NotifySocket(tmp_path / "notify.sock")
+    (tmp_path / "no-secrets").mkdir()
+    session = start_session(tmp_path, notify, KIOSK__SECURITY__SECRETS_FILE=str(
+        tmp_path / "no-secrets" / "secrets.toml"))
+    try:
+        t0 = time.monotonic()
+        session.wait(60)
+        took = time.monotonic() - t0
+        err = session.stderr.read() if session.stderr else ""
+        assert session.returncode == 1, err[-2000:]
+        assert f"ended {MAX_UNDRAWN_STARTS} times without drawing" in err
+        assert not [m for _, m in notify.messages if "READY=1" in m]
+        assert took < 30, took   # backoff 1 + 2 s between the tries
+    finally:
+        stop(session)
+        notify.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.deploy.install import ENABLE_COMMANDS
+from kiosk.deploy.install import DISABLE_COMMANDS, ENABLE_COMMANDS
 from tests.deploy.helpers import REPO
 
 pytestmark = pytest.mark.skipif(not shutil.which("systemd-analyze"),
@@ -70,3 +70,41 @@ def test_readers_come_from_the_socket_activated_pcscd():
     assert "pcscd.socket" in unit_values("Wants")
     assert "pcscd.socket" in unit_values("After")   # the socket exists before the kiosk
     assert ("systemctl", "enable", "--now", "pcscd.socket") in ENABLE_COMMANDS
+
+
+def syscalls(group: str) -> set[str]:
+    """The system calls of a name or an @group, groups expanded (systemd's own lists)."""
+    if not group.startswith("@"):
+        return {group}
+    out = subprocess.run(["systemd-analyze", "syscall-filter", group], capture_output=True,
+                         text=True, timeout=30).stdout.splitlines()[1:]
+    names = [s.strip() for s in out if s.strip() and not s.strip().startswith("#")]
+    return set().union(*(syscalls(n) for n in names)) if names else set()
+
+
+def test_system_call_filter_lets_xorg_start_and_still_denies_the_rest():
+    """In order, as systemd merges them: the first line is the allow list, ``~`` lines
+    take away, later plain lines add back."""
+    allowed: set[str] = set()
+    lines = [line.split("=", 1)[1] for line in UNIT.read_text().splitlines()
+             if line.startswith("SystemCallFilter=")]
+    for i, value in enumerate(lines):
+        names = set().union(*(syscalls(n) for n in value.lstrip("~").split()))
+        allowed = allowed - names if (i and value.startswith("~")) else allowed | names
+    # Xorg as user kiosk calls these at start; denied, it died of SIGSYS under systemd.
+    assert {"setresuid", "setuid", "mincore"} <= allowed
+    assert not {"mount", "reboot", "init_module", "iopl", "ptrace", "setgroups"} & allowed
+
+
+def test_data_and_log_dirs_stay_private_at_every_start():
+    # StateDirectory=/LogsDirectory= chmod to 0755 at each start unless told otherwise.
+    assert unit_values("StateDirectoryMode") == ["0700"]
+    assert unit_values("LogsDirectoryMode") == ["0700"]
+
+
+def test_uninstall_stops_and_disables_before_removing():
+    # Seen in a booted container: the graphical.target.wants link was left dangling and
+    # userdel refused while the session's user manager (user@UID.service) still ran.
+    assert DISABLE_COMMANDS[0] == ("systemctl", "disable", "--now", "kiosk.service")
+    assert ("systemctl", "stop", "user@{uid}.service") in DISABLE_COMMANDS
+    assert "PAMName=login" in UNIT.read_text()   # why there is a user manager at all
