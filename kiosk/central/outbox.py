@@ -42,6 +42,7 @@ from kiosk.central.errors import (
 from kiosk.central.sealing import SealError, derive_key, is_sealed, open_sealed, seal
 from kiosk.logs import error_fields, get_logger
 from kiosk.storage import make_private
+from kiosk.system.priority import background_thread
 
 log = get_logger("kiosk.central.outbox")
 
@@ -448,6 +449,7 @@ class OutboxSender:
                 log.error("outbox listener failed", extra={"fields": error_fields(exc)})
 
     def _run(self) -> None:
+        background_thread()  # the UI first: kiosk/system/priority.py
         while not self._stop.is_set():
             try:
                 self.deliver_once()
