@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -130,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
     """Print the figures; 1 if idle touches are slower than active ones by more than
     one idle frame (median)."""
     runs = getattr(args, "runs", None) or 10
+    if shutil.which("xdotool") is None:
+        raise CliError("bench touch: xdotool is not installed (apt-get install xdotool)")
     try:
         fig = measure(runs)
     except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
