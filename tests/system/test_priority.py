@@ -127,3 +127,20 @@ def test_the_outbox_sender_and_the_speaker_run_niced(tmp_path: Path) -> None:
     finally:
         speaker.close()
     assert proc_nice(threading.get_native_id()) == want - priority.BACKGROUND_STEP or want == 19
+
+
+@linux_only
+def test_the_fleet_agent_runs_niced(tmp_path: Path) -> None:
+    from kiosk.config import load_settings
+    from kiosk.fleet.agent import FleetAgent
+
+    want = min(19, proc_nice(threading.get_native_id()) + priority.BACKGROUND_STEP)
+    settings = load_settings(environ={"KIOSK__KIOSK__DATA_DIR": str(tmp_path),
+                                      "KIOSK__KIOSK__LOG_DIR": str(tmp_path / "log")})
+    agent = FleetAgent(settings, client=None)
+    agent.start()
+    try:
+        assert nice_of_thread("fleet-agent") == want
+    finally:
+        agent.stop(5)
+
