@@ -269,8 +269,9 @@ def _run_child(cmd: list[str], env: dict[str, str], timeout: float,
         assert proc.stderr is not None
         for line in proc.stderr:
             tail.append(line)
-            if echo and line.startswith('{"soak"'):
-                x = json.JSONDecoder().raw_decode(line)[0]["soak"]  # a log may follow
+            at = line.find('{"soak"')  # a log line may share it (before or after)
+            if echo and at >= 0:
+                x = json.JSONDecoder().raw_decode(line[at:])[0]["soak"]
                 print(f"  after {x['sessions']:>6} sessions: RSS {x['rss_mb']:.1f} MB, fds "
                       f"{x['fds']}, threads {x['threads']}, outbox {x['outbox_kb']} kB, "
                       f"sandbox db {x['sandbox_db_kb']} kB, widgets {x['widgets']}",
