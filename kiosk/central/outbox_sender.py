@@ -20,6 +20,7 @@ from kiosk.central.outbox import (
     OutboxItem,
 )
 from kiosk.logs import error_fields, get_logger
+from kiosk.system.priority import background_thread
 
 # The outbox's logger: its lines (queued, delivered, refused, expired) read as one story.
 log = get_logger("kiosk.central.outbox")
@@ -150,6 +151,7 @@ class OutboxSender:
                 log.error("outbox listener failed", extra={"fields": error_fields(exc)})
 
     def _run(self) -> None:
+        background_thread()  # the UI first: kiosk/system/priority.py
         while not self._stop.is_set():
             try:
                 self.deliver_once()

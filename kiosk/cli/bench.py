@@ -9,8 +9,8 @@ import importlib
 from kiosk.cli.common import CliError, add_config_argument, at_least_one
 
 TOPICS = ("startup", "cards", "central", "journeys", "speech", "diagnostics")
-EXTRA = ("fuzz", "footprint")  # by name only, not by "all": fuzz runs as long as told;
-# footprint starts its own Xvfb, sandbox and two app processes
+EXTRA = ("fuzz", "footprint", "touch")  # by name only, not by "all": fuzz runs as long
+# as told; footprint and touch start their own Xvfb, sandbox and app processes
 
 
 def register(sub: argparse._SubParsersAction) -> None:

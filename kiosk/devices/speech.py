@@ -27,6 +27,7 @@ from pathlib import Path
 
 from kiosk.config import REPO_ROOT, Settings
 from kiosk.logs import get_logger
+from kiosk.system.priority import background_thread
 
 log = get_logger("kiosk.devices.speech")
 
@@ -158,6 +159,7 @@ class Speaker:
                 proc.kill()
 
     def _run(self) -> None:
+        background_thread()  # the UI first; espeak-ng inherits it (kiosk/system/priority.py)
         while True:
             with self._cv:
                 while self._pending is None and not self._closed:

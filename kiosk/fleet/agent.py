@@ -32,6 +32,7 @@ from kiosk.fleet.overlay import OverlayRefused, OverlayStore, settings_hash, val
 from kiosk.fleet.state import AgentState
 from kiosk.fleet.status import StatusCollector
 from kiosk.logs import get_logger
+from kiosk.system.priority import background_thread
 
 log = get_logger("kiosk.fleet")
 FIRST_BEAT_SECONDS = 3.0
@@ -115,6 +116,7 @@ class FleetAgent:
         self._wake.set()
 
     def _run(self) -> None:
+        background_thread()  # the UI first: kiosk/system/priority.py
         interval = float(self.settings.fleet.heartbeat_seconds)
         # The first one a moment after start: the card hub has seen its readers by then.
         next_beat = time.monotonic() + min(FIRST_BEAT_SECONDS, interval)

@@ -33,6 +33,7 @@ from kiosk.services.diagnostics.access import CornerHold, TechnicianAccess
 from kiosk.services.diagnostics.context import DiagnosticsContext
 from kiosk.services.diagnostics.runner import run_check as run_on_context
 from kiosk.storage import StorageError
+from kiosk.system.priority import background_thread
 from kiosk.ui.registry import SCREENS, ScreenSpec
 from kiosk.ui.screen_base import KioskScreen
 
@@ -204,6 +205,7 @@ def run_in_background(work: Callable[[], Any], done: Callable[[Any], None]) -> N
     """Run ``work`` on a thread; hand its result (or the exception) to ``done`` on the
     Kivy main thread."""
     def target() -> None:
+        background_thread()  # the UI first: kiosk/system/priority.py
         try:
             result: Any = work()
         except Exception as exc:  # turned into a value before the hop (never lost)

@@ -1,0 +1,218 @@
+"""``kiosk bench touch [--json]``: touch latency with the idle governor, for real.
+
+The kiosk runs its own loop (``App.run``, production mode, the parts ``kiosk run``
+builds, the central service on loopback in another process) in a child process on a
+private Xvfb. This process clicks a start-screen button with ``xdotool`` (a real X
+event, through SDL like a touch screen's) and notes ``time.monotonic()`` just before;
+the child notes the touch down and up and the first buffer swap after the new screen
+is current, on the same clock (CLOCK_MONOTONIC is system-wide on Linux), and writes
+them to a file (times only, no personal data). Two kinds of touch, alternating:
+
+- **idle**: after the kiosk has been still longer than the governor's idle delay
+  (kiosk/ui/idle.py: the loop then wakes a few times a second);
+- **active**: right after another touch (the loop at its full frame rate).
+
+Figures: median and p95 of click → new screen on screen, and of click → touch down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from kiosk.bench.bench_sandbox import start_sandbox
+from kiosk.bench.footprint import _production_env
+from kiosk.cli.common import CliError
+
+BUTTON_KEY = "attract.guide"      # a start-screen button whose screen needs no card
+TARGET_SCREEN = "guide"
+STILL_S = 4.5                     # > the governor's 3 s idle delay + its 1 s check
+HOME_AFTER_S = 0.3                # the child goes back to the start screen after a switch
+RECORD_TIMEOUT_S = 15.0
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+class _Records:
+    """The child's JSON lines, read as they come."""
+
+    def __init__(self, path: Path, child: subprocess.Popen[bytes]) -> None:
+        self.path, self.child, self.seen = path, child, 0
+
+    def next(self, kind: str, timeout: float = RECORD_TIMEOUT_S) -> dict[str, Any]:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            lines = self.path.read_text(encoding="utf-8").splitlines() \
+                if self.path.exists() else []
+            for line in lines[self.seen:]:
+                self.seen += 1
+                rec = json.loads(line)
+                if rec.get("kind") == kind:
+                    return rec
+            if self.child.poll() is not None:
+                raise RuntimeError(f"the kiosk exited (code {self.child.returncode})")
+            time.sleep(0.005)
+        raise RuntimeError(f"no {kind!r} record from the kiosk within {timeout:g} s")
+
+
+def _xdotool(display: str, *args: str) -> None:
+    subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display},
+                   check=True, timeout=10, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+
+
+def measure(runs: int) -> dict[str, Any]:
+    """Start Xvfb, the sandbox and the kiosk; click ``runs`` idle and ``runs`` active
+    touches; return the figures."""
+    from kiosk.ui.xvfb import Xvfb  # lazy: Xlib-free, but only this command needs it
+
+    samples: dict[str, list[dict[str, float]]] = {"idle": [], "active": []}
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-touch-") as tmp, \
+            Xvfb(1920, 1080) as xvfb:
+        home = Path(tmp)
+        env = _production_env(home, 0)
+        settings = {k: v for k, v in env.items() if k.startswith("KIOSK__")}
+        sandbox, url = start_sandbox(settings, None, home)
+        out = home / "touch.jsonl"
+        env.update(DISPLAY=xvfb.display, KIOSK__CENTRAL__BASE_URL=url)
+        child = subprocess.Popen([sys.executable, "-m", "kiosk.bench.touch", "--child",
+                                  str(out)], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        try:
+            records = _Records(out, child)
+            ready = records.next("ready", 120)
+            figures: dict[str, Any] = {"idle_fps": ready["idle_fps"]}
+            x, y = ready["button"]
+            _xdotool(xvfb.display, "mousemove", str(x), str(y))  # once: no motion later
+            for _ in range(runs):
+                for mode in ("idle", "active"):
+                    records.next("home")
+                    time.sleep(STILL_S if mode == "idle" else 0.05)
+                    t_click = time.monotonic()
+                    _xdotool(xvfb.display, "click", "1")
+                    rec = records.next("switch")
+                    samples[mode].append({
+                        "to_screen_ms": (rec["swap"] - t_click) * 1000,
+                        "to_down_ms": (rec["down"] - t_click) * 1000,
+                        "down_to_screen_ms": (rec["swap"] - rec["down"]) * 1000,
+                        "still_s": rec["still"]})
+        finally:
+            child.terminate()
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(5)
+            sandbox.terminate()
+            sandbox.wait(10)
+    for mode, rows in samples.items():
+        figures[mode] = {k: {"median": round(statistics.median(r[k] for r in rows), 1),
+                             "p95": round(_p95([r[k] for r in rows]), 1)}
+                         for k in ("to_screen_ms", "to_down_ms", "down_to_screen_ms")}
+        figures[mode]["n"] = len(rows)
+        figures[mode]["still_before_s"] = {"min": round(min(r["still_s"] for r in rows), 2),
+                                           "max": round(max(r["still_s"] for r in rows), 2)}
+    return figures
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the figures; 1 if idle touches are slower than active ones by more than
+    one idle frame (median)."""
+    runs = getattr(args, "runs", None) or 10
+    if shutil.which("xdotool") is None:
+        raise CliError("bench touch: xdotool is not installed (apt-get install xdotool)")
+    try:
+        fig = measure(runs)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        raise CliError(f"bench touch: {exc}") from None
+    limit = 1000 / fig["idle_fps"]
+    gap = fig["idle"]["to_screen_ms"]["median"] - fig["active"]["to_screen_ms"]["median"]
+    fig["idle_minus_active_ms"] = round(gap, 1)
+    fig["limit_ms"] = limit
+    ok = gap <= limit
+    if getattr(args, "json", False):
+        print(json.dumps({"touch": fig, "ok": ok}))
+        return 0 if ok else 1
+    print(f"touch (production kiosk, App.run, private Xvfb, xdotool click on {BUTTON_KEY})")
+    for mode in ("idle", "active"):
+        f = fig[mode]
+        print(f"  {mode:6} n={f['n']:<3} click → new screen on screen median "
+              f"{f['to_screen_ms']['median']:6.1f} ms  p95 {f['to_screen_ms']['p95']:6.1f} ms;"
+              f"  click → touch down median {f['to_down_ms']['median']:6.1f} ms; "
+              f"still before: {f['still_before_s']['min']}–{f['still_before_s']['max']} s")
+    print(f"  idle − active (median) {gap:+.1f} ms (limit: one idle frame, {limit:g} ms)")
+    return 0 if ok else 1
+
+
+def _child(out: Path) -> int:
+    """The kiosk, ``App.run``; writes ready / switch / home records to ``out``."""
+    from kiosk.config import load_settings
+    from kiosk.ui.launch import composed, create_app
+
+    settings = load_settings(None)
+    app = create_app(settings, composed(), console_log=False)
+    from kivy.clock import Clock  # lazy: Kivy is configured by create_app
+    from kivy.core.window import Window
+
+    fh = out.open("a", encoding="utf-8")
+    state: dict[str, Any] = {"last_swap": time.monotonic()}
+
+    def write(kind: str, **values: Any) -> None:
+        fh.write(json.dumps({"kind": kind, **values}) + "\n")
+        fh.flush()
+
+    def on_down(*_: Any) -> None:
+        now = time.monotonic()
+        state["down"], state["still"] = now, now - state["last_swap"]
+
+    def on_screen(_sm: Any, name: str) -> None:
+        state["shown"] = (name, time.monotonic())
+
+    swap = Window.flip
+
+    def flip() -> None:
+        swap()
+        now = state["last_swap"] = time.monotonic()
+        name, _at = state.pop("shown", ("", 0.0))
+        if name == TARGET_SCREEN and "down" in state:
+            write("switch", down=state.pop("down"), swap=now, still=state.pop("still"))
+            Clock.schedule_once(lambda _dt: app.go_home(), HOME_AFTER_S)
+        elif name == "attract":
+            write("home", swap=now)
+
+    def ready(*_: Any) -> None:
+        button = next(w for w in app.root.walk(restrict=True)
+                      if getattr(w, "key", None) == BUTTON_KEY)
+        x, y = button.to_window(*button.center)
+        Window.flip = flip
+        Window.bind(on_touch_down=on_down)
+        app.sm.bind(current=on_screen)
+        write("ready", button=[round(x), round(Window.height - y)],
+              idle_fps=app.frame_rate.idle_fps)
+        write("home", swap=time.monotonic())
+
+    app.bind(screens_ready=lambda *_: Clock.schedule_once(ready, 1.0))
+    app.run()
+    return 0
+
+
+def _main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="child of kiosk bench touch")
+    parser.add_argument("--child", type=Path, required=True, help="records file")
+    return _child(parser.parse_args(argv).child)
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())
