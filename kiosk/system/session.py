@@ -204,10 +204,11 @@ class Session:
                       "for the crash-loop rollback", file=sys.stderr, flush=True)
                 return 1
             backoff = 0.0 if ran > QUICK_EXIT_S else min(MAX_BACKOFF_S, max(1.0, backoff * 2))
-            log.error("kiosk app ended: restarting",
-                      extra={"fields": {"code": code, "ran_s": round(ran, 1),
-                                        "backoff_s": backoff, "on_trial": trial,
-                                        "crashes_in_window": len(crashes)}})
+            # To the journal, one line (the runner has no log file; exit codes only).
+            print(f"kiosk-session: the app ended (exit {code}, ran {ran:.1f} s, "
+                  f"{'on trial' if trial else 'trusted'}, {len(crashes)} abnormal ends in "
+                  f"{TRIAL_WINDOW_S:.0f} s): restarting after {backoff:.0f} s",
+                  file=sys.stderr, flush=True)
             if backoff and ran < 2:
                 time.sleep(backoff)   # a crash at start-up: do not spin
         return 0

@@ -17,7 +17,7 @@ import pytest
 
 from kiosk.deploy.bootcount import check, on_trial
 from kiosk.deploy.layout import PROBATION_MAX_STARTS, Layout
-from kiosk.system.session import MAX_UNDRAWN_STARTS, TRIAL_CRASHES
+from kiosk.system.session import MAX_UNDRAWN_STARTS, TRIAL_CRASHES, TRIAL_WINDOW_S
 from tests.deploy.helpers import REPO, production_env
 from tests.deploy.running import H, NotifySocket, W, stop
 
@@ -190,6 +190,8 @@ def test_a_release_on_trial_that_draws_then_crashes_ends_the_session(tmp_path: P
         err = session.stderr.read() if session.stderr else ""
         assert session.returncode == 1, err[-2000:]
         assert f"on trial ended abnormally {TRIAL_CRASHES} times" in err
+        assert (f"on trial, {TRIAL_CRASHES - 1} abnormal ends in {TRIAL_WINDOW_S:.0f} s): "
+                "restarting") in err
         assert "READY=1" in " ".join(m for _, m in notify.messages)  # it did draw
     finally:
         stop(session)
@@ -219,4 +221,6 @@ def test_a_trusted_release_that_keeps_crashing_is_restarted_never_given_up(
         err = stop(session)
         notify.close()
     assert "giving up" not in err
+    assert (f"trusted, {TRIAL_CRASHES + 1} abnormal ends in {TRIAL_WINDOW_S:.0f} s): "
+            "restarting") in err
     assert lay.current_version() == "new"
