@@ -5,6 +5,7 @@ upgrade, ``/opt/kiosk/probation.json`` names the new and the previous version. E
 start in the probation window counts; the fourth start within it means the new version
 keeps crashing, so ``current`` is switched back to the previous version and the
 probation ends. After the window the new version is trusted and the file goes.
+:func:`on_trial` is the same test, read-only, for the session runner.
 """
 
 from __future__ import annotations
@@ -16,6 +17,18 @@ import time
 from pathlib import Path
 
 from kiosk.deploy.layout import PROBATION_MAX_STARTS, PROBATION_S, Layout
+
+
+def on_trial(layout: Layout, now: float | None = None) -> bool:
+    """Whether ``current`` is a release still in probation (upgraded, not yet trusted).
+    Read-only; an unreadable file counts as trusted, as in :func:`check`."""
+    now = time.time() if now is None else now
+    try:
+        data = json.loads(layout.probation.read_text(encoding="utf-8"))
+        version, since = str(data["version"]), float(data["since"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return layout.current_version() == version and now - since <= PROBATION_S
 
 
 def check(layout: Layout, now: float | None = None) -> str:

@@ -294,6 +294,7 @@ class Installer:
         self.switch(version)
         self.layout.probation.write_text(json.dumps(
             {"version": version, "previous": previous, "since": time.time(), "starts": 0}))
+        self.layout.probation.chmod(0o644)   # the session runner (user kiosk) reads it
         self.manifest.add("file", self.layout.probation)
         self.manifest.save()
         self.restart()

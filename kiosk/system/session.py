@@ -12,6 +12,11 @@ is what ``kiosk.service`` starts (see docs/deploying.md):
 3. ``kiosk run`` in a loop: when it exits for any reason but a stop of the session it
    starts again at once; quick repeated crashes back off (1, 2, 4 … 30 s).
 
+Under systemd the runner gives up (exit 1) so that the crash-loop rollback
+(kiosk/deploy/bootcount.py) sees the failure: after MAX_UNDRAWN_STARTS starts that never
+drew, and, while the current release is on trial after an upgrade, after TRIAL_CRASHES
+abnormal ends within TRIAL_WINDOW_S even if it drew. A trusted release is never given up.
+
 The app's READY=1 / WATCHDOG=1 reach systemd through this runner, the service's main
 PID (``NotifyAccess=main``, :class:`kiosk.system.notify.NotifyRelay`); systemd's
 ``WATCHDOG_PID`` names this runner, so it is not passed on to the app.
@@ -30,6 +35,8 @@ import time
 from pathlib import Path
 
 from kiosk.config import Settings, load_settings
+from kiosk.deploy.bootcount import on_trial
+from kiosk.deploy.layout import Layout
 from kiosk.i18n import LANGUAGES, translate
 from kiosk.logs import get_logger
 from kiosk.system.displayfd import DisplayFdError, start_x_server, stop_x_server
@@ -45,6 +52,11 @@ MAX_BACKOFF_S = 30.0
 # runner exits 1, so systemd restarts the service and the crash-loop rollback
 # (kiosk/deploy/bootcount.py) counts the start; retrying here forever it never would.
 MAX_UNDRAWN_STARTS = 3
+# On trial (bootcount.on_trial), this many abnormal ends within the window exit 1 too: a
+# release that draws and then keeps crashing must reach bootcount (PROBATION_MAX_STARTS
+# runner exits within PROBATION_S roll it back); 3 in 2 min is a loop, not bad luck.
+TRIAL_CRASHES = 3
+TRIAL_WINDOW_S = 120.0
 
 
 def helper_env() -> dict[str, str]:
@@ -137,11 +149,12 @@ class Session:
     """Runs the app on ``display`` until :meth:`stop`, restarting it whenever it ends."""
 
     def __init__(self, display: str, app_args: list[str], *, egl: bool,
-                 relay: NotifyRelay | None = None) -> None:
+                 relay: NotifyRelay | None = None, layout: Layout | None = None) -> None:
         self.display, self.app_args = display, app_args
         self.env = {k: v for k, v in os.environ.items() if k != "WATCHDOG_PID"}
         self.env["DISPLAY"] = display
         self.relay = relay
+        self.layout = layout   # the install whose trial state applies (None: trusted)
         if relay is not None:  # the relay's socket, not systemd's
             self.env["NOTIFY_SOCKET"] = str(relay.path)
         if egl:  # the server runs without GLX (less memory): SDL must use EGL
@@ -155,8 +168,14 @@ class Session:
         if self.app is not None and self.app.poll() is None:
             self.app.terminate()
 
+    def on_trial(self) -> bool:
+        """Only under systemd (it restarts us): otherwise exiting would leave a bare
+        console."""
+        return self.relay is not None and self.layout is not None and on_trial(self.layout)
+
     def run(self) -> int:
         backoff, undrawn = 0.0, 0
+        crashes: list[float] = []   # monotonic times of abnormal ends
         while not self.stopping:
             started = time.monotonic()
             self.starts += 1
@@ -175,10 +194,21 @@ class Session:
                 print(f"kiosk-session: the app ended {undrawn} times without drawing "
                       f"(last exit {code}): giving up", file=sys.stderr, flush=True)
                 return 1
+            if code != 0:
+                crashes = [t for t in crashes if t > time.monotonic() - TRIAL_WINDOW_S]
+                crashes.append(time.monotonic())
+            trial = self.on_trial()
+            if trial and code != 0 and len(crashes) >= TRIAL_CRASHES:
+                print(f"kiosk-session: release on trial ended abnormally {len(crashes)} "
+                      f"times in {TRIAL_WINDOW_S:.0f} s (last exit {code}): giving up "
+                      "for the crash-loop rollback", file=sys.stderr, flush=True)
+                return 1
             backoff = 0.0 if ran > QUICK_EXIT_S else min(MAX_BACKOFF_S, max(1.0, backoff * 2))
-            log.error("kiosk app ended: restarting",
-                      extra={"fields": {"code": code, "ran_s": round(ran, 1),
-                                        "backoff_s": backoff}})
+            # To the journal, one line (the runner has no log file; exit codes only).
+            print(f"kiosk-session: the app ended (exit {code}, ran {ran:.1f} s, "
+                  f"{'on trial' if trial else 'trusted'}, {len(crashes)} abnormal ends in "
+                  f"{TRIAL_WINDOW_S:.0f} s): restarting after {backoff:.0f} s",
+                  file=sys.stderr, flush=True)
             if backoff and ran < 2:
                 time.sleep(backoff)   # a crash at start-up: do not spin
         return 0
@@ -191,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--xvfb", action="store_true", help="Xvfb instead of Xorg (tests)")
     parser.add_argument("--vt", type=int, default=0, help="virtual terminal for Xorg (0: none)")
     parser.add_argument("--config", default=None, help="kiosk config file")
+    parser.add_argument("--root", default="/",
+                        help="install root whose release trial applies (tests: a scratch root)")
     parser.add_argument("app_args", nargs="*", help="options for `kiosk run` (after --)")
     args = parser.parse_args(argv)
     settings = load_settings(args.config)
@@ -210,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     upstream = Notifier()
     relay = NotifyRelay(upstream, run_dir / "notify") if upstream.enabled else None
     session = Session(server.display, app_args, egl=not args.xvfb,
-                      relay=relay)
+                      relay=relay, layout=Layout(Path(args.root)))
     signal.signal(signal.SIGTERM, session.stop)
     signal.signal(signal.SIGINT, session.stop)
     try:

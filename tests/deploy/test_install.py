@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.deploy.bootcount import check
+from kiosk.deploy.bootcount import check, on_trial
 from kiosk.deploy.install import Installer, InstallError, pip_install_command
 from kiosk.deploy.layout import PROBATION_MAX_STARTS, Layout
 from tests.deploy.helpers import REPO, kiosk, write_secrets
@@ -81,6 +81,8 @@ def test_install_upgrade_failed_check_crash_loop_rollback_uninstall(tmp_path: Pa
     second = lay.current_version()
     assert second and second.startswith("0.2.0-") and lay.version_dir(first).is_dir()
     assert json.loads(lay.probation.read_text())["previous"] == first
+    # On trial: the session runner (user kiosk) reads this to give up on a crash loop.
+    assert on_trial(lay) and stat.S_IMODE(lay.probation.stat().st_mode) == 0o644
 
     # A release whose self-check fails is installed beside, never switched to.
     bad = source_copy(tmp_path, "bad", "0.3.0")
@@ -100,6 +102,7 @@ def test_install_upgrade_failed_check_crash_loop_rollback_uninstall(tmp_path: Pa
         assert lay.current_version() == second
     assert "rolled back" in check(lay)
     assert lay.current_version() == first and not lay.probation.exists()
+    assert not on_trial(lay)   # the release rolled back to is trusted: no more giving up
     assert check(lay) == "no probation"
 
     # Uninstall removes everything it added; the operator's secrets stay.
@@ -118,8 +121,23 @@ def test_probation_ends_after_the_window(tmp_path: Path):
     (lay.opt / "b").mkdir()
     lay.current.symlink_to("b")
     lay.probation.write_text(json.dumps({"version": "b", "previous": "a", "since": 0}))
+    assert on_trial(lay, now=10) and not on_trial(lay, now=10_000)
+    lay.current.unlink()
+    lay.current.symlink_to("a")           # another release is current: not on trial
+    assert not on_trial(lay, now=10)
+    lay.current.unlink()
+    lay.current.symlink_to("b")
     assert "trusted" in check(lay, now=10_000)
     assert lay.current_version() == "b" and not lay.probation.exists()
+
+
+def test_an_unreadable_probation_file_is_no_trial(tmp_path: Path):
+    lay = Layout(tmp_path)
+    (lay.opt / "b").mkdir(parents=True)
+    lay.current.symlink_to("b")
+    assert not on_trial(lay)
+    lay.probation.write_text("{not json")
+    assert not on_trial(lay) and lay.probation.exists()   # read-only: check() removes it
 
 
 def test_install_to_the_real_root_needs_root():

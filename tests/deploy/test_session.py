@@ -4,6 +4,7 @@ answered by a fresh instance drawing within 3 s."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -14,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.system.session import MAX_UNDRAWN_STARTS
+from kiosk.deploy.bootcount import check, on_trial
+from kiosk.deploy.layout import PROBATION_MAX_STARTS, Layout
+from kiosk.system.session import MAX_UNDRAWN_STARTS, TRIAL_CRASHES, TRIAL_WINDOW_S
 from tests.deploy.helpers import REPO, production_env
 from tests.deploy.running import H, NotifySocket, W, stop
 
@@ -68,12 +71,13 @@ def wait_pixel(display: str, tmp: Path, pred, timeout: float = 5.0) -> None:
     raise AssertionError(f"pixel stayed {seen}")
 
 
-def start_session(tmp: Path, notify: NotifySocket, **extra: str) -> subprocess.Popen[str]:
+def start_session(tmp: Path, notify: NotifySocket, *args: str, **extra: str
+                  ) -> subprocess.Popen[str]:
     env = {**production_env(tmp, **extra), "NOTIFY_SOCKET": notify.name,
            "WATCHDOG_USEC": "4000000",
            "KIOSK__DISPLAY__WIDTH": str(W), "KIOSK__DISPLAY__HEIGHT": str(H)}
     return subprocess.Popen([sys.executable, "-m", "kiosk.system.session",
-                             "--xorg-config", str(DUMMY_CONF)], env=env, cwd=REPO, text=True,
+                             "--xorg-config", str(DUMMY_CONF), *args], env=env, cwd=REPO, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
 
@@ -149,3 +153,74 @@ def test_an_app_that_never_draws_ends_the_session_so_systemd_can_roll_back(tmp_p
     finally:
         stop(session)
         notify.close()
+
+
+def installed(root: Path, *, trial: bool) -> Layout:
+    """A scratch install: release "new" is current, upgraded from "old"; on trial (as
+    ``kiosk install --upgrade`` leaves it) or trusted (no probation file)."""
+    lay = Layout(root)
+    for version in ("old", "new"):
+        lay.version_dir(version).mkdir(parents=True)
+    lay.current.symlink_to("new")
+    if trial:
+        lay.probation.write_text(json.dumps(
+            {"version": "new", "previous": "old", "since": time.time(), "starts": 0}))
+    return lay
+
+
+def crash_after_drawing(session: subprocess.Popen[str], notify: NotifySocket,
+                        times: int) -> None:
+    """Wait for each app's first frame, then kill it (an abnormal end, as a crash)."""
+    for _ in range(times):
+        notify.wait_for("READY=1", timeout=90)
+        os.kill(app_pid(session.pid), signal.SIGKILL)
+
+
+def test_a_release_on_trial_that_draws_then_crashes_ends_the_session(tmp_path: Path):
+    """Drawing resets the never-drew count; on trial the runner still gives up after
+    TRIAL_CRASHES abnormal ends, so systemd restarts the service and bootcount counts it
+    (before, such a release was retried here for ever and trusted after the window)."""
+    lay = installed(tmp_path / "root", trial=True)
+    notify = NotifySocket(tmp_path / "notify.sock")
+    assert "start 1 in probation" in check(lay)     # systemd's ExecStartPre, first start
+    session = start_session(tmp_path, notify, "--root", str(lay.root))
+    try:
+        crash_after_drawing(session, notify, TRIAL_CRASHES)
+        session.wait(30)
+        err = session.stderr.read() if session.stderr else ""
+        assert session.returncode == 1, err[-2000:]
+        assert f"on trial ended abnormally {TRIAL_CRASHES} times" in err
+        assert (f"on trial, {TRIAL_CRASHES - 1} abnormal ends in {TRIAL_WINDOW_S:.0f} s): "
+                "restarting") in err
+        assert "READY=1" in " ".join(m for _, m in notify.messages)  # it did draw
+    finally:
+        stop(session)
+        notify.close()
+    # Each runner exit is one more systemd start; past PROBATION_MAX_STARTS it rolls back.
+    for _ in range(PROBATION_MAX_STARTS - 1):
+        assert "in probation" in check(lay)
+    assert "rolled back from new to old" in check(lay)
+    assert lay.current_version() == "old" and not on_trial(lay)
+
+
+def test_a_trusted_release_that_keeps_crashing_is_restarted_never_given_up(
+        tmp_path: Path):
+    """Outside the trial the runner must not exit into a bare console (StartLimit would
+    stop the unit for good): out of service, then a fresh app, every time."""
+    lay = installed(tmp_path / "root", trial=False)
+    notify = NotifySocket(tmp_path / "notify.sock")
+    session = start_session(tmp_path, notify, "--root", str(lay.root))
+    try:
+        crash_after_drawing(session, notify, TRIAL_CRASHES + 1)
+        notify.wait_for("READY=1", timeout=30)    # and yet another one draws
+        assert session.poll() is None
+        session.send_signal(signal.SIGTERM)
+        session.wait(15)
+        assert session.returncode == 0
+    finally:
+        err = stop(session)
+        notify.close()
+    assert "giving up" not in err
+    assert (f"trusted, {TRIAL_CRASHES + 1} abnormal ends in {TRIAL_WINDOW_S:.0f} s): "
+            "restarting") in err
+    assert lay.current_version() == "new"
