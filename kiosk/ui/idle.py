@@ -26,7 +26,7 @@ from kivy.animation import Animation
 from kivy.clock import Clock
 from kivy.core.window import Window
 
-IDLE_FPS = 8.0          # wake-ups per second while still (≤ 125 ms to notice a touch)
+IDLE_FPS = 4.0          # wake-ups per second while still: only timers wait for them
 IDLE_AFTER_S = 3.0      # still this long → idle
 CHECK_EVERY_S = 1.0
 SDL_PEEKEVENT = 1

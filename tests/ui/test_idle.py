@@ -8,7 +8,7 @@ import time
 
 # Kivy's modules are imported inside the tests: the window must be configured first
 # (the kiosk_ui fixture does that).
-IDLE_FPS = 8.0  # kiosk.ui.idle.IDLE_FPS (checked below)
+IDLE_FPS = 4.0  # kiosk.ui.idle.IDLE_FPS (checked below)
 
 
 def _go_idle(ui) -> None:
