@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kiosk.system.processes import stop_process
+
 TARGET_RATIO = 1.10
 TARGET_IDLE_CPU_PCT = 0.5
 SETTLE_S = 5.0
@@ -117,16 +119,6 @@ def _wait_ready(proc: subprocess.Popen, timeout: float) -> dict[str, Any]:
     raise RuntimeError(f"bench child not ready within {timeout:g} s")
 
 
-def _stop(proc: subprocess.Popen | None) -> None:
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-
-
 def _spawn(role: str, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "kiosk.bench.footprint", "--child", role],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -184,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
             bare_info = _wait_ready(bare, 60)
             bare_pss = pss_mib(bare.pid)
             bare_anon = pss_mib(bare.pid, "Pss_Anon")
-            _stop(bare)
+            stop_process(bare, 10)
             kiosk = _spawn("kiosk", env)
             procs.append(kiosk)
             info = _wait_ready(kiosk, 120)
@@ -197,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"bench footprint: {exc}") from None
     finally:
         for p in reversed(procs):
-            _stop(p)
+            stop_process(p, 10)
         xvfb.stop()
     figures = {
         "kiosk_pss_mib": round(kiosk_pss, 1),

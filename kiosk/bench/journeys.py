@@ -53,6 +53,7 @@ from kiosk.personas import persona
 from kiosk.secrets import load_secrets
 from kiosk.services.states import EndReason
 from kiosk.system.priority import KIOSK_NICE, set_process_nice
+from kiosk.system.processes import stop_process
 from kiosk.ui.launch import composed, create_app
 from kiosk.ui.registry import JOURNEY_SCREENS, SHELL_SCREENS
 from kiosk.ui.xvfb import Xvfb
@@ -238,8 +239,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
         governor.active_fps = Clock._max_fps = cap
         ui.stop()  # the app stops its parts
     finally:
-        sandbox.terminate()
-        sandbox.wait(10)
+        stop_process(sandbox, 10)
         if slots is not None:
             slots.remove()
         if daemon is not None:

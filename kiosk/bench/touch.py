@@ -32,6 +32,7 @@ from typing import Any
 from kiosk.bench.bench_sandbox import start_sandbox
 from kiosk.bench.footprint import _production_env
 from kiosk.cli.common import CliError
+from kiosk.system.processes import stop_process
 
 BUTTON_KEY = "attract.guide"      # a start-screen button whose screen needs no card
 TARGET_SCREEN = "guide"
@@ -109,14 +110,8 @@ def measure(runs: int) -> dict[str, Any]:
                         "down_to_screen_ms": (rec["swap"] - rec["down"]) * 1000,
                         "still_s": rec["still"]})
         finally:
-            child.terminate()
-            try:
-                child.wait(10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait(5)
-            sandbox.terminate()
-            sandbox.wait(10)
+            stop_process(child, 10)
+            stop_process(sandbox, 10)
     for mode, rows in samples.items():
         figures[mode] = {k: {"median": round(statistics.median(r[k] for r in rows), 1),
                              "p95": round(_p95([r[k] for r in rows]), 1)}

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from kiosk.system.processes import stop_process
+
 MAX_ANSWER = 32  # "NNN\n"; a server that writes more is not answering -displayfd
 
 
@@ -52,7 +54,7 @@ def start_x_server(argv: Callable[[int], Sequence[str]], timeout: float,
     try:
         return proc, f":{_read_number(read_fd, proc, time.monotonic() + timeout)}"
     except BaseException:
-        stop_x_server(proc)
+        stop_process(proc)
         raise
     finally:
         os.close(read_fd)
@@ -78,14 +80,3 @@ def _read_number(read_fd: int, proc: subprocess.Popen[bytes], deadline: float) -
     if not text.isdigit() or len(buf) > MAX_ANSWER:
         raise DisplayFdError("wrote no display number")
     return int(text)
-
-
-def stop_x_server(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
-    """SIGTERM, then SIGKILL after ``grace`` seconds; reaps the process."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

@@ -39,8 +39,9 @@ from kiosk.deploy.bootcount import on_trial
 from kiosk.deploy.layout import Layout
 from kiosk.i18n import LANGUAGES, translate
 from kiosk.logs import get_logger
-from kiosk.system.displayfd import DisplayFdError, start_x_server, stop_x_server
+from kiosk.system.displayfd import DisplayFdError, start_x_server
 from kiosk.system.notify import Notifier, NotifyRelay
+from kiosk.system.processes import stop_process
 from kiosk.ui import fonts
 from kiosk.ui.xvfb import Xvfb, XvfbError
 
@@ -142,7 +143,7 @@ class XServer:
             raise SessionError(f"no X cookie for the clients ({type(exc).__name__})") from None
 
     def stop(self) -> None:
-        stop_x_server(self.proc)
+        stop_process(self.proc)
 
 
 class Session:

@@ -7,7 +7,8 @@ import os
 import shutil
 import signal
 
-from kiosk.system.displayfd import DisplayFdError, start_x_server, stop_x_server
+from kiosk.system.displayfd import DisplayFdError, start_x_server
+from kiosk.system.processes import stop_process
 
 
 class XvfbError(RuntimeError):
@@ -42,7 +43,7 @@ class Xvfb:
             raise XvfbError(exc.describe("Xvfb")) from None
 
     def stop(self) -> None:
-        stop_x_server(self.proc)
+        stop_process(self.proc)
 
     def __enter__(self) -> Xvfb:
         return self

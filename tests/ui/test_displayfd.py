@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from kiosk.system.displayfd import DisplayFdError, start_x_server, stop_x_server
+from kiosk.system.displayfd import DisplayFdError, start_x_server
+from kiosk.system.processes import stop_process
 from kiosk.ui.xvfb import Xvfb
 
 
@@ -54,7 +55,7 @@ def test_the_number_may_come_in_pieces():
         assert display == ":42"
         assert proc.poll() is None
     finally:
-        stop_x_server(proc)
+        stop_process(proc)
     assert proc.returncode is not None
 
 
