@@ -204,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
         "bare_kivy_pss_anon_mib": round(bare_anon, 1),
         "kiosk_font_faces": info.get("font_faces"),
         "bare_kivy_font_faces": bare_info.get("font_faces"),
+        "bare_kivy_kiosk_modules": bare_info.get("kiosk_modules", []),
         "kiosk_lazy_loaded": info.get("lazy_loaded", []),
         "kiosk_overlay_built": info.get("overlay_built"),
         "bare_label_font_size": bare_info.get("font_size"),
@@ -241,7 +242,8 @@ def _child(role: str) -> int:
         from kivy.clock import Clock
         from kivy.uix.label import Label
 
-        from kiosk.ui.app import register_fonts  # the same face, registered the same way
+        # The same face registered the same way, and nothing else of the kiosk's UI.
+        from kiosk.ui.fonts import register_fonts
         from kiosk.ui.theme import Metrics, ui_scale_for
 
         size = Metrics().scaled(ui_scale_for(settings.display.width,
@@ -256,6 +258,8 @@ def _child(role: str) -> int:
             def on_start(self) -> None:
                 def settled(_dt: float) -> None:
                     result["font_faces"] = open_font_files()
+                    result["kiosk_modules"] = sorted(m for m in sys.modules
+                                                     if m.startswith("kiosk"))
                     print(json.dumps(result), flush=True)
 
                 Clock.schedule_once(settled, SETTLE_S)

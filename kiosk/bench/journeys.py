@@ -272,10 +272,7 @@ def _run_child(cmd: list[str], env: dict[str, str], timeout: float,
             at = line.find('{"soak"')  # a log line may share it (before or after)
             if echo and at >= 0:
                 x = json.JSONDecoder().raw_decode(line[at:])[0]["soak"]
-                print(f"  after {x['sessions']:>6} sessions: RSS {x['rss_mb']:.1f} MB, fds "
-                      f"{x['fds']}, threads {x['threads']}, outbox {x['outbox_kb']} kB, "
-                      f"sandbox db {x['sandbox_db_kb']} kB, widgets {x['widgets']}",
-                      flush=True)
+                print(f"  {soaking.describe(x)}", flush=True)
 
     reader = threading.Thread(target=pump, name="bench-stderr", daemon=True)
     reader.start()
@@ -349,9 +346,7 @@ def _print(fig: dict[str, Any]) -> None:
           f"{r['before']:.1f} → {r['after']:.1f} MB ({r['growth']:+.1f} MB; target ≤ "
           f"{TARGET_RSS_GROWTH_MB:g} MB), every {r['every']}: {r['samples']}")
     for x in fig.get("soak", []):
-        print(f"  after {x['sessions']:>6} sessions: RSS {x['rss_mb']:.1f} MB, fds {x['fds']}, "
-              f"threads {x['threads']}, outbox {x['outbox_kb']} kB, sandbox db "
-              f"{x['sandbox_db_kb']} kB, widgets {x['widgets']}")
+        print(f"  {soaking.describe(x)}")
     print(f"  soak flat: {'yes' if v['ok'] else 'NO'}"
           + (f" (not flat: {', '.join(v['not_flat'])})" if v["not_flat"] else ""))
 

@@ -12,6 +12,7 @@ of a soak and then stays).
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 from pathlib import Path
@@ -33,6 +34,40 @@ def rss_mb() -> float:
     return 0.0
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+def malloc_mb() -> dict[str, float]:
+    """glibc's view of the C heap, MB: ``heap_in_use_mb`` (allocated and not freed,
+    mmapped blocks included) and ``heap_free_mb`` (freed but still held by the process).
+    Telling the two apart says whether RSS growth is a leak or fragmentation. Empty where
+    the C library is not glibc (no ``mallinfo2``)."""
+    try:
+        fn = ctypes.CDLL(None).mallinfo2
+    except (AttributeError, OSError):
+        return {}
+    fn.restype = _MallInfo2
+    info = fn()
+    mb = 1024 * 1024
+    return {"heap_in_use_mb": round((info.uordblks + info.hblkhd) / mb, 1),
+            "heap_free_mb": round(info.fordblks / mb, 1)}
+
+
+def rss_split_mb() -> dict[str, float]:
+    """RSS by kind, MB: anonymous (heaps, stacks, GL buffers) and file-backed."""
+    out: dict[str, float] = {}
+    with open("/proc/self/smaps_rollup", encoding="ascii") as fh:
+        for line in fh:
+            key, _, rest = line.partition(":")
+            if key in ("Anonymous", "Rss"):
+                out[key] = int(rest.split()[0]) / 1024
+    anon = out.get("Anonymous", 0.0)
+    return {"rss_anon_mb": round(anon, 1), "rss_file_mb": round(out.get("Rss", 0.0) - anon, 1)}
+
+
 def sample(done: int, tmp: Path) -> dict[str, Any]:
     """One soak sample of this (the kiosk) process after ``done`` sessions; the
     databases are the files under ``tmp`` (the bench's data dir)."""
@@ -47,7 +82,18 @@ def sample(done: int, tmp: Path) -> dict[str, Any]:
             "threads": len(os.listdir("/proc/self/task")),
             "outbox_kb": kb(list(tmp.glob("outbox*"))),
             "sandbox_db_kb": kb(list(tmp.glob("sandbox.db*"))),
-            "widgets": sum(1 for o in gc.get_objects() if isinstance(o, Widget))}
+            "widgets": sum(1 for o in gc.get_objects() if isinstance(o, Widget)),
+            **rss_split_mb(), **malloc_mb()}
+
+
+def describe(x: dict[str, Any]) -> str:
+    """One soak sample as a line of the bench's report."""
+    heap = (f"; C heap in use {x['heap_in_use_mb']:.1f} MB, free {x['heap_free_mb']:.1f} MB"
+            if "heap_in_use_mb" in x else "")
+    return (f"after {x['sessions']:>6} sessions: RSS {x['rss_mb']:.1f} MB (anon "
+            f"{x.get('rss_anon_mb', 0):.1f}, file {x.get('rss_file_mb', 0):.1f}){heap}, fds "
+            f"{x['fds']}, threads {x['threads']}, outbox {x['outbox_kb']} kB, sandbox db "
+            f"{x['sandbox_db_kb']} kB, widgets {x['widgets']}")
 
 
 def verdict(samples: list[dict[str, Any]]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.base import ExceptionManager
-from kivy.core.text import DEFAULT_FONT, LabelBase
+from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition
@@ -44,6 +44,7 @@ from kiosk.config import Settings
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from kiosk.logs import error_fields, get_logger
 from kiosk.services.states import EndReason
+from kiosk.system.memory import release_free_heap
 from kiosk.ui import fonts
 from kiosk.ui.crash_guard import RecoverToErrorScreen
 from kiosk.ui.first_frame import AfterFirstFrame
@@ -65,20 +66,12 @@ if TYPE_CHECKING:
     from kiosk.ui.launch import PartsFactory
     from kiosk.ui.technician.base import Technician
 
+# After a session, once the start screen is drawn: hand the C heap's freed pages back
+# (kiosk/system/memory.py; without it RSS creeps up over thousands of sessions).
+RELEASE_HEAP_AFTER_S = 1.0
+
 log = get_logger("kiosk.ui.app")
 KEY_ESCAPE = 27
-
-
-def register_fonts() -> None:
-    """Make the Simplified Chinese face Kivy's default font, for every Label and input.
-
-    Re-registering the DEFAULT_FONT name means no widget needs ``font_name``."""
-    regular, bold = fonts.font_path("Regular"), fonts.font_path("Bold")
-    for path in (regular, bold):
-        if not path.exists():
-            raise FileNotFoundError(
-                f"font {path} is missing: run ./kiosk.sh setup (python -m kiosk.ui.fonts)")
-    LabelBase.register(DEFAULT_FONT, str(regular), str(regular), str(bold), str(bold))
 
 
 class KioskApp(App):
@@ -115,6 +108,9 @@ class KioskApp(App):
         self.start_route = self.nav.start_route
         self.show_message = self.nav.show_message
         self.sm: KioskScreenManager | None = None
+        # One pending release at most, however many sessions end meanwhile.
+        self.release_heap = Clock.create_trigger(lambda _dt: release_free_heap(),
+                                                 RELEASE_HEAP_AFTER_S)
         super().__init__(**kwargs)
         self.title = "kiosk"
         self._defaults()
@@ -122,7 +118,7 @@ class KioskApp(App):
 
     # --- building ------------------------------------------------------------------
     def build(self) -> KioskScreenManager:
-        register_fonts()
+        fonts.register_fonts()
         self._apply_theme()
         Window.clearcolor = self.theme.bg
         Window.bind(on_request_close=self._on_request_close, on_keyboard=self._on_keyboard,
@@ -306,6 +302,7 @@ class KioskApp(App):
         self._defaults()
         if self.sm is not None:
             self.sm.current = ATTRACT
+        self.release_heap()
 
     def install_crash_guard(self) -> RecoverToErrorScreen:
         """Keep the kiosk up through unexpected UI errors (``kiosk run`` calls this;

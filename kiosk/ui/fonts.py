@@ -28,6 +28,21 @@ def fonts_ready() -> bool:
     return all(font_path(w).exists() for w in SOURCES)
 
 
+def register_fonts() -> None:
+    """Make the Simplified Chinese face Kivy's default font, for every Label and input.
+
+    Re-registering the DEFAULT_FONT name means no widget needs ``font_name``."""
+    # lazy: Kivy only once configured (configure_kivy); set-up imports this module without it
+    from kivy.core.text import DEFAULT_FONT, LabelBase
+
+    regular, bold = font_path("Regular"), font_path("Bold")
+    for path in (regular, bold):
+        if not path.exists():
+            raise FileNotFoundError(
+                f"font {path} is missing: run ./kiosk.sh setup (python -m kiosk.ui.fonts)")
+    LabelBase.register(DEFAULT_FONT, str(regular), str(regular), str(bold), str(bold))
+
+
 def extract_fonts(force: bool = False) -> list[Path]:
     """Extract the SC faces from the Noto CJK collections; return the written paths."""
     from fontTools.ttLib import TTCollection  # lazy: set-up only; the app imports fonts

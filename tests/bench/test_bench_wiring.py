@@ -28,6 +28,21 @@ def sample(n: int, rss: float, **over: int) -> dict:
     return {**base, **over}
 
 
+def test_soak_samples_tell_a_c_heap_leak_from_freed_memory() -> None:
+    before = soak.malloc_mb()
+    block = bytearray(64 * 1024 * 1024)  # malloc'd (mmapped by glibc): in use
+    held = soak.malloc_mb()
+    assert held["heap_in_use_mb"] - before["heap_in_use_mb"] >= 60
+    del block
+    assert soak.malloc_mb()["heap_in_use_mb"] - before["heap_in_use_mb"] < 8
+    split = soak.rss_split_mb()
+    assert split["rss_anon_mb"] > 0 and split["rss_file_mb"] > 0
+    line = soak.describe({**sample(1000, 300.0), **split, **held})
+    assert line.startswith("after   1000 sessions: RSS 300.0 MB (anon ")
+    assert f"C heap in use {held['heap_in_use_mb']:.1f} MB" in line
+    assert "widgets 2045" in soak.describe(sample(0, 1.0))  # older samples: no heap part
+
+
 def test_verdict_flat_and_not_flat() -> None:
     flat = [sample(0, 300.0), sample(1000, 301.0), sample(2000, 301.9)]
     assert soak.verdict(flat) == {"rss_growth_mb": 1.9, "not_flat": [], "ok": True}

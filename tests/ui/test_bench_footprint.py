@@ -35,5 +35,9 @@ def test_bench_footprint_prints_the_figures_in_one_json_line(tmp_path) -> None:
     assert fig["kiosk_lazy_loaded"] == []
     assert fig["kiosk_overlay_built"] is False
     assert fig["bare_kivy_font_faces"] == 1 and fig["kiosk_font_faces"] == 3
+    # The bare window borrows only the kiosk's settings, font registration and sizes.
+    assert "kiosk.ui.app" not in fig["bare_kivy_kiosk_modules"]
+    assert {m.split(".")[1] for m in fig["bare_kivy_kiosk_modules"] if "." in m} <= {
+        "config", "domain", "ui"}
     assert 0 < fig["bare_kivy_pss_anon_mib"] < fig["kiosk_pss_anon_mib"] <= fig["kiosk_pss_mib"]
     assert 0 <= fig["idle_cpu_pct"] < 100

@@ -46,3 +46,20 @@ def test_session_widgets_are_released_at_session_end_and_stay_flat(kiosk_ui):
     assert app.sm.current == "attract"
     # The first session builds the screens and fills the row pools; later ones reuse.
     assert counts[1] == counts[2] == counts[3], counts
+
+
+def test_session_end_gives_the_freed_c_heap_back_once_the_start_screen_is_up(
+        kiosk_ui, monkeypatch):
+    import kiosk.ui.app as app_module
+
+    released: list[float] = []
+    monkeypatch.setattr(app_module, "release_free_heap", lambda: released.append(1.0))
+    ui = kiosk_ui
+    for _ in range(3):  # sessions ending in quick succession: one release, not three
+        ui.app.show_home(EndReason.DONE)
+        ui.pump_frames(1)
+    assert released == []  # not while the start screen is being drawn
+    ui.wait_until(lambda: released, timeout=5.0, what="the heap release after the session")
+    ui.pump(app_module.RELEASE_HEAP_AFTER_S + 0.3)
+    assert released == [1.0]
+    assert ui.app.sm.current == "attract"
