@@ -12,32 +12,23 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.fixtures.polling import until
+
 REPO = Path(__file__).resolve().parents[2]
 INTERVAL = 5
 TERMINAL = "T-DEMO-0001"
+POLL = 0.5  # seconds; a check may run ``kiosk fleet ls`` (an interpreter start-up)
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _until(check: Callable[[], Any], seconds: float, what: str) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
 
 
 @pytest.fixture
@@ -93,7 +84,7 @@ def _screens(home: Path) -> list[str]:
 
 def test_demo_terminal_listed_paused_and_resumed(demo):
     env, home = demo
-    row = _until(lambda: _row(env), 90, "the demo terminal in the register")
+    row = until(lambda: _row(env), 90, "the demo terminal in the register", interval=POLL)
     # Listed within two heartbeat intervals of the agent starting.
     assert row["uptime_seconds"] <= 2 * INTERVAL
     assert row["version"] and row["parts"]["readers"]["count"] == 2
@@ -103,12 +94,15 @@ def test_demo_terminal_listed_paused_and_resumed(demo):
 
     paused = _kiosk(env, "fleet", "pause", TERMINAL, "--reason", "maintenance")
     assert paused.returncode == 0, paused.stderr
-    _until(lambda: "out_of_service" in _screens(home), 3 * INTERVAL, "out of service")
-    row = _until(lambda: (r := _row(env)) and r["directives"]
-                 and r["directives"][0]["state"] == "acknowledged" and r, 3 * INTERVAL,
-                 "the pause acknowledged")
+    until(lambda: "out_of_service" in _screens(home), 3 * INTERVAL, "the out-of-service screen",
+          interval=POLL)
+    row = until(lambda: (r := _row(env)) and r["directives"]
+                and r["directives"][0]["state"] == "acknowledged" and r, 3 * INTERVAL,
+                "the pause to be acknowledged", interval=POLL)
     assert row["paused"] is True and row["directives"][0]["outcome"] == "applied"
 
     assert _kiosk(env, "fleet", "resume", TERMINAL).returncode == 0
-    _until(lambda: _screens(home)[-1:] == ["attract"], 3 * INTERVAL, "the start screen")
-    _until(lambda: (r := _row(env)) and r["paused"] is False, 3 * INTERVAL, "resumed")
+    until(lambda: _screens(home)[-1:] == ["attract"], 3 * INTERVAL, "the start screen",
+          interval=POLL)
+    until(lambda: (r := _row(env)) and r["paused"] is False, 3 * INTERVAL,
+          "the resume in the register", interval=POLL)
