@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.cli import run_kiosk
 from tests.fixtures.polling import until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,13 +55,8 @@ def demo(tmp_path: Path):
         out.close()
 
 
-def _kiosk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kiosk", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=60)
-
-
 def _row(env: dict[str, str]) -> dict[str, Any] | None:
-    listed = _kiosk(env, "fleet", "ls", "--json")
+    listed = run_kiosk(["fleet", "ls", "--json"], env, timeout=60)
     if listed.returncode != 0:
         return None
     return next((t for t in json.loads(listed.stdout)["terminals"]
@@ -92,7 +88,7 @@ def test_demo_terminal_listed_paused_and_resumed(demo):
     assert set(row["parts"]) == {"readers", "id_reader", "printer", "speech", "disk",
                                  "clock", "outbox", "technician"}
 
-    paused = _kiosk(env, "fleet", "pause", TERMINAL, "--reason", "maintenance")
+    paused = run_kiosk(["fleet", "pause", TERMINAL, "--reason", "maintenance"], env, timeout=60)
     assert paused.returncode == 0, paused.stderr
     until(lambda: "out_of_service" in _screens(home), 3 * INTERVAL, "the out-of-service screen",
           interval=POLL)
@@ -101,7 +97,7 @@ def test_demo_terminal_listed_paused_and_resumed(demo):
                 "the pause to be acknowledged", interval=POLL)
     assert row["paused"] is True and row["directives"][0]["outcome"] == "applied"
 
-    assert _kiosk(env, "fleet", "resume", TERMINAL).returncode == 0
+    assert run_kiosk(["fleet", "resume", TERMINAL], env, timeout=60).returncode == 0
     until(lambda: _screens(home)[-1:] == ["attract"], 3 * INTERVAL, "the start screen",
           interval=POLL)
     until(lambda: (r := _row(env)) and r["paused"] is False, 3 * INTERVAL,
