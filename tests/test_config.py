@@ -2,14 +2,12 @@
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kiosk.config import DEFAULT_CONFIG, ConfigError, load_settings
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.fixtures.cli import run_kiosk
 
 
 def write_config(tmp_path: Path, text: str, sites: dict[str, str] | None = None) -> Path:
@@ -93,9 +91,7 @@ def test_missing_file(tmp_path):
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "kiosk", *args], cwd=REPO, env=full_env,
-                          capture_output=True, text=True, timeout=60)
+    return run_kiosk(args, {**os.environ, **(env or {})}, timeout=60)
 
 
 def test_cli_bad_config_is_one_line_and_nonzero(tmp_path):

@@ -4,7 +4,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,8 +14,7 @@ from kiosk.cli.common import CliError
 from kiosk.config import load_settings
 from kiosk.demo import sandbox_address, start_demo_services
 from kiosk.devices.virtual.slots import control_socket_path, send_command
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.fixtures.cli import run_kiosk
 
 
 def free_port() -> int:
@@ -46,9 +44,7 @@ def test_demo_services_serve_cards_and_the_sandbox(tmp_path, monkeypatch):
                               {"cmd": "insert", "persona": "normal"})
         assert answer["ok"] is True
         child_env = {**os.environ, **env}
-        result = subprocess.run([sys.executable, "-m", "kiosk", "read-card", "--json",
-                                 "--timeout", "10"], cwd=REPO, env=child_env,
-                                capture_output=True, text=True, timeout=60)
+        result = run_kiosk(["read-card", "--json", "--timeout", "10"], child_env, timeout=60)
         assert result.returncode == 0, result.stderr
         data = json.loads(result.stdout)
         assert data["data"]["card_number"] == "X*****019"
@@ -96,9 +92,8 @@ LOOPBACK = {"0100007F", "00000000000000000000000001000000"}
 
 
 def read_card(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kiosk", "read-card", "--json", "--timeout",
-                           "8"], cwd=REPO, env={**os.environ, **env}, capture_output=True,
-                          text=True, timeout=60)
+    return run_kiosk(["read-card", "--json", "--timeout", "8"], {**os.environ, **env},
+                     timeout=60)
 
 
 def test_demo_listens_on_loopback_only_and_survives_a_pcscd_kill_9(tmp_path):
@@ -127,9 +122,7 @@ def test_demo_listens_on_loopback_only_and_survives_a_pcscd_kill_9(tmp_path):
         # A command from another terminal, with the shipped (production) config, joins
         # the running demo: its secrets and its pcscd.
         child = {k: v for k, v in {**os.environ, **env}.items() if k != "KIOSK__KIOSK__DEMO"}
-        diag = subprocess.run([sys.executable, "-m", "kiosk", "diagnose", "--json", "--part",
-                               "config"], cwd=REPO, env=child, capture_output=True, text=True,
-                              timeout=60)
+        diag = run_kiosk(["diagnose", "--json", "--part", "config"], child, timeout=60)
         check = json.loads(diag.stdout)["checks"][0]
         assert check["status"] == "ok" and check["details"]["demo"] is True, diag.stdout
 

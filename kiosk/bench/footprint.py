@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kiosk.bench.production_env import production_env
 from kiosk.system.processes import stop_process
 
 TARGET_RATIO = 1.10
@@ -125,30 +126,6 @@ def _spawn(role: str, env: dict[str, str]) -> subprocess.Popen:
                             text=True)
 
 
-def _production_env(home: Path, port: int) -> dict[str, str]:
-    """Environment of a production kiosk (and its sandbox) in ``home``: real secrets
-    file (0600), data dir, central on loopback."""
-    from kiosk.secrets import hash_pin
-
-    secrets = home / "secrets.toml"
-    for d in ("data", "log", "kivy"):
-        (home / d).mkdir(exist_ok=True)
-    fd = os.open(secrets, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(f'terminal_key = "{os.urandom(32).hex()}"\n'
-                 f'technician_pin_hash = "{hash_pin("48151623", iterations=20_000)}"\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK__")}
-    env.update({
-        "KIOSK__KIOSK__DEMO": "false",
-        "KIOSK__KIOSK__DATA_DIR": str(home / "data"),
-        "KIOSK__KIOSK__LOG_DIR": str(home / "log"),
-        "KIOSK__SECURITY__SECRETS_FILE": str(secrets),
-        "KIOSK__CENTRAL__BASE_URL": f"http://127.0.0.1:{port}",
-        "KIOSK_BENCH_HOME": str(home / "kivy"),
-    })
-    return env
-
-
 def run(args: argparse.Namespace) -> int:
     """Print the figures (``--json``: one JSON object); 1 if a goal is missed."""
     from kiosk.cli.common import CliError, settings_from
@@ -164,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="kiosk-footprint-") as tmp:
             home = Path(tmp)
             port = _free_port()
-            env = dict(_production_env(home, port), DISPLAY=xvfb.display)
+            env = dict(production_env(home, port), DISPLAY=xvfb.display)
             sandbox = subprocess.Popen(
                 [sys.executable, "-m", "kiosk", "sandbox", "--port", str(port),
                  "--db", str(home / "sandbox.db")],

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.bench.bench_sandbox import start_sandbox
-from kiosk.bench.footprint import _production_env
+from kiosk.bench.production_env import production_env
 from kiosk.cli.common import CliError
 from kiosk.system.processes import stop_process
 
@@ -83,7 +83,7 @@ def measure(runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-touch-") as tmp, \
             Xvfb(1920, 1080) as xvfb:
         home = Path(tmp)
-        env = _production_env(home, 0)
+        env = production_env(home, 0)
         settings = {k: v for k, v in env.items() if k.startswith("KIOSK__")}
         sandbox, url = start_sandbox(settings, None, home)
         out = home / "touch.jsonl"

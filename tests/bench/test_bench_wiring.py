@@ -7,8 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from kiosk.bench import soak
@@ -17,9 +15,8 @@ from kiosk.bench.journeys import _one_line
 from kiosk.central.client import CentralClient
 from kiosk.personas import persona
 from kiosk.secrets import load_secrets
+from tests.fixtures.cli import run_kiosk
 from tests.fixtures.sandbox import central_test_settings
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def sample(n: int, rss: float, **over: int) -> dict:
@@ -90,14 +87,9 @@ def test_the_bench_sandbox_serves_a_soak_and_runs_niced(tmp_path: Path) -> None:
         proc.wait(10)
 
 
-def kiosk(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kiosk", *args], env=env, text=True,
-                          capture_output=True, timeout=120, cwd=ROOT)
-
-
 def test_journeys_child_failure_is_one_line(tmp_path: Path) -> None:
-    proc = kiosk(["bench", "journeys", "--sessions", "1", "--config",
-                  str(tmp_path / "absent.toml")], dict(os.environ))
+    proc = run_kiosk(["bench", "journeys", "--sessions", "1", "--config",
+                      str(tmp_path / "absent.toml")], dict(os.environ))
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("kiosk: bench journeys failed: "), \
@@ -106,7 +98,7 @@ def test_journeys_child_failure_is_one_line(tmp_path: Path) -> None:
 
 
 def test_touch_without_xdotool_is_one_line(tmp_path: Path) -> None:
-    proc = kiosk(["bench", "touch", "--json"], {**os.environ, "PATH": str(tmp_path)})
+    proc = run_kiosk(["bench", "touch", "--json"], {**os.environ, "PATH": str(tmp_path)})
     assert proc.returncode == 1
     assert proc.stderr.strip() == ("kiosk: bench touch: xdotool is not installed "
                                    "(apt-get install xdotool)")
@@ -116,7 +108,7 @@ def test_touch_without_xdotool_is_one_line(tmp_path: Path) -> None:
 def test_bench_touch_measures_idle_and_active_touches() -> None:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("KIOSK__", "KIVY", "KCFG_")) and k != "DISPLAY"}
-    proc = kiosk(["bench", "touch", "--runs", "2", "--json"], env)
+    proc = run_kiosk(["bench", "touch", "--runs", "2", "--json"], env)
     assert proc.returncode in (0, 1), proc.stderr[-2000:]  # 1 = the goal missed
     fig = json.loads(proc.stdout.strip().splitlines()[-1])["touch"]
     idle, active = fig["idle"], fig["active"]

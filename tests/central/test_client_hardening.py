@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 import tracemalloc
@@ -24,6 +22,7 @@ from kiosk.central.errors import (
 from kiosk.config import load_settings
 from kiosk.personas import persona
 from tests.central.hostile import HostileServer
+from tests.fixtures.cli import run_kiosk
 
 CARD = persona("normal")["ssc"]["card_number"]
 ID = persona("normal")["id"]["id_number"]
@@ -145,8 +144,7 @@ def test_diagnose_central_ends_within_the_deadline_against_a_dribbling_server(
            "KIOSK__SECURITY__SECRETS_FILE": central_settings.security.secrets_file,
            "KIOSK__CENTRAL__BASE_URL": slow.url, "KIOSK__CENTRAL__DEADLINE_SECONDS": "3"}
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "kiosk", "diagnose", "--part", "central"],
-                          env=env, capture_output=True, text=True, timeout=60)
+    proc = run_kiosk(["diagnose", "--part", "central"], env, timeout=60)
     elapsed = time.monotonic() - started
     assert proc.returncode != 0, proc.stdout
     assert elapsed < 3 + 8, f"{elapsed:.1f} s"  # the deadline plus interpreter start-up

@@ -20,6 +20,7 @@ from kiosk.central.outbox import KIND_CANCEL_PRE_LOSS, KIND_PRE_LOSS, Outbox
 from kiosk.central.outbox_sender import OutboxSender
 from kiosk.domain.card_states import CardState
 from kiosk.personas import persona
+from tests.fixtures.polling import until
 from tests.fixtures.strict import skip_or_fail
 
 ID = persona("normal")["id"]["id_number"]
@@ -29,13 +30,6 @@ CHILD = Path(__file__).with_name("outbox_child.py")
 
 def _payload(card: str = CARD, id_number: str = ID) -> dict:
     return {"card_number": card, "id_number": id_number}
-
-
-def _wait_for(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def _recorded(sandbox, key: str) -> list[dict]:
@@ -119,7 +113,7 @@ def test_sender_delivers_when_the_service_is_back(tmp_path, sandbox, make_centra
     sender = OutboxSender(box, client, base_delay=0.05, max_delay=0.2, poll_interval=0.1)
     sender.start()
     try:
-        _wait_for(lambda: box.stats().last_error is not None)
+        until(lambda: box.stats().last_error is not None, 10, "a failed delivery to be recorded")
         stats = box.stats()
         assert stats.pending == 1 and stats.last_error == "server_error"
         assert _recorded(sandbox, key) == []
@@ -178,10 +172,7 @@ def test_kill_9_between_applied_and_acknowledged_delivers_exactly_once(
     child = _child("enqueue-and-send", sandbox, central_settings, db, key)
     try:
         assert child.stdout.readline().strip() == "ENQUEUED"
-        deadline = time.monotonic() + 10
-        while not _recorded(sandbox, key):
-            assert time.monotonic() < deadline, "the service never received the pre-loss"
-            time.sleep(0.05)
+        until(lambda: _recorded(sandbox, key), 10, "the service to receive the pre-loss")
         os.kill(child.pid, signal.SIGKILL)
         child.wait(10)
     finally:
@@ -248,7 +239,7 @@ def test_service_down_then_back_on_the_same_port(tmp_path, central_settings,
     sender.start()
     again = None
     try:
-        _wait_for(lambda: box.stats().last_error is not None)
+        until(lambda: box.stats().last_error is not None, 10, "a failed delivery to be recorded")
         assert box.stats().pending == 1 and box.stats().last_error == "offline"
         again = start_sandbox_thread(central_settings, port=port, db_path=db,
                                      secrets=central_secrets)

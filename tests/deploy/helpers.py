@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from kiosk.secrets import hash_pin
@@ -40,10 +38,3 @@ def production_env(tmp: Path, **extra: str) -> dict[str, str]:
     })
     env.update(extra)
     return env
-
-
-def kiosk(args: list[str], env: dict[str, str], timeout: float = 120
-          ) -> subprocess.CompletedProcess[str]:
-    """``python -m kiosk ARGS`` as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "kiosk", *args], env=env, text=True,
-                          capture_output=True, timeout=timeout, cwd=REPO)

@@ -17,19 +17,15 @@ import pytest
 from kiosk.deploy.bootcount import check, on_trial
 from kiosk.deploy.install import Installer, InstallError, pip_install_command
 from kiosk.deploy.layout import PROBATION_MAX_STARTS, Layout
-from tests.deploy.helpers import REPO, kiosk, write_secrets
+from tests.deploy.helpers import REPO, write_secrets
+from tests.fixtures.cli import clean_env, run_kiosk
 
 DEPS = Path(sys.prefix)   # this venv's packages: no network in tests
 
 
-def env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("KIOSK__")} | {
-        "PYTHONPATH": str(REPO)}
-
-
 def install(root: Path, *more: str) -> subprocess.CompletedProcess[str]:
-    return kiosk(["install", "--root", str(root), "--deps-from", str(DEPS), *more], env(),
-                 timeout=300)
+    return run_kiosk(["install", "--root", str(root), "--deps-from", str(DEPS), *more],
+                     timeout=300)
 
 
 def source_copy(tmp: Path, name: str, version: str) -> Path:
@@ -58,7 +54,7 @@ def test_install_upgrade_failed_check_crash_loop_rollback_uninstall(tmp_path: Pa
     assert first and first.startswith("0.1.0-")
     venv_py = lay.current / "venv" / "bin" / "python"
     where = subprocess.run([str(venv_py), "-c", "import kiosk; print(kiosk.__file__)"],
-                           capture_output=True, text=True, env=env() | {"PYTHONPATH": ""},
+                           capture_output=True, text=True, env=clean_env(PYTHONPATH=""),
                            cwd=tmp_path,
                            timeout=60, check=True).stdout
     assert where.startswith(str(lay.version_dir(first) / "app"))
@@ -143,7 +139,7 @@ def test_an_unreadable_probation_file_is_no_trial(tmp_path: Path):
 def test_install_to_the_real_root_needs_root():
     if os.geteuid() == 0:
         pytest.skip("running as root")
-    res = kiosk(["install"], env())
+    res = run_kiosk(["install"])
     assert res.returncode == 1 and "run as root" in res.stderr
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import load_settings
-from tests.deploy.helpers import REPO, kiosk, production_env
+from tests.deploy.helpers import REPO, production_env
+from tests.fixtures.cli import run_kiosk
 
 
 def one_line_refusal(result, *words: str) -> None:
@@ -26,15 +27,15 @@ def test_the_shipped_config_is_production():
 
 def test_missing_secrets_file_refuses(tmp_path: Path):
     env = production_env(tmp_path, KIOSK__SECURITY__SECRETS_FILE=str(tmp_path / "nope.toml"))
-    result = kiosk(["run", "--headless", "--exit-after", "1"], env, timeout=60)
+    result = run_kiosk(["run", "--headless", "--exit-after", "1"], env, timeout=60)
     one_line_refusal(result, "secrets file", "nope.toml")
     assert not (tmp_path / "data" / "demo-secrets.toml").exists()  # never invented
 
 
 @pytest.mark.parametrize("url", ["http://10.1.2.3:8080", "http://central.example.org"])
 def test_plain_http_to_the_network_refuses(tmp_path: Path, url: str):
-    result = kiosk(["run", "--headless"], production_env(tmp_path, KIOSK__CENTRAL__BASE_URL=url),
-                   timeout=60)
+    result = run_kiosk(["run", "--headless"],
+                       production_env(tmp_path, KIOSK__CENTRAL__BASE_URL=url), timeout=60)
     one_line_refusal(result, "plain HTTP", "https://")
 
 
@@ -42,14 +43,14 @@ def test_vpcd_configured_refuses(tmp_path: Path):
     env = production_env(tmp_path)
     conf = tmp_path / "reader.conf.d" / "my-readers"
     conf.write_text("LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n")
-    one_line_refusal(kiosk(["run", "--headless"], env, timeout=60), "vpcd", "my-readers")
+    one_line_refusal(run_kiosk(["run", "--headless"], env, timeout=60), "vpcd", "my-readers")
 
 
 def test_vpcd_driver_installed_refuses(tmp_path: Path):
     env = production_env(tmp_path)
     (tmp_path / "drivers" / "serial").mkdir()
     (tmp_path / "drivers" / "serial" / "libifdvpcd.so.0.8").write_bytes(b"\x7fELF")
-    one_line_refusal(kiosk(["run", "--headless"], env, timeout=60), "vpcd", "libifdvpcd")
+    one_line_refusal(run_kiosk(["run", "--headless"], env, timeout=60), "vpcd", "libifdvpcd")
 
 
 def test_this_machines_vpcd_is_found_with_the_default_paths(tmp_path: Path):
@@ -59,12 +60,12 @@ def test_this_machines_vpcd_is_found_with_the_default_paths(tmp_path: Path):
     env = production_env(tmp_path)
     for key in ("KIOSK__SECURITY__READER_CONF_DIR", "KIOSK__SECURITY__PCSC_DRIVER_DIR"):
         del env[key]
-    one_line_refusal(kiosk(["run", "--headless"], env, timeout=60), "vpcd")
+    one_line_refusal(run_kiosk(["run", "--headless"], env, timeout=60), "vpcd")
 
 
 def test_a_clean_production_terminal_starts(tmp_path: Path):
     """https or loopback, secrets present, no vpcd: the window comes up and closes."""
-    result = kiosk(["run", "--headless", "--exit-after", "2"], production_env(tmp_path))
+    result = run_kiosk(["run", "--headless", "--exit-after", "2"], production_env(tmp_path))
     assert result.returncode == 0, result.stderr[-2000:]
 
 
@@ -77,7 +78,7 @@ def test_demo_is_asked_for_and_skips_the_production_checks(tmp_path: Path):
     env = production_env(tmp_path, KIOSK__SECURITY__SECRETS_FILE=str(tmp_path / "nope.toml"),
                          KIOSK__CENTRAL__BASE_URL=f"http://127.0.0.1:{port}")
     (tmp_path / "reader.conf.d" / "vpcd").write_text("LIBPATH libifdvpcd.so\n")
-    result = kiosk(["run", "--demo", "--headless", "--exit-after", "2"], env)
+    result = run_kiosk(["run", "--demo", "--headless", "--exit-after", "2"], env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "data" / "demo-secrets.toml").exists()
     assert 'run --demo "$@"' in (REPO / "kiosk.sh").read_text()

@@ -22,6 +22,7 @@ from kiosk.ui.xvfb import Xvfb
 from tests.deploy.helpers import production_env
 from tests.deploy.running import H, NotifySocket, W, start_kiosk, stop
 from tests.deploy.test_lockdown import differing_pixels, settle, shot, xdo
+from tests.fixtures.polling import until
 from tests.system.test_blanking import screensaver
 
 pytestmark = [pytest.mark.ui, pytest.mark.skipif(
@@ -71,15 +72,6 @@ def events(log: Path, name: str) -> list[dict]:
     return [rec for rec in lines if rec.get("event") == name]
 
 
-def wait_for(what: str, check, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"no {what} in {timeout}s")
-
-
 @pytest.mark.parametrize("blank_seconds", [BLANK_S, 0])
 def test_the_click_that_wakes_the_screen_presses_nothing(tmp_path: Path, blank_seconds):
     notify = NotifySocket(tmp_path / "notify.sock")
@@ -97,7 +89,7 @@ def test_the_click_that_wakes_the_screen_presses_nothing(tmp_path: Path, blank_s
             xdo(xvfb.display, "click", "1")
             clicked = time.monotonic()
             if blank_seconds == 0:        # never blanks: the first click opens the journey
-                wait_for("journey screen", lambda: events(log, "screen"))
+                until(lambda: events(log, "screen"), 10, "a journey screen")
                 assert not events(log, "wake-up input consumed")
             else:
                 check_woken_then_next_click(xvfb.display, log, before, clicked, tmp_path)
@@ -111,7 +103,7 @@ def check_woken_then_next_click(display: str, log: Path, before: Path, clicked: 
                                 tmp: Path) -> None:
     """The first click was consumed (start screen unchanged, pixel for pixel, not even
     a pressed tile); the second one opens the journey."""
-    woke = wait_for("wake-up record", lambda: events(log, "wake-up input consumed"))
+    woke = until(lambda: events(log, "wake-up input consumed"), 10, "the wake-up record")
     assert woke[0]["fields"]["by"] == "touch"
     assert woke[0]["fields"]["idle_s"] >= BLANK_S
     time.sleep(0.3)
@@ -121,7 +113,7 @@ def check_woken_then_next_click(display: str, log: Path, before: Path, clicked: 
     assert time.monotonic() - clicked < BLANK_S, "too slow to test the next click"
     assert x_saver(display)[0] == 0    # the click woke the X server
     xdo(display, "click", "1")   # the screen is awake: this one works
-    screens = wait_for("journey screen", lambda: events(log, "screen"))
+    screens = until(lambda: events(log, "screen"), 10, "a journey screen")
     assert screens[0]["fields"]["screen"] != "attract"
     assert len(events(log, "wake-up input consumed")) == 1
 

@@ -6,19 +6,17 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
+from tests.fixtures.cli import run_kiosk
 from tests.fixtures.pcsc import ID_READER, SSC_READER
 
 pytestmark = pytest.mark.pcsc
 
 
 def kiosk(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, KIOSK__KIOSK__LANGUAGE="en")
-    return subprocess.run([sys.executable, "-m", "kiosk", *args], capture_output=True,
-                          text=True, timeout=timeout, env=env)
+    return run_kiosk(args, dict(os.environ, KIOSK__KIOSK__LANGUAGE="en"), timeout=timeout)
 
 
 def test_card_commands_drive_the_slots(virtual_slots, wait_card_state) -> None:

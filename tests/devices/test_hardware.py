@@ -13,6 +13,8 @@ import sys
 
 import pytest
 
+from tests.fixtures.cli import run_kiosk
+
 pytestmark = pytest.mark.hardware
 
 _LIST = """
@@ -42,8 +44,7 @@ def test_read_a_real_card() -> None:
     if not readers:
         pytest.skip("no real PC/SC reader connected to the system pcscd")
     env = {k: v for k, v in os.environ.items() if k != "PCSCLITE_CSOCK_NAME"}
-    r = subprocess.run([sys.executable, "-m", "kiosk", "read-card", "--json", "--timeout", "30"],
-                       capture_output=True, text=True, timeout=60, env=env)
+    r = run_kiosk(["read-card", "--json", "--timeout", "30"], env, timeout=60)
     # Either data, or one clear line and a kind exit code: never a traceback.
     assert "Traceback" not in r.stderr
     if r.returncode == 0:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import tarfile
 
 import pytest
 
 from kiosk.services.diagnostics import PARTS
 from tests.diagnostics.helpers import env_for
+from tests.fixtures.cli import run_kiosk
 
 TOP_KEYS = {"schema", "kiosk_version", "terminal_id", "started_at", "duration_ms", "status",
             "checks"}
@@ -20,8 +20,7 @@ CHECK_KEYS = {"part", "status", "summary_key", "summary", "duration_ms", "detail
 
 def diagnose(tmp_path, *args, **overrides) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **env_for(tmp_path, **overrides)}
-    return subprocess.run([sys.executable, "-m", "kiosk", "diagnose", *args], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return run_kiosk(["diagnose", *args], env)
 
 
 def assert_schema(doc: dict) -> None:

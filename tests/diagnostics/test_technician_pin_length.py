@@ -4,10 +4,6 @@ demo PIN stays 6 digits, in demo mode only."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from kiosk.config import ConfigError
@@ -20,6 +16,7 @@ from kiosk.secrets import (
     verify_pin,
 )
 from tests.diagnostics.helpers import env_for, settings_for
+from tests.fixtures.cli import clean_env, run_kiosk
 
 KEY = "ab" * 32
 
@@ -75,10 +72,8 @@ def test_demo_mode_keeps_its_six_digit_pin(tmp_path):
 
 def test_config_check_says_it_in_one_line(tmp_path):
     path = _secrets_file(tmp_path, hash_pin("246810", iterations=10))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK__")}
-    env.update(env_for(tmp_path, kiosk__demo=False, security__secrets_file=str(path)))
-    proc = subprocess.run([sys.executable, "-m", "kiosk", "config", "check"], env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    env = clean_env(**env_for(tmp_path, kiosk__demo=False, security__secrets_file=str(path)))
+    proc = run_kiosk(["config", "check"], env, timeout=60)
     assert proc.returncode == 2, proc
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "technician_pin_hash" in lines[0]

@@ -8,8 +8,6 @@ import os
 import queue
 import socket
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -20,8 +18,7 @@ from kiosk.demo import start_demo_services
 from kiosk.devices.scanner import ScanEventKind, make_scanner
 from kiosk.logs import setup_logging
 from kiosk.secrets import load_secrets
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.fixtures.cli import run_kiosk
 
 
 def free_port() -> int:
@@ -55,8 +52,7 @@ def demo(tmp_path):
 
 
 def scan(env, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kiosk", "card", "scan", *args], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=60)
+    return run_kiosk(["card", "scan", *args], env, timeout=60)
 
 
 def test_card_scan_then_verify_and_pre_loss_without_logging_a_code(demo):

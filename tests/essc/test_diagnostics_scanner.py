@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import subprocess
-import sys
 import threading
 
 from kiosk.cli.diagnose import diagnostics_context
@@ -17,15 +15,14 @@ from kiosk.services.diagnostics import CheckStatus, run_check
 from kiosk.services.diagnostics.checks import PROBES
 from kiosk.services.diagnostics.checks.qr_scanner import check_qr_scanner, scan_test_check
 from tests.diagnostics.helpers import env_for, settings_for
+from tests.fixtures.cli import run_kiosk
 
 CODE = "essc1.diagnostics-test-code-0123456789"
 
 
 def diagnose(tmp_path, **overrides) -> tuple[int, dict]:
     env = {**os.environ, **env_for(tmp_path, **{"kiosk__demo": True, **overrides})}
-    proc = subprocess.run([sys.executable, "-m", "kiosk", "diagnose", "--json", "--part",
-                           "qr_scanner"], env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = run_kiosk(["diagnose", "--json", "--part", "qr_scanner"], env, timeout=60)
     return proc.returncode, json.loads(proc.stdout)["checks"][0]
 
 

@@ -6,18 +6,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from kiosk.central.sandbox.fleet_access import write_admin_access
+from tests.fixtures.cli import run_kiosk
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def kiosk(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kiosk", *args], capture_output=True,
-                          text=True, timeout=60, cwd=cwd,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+def kiosk(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_kiosk(args, {**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
 
 
 def _admin_args(sandbox, tmp_path: Path) -> list[str]:

@@ -12,32 +12,24 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.fixtures.cli import run_kiosk
+from tests.fixtures.polling import until
+
 REPO = Path(__file__).resolve().parents[2]
 INTERVAL = 5
 TERMINAL = "T-DEMO-0001"
+POLL = 0.5  # seconds; a check may run ``kiosk fleet ls`` (an interpreter start-up)
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _until(check: Callable[[], Any], seconds: float, what: str) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
 
 
 @pytest.fixture
@@ -63,13 +55,8 @@ def demo(tmp_path: Path):
         out.close()
 
 
-def _kiosk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kiosk", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=60)
-
-
 def _row(env: dict[str, str]) -> dict[str, Any] | None:
-    listed = _kiosk(env, "fleet", "ls", "--json")
+    listed = run_kiosk(["fleet", "ls", "--json"], env, timeout=60)
     if listed.returncode != 0:
         return None
     return next((t for t in json.loads(listed.stdout)["terminals"]
@@ -93,7 +80,7 @@ def _screens(home: Path) -> list[str]:
 
 def test_demo_terminal_listed_paused_and_resumed(demo):
     env, home = demo
-    row = _until(lambda: _row(env), 90, "the demo terminal in the register")
+    row = until(lambda: _row(env), 90, "the demo terminal in the register", interval=POLL)
     # Listed within two heartbeat intervals of the agent starting.
     assert row["uptime_seconds"] <= 2 * INTERVAL
     assert row["version"] and row["parts"]["readers"]["count"] == 2
@@ -101,14 +88,17 @@ def test_demo_terminal_listed_paused_and_resumed(demo):
     assert set(row["parts"]) == {"readers", "id_reader", "printer", "speech", "disk",
                                  "clock", "outbox", "technician"}
 
-    paused = _kiosk(env, "fleet", "pause", TERMINAL, "--reason", "maintenance")
+    paused = run_kiosk(["fleet", "pause", TERMINAL, "--reason", "maintenance"], env, timeout=60)
     assert paused.returncode == 0, paused.stderr
-    _until(lambda: "out_of_service" in _screens(home), 3 * INTERVAL, "out of service")
-    row = _until(lambda: (r := _row(env)) and r["directives"]
-                 and r["directives"][0]["state"] == "acknowledged" and r, 3 * INTERVAL,
-                 "the pause acknowledged")
+    until(lambda: "out_of_service" in _screens(home), 3 * INTERVAL, "the out-of-service screen",
+          interval=POLL)
+    row = until(lambda: (r := _row(env)) and r["directives"]
+                and r["directives"][0]["state"] == "acknowledged" and r, 3 * INTERVAL,
+                "the pause to be acknowledged", interval=POLL)
     assert row["paused"] is True and row["directives"][0]["outcome"] == "applied"
 
-    assert _kiosk(env, "fleet", "resume", TERMINAL).returncode == 0
-    _until(lambda: _screens(home)[-1:] == ["attract"], 3 * INTERVAL, "the start screen")
-    _until(lambda: (r := _row(env)) and r["paused"] is False, 3 * INTERVAL, "resumed")
+    assert run_kiosk(["fleet", "resume", TERMINAL], env, timeout=60).returncode == 0
+    until(lambda: _screens(home)[-1:] == ["attract"], 3 * INTERVAL, "the start screen",
+          interval=POLL)
+    until(lambda: (r := _row(env)) and r["paused"] is False, 3 * INTERVAL,
+          "the resume in the register", interval=POLL)

@@ -4,16 +4,17 @@ examples per second and failures; bad arguments are one line and exit 2."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
-import sys
 import time
 
 import pytest
 
+from tests.fixtures.cli import run_kiosk
+
 
 def kiosk(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kiosk", "bench", "fuzz", *args],
-                          capture_output=True, text=True, timeout=120, check=False)
+    return run_kiosk(["bench", "fuzz", *args], os.environ)
 
 
 def test_runs_for_the_time_given_and_reports_rates():

@@ -30,20 +30,11 @@ from kiosk.ui.xvfb import Xvfb
 from tests.deploy.helpers import REPO, production_env
 from tests.deploy.running import H, NotifySocket, W, start_kiosk, stop
 from tests.fixtures.pcsc import EventRecorder
+from tests.fixtures.polling import until
 from tests.fixtures.sandbox import central_test_settings
 
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
 CARD = "X00000019"   # the "normal" persona's card
-
-
-def until(pred, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = pred()
-        if got:
-            return got
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout:g}s: {what}")
 
 
 def register_row(sandbox, settings) -> dict | None:
@@ -130,7 +121,7 @@ def test_queued_pre_loss_and_lock_out_survive_kill_9_of_the_app(
             ready = notify.wait_for("READY=1", timeout=90)
             delivered = until(lambda: [r for r in sandbox.store.recorded_pre_losses()
                                        if r["card_number"] == CARD], 60,
-                              "the queued pre-loss delivered")
+                              "the queued pre-loss to be delivered")
             sent = time.monotonic()
             assert len(delivered) == 1
 

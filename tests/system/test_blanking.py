@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from kiosk.system.blanking import MAX_WAIT_S, BlankingSchedule, apply_blanking
 from kiosk.ui.xvfb import Xvfb
 from tests.deploy.helpers import REPO, production_env
 from tests.deploy.running import NotifySocket, start_kiosk, stop
+from tests.fixtures.cli import run_kiosk
 
 needs_x = pytest.mark.skipif(not (shutil.which("xset") and shutil.which("Xvfb")),
                              reason="needs xset (x11-xserver-utils) and Xvfb")
@@ -64,10 +64,7 @@ def test_a_malformed_value_is_one_line_naming_the_key(tmp_path: Path, line, word
 
 def test_the_cli_says_it_in_one_line(tmp_path: Path):
     base = site_config(tmp_path, 'opening_hours = ["mon-fri 08:00-25:00"]')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK__")}
-    res = subprocess.run([sys.executable, "-m", "kiosk", "config", "check", "--config",
-                          str(base)], cwd=REPO, env=env, capture_output=True, text=True,
-                         timeout=60)
+    res = run_kiosk(["config", "check", "--config", str(base)], timeout=60)
     assert res.returncode == 2
     assert len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert "display.opening_hours" in res.stderr and "Traceback" not in res.stderr

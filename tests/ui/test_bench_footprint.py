@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 from kiosk.bench.footprint import pss_mib
+from tests.fixtures.cli import run_kiosk
 
 
 def test_pss_of_this_process_is_read_from_smaps_rollup() -> None:
@@ -21,8 +20,7 @@ def test_bench_footprint_prints_the_figures_in_one_json_line(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("KIOSK__", "KIVY", "KCFG_")) and k != "DISPLAY"}
     env["KIOSK_BENCH_IDLE_SECONDS"] = "1"  # the figure needs 20 s; the test needs the shape
-    proc = subprocess.run([sys.executable, "-m", "kiosk", "bench", "footprint", "--json"],
-                          env=env, text=True, capture_output=True, timeout=300)
+    proc = run_kiosk(["bench", "footprint", "--json"], env, timeout=300)
     assert proc.returncode in (0, 1), proc.stderr[-2000:]  # 1 = a goal missed
     fig = json.loads(proc.stdout.strip().splitlines()[-1])
     assert {"kiosk_pss_mib", "bare_kivy_pss_mib", "ratio", "idle_cpu_pct"} <= set(fig)

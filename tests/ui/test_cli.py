@@ -11,13 +11,9 @@ from pathlib import Path
 import pytest
 
 from kiosk.secrets import hash_pin
+from tests.fixtures.cli import run_kiosk
 
 pytestmark = pytest.mark.ui
-
-
-def kiosk(args: list[str], env: dict[str, str], timeout: float = 120):
-    return subprocess.run([sys.executable, "-m", "kiosk", *args], env=env, text=True,
-                          capture_output=True, timeout=timeout)
 
 
 @pytest.fixture
@@ -47,7 +43,7 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def test_run_without_a_display_says_so_in_one_line(env):
-    proc = kiosk(["run"], env)
+    proc = run_kiosk(["run"], env)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "no display" in lines[0] and "--headless" in lines[0]
@@ -56,14 +52,14 @@ def test_run_without_a_display_says_so_in_one_line(env):
 def test_run_with_a_broken_config_is_one_line_and_exit_2(env, tmp_path):
     bad = tmp_path / "kiosk.toml"
     bad.write_text("[display]\nwidth = 'wide'\n")
-    proc = kiosk(["run", "--headless", "--config", str(bad)], env)
+    proc = run_kiosk(["run", "--headless", "--config", str(bad)], env)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         f"kiosk: config error in {bad}: display.width: expected a whole number, got 'wide'"]
 
 
 def test_run_headless_starts_the_window_on_its_own_xvfb(env, tmp_path):
-    proc = kiosk(["run", "--headless", "--exit-after", "1.5"], env)
+    proc = run_kiosk(["run", "--headless", "--exit-after", "1.5"], env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "private Xvfb" in proc.stderr
     log = (tmp_path / "log" / "kiosk.log").read_text()
@@ -95,8 +91,8 @@ def test_run_stops_cleanly_on_sigterm(env, tmp_path):
 
 def test_tour_writes_a_png_per_screen_state_and_language(env, tmp_path):
     out = tmp_path / "tour"
-    proc = kiosk(["tour", "--out", str(out), "--screen", "attract", "--screen", "message",
-                  "--screen", "app"], env)
+    proc = run_kiosk(["tour", "--out", str(out), "--screen", "attract", "--screen", "message",
+                      "--screen", "app"], env)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     for lang in ("zh_CN", "en"):
         for name in (f"attract-default-{lang}", f"message-error-{lang}",
@@ -108,8 +104,8 @@ def test_tour_writes_a_png_per_screen_state_and_language(env, tmp_path):
 
 def test_tour_in_portrait(env, tmp_path):
     out = tmp_path / "tour"
-    proc = kiosk(["tour", "--out", str(out), "--screen", "attract", "--lang", "zh_CN",
-                  "--size", "1080x1920"], env)
+    proc = run_kiosk(["tour", "--out", str(out), "--screen", "attract", "--lang", "zh_CN",
+                      "--size", "1080x1920"], env)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert png_size(out / "attract-default-zh_CN.png") == (1080, 1920)
 
@@ -118,7 +114,7 @@ def test_bench_startup_prints_its_figures(env):
     import json
 
     env = dict(env, KIOSK_BENCH_IDLE_SECONDS="1")
-    proc = kiosk(["bench", "startup", "--runs", "1", "--json"], env)
+    proc = run_kiosk(["bench", "startup", "--runs", "1", "--json"], env)
     assert proc.returncode in (0, 1), proc.stderr[-2000:]  # 1 = a target missed
     figures = json.loads(proc.stdout.strip().splitlines()[-1])["startup"]
     assert 0 < figures["first_frame_median_s"] < 30
