@@ -3,20 +3,25 @@ and its idle CPU, in one run on one Xvfb display.
 
 1. A bare Kivy window: one label in the kiosk's CJK font at the title size, configured
    like the kiosk's window (``configure_kivy``), in its own process.
-2. The kiosk in production mode on its start screen, in its own process, on the parts
-   ``kiosk run`` builds, with the central service on loopback in a THIRD process (the
+2. The same bare window with the libraries the kiosk is required to use already imported
+   (:data:`REQUIRED_LIBS`: requests for the central service, pyscard for the readers,
+   sqlite3 for the outbox): the floor no kiosk built on them can go below.
+3. The kiosk in production mode on its start screen, in its own process, on the parts
+   ``kiosk run`` builds, with the central service on loopback in another process (the
    sandbox: its web stack must not be in the kiosk's process — checked in sys.modules).
 
 Each is left to settle (the kiosk until its screens are built plus a few seconds), then
 its PSS is summed over the process and its children from ``/proc/PID/smaps_rollup``
 (Xvfb excluded); then the kiosk's CPU time (all threads) over :data:`IDLE_MEASURE_S` of
 wall time is its idle CPU, as % of one core. JSON keys: ``kiosk_pss_mib``,
-``bare_kivy_pss_mib``, ``ratio``, ``idle_cpu_pct`` (plus details).
+``bare_kivy_pss_mib``, ``ratio``, ``idle_cpu_pct``, ``floor_pss_mib``, ``floor_ratio``
+(the floor over the bare window) (plus details).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import socket
@@ -39,6 +44,9 @@ WEB_STACK = ("fastapi", "uvicorn", "starlette", "kiosk.central.sandbox")
 # Loaded at first use, never by the start screen (printing, sealing, support bundle, tests).
 LAZY = ("escpos", "qrcode", "barcode", "cryptography", "hypothesis", "tarfile")
 FONT_SUFFIXES = (".otf", ".ttf", ".ttc")
+# What the product is built on and the kiosk cannot leave out (HTTP to the central
+# service, PC/SC, the durable outbox): the floor's extra imports.
+REQUIRED_LIBS = ("requests", "smartcard.System", "smartcard.CardConnection", "sqlite3")
 
 
 def pss_mib(pid: int, field: str = "Pss") -> float:
@@ -154,6 +162,11 @@ def run(args: argparse.Namespace) -> int:
             bare_pss = pss_mib(bare.pid)
             bare_anon = pss_mib(bare.pid, "Pss_Anon")
             stop_process(bare, 10)
+            floor = _spawn("floor", env)
+            procs.append(floor)
+            _wait_ready(floor, 60)
+            floor_pss = pss_mib(floor.pid)
+            stop_process(floor, 10)
             kiosk = _spawn("kiosk", env)
             procs.append(kiosk)
             info = _wait_ready(kiosk, 120)
@@ -173,6 +186,9 @@ def run(args: argparse.Namespace) -> int:
         "bare_kivy_pss_mib": round(bare_pss, 1),
         "ratio": round(kiosk_pss / bare_pss, 3) if bare_pss else None,
         "idle_cpu_pct": round(idle, 2),
+        "floor_pss_mib": round(floor_pss, 1),
+        "floor_ratio": round(floor_pss / bare_pss, 3) if bare_pss else None,
+        "floor_libs": list(REQUIRED_LIBS),
         "idle_measured_s": IDLE_MEASURE_S,
         "kiosk_screen": info.get("screen"),
         "kiosk_demo": info.get("demo"),
@@ -195,6 +211,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"footprint: kiosk PSS {kiosk_pss:.1f} MiB (production, screen "
               f"{figures['kiosk_screen']}), bare Kivy window {bare_pss:.1f} MiB, ratio "
               f"{figures['ratio']} (goal ≤ {TARGET_RATIO:g})")
+        print(f"footprint: floor (the bare window with {', '.join(REQUIRED_LIBS)} imported) "
+              f"{floor_pss:.1f} MiB, {figures['floor_ratio']}× the bare window")
         print(f"footprint: kiosk idle CPU {idle:.2f} % of one core over {IDLE_MEASURE_S:g} s "
               f"(goal ≤ {TARGET_IDLE_CPU_PCT:g} %); web stack in the kiosk process: "
               f"{figures['web_stack_in_kiosk'] or 'none'}")
@@ -213,6 +231,10 @@ def _child(role: str) -> int:
     settings = load_settings(None)
     home = Path(os.environ["KIOSK_BENCH_HOME"])
     result: dict[str, Any] = {}
+    if role == "floor":
+        for name in REQUIRED_LIBS:
+            importlib.import_module(name)
+        role = "bare"
     if role == "bare":
         configure_kivy(settings, kivy_home=home, console_log=False)
         from kivy.app import App
@@ -267,7 +289,7 @@ def _child(role: str) -> int:
 
 def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="child of kiosk bench footprint")
-    parser.add_argument("--child", choices=["bare", "kiosk"], required=True)
+    parser.add_argument("--child", choices=["bare", "floor", "kiosk"], required=True)
     return _child(parser.parse_args(argv).child)
 
 

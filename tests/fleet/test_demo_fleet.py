@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from kiosk.system.processes import stop_process
 from tests.fixtures.cli import run_kiosk
 from tests.fixtures.polling import until
 
@@ -46,12 +46,7 @@ def demo(tmp_path: Path):
     try:
         yield env, tmp_path
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop_process(proc, 30)
         out.close()
 
 

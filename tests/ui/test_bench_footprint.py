@@ -26,6 +26,11 @@ def test_bench_footprint_prints_the_figures_in_one_json_line(tmp_path) -> None:
     assert {"kiosk_pss_mib", "bare_kivy_pss_mib", "ratio", "idle_cpu_pct"} <= set(fig)
     assert 20 < fig["bare_kivy_pss_mib"] < fig["kiosk_pss_mib"] < 2048
     assert abs(fig["ratio"] - fig["kiosk_pss_mib"] / fig["bare_kivy_pss_mib"]) < 0.01
+    # The floor: the same bare window with requests, pyscard and sqlite3 imported.
+    assert fig["bare_kivy_pss_mib"] < fig["floor_pss_mib"] < fig["kiosk_pss_mib"]
+    assert abs(fig["floor_ratio"] - fig["floor_pss_mib"] / fig["bare_kivy_pss_mib"]) < 0.01
+    assert fig["floor_libs"] == ["requests", "smartcard.System", "smartcard.CardConnection",
+                                 "sqlite3"]
     assert fig["kiosk_demo"] is False and fig["kiosk_screen"] == "attract"
     assert fig["web_stack_in_kiosk"] == []
     # What the start screen leaves for later: printing, sealing and bundle libraries, the
@@ -34,8 +39,10 @@ def test_bench_footprint_prints_the_figures_in_one_json_line(tmp_path) -> None:
     assert fig["kiosk_overlay_built"] is False
     assert fig["bare_kivy_font_faces"] == 1 and fig["kiosk_font_faces"] == 3
     # The bare window borrows only the kiosk's settings, font registration and sizes.
-    assert "kiosk.ui.app" not in fig["bare_kivy_kiosk_modules"]
-    assert {m.split(".")[1] for m in fig["bare_kivy_kiosk_modules"] if "." in m} <= {
-        "config", "domain", "ui"}
+    bare = fig["bare_kivy_kiosk_modules"]
+    assert {m for m in bare if m.startswith("kiosk.ui")} == {
+        "kiosk.ui", "kiosk.ui.fonts", "kiosk.ui.kivy_env", "kiosk.ui.theme"}
+    assert not [m for m in bare if m.startswith(("kiosk.central", "kiosk.devices",
+                                                  "kiosk.services", "kiosk.fleet"))]
     assert 0 < fig["bare_kivy_pss_anon_mib"] < fig["kiosk_pss_anon_mib"] <= fig["kiosk_pss_mib"]
     assert 0 <= fig["idle_cpu_pct"] < 100
