@@ -271,18 +271,31 @@ def _run_child(cmd: list[str], env: dict[str, str], timeout: float,
             tail.append(line)
             at = line.find('{"soak"')  # a log line may share it (before or after)
             if echo and at >= 0:
-                x = json.JSONDecoder().raw_decode(line[at:])[0]["soak"]
-                print(f"  {soaking.describe(x)}", flush=True)
+                try:
+                    x = json.JSONDecoder().raw_decode(line[at:])[0]["soak"]
+                    text = soaking.describe(x)
+                except (ValueError, KeyError, TypeError):
+                    continue  # a torn line: the final report lists every sample
+                print(f"  {text}", flush=True)
 
-    reader = threading.Thread(target=pump, name="bench-stderr", daemon=True)
-    reader.start()
+    # Each pipe has one reader: communicate() would read stderr too and take samples
+    # from the echo.
+    out_parts: list[str] = []
+    readers = [threading.Thread(target=pump, name="bench-stderr", daemon=True),
+               threading.Thread(target=lambda: out_parts.append(proc.stdout.read()),
+                                name="bench-stdout", daemon=True)]
+    for reader in readers:
+        reader.start()
     try:
-        out, _ = proc.communicate(timeout=timeout)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
-        proc.communicate()
+        proc.wait()
         raise CliError("bench journeys: the child did not finish in time") from None
-    reader.join(5)
+    finally:
+        for reader in readers:
+            reader.join(5)
+    out = "".join(out_parts)
     return proc.returncode, out, "".join(tail)
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
 from pathlib import Path
 
 from kiosk.bench import soak
 from kiosk.bench.bench_sandbox import SANDBOX_NICE_STEP, start_sandbox
-from kiosk.bench.journeys import _one_line
+from kiosk.bench.journeys import _one_line, _run_child
 from kiosk.central.client import CentralClient
 from kiosk.personas import persona
 from kiosk.secrets import load_secrets
@@ -61,6 +62,26 @@ def test_one_line_is_the_last_error_line() -> None:
     err = 'Traceback (most recent call last):\n  File "x"\nRuntimeError: boom\n{"soak": 1}\n\n'
     assert _one_line(err) == "RuntimeError: boom"
     assert _one_line("") == "no output"
+
+
+def test_every_soak_sample_is_echoed_as_it_comes_and_stdout_kept(capsys) -> None:
+    child = (
+        "import json, sys, time\n"
+        "for n in range(1, 41):\n"
+        "    s = dict(sessions=n * 1000, rss_mb=300.0, fds=25, threads=14, widgets=2003,\n"
+        "             outbox_kb=60, sandbox_db_kb=4000)\n"
+        "    print('log line', file=sys.stderr)\n"
+        "    print(json.dumps({'soak': s}), file=sys.stderr, flush=True)\n"
+        "    print('x' * 5000, flush=True)\n"
+        "    time.sleep(0.02)\n"  # samples come over time, as in a soak
+        "print('{\"soak\": {\"sessions\": torn', file=sys.stderr)\n"  # a torn line: skipped
+        "print('{\"figures\": 1}')\n")
+    code, out, tail = _run_child([sys.executable, "-c", child], dict(os.environ), 60, True)
+    echoed = [ln for ln in capsys.readouterr().out.splitlines() if "sessions: RSS" in ln]
+    assert code == 0
+    assert len(echoed) == 40 and echoed[-1].strip().startswith("after  40000 sessions")
+    assert out.endswith('{"figures": 1}\n') and out.count("x" * 5000) == 40
+    assert "torn" in tail
 
 
 def test_the_bench_sandbox_serves_a_soak_and_runs_niced(tmp_path: Path) -> None:
