@@ -24,6 +24,7 @@ import argparse
 import importlib
 import json
 import os
+import selectors
 import socket
 import subprocess
 import sys
@@ -33,7 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.bench.production_env import production_env
+from kiosk.config import load_settings
 from kiosk.system.processes import stop_process
+from kiosk.ui.kivy_env import configure_kivy
 
 TARGET_RATIO = 1.10
 TARGET_IDLE_CPU_PCT = 0.5
@@ -113,8 +116,6 @@ def _wait_port(port: int, timeout: float) -> None:
 
 def _wait_ready(proc: subprocess.Popen, timeout: float) -> dict[str, Any]:
     """The child's one JSON line on stdout (it prints it once settled)."""
-    import selectors
-
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     end = time.monotonic() + timeout
@@ -136,6 +137,8 @@ def _spawn(role: str, env: dict[str, str]) -> subprocess.Popen:
 
 def run(args: argparse.Namespace) -> int:
     """Print the figures (``--json``: one JSON object); 1 if a goal is missed."""
+    # lazy: the CLI's helpers (they bring the demo) and the X server helper stay out of
+    # the measured children, which import this module too
     from kiosk.cli.common import CliError, settings_from
     from kiosk.ui.xvfb import Xvfb, XvfbError
 
@@ -225,9 +228,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _child(role: str) -> int:
     """Inside a measured process: show the window, settle, print one JSON line, wait."""
-    from kiosk.config import load_settings
-    from kiosk.ui.kivy_env import configure_kivy
-
     settings = load_settings(None)
     home = Path(os.environ["KIOSK_BENCH_HOME"])
     result: dict[str, Any] = {}
@@ -237,6 +237,7 @@ def _child(role: str) -> int:
         role = "bare"
     if role == "bare":
         configure_kivy(settings, kivy_home=home, console_log=False)
+        # lazy: Kivy only after configure_kivy, as the kiosk does
         from kivy.app import App
         from kivy.clock import Clock
         from kivy.uix.label import Label
@@ -265,6 +266,7 @@ def _child(role: str) -> int:
 
         Bare().run()
         return 0
+    # lazy: the kiosk's UI only in the kiosk's child, never in the bare window
     from kiosk.ui.launch import composed, create_app
 
     app = create_app(settings, composed(), kivy_home=home, console_log=False)

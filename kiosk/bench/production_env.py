@@ -10,6 +10,8 @@ from pathlib import Path
 def production_env(home: Path, port: int) -> dict[str, str]:
     """Environment of a production kiosk (and its sandbox) in ``home``: real secrets
     file (0600), data dir, central on loopback."""
+    # lazy: the footprint bench's bare window imports this module; the secrets module
+    # (and its storage helpers) must not be measured in it
     from kiosk.secrets import hash_pin
 
     secrets = home / "secrets.toml"

@@ -153,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _child(out: Path) -> int:
     """The kiosk, ``App.run``; writes ready / switch / home records to ``out``."""
+    # lazy: only the child process configures and loads Kivy (create_app first)
     from kiosk.config import load_settings
     from kiosk.ui.launch import composed, create_app
 

@@ -22,6 +22,7 @@ from kivy.uix.stencilview import StencilView
 from kiosk.i18n import LANGUAGES
 from kiosk.services.states import EndReason
 from kiosk.ui.routes import ROUTES, enabled_routes
+from kiosk.ui.widgets.pager import PagerBar
 
 
 def _inactivity_warning(app: Any) -> None:
@@ -136,8 +137,6 @@ def layout_problems(driver: Any) -> list[str]:
 
 def _next_page(app: Any) -> bool:
     """Turn the shown screen's first pager that has a next page; False when none has."""
-    from kiosk.ui.widgets.pager import PagerBar
-
     for w in app.sm.current_screen.walk(restrict=True):
         if isinstance(w, PagerBar) and w.page < w.count - 1:
             w.turn(1)

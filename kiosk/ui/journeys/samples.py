@@ -6,6 +6,8 @@ import datetime as dt
 import time
 
 from kiosk.config import Settings
+from kiosk.domain.masking import mask_card_number, mask_name
+from kiosk.personas import load_personas
 from kiosk.services import guidance
 from kiosk.services.failures import FAILURE_KINDS, Failure
 from kiosk.services.states import (
@@ -46,9 +48,6 @@ def _timeline(current: int, mailed: bool = False) -> tuple[TimelineEntry, ...]:
 def _most_cards() -> CardsView:
     """The cards of the persona with the most cards, as the pre-loss list shows them
     (masked): the longest list a cardholder screen must fit."""
-    from kiosk.domain.masking import mask_card_number, mask_name
-    from kiosk.personas import load_personas
-
     person = max(load_personas().values(),
                  key=lambda p: len(p.get("central", {}).get("cards", [])))
     return CardsView(mask_name(person["id"]["name"]), tuple(
