@@ -52,20 +52,25 @@ FONT_SUFFIXES = (".otf", ".ttf", ".ttc")
 REQUIRED_LIBS = ("requests", "smartcard.System", "smartcard.CardConnection", "sqlite3")
 
 
+def smaps_rollup_kb(pid: int) -> dict[str, int]:
+    """``/proc/PID/smaps_rollup`` as field → kB (empty when the process is gone)."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return {}
+    out: dict[str, int] = {}
+    for line in text.splitlines():
+        key, sep, rest = line.partition(":")
+        if sep and rest.split() and rest.split()[0].isdigit():
+            out[key] = int(rest.split()[0])
+    return out
+
+
 def pss_mib(pid: int, field: str = "Pss") -> float:
     """PSS of ``pid`` and its descendants, MiB (processes gone meanwhile count 0);
     ``field="Pss_Anon"``: its anonymous part only (heap, stacks, Python's arenas, GL
     buffers: steadier than the shared libraries' share, which other processes move)."""
-    total_kb = 0
-    for p in [pid, *_descendants(pid)]:
-        try:
-            text = Path(f"/proc/{p}/smaps_rollup").read_text()
-        except OSError:
-            continue
-        for line in text.splitlines():
-            if line.startswith(f"{field}:"):
-                total_kb += int(line.split()[1])
-    return total_kb / 1024
+    return sum(smaps_rollup_kb(p).get(field, 0) for p in [pid, *_descendants(pid)]) / 1024
 
 
 def open_font_files() -> int:
@@ -135,6 +140,18 @@ def _spawn(role: str, env: dict[str, str]) -> subprocess.Popen:
                             text=True)
 
 
+def _measure_window(role: str, env: dict[str, str],
+                    procs: list[subprocess.Popen]) -> tuple[dict[str, Any], float, float]:
+    """Start a bare (or floor) window, let it settle, read its PSS and anonymous PSS,
+    stop it: (its JSON line, PSS MiB, anonymous PSS MiB)."""
+    proc = _spawn(role, env)
+    procs.append(proc)
+    info = _wait_ready(proc, 60)
+    pss, anon = pss_mib(proc.pid), pss_mib(proc.pid, "Pss_Anon")
+    stop_process(proc, 10)
+    return info, pss, anon
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the figures (``--json``: one JSON object); 1 if a goal is missed."""
     # lazy: the CLI's helpers (they bring the demo) and the X server helper stay out of
@@ -159,17 +176,8 @@ def run(args: argparse.Namespace) -> int:
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             procs.append(sandbox)
             _wait_port(port, 30)
-            bare = _spawn("bare", env)
-            procs.append(bare)
-            bare_info = _wait_ready(bare, 60)
-            bare_pss = pss_mib(bare.pid)
-            bare_anon = pss_mib(bare.pid, "Pss_Anon")
-            stop_process(bare, 10)
-            floor = _spawn("floor", env)
-            procs.append(floor)
-            _wait_ready(floor, 60)
-            floor_pss = pss_mib(floor.pid)
-            stop_process(floor, 10)
+            bare_info, bare_pss, bare_anon = _measure_window("bare", env, procs)
+            _, floor_pss, _ = _measure_window("floor", env, procs)
             kiosk = _spawn("kiosk", env)
             procs.append(kiosk)
             info = _wait_ready(kiosk, 120)

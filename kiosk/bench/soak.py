@@ -12,11 +12,13 @@ of a soak and then stays).
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import os
 from pathlib import Path
 from typing import Any
+
+from kiosk.bench.footprint import smaps_rollup_kb
+from kiosk.system.memory import heap_mb
 
 TARGET_RSS_GROWTH_MB = 2.0
 DB_SLACK_KB = 512
@@ -34,38 +36,12 @@ def rss_mb() -> float:
     return 0.0
 
 
-class _MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
-        "fordblks", "keepcost")]
-
-
-def malloc_mb() -> dict[str, float]:
-    """glibc's view of the C heap, MB: ``heap_in_use_mb`` (allocated and not freed,
-    mmapped blocks included) and ``heap_free_mb`` (freed but still held by the process).
-    Telling the two apart says whether RSS growth is a leak or fragmentation. Empty where
-    the C library is not glibc (no ``mallinfo2``)."""
-    try:
-        fn = ctypes.CDLL(None).mallinfo2
-    except (AttributeError, OSError):
-        return {}
-    fn.restype = _MallInfo2
-    info = fn()
-    mb = 1024 * 1024
-    return {"heap_in_use_mb": round((info.uordblks + info.hblkhd) / mb, 1),
-            "heap_free_mb": round(info.fordblks / mb, 1)}
-
-
 def rss_split_mb() -> dict[str, float]:
     """RSS by kind, MB: anonymous (heaps, stacks, GL buffers) and file-backed."""
-    out: dict[str, float] = {}
-    with open("/proc/self/smaps_rollup", encoding="ascii") as fh:
-        for line in fh:
-            key, _, rest = line.partition(":")
-            if key in ("Anonymous", "Rss"):
-                out[key] = int(rest.split()[0]) / 1024
-    anon = out.get("Anonymous", 0.0)
-    return {"rss_anon_mb": round(anon, 1), "rss_file_mb": round(out.get("Rss", 0.0) - anon, 1)}
+    kb = smaps_rollup_kb(os.getpid())
+    anon = kb.get("Anonymous", 0) / 1024
+    return {"rss_anon_mb": round(anon, 1),
+            "rss_file_mb": round(kb.get("Rss", 0) / 1024 - anon, 1)}
 
 
 def sample(done: int, tmp: Path) -> dict[str, Any]:
@@ -83,7 +59,7 @@ def sample(done: int, tmp: Path) -> dict[str, Any]:
             "outbox_kb": kb(list(tmp.glob("outbox*"))),
             "sandbox_db_kb": kb(list(tmp.glob("sandbox.db*"))),
             "widgets": sum(1 for o in gc.get_objects() if isinstance(o, Widget)),
-            **rss_split_mb(), **malloc_mb()}
+            **rss_split_mb(), **heap_mb()}
 
 
 def describe(x: dict[str, Any]) -> str:

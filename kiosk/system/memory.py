@@ -16,23 +16,47 @@ from __future__ import annotations
 import ctypes
 import time
 from collections.abc import Callable
+from typing import Any
 
 from kiosk.logs import get_logger
 
 log = get_logger("kiosk.system.memory")
 
 
-def _load_malloc_trim() -> Callable[[int], int] | None:
+def _libc(name: str) -> Callable[..., Any] | None:
+    """``name`` from the C library, or None where it has none (not glibc)."""
     try:
-        fn = ctypes.CDLL(None).malloc_trim
+        return getattr(ctypes.CDLL(None), name)
     except (AttributeError, OSError):
         return None
-    fn.argtypes = [ctypes.c_size_t]
-    fn.restype = ctypes.c_int
-    return fn
 
 
-_MALLOC_TRIM = _load_malloc_trim()
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+_MALLOC_TRIM = _libc("malloc_trim")
+if _MALLOC_TRIM is not None:
+    _MALLOC_TRIM.argtypes = [ctypes.c_size_t]
+    _MALLOC_TRIM.restype = ctypes.c_int
+_MALLINFO2 = _libc("mallinfo2")
+if _MALLINFO2 is not None:
+    _MALLINFO2.restype = _MallInfo2
+
+
+def heap_mb() -> dict[str, float]:
+    """glibc's view of the C heap, MB: ``heap_in_use_mb`` (allocated and not freed,
+    mmapped blocks included) and ``heap_free_mb`` (freed but still held by the process).
+    Telling the two apart says whether RSS growth is a leak or fragmentation. Empty where
+    the C library has no ``mallinfo2``."""
+    if _MALLINFO2 is None:
+        return {}
+    info = _MALLINFO2()
+    mb = 1024 * 1024
+    return {"heap_in_use_mb": round((info.uordblks + info.hblkhd) / mb, 1),
+            "heap_free_mb": round(info.fordblks / mb, 1)}
 
 
 def release_free_heap() -> float | None:

@@ -16,6 +16,7 @@ from kiosk.bench.journeys import _one_line, _run_child
 from kiosk.central.client import CentralClient
 from kiosk.personas import persona
 from kiosk.secrets import load_secrets
+from kiosk.system.memory import heap_mb
 from tests.fixtures.cli import run_kiosk
 from tests.fixtures.sandbox import central_test_settings
 
@@ -27,12 +28,12 @@ def sample(n: int, rss: float, **over: int) -> dict:
 
 
 def test_soak_samples_tell_a_c_heap_leak_from_freed_memory() -> None:
-    before = soak.malloc_mb()
+    before = heap_mb()
     block = bytearray(64 * 1024 * 1024)  # malloc'd (mmapped by glibc): in use
-    held = soak.malloc_mb()
+    held = heap_mb()
     assert held["heap_in_use_mb"] - before["heap_in_use_mb"] >= 60
     del block
-    assert soak.malloc_mb()["heap_in_use_mb"] - before["heap_in_use_mb"] < 8
+    assert heap_mb()["heap_in_use_mb"] - before["heap_in_use_mb"] < 8
     split = soak.rss_split_mb()
     assert split["rss_anon_mb"] > 0 and split["rss_file_mb"] > 0
     line = soak.describe({**sample(1000, 300.0), **split, **held})

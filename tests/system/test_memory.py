@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import random
 
-from kiosk.bench.soak import malloc_mb, rss_mb
-from kiosk.system.memory import release_free_heap
+from kiosk.bench.soak import rss_mb
+from kiosk.system.memory import heap_mb, release_free_heap
 
 
 def test_freed_heap_pages_leave_the_resident_set() -> None:
@@ -16,7 +16,7 @@ def test_freed_heap_pages_leave_the_resident_set() -> None:
     blocks = [bytes(rng.randint(1000, 4000)) for _ in range(60_000)]
     kept = blocks[::8]
     del blocks
-    freed_mb = malloc_mb()["heap_free_mb"]
+    freed_mb = heap_mb()["heap_free_mb"]
     assert freed_mb > 80, freed_mb  # the premise: glibc holds the freed memory
     before = rss_mb()
     took = release_free_heap()
