@@ -1,4 +1,5 @@
-"""Give the C heap's freed memory back to the system when a session ends.
+"""The C heap: give its freed memory back to the system when a session ends, and read
+glibc's own figures of it (:func:`heap_mb`, in each soak sample).
 
 glibc keeps memory that was freed for reuse. Over thousands of sessions the freed pieces
 left between live blocks (label textures, JSON replies, card answers, each thread's own
