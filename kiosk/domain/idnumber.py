@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from kiosk.domain.masking import mask_id_number
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
 class InvalidIdNumber(ValueError):
@@ -56,7 +58,8 @@ def parse_id_number(text: str, today: dt.date | None = None) -> IdNumber:
     value = text.strip().upper()
     if len(value) != 18:
         raise InvalidIdNumber("id.error.length")
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    # ASCII only: str.isdigit() also takes full-width and other scripts' digits ("４").
+    if not _SHAPE.fullmatch(value):
         raise InvalidIdNumber("id.error.characters")
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

@@ -5,32 +5,35 @@ from __future__ import annotations
 import re
 
 
+def _keep_ends(value: str, head: int, tail: int, hidden: int) -> str:
+    """``value`` with only its first ``head`` and last ``tail`` characters shown, and
+    only when at least ``hidden`` characters stay masked between them (as many as on a
+    well-formed value); anything shorter is masked whole, so a short or truncated value
+    never shows more of itself than a full one does."""
+    if len(value) < head + hidden + tail:
+        return "*" * len(value)
+    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail:]
+
+
 def mask_id_number(value: str) -> str:
     """``110105199001011234`` → ``110105********1234`` (region and last four kept)."""
-    if len(value) <= 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return _keep_ends(value, 6, 4, hidden=8)
 
 
 def mask_card_number(value: str) -> str:
     """``X00000019`` → ``X*****019``: first and last three kept."""
-    if len(value) <= 4:
-        return "*" * len(value)
-    return value[:1] + "*" * (len(value) - 4) + value[-3:]
+    return _keep_ends(value, 1, 3, hidden=5)
 
 
 def mask_name(value: str) -> str:
-    """``张三丰`` → ``张**``; ``Li Lei`` → ``L*****``: only the first character shown."""
-    if not value:
-        return ""
-    return value[0] + "*" * (len(value) - 1)
+    """``张三丰`` → ``张**``; ``Li Lei`` → ``L*****``: only the first character shown
+    (a one-character name is masked whole)."""
+    return _keep_ends(value, 1, 0, hidden=1)
 
 
 def mask_phone(value: str) -> str:
     """``13812345678`` → ``138****5678``."""
-    if len(value) < 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    return _keep_ends(value, 3, 4, hidden=4)
 
 
 # Patterns that look like personal data inside free text (log messages, exceptions).

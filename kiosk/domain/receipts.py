@@ -133,7 +133,14 @@ def display_width(text: str) -> int:
 
 
 def wrap_line(text: str, width: int = RECEIPT_WIDTH) -> list[str]:
-    """Wrap one line to ``width`` columns, at spaces for Latin text, anywhere for CJK."""
+    """Wrap one line to ``width`` columns, at spaces for Latin text, anywhere for CJK.
+
+    Nothing is dropped: every character but the spaces a line is broken at is on a line,
+    in order; a newline in the text starts a new line, as it does on the printer."""
+    if width < 2:
+        raise ValueError(f"a receipt line must fit one CJK character (2 columns), not {width}")
+    if "\n" in text:
+        return [part for line in text.split("\n") for part in wrap_line(line, width)]
     out: list[str] = []
     current = ""
     for word in text.split(" "):

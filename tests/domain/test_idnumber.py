@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.domain.idnumber import InvalidIdNumber, check_char, is_valid_id_number, parse_id_number
 from kiosk.personas import load_personas
@@ -48,3 +50,119 @@ def test_future_birth_date_is_refused():
 
 def test_repr_masks_the_number():
     assert "19850307" not in repr(parse_id_number("110105198503071230"))
+
+
+# --- every weight, every month, both answers ------------------------------------------
+
+TODAY = dt.date(2026, 6, 1)
+
+
+def _oracle_check_char(first17: str) -> str:
+    """GB 11643 written out another way: weight 2^(17-i) mod 11, check (12 - sum) mod 11."""
+    total = sum(int(d) * pow(2, 17 - i, 11) for i, d in enumerate(first17))
+    return "0123456789X"[(12 - total % 11) % 11]
+
+
+def _with_check(first17: str) -> str:
+    return first17 + _oracle_check_char(first17)
+
+
+_REGIONS = st.sampled_from(["110105", "440305", "310115", "653130", "520381", "371702"])
+_BIRTHS = st.dates(min_value=dt.date(1880, 1, 1), max_value=TODAY)
+
+
+@st.composite
+def valid_ids(draw: st.DrawFn) -> str:
+    birth = draw(_BIRTHS)
+    seq = draw(st.integers(0, 999))
+    return _with_check(f"{draw(_REGIONS)}{birth:%Y%m%d}{seq:03d}")
+
+
+def test_check_char_matches_the_standard_on_every_position():
+    # One digit at a time at each position, so each weight is exercised on its own.
+    for pos in range(17):
+        for digit in "123456789":
+            first17 = "0" * pos + digit + "0" * (16 - pos)
+            assert check_char(first17) == _oracle_check_char(first17), (pos, digit)
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_every_month_and_its_last_day_parses(month):
+    last = (dt.date(2000 + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    for day in (1, 10, last):
+        text = _with_check(f"440305{1990 + month}{month:02d}{day:02d}372")
+        parsed = parse_id_number(text, today=TODAY)
+        assert parsed.birth_date == dt.date(1990 + month, month, day)
+        assert is_valid_id_number(text)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(valid_ids())
+def test_generated_valid_ids_parse_with_their_parts(text):
+    parsed = parse_id_number(text, today=TODAY)
+    assert parsed.value == text
+    assert parsed.region == text[:6]
+    assert parsed.birth_date == dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    assert parsed.gender == ("male" if int(text[16]) % 2 else "female")
+    assert is_valid_id_number(text) is True
+    assert parse_id_number(f" {text.lower()} ", today=TODAY).value == text
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(valid_ids(), st.integers(0, 16), st.integers(1, 9))
+def test_any_one_digit_changed_is_refused(text, pos, delta):
+    # Every weight is non-zero modulo 11, so one changed digit always breaks the check
+    # character (or the birth date first).
+    changed = text[:pos] + str((int(text[pos]) + delta) % 10) + text[pos + 1:]
+    with pytest.raises(InvalidIdNumber) as err:
+        parse_id_number(changed, today=TODAY)
+    assert err.value.reason in ("id.error.check_digit", "id.error.birth_date")
+    if not 6 <= pos < 14:
+        assert err.value.reason == "id.error.check_digit"
+    assert is_valid_id_number(changed) is False
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(valid_ids(), st.sampled_from("0123456789X"))
+def test_any_other_check_character_is_refused(text, other):
+    if other == text[17]:
+        return
+    with pytest.raises(InvalidIdNumber) as err:
+        parse_id_number(text[:17] + other, today=TODAY)
+    assert err.value.reason == "id.error.check_digit"
+
+
+@pytest.mark.parametrize("date", ["19900001", "19901301", "19901200", "19900132",
+                                  "19900229", "19000229", "19900431", "18791231"])
+def test_impossible_or_too_old_birth_dates_are_refused(date):
+    text = _with_check(f"440305{date}372")
+    with pytest.raises(InvalidIdNumber) as err:
+        parse_id_number(text, today=TODAY)
+    assert err.value.reason == "id.error.birth_date"
+    assert is_valid_id_number(text) is False
+
+
+def test_leap_days_and_the_edges_of_time():
+    assert parse_id_number(_with_check("44030520000229372"), today=TODAY)
+    assert parse_id_number(_with_check("44030518800101372"), today=TODAY)
+    assert parse_id_number(_with_check(f"440305{TODAY:%Y%m%d}372"), today=TODAY)
+    tomorrow = TODAY + dt.timedelta(days=1)
+    with pytest.raises(InvalidIdNumber):
+        parse_id_number(_with_check(f"440305{tomorrow:%Y%m%d}372"), today=TODAY)
+
+
+@pytest.mark.parametrize("text", ["", " " * 18, "X" * 18, "44030519900101372Y",
+                                  "44030519900101372\n", "4403051990010137 2"])
+def test_other_text_is_not_an_id_number(text):
+    assert is_valid_id_number(text) is False
+
+
+@pytest.mark.parametrize("digit", ["\uff12", "\u0662", "\u0968", "\u00b2"])
+def test_digits_of_other_scripts_are_refused_even_with_the_right_check(digit):
+    # Full-width ２, Arabic-Indic ٢, Devanagari २, superscript ²: int() reads them all
+    # as 2 (or fail on ²), but an ID number is ASCII: it goes to the service as typed.
+    first17 = "44030519900101372"
+    text = first17[:16] + digit + check_char(first17)
+    with pytest.raises(InvalidIdNumber) as err:
+        parse_id_number(text, today=TODAY)
+    assert err.value.reason == "id.error.characters"

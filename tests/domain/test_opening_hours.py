@@ -8,6 +8,8 @@ import datetime as dt
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.calendar_source import build_calendar
 from kiosk.domain.clock import region_now, region_zone
@@ -131,3 +133,86 @@ def test_the_region_zone_decides_not_the_host(monkeypatch, host_tz):
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+# --- minute and second edges ---------------------------------------------------------
+
+ODD = parse_opening_hours(["tue 08:05-08:06 13:29-17:31 23:59-24:00"])
+TUE = (2026, 12, 1)
+
+
+@pytest.mark.parametrize("h,mi,s,us,expected", [
+    (8, 4, 59, 999_999, False), (8, 5, 0, 0, True), (8, 5, 59, 999_999, True),
+    (8, 6, 0, 0, False), (13, 28, 59, 0, False), (13, 29, 0, 0, True),
+    (17, 30, 59, 0, True), (17, 31, 0, 0, False), (23, 58, 59, 999_999, False),
+    (23, 59, 0, 0, True), (23, 59, 59, 999_999, True), (0, 0, 0, 0, False),
+])
+def test_open_at_each_second_edge_of_odd_minutes(h, mi, s, us, expected):
+    moment = dt.datetime(*TUE, h, mi, s, us, tzinfo=SH)
+    assert ODD.is_open(moment, None) is expected
+
+
+@pytest.mark.parametrize("start,change", [
+    ((8, 4, 59, 500_000), (8, 5)), ((8, 5, 0, 0), (8, 6)), ((8, 5, 59, 999_999), (8, 6)),
+    ((8, 6, 0, 0), (13, 29)), ((17, 30, 59, 0), (17, 31)), ((17, 31, 0, 0), (23, 59)),
+])
+def test_the_next_change_is_the_exact_edge(start, change):
+    moment = dt.datetime(*TUE, *start, tzinfo=SH)
+    assert ODD.next_change(moment, None) == at(*TUE, *change)
+
+
+def test_a_span_to_midnight_closes_at_the_next_days_midnight():
+    assert ODD.next_change(at(*TUE, 23, 59, 30), None) == at(2026, 12, 2)
+    assert not ODD.is_open(at(2026, 12, 2), None)
+
+
+@pytest.mark.parametrize("span,ok", [
+    ("00:00-00:01", True), ("08:59-09:00", True), ("23:59-24:00", True),
+    ("08:01-08:02", True), ("23:00-23:59", True), ("09:00-08:59", False),
+    ("08:01-08:01", False), ("24:00-24:01", False), ("23:60-24:00", False),
+    ("00:00-24:01", False), ("0800-0900", False), ("08:00-09:00:00", False),
+])
+def test_spans_at_minute_edges(span, ok):
+    if ok:
+        assert parse_opening_hours([f"mon {span}"]).week[0]
+    else:
+        with pytest.raises(ValueError):
+            parse_opening_hours([f"mon {span}"])
+
+
+def test_spans_that_touch_do_not_overlap_and_one_minute_of_overlap_does():
+    touching = parse_opening_hours(["mon 08:00-12:01 12:01-13:00"])
+    assert touching.week[0] == ((8 * 3600, 12 * 3600 + 60), (12 * 3600 + 60, 13 * 3600))
+    with pytest.raises(ValueError, match="overlap"):
+        parse_opening_hours(["mon 08:00-12:01 12:00-13:00"])
+
+
+_MINUTES = st.integers(0, 24 * 60)
+
+
+@st.composite
+def day_spans(draw: st.DrawFn) -> list[tuple[int, int]]:
+    edges = sorted(draw(st.sets(_MINUTES, min_size=2, max_size=8)))
+    if len(edges) % 2:
+        edges = edges[:-1]
+    return [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2)]
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(day_spans(), st.integers(0, 86_399), st.integers(0, 999_999))
+def test_open_exactly_within_the_spans_to_the_second(spans, second, micro):
+    hours = parse_opening_hours(["tue " + " ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in spans)])
+    moment = dt.datetime.combine(dt.date(*TUE), dt.time(), SH) + dt.timedelta(
+        seconds=second, microseconds=micro)
+    inside = any(a * 60 <= second < b * 60 for a, b in spans)
+    assert hours.is_open(moment, None) is inside
+    change = hours.next_change(moment, None)
+    assert change is not None and change > moment
+    # It flips exactly there: still as it was one microsecond before.
+    assert hours.is_open(change, None) is not inside
+    assert hours.is_open(change - dt.timedelta(microseconds=1), None) is inside
+    assert change.second == 0 and change.microsecond == 0

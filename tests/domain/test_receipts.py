@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.domain.receipts import (
     PreLossReceipt,
@@ -87,3 +89,57 @@ def test_wrap_counts_cjk_as_two_columns():
     assert [display_width(x) for x in lines] == [32, 8]
     assert wrap_line("") == [""]
     assert wrap_line("a b", 32) == ["a b"]
+
+
+# --- wrapping: nothing dropped, nothing too wide, breaks only where needed -------------
+
+_RECEIPT_TEXT = st.text(st.sampled_from("ab Z9.中文社保卡，。\u3000"), max_size=120)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(_RECEIPT_TEXT, st.integers(2, 40))
+def test_wrapping_drops_nothing_and_fits_every_line(text, width):
+    lines = wrap_line(text, width)
+    assert lines, "even an empty text is one (empty) line"
+    assert all(display_width(line) <= width for line in lines)
+    # Every character but the spaces broken at is there, in order.
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    # No empty line in the middle of text that has something to print.
+    if text.strip(" "):
+        assert all(lines)
+    # Greedy: a line is broken only when the next word would not have fitted on it.
+    for line, following in zip(lines, lines[1:], strict=False):
+        assert display_width(f"{line} {following.split(' ')[0]}") > width
+
+
+def test_wrapping_at_spaces_keeps_the_words_whole():
+    text = "Your card is stopped. Keep this slip until your new card is ready."
+    lines = wrap_line(text, 20)
+    assert " ".join(lines) == text
+    assert lines == ["Your card is", "stopped. Keep this", "slip until your new",
+                     "card is ready."]
+
+
+def test_a_long_word_and_cjk_text_break_by_column_and_keep_every_character():
+    assert wrap_line("a" * 70, 32) == ["a" * 32, "a" * 32, "a" * 6]
+    assert wrap_line("社保卡" * 11, 32) == ["社保卡" * 5 + "社", "保卡" + "社保卡" * 4 + "社保",
+                                          "卡"]
+    # The odd column left by a 2-column character stays empty rather than overflowing.
+    assert wrap_line("a" + "中" * 16, 32) == ["a" + "中" * 15, "中"]
+
+
+def test_the_last_line_is_kept():
+    assert wrap_line("one two three", 8) == ["one two", "three"]
+    assert wrap_line("aaaa bbbb", 4) == ["aaaa", "bbbb"]
+    assert wrap_line("a" * 33, 32) == ["a" * 32, "a"]
+
+
+def test_a_newline_starts_a_new_line():
+    assert wrap_line("first\nsecond line", 32) == ["first", "second line"]
+    assert wrap_line("a" * 30 + "\n" + "b" * 30, 32) == ["a" * 30, "b" * 30]
+
+
+@pytest.mark.parametrize("width", [0, 1, -5])
+def test_a_line_narrower_than_one_cjk_character_is_refused(width):
+    with pytest.raises(ValueError):
+        wrap_line("中", width)
