@@ -30,17 +30,27 @@ def reason(exc: BaseException) -> str:
     return (getattr(exc, "strerror", None) or str(exc)).strip() or type(exc).__name__
 
 
-def ensure_dir(path: Path, what: str) -> Path:
+def ensure_dir(path: Path, what: str, mode: int | None = None) -> Path:
     """Create ``path`` (and parents) if missing; :class:`StorageError` if that fails.
 
-    ``what`` names the directory for the user, e.g. ``"the log directory"``."""
+    ``what`` names the directory for the user, e.g. ``"the log directory"``. With
+    ``mode`` (e.g. ``0o700`` for a directory of private files) a directory created here
+    gets exactly that mode; an existing one is left as it is."""
+    existed = path.is_dir()
     try:
         path.mkdir(parents=True, exist_ok=True)
+        if mode is not None and not existed:
+            path.chmod(mode)
     except FileExistsError:
         raise StorageError(f"cannot create {what}", path, "a file is in the way") from None
     except OSError as exc:
         raise StorageError(f"cannot create {what}", path, reason(exc)) from None
     return path
+
+
+def private_sqlite_files(db: Path) -> tuple[Path, ...]:
+    """A SQLite database and its WAL companions (``-wal``, ``-shm``)."""
+    return (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
 
 
 @contextlib.contextmanager

@@ -284,11 +284,10 @@ class CentralClient:
         if flight.aborted or remaining <= 0:
             raise _ended(flight)
         full_path = self._base_path + path.value
+        # The Idempotency-Key header is signed with the rest (sign_request adds it).
         signed = sign_request(self._key, self._terminal, "POST", full_path, body,
-                              now=self._clock())
+                              now=self._clock(), idempotency_key=idempotency_key or None)
         headers = {"Content-Type": "application/json", **signed}
-        if idempotency_key:
-            headers[s.IDEMPOTENCY_HEADER] = idempotency_key
         timeout = (min(self._timeout[0], remaining), min(self._timeout[1], remaining))
         started = time.perf_counter()
         resp: requests.Response | None = None

@@ -120,7 +120,35 @@ _PERSONAL_FIELDS: dict[str, Any] = {
 }
 
 
-class _Model(BaseModel):
+def _encodable(value: Any) -> Any:
+    """Refuse text that is not valid Unicode (a lone surrogate from JSON ``"\\ud800"``):
+    it would pass as ``str`` and fail later, in the database or a log, as a 500."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text is not valid Unicode") from None
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _encodable(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _encodable(key)
+            _encodable(item)
+    return value
+
+
+class Unicode(BaseModel):
+    """Base of every model read from outside (requests, admin bodies): text fields must
+    be valid Unicode (see :func:`_encodable`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        return _encodable(data)
+
+
+class _Model(Unicode):
     """Base: unknown fields refused on requests; ``repr`` masks personal fields."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
@@ -200,7 +228,7 @@ class HeartbeatRequest(_Model):
     terminal_id: str = Field(min_length=1, max_length=64)
     clock: dt.datetime = Field(description="the terminal's clock (UTC, ISO 8601)")
     version: str = Field(max_length=40)
-    outbox_depth: int = Field(ge=0)
+    outbox_depth: int = Field(ge=0, le=10_000_000)
 
 
 # ---- responses ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import Field
 
 from kiosk import __version__
 from kiosk.central import schemas as s
@@ -79,6 +79,15 @@ async def signed(request: Request) -> Signed:
     return ctx
 
 
+async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """A 422 that names the fields, never echoes their values (they are personal data,
+    and a value that is not valid Unicode could not even be written back)."""
+    where = sorted({".".join(_loc_part(p) for p in e.get("loc", ())[1:]) or "body"
+                    for e in exc.errors()})
+    return problem_response(422, s.ProblemCode.VALIDATION_ERROR,
+                            "invalid: " + ", ".join(where))
+
+
 SignedDep = Annotated[Signed, Depends(signed)]
 IdemKey = Annotated[str | None, Header(alias=s.IDEMPOTENCY_HEADER, min_length=8,
                                        max_length=128)]
@@ -102,13 +111,7 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
         return problem_response(exc.status, exc.code, exc.detail,
                                 headers=exc.extra.get("headers"), **extra)
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # Name the fields, never echo their values (they are personal data).
-        where = sorted({".".join(_loc_part(p) for p in e.get("loc", ())[1:]) or "body"
-                        for e in exc.errors()})
-        return problem_response(422, s.ProblemCode.VALIDATION_ERROR,
-                                "invalid: " + ", ".join(where))
+    app.exception_handler(RequestValidationError)(invalid_request)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
@@ -255,7 +258,7 @@ def _document_reply_signature(doc: dict[str, Any]) -> None:
                     response.setdefault("headers", {})[H_REPLY_SIGNATURE] = header
 
 
-class FaultRequest(BaseModel):
+class FaultRequest(s.Unicode):
     latency_ms: int | None = None
     fail_next: int | None = None
     fail_status: int | None = None
@@ -263,13 +266,13 @@ class FaultRequest(BaseModel):
     garbage_next: int | None = None
 
 
-class CardRef(BaseModel):
-    card_number: str
+class CardRef(s.Unicode):
+    card_number: s.CardNumberStr
     mailed: bool = False
-    outlet: str | None = None
+    outlet: str | None = Field(default=None, max_length=200)
 
 
-class ClockRequest(BaseModel):
+class ClockRequest(s.Unicode):
     offset_days: float = 0
 
 
@@ -281,6 +284,7 @@ def create_admin_app(store: SandboxStore, faults: Faults) -> FastAPI:
     async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
         return problem_response(exc.status, exc.code, exc.detail, **exc.extra)
 
+    app.exception_handler(RequestValidationError)(invalid_request)
     app.include_router(_admin_router(store, faults))
     app.include_router(essc_admin_router(store))
     app.include_router(fleet_admin_router(store))

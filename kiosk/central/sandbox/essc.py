@@ -19,7 +19,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import Field
 
 from kiosk.central import schemas as s
 from kiosk.central import schemas_essc as e
@@ -210,15 +210,15 @@ def add_essc_routes(app: FastAPI, store: SandboxStore, signed: Any,
     return essc
 
 
-class IssueRequest(BaseModel):
-    persona: str
+class IssueRequest(s.Unicode):
+    persona: str = Field(max_length=64)
     expired: bool = False
     used: bool = False
 
 
-class StatusRequest(BaseModel):
-    persona: str
-    status: str = "revoked"
+class StatusRequest(s.Unicode):
+    persona: str = Field(max_length=64)
+    status: str = Field(default="revoked", max_length=16)
 
 
 def essc_admin_router(store: SandboxStore) -> APIRouter:

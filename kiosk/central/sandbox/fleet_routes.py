@@ -13,14 +13,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from kiosk.central import schemas_fleet as f
 from kiosk.central.sandbox.fleet_page import render_fleet_page
 from kiosk.central.sandbox.fleet_store import FleetStore
 from kiosk.central.sandbox.gate import SIGNED_STATE, Signed
 from kiosk.central.sandbox.store import ApiProblem, SandboxStore
-from kiosk.central.schemas import ProblemCode
+from kiosk.central.schemas import ProblemCode, Unicode
 
 
 async def _signed(request: Request) -> Signed:
@@ -63,14 +63,14 @@ def fleet_v1_router(store: SandboxStore, max_skew: float,
     return v1
 
 
-class PauseRequest(BaseModel):
+class PauseRequest(Unicode):
     """An operator's pause: why, and whether guidance stays readable."""
 
     reason: f.PauseReason
     guidance_readable: bool = True
 
 
-class ConfigPush(BaseModel):
+class ConfigPush(Unicode):
     """An operator's config overlay (version: one above the last when not given)."""
 
     overlay: dict[str, dict[str, Any]] = Field(max_length=32)

@@ -13,6 +13,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import uuid
@@ -22,6 +23,7 @@ from typing import Any
 from kiosk.central import schemas_fleet as f
 from kiosk.central.sandbox.store import ApiProblem, SandboxStore
 from kiosk.central.schemas import ProblemCode
+from kiosk.storage import ensure_dir, make_private, private_sqlite_files, private_umask
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS terminals (
@@ -55,9 +57,12 @@ class FleetStore:
         self.path = path
         self.bundle_dir = path.parent / "fleet-bundles"
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
+        for made in private_sqlite_files(path):  # 0600, like the sandbox's own database
+            make_private(made)
+        with private_umask():
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
 
     @classmethod
@@ -156,9 +161,13 @@ class FleetStore:
             self._db.execute("DELETE FROM bundle_chunks WHERE directive_id=?",
                              (chunk.directive_id,))
             raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422, "invalid: sha256")
-        self.bundle_dir.mkdir(parents=True, exist_ok=True)
+        # A support bundle may hold a terminal's logs: the directory 0700, the file 0600.
+        ensure_dir(self.bundle_dir, "the support bundle directory").chmod(0o700)
         out = self.bundle_dir / f"{terminal_id}-{chunk.directive_id}.tar.gz"
-        out.write_bytes(blob)
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(blob)
+        out.chmod(0o600)  # a file left by an older version keeps its mode in os.open
         self._db.execute("UPDATE bundles SET complete=1, path=?, bytes=? WHERE directive_id=?",
                          (str(out), len(blob), chunk.directive_id))
         self._db.execute("DELETE FROM bundle_chunks WHERE directive_id=?",

@@ -66,7 +66,7 @@ def build_sandbox(settings: Settings, db_path: Path | None = None,
     terminal key from the secrets file both sides read in demo mode."""
     secrets = secrets or load_secrets(settings)
     db = db_path or default_db_path(settings)
-    ensure_dir(db.parent, "the sandbox database directory")
+    ensure_dir(db.parent, "the sandbox database directory", mode=0o700)
     try:
         store = SandboxStore(db, RegionalRules.from_settings(settings))
     except (OSError, sqlite3.Error) as exc:
@@ -180,6 +180,8 @@ def serve_forever(settings: Settings, host: str, port: int, db_path: Path | None
     sock = _listen(host, port)
     admin_sock = _listen("127.0.0.1", admin_port)
     sandbox.asgi.admin_ports.add(admin_sock.getsockname()[1])
+    # The token file and the admin access file live there: make it (0700) if missing.
+    ensure_dir(settings.data_dir, "the data directory", mode=0o700)
     if token_file is not None:
         with private_umask():
             token_file.write_text(sandbox.admin_token + "\n", encoding="utf-8")

@@ -32,6 +32,7 @@ from kiosk.domain.card_states import (
     next_state,
 )
 from kiosk.domain.masking import mask_phone
+from kiosk.storage import ensure_dir, make_private, private_sqlite_files, private_umask
 
 CODE_TTL_SECONDS = 300
 CODE_TRIES = 3
@@ -84,11 +85,17 @@ class SandboxStore(SeedAndAdmin):
     def __init__(self, path: Path, rules: RegionalRules) -> None:
         self.path = Path(path)
         self.rules = rules
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_dir(self.path.parent, "the sandbox database directory", mode=0o700)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
+        # It holds SMS codes and personal data: 0600, its WAL files too (made with the
+        # database's mode), also when a version before this one made them 0644.
+        for made in private_sqlite_files(self.path):
+            make_private(made)
+        with private_umask():
+            self._db = sqlite3.connect(self.path, check_same_thread=False,
+                                       isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         legacy = "pre" + "losses"  # the table's name in version 0.1 databases
         if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (legacy,)).fetchone():
