@@ -16,6 +16,7 @@ import hmac
 import pytest
 
 from kiosk.central.signing import (
+    H_IDEMPOTENCY,
     H_NONCE,
     H_SIGNATURE,
     H_TERMINAL,
@@ -38,14 +39,18 @@ TERMINAL = "T-0001"
 PATH = "/v1/pre_losses"
 SKEW = 300
 
-# printf 'KIOSK-HMAC-SHA256-V1\nPOST\n/v1/pre_losses\n<sha256 of BODY>\n1767225600\n
-#   0123456789abcdef0123456789abcdef\nT-0001' | openssl dgst -sha256 -mac HMAC -macopt key:...
-CANONICAL = (b"KIOSK-HMAC-SHA256-V1\nPOST\n/v1/pre_losses\n"
+IDEM = "idem-key-00000001"
+# printf 'KIOSK-HMAC-SHA256-V2\nPOST\n/v1/pre_losses\n<sha256 of BODY>\n1767225600\n
+#   0123456789abcdef0123456789abcdef\nT-0001\n' | openssl dgst -sha256 -mac HMAC -macopt key:...
+# (the last line is the Idempotency-Key header: empty when the request has none)
+CANONICAL = (b"KIOSK-HMAC-SHA256-V2\nPOST\n/v1/pre_losses\n"
              b"3c1061df1bb94a63b099dd67a73c2a44c9e01ae8de2462bd4e338b5f8280d11e\n"
-             b"1767225600\n0123456789abcdef0123456789abcdef\nT-0001")
-REQUEST_SIG = "81e2d902f5e0aeeed71ad91dd9b73072464c1fe566d16b1b385fdab3911dda2f"
+             b"1767225600\n0123456789abcdef0123456789abcdef\nT-0001\n")
+REQUEST_SIG = "2adf2248c908497e2fc74d651be36d8a8435ae42e27b206261d9da38a99d92dd"
+# The same request with "Idempotency-Key: idem-key-00000001" (its value on the last line).
+IDEM_SIG = "092efdaa32c6acd336081377f6b76e8914532c7377f3f0dbc4f36b778bf650f2"
 # GET, empty body (sha256 of nothing), timestamp 0, a short nonce, a dotted terminal id.
-EMPTY_SIG = "740fb6db6fccb91be0fb4ef5acd0f30a911c2ef9d53a33542602ff36076aa144"
+EMPTY_SIG = "0e816c367b60cdc59a1211bc227529ca92c7260ba891b36b5f4cb5692b17bd0d"
 # KIOSK-HMAC-SHA256-V1-REPLY / NONCE / 200 (then 201) / sha256('{"reference":"PL-1"}')
 REPLY_BODY = b'{"reference":"PL-1"}'
 REPLY_SIG_200 = "13c303087bfa43f2f565c6538db4de94b324b299c809e9231824efdb54d5f694"
@@ -82,6 +87,23 @@ def test_request_signature_known_answers():
                              "kiosk.outlet-7") == EMPTY_SIG
     # The same bytes through hmac directly: the signature is HMAC-SHA256, hex, lower case.
     assert hmac.new(KEY, CANONICAL, hashlib.sha256).hexdigest() == REQUEST_SIG
+    assert compute_signature(KEY, "POST", PATH, BODY, TS, NONCE, TERMINAL, IDEM) == IDEM_SIG
+    assert hmac.new(KEY, CANONICAL + IDEM.encode(), hashlib.sha256).hexdigest() == IDEM_SIG
+
+
+def test_the_idempotency_key_is_signed_and_sent():
+    headers = sign_request(KEY, TERMINAL, "POST", PATH, BODY, now=TS, nonce=NONCE,
+                           idempotency_key=IDEM)
+    assert headers == {H_TERMINAL: TERMINAL, H_TIMESTAMP: str(TS), H_NONCE: NONCE,
+                       H_SIGNATURE: IDEM_SIG, H_IDEMPOTENCY: IDEM}
+    assert _verify(headers).nonce == NONCE
+    for changed in ({H_IDEMPOTENCY: "idem-key-00000002"}, {H_IDEMPOTENCY: IDEM[:-1]}):
+        with pytest.raises(SignatureError):
+            _verify({**headers, **changed})
+    with pytest.raises(SignatureError):
+        _verify({k: v for k, v in headers.items() if k != H_IDEMPOTENCY})
+    with pytest.raises(SignatureError):  # a key added to a request signed without one
+        _verify(_headers({H_IDEMPOTENCY: IDEM}))
 
 
 def test_sign_request_sends_the_known_headers():
