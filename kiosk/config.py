@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from kiosk.domain.alternatives import Alternative
 from kiosk.domain.clock import region_zone
 from kiosk.domain.opening_hours import parse_opening_hours
 
@@ -96,6 +97,9 @@ class CentralSection:
 class RegionSection:
     name: str = "北京"
     hotline: str = "96102"
+    # The numbers a config overlay from the centre may make the hotline (kiosk/config_remote.py):
+    # a number from afar is never shown or printed unless the local config lists it here.
+    official_hotlines: tuple[str, ...] = ("96102", "12333")
     pre_loss_lapse_days: int = 10
     pre_loss_lapse_working_days: bool = False
     replacement_working_days: int = 15
@@ -145,8 +149,12 @@ class DiagnosticsSection:
 class FleetSection:
     enabled: bool = True  # heartbeat with status to the central service, take directives
     heartbeat_seconds: int = 60
-    # Shown on the out-of-service screen when paused: the nearest other place to go
-    # ("" = none). Plain text in the site's own words, both languages.
+    # Shown on the out-of-service screen when paused: where else to go, as a catalog key
+    # (kiosk/domain/alternatives.py): "site" = the site's own words below, "none", or one
+    # of the catalog's sentences (fleet.alternatives.<key>, both languages).
+    alternative: str = "site"
+    # The site's own words for the nearest other place ("" = none). Local only: the
+    # centre can choose "site", never send text.
     alternative_zh: str = ""
     alternative_en: str = ""
 
@@ -207,6 +215,7 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("cards", "id_reader"): ("pcsc", "serial", "sdk", "none"),
     ("cards", "qr_scanner"): ("none", "serial", "hid"),
     ("printer", "kind"): ("none", "dummy", "file", "usb", "serial", "network"),
+    ("fleet", "alternative"): tuple(a.value for a in Alternative),
 }
 RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("display", "width"): (320, 7680),
@@ -311,6 +320,22 @@ def _coerce(source: str, dotted: str, typ: type, value: Any) -> Any:
     raise ConfigError(source, dotted, "unsupported type")  # pragma: no cover
 
 
+def setting_types() -> dict[str, Any]:
+    """Every setting of :class:`Settings` as ``"section.key"`` → its type."""
+    hints = get_type_hints(Settings)
+    return {f"{name}.{key}": typ for name in hints if name != "sources"
+            for key, typ in get_type_hints(hints[name]).items()}
+
+
+def parse_setting(source: str, dotted: str, value: Any) -> Any:
+    """``value`` as the setting ``dotted`` holds it; :class:`ConfigError` for a key that
+    is not a setting or a value of the wrong type (the same rules as the files)."""
+    typ = setting_types().get(dotted)
+    if typ is None:
+        raise ConfigError(source, dotted, "unknown key")
+    return _coerce(source, dotted, typ, value)
+
+
 def _merge(
     values: dict[str, dict[str, Any]], origin: dict[str, str], layer: dict[str, Any], source: str
 ) -> None:
@@ -375,6 +400,10 @@ def _validate(values: dict[str, dict[str, Any]], origin: dict[str, str]) -> None
     if hotline is not None and not (hotline.isdigit() and 3 <= len(hotline) <= 12):
         raise ConfigError(src("region.hotline"), "region.hotline",
                           f"must be 3 to 12 digits, got {hotline!r}")
+    for number in values.get("region", {}).get("official_hotlines") or ():
+        if not (number.isdigit() and 3 <= len(number) <= 12):
+            raise ConfigError(src("region.official_hotlines"), "region.official_hotlines",
+                              f"each must be 3 to 12 digits, got {number!r}")
     hours = values.get("display", {}).get("opening_hours")
     if hours is not None:
         try:

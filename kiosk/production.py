@@ -16,6 +16,7 @@ any window opens: a terminal that fails one of these must not serve cardholders.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +25,6 @@ from urllib.parse import urlsplit
 from kiosk.config import Settings
 from kiosk.errors import CliError
 
-LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 VPCD_MARKERS = ("libifdvpcd", "vpcd")
 
 
@@ -46,8 +46,14 @@ def check_secrets(settings: Settings) -> None:
 
 
 def is_loopback(host: str) -> bool:
-    """True for a loopback name or address (127.0.0.0/8, ::1, localhost)."""
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
+    """True for ``localhost`` or a loopback address (127.0.0.0/8, ::1), parsed as an
+    address: ``127.attacker.example`` is a name anyone's DNS can point anywhere."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def check_central(settings: Settings) -> None:

@@ -7,6 +7,12 @@ admin side (the sandbox's in demo mode: its URL and token are in
     kiosk fleet resume TERMINAL
     kiosk fleet push-config TERMINAL FILE.toml [--version N]
     kiosk fleet bundle TERMINAL
+    kiosk fleet check-overlay FILE [--json] [--config PATH]
+
+``check-overlay`` needs no central service: it checks an overlay exactly as a terminal
+with that local config would (:func:`kiosk.fleet.overlay.check_overlay`, the function the
+fleet agent uses) and prints ``accepted`` (exit 0) or one ``refused: <key>: <reason>``
+line per refused key (exit 1).
 """
 
 from __future__ import annotations
@@ -51,6 +57,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="overlay version (default: one above the last)")
     bundle = cmds.add_parser("bundle", help="ask a terminal for its support bundle")
     bundle.add_argument("terminal")
+    check = cmds.add_parser("check-overlay",
+                            help="check a settings overlay (TOML or .json) as a terminal would")
+    check.add_argument("file", type=Path)
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    # SUPPRESS: without it the subcommand's default would hide `kiosk fleet --config X`.
+    check.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                       help="the terminal's local config (default: config/kiosk.toml)")
     parser.set_defaults(func=run)
 
 
@@ -103,16 +116,49 @@ def _detail(resp: Any) -> str:
     return detail if isinstance(detail, str) else "invalid request"
 
 
-def _overlay(path: Path) -> dict[str, Any]:
+def _read_overlay(path: Path, code: int = 1) -> Any:
+    """The overlay in ``path``: TOML, or JSON for a ``.json`` file (as the centre sends
+    it); a file that cannot be read or parsed is a one-line error (exit ``code``)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() == ".json":
+            return json.loads(text)
+        return tomllib.loads(text)
     except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CliError(f"{path}: not valid TOML ({exc})") from None
-    if not data or not all(isinstance(v, dict) for v in data.values()):
+        raise CliError(f"cannot read {path}: {exc.strerror}", code) from None
+    except UnicodeDecodeError:
+        raise CliError(f"{path}: not UTF-8 text", code) from None
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{path}: not valid JSON ({exc})", code) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CliError(f"{path}: not valid TOML ({exc})", code) from None
+
+
+def _overlay(path: Path) -> dict[str, Any]:
+    data = _read_overlay(path)
+    if not data or not isinstance(data, dict) or \
+            not all(isinstance(v, dict) for v in data.values()):
         raise CliError(f"{path}: expected [section] tables of keys")
     return data
+
+
+def check_overlay_file(args: argparse.Namespace) -> int:
+    """``kiosk fleet check-overlay``: 0 accepted, 1 refused, 2 a file or config that
+    cannot be read."""
+    # lazy: the fleet package (and its logging) only for this action
+    from kiosk.fleet.overlay import check_overlay
+
+    values = _read_overlay(args.file, code=2)
+    if not values:
+        raise CliError(f"{args.file}: empty: no setting to check", 2)
+    _, refusals = check_overlay(values, getattr(args, "config", None))
+    if args.json:
+        print(json.dumps({"accepted": not refusals, "refused": [
+            {"key": r.key, "reason": r.why.value, "message": r.message} for r in refusals]},
+            ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(r.line() for r in refusals) if refusals else "accepted")
+    return 1 if refusals else 0
 
 
 def _ago(then: str | None, now: dt.datetime) -> str:
@@ -144,6 +190,8 @@ def _print_table(answer: dict[str, Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """One operator action against the admin side; errors are one line (CliError)."""
+    if args.fleet_command == "check-overlay":
+        return check_overlay_file(args)
     base, token = _admin(args)
     cmd = args.fleet_command
     if cmd == "ls":

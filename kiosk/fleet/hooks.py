@@ -5,10 +5,10 @@ dispatcher; the agent sees the live parts for its status, and the session bounda
 - ``pause`` → ``ctl.out_of_service.pause(view)``: the current journey goes on to its
   end, then the out-of-service step (hotline, the site's nearest alternative).
 - ``resume`` → ``ctl.out_of_service.resume()``.
-- ``config`` → at an idle moment (home or out of service) the controller takes the new
-  settings; what is read per session (region, features, hotline) applies from the next
-  session, what parts were built with (printer, readers, central timeouts) from the next
-  start, which the overlay on disk gives them.
+- ``config`` → at an idle moment (home or out of service) ``ctl.take_settings(new)``:
+  every screen shows them from then on (the start screen, a pause's out-of-service step,
+  the next session's screens and receipts); what parts were built with (central
+  timeouts, the speaker) from the next start, which the overlay on disk gives them.
 - every return home pokes the agent, so a waiting overlay is applied then.
 """
 
@@ -26,6 +26,7 @@ from kiosk.fleet.agent import FleetAgent, FleetHooks
 from kiosk.fleet.status import StatusCollector
 from kiosk.logs import get_logger
 from kiosk.secrets import load_secrets
+from kiosk.services.out_of_service import out_of_service_view as view_for_pause
 from kiosk.services.states import OutOfServiceView, State, Step
 
 log = get_logger("kiosk.fleet")
@@ -34,12 +35,7 @@ IDLE_STEPS = frozenset({Step.HOME, Step.OUT_OF_SERVICE})
 
 def out_of_service_view(settings: Settings, directive: PauseDirective) -> OutOfServiceView:
     """What the out-of-service step shows for ``directive`` at this site."""
-    alternative = {lang: text for lang, text in (("zh_CN", settings.fleet.alternative_zh),
-                                                 ("en", settings.fleet.alternative_en))
-                   if text.strip()}
-    return OutOfServiceView(reason=directive.reason.value, hotline=settings.region.hotline,
-                            guidance_readable=directive.guidance_readable,
-                            alternative=alternative)
+    return view_for_pause(settings, directive.reason.value, directive.guidance_readable)
 
 
 def build_fleet_agent(settings: Settings, dispatch: Callable[[Callable[[], None]], None],
@@ -61,9 +57,7 @@ def build_fleet_agent(settings: Settings, dispatch: Callable[[Callable[[], None]
         dispatch(controller.out_of_service.resume)
 
     def on_config(new: Settings, version: int) -> None:
-        def take() -> None:
-            controller.settings = new
-        dispatch(take)
+        dispatch(lambda: controller.take_settings(new))
 
     hooks = FleetHooks(on_pause=on_pause, on_resume=on_resume, on_config=on_config,
                        is_idle=lambda: controller.state.step in IDLE_STEPS)

@@ -10,9 +10,11 @@ Files in ``<data_dir>/fleet/``:
   never got to its first frame: the overlay is rolled back to the last good one, and
   the heartbeat reports ``config_rolled_back_from``.
 
-An overlay is validated by the same typed settings as the local config
-(:func:`kiosk.config.load_settings` with ``overlay=``); keys that would cut the terminal
-off from its centre or its data are never taken from an overlay (:data:`FORBIDDEN`).
+An overlay is checked key by key against the allow-list of remote settings
+(:mod:`kiosk.config_remote`: what the centre may set, within which bounds, against the
+local config), then the settings it gives are validated like the local config
+(:func:`kiosk.config.load_settings` with ``overlay=``). :func:`check_overlay` is that one
+check: the fleet agent, ``kiosk fleet check-overlay`` and boot all use it.
 """
 
 from __future__ import annotations
@@ -24,26 +26,21 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import ConfigError, Settings, load_settings
+from kiosk.config_remote import Refusal, Why, check_remote
 from kiosk.fleet.files import fleet_dir, read_json, remove, write_json
 from kiosk.logs import get_logger
 
 log = get_logger("kiosk.fleet")
 
-# Never from the centre: identity, where data lives, the central address and trust,
-# demo mode, the secrets file, and the fleet switch itself.
-FORBIDDEN = frozenset({"kiosk.terminal_id", "kiosk.data_dir", "kiosk.log_dir", "kiosk.demo",
-                       "kiosk.site", "central.base_url", "central.ca_bundle",
-                       "fleet.enabled"})
-FORBIDDEN_SECTIONS = frozenset({"security"})
-
 
 class OverlayRefused(Exception):
-    """An overlay that cannot be used; ``reason`` is a code for the heartbeat
-    (``forbidden_key``, ``invalid_config``), ``str()`` a line for the log."""
+    """An overlay that cannot be used: ``refusals`` (one per refused key), ``reason`` the
+    first one's code for the heartbeat's ack, ``str()`` every refusal on one line."""
 
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
+    def __init__(self, refusals: list[Refusal]) -> None:
+        super().__init__("; ".join(r.line() for r in refusals))
+        self.refusals = refusals
+        self.reason = refusals[0].why.value
 
 
 @dataclass(frozen=True)
@@ -54,20 +51,31 @@ class Overlay:
     values: dict[str, dict[str, Any]]
 
 
-def validate_overlay(values: dict[str, Any], config_path: str | Path | None = None,
-                     environ: dict[str, str] | None = None) -> Settings:
-    """The settings ``values`` would give, or :class:`OverlayRefused`."""
-    for section, table in values.items():
-        if section in FORBIDDEN_SECTIONS:
-            raise OverlayRefused("forbidden_key", f"overlay sets [{section}]")
-        if isinstance(table, dict):
-            for key in table:
-                if f"{section}.{key}" in FORBIDDEN:
-                    raise OverlayRefused("forbidden_key", f"overlay sets {section}.{key}")
+def check_overlay(values: Any, config_path: str | Path | None = None,
+                  environ: dict[str, str] | None = None
+                  ) -> tuple[Settings | None, list[Refusal]]:
+    """Check ``values`` exactly as a terminal whose local config is ``config_path`` (and
+    ``environ``) does: each key against the allow-list and the local settings, then the
+    settings it gives as a whole. Answers those settings and no refusal, or None and
+    every refusal. A local config that does not load raises :class:`ConfigError`."""
+    local = load_settings(config_path, environ)
+    refusals = check_remote(values, local)
+    if refusals:
+        return None, refusals
     try:
-        return load_settings(config_path, environ, overlay=values)
-    except ConfigError as exc:
-        raise OverlayRefused("invalid_config", str(exc)) from None
+        return load_settings(config_path, environ, overlay=values), []
+    except ConfigError as exc:  # a rule between keys, or a local range
+        return None, [Refusal(exc.key, Why.INVALID_CONFIG, exc.message)]
+
+
+def validate_overlay(values: Any, config_path: str | Path | None = None,
+                     environ: dict[str, str] | None = None) -> Settings:
+    """The settings ``values`` would give, or :class:`OverlayRefused`
+    (:func:`check_overlay`)."""
+    settings, refusals = check_overlay(values, config_path, environ)
+    if settings is None:
+        raise OverlayRefused(refusals)
+    return settings
 
 
 def settings_hash(settings: Settings) -> str:

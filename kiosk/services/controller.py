@@ -113,6 +113,7 @@ class JourneyController:
         self.worker = worker or Worker(dispatch)
         self._state = State(Step.HOME)
         self._listeners: list[Listener] = []
+        self._settings_listeners: list[Callable[[Settings], None]] = []
         self._task: Task | None = None
         self._token = 0
         self._before_busy: State | None = None
@@ -177,6 +178,24 @@ class JourneyController:
     @property
     def hotline(self) -> str:
         return self.settings.region.hotline
+
+    def subscribe_settings(self, listener: Callable[[Settings], None]) -> None:
+        """Call ``listener(settings)`` whenever :meth:`take_settings` puts new ones in
+        effect (on the owner's thread)."""
+        self._settings_listeners.append(listener)
+
+    def unsubscribe_settings(self, listener: Callable[[Settings], None]) -> None:
+        if listener in self._settings_listeners:
+            self._settings_listeners.remove(listener)
+
+    def take_settings(self, settings: Settings) -> None:
+        """New settings in effect (a config overlay from the centre, taken at an idle
+        moment): sessions read them from now on, a pause in force shows their hotline,
+        and every listener (the UI: the start screen) redraws with them."""
+        self.settings = settings
+        self.out_of_service.settings_changed(settings)
+        for listener in list(self._settings_listeners):
+            listener(settings)
 
     # ---- entry, exit, navigation ------------------------------------------------
     def start(self, journey: str | Journey) -> None:

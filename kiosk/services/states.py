@@ -231,12 +231,16 @@ class BusyView:
 @dataclass(frozen=True)
 class OutOfServiceView:
     """Paused by the centre: why (``fleet.reason.<reason>``), whom to call, where else to
-    go (the site's words, by language; empty when none), and whether guidance stays open."""
+    go, and whether guidance stays open. ``alternative`` is a key of
+    :class:`~kiosk.domain.alternatives.Alternative` ("" = nothing to show): a catalog
+    sentence (``fleet.alternatives.<key>``), or ``site`` with the site's own words from
+    the local config in ``place`` (by language)."""
 
     reason: str
     hotline: str
     guidance_readable: bool
-    alternative: dict[str, str] = field(default_factory=dict)
+    alternative: str = ""
+    place: dict[str, str] = field(default_factory=dict)
 
 
 View = (IdentifyView | KeypadView | CodeView | CardsView | ConsequencesView | PreLossView

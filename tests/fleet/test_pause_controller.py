@@ -10,7 +10,7 @@ from kiosk.services.states import EndReason, Journey, OutOfServiceView, Step
 from tests.services.conftest import Rig
 from tests.services.test_pre_loss import identify_by_id_card
 
-VIEW = OutOfServiceView("maintenance", "96102", True, {"zh_CN": "东城区网点"})
+VIEW = OutOfServiceView("maintenance", "96102", True, "site", {"zh_CN": "东城区网点"})
 
 
 def _steps(rig: Rig) -> list[Step]:
@@ -80,3 +80,38 @@ def test_resume_before_the_boundary_leaves_the_journey_alone(rig: Rig) -> None:
     assert rig.ctl.state.step == Step.IDENTIFY
     rig.ctl.end(EndReason.DONE)
     assert rig.ctl.state.step == Step.HOME
+
+
+def _with_fleet(settings, **fleet):
+    import dataclasses
+
+    return dataclasses.replace(settings, fleet=dataclasses.replace(settings.fleet, **fleet))
+
+
+def test_where_else_is_a_catalog_key_or_the_sites_own_words(rig: Rig) -> None:
+    from kiosk.services.out_of_service import where_else
+
+    s = rig.ctl.settings
+    assert where_else(_with_fleet(s, alternative="site")) == ("", {})  # no words: nothing
+    assert where_else(_with_fleet(s, alternative="site", alternative_zh=" 东城区网点 ")) \
+        == ("site", {"zh_CN": "东城区网点"})
+    assert where_else(_with_fleet(s, alternative="nearest_outlet",
+                                  alternative_zh="东城区网点")) == ("nearest_outlet", {})
+    assert where_else(_with_fleet(s, alternative="none", alternative_zh="东城区网点")) \
+        == ("", {})
+
+
+def test_new_settings_reach_a_pause_in_force_at_once(rig: Rig) -> None:
+    import dataclasses
+
+    rig.ctl.out_of_service.pause(VIEW)
+    seen = _steps(rig)
+    s = rig.ctl.settings
+    new = _with_fleet(dataclasses.replace(s, region=dataclasses.replace(s.region,
+                                                                        hotline="12333")),
+                      alternative="staffed_counter")
+    rig.ctl.take_settings(new)
+    assert rig.ctl.settings is new and seen == [Step.OUT_OF_SERVICE]
+    view = rig.ctl.state.view
+    assert (view.hotline, view.alternative, view.place) == ("12333", "staffed_counter", {})
+    assert (view.reason, view.guidance_readable) == ("maintenance", True)

@@ -21,6 +21,7 @@ from kiosk.central.sandbox.fleet_store import FleetStore
 from kiosk.central.sandbox.gate import SIGNED_STATE, Signed
 from kiosk.central.sandbox.store import ApiProblem, SandboxStore
 from kiosk.central.schemas import ProblemCode, Unicode
+from kiosk.config_remote import check_remote
 
 
 async def _signed(request: Request) -> Signed:
@@ -107,6 +108,15 @@ def fleet_admin_router(store: SandboxStore) -> APIRouter:
 
     @admin.post("/terminals/{terminal_id}/config")
     def push_config(terminal_id: str, req: ConfigPush) -> Any:
+        # The terminal's own check (kiosk/config_remote.py), as far as it holds on every
+        # terminal: the allow-list, types and remote bounds. The official hotlines and
+        # the "tighter only" bounds need the terminal's local config: it checks those.
+        refusals = check_remote(req.overlay)
+        if refusals:
+            raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422,
+                             "; ".join(r.line() for r in refusals),
+                             refused=[{"key": r.key, "reason": r.why.value,
+                                       "message": r.message} for r in refusals])
         return directive(terminal_id, "config", overlay=req.overlay, version=req.version)
 
     @admin.post("/terminals/{terminal_id}/bundle")

@@ -158,11 +158,13 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
                                    "journeys.busy.on_cancel.queued"))},
         "out_of_service": {
             "default": State(Step.OUT_OF_SERVICE, view=OutOfServiceView(
-                "maintenance", r.hotline, True,
+                "maintenance", r.hotline, True, "site",
                 {"zh_CN": "东城区社保卡服务网点（东四十条）",
                  "en": "Dongcheng card service point (Dongsishitiao)"})),
             "no_guidance": State(Step.OUT_OF_SERVICE, view=OutOfServiceView(
-                "central_migration", r.hotline, False))},
+                "central_migration", r.hotline, False)),
+            "nearest_outlet": State(Step.OUT_OF_SERVICE, view=OutOfServiceView(
+                "outlet_closed", r.hotline, True, "nearest_outlet"))},
         "journey_failure": {
             **{k: State(Step.FAILED, Journey.PRE_LOSS, failure=Failure(
                 k, {**hot, "code": "replacement_exists", "keypad": True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk.domain.alternatives import Alternative
 from kiosk.services.states import State
 from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401  (Panel)
 from kiosk.ui.journeys.base import JourneyScreen, set_label, set_shown
@@ -24,17 +25,20 @@ class OutOfServiceScreen(JourneyScreen):
 
     def _relang(self, *_: Any) -> None:
         if self.state is not None:
-            self.show(self.state)  # the alternative is the site's words, by language
+            self.show(self.state)  # the site's words are by language
 
     def show(self, state: State) -> None:
         """Reason, hotline, the nearest alternative (if any), guidance (if allowed)."""
         v = state.view
         set_label(self.ids.reason, f"fleet.reason.{v.reason}")
         set_label(self.ids.hotline, "fleet.paused.hotline", hotline=v.hotline)
-        place = v.alternative.get(self.app.lang, "") or next(iter(v.alternative.values()), "")
-        set_label(self.ids.alternative, "fleet.paused.alternative" if place else "",
-                  place=place)
-        set_shown(self.ids.alternative, bool(place))
+        if v.alternative == Alternative.SITE:  # the site's own words (local config)
+            place = v.place.get(self.app.lang, "") or next(iter(v.place.values()), "")
+            set_label(self.ids.alternative, "fleet.paused.alternative", place=place)
+        else:  # a catalog sentence, or nothing ("")
+            set_label(self.ids.alternative,
+                      f"fleet.alternatives.{v.alternative}" if v.alternative else "")
+        set_shown(self.ids.alternative, bool(v.alternative))
         set_shown(self.ids.guidance_box, v.guidance_readable)
 
     def open_guidance(self) -> None:
