@@ -11,7 +11,13 @@ any window opens: a terminal that fails one of these must not serve cardholders.
   interfaces, so anyone on the outlet network could play "the card" and read the PIN
   VERIFY APDU (see docs/pcsc.md). Where to look is configurable
   (``security.reader_conf_dir``, ``security.pcsc_driver_dir``) so tests can point at a
-  scratch tree; on a terminal the defaults are Debian's paths.
+  scratch tree; on a terminal the defaults are Debian's paths;
+- the terminal is not provisioned: its id is the demo's (``T-DEMO-0001``) or its central
+  service is the demo's sandbox on loopback (the shipped defaults). A fresh install used
+  to show the start screen with them and report every heartbeat as "offline".
+
+The session runner (kiosk/system/session.py) runs the same checks before it starts the
+app and puts the refusal on the out-of-service screen as well as in the journal.
 """
 
 from __future__ import annotations
@@ -22,9 +28,12 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kiosk.config import Settings
+from kiosk.config import CentralSection, KioskSection, Settings
 from kiosk.errors import CliError
 
+# The shipped defaults are the demo's: its terminal id, its sandbox on loopback.
+DEMO_TERMINAL_ID = KioskSection.terminal_id
+DEMO_CENTRAL_URL = CentralSection.base_url
 VPCD_MARKERS = ("libifdvpcd", "vpcd")
 
 
@@ -66,6 +75,29 @@ def check_central(settings: Settings) -> None:
             "network address: use https://")
 
 
+def _port(url: str) -> int | None:
+    parts = urlsplit(url)
+    try:
+        return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:   # a port out of range: not the demo's, check_central judges it
+        return None
+
+
+def check_provisioned(settings: Settings) -> None:
+    """Not the demo's terminal id, not the demo's sandbox (any loopback name, its port):
+    both mean kiosk-provision was never run on this terminal."""
+    if settings.kiosk.terminal_id == DEMO_TERMINAL_ID:
+        raise ProductionError(
+            f"production: kiosk.terminal_id is the demo's ({DEMO_TERMINAL_ID}): this "
+            "terminal is not provisioned (run kiosk-provision)")
+    url = settings.central.base_url
+    if (is_loopback(urlsplit(url).hostname or "")
+            and _port(url) == _port(DEMO_CENTRAL_URL)):
+        raise ProductionError(
+            f"production: central.base_url {url} is the demo's sandbox: this terminal is "
+            "not provisioned (run kiosk-provision)")
+
+
 def vpcd_traces(reader_conf_dir: Path, driver_dir: Path) -> list[Path]:
     """Files showing that the vpcd driver is configured or installed."""
     found: list[Path] = []
@@ -98,6 +130,7 @@ def check_production(settings: Settings) -> None:
     """All start-up checks, cheapest first; raise :class:`ProductionError` on the first."""
     check_secrets(settings)
     check_central(settings)
+    check_provisioned(settings)
     check_no_vpcd(settings)
 
 

@@ -1,10 +1,13 @@
 """Secrets kept outside the repository: the terminal's signing key, the technician PIN hash.
 
-The file is TOML with ``terminal_key`` (hex, ≥ 32 bytes) and ``technician_pin_hash``
-(from :func:`hash_pin`). It must not be readable by group or others. In demo mode a
-file is generated under the data directory the first time (demo PIN ``246810``); outside
-demo mode the technician PIN must have at least ``MIN_TECHNICIAN_PIN_DIGITS`` (8) digits,
-which the hash records.
+The file is TOML with ``technician_pin_hash`` (from :func:`hash_pin`) and, on a
+development machine, ``terminal_key`` (hex, ≥ 32 bytes). It must not be readable by group
+or others. On a terminal the key is not in the file: kiosk-provision seals it with
+systemd-creds and ``kiosk.service`` hands it over decrypted, in memory, as the credential
+``kiosk-terminal-key`` in ``$CREDENTIALS_DIRECTORY`` (``LoadCredentialEncrypted=``); when
+that is there it is the key, whatever the file says. In demo mode a file is generated under
+the data directory the first time (demo PIN ``246810``); outside demo mode the technician
+PIN must have at least ``MIN_TECHNICIAN_PIN_DIGITS`` (8) digits, which the hash records.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import os
 import secrets as _random
 import stat
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +26,9 @@ from kiosk.config import ConfigError, Settings
 from kiosk.storage import StorageError, ensure_dir, reason
 
 DEMO_TECHNICIAN_PIN = "246810"  # demo mode only: production refuses PINs this short
+# The systemd credential holding the terminal key (deploy/systemd/kiosk.service).
+TERMINAL_KEY_CREDENTIAL = "kiosk-terminal-key"
+MIN_KEY_BYTES = 32
 MIN_TECHNICIAN_PIN_DIGITS = 8  # outside demo mode
 _ITERATIONS = 200_000
 
@@ -84,6 +91,37 @@ def _write_private(path: Path, text: str) -> None:
         raise StorageError("cannot write the demo secrets file", path, reason(exc)) from None
 
 
+def parse_terminal_key(text: str, source: str, key: str = "terminal_key") -> bytes:
+    """Hex digits (surrounding blanks ignored), at least MIN_KEY_BYTES bytes, or a
+    one-line :class:`ConfigError` naming ``source``."""
+    try:
+        value = bytes.fromhex(text.strip())
+    except ValueError:
+        raise ConfigError(source, key, "must be hex") from None
+    if len(value) < MIN_KEY_BYTES:
+        raise ConfigError(source, key, f"must be at least {MIN_KEY_BYTES} bytes "
+                                       f"({2 * MIN_KEY_BYTES} hex digits)")
+    return value
+
+
+def sealed_terminal_key(environ: Mapping[str, str] | None = None) -> bytes | None:
+    """The key systemd decrypted for this service (``$CREDENTIALS_DIRECTORY``), or None
+    when there is none (not under kiosk.service, or not provisioned)."""
+    env = os.environ if environ is None else environ
+    directory = env.get("CREDENTIALS_DIRECTORY", "")
+    if not directory:
+        return None
+    path = Path(directory) / TERMINAL_KEY_CREDENTIAL
+    try:
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), TERMINAL_KEY_CREDENTIAL,
+                          f"unreadable ({type(exc).__name__})") from None
+    return parse_terminal_key(text, str(path), TERMINAL_KEY_CREDENTIAL)
+
+
 def load_secrets(settings: Settings) -> Secrets:
     """Read the secrets file; in demo mode create a demo one when none is configured."""
     path = settings.path(settings.security.secrets_file)
@@ -106,14 +144,14 @@ def load_secrets(settings: Settings) -> Secrets:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(src, "-", f"not valid TOML ({exc})") from None
-    try:
-        key = bytes.fromhex(str(data["terminal_key"]))
-    except KeyError:
-        raise ConfigError(src, "terminal_key", "missing") from None
-    except ValueError:
-        raise ConfigError(src, "terminal_key", "must be hex") from None
-    if len(key) < 32:
-        raise ConfigError(src, "terminal_key", "must be at least 32 bytes (64 hex digits)")
+    key = sealed_terminal_key()
+    if key is None:
+        if "terminal_key" not in data:
+            raise ConfigError(src, "terminal_key",
+                              "missing, and no sealed credential "
+                              f"($CREDENTIALS_DIRECTORY/{TERMINAL_KEY_CREDENTIAL}: the key is "
+                              "only readable by kiosk.service; kiosk-provision seals it)")
+        key = parse_terminal_key(str(data["terminal_key"]), src)
     pin_hash = str(data.get("technician_pin_hash", ""))
     if not pin_hash.startswith("pbkdf2_sha256$"):
         raise ConfigError(src, "technician_pin_hash", "missing or not a pbkdf2_sha256 hash")

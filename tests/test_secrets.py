@@ -3,7 +3,13 @@ import os
 import pytest
 
 from kiosk.config import ConfigError, load_settings
-from kiosk.secrets import DEMO_TECHNICIAN_PIN, hash_pin, load_secrets, verify_pin
+from kiosk.secrets import (
+    DEMO_TECHNICIAN_PIN,
+    TERMINAL_KEY_CREDENTIAL,
+    hash_pin,
+    load_secrets,
+    verify_pin,
+)
 
 
 def settings_for(tmp_path, secrets_file="", demo=True):
@@ -67,3 +73,51 @@ def test_malformed_secrets_name_the_key(tmp_path, body, key):
     with pytest.raises(ConfigError) as err:
         load_secrets(settings_for(tmp_path, path, demo=False))
     assert key in str(err.value)
+
+
+def pin_only_file(tmp_path):
+    """A terminal's secrets file: the PIN hash, no key (kiosk-provision sealed it)."""
+    path = tmp_path / "secrets.toml"
+    path.write_text(f'technician_pin_hash = "{hash_pin("12345678", iterations=10)}"\n')
+    path.chmod(0o600)
+    return path
+
+
+def test_the_sealed_credential_is_the_key(tmp_path, monkeypatch):
+    """Under kiosk.service systemd decrypts the sealed key into $CREDENTIALS_DIRECTORY."""
+    creds = tmp_path / "credentials"
+    creds.mkdir()
+    (creds / TERMINAL_KEY_CREDENTIAL).write_text("cd" * 32 + "\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    settings = settings_for(tmp_path, pin_only_file(tmp_path), demo=False)
+    assert load_secrets(settings).terminal_key == bytes.fromhex("cd" * 32)
+    # It wins over a key left in the file.
+    other = tmp_path / "other.toml"
+    other.write_text(f'terminal_key = "{"ab" * 32}"\n'
+                     f'technician_pin_hash = "{hash_pin("12345678", iterations=10)}"\n')
+    other.chmod(0o600)
+    assert load_secrets(settings_for(tmp_path, other, demo=False)).terminal_key == \
+        bytes.fromhex("cd" * 32)
+
+
+@pytest.mark.parametrize("text", ["zz" * 32, "ab" * 8, ""])
+def test_a_bad_credential_is_one_line_naming_it(tmp_path, monkeypatch, text):
+    creds = tmp_path / "credentials"
+    creds.mkdir()
+    (creds / TERMINAL_KEY_CREDENTIAL).write_text(text)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    with pytest.raises(ConfigError) as err:
+        load_secrets(settings_for(tmp_path, pin_only_file(tmp_path), demo=False))
+    assert TERMINAL_KEY_CREDENTIAL in str(err.value) and "\n" not in str(err.value)
+
+
+def test_no_key_in_the_file_and_no_credential_says_where_it_comes_from(tmp_path, monkeypatch):
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    with pytest.raises(ConfigError) as err:
+        load_secrets(settings_for(tmp_path, pin_only_file(tmp_path), demo=False))
+    assert "kiosk-provision" in str(err.value) and "terminal_key" in str(err.value)
+    # An empty credentials directory (another unit's, say) is the same: no key.
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path / "empty"))
+    with pytest.raises(ConfigError, match="kiosk-provision"):
+        load_secrets(settings_for(tmp_path, pin_only_file(tmp_path), demo=False))

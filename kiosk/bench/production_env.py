@@ -24,6 +24,7 @@ def production_env(home: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK__")}
     env.update({
         "KIOSK__KIOSK__DEMO": "false",
+        "KIOSK__KIOSK__TERMINAL_ID": "T-BENCH-0001",   # production refuses the demo's
         "KIOSK__KIOSK__DATA_DIR": str(home / "data"),
         "KIOSK__KIOSK__LOG_DIR": str(home / "log"),
         "KIOSK__SECURITY__SECRETS_FILE": str(secrets),

@@ -47,10 +47,8 @@ ENABLE_COMMANDS = (("systemctl", "daemon-reload"),
 
 
 # Before uninstall removes anything: the service stopped and no longer wanted by
-# graphical.target (no dangling link), then the user manager that PAMName='s logind session
-# started (`userdel` refuses while a process of the user runs); {uid} is kiosk's.
-DISABLE_COMMANDS = (("systemctl", "disable", "--now", "kiosk.service"),
-                    ("systemctl", "stop", "user@{uid}.service"))
+# graphical.target (no dangling link).
+DISABLE_COMMANDS = (("systemctl", "disable", "--now", "kiosk.service"),)
 
 
 class InstallError(RuntimeError):

@@ -12,11 +12,11 @@ A message is one datagram of ``KEY=value`` lines to the AF_UNIX socket named by
 
 Without ``NOTIFY_SOCKET`` (a developer's shell, tests) every call does nothing.
 
-Under ``kiosk.service`` the app does not talk to systemd directly: ``PAMName=`` makes
-pam_systemd move the service's processes into a logind session scope, and systemd then
-cannot tell that a datagram from the app (a child) belongs to the service; it always
-knows the main PID. The session runner (the main PID) binds its own socket for the app
-and relays the messages (:class:`NotifyRelay`, ``NotifyAccess=main``).
+Under ``kiosk.service`` the app does not talk to systemd directly: the session runner
+(the main PID) binds its own socket for the app and relays the messages
+(:class:`NotifyRelay`, ``NotifyAccess=main``), only the four kinds the app may send. (It
+began as a work-around: with ``PAMName=``, since removed, the app sat in a logind session
+scope and systemd dropped what it sent itself.)
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ is what ``kiosk.service`` starts (see docs/deploying.md):
 3. ``kiosk run`` in a loop: when it exits for any reason but a stop of the session it
    starts again at once; quick repeated crashes back off (1, 2, 4 … 30 s).
 
+In production the runner first runs the production start checks (kiosk/production.py):
+a terminal they refuse (not provisioned, say) gets no app, but the out-of-service screen
+with the refusal on one line at the bottom, the same line in the journal, and READY=1.
+
 Under systemd the runner gives up (exit 1) so that the crash-loop rollback
 (kiosk/deploy/bootcount.py) sees the failure: after MAX_UNDRAWN_STARTS starts that never
 drew, and, while the current release is on trial after an upgrade, after TRIAL_CRASHES
@@ -32,6 +36,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.config import Settings, load_settings
@@ -39,6 +44,7 @@ from kiosk.deploy.bootcount import on_trial
 from kiosk.deploy.layout import Layout
 from kiosk.i18n import LANGUAGES, translate
 from kiosk.logs import get_logger
+from kiosk.production import ProductionError, check_production
 from kiosk.system.displayfd import DisplayFdError, start_x_server
 from kiosk.system.notify import Notifier, NotifyRelay
 from kiosk.system.processes import stop_process
@@ -58,6 +64,20 @@ MAX_UNDRAWN_STARTS = 3
 # runner exits within PROBATION_S roll it back); 3 in 2 min is a loop, not bad luck.
 TRIAL_CRASHES = 3
 TRIAL_WINDOW_S = 120.0
+# Only an app that died this soon after its start waits before the next one (a crash at
+# start-up must not spin); any later end restarts at once, so a cardholder waits least.
+START_UP_CRASH_S = 2.0
+
+
+def restart_delay(ran: float, backoff: float) -> tuple[float, float]:
+    """``(next back-off, wait now)`` after an app that ran ``ran`` seconds.
+
+    The back-off grows 1, 2, 4 … MAX_BACKOFF_S while the app keeps ending within
+    QUICK_EXIT_S and is forgotten after a longer run; it is waited only after a start-up
+    crash (under START_UP_CRASH_S). The journal line states the wait, not the back-off
+    (it said "restarting after 8 s" and restarted at once)."""
+    backoff = 0.0 if ran > QUICK_EXIT_S else min(MAX_BACKOFF_S, max(1.0, backoff * 2))
+    return backoff, (backoff if ran < START_UP_CRASH_S else 0.0)
 
 
 def helper_env() -> dict[str, str]:
@@ -78,12 +98,24 @@ def out_of_service_text(settings: Settings) -> str:
                        for lang in LANGUAGES)
 
 
-def render_out_of_service(settings: Settings, path: Path) -> Path:
-    """A full-screen PNG of the out-of-service message (ImageMagick, the kiosk's font)."""
+def technician_note(reason: str) -> str:
+    """The one line under the message that says why (a refused start), labelled in
+    every language; the reason itself is the operator's line, as in the journal."""
+    label = " / ".join(translate("system.technician_note", lang) for lang in LANGUAGES)
+    return f"{label}: {reason}"
+
+
+def render_out_of_service(settings: Settings, path: Path, reason: str | None = None) -> Path:
+    """A full-screen PNG of the out-of-service message (ImageMagick, the kiosk's font),
+    with ``reason`` on one line at the bottom when the runner refused to start the app."""
     w, h = settings.display.width, settings.display.height
     cmd = ["convert", "-size", f"{w}x{h}", "xc:#1b2838", "-fill", "white",
            "-font", str(fonts.font_path("Regular")), "-pointsize", str(max(24, h // 22)),
-           "-gravity", "center", "-annotate", "+0+0", out_of_service_text(settings), str(path)]
+           "-gravity", "center", "-annotate", "+0+0", out_of_service_text(settings)]
+    if reason:
+        cmd += ["-pointsize", str(max(14, h // 48)), "-gravity", "south",
+                "-annotate", f"+0+{h // 20}", technician_note(reason)]
+    cmd.append(str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(cmd, check=True, capture_output=True, timeout=30, env=helper_env())
     return path
@@ -150,8 +182,13 @@ class Session:
     """Runs the app on ``display`` until :meth:`stop`, restarting it whenever it ends."""
 
     def __init__(self, display: str, app_args: list[str], *, egl: bool,
-                 relay: NotifyRelay | None = None, layout: Layout | None = None) -> None:
+                 relay: NotifyRelay | None = None, layout: Layout | None = None,
+                 app_command: list[str] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.display, self.app_args = display, app_args
+        # What runs the app (tests give a stand-in); then the `kiosk run` options.
+        self.app_command = app_command or [sys.executable, "-m", "kiosk", "run"]
+        self.sleep = sleep
         self.env = {k: v for k, v in os.environ.items() if k != "WATCHDOG_PID"}
         self.env["DISPLAY"] = display
         self.relay = relay
@@ -163,6 +200,24 @@ class Session:
         self.app: subprocess.Popen[bytes] | None = None
         self.stopping = False
         self.starts = 0
+
+    def hold_out_of_service(self, reason: str, upstream: Notifier) -> int:
+        """Production refused this terminal (:func:`production_refusal`): no app, the
+        out-of-service screen (painted with ``reason``) until the service is stopped.
+        The service is up as far as systemd knows (READY=1, watchdog pings, the reason in
+        STATUS=): restarting would not change the config, and giving up would leave a
+        bare console."""
+        print(f"kiosk-session: {reason}", file=sys.stderr, flush=True)   # the journal
+        upstream.send("READY=1", f"STATUS=out of service: {reason}")
+        ping = upstream.watchdog_seconds
+        last = 0.0
+        while not self.stopping:
+            if ping and time.monotonic() - last >= ping:
+                upstream.send("WATCHDOG=1")
+                last = time.monotonic()
+            time.sleep(0.2)   # a stop (SIGTERM) is seen within this
+        upstream.send("STOPPING=1")
+        return 0
 
     def stop(self, *_: object) -> None:
         self.stopping = True
@@ -182,8 +237,7 @@ class Session:
             self.starts += 1
             if self.relay is not None:
                 self.relay.ready.clear()
-            self.app = subprocess.Popen([sys.executable, "-m", "kiosk", "run", *self.app_args],
-                                        env=self.env)
+            self.app = subprocess.Popen([*self.app_command, *self.app_args], env=self.env)
             print(f"kiosk-session: app started (pid {self.app.pid})", file=sys.stderr,
                   flush=True)
             code = self.app.wait()
@@ -204,15 +258,28 @@ class Session:
                       f"times in {TRIAL_WINDOW_S:.0f} s (last exit {code}): giving up "
                       "for the crash-loop rollback", file=sys.stderr, flush=True)
                 return 1
-            backoff = 0.0 if ran > QUICK_EXIT_S else min(MAX_BACKOFF_S, max(1.0, backoff * 2))
+            backoff, wait = restart_delay(ran, backoff)
             # To the journal, one line (the runner has no log file; exit codes only).
             print(f"kiosk-session: the app ended (exit {code}, ran {ran:.1f} s, "
                   f"{'on trial' if trial else 'trusted'}, {len(crashes)} abnormal ends in "
-                  f"{TRIAL_WINDOW_S:.0f} s): restarting after {backoff:.0f} s",
+                  f"{TRIAL_WINDOW_S:.0f} s): "
+                  + (f"restarting after {wait:.0f} s" if wait else "restarting now"),
                   file=sys.stderr, flush=True)
-            if backoff and ran < 2:
-                time.sleep(backoff)   # a crash at start-up: do not spin
+            if wait:
+                self.sleep(wait)   # a crash at start-up: do not spin
         return 0
+
+
+def production_refusal(settings: Settings, app_args: list[str]) -> str | None:
+    """The production start check's one line (kiosk/production.py), or None: the runner
+    shows it instead of starting an app that would only exit with it."""
+    if settings.kiosk.demo or "--demo" in app_args:
+        return None
+    try:
+        check_production(settings)
+    except ProductionError as exc:
+        return str(exc)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -247,12 +314,16 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, session.stop)
     signal.signal(signal.SIGINT, session.stop)
     try:
+        refusal = production_refusal(settings, app_args)
         try:
-            paint_root(server.display, render_out_of_service(settings, run_dir / "oos.png"))
+            paint_root(server.display,
+                       render_out_of_service(settings, run_dir / "oos.png", refusal))
         except (OSError, subprocess.SubprocessError) as exc:
             log.error("out-of-service background not painted", extra={"fields": {
                 "error": type(exc).__name__}})
         print(f"kiosk-session: X on {server.display}", file=sys.stderr, flush=True)
+        if refusal is not None:
+            return session.hold_out_of_service(refusal, upstream)
         return session.run()
     finally:
         if relay is not None:

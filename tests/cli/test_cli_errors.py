@@ -40,6 +40,9 @@ def secrets_env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
                        f'technician_pin_hash = "{hash_pin("13579024", iterations=1000)}"\n')
     secrets.chmod(0o600)
     return {**env, "KIOSK__KIOSK__DEMO": "false", "KIOSK__SECURITY__SECRETS_FILE": str(secrets),
+            # production refuses the demo's terminal id and its sandbox (port 8765)
+            "KIOSK__KIOSK__TERMINAL_ID": "T-TEST-0001",
+            "KIOSK__CENTRAL__BASE_URL": "http://127.0.0.1:9",
             # production: this test machine has vpcd installed, look for it elsewhere
             "KIOSK__SECURITY__READER_CONF_DIR": str(tmp_path / "no-readers"),
             "KIOSK__SECURITY__PCSC_DRIVER_DIR": str(tmp_path / "no-drivers")}

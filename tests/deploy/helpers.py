@@ -9,6 +9,7 @@ from kiosk.secrets import hash_pin
 
 REPO = Path(__file__).resolve().parents[2]
 TECH_PIN = "13579086"  # production: at least 8 digits
+TERMINAL_ID = "T-TEST-0001"  # not the demo's
 
 
 def write_secrets(path: Path) -> Path:
@@ -20,8 +21,9 @@ def write_secrets(path: Path) -> Path:
 
 
 def production_env(tmp: Path, **extra: str) -> dict[str, str]:
-    """Production settings in ``tmp``: secrets there, central on loopback, and the vpcd
-    checks pointed at empty scratch dirs (this test machine has vpcd installed)."""
+    """Production settings in ``tmp``: secrets there, central on loopback (not the demo's
+    port), a terminal id of its own, and the vpcd checks pointed at empty scratch dirs
+    (this test machine has vpcd installed)."""
     (tmp / "reader.conf.d").mkdir(exist_ok=True)
     (tmp / "drivers").mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items()
@@ -35,6 +37,8 @@ def production_env(tmp: Path, **extra: str) -> dict[str, str]:
         "KIOSK__SECURITY__READER_CONF_DIR": str(tmp / "reader.conf.d"),
         "KIOSK__SECURITY__PCSC_DRIVER_DIR": str(tmp / "drivers"),
         "KIOSK__CENTRAL__BASE_URL": "http://127.0.0.1:9",
+        # Provisioned: production refuses the demo's terminal id (kiosk/production.py).
+        "KIOSK__KIOSK__TERMINAL_ID": TERMINAL_ID,
     })
     env.update(extra)
     return env

@@ -39,6 +39,22 @@ def test_plain_http_to_the_network_refuses(tmp_path: Path, url: str):
     one_line_refusal(result, "plain HTTP", "https://")
 
 
+def test_the_demos_terminal_id_refuses(tmp_path: Path):
+    """A fresh install never provisioned: it showed the start screen as T-DEMO-0001 and
+    reported every heartbeat as offline."""
+    env = production_env(tmp_path, KIOSK__KIOSK__TERMINAL_ID="T-DEMO-0001")
+    one_line_refusal(run_kiosk(["run", "--headless"], env, timeout=60),
+                     "T-DEMO-0001", "not provisioned", "kiosk-provision")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8765", "http://localhost:8765/",
+                                 "http://[::1]:8765"])
+def test_the_demos_sandbox_as_central_refuses(tmp_path: Path, url: str):
+    env = production_env(tmp_path, KIOSK__CENTRAL__BASE_URL=url)
+    one_line_refusal(run_kiosk(["run", "--headless"], env, timeout=60),
+                     "the demo's sandbox", "kiosk-provision")
+
+
 def test_vpcd_configured_refuses(tmp_path: Path):
     env = production_env(tmp_path)
     conf = tmp_path / "reader.conf.d" / "my-readers"

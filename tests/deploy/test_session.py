@@ -103,8 +103,8 @@ def test_kill_9_of_the_app_shows_out_of_service_and_a_fresh_start_screen_within_
         again = notify.wait_for("READY=1", timeout=10)
         assert again - killed < 3.0, f"start screen back after {again - killed:.2f}s"
         assert app_pid(session.pid) != victim
-        # Every message comes from the runner, the service's main PID: under PAMName= the
-        # app sits in a logind session scope and systemd would drop what it sent itself.
+        # Every message comes from the runner, the service's main PID (NotifyAccess=main):
+        # the app speaks to systemd only through the runner's relay.
         assert {pid for pid, _ in notify.senders} == {session.pid}, notify.senders
         print(f"first frame {first_ready - t0:.2f}s after session start; "
               f"back {again - killed:.2f}s after kill -9")
@@ -132,15 +132,51 @@ def x_display(session_pid: int) -> str:
     raise AssertionError("no Xorg child")
 
 
-def test_an_app_that_never_draws_ends_the_session_so_systemd_can_roll_back(tmp_path: Path):
-    """A release whose app exits before drawing (here: production refuses, no secrets
-    file): after MAX_UNDRAWN_STARTS tries the runner exits 1 instead of retrying for
-    ever, so systemd restarts the service and bootcount can roll back (seen in a booted
-    container: it never did, the new release was 'trusted' after 5 minutes)."""
+def test_an_unprovisioned_terminal_shows_why_on_the_out_of_service_screen(tmp_path: Path):
+    """Production refuses the demo's terminal id: the runner starts no app, paints the
+    refusal under the out-of-service message, says it in the journal (stderr) and in
+    STATUS=, and is up for systemd (READY=1 from the runner, no restart loop)."""
     notify = NotifySocket(tmp_path / "notify.sock")
-    (tmp_path / "no-secrets").mkdir()
-    session = start_session(tmp_path, notify, KIOSK__SECURITY__SECRETS_FILE=str(
-        tmp_path / "no-secrets" / "secrets.toml"))
+    session = start_session(tmp_path, notify, KIOSK__KIOSK__TERMINAL_ID="T-DEMO-0001")
+    try:
+        notify.wait_for("READY=1", timeout=60)
+        status = [m for _, m in notify.messages if "STATUS=" in m]
+        assert status and "T-DEMO-0001" in status[0] and "not provisioned" in status[0]
+        assert {pid for pid, _ in notify.senders} == {session.pid}
+        display = x_display(session.pid)
+        assert pixel(display, tmp_path) == OOS_BACKGROUND
+        # The line at the bottom: light pixels where the note is written.
+        shot = tmp_path / "refused.png"
+        subprocess.run(["import", "-display", display, "-window", "root", str(shot)],
+                       check=True, timeout=30, env=x_env(tmp_path))
+        note = subprocess.run(["convert", str(shot), "-crop", f"{W}x{H // 8}+0+{H * 7 // 8}",
+                               "-format", "%[fx:maxima.r]", "info:"],
+                              capture_output=True, text=True, timeout=30).stdout
+        assert float(note) > 0.9, note      # white text on the dark background
+        assert not [pid for pid in children(session.pid)
+                    if b"run" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
+        session.send_signal(signal.SIGTERM)
+        notify.wait_for("STOPPING=1", timeout=15)
+        session.wait(15)
+        assert session.returncode == 0
+    finally:
+        err = stop(session)
+        notify.close()
+    lines = [line for line in err.splitlines() if "not provisioned" in line]
+    assert len(lines) == 1 and lines[0].startswith("kiosk-session: production:"), err[-2000:]
+
+
+def test_an_app_that_never_draws_ends_the_session_so_systemd_can_roll_back(tmp_path: Path):
+    """A release whose app exits before drawing (here: a secrets file whose key is not
+    hex, which only the app reads): after MAX_UNDRAWN_STARTS tries the runner exits 1
+    instead of retrying for ever, so systemd restarts the service and bootcount can roll
+    back (seen in a booted container: it never did, the new release was 'trusted' after
+    5 minutes)."""
+    notify = NotifySocket(tmp_path / "notify.sock")
+    broken = tmp_path / "broken-secrets.toml"
+    broken.write_text('terminal_key = "not hex"\ntechnician_pin_hash = ""\n')
+    broken.chmod(0o600)
+    session = start_session(tmp_path, notify, KIOSK__SECURITY__SECRETS_FILE=str(broken))
     try:
         t0 = time.monotonic()
         session.wait(60)

@@ -10,6 +10,7 @@ the lock-out still in force, ending no earlier than before the kill.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -73,7 +74,10 @@ def test_queued_pre_loss_and_lock_out_survive_kill_9_of_the_app(
     secrets = load_secrets(settings)
 
     def central(port: int = 0):
-        return start_sandbox_thread(central_test_settings(sandbox_dir), port=port,
+        central_settings = central_test_settings(sandbox_dir)   # knows this terminal's id
+        central_settings = dataclasses.replace(central_settings, kiosk=dataclasses.replace(
+            central_settings.kiosk, terminal_id=settings.kiosk.terminal_id))
+        return start_sandbox_thread(central_settings, port=port,
                                     db_path=sandbox_dir / "sandbox.db", secrets=secrets)
 
     sandbox = central()

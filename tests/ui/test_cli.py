@@ -28,6 +28,9 @@ def env(tmp_path: Path) -> dict[str, str]:
         "KIOSK__KIOSK__DATA_DIR": str(tmp_path / "data"),
         "KIOSK__KIOSK__LOG_DIR": str(tmp_path / "log"),
         "KIOSK__KIOSK__DEMO": "false",
+        # production refuses the demo's terminal id and its sandbox (port 8765)
+        "KIOSK__KIOSK__TERMINAL_ID": "T-TEST-0001",
+        "KIOSK__CENTRAL__BASE_URL": "http://127.0.0.1:9",
         "KIOSK__SECURITY__SECRETS_FILE": str(secrets),
         # production: this test machine has vpcd installed, look for it elsewhere
         "KIOSK__SECURITY__READER_CONF_DIR": str(tmp_path / "no-readers"),
