@@ -36,6 +36,7 @@ from kiosk.services.essc import EsscIdentification
 from kiosk.services.failures import Failure, FailureKind, card_failure, failure_from_error
 from kiosk.services.guidance import GuidanceJourney
 from kiosk.services.identify import Identification
+from kiosk.services.one_person import OnePerson
 from kiosk.services.out_of_service import OutOfService
 from kiosk.services.ports import (
     CardEventKind,
@@ -73,7 +74,8 @@ OUTCOMES = {(Journey.PRE_LOSS, Step.PRE_LOSS_DONE): "confirmed",
             (Journey.CANCEL, Step.CANCEL_DONE): "confirmed",
             (Journey.GUIDANCE, Step.GUIDANCE_TOPIC): "read"}
 # How a session ended without an outcome (metrics label).
-UNFINISHED = {EndReason.TIMEOUT: "timeout", EndReason.CARD_REMOVED: "card_removed"}
+UNFINISHED = {EndReason.TIMEOUT: "timeout", EndReason.CARD_REMOVED: "card_removed",
+              EndReason.ID_CARD_REMOVED: "card_removed", EndReason.NEW_PERSON: "new_person"}
 
 Listener = Callable[[State], None]
 ReceiptFactory = Callable[[PreLossView, Settings, dt.date], Any]
@@ -115,6 +117,7 @@ class JourneyController:
         self._listeners: list[Listener] = []
         self._settings_listeners: list[Callable[[Settings], None]] = []
         self._task: Task | None = None
+        self._busy_call = ""  # the name of the call in flight (one_person reads it)
         self._token = 0
         self._before_busy: State | None = None
         self._on_cancel: Callable[[], None] | None = None
@@ -128,7 +131,8 @@ class JourneyController:
         self.status = StatusJourney(self)
         self.cancel = CancelJourney(self)
         self.guidance = GuidanceJourney(self)
-        self.essc = EsscIdentification(self, dispatch)
+        self.one_person = OnePerson(self)
+        self.essc = EsscIdentification(self, dispatch, start_over=self.one_person.scanned)
         self.identify = Identification(self, lambda: self.essc.offer)
         self.waits = CardWaits(self, dispatch)
         self.out_of_service = OutOfService(self)
@@ -301,6 +305,11 @@ class JourneyController:
             log.warning("central cancel failed", extra={"fields": {
                 "error": type(exc).__name__}})
 
+    @property
+    def busy_call(self) -> str:
+        """The name of the background call in flight ("" when none)."""
+        return self._busy_call if self._task is not None else ""
+
     def _drop_task(self) -> None:
         self._token += 1
         if self._task is not None:
@@ -325,6 +334,7 @@ class JourneyController:
             if token != self._token:
                 return  # cancelled, or the session ended meanwhile
             self._task = None
+            self._busy_call = ""
             self._on_cancel = None
             if outcome.ok:
                 on_ok(outcome.value)
@@ -334,6 +344,7 @@ class JourneyController:
 
         self._set(Step.BUSY, BusyView(message_key, True, time.monotonic(),
                                       ON_CANCEL.get(name, BusyView.cancel_key)))
+        self._busy_call = name
         self._task = self.worker.run(name, fn, done)
 
     def fail(self, failure: Failure, retry: Callable[[], None] | None = None) -> None:
@@ -393,9 +404,10 @@ class JourneyController:
         waiting, journey = self._state.step in WAITING_FOR_CARD, self._state.journey
         self.waits.note(kind)
         if kind is CardEventKind.CARD_REMOVED:
-            if slot is Slot.SSC and self.session.ssc_card is not None:
-                self.end(EndReason.CARD_REMOVED)
+            self.one_person.card_removed(slot)
             return
+        if kind is CardEventKind.CARD_READ and self.one_person.card_read(slot, data):
+            return  # another person's card: the session started over for them
         if waiting and kind is CardEventKind.CARD_READ:
             self._card_read(slot, data)
         elif waiting and kind is CardEventKind.CARD_FAILED:
@@ -405,6 +417,10 @@ class JourneyController:
         if waiting:
             log.debug("card event", extra={"fields": {"kind": kind, "slot": slot,
                                                        "journey": journey.value}})
+
+    def card_read_for_journey(self, slot: Slot, data: Any) -> None:
+        """Give a card read to the current journey's waiting step (after a start over)."""
+        self._card_read(slot, data)
 
     def _card_read(self, slot: Slot, data: Any) -> None:
         step, journey = self._state.step, self._state.journey

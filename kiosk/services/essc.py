@@ -50,9 +50,13 @@ class EsscIdentification:
     current journey, or (the start screen's choice) in the one chosen, kept identified."""
 
     def __init__(self, core: JourneyContext,
-                 dispatch: Callable[[Callable[[], None]], None]) -> None:
+                 dispatch: Callable[[Callable[[], None]], None],
+                 start_over: Callable[[], bool] = lambda: False) -> None:
         self.core = core
         self._dispatch = dispatch
+        # One person per session: a scan while someone is identified ends their data
+        # and starts over (True), then the code is verified as a new identification.
+        self._start_over = start_over
         self.offer = "off"  # off (no scanner) | ready | unavailable
         self._waiting: State | None = None  # where "scan again" returns
 
@@ -88,7 +92,10 @@ class EsscIdentification:
 
     # ---- a code --------------------------------------------------------------------------
     def scanned(self, code: str) -> None:
-        """Verify a scanned code where identification is wanted; ignore it elsewhere."""
+        """Verify a scanned code where identification is wanted; ignore it elsewhere.
+        While someone is identified, it is a new person (services/one_person.py)."""
+        if self.core.state.step not in SCAN_STEPS and self.offer != "off":
+            self._start_over()
         st = self.core.state
         if st.step not in SCAN_STEPS or (st.step == Step.HOME and self.offer == "off"):
             log.info("scan ignored", extra={"fields": {"step": st.step.value}})

@@ -62,7 +62,8 @@ class PreLossJourney:
                        bank_function=c.bank_function, token=str(i),
                        lapses_on=lapses.get(c.card_number))
             for i, c in enumerate(person.cards))
-        self.core.publish(Step.CARDS, CardsView(person.masked_name, choices))
+        self.core.publish(Step.CARDS, CardsView(person.masked_name, choices,
+                                                keep_id_card=session.id_card is not None))
 
     def choose_card(self, token: str) -> None:
         person = self.core.session.person

@@ -30,6 +30,8 @@ class EndReason(StrEnum):
     HOME = "home"            # the home button
     TIMEOUT = "timeout"      # nobody touched the screen
     CARD_REMOVED = "card_removed"  # the social security card was pulled mid-journey
+    ID_CARD_REMOVED = "id_card_removed"  # the identifying ID card lifted off its list
+    NEW_PERSON = "new_person"  # another person's card or e-SSC (services/one_person.py)
     ERROR = "error"          # an unexpected UI error (the crash guard)
     TECHNICIAN = "technician"  # diagnostics entered or left
     RESET = "reset"          # tests, the tour and the benches start over
@@ -37,7 +39,9 @@ class EndReason(StrEnum):
 
 # A one-line note on the home screen for the endings the person did not choose.
 NOTICE_FOR_END = {EndReason.TIMEOUT: "journeys.ended.inactivity",
-                  EndReason.CARD_REMOVED: "journeys.ended.card_removed"}
+                  EndReason.CARD_REMOVED: "journeys.ended.card_removed",
+                  EndReason.ID_CARD_REMOVED: "journeys.ended.id_card_removed",
+                  EndReason.NEW_PERSON: "journeys.ended.new_person"}
 
 
 class Step(StrEnum):
@@ -107,6 +111,7 @@ class CardChoice:
 class CardsView:
     holder_masked: str
     cards: tuple[CardChoice, ...]
+    keep_id_card: bool = False  # identified by the ID card: it must stay on the reader
 
     @property
     def any_offerable(self) -> bool:

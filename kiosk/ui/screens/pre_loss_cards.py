@@ -31,6 +31,8 @@ class PreLossCardsScreen(JourneyScreen):
         set_label(self.ids.holder, "journeys.cards.holder", name=view.holder_masked)
         set_label(self.ids.hint, "journeys.cards.choose_hint" if view.any_offerable
                   else "journeys.cards.none_offerable")
+        # Identified by the ID card on the reader: lifting it ends the session.
+        set_label(self.ids.keep_id, "journeys.cards.keep_id_card" if view.keep_id_card else "")
         for row, card in zip(self._rows.rows(len(view.cards)), view.cards, strict=True):
             row.token = card.token
             set_text(row.ids.number, card.card_number_masked)
