@@ -52,13 +52,13 @@ def _fleet(sandbox, terminals) -> None:
     # c fell silent: its last heartbeat is an hour old.
     an_hour_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
     register = FleetStore.beside(sandbox.store)
-    with register._lock:
-        register._db.execute("UPDATE terminals SET last_seen=? WHERE terminal_id=?",
-                             (an_hour_ago, "T-PAGE-0003"))
+    with register.db.tx():
+        register.db.run("UPDATE terminals SET last_seen=? WHERE terminal_id=?",
+                        an_hour_ago, "T-PAGE-0003")
         # The two live ones beat every 10 minutes, so a slow Chromium start on a loaded
         # machine (20 s+ in CI) cannot make them silent (3 missed beats) before it reads.
-        register._db.execute("UPDATE terminals SET heartbeat_seconds=600 WHERE "
-                             "terminal_id IN ('T-PAGE-0001', 'T-PAGE-0002')")
+        register.db.run("UPDATE terminals SET heartbeat_seconds=600 WHERE "
+                        "terminal_id IN ('T-PAGE-0001', 'T-PAGE-0002')")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")

@@ -1,4 +1,7 @@
-"""The sandbox central service: the ``/v1`` contract over :class:`SandboxStore`.
+"""The ``/v1`` contract as FastAPI routes over a :class:`~kiosk.central.sandbox.ports.Backend`
+(the core card system and the terminal register). The sandbox serves it over SQLite
+(:class:`~kiosk.central.sandbox.store.SandboxStore`), the province centre
+(``kiosk.centre``) over PostgreSQL: the same routes, gate and schemas.
 
 Every ``/v1`` request has passed :class:`kiosk.central.sandbox.gate.Gate` (body cap,
 signature, clock, nonce, rate limit) before it gets here, and every reply is signed
@@ -30,9 +33,11 @@ from kiosk.central.sandbox.essc import add_essc_routes, essc_admin_router
 from kiosk.central.sandbox.faults import Faults
 from kiosk.central.sandbox.fleet_routes import fleet_admin_router, fleet_v1_router
 from kiosk.central.sandbox.gate import SIGNED_STATE, Signed
-from kiosk.central.sandbox.limits import ID_NUMBER_LIMIT, RateLimiter
+from kiosk.central.sandbox.limits import ID_NUMBER_LIMIT
+from kiosk.central.sandbox.operations import confirm_code, request_code
+from kiosk.central.sandbox.ports import Backend
 from kiosk.central.sandbox.reveals import REVEALS
-from kiosk.central.sandbox.store import ApiProblem, SandboxStore
+from kiosk.central.sandbox.store import ApiProblem, ServiceBackend
 from kiosk.central.signing import (
     H_NONCE,
     H_REPLY_SIGNATURE,
@@ -93,17 +98,17 @@ IdemKey = Annotated[str | None, Header(alias=s.IDEMPOTENCY_HEADER, min_length=8,
                                        max_length=128)]
 
 
-def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
-               faults: Faults | None = None) -> FastAPI:
-    """The FastAPI app (wrap it in :class:`~kiosk.central.sandbox.faults.FaultInjector`)."""
-    faults = faults or Faults()
+def create_app(backend: Backend, max_skew: float) -> FastAPI:
+    """The FastAPI app for ``/v1`` (the sandbox wraps it in
+    :class:`~kiosk.central.sandbox.faults.FaultInjector`; both put
+    :class:`~kiosk.central.sandbox.gate.Gate` in front)."""
+    core, register = backend.core, backend.register
     app = FastAPI(title="Social security card central service (sandbox)",
                   version=__version__, openapi_url="/v1/openapi.json", docs_url=None,
                   redoc_url=None,
                   description=API_DESCRIPTION)
-    app.state.store, app.state.keys, app.state.max_skew = store, dict(keys), max_skew
-    id_limit = RateLimiter(ID_NUMBER_LIMIT)
-    store.reset_hooks.append(id_limit.clear)
+    app.state.backend, app.state.max_skew = backend, max_skew
+    id_limit = backend.limiter(ID_NUMBER_LIMIT, "id_number")
 
     @app.exception_handler(ApiProblem)
     async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
@@ -122,8 +127,8 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
         if not key:
             raise ApiProblem(s.ProblemCode.IDEMPOTENCY_KEY_MISSING, 400,
                              f"{s.IDEMPOTENCY_HEADER} header required")
-        status, body, replayed = store.idempotent(ctx.who.terminal_id, key, op.value,
-                                                  ctx.body, action)
+        status, body, replayed = register.idempotent(ctx.who.terminal_id, key, op.value,
+                                                     ctx.body, action)
         headers = {s.IDEMPOTENT_REPLAY_HEADER: "true"} if replayed else None
         if "__problem__" in body:
             extra = {k: v for k, v in body.items() if k not in ("__problem__", "detail")}
@@ -144,7 +149,7 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
              description=REVEALS[s.Path.LOOKUP])
     def lookup(req: s.LookupRequest, ctx: SignedDep) -> Any:
         per_id_number(req.id_number)
-        found = store.lookup(id_number=req.id_number, card_number=req.card_number)
+        found = core.lookup(id_number=req.id_number, card_number=req.card_number)
         if req.id_number is not None:
             # An ID number alone proves nothing: whoever typed it learns no full name.
             found = {**found, "name": mask_name(found["name"])}
@@ -155,19 +160,19 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
              description=REVEALS[s.Path.VERIFY_REQUEST])
     def verify_request_(req: s.VerificationRequest, ctx: SignedDep) -> Any:
         per_id_number(req.id_number)
-        return store.request_code(req.id_number, ctx.who.terminal_id)
+        return request_code(backend, req.id_number, ctx.who.terminal_id)
 
     @v1.post(s.Path.VERIFY_CONFIRM, response_model=s.PersonCards,
              summary="Confirm the code; answers the person's cards",
              description=REVEALS[s.Path.VERIFY_CONFIRM])
     def verify_confirm(req: s.VerificationConfirm, ctx: SignedDep) -> Any:
-        return store.confirm_code(req.challenge_id, req.code, ctx.who.terminal_id)
+        return confirm_code(backend, req.challenge_id, req.code, ctx.who.terminal_id)
 
     @v1.post(s.Path.CARD_STATUS, response_model=s.CardStatus,
              summary="A card's state, history and replacement",
              description=REVEALS[s.Path.CARD_STATUS])
     def card_status(req: s.CardStatusRequest, ctx: SignedDep) -> Any:
-        return store.card_status(req.card_number)
+        return core.card_status(req.card_number)
 
     @v1.post(s.Path.PRE_LOSS, response_model=s.PreLossResult,
              summary="Pre-lose a card (stops settlement at once)",
@@ -175,14 +180,14 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
     def pre_loss(req: s.PreLossRequest, ctx: SignedDep, key: IdemKey = None) -> Any:
         if req.terminal_id != ctx.who.terminal_id:
             raise ApiProblem(s.ProblemCode.NOT_ALLOWED, 403, "terminal_id is not the signer")
-        return idempotent(ctx, key, s.Path.PRE_LOSS, lambda: store.pre_loss(
+        return idempotent(ctx, key, s.Path.PRE_LOSS, lambda: core.pre_loss(
             req.card_number, req.id_number, req.terminal_id, req.channel, key))
 
     @v1.post(s.Path.PRE_LOSS_CANCEL, response_model=s.CancelResult,
              summary="Cancel a pre-loss (refused once a replacement exists)",
              description=REVEALS[s.Path.PRE_LOSS_CANCEL])
     def cancel(req: s.CancelPreLossRequest, ctx: SignedDep, key: IdemKey = None) -> Any:
-        return idempotent(ctx, key, s.Path.PRE_LOSS_CANCEL, lambda: store.cancel_pre_loss(
+        return idempotent(ctx, key, s.Path.PRE_LOSS_CANCEL, lambda: core.cancel_pre_loss(
             req.card_number, req.id_number, key))
 
     @v1.post(s.Path.REPLACEMENT_PROGRESS, response_model=s.Replacement,
@@ -190,7 +195,8 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
              description=REVEALS[s.Path.REPLACEMENT_PROGRESS])
     def progress(req: s.ReplacementProgressRequest, ctx: SignedDep) -> Any:
         per_id_number(req.id_number)
-        return store.replacement_progress(card_number=req.card_number, id_number=req.id_number)
+        return core.replacement_progress(card_number=req.card_number,
+                                         id_number=req.id_number)
 
     @v1.post(s.Path.HEARTBEAT, response_model=s.HeartbeatResult,
              summary="Terminal heartbeat with its clock and version",
@@ -198,12 +204,12 @@ def create_app(store: SandboxStore, keys: dict[str, bytes], max_skew: float,
     def heartbeat(req: s.HeartbeatRequest, ctx: SignedDep) -> Any:
         if req.terminal_id != ctx.who.terminal_id:
             raise ApiProblem(s.ProblemCode.NOT_ALLOWED, 403, "terminal_id is not the signer")
-        return store.heartbeat(req.terminal_id, req.clock, req.version, req.outbox_depth,
-                               max_skew)
+        return register.heartbeat(req.terminal_id, req.clock, req.version, req.outbox_depth,
+                                  max_skew)
 
     app.include_router(v1)
-    add_essc_routes(app, store, signed, PROBLEM_RESPONSES)
-    app.include_router(fleet_v1_router(store, max_skew, PROBLEM_RESPONSES))
+    add_essc_routes(app, backend, signed, PROBLEM_RESPONSES)
+    app.include_router(fleet_v1_router(backend, max_skew, PROBLEM_RESPONSES))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -276,8 +282,9 @@ class ClockRequest(s.Unicode):
     offset_days: float = 0
 
 
-def create_admin_app(store: SandboxStore, faults: Faults) -> FastAPI:
-    """The test and demo harness, served on the admin port only (see the module doc)."""
+def create_admin_app(store: ServiceBackend, faults: Faults) -> FastAPI:
+    """The test and demo harness, served on the admin port only (see the module doc):
+    over the simulated core, in the sandbox and in the centre's demo and tests."""
     app = FastAPI(title="sandbox admin", openapi_url=None, docs_url=None, redoc_url=None)
 
     @app.exception_handler(ApiProblem)
@@ -291,12 +298,12 @@ def create_admin_app(store: SandboxStore, faults: Faults) -> FastAPI:
     return app
 
 
-def _admin_router(store: SandboxStore, faults: Faults) -> APIRouter:
+def _admin_router(store: ServiceBackend, faults: Faults) -> APIRouter:
     admin = APIRouter(prefix="/admin", include_in_schema=False)
 
     @admin.get("/health")
     def health() -> dict[str, Any]:
-        return {"ok": True, "db": str(store.path)}
+        return {"ok": True, "db": str(getattr(store, "path", store.db.dialect))}
 
     @admin.post("/reset")
     def reset() -> dict[str, Any]:

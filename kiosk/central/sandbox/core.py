@@ -1,10 +1,16 @@
-"""The sandbox's state in one SQLite file, with the real card rules applied.
+"""The simulated core card system: the sandbox's card rules behind
+:class:`kiosk.central.sandbox.ports.CoreCardSystem`.
 
 State changes go through :func:`kiosk.domain.card_states.next_state` and
-:func:`~kiosk.domain.card_states.next_stage`; the sandbox has no rules of its own. Every
-operation runs under one lock and one SQLite transaction, so an idempotent operation's
-effect and its stored answer are committed together (exactly once, even if the process
-dies half-way).
+:func:`~kiosk.domain.card_states.next_stage`; the simulation has no rules of its own.
+It runs on any :class:`kiosk.central.sandbox.db.Database`: SQLite in the sandbox,
+PostgreSQL in the centre's demo, tests and bench (``kiosk.centre``). Every operation is
+one transaction (joined by the caller's, so an idempotent operation's effect and its
+stored answer commit together); a card is read ``FOR UPDATE`` before it changes, so two
+workers cannot both pre-lose it.
+
+A pre-loss or cancel remembers the idempotency key it was made with and answers a
+repeat of the key with the same result (the seam's rule: a core applies a key once).
 """
 
 from __future__ import annotations
@@ -12,18 +18,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import secrets
-import sqlite3
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
+from kiosk.central import schemas_essc as e
+from kiosk.central.sandbox.core_admin import SeedAndAdmin
+from kiosk.central.sandbox.db import Database, Row
+from kiosk.central.sandbox.ports import Answer, Contact
 from kiosk.central.sandbox.rules import RegionalRules, local_date
-from kiosk.central.sandbox.store_admin import SeedAndAdmin
-from kiosk.central.sandbox.store_util import ApiProblem, _at, _Committed, _iso, _rule
+from kiosk.central.sandbox.store_util import (
+    ApiProblem,
+    EsscRefused,
+    ServiceClock,
+    _at,
+    _iso,
+    _rule,
+)
 from kiosk.central.schemas import ProblemCode
 from kiosk.domain.card_states import (
     CardState,
@@ -32,13 +43,9 @@ from kiosk.domain.card_states import (
     next_state,
 )
 from kiosk.domain.masking import mask_phone
-from kiosk.storage import ensure_dir, make_private, private_sqlite_files, private_umask
 
-CODE_TTL_SECONDS = 300
-CODE_TRIES = 3
-RESEND_COOLDOWN_SECONDS = 60
-
-SCHEMA = """
+#: The core's tables (SQLite; the centre's PostgreSQL migrations hold the same).
+SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS persons (
   person_ref TEXT PRIMARY KEY, persona TEXT, id_number TEXT UNIQUE NOT NULL,
   name TEXT NOT NULL, phone TEXT NOT NULL, bank TEXT);
@@ -61,139 +68,89 @@ CREATE TABLE IF NOT EXISTS pre_losses (
 CREATE TABLE IF NOT EXISTS cancellations (
   reference TEXT PRIMARY KEY, card_number TEXT NOT NULL, at TEXT NOT NULL,
   idempotency_key TEXT);
-CREATE TABLE IF NOT EXISTS challenges (
-  challenge_id TEXT PRIMARY KEY, person_ref TEXT NOT NULL, code TEXT NOT NULL,
-  expires_at REAL NOT NULL, tries_left INTEGER NOT NULL, created REAL NOT NULL,
-  terminal_id TEXT);
-CREATE TABLE IF NOT EXISTS idempotency (
-  terminal_id TEXT NOT NULL, key TEXT NOT NULL, operation TEXT NOT NULL,
-  body_sha256 TEXT NOT NULL, status INTEGER NOT NULL, response TEXT NOT NULL,
-  at REAL NOT NULL, PRIMARY KEY (terminal_id, key));
-CREATE TABLE IF NOT EXISTS nonces (
-  terminal_id TEXT NOT NULL, nonce TEXT NOT NULL, ts REAL NOT NULL,
-  PRIMARY KEY (terminal_id, nonce));
-CREATE TABLE IF NOT EXISTS heartbeats (
-  terminal_id TEXT PRIMARY KEY, clock TEXT, version TEXT, outbox_depth INTEGER,
-  received TEXT, accepted INTEGER);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS core_requests (
+  idempotency_key TEXT NOT NULL, operation TEXT NOT NULL, answer TEXT NOT NULL,
+  PRIMARY KEY (idempotency_key, operation));
+CREATE TABLE IF NOT EXISTS essc_identities (
+  person_ref TEXT PRIMARY KEY, status TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS essc_codes (
+  code_sha256 TEXT PRIMARY KEY, person_ref TEXT NOT NULL, expires REAL NOT NULL,
+  used_at REAL, used_by TEXT);
 """
+CORE_TABLES = ("persons", "cards", "card_history", "replacements", "stage_history",
+               "pre_losses", "cancellations", "core_requests", "essc_identities",
+               "essc_codes")
+ESSC_CODE_PREFIX = "essc1."
+ESSC_CODE_SHAPE = re.compile(r"^essc1\.[A-Za-z0-9_-]{32,200}$")
 
 
-class SandboxStore(SeedAndAdmin):
-    """All sandbox data and operations. Thread-safe (one lock, one connection)."""
+def sha256_hex(text: str) -> str:
+    """SHA-256 of a text, hex (codes and grants are kept only as hashes)."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
-    def __init__(self, path: Path, rules: RegionalRules) -> None:
-        self.path = Path(path)
-        self.rules = rules
-        ensure_dir(self.path.parent, "the sandbox database directory", mode=0o700)
-        self._lock = threading.RLock()
-        # It holds SMS codes and personal data: 0600, its WAL files too (made with the
-        # database's mode), also when a version before this one made them 0644.
-        for made in private_sqlite_files(self.path):
-            make_private(made)
-        with private_umask():
-            self._db = sqlite3.connect(self.path, check_same_thread=False,
-                                       isolation_level=None)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        legacy = "pre" + "losses"  # the table's name in version 0.1 databases
-        if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (legacy,)).fetchone():
-            self._db.execute(f"ALTER TABLE {legacy} RENAME TO pre_losses")
-        self._db.executescript(SCHEMA)
-        columns = {r[1] for r in self._db.execute("PRAGMA table_info(challenges)")}
-        if "terminal_id" not in columns:  # a database from before codes had a terminal
-            self._db.execute("ALTER TABLE challenges ADD COLUMN terminal_id TEXT")
-        self.clock_offset = dt.timedelta(0)
-        # Called by reset() (in-memory state kept elsewhere, e.g. rate limits).
-        self.reset_hooks: list[Any] = []
-        with self._tx():
-            if self._db.execute("SELECT COUNT(*) FROM persons").fetchone()[0] == 0:
+
+class SimulatedCore(SeedAndAdmin):
+    """The sandbox's card rules as a core card system (see the module doc)."""
+
+    def __init__(self, db: Database, rules: RegionalRules, clock: ServiceClock) -> None:
+        self.db, self.rules, self.clock = db, rules, clock
+        with db.tx():
+            if db.one("SELECT COUNT(*) AS n FROM persons")["n"] == 0:  # type: ignore[index]
                 self._seed()
 
-    # ---- plumbing ---------------------------------------------------------------------
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
     def now(self) -> dt.datetime:
-        """Service time (UTC), shifted by the admin clock offset for lapse tests."""
-        return dt.datetime.now(dt.UTC) + self.clock_offset
+        """Service time (UTC)."""
+        return self.clock.now()
 
     def today(self) -> dt.date:
+        """Today in the region."""
         return local_date(self.now())
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except _Committed as exc:
-                self._db.execute("COMMIT")  # keep the side effect, report the refusal
-                raise exc.problem from None
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def _one(self, sql: str, *args: Any) -> sqlite3.Row | None:
-        return self._db.execute(sql, args).fetchone()
-
-    def _all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        return self._db.execute(sql, args).fetchall()
-
-    # ---- seed -------------------------------------------------------------------------
-
     def reset(self) -> None:
-        """Forget everything but the nonces and seed the personas again. The nonce table
-        is kept: a reset must not let a recorded request be replayed."""
-        with self._tx() as db:
-            for (table,) in db.execute(
-                    "SELECT name FROM sqlite_master WHERE type='table'").fetchall():
-                if table != "nonces":
-                    db.execute(f"DELETE FROM {table}")
-            self.clock_offset = dt.timedelta(0)
+        """Forget every change and seed the personas again (inside the caller's tx)."""
+        with self.db.tx():
+            for table in CORE_TABLES:
+                self.db.run(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             self._seed()
-        for hook in self.reset_hooks:
-            hook()
 
     def _reference(self, prefix: str) -> str:
         return f"{prefix}{self.today():%Y%m%d}{secrets.randbelow(10**6):06d}"
 
     # ---- reads ------------------------------------------------------------------------
 
-    def _person(self, id_number: str) -> sqlite3.Row:
-        row = self._one("SELECT * FROM persons WHERE id_number = ?", id_number)
+    def _person(self, id_number: str) -> Row:
+        row = self.db.one("SELECT * FROM persons WHERE id_number = ?", id_number)
         if row is None:
             raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such person")
         return row
 
-    def _card(self, card_number: str) -> sqlite3.Row:
-        row = self._one("SELECT * FROM cards WHERE card_number = ?", card_number)
+    def _card(self, card_number: str, lock: bool = False) -> Row:
+        row = self.db.one("SELECT * FROM cards WHERE card_number = ?"
+                          + (self.db.for_update if lock else ""), card_number)
         if row is None:
             raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such card")
         return self._apply_lapse(row)
 
-    def _holder_card(self, card_number: str, id_number: str) -> sqlite3.Row:
-        """The card, if it belongs to the person with ``id_number`` (else not found:
-        a terminal must not learn whose card a number is)."""
-        card = self._card(card_number)
-        person = self._person(id_number)
-        if card["person_ref"] != person["person_ref"]:
+    def _holder_card(self, card_number: str, id_number: str | None,
+                     person_ref: str | None = None) -> Row:
+        """The card, locked, if it belongs to the person with ``id_number`` (or
+        ``person_ref``); else not found: a terminal must not learn whose card it is."""
+        card = self._card(card_number, lock=True)
+        ref = person_ref if person_ref is not None else \
+            self._person(id_number or "")["person_ref"]
+        if card["person_ref"] != ref:
             raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such card for this person")
         return card
 
     def _has_replacement(self, card_number: str) -> bool:
-        return self._one("SELECT 1 FROM replacements WHERE replaces = ?",
-                         card_number) is not None
+        return self.db.one("SELECT 1 AS x FROM replacements WHERE replaces = ?",
+                           card_number) is not None
 
-    def _open_pre_loss(self, card_number: str) -> sqlite3.Row | None:
-        return self._one("SELECT * FROM pre_losses WHERE card_number = ? AND cancelled_at IS "
-                         "NULL AND lapsed = 0 ORDER BY at DESC LIMIT 1", card_number)
+    def _open_pre_loss(self, card_number: str) -> Row | None:
+        return self.db.one("SELECT * FROM pre_losses WHERE card_number = ? AND cancelled_at "
+                           "IS NULL AND lapsed = 0 ORDER BY at DESC LIMIT 1", card_number)
 
-    def _apply_lapse(self, card: sqlite3.Row) -> sqlite3.Row:
+    def _apply_lapse(self, card: Row) -> Row:
         """A pre-loss not followed by the official loss lapses by itself (regional rule)."""
         if card["state"] != CardState.PRE_LOST.value or self._has_replacement(
                 card["card_number"]):
@@ -204,19 +161,20 @@ class SandboxStore(SeedAndAdmin):
         new = next_state(CardState.PRE_LOST, "lapse")
         at = _at(dt.date.fromisoformat(pre["lapses_on"]), 0)
         self._set_state(card["card_number"], new, at, "system")
-        self._db.execute("UPDATE pre_losses SET lapsed = 1 WHERE reference = ?",
-                         (pre["reference"],))
-        return self._one("SELECT * FROM cards WHERE card_number = ?", card["card_number"])
+        self.db.run("UPDATE pre_losses SET lapsed = 1 WHERE reference = ?", pre["reference"])
+        row = self.db.one("SELECT * FROM cards WHERE card_number = ?", card["card_number"])
+        assert row is not None
+        return row
 
     def _set_state(self, card_number: str, state: CardState, at: dt.datetime,
                    channel: str) -> None:
-        self._db.execute("UPDATE cards SET state = ? WHERE card_number = ?",
-                         (state.value, card_number))
-        self._db.execute("INSERT INTO card_history (card_number, state, at, channel) "
-                         "VALUES (?,?,?,?)", (card_number, state.value, _iso(at), channel))
+        self.db.run("UPDATE cards SET state = ? WHERE card_number = ?", state.value,
+                    card_number)
+        self.db.run("INSERT INTO card_history (card_number, state, at, channel) "
+                    "VALUES (?,?,?,?)", card_number, state.value, _iso(at), channel)
 
-    def _person_cards(self, person: sqlite3.Row) -> dict[str, Any]:
-        cards = [self._apply_lapse(c) for c in self._all(
+    def _person_cards(self, person: Row) -> Answer:
+        cards = [self._apply_lapse(c) for c in self.db.all(
             "SELECT * FROM cards WHERE person_ref = ? ORDER BY issued", person["person_ref"])]
         return {
             "person_ref": person["person_ref"],
@@ -229,17 +187,23 @@ class SandboxStore(SeedAndAdmin):
         }
 
     def lookup(self, id_number: str | None = None, card_number: str | None = None
-               ) -> dict[str, Any]:
-        with self._tx():
+               ) -> Answer:
+        with self.db.tx():
             if id_number is not None:
                 return self._person_cards(self._person(id_number))
             card = self._card(card_number or "")
-            person = self._one("SELECT * FROM persons WHERE person_ref = ?", card["person_ref"])
+            return self.person_cards(card["person_ref"])
+
+    def person_cards(self, person_ref: str) -> Answer:
+        with self.db.tx():
+            person = self.db.one("SELECT * FROM persons WHERE person_ref = ?", person_ref)
+            if person is None:
+                raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such person")
             return self._person_cards(person)
 
-    def _replacement_dict(self, row: sqlite3.Row) -> dict[str, Any]:
-        history = self._all("SELECT stage, at FROM stage_history WHERE card_number = ? "
-                            "ORDER BY id", row["card_number"])
+    def _replacement_dict(self, row: Row) -> Answer:
+        history = self.db.all("SELECT stage, at FROM stage_history WHERE card_number = ? "
+                              "ORDER BY id", row["card_number"])
         return {
             "card_number": row["card_number"], "replaces": row["replaces"],
             "stage": row["stage"], "applied_on": row["applied_on"],
@@ -249,12 +213,12 @@ class SandboxStore(SeedAndAdmin):
             "history": [{"stage": h["stage"], "at": h["at"]} for h in history],
         }
 
-    def card_status(self, card_number: str) -> dict[str, Any]:
-        with self._tx():
+    def card_status(self, card_number: str) -> Answer:
+        with self.db.tx():
             card = self._card(card_number)
-            history = self._all("SELECT state, at, channel FROM card_history WHERE "
-                                "card_number = ? ORDER BY id", card_number)
-            repl = self._one("SELECT * FROM replacements WHERE replaces = ?", card_number)
+            history = self.db.all("SELECT state, at, channel FROM card_history WHERE "
+                                  "card_number = ? ORDER BY id", card_number)
+            repl = self.db.one("SELECT * FROM replacements WHERE replaces = ?", card_number)
             pre = self._open_pre_loss(card_number) \
                 if card["state"] == CardState.PRE_LOST.value else None
             return {
@@ -265,173 +229,144 @@ class SandboxStore(SeedAndAdmin):
             }
 
     def replacement_progress(self, card_number: str | None = None,
-                             id_number: str | None = None) -> dict[str, Any]:
-        with self._tx():
+                             id_number: str | None = None) -> Answer:
+        with self.db.tx():
             if card_number is not None:
-                row = self._one("SELECT * FROM replacements WHERE card_number = ? OR "
-                                "replaces = ?", card_number, card_number)
+                row = self.db.one("SELECT * FROM replacements WHERE card_number = ? OR "
+                                  "replaces = ?", card_number, card_number)
                 if row is None:
                     self._card(card_number)  # unknown card → not_found
             else:
                 person = self._person(id_number or "")
-                row = self._one("SELECT * FROM replacements WHERE person_ref = ? "
-                                "ORDER BY applied_on DESC LIMIT 1", person["person_ref"])
+                row = self.db.one("SELECT * FROM replacements WHERE person_ref = ? "
+                                  "ORDER BY applied_on DESC LIMIT 1", person["person_ref"])
             if row is None:
                 raise ApiProblem(ProblemCode.NO_REPLACEMENT, 404, "no replacement applied for")
             return self._replacement_dict(row)
 
-    # ---- verification by code sent to the phone on record ---------------------------
+    # ---- verification codes: the phone on record, the SMS ------------------------------
 
-    def request_code(self, id_number: str, terminal_id: str = "") -> dict[str, Any]:
-        """Send a code. One live code per person: a new one replaces the old; within
-        :data:`RESEND_COOLDOWN_SECONDS` of the last, 429 ``resend_too_soon``."""
-        with self._tx():
+    def contact(self, id_number: str) -> Contact:
+        with self.db.tx():
             person = self._person(id_number)
-            now = self.now().timestamp()
-            last = self._one("SELECT MAX(created) FROM challenges WHERE person_ref = ?",
-                             person["person_ref"])[0]
-            if last is not None and now - last < RESEND_COOLDOWN_SECONDS:
-                wait = int(RESEND_COOLDOWN_SECONDS - (now - last)) + 1
-                raise ApiProblem(ProblemCode.RESEND_TOO_SOON, 429, "a code was sent moments ago",
-                                 headers={"Retry-After": str(wait)})
-            self._db.execute("DELETE FROM challenges WHERE person_ref = ?",
-                             (person["person_ref"],))
-            challenge = secrets.token_hex(12)
-            code = f"{secrets.randbelow(10**6):06d}"
-            self._db.execute(
-                "INSERT INTO challenges (challenge_id, person_ref, code, expires_at, "
-                "tries_left, created, terminal_id) VALUES (?,?,?,?,?,?,?)",
-                (challenge, person["person_ref"], code, now + CODE_TTL_SECONDS, CODE_TRIES,
-                 now, terminal_id))
-            # "Sends" the SMS: the code is only readable through the loopback admin API.
-            return {"challenge_id": challenge, "phone_masked": mask_phone(person["phone"]),
-                    "expires_in": CODE_TTL_SECONDS,
-                    "resend_after_seconds": RESEND_COOLDOWN_SECONDS}
+            return Contact(person["person_ref"], person["phone"])
 
-    def confirm_code(self, challenge_id: str, code: str,
-                     terminal_id: str = "") -> dict[str, Any]:
-        """Confirm a code, only from the terminal that asked for it."""
-        with self._tx():
-            ch = self._one("SELECT * FROM challenges WHERE challenge_id = ?", challenge_id)
-            if ch is not None and (ch["terminal_id"] or "") != terminal_id:
-                ch = None  # another terminal's challenge does not exist for this one
-            if ch is None:
-                raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such challenge")
-            if ch["tries_left"] <= 0:
-                raise ApiProblem(ProblemCode.CODE_BLOCKED, 403, "too many wrong codes",
-                                 tries_left=0)
-            if self.now().timestamp() > ch["expires_at"]:
-                raise ApiProblem(ProblemCode.CODE_EXPIRED, 410, "the code has expired")
-            if not secrets.compare_digest(ch["code"], code):
-                left = ch["tries_left"] - 1
-                self._db.execute("UPDATE challenges SET tries_left = ? WHERE challenge_id = ?",
-                                 (left, challenge_id))
-                if left <= 0:
-                    raise _Committed(ApiProblem(ProblemCode.CODE_BLOCKED, 403,
-                                                "too many wrong codes", tries_left=0))
-                raise _Committed(ApiProblem(ProblemCode.CODE_WRONG, 403, "wrong code",
-                                            tries_left=left))
-            # A code is good once.
-            self._db.execute("UPDATE challenges SET tries_left = 0 WHERE challenge_id = ?",
-                             (challenge_id,))
-            person = self._one("SELECT * FROM persons WHERE person_ref = ?", ch["person_ref"])
-            return self._person_cards(person)
+    def send_code(self, contact: Contact, code: str) -> None:
+        """"Sends" the SMS: nothing leaves; the code is readable only through the
+        loopback admin API (``GET /admin/verification/last``, from the register)."""
 
-    # ---- state changes (called inside :meth:`idempotent`) -----------------------------
+    # ---- state changes (inside the front-end's idempotent transaction) ----------------
 
-    def pre_loss(self, card_number: str, id_number: str, terminal_id: str,
-                 channel: str = "kiosk", idempotency_key: str | None = None) -> dict[str, Any]:
-        card = self._holder_card(card_number, id_number)
-        try:
-            new = next_state(CardState(card["state"]), "pre_loss")
-        except RuleViolation as exc:
-            raise _rule(exc) from None
-        now = self.now()
-        self._set_state(card_number, new, now, channel)
-        reference = self._reference("YGS")
-        lapses = self.rules.lapses_on(local_date(now))
-        self._db.execute(
-            "INSERT INTO pre_losses (reference, card_number, channel, terminal_id, at, "
-            "lapses_on, idempotency_key) VALUES (?,?,?,?,?,?,?)",
-            (reference, card_number, channel, terminal_id, _iso(now), lapses.isoformat(),
-             idempotency_key))
-        return {"reference": reference, "card_number": card_number,
+    def _once(self, key: str | None, operation: str) -> Answer | None:
+        if key is None:
+            return None
+        row = self.db.one("SELECT answer FROM core_requests WHERE idempotency_key = ? AND "
+                          "operation = ?", key, operation)
+        return json.loads(row["answer"]) if row is not None else None
+
+    def _remember(self, key: str | None, operation: str, answer: Answer) -> Answer:
+        if key is not None:
+            self.db.run("INSERT INTO core_requests VALUES (?,?,?)", key, operation,
+                        json.dumps(answer))
+        return answer
+
+    def pre_loss(self, card_number: str, id_number: str | None, terminal_id: str,
+                 channel: str = "kiosk", idempotency_key: str | None = None, *,
+                 person_ref: str | None = None) -> Answer:
+        with self.db.tx():
+            done = self._once(idempotency_key, f"pre_loss:{card_number}")
+            if done is not None:
+                return done
+            card = self._holder_card(card_number, id_number, person_ref)
+            try:
+                new = next_state(CardState(card["state"]), "pre_loss")
+            except RuleViolation as exc:
+                raise _rule(exc) from None
+            now = self.now()
+            self._set_state(card_number, new, now, channel)
+            reference = self._reference("YGS")
+            lapses = self.rules.lapses_on(local_date(now))
+            self.db.run(
+                "INSERT INTO pre_losses (reference, card_number, channel, terminal_id, at, "
+                "lapses_on, idempotency_key) VALUES (?,?,?,?,?,?,?)",
+                reference, card_number, channel, terminal_id, _iso(now), lapses.isoformat(),
+                idempotency_key)
+            return self._remember(idempotency_key, f"pre_loss:{card_number}", {
+                "reference": reference, "card_number": card_number,
                 "settlement_stopped_at": _iso(now), "lapses_on": lapses.isoformat(),
-                "hotline": self.rules.hotline}
+                "hotline": self.rules.hotline})
 
     def cancel_pre_loss(self, card_number: str, id_number: str,
-                        idempotency_key: str | None = None) -> dict[str, Any]:
-        card = self._holder_card(card_number, id_number)
-        state = CardState(card["state"])
-        has_repl = self._has_replacement(card_number)
-        try:
-            new = next_state(state, "cancel_pre_loss", has_replacement=has_repl)
-        except RuleViolation as exc:
-            raise _rule(exc) from None
-        assert can_cancel_pre_loss(state, has_repl)  # same rule, asked the other way
-        now = self.now()
-        self._set_state(card_number, new, now, "kiosk")
-        pre = self._open_pre_loss(card_number)
-        if pre is not None:
-            self._db.execute("UPDATE pre_losses SET cancelled_at = ? WHERE reference = ?",
-                             (_iso(now), pre["reference"]))
-        reference = self._reference("JG")
-        self._db.execute("INSERT INTO cancellations VALUES (?,?,?,?)",
-                         (reference, card_number, _iso(now), idempotency_key))
-        return {"reference": reference, "card_number": card_number, "state": new.value,
-                "cancelled_at": _iso(now)}
-
-    def idempotent(self, terminal_id: str, key: str, operation: str, body: bytes,
-                   action: Callable[[], dict[str, Any]]) -> tuple[int, dict[str, Any], bool]:
-        """Run ``action`` once per (terminal, key): ``(status, body, replayed)``.
-
-        Same key and same body → the stored answer (success or refusal); same key and a
-        different body → ``idempotency_conflict``. The effect and the stored answer are
-        committed in one transaction.
-        """
-        digest = hashlib.sha256(body).hexdigest()
-        with self._tx():
-            row = self._one("SELECT * FROM idempotency WHERE terminal_id = ? AND key = ?",
-                            terminal_id, key)
-            if row is not None:
-                if row["operation"] != operation or row["body_sha256"] != digest:
-                    raise ApiProblem(ProblemCode.IDEMPOTENCY_CONFLICT, 409,
-                                     "key already used for a different request")
-                return row["status"], json.loads(row["response"]), True
-            self._db.execute("SAVEPOINT op")
+                        idempotency_key: str | None = None) -> Answer:
+        with self.db.tx():
+            done = self._once(idempotency_key, f"cancel:{card_number}")
+            if done is not None:
+                return done
+            card = self._holder_card(card_number, id_number)
+            state = CardState(card["state"])
+            has_repl = self._has_replacement(card_number)
             try:
-                status, result = 200, action()
-                self._db.execute("RELEASE op")
-            except ApiProblem as exc:
-                self._db.execute("ROLLBACK TO op")
-                self._db.execute("RELEASE op")
-                status, result = exc.status, {"__problem__": exc.code.value,
-                                              "detail": exc.detail, **exc.extra}
-            self._db.execute("INSERT INTO idempotency VALUES (?,?,?,?,?,?,?)",
-                             (terminal_id, key, operation, digest, status,
-                              json.dumps(result, ensure_ascii=False), self.now().timestamp()))
-            return status, result, False
+                new = next_state(state, "cancel_pre_loss", has_replacement=has_repl)
+            except RuleViolation as exc:
+                raise _rule(exc) from None
+            assert can_cancel_pre_loss(state, has_repl)  # same rule, asked the other way
+            now = self.now()
+            self._set_state(card_number, new, now, "kiosk")
+            pre = self._open_pre_loss(card_number)
+            if pre is not None:
+                self.db.run("UPDATE pre_losses SET cancelled_at = ? WHERE reference = ?",
+                            _iso(now), pre["reference"])
+            reference = self._reference("JG")
+            self.db.run("INSERT INTO cancellations VALUES (?,?,?,?)",
+                        reference, card_number, _iso(now), idempotency_key)
+            return self._remember(idempotency_key, f"cancel:{card_number}", {
+                "reference": reference, "card_number": card_number, "state": new.value,
+                "cancelled_at": _iso(now)})
 
-    # ---- signing support --------------------------------------------------------------
+    # ---- the e-SSC platform -------------------------------------------------------------
 
-    def remember_nonce(self, terminal_id: str, nonce: str, window: float) -> None:
-        """Record a nonce; ``replayed`` if seen within the clock-skew window."""
-        now = time.time()
-        with self._tx() as db:
-            db.execute("DELETE FROM nonces WHERE ts < ?", (now - 2 * window,))
-            try:
-                db.execute("INSERT INTO nonces VALUES (?,?,?)", (terminal_id, nonce, now))
-            except sqlite3.IntegrityError:
-                raise ApiProblem(ProblemCode.REPLAYED, 401, "nonce already used") from None
+    def essc_identify(self, code: str, terminal_id: str) -> str:
+        """Spend a one-time e-SSC code: the person's ref, or :class:`EsscRefused`."""
+        if not ESSC_CODE_SHAPE.match(code):
+            raise EsscRefused(e.EsscRefusal.NOT_AN_ESSC.value, "not an e-SSC code")
+        with self.db.tx():
+            row = self.db.one("SELECT * FROM essc_codes WHERE code_sha256 = ?"
+                              + self.db.for_update, sha256_hex(code))
+            if row is None:
+                raise EsscRefused(e.EsscRefusal.NOT_AN_ESSC.value,
+                                  "code not issued by the platform")
+            ident = self.db.one("SELECT status FROM essc_identities WHERE person_ref = ?",
+                                row["person_ref"])
+            if ident is None or ident["status"] != "active":
+                raise EsscRefused(e.EsscRefusal.REVOKED.value, "e-SSC not active")
+            if row["used_at"] is not None:
+                raise EsscRefused(e.EsscRefusal.ALREADY_USED.value, "code already used")
+            now = self.now().timestamp()
+            if now >= row["expires"]:
+                raise EsscRefused(e.EsscRefusal.EXPIRED.value, "code expired")
+            self.db.run("UPDATE essc_codes SET used_at = ?, used_by = ? WHERE code_sha256 = ?",
+                        now, terminal_id, row["code_sha256"])
+            return str(row["person_ref"])
 
-    def heartbeat(self, terminal_id: str, clock: dt.datetime, version: str,
-                  outbox_depth: int, max_skew: float) -> dict[str, Any]:
-        now = dt.datetime.now(dt.UTC)
-        if clock.tzinfo is None:
-            clock = clock.replace(tzinfo=dt.UTC)
-        accepted = abs((now - clock).total_seconds()) <= max_skew
-        with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO heartbeats VALUES (?,?,?,?,?,?)",
-                       (terminal_id, _iso(clock), version, outbox_depth, _iso(now),
-                        int(accepted)))
-        return {"server_time": _iso(now), "accepted": accepted}
+    def essc_issue(self, persona: str, expired: bool = False,
+                   used: bool = False) -> dict[str, Any]:
+        """The platform's side (admin): a fresh code for a persona's e-SSC."""
+        ref = self.person_ids().get(persona)
+        with self.db.tx():
+            if ref is None or self.db.one("SELECT 1 AS x FROM essc_identities WHERE "
+                                          "person_ref = ?", ref) is None:
+                raise ApiProblem(ProblemCode.NOT_FOUND, 404, "persona has no e-SSC")
+            code = ESSC_CODE_PREFIX + secrets.token_urlsafe(30)
+            now = self.now().timestamp()
+            expires = now - 1 if expired else now + e.CODE_TTL_SECONDS
+            self.db.run("INSERT INTO essc_codes VALUES (?,?,?,?,?)", sha256_hex(code), ref,
+                        expires, now if used else None, "elsewhere" if used else None)
+        return {"code": code, "expires_in": max(0, round(expires - now))}
+
+    def essc_set_status(self, persona: str, status: str) -> dict[str, Any]:
+        """The platform's side (admin): revoke or restore a persona's e-SSC."""
+        ref = self.person_ids().get(persona)
+        with self.db.tx():
+            self.db.run("UPDATE essc_identities SET status = ? WHERE person_ref = ?",
+                        status, ref)
+        return {"persona": persona, "status": status}

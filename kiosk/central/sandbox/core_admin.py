@@ -1,7 +1,7 @@
-"""The sandbox store's seeding from the personas and its admin-only operations (the test
-and demo harness: advance or apply a replacement, read the last code, read records).
-A mixin of :class:`kiosk.central.sandbox.store.SandboxStore`, which provides the
-connection, the lock and the card reads."""
+"""The simulated core's seeding from the personas and its admin-only operations (the
+test and demo harness: advance or apply a replacement, read records). A mixin of
+:class:`kiosk.central.sandbox.core.SimulatedCore`, which provides the database, the
+clock and the card reads."""
 
 from __future__ import annotations
 
@@ -35,9 +35,12 @@ class SeedAndAdmin:
             if not central or not ident:
                 continue
             ref = "P" + secrets.token_hex(8)
-            self._db.execute("INSERT INTO persons VALUES (?,?,?,?,?,?)",
-                             (ref, key, ident["id_number"], ident["name"], central["phone"],
-                              central.get("bank")))
+            self.db.run("INSERT INTO persons VALUES (?,?,?,?,?,?)", ref, key,
+                        ident["id_number"], ident["name"], central["phone"],
+                        central.get("bank"))
+            if "essc" in p:  # an e-SSC identity at the (simulated) platform
+                self.db.run("INSERT INTO essc_identities VALUES (?,?) ON CONFLICT DO NOTHING",
+                            ref, p["essc"].get("status", "active"))
             for card in central.get("cards", []):
                 self._seed_card(ref, card, central.get("replacement"), now)
             if central.get("replacement"):
@@ -47,19 +50,17 @@ class SeedAndAdmin:
                    now: dt.datetime) -> None:
         number, state = card["card_number"], CardState(card["state"])
         issued = dt.date.fromisoformat(card["issued"])
-        self._db.execute("INSERT INTO cards VALUES (?,?,?,?,?)",
-                         (number, ref, state.value, int(card["bank_function"]),
-                          issued.isoformat()))
+        self.db.run("INSERT INTO cards VALUES (?,?,?,?,?)", number, ref, state.value,
+                    int(card["bank_function"]), issued.isoformat())
         events: list[tuple[CardState, dt.datetime, str]] = [
             (CardState.ACTIVE, _at(issued), "counter")]
         if state == CardState.PRE_LOST:
             at = now - dt.timedelta(days=1)
             events.append((CardState.PRE_LOST, at, "hotline"))
-            self._db.execute(
+            self.db.run(
                 "INSERT INTO pre_losses (reference, card_number, channel, at, lapses_on) "
-                "VALUES (?,?,?,?,?)",
-                (self._reference("HL"), number, "hotline", _iso(at),
-                 self.rules.lapses_on(local_date(at)).isoformat()))
+                "VALUES (?,?,?,?,?)", self._reference("HL"), number, "hotline", _iso(at),
+                 self.rules.lapses_on(local_date(at)).isoformat())
         elif state == CardState.LOST:
             applied = dt.date.fromisoformat(repl["applied"]) if repl else local_date(now)
             events.append((CardState.PRE_LOST, _at(applied - dt.timedelta(days=1)), "hotline"))
@@ -70,8 +71,8 @@ class SeedAndAdmin:
         elif state in (CardState.FROZEN, CardState.CANCELLED):
             events.append((state, now - dt.timedelta(days=30), "system"))
         for st, at, channel in events:
-            self._db.execute("INSERT INTO card_history (card_number, state, at, channel) "
-                             "VALUES (?,?,?,?)", (number, st.value, _iso(at), channel))
+            self.db.run("INSERT INTO card_history (card_number, state, at, channel) "
+                             "VALUES (?,?,?,?)", number, st.value, _iso(at), channel)
 
     def _seed_replacement(self, ref: str, cards: list[dict[str, Any]],
                           repl: dict[str, Any], now: dt.datetime) -> None:
@@ -80,14 +81,14 @@ class SeedAndAdmin:
         target = ReplacementStage(repl["stage"])
         mailed = bool(repl.get("mailed", False))
         bank = bool(old["bank_function"])
-        self._db.execute(
-            "INSERT INTO replacements VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (repl["card_number"], old["card_number"], ref, ReplacementStage.APPLIED.value,
-             applied.isoformat(), self.rules.expected_on(applied, bank).isoformat(),
-             repl.get("outlet"), None, int(mailed), None, int(bank)))
-        self._db.execute("INSERT INTO stage_history (card_number, stage, at) VALUES (?,?,?)",
-                         (repl["card_number"], ReplacementStage.APPLIED.value,
-                          _iso(_at(applied, 10))))
+        self.db.run(
+            "INSERT INTO replacements VALUES (?,?,?,?,?,?,?,?,?,?,?)", repl["card_number"],
+            old["card_number"], ref, ReplacementStage.APPLIED.value,
+            applied.isoformat(), self.rules.expected_on(applied, bank).isoformat(),
+             repl.get("outlet"), None, int(mailed), None, int(bank))
+        self.db.run("INSERT INTO stage_history (card_number, stage, at) VALUES (?,?,?)",
+                    repl["card_number"], ReplacementStage.APPLIED.value,
+                    _iso(_at(applied, 10)))
         # Walk the real stage rule up to the persona's stage, three days a step.
         step = 1
         stage = ReplacementStage.APPLIED
@@ -99,7 +100,7 @@ class SeedAndAdmin:
     # ---- admin (sandbox only) ---------------------------------------------------------
 
     def _advance(self, card_number: str, at: dt.datetime) -> ReplacementStage:
-        row = self._one("SELECT * FROM replacements WHERE card_number = ? OR replaces = ?",
+        row = self.db.one("SELECT * FROM replacements WHERE card_number = ? OR replaces = ?",
                         card_number, card_number)
         if row is None:
             raise ApiProblem(ProblemCode.NO_REPLACEMENT, 404, "no replacement applied for")
@@ -113,38 +114,38 @@ class SeedAndAdmin:
         if stage == ReplacementStage.MAILED:
             updates["tracking_number"] = f"SF{secrets.randbelow(10**10):010d}"
         sets = ", ".join(f"{k} = ?" for k in updates)
-        self._db.execute(f"UPDATE replacements SET {sets} WHERE card_number = ?",
-                         (*updates.values(), new_card))
-        self._db.execute("INSERT INTO stage_history (card_number, stage, at) VALUES (?,?,?)",
-                         (new_card, stage.value, _iso(at)))
+        self.db.run(f"UPDATE replacements SET {sets} WHERE card_number = ?",
+                    *updates.values(), new_card)
+        self.db.run("INSERT INTO stage_history (card_number, stage, at) VALUES (?,?,?)",
+                    new_card, stage.value, _iso(at))
         if stage == ReplacementStage.COLLECTED:
             # The new card becomes a card of its own; the old one ends cancelled.
-            old = self._one("SELECT * FROM cards WHERE card_number = ?", row["replaces"])
+            old = self.db.one("SELECT * FROM cards WHERE card_number = ?", row["replaces"])
             if old is not None:
                 try:
                     self._set_state(old["card_number"], next_state(
                         CardState(old["state"]), "replacement_collected"), at, "counter")
                 except RuleViolation as exc:
                     raise _rule(exc) from None
-            self._db.execute("INSERT OR IGNORE INTO cards VALUES (?,?,?,?,?)",
-                             (new_card, row["person_ref"], CardState.ACTIVE.value,
-                              row["bank_function"], local_date(at).isoformat()))
-            self._db.execute("INSERT INTO card_history (card_number, state, at, channel) "
-                             "VALUES (?,?,?,?)",
-                             (new_card, CardState.ACTIVE.value, _iso(at), "counter"))
+            self.db.run("INSERT INTO cards VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+                        new_card, row["person_ref"], CardState.ACTIVE.value,
+                        row["bank_function"], local_date(at).isoformat())
+            self.db.run("INSERT INTO card_history (card_number, state, at, channel) "
+                        "VALUES (?,?,?,?)", new_card, CardState.ACTIVE.value, _iso(at),
+                        "counter")
         return stage
 
     def advance_replacement(self, card_number: str) -> dict[str, Any]:
-        with self._tx():
+        with self.db.tx():
             self._advance(card_number, self.now())
-            row = self._one("SELECT * FROM replacements WHERE card_number = ? OR replaces = ?",
+            row = self.db.one("SELECT * FROM replacements WHERE card_number = ? OR replaces = ?",
                             card_number, card_number)
             return self._replacement_dict(row)
 
     def apply_replacement(self, card_number: str, mailed: bool = False,
                           outlet: str | None = None) -> dict[str, Any]:
         """The counter's official loss + replacement application (not a kiosk action)."""
-        with self._tx():
+        with self.db.tx():
             card = self._card(card_number)
             if self._has_replacement(card_number):
                 raise ApiProblem(ProblemCode.REPLACEMENT_EXISTS, 409, "already applied for")
@@ -159,43 +160,27 @@ class SeedAndAdmin:
             applied = local_date(now)
             new_card = f"R{secrets.randbelow(10**8):08d}"
             bank = bool(card["bank_function"])
-            self._db.execute(
-                "INSERT INTO replacements VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (new_card, card_number, card["person_ref"], ReplacementStage.APPLIED.value,
-                 applied.isoformat(), self.rules.expected_on(applied, bank).isoformat(),
-                 outlet or "东城区社保卡服务网点（东四十条）", None, int(mailed), None, int(bank)))
-            self._db.execute("INSERT INTO stage_history (card_number, stage, at) "
-                             "VALUES (?,?,?)", (new_card, ReplacementStage.APPLIED.value,
-                                                _iso(now)))
-            row = self._one("SELECT * FROM replacements WHERE card_number = ?", new_card)
+            self.db.run(
+                "INSERT INTO replacements VALUES (?,?,?,?,?,?,?,?,?,?,?)", new_card,
+                card_number, card["person_ref"], ReplacementStage.APPLIED.value,
+                applied.isoformat(), self.rules.expected_on(applied, bank).isoformat(),
+                 outlet or "东城区社保卡服务网点（东四十条）", None, int(mailed), None, int(bank))
+            self.db.run("INSERT INTO stage_history (card_number, stage, at) "
+                             "VALUES (?,?,?)", new_card, ReplacementStage.APPLIED.value,
+                                                _iso(now))
+            row = self.db.one("SELECT * FROM replacements WHERE card_number = ?", new_card)
             return self._replacement_dict(row)
 
-    def last_code(self, challenge_id: str | None = None) -> dict[str, Any]:
-        with self._lock:
-            if challenge_id:
-                row = self._one("SELECT * FROM challenges WHERE challenge_id = ?", challenge_id)
-            else:
-                row = self._one("SELECT * FROM challenges ORDER BY created DESC, rowid DESC "
-                                "LIMIT 1")
-            if row is None:
-                raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no challenge yet")
-            return {"challenge_id": row["challenge_id"], "code": row["code"],
-                    "tries_left": row["tries_left"]}
-
     def recorded_pre_losses(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(r) for r in self._all("SELECT * FROM pre_losses ORDER BY at")]
+        with self.db.tx():
+            return [dict(r) for r in self.db.all("SELECT * FROM pre_losses ORDER BY at")]
 
     def recorded_cancellations(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(r) for r in self._all("SELECT * FROM cancellations ORDER BY at")]
-
-    def heartbeats(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(r) for r in self._all("SELECT * FROM heartbeats")]
+        with self.db.tx():
+            return [dict(r) for r in self.db.all("SELECT * FROM cancellations ORDER BY at")]
 
     def person_ids(self) -> dict[str, str]:
         """Persona key → person_ref (tests)."""
-        with self._lock:
+        with self.db.tx():
             return {r["persona"]: r["person_ref"]
-                    for r in self._all("SELECT persona, person_ref FROM persons")}
+                    for r in self.db.all("SELECT persona, person_ref FROM persons")}

@@ -17,9 +17,9 @@ from pydantic import Field
 
 from kiosk.central import schemas_fleet as f
 from kiosk.central.sandbox.fleet_page import render_fleet_page
-from kiosk.central.sandbox.fleet_store import FleetStore
 from kiosk.central.sandbox.gate import SIGNED_STATE, Signed
-from kiosk.central.sandbox.store import ApiProblem, SandboxStore
+from kiosk.central.sandbox.ports import Backend
+from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.central.schemas import ProblemCode, Unicode
 from kiosk.config_remote import check_remote
 
@@ -34,10 +34,10 @@ async def _signed(request: Request) -> Signed:
 SignedDep = Annotated[Signed, Depends(_signed)]
 
 
-def fleet_v1_router(store: SandboxStore, max_skew: float,
+def fleet_v1_router(backend: Backend, max_skew: float,
                     responses: dict[int | str, dict[str, Any]]) -> APIRouter:
-    """``/v1/fleet/heartbeat`` and ``/v1/fleet/bundle`` over the register of ``store``."""
-    fleet = FleetStore.beside(store)
+    """``/v1/fleet/heartbeat`` and ``/v1/fleet/bundle`` over the backend's register."""
+    fleet, store = backend.fleet, backend
     v1 = APIRouter(responses=responses)
 
     @v1.post(f.FleetPath.HEARTBEAT, response_model=f.FleetHeartbeatResult,
@@ -78,10 +78,10 @@ class ConfigPush(Unicode):
     version: int | None = Field(default=None, ge=1)
 
 
-def fleet_admin_router(store: SandboxStore) -> APIRouter:
+def fleet_admin_router(store: Backend) -> APIRouter:
     """The operator's side (admin port, token): list, pause, resume, push a config
     overlay, request a bundle, and the read-only fleet page."""
-    fleet = FleetStore.beside(store)
+    fleet = store.fleet
     admin = APIRouter(prefix="/admin/fleet", include_in_schema=False)
 
     def directive(terminal_id: str, kind: str, **fields: Any) -> dict[str, Any]:

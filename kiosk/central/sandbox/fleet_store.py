@@ -1,10 +1,12 @@
-"""The sandbox's terminal register: what each terminal last said, and the directives
-the centre has for it (pending until the terminal acknowledges them).
+"""The fleet register: what each terminal last said, and the directives the centre has
+for it (pending until the terminal acknowledges them). Behind
+:class:`kiosk.central.sandbox.ports.FleetRegister`, over a
+:class:`kiosk.central.sandbox.db.Database`: the sandbox keeps it in SQLite next to its
+database (``<db>-fleet.db``, cleared by an admin reset like the rest of the sandbox), the
+centre in PostgreSQL.
 
-SQLite next to the sandbox database (``<db>-fleet.db``); cleared by an admin reset like
-the rest of the sandbox. Directives are never deleted: an acknowledged one keeps its
-outcome, so the register shows the trail. Uploaded support bundles are kept under
-``<db dir>/fleet-bundles/``.
+Directives are never deleted: an acknowledged one keeps its outcome, so the register
+shows the trail. Uploaded support bundles are kept under ``<bundle dir>``.
 """
 
 from __future__ import annotations
@@ -14,18 +16,17 @@ import datetime as dt
 import hashlib
 import json
 import os
-import sqlite3
-import threading
 import uuid
 from pathlib import Path
 from typing import Any
 
 from kiosk.central import schemas_fleet as f
-from kiosk.central.sandbox.store import ApiProblem, SandboxStore
+from kiosk.central.sandbox.db import Database, SqliteDatabase
+from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.central.schemas import ProblemCode
-from kiosk.storage import ensure_dir, make_private, private_sqlite_files, private_umask
+from kiosk.storage import ensure_dir
 
-_SCHEMA = """
+SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS terminals (
   terminal_id TEXT PRIMARY KEY, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
   heartbeats INTEGER NOT NULL, version TEXT, config_hash TEXT, config_version INTEGER,
@@ -51,40 +52,32 @@ def _now() -> dt.datetime:
 
 
 class FleetStore:
-    """The register (thread-safe: uvicorn runs handlers in a thread pool)."""
+    """The register over a database (thread-safe: the database serialises)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.bundle_dir = path.parent / "fleet-bundles"
-        self._lock = threading.Lock()
-        for made in private_sqlite_files(path):  # 0600, like the sandbox's own database
-            make_private(made)
-        with private_umask():
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+    def __init__(self, db: Database, bundle_dir: Path) -> None:
+        self.db, self.bundle_dir = db, bundle_dir
 
     @classmethod
-    def beside(cls, store: SandboxStore) -> FleetStore:
-        """The register of ``store`` (one per sandbox store, cleared with its reset)."""
-        existing = getattr(store, "_fleet_store", None)
-        if existing is None:
-            existing = cls(store.path.with_name(store.path.stem + "-fleet.db"))
-            store._fleet_store = existing  # type: ignore[attr-defined]
-            store.reset_hooks.append(existing.reset)
-        return existing
+    def sqlite(cls, path: Path) -> FleetStore:
+        """The sandbox's register in its own SQLite file (bundles beside it)."""
+        db = SqliteDatabase(path)
+        db.script(SQLITE_SCHEMA)
+        return cls(db, path.parent / "fleet-bundles")
+
+    @classmethod
+    def beside(cls, store: Any) -> FleetStore:
+        """The register of a sandbox store (its ``fleet``)."""
+        return store.fleet  # type: ignore[no-any-return]
 
     def reset(self) -> None:
         """Forget every terminal, directive and bundle (the sandbox's admin reset)."""
-        with self._lock:
+        with self.db.tx():
             for table in _TABLES:
-                self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+                self.db.run(f"DELETE FROM {table}")  # noqa: S608 - fixed names
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._db.close()
+        self.db.close()
 
     # ---- the terminal side ----------------------------------------------------------
 
@@ -92,32 +85,37 @@ class FleetStore:
         """Record a heartbeat and its acks; answer the directives still pending."""
         now = server_time.isoformat()
         skew = (hb.clock - server_time).total_seconds()
-        with self._lock, self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute(
-                "INSERT INTO terminals VALUES (?,?,?,1,?,?,?,?,?,?,?,?,?,?,?) "
+        with self.db.tx():
+            self.db.run(
+                "INSERT INTO terminals (terminal_id, first_seen, last_seen, heartbeats, "
+                "version, config_hash, config_version, rolled_back_from, site, "
+                "uptime_seconds, heartbeat_seconds, paused, parts, counts, "
+                "clock_skew_seconds) VALUES (?,?,?,1,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT(terminal_id) DO UPDATE SET last_seen=excluded.last_seen, "
-                "heartbeats=heartbeats+1, version=excluded.version, "
+                "heartbeats=terminals.heartbeats+1, version=excluded.version, "
                 "config_hash=excluded.config_hash, config_version=excluded.config_version, "
                 "rolled_back_from=excluded.rolled_back_from, site=excluded.site, "
                 "uptime_seconds=excluded.uptime_seconds, "
                 "heartbeat_seconds=excluded.heartbeat_seconds, paused=excluded.paused, "
                 "parts=excluded.parts, counts=excluded.counts, "
                 "clock_skew_seconds=excluded.clock_skew_seconds",
-                (hb.terminal_id, now, now, hb.version, hb.config_hash, hb.config_version,
-                 hb.config_rolled_back_from, hb.site, hb.uptime_seconds, hb.heartbeat_seconds,
-                 int(hb.paused),
-                 hb.parts.model_dump_json(), hb.counts.model_dump_json(), skew))
+                hb.terminal_id, now, now, hb.version, hb.config_hash, hb.config_version,
+                hb.config_rolled_back_from, hb.site, hb.uptime_seconds, hb.heartbeat_seconds,
+                int(hb.paused), hb.parts.model_dump_json(), hb.counts.model_dump_json(), skew)
             for ack in hb.acks:
                 # Only this terminal's own directives; a repeated ack changes nothing.
-                self._db.execute(
+                self.db.run(
                     "UPDATE directives SET acked_at=?, outcome=?, reason=? "
                     "WHERE id=? AND terminal_id=? AND acked_at IS NULL",
-                    (now, ack.outcome.value, ack.reason, ack.directive_id, hb.terminal_id))
-            rows = self._db.execute(
+                    now, ack.outcome.value, ack.reason, ack.directive_id, hb.terminal_id)
+            self.after_heartbeat(hb, server_time)
+            rows = self.db.all(
                 "SELECT body FROM directives WHERE terminal_id=? AND acked_at IS NULL "
-                "ORDER BY seq LIMIT ?", (hb.terminal_id, f.MAX_DIRECTIVES)).fetchall()
+                "ORDER BY seq LIMIT ?", hb.terminal_id, f.MAX_DIRECTIVES)
         return [json.loads(r["body"]) for r in rows]
+
+    def after_heartbeat(self, hb: f.FleetHeartbeat, server_time: dt.datetime) -> None:
+        """Hook inside the heartbeat's transaction (the centre keeps history here)."""
 
     def bundle_chunk(self, terminal_id: str, chunk: f.BundleChunk) -> dict[str, Any]:
         """Store one chunk of a bundle the centre asked this terminal for; assemble and
@@ -126,40 +124,40 @@ class FleetStore:
             data = base64.b64decode(chunk.data, validate=True)
         except ValueError:
             raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422, "invalid: data") from None
-        with self._lock, self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            asked = self._db.execute(
-                "SELECT 1 FROM directives WHERE id=? AND terminal_id=? AND kind=?",
-                (chunk.directive_id, terminal_id, "collect_bundle")).fetchone()
+        with self.db.tx():
+            asked = self.db.one(
+                "SELECT 1 AS x FROM directives WHERE id=? AND terminal_id=? AND kind=?",
+                chunk.directive_id, terminal_id, "collect_bundle")
             if asked is None:
                 raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such bundle request")
-            self._db.execute("INSERT OR IGNORE INTO bundles (directive_id, terminal_id, "
-                             "total, sha256) VALUES (?,?,?,?)",
-                             (chunk.directive_id, terminal_id, chunk.total, chunk.sha256))
-            row = self._db.execute("SELECT * FROM bundles WHERE directive_id=?",
-                                   (chunk.directive_id,)).fetchone()
+            self.db.run("INSERT INTO bundles (directive_id, terminal_id, total, sha256) "
+                        "VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
+                        chunk.directive_id, terminal_id, chunk.total, chunk.sha256)
+            row = self.db.one("SELECT * FROM bundles WHERE directive_id=?"
+                              + self.db.for_update, chunk.directive_id)
+            assert row is not None
             if row["total"] != chunk.total or row["sha256"] != chunk.sha256:
                 # A new attempt (the terminal made the bundle again): start over.
-                self._db.execute("DELETE FROM bundle_chunks WHERE directive_id=?",
-                                 (chunk.directive_id,))
-                self._db.execute("UPDATE bundles SET total=?, sha256=?, complete=0 "
-                                 "WHERE directive_id=?",
-                                 (chunk.total, chunk.sha256, chunk.directive_id))
-            self._db.execute("INSERT OR REPLACE INTO bundle_chunks VALUES (?,?,?)",
-                             (chunk.directive_id, chunk.index, data))
-            received = self._db.execute("SELECT COUNT(*) FROM bundle_chunks WHERE "
-                                        "directive_id=? AND idx < ?",
-                                        (chunk.directive_id, chunk.total)).fetchone()[0]
+                self.db.run("DELETE FROM bundle_chunks WHERE directive_id=?",
+                            chunk.directive_id)
+                self.db.run("UPDATE bundles SET total=?, sha256=?, complete=0 "
+                            "WHERE directive_id=?", chunk.total, chunk.sha256,
+                            chunk.directive_id)
+            self.db.run("INSERT INTO bundle_chunks VALUES (?,?,?) ON CONFLICT "
+                        "(directive_id, idx) DO UPDATE SET data = excluded.data",
+                        chunk.directive_id, chunk.index, data)
+            got = self.db.one("SELECT COUNT(*) AS n FROM bundle_chunks WHERE "
+                              "directive_id=? AND idx < ?", chunk.directive_id, chunk.total)
+            received = int(got["n"]) if got is not None else 0
             complete = received == chunk.total and self._assemble(chunk, terminal_id)
         return {"received": received, "complete": bool(complete)}
 
     def _assemble(self, chunk: f.BundleChunk, terminal_id: str) -> bool:
-        parts = self._db.execute("SELECT data FROM bundle_chunks WHERE directive_id=? "
-                                 "ORDER BY idx", (chunk.directive_id,)).fetchall()
-        blob = b"".join(p["data"] for p in parts)
+        parts = self.db.all("SELECT data FROM bundle_chunks WHERE directive_id=? "
+                            "ORDER BY idx", chunk.directive_id)
+        blob = b"".join(bytes(p["data"]) for p in parts)
         if hashlib.sha256(blob).hexdigest() != chunk.sha256:
-            self._db.execute("DELETE FROM bundle_chunks WHERE directive_id=?",
-                             (chunk.directive_id,))
+            self.db.run("DELETE FROM bundle_chunks WHERE directive_id=?", chunk.directive_id)
             raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422, "invalid: sha256")
         # A support bundle may hold a terminal's logs: the directory 0700, the file 0600.
         ensure_dir(self.bundle_dir, "the support bundle directory").chmod(0o700)
@@ -168,20 +166,18 @@ class FleetStore:
         with os.fdopen(fd, "wb") as fh:
             fh.write(blob)
         out.chmod(0o600)  # a file left by an older version keeps its mode in os.open
-        self._db.execute("UPDATE bundles SET complete=1, path=?, bytes=? WHERE directive_id=?",
-                         (str(out), len(blob), chunk.directive_id))
-        self._db.execute("DELETE FROM bundle_chunks WHERE directive_id=?",
-                         (chunk.directive_id,))
+        self.db.run("UPDATE bundles SET complete=1, path=?, bytes=? WHERE directive_id=?",
+                    str(out), len(blob), chunk.directive_id)
+        self.db.run("DELETE FROM bundle_chunks WHERE directive_id=?", chunk.directive_id)
         return True
 
     # ---- the admin side -------------------------------------------------------------
 
     def add_directive(self, terminal_id: str, kind: str, **fields: Any) -> dict[str, Any]:
         """Queue a directive for a known terminal; answer it as sent to the terminal."""
-        with self._lock, self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            known = self._db.execute("SELECT config_version FROM terminals WHERE "
-                                     "terminal_id=?", (terminal_id,)).fetchone()
+        with self.db.tx():
+            known = self.db.one("SELECT config_version FROM terminals WHERE terminal_id=?"
+                                + self.db.for_update, terminal_id)
             if known is None:
                 raise ApiProblem(ProblemCode.NOT_FOUND, 404, "unknown terminal")
             if kind == "config" and fields.get("version") is None:
@@ -190,46 +186,52 @@ class FleetStore:
             body = {"id": uuid.uuid4().hex, "kind": kind, **fields}
             f.FleetHeartbeatResult.model_validate(  # the shape the terminal will parse
                 {"server_time": _now(), "accepted": True, "directives": [body]})
-            self._db.execute("INSERT INTO directives (id, terminal_id, kind, body, "
-                             "created_at) VALUES (?,?,?,?,?)",
-                             (body["id"], terminal_id, kind, json.dumps(body),
-                              _now().isoformat()))
+            self.db.run("INSERT INTO directives (id, terminal_id, kind, body, created_at) "
+                        "VALUES (?,?,?,?,?)", body["id"], terminal_id, kind,
+                        json.dumps(body), _now().isoformat())
         return body
 
     def _next_config_version(self, terminal_id: str, applied: int) -> int:
-        rows = self._db.execute("SELECT body FROM directives WHERE terminal_id=? AND "
-                                "kind='config'", (terminal_id,)).fetchall()
+        rows = self.db.all("SELECT body FROM directives WHERE terminal_id=? AND "
+                           "kind='config'", terminal_id)
         pushed = max((json.loads(r["body"])["version"] for r in rows), default=0)
         return max(pushed, applied) + 1
 
-    def terminals(self) -> list[dict[str, Any]]:
-        """Every terminal with its last status and its directives (newest last)."""
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM terminals ORDER BY terminal_id").fetchall()
-            directives = self._db.execute("SELECT * FROM directives ORDER BY seq").fetchall()
-        by_terminal: dict[str, list[dict[str, Any]]] = {}
-        for d in directives:
-            body = json.loads(d["body"])
-            by_terminal.setdefault(d["terminal_id"], []).append({
-                "id": d["id"], "kind": d["kind"], "created_at": d["created_at"],
+    @staticmethod
+    def directive_view(d: Any) -> dict[str, Any]:
+        """A directive row as the register shows it."""
+        body = json.loads(d["body"])
+        return {"id": d["id"], "kind": d["kind"], "created_at": d["created_at"],
                 "state": "acknowledged" if d["acked_at"] else "pending",
                 "acked_at": d["acked_at"], "outcome": d["outcome"],
                 "refusal": d["reason"], "pause_reason": body.get("reason"),
                 "version": body.get("version"),
-                "guidance_readable": body.get("guidance_readable")})
-        out = []
-        for r in rows:
-            item = dict(r)
-            item["paused"] = bool(item["paused"])
-            item["parts"] = json.loads(item["parts"] or "{}")
-            item["counts"] = json.loads(item["counts"] or "{}")
-            item["directives"] = by_terminal.get(r["terminal_id"], [])
-            out.append(item)
-        return out
+                "guidance_readable": body.get("guidance_readable")}
+
+    @staticmethod
+    def terminal_view(r: Any, directives: list[dict[str, Any]]) -> dict[str, Any]:
+        """A terminal row as the register shows it."""
+        item = dict(r)
+        item["paused"] = bool(item["paused"])
+        item["parts"] = json.loads(item["parts"] or "{}")
+        item["counts"] = json.loads(item["counts"] or "{}")
+        item["directives"] = directives
+        return item
+
+    def terminals(self) -> list[dict[str, Any]]:
+        """Every terminal with its last status and its directives (newest last)."""
+        with self.db.tx():
+            rows = self.db.all("SELECT * FROM terminals ORDER BY terminal_id")
+            directives = self.db.all("SELECT * FROM directives ORDER BY seq")
+        by_terminal: dict[str, list[dict[str, Any]]] = {}
+        for d in directives:
+            by_terminal.setdefault(d["terminal_id"], []).append(self.directive_view(d))
+        return [self.terminal_view(r, by_terminal.get(r["terminal_id"], [])) for r in rows]
 
     def bundles(self) -> list[dict[str, Any]]:
         """Every bundle upload: whose, how big, complete or not, where it is."""
-        with self._lock:
-            return [dict(r) for r in self._db.execute(
-                "SELECT directive_id, terminal_id, total, sha256, complete, path, bytes "
-                "FROM bundles ORDER BY rowid")]
+        with self.db.tx():
+            return [dict(r) for r in self.db.all(
+                "SELECT b.directive_id, b.terminal_id, b.total, b.sha256, b.complete, b.path, "
+                "b.bytes FROM bundles b JOIN directives d ON d.id = b.directive_id "
+                "ORDER BY d.seq")]

@@ -20,17 +20,19 @@ only with ``Authorization: Bearer <token>``; on the public port ``/admin`` does 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from kiosk.central import schemas as s
-from kiosk.central.sandbox.limits import TERMINAL_LIMIT, RateLimiter
-from kiosk.central.sandbox.store import ApiProblem, SandboxStore
+from kiosk.central.sandbox.limits import TERMINAL_LIMIT
+from kiosk.central.sandbox.ports import Backend, Limiter, TerminalKeys
+from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.central.signing import (
     H_REPLY_SIGNATURE,
+    H_TERMINAL,
     NOT_AUTHENTICATED,
+    TERMINAL_RE,
     SignatureError,
     SignedRequest,
     reply_signature,
@@ -103,13 +105,13 @@ class _SigningSend:
 class Gate:
     """Routes the admin port to the admin app and guards ``/v1`` (see the module doc)."""
 
-    def __init__(self, public: Any, admin: Any, store: SandboxStore,
-                 keys: Mapping[str, bytes], max_skew: float, admin_token: str) -> None:
-        self.public, self.admin, self.store = public, admin, store
-        self.keys, self.max_skew, self.admin_token = dict(keys), max_skew, admin_token
+    def __init__(self, public: Any, admin: Any, backend: Backend, max_skew: float,
+                 admin_token: str) -> None:
+        self.public, self.admin, self.backend = public, admin, backend
+        self.keys: TerminalKeys = backend.keys
+        self.max_skew, self.admin_token = max_skew, admin_token
         self.admin_ports: set[int] = set()  # filled by the server once bound
-        self.terminal_limit = RateLimiter(TERMINAL_LIMIT)
-        store.reset_hooks.append(lambda: self.terminal_limit.clear())
+        self.terminal_limit: Limiter = backend.limiter(TERMINAL_LIMIT, "terminal")
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -156,9 +158,8 @@ class Gate:
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         try:
-            who = verify_request(self.keys, scope["method"], scope["path"], body, headers,
-                                 self.max_skew)
-            self.store.remember_nonce(who.terminal_id, who.nonce, self.max_skew)
+            who, key = self._verify(scope, body, headers)
+            self.backend.register.remember_nonce(who.terminal_id, who.nonce, self.max_skew)
         except SignatureError as exc:
             log.warning("request refused", extra={"fields": {"reason": exc.detail}})
             detail = NOT_AUTHENTICATED if exc.code == "bad_signature" else exc.detail
@@ -167,7 +168,7 @@ class Gate:
         except ApiProblem as exc:  # replayed
             await send_problem(send, exc.status, exc.code, exc.detail)
             return
-        signer = _SigningSend(send, self.keys[who.terminal_id], who.nonce)
+        signer = _SigningSend(send, key, who.nonce)
         wait = self.terminal_limit.take(who.terminal_id)
         if wait:
             await send_problem(signer.send, 429, s.ProblemCode.RATE_LIMITED,
@@ -176,6 +177,28 @@ class Gate:
             return
         scope.setdefault("state", {})[SIGNED_STATE] = Signed(who, body)
         await self.public(scope, _replay(body, receive), signer.send)
+
+
+    def _verify(self, scope: dict, body: bytes, headers: dict[str, str]
+                ) -> tuple[SignedRequest, bytes]:
+        """The verified request and the key that signed it: each of the terminal's
+        valid keys is tried (two during a rotation's overlap)."""
+        terminal = next((v for k, v in headers.items() if k.lower() == H_TERMINAL.lower()),
+                        "")
+        candidates = list(self.keys.keys_for(terminal)) if TERMINAL_RE.fullmatch(
+            terminal) else []
+        failure = SignatureError("bad_signature", "unknown terminal")
+        for key in candidates:
+            try:
+                return verify_request({terminal: key}, scope["method"], scope["path"], body,
+                                      headers, self.max_skew), key
+            except SignatureError as exc:
+                if exc.detail != "signature does not match":
+                    raise
+                failure = exc
+        if not candidates:  # the header shapes are checked before the unknown terminal
+            verify_request({}, scope["method"], scope["path"], body, headers, self.max_skew)
+        raise failure
 
 
 def _query_token(scope: dict) -> str:

@@ -25,7 +25,7 @@ def openapi_document() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         store = SandboxStore(Path(tmp) / "openapi.db", RegionalRules())
         try:
-            return create_app(store, {}, 300.0).openapi()
+            return create_app(store, 300.0).openapi()
         finally:
             store.close()
 

@@ -67,16 +67,16 @@ def build_sandbox(settings: Settings, db_path: Path | None = None,
     secrets = secrets or load_secrets(settings)
     db = db_path or default_db_path(settings)
     ensure_dir(db.parent, "the sandbox database directory", mode=0o700)
+    keys = {settings.kiosk.terminal_id: secrets.terminal_key}
     try:
-        store = SandboxStore(db, RegionalRules.from_settings(settings))
+        store = SandboxStore(db, RegionalRules.from_settings(settings), keys)
     except (OSError, sqlite3.Error) as exc:
         raise StorageError("cannot open the sandbox database", db, reason(exc)) from None
     faults = Faults()
-    keys = {settings.kiosk.terminal_id: secrets.terminal_key}
     max_skew = float(settings.central.max_clock_skew_seconds)
-    app = create_app(store, keys, max_skew, faults)
+    app = create_app(store, max_skew)
     token = pysecrets.token_urlsafe(24)
-    gate = Gate(FaultInjector(app, faults), create_admin_app(store, faults), store, keys,
+    gate = Gate(FaultInjector(app, faults), create_admin_app(store, faults), store,
                 max_skew, token)
     return Sandbox(store, faults, gate, token)
 

@@ -41,3 +41,23 @@ class _Committed(Exception):
     def __init__(self, problem: ApiProblem) -> None:
         self.problem = problem
         super().__init__(str(problem))
+
+
+class EsscRefused(Exception):  # noqa: N818 - a refusal, answered as its problem
+    """An e-SSC refusal (``refusal`` is a :class:`kiosk.central.schemas_essc.EsscRefusal`
+    value), answered as its problem document."""
+
+    def __init__(self, refusal: str, detail: str = "") -> None:
+        self.refusal, self.detail = refusal, detail
+        super().__init__(refusal)
+
+
+class ServiceClock:
+    """Service time (UTC), shifted by the sandbox admin's clock offset (lapse tests)."""
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta(0)
+
+    def now(self) -> dt.datetime:
+        """The service's now."""
+        return dt.datetime.now(dt.UTC) + self.offset

@@ -1,0 +1,34 @@
+"""The ``/v1`` operations that take both sides of the service: the core card system
+and the terminal register (one place, used by the routes and by store-level tests)."""
+
+from __future__ import annotations
+
+from kiosk.central import schemas_essc as e
+from kiosk.central.sandbox.ports import Answer, Backend
+from kiosk.domain.masking import mask_name
+
+
+def request_code(backend: Backend, id_number: str, terminal_id: str) -> Answer:
+    """A new challenge for the person's phone on record; the code goes by SMS through
+    the core, never back to the terminal."""
+    contact = backend.core.contact(id_number)
+    answer = backend.register.new_challenge(contact, terminal_id)
+    backend.core.send_code(contact, answer.pop("code"))
+    return answer
+
+
+def confirm_code(backend: Backend, challenge_id: str, code: str,
+                 terminal_id: str) -> Answer:
+    """Spend a try on the challenge; with the right code, the person's cards."""
+    person_ref = backend.register.spend_challenge(challenge_id, code, terminal_id)
+    return backend.core.person_cards(person_ref)
+
+
+def essc_verify(backend: Backend, code: str, terminal_id: str) -> Answer:
+    """Spend an e-SSC code at the platform; the masked identity and a pre-loss grant
+    for this terminal (raises :class:`kiosk.central.sandbox.store_util.EsscRefused`)."""
+    person_ref = backend.core.essc_identify(code, terminal_id)
+    found = backend.core.person_cards(person_ref)
+    grant = backend.register.add_grant(person_ref, terminal_id, e.GRANT_TTL_SECONDS)
+    return {**found, "name": mask_name(found["name"]), "grant": grant,
+            "grant_expires_in": e.GRANT_TTL_SECONDS, "grant_scope": ["pre_loss"]}

@@ -1,0 +1,231 @@
+"""The front-end service's per-request state about terminals, behind
+:class:`kiosk.central.sandbox.ports.TerminalRegister`: nonces, idempotency records, SMS
+challenges, e-SSC grants and the plain heartbeat. One implementation over
+:class:`kiosk.central.sandbox.db.Database` (SQLite in the sandbox, PostgreSQL in the
+centre).
+
+Two workers on one database agree because every check is a statement the database
+serialises: a nonce is a primary key (the second INSERT fails); an idempotency key is
+claimed by inserting its row first (the second worker's INSERT waits for the first's
+transaction and then sees its answer); a challenge is read ``FOR UPDATE`` before a try
+is spent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Callable
+
+from kiosk.central.sandbox.db import Committed, Database, DuplicateKey
+from kiosk.central.sandbox.ports import Answer, Contact
+from kiosk.central.sandbox.store_util import ApiProblem, ServiceClock, _iso
+from kiosk.central.schemas import ProblemCode
+from kiosk.domain.masking import mask_phone
+
+CODE_TTL_SECONDS = 300
+CODE_TRIES = 3
+RESEND_COOLDOWN_SECONDS = 60
+#: How often expired nonces are swept (a sweep per request would cost a scan each time).
+NONCE_SWEEP_SECONDS = 30.0
+
+SQLITE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS challenges (
+  challenge_id TEXT PRIMARY KEY, person_ref TEXT NOT NULL, code TEXT NOT NULL,
+  expires_at REAL NOT NULL, tries_left INTEGER NOT NULL, created REAL NOT NULL,
+  terminal_id TEXT);
+CREATE TABLE IF NOT EXISTS idempotency (
+  terminal_id TEXT NOT NULL, key TEXT NOT NULL, operation TEXT NOT NULL,
+  body_sha256 TEXT NOT NULL, status INTEGER NOT NULL, response TEXT NOT NULL,
+  at REAL NOT NULL, PRIMARY KEY (terminal_id, key));
+CREATE TABLE IF NOT EXISTS nonces (
+  terminal_id TEXT NOT NULL, nonce TEXT NOT NULL, ts REAL NOT NULL,
+  PRIMARY KEY (terminal_id, nonce));
+CREATE TABLE IF NOT EXISTS heartbeats (
+  terminal_id TEXT PRIMARY KEY, clock TEXT, version TEXT, outbox_depth INTEGER,
+  received TEXT, accepted INTEGER);
+CREATE TABLE IF NOT EXISTS essc_grants (
+  grant_sha256 TEXT PRIMARY KEY, person_ref TEXT NOT NULL, terminal_id TEXT NOT NULL,
+  expires REAL NOT NULL);
+"""
+#: Cleared by an admin reset (the nonces never are: a reset must not re-open requests).
+RESET_TABLES = ("challenges", "idempotency", "heartbeats", "essc_grants")
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class SqlRegister:
+    """:class:`~kiosk.central.sandbox.ports.TerminalRegister` over a database."""
+
+    def __init__(self, db: Database, clock: ServiceClock) -> None:
+        self.db, self.clock = db, clock
+        self._swept = 0.0
+
+    def reset(self) -> None:
+        """Forget everything but the nonces."""
+        with self.db.tx():
+            for table in RESET_TABLES:
+                self.db.run(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+
+    # ---- signing support --------------------------------------------------------------
+
+    def remember_nonce(self, terminal_id: str, nonce: str, window: float) -> None:
+        now = time.time()
+        with self.db.tx():
+            if now - self._swept > NONCE_SWEEP_SECONDS or self.db.dialect == "sqlite":
+                self._swept = now
+                self.db.run("DELETE FROM nonces WHERE ts < ?", now - 2 * window)
+            try:
+                self.db.run("INSERT INTO nonces VALUES (?,?,?)", terminal_id, nonce, now)
+            except DuplicateKey:
+                raise ApiProblem(ProblemCode.REPLAYED, 401, "nonce already used") from None
+
+    # ---- exactly once -----------------------------------------------------------------
+
+    def idempotent(self, terminal_id: str, key: str, operation: str, body: bytes,
+                   action: Callable[[], Answer]) -> tuple[int, Answer, bool]:
+        """Run ``action`` once per (terminal, key): ``(status, body, replayed)``.
+
+        Same key and same body → the stored answer (success or refusal); same key and a
+        different body → ``idempotency_conflict``. The key is claimed first (a row with
+        status 0); the effect and the answer commit with it in one transaction, so a
+        worker killed half-way leaves neither.
+        """
+        digest = hashlib.sha256(body).hexdigest()
+        with self.db.tx():
+            claimed = self.db.one(
+                "INSERT INTO idempotency VALUES (?,?,?,?,0,'',?) ON CONFLICT DO NOTHING "
+                "RETURNING key", terminal_id, key, operation, digest, self.clock.now()
+                .timestamp())
+            if claimed is None:
+                row = self.db.one("SELECT * FROM idempotency WHERE terminal_id = ? AND "
+                                  "key = ?", terminal_id, key)
+                assert row is not None
+                if row["operation"] != operation or row["body_sha256"] != digest:
+                    raise ApiProblem(ProblemCode.IDEMPOTENCY_CONFLICT, 409,
+                                     "key already used for a different request")
+                return row["status"], json.loads(row["response"]), True
+            self.db.run("SAVEPOINT op")
+            try:
+                status, result = 200, action()
+                self.db.run("RELEASE op")
+            except ApiProblem as exc:
+                self.db.run("ROLLBACK TO op")
+                self.db.run("RELEASE op")
+                status, result = exc.status, {"__problem__": exc.code.value,
+                                              "detail": exc.detail, **exc.extra}
+            self.db.run("UPDATE idempotency SET status = ?, response = ? WHERE "
+                        "terminal_id = ? AND key = ?", status,
+                        json.dumps(result, ensure_ascii=False), terminal_id, key)
+            return status, result, False
+
+    # ---- verification by code sent to the phone on record ---------------------------
+
+    def new_challenge(self, contact: Contact, terminal_id: str) -> Answer:
+        """One live code per person: a new one replaces the old; within
+        :data:`RESEND_COOLDOWN_SECONDS` of the last, 429 ``resend_too_soon``."""
+        with self.db.tx():
+            now = self.clock.now().timestamp()
+            last = self.db.one("SELECT MAX(created) AS last FROM challenges WHERE "
+                               "person_ref = ?", contact.person_ref)
+            last_at = last["last"] if last is not None else None
+            if last_at is not None and now - last_at < RESEND_COOLDOWN_SECONDS:
+                wait = int(RESEND_COOLDOWN_SECONDS - (now - last_at)) + 1
+                raise ApiProblem(ProblemCode.RESEND_TOO_SOON, 429, "a code was sent moments ago",
+                                 headers={"Retry-After": str(wait)})
+            self.db.run("DELETE FROM challenges WHERE person_ref = ?", contact.person_ref)
+            challenge = secrets.token_hex(12)
+            code = f"{secrets.randbelow(10**6):06d}"
+            self.db.run("INSERT INTO challenges (challenge_id, person_ref, code, expires_at, "
+                        "tries_left, created, terminal_id) VALUES (?,?,?,?,?,?,?)",
+                        challenge, contact.person_ref, code, now + CODE_TTL_SECONDS,
+                        CODE_TRIES, now, terminal_id)
+            return {"challenge_id": challenge, "code": code,
+                    "phone_masked": mask_phone(contact.phone),
+                    "expires_in": CODE_TTL_SECONDS,
+                    "resend_after_seconds": RESEND_COOLDOWN_SECONDS}
+
+    def spend_challenge(self, challenge_id: str, code: str, terminal_id: str) -> str:
+        """Confirm a code, only from the terminal that asked for it: the person's ref."""
+        with self.db.tx():
+            ch = self.db.one("SELECT * FROM challenges WHERE challenge_id = ?"
+                             + self.db.for_update, challenge_id)
+            if ch is not None and (ch["terminal_id"] or "") != terminal_id:
+                ch = None  # another terminal's challenge does not exist for this one
+            if ch is None:
+                raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such challenge")
+            if ch["tries_left"] <= 0:
+                raise ApiProblem(ProblemCode.CODE_BLOCKED, 403, "too many wrong codes",
+                                 tries_left=0)
+            if self.clock.now().timestamp() > ch["expires_at"]:
+                raise ApiProblem(ProblemCode.CODE_EXPIRED, 410, "the code has expired")
+            if not secrets.compare_digest(ch["code"], code):
+                left = ch["tries_left"] - 1
+                self.db.run("UPDATE challenges SET tries_left = ? WHERE challenge_id = ?",
+                            left, challenge_id)
+                if left <= 0:
+                    raise Committed(ApiProblem(ProblemCode.CODE_BLOCKED, 403,
+                                               "too many wrong codes", tries_left=0))
+                raise Committed(ApiProblem(ProblemCode.CODE_WRONG, 403, "wrong code",
+                                           tries_left=left))
+            # A code is good once.
+            self.db.run("UPDATE challenges SET tries_left = 0 WHERE challenge_id = ?",
+                        challenge_id)
+            return str(ch["person_ref"])
+
+    def last_code(self, challenge_id: str | None = None) -> Answer:
+        """The "SMS" a test reads (admin API only)."""
+        with self.db.tx():
+            if challenge_id:
+                row = self.db.one("SELECT * FROM challenges WHERE challenge_id = ?",
+                                  challenge_id)
+            else:
+                row = self.db.one("SELECT * FROM challenges ORDER BY created DESC LIMIT 1")
+            if row is None:
+                raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no challenge yet")
+            return {"challenge_id": row["challenge_id"], "code": row["code"],
+                    "tries_left": row["tries_left"]}
+
+    # ---- e-SSC grants -------------------------------------------------------------------
+
+    def add_grant(self, person_ref: str, terminal_id: str, ttl: float) -> str:
+        grant = secrets.token_urlsafe(32)
+        with self.db.tx():
+            self.db.run("INSERT INTO essc_grants VALUES (?,?,?,?)", _sha(grant), person_ref,
+                        terminal_id, self.clock.now().timestamp() + ttl)
+        return grant
+
+    def grant_holder(self, grant: str, terminal_id: str) -> str | None:
+        with self.db.tx():
+            row = self.db.one("SELECT * FROM essc_grants WHERE grant_sha256 = ?", _sha(grant))
+        if (row is None or row["terminal_id"] != terminal_id
+                or self.clock.now().timestamp() >= row["expires"]):
+            return None
+        return str(row["person_ref"])
+
+    # ---- the plain heartbeat ------------------------------------------------------------
+
+    def heartbeat(self, terminal_id: str, clock: dt.datetime, version: str,
+                  outbox_depth: int, max_skew: float) -> Answer:
+        now = dt.datetime.now(dt.UTC)
+        if clock.tzinfo is None:
+            clock = clock.replace(tzinfo=dt.UTC)
+        accepted = abs((now - clock).total_seconds()) <= max_skew
+        with self.db.tx():
+            self.db.run(
+                "INSERT INTO heartbeats VALUES (?,?,?,?,?,?) ON CONFLICT (terminal_id) DO "
+                "UPDATE SET clock = excluded.clock, version = excluded.version, "
+                "outbox_depth = excluded.outbox_depth, received = excluded.received, "
+                "accepted = excluded.accepted",
+                terminal_id, _iso(clock), version, outbox_depth, _iso(now), int(accepted))
+        return {"server_time": _iso(now), "accepted": accepted}
+
+    def heartbeats(self) -> list[Answer]:
+        """Every plain heartbeat recorded (admin API)."""
+        with self.db.tx():
+            return [dict(r) for r in self.db.all("SELECT * FROM heartbeats")]
