@@ -44,6 +44,7 @@ class HostileServer:
     max_seconds: float = 60.0
     seen: list[Seen] = field(default_factory=list)
     sent_bytes: int = 0
+    headers_sent: int = 0  # answers whose header is out (dribble): the body comes next
     connected: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
     last_reply: tuple[int, dict[str, str], bytes] | None = None
@@ -110,6 +111,7 @@ class HostileServer:
         h.send_header("Content-Length", "1000")
         h.end_headers()
         h.wfile.flush()
+        self.headers_sent += 1
         ends = time.monotonic() + self.max_seconds
         while time.monotonic() < ends:
             h.wfile.write(b" ")

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import requests
 
@@ -16,6 +15,7 @@ from kiosk.central.sandbox.openapi import render
 from kiosk.cli.main import main
 from kiosk.personas import persona
 from kiosk.secrets import load_secrets
+from tests.fixtures.polling import until
 
 
 def test_refuses_a_non_loopback_host(capsys):
@@ -45,14 +45,16 @@ def test_foreground_sandbox_serves_signed_calls(tmp_path, central_settings):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while True:
+
+        def answers() -> bool:
+            assert proc.poll() is None, proc.stdout.read()
             try:
                 requests.get(url + "/v1/openapi.json", timeout=1).raise_for_status()
-                break
             except requests.RequestException:
-                assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read()
-                time.sleep(0.1)
+                return False
+            return True
+
+        until(answers, 20, "the sandbox answering")
         settings = dataclasses.replace(central_settings, central=dataclasses.replace(
             central_settings.central, base_url=url))
         with CentralClient(settings, load_secrets(settings)) as client:

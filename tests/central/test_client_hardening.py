@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.central import transport
 from kiosk.central.client import new_idempotency_key
 from kiosk.central.errors import (
     CentralBadResponse,
@@ -23,6 +24,7 @@ from kiosk.config import load_settings
 from kiosk.personas import persona
 from tests.central.hostile import HostileServer
 from tests.fixtures.cli import run_kiosk
+from tests.fixtures.polling import until
 
 CARD = persona("normal")["ssc"]["card_number"]
 ID = persona("normal")["id"]["id_number"]
@@ -57,13 +59,19 @@ def test_a_redirect_is_a_bad_response_and_the_other_host_receives_nothing(
     assert other.seen == []  # not the body, not the X-Kiosk-* headers, nothing
 
 
+def _watchdog_done_with(deadline: float) -> bool:
+    """Whether the transport's deadline watchdog holds no call due at or before
+    ``deadline`` (it pops each when due: aborted if still running, dropped if done)."""
+    with transport._WATCHDOG._cv:
+        return all(due > deadline for due, _, _ in transport._WATCHDOG._heap)
+
+
 # ---- size cap -----------------------------------------------------------------------------
 
 def test_a_200_mb_answer_fails_cleanly_with_small_memory(hostile, make_central_client):
     huge = _server(hostile, mode="huge")
     client = make_central_client(base_url=huge.url, retries=0)
     tracemalloc.start()
-    started = time.monotonic()
     try:
         with pytest.raises(CentralBadResponse) as err:
             client.card_status(CARD)
@@ -72,9 +80,8 @@ def test_a_200_mb_answer_fails_cleanly_with_small_memory(hostile, make_central_c
         tracemalloc.stop()
     assert "larger than" in str(err.value)
     assert peak < 4 * 1024 * 1024, f"peak {peak} bytes"  # the cap is 256 KiB
-    assert time.monotonic() - started < 5
     assert huge.finished.wait(10)  # the server saw the connection close
-    assert huge.sent_bytes < huge.huge_bytes
+    assert huge.sent_bytes < huge.huge_bytes  # the client stopped reading early
 
 
 def test_a_declared_oversize_answer_is_refused_unread(hostile, make_central_client):
@@ -92,12 +99,12 @@ def test_a_dribbling_server_cannot_hold_a_call_past_its_deadline(hostile, make_c
     slow = _server(hostile, mode="dribble", dribble_every=0.2)
     client = make_central_client(base_url=slow.url, read_timeout=1.0, retries=2,
                                  deadline_seconds=1.5)
-    started = time.monotonic()
     with pytest.raises(CentralTimeout) as err:
         client.card_status(CARD)
-    elapsed = time.monotonic() - started
-    assert 1.4 <= elapsed < 2.5, elapsed
+    # Each read succeeds and the server would go on for a minute: only the deadline can
+    # have ended it (how close to 1.5 s is `kiosk bench central`'s figure).
     assert err.value.maybe_applied
+    assert slow.sent_bytes < slow.max_seconds / slow.dribble_every
     assert len(slow.seen) == 1  # the deadline covers retries: none was started late
 
 
@@ -106,7 +113,7 @@ def test_ten_cancelled_calls_against_a_dribbling_server_leave_the_client_usable(
     server = _server(hostile, mode="dribble", dribble_every=0.2, target=sandbox.url)
     client = make_central_client(base_url=server.url, deadline_seconds=30)
     for _ in range(10):
-        server.connected.clear()
+        answered = server.headers_sent
         outcome: list[BaseException] = []
 
         def call(into: list[BaseException] = outcome) -> None:
@@ -116,14 +123,12 @@ def test_ten_cancelled_calls_against_a_dribbling_server_leave_the_client_usable(
                 into.append(exc)
 
         worker = threading.Thread(target=call)
-        started = time.monotonic()
         worker.start()
-        assert server.connected.wait(5)
-        time.sleep(0.3)  # the header is in, the body dribbles
+        until(lambda n=answered: server.headers_sent > n, 5, "the header in, the body "
+              "dribbling")
         client.cancel()
         worker.join(2)
         assert not worker.is_alive(), "cancel did not free the worker"
-        assert time.monotonic() - started < 3
         assert isinstance(outcome[0], CentralTimeout) and "cancelled" in str(outcome[0])
     server.mode = "proxy"  # now the real sandbox answers through it
     status = client.card_status(CARD)
@@ -143,11 +148,11 @@ def test_diagnose_central_ends_within_the_deadline_against_a_dribbling_server(
            "KIOSK__KIOSK__DATA_DIR": str(tmp_path), "KIOSK__KIOSK__LOG_DIR": str(tmp_path),
            "KIOSK__SECURITY__SECRETS_FILE": central_settings.security.secrets_file,
            "KIOSK__CENTRAL__BASE_URL": slow.url, "KIOSK__CENTRAL__DEADLINE_SECONDS": "3"}
-    started = time.monotonic()
+    # The server would dribble for a minute: only the 3 s deadline ends the check, and
+    # says so (how soon is `kiosk bench central`'s figure).
     proc = run_kiosk(["diagnose", "--part", "central"], env, timeout=60)
-    elapsed = time.monotonic() - started
     assert proc.returncode != 0, proc.stdout
-    assert elapsed < 3 + 8, f"{elapsed:.1f} s"  # the deadline plus interpreter start-up
+    assert "did not answer in time" in proc.stdout, proc.stdout
     assert "Traceback" not in proc.stderr
 
 
@@ -201,6 +206,9 @@ def test_a_finished_calls_deadline_does_not_touch_the_kept_alive_connection(
     """The pooled connection outlives the call; its old deadline must not shut it."""
     client = make_central_client(deadline_seconds=0.5)
     assert client.card_status(CARD).card_number == CARD
-    time.sleep(0.8)  # the first call's deadline passes while its connection idles
+    first_deadline = time.monotonic() + 0.5  # at or after the first call's own
+    # The first call's deadline passes while its connection idles: the deadline watchdog
+    # has dealt with every flight due by then.
+    until(lambda: _watchdog_done_with(first_deadline), 5, "the first call's deadline")
     assert client.card_status(CARD).card_number == CARD
     assert client.card_status(CARD).card_number == CARD

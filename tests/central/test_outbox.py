@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -119,9 +118,7 @@ def test_sender_delivers_when_the_service_is_back(tmp_path, sandbox, make_centra
         assert _recorded(sandbox, key) == []
         sandbox.admin("DELETE", "/faults")
         sender.retry_now()
-        deadline = time.monotonic() + 5
-        while box.stats().pending and time.monotonic() < deadline:
-            time.sleep(0.05)
+        until(lambda: box.stats().pending == 0, 5, "the item delivered")
     finally:
         sender.stop()
     assert box.stats().pending == 0 and box.stats().delivered_total == 1
@@ -244,9 +241,7 @@ def test_service_down_then_back_on_the_same_port(tmp_path, central_settings,
         again = start_sandbox_thread(central_settings, port=port, db_path=db,
                                      secrets=central_secrets)
         sender.retry_now()
-        deadline = time.monotonic() + 5
-        while box.stats().pending and time.monotonic() < deadline:
-            time.sleep(0.05)
+        until(lambda: box.stats().pending == 0, 5, "the item delivered")
         assert box.stats().delivered_total == 1
         assert len(_recorded(again, key)) == 1
     finally:
@@ -281,13 +276,15 @@ def test_running_sender_sends_a_new_item_at_once(tmp_path, sandbox, make_central
     box = Outbox(tmp_path / "o.db")
     sender = OutboxSender(box, make_central_client(), poll_interval=30).start()
     try:
-        time.sleep(0.1)  # the sender is idle, waiting up to 30 s
+        # A first item, delivered: the sender has done its round and is idle, waiting
+        # up to 30 s; only the enqueue can wake it for the next one.
+        box.enqueue(KIND_PRE_LOSS, _payload(), new_idempotency_key())
+        until(lambda: box.stats().delivered_total == 1, 10, "the first item delivered")
         key = new_idempotency_key()
-        box.enqueue(KIND_PRE_LOSS, _payload(), key)
-        deadline = time.monotonic() + 3
-        while box.stats().pending and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert box.stats().delivered_total == 1 and len(_recorded(sandbox, key)) == 1
+        box.enqueue(KIND_PRE_LOSS, _payload("X00000027", persona("x_check")["id"]["id_number"]),
+                    key)
+        until(lambda: box.stats().pending == 0, 3, "the new item sent at once")
+        assert box.stats().delivered_total == 2 and len(_recorded(sandbox, key)) == 1
     finally:
         sender.stop()
 

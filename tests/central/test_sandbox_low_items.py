@@ -11,7 +11,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ import requests
 from kiosk.central import schemas as s
 from kiosk.central.signing import SignatureError, sign_request, verify_request
 from tests.fixtures.cli import REPO, clean_env
+from tests.fixtures.polling import until
 
 TERMINAL = "T-DEMO-0001"
 KEY = b"k" * 32
@@ -130,16 +130,17 @@ def test_kiosk_sandbox_makes_a_missing_data_dir_and_keeps_its_files_private(
     finally:
         os.umask(old)
     try:
-        deadline = time.monotonic() + 30
-        while True:
+
+        def answers() -> bool:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
             try:
                 requests.get(f"http://127.0.0.1:{port}/v1/openapi.json",
                              timeout=1).raise_for_status()
-                break
             except requests.RequestException:
-                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-                assert time.monotonic() < deadline, "sandbox did not start"
-                time.sleep(0.1)
+                return False
+            return True
+
+        until(answers, 30, "the sandbox answering")
         assert _mode(data) == 0o700 and _mode(db.parent) == 0o700
         assert _mode(data / "sandbox-admin.token") == 0o600
         made = sorted(p.name for p in db.parent.iterdir())

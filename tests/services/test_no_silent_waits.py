@@ -5,7 +5,6 @@ has a limit (config) after which the person is told in plain words."""
 from __future__ import annotations
 
 import dataclasses
-import time
 
 from kiosk.config import SessionSection
 from kiosk.i18n import translate
@@ -97,8 +96,14 @@ def test_each_card_wait_has_a_limit_then_plain_words(rig: Rig) -> None:
 def test_the_limit_is_disarmed_when_the_card_comes(rig: Rig) -> None:
     _wait_limit(rig, 0.4)
     rig.ctl.start("cancel")
+    timer = rig.ctl.waits._timer
+    assert timer is not None, "the card wait has a limit"
     rig.ctl.end()  # left before the limit
-    time.sleep(0.6)
+    # Disarmed, the timer thread ends at once; had it been left armed it would fire at
+    # 0.4 s and end then: either way it is over within the join, and what it might have
+    # handed to the dispatcher is run below.
+    timer.join(5)
+    assert not timer.is_alive()
     rig.dispatch.run_pending()
     assert rig.ctl.state.step == Step.HOME
 
