@@ -10,7 +10,9 @@ Figures:
 - **e-SSC code scanned → the person's cards** (virtual pty scanner, the real watcher,
   the sandbox's verify on loopback; :mod:`kiosk.bench.essc`; goal ≤ 300 ms);
 - **watcher idle CPU**: CPU time of the watcher thread and of the whole process while
-  both readers sit empty for ``--idle`` seconds.
+  both readers sit empty for ``KIOSK_BENCH_IDLE_S`` seconds (5), and of the watcher while
+  pcscd has no reader at all (blocked on the PnP pseudo-reader, not polling); target
+  ≤ :data:`TARGET_IDLE_WATCHER_MS_PER_S` ms of watcher CPU per idle second in both.
 
 Runs its own pcscd (nothing touches the system pcscd): needs pcscd, the vpcd driver
 and ``unshare`` (root or user namespaces).
@@ -77,6 +79,17 @@ def _reads(hub_events: queue.Queue, slots: Any, persona: str, slot: str, runs: i
             "socket_to_data_ms": _summary(socket_ms), "apdus_per_read": sorted(apdus)}
 
 
+TARGET_IDLE_WATCHER_MS_PER_S = 2.0
+
+
+def _idle_cpu(hub: Any, idle_s: float) -> dict[str, float]:
+    w0, p0 = hub.watcher.cpu_time(), time.process_time()
+    time.sleep(idle_s)
+    return {"seconds": idle_s,
+            "watcher_cpu_ms": round((hub.watcher.cpu_time() - w0) * 1000, 3),
+            "process_cpu_ms": round((time.process_time() - p0) * 1000, 3)}
+
+
 def measure(runs: int, idle_s: float, id_runs: int) -> dict[str, Any]:
     """Start the private stack, measure, tear it down; return the figures."""
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-cards-") as tmp:
@@ -102,16 +115,21 @@ def measure(runs: int, idle_s: float, id_runs: int) -> dict[str, Any]:
             ssc = _reads(events, slots, "normal", "ssc", runs)
             idc = _reads(events, slots, "normal", "id", id_runs)
             time.sleep(0.5)  # let the last removal settle before measuring idle
-            w0, p0 = hub.watcher.cpu_time(), time.process_time()
-            time.sleep(idle_s)
-            idle = {"seconds": idle_s,
-                    "watcher_cpu_ms": round((hub.watcher.cpu_time() - w0) * 1000, 3),
-                    "process_cpu_ms": round((time.process_time() - p0) * 1000, 3)}
+            idle = _idle_cpu(hub, idle_s)
+            # Every reader unplugged: the watcher waits on the PnP pseudo-reader.
+            daemon.restart(with_vpcd=False)
+            deadline = time.monotonic() + 10
+            while (hub.snapshot()["readers"] or hub.snapshot()["service"] != "up") \
+                    and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)
+            idle_none = _idle_cpu(hub, idle_s)
         finally:
             hub.stop()
             slots.stop()
             daemon.stop()
-    return {"ssc": ssc, "id": idc, "idle": idle, "target_ssc_ms": 150}
+    return {"ssc": ssc, "id": idc, "idle": idle, "idle_no_readers": idle_none,
+            "target_ssc_ms": 150, "target_idle_watcher_ms_per_s": TARGET_IDLE_WATCHER_MS_PER_S}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -145,10 +163,17 @@ def run(args: argparse.Namespace) -> int:
               f"scans; goal ≤ {e['target_ms']} ms")
         print(f"cards e-SSC: of which scanned → event median {ev['median']} ms, scanned → "
               f"verified cards (no window) median {sc['median']} ms, p95 {sc['p95']} ms")
-        idle = figures["idle"]
+        idle, none = figures["idle"], figures["idle_no_readers"]
         print(f"cards watcher idle: {idle['watcher_cpu_ms']} ms CPU in {idle['seconds']} s "
-              f"(whole process {idle['process_cpu_ms']} ms)")
+              f"(whole process {idle['process_cpu_ms']} ms); with no reader at all "
+              f"{none['watcher_cpu_ms']} ms in {none['seconds']} s")
     ok = figures["ssc"]["insert_event_to_data_ms"]["p95"] <= figures["target_ssc_ms"]
+    for name in ("idle", "idle_no_readers"):
+        f = figures[name]
+        if f["watcher_cpu_ms"] > TARGET_IDLE_WATCHER_MS_PER_S * f["seconds"]:
+            print(f"cards: the idle watcher ({name}) used more than "
+                  f"{TARGET_IDLE_WATCHER_MS_PER_S:g} ms CPU per second")
+            ok = False
     essc_p95 = figures["essc"]["scanned_to_cards_on_screen_ms"]["p95"]
     if essc_p95 > figures["essc"]["target_ms"]:
         print("cards: e-SSC code scanned → cards on screen p95 above the 300 ms goal")

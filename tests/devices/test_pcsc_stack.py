@@ -7,7 +7,6 @@ mid-read, feed garbage, and leave a reader empty to check the watcher does not s
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -16,6 +15,7 @@ from kiosk.devices.pcsc.errors import CardError
 from kiosk.devices.pcsc.watcher import ReaderEvent, ReaderEventKind, ReaderWatcher
 from kiosk.devices.virtual.ssc_card import VirtualSscCard
 from tests.fixtures.pcsc import ID_READER, SSC_READER, EventRecorder
+from tests.fixtures.polling import until
 
 pytestmark = pytest.mark.pcsc
 
@@ -51,9 +51,8 @@ def test_watcher_initial_state_and_changes(virtual_slots, wait_card_state) -> No
         virtual_slots.remove("ssc")
         rec.wait_for(lambda e: e.kind == "card_removed" and e.reader == SSC_READER, start=m)
     finally:
-        t = time.monotonic()
-        w.stop()
-        assert time.monotonic() - t < 0.5 and not w.alive
+        w.stop()  # joins the thread (within its own limit); how fast: kiosk bench cards
+        assert not w.alive
 
 
 def test_hub_reads_both_slots(hub) -> None:
@@ -62,8 +61,7 @@ def test_hub_reads_both_slots(hub) -> None:
     slots.insert("expired_id", "id")
     ssc = rec.wait_for(kind("card_read", "ssc"))
     idc = rec.wait_for(kind("card_read", "id"))
-    assert ssc.data.name == "欧阳喆赟" and ssc.apdus == 15
-    assert ssc.elapsed_ms < 150, f"insert event → data took {ssc.elapsed_ms:.1f} ms"
+    assert ssc.data.name == "欧阳喆赟" and ssc.apdus == 15  # how fast: kiosk bench cards
     assert idc.data.id_number == "110105199901010104" and idc.apdus == 2
     snap = h.snapshot()
     assert snap["service"] == "up" and snap["watcher_alive"]
@@ -146,11 +144,9 @@ def test_pcscd_orderly_stop_and_no_readers(hub, pcscd_alive) -> None:
     rec.wait_for(kind("service_down"), start=m)
     pcscd_alive.start(with_vpcd=False)  # a terminal with every reader unplugged
     rec.wait_for(kind("service_up"), start=m)
-    time.sleep(0.3)
-    assert h.snapshot()["readers"] == []
-    c0 = h.watcher.cpu_time()
-    time.sleep(1.0)
-    assert h.watcher.cpu_time() - c0 < 0.02  # blocked on the PnP pseudo-reader
+    until(lambda: h.snapshot()["readers"] == [], 5, "no reader listed")
+    # Idle on the PnP pseudo-reader, not polling: kiosk bench cards (idle_no_readers).
+    assert h.watcher.alive
     m2 = rec.mark()
     pcscd_alive.restart(with_vpcd=True)
     rec.wait_for(lambda ev: ev.kind == "readers_changed" and ev.reader == SSC_READER, start=m2)
@@ -202,20 +198,6 @@ def test_card_removed_during_a_read(hub) -> None:
     rec.wait_for(kind("card_removed", "ssc"))
 
 
-def test_idle_watcher_uses_no_cpu(virtual_slots) -> None:
-    w = ReaderWatcher(lambda ev: None)
-    w.start()
-    try:
-        time.sleep(0.3)
-        c0, p0 = w.cpu_time(), time.process_time()
-        time.sleep(3.0)
-        used = w.cpu_time() - c0
-        assert used < 0.01, f"watcher used {used * 1000:.1f} ms CPU in 3 s idle"
-        assert time.process_time() - p0 < 0.2
-    finally:
-        w.stop()
-
-
 def test_hub_with_a_serial_id_reader(pcsc_settings, pcscd_alive) -> None:
     import dataclasses
 
@@ -236,7 +218,11 @@ def test_hub_with_a_serial_id_reader(pcsc_settings, pcscd_alive) -> None:
         assert snap["id_reader"] == "serial" and snap["id_reader_status"] == "ready"
         # Every reader, including "Virtual PCD 00 01", is an SSC reader now.
         assert {r["slot"] for r in snap["readers"]} == {"ssc"}
-        time.sleep(1.2)  # already read: no second event until lifted and presented again
+        # Already read: no second event until lifted and presented again. The reader
+        # is asked again and again meanwhile; after a few more questions there is still
+        # one read.
+        polled = virtual.polls
+        until(lambda: virtual.polls >= polled + 3, 10, "the serial reader asked again")
         assert sum(1 for e in rec.events if e.kind == "card_read") == 1
     finally:
         h.stop()
@@ -256,9 +242,8 @@ def test_hub_with_a_missing_sdk_library(pcsc_settings, pcscd_alive, tmp_path) ->
         assert ev.error.kind == "no_reader" and "id_sdk_library" in str(ev.error)
         assert h.snapshot()["id_reader_status"] == "no_reader"
     finally:
-        t = time.monotonic()
         h.stop()
-        assert time.monotonic() - t < 2
+        assert not h.watcher.alive
 
 
 def test_hub_stop_from_inside_a_callback(pcsc_settings, virtual_slots) -> None:
@@ -276,7 +261,4 @@ def test_hub_stop_from_inside_a_callback(pcsc_settings, virtual_slots) -> None:
     h.start()
     virtual_slots.insert("normal", "ssc")
     rec.wait_for(kind("card_read", "ssc"))
-    deadline = time.monotonic() + 3
-    while h.watcher.alive and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert not h.watcher.alive
+    until(lambda: not h.watcher.alive, 3, "the watcher stopped from its own callback")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shlex
 import subprocess
-import time
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from kiosk.devices.speech import (
     speakable,
     voice_for,
 )
+from tests.fixtures.polling import until
 
 ZH = "您的社保卡已临时挂失，请拨打服务热线96102。"
 EN = "Your card is now pre-lost. Call the hotline 96102."
@@ -79,28 +81,40 @@ def test_synthesis_failure_is_a_speech_error(speaker_factory, tmp_path):
 
 
 def test_say_returns_at_once_and_plays_through_the_player(speaker_factory, tmp_path):
-    out = tmp_path / "played.wav"
-    sp = speaker_factory(player=f"sox -q -t wav - {shlex.quote(str(out))}")
-    started = time.perf_counter()
+    out, hold = tmp_path / "played.wav", tmp_path / "hold"
+    os.mkfifo(hold)
+    # The player writes the audio, then stays until the test lets it go: say() has
+    # returned while it still plays (how soon it returns: kiosk bench speech).
+    sp = speaker_factory(player=f"sh -c 'sox -q -t wav - {shlex.quote(str(out))}; "
+                                f"cat {shlex.quote(str(hold))} >/dev/null'")
     sp.say(ZH, "zh_CN")
-    assert time.perf_counter() - started < 0.1
+    assert sp.spoken == 0  # returned; nothing has played to the end yet
+    release = until(lambda: _open_writer(hold), 10, "the player waiting to be let go")
+    os.close(release)
     assert sp.wait(10)
     assert sp.last_error is None and sp.spoken == 1
     assert _seconds(out) > 1.5
+
+
+def _open_writer(fifo: Path) -> int | None:
+    """A write end of ``fifo`` once a reader has it open (None before)."""
+    try:
+        return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:  # ENXIO: no reader yet
+        return None
 
 
 def test_newest_utterance_replaces_the_playing_one(speaker_factory, tmp_path):
     log = tmp_path / "log.bin"
     # A slow "player": reads the WAV, then plays for 2 s (exec so kill() reaches it).
     sp = speaker_factory(player=f"sh -c 'cat >> {shlex.quote(str(log))}; exec sleep 2'")
-    started = time.perf_counter()
     sp.say(EN, "en")
-    time.sleep(0.3)
+    until(lambda: log.exists() and log.read_bytes().count(b"RIFF") == 1, 10,
+          "the first utterance playing")
     sp.say("Second.", "en")
     assert sp.wait(10)
-    elapsed = time.perf_counter() - started
     assert sp.spoken == 1  # the first was cut off, the second finished
-    assert elapsed < 3.5
+    assert log.read_bytes().count(b"RIFF") == 2  # both reached the player
 
 
 def test_player_failure_is_kept_for_diagnostics(speaker_factory):

@@ -41,6 +41,7 @@ class VirtualSerialIdReader:
         self._lock = threading.Lock()
         self._stop_r, self._stop_w = os.pipe()
         self.corrupt_next = False  # tests: damage the checksum of the next answer
+        self.polls = 0  # "is a card there?" questions answered: tests wait on the reader
         self._thread = threading.Thread(target=self._run, name="virtual-id-serial",
                                         daemon=True)
         self._thread.start()
@@ -62,6 +63,7 @@ class VirtualSerialIdReader:
         with self._lock:
             card = None if self._read_done else self._card
             if (cmd, para) == (0x20, 0x01):
+                self.polls += 1
                 return frame(b"\x00\x00" + bytes([ST_FOUND]) + b"\x00" * 4) if card \
                     else frame(b"\x00\x00" + bytes([ST_NO_CARD]))
             if (cmd, para) == (0x20, 0x02):

@@ -1,0 +1,188 @@
+"""Tests wait for conditions and leave timings to the benches.
+
+A fixed ``sleep`` in a test is either too short on a loaded machine (a flaky failure) or
+too long everywhere (a slow suite); :func:`tests.fixtures.polling.until` waits for the
+condition itself, within a limit. A timing assertion (``elapsed < 0.1``) fails when the
+machine is busy, whatever the code does: how fast something is belongs to a ``kiosk
+bench`` figure, and a test asserts what happened (the answer came, the call was refused,
+the deadline ended it), not how long it took.
+
+This test reads every Python file under tests/ (the syntax tree, so a child program
+written into a string is not counted) and fails on:
+
+- a call to ``time.sleep``, ``sleep``, ``asyncio.sleep`` or ``select.select`` with only a
+  timeout;
+- an assertion that compares a clock reading (``time.monotonic()``, ``perf_counter()``,
+  ``time.time()``, or a name computed from one in the same function) or a measured
+  duration (a name or attribute called ``elapsed``/``took``/``duration``/``latency`` or
+  ending in ``_ms``) with ``<``, ``<=``, ``>`` or ``>=``.
+
+The few places that need one are listed in ALLOWED with their reason: each plays a
+misbehaving party (a server that dribbles, an app whose UI thread hangs), where the
+delay is the behaviour under test, not a wait for it.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+
+# (file relative to tests/, function) → why a fixed delay is the behaviour, not a wait.
+ALLOWED: dict[tuple[str, str], str] = {
+    ("fixtures/polling.py", "until"): "the one sanctioned wait: between two checks of the "
+                                      "condition",
+    ("central/hostile.py", "_dribble"): "a hostile server sending its answer a byte at a "
+                                        "time: the delay is the attack",
+    ("deploy/freeze_app.py", "<lambda>"): "an app whose UI thread hangs, for the watchdog "
+                                          "test: the hang is the fault played",
+}
+SLEEPS = {("time", "sleep"), ("asyncio", "sleep"), (None, "sleep")}
+CLOCKS = {"monotonic", "perf_counter", "time", "monotonic_ns", "perf_counter_ns", "time_ns"}
+MEASURED = ("elapsed", "took", "duration", "latency")
+ORDER = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    line: int
+    function: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"tests/{self.file}:{self.line} in {self.function}: {self.what}"
+
+
+def _call_name(node: ast.Call) -> tuple[str | None, str]:
+    f = node.func
+    if isinstance(f, ast.Attribute):
+        owner = f.value.id if isinstance(f.value, ast.Name) else None
+        return owner, f.attr
+    if isinstance(f, ast.Name):
+        return None, f.id
+    return None, ""
+
+
+def _is_clock_call(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    owner, name = _call_name(node)
+    return name in CLOCKS and (owner == "time" or (owner is None and name != "time"))
+
+
+def _is_fixed_sleep(node: ast.Call) -> bool:
+    owner, name = _call_name(node)
+    if (owner, name) in SLEEPS:
+        return True
+    # select.select([], [], [], t): a sleep spelt differently.
+    return (owner, name) == ("select", "select") and len(node.args) == 4 and all(
+        isinstance(a, ast.List) and not a.elts for a in node.args[:3])
+
+
+def _measured(node: ast.AST) -> bool:
+    name = node.id if isinstance(node, ast.Name) else (
+        node.attr if isinstance(node, ast.Attribute) else "")
+    name = name.lower()
+    return any(word in name for word in MEASURED) or name.endswith("_ms")
+
+
+class _Function(ast.NodeVisitor):
+    """One function's findings; nested functions are visited on their own."""
+
+    def __init__(self, file: str, name: str) -> None:
+        self.file, self.name = file, name
+        self.clock_names: set[str] = set()
+        self.findings: list[Finding] = []
+
+    def _uses_clock(self, node: ast.AST) -> bool:
+        return any(_is_clock_call(n) or (isinstance(n, ast.Name) and n.id in self.clock_names)
+                   or _measured(n) for n in ast.walk(node))
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if any(_is_clock_call(n) or (isinstance(n, ast.Name) and n.id in self.clock_names)
+               for n in ast.walk(node.value)):
+            for target in node.targets:
+                self.clock_names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if _is_fixed_sleep(node):
+            self.findings.append(Finding(self.file, node.lineno, self.name,
+                                         f"fixed sleep {ast.unparse(node)}"))
+        self.generic_visit(node)
+
+    def visit_Assert(self, node: ast.Assert) -> None:
+        for compare in (n for n in ast.walk(node.test) if isinstance(n, ast.Compare)):
+            if any(isinstance(op, ORDER) for op in compare.ops) and self._uses_clock(compare):
+                self.findings.append(Finding(self.file, node.lineno, self.name,
+                                             f"timing assertion {ast.unparse(compare)}"))
+        self.generic_visit(node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        inner = _Function(self.file, node.name)
+        inner.clock_names = set(self.clock_names)  # a closure sees the outer clock names
+        for statement in node.body:
+            inner.visit(statement)
+        self.findings += inner.findings
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        inner = _Function(self.file, "<lambda>")
+        inner.clock_names = set(self.clock_names)
+        inner.visit(node.body)
+        self.findings += inner.findings
+
+
+def scan(path: Path, root: Path = TESTS) -> list[Finding]:
+    rel = path.relative_to(root).as_posix()
+    module = _Function(rel, "<module>")
+    module.visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+    return module.findings
+
+
+def test_no_fixed_sleep_and_no_timing_assertion_in_the_tests() -> None:
+    found = [f for path in sorted(TESTS.rglob("*.py")) for f in scan(path)
+             if (f.file, f.function) not in ALLOWED]
+    assert not found, ("wait with tests.fixtures.polling.until on a condition, and move "
+                       "timings to a `kiosk bench` figure:\n" + "\n".join(map(str, found)))
+
+
+def test_every_allowance_is_still_needed() -> None:
+    used = {(f.file, f.function) for path in sorted(TESTS.rglob("*.py")) for f in scan(path)}
+    assert set(ALLOWED) <= used, f"no longer needed: {sorted(set(ALLOWED) - used)}"
+
+
+def test_the_scanner_sees_each_kind(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    source = '''
+import time, asyncio, select
+from time import sleep, monotonic
+
+def test_a():
+    time.sleep(0.1)
+    sleep(1)
+    select.select([], [], [], 0.5)
+    t0 = time.monotonic()
+    elapsed = time.monotonic() - t0
+    assert elapsed < 0.1
+    assert monotonic() - t0 >= 2
+    assert result.took_ms < 150
+
+async def test_b():
+    await asyncio.sleep(1)
+
+def test_c():
+    code = "import time; time.sleep(60)"    # a child program: not a wait of the test
+    deadline = 5
+    assert len(code) > deadline              # not a clock
+    assert abs(now - then) == 0
+'''
+    sample.write_text(source, encoding="utf-8")
+    found = scan(sample, tmp_path)
+    kinds = sorted((f.function, f.what.split()[0]) for f in found)
+    assert kinds == [("test_a", "fixed")] * 3 + [("test_a", "timing")] * 3 + [
+        ("test_b", "fixed")], found
