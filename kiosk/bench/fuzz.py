@@ -24,10 +24,12 @@ EXAMPLE_DEADLINE_MS = 1000  # one example of any target; parsers take microsecon
 CHUNK = 200  # examples per hypothesis run; runs repeat until the time is up
 
 
-def fuzz_settings(max_examples: int, deadline_ms: int = EXAMPLE_DEADLINE_MS) -> settings:
+def fuzz_settings(max_examples: int,
+                  deadline_ms: int | None = EXAMPLE_DEADLINE_MS) -> settings:
     """Hypothesis settings shared by the CI tests and the bench: fixed examples, a
-    per-example deadline, no example database (nothing written), no health checks that
-    would fail a slow shared machine."""
+    per-example deadline (the bench's; the tests pass None: a timing is no test's to
+    assert), no example database (nothing written), no health checks that would fail a
+    slow shared machine."""
     return settings(max_examples=max_examples, deadline=deadline_ms, database=None,
                     suppress_health_check=list(HealthCheck), derandomize=False,
                     print_blob=True)

@@ -22,6 +22,7 @@ from kiosk.services.diagnostics.checks import (
     check_readers,
 )
 from tests.fixtures.pcsc import ID_READER, SSC_READER
+from tests.fixtures.polling import until
 
 # -- readers ------------------------------------------------------------------------------
 
@@ -137,10 +138,9 @@ def test_central_timeout(central_settings, central_secrets, sandbox):
     settings = dataclasses.replace(central_settings, central=dataclasses.replace(
         central_settings.central, retries=0, read_timeout=0.3))
     sandbox.faults.set(latency_ms=1500)
-    started = time.perf_counter()
     result = check_central(_ctx(settings, central_secrets))
+    # Ended by the 0.3 s read timeout: had it waited out the latency it would say "ok".
     assert result.summary_key == "diagnostics.central.timeout"
-    assert time.perf_counter() - started < 1.5
 
 
 def test_terminal_clock_far_off_is_refused(central_settings, central_secrets, sandbox):
@@ -151,12 +151,12 @@ def test_terminal_clock_far_off_is_refused(central_settings, central_secrets, sa
     assert clock.status is CheckStatus.FAIL and clock.summary_key == "diagnostics.clock.refused"
 
 
-def test_whole_run_against_the_sandbox_is_fast(central_settings, central_secrets, sandbox):
+def test_whole_run_against_the_sandbox_passes(central_settings, central_secrets, sandbox):
     ctx = _ctx(central_settings, central_secrets)
     report = run_checks(ctx, ["central", "outbox", "disk", "clock", "config"])
     assert report.status is CheckStatus.OK, [r for r in report.results
                                              if r.status is not CheckStatus.OK]
-    assert report.duration_ms < 3000
+    # How fast the whole run is: kiosk bench diagnostics.
 
 
 @pytest.mark.pcsc
@@ -168,10 +168,8 @@ def test_readers_from_the_running_card_hub(pcsc_settings, virtual_slots, wait_ca
     try:
         virtual_slots.insert("normal", "ssc")
         wait_card_state(SSC_READER, True)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not any(
-                r["card_present"] for r in hub.snapshot()["readers"]):
-            time.sleep(0.05)
+        until(lambda: any(r["card_present"] for r in hub.snapshot()["readers"]), 5,
+              "the hub seeing the card")
         result = check_readers(diagnostics_context(pcsc_settings, card_hub=hub))
         assert result.status is CheckStatus.OK, result
         by_name = {r["reader"]: r for r in result.details["readers"]}

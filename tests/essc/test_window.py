@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -91,13 +90,11 @@ def essc(kiosk_ui: Any, central_settings: Any, virtual_slots: Any, sandbox: Any,
 def test_code_at_the_start_screen_leads_to_pre_loss_without_a_card(essc: Essc) -> None:
     j = essc
     j.screen("attract")
-    started = time.perf_counter()
     j.scan("normal")
     j.screen("essc_choose")
     assert "王**" in j.texts() and "王小明" not in j.texts()
     j.tap(key="essc.choose.pre_loss")
     j.screen("pre_loss_cards")
-    took = time.perf_counter() - started
     assert "X*****019" in j.texts()
     j.tap(key="journeys.cards.choose")
     j.screen("pre_loss_consequences")
@@ -108,7 +105,6 @@ def test_code_at_the_start_screen_leads_to_pre_loss_without_a_card(essc: Essc) -
     j.tap(key="app.done")
     j.screen("attract")
     assert j.ctl.session.is_empty()
-    assert took < 10
 
 
 def test_status_by_essc_from_the_identify_screen(essc: Essc) -> None:

@@ -4,14 +4,13 @@ guards (a terminal speaks only for itself; unknown terminals; refused shapes).""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 
 from kiosk import __version__, metrics
 from kiosk.central import schemas_fleet as f
 from kiosk.central.errors import CentralRefused
+from tests.fixtures.polling import until
 
 
 def test_two_terminals_appear_in_the_register_with_version_and_parts(sandbox, terminals):
@@ -84,9 +83,7 @@ def test_a_pause_survives_a_restart_of_the_terminal(sandbox, terminals, tmp_path
 def test_the_agent_thread_heartbeats_on_its_interval(sandbox, terminals):
     a = terminals("T-FLEET-A04")
     a.agent.start()
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and a.agent.beats_answered < 2:
-        time.sleep(0.1)
+    until(lambda: a.agent.beats_answered >= 2, 15, "two heartbeats answered")
     a.agent.stop()
     assert a.agent.beats_answered >= 2  # heartbeat_seconds = 5: first at once, then 5 s
 

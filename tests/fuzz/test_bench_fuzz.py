@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 
 import pytest
 
@@ -18,15 +17,12 @@ def kiosk(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_runs_for_the_time_given_and_reports_rates():
-    started = time.monotonic()
     proc = kiosk("--seconds", "3", "--target", "id_text", "--target", "apdu_chain", "--json")
-    wall = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout)["fuzz"]
     assert set(figures) == {"id_text", "apdu_chain"}
     for f in figures.values():
         assert f["examples"] > 0 and f["examples_per_s"] > 0 and f["failures"] == []
-    assert wall < 60
 
 
 def test_plain_output_names_every_target():

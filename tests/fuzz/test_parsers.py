@@ -1,14 +1,14 @@
 """Every parser of hostile input, fuzzed with a fixed budget (CI): card records and
 61xx/6Cxx chains, serial ID frames, the ID text block, central replies (raw HTTP from a
 loopback server to the real client, and each reply schema), configuration files and
-variables. Each input parses or raises the target's typed error, within a time bound
-(hypothesis deadline per example, pytest-timeout per target) and a memory bound (peak
-traced allocation per example). The long runs are ``kiosk bench fuzz --seconds N``."""
+variables. Each input parses or raises the target's typed error, within a memory bound
+(peak traced allocation per example); pytest-timeout bounds each target. How long one
+example may take (a parser that backtracks for seconds) is the bench's check: ``kiosk
+bench fuzz --seconds N`` runs the same targets with a per-example deadline."""
 
 from __future__ import annotations
 
 import logging
-import time
 import tracemalloc
 from typing import Any
 
@@ -22,7 +22,6 @@ from kiosk.bench.fuzz_targets import TARGETS, check
 BUDGET = {"ssc_records": 300, "apdu_chain": 300, "serial_frames": 300, "id_text": 400,
           "central_reply": 150, "central_schemas": 300, "config_file": 200}
 MAX_PEAK_BYTES = 8 * 1024 * 1024  # one example; the largest inputs are a few hundred bytes
-MAX_EXAMPLE_S = 2.0  # hypothesis' deadline is the tight bound; this one survives shrinking
 
 
 @pytest.fixture(autouse=True)
@@ -42,17 +41,15 @@ def test_parses_or_raises_the_typed_error(name: str) -> None:
     target = TARGETS[name]
     outcomes: dict[str, int] = {}
 
-    @fuzz_settings(BUDGET[name])
+    @fuzz_settings(BUDGET[name], deadline_ms=None)
     @given(target.strategy)
     def one(value: Any) -> None:
         tracemalloc.start()
-        started = time.perf_counter()
         try:
             outcome = check(target, value)  # anything but the typed error propagates
         finally:
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-        assert time.perf_counter() - started < MAX_EXAMPLE_S
         assert peak < MAX_PEAK_BYTES, peak
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import queue
-import time
 
 import pytest
 from evdev import InputEvent, ecodes
@@ -16,6 +15,7 @@ from evdev import InputEvent, ecodes
 from kiosk.devices.scanner import ScanEventKind, ScannerWatcher, open_source
 from kiosk.devices.scanner.framing import CodeFramer
 from kiosk.devices.scanner.hid import UNKNOWN, KeyDecoder
+from tests.fixtures.polling import until
 
 SHIFTED = set('~!@#$%^&*()_+{}|:"<>?ABCDEFGHIJKLMNOPQRSTUVWXYZ')
 NAMES = {"-": "MINUS", "=": "EQUAL", "[": "LEFTBRACE", "]": "RIGHTBRACE", ";": "SEMICOLON",
@@ -73,7 +73,7 @@ def test_uinput_keyboard_is_grabbed():
     from evdev import UInput
 
     with UInput({ecodes.EV_KEY: list(range(1, 120))}, name="kiosk-test-scanner") as ui:
-        time.sleep(0.3)
+        until(lambda: os.access(ui.device.path, os.R_OK | os.W_OK), 5, "the device node")
         events: queue.Queue = queue.Queue()
         w = ScannerWatcher(lambda: open_source("hid", ui.device.path), events.put,
                            kind="hid", where=ui.device.path)
