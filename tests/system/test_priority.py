@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.system import priority
+from tests.fixtures.polling import until
 
 UNIT = Path(__file__).resolve().parents[2] / "deploy" / "systemd" / "kiosk.service"
 linux_only = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="Linux /proc")
@@ -73,11 +74,9 @@ def test_a_refusal_is_logged_not_raised(monkeypatch: pytest.MonkeyPatch) -> None
 def test_process_nice_lower_needs_privilege_higher_does_not() -> None:
     import subprocess
     import sys
-    import time
 
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        time.sleep(0.1)
         mine = os.getpriority(os.PRIO_PROCESS, 0)
         assert priority.set_process_nice(child.pid, min(19, mine + 3))
         assert os.getpriority(os.PRIO_PROCESS, child.pid) == min(19, mine + 3)
@@ -94,18 +93,22 @@ def test_the_service_unit_starts_the_kiosk_at_kiosk_nice() -> None:
 
 
 def nice_of_thread(name: str, timeout: float = 5.0) -> int:
-    """The nice value of the live thread called ``name``, once it has set it."""
-    import time
-
-    end = time.monotonic() + timeout
+    """The nice value of the live thread called ``name``, once it has set it (or, after
+    ``timeout``, the one it has: the caller's assertion then says what is wrong)."""
     mine = proc_nice(threading.get_native_id())
-    while True:
+
+    def niced() -> tuple[int] | None:  # a tuple: a nice value of 0 is an answer too
         found = [t for t in threading.enumerate() if t.name == name]
         assert found, f"no thread {name}"
         nice = proc_nice(found[0].native_id)
-        if nice != mine or time.monotonic() > end:
-            return nice
-        time.sleep(0.01)
+        return (nice,) if nice != mine else None
+
+    try:
+        return until(niced, timeout, f"{name} to set its nice value", interval=0.01)[0]
+    except AssertionError as exc:
+        if "timed out" not in str(exc):
+            raise
+        return proc_nice(next(t for t in threading.enumerate() if t.name == name).native_id)
 
 
 @linux_only

@@ -12,6 +12,7 @@ import pytest
 
 from kiosk.secrets import hash_pin
 from tests.fixtures.cli import run_kiosk
+from tests.fixtures.polling import until
 
 pytestmark = pytest.mark.ui
 
@@ -72,18 +73,18 @@ def test_run_headless_starts_the_window_on_its_own_xvfb(env, tmp_path):
 
 def test_run_stops_cleanly_on_sigterm(env, tmp_path):
     import signal
-    import time
 
     log = tmp_path / "log" / "kiosk.log"
     proc = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--headless"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while not (log.exists() and '"ui built"' in log.read_text()):
-            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
-            time.sleep(0.1)
-        time.sleep(0.5)
-        proc.send_signal(signal.SIGTERM)
+
+        def built() -> bool:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            return log.exists() and '"ui built"' in log.read_text()
+
+        until(built, 60, "the kiosk's window built")
+        proc.send_signal(signal.SIGTERM)  # as early as that: a stop is clean at any time
         assert proc.wait(30) == 0
     finally:
         if proc.poll() is None:
@@ -125,21 +126,21 @@ def test_bench_startup_prints_its_figures(env):
 
 
 def test_a_private_xvfb_dies_with_the_process_that_started_it():
-    import time
-
     code = ("import os\nfrom kiosk.ui.xvfb import Xvfb\nx = Xvfb(320, 240)\n"
             "print(x.proc.pid, flush=True)\nos._exit(3)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=30)
     pid = int(proc.stdout.strip())
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
+
+    def gone() -> bool:
         try:
             state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except FileNotFoundError:
-            return  # gone and reaped
-        if state in ("Z", "X"):
-            return  # dead, waiting for init to reap it
-        time.sleep(0.1)
-    os.kill(pid, 9)
-    raise AssertionError("Xvfb outlived its parent")
+            return True  # gone and reaped
+        return state in ("Z", "X")  # dead, waiting for init to reap it
+
+    try:
+        until(gone, 5, "Xvfb to die with its parent")
+    except AssertionError:
+        os.kill(pid, 9)
+        raise AssertionError("Xvfb outlived its parent") from None

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import time
 
 import pytest
 
@@ -21,20 +20,18 @@ def _python(code: str):
 
 
 def test_a_server_that_dies_before_writing_a_number_is_reported_at_once():
-    t0 = time.monotonic()
     with pytest.raises(DisplayFdError) as caught:
-        start_x_server(_python("sys.exit(3)"), timeout=10.0)
-    assert time.monotonic() - t0 < 5  # the EOF is seen, not the deadline
+        start_x_server(_python("sys.exit(3)"), timeout=60.0)
+    # The EOF is seen, not the deadline: the exit code is known (a deadline says None).
     assert caught.value.code == 3
     assert caught.value.describe("Xorg", "see /x.log") == "Xorg exited (code 3, see /x.log)"
     assert caught.value.describe("Xvfb") == "Xvfb exited (code 3)"
 
 
 def test_a_silent_server_is_stopped_at_the_deadline():
-    t0 = time.monotonic()
     with pytest.raises(DisplayFdError) as caught:
         start_x_server(_python("time.sleep(60)"), timeout=0.5)
-    assert 0.4 < time.monotonic() - t0 < 8
+    # Ended by the deadline (no exit code: it was stopped, it did not exit on its own).
     assert caught.value.code is None
     assert caught.value.describe("Xvfb") == "Xvfb did not start in time"
 

@@ -4,7 +4,6 @@ restores the full frame rate; no event (or a non-input one) waits the idle frame
 from __future__ import annotations
 
 import ctypes
-import time
 
 import pytest
 
@@ -30,17 +29,15 @@ def test_input_ends_the_idle_wait_and_other_events_do_not(kiosk_ui):
     try:
         _go_idle(kiosk_ui)
         assert Clock.usleep == gov._wait_for_input
-        t0 = time.monotonic()
-        gov._wait_for_input(0.2e6)             # nothing happens: the whole wait
-        assert time.monotonic() - t0 >= 0.18 and gov.idle
-        _push(sdl, SDL_WINDOWEVENT)            # not input: still the whole wait
-        t0 = time.monotonic()
-        gov._wait_for_input(0.2e6)
-        assert time.monotonic() - t0 >= 0.18 and gov.idle
-        _push(sdl, SDL_KEYDOWN)                # input: over at once, full rate again
-        t0 = time.monotonic()
-        gov._wait_for_input(2e6)
-        assert time.monotonic() - t0 < 0.5
+        gov._wait_for_input(0.2e6)             # nothing happens: still idle
+        assert gov.idle
+        _push(sdl, SDL_WINDOWEVENT)            # not input: still idle, the event left
+        gov._wait_for_input(0.2e6)             # for Kivy's own poll
+        assert gov.idle and sdl.SDL_HasEvent(SDL_WINDOWEVENT) == 1
+        # Input: the wait ends (had it not, it would sleep the 30 s out and stay idle),
+        # full rate again. How soon a touch is answered: kiosk bench touch.
+        _push(sdl, SDL_KEYDOWN)
+        gov._wait_for_input(30e6)
         assert not gov.idle and Clock._max_fps == gov.active_fps > IDLE_FPS
         assert Clock.usleep != gov._wait_for_input  # Kivy's own sleep again
     finally:
