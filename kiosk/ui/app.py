@@ -178,13 +178,21 @@ class KioskApp(App):
 
     @property
     def technician(self) -> Technician:
-        """The technician entry (gesture, PIN access, live parts), made on first use."""
+        """The technician entry (gesture, PIN access, live parts), built by the app right
+        after its first frame (:meth:`install_technician`); before that, an error."""
         if self._technician is None:
-            # lazy: heavy (prometheus, diagnostics); technician screens come after the
-            # first frame, and so does this.
+            raise RuntimeError("the technician entry is built after the first frame")
+        return self._technician
+
+    def install_technician(self) -> Technician:
+        """Build the technician entry once: the corner gesture is bound from then on
+        (:mod:`kiosk.ui.first_frame` calls this with the parts; idempotent)."""
+        if self._technician is None:
+            # lazy: heavy (prometheus, diagnostics): after the first frame, not before.
             from kiosk.ui.technician.base import Technician
 
             self._technician = Technician(self)
+            log.info("technician entry ready")
         return self._technician
 
     def technician_card(self) -> None:

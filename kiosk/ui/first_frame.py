@@ -1,5 +1,6 @@
-"""What the app does after its first frame: start the parts. The other screens are built
-when first shown (building all ~40 up front cost ~80 MiB)."""
+"""What the app does after its first frame: start the parts and build the technician
+entry (its corner gesture). The other screens are built when first shown (building all
+~40 up front cost ~80 MiB)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,6 @@ class AfterFirstFrame:
         parts = self.app.compose()
         if parts is not None:
             parts.start()
+        # The technician's corner gesture works from the first start screen on, whether
+        # or not a technician screen was ever built.
+        self.app.install_technician()

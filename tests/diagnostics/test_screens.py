@@ -17,10 +17,9 @@ PIN = "246810"  # kiosk.secrets.DEMO_TECHNICIAN_PIN (demo secrets in the UI data
 @pytest.fixture
 def ui(kiosk_ui):
     from kiosk.services.diagnostics.access import LOCK_FILE
-    from kiosk.ui.technician.base import ensure_screens, technician
+    from kiosk.ui.technician.base import technician
 
-    ensure_screens(kiosk_ui.app)  # a whole-suite run may have built the app without them
-    tech = technician(kiosk_ui.app)
+    tech = technician(kiosk_ui.app)  # built by the app itself (an error if it were not)
     (kiosk_ui.app.settings.data_dir / LOCK_FILE).unlink(missing_ok=True)
     tech._access = None  # fresh attempts for every test
     yield kiosk_ui

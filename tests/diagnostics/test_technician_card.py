@@ -38,10 +38,9 @@ def test_card_opens_pin_only_on_an_idle_attract_screen(screen, overlay, journey,
 @pytest.fixture
 def tech_ui(kiosk_ui) -> Iterator[Any]:
     from kiosk.services.diagnostics.access import LOCK_FILE
-    from kiosk.ui.technician.base import ensure_screens, technician
+    from kiosk.ui.technician.base import technician
 
-    ensure_screens(kiosk_ui.app)
-    tech = technician(kiosk_ui.app)
+    tech = technician(kiosk_ui.app)  # built by the app itself (an error if it were not)
     (kiosk_ui.app.settings.data_dir / LOCK_FILE).unlink(missing_ok=True)
     tech._access = None
     yield kiosk_ui

@@ -15,10 +15,6 @@ class DiagPinScreen(KioskScreen):
     """The hidden gesture lands here. Right PIN → overview; wrong → tries left;
     too many → locked for ``diagnostics.lockout_seconds``."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        technician(self.app)  # installs the corner gesture on the window
-
     def reset(self) -> None:
         self.ids.keypad.clear()
         self.ids.message.key = "diagnostics.ui.pin_prompt"

@@ -34,7 +34,7 @@ from kiosk.services.diagnostics.context import DiagnosticsContext
 from kiosk.services.diagnostics.runner import run_check as run_on_context
 from kiosk.storage import StorageError
 from kiosk.system.priority import background_thread
-from kiosk.ui.registry import SCREENS, ScreenSpec
+from kiosk.ui.registry import SCREENS
 from kiosk.ui.screen_base import KioskScreen
 
 log = get_logger("kiosk.ui.diagnostics")
@@ -44,8 +44,9 @@ HOME_SCREEN = "diag_overview"
 
 
 class Technician:
-    """One per app (``app.technician``, made by the app): the gesture, the access and
-    the app's live parts (:class:`kiosk.composition.KioskParts`)."""
+    """One per app (``app.technician``, built by the app after its first frame, see
+    :mod:`kiosk.ui.first_frame`): the gesture, the access and the app's live parts
+    (:class:`kiosk.composition.KioskParts`)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -188,16 +189,8 @@ DIAG_SCREENS = tuple((spec.name, spec.target) for spec in SCREENS
                      if spec.name.startswith("diag_"))
 
 
-def ensure_screens(app: Any) -> None:
-    """Add any technician screen the running app lacks (an app built from a trimmed
-    registry, e.g. by a test suite); the registry is the normal way in."""
-    for name, target in DIAG_SCREENS:
-        if not app.has_screen(name):
-            app.sm.add_widget(ScreenSpec(name, target).load()(name=name))
-
-
 def technician(app: Any) -> Technician:
-    """The app's :class:`Technician` (the app makes it on first use)."""
+    """The app's :class:`Technician` (the app builds it right after its first frame)."""
     return app.technician
 
 
