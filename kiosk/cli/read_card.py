@@ -3,7 +3,8 @@
 Every failure is one line on stderr and a non-zero exit code, by kind:
 
     3 service_down   4 no_reader   5 no_card   6 card_removed   7 comm_failed
-    8 unsupported_card   (2 = configuration error, as for every command)
+    8 unsupported_card or not_ssc   9 pin_wrong or pin_blocked
+    (2 = configuration error, as for every command)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from kiosk.i18n import catalog, translate
 EXIT_CODES = {
     CardErrorKind.service_down: 3, CardErrorKind.no_reader: 4, CardErrorKind.no_card: 5,
     CardErrorKind.card_removed: 6, CardErrorKind.comm_failed: 7,
-    CardErrorKind.unsupported_card: 8, CardErrorKind.pin_wrong: 9,
+    CardErrorKind.unsupported_card: 8, CardErrorKind.not_ssc: 8, CardErrorKind.pin_wrong: 9,
     CardErrorKind.pin_blocked: 9,
 }
 

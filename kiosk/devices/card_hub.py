@@ -195,7 +195,7 @@ class CardHub:
             try:
                 return ssc_profile.read_ssc(session.transmit)
             except CardError as exc:
-                if exc.kind is not CardErrorKind.unsupported_card:
+                if exc.kind not in (CardErrorKind.unsupported_card, CardErrorKind.not_ssc):
                     raise
             return read_id_text(session.transmit)
 

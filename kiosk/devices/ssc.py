@@ -14,10 +14,15 @@ ISO/IEC 7816-4 for the status words. Summary kept in ``docs/cards.md``.
                       "sx1.sh."           "社会保障" in GBK
 
    answer ``9000`` or ``61xx`` (FCI waiting; we do not need it, so no GET RESPONSE).
-   ``6A82`` = no such application → not a social security card (``unsupported_card``).
+   ``6A82`` (or any other refusal) = no such application → another kind of card, e.g. a
+   bank card (``not_ssc``).
 2. ``SELECT`` EF05 ``00 A4 00 00 02 EF 05`` (if the card refuses P1=00, retry with
    P1=02 as some cards want), then ``READ RECORD`` by tag ``00 B2 <tag> 00 <Le>`` with
-   Le = 2 + length; the answer is ``tag, length, value``:
+   Le = 2 + length; the answer is ``tag, length, value``. A card that does not pad a
+   shorter value answers it with ``6282`` ("end of record reached before Ne bytes", an
+   ISO 7816-4 warning): the record is complete, so it is read like ``9000``. A refused
+   SELECT of EF05/EF06, or ``6981`` ("command incompatible with file structure": the
+   files are not records), means the card is not in this layout (``not_ssc``):
 
    ====  ====  ===============================  ============================
    tag   len   field                            encoding
@@ -50,6 +55,7 @@ exact Le so a well-behaved card never needs a ``6Cxx`` resend.
 
 4. Holder PIN: ``SELECT`` DDF1, then ``VERIFY 00 20 00 00 03 <6 digits BCD>``:
    ``9000`` ok, ``63Cx`` wrong with x tries left (``63C0`` = now blocked),
+   ``6300`` wrong with the tries left unknown (cards that keep no counter they tell),
    ``6983`` blocked.
 
 Validation: the social security number must be a valid citizen ID number (check
@@ -63,8 +69,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from kiosk.devices.apdu import SW_OK, Transmit, command, expect_ok
-from kiosk.devices.pcsc.errors import CardError, CardErrorKind, error_for_status_word
+from kiosk.devices.apdu import SW_OK, Transmit, command
+from kiosk.devices.pcsc.errors import (
+    SW_END_OF_RECORD,
+    SW_VERIFY_FAILED,
+    SW_WRONG_STRUCTURE,
+    CardError,
+    CardErrorKind,
+    error_for_status_word,
+)
 from kiosk.domain.idnumber import InvalidIdNumber, parse_id_number
 from kiosk.domain.models import SscCardData
 
@@ -86,14 +99,18 @@ def _unsupported(detail: str) -> CardError:
     return CardError(CardErrorKind.unsupported_card, detail)
 
 
+def _not_ssc(detail: str, sw: int) -> CardError:
+    return CardError(CardErrorKind.not_ssc, detail, raw_code=sw)
+
+
 def select_application(transmit: Transmit) -> None:
-    """Select DDF1; a card without it is not a social security card."""
+    """Select DDF1; a card without it is not a social security card (``not_ssc``)."""
     data, sw = command(transmit, SELECT_DDF1, fetch=False)
     if sw != SW_OK:
         err = error_for_status_word(sw, "select social security application")
-        if err.kind is CardErrorKind.comm_failed:
-            # Any refusal of the application means: not the card we read.
-            raise CardError(CardErrorKind.unsupported_card, err.detail, raw_code=sw)
+        if err.kind in (CardErrorKind.comm_failed, CardErrorKind.unsupported_card):
+            # Any refusal of the application means: another kind of card.
+            raise _not_ssc(err.detail, sw)
         raise err
 
 
@@ -102,14 +119,20 @@ def select_ef(transmit: Transmit, fid: bytes) -> None:
     if sw != SW_OK and sw in (0x6A86, 0x6A82, 0x6B00, 0x6A00):
         data, sw = command(transmit, b"\x00\xA4\x02\x00\x02" + fid, fetch=False)
     if sw != SW_OK:
-        raise CardError(CardErrorKind.unsupported_card, f"select EF{fid.hex().upper()}",
-                        raw_code=sw)
+        raise _not_ssc(f"select EF{fid.hex().upper()}", sw)
 
 
 def read_record(transmit: Transmit, tag: int, length: int) -> bytes:
-    """READ RECORD by tag; checks the answer is ``tag, len, value`` as announced."""
-    data = expect_ok(transmit, bytes([0x00, 0xB2, tag, 0x00, (2 + length) & 0xFF]),
-                     f"read record {tag:02X}")
+    """READ RECORD by tag; checks the answer is ``tag, len, value`` as announced.
+
+    ``6282`` (the record ended before Le bytes) with a complete ``tag, len, value`` is a
+    success; ``6981`` (the file holds no records) means another layout (``not_ssc``)."""
+    what = f"read record {tag:02X}"
+    data, sw = command(transmit, bytes([0x00, 0xB2, tag, 0x00, (2 + length) & 0xFF]))
+    if sw == SW_WRONG_STRUCTURE:
+        raise _not_ssc(what, sw)
+    if sw not in (SW_OK, SW_END_OF_RECORD) or (sw == SW_END_OF_RECORD and not data):
+        raise error_for_status_word(sw, what)
     if len(data) < 2 or data[0] != tag or data[1] != len(data) - 2 or data[1] > length:
         raise _unsupported(f"record {tag:02X} malformed")
     return data[2:]
@@ -212,9 +235,12 @@ def pin_apdu(pin: str) -> bytes:
 
 def verify_pin(transmit: Transmit, pin: str) -> None:
     """Verify the holder PIN (selects DDF1 first). Raises CardError ``pin_wrong`` with
-    ``tries_left``, or ``pin_blocked``; returns None when the PIN is right."""
+    ``tries_left`` (None: the card did not say, ``6300``), or ``pin_blocked``; returns
+    None when the PIN is right."""
     apdu = pin_apdu(pin)
     select_application(transmit)
     data, sw = command(transmit, apdu)
+    if sw == SW_VERIFY_FAILED:
+        raise CardError(CardErrorKind.pin_wrong, "verify PIN", tries_left=None, raw_code=sw)
     if sw != SW_OK:
         raise error_for_status_word(sw, "verify PIN")

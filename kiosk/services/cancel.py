@@ -70,8 +70,11 @@ class CancelJourney:
 
         def failed(exc: BaseException) -> bool:
             if getattr(exc, "kind", None) == "pin_wrong" and getattr(exc, "tries_left", None) != 0:
+                left = getattr(exc, "tries_left", None)
+                # A card that does not count (ISO 7816-4 6300) still burns a try: say so.
                 self.core.publish(Step.CANCEL_PIN, PinView(
-                    masked, getattr(exc, "tries_left", None), "journeys.pin.error.wrong"))
+                    masked, left, "journeys.pin.error.wrong" if left is not None
+                    else "journeys.pin.error.wrong_count_unknown"))
             elif type(exc).__name__ == "PinFormatError":  # the device layer's own refusal
                 self.core.publish(Step.CANCEL_PIN,
                                   PinView(masked, None, "journeys.pin.error.format"))

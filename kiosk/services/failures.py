@@ -23,6 +23,7 @@ class FailureKind(StrEnum):
 
     CARD_UNREADABLE = "card_unreadable"
     WRONG_CARD = "wrong_card"
+    NOT_SSC = "not_ssc"  # a chip card of another kind (a bank card) in the SSC slot
     ID_EXPIRED = "id_expired"
     CARD_PULLED = "card_pulled"
     NO_READER = "no_reader"
@@ -54,6 +55,7 @@ CARD_KINDS: dict[str, FailureKind] = {
     "no_card": F.NO_CARD,
     "card_removed": F.CARD_PULLED,
     "comm_failed": F.CARD_UNREADABLE,
+    "not_ssc": F.NOT_SSC,
     "unsupported_card": F.WRONG_CARD,
     "pin_blocked": F.PIN_BLOCKED,
     "pin_wrong": F.CARD_UNREADABLE,

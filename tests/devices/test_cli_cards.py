@@ -63,7 +63,8 @@ def test_read_card_masked_and_revealed(virtual_slots, wait_card_state) -> None:
 
 
 @pytest.mark.parametrize(("persona", "code", "word"), [
-    ("garbage", 8, "unsupported_card"), ("foreign", 8, "unsupported_card"),
+    ("garbage", 8, "unsupported_card"), ("foreign", 8, "not_ssc"),
+    ("transparent_files", 8, "not_ssc"), ("short_records", 0, ""),
     ("pulled", 6, "card_removed"),
 ])
 def test_read_card_bad_cards(virtual_slots, wait_card_state, persona, code, word) -> None:
@@ -71,7 +72,8 @@ def test_read_card_bad_cards(virtual_slots, wait_card_state, persona, code, word
     wait_card_state(SSC_READER, True)
     r = kiosk("read-card", "--slot", "ssc")
     assert r.returncode == code, r.stderr
-    assert r.stderr.count("\n") == 1 and word in r.stderr and "Traceback" not in r.stderr
+    if code:
+        assert r.stderr.count("\n") == 1 and word in r.stderr and "Traceback" not in r.stderr
 
 
 def test_read_card_no_card_waits_then_fails(virtual_slots) -> None:

@@ -53,6 +53,7 @@ def test_unknown_code_is_comm_failed() -> None:
 @pytest.mark.parametrize(("sw", "kind", "tries"), [
     (0x63C2, "pin_wrong", 2), (0x63C1, "pin_wrong", 1), (0x63C0, "pin_blocked", 0),
     (0x6983, "pin_blocked", 0), (0x6A82, "unsupported_card", None),
+    (0x6981, "unsupported_card", None), (0x6300, "comm_failed", None),
     (0x6F00, "comm_failed", None),
 ])
 def test_status_words(sw: int, kind: str, tries: int | None) -> None:

@@ -45,7 +45,7 @@ def test_reread_of_a_bad_or_vanished_card_fails_like_an_insert(card_hub: HubHarn
     m = rec.mark()
     assert hub.reread("ssc") is True
     failed = rec.wait_for(kind("card_failed", "ssc"), start=m)
-    assert failed.error.kind == "unsupported_card"
+    assert failed.error.kind == "not_ssc"  # a bank card: another kind of card
     slots.insert("normal", "ssc")
     rec.wait_for(lambda ev: ev.kind == "card_read" and isinstance(ev.data, SscCardData),
                  start=m)
@@ -93,7 +93,7 @@ def test_without_the_setting_a_technician_card_is_just_an_unknown_card(
     rec, slots = card_hub.events, card_hub.slots
     slots.insert("technician", "ssc")
     failed = rec.wait_for(kind("card_failed", "ssc"))
-    assert failed.error.kind == "unsupported_card"
+    assert failed.error.kind == "not_ssc"  # no social security application
     assert not [e for e in rec.events if e.kind == CardEventKind.TECHNICIAN_CARD]
 
 

@@ -75,7 +75,7 @@ def test_hub_reads_both_slots(hub) -> None:
 
 
 @pytest.mark.parametrize(("persona", "error"), [
-    ("garbage", "unsupported_card"), ("foreign", "unsupported_card"),
+    ("garbage", "unsupported_card"), ("foreign", "not_ssc"), ("transparent_files", "not_ssc"),
     ("pulled", "card_removed"),
 ])
 def test_hub_bad_cards(hub, persona: str, error: str) -> None:

@@ -88,14 +88,46 @@ def test_lying_card_is_unsupported(changes: dict[str, bytes]) -> None:
 
 
 def test_garbage_and_foreign_cards() -> None:
-    for key in ("garbage", "foreign"):
+    # Garbage data: a social security card that may be damaged. A bank card (no SSC
+    # application) or files of another structure (6981): another kind of card.
+    for key, kind in (("garbage", "unsupported_card"), ("foreign", "not_ssc"),
+                      ("transparent_files", "not_ssc")):
         with pytest.raises(CardError) as ei:
             read_ssc(card_transmit(VirtualSscCard.from_persona(key)), TODAY)
-        assert ei.value.kind == "unsupported_card", key
+        assert ei.value.kind == kind, key
     foreign = VirtualSscCard.from_persona("foreign")
     with pytest.raises(CardError) as ei:
         read_ssc(card_transmit(foreign), TODAY)
     assert ei.value.raw_code == 0x6A82 and foreign.apdus == 1
+
+
+def test_6282_short_records_read_like_9000() -> None:
+    card = VirtualSscCard.from_persona("short_records")
+    data = read_ssc(card_transmit(card), TODAY)
+    assert (data.name, data.card_number, data.ssn) == ("周文华", "X00000205",
+                                                      "110102199002140037")
+    assert card.apdus == APDUS_PER_READ   # no resend: 6282 is not 6Cxx
+
+
+def test_6282_without_data_or_with_a_cut_record_is_not_success() -> None:
+    for answer in (b"", b"\x09\x06\xd6\xdc"):   # nothing; length 6 but 2 bytes
+        def transmit(apdu: bytes, answer: bytes = answer) -> tuple[bytes, int]:
+            if apdu[1] == 0xB2:
+                return answer, 0x6282
+            return b"", 0x9000
+        with pytest.raises(CardError) as ei:
+            read_ssc(transmit, TODAY)
+        assert ei.value.kind in ("comm_failed", "unsupported_card")
+
+
+def test_6300_after_verify_is_a_wrong_pin_with_unknown_tries() -> None:
+    card = VirtualSscCard.from_persona("pin_no_counter")
+    t = card_transmit(card)
+    with pytest.raises(CardError) as ei:
+        verify_pin(t, "000000")
+    assert (ei.value.kind, ei.value.tries_left, ei.value.raw_code) == ("pin_wrong", None,
+                                                                       0x6300)
+    verify_pin(t, "123456")
 
 
 def test_pin_script_wrong_then_blocked() -> None:

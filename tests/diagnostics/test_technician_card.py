@@ -127,7 +127,7 @@ def test_without_configured_atrs_the_card_does_nothing(tech_ui, start_hub, virtu
     events = start_hub(())
     card = virtual_slots.insert("technician", "ssc")
     failed = wait_event(ui, events, "card_failed")  # just an unknown card
-    assert failed.error.kind == "unsupported_card" and card.apdus > 0
+    assert failed.error.kind == "not_ssc" and card.apdus > 0
     ui.pump(0.5)
     assert ui.app.sm.current == "attract"
     # Nor does a cardholder's card on the attract screen.

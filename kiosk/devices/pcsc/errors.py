@@ -4,7 +4,7 @@
 
     CardError(Exception)          .kind: CardErrorKind, .tries_left, .raw_code
       kind ∈ service_down | no_reader | no_card | card_removed | comm_failed
-             | unsupported_card | pin_wrong | pin_blocked
+             | not_ssc | unsupported_card | pin_wrong | pin_blocked
 
 Every PC/SC return code pyscard knows is mapped in :data:`PCSC_CODE_KINDS` (a test walks
 all ``SCARD_E_* / SCARD_W_* / SCARD_F_* / SCARD_P_*`` constants), so nothing reaches the
@@ -26,6 +26,9 @@ class CardErrorKind(StrEnum):
     no_card = "no_card"  # reader present, nothing inserted
     card_removed = "card_removed"  # card pulled out during the operation
     comm_failed = "comm_failed"  # reader or card did not answer properly; retry may help
+    # A chip card of another kind: no social security application (a bank card), or its
+    # files are not in the social security card's layout (ISO 7816-4 ``6981``).
+    not_ssc = "not_ssc"
     unsupported_card = "unsupported_card"  # not a card we can read, or its data is not valid
     pin_wrong = "pin_wrong"  # PIN rejected; tries_left says how many remain
     pin_blocked = "pin_blocked"  # PIN blocked: must be unblocked at a counter
@@ -147,8 +150,17 @@ def error_for_code(code: int, detail: str = "") -> CardError:
     return CardError(kind_for_code(code), detail, raw_code=code)
 
 
+# ISO/IEC 7816-4 status words with a meaning of their own here.
+SW_END_OF_RECORD = 0x6282      # warning: end of record reached before Ne bytes (data valid)
+SW_VERIFY_FAILED = 0x6300      # warning: verification failed, no retry counter given
+SW_WRONG_STRUCTURE = 0x6981    # command incompatible with the file's structure
+
+
 def error_for_status_word(sw: int, detail: str = "") -> CardError:
-    """A :class:`CardError` for an ISO 7816 status word that is not success."""
+    """A :class:`CardError` for an ISO 7816 status word that is not success.
+
+    ``6300`` is a wrong PIN only after VERIFY (tries left unknown): the SSC profile says
+    so itself; here it stays ``comm_failed`` like any other unexplained warning."""
     if sw & 0xFFF0 == 0x63C0:
         left = sw & 0x0F
         if left == 0:
@@ -156,6 +168,9 @@ def error_for_status_word(sw: int, detail: str = "") -> CardError:
         return CardError(K.pin_wrong, detail, tries_left=left, raw_code=sw)
     if sw in (0x6983, 0x6984):  # authentication method blocked / reference data invalidated
         return CardError(K.pin_blocked, detail, tries_left=0, raw_code=sw)
-    if sw in (0x6A82, 0x6A81, 0x6A86, 0x6D00, 0x6E00, 0x6A83, 0x6B00):
-        return CardError(K.unsupported_card, detail, raw_code=sw)  # no such app/file/command
+    # No such application, file or command, or a file of another structure: a card of
+    # another kind or layout (the SSC profile says ``not_ssc``); presenting it again
+    # would not help.
+    if sw in (0x6A82, 0x6A81, 0x6A86, 0x6D00, 0x6E00, 0x6A83, 0x6B00, SW_WRONG_STRUCTURE):
+        return CardError(K.unsupported_card, detail, raw_code=sw)
     return CardError(K.comm_failed, detail, raw_code=sw)

@@ -11,6 +11,14 @@ and resets, so tests can see a reader reset it). Behaviours:
 - ``garbage``: selects work, records come back as noise with ``9000``;
 - ``pulled_mid_read``: the card is pulled out when EF06 is selected (vpcd sees it go);
 - ``unsupported``: another kind of card: no DDF1 (``6A82``), a different ATR.
+
+And three legal ISO 7816-4 answers of another card operating system (as vsmartcard's
+``vicc`` file system gives them):
+
+- ``short_records``: values are stored unpadded; a READ RECORD asking more than the
+  record holds gets the record and ``6282`` ("end of record reached before Ne bytes");
+- ``pin_no_counter``: a wrong PIN is ``6300`` ("verification failed"), no tries count;
+- ``transparent_files``: EF05/EF06 are transparent files: READ RECORD is ``6981``.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ FOREIGN_ATR = bytes.fromhex("3B8F8001804F0CA000000306030001000000006A")
 DEFAULT_HOLDER = {"name": "测试持卡人", "gender": "1", "ethnicity": "01",
                   "birth_date": "19800101", "id_number": "110105198001010018"}
 MAX_TRIES = 3
+TEXT_TAGS = frozenset({0x07, 0x08, 0x09, 0x4E})  # card number, SSN, name, name extension
 
 
 def _bcd(digits: str, length: int) -> bytes:
@@ -129,13 +138,19 @@ class VirtualSscCard:
     def _read_record(self, tag: int, p2: int, le: int | None) -> bytes:
         if self._ef is None:
             return b"\x69\x86"  # no current EF
+        if self.behaviour == "transparent_files":
+            return b"\x69\x81"  # command incompatible with file structure
         if self.behaviour == "garbage":
             noise = hashlib.sha256(bytes([tag, self.apdus & 0xFF])).digest()
             return noise[: (le or 16)] + b"\x90\x00"
         value = self.files[self._ef].get(tag)
         if value is None or p2 != 0x00:
             return b"\x6A\x83"
+        if self.behaviour == "short_records" and tag in TEXT_TAGS:
+            value = value.rstrip(b"\x00 ") or value[:1]  # text as long as it is
         record = bytes([tag, len(value)]) + value
+        if self.behaviour == "short_records" and le is not None and le > len(record):
+            return record + b"\x62\x82"  # all of it, and less than was asked
         if le is None or le != len(record):
             return bytes([0x6C, len(record)])
         return record + b"\x90\x00"
@@ -149,4 +164,6 @@ class VirtualSscCard:
             return b"\x90\x00"
         self.verified = False
         self.tries -= 1
+        if self.behaviour == "pin_no_counter":
+            return b"\x69\x83" if self.tries <= 0 else b"\x63\x00"
         return bytes([0x63, 0xC0 | self.tries])

@@ -38,8 +38,10 @@ def test_garbage_and_foreign_and_pulled_cards(journey: Journey) -> None:
     j = journey
     j.ui.tap(key="attract.status")
     j.screen("status")
-    for persona, kind in (("garbage", "wrong_card"), ("foreign", "wrong_card"),
-                          ("pulled", "card_pulled")):
+    # A bank card and a card of another file layout (6981) are not social security
+    # cards: their own words, not "the card may be broken".
+    for persona, kind in (("garbage", "wrong_card"), ("foreign", "not_ssc"),
+                          ("transparent_files", "not_ssc"), ("pulled", "card_pulled")):
         j.slots.insert(persona, "ssc")
         j.failure(kind)
         j.slots.remove("ssc")
@@ -99,6 +101,32 @@ def test_cancel_wrong_pin_shows_tries_left_then_other_id_is_refused(journey: Jou
     _pin_right(j)
     j.slots.insert("x_check", "id")
     j.failure("id_mismatch")
+
+
+def test_status_by_a_card_that_answers_6282(journey: Journey) -> None:
+    """Another card OS: unpadded records answered with 6282 read like 9000."""
+    j = journey
+    j.ui.tap(key="attract.status")
+    j.screen("status")
+    j.slots.insert("short_records", "ssc")
+    j.screen("status_progress")
+    assert j.shown(key="journeys.status.no_replacement")
+
+
+def test_cancel_6300_after_verify_says_wrong_pin(journey: Journey) -> None:
+    """A card that answers a wrong PIN with 6300 (no count): "wrong PIN", tries unknown,
+    and the right PIN then goes on."""
+    j = journey
+    _cancel_until_pin(j, "pin_no_counter")
+    j.type_digits("000000")
+    j.tap(key="journeys.pin.submit")
+    j.ui.wait_until(lambda: j.ui.find_all(root=j.app.sm.current_screen,
+                                          key="journeys.pin.error.wrong_count_unknown"),
+                    8, "wrong PIN, tries unknown")
+    assert j.app.sm.current == "cancel_pin" and "密码不对" in j.texts()
+    _pin_right(j)
+    j.slots.insert("pin_no_counter", "id")
+    j.screen("cancel_confirm")
 
 
 def test_cancel_not_pre_lost_card(journey: Journey) -> None:
