@@ -26,13 +26,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk import __version__
 from kiosk.central import schemas as s
 from kiosk.central.sandbox.essc import add_essc_routes, essc_admin_router
 from kiosk.central.sandbox.faults import Faults
 from kiosk.central.sandbox.fleet_routes import fleet_admin_router, fleet_v1_router
-from kiosk.central.sandbox.gate import SIGNED_STATE, Signed
+from kiosk.central.sandbox.gate import NOT_JSON, SIGNED_STATE, Signed
 from kiosk.central.sandbox.limits import ID_NUMBER_LIMIT
 from kiosk.central.sandbox.operations import confirm_code, request_code
 from kiosk.central.sandbox.ports import Backend
@@ -54,7 +55,10 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": s.Problem, "description": desc,
            "content": {s.PROBLEM_CONTENT_TYPE: {"schema": {"$ref":
                                                            "#/components/schemas/Problem"}}}}
-    for code, desc in ((401, "bad_signature (every authentication failure, one answer: "
+    for code, desc in ((400, "validation_error: the body is not a JSON document (not UTF-8, "
+                             "not JSON) or its Content-Length is malformed; "
+                             "idempotency_key_missing for a state change without one"),
+                       (401, "bad_signature (every authentication failure, one answer: "
                              "missing or malformed headers, unknown terminal, wrong "
                              "signature), replayed or clock_skew. Never signed."),
                        (403, "refused (not_allowed, code_wrong, code_blocked)"),
@@ -65,6 +69,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
                        (422, "validation_error"),
                        (429, "rate_limited (per terminal, per ID number) or "
                              "resend_too_soon; Retry-After gives the seconds"),
+                       (500, "server_error: the service failed (nothing was done)"),
                        (503, "unavailable"))
 }
 
@@ -117,6 +122,18 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
                                 headers=exc.extra.get("headers"), **extra)
 
     app.exception_handler(RequestValidationError)(invalid_request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # The framework's own refusals (a body it cannot parse, …) as problem+json too;
+        # never its words, which may echo what was sent.
+        if exc.status_code == 400:
+            return problem_response(400, s.ProblemCode.VALIDATION_ERROR, NOT_JSON)
+        if exc.status_code == 404:
+            return problem_response(404, s.ProblemCode.NOT_FOUND, "no such path")
+        return problem_response(exc.status_code, s.ProblemCode.SERVER_ERROR
+                                if exc.status_code >= 500 else s.ProblemCode.NOT_ALLOWED,
+                                "refused")
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
@@ -231,7 +248,8 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
 
 API_DESCRIPTION = (
     "Every operation is a signed POST with a JSON body (personal data never in URLs). "
-    "Errors are RFC 9457 problem+json with a stable `code`.\n\n"
+    "Errors are RFC 9457 problem+json with a stable `code`: a body that is not a JSON "
+    "document is 400 `validation_error`, a JSON body that breaks the schema 422.\n\n"
     "**Requests** are signed by the terminal (`terminalHmac`). The body is capped (413 "
     "`too_large`, checked before authentication); every authentication failure is the "
     "same 401 `bad_signature`.\n\n"

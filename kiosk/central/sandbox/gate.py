@@ -9,7 +9,10 @@ In this order, for ``/v1`` on the public port:
    ``bad_signature`` "request not authenticated" (the reason is logged, not told, so
    terminal ids cannot be probed); then ``clock_skew`` and ``replayed`` (401).
 3. **Rate limit per terminal** (429 ``rate_limited`` with ``Retry-After``).
-4. The request runs (fault injector, then the API), and its reply is **signed**
+4. **A body that is not JSON** (not UTF-8, not JSON text) is 400 ``validation_error``,
+   problem+json and signed, before any framework parses it: every operation answers it
+   the same documented way (FastAPI's own parse error was an undocumented plain 400).
+5. The request runs (fault injector, then the API), and its reply is **signed**
    (:func:`kiosk.central.signing.reply_signature`) with the terminal key over the
    request's nonce, the status and the body hash. 401s are never signed.
 
@@ -20,6 +23,7 @@ only with ``Authorization: Bearer <token>``; on the public port ``/admin`` does 
 from __future__ import annotations
 
 import hmac
+import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -175,9 +179,12 @@ class Gate:
                                "too many requests from this terminal",
                                headers=[(b"retry-after", str(int(wait) + 1).encode())])
             return
+        if body and not is_json(body):
+            await send_problem(signer.send, 400, s.ProblemCode.VALIDATION_ERROR,
+                               NOT_JSON)
+            return
         scope.setdefault("state", {})[SIGNED_STATE] = Signed(who, body)
         await self.public(scope, _replay(body, receive), signer.send)
-
 
     def _verify(self, scope: dict, body: bytes, headers: dict[str, str]
                 ) -> tuple[SignedRequest, bytes]:
@@ -199,6 +206,18 @@ class Gate:
         if not candidates:  # the header shapes are checked before the unknown terminal
             verify_request({}, scope["method"], scope["path"], body, headers, self.max_skew)
         raise failure
+
+
+NOT_JSON = "the body is not a JSON document (UTF-8)"
+
+
+def is_json(body: bytes) -> bool:
+    """Whether ``body`` is one JSON document in UTF-8 (what every /v1 operation takes)."""
+    try:
+        json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return True
 
 
 def _query_token(scope: dict) -> str:
