@@ -138,7 +138,10 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
         "cancel_pin": {
             "default": State(Step.CANCEL_PIN, Journey.CANCEL, PinView("X*****051")),
             "tries_left": State(Step.CANCEL_PIN, Journey.CANCEL,
-                                PinView("X*****051", 2, "journeys.pin.error.wrong"))},
+                                PinView("X*****051", 2, "journeys.pin.error.wrong")),
+            # A card that does not say how many tries are left (ISO 7816-4 6300).
+            "tries_unknown": State(Step.CANCEL_PIN, Journey.CANCEL, PinView(
+                "X*****051", None, "journeys.pin.error.wrong_count_unknown"))},
         "cancel_id": {"default": State(Step.CANCEL_INSERT_ID, Journey.CANCEL,
                                        CancelView("X*****051"))},
         "cancel_confirm": {"default": State(Step.CANCEL_CONFIRM, Journey.CANCEL,
