@@ -164,6 +164,9 @@ def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
         make_printer(settings) if settings.printer.kind != "none" else None)
     controller = JourneyController(settings, client, dispatch, outbox=box, printer=prn,
                                    worker=Worker(dispatch))
+    revocation = revocation_listener(controller, dispatch)
+    if hasattr(client, "on_revocation"):
+        client.on_revocation = revocation
     sender = None
     if box is not None:
         depth = _outbox_depth_gauge(box)
@@ -195,12 +198,27 @@ def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
     if fleet:
         agent = build_fleet_agent(settings, dispatch, controller, hub=hub, printer=prn,
                                   speaker=speaker, outbox=box)
+        if agent is not None and hasattr(agent.client, "on_revocation"):
+            agent.client.on_revocation = revocation  # the heartbeat learns it when idle
     return KioskParts(controller, client, relay, box, sender, hub, prn, speaker,
                       technician_access=lambda: TechnicianAccess(
                           settings, load_secrets(settings).technician_pin_hash),
                       device_probes=DeviceProbes(settings),
                       central_probes=CentralProbes(settings),
                       scanner=watcher, scan_events=scan_relay, fleet=agent)
+
+
+def revocation_listener(controller: JourneyController,
+                        dispatch: Dispatcher) -> Callable[[bool], None]:
+    """What a central client tells when the centre revokes this terminal's key (True) or
+    takes it again (False): the controller's out-of-service step, on its own thread."""
+    def tell(revoked: bool) -> None:
+        oos = controller.out_of_service
+        if revoked:
+            dispatch(lambda: oos.revoked(controller.settings))
+        else:
+            dispatch(oos.reinstated)
+    return tell
 
 
 def _central(settings: Settings) -> Any:

@@ -47,6 +47,7 @@ from kiosk.central.errors import (
     CentralError,
     CentralOffline,
     CentralRefused,
+    CentralRevoked,
     CentralServerError,
     CentralTimeout,
     CentralUnauthenticated,
@@ -97,6 +98,11 @@ class CentralClient:
         self._terminal = settings.kiosk.terminal_id
         self._key = secrets.terminal_key
         self._clock, self._sleep = clock, sleep
+        # Told True when the centre answers that this terminal's key is revoked, and
+        # False at the first authentic success after that (set by the composition root;
+        # called on the calling thread, so it must only hand over).
+        self.on_revocation: Callable[[bool], None] | None = None
+        self._revoked = False
         self._session = session or requests.Session()
         self._session.verify = settings.path(c.ca_bundle).as_posix() if c.ca_bundle else True
         self._session.trust_env = False  # no surprise proxies from the environment
@@ -248,6 +254,8 @@ class CentralClient:
             try:
                 result = self._once(path, body, idempotency_key, response_model, flight)
             except CentralError as exc:
+                if isinstance(exc, CentralRevoked):
+                    self._revocation(True)
                 elapsed = (time.perf_counter() - started) * 1000
                 delay = self._backoff(attempt, exc)
                 retry = (attempt < attempts and _retryable(exc) and not flight.aborted
@@ -268,8 +276,21 @@ class CentralClient:
             log.debug("central call", extra={"fields": {
                 "op": path.name.lower(), "attempt": attempt,
                 "ms": round((time.perf_counter() - started) * 1000, 1)}})
+            if self._revoked:
+                self._revocation(False)
             return result
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _revocation(self, revoked: bool) -> None:
+        self._revoked = revoked
+        listener = self.on_revocation
+        if listener is None:
+            return
+        try:
+            listener(revoked)
+        except Exception as exc:  # a listener must not turn an answer into a crash
+            log.error("revocation listener failed", extra={"fields": {
+                "error": type(exc).__name__}})
 
     def _backoff(self, attempt: int, exc: CentralError) -> float:
         hinted = getattr(exc, "retry_after", None)

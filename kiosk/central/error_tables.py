@@ -14,6 +14,7 @@ from kiosk.central.errors import (
     CentralNotFound,
     CentralOffline,
     CentralRefused,
+    CentralRevoked,
     CentralServerError,
     CentralTimeout,
 )
@@ -76,6 +77,8 @@ def error_for_status(status: int, code: str | None, detail: str = "",
         err.retry_after = retry_after  # type: ignore[attr-defined]
         return err
     if kind == "refused" and code is not None:
+        if code == CentralRevoked.code_value:
+            return CentralRevoked(detail, status)
         if status == 404:
             return CentralNotFound(code, detail)
         return CentralRefused(code, detail, status, tries_left)

@@ -6,6 +6,7 @@ The services map these to screens by ``kind`` (i18n key ``central.error.<kind>``
      ├── CentralOffline      nothing reached the service (down, network, TLS, bad URL)
      ├── CentralTimeout      the service did not answer in time
      ├── CentralRefused      a 4xx problem with a stable ``code`` (rule, signature, …)
+     │    └── CentralRevoked the centre revoked this terminal's key (signed 403)
      ├── CentralNotFound     404: no such person, card, challenge or replacement
      ├── CentralServerError  5xx, or retries exhausted on 5xx
      ├── CentralBadResponse  an answer that is not the contract (garbage, cut off,
@@ -23,7 +24,7 @@ Messages never contain personal data.
 
 from __future__ import annotations
 
-from kiosk.central.schemas import TERMINAL_PROBLEM_CODES
+from kiosk.central.schemas import TERMINAL_PROBLEM_CODES, ProblemCode
 
 
 class CentralError(Exception):
@@ -83,6 +84,23 @@ class CentralRefused(CentralError):
         return f"central.refused.{self.code}"
 
 
+class CentralRevoked(CentralRefused):
+    """The centre revoked this terminal's key (problem ``terminal_revoked``, a signed
+    403): nothing will be served until a technician gives the terminal a new key or the
+    centre reinstates it. The kiosk shows out of service with the hotline; queued
+    requests are kept (a terminal problem, not the request's)."""
+
+    kind = "revoked"
+    code_value = ProblemCode.TERMINAL_REVOKED.value
+
+    def __init__(self, detail: str = "", status: int = 403) -> None:
+        super().__init__(ProblemCode.TERMINAL_REVOKED.value, detail, status)
+
+    @property
+    def terminal_problem(self) -> bool:
+        return True
+
+
 class CentralNotFound(CentralError):
     """404: the person, card, challenge or replacement does not exist (``code`` says which)."""
 
@@ -120,7 +138,7 @@ class CentralUnauthenticated(CentralError):
 
 # Every kind a CentralError can carry (the i18n completeness test walks this).
 CENTRAL_ERROR_KINDS = ("error", "offline", "timeout", "refused", "not_found", "server_error",
-                       "bad_response", "unauthenticated")
+                       "bad_response", "unauthenticated", "revoked")
 
 
 class OutboxError(Exception):

@@ -78,9 +78,15 @@ class ProblemCode(StrEnum):
     TOO_LARGE = "too_large"
     RATE_LIMITED = "rate_limited"
     RESEND_TOO_SOON = "resend_too_soon"
+    # The centre revoked this terminal's key (stolen, retired): a 403 SIGNED with that key,
+    # so only a holder of the key learns it; never accepted unsigned. About the terminal,
+    # not the request: the outbox keeps what it queued (errors.CentralRevoked).
+    TERMINAL_REVOKED = "terminal_revoked"
 
 
-# Codes that say the terminal itself is misconfigured (key, clock), not the request.
+# Codes that say the terminal itself is misconfigured (key, clock), not the request. They
+# come in an unsigned 401 (the service may not know the terminal); the client accepts an
+# unsigned answer only with one of these.
 TERMINAL_PROBLEM_CODES = frozenset({
     ProblemCode.BAD_SIGNATURE, ProblemCode.REPLAYED, ProblemCode.CLOCK_SKEW,
 })
@@ -108,6 +114,7 @@ PROBLEM_TITLES: dict[ProblemCode, str] = {
     ProblemCode.TOO_LARGE: "Request body too large",
     ProblemCode.RATE_LIMITED: "Too many requests",
     ProblemCode.RESEND_TOO_SOON: "A code was sent moments ago",
+    ProblemCode.TERMINAL_REVOKED: "This terminal's key has been revoked",
 }
 
 _PERSONAL_FIELDS: dict[str, Any] = {

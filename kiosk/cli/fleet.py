@@ -7,6 +7,8 @@ admin side (the sandbox's in demo mode: its URL and token are in
     kiosk fleet resume TERMINAL
     kiosk fleet push-config TERMINAL FILE.toml [--version N]
     kiosk fleet bundle TERMINAL
+    kiosk fleet revoke TERMINAL        (its key: the next call is refused, out of service)
+    kiosk fleet reinstate TERMINAL
     kiosk fleet check-overlay FILE [--json] [--config PATH]
 
 ``check-overlay`` needs no central service: it checks an overlay exactly as a terminal
@@ -57,6 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="overlay version (default: one above the last)")
     bundle = cmds.add_parser("bundle", help="ask a terminal for its support bundle")
     bundle.add_argument("terminal")
+    revoke = cmds.add_parser("revoke", help="revoke a terminal's key now (stolen, retired): "
+                                            "its next call is refused and it shows out "
+                                            "of service")
+    revoke.add_argument("terminal")
+    reinstate = cmds.add_parser("reinstate", help="take a revoked terminal key back")
+    reinstate.add_argument("terminal")
     check = cmds.add_parser("check-overlay",
                             help="check a settings overlay (TOML or .json) as a terminal would")
     check.add_argument("file", type=Path)
@@ -202,6 +210,11 @@ def run(args: argparse.Namespace) -> int:
             _print_table(answer)
         return 0
     where = f"/terminals/{args.terminal}"
+    if cmd in ("revoke", "reinstate"):
+        _call(base, token, "POST", f"{where}/{cmd}")
+        print(f"{args.terminal}: key revoked; its next call is refused (terminal_revoked)"
+              if cmd == "revoke" else f"{args.terminal}: key reinstated")
+        return 0
     if cmd == "pause":
         body = {"reason": args.reason, "guidance_readable": not args.no_guidance}
         sent = _call(base, token, "POST", where + "/pause", body)

@@ -75,7 +75,8 @@ OUTCOMES = {(Journey.PRE_LOSS, Step.PRE_LOSS_DONE): "confirmed",
             (Journey.GUIDANCE, Step.GUIDANCE_TOPIC): "read"}
 # How a session ended without an outcome (metrics label).
 UNFINISHED = {EndReason.TIMEOUT: "timeout", EndReason.CARD_REMOVED: "card_removed",
-              EndReason.ID_CARD_REMOVED: "card_removed", EndReason.NEW_PERSON: "new_person"}
+              EndReason.ID_CARD_REMOVED: "card_removed", EndReason.NEW_PERSON: "new_person",
+              EndReason.OUT_OF_SERVICE: "out_of_service"}
 
 Listener = Callable[[State], None]
 ReceiptFactory = Callable[[PreLossView, Settings, dt.date], Any]
@@ -348,6 +349,11 @@ class JourneyController:
         self._task = self.worker.run(name, fn, done)
 
     def fail(self, failure: Failure, retry: Callable[[], None] | None = None) -> None:
+        if failure.kind is FailureKind.TERMINAL_REVOKED:
+            # Not the person's failure: nothing can be done here now. Out of service.
+            metrics.error(failure.kind)
+            self.out_of_service.revoked(self.settings)
+            return
         if self._state.step == Step.BUSY:
             back_to = self._before_busy
         elif self._state.step == Step.FAILED:

@@ -41,6 +41,8 @@ class FailureKind(StrEnum):
     NO_CARD = "no_card"
     INTERNAL = "internal"
     UNAUTHENTICATED = "unauthenticated"
+    # The centre revoked this terminal's key: the controller shows out of service instead.
+    TERMINAL_REVOKED = "terminal_revoked"
 
 
 # All failure kinds; tests check each has title/body/advice in both languages.
@@ -70,6 +72,7 @@ CENTRAL_KINDS: dict[str, FailureKind] = {
     "server_error": F.SERVER_ERROR,
     "bad_response": F.BAD_RESPONSE,
     "unauthenticated": F.UNAUTHENTICATED,
+    "revoked": F.TERMINAL_REVOKED,
     "error": F.SERVER_ERROR,
 }
 

@@ -31,6 +31,7 @@ class EndReason(StrEnum):
     TIMEOUT = "timeout"      # nobody touched the screen
     CARD_REMOVED = "card_removed"  # the social security card was pulled mid-journey
     ID_CARD_REMOVED = "id_card_removed"  # the identifying ID card lifted off its list
+    OUT_OF_SERVICE = "out_of_service"  # the centre revoked the terminal's key
     NEW_PERSON = "new_person"  # another person's card or e-SSC (services/one_person.py)
     ERROR = "error"          # an unexpected UI error (the crash guard)
     TECHNICIAN = "technician"  # diagnostics entered or left

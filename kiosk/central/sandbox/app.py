@@ -61,7 +61,10 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
                        (401, "bad_signature (every authentication failure, one answer: "
                              "missing or malformed headers, unknown terminal, wrong "
                              "signature), replayed or clock_skew. Never signed."),
-                       (403, "refused (not_allowed, code_wrong, code_blocked)"),
+                       (403, "refused (not_allowed, code_wrong, code_blocked); "
+                             "terminal_revoked: the centre revoked this terminal's key "
+                             "(answered, signed, only to a correctly signed request; "
+                             "nothing else is served to it)"),
                        (404, "not_found or no_replacement"),
                        (409, "a card rule refused it, or idempotency_conflict"),
                        (413, "too_large: the body is over the cap (checked before "

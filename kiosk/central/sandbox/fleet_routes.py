@@ -80,7 +80,8 @@ class ConfigPush(Unicode):
 
 def fleet_admin_router(store: Backend) -> APIRouter:
     """The operator's side (admin port, token): list, pause, resume, push a config
-    overlay, request a bundle, and the read-only fleet page."""
+    overlay, request a bundle, revoke or reinstate a terminal's key, and the read-only
+    fleet page."""
     fleet = store.fleet
     admin = APIRouter(prefix="/admin/fleet", include_in_schema=False)
 
@@ -122,6 +123,23 @@ def fleet_admin_router(store: Backend) -> APIRouter:
     @admin.post("/terminals/{terminal_id}/bundle")
     def bundle(terminal_id: str) -> Any:
         return directive(terminal_id, "collect_bundle")
+
+    @admin.post("/terminals/{terminal_id}/revoke")
+    def revoke(terminal_id: str) -> Any:
+        """Revoke the terminal's key at once (no directive: a stolen terminal would not
+        obey one). Its next signed call gets 403 ``terminal_revoked``."""
+        if not _terminal_shape(terminal_id):
+            raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422, "invalid: terminal")
+        store.keys.revoke(terminal_id)
+        return {"terminal_id": terminal_id, "revoked": True}
+
+    @admin.post("/terminals/{terminal_id}/reinstate")
+    def reinstate(terminal_id: str) -> Any:
+        """Take a revoked key back."""
+        if not _terminal_shape(terminal_id):
+            raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422, "invalid: terminal")
+        store.keys.reinstate(terminal_id)
+        return {"terminal_id": terminal_id, "revoked": False}
 
     @admin.get("/bundles")
     def bundles() -> Any:

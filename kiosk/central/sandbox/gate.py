@@ -173,6 +173,15 @@ class Gate:
             await send_problem(send, exc.status, exc.code, exc.detail)
             return
         signer = _SigningSend(send, key, who.nonce)
+        if self.keys.revoked(who.terminal_id):
+            # Only a holder of the key gets here: tell it, signed, so the terminal can
+            # trust it and show out of service (an unsigned answer would let anyone on
+            # the way take terminals out of service).
+            log.warning("revoked terminal refused", extra={"fields": {
+                "terminal": who.terminal_id}})
+            await send_problem(signer.send, 403, s.ProblemCode.TERMINAL_REVOKED,
+                               "this terminal's key has been revoked")
+            return
         wait = self.terminal_limit.take(who.terminal_id)
         if wait:
             await send_problem(signer.send, 429, s.ProblemCode.RATE_LIMITED,

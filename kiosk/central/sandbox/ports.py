@@ -171,15 +171,45 @@ class TerminalKeys(Protocol):
         """The terminal's valid keys, newest first."""
         ...
 
+    def revoked(self, terminal_id: str) -> bool:
+        """Whether the centre revoked this terminal's key (a stolen or retired terminal).
+        Its correctly signed calls are then answered 403 ``terminal_revoked``, signed with
+        that key, and nothing else is served; others keep the one 401."""
+        ...
+
+    def revoke(self, terminal_id: str) -> None:
+        """Revoke the terminal's key (an operator's act, on the admin side)."""
+        ...
+
+    def reinstate(self, terminal_id: str) -> None:
+        """Take a revoked key back (the terminal was found, the key was not leaked)."""
+        ...
+
 
 class StaticKeys(dict[str, bytes]):
     """A terminal → key map held in memory (the sandbox: the demo terminal's key, and
-    the terminals a test adds)."""
+    the terminals a test adds), with the revoked terminals (forgotten by a reset)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.revoked_ids: set[str] = set()
 
     def keys_for(self, terminal_id: str) -> Sequence[bytes]:
         """The one key, or none."""
         key = self.get(terminal_id)
         return [key] if key is not None else []
+
+    def revoked(self, terminal_id: str) -> bool:
+        """See :meth:`TerminalKeys.revoked`."""
+        return terminal_id in self.revoked_ids
+
+    def revoke(self, terminal_id: str) -> None:
+        """See :meth:`TerminalKeys.revoke`."""
+        self.revoked_ids.add(terminal_id)
+
+    def reinstate(self, terminal_id: str) -> None:
+        """See :meth:`TerminalKeys.reinstate`."""
+        self.revoked_ids.discard(terminal_id)
 
 
 class Backend(Protocol):

@@ -55,6 +55,8 @@ class ServiceBackend:
         self.register = SqlRegister(db, self.clock)
         # Called by reset() (in-memory state kept elsewhere, e.g. rate limits).
         self.reset_hooks: list[Callable[[], None]] = [self.fleet.reset]
+        if isinstance(keys, StaticKeys):  # the sandbox's revocations go with a reset
+            self.reset_hooks.append(keys.revoked_ids.clear)
 
     # ---- the Backend -----------------------------------------------------------------
 
