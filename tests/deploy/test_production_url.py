@@ -1,6 +1,6 @@
 """The production start check reads the central address as an address: only a parsed
 loopback address (or ``localhost``) may be plain HTTP, never a name that merely starts
-with ``127.`` (issue 21)."""
+with ``127.``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Overlays by allow-list (issue 21): each overlay of the review's findings, one per file,
+"""Overlays by allow-list: each overlay of the review's findings, one per file,
 is refused by ``kiosk fleet check-overlay`` (a real process) and by a real FleetAgent
 taking it as a signed directive from the sandbox over HTTP — never taking effect, now or
 at the next start, and reported in the heartbeat — while a harmless one is accepted by
