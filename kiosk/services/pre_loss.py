@@ -115,8 +115,10 @@ class PreLossJourney:
         # Shown and printed in the region's zone, whatever zone the service or machine uses.
         at = to_region(info.settlement_stopped_at or self.core.now(),
                        self.core.settings.region.timezone)
+        # The hotline on screen and receipt is the terminal's own (region.hotline, official
+        # by config_remote), never a number from the service's answer.
         view = PreLossView(card.masked, info.reference, at,
-                           info.lapses_on or self._lapse_date(at.date()), info.hotline,
+                           info.lapses_on or self._lapse_date(at.date()), self.core.hotline,
                            qr_payload=info.reference, pending=False,
                            lapse_estimate=info.lapses_on is None, was_pending=was_pending)
         self.core.publish(Step.PRE_LOSS_DONE, view)

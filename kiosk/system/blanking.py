@@ -84,14 +84,17 @@ class BlankingSchedule:
     def for_settings(cls, settings: Settings, schedule: Scheduler) -> BlankingSchedule:
         """With the terminal's working-day calendar (Monday to Friday if it cannot be
         built: blanking is no reason to stop)."""
-        calendar: WorkingCalendar | None = None
-        if not parse_opening_hours(settings.display.opening_hours).always:
-            try:
-                calendar = calendar_for(settings)
-            except Exception as exc:  # noqa: BLE001 - a bad holiday file: weekdays only
-                log.warning("no working-day calendar for opening hours",
-                            extra={"fields": error_fields(exc)})
-        return cls(settings, schedule, calendar=calendar)
+        return cls(settings, schedule, calendar=_calendar(settings))
+
+    def retake(self, settings: Settings) -> None:
+        """New settings in effect (a config overlay from the centre): their opening hours
+        and blanking times apply now, without a restart."""
+        self.stop()
+        self._display = settings.display
+        self._zone = settings.region.timezone
+        self._hours = parse_opening_hours(settings.display.opening_hours)
+        self._calendar = _calendar(settings)
+        self.tick()
 
     def start(self) -> None:
         self.tick()
@@ -118,3 +121,16 @@ class BlankingSchedule:
             wait = min(MAX_WAIT_S, (change - moment).total_seconds() + BOUNDARY_SLACK_S)
         self.next_wait = max(wait, BOUNDARY_SLACK_S)
         self._event = self._schedule(self.tick, self.next_wait)
+
+
+def _calendar(settings: Settings) -> WorkingCalendar | None:
+    """The working-day calendar opening hours need (None: always open, or it cannot be
+    built, then Monday to Friday: blanking is no reason to stop)."""
+    if parse_opening_hours(settings.display.opening_hours).always:
+        return None
+    try:
+        return calendar_for(settings)
+    except Exception as exc:  # noqa: BLE001 - a bad holiday file: weekdays only
+        log.warning("no working-day calendar for opening hours",
+                    extra={"fields": error_fields(exc)})
+        return None

@@ -6,7 +6,9 @@ Public interface for other layers (all on the Kivy main thread; from a worker th
 ``Clock.schedule_once``):
 
 - ``app.settings``; ``app.lang`` ("zh_CN"/"en"), ``app.large_text``, ``app.high_contrast``
-  (Kivy properties: bind to them); ``app.tr(key, lang=None, **values)``.
+  (Kivy properties: bind to them); ``app.tr(key, lang=None, **values)``;
+  ``app.settings_version`` (bind to it: new settings taken while running,
+  :meth:`KioskApp.take_settings`, which the bridge calls with the controller's).
 - ``KioskApp(settings, composed(), screens=...)``: the app builds its parts with that
   factory after its first frame (or at first use, ``app.compose()``), draws their states
   (``app.journeys``: the bridge), starts and stops them; ``app.use_parts(other)`` swaps.
@@ -36,7 +38,7 @@ from kivy.app import App
 from kivy.base import ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
-from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition
 
 import kiosk.ui.widgets  # noqa: F401  (registers widget classes and their kv)
@@ -82,6 +84,9 @@ class KioskApp(App):
     allow_close = BooleanProperty(False)
     screens_ready = BooleanProperty(False)   # start-up done; screens build when first shown
     session = ObjectProperty(None, allownone=True)
+    # Counts settings taken while running (a config overlay): what draws from the settings
+    # binds to it (every KLabel, the start screen's tiles) and redraws.
+    settings_version = NumericProperty(0)
 
     __events__ = ("on_session_end",)
 
@@ -206,6 +211,25 @@ class KioskApp(App):
         if self.sm is not None:
             self.sm.build_all()
         self.screens_ready = True
+
+    def take_settings(self, settings: Settings) -> None:
+        """Settings newly in effect, at an idle moment (the controller's: a config overlay
+        from the centre): every screen shows them from now on, without a restart — the
+        hotline and region in every text, the start screen's tiles, the start language
+        and display mode if those changed, the inactivity timings, the opening hours."""
+        old, self.settings = self.settings, settings
+        self.inactivity.configure(settings.session.inactivity_seconds,
+                                  settings.session.warning_seconds)
+        blanking = getattr(getattr(self, "lockdown", None), "blanking", None)
+        if blanking is not None and (old.display, old.region.timezone) != (
+                settings.display, settings.region.timezone):
+            blanking.retake(settings)
+        if (old.kiosk.language, old.display.large_text, old.display.high_contrast) != (
+                settings.kiosk.language, settings.display.large_text,
+                settings.display.high_contrast):
+            self._defaults()
+        self.settings_version += 1
+        log.info("settings taken", extra={"fields": {"version": self.settings_version}})
 
     def _defaults(self) -> None:
         lang = self.settings.kiosk.language

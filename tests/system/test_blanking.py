@@ -160,3 +160,21 @@ def test_the_running_app_blanks_by_its_opening_hours(tmp_path: Path):
         finally:
             stop(proc)
             notify.close()
+
+
+def test_new_opening_hours_apply_at_once_without_a_restart():
+    """A config overlay's opening hours (kiosk/ui/app.py take_settings → retake): applied
+    now, the pending wake-up replaced."""
+    base = load_settings(environ={})
+    clock = [dt.datetime(2026, 12, 1, 19, 0, tzinfo=SH).timestamp()]   # Tuesday evening
+    timer = FakeTimer()
+    applied: list[int] = []
+    sched = BlankingSchedule(base, timer, now=lambda: clock[0],
+                             apply=lambda s: applied.append(s) or True)
+    sched.start()
+    assert sched.is_open and applied == [0]   # no hours: always open
+    closing = dataclasses.replace(base, display=dataclasses.replace(
+        base.display, opening_hours=("mon-fri 08:00-17:30",), blank_seconds_closed=45))
+    sched.retake(closing)
+    assert (sched.is_open, applied) == (False, [0, 45])
+    assert timer.cancelled == 1 and len(timer.pending) == 2  # the old wake-up cancelled

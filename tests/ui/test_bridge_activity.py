@@ -28,6 +28,7 @@ class FakeClock:
 
 class FakeApp:
     lang = "zh_CN"
+    settings = None
 
     def __init__(self, clock: FakeClock) -> None:
         self.inactivity = InactivityTimer(60, 20, clock=clock)
@@ -41,8 +42,13 @@ class FakeApp:
     def note_activity(self) -> None:
         self.inactivity.touch()
 
+    def take_settings(self, _settings: Any) -> None:
+        pass
+
 
 class FakeController:
+    settings = None
+
     def __init__(self) -> None:
         self.events: list[Any] = []
 
@@ -51,6 +57,8 @@ class FakeController:
 
     def unsubscribe(self, _fn: Any) -> None:
         pass
+
+    subscribe_settings = unsubscribe_settings = subscribe
 
     def on_card_event(self, event: Any) -> None:
         self.events.append(event)

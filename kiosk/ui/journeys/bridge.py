@@ -80,6 +80,11 @@ class JourneyBridge:
         self.parts = parts
         self.controller = parts.controller
         self.controller.subscribe(self._on_state)
+        # One source of settings: the app draws the ones its controller runs on, from now
+        # and whenever the controller takes new ones (a config overlay, at an idle moment).
+        self.controller.subscribe_settings(app.take_settings)
+        if app.settings is not self.controller.settings:
+            app.take_settings(self.controller.settings)
         self.controller.language = app.lang
         app.bind(lang=self._on_lang)
         parts.card_events.connect(self.card_sink)
@@ -91,6 +96,7 @@ class JourneyBridge:
     def detach(self) -> None:
         """Stop drawing (the app is given other parts)."""
         self.controller.unsubscribe(self._on_state)
+        self.controller.unsubscribe_settings(self.app.take_settings)
         self.app.unbind(lang=self._on_lang)
         self.parts.card_events.connect(self.controller.card_event_sink)
         scans = getattr(self.parts, "scan_events", None)

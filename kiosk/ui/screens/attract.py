@@ -16,16 +16,27 @@ class AttractScreen(KioskScreen):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._routes: list[str] = []
+        self._tiles()
+        self.app.theme.bind(version=self._equalise)
+        # Settings from the centre (features) can add or remove a journey, at once.
+        self.app.bind(settings_version=self._tiles)
+        self.bind(size=self._orient)
+
+    def _tiles(self, *_: Any) -> None:
+        """One tile per journey the settings in effect offer (rebuilt only if changed)."""
         routes = enabled_routes(self.app.settings)
+        if [r.id for r in routes] == self._routes:
+            return
+        self._routes = [r.id for r in routes]
         grid = self.ids.tiles
-        grid.cols = max(1, len(routes))
+        grid.clear_widgets()
         for route in routes:
             tile = JourneyTile(label_key=route.label_key, hint_key=route.hint_key,
                                route_id=route.id)
             tile.bind(on_release=self._open, natural_height=self._equalise)
             grid.add_widget(tile)
-        self.app.theme.bind(version=self._equalise)
-        self.bind(size=self._orient)
+        self._orient()
         self._equalise()
 
     def _equalise(self, *_: Any) -> None:

@@ -13,7 +13,8 @@ ROLES = ("small", "body", "button", "title", "heading", "display")
 
 class Translated:
     """Mixin: ``key`` (+ ``values``) sets ``text`` in the app's current language, again on
-    every language switch. With an empty key, ``text`` is left alone (raw data)."""
+    every language switch and whenever the app takes new settings (``{hotline}`` and
+    ``{region}`` come from them). With an empty key, ``text`` is left alone (raw data)."""
 
     key = StringProperty("")
     values = DictProperty({})
@@ -23,6 +24,8 @@ class Translated:
         app = App.get_running_app()
         if app is not None:
             app.bind(lang=self._retranslate)
+            if app.property("settings_version", quiet=True) is not None:
+                app.bind(settings_version=self._retranslate)
         self.bind(key=self._retranslate, values=self._retranslate)
         self._retranslate()
 
