@@ -1,4 +1,4 @@
-"""Settings from the centre reach every screen (issue 24), in a real window: the parts come
+"""Settings from the centre reach every screen, in a real window: the parts come
 from the composition root with a real fleet agent heartbeating the real sandbox; the
 operator pushes an overlay, and at the next idle moment, without a restart, every
 cardholder-visible setting it changes shows on every screen that shows it — the start
