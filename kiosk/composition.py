@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk import metrics
 from kiosk.central.client import CentralClient
 from kiosk.central.errors import CentralOffline
 from kiosk.central.outbox import Outbox
@@ -162,22 +161,20 @@ def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
     box = Outbox(settings.data_dir / OUTBOX_FILE) if outbox else None
     prn = printer if printer is not None else (
         make_printer(settings) if settings.printer.kind != "none" else None)
-    controller = JourneyController(settings, client, dispatch, outbox=box, printer=prn,
+    sender = None
+    if box is not None:
+        # Every confirmed pre-loss goes through the sender: stored before it is sent.
+        sender = OutboxSender(box, client)
+        sender.update_gauges()
+    controller = JourneyController(settings, client, dispatch, outbox=sender, printer=prn,
                                    worker=Worker(dispatch))
     revocation = revocation_listener(controller, dispatch)
     if hasattr(client, "on_revocation"):
         client.on_revocation = revocation
-    sender = None
-    if box is not None:
-        depth = _outbox_depth_gauge(box)
-        box.on_enqueue.append(depth)
-
-        def delivered(item: Any, outcome: Any) -> None:
-            depth()
-            controller.delivery_sink(item.idempotency_key, outcome)  # live outcome on screen
-
-        sender = OutboxSender(box, client, on_result=delivered)
-        depth()
+    if sender is not None:
+        # A background delivery's outcome, shown live to whoever still waits for it.
+        sender.on_result = lambda item, outcome: controller.delivery_sink(
+            item.idempotency_key, outcome)
     relay = CardEventRelay(controller.card_event_sink)
     hub = None
     if cards:
@@ -238,14 +235,3 @@ def _speaker(settings: Settings) -> Speaker | None:
         log.warning("speaker unavailable", extra={"fields": error_fields(exc)})
         return None
 
-
-def _outbox_depth_gauge(box: Outbox) -> Callable[[], None]:
-    """Set the outbox depth metric from the outbox (on enqueue and after each delivery
-    or refusal); a failing count is logged, never raised into the caller."""
-    def update(*_: Any) -> None:
-        try:
-            metrics.outbox_depth(box.stats().pending)
-        except Exception as exc:  # the outbox's own error is reported by its user
-            log.warning("outbox depth unknown", extra={"fields": {
-                "error": type(exc).__name__}})
-    return update

@@ -10,6 +10,7 @@ vocabularies (journey names, error kinds, event kinds) — never personal data.
     metrics.error("central_offline")
     metrics.reader_event("card_inserted")
     metrics.outbox_depth(3)
+    metrics.outbox_undeliverable(1)
     metrics.central_latency(0.042)
     metrics.technician_pin(failed=True, locked_seconds=0, alert=False)
     metrics.fleet_status({"printer": "fail"}, paper="out", ...)   # by the fleet agent
@@ -41,10 +42,14 @@ READER_EVENTS = Counter("kiosk_reader_events_total", "Card reader events, by kin
                         registry=REGISTRY)
 OUTBOX_DEPTH = Gauge("kiosk_outbox_depth", "Confirmed requests waiting in the outbox",
                      registry=REGISTRY)
-OUTBOX_EXPIRED = Counter("kiosk_outbox_expired_total",
-                         "Queued requests given up after a terminal problem (key, clock) "
-                         "lasted too long; each needs a person to act", ["code"],
-                         registry=REGISTRY)
+OUTBOX_UNDELIVERABLE = Gauge(
+    "kiosk_outbox_undeliverable",
+    "Confirmed requests the outbox cannot deliver and keeps (refused by the service, or "
+    "refused for a terminal problem for too long): each needs a person to act",
+    registry=REGISTRY)
+OUTBOX_ALERTS = Counter("kiosk_outbox_alerts_total",
+                        "Outbox alerts raised, by code (held_<refusal>, stuck_<terminal "
+                        "problem>); the items stay queued", ["code"], registry=REGISTRY)
 CENTRAL_LATENCY = Histogram(
     "kiosk_central_latency_seconds", "Central service call latency", registry=REGISTRY,
     buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
@@ -135,9 +140,14 @@ def outbox_depth(depth: int) -> None:
     OUTBOX_DEPTH.set(depth)
 
 
-def outbox_expired(code: str) -> None:
-    """A queued request expired because the service kept refusing the terminal (``code``)."""
-    OUTBOX_EXPIRED.labels(code=_label(code)).inc()
+def outbox_undeliverable(count: int) -> None:
+    """How many queued requests raise an alert (kept, but not deliverable as things are)."""
+    OUTBOX_UNDELIVERABLE.set(count)
+
+
+def outbox_alert(code: str) -> None:
+    """A queued request raised an alert (``held_<refusal>`` or ``stuck_<problem>``)."""
+    OUTBOX_ALERTS.labels(code=_label(code)).inc()
 
 
 def central_latency(seconds: float) -> None:

@@ -29,7 +29,8 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -70,6 +71,29 @@ BACKOFF_CAP = 2.0
 def new_idempotency_key() -> str:
     """A fresh idempotency key for one confirmed state change."""
     return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, repr=False)
+class OutboundRequest:
+    """A state change, ready to send: the operation's ``kind`` (one of :data:`QUEUEABLE`)
+    and its request ``body`` exactly as it goes on the wire (validated when made, and
+    again when sent). The outbox stores the body as it is, sealed, without reading it,
+    so what a request carries is the contract's business alone."""
+
+    kind: str
+    body: Mapping[str, Any]
+
+    def __repr__(self) -> str:  # the body is personal data
+        return f"OutboundRequest(kind={self.kind})"
+
+
+# The state changes a terminal may queue: kind -> (path, request model). An allow-list:
+# the outbox can make the client send nothing else, whatever a queued row says.
+QUEUEABLE: dict[str, tuple[AnyPath, type[BaseModel]]] = {
+    "pre_loss": (s.Path.PRE_LOSS, s.PreLossRequest),
+    "essc_pre_loss": (se.EsscPath.PRE_LOSS, se.EsscPreLossRequest),
+    "cancel_pre_loss": (s.Path.PRE_LOSS_CANCEL, s.CancelPreLossRequest),
+}
 
 
 class CentralClient:
@@ -124,6 +148,11 @@ class CentralClient:
         return self._key
 
     @property
+    def deadline_seconds(self) -> float:
+        """The overall limit of one call, every retry included."""
+        return self._deadline
+
+    @property
     def outbox_terminal_expiry_seconds(self) -> float:
         """How long a queued item refused for a terminal problem is kept."""
         return self._outbox_expiry
@@ -155,9 +184,14 @@ class CentralClient:
                        idempotency_key: str) -> s.PreLossResult:
         """Pre-lose a card. Repeat with the same key to learn the outcome of an attempt
         that timed out; the service applies it once."""
-        req = _req(s.PreLossRequest, card_number=card_number, id_number=_id(id_number),
-                   channel="kiosk", terminal_id=self._terminal)
-        return self._call(s.Path.PRE_LOSS, req, idempotency_key=idempotency_key)
+        return self.send_request(self.pre_loss_request(card_number, id_number),
+                                 idempotency_key)
+
+    def pre_loss_request(self, card_number: str, id_number: str) -> OutboundRequest:
+        """The pre-loss request, made and checked here without sending it (what the
+        outbox stores before the first byte goes out)."""
+        return _outbound("pre_loss", card_number=card_number, id_number=_id(id_number),
+                         channel="kiosk", terminal_id=self._terminal)
 
     def replacement_progress(self, card_number: str | None = None,
                              id_number: str | None = None) -> s.Replacement:
@@ -169,8 +203,12 @@ class CentralClient:
     def cancel_pre_loss(self, card_number: str, id_number: str,
                        idempotency_key: str) -> s.CancelResult:
         """Cancel a pre-loss; ``CentralRefused(code="replacement_exists")`` once applied."""
-        req = _req(s.CancelPreLossRequest, card_number=card_number, id_number=_id(id_number))
-        return self._call(s.Path.PRE_LOSS_CANCEL, req, idempotency_key=idempotency_key)
+        return self.send_request(self.cancel_pre_loss_request(card_number, id_number),
+                                 idempotency_key)
+
+    def cancel_pre_loss_request(self, card_number: str, id_number: str) -> OutboundRequest:
+        """The cancel request, made and checked without sending it."""
+        return _outbound("cancel_pre_loss", card_number=card_number, id_number=_id(id_number))
 
     def verify_essc(self, code: str) -> se.EsscIdentity:
         """Identify by a scanned e-SSC code: masked identity, cards and a pre-loss grant;
@@ -181,9 +219,25 @@ class CentralClient:
     def submit_pre_loss_essc(self, card_number: str, grant: str,
                             idempotency_key: str) -> s.PreLossResult:
         """Pre-lose a card of the person an e-SSC verification identified (its grant)."""
-        req = _req(se.EsscPreLossRequest, card_number=card_number, grant=grant,
-                   channel="kiosk", terminal_id=self._terminal)
-        return self._call(se.EsscPath.PRE_LOSS, req, idempotency_key=idempotency_key)
+        return self.send_request(self.essc_pre_loss_request(card_number, grant),
+                                 idempotency_key)
+
+    def essc_pre_loss_request(self, card_number: str, grant: str) -> OutboundRequest:
+        """The e-SSC pre-loss request, made and checked without sending it."""
+        return _outbound("essc_pre_loss", card_number=card_number, grant=grant,
+                         channel="kiosk", terminal_id=self._terminal)
+
+    def send_request(self, request: OutboundRequest, idempotency_key: str) -> Any:
+        """Send a state change made by one of the ``*_request`` methods, or read back from
+        the outbox. Only the kinds of :data:`QUEUEABLE`; the body is checked against the
+        operation's request model again (a damaged row is ``validation_error``, unsent)."""
+        entry = QUEUEABLE.get(request.kind)
+        if entry is None:
+            raise CentralRefused(s.ProblemCode.VALIDATION_ERROR.value,
+                                 "invalid: kind", 422)
+        path, model = entry
+        return self._call(path, _validated(model, request.body),
+                          idempotency_key=idempotency_key)
 
     def heartbeat(self, outbox_depth: int) -> s.HeartbeatResult:
         req = _req(s.HeartbeatRequest, terminal_id=self._terminal,
@@ -320,6 +374,11 @@ class CentralClient:
             if not 200 <= status < 300 and not 400 <= status < 600:
                 raise error_for_status(status, None)  # 1xx/3xx: never followed
             content = read_capped(resp, self._max_bytes)
+            if flight.aborted:
+                # The deadline or a cancel shut the socket while the status line, the
+                # headers or the body were coming: what was read is cut short, and an
+                # answer cut short is a timeout, not an unsigned answer.
+                raise _ended(flight)
             # Round trips that got an answer (any status); failed connects are errors.
             metrics.central_latency(time.perf_counter() - started)
         except CentralError:
@@ -333,10 +392,17 @@ class CentralClient:
             flight.detach()  # first: the connection may go back to the pool below
             if resp is not None:
                 resp.close()
-        if not reply_is_authentic(self._key, signed[H_NONCE], status, content,
-                                  resp.headers.get(H_REPLY_SIGNATURE)):
+        authentic = reply_is_authentic(self._key, signed[H_NONCE], status, content,
+                                       resp.headers.get(H_REPLY_SIGNATURE))
+        if not authentic:
             _unsigned_refusal(status, content)
-        return _decode(status, resp.headers, content, response_model)
+        try:
+            return _decode(status, resp.headers, content, response_model)
+        except CentralError as exc:
+            # Only a refusal signed by the service may settle anything (the outbox
+            # deletes nothing on the word of an unsigned 401).
+            exc.authenticated = authentic
+            raise
 
 
 def _ended(flight: Flight) -> CentralTimeout:
@@ -374,13 +440,30 @@ def _id(id_number: str) -> str:
 def _req(model: type[M], **fields: Any) -> M:
     """Build a request; a malformed field is refused here (``validation_error``) without
     a network round trip, and the refusal names the fields, never their values."""
+    return _validated(model, fields)
+
+
+def _validated(model: type[M], data: Mapping[str, Any]) -> M:
+    """``model`` from ``data``, or ``CentralRefused("validation_error")`` naming fields."""
     try:
-        return model(**fields)
+        if not isinstance(data, Mapping):
+            raise TypeError("not a mapping")
+        return model.model_validate(dict(data))
+    except TypeError:
+        raise CentralRefused(s.ProblemCode.VALIDATION_ERROR.value, "invalid: request",
+                             422) from None
     except ValidationError as exc:
         where = sorted({".".join(str(p) for p in e["loc"]) or "request"
                         for e in exc.errors()})
         raise CentralRefused(s.ProblemCode.VALIDATION_ERROR.value,
                              "invalid: " + ", ".join(where), 422) from None
+
+
+def _outbound(kind: str, **fields: Any) -> OutboundRequest:
+    """A :class:`OutboundRequest` whose body is the validated model's JSON form."""
+    model = QUEUEABLE[kind][1]
+    body = _req(model, **fields).model_dump(mode="json", exclude_none=True)
+    return OutboundRequest(kind, body)
 
 
 def _retryable(exc: CentralError) -> bool:

@@ -33,6 +33,9 @@ class CentralError(Exception):
 
     kind = "error"
     maybe_applied = True
+    # True only for an answer that carried the service's valid signature for this
+    # request (set by the client); unsigned answers, forged or not, stay False.
+    authenticated = False
 
     def __init__(self, detail: str = "") -> None:
         self.detail = detail

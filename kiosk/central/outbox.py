@@ -1,23 +1,29 @@
 """Durable outbox: confirmed state changes the central service has not acknowledged yet.
 
-A pre-loss the cardholder confirmed must never be lost nor applied twice. The service
-layer stores it here (SQLite, WAL, ``synchronous=FULL``: committed means on disk, so it
-survives ``kill -9`` and power loss) under its idempotency key; the
-:class:`~kiosk.central.outbox_sender.OutboxSender` delivers it when the service is
-reachable, repeating with the same key until an answer comes back, so the service
-applies it exactly once.
+A pre-loss the cardholder confirmed must never be lost nor applied twice. It is stored
+here BEFORE the first byte goes to the service (write-ahead: SQLite, WAL,
+``synchronous=FULL``, so committed means fsync'd and it survives ``kill -9`` and power
+loss), under its idempotency key; the first attempt and every later one send that stored
+item (:class:`~kiosk.central.outbox_sender.OutboxSender`), repeating with the same key
+until a signed answer comes back, so the service applies it exactly once. A claim
+(:meth:`Outbox.claim`, in memory: it dies with the process, so a crash leaves nothing
+locked) keeps the direct attempt and the background sender off the same item at once.
 
-Personal data is kept to the minimum the request needs (card and ID number), sealed with
-AES-GCM under a key derived from the terminal secret (:mod:`kiosk.central.sealing`), and
-deleted the moment the item is acknowledged; technicians see counts and ages only
+Payloads are opaque: the request body exactly as it goes on the wire
+(``{"body": {...}}``), kept to what the request needs, sealed with AES-GCM under a key
+derived from the terminal secret (:mod:`kiosk.central.sealing`), and deleted the moment
+the service acknowledges or settles the item; technicians see counts and ages only
 (:meth:`Outbox.stats`). A queue written before sealing existed is sealed in place when a
 key is given, without losing an item. Storage failures raise
 :class:`~kiosk.central.errors.OutboxError`.
 
-An item the service keeps refusing for a terminal problem (bad key, clock) stays queued,
-since fixing the terminal makes it deliverable, but only for
-``central.outbox_terminal_expiry_hours``: then it is set aside as ``expired_<code>``, with
-the ``kiosk_outbox_expired_total`` metric and an error log line (someone must act).
+Nothing but a signed answer of the service ends an item. An item the service keeps
+refusing for a terminal problem (key, clock) stays queued and is retried; the time it has
+been refused is counted on the monotonic clock and kept across restarts
+(``refusals``, ``refused_seconds``), never read off the wall clock. An item the service
+refuses, signed, for a reason retrying cannot fix is ``held``: kept, not retried until a
+technician asks, and raised as an alert (``alert``) with a sealed export for the outlet
+(:mod:`kiosk.central.outbox_export`).
 """
 
 from __future__ import annotations
@@ -41,8 +47,9 @@ from kiosk.storage import make_private
 log = get_logger("kiosk.central.outbox")
 
 KIND_PRE_LOSS = "pre_loss"
+KIND_ESSC_PRE_LOSS = "essc_pre_loss"
 KIND_CANCEL_PRE_LOSS = "cancel_pre_loss"
-KINDS = (KIND_PRE_LOSS, KIND_CANCEL_PRE_LOSS)
+KINDS = (KIND_PRE_LOSS, KIND_ESSC_PRE_LOSS, KIND_CANCEL_PRE_LOSS)
 # Kinds as spelt by outbox files of version 0.1: renamed in place when a file is opened.
 LEGACY_KINDS = {"pre" + "lost": KIND_PRE_LOSS, "cancel_pre" + "lost": KIND_CANCEL_PRE_LOSS}
 DEFAULT_TERMINAL_EXPIRY_SECONDS = 72 * 3600.0
@@ -53,16 +60,25 @@ CREATE TABLE IF NOT EXISTS outbox (
   kind TEXT NOT NULL,
   payload TEXT,                      -- sealed JSON; NULL once acknowledged (data gone)
   idempotency_key TEXT NOT NULL UNIQUE,
-  created_at REAL NOT NULL,
+  created_at REAL NOT NULL,          -- wall clock: shown as an age, never decides anything
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at REAL NOT NULL DEFAULT 0,
   last_error TEXT,                   -- error kind/code only, never personal data
-  status TEXT NOT NULL DEFAULT 'pending',   -- pending | delivered | rejected
+  status TEXT NOT NULL DEFAULT 'pending',   -- pending | delivered | rejected | held
   done_at REAL,
   reference TEXT                     -- the service's reference number, once delivered
 );
 CREATE INDEX IF NOT EXISTS outbox_status ON outbox(status, id);
 """
+# Columns added after version 0.2 (ALTER TABLE on open: queues from before keep their items).
+ADDED_COLUMNS = (
+    # Terminal-problem refusals, and the monotonic seconds they spanned, over every run.
+    ("refusals", "INTEGER NOT NULL DEFAULT 0"),
+    ("refused_seconds", "REAL NOT NULL DEFAULT 0"),
+    ("alert", "TEXT"),                # why a person must act (a code), NULL: nothing
+    ("exported_at", "REAL"),          # last sealed export for the outlet (wall clock)
+)
+UNDELIVERED = ("pending", "held")
 
 
 @dataclass(frozen=True, repr=False)
@@ -74,6 +90,10 @@ class OutboxItem:
     created_at: float
     attempts: int
     last_error: str | None
+    status: str = "pending"
+    refusals: int = 0
+    refused_seconds: float = 0.0
+    alert: str | None = None
 
     def __repr__(self) -> str:  # the payload is personal data
         return f"OutboxItem(id={self.id}, kind={self.kind}, attempts={self.attempts})"
@@ -81,13 +101,20 @@ class OutboxItem:
 
 @dataclass(frozen=True)
 class OutboxStats:
-    """What a technician may see: counts and ages, no content."""
+    """What a technician may see: counts and ages, no content.
+
+    ``pending`` items are being delivered; ``held`` ones wait for a person (the service
+    refused them, signed, for a reason retrying cannot fix); ``undeliverable`` counts the
+    items raising an alert (held, or refused for a terminal problem for too long)."""
 
     pending: int
     oldest_age_seconds: float | None
     delivered_total: int
     last_error: str | None
     rejected_total: int = 0
+    held: int = 0
+    undeliverable: int = 0
+    alert: str | None = None  # the newest alert's code
 
 
 def _classify(exc: sqlite3.Error) -> OutboxError:
@@ -110,15 +137,21 @@ class Outbox:
     file on a small terminal disk, and how tests simulate a full disk. ``terminal_key``
     (the terminal secret) seals payloads; without it (technician views that only count)
     payloads are stored as they come, until :meth:`use_terminal_key` seals them.
+    ``clock`` is the wall clock (ages shown to people); ``monotonic`` times claims.
     """
 
     def __init__(self, path: str | Path, *, max_pages: int | None = None,
                  clock: Callable[[], float] = time.time,
-                 terminal_key: bytes | None = None) -> None:
+                 terminal_key: bytes | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.path = Path(path)
         self._clock = clock
+        self._monotonic = monotonic
         self._key: bytes | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        # item id -> (owner, monotonic time the claim lapses). In memory on purpose: a
+        # claim must not outlive its process (kill -9 frees every item at once).
+        self._claims: dict[int, tuple[str, float]] = {}
         # Called after each new item is stored (the sender wakes up at once).
         self.on_enqueue: list[Callable[[], None]] = []
         try:
@@ -129,7 +162,10 @@ class Outbox:
         try:
             # The queue holds personal data: the file is made 0600 before SQLite opens
             # it; SQLite gives the -wal/-shm files the database file's mode.
+            created = not self.path.exists()
             os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            if created:
+                _fsync_dir(self.path.parent)  # the new file's name is durable too
             for suffix in ("", "-wal", "-shm"):
                 make_private(Path(f"{self.path}{suffix}"))
         except OSError as exc:
@@ -140,10 +176,13 @@ class Outbox:
                                        isolation_level=None, timeout=10)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
+            # FULL: every commit fsyncs the WAL before it returns (NORMAL would only
+            # fsync at checkpoints, and a power cut could lose the last commits).
             self._db.execute("PRAGMA synchronous=FULL")
             # Deleted content is overwritten, not left in free pages.
             self._db.execute("PRAGMA secure_delete=ON")
             self._db.executescript(SCHEMA)
+            self._add_columns()
             self._rename_legacy_kinds()
             if max_pages is not None:
                 self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
@@ -151,6 +190,19 @@ class Outbox:
             raise _classify(exc) from None
         if terminal_key is not None:
             self.use_terminal_key(terminal_key)
+
+    def durability(self) -> dict[str, Any]:
+        """The settings that make a commit durable, as SQLite reports them (tests and
+        diagnostics): ``journal_mode`` (``wal``) and ``synchronous`` (2 = FULL)."""
+        with self._lock:
+            return {"journal_mode": self._db.execute("PRAGMA journal_mode").fetchone()[0],
+                    "synchronous": self._db.execute("PRAGMA synchronous").fetchone()[0]}
+
+    def _add_columns(self) -> None:
+        have = {r["name"] for r in self._db.execute("PRAGMA table_info(outbox)")}
+        for name, decl in ADDED_COLUMNS:
+            if name not in have:
+                self._db.execute(f"ALTER TABLE outbox ADD COLUMN {name} {decl}")
 
     def _rename_legacy_kinds(self) -> None:
         """Version 0.1 files spell the kinds differently; their payloads are plaintext
@@ -201,25 +253,72 @@ class Outbox:
             except sqlite3.Error as exc:
                 raise _classify(exc) from None
 
-    def enqueue(self, kind: str, payload: dict[str, Any], idempotency_key: str) -> int:
-        """Store a confirmed change durably; returns its id. Enqueueing the same key again
-        returns the existing id (a retried confirmation is not a second request)."""
+    # ---- storing --------------------------------------------------------------------
+
+    def enqueue(self, kind: str, payload: dict[str, Any], idempotency_key: str, *,
+                claim_owner: str | None = None, claim_seconds: float = 0.0) -> int:
+        """Store a confirmed change durably (committed and fsync'd when this returns);
+        returns its id. The same key again is the same request: a pending item is kept
+        as it is; one that had ended (delivered or refused) is queued again, since the
+        person confirmed again. With ``claim_owner`` the item is claimed for that owner
+        before anyone is told it exists (:meth:`holds` says whether the claim was had)."""
         if kind not in KINDS:
             raise ValueError(f"unknown outbox kind {kind!r}")
         body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
         if self._key is not None:
             body = seal(self._key, body, _aad(kind, idempotency_key))
-        # One statement, so two threads confirming with the same key cannot both insert.
-        cur = self._write("INSERT INTO outbox (kind, payload, idempotency_key, created_at) "
-                          "VALUES (?,?,?,?) ON CONFLICT(idempotency_key) DO NOTHING",
-                          (kind, body, idempotency_key, self._clock()))
-        if cur.rowcount == 0:
-            existing = self._read("SELECT id FROM outbox WHERE idempotency_key = ?",
-                                  (idempotency_key,))
-            return int(existing[0]["id"])
-        for listener in list(self.on_enqueue):
-            listener()
-        return int(cur.lastrowid)
+        with self._lock:
+            try:
+                # One statement, so two threads confirming with the same key cannot both
+                # insert; a row that had ended is revived in the same statement.
+                cur = self._db.execute(
+                    "INSERT INTO outbox (kind, payload, idempotency_key, created_at) "
+                    "VALUES (?,?,?,?) ON CONFLICT(idempotency_key) DO UPDATE SET "
+                    "kind = excluded.kind, payload = excluded.payload, status = 'pending', "
+                    "next_attempt_at = 0, done_at = NULL, alert = NULL, last_error = NULL "
+                    "WHERE outbox.status NOT IN ('pending', 'held')",
+                    (kind, body, idempotency_key, self._clock()))
+                changed = cur.rowcount
+                row = self._db.execute("SELECT id FROM outbox WHERE idempotency_key = ?",
+                                       (idempotency_key,)).fetchone()
+            except sqlite3.Error as exc:
+                raise _classify(exc) from None
+            item_id = int(row["id"])
+            if claim_owner is not None:
+                self.claim(item_id, claim_owner, claim_seconds)
+        if changed:
+            for listener in list(self.on_enqueue):
+                listener()
+        return item_id
+
+    # ---- claims (who is sending an item right now) ----------------------------------
+
+    def claim(self, item_id: int, owner: str, seconds: float) -> bool:
+        """Claim ``item_id`` for ``owner`` for ``seconds`` (renewed if it holds it
+        already); False while someone else's claim lasts. Whoever sends an item claims it
+        first, so the direct attempt and the sender never send the same item at once."""
+        now = self._monotonic()
+        with self._lock:
+            held = self._claims.get(item_id)
+            if held is not None and held[0] != owner and held[1] > now:
+                return False
+            self._claims[item_id] = (owner, now + max(0.0, seconds))
+            return True
+
+    def holds(self, item_id: int, owner: str) -> bool:
+        """Whether ``owner``'s claim on ``item_id`` is in force."""
+        with self._lock:
+            held = self._claims.get(item_id)
+            return held is not None and held[0] == owner and held[1] > self._monotonic()
+
+    def release(self, item_id: int, owner: str) -> None:
+        """End ``owner``'s claim (someone else's is left alone)."""
+        with self._lock:
+            held = self._claims.get(item_id)
+            if held is not None and held[0] == owner:
+                del self._claims[item_id]
+
+    # ---- reading --------------------------------------------------------------------
 
     def pending(self, due_only: bool = False) -> list[OutboxItem]:
         """Items not yet acknowledged, oldest first (``due_only``: back-off elapsed)."""
@@ -228,8 +327,29 @@ class Outbox:
         if due_only:
             sql += " AND next_attempt_at <= ?"
             args = (self._clock(),)
+        return self._items(self._read(sql + " ORDER BY id", args))
+
+    def undelivered(self) -> list[OutboxItem]:
+        """Every item not delivered nor settled (pending and held), oldest first."""
+        return self._items(self._read(
+            "SELECT * FROM outbox WHERE status IN ('pending', 'held') ORDER BY id"))
+
+    def item(self, idempotency_key: str) -> OutboxItem | None:
+        """The undelivered item stored under this key, or None (none, or ended)."""
+        found = self._items(self._read(
+            "SELECT * FROM outbox WHERE idempotency_key = ? AND status IN ('pending', 'held')",
+            (idempotency_key,)))
+        return found[0] if found else None
+
+    def status_of(self, idempotency_key: str) -> str | None:
+        """``pending``, ``held``, ``delivered``, ``rejected``, or None (never stored)."""
+        rows = self._read("SELECT status FROM outbox WHERE idempotency_key = ?",
+                          (idempotency_key,))
+        return str(rows[0]["status"]) if rows else None
+
+    def _items(self, rows: list[sqlite3.Row]) -> list[OutboxItem]:
         items = []
-        for r in self._read(sql + " ORDER BY id", args):
+        for r in rows:
             try:
                 payload = self._open(r)
             except (SealError, ValueError):
@@ -238,29 +358,54 @@ class Outbox:
                 log.error("outbox item cannot be opened", extra={"fields": {"id": r["id"]}})
                 continue
             items.append(OutboxItem(r["id"], r["kind"], payload, r["idempotency_key"],
-                                    r["created_at"], r["attempts"], r["last_error"]))
+                                    r["created_at"], r["attempts"], r["last_error"],
+                                    r["status"], r["refusals"], r["refused_seconds"],
+                                    r["alert"]))
         return items
 
     def _open(self, row: sqlite3.Row) -> dict[str, Any]:
         text = row["payload"]
+        if text is None:
+            raise ValueError("no payload")
         if is_sealed(text):
             if self._key is None:
                 raise SealError("no key")
             text = open_sealed(self._key, text, _aad(row["kind"], row["idempotency_key"]))
-        return json.loads(text)
+        payload = json.loads(text)
+        if not isinstance(payload, dict):
+            raise ValueError("payload is not an object")
+        return payload
+
+    # ---- outcomes -------------------------------------------------------------------
 
     def mark_delivered(self, item_id: int, reference: str | None = None) -> None:
         """Acknowledged: delete the personal data, keep a content-free record."""
         self._write("UPDATE outbox SET status = 'delivered', payload = NULL, done_at = ?, "
-                    "reference = ?, last_error = NULL WHERE id = ?",
+                    "reference = ?, last_error = NULL, alert = NULL WHERE id = ?",
                     (self._clock(), reference, item_id))
         self._scrub()
 
     def mark_rejected(self, item_id: int, code: str) -> None:
-        """The service refused it for good (e.g. card already pre-lost): stop sending."""
+        """Settled by the service's signed answer (e.g. the card is already pre-lost):
+        stop sending and delete the personal data. Never for an unsigned answer."""
         self._write("UPDATE outbox SET status = 'rejected', payload = NULL, done_at = ?, "
-                    "last_error = ? WHERE id = ?", (self._clock(), code, item_id))
+                    "last_error = ?, alert = NULL WHERE id = ?",
+                    (self._clock(), code, item_id))
         self._scrub()
+
+    def mark_held(self, item_id: int, code: str) -> None:
+        """Refused for a reason retrying cannot fix (signed), or unsendable: kept with its
+        payload, no longer retried on its own, and raised as an alert (``held_<code>``)
+        until a technician retries it or hands it in at the outlet."""
+        self._write("UPDATE outbox SET status = 'held', last_error = ?, alert = ?, "
+                    "attempts = attempts + 1 WHERE id = ?", (code, f"held_{code}", item_id))
+
+    def unhold(self) -> int:
+        """Every held item is pending again, due now (a technician's retry); returns how
+        many. The alert stays until the item is delivered or settled."""
+        cur = self._write("UPDATE outbox SET status = 'pending', next_attempt_at = 0 "
+                          "WHERE status = 'held'", ())
+        return int(cur.rowcount)
 
     def _scrub(self) -> None:
         """Copy the WAL into the database and empty it, so the old page images holding
@@ -276,6 +421,34 @@ class Outbox:
         self._write("UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
                     "next_attempt_at = ? WHERE id = ?",
                     (error, self._clock() + retry_in, item_id))
+
+    def note_terminal_refusal(self, item_id: int, code: str, seconds: float,
+                              retry_in: float) -> tuple[int, float]:
+        """The service refused the terminal (key, clock) for this item: count it, add
+        ``seconds`` (monotonic time since the previous refusal in this run) to the time
+        it has been refused, and try again in ``retry_in``. Returns the totals over every
+        run, (refusals, refused seconds)."""
+        with self._lock:
+            self._write("UPDATE outbox SET attempts = attempts + 1, refusals = refusals + 1, "
+                        "refused_seconds = refused_seconds + ?, last_error = ?, "
+                        "next_attempt_at = ? WHERE id = ?",
+                        (max(0.0, seconds), code, self._clock() + retry_in, item_id))
+            rows = self._read("SELECT refusals, refused_seconds FROM outbox WHERE id = ?",
+                              (item_id,))
+        return (int(rows[0]["refusals"]), float(rows[0]["refused_seconds"])) if rows \
+            else (0, 0.0)
+
+    def set_alert(self, item_id: int, alert: str | None) -> None:
+        """Raise (or clear, ``None``) the alert of an undelivered item."""
+        self._write("UPDATE outbox SET alert = ? WHERE id = ? AND status IN "
+                    "('pending', 'held')", (alert, item_id))
+
+    def mark_exported(self, item_ids: list[int]) -> None:
+        """These items went into a sealed export for the outlet (they stay queued)."""
+        now = self._clock()
+        with self._lock:
+            for item_id in item_ids:
+                self._write("UPDATE outbox SET exported_at = ? WHERE id = ?", (now, item_id))
 
     def make_due(self) -> None:
         """Forget back-off: every pending item is due now."""
@@ -294,24 +467,46 @@ class Outbox:
             "GROUP BY status")
         by = {r["status"]: r for r in rows}
         pending = by["pending"]["n"] if "pending" in by else 0
-        oldest = by["pending"]["oldest"] if "pending" in by else None
+        held = by["held"]["n"] if "held" in by else 0
+        oldest_at = [by[s]["oldest"] for s in UNDELIVERED if s in by]
+        oldest = min(oldest_at) if oldest_at else None
         last = self._read("SELECT last_error FROM outbox WHERE last_error IS NOT NULL "
                           "ORDER BY COALESCE(done_at, next_attempt_at) DESC LIMIT 1")
+        alerts = self._read("SELECT alert FROM outbox WHERE alert IS NOT NULL AND status IN "
+                            "('pending', 'held') ORDER BY id DESC")
         return OutboxStats(
             pending=pending,
             oldest_age_seconds=None if oldest is None else max(0.0, self._clock() - oldest),
             delivered_total=by["delivered"]["n"] if "delivered" in by else 0,
             last_error=last[0]["last_error"] if last else None,
             rejected_total=by["rejected"]["n"] if "rejected" in by else 0,
+            held=held,
+            undeliverable=len(alerts),
+            alert=alerts[0]["alert"] if alerts else None,
         )
 
     def now(self) -> float:
-        """The outbox's clock (wall time; injectable for tests)."""
+        """The outbox's wall clock (injectable for tests); for ages shown to people only."""
         return self._clock()
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a new directory entry durable (a file created but not yet fsync'd in its
+    directory can vanish in a power cut, with everything written into it)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on a directory; the data itself is synced
+    finally:
+        os.close(fd)
 
 
 def _aad(kind: str, idempotency_key: str) -> str:

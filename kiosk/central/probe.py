@@ -44,6 +44,10 @@ class HeartbeatProbe:
     error_kind: str | None = None  # CentralError.kind, or "tls", "setup"
     error_code: str | None = None  # problem code when refused
     detail: str = ""
+    # Whether the answer carried the service's valid signature for this heartbeat: only
+    # then do we know the service accepted ours. 401s are never signed, so a refusal of
+    # our clock (or a forged 401) says nothing about the signature.
+    reply_signed: bool = False
 
     @property
     def skew_seconds(self) -> float | None:
@@ -80,7 +84,8 @@ def probe_heartbeat(make_client: Callable[[], Any], outbox_depth: int) -> Heartb
         result = client.heartbeat(outbox_depth)
     except CentralRefused as exc:
         return HeartbeatProbe(False, (time.perf_counter() - started) * 1000, at,
-                              error_kind=exc.kind, error_code=exc.code, detail=exc.code)
+                              error_kind=exc.kind, error_code=exc.code, detail=exc.code,
+                              reply_signed=exc.authenticated)
     except CentralError as exc:
         kind = "tls" if is_tls_failure(exc) else exc.kind
         return HeartbeatProbe(False, (time.perf_counter() - started) * 1000, at,
@@ -90,7 +95,7 @@ def probe_heartbeat(make_client: Callable[[], Any], outbox_depth: int) -> Heartb
     # Our clock at the middle of the round trip is the fairest comparison.
     mid = at + dt.timedelta(milliseconds=latency / 2)
     return HeartbeatProbe(True, latency, mid, server_time=result.server_time,
-                          accepted=bool(result.accepted))
+                          accepted=bool(result.accepted), reply_signed=True)
 
 
 class CentralProbes:

@@ -43,6 +43,9 @@ class FailureKind(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     # The centre revoked this terminal's key: the controller shows out of service instead.
     TERMINAL_REVOKED = "terminal_revoked"
+    # A confirmed request the outbox could not store, sent anyway, with no answer we can
+    # use: it may or may not have arrived, and no copy is kept.
+    NOT_SAVED = "not_saved"
 
 
 # All failure kinds; tests check each has title/body/advice in both languages.
@@ -91,7 +94,7 @@ STORAGE_FAILURE = F.INTERNAL
 # Failures where trying the same step again may help.
 RETRYABLE = frozenset({F.CARD_UNREADABLE, F.CARD_PULLED, F.OFFLINE, F.TIMEOUT,
                        F.SERVER_ERROR, F.BAD_RESPONSE, F.NO_CARD, F.READER_SERVICE,
-                       F.NO_READER, F.CARD_WAIT, F.INTERNAL})
+                       F.NO_READER, F.CARD_WAIT, F.INTERNAL, F.NOT_SAVED})
 # Failures while waiting for a card, whose advice names the other ways in: the keypad
 # where the journey allows it (``params["keypad"]``), else the counter and the hotline.
 OTHER_WAYS = frozenset({F.NO_READER, F.READER_SERVICE, F.CARD_WAIT})

@@ -6,7 +6,8 @@ the pure :mod:`kiosk.devices.events` (no pyscard) and re-exported here, so the s
 compare enums and never import the device layer's heavy parts.
 
 The real ``kiosk.devices.card_hub.CardHub``, ``kiosk.central.client.CentralClient``,
-``kiosk.central.outbox.Outbox`` and ``kiosk.devices.printer`` satisfy these structurally;
+``kiosk.central.outbox_sender.OutboxSender`` and ``kiosk.devices.printer`` satisfy these
+structurally;
 unit tests pass fakes. Results from the central service are read by attribute name only
 (see :mod:`kiosk.services.adapt`), so the services do not import pydantic schemas.
 """
@@ -55,14 +56,31 @@ class CentralPort(Protocol):
     def verify_essc(self, code: str) -> Any: ...
     def submit_pre_loss_essc(self, card_number: str, grant: str,
                              idempotency_key: str) -> Any: ...
+    def pre_loss_request(self, card_number: str, id_number: str) -> Any:
+        """The pre-loss as a request to store and send (opaque here; no I/O)."""
+    def essc_pre_loss_request(self, card_number: str, grant: str) -> Any:
+        """The e-SSC pre-loss as a request to store and send (opaque here; no I/O)."""
+    def send_request(self, request: Any, idempotency_key: str) -> Any:
+        """Send a request made by one of the ``*_request`` methods."""
     def cancel(self) -> None:
         """End every call in flight now (closes its connection), so no worker is held."""
 
 
 class OutboxPort(Protocol):
-    """Durable queue for requests the central service could not acknowledge."""
+    """Write-ahead delivery of confirmed requests
+    (``kiosk.central.outbox_sender.OutboxSender``): stored durably before the first byte
+    is sent, then delivered by the direct attempt or, failing that, in the background."""
 
-    def enqueue(self, kind: str, payload: dict[str, Any], idempotency_key: str) -> Any: ...
+    def write_ahead(self, request: Any, idempotency_key: str) -> bool:
+        """Store ``request`` (fsync'd) and claim it: True when the caller makes the
+        direct attempt, False when it is already queued and being sent. Raises when it
+        cannot be stored (then nothing is saved)."""
+
+    def deliver_now(self, idempotency_key: str) -> Any:
+        """The direct attempt (blocking: on a worker): the result, or the error."""
+
+    def is_queued(self, idempotency_key: str) -> bool:
+        """Whether the request under this key is still stored, undelivered."""
 
 
 DeliverySink = Callable[[str, Any], None]

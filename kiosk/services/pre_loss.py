@@ -14,16 +14,22 @@ from kiosk.domain.clock import to_region
 from kiosk.domain.receipts import PreLossReceipt, ReceiptStatus
 from kiosk.logs import get_logger
 from kiosk.services.adapt import CardInfo, as_date, field, pre_loss_info
-from kiosk.services.failures import FailureKind, error_kind, failure_from_error
+from kiosk.services.failures import (
+    RETRYABLE,
+    Failure,
+    FailureKind,
+    error_kind,
+    failure_from_error,
+)
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CardChoice, CardsView, ConsequencesView, PreLossView, Step
 from kiosk.services.tasks import Outcome
 
 log = get_logger("kiosk.services.pre_loss")
-# Errors at confirmation after which the request may or may not have arrived: queue it
-# with the same idempotency key, so it takes effect exactly once.
-QUEUE_ON = frozenset({FailureKind.OFFLINE, FailureKind.TIMEOUT, FailureKind.SERVER_ERROR,
-                      FailureKind.BAD_RESPONSE})
+# Errors after which a request sent WITHOUT a saved copy (the outbox could not store it)
+# may or may not have arrived: the person must hear that it is unknown, not "not done".
+MAYBE_ARRIVED = frozenset({FailureKind.TIMEOUT, FailureKind.SERVER_ERROR,
+                           FailureKind.BAD_RESPONSE, FailureKind.UNAUTHENTICATED})
 
 
 class PreLossJourney:
@@ -75,6 +81,9 @@ class PreLossJourney:
             return
         if card.state != "active":
             return  # explained on screen, not offered
+        # Choosing a card begins a new request, with its own key (a retry of the same
+        # confirmation keeps it); one key for two cards would be idempotency_conflict.
+        self.core.session.idempotency_key = None
         self.core.session.chosen = card
         r = self.core.settings.region
         self.core.publish(Step.CONSEQUENCES, ConsequencesView(
@@ -82,26 +91,66 @@ class PreLossJourney:
             r.replacement_fee_yuan))
 
     def confirm_pre_loss(self) -> None:
-        """Submit the pre-loss; the idempotency key is made here, once."""
+        """Submit the pre-loss. The request is made here (its idempotency key once per
+        chosen card), stored in the outbox, fsync'd, BEFORE the first byte is sent, and
+        the direct attempt delivers that stored item: a crash at any instant leaves it
+        delivered or queued, and the busy screen says "saved" only when it is."""
         card, number = self.core.session.chosen, self.core.session.id_number
         grant = self.core.session.essc_grant  # identified by the e-SSC: no ID number
         if self.core.state.step != Step.CONSEQUENCES or card is None or not (number or grant):
             return
         key = self.core.session.new_idempotency_key()
         central = self.core.central
-        submit = (lambda: central.submit_pre_loss(card.card_number, number, key)) if number \
-            else (lambda: central.submit_pre_loss_essc(card.card_number, grant, key))
+        try:
+            request = central.pre_loss_request(card.card_number, number) if number \
+                else central.essc_pre_loss_request(card.card_number, grant)
+        except Exception as exc:  # refused locally (malformed): nothing sent or saved
+            self.core.fail(failure_from_error(exc, self.core.hotline))
+            return
+        self._submit(card, request, key)
+
+    def _submit(self, card: CardInfo, request: Any, key: str) -> None:
+        """Write ahead, then the direct attempt (also what "try again" does)."""
+        outbox, central = self.core.outbox, self.core.central
+        saved = direct = False
+        if outbox is not None:
+            try:
+                direct = outbox.write_ahead(request, key)
+                saved = True
+            except Exception as exc:  # the disk failed: say nothing about saving
+                log.error("outbox write-ahead failed", extra={"fields": {
+                    "error": type(exc).__name__, "kind": getattr(exc, "kind", None)}})
+                metrics.error("outbox_enqueue_failed")
+        if saved and not direct:  # already queued and in the sender's hands
+            self._show_pending(card, key)
+            return
 
         def failed(exc: BaseException) -> bool:
-            if error_kind(exc) in QUEUE_ON:
-                self._queue_pre_loss(card, number, key)
+            if saved and outbox is not None and outbox.is_queued(key):
+                self._show_pending(card, key)  # true: it is on disk and will be sent
                 return True
-            return False
+            kind = error_kind(exc)
+            if not saved and (kind in MAYBE_ARRIVED or getattr(exc, "maybe_applied", False)):
+                self.core.fail(Failure(FailureKind.NOT_SAVED, {"hotline": self.core.hotline},
+                                       retry=True), retry=lambda: self._submit(card, request,
+                                                                               key))
+                return True
+            if kind in RETRYABLE:
+                self.core.fail(failure_from_error(exc, self.core.hotline),
+                               retry=lambda: self._submit(card, request, key))
+                return True
+            return False  # a refusal: its words on the failure screen
 
-        self.core.call("submit_pre_loss", submit,
-                   lambda result: self._pre_loss_done(card, result),
-                   "journeys.busy.submitting", on_error=failed,
-                   on_cancel=lambda: self._queue_pre_loss(card, number, key))
+        if saved:
+            self.core.call("submit_pre_loss", lambda: outbox.deliver_now(key),  # type: ignore[union-attr]
+                           lambda result: self._pre_loss_done(card, result),
+                           "journeys.busy.submitting", on_error=failed,
+                           on_cancel=lambda: self._show_pending(card, key))
+        else:
+            self.core.call("submit_pre_loss_unsaved",
+                           lambda: central.send_request(request, key),
+                           lambda result: self._pre_loss_done(card, result),
+                           "journeys.busy.submitting", on_error=failed)
 
     def _lapse_date(self, start: dt.date) -> dt.date:
         """The kiosk's own count (official calendar); the service's date wins over it."""
@@ -140,22 +189,8 @@ class PreLossJourney:
         log.info("queued pre-loss delivered while shown")
         self._pre_loss_done(card, outcome, was_pending=True)
 
-    def _queue_pre_loss(self, card: CardInfo, number: str | None, key: str) -> None:
-        """Offline at confirmation: queue durably and say honestly it is not in effect."""
-        if self.core.outbox is None:
-            self.core.fail_kind(FailureKind.OFFLINE)
-            return
-        who = {"id_number": number} if number else {"grant": self.core.session.essc_grant}
-        payload = {"card_number": card.card_number, **who,
-                   "terminal_id": self.core.settings.kiosk.terminal_id,
-                   "requested_at": self.core.now().isoformat()}
-        try:
-            self.core.outbox.enqueue("pre_loss", payload, key)
-        except Exception as exc:  # the disk failed too: the hotline is the only way now
-            log.error("outbox enqueue failed", extra={"fields": {"error": type(exc).__name__}})
-            metrics.error("outbox_enqueue_failed")
-            self.core.fail_kind(FailureKind.OFFLINE)
-            return
+    def _show_pending(self, card: CardInfo, key: str) -> None:
+        """Queued (already on disk): say honestly it is not in effect yet."""
         reference = "Q-" + key[:10].upper()
         view = PreLossView(card.masked, reference,
                            to_region(self.core.now(), self.core.settings.region.timezone), None,

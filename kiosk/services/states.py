@@ -219,7 +219,9 @@ class EsscRefusedView:
 # is pressed.
 # Lookups and checks send nothing that changes anything; a pre-loss is protective, so a
 # cancelled one is queued and still sent; a code or a cancellation may already be on its way.
-ON_CANCEL = {"submit_pre_loss": "journeys.busy.on_cancel.queued",
+ON_CANCEL = {"submit_pre_loss": "journeys.busy.on_cancel.queued",  # saved before sending
+             # the outbox could not store it: nothing saved, and it may still arrive
+             "submit_pre_loss_unsaved": "journeys.busy.on_cancel.may_have_arrived",
              "request_code": "journeys.busy.on_cancel.code_may_arrive",
              "cancel_pre_loss": "journeys.busy.on_cancel.may_have_arrived",
              "verify_pin": "journeys.busy.on_cancel.pin_again"}

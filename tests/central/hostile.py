@@ -10,12 +10,17 @@ One :class:`HostileServer` answers every request the way its ``mode`` says:
 - ``replay``: answers the reply ``proxy`` last forwarded, to whatever was asked;
 - ``forge``: forwards, then changes the card's state in the body but keeps the signature;
 - ``strip``: forwards, then drops the signature header.
+- ``slow_headers``: the status line, then the header lines one byte per ``dribble_every``;
+- ``forge_reply``: answers ``forged`` (status, problem code), unsigned, or signed with
+  ``forge_key`` (a key that is not the terminal's) over this request's nonce: what
+  someone who is not the service can say.
 
 Every loop has a bound (``max_seconds``) and ends when the client goes away.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,7 +29,7 @@ from typing import Any
 
 import requests
 
-from kiosk.central.signing import H_REPLY_SIGNATURE
+from kiosk.central.signing import H_NONCE, H_REPLY_SIGNATURE, reply_signature
 
 
 @dataclass
@@ -49,12 +54,17 @@ class HostileServer:
     finished: threading.Event = field(default_factory=threading.Event)
     last_reply: tuple[int, dict[str, str], bytes] | None = None
     url: str = ""
+    forged: tuple[int, str] = (401, "clock_skew")
+    forge_key: bytes | None = None
 
     def start(self) -> HostileServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes: without TCP_NODELAY each
+            # answer waits ~40 ms for a delayed ACK.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -118,6 +128,31 @@ class HostileServer:
             h.wfile.flush()
             self.sent_bytes += 1
             time.sleep(self.dribble_every)
+
+    def _slow_headers(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
+        head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"X-Padding: " + b"x" * 200 + b"\r\nContent-Length: 2\r\n\r\n{}")
+        h.wfile.write(head[:17])  # the status line, then a byte at a time
+        h.wfile.flush()
+        ends = time.monotonic() + self.max_seconds
+        for i in range(17, len(head)):
+            if time.monotonic() > ends:
+                break
+            time.sleep(self.dribble_every)
+            h.wfile.write(head[i:i + 1])
+            h.wfile.flush()
+            self.sent_bytes += 1
+
+    def _forge_reply(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
+        status, code = self.forged
+        content = json.dumps({"type": "about:blank", "title": "forged", "status": status,
+                              "code": code, "detail": ""}).encode()
+        headers = {"Content-Type": "application/problem+json"}
+        nonce = h.headers.get(H_NONCE, "")
+        if self.forge_key is not None:
+            headers[H_REPLY_SIGNATURE] = reply_signature(self.forge_key, nonce, status,
+                                                         content)
+        self._answer(h, status, headers, content)
 
     def _huge(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
         h.close_connection = True

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -106,6 +107,36 @@ def test_a_dribbling_server_cannot_hold_a_call_past_its_deadline(hostile, make_c
     assert err.value.maybe_applied
     assert slow.sent_bytes < slow.max_seconds / slow.dribble_every
     assert len(slow.seen) == 1  # the deadline covers retries: none was started late
+
+
+def test_a_server_sending_its_headers_slowly_is_a_timeout(hostile, make_central_client):
+    """The status line, then the headers a byte at a time: the deadline cuts them off.
+    What was read is a truncated answer, so the call timed out (it may have been
+    applied); it is not an answer that failed its signature check."""
+    slow = _server(hostile, mode="slow_headers", dribble_every=0.2)
+    client = make_central_client(base_url=slow.url, read_timeout=1.0, retries=0,
+                                 deadline_seconds=1.5)
+    with pytest.raises(CentralTimeout) as err:
+        client.submit_pre_loss(CARD, ID, new_idempotency_key())
+    assert err.value.maybe_applied and not err.value.authenticated
+    assert 0 < slow.sent_bytes < 200  # cut off inside the headers
+
+
+def test_diagnose_says_the_signature_is_unknown_after_a_forged_401(
+        hostile, central_settings, tmp_path):
+    """A 401 is never signed: whoever answers one (here a forger) proves nothing about
+    our signature, so diagnose must not say "accepted"."""
+    forger = _server(hostile, mode="forge_reply", forged=(401, "clock_skew"))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+           "KIOSK__KIOSK__DATA_DIR": str(tmp_path), "KIOSK__KIOSK__LOG_DIR": str(tmp_path),
+           "KIOSK__SECURITY__SECRETS_FILE": central_settings.security.secrets_file,
+           "KIOSK__CENTRAL__BASE_URL": forger.url}
+    proc = run_kiosk(["diagnose", "--part", "central", "--json"], env, timeout=60)
+    (check,) = json.loads(proc.stdout)["checks"]
+    assert check["details"]["signature"] == "unknown", check
+    assert check["details"]["error"] == "clock_skew" and check["status"] == "fail"
+    text = run_kiosk(["diagnose", "--part", "central", "--lang", "en"], env, timeout=60)
+    assert "accepted" not in text.stdout and "Traceback" not in text.stderr
 
 
 def test_ten_cancelled_calls_against_a_dribbling_server_leave_the_client_usable(

@@ -297,7 +297,11 @@ def test_malformed_item_is_set_aside_not_blocking_the_queue(tmp_path, sandbox,
     box.enqueue(KIND_PRE_LOSS, _payload(), key)
     assert OutboxSender(box, make_central_client()).deliver_once() == 1
     stats = box.stats()
-    assert stats.pending == 0 and stats.rejected_total == 1 and stats.delivered_total == 1
+    # Out of the queue's way, but kept (with its data) and raised for a person to act.
+    assert stats.pending == 0 and stats.delivered_total == 1 and stats.rejected_total == 0
+    assert stats.held == 1 and stats.undeliverable == 1 and stats.alert == "held_invalid_item"
+    (held,) = box.undelivered()
+    assert held.payload == {"card_number": CARD} and held.status == "held"
 
 
 def test_concurrent_enqueue_of_the_same_key_stores_one_item(tmp_path):

@@ -1,5 +1,5 @@
 """The outbox at rest: sealed payloads (AES-GCM, HKDF from the terminal secret), the
-migration of a plaintext queue, and the expiry of items refused for a terminal problem —
+migration of a plaintext queue, and the alert for items refused for a terminal problem —
 SQLite on disk, delivery to the real sandbox over HTTP."""
 
 from __future__ import annotations
@@ -92,27 +92,44 @@ def test_the_sender_hands_the_client_key_to_an_unsealed_outbox(tmp_path, central
     assert len(expected) == 32 and expected != central_client.terminal_key
 
 
-def test_items_refused_for_a_terminal_problem_expire_with_an_alert(
+def test_items_refused_for_a_terminal_problem_stay_and_alert_on_the_monotonic_clock(
         tmp_path, sandbox, make_central_client, central_secrets, caplog):
-    now = [time.time()]
+    """Refused for a bad key: kept, retried, and after ``outbox_terminal_expiry_hours``
+    of refusals counted on the monotonic clock, an alert — never dropped. A wall clock
+    that jumps counts for nothing."""
+    now, mono = [time.time()], [1000.0]
     box = Outbox(tmp_path / "o.db", clock=lambda: now[0])
     wrong = Secrets(terminal_key=b"w" * 32,
                     technician_pin_hash=central_secrets.technician_pin_hash)
     client = make_central_client(secrets=wrong, outbox_terminal_expiry_hours=2.0)
-    sender = OutboxSender(box, client)
-    box.enqueue(KIND_PRE_LOSS, {"card_number": CARD, "id_number": ID}, new_idempotency_key())
+    sender = OutboxSender(box, client, monotonic=lambda: mono[0])
+    key = new_idempotency_key()
+    box.enqueue(KIND_PRE_LOSS, {"card_number": CARD, "id_number": ID}, key)
     sender.deliver_once()
-    assert box.stats().pending == 1  # young: kept, since fixing the key would deliver it
-    before = metrics.OUTBOX_EXPIRED.labels(code="bad_signature")._value.get()
-    now[0] += 2 * 3600 + 1
+    assert box.stats().pending == 1 and box.stats().alert is None
+    before = metrics.OUTBOX_ALERTS.labels(code="stuck_bad_signature")._value.get()
+    now[0] += 3 * 3600  # the wall clock jumps: nothing happens
+    box.make_due()
+    sender.deliver_once()
+    assert box.stats().pending == 1 and box.stats().undeliverable == 0
+    mono[0] += 2 * 3600 + 1  # two hours of refusals, as the monotonic clock counts them
     box.make_due()
     with caplog.at_level(logging.ERROR, logger="kiosk.central.outbox"):
         sender.deliver_once()
     stats = box.stats()
-    assert stats.pending == 0 and stats.rejected_total == 1
-    assert stats.last_error == "expired_bad_signature"
-    assert metrics.OUTBOX_EXPIRED.labels(code="bad_signature")._value.get() == before + 1
-    assert any(r.getMessage() == "outbox item expired" for r in caplog.records)
+    assert stats.pending == 1 and stats.rejected_total == 0  # still there
+    assert stats.undeliverable == 1 and stats.alert == "stuck_bad_signature"
+    assert metrics.OUTBOX_ALERTS.labels(code="stuck_bad_signature")._value.get() == before + 1
+    assert metrics.OUTBOX_UNDELIVERABLE._value.get() == 1
+    assert any(r.getMessage() == "outbox item undeliverable" for r in caplog.records)
+    (item,) = box.pending()
+    assert item.refusals == 3 and item.refused_seconds == 2 * 3600 + 1
+    # The key is fixed: delivered once, and the alert ends with it.
+    box.make_due()
+    assert OutboxSender(box, make_central_client()).deliver_once() == 1
+    assert box.stats().undeliverable == 0 and metrics.OUTBOX_UNDELIVERABLE._value.get() == 0
+    assert len([p for p in sandbox.admin("GET", "/pre_losses")
+                if p["idempotency_key"] == key]) == 1
 
 
 @pytest.mark.parametrize("hours", [0.5, 10_000])

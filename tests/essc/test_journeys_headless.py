@@ -137,7 +137,8 @@ def test_pre_loss_by_essc_queues_with_the_grant_when_the_answer_is_lost(rig, tmp
 
     ctl = rig.ctl
     box = Outbox(tmp_path / "outbox.sqlite3", terminal_key=ctl.central.terminal_key)
-    ctl.outbox = box
+    sender = OutboxSender(box, ctl.central)
+    ctl.outbox = sender  # as the composition root wires it
     ctl.start("pre_loss")
     rig.scan()
     ctl.pre_loss.choose_card("0")
@@ -146,7 +147,7 @@ def test_pre_loss_by_essc_queues_with_the_grant_when_the_answer_is_lost(rig, tmp
     rig.pump()
     assert ctl.state.step == Step.PRE_LOSS_PENDING
     rig.sandbox.admin("DELETE", "/faults")
-    sender = OutboxSender(box, ctl.central)
+    box.make_due()
     assert sender.deliver_once() >= 1
     done = [p for p in rig.sandbox.admin("GET", "/pre_losses") if p["channel"] == "kiosk"]
     assert len(done) == 1

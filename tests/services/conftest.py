@@ -56,7 +56,7 @@ def rig() -> Rig:
     central.people[BLOCKED_ID] = person(("X00000051", "pre_lost"), name="陈志强")
     central.by_card["X00000051"] = BLOCKED_ID
     dispatch = QueueDispatcher()
-    pins, outbox, printer = FakePins(), FakeOutbox(), FakePrinter()
+    pins, outbox, printer = FakePins(), FakeOutbox(central), FakePrinter()
     ctl = JourneyController(
         make_settings(), central, dispatch, pins=pins, outbox=outbox, printer=printer,
         today=lambda: TODAY,

@@ -133,6 +133,35 @@ class FakeCentral:
         self._enter("cancel_pre_loss", card_number, id_number, idempotency_key)
         return {"reference": "CX-0001", "card_number": card_number, "state": "active"}
 
+    def pre_loss_request(self, card_number: str, id_number: str) -> FakeRequest:
+        return FakeRequest("pre_loss", {"card_number": card_number, "id_number": id_number,
+                                        "channel": "kiosk", "terminal_id": "T-DEMO-0001"})
+
+    def essc_pre_loss_request(self, card_number: str, grant: str) -> FakeRequest:
+        return FakeRequest("essc_pre_loss", {"card_number": card_number, "grant": grant,
+                                             "channel": "kiosk", "terminal_id": "T-DEMO-0001"})
+
+    def submit_pre_loss_essc(self, card_number: str, grant: str, idempotency_key: str) -> Any:
+        self._enter("submit_pre_loss_essc", card_number, grant, idempotency_key)
+        return {"reference": "PL-20261125-0002", "card_number": card_number,
+                "settlement_stopped_at": "2026-11-25T09:00:00+08:00",
+                "lapses_on": "2026-12-05", "hotline": "96102"}
+
+    def send_request(self, request: FakeRequest, idempotency_key: str) -> Any:
+        """Like the client's: one way to send whatever a ``*_request`` method made."""
+        b = request.body
+        if request.kind == "essc_pre_loss":
+            return self.submit_pre_loss_essc(b["card_number"], b["grant"], idempotency_key)
+        return self.submit_pre_loss(b["card_number"], b["id_number"], idempotency_key)
+
+
+@dataclass(frozen=True)
+class FakeRequest:
+    """Same shape as kiosk.central.client.OutboundRequest."""
+
+    kind: str
+    body: dict[str, Any]
+
 
 @dataclass
 class FakePins:
@@ -156,13 +185,38 @@ class FakePins:
 
 @dataclass
 class FakeOutbox:
+    """The write-ahead port (``OutboxSender``) over a list: ``items`` are what was
+    stored, (kind, body, key); the direct attempt asks ``central``. A refusal settles
+    the item (as a signed refusal of the direct attempt does); anything else leaves it
+    queued. ``fail``: the disk refuses to store."""
+
+    central: Any = None
     items: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
+    ended: set[str] = field(default_factory=set)
     fail: bool = False
 
-    def enqueue(self, kind: str, payload: dict[str, Any], idempotency_key: str) -> None:
+    def write_ahead(self, request: Any, idempotency_key: str) -> bool:
         if self.fail:
             raise OSError("disk full")
-        self.items.append((kind, payload, idempotency_key))
+        if all(key != idempotency_key for *_, key in self.items):
+            self.items.append((request.kind, dict(request.body), idempotency_key))
+        self.ended.discard(idempotency_key)
+        return True
+
+    def deliver_now(self, idempotency_key: str) -> Any:
+        kind, body, _ = next(i for i in self.items if i[2] == idempotency_key)
+        try:
+            result = self.central.send_request(FakeRequest(kind, body), idempotency_key)
+        except CentralError as exc:
+            if exc.kind in ("refused", "not_found"):
+                self.ended.add(idempotency_key)
+            raise
+        self.ended.add(idempotency_key)
+        return result
+
+    def is_queued(self, idempotency_key: str) -> bool:
+        return any(key == idempotency_key for *_, key in self.items) \
+            and idempotency_key not in self.ended
 
 
 @dataclass

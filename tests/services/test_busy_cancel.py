@@ -35,9 +35,10 @@ def test_each_action_says_what_cancel_does(rig: Rig) -> None:
     rig.ctl.pre_loss.confirm_pre_loss()
     view = rig.ctl.state.view
     assert isinstance(view, BusyView) and view.cancel_key == "journeys.busy.on_cancel.queued"
-    assert "queued" in translate(view.cancel_key, "en")
-    assert "排队" in translate(view.cancel_key, "zh_CN")
-    rig.ctl.cancel_busy()  # what the words said: queued, and said so
+    assert "saved" in translate(view.cancel_key, "en")
+    assert "保存" in translate(view.cancel_key, "zh_CN")
+    assert len(rig.outbox.items) == 1  # and it is saved, while the words say so
+    rig.ctl.cancel_busy()  # what the words said: saved, still to be sent
     assert rig.ctl.state.step == Step.PRE_LOSS_PENDING
     assert len(rig.outbox.items) == 1
 

@@ -115,7 +115,7 @@ def test_queued_pre_loss_time_is_region_time_whatever_the_machine_zone(machine_z
     central = FakeCentral()
     central.people[NORMAL_ID] = person(("X00000019", "active"))
     central.errors["submit_pre_loss"] = CentralOffline("down")
-    ctl = JourneyController(make_settings(), central, dispatch, outbox=FakeOutbox(),
+    ctl = JourneyController(make_settings(), central, dispatch, outbox=FakeOutbox(central),
                             printer=printer)  # default clock: the region's
     rig = Rig(ctl, central, None, None, printer, dispatch)
     try:

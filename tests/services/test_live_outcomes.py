@@ -53,12 +53,10 @@ def live(central_settings: Settings, make_central_client: Any, tmp_path: Any
     outbox = Outbox(tmp_path / "outbox.sqlite3")
     printer = FakePrinter()
     settings = dataclasses.replace(central_settings, printer=PrinterSection(kind="dummy"))
-    ctl = JourneyController(settings, client, dispatch, outbox=outbox,
-                            printer=printer)
-    sender = OutboxSender(outbox, make_central_client(), base_delay=0.05, max_delay=0.2,
-                          poll_interval=0.1,
-                          on_result=lambda item, out: ctl.delivery_sink(
-                              item.idempotency_key, out))
+    # As the composition root wires them: one client, the sender is the journeys' outbox.
+    sender = OutboxSender(outbox, client, base_delay=0.05, max_delay=0.2, poll_interval=0.1)
+    ctl = JourneyController(settings, client, dispatch, outbox=sender, printer=printer)
+    sender.on_result = lambda item, out: ctl.delivery_sink(item.idempotency_key, out)
     yield Live(ctl, client, outbox, sender, printer, dispatch)
     sender.stop()
     ctl.shutdown()

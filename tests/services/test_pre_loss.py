@@ -115,9 +115,10 @@ def test_offline_at_confirm_queues_durably_and_says_pending(rig: Rig) -> None:
     st = rig.ctl.state
     assert st.step == Step.PRE_LOSS_PENDING and st.view.pending
     key = rig.ctl.session.idempotency_key
+    # Stored before it was sent: the request body as it goes on the wire, under its key.
     assert rig.outbox.items == [("pre_loss", {
-        "card_number": "X00000019", "id_number": NORMAL_ID, "terminal_id": "T-DEMO-0001",
-        "requested_at": "2026-11-25T09:00:00+08:00"}, key)]
+        "card_number": "X00000019", "id_number": NORMAL_ID, "channel": "kiosk",
+        "terminal_id": "T-DEMO-0001"}, key)]
     assert st.view.qr_payload.startswith("Q-") and NORMAL_ID not in st.view.qr_payload
     deadline = time.monotonic() + 2
     while not rig.printer.printed and time.monotonic() < deadline:
@@ -140,8 +141,62 @@ def test_outbox_failure_sends_to_hotline(rig: Rig) -> None:
     rig.central.errors["submit_pre_loss"] = CentralOffline("down")
     rig.outbox.fail = True
     rig.ctl.pre_loss.confirm_pre_loss()
+    assert rig.ctl.state.step == Step.BUSY
+    # Nothing is saved: the busy screen must not say it is.
+    assert rig.ctl.state.view.cancel_key == "journeys.busy.on_cancel.may_have_arrived"
     rig.pump()
-    assert rig.ctl.state.failure.kind == "offline"
+    assert rig.ctl.state.failure.kind == "offline"  # nothing reached the service
+    assert rig.outbox.items == []
+
+
+def test_outbox_failure_and_no_answer_says_it_may_have_arrived(rig: Rig) -> None:
+    identify_by_id_card(rig)
+    rig.ctl.pre_loss.choose_card("0")
+    rig.central.errors["submit_pre_loss"] = CentralTimeout("slow")
+    rig.outbox.fail = True
+    rig.ctl.pre_loss.confirm_pre_loss()
+    rig.pump()
+    failure = rig.ctl.state.failure
+    assert failure.kind == "not_saved" and failure.retry  # not "nothing was done"
+    # Trying again tries to save it again, then sends it under the same key.
+    rig.outbox.fail = False
+    del rig.central.errors["submit_pre_loss"]
+    rig.ctl.retry()
+    rig.pump(until=Step.PRE_LOSS_DONE)
+    keys = {a[2] for op, a in rig.central.calls if op == "submit_pre_loss"}
+    assert keys == {rig.ctl.session.idempotency_key} and len(rig.outbox.items) == 1
+
+
+def test_saved_before_the_first_byte_and_the_busy_screen_says_so(rig: Rig) -> None:
+    identify_by_id_card(rig)
+    rig.ctl.pre_loss.choose_card("0")
+    gate = rig.central.gates["submit_pre_loss"] = threading.Event()
+    rig.ctl.pre_loss.confirm_pre_loss()
+    # The busy screen is up and the call not yet answered: the request is stored already.
+    assert rig.ctl.state.step == Step.BUSY
+    assert rig.ctl.state.view.cancel_key == "journeys.busy.on_cancel.queued"
+    assert [i[2] for i in rig.outbox.items] == [rig.ctl.session.idempotency_key]
+    gate.set()
+    rig.pump(until=Step.PRE_LOSS_DONE)
+    assert not rig.outbox.is_queued(rig.ctl.session.idempotency_key)
+
+
+def test_choosing_another_card_makes_another_key(rig: Rig) -> None:
+    identify_by_id_card(rig)
+    rig.ctl.pre_loss.choose_card("0")
+    rig.central.errors["submit_pre_loss"] = __import__(
+        "tests.services.fakes", fromlist=["refused"]).refused("not_active")
+    rig.ctl.pre_loss.confirm_pre_loss()
+    rig.pump()
+    first = rig.ctl.session.idempotency_key
+    rig.ctl.back()
+    rig.ctl.back()
+    assert rig.ctl.state.step == Step.CARDS
+    rig.ctl.pre_loss.choose_card("0")
+    del rig.central.errors["submit_pre_loss"]
+    rig.ctl.pre_loss.confirm_pre_loss()
+    rig.pump(until=Step.PRE_LOSS_DONE)
+    assert rig.ctl.session.idempotency_key != first
 
 
 def test_cancel_while_submitting_queues_at_once_and_drops_late_answer(rig: Rig) -> None:

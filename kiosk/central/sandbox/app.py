@@ -287,6 +287,7 @@ def _document_reply_signature(doc: dict[str, Any]) -> None:
 
 class FaultRequest(s.Unicode):
     latency_ms: int | None = None
+    hold_request_ms: int | None = None
     fail_next: int | None = None
     fail_status: int | None = None
     drop_next: int | None = None

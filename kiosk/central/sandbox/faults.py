@@ -2,6 +2,10 @@
 
 - ``latency_ms``: every answer is held this long AFTER the operation ran and committed —
   the hardest case for exactly-once (applied, but the terminal times out).
+- ``hold_request_ms``: every request is held this long BEFORE it runs (received in full,
+  not yet applied); it runs afterwards even if the terminal has gone, as a real service
+  would. With ``latency_ms`` the two spread one call over a known timeline (kill -9
+  tests: sent, then applied, then answered).
 - ``fail_next``: the next N calls get a 503 problem without running.
 - ``drop_next``: the next N connections are closed without any answer (not run).
 - ``garbage_next``: the next N calls run, then their answer is replaced by garbage.
@@ -25,6 +29,7 @@ GARBAGE = b"\x00\x9f<html>502 Bad Gateway{\"oops\""
 @dataclass
 class FaultSettings:
     latency_ms: int = 0
+    hold_request_ms: int = 0
     fail_next: int = 0
     fail_status: int = 503
     drop_next: int = 0
@@ -77,6 +82,9 @@ class FaultInjector:
             await self.app(scope, receive, send)
             return
         kind, latency_ms, fail_status = self.faults.take()
+        hold_ms = self.faults.snapshot().hold_request_ms
+        if hold_ms and kind is None:
+            await asyncio.sleep(hold_ms / 1000)
         if kind == "drop_next":
             transport = getattr(getattr(send, "__self__", None), "transport", None)
             if transport is not None:

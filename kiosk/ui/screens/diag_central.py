@@ -28,7 +28,7 @@ class DiagCentralScreen(DiagScreen):
     def _fmt(self, value: Any) -> str:
         if isinstance(value, bool):
             return self.tr("diagnostics.ui.yes" if value else "diagnostics.ui.no")
-        if value in ("accepted", "rejected"):
+        if value in ("accepted", "rejected", "unknown"):
             return self.tr(f"diagnostics.ui.signature_{value}")
         return _fmt(value)
 

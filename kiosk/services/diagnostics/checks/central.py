@@ -23,7 +23,10 @@ def check_central(ctx: DiagnosticsContext) -> CheckResult:
     if not probe.ok:
         if probe.error_kind == "refused":
             bad_key = probe.error_code in ("bad_signature", "replayed")
-            details["signature"] = "rejected" if bad_key else "accepted"
+            # "accepted" only on the service's signed word; a 401 is never signed, so a
+            # clock refusal (or anyone forging one) leaves the signature unknown.
+            details["signature"] = ("rejected" if bad_key else "accepted"
+                                    if getattr(probe, "reply_signed", False) else "unknown")
             details["error"] = probe.error_code
             key = ("diagnostics.central.signature_rejected" if bad_key
                    else "diagnostics.central.clock_refused" if probe.error_code == "clock_skew"
