@@ -99,7 +99,7 @@ def confirm(parts: Any, dispatch: QueueDispatcher) -> None:
     ctl.on_card_event(CardRead(id_card()))
     pump(dispatch, lambda: ctl.state.step == Step.CARDS, 30)
     ctl.pre_loss.choose_card("0")
-    say({"at": "consequences"})
+    say({"at": "consequences", "step": ctl.state.step.value})
     sys.stdin.readline()
     ctl.pre_loss.confirm_pre_loss()
     say({"confirmed": ctl.session.idempotency_key, "step": ctl.state.step.value})

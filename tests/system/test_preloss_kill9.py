@@ -114,11 +114,14 @@ def confirm_then_kill(sandbox: Any, env: dict[str, str], children: list[Child],
     after confirming. Returns the pre-loss's idempotency key."""
     child = Child("confirm", {**env, "PRELOSS_HOLD": hold})
     children.append(child)
-    child.wait_for(lambda m: m.get("at") == "consequences")
+    at = child.wait_for(lambda m: m.get("at") == "consequences")
+    assert at["step"] == "consequences", at  # the card is active: the service was reset
     if faults:
         sandbox.admin("POST", "/faults", json=faults)
     child.go()
-    key = child.wait_for(lambda m: "confirmed" in m)["confirmed"]
+    confirmed = child.wait_for(lambda m: "confirmed" in m)
+    key = confirmed["confirmed"]
+    assert key, (confirmed, child.lines.events)
     if hold:
         child.wait_for(lambda m: m.get("at") == hold, timeout=30)
     elif when is not None:
@@ -142,9 +145,11 @@ def restart_and_deliver(sandbox: Any, env: dict[str, str], children: list[Child]
     if row[0] == "delivered":
         assert len(recorded(sandbox)) == 1
     sandbox.admin("DELETE", "/faults")
+    started = time.monotonic()
     child = Child("deliver", env)
     children.append(child)
     stats = child.wait_for(lambda m: "pending" in m)
+    print(f"restarted kiosk: outbox empty {time.monotonic() - started:.2f} s after its start")
     assert child.proc.wait(30) == 0
     assert stats["pending"] == 0 and stats["held"] == 0 and stats["rejected_total"] == 0
     (once,) = recorded(sandbox)  # exactly one pre-loss, whatever instant the kill hit

@@ -4,8 +4,9 @@
   the hardest case for exactly-once (applied, but the terminal times out).
 - ``hold_request_ms``: every request is held this long BEFORE it runs (received in full,
   not yet applied); it runs afterwards even if the terminal has gone, as a real service
-  would. With ``latency_ms`` the two spread one call over a known timeline (kill -9
-  tests: sent, then applied, then answered).
+  would. Clearing the faults releases a held request at once (a test that ends does not
+  leave one to be applied during the next). With ``latency_ms`` the two spread one call
+  over a known timeline (kill -9 tests: sent, then applied, then answered).
 - ``fail_next``: the next N calls get a 503 problem without running.
 - ``drop_next``: the next N connections are closed without any answer (not run).
 - ``garbage_next``: the next N calls run, then their answer is replaced by garbage.
@@ -42,6 +43,7 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._s = FaultSettings()
+        self.cleared = 0  # counts clear(): held requests go on when it changes
 
     def set(self, **changes: Any) -> FaultSettings:
         with self._lock:
@@ -55,6 +57,7 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self._s = FaultSettings()
+            self.cleared += 1
 
     def snapshot(self) -> FaultSettings:
         with self._lock:
@@ -84,7 +87,7 @@ class FaultInjector:
         kind, latency_ms, fail_status = self.faults.take()
         hold_ms = self.faults.snapshot().hold_request_ms
         if hold_ms and kind is None:
-            await asyncio.sleep(hold_ms / 1000)
+            await self._hold(hold_ms / 1000)
         if kind == "drop_next":
             transport = getattr(getattr(send, "__self__", None), "transport", None)
             if transport is not None:
@@ -118,3 +121,10 @@ class FaultInjector:
             await send(message)
 
         await self.app(scope, receive, delayed_send)
+
+    async def _hold(self, seconds: float) -> None:
+        """Wait ``seconds``, or until the faults are cleared."""
+        loop = asyncio.get_running_loop()
+        ends, cleared = loop.time() + seconds, self.faults.cleared
+        while self.faults.cleared == cleared and (left := ends - loop.time()) > 0:
+            await asyncio.sleep(min(0.02, left))
