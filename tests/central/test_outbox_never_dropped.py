@@ -113,7 +113,7 @@ def test_a_73_hour_clock_jump_drops_nothing(tmp_path, sandbox, central_settings,
 def test_a_queued_item_outlives_a_73_hour_outage_and_a_forged_401(
         tmp_path, hostile, sandbox, central_settings, central_secrets,
         central_client) -> None:
-    """Issue 21, case 2: queued, 73 h without the service, then one unsigned 401
+    """As reported: queued, 73 h without the service, then one unsigned 401
     clock_skew. It stays."""
     wall = [time.time()]
     box = Outbox(tmp_path / "o.db", clock=lambda: wall[0])
@@ -130,7 +130,7 @@ def test_a_queued_item_outlives_a_73_hour_outage_and_a_forged_401(
 # ---- forged answers ---------------------------------------------------------------------
 
 @pytest.mark.parametrize(("forged", "signed"), [
-    ((401, "clock_skew"), False),        # the issue's forged 401
+    ((401, "clock_skew"), False),        # the reported forged 401
     ((401, "bad_signature"), False),
     ((401, "clock_skew"), True),         # "signed", with a key that is not the terminal's
     ((409, "already_pre_lost"), True),   # a refusal that would settle it, if it were true

@@ -11,7 +11,7 @@ once: before the kill it was either delivered or on disk, never neither, never t
 The points: before the first byte (held in the child), while the request is held by the
 service before it runs, while the service holds its answer after applying it, after the
 answer came back but before the kiosk recorded it (held in the child), a dropped
-connection (the issue's repro: ``drop_next`` and a kill 0.12 s after 确认挂失), and a
+connection (the reported loss: ``drop_next`` and a kill 0.12 s after 确认挂失), and a
 sweep of instants over a call the service spreads over 300 ms.
 """
 
@@ -181,9 +181,9 @@ def test_kill_9_after_the_answer_before_it_is_recorded(sandbox, env, children) -
     restart_and_deliver(sandbox, env, children, key)
 
 
-def test_kill_9_with_the_connection_dropped_the_issues_repro(sandbox, env,
+def test_kill_9_with_the_connection_dropped_as_reported(sandbox, env,
                                                              children) -> None:
-    """Issue 21: ``drop_next`` 1000, 确认挂失, kill -9 0.12 s later, clear the fault,
+    """As reported: ``drop_next`` 1000, 确认挂失, kill -9 0.12 s later, clear the fault,
     restart: the pre-loss was lost. Now it is delivered, once."""
     key = confirm_then_kill(sandbox, env, children, {"drop_next": 1000}, delay=0.12)
     assert recorded(sandbox) == []
