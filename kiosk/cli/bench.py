@@ -9,8 +9,9 @@ import importlib
 from kiosk.cli.common import CliError, add_config_argument, at_least_one
 
 TOPICS = ("startup", "cards", "central", "journeys", "speech", "diagnostics")
-EXTRA = ("fuzz", "footprint", "touch")  # by name only, not by "all": fuzz runs as long
-# as told; footprint and touch start their own Xvfb, sandbox and app processes
+EXTRA = ("fuzz", "footprint", "touch", "mutate")  # by name only, not by "all": fuzz runs
+# as long as told; footprint and touch start their own Xvfb, sandbox and app processes;
+# mutate (mutation testing, docs/testing.md) runs the tests once per mutant
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--target", action="append", default=None, metavar="TARGET",
                         help="fuzz: only this target (repeatable; see kiosk/bench/"
                              "fuzz_targets.py)")
+    parser.add_argument("--module", action="append", default=None, metavar="PATH",
+                        help="mutate: only this module (repeatable; see kiosk/bench/mutate.py)")
     add_config_argument(parser)
     parser.set_defaults(func=run)
 

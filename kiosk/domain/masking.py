@@ -45,7 +45,7 @@ _LONG_DIGITS_RE = re.compile(r"(?<!\d)\d{12,}(?!\d)")
 
 def scrub_text(text: str) -> str:
     """Mask anything in free text that looks like an ID, card or phone number."""
-    text = _ID_RE.sub(lambda m: m.group(1) + "********" + m.group(3)[-4:], text)
+    text = _ID_RE.sub(lambda m: m.group(1) + "********" + m.group(3), text)
     text = _CARD_RE.sub(lambda m: m.group(1) + "*****" + m.group(2)[-3:], text)
     text = _PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
     text = _LONG_DIGITS_RE.sub(lambda m: "*" * len(m.group(0)), text)
