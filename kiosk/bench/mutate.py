@@ -333,16 +333,62 @@ class _Served(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         exec(compile(self.source, str(self.path), "exec"), module.__dict__)  # noqa: S102
 
 
-def _run_tests(tests: tuple[str, ...], served: _Served | None, limit: float) -> int:
-    """Fork; in the child run pytest on ``tests`` with ``served`` in place; the exit code
-    (or -1 when the child ran past ``limit`` seconds or died of a signal)."""
+def _preload(tests: tuple[str, ...]) -> None:
+    """Import the tests, their fixtures and what they use once, here: each child then
+    imports again only what depends on the mutated module."""
+    import importlib
+
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    conftest = importlib.import_module("tests.conftest")
+    for plugin in getattr(conftest, "pytest_plugins", []):
+        importlib.import_module(plugin)
+    for test in tests:
+        importlib.import_module(test.removesuffix(".py").replace("/", "."))
+
+
+def _dependents(target: str) -> set[str]:
+    """``target`` and every loaded kiosk/tests module that imports it, at any depth
+    (imports read from the source, those inside functions included)."""
+    imports: dict[str, set[str]] = {}
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if name.split(".")[0] not in ("kiosk", "tests") or not file:
+            continue
+        try:
+            tree = ast.parse(Path(file).read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            continue
+        found: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                found.add(node.module)
+                found.update(f"{node.module}.{a.name}" for a in node.names)
+        imports[name] = found
+    out, todo = {target}, [target]
+    while todo:
+        current = todo.pop()
+        for name, found in imports.items():
+            if name not in out and current in found:
+                out.add(name)
+                todo.append(name)
+    return out
+
+
+def _run_tests(tests: tuple[str, ...], served: _Served | None, limit: float,
+               purge: set[str] | None = None) -> int:
+    """Fork; in the child run pytest on ``tests`` with ``served`` in place (the modules
+    in ``purge`` imported afresh); the exit code, or -1 when the child ran past
+    ``limit`` seconds or died of a signal."""
     pid = os.fork()
     if pid == 0:  # the child
         code = 3
         try:
             signal.alarm(max(1, int(limit)))
-            for name in [m for m in sys.modules if m.split(".")[0] in ("kiosk", "tests")]:
-                del sys.modules[name]
+            for name in purge or ():
+                sys.modules.pop(name, None)
             if served is not None:
                 sys.meta_path.insert(0, served)
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -352,7 +398,8 @@ def _run_tests(tests: tuple[str, ...], served: _Served | None, limit: float) -> 
 
             # pytest-timeout off: its SIGALRM would replace the child's own limit.
             code = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", "-p", "no:timeout",
-                                    "--no-header", "-o", "addopts=", *tests]))
+                                    "--no-header", "-o", "addopts=", "-W",
+                                    "ignore::pytest.PytestAssertRewriteWarning", *tests]))
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
@@ -387,8 +434,10 @@ def run_module(rel: str, tests: tuple[str, ...], *, say: Callable[[str], None]
     """Every mutant of ``rel`` against ``tests``; the figures and the survivors."""
     path = REPO / rel
     name = rel.removesuffix(".py").replace("/", ".")
+    _preload(tests)
+    purge = _dependents(name) | {t.removesuffix(".py").replace("/", ".") for t in tests}
     started = time.monotonic()
-    if _run_tests(tests, None, 600) != 0:
+    if _run_tests(tests, None, 600, purge) != 0:
         raise CliError(f"bench mutate: {' '.join(tests)} fail without any mutant")
     limit = (time.monotonic() - started) * 5 + 10
     found = mutants(path)
@@ -402,7 +451,7 @@ def run_module(rel: str, tests: tuple[str, ...], *, say: Callable[[str], None]
         except SyntaxError:
             killed += 1  # cannot even load (a hand-written text change gone wrong)
             continue
-        code = _run_tests(tests, _Served(name, path, mutant.source), limit)
+        code = _run_tests(tests, _Served(name, path, mutant.source), limit, purge)
         if code == 0:
             survived.append(mutant)
         else:
