@@ -26,6 +26,7 @@ class FailureKind(StrEnum):
     NOT_SSC = "not_ssc"  # a chip card of another kind (a bank card) in the SSC slot
     ID_EXPIRED = "id_expired"
     CARD_PULLED = "card_pulled"
+    CARD_RESET = "card_reset"  # the card was reset mid-read: nothing read, start again
     NO_READER = "no_reader"
     CARD_WAIT = "card_wait"  # no card was presented within the wait limit
     READER_SERVICE = "reader_service"
@@ -59,6 +60,7 @@ CARD_KINDS: dict[str, FailureKind] = {
     "no_reader": F.NO_READER,
     "no_card": F.NO_CARD,
     "card_removed": F.CARD_PULLED,
+    "card_reset": F.CARD_RESET,
     "comm_failed": F.CARD_UNREADABLE,
     "not_ssc": F.NOT_SSC,
     "unsupported_card": F.WRONG_CARD,
@@ -92,7 +94,7 @@ OUTBOX_KINDS: dict[str, FailureKind] = {
 STORAGE_FAILURE = F.INTERNAL
 
 # Failures where trying the same step again may help.
-RETRYABLE = frozenset({F.CARD_UNREADABLE, F.CARD_PULLED, F.OFFLINE, F.TIMEOUT,
+RETRYABLE = frozenset({F.CARD_UNREADABLE, F.CARD_PULLED, F.CARD_RESET, F.OFFLINE, F.TIMEOUT,
                        F.SERVER_ERROR, F.BAD_RESPONSE, F.NO_CARD, F.READER_SERVICE,
                        F.NO_READER, F.CARD_WAIT, F.INTERNAL, F.NOT_SAVED})
 # Failures while waiting for a card, whose advice names the other ways in: the keypad

@@ -25,6 +25,8 @@ log = get_logger("kiosk.devices.pcsc")
 SCARD_S_SUCCESS = 0
 PNP_READER = "\\\\?PnP?\\Notification"
 _NO_READERS = 0x8010002E
+_RESET_CARD = 0x80100068  # SCARD_W_RESET_CARD
+_PROTOCOLS = scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
 REMOVAL_GRACE_MS = 600  # only spent on a failed exchange, to tell "removed" from "failed"
 
 
@@ -139,26 +141,34 @@ class PcscContext:
     def connect(self, reader: str) -> CardSession:
         """Connect to the card in ``reader`` (exclusive: the kiosk is the only user)."""
         ctx = self.establish()
-        hr, hcard, protocol = scard.SCardConnect(
-            ctx, reader, scard.SCARD_SHARE_EXCLUSIVE,
-            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+        share = scard.SCARD_SHARE_EXCLUSIVE
+        hr, hcard, protocol = scard.SCardConnect(ctx, reader, share, _PROTOCOLS)
         if _u32(hr) == 0x8010000B:  # sharing violation: someone else has it; share then
-            hr, hcard, protocol = scard.SCardConnect(
-                ctx, reader, scard.SCARD_SHARE_SHARED,
-                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+            share = scard.SCARD_SHARE_SHARED
+            hr, hcard, protocol = scard.SCardConnect(ctx, reader, share, _PROTOCOLS)
         self._check(hr, "connect")
-        return CardSession(self, reader, hcard, protocol)
+        return CardSession(self, reader, hcard, protocol, share)
 
 
 class CardSession:
-    """A connected card. ``transmit`` is what profiles use; counts APDUs for the bench."""
+    """A connected card. ``transmit`` is what profiles use; counts APDUs for the bench.
 
-    def __init__(self, owner: PcscContext, reader: str, hcard: int, protocol: int) -> None:
+    A card reset under the session (``SCARD_W_RESET_CARD``: another program or the
+    reader reset it) is handled as OpenSC does: the session reconnects, leaving the card
+    as it is, and the exchange fails with ``card_reset``; the command is not sent again,
+    since what it relied on (a selected file, a verified PIN) went with the reset. The
+    caller starts its operation over, or says so.
+    """
+
+    def __init__(self, owner: PcscContext, reader: str, hcard: int, protocol: int,
+                 share: int = scard.SCARD_SHARE_EXCLUSIVE) -> None:
         self.owner = owner
         self.reader = reader
         self._hcard: int | None = hcard
         self._protocol = protocol
+        self._share = share
         self.apdu_count = 0
+        self.resets = 0  # card resets seen (and reconnected after)
 
     def transmit(self, apdu: bytes) -> tuple[bytes, int]:
         """Send one C-APDU; return (data, status word). Raises :class:`CardError`."""
@@ -179,6 +189,8 @@ class CardSession:
         err = error_for_code(hr, "transmit")
         log.info("transmit failed", extra={"fields": {"reader": self.reader,
                                                        "raw_code": f"0x{_u32(hr):08X}"}})
+        if err.kind is CardErrorKind.card_reset:
+            return self._reconnect(err)
         if err.kind is CardErrorKind.service_down:
             self.owner.release()
             return err
@@ -201,6 +213,23 @@ class CardSession:
         if not state.present:
             return CardError(CardErrorKind.card_removed, err.detail, raw_code=err.raw_code)
         return err
+
+    def _reconnect(self, reset: CardError) -> CardError:
+        """After a card reset: connect again (``SCARD_LEAVE_CARD``: no second reset),
+        so the session works for a fresh start; ``reset`` is what the caller gets, or
+        why reconnecting failed (the card was taken out meanwhile)."""
+        self.resets += 1
+        if self._hcard is None:
+            return reset
+        hr, protocol = scard.SCardReconnect(self._hcard, self._share, _PROTOCOLS,
+                                            scard.SCARD_LEAVE_CARD)
+        if _u32(hr) != SCARD_S_SUCCESS:
+            log.info("reconnect after a card reset failed", extra={"fields": {
+                "reader": self.reader, "raw_code": f"0x{_u32(hr):08X}"}})
+            return self._removed_or(error_for_code(hr, "reconnect after a card reset"))
+        self._protocol = protocol
+        log.info("card reset: reconnected", extra={"fields": {"reader": self.reader}})
+        return reset
 
     @property
     def atr(self) -> bytes:

@@ -3,8 +3,8 @@
 ::
 
     CardError(Exception)          .kind: CardErrorKind, .tries_left, .raw_code
-      kind ∈ service_down | no_reader | no_card | card_removed | comm_failed
-             | not_ssc | unsupported_card | pin_wrong | pin_blocked
+      kind ∈ service_down | no_reader | no_card | card_removed | card_reset
+             | comm_failed | not_ssc | unsupported_card | pin_wrong | pin_blocked
 
 Every PC/SC return code pyscard knows is mapped in :data:`PCSC_CODE_KINDS` (a test walks
 all ``SCARD_E_* / SCARD_W_* / SCARD_F_* / SCARD_P_*`` constants), so nothing reaches the
@@ -25,6 +25,10 @@ class CardErrorKind(StrEnum):
     no_reader = "no_reader"  # no reader connected (or the configured one is missing)
     no_card = "no_card"  # reader present, nothing inserted
     card_removed = "card_removed"  # card pulled out during the operation
+    # The card was reset during the operation (another program, or the reader): the
+    # connection is made again, but what the card had been told (a selected file, a
+    # verified PIN) is gone, so the operation must start over; it is never replayed.
+    card_reset = "card_reset"
     comm_failed = "comm_failed"  # reader or card did not answer properly; retry may help
     # A chip card of another kind: no social security application (a bank card), or its
     # files are not in the social security card's layout (ISO 7816-4 ``6981``).
@@ -90,6 +94,7 @@ PCSC_CODE_KINDS: dict[int, CardErrorKind] = {
     # Cards.
     0x8010000C: K.no_card,  # SCARD_E_NO_SMARTCARD
     0x80100069: K.card_removed,  # SCARD_W_REMOVED_CARD
+    0x80100068: K.card_reset,  # SCARD_W_RESET_CARD (another program or the reader reset it)
     0x80100065: K.unsupported_card,  # SCARD_W_UNSUPPORTED_CARD
     0x8010001C: K.unsupported_card,  # SCARD_E_CARD_UNSUPPORTED
     0x8010000F: K.unsupported_card,  # SCARD_E_PROTO_MISMATCH
@@ -132,7 +137,6 @@ PCSC_CODE_KINDS: dict[int, CardErrorKind] = {
     0x8010002F: K.comm_failed,  # SCARD_E_COMM_DATA_LOST
     0x80100066: K.comm_failed,  # SCARD_W_UNRESPONSIVE_CARD (often inserted the wrong way)
     0x80100067: K.comm_failed,  # SCARD_W_UNPOWERED_CARD
-    0x80100068: K.comm_failed,  # SCARD_W_RESET_CARD (another program reset it)
     0x8010006A: K.comm_failed,  # SCARD_W_SECURITY_VIOLATION
     0x8010006E: K.comm_failed,  # SCARD_W_CANCELLED_BY_USER
     0x8010006F: K.comm_failed,  # SCARD_W_CARD_NOT_AUTHENTICATED

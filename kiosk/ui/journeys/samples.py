@@ -172,7 +172,7 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
             **{k: State(Step.FAILED, Journey.PRE_LOSS, failure=Failure(
                 k, {**hot, "code": "replacement_exists", "keypad": True,
                     "seconds": settings.session.card_wait_seconds},
-                k in ("card_unreadable", "timeout", "card_wait", "reader_service")))
+                k in ("card_unreadable", "card_reset", "timeout", "card_wait", "reader_service")))
                for k in FAILURE_KINDS},
             # The card service went down at the cancel journey's "insert the card" step:
             # no keypad there, so the counter and the hotline.
