@@ -37,6 +37,11 @@ ALLOWED: dict[tuple[str, str], str] = {
                                       "condition",
     ("central/hostile.py", "_dribble"): "a hostile server sending its answer a byte at a "
                                         "time: the delay is the attack",
+    ("central/hostile.py", "_slow_headers"): "a hostile server sending its header slowly: "
+                                             "the delay is the attack",
+    ("system/test_preloss_kill9.py", "confirm_then_kill"): "kill -9 at a chosen instant "
+                                                           "after confirming: the instant is "
+                                                           "the input the test varies",
     ("deploy/freeze_app.py", "<lambda>"): "an app whose UI thread hangs, for the watchdog "
                                           "test: the hang is the fault played",
     # Deadlines the code keeps, read against the clock: a value, not a duration.
