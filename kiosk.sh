@@ -12,11 +12,12 @@ VENV="$ROOT/.venv"
 APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev python3-venv
   xvfb xauth fonts-noto-cjk espeak-ng sox libmtdev1 libgl1-mesa-dri util-linux
   systemd iproute2 xserver-xorg-core xserver-xorg-video-dummy x11-xserver-utils xdotool x11-apps imagemagick prometheus
-  chromium linux-libc-dev tzdata libxss1)
+  chromium linux-libc-dev tzdata libxss1
+  postgresql)  # the centre's tests and bench (kiosk/centre/): a private cluster each
 # Left out on a production terminal (`./kiosk.sh install`): the kiosk refuses to start
 # while the vpcd virtual reader driver is installed, so installing or upgrading must not
-# bring it back.
-DEMO_ONLY_PACKAGES=(vsmartcard-vpcd)
+# bring it back. Nor the centre's PostgreSQL, which only the tests and the bench use here.
+DEMO_ONLY_PACKAGES=(vsmartcard-vpcd postgresql)
 
 say() { echo "[kiosk.sh] $*" >&2; }
 
@@ -44,7 +45,9 @@ venv_setup() {
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   say "creating the virtualenv and installing the kiosk"
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -e ".[dev]" 2>&1 \
+  # .[centre]: the province centre's database driver, for its tests (a terminal's
+  # install never takes it: kiosk install installs [project] dependencies only).
+  "$VENV/bin/pip" install -q --disable-pip-version-check -e ".[dev,centre]" 2>&1 \
     | { grep -v '^WARNING: Location' || true; } >&2
   echo "$want" > "$stamp"
 }

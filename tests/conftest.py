@@ -6,6 +6,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures.kivy_app",
     "tests.fixtures.pcsc",
     "tests.fixtures.sandbox",
+    "tests.fixtures.centre",
 ]
 
 # The shipped config is production; the suite exercises the demo stack (virtual cards,

@@ -18,6 +18,7 @@ from kiosk.central.signing import sign_request
 from kiosk.cli.main import main
 from kiosk.personas import persona
 
+CENTRAL_BACKENDS = ("sandbox", "centre")  # revocation holds on both
 TERMINAL = "T-DEMO-0001"
 CARD = persona("normal")["ssc"]["card_number"]
 ID = persona("normal")["id"]["id_number"]

@@ -23,6 +23,7 @@ from kiosk.services.states import Step
 from kiosk.services.tasks import QueueDispatcher
 from tests.services.fakes import Event, FakePrinter, id_card
 
+CENTRAL_BACKENDS = ("sandbox", "centre")  # journeys on both services (tests/fixtures/centre.py)
 ID = persona("normal")["id"]["id_number"]
 CARD = persona("normal")["ssc"]["card_number"]
 

@@ -18,7 +18,7 @@ from pydantic import Field
 from kiosk.central import schemas_fleet as f
 from kiosk.central.sandbox.fleet_page import render_fleet_page
 from kiosk.central.sandbox.gate import SIGNED_STATE, Signed
-from kiosk.central.sandbox.ports import Backend
+from kiosk.central.sandbox.ports import Backend, FleetRegister
 from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.central.schemas import ProblemCode, Unicode
 from kiosk.config_remote import check_remote
@@ -86,13 +86,7 @@ def fleet_admin_router(store: Backend) -> APIRouter:
     admin = APIRouter(prefix="/admin/fleet", include_in_schema=False)
 
     def directive(terminal_id: str, kind: str, **fields: Any) -> dict[str, Any]:
-        if not _terminal_shape(terminal_id):
-            raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422, "invalid: terminal")
-        try:
-            return fleet.add_directive(terminal_id, kind, **fields)
-        except ValueError as exc:  # the shape a terminal would refuse to parse
-            raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422,
-                             "invalid: " + _fields(exc)) from None
+        return queue_directive(fleet, terminal_id, kind, **fields)
 
     @admin.get("/terminals")
     def terminals() -> Any:
@@ -109,15 +103,7 @@ def fleet_admin_router(store: Backend) -> APIRouter:
 
     @admin.post("/terminals/{terminal_id}/config")
     def push_config(terminal_id: str, req: ConfigPush) -> Any:
-        # The terminal's own check (kiosk/config_remote.py), as far as it holds on every
-        # terminal: the allow-list, types and remote bounds. The official hotlines and
-        # the "tighter only" bounds need the terminal's local config: it checks those.
-        refusals = check_remote(req.overlay)
-        if refusals:
-            raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422,
-                             "; ".join(r.line() for r in refusals),
-                             refused=[{"key": r.key, "reason": r.why.value,
-                                       "message": r.message} for r in refusals])
+        check_overlay_remotely(req.overlay)
         return directive(terminal_id, "config", overlay=req.overlay, version=req.version)
 
     @admin.post("/terminals/{terminal_id}/bundle")
@@ -150,6 +136,32 @@ def fleet_admin_router(store: Backend) -> APIRouter:
         return HTMLResponse(render_fleet_page(fleet.terminals(), store.now()))
 
     return admin
+
+
+def queue_directive(fleet: FleetRegister, terminal_id: str, kind: str,
+                    **fields: Any) -> dict[str, Any]:
+    """Queue a directive for one terminal (422 when its id or the directive's shape is
+    one a terminal would refuse, 404 when the terminal is unknown)."""
+    if not _terminal_shape(terminal_id):
+        raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422, "invalid: terminal")
+    try:
+        return fleet.add_directive(terminal_id, kind, **fields)
+    except ValueError as exc:  # the shape a terminal would refuse to parse
+        raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422,
+                         "invalid: " + _fields(exc)) from None
+
+
+def check_overlay_remotely(overlay: dict[str, dict[str, Any]]) -> None:
+    """The terminal's own check (kiosk/config_remote.py), as far as it holds on every
+    terminal: the allow-list, types and remote bounds (422 naming each refusal). The
+    official hotlines and the "tighter only" bounds need the terminal's local config:
+    it checks those."""
+    refusals = check_remote(overlay)
+    if refusals:
+        raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422,
+                         "; ".join(r.line() for r in refusals),
+                         refused=[{"key": r.key, "reason": r.why.value,
+                                   "message": r.message} for r in refusals])
 
 
 def _terminal_shape(terminal_id: str) -> bool:

@@ -218,11 +218,16 @@ class FleetStore:
         item["directives"] = directives
         return item
 
-    def terminals(self) -> list[dict[str, Any]]:
-        """Every terminal with its last status and its directives (newest last)."""
+    def terminals(self, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        """Every terminal (or one page of them, by id) with its last status and its
+        directives (newest last)."""
+        page = -1 if limit is None and self.db.dialect == "sqlite" else limit
         with self.db.tx():
-            rows = self.db.all("SELECT * FROM terminals ORDER BY terminal_id")
-            directives = self.db.all("SELECT * FROM directives ORDER BY seq")
+            rows = self.db.all("SELECT * FROM terminals ORDER BY terminal_id LIMIT ? OFFSET ?",
+                               page, offset)
+            directives = self.db.all(
+                "SELECT * FROM directives WHERE terminal_id IN (SELECT terminal_id FROM "
+                "terminals ORDER BY terminal_id LIMIT ? OFFSET ?) ORDER BY seq", page, offset)
         by_terminal: dict[str, list[dict[str, Any]]] = {}
         for d in directives:
             by_terminal.setdefault(d["terminal_id"], []).append(self.directive_view(d))

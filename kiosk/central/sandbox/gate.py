@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.concurrency import run_in_threadpool
+
 from kiosk.central import schemas as s
 from kiosk.central.sandbox.limits import TERMINAL_LIMIT
 from kiosk.central.sandbox.ports import Backend, Limiter, TerminalKeys
@@ -162,8 +164,10 @@ class Gate:
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         try:
-            who, key = self._verify(scope, body, headers)
-            self.backend.register.remember_nonce(who.terminal_id, who.nonce, self.max_skew)
+            # The key lookup, the nonce and the rate limit may wait on a database: off
+            # the event loop, in one hop.
+            who, key, revoked, wait = await run_in_threadpool(self._authenticate, scope,
+                                                               body, headers)
         except SignatureError as exc:
             log.warning("request refused", extra={"fields": {"reason": exc.detail}})
             detail = NOT_AUTHENTICATED if exc.code == "bad_signature" else exc.detail
@@ -173,7 +177,7 @@ class Gate:
             await send_problem(send, exc.status, exc.code, exc.detail)
             return
         signer = _SigningSend(send, key, who.nonce)
-        if self.keys.revoked(who.terminal_id):
+        if revoked:
             # Only a holder of the key gets here: tell it, signed, so the terminal can
             # trust it and show out of service (an unsigned answer would let anyone on
             # the way take terminals out of service).
@@ -182,7 +186,6 @@ class Gate:
             await send_problem(signer.send, 403, s.ProblemCode.TERMINAL_REVOKED,
                                "this terminal's key has been revoked")
             return
-        wait = self.terminal_limit.take(who.terminal_id)
         if wait:
             await send_problem(signer.send, 429, s.ProblemCode.RATE_LIMITED,
                                "too many requests from this terminal",
@@ -194,6 +197,17 @@ class Gate:
             return
         scope.setdefault("state", {})[SIGNED_STATE] = Signed(who, body)
         await self.public(scope, _replay(body, receive), signer.send)
+
+
+    def _authenticate(self, scope: dict, body: bytes, headers: dict[str, str]
+                      ) -> tuple[SignedRequest, bytes, bool, float]:
+        """Signature, nonce, revocation, then the terminal's rate limit: who, their key,
+        whether the key is revoked, and the seconds to wait (0.0: go on)."""
+        who, key = self._verify(scope, body, headers)
+        self.backend.register.remember_nonce(who.terminal_id, who.nonce, self.max_skew)
+        if self.keys.revoked(who.terminal_id):
+            return who, key, True, 0.0
+        return who, key, False, self.terminal_limit.take(who.terminal_id)
 
     def _verify(self, scope: dict, body: bytes, headers: dict[str, str]
                 ) -> tuple[SignedRequest, bytes]:

@@ -29,8 +29,6 @@ from kiosk.domain.masking import mask_phone
 CODE_TTL_SECONDS = 300
 CODE_TRIES = 3
 RESEND_COOLDOWN_SECONDS = 60
-#: How often expired nonces are swept (a sweep per request would cost a scan each time).
-NONCE_SWEEP_SECONDS = 30.0
 
 SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS challenges (
@@ -64,7 +62,6 @@ class SqlRegister:
 
     def __init__(self, db: Database, clock: ServiceClock) -> None:
         self.db, self.clock = db, clock
-        self._swept = 0.0
 
     def reset(self) -> None:
         """Forget everything but the nonces."""
@@ -76,14 +73,15 @@ class SqlRegister:
 
     def remember_nonce(self, terminal_id: str, nonce: str, window: float) -> None:
         now = time.time()
-        with self.db.tx():
-            if now - self._swept > NONCE_SWEEP_SECONDS or self.db.dialect == "sqlite":
-                self._swept = now
-                self.db.run("DELETE FROM nonces WHERE ts < ?", now - 2 * window)
-            try:
+        try:
+            if self.db.dialect == "sqlite":  # one process: sweep as it goes
+                with self.db.tx():
+                    self.db.run("DELETE FROM nonces WHERE ts < ?", now - 2 * window)
+                    self.db.run("INSERT INTO nonces VALUES (?,?,?)", terminal_id, nonce, now)
+            else:  # one statement; the centre's janitor sweeps the old ones
                 self.db.run("INSERT INTO nonces VALUES (?,?,?)", terminal_id, nonce, now)
-            except DuplicateKey:
-                raise ApiProblem(ProblemCode.REPLAYED, 401, "nonce already used") from None
+        except DuplicateKey:
+            raise ApiProblem(ProblemCode.REPLAYED, 401, "nonce already used") from None
 
     # ---- exactly once -----------------------------------------------------------------
 

@@ -134,8 +134,11 @@ def _server(sandbox: Sandbox, tls: tuple[Path, Path] | None, **kw: Any) -> uvico
     tls_args: dict[str, Any] = {}
     if tls is not None:
         tls_args = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])}
+    # asyncio and h11 even where uvloop and httptools are installed (the centre's
+    # extra brings them): the sandbox's fault injector and timings were built on these.
     config = uvicorn.Config(sandbox.asgi, lifespan="off", proxy_headers=False,
                             server_header=False, timeout_graceful_shutdown=1,
+                            loop="asyncio", http="h11",
                             **tls_args, **kw)
     return uvicorn.Server(config)
 

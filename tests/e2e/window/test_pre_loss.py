@@ -5,6 +5,9 @@ from __future__ import annotations
 from kiosk.personas import persona
 from tests.e2e.window.conftest import Journey
 
+# The journeys on both services: the sandbox (SQLite) and the centre (PostgreSQL).
+CENTRAL_BACKENDS = ("sandbox", "centre")
+
 
 def test_pre_loss_by_id_card_happy_path(journey: Journey) -> None:
     j = journey

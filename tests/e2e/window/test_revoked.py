@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from tests.e2e.window.conftest import Journey
 
+# On both services: the sandbox and the centre on PostgreSQL (a revoked
+# terminal is refused on its next call and shows out of service).
+CENTRAL_BACKENDS = ("sandbox", "centre")
+
 
 def test_a_revoked_key_shows_out_of_service_with_the_hotline(journey: Journey, tmp_path) -> None:
     j = journey

@@ -1,0 +1,106 @@
+"""The service's :class:`~kiosk.central.sandbox.db.Database` on PostgreSQL (psycopg 3 and
+its connection pool).
+
+A transaction takes one pooled connection for its whole life and binds it to the
+thread, so every store called inside it (the register, the simulated core) writes in the
+same transaction. Statements outside a transaction run on a pooled connection in
+autocommit. ``?`` placeholders become ``%s`` (translated once per statement text);
+psycopg prepares a statement on the server after it has run a few times.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from kiosk.central.sandbox.db import Committed, Database, DuplicateKey, Row
+
+
+class PgDatabase(Database):
+    """PostgreSQL through a connection pool (see the module doc)."""
+
+    dialect = "postgresql"
+    for_update = " FOR UPDATE"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+
+    def __init__(self, url: str, min_size: int = 2, max_size: int = 16,
+                 timeout: float = 10.0) -> None:
+        self.url = url
+        self.pool = ConnectionPool(url, min_size=min_size, max_size=max_size, timeout=timeout,
+                                   kwargs={"autocommit": True, "row_factory": dict_row},
+                                   open=True, name="kiosk-centre")
+        self.pool.wait(timeout)
+        self._local = threading.local()
+        self._sql: dict[str, str] = {}
+
+    def _translate(self, sql: str) -> str:
+        done = self._sql.get(sql)
+        if done is None:
+            done = sql.replace("%", "%%").replace("?", "%s")
+            self._sql[sql] = done
+        return done
+
+    @contextmanager
+    def tx(self) -> Iterator[None]:
+        if getattr(self._local, "conn", None) is not None:
+            yield  # joined: the outer transaction commits or rolls back
+            return
+        error: Exception | None = None
+        with self.pool.connection() as conn:
+            self._local.conn = conn
+            try:
+                with conn.transaction():
+                    try:
+                        yield
+                    except Committed as exc:
+                        error = exc.error  # commit what was done, then report it
+            finally:
+                self._local.conn = None
+        if error is not None:
+            raise error
+
+    @contextmanager
+    def _conn(self) -> Iterator[psycopg.Connection[Any]]:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with self.pool.connection() as fresh:
+            yield fresh
+
+    def _execute(self, conn: psycopg.Connection[Any], sql: str,
+                 args: Sequence[Any]) -> psycopg.Cursor[Any]:
+        try:
+            return conn.execute(self._translate(sql), tuple(args))
+        except psycopg.errors.UniqueViolation as exc:
+            raise DuplicateKey(str(exc).splitlines()[0]) from None
+
+    def one(self, sql: str, *args: Any) -> Row | None:
+        with self._conn() as conn:
+            cur = self._execute(conn, sql, args)
+            return cur.fetchone() if cur.description else None  # type: ignore[no-any-return]
+
+    def all(self, sql: str, *args: Any) -> list[Row]:
+        with self._conn() as conn:
+            return self._execute(conn, sql, args).fetchall()
+
+    def run(self, sql: str, *args: Any) -> int:
+        with self._conn() as conn:
+            return self._execute(conn, sql, args).rowcount
+
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._conn() as conn, conn.cursor() as cur:
+            cur.executemany(self._translate(sql), [tuple(r) for r in rows])
+
+    def tables(self) -> list[str]:
+        return [r["tablename"] for r in self.all(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
+
+    def close(self) -> None:
+        self.pool.close()

@@ -1,0 +1,167 @@
+"""Running the centre: N worker processes on shared sockets, or one in a thread (tests).
+
+``serve`` binds the public and admin sockets once, then starts N workers
+(``python -m kiosk.centre.worker``), each inheriting both sockets (the kernel spreads
+the connections) and holding its own database pool and janitor. A worker that dies is
+started again; SIGTERM stops them all. Workers share nothing but PostgreSQL: killing one
+(even with SIGKILL) loses only the requests it was answering, which the terminals retry
+with the same idempotency keys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+import uvicorn
+
+from kiosk.central.sandbox.faults import Faults
+from kiosk.central.sandbox.rules import RegionalRules
+from kiosk.central.sandbox.server import _listen
+from kiosk.centre.backend import CentreBackend
+from kiosk.centre.janitor import Janitor
+from kiosk.centre.rollouts import Rollouts
+from kiosk.centre.service import Centre, CentreConfig, CentreGate, build_centre
+from kiosk.logs import get_logger
+
+log = get_logger("kiosk.centre.server")
+CONFIG_ENV = "KIOSK_CENTRE_WORKER"
+
+
+def config_to_env(config: CentreConfig) -> str:
+    """A worker's configuration, passed in its environment (no secrets in it: the
+    master key is a file path; the database URL names no password when the cluster
+    uses peer or certificate authentication)."""
+    data: dict[str, Any] = asdict(config)
+    data["master_key_file"] = str(config.master_key_file)
+    data["data_dir"] = str(config.data_dir)
+    data["rules"] = asdict(config.rules)
+    return json.dumps(data)
+
+
+def config_from_env(text: str) -> CentreConfig:
+    """The inverse of :func:`config_to_env`."""
+    data = json.loads(text)
+    data["master_key_file"] = Path(data["master_key_file"])
+    data["data_dir"] = Path(data["data_dir"])
+    data["rules"] = RegionalRules(**data["rules"])
+    return CentreConfig(**data)
+
+
+def uvicorn_server(app: Any, **kw: Any) -> uvicorn.Server:
+    """uvicorn as the sandbox runs it: no proxy headers, no server header."""
+    return uvicorn.Server(uvicorn.Config(app, lifespan="off", proxy_headers=False,
+                                         server_header=False, timeout_graceful_shutdown=2,
+                                         timeout_keep_alive=75, **kw))
+
+
+@dataclass
+class CentreHandle:
+    """A centre served from a thread (tests): the sandbox handle's shape."""
+
+    url: str
+    port: int
+    store: CentreBackend
+    faults: Faults
+    admin_url: str
+    admin_token: str = field(repr=False)
+    gate: CentreGate = field(repr=False)
+    centre: Centre = field(repr=False)
+    _server: uvicorn.Server = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+    _janitor: Janitor = field(repr=False)
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Call an ``/admin`` endpoint with the harness operator's token."""
+        headers = {"Authorization": f"Bearer {self.admin_token}", **kwargs.pop("headers", {})}
+        resp = requests.request(method, f"{self.admin_url}/admin{path}", timeout=20,
+                                headers=headers, **kwargs)
+        resp.raise_for_status()
+        return resp.json()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving and close the pool."""
+        self._janitor.stop()
+        self._server.should_exit = True
+        self._server.force_exit = True
+        self._thread.join(timeout)
+        with contextlib.suppress(Exception):
+            self.store.db.close()
+
+
+def start_centre_thread(config: CentreConfig, admin_token: str, port: int = 0,
+                        timeout: float = 20.0) -> CentreHandle:
+    """Serve one worker from a daemon thread; returns once it accepts connections."""
+    centre = build_centre(config)
+    sock, admin_sock = _listen("127.0.0.1", port), _listen("127.0.0.1", 0)
+    centre.asgi.admin_ports.add(admin_sock.getsockname()[1])
+    server = uvicorn_server(centre.asgi, log_level="warning", access_log=False)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock, admin_sock]},
+                              name="centre", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError("the centre did not start")
+        time.sleep(0.01)
+    janitor = Janitor(centre.backend.db, Rollouts(centre.backend.db, centre.backend.fleet,
+                                                  centre.operators),
+                      config.max_skew, config.retention_days, every=1.0).start()
+    actual = sock.getsockname()[1]
+    return CentreHandle(f"http://127.0.0.1:{actual}", actual, centre.backend, centre.faults,
+                        f"http://127.0.0.1:{admin_sock.getsockname()[1]}", admin_token,
+                        centre.asgi, centre, server, thread, janitor)
+
+
+def serve(config: CentreConfig, host: str, port: int, admin_host: str, admin_port: int,
+          workers: int, ready: Any = None) -> int:
+    """Bind, start ``workers`` processes, keep them running until SIGTERM/SIGINT."""
+    sock, admin_sock = _listen(host, port), _listen(admin_host, admin_port)
+    fds = (sock.fileno(), admin_sock.fileno())
+    env = {**os.environ, CONFIG_ENV: config_to_env(config)}
+    cmd = [sys.executable, "-m", "kiosk.centre.worker", str(fds[0]), str(fds[1]),
+           str(admin_sock.getsockname()[1])]
+    stopping = threading.Event()
+    procs: dict[int, subprocess.Popen[bytes]] = {}
+
+    def start(slot: int) -> None:
+        procs[slot] = subprocess.Popen(cmd, env=env, pass_fds=fds)
+        log.info("worker started", extra={"fields": {"slot": slot, "pid": procs[slot].pid}})
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    for slot in range(workers):
+        start(slot)
+    print(f"kiosk-centre: {workers} workers on http://{host}:{sock.getsockname()[1]} "
+          f"(operators on http://{admin_host}:{admin_sock.getsockname()[1]}); pids "
+          f"{' '.join(str(p.pid) for p in procs.values())}", flush=True)
+    if ready is not None:
+        ready()
+    while not stopping.wait(0.5):
+        for slot, proc in list(procs.items()):
+            if proc.poll() is not None:
+                log.warning("worker ended; starting it again", extra={"fields": {
+                    "slot": slot, "pid": proc.pid, "code": proc.returncode}})
+                start(slot)
+    for proc in procs.values():
+        proc.terminate()
+    for proc in procs.values():
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return 0

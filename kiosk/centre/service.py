@@ -1,0 +1,117 @@
+"""The centre assembled: the shared ``/v1`` layer on PostgreSQL, and the operators' side.
+
+One worker process = :func:`build_centre` + uvicorn on the public and admin sockets. The
+public port serves exactly the sandbox's ``/v1`` (same app, gate and schemas over
+:class:`kiosk.centre.backend.CentreBackend`). The admin port serves the operators' API,
+the fleet page and ``/metrics``, each behind a named operator's token and role
+(:class:`CentreGate`); with ``harness=True`` (demo, tests, bench) also the sandbox's
+test harness (reset, faults, replacements, the last "SMS", e-SSC codes) over the
+simulated core.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from kiosk.central.sandbox.app import (
+    _admin_router,
+    create_app,
+    invalid_request,
+    problem_response,
+)
+from kiosk.central.sandbox.essc import essc_admin_router
+from kiosk.central.sandbox.faults import FaultInjector, Faults
+from kiosk.central.sandbox.gate import Gate, _answer, _header, _query_token
+from kiosk.central.sandbox.rules import RegionalRules
+from kiosk.central.sandbox.store_util import ApiProblem
+from kiosk.centre.backend import CentreBackend
+from kiosk.centre.keys import load_master_key
+from kiosk.centre.operator_app import OPERATOR_STATE, operator_router
+from kiosk.centre.operators import Operators
+from kiosk.centre.pg import PgDatabase
+
+#: GET pages a browser opens with ``?token=`` (it cannot send a header)
+BROWSER_PAGES = ("/admin/fleet", "/admin/audit/export")
+
+
+@dataclass
+class CentreConfig:
+    """What one worker needs (``kiosk-centre serve`` fills it from its options)."""
+
+    url: str
+    master_key_file: Path
+    data_dir: Path
+    rules: RegionalRules = field(default_factory=RegionalRules)
+    max_skew: float = 300.0
+    timezone: str = "Asia/Shanghai"
+    harness: bool = False
+    pool_size: int = 16
+    retention_days: int = 30
+
+
+@dataclass
+class Centre:
+    """One worker's assembled service."""
+
+    config: CentreConfig
+    backend: CentreBackend
+    operators: Operators
+    faults: Faults
+    asgi: CentreGate
+
+
+class CentreGate(Gate):
+    """The sandbox's gate for ``/v1``; on the admin port, a named operator's token."""
+
+    def __init__(self, public: Any, admin: Any, backend: CentreBackend, max_skew: float,
+                 operators: Operators) -> None:
+        super().__init__(public, admin, backend, max_skew, admin_token="")
+        self.operators = operators
+
+    async def _admin(self, scope: dict, receive: Any, send: Any) -> None:
+        given = _header(scope, b"authorization")
+        token = given[7:] if given.startswith("Bearer ") else ""
+        if not token and scope.get("method") == "GET" and scope.get("path") in BROWSER_PAGES:
+            token = _query_token(scope)
+        operator = await run_in_threadpool(self.operators.authenticate, token) \
+            if token else None
+        if operator is None:
+            await _answer(send, 401, b'{"detail":"operator token required"}',
+                          b"application/json")
+            return
+        scope.setdefault("state", {})[OPERATOR_STATE] = operator
+        await self.admin(scope, receive, send)
+
+
+def build_centre(config: CentreConfig) -> Centre:
+    """One worker: the database pool, the backend, the apps and the gate."""
+    db = PgDatabase(config.url, max_size=config.pool_size)
+    backend = CentreBackend(db, config.rules, load_master_key(config.master_key_file),
+                            config.data_dir / "fleet-bundles")
+    operators = Operators(db)
+    faults = Faults()
+    public: Any = create_app(backend, config.max_skew)
+    if config.harness:
+        public = FaultInjector(public, faults)
+    admin = FastAPI(title="kiosk-centre operators", openapi_url=None, docs_url=None,
+                    redoc_url=None)
+
+    @admin.exception_handler(ApiProblem)
+    async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        extra = {k: v for k, v in exc.extra.items() if k != "headers"}
+        return problem_response(exc.status, exc.code, exc.detail, **extra)
+
+    admin.exception_handler(RequestValidationError)(invalid_request)
+    admin.include_router(operator_router(backend, operators, config))
+    if config.harness:
+        admin.include_router(_admin_router(backend, faults))
+        admin.include_router(essc_admin_router(backend))
+    gate = CentreGate(public, admin, backend, config.max_skew, operators)
+    return Centre(config, backend, operators, faults, gate)

@@ -1,0 +1,284 @@
+"""Two centre processes on one PostgreSQL: nonces, idempotency, directives, kill -9.
+
+Each service is ``kiosk-centre serve`` in its own process (tests/fixtures/centre.py),
+so nothing is shared but the database. Requests are signed like a terminal's
+(kiosk/centre/loadgen.py), replies' signatures checked.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import signal
+import threading
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from kiosk.central import schemas as s
+from kiosk.central.client import new_idempotency_key
+from kiosk.central.schemas_fleet import FleetPath
+from kiosk.central.signing import sign_request
+from kiosk.centre.keys import load_master_key
+from kiosk.centre.loadgen import SignedHttp, Terminal, heartbeat_body
+from kiosk.centre.terminals import Terminals
+from kiosk.personas import persona
+from tests.fixtures.centre import CentreSetup, ServedCentre, serve_centre
+from tests.fixtures.polling import until
+
+CARD = persona("normal")["ssc"]["card_number"]
+ID = persona("normal")["id"]["id_number"]
+
+
+def enrol(setup: CentreSetup, prefix: str, n: int, region: str = "wk") -> list[Terminal]:
+    """``n`` new terminals with keys the test holds."""
+    db = setup.db()
+    try:
+        terminals = Terminals(db, load_master_key(setup.master_key_file))
+        made = []
+        for i in range(n):
+            t = Terminal(f"{prefix}-{secrets.token_hex(3)}-{i:03d}", secrets.token_bytes(32))
+            terminals.add(t.terminal_id, "wk-outlet", region, "outlet", actor="tests",
+                          key=t.key)
+            made.append(t)
+        return made
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def two(pg_cluster: CentreSetup) -> Iterator[tuple[ServedCentre, ServedCentre]]:
+    a = serve_centre(pg_cluster)
+    try:
+        b = serve_centre(pg_cluster)
+    except BaseException:
+        a.stop()
+        raise
+    a.admin("POST", "/reset")
+    yield a, b
+    b.stop()
+    a.stop()
+
+
+def test_a_nonce_used_at_one_worker_is_refused_at_the_other(two, pg_cluster):
+    a, b = two
+    (t,) = enrol(pg_cluster, "T-NONCE", 1)
+    body = s.CardStatusRequest(card_number=CARD).model_dump_json().encode()
+    headers = sign_request(t.key, t.terminal_id, "POST", s.Path.CARD_STATUS, body)
+    first = SignedHttp(a.url).post(t, s.Path.CARD_STATUS, body, headers=headers)
+    assert first.status == 200 and first.authentic
+    again = SignedHttp(b.url).post(t, s.Path.CARD_STATUS, body, headers=headers)
+    assert again.status == 401 and again.json()["code"] == "replayed"
+    # and the same at the first worker, for good measure
+    assert SignedHttp(a.url).post(t, s.Path.CARD_STATUS, body,
+                                  headers=headers).json()["code"] == "replayed"
+
+
+def test_an_idempotent_pre_loss_sent_to_both_at_once_makes_one_row(two, pg_cluster):
+    a, b = two
+    (t,) = enrol(pg_cluster, "T-IDEM", 1)
+    key = new_idempotency_key()
+    body = s.PreLossRequest(card_number=CARD, id_number=ID, channel="kiosk",
+                            terminal_id=t.terminal_id).model_dump_json().encode()
+    start = threading.Barrier(2)
+    replies = {}
+
+    def send(name: str, url: str) -> None:
+        client = SignedHttp(url)
+        start.wait()
+        replies[name] = client.post(t, s.Path.PRE_LOSS, body, idempotency_key=key)
+
+    threads = [threading.Thread(target=send, args=(n, svc.url)) for n, svc in
+               (("a", a), ("b", b))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert {r.status for r in replies.values()} == {200}
+    assert all(r.authentic for r in replies.values())
+    assert replies["a"].json()["reference"] == replies["b"].json()["reference"]
+    rows = [p for p in a.admin("GET", "/pre_losses") if p["idempotency_key"] == key]
+    assert len(rows) == 1 and rows[0]["terminal_id"] == t.terminal_id
+
+
+def _beat(client: SignedHttp, t: Terminal, rng: random.Random,
+          acks: list[dict] | None = None) -> list[dict]:
+    reply = client.post(t, FleetPath.HEARTBEAT, heartbeat_body(t, rng, acks))
+    assert reply.status == 200 and reply.authentic, reply.body[:300]
+    return list(reply.json()["directives"])
+
+
+def test_a_group_directive_is_queued_once_per_terminal_by_both_workers(two, pg_cluster):
+    a, b = two
+    rng = random.Random(7)
+    region = "wk-" + secrets.token_hex(3)
+    fleet = enrol(pg_cluster, "T-GRP", 30, region=region)
+    clients = [SignedHttp(a.url), SignedHttp(b.url)]
+    for i, t in enumerate(fleet):
+        _beat(clients[i % 2], t, rng)
+    rollout = a.admin("POST", "/rollouts", json={
+        "kind": "resume", "selector": {"region": region}, "reason": "test"})
+    # Both workers' janitors queue the rollout's directives (SKIP LOCKED).
+    until(lambda: a.admin("GET", "/rollouts")[0]["state"] == "done", timeout=60,
+          what="the rollout done")
+    seen: dict[str, Counter] = {t.terminal_id: Counter() for t in fleet}
+    applied: Counter = Counter()
+    pending_acks: dict[str, list[dict]] = {t.terminal_id: [] for t in fleet}
+    for _ in range(3):  # heartbeats to either worker, acks in the next one
+        for t in fleet:
+            got = _beat(clients[rng.randrange(2)], t, rng, pending_acks[t.terminal_id])
+            pending_acks[t.terminal_id] = []
+            for d in got:
+                seen[t.terminal_id][d["id"]] += 1
+                if seen[t.terminal_id][d["id"]] == 1:  # the agent applies an id once
+                    applied[d["id"]] += 1
+                pending_acks[t.terminal_id].append({"directive_id": d["id"],
+                                                    "outcome": "applied"})
+    assert all(len(c) == 1 for c in seen.values()), "one directive per terminal"
+    assert set(applied.values()) == {1} and len(applied) == len(fleet)
+    done = a.admin("GET", "/rollouts")[0]
+    assert done["id"] == rollout["id"] and done["targets"] == done["queued"] == len(fleet)
+    assert done["acknowledged"] == len(fleet)
+
+
+def test_a_canary_that_fails_stops_the_rollout_by_itself(two, pg_cluster):
+    a, b = two
+    rng = random.Random(11)
+    region = "wk-" + secrets.token_hex(3)
+    fleet = enrol(pg_cluster, "T-CAN", 8, region=region)
+    client = SignedHttp(b.url)
+    for t in fleet:
+        _beat(client, t, rng)
+    rollout = a.admin("POST", "/rollouts", json={
+        "kind": "pause", "pause_reason": "maintenance", "selector": {"region": region},
+        "canary": 2, "wait_seconds": 600, "reason": "test"})
+    assert rollout["state"] == "canary" and rollout["queued"] == 2
+    got = {t.terminal_id: _beat(client, t, rng) for t in fleet}
+    canary = [t for t in fleet if got[t.terminal_id]]
+    assert len(canary) == 2
+    # One canary terminal fails to apply it: the rollout stops, the rest never get it.
+    _beat(client, canary[0], rng, [{"directive_id": got[canary[0].terminal_id][0]["id"],
+                                    "outcome": "failed", "reason": "not_idle"}])
+    stopped = until(lambda: next((r for r in a.admin("GET", "/rollouts")
+                                  if r["id"] == rollout["id"] and r["state"] == "stopped"),
+                                 None), timeout=30, what="the rollout stopped")
+    assert "failed" in stopped["stop_reason"] and stopped["queued"] == 2
+    others = [t for t in fleet if t not in canary]
+    assert all(_beat(client, t, rng) == [] for t in others)
+    log = a.admin("GET", "/audit", params={"limit": 20})
+    assert any(e["action"] == "rollout_stopped" for e in log)
+
+
+def test_a_good_canary_lets_the_rest_have_it(two, pg_cluster):
+    a, b = two
+    rng = random.Random(12)
+    region = "wk-" + secrets.token_hex(3)
+    fleet = enrol(pg_cluster, "T-OKC", 6, region=region)
+    client = SignedHttp(a.url)
+    for t in fleet:
+        _beat(client, t, rng)
+    rollout = a.admin("POST", "/rollouts", json={
+        "kind": "resume", "selector": {"region": region}, "canary": 2, "reason": "test"})
+    got = {t.terminal_id: _beat(client, t, rng) for t in fleet}
+    for t in fleet:
+        if got[t.terminal_id]:
+            _beat(client, t, rng, [{"directive_id": got[t.terminal_id][0]["id"],
+                                    "outcome": "applied"}])
+    until(lambda: next(r for r in a.admin("GET", "/rollouts")
+                       if r["id"] == rollout["id"])["state"] == "done", timeout=30,
+          what="the rollout done after its canary")
+    assert all(_beat(client, t, rng) for t in fleet if not got[t.terminal_id])
+
+
+def test_kill_9_of_a_worker_under_load_loses_no_ack_and_applies_nothing_twice(pg_cluster):
+    served = serve_centre(pg_cluster, workers=2)
+    try:
+        served.admin("POST", "/reset")
+        rng = random.Random(3)
+        fleet = enrol(pg_cluster, "T-K9", 12)
+        client = SignedHttp(served.url)
+        for t in fleet:
+            _beat(client, t, rng)
+        queued = {t.terminal_id: served.admin(
+            "POST", f"/fleet/terminals/{t.terminal_id}/resume")["id"] for t in fleet}
+        victim = served.worker_pids()[0]
+        keys = [new_idempotency_key() for _ in range(40)]
+        answers: dict[str, set[str]] = {k: set() for k in keys}
+        applied: Counter = Counter()
+        acked_ok: set[str] = set()
+        lock = threading.Lock()
+        killed = threading.Event()
+
+        def post_retrying(t: Terminal, path: str, body: bytes, key: str | None = None):
+            for _ in range(50):  # a terminal retries a failed connection (same key)
+                try:
+                    reply = client.post(t, path, body, idempotency_key=key)
+                except OSError:
+                    continue
+                except Exception:  # noqa: BLE001 - http.client's own, on a cut connection
+                    client.drop()
+                    continue
+                if reply.status < 500:
+                    return reply
+            raise AssertionError("no answer after 50 tries")
+
+        def cardholders(offset: int) -> None:
+            t = fleet[offset]
+            for i, key in enumerate(keys[offset::4]):
+                if offset == 0 and i == 3:
+                    os.kill(victim, signal.SIGKILL)  # mid-load, other requests in flight
+                    killed.set()
+                body = s.PreLossRequest(card_number=CARD, id_number=ID, channel="kiosk",
+                                        terminal_id=t.terminal_id).model_dump_json().encode()
+                reply = post_retrying(t, s.Path.PRE_LOSS, body, key)
+                with lock:
+                    answers[key].add(reply.body.decode())
+
+        def terminals(offset: int) -> None:
+            acks: dict[str, list[dict]] = {t.terminal_id: [] for t in fleet}
+            seen: set[str] = set()
+            for _ in range(6):
+                for t in fleet[offset::2]:
+                    sent = acks[t.terminal_id]
+                    reply = post_retrying(t, FleetPath.HEARTBEAT,
+                                          heartbeat_body(t, random.Random(), sent))
+                    assert reply.status == 200 and reply.authentic
+                    with lock:
+                        acked_ok.update(a["directive_id"] for a in sent)
+                    acks[t.terminal_id] = []
+                    for d in reply.json()["directives"]:
+                        if d["id"] not in seen:  # the agent applies an id once
+                            seen.add(d["id"])
+                            with lock:
+                                applied[d["id"]] += 1
+                        acks[t.terminal_id].append({"directive_id": d["id"],
+                                                    "outcome": "applied"})
+
+        threads = [threading.Thread(target=cardholders, args=(i,)) for i in range(4)]
+        threads += [threading.Thread(target=terminals, args=(i,)) for i in range(2)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(180)
+        assert killed.is_set()
+        # Every key has one answer however often it was sent, and one row at most.
+        assert all(len(a) == 1 for a in answers.values())
+        rows = [p for p in served.admin("GET", "/pre_losses") if p["idempotency_key"] in
+                answers]
+        assert len(rows) == 1  # the card was pre-lost once; the other keys were refused
+        # Each directive applied once, and every ack whose heartbeat was answered kept.
+        assert set(applied.values()) == {1} and set(applied) == set(queued.values())
+        register = {t["terminal_id"]: t for t in served.admin(
+            "GET", "/fleet/terminals", params={"per": 2000})["terminals"]}
+        for t in fleet:
+            (d,) = [d for d in register[t.terminal_id]["directives"]
+                    if d["id"] == queued[t.terminal_id]]
+            if d["id"] in acked_ok:
+                assert d["state"] == "acknowledged" and d["outcome"] == "applied"
+        # The killed worker was started again.
+        until(lambda: len(served.worker_pids()) == 2 and victim not in served.worker_pids(),
+              timeout=30, what="the worker restarted")
+    finally:
+        served.stop()
