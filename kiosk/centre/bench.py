@@ -206,7 +206,10 @@ class Bench:
 
     def _heartbeat(self, client: SignedHttp, t: Terminal, rng: random.Random) -> None:
         acks = self.acks.pop(t.terminal_id, [])
-        body = heartbeat_body(t, rng, acks, int(self.args.heartbeat_seconds))
+        # A terminal's parts keep their state for a while (a printer out of paper stays
+        # out until someone comes): the lights are drawn per terminal per half hour.
+        sticky = random.Random(f"{t.terminal_id}/{int(time.time() // 1800)}")
+        body = heartbeat_body(t, sticky, acks, int(self.args.heartbeat_seconds))
         reply = self._send(client, "heartbeat", t, FleetPath.HEARTBEAT, body)
         if reply is None:
             self.acks[t.terminal_id] = acks  # sent again next time, like the agent
@@ -292,7 +295,7 @@ class Bench:
                  "--harness"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             base, admin = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin_port}"
             self._wait(admin, token, serve)
-            size0 = self._db_sizes(db)
+            size0, tables0 = self._db_sizes(db), self._tables(db)
             cpu0 = self._cpu(serve, cluster)
             wall0 = time.monotonic()
             senders = [threading.Thread(target=self._sender, args=(base,), daemon=True)
@@ -306,7 +309,11 @@ class Bench:
                 th.join(60)
             wall = time.monotonic() - wall0
             cpu1 = self._cpu(serve, cluster)
-            size1 = self._db_sizes(db)
+            size1, tables1 = self._db_sizes(db), self._tables(db)
+            grown = sorted(((tables1.get(t, 0) - tables0.get(t, 0), t) for t in tables1),
+                           reverse=True)[:6]
+            report["growth_by_table_mb_per_day"] = {
+                t: round(b * 86_400 / wall / 1e6, 1) for b, t in grown if b > 0}
             report["page"] = self._page(admin, token)
             report.update(self._summarise(wall, cpu0, cpu1, size0, size1))
             db.close()
@@ -342,6 +349,12 @@ class Bench:
                 pass
             threading.Event().wait(0.1)
         raise CliError("kiosk-centre serve did not answer within 60 s")
+
+    @staticmethod
+    def _tables(db: PgDatabase) -> dict[str, int]:
+        return {r["name"]: int(r["bytes"]) for r in db.all(
+            "SELECT relname AS name, pg_total_relation_size(oid) AS bytes FROM pg_class "
+            "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace")}
 
     @staticmethod
     def _db_sizes(db: PgDatabase) -> dict[str, int]:

@@ -35,7 +35,13 @@ class PgDatabase(Database):
         self.pool = ConnectionPool(url, min_size=min_size, max_size=max_size, timeout=timeout,
                                    kwargs={"autocommit": True, "row_factory": dict_row},
                                    open=True, name="kiosk-centre")
+        # The same database with synchronous_commit off (see :meth:`relaxed`).
+        self.relaxed_pool = ConnectionPool(
+            url, min_size=min_size, max_size=max_size, timeout=timeout, open=True,
+            kwargs={"autocommit": True, "row_factory": dict_row,
+                    "options": "-c synchronous_commit=off"}, name="kiosk-centre-relaxed")
         self.pool.wait(timeout)
+        self.relaxed_pool.wait(timeout)
         self._local = threading.local()
         self._sql: dict[str, str] = {}
 
@@ -46,13 +52,31 @@ class PgDatabase(Database):
             self._sql[sql] = done
         return done
 
+    def _pool(self) -> ConnectionPool[Any]:
+        return self.relaxed_pool if getattr(self._local, "relaxed", False) else self.pool
+
+    @contextmanager
+    def relaxed(self) -> Iterator[None]:
+        """Statements and transactions inside commit without waiting for the WAL to
+        reach the disk (``synchronous_commit=off``: a server crash may lose the last
+        fraction of a second of them, never corrupt anything). For nonces, rate-limit
+        tokens and heartbeats only: a lost heartbeat is sent again, a lost ack is
+        repeated by the terminal. Pre-losses, cancels, codes, directives and the audit
+        log stay on the durable pool."""
+        before = getattr(self._local, "relaxed", False)
+        self._local.relaxed = True
+        try:
+            yield
+        finally:
+            self._local.relaxed = before
+
     @contextmanager
     def tx(self) -> Iterator[None]:
         if getattr(self._local, "conn", None) is not None:
             yield  # joined: the outer transaction commits or rolls back
             return
         error: Exception | None = None
-        with self.pool.connection() as conn:
+        with self._pool().connection() as conn:
             self._local.conn = conn
             try:
                 with conn.transaction():
@@ -71,7 +95,7 @@ class PgDatabase(Database):
         if conn is not None:
             yield conn
             return
-        with self.pool.connection() as fresh:
+        with self._pool().connection() as fresh:
             yield fresh
 
     def _execute(self, conn: psycopg.Connection[Any], sql: str,
@@ -104,3 +128,4 @@ class PgDatabase(Database):
 
     def close(self) -> None:
         self.pool.close()
+        self.relaxed_pool.close()

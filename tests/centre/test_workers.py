@@ -48,18 +48,25 @@ def enrol(setup: CentreSetup, prefix: str, n: int, region: str = "wk") -> list[T
         db.close()
 
 
-@pytest.fixture
-def two(pg_cluster: CentreSetup) -> Iterator[tuple[ServedCentre, ServedCentre]]:
+@pytest.fixture(scope="module")
+def _two(pg_cluster: CentreSetup) -> Iterator[tuple[ServedCentre, ServedCentre]]:
     a = serve_centre(pg_cluster)
     try:
         b = serve_centre(pg_cluster)
     except BaseException:
         a.stop()
         raise
-    a.admin("POST", "/reset")
     yield a, b
     b.stop()
     a.stop()
+
+
+@pytest.fixture
+def two(_two: tuple[ServedCentre, ServedCentre]) -> tuple[ServedCentre, ServedCentre]:
+    """Two ``kiosk-centre serve`` processes on the test cluster, the simulated core
+    seeded afresh."""
+    _two[0].admin("POST", "/reset")
+    return _two
 
 
 def test_a_nonce_used_at_one_worker_is_refused_at_the_other(two, pg_cluster):

@@ -76,6 +76,13 @@ class Database:
         """The tables of the schema (reset)."""
         raise NotImplementedError
 
+    @contextmanager
+    def relaxed(self) -> Iterator[None]:
+        """Work inside may be committed without waiting for the disk: what a crash of
+        the database server could lose without harm (a nonce, a rate-limit token, a
+        heartbeat the terminal repeats anyway). SQLite: no difference."""
+        yield
+
     def close(self) -> None:
         """Close every connection."""
 

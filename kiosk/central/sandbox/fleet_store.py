@@ -85,7 +85,9 @@ class FleetStore:
         """Record a heartbeat and its acks; answer the directives still pending."""
         now = server_time.isoformat()
         skew = (hb.clock - server_time).total_seconds()
-        with self.db.tx():
+        # Relaxed commit: a heartbeat lost in a database crash is sent again a minute
+        # later, and its acks are repeated until one is answered.
+        with self.db.relaxed(), self.db.tx():
             self.db.run(
                 "INSERT INTO terminals (terminal_id, first_seen, last_seen, heartbeats, "
                 "version, config_hash, config_version, rolled_back_from, site, "

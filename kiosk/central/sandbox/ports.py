@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kiosk.central import schemas_fleet as f
+from kiosk.central.sandbox.db import Database
 from kiosk.central.sandbox.limits import Limit
 
 Answer = dict[str, Any]
@@ -219,6 +220,8 @@ class Backend(Protocol):
     register: TerminalRegister
     fleet: FleetRegister
     keys: TerminalKeys
+    #: the database the stores share (its ``relaxed()`` marks what may skip the disk)
+    db: Database
     #: called after an admin reset (the sandbox; in-memory state kept elsewhere)
     reset_hooks: list[Callable[[], None]]
 

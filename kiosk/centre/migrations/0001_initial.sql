@@ -61,8 +61,9 @@ CREATE TABLE heartbeats (
 CREATE TABLE essc_grants (
   grant_sha256 TEXT PRIMARY KEY, person_ref TEXT NOT NULL, terminal_id TEXT NOT NULL,
   expires DOUBLE PRECISION NOT NULL);
--- Token buckets shared by every worker (kiosk/centre/limits.py).
-CREATE TABLE rate_buckets (
+-- Token buckets shared by every worker (kiosk/centre/limits.py). UNLOGGED: no WAL, so
+-- no disk wait per request; a crash empties it (every bucket full again), which is fine.
+CREATE UNLOGGED TABLE rate_buckets (
   name TEXT NOT NULL, key TEXT NOT NULL, tokens DOUBLE PRECISION NOT NULL,
   at DOUBLE PRECISION NOT NULL, ok BOOLEAN NOT NULL DEFAULT TRUE, PRIMARY KEY (name, key));
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kiosk.personas import persona
 from tests.e2e.window.conftest import Journey
 
-# The journeys on both services: the sandbox (SQLite) and the centre (PostgreSQL).
-CENTRAL_BACKENDS = ("sandbox", "centre")
+# The main journeys also on the centre on PostgreSQL (tests/fixtures/centre.py); the
+# rest of the file on the sandbox only, to keep the window tests' time down.
+BOTH = pytest.mark.central_backends("sandbox", "centre")
 
 
+@BOTH
 def test_pre_loss_by_id_card_happy_path(journey: Journey) -> None:
     j = journey
     j.open_pre_loss()
@@ -39,6 +43,7 @@ def test_pre_loss_by_id_card_happy_path(journey: Journey) -> None:
     assert j.ctl.session.is_empty()
 
 
+@BOTH
 def test_pre_loss_by_keypad_and_sms_code(journey: Journey) -> None:
     j = journey
     number = persona("x_check")["id"]["id_number"]  # ends in X
@@ -103,6 +108,7 @@ def test_ssc_where_id_card_expected_is_the_wrong_card(journey: Journey) -> None:
     j.screen("pre_loss_cards")
 
 
+@BOTH
 def test_offline_at_confirm_is_queued_then_sent_once(journey: Journey) -> None:
     j = journey
     j.choose_card()
