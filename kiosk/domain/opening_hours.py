@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from kiosk.domain.working_days import WorkingCalendar
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_S = 86_400
 # A boundary further ahead than this (a long closure, or hours on no day) is not looked
 # for: the caller re-checks by then.
 LOOKAHEAD_DAYS = 16
@@ -103,10 +102,8 @@ class OpeningHours:
             day = day0 + dt.timedelta(days=offset)
             midnight = dt.datetime.combine(day, dt.time(), zone)
             edges = sorted({0, *(e for span in self.spans_on(day, calendar) for e in span)})
-            for edge in edges:
+            for edge in edges:  # 24:00 is the next day's midnight: the same answer there
                 at = midnight + dt.timedelta(seconds=edge)
-                if edge == DAY_S:  # 24:00 is the next day's midnight, checked there
-                    continue
                 if at > moment and self.is_open(at, calendar) != now_open:
                     return at
         return None

@@ -166,3 +166,25 @@ def test_digits_of_other_scripts_are_refused_even_with_the_right_check(digit):
     with pytest.raises(InvalidIdNumber) as err:
         parse_id_number(text, today=TODAY)
     assert err.value.reason == "id.error.characters"
+
+
+def test_the_parsed_number_is_immutable_and_prints_as_itself_or_masked():
+    import dataclasses
+
+    parsed = parse_id_number("110105198503071230", today=TODAY)
+    assert str(parsed) == "110105198503071230"
+    assert repr(parsed) == "IdNumber(110105********1230)"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        parsed.value = "x"  # type: ignore[misc]
+
+
+def test_the_error_names_its_reason():
+    with pytest.raises(InvalidIdNumber) as err:
+        parse_id_number("123", today=TODAY)
+    assert str(err.value) == "id.error.length" == err.value.reason
+
+
+@pytest.mark.parametrize("digits", ["1101051985030712", "110105198503071230"])
+def test_check_char_wants_exactly_seventeen_digits(digits):
+    with pytest.raises(ValueError):
+        check_char(digits)

@@ -216,3 +216,60 @@ def test_open_exactly_within_the_spans_to_the_second(spans, second, micro):
     assert hours.is_open(change, None) is not inside
     assert hours.is_open(change - dt.timedelta(microseconds=1), None) is inside
     assert change.second == 0 and change.microsecond == 0
+
+
+# --- what the mutation run found untested -----------------------------------------------
+
+def _calendar_with_days_off(first: dt.date, count: int):
+    from kiosk.domain.working_days import DayRule, WorkingCalendar, YearSchedule
+
+    days = [first + dt.timedelta(days=i) for i in range(count)]
+    rules = tuple(DayRule(d, working=False, name="closure") for d in days)
+    return WorkingCalendar([YearSchedule(first.year, rules, "test", official=True)])
+
+
+@pytest.mark.parametrize("closed_days,found", [(15, True), (16, False)])
+def test_the_lookahead_is_sixteen_days(closed_days, found):
+    daily = parse_opening_hours(["mon-sun 09:00-10:00"])
+    start = dt.date(2027, 3, 1)
+    cal = _calendar_with_days_off(start + dt.timedelta(days=1), closed_days)
+    change = daily.next_change(at(2027, 3, 1, 11), cal)
+    reopen = dt.datetime.combine(start + dt.timedelta(days=closed_days + 1),
+                                 dt.time(9), SH)
+    assert change == (reopen if found else None)
+
+
+def test_every_day_name_parses():
+    hours = parse_opening_hours(["mon,thu 08:00-09:00", "tue-wed 10:00-11:00",
+                                 "fri 12:00-13:00", "sat-sun 14:00-15:00"])
+    assert [bool(spans) for spans in hours.week] == [True] * 7
+    assert hours.week[3] == ((8 * 3600, 9 * 3600),) and hours.always is False
+
+
+def test_spans_are_kept_in_order_whatever_order_they_are_written_in():
+    hours = parse_opening_hours(["mon 13:30-17:30 08:00-12:00"])
+    assert hours.week[0] == ((8 * 3600, 12 * 3600), (13.5 * 3600, 17.5 * 3600))
+    with pytest.raises(ValueError, match="overlap"):
+        parse_opening_hours(["mon 10:00-11:00 08:00-10:30"])
+
+
+def test_opening_hours_are_immutable():
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        WEEK.always = True  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("lines,message", [
+    (["monday 08:00-17:30"],
+     r"^unknown day in 'monday' \(expected e\.g\. mon-fri or sat,sun\)$"),
+    (["fri-mon 08:00-17:30"], r"^day range 'fri-mon' runs backwards \(write e\.g\. sat-sun\)$"),
+    (["mon 8:00-17:30"], r"^expected a time span like 08:00-17:30, got '8:00-17:30'$"),
+    (["mon 08:00-08:60"], r"^no such time in '08:00-08:60'$"),
+    (["mon 08:00-25:00"], r"^no such time in '08:00-25:00'$"),
+    (["mon 17:30-08:00"],
+     r"^'17:30-08:00' ends before it starts \(a span cannot cross midnight\)$"),
+])
+def test_each_message_says_exactly_what_is_wrong(lines, message):
+    with pytest.raises(ValueError, match=message):
+        parse_opening_hours(lines)

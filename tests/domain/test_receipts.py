@@ -143,3 +143,80 @@ def test_a_newline_starts_a_new_line():
 def test_a_line_narrower_than_one_cjk_character_is_refused(width):
     with pytest.raises(ValueError):
         wrap_line("中", width)
+
+
+# --- what the mutation run found untested -----------------------------------------------
+
+def _direct(**changes) -> PreLossReceipt:
+    values = dict(reference="PL-1", masked_card_number="X*****019",
+                  created_at=dt.datetime(2026, 1, 1, 9, 0), lapse_date=dt.date(2026, 1, 11),
+                  hotline="96102", status=ReceiptStatus.PENDING)
+    return PreLossReceipt(**{**values, **changes})
+
+
+def test_the_receipt_checks_its_masked_number_and_reference():
+    assert _direct(masked_card_number="X****1019").masked_card_number == "X****1019"  # 4
+    with pytest.raises(ValueError, match=r"^masked_card_number shows too many digits$"):
+        _direct(masked_card_number="X***01019")  # 5 digits
+    with pytest.raises(ValueError, match=r"^masked_card_number must be masked "
+                                         r"\(use PreLossReceipt\.create\)$"):
+        _direct(masked_card_number="X0000")
+    assert _direct(masked_card_number="").masked_card_number == ""  # none printed
+    assert _direct(reference="R" * 64).reference == "R" * 64
+    for bad in ("", "R" * 65):
+        with pytest.raises(ValueError, match=r"^reference must be 1 to 64 characters$"):
+            _direct(reference=bad)
+
+
+def test_a_status_given_as_text_becomes_the_status():
+    assert _direct(status="confirmed").status is ReceiptStatus.CONFIRMED
+    assert _direct().lapse_estimate is False and _direct().terminal_id == ""
+
+
+def test_receipts_are_immutable():
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        _direct().reference = "PL-2"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        render_receipt(_direct(), "en").title = "x"  # type: ignore[misc]
+
+
+def test_the_rendered_lines_in_order():
+    from kiosk.i18n import translate
+
+    receipt = dataclasses_replace(_direct(terminal_id="T-0042"), lapse_estimate=True)
+    out = render_receipt(receipt, "en")
+    t = lambda key, **v: translate(f"receipts.{key}", "en", **v)  # noqa: E731
+    about = t("about_date", date="2026-01-11")
+    assert out.lines == (t("reference", reference="PL-1"), t("card", card="X*****019"),
+                         t("time", time="2026-01-01 09:00"), t("status.pending"),
+                         t("lapse", date=about), t("terminal", terminal="T-0042"))
+    assert out.next_steps == (t("next.heading"), *(t(f"next.pending.{i}", date=about,
+                                                      hotline="96102") for i in (1, 2, 3)))
+    assert out.all_text() == "\n".join((out.title, *out.lines, *out.next_steps, out.footer))
+    assert "T-0042" not in render_receipt(_direct(), "en").all_text()
+
+
+def test_the_test_page_lines():
+    page = render_test_page("en", "T-1", dt.datetime(2026, 11, 25, 9, 0), "0.1.0")
+    assert page.lines[-2:] == ("0123456789 ABCDEF abcdef", "-" * 32)
+    assert page.qr_payload == "TEST-T-1" and page.next_steps == ()
+
+
+def test_full_width_characters_take_two_columns():
+    assert display_width("ＡＢ") == 4  # full-width Latin (east Asian width F)
+    assert display_width("ｱ") == 1  # half-width katakana (H)
+
+
+def test_the_default_width_is_the_58mm_roll():
+    assert wrap_line("a" * 33) == ["a" * 32, "a"]
+    with pytest.raises(ValueError, match=r"^a receipt line must fit one CJK character "
+                                         r"\(2 columns\), not 1$"):
+        wrap_line("a", 1)
+
+
+def dataclasses_replace(receipt: PreLossReceipt, **changes) -> PreLossReceipt:
+    import dataclasses
+
+    return dataclasses.replace(receipt, **changes)
