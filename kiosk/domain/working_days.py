@@ -57,7 +57,7 @@ class CalendarDate:
         return self.value.isoformat()
 
 
-Provider = Callable[[int], "YearSchedule | None"]
+Provider = Callable[[int], YearSchedule | None]
 
 
 class WorkingCalendar:
