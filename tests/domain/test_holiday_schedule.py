@@ -53,3 +53,86 @@ def test_bad_files_are_refused_in_one_line(change, key, problem):
     text = str(info.value)
     assert "\n" not in text and text.startswith("schedule error in cn-2026.toml: ")
     assert info.value.key == key and problem in text
+
+
+# --- every check at its edge, with its exact words (from the mutation run) ----------------
+
+def _small(**changes):
+    data = {"kind": "kiosk.working-day-schedule", "format": 1, "country": "CN", "year": 2030,
+            "revision": 1, "status": "official", "authority": "国务院办公厅",
+            "notice": "通知", "url": "https://www.gov.cn/x", "off": [], "workdays": []}
+    data.update(changes)
+    return data
+
+
+def _error(data) -> str:
+    with pytest.raises(ScheduleError) as info:
+        parse_schedule(data, "f.toml")
+    assert str(info.value) == f"schedule error in f.toml: {info.value.key}: " \
+                              f"{info.value.problem}"
+    return f"{info.value.key}: {info.value.problem}"
+
+
+D = dt.date
+
+
+@pytest.mark.parametrize("data,said", [
+    (_small(extra=1, zzz=2), "extra: unknown key"),
+    ({k: v for k, v in _small().items() if k != "kind"}, "kind: missing"),
+    (_small(kind="other"), "kind: expected 'kiosk.working-day-schedule', got 'other'"),
+    (_small(format=2), "format: this kiosk reads format 1, got 2"),
+    (_small(country="HK"), "country: expected 'CN', got 'HK'"),
+    (_small(year=1999), "year: expected a year from 2000 to 2100, got 1999"),
+    (_small(year=2101), "year: expected a year from 2000 to 2100, got 2101"),
+    (_small(year=True), "year: expected a year from 2000 to 2100, got True"),
+    (_small(year="2030"), "year: expected a year from 2000 to 2100, got '2030'"),
+    (_small(revision=0), "revision: expected a whole number from 1, got 0"),
+    (_small(revision=True), "revision: expected a whole number from 1, got True"),
+    (_small(revision=1.5), "revision: expected a whole number from 1, got 1.5"),
+    (_small(status="draft"), "status: expected 'official', got 'draft'"),
+    (_small(authority=" "), "authority: expected non-empty text"),
+    (_small(notice=3), "notice: expected non-empty text"),
+    (_small(url="http://x"), "url: expected an https:// address, got 'http://x'"),
+    (_small(off="x"), "off: expected a list of tables"),
+    (_small(workdays=[{"date": D(2030, 1, 5)}, 3]), "workdays: expected a list of tables"),
+    (_small(off=[{"from": D(2030, 1, 1), "to": D(2030, 1, 1), "why": 1, "a": 2}]),
+     "off[0]: unknown key a"),
+    (_small(workdays=[{"date": D(2030, 1, 5), "note": 1}]), "workdays[0]: unknown key note"),
+    (_small(off=[{"from": dt.datetime(2030, 1, 1), "to": D(2030, 1, 1)}]),
+     "off[0].from: expected a date (YYYY-MM-DD), got datetime.datetime(2030, 1, 1, 0, 0)"),
+    (_small(off=[{"from": D(2029, 11, 30), "to": D(2029, 11, 30)}]),
+     "off[0].from: 2029-11-30 is outside 2030"),
+    (_small(off=[{"from": D(2031, 2, 1), "to": D(2031, 2, 1)}]),
+     "off[0].from: 2031-02-01 is outside 2030"),
+    (_small(off=[{"from": D(2030, 1, 1), "to": D(2030, 1, 16)}]),
+     "off[0].to: expected a date 0 to 14 days after 2030-01-01, got datetime.date(2030, 1, 16)"),
+    (_small(off=[{"from": D(2030, 1, 2), "to": D(2030, 1, 1)}]),
+     "off[0].to: expected a date 0 to 14 days after 2030-01-02, got datetime.date(2030, 1, 1)"),
+    (_small(off=[{"from": D(2030, 1, 1), "to": D(2030, 1, 2)},
+                 {"from": D(2030, 1, 2), "to": D(2030, 1, 3)}]),
+     "off[1].from: 2030-01-02 is listed twice"),
+    (_small(off=[{"from": D(2030, 1, 1), "to": D(2030, 1, 3)},
+                 {"from": D(2029, 12, 31), "to": D(2030, 1, 1)}]),
+     "off[1].to: 2030-01-01 is listed twice"),
+    (_small(workdays=[{"date": D(2030, 1, 7)}]),
+     "workdays[0].date: 2030-01-07 is a weekday; a make-up day is a weekend day"),
+])
+def test_each_refusal_names_the_key_and_says_exactly_why(data, said):
+    assert _error(data) == said
+
+
+def test_the_edges_that_are_allowed():
+    data = _small(year=2000, off=[{"from": D(1999, 12, 1), "to": D(1999, 12, 15),
+                                   "name": "a"}],
+                  workdays=[{"date": D(2001, 1, 27), "name": "b"}])  # a Saturday
+    s = parse_schedule(data, "f.toml")
+    assert s.year == 2000 and s.official is True
+    assert s.source == "f.toml (通知, revision 1)"
+    assert [r.day for r in s.rules][:2] == [D(1999, 12, 1), D(1999, 12, 2)]
+    assert len(s.rules) == 15 + 1 and {r.name for r in s.rules} == {"a", "b"}
+    assert all(r.source == s.source for r in s.rules)
+    assert [r.working for r in s.rules] == [False] * 15 + [True]
+    assert parse_schedule(_small(year=2100, revision=7), "g.toml").source == \
+        "g.toml (通知, revision 7)"
+    one = parse_schedule(_small(off=[{"from": D(2030, 1, 1), "to": D(2030, 1, 1)}]), "f")
+    assert [(r.day, r.name) for r in one.rules] == [(D(2030, 1, 1), "")]
