@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from kiosk.domain.masking import mask_card_number, mask_id_number, mask_name
 
@@ -24,7 +24,7 @@ class IdCardData:
     authority: str
     valid_from: dt.date
     valid_to: dt.date | None  # None = 长期 (no expiry)
-    photo: bytes = field(default=b"", repr=False)
+    photo: bytes = b""  # never shown: __repr__ below names the fields it shows
 
     def is_expired(self, today: dt.date) -> bool:
         return self.valid_to is not None and self.valid_to < today

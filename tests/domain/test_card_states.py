@@ -66,3 +66,46 @@ def test_replacement_stages_always_end_collected(mailed):
         seen.append(stage)
     assert seen[-1] == ReplacementStage.COLLECTED
     assert (ReplacementStage.MAILED in seen) == mailed
+
+
+# --- the whole table, the wire values, the predicates (from the mutation run) -------------
+
+def test_the_values_are_the_contracts_words():
+    # The central service sends and the sandbox stores these exact strings.
+    assert [s.value for s in CardState] == ["active", "pre_lost", "lost", "cancelled",
+                                            "expired", "frozen"]
+    assert [s.value for s in ReplacementStage] == ["applied", "in_production",
+                                                   "ready_for_pickup", "mailed", "collected"]
+
+
+EXPECTED = {
+    (CardState.ACTIVE, "pre_loss"): CardState.PRE_LOST,
+    (CardState.PRE_LOST, "cancel_pre_loss"): CardState.ACTIVE,
+    (CardState.PRE_LOST, "lapse"): CardState.ACTIVE,
+    (CardState.PRE_LOST, "official_loss"): CardState.LOST,
+    (CardState.ACTIVE, "official_loss"): CardState.LOST,
+    (CardState.LOST, "replacement_collected"): CardState.CANCELLED,
+    (CardState.ACTIVE, "freeze"): CardState.FROZEN,
+    (CardState.ACTIVE, "expire"): CardState.EXPIRED,
+}
+
+
+@pytest.mark.parametrize("state", list(CardState))
+@pytest.mark.parametrize("action", ACTIONS)
+def test_every_state_and_action(state, action):
+    if (state, action) in EXPECTED:
+        assert next_state(state, action) == EXPECTED[(state, action)]
+        return
+    with pytest.raises(RuleViolation) as err:
+        next_state(state, action)
+    if action != "pre_loss":
+        assert err.value.code == "not_allowed" == str(err.value)
+
+
+def test_the_predicates():
+    from kiosk.domain.card_states import pre_loss_allowed
+
+    assert [s for s in CardState if pre_loss_allowed(s)] == [CardState.ACTIVE]
+    assert all(isinstance(pre_loss_allowed(s), bool) for s in CardState)
+    assert [(s, r) for s in CardState for r in (False, True)
+            if can_cancel_pre_loss(s, r)] == [(CardState.PRE_LOST, False)]

@@ -42,3 +42,13 @@ def test_machine_zone_does_not_matter(machine_zone):
                          text=True, timeout=60, check=True).stdout.split()
     assert out == ["2026-12-01T06:51:00+08:00", "True"]
     assert region_now(at=1796079060) == INSTANT
+
+
+def test_today_in_the_region_is_already_tomorrow_at_four_in_the_afternoon_utc():
+    import datetime as _dt
+
+    from kiosk.domain.clock import region_today
+
+    instant = _dt.datetime(2026, 3, 1, 16, 0, tzinfo=_dt.UTC).timestamp()
+    assert region_today(at=instant) == _dt.date(2026, 3, 2)
+    assert region_today("UTC", at=instant) == _dt.date(2026, 3, 1)

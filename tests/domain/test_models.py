@@ -58,3 +58,11 @@ def test_every_pause_reason_has_words(language):
     words = catalog(language)
     for reason in PauseReason:
         assert f"fleet.reason.{reason.value}" in words, reason
+
+
+def test_card_data_is_immutable():
+    import dataclasses
+
+    for data, name in ((ID, "id_number"), (SSC, "card_number")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(data, name, "x")
