@@ -4,8 +4,9 @@ language, plus large-text and high-contrast samples — one PNG each.
 What is shot is data: each screen's ``tour_states()`` (name → callable that puts the
 shown screen in that state) and :data:`APP_STATES` for things that are not a screen
 (the inactivity warning). :func:`plan` lists the shots; :func:`run_tour` takes them.
-Each shot is also checked for layout problems (a widget outside its screen's content
-area, i.e. overflow or overlap with the header) and untranslated ``[keys]``.
+Each shot is also checked, on the widget tree at the moment of the shot
+(:mod:`kiosk.ui.tour_checks`): anything drawn over text or a button, text outside its
+box or its screen's content area, placeholders left unformatted, untranslated ``[keys]``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kivy.core.window import Window
-from kivy.uix.label import Label
-from kivy.uix.stencilview import StencilView
-
 from kiosk.i18n import LANGUAGES
 from kiosk.services.states import EndReason
 from kiosk.ui.routes import ROUTES, enabled_routes
+from kiosk.ui.tour_checks import shot_problems
 from kiosk.ui.widgets.pager import PagerBar
 
 
@@ -99,40 +97,16 @@ def stage(app: Any, shot: Shot) -> None:
 
 
 def layout_problems(driver: Any) -> list[str]:
-    """Visible texts and buttons that stick out of the content area (overflow, overlap
-    with the header or off the window), and untranslated ``[keys]``."""
-    problems = []
+    """The problems of what is on screen now (:mod:`kiosk.ui.tour_checks`): placeholders
+    left unformatted, untranslated keys, text outside its box, anything drawn over text
+    or a button, text outside the content area or off the window, text to scroll to."""
     screen = driver.app.sm.current_screen
     content = getattr(getattr(screen, "frame", None), "ids", {}).get("content")
     box = None
     if content is not None:
         x0, y0 = content.to_window(content.x, content.y)
         box = (x0 - 1, y0 - 1, x0 + content.width + 1, y0 + content.height + 1)
-    for w in driver.walk():
-        if not isinstance(w, Label) or not driver.is_visible(w) or not w.text:
-            continue
-        if w.text.startswith("[") and w.text.endswith("]") and "." in w.text:
-            problems.append(f"untranslated {w.text}")
-        x, y = w.to_window(w.x, w.y)
-        node, in_content, scroll = w.parent, False, None
-        while node is not None and node is not Window:
-            if scroll is None and isinstance(node, StencilView):
-                scroll = node
-            in_content |= content is not None and node.uid == content.uid  # ids are proxies
-            node = node.parent
-        if scroll is not None:
-            # Inside a scroll view or a page: clipped, not overlapping; still, a
-            # cardholder may not know to scroll, and a cut block is never seen whole.
-            sx, sy = scroll.to_window(scroll.x, scroll.y)
-            if y < sy - 1 or y + w.height > sy + scroll.height + 1:
-                problems.append(f"needs scrolling: {w.text[:30]!r}")
-            continue
-        if x < -1 or y < -1 or x + w.width > Window.width + 1 or y + w.height > Window.height + 1:
-            problems.append(f"off the window: {w.text[:30]!r}")
-        elif box and in_content and (
-                x < box[0] or y < box[1] or x + w.width > box[2] or y + w.height > box[3]):
-            problems.append(f"outside the content area: {w.text[:30]!r}")
-    return problems
+    return shot_problems(driver, box, content)
 
 
 def _next_page(app: Any) -> bool:

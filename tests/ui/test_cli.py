@@ -106,6 +106,19 @@ def test_tour_writes_a_png_per_screen_state_and_language(env, tmp_path):
     assert (out / "tour.json").exists() and "0 problem(s)" in proc.stdout
 
 
+def test_tour_passes_the_screens_it_once_passed_wrongly(env, tmp_path):
+    """The identify screen in English large text (pictures were drawn over the title and
+    the header buttons) and the paged screens (a raw "Page {page} of {count}" after a
+    session end): the checker finds both kinds, and there are none left."""
+    out = tmp_path / "tour"
+    proc = run_kiosk(["tour", "--out", str(out), "--screen", "pre_loss", "--screen",
+                      "status_progress", "--screen", "cancel_done", "--lang", "en"], env,
+                     timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "0 problem(s)" in proc.stdout and (out / "pre_loss-essc-en-large.png").exists()
+    assert (out / "status_progress-mailed-p2-en-large.png").exists()
+
+
 def test_tour_in_portrait(env, tmp_path):
     out = tmp_path / "tour"
     proc = run_kiosk(["tour", "--out", str(out), "--screen", "attract", "--lang", "zh_CN",

@@ -20,6 +20,7 @@ from kiosk.ui.journeys.bridge import kivy_dispatch, screen_for
 from kiosk.ui.journeys.samples import samples_for
 from kiosk.ui.screen_base import KioskScreen
 from kiosk.ui.widgets.buttons import KButton
+from kiosk.ui.widgets.pager import PagedView
 from kiosk.ui.widgets.text import KLabel
 
 
@@ -61,8 +62,17 @@ class JourneyScreen(KioskScreen):
                 kivy_dispatch(lambda: self.ctl.state is state and self.ctl.restore(state))
 
     def render(self, state: State) -> None:
+        new_step = self.state is None or self.state.step != state.step
         self.state = state
         self.show(state)
+        if new_step:  # a new step starts on its first page (a live update keeps the page)
+            self.first_pages()
+
+    def first_pages(self) -> None:
+        """Every paged view of the screen back to its first page."""
+        for w in self.walk(restrict=True):
+            if isinstance(w, PagedView):
+                w.first_page()
 
     def show(self, state: State) -> None:
         """Copy ``state.view`` into the widgets (override)."""
@@ -74,6 +84,7 @@ class JourneyScreen(KioskScreen):
         self.clear()
         for w in self.walk(restrict=True):
             wipe_label(w)
+        self.first_pages()
 
     def clear(self) -> None:
         """Forget anything shown or typed (override; called at every session end)."""
@@ -140,7 +151,11 @@ def image_path(name: str) -> str:
 
 
 def wipe_label(widget: Any) -> None:
-    """Blank a label's data: placeholder values, and raw text (keys stay: no data)."""
+    """Blank a label's data: placeholder values, and raw text (keys stay: no data). A
+    label whose values are never data (``keeps_values``, e.g. the pager's page count)
+    is left alone."""
+    if getattr(widget, "keeps_values", False):
+        return
     if isinstance(widget, KLabel) and not isinstance(widget, KButton):
         if widget.values:
             widget.values = {}

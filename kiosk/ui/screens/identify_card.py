@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kivy.properties import BooleanProperty
+
 from kiosk.services.states import State
 from kiosk.ui.journeys.base import JourneyScreen, image_path, set_label, set_shown
 from kiosk.ui.screen_base import load_kv
@@ -11,6 +13,8 @@ from kiosk.ui.screen_base import load_kv
 
 class IdentifyCardScreen(JourneyScreen):
     """Waits for a card; the controller moves on when the card hub reads one."""
+
+    essc_dimmed = BooleanProperty(False)  # the scanner is there but out of order
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -32,7 +36,7 @@ class IdentifyCardScreen(JourneyScreen):
         set_label(self.ids.essc_how, "essc.identify.unavailable" if essc == "unavailable"
                   else "essc.identify.how")
         self.ids.essc_how.bold = essc == "unavailable"
-        self.ids.essc_picture.opacity = 0.3 if essc == "unavailable" else 1
+        self.essc_dimmed = essc == "unavailable"
 
     def use_keypad(self) -> None:
         self.ctl.identify.use_keypad()

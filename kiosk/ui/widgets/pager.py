@@ -16,10 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import NumericProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.stencilview import StencilView
+
+from kiosk.ui.widgets.text import KLabel
 
 
 @dataclass
@@ -70,6 +73,15 @@ def page_starts(spans: list[tuple[float, float]], height: float) -> list[float]:
             rest = [s for s in left if s[0] > top]
         left = rest
     return starts or [0.0]
+
+
+class PageCountLabel(KLabel):
+    """"Page n of m". Its values are the pager's own (kv binds them to the page and the
+    count), never anyone's data: a session's wipe of shown values
+    (:func:`kiosk.ui.journeys.base.wipe_label`) leaves them, or the next session would
+    show the raw ``{page}``/``{count}`` until the page or the count changed."""
+
+    keeps_values = True
 
 
 class PagerBar(BoxLayout):
@@ -143,6 +155,12 @@ class PagedView(BoxLayout):
         self._fresh = True
         self._trigger()
 
+    def first_page(self) -> None:
+        """Start again on the first page (a new session, a new step): the next person
+        must not land on the page the last one left open."""
+        self._fresh = True
+        self._trigger()
+
     def turn(self, delta: int) -> bool:
         """Show the page ``delta`` pages on; False when there is none."""
         target = self.page + delta
@@ -164,16 +182,29 @@ class PagedView(BoxLayout):
         if hasattr(content, "do_layout"):
             content.do_layout()  # positions now, not at the layout's own next trigger
         spans = [(content.top - b.top, content.top - b.y) for b in blocks]
-        starts = page_starts(spans, view.height)
+        # Everything on one page if it fits the whole view (no bar); else pages of the
+        # view less the bar. Measured on the viewport alone, a first layout at a smaller
+        # size showed the bar, and the bar then kept the content from ever fitting.
+        page_height = self.height
+        starts = page_starts(spans, page_height)
+        if len(starts) > 1:
+            page_height = self.height - self._bar_height()
+            starts = page_starts(spans, page_height)
         self.count = len(starts)
         self.page = min(self.page, self.count - 1)
         top = starts[self.page]
         for b, (b_top, b_bottom) in zip(blocks, spans, strict=True):
-            if b_top < top - 0.5 or b_bottom - top > view.height + 0.5:
+            if b_top < top - 0.5 or b_bottom - top > page_height + 0.5:
                 self._hide(b)
         view.offset = top
         view.place()
         self._bar.show(self.page, self.count)
+
+    def _bar_height(self) -> float:
+        """The bar's height when it shows (widgets.kv: one touch target)."""
+        app = App.get_running_app()
+        theme = getattr(app, "theme", None)
+        return float(getattr(theme, "target", 0) or self._bar.height)
 
     def _hide(self, block: Any) -> None:
         if block.opacity == 0 and id(block) not in self._hidden:
