@@ -16,6 +16,7 @@ from kiosk.central.sandbox.openapi import OPENAPI_FILE
 from kiosk.central.signing import H_REPLY_SIGNATURE, reply_is_authentic, sign_request
 
 TERMINAL = "T-DEMO-0001"
+CENTRAL_BACKENDS = ("sandbox", "centre")  # the centre serves the same gate and routes
 DOCUMENT = json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
 OPERATIONS = sorted((path, method) for path, item in DOCUMENT["paths"].items()
                     for method in item)
