@@ -91,6 +91,9 @@ class CentralSection:
     deadline_seconds: float = 10.0
     max_reply_bytes: int = 262_144
     outbox_terminal_expiry_hours: float = 72.0
+    # The outlet's X25519 public key (64 hex digits): undelivered requests a technician
+    # exports are sealed to it (kiosk/central/outbox_export.py). "" = none (demo: a demo key).
+    outbox_export_public_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -382,6 +385,13 @@ def _validate(values: dict[str, dict[str, Any]], origin: dict[str, str]) -> None
     if sess.get("warning_seconds", 0) >= sess.get("inactivity_seconds", 1 << 30):
         raise ConfigError(src("session.warning_seconds"), "session.warning_seconds",
                           "must be shorter than session.inactivity_seconds")
+    export_key = values.get("central", {}).get("outbox_export_public_key", "")
+    if export_key and not (len(export_key) == 64
+                           and all(c in "0123456789abcdefABCDEF" for c in export_key)):
+        raise ConfigError(src("central.outbox_export_public_key"),
+                          "central.outbox_export_public_key",
+                          "must be 64 hex digits (an X25519 public key from "
+                          "kiosk outbox keygen), or empty")
     url = values.get("central", {}).get("base_url", "")
     if url and not url.startswith(("http://", "https://")):
         raise ConfigError(src("central.base_url"), "central.base_url",

@@ -113,6 +113,15 @@ class OutboxPart(PartStatus):
 
     depth: Count
     oldest_age_seconds: float | None = Field(default=None, ge=0, le=1e10)
+    # Added in 0.2 (optional both ways: older terminals leave them out, and a terminal
+    # sends them only while there is an alert, so a centre that predates them refuses
+    # nothing until then; upgrade the centre first).
+    undeliverable: Count | None = Field(
+        default=None, description="confirmed requests the terminal keeps but cannot "
+        "deliver (refused by the centre, or for a terminal problem for too long): "
+        "someone must act; absent when none")
+    alert: Code | None = Field(default=None, description="the newest such request's "
+                               "alert: held_<refusal code> or stuck_<terminal problem>")
 
 
 class TechnicianStatus(PartStatus):

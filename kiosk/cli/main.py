@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "kiosk.cli.calendar",
     "kiosk.cli.install",
     "kiosk.cli.fleet",
+    "kiosk.cli.outbox",
 ]
 
 

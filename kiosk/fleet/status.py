@@ -54,6 +54,11 @@ def _code(result: CheckResult | None, fallback: str = "not_checked") -> str:
     return code if re.fullmatch(CODE_PATTERN, code) else "other"
 
 
+def _alert(value: Any) -> str | None:
+    """An outbox alert code as the heartbeat may carry it (a code, never free text)."""
+    return value if isinstance(value, str) and re.fullmatch(CODE_PATTERN, value) else None
+
+
 def _int(value: Any) -> int | None:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
         else None
@@ -113,8 +118,11 @@ class StatusCollector:
                             free_mb=_int((disk.details if disk else {}).get("free_mb"))),
             clock=self._clock(skew_seconds),
             outbox=OutboxPart(light=_light(outbox), code=_code(outbox),
-                              depth=_int(outbox_details.get("pending")) or 0,
-                              oldest_age_seconds=outbox_details.get("oldest_age_seconds")),
+                              depth=(_int(outbox_details.get("pending")) or 0)
+                              + (_int(outbox_details.get("held")) or 0),
+                              oldest_age_seconds=outbox_details.get("oldest_age_seconds"),
+                              undeliverable=_int(outbox_details.get("undeliverable")) or None,
+                              alert=_alert(outbox_details.get("alert"))),
             technician=self._technician())
 
     def _speech(self) -> PartStatus:

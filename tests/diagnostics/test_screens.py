@@ -242,6 +242,56 @@ def test_outbox_retry_now_delivers_a_backed_off_request(ui, monkeypatch, central
         box.close()
 
 
+def test_outbox_export_seals_what_cannot_be_delivered_for_the_outlet(
+        ui, monkeypatch, central_settings, central_client, sandbox):
+    """The technician's action: the outbox screen says a request cannot be delivered,
+    "export for the outlet" seals it into a file only the outlet's key opens (the demo
+    key here, and the screen says so), and the request stays queued."""
+    import json
+
+    from kiosk.central.client import new_idempotency_key
+    from kiosk.central.outbox import Outbox
+    from kiosk.central.outbox_export import DEMO_PRIVATE_KEY, open_export
+    from kiosk.central.outbox_sender import OutboxSender
+    from kiosk.services.diagnostics import DiagnosticsContext
+    from kiosk.services.diagnostics.tools import bundle_targets
+    from kiosk.ui.technician.base import technician
+
+    box = Outbox(central_settings.data_dir / "outbox.sqlite3")
+    sender = OutboxSender(box, central_client)
+    key = new_idempotency_key()
+    sender.write_ahead(central_client.pre_loss_request("X99999999",
+                                                       "110105198503071230"), key)
+    box.release(box.item(key).id, "direct:" + key)
+    sender.deliver_once()  # the service refuses it, signed: held, an alert
+    assert box.status_of(key) == "held"
+    tech = technician(ui.app)
+    monkeypatch.setattr(tech, "sender", lambda: sender)
+    monkeypatch.setattr(tech, "context",
+                        lambda: DiagnosticsContext(central_settings, outbox=box))
+    target = bundle_targets(ui.app.settings)[0]
+    before = set(target.glob("*.sealed.json"))
+    try:
+        enter(ui)
+        ui.tap(key="diagnostics.ui.outbox")
+        screen = ui.wait_for_screen("diag_outbox")
+        ui.wait_until(lambda: screen.ids.summary.key == "diagnostics.outbox.undeliverable",
+                      5, "the alert on the outbox screen")
+        ui.tap(key="diagnostics.ui.export_outbox")
+        ui.wait_until(lambda: screen.ids.result.key == "diagnostics.ui.outbox_exported_demo",
+                      10, "the export done")
+        (made,) = set(target.glob("*.sealed.json")) - before
+        assert str(made) in screen.ids.result.text
+        assert b"X99999999" not in made.read_bytes()
+        (request,) = open_export(made.read_bytes(), DEMO_PRIVATE_KEY)["requests"]
+        assert request["idempotency_key"] == key and request["alert"] == "held_not_found"
+        assert json.loads(made.read_bytes())["items"] == 1
+        assert box.status_of(key) == "held"  # still here
+        made.unlink()
+    finally:
+        box.close()
+
+
 def test_outbox_screen_follows_the_language_switch_and_names_no_exception_class(
         ui, monkeypatch, tmp_path):
     from kiosk.central.errors import OutboxError

@@ -69,6 +69,9 @@ def _row(t: dict[str, Any], now: dt.datetime) -> tuple[str, str]:
     depth = outbox.get("depth", "?")
     oldest = outbox.get("oldest_age_seconds")
     outbox_text = f"{depth}" + (f" (oldest {int(oldest)} s)" if oldest else "")
+    stuck = outbox.get("undeliverable")
+    if isinstance(stuck, int) and stuck > 0:  # kept but not deliverable: someone must act
+        outbox_text += f" · {stuck} undeliverable"
     pending = [d for d in t.get("directives", []) if d.get("state") == "pending"]
     if silent:
         state = "silent"

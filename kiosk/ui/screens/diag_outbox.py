@@ -1,4 +1,5 @@
-"""Outbox: how many confirmed requests wait and how old they are; retry now."""
+"""Outbox: how many confirmed requests wait, how old they are, which ones cannot be
+delivered; send now, or export them sealed for the outlet."""
 
 from __future__ import annotations
 
@@ -8,10 +9,18 @@ from typing import Any
 from kivy.clock import Clock
 
 from kiosk.services.diagnostics.checks import check_outbox
+from kiosk.services.diagnostics.tools import bundle_targets
 from kiosk.ui.screen_base import load_kv
-from kiosk.ui.technician.base import DiagScreen, run_check, technician
+from kiosk.ui.technician.base import (
+    DiagScreen,
+    error_key,
+    run_check,
+    run_in_background,
+    technician,
+)
 
-FIELDS = ("pending", "oldest_age_seconds", "delivered_total", "last_error")
+# The alert's code is in the summary's words; held items are counted in "undeliverable".
+FIELDS = ("pending", "oldest_age_seconds", "undeliverable", "delivered_total", "last_error")
 
 
 class DiagOutboxScreen(DiagScreen):
@@ -35,14 +44,61 @@ class DiagOutboxScreen(DiagScreen):
         self.show(self.ids.result, "diagnostics.ui.retrying")
         Clock.schedule_once(lambda _dt: self.refresh(), 1.0)
 
+    def export_sealed(self) -> None:
+        """Seal every undelivered request into a file for the outlet: on a USB stick when
+        one is mounted, else in the terminal's support folder. They stay queued."""
+        sender = technician(self.app).sender()
+        if sender is None:
+            self.show(self.ids.result, "diagnostics.ui.no_sender")
+            return
+        settings = self.app.settings
+
+        def work() -> Any:
+            # lazy: cryptography (~5 MiB) is loaded when a technician exports, not at start
+            from kiosk.central.outbox_export import export_outbox
+
+            targets = bundle_targets(settings)
+            if not targets:
+                raise OSError("no USB stick and no support folder")
+            return export_outbox(sender.outbox, targets[0],
+                                 public_key_setting=settings.central.outbox_export_public_key,
+                                 demo=settings.kiosk.demo,
+                                 terminal_id=settings.kiosk.terminal_id)
+
+        self.show(self.ids.result, "diagnostics.ui.exporting")
+        run_in_background(work, self._exported)
+
+    def _exported(self, result: Any) -> None:
+        self.forget()
+        path = getattr(result, "path", None)
+        if path is not None:
+            key = ("diagnostics.ui.outbox_exported_demo" if result.demo_key
+                   else "diagnostics.ui.outbox_exported")
+            self.show(self.ids.result, key, items=result.items, path=str(path))
+            self.refresh()
+            return
+        reason = getattr(result, "reason", None)
+        words = (f"diagnostics.ui.export_error.{reason}" if reason
+                 else error_key(result))
+        self.render(lambda: self.show(self.ids.result, "diagnostics.ui.outbox_export_failed",
+                                      error=self.tr(words)))
+
     def tour_states(self) -> dict[str, Callable[[], None]]:
         def sample() -> None:
             self.show(self.ids.summary, "diagnostics.outbox.stale", pending=2,
                       oldest_age_seconds=1260)
             self.render(lambda: self.show_text(self.ids.details, self.field_lines(
-                zip(FIELDS, (2, 1260, 41, "offline"), strict=True))))
+                zip(FIELDS, (2, 1260, 0, 41, "offline"), strict=True))))
 
-        return {"default": sample}
+        def exported() -> None:
+            self.show(self.ids.summary, "diagnostics.outbox.undeliverable", undeliverable=1,
+                      alert="held_not_found")
+            self.render(lambda: self.show_text(self.ids.details, self.field_lines(
+                zip(FIELDS, (1, 93600, 1, 41, "not_found"), strict=True))))
+            self.show(self.ids.result, "diagnostics.ui.outbox_exported", items=1,
+                      path="/media/usb0/outbox-T-4403-0001-20261207T093000Z.sealed.json")
+
+        return {"default": sample, "exported": exported}
 
 
 def _fmt(value: Any) -> str:

@@ -68,7 +68,9 @@ class Technician:
         outbox = getattr(self.app.parts, "outbox", None)
         if outbox is not None:
             try:
-                metrics.outbox_depth(outbox.stats().pending)
+                stats = outbox.stats()
+                metrics.outbox_depth(stats.pending + stats.held)
+                metrics.outbox_undeliverable(stats.undeliverable)
             except Exception:  # noqa: BLE001 - a metric must never disturb the kiosk
                 pass
 

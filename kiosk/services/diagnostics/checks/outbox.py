@@ -8,20 +8,30 @@ from kiosk.services.diagnostics.model import CheckResult, CheckStatus
 
 
 def check_outbox(ctx: DiagnosticsContext) -> CheckResult:
-    """Fail when the outbox cannot be read; warn when the oldest request waits too long."""
+    """Fail when the outbox cannot be read, or holds requests it cannot deliver (refused
+    by the service, or refused for a terminal problem for too long: a person must act —
+    fix the cause and send again, or export them sealed for the outlet); warn when the
+    oldest request waits too long."""
     try:
         stats = ctx.get_outbox().stats()
     except Exception as exc:  # OutboxError, sqlite errors, a missing module: all "down"
         return CheckResult("outbox", CheckStatus.FAIL, "diagnostics.outbox.unavailable",
                            {"error": type(exc).__name__})
     pending = int(_stat(stats, "pending") or 0)
-    metrics.outbox_depth(pending)
+    held = int(_stat(stats, "held") or 0)
+    undeliverable = int(_stat(stats, "undeliverable") or 0)
+    metrics.outbox_depth(pending + held)
+    metrics.outbox_undeliverable(undeliverable)
     age = _stat(stats, "oldest_age_seconds")
     details = {"pending": pending,
                "oldest_age_seconds": round(float(age), 1) if age is not None else None,
                "delivered_total": int(_stat(stats, "delivered_total") or 0),
                "last_error": _stat(stats, "last_error"),
+               "held": held, "undeliverable": undeliverable, "alert": _stat(stats, "alert"),
                "warn_age_seconds": ctx.settings.diagnostics.outbox_warn_age_seconds}
+    if undeliverable:
+        return CheckResult("outbox", CheckStatus.FAIL, "diagnostics.outbox.undeliverable",
+                           details)
     if pending and age is not None and age > ctx.settings.diagnostics.outbox_warn_age_seconds:
         return CheckResult("outbox", CheckStatus.WARN, "diagnostics.outbox.stale", details)
     if pending:
