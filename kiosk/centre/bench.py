@@ -292,7 +292,7 @@ class Bench:
                 [sys.executable, "-m", "kiosk.centre.cli", "--url", url, "--master-key",
                  str(master), "serve", "--workers", str(args.workers), "--port", str(port),
                  "--admin-port", str(admin_port), "--data-dir", str(tmp / "data"),
-                 "--harness"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                 "--core", "simulated"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             base, admin = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin_port}"
             self._wait(admin, token, serve)
             size0, tables0 = self._db_sizes(db), self._tables(db)

@@ -96,8 +96,12 @@ def _config(args: argparse.Namespace) -> object:
         from kiosk.config import load_settings
 
         rules = RegionalRules.from_settings(load_settings(Path(args.config)))
+    core = args.core or ("simulated" if args.harness else "")
+    if not core:
+        raise CliError("give --core package.module:factory (the province's core adapter, "
+                       "docs/centre.md), or --core simulated for a demo", 2)
     return CentreConfig(_url(args), _master_key(args), Path(args.data_dir), rules=rules,
-                        timezone=args.timezone, harness=args.harness,
+                        timezone=args.timezone, harness=args.harness, core=core,
                         pool_size=args.pool_size, retention_days=args.retention_days)
 
 
@@ -110,8 +114,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CliError(f"--workers must be 1..64, got {args.workers}", 2)
     if args.harness and not (is_loopback(args.host) and is_loopback(args.admin_host)):
         raise CliError("--harness (fictional people, test endpoints) only on loopback", 2)
+    from kiosk.centre.service import core_factory
+
     load_master_key(_master_key(args))  # one line now rather than in every worker
     config = _config(args)
+    if config.core != "simulated":  # type: ignore[attr-defined]
+        core_factory(config.core)  # type: ignore[attr-defined]
     return serve(config, args.host, args.port, args.admin_host,  # type: ignore[arg-type]
                  args.admin_port, args.workers)
 
@@ -223,8 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--timezone", default="Asia/Shanghai", help="the region's zone (page)")
     s.add_argument("--pool-size", type=int, default=16, help="connections per worker")
     s.add_argument("--retention-days", type=int, default=30, help="heartbeat history")
-    s.add_argument("--harness", action="store_true", help="demo/tests only: the simulated "
-                   "core with fictional people and the test endpoints, loopback only")
+    s.add_argument("--core", help="the core card system: package.module:factory "
+                   "(factory(db, rules) -> CoreCardSystem), or 'simulated' (fictional "
+                   "people: demo, tests, bench)")
+    s.add_argument("--harness", action="store_true", help="demo/tests only: the test "
+                   "endpoints (reset, faults, …) and the simulated core, loopback only")
     s.set_defaults(func=cmd_serve)
     t = sub.add_parser("terminals", help="enrol, rotate, revoke terminals")
     t.add_argument("action", choices=["add", "rotate", "revoke", "reinstate", "ls"])

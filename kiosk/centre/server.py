@@ -36,6 +36,8 @@ from kiosk.logs import get_logger
 
 log = get_logger("kiosk.centre.server")
 CONFIG_ENV = "KIOSK_CENTRE_WORKER"
+QUICK_DEATH_SECONDS = 10.0
+MAX_QUICK_DEATHS = 5
 
 
 def config_to_env(config: CentreConfig) -> str:
@@ -151,12 +153,24 @@ def serve(config: CentreConfig, host: str, port: int, admin_host: str, admin_por
           f"{' '.join(str(p.pid) for p in procs.values())}", flush=True)
     if ready is not None:
         ready()
+    started_at = {slot: time.monotonic() for slot in procs}
+    quick_deaths = 0
     while not stopping.wait(0.5):
         for slot, proc in list(procs.items()):
             if proc.poll() is not None:
                 log.warning("worker ended; starting it again", extra={"fields": {
                     "slot": slot, "pid": proc.pid, "code": proc.returncode}})
+                # A worker that cannot even start (database gone, bad adapter) would
+                # be restarted for ever: give up after a run of quick deaths.
+                quick = time.monotonic() - started_at[slot] < QUICK_DEATH_SECONDS
+                quick_deaths = quick_deaths + 1 if quick else 0
+                if quick_deaths >= MAX_QUICK_DEATHS:
+                    print("kiosk-centre: workers end as soon as they start; giving up "
+                          "(see the log)", file=sys.stderr, flush=True)
+                    stopping.set()
+                    break
                 start(slot)
+                started_at[slot] = time.monotonic()
     for proc in procs.values():
         proc.terminate()
     for proc in procs.values():
@@ -164,4 +178,4 @@ def serve(config: CentreConfig, host: str, port: int, admin_host: str, admin_por
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
-    return 0
+    return 1 if quick_deaths >= MAX_QUICK_DEATHS else 0

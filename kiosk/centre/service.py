@@ -11,6 +11,8 @@ simulated core.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from kiosk.central.sandbox.app import (
 from kiosk.central.sandbox.essc import essc_admin_router
 from kiosk.central.sandbox.faults import FaultInjector, Faults
 from kiosk.central.sandbox.gate import Gate, _answer, _header, _query_token
+from kiosk.central.sandbox.ports import CoreCardSystem
 from kiosk.central.sandbox.rules import RegionalRules
 from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.centre.backend import CentreBackend
@@ -36,6 +39,7 @@ from kiosk.centre.keys import load_master_key
 from kiosk.centre.operator_app import OPERATOR_STATE, operator_router
 from kiosk.centre.operators import Operators
 from kiosk.centre.pg import PgDatabase
+from kiosk.errors import CliError
 
 #: GET pages a browser opens with ``?token=`` (it cannot send a header)
 BROWSER_PAGES = ("/admin/fleet", "/admin/audit/export")
@@ -52,6 +56,9 @@ class CentreConfig:
     max_skew: float = 300.0
     timezone: str = "Asia/Shanghai"
     harness: bool = False
+    #: "simulated" (the sandbox's rules and fictional people: demo, tests, bench) or
+    #: "package.module:factory", the province's adapter: factory(db, rules) -> core
+    core: str = "simulated"
     pool_size: int = 16
     retention_days: int = 30
 
@@ -90,11 +97,31 @@ class CentreGate(Gate):
         await self.admin(scope, receive, send)
 
 
+def core_factory(spec: str) -> Callable[[PgDatabase, RegionalRules], CoreCardSystem]:
+    """The factory ``package.module:factory`` names (one line when it cannot be had)."""
+    module, _, name = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module), name) if name else None
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise CliError(f"--core {spec}: cannot load it ({type(exc).__name__})") from None
+    if not callable(factory):
+        raise CliError(f"--core {spec}: not package.module:factory")
+    return factory  # type: ignore[no-any-return]
+
+
+def load_core(spec: str, db: PgDatabase, rules: RegionalRules) -> CoreCardSystem | None:
+    """The province's core adapter named ``package.module:factory`` (None: simulated)."""
+    if spec == "simulated":
+        return None
+    return core_factory(spec)(db, rules)
+
+
 def build_centre(config: CentreConfig) -> Centre:
     """One worker: the database pool, the backend, the apps and the gate."""
     db = PgDatabase(config.url, max_size=config.pool_size)
     backend = CentreBackend(db, config.rules, load_master_key(config.master_key_file),
-                            config.data_dir / "fleet-bundles")
+                            config.data_dir / "fleet-bundles",
+                            core=load_core(config.core, db, config.rules))
     operators = Operators(db)
     faults = Faults()
     public: Any = create_app(backend, config.max_skew)

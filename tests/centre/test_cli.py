@@ -157,6 +157,8 @@ def test_bad_input_is_one_line(pg_cluster):
                  ("terminals", "add", "T-X", "--outlet", "O U", "--region", "r", "--site",
                   "outlet"),
                  ("terminals", "revoke", "T-NOBODY"),
+                 ("serve", "--workers", "1"),  # no core named: never fictional people
+                 ("serve", "--core", "no_such_module:make"),
                  ("operators", "add", "x", "--role", "viewer")):
         run = centre_cli(pg_cluster, *args)
         assert run.returncode != 0 and run.stderr.count("\n") == 1, (args, run.stderr)
