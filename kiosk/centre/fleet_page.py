@@ -131,6 +131,15 @@ def _light(part: str, status: str, lang: str) -> str:
             f'title="{escape(part)}: {escape(status)}">{escape(name)}</span>')
 
 
+def _stuck(outbox: dict[str, Any], lang: str) -> str:
+    """Confirmed requests the terminal keeps but cannot deliver: someone must act."""
+    stuck = outbox.get("undeliverable")
+    if not isinstance(stuck, int) or stuck <= 0:
+        return ""
+    return (' <span class="s-failing">'
+            + escape(translate("centre.state.undeliverable", lang, count=stuck)) + "</span>")
+
+
 def _state_of(rank: int) -> str:
     return STATES[rank]
 
@@ -175,7 +184,7 @@ def render_page(data: FleetPageData, q: PageQuery, now: dt.datetime, zone: str,
                  ("place", escape(f"{r['region']} / {r['outlet']}")),
                  ("version", escape(str(r.get("version") or "—"))),
                  ("config", escape(config)),
-                 ("outbox", escape(str(outbox.get("depth", "—"))))]
+                 ("outbox", escape(str(outbox.get("depth", "—"))) + _stuck(outbox, lang))]
         body_rows.append("<tr>" + "".join(
             f'<td data-label="{t("centre.col." + k)}">{v}</td>' for k, v in cells) + "</tr>")
     if not body_rows:

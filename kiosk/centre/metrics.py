@@ -9,6 +9,8 @@ the ``terminals`` table), so every worker answers the same:
 - ``kiosk_centre_part_failures{part,region}`` — terminals whose part is failing;
 - ``kiosk_centre_outbox_depth_total`` / ``kiosk_centre_outbox_oldest_age_seconds`` —
   pre-losses waiting on terminals, and the oldest;
+- ``kiosk_centre_outbox_undeliverable_total`` — confirmed requests terminals keep but
+  cannot deliver (refused, or stuck on a terminal problem): someone must act;
 - ``kiosk_centre_directives_pending{kind}`` — directives not yet acknowledged;
 - ``kiosk_centre_rollouts{state}`` — group rollouts by state;
 - ``kiosk_centre_up`` — 1 (the scrape reached a worker and the database).
@@ -45,7 +47,8 @@ def render_metrics(db: Database) -> str:
         outbox = db.one(
             "SELECT COALESCE(SUM((parts::jsonb->'outbox'->>'depth')::int), 0) AS depth, "
             "COALESCE(MAX((parts::jsonb->'outbox'->>'oldest_age_seconds')::float8), 0) "
-            "AS oldest FROM terminals")
+            "AS oldest, COALESCE(SUM((parts::jsonb->'outbox'->>'undeliverable')::int), 0) "
+            "AS stuck FROM terminals")
         pending = db.all("SELECT kind, COUNT(*) AS n FROM directives WHERE acked_at IS NULL "
                          "GROUP BY kind ORDER BY kind")
         rollouts = {r["state"]: int(r["n"]) for r in db.all(
@@ -67,6 +70,10 @@ def render_metrics(db: Database) -> str:
            "The oldest waiting outbox item on any terminal.")
     lines.append("kiosk_centre_outbox_oldest_age_seconds "
                  f"{float(outbox['oldest']) if outbox else 0.0}")
+    family("kiosk_centre_outbox_undeliverable_total", "gauge",
+           "Confirmed requests terminals keep but cannot deliver (someone must act).")
+    lines.append("kiosk_centre_outbox_undeliverable_total "
+                 f"{int(outbox['stuck']) if outbox else 0}")
     family("kiosk_centre_directives_pending", "gauge",
            "Directives queued and not yet acknowledged, by kind.")
     for kind in ("pause", "resume", "config", "collect_bundle"):

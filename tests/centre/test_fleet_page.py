@@ -46,6 +46,8 @@ def big_fleet(pg_cluster: CentreSetup) -> Iterator[tuple[CentreHandle, str]]:
         for i, (tid, *_rest) in enumerate(rows):
             hb = json.loads(heartbeat_body(Terminal(tid, b""), rng, failing=i < SILENT +
                                            FAILING and i >= SILENT))
+            if i == 0:  # two confirmed requests it keeps but cannot deliver
+                hb["parts"]["outbox"].update(undeliverable=2, alert="held_not_found")
             seen = now - dt.timedelta(hours=2) if i < SILENT else now - dt.timedelta(
                 seconds=rng.randint(0, 50))
             register.append((tid, seen.isoformat(), seen.isoformat(), hb["version"],
@@ -87,7 +89,7 @@ def test_ten_thousand_terminals_worst_first_in_chinese_on_a_phone(big_fleet, tmp
     # Worst first: the 37 silent, then the failing ones.
     assert all("失联" in r for r in rows[:SILENT])
     assert all("故障" in r for r in rows[SILENT:SILENT + FAILING])
-    assert "2 小时前" in rows[0]
+    assert "2 小时前" in rows[0] and "2 条无法送达" in rows[0]
     assert "第 1 / 200 页" in html and "下一页" in html and "English" in html
     assert "Asia/Shanghai" in html
     shot = tmp_path / "centre-fleet.png"
@@ -122,6 +124,7 @@ def test_metrics_and_audit_cover_the_province(big_fleet):
     assert f'kiosk_centre_terminals{{state="silent"}} {SILENT}' in text
     assert f'kiosk_centre_terminals{{state="paused"}} {PAUSED}' in text
     assert 'kiosk_centre_part_failures{part="printer",region=' in text
+    assert "kiosk_centre_outbox_undeliverable_total 2" in text
     export = requests.get(f"{handle.admin_url}/admin/audit/export?token={token}",
                           timeout=30)
     assert export.status_code == 200 and export.text.startswith("id,at,actor,action")
