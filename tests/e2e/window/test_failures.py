@@ -56,7 +56,8 @@ def test_offline_at_confirm_is_queued_and_the_receipt_says_pending(
     j.ctl.central = j.parts.sender.client = offline  # the outbox sender is offline too
     j.confirm_queued()
     printed = j.parts.printer.output.decode("gb18030", errors="replace").replace("\n", "")
-    assert "办理状态：已受理，等待社保卡服务中心确认" in printed  # the status line: pending
+    # The status line says what is true: saved here, not in effect, not yet at the centre.
+    assert "办理状态：已保存在本终端，尚未生效，等待送达社保卡服务中心" in printed
     assert "已确认" not in printed
     assert "如需立即停止卡片结算功能，请拨打服务热线96102" in printed.replace(" ", "")
     assert "X00000019" not in printed and "王小明" not in printed
