@@ -143,8 +143,7 @@ class Rollouts:
     def _judge_canary(self, ro: Any) -> None:
         rows = self.db.all(
             "SELECT rt.terminal_id, d.acked_at, d.outcome, t.failing, t.last_seen, "
-            "t.last_seen::timestamptz < now() - make_interval(secs => 3 * "
-            "COALESCE(t.heartbeat_seconds, 60)) AS silent FROM rollout_targets rt "
+            "t.silent_after < now() AS silent FROM rollout_targets rt "
             "JOIN directives d ON d.id = rt.directive_id JOIN terminals t ON "
             "t.terminal_id = rt.terminal_id WHERE rt.rollout_id = ? AND rt.canary", ro["id"])
         reason = None
