@@ -271,8 +271,8 @@ class Bench:
                                   "heartbeat_s": args.heartbeat_seconds,
                                   "limits": BENCH_LIMITS_NOTE, "cores": os.cpu_count()}
         try:
-            if args.db:
-                url = args.db
+            if args.db or args.url:  # an existing database (a throwaway one: it is filled)
+                url = args.db or args.url
             else:
                 cluster = start_cluster(durable=True)
                 url = cluster.url

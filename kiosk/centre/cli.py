@@ -264,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, default=2)
     b.add_argument("--rate", type=float, default=50.0, help="cardholder calls per second")
     b.add_argument("--heartbeat-seconds", type=float, default=60.0)
-    b.add_argument("--db", help="an existing database URL (default: a private cluster)")
+    b.add_argument("--db", help="an existing, throwaway database URL (also the global "
+                   "--url; default: a private cluster of its own)")
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=cmd_bench)
     return p
