@@ -23,8 +23,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from kiosk.central.sandbox.app import (
-    _admin_router,
     create_app,
+    harness_router,
     invalid_request,
     problem_response,
 )
@@ -138,7 +138,7 @@ def build_centre(config: CentreConfig) -> Centre:
     admin.exception_handler(RequestValidationError)(invalid_request)
     admin.include_router(operator_router(backend, operators, config))
     if config.harness:
-        admin.include_router(_admin_router(backend, faults))
+        admin.include_router(harness_router(backend, faults))
         admin.include_router(essc_admin_router(backend))
     gate = CentreGate(public, admin, backend, config.max_skew, operators)
     return Centre(config, backend, operators, faults, gate)

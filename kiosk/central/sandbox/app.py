@@ -314,13 +314,16 @@ def create_admin_app(store: ServiceBackend, faults: Faults) -> FastAPI:
         return problem_response(exc.status, exc.code, exc.detail, **exc.extra)
 
     app.exception_handler(RequestValidationError)(invalid_request)
-    app.include_router(_admin_router(store, faults))
+    app.include_router(harness_router(store, faults))
     app.include_router(essc_admin_router(store))
     app.include_router(fleet_admin_router(store))
     return app
 
 
-def _admin_router(store: ServiceBackend, faults: Faults) -> APIRouter:
+def harness_router(store: ServiceBackend, faults: Faults) -> APIRouter:
+    """The test and demo harness's ``/admin`` routes over the simulated core (reset,
+    faults, replacements, the last "SMS", records, time travel): the sandbox's admin
+    port, and the centre's with ``--harness``."""
     admin = APIRouter(prefix="/admin", include_in_schema=False)
 
     @admin.get("/health")
