@@ -68,7 +68,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
                                 "tests/central/test_outbox_sealed.py",
                                 "tests/central/test_outbox_never_dropped.py",
                                 "-k", "not thousand_restarts"),
-    "kiosk/services/failures.py": ("tests/services/test_failure_tables.py",
+    "kiosk/services/failures.py": ("tests/services/test_failure_mapping.py",
+                                   "tests/services/test_failure_tables.py",
                                    "tests/services/test_card_failure.py"),
 }
 

@@ -247,8 +247,8 @@ def test_malformed_headers_are_refused_before_any_use(headers):
 # --- replies -------------------------------------------------------------------------
 
 def test_the_known_reply_is_authentic():
-    assert reply_is_authentic(KEY, NONCE, 200, REPLY_BODY, REPLY_SIG_200)
-    assert reply_is_authentic(KEY, NONCE, 201, REPLY_BODY, REPLY_SIG_201)
+    assert reply_is_authentic(KEY, NONCE, 200, REPLY_BODY, REPLY_SIG_200) is True
+    assert reply_is_authentic(KEY, NONCE, 201, REPLY_BODY, REPLY_SIG_201) is True
 
 
 @pytest.mark.parametrize("field,args", [
@@ -267,9 +267,52 @@ def test_the_known_reply_is_authentic():
     ("empty", (NONCE, 200, REPLY_BODY, "")),
 ])
 def test_a_tampered_reply_is_not_authentic(field, args):
-    assert not reply_is_authentic(KEY, *args), field
+    assert reply_is_authentic(KEY, *args) is False, field
+
+
+def test_a_reply_signature_outside_its_shape_is_refused_not_compared():
+    # hmac.compare_digest raises TypeError on non-ASCII text: the shape check comes first.
+    assert reply_is_authentic(KEY, NONCE, 200, REPLY_BODY, "é" * 64) is False
 
 
 def test_a_reply_signed_with_another_key_is_not_authentic():
     other = reply_signature(b"another-terminal-key-000000000000", NONCE, 200, REPLY_BODY)
     assert not reply_is_authentic(KEY, NONCE, 200, REPLY_BODY, other)
+
+
+# --- the wire names and the words, pinned (a renamed header breaks every terminal) -------
+
+def test_the_header_names_on_the_wire():
+    headers = sign_request(KEY, TERMINAL, "POST", PATH, BODY, now=TS, nonce=NONCE,
+                           idempotency_key="idem-0001")
+    assert set(headers) == {"X-Kiosk-Terminal", "X-Kiosk-Timestamp", "X-Kiosk-Nonce",
+                            "X-Kiosk-Signature", "Idempotency-Key"}
+    from kiosk.central import signing
+
+    assert signing.H_REPLY_SIGNATURE == "X-Kiosk-Reply-Signature"
+    assert signing.NOT_AUTHENTICATED == "request not authenticated"
+
+
+def test_each_refusal_says_which_check_failed_in_the_log_words():
+    cases = [({}, "signature headers missing or malformed"),
+             ({"keys": {"T-0002": KEY}}, "unknown terminal"),
+             ({"body": b"{}"}, "signature does not match")]
+    for kwargs, detail in cases:
+        with pytest.raises(SignatureError) as err:
+            _verify(_headers() if kwargs else {}, **kwargs)
+        assert (err.value.code, err.value.detail) == ("bad_signature", detail)
+        assert str(err.value) == f"bad_signature: {detail}"
+
+
+def test_a_malformed_idempotency_key_is_not_signed():
+    with pytest.raises(ValueError, match=r"^an idempotency key is 8 to 128 of "
+                                         r"A-Z a-z 0-9 _ -$"):
+        sign_request(KEY, TERMINAL, "POST", PATH, BODY, idempotency_key="short")
+
+
+def test_what_a_verified_request_proved_is_a_value():
+    import dataclasses
+
+    who = _verify(_headers())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        who.nonce = "other"  # type: ignore[misc]
