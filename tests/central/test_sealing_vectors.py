@@ -88,3 +88,11 @@ def _with_byte_flipped(index: int) -> str:
 def test_a_tampered_sealed_payload_does_not_open(what, key, text, aad):
     with pytest.raises(SealError):
         open_sealed(key, text, aad)
+
+
+def test_stray_characters_in_the_sealed_text_are_refused_not_skipped():
+    body = SEALED[len(PREFIX):]
+    for junk in ("!", "\n", " "):
+        with pytest.raises(SealError) as err:
+            open_sealed(OUTBOX_KEY, PREFIX + body[:20] + junk + body[20:], AAD)
+        assert str(err.value) == "outbox payload cannot be opened"
