@@ -167,9 +167,9 @@ def failure_from_error(exc: BaseException, hotline: str) -> Failure:
     kind = error_kind(exc)
     params: dict[str, Any] = {"hotline": hotline}
     if kind is F.REFUSED:
-        code = str(getattr(exc, "code", "") or "other")
+        code = str(getattr(exc, "code", "") or "")
         params["code"] = code if code in KNOWN_REFUSALS else "other"
-    if str(getattr(exc, "kind", "")) == "pin_wrong" and getattr(exc, "tries_left", 1) == 0:
+    if str(getattr(exc, "kind", "")) == "pin_wrong" and getattr(exc, "tries_left", None) == 0:
         kind = F.PIN_BLOCKED
     return Failure(kind=kind, params=params, retry=kind in RETRYABLE)
 
@@ -178,6 +178,6 @@ def card_failure(error: BaseException | None, hotline: str) -> Failure:
     """A card that could not be read while a step waits for one: always worth presenting
     again (retry), and never "person not found" (no one was looked up yet)."""
     failure = failure_from_error(error, hotline) if error is not None \
-        else Failure(F.CARD_UNREADABLE, {"hotline": hotline}, True)
+        else Failure(F.CARD_UNREADABLE, {"hotline": hotline})
     kind = F.CARD_UNREADABLE if failure.kind is F.PERSON_NOT_FOUND else failure.kind
     return Failure(kind, failure.params, True)

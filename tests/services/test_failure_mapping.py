@@ -98,8 +98,11 @@ def test_the_words_of_a_refusal_name_the_services_reason():
     assert Failure(F.REFUSED).body_key == "journeys.refused.other"
     assert Failure(F.OFFLINE, {"code": "x"}).body_key == "journeys.failure.offline.body"
     assert "code" not in failure_from_error(Kinded("offline", code="x"), "1").params
-    assert {"replacement_exists", "code_wrong", "no_replacement"} <= KNOWN_REFUSALS
-    assert len(KNOWN_REFUSALS) == 15
+    assert KNOWN_REFUSALS == {
+        "replacement_exists", "already_pre_lost", "already_lost", "already_cancelled",
+        "not_active", "not_pre_lost", "not_allowed", "code_wrong", "code_expired",
+        "too_many_attempts", "identity_mismatch", "duplicate", "deceased", "code_blocked",
+        "no_replacement"}
 
 
 def test_no_tries_left_is_a_blocked_pin():
@@ -138,3 +141,13 @@ def test_a_failure_is_a_value():
     with pytest.raises(ValueError):
         Failure("martian")
     assert FAILURE_KINDS == tuple(FailureKind)
+
+
+def test_the_kinds_are_the_catalogs_words():
+    # Each value names its words: journeys.failure.<value>.title/body/advice.
+    assert {k.value for k in FailureKind} == {
+        "card_unreadable", "wrong_card", "not_ssc", "id_expired", "card_pulled",
+        "card_reset", "no_reader", "card_wait", "reader_service", "pin_blocked",
+        "person_not_found", "offline", "timeout", "refused", "server_error",
+        "bad_response", "id_mismatch", "not_pre_lost", "no_card", "internal",
+        "unauthenticated", "not_saved", "terminal_revoked"}
