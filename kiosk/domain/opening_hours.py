@@ -101,8 +101,9 @@ class OpeningHours:
         for offset in range(LOOKAHEAD_DAYS + 1):
             day = day0 + dt.timedelta(days=offset)
             midnight = dt.datetime.combine(day, dt.time(), zone)
-            edges = sorted({0, *(e for span in self.spans_on(day, calendar) for e in span)})
-            for edge in edges:  # 24:00 is the next day's midnight: the same answer there
+            # A change at midnight is the previous day's 24:00 edge (or a span from 00:00).
+            edges = sorted({e for span in self.spans_on(day, calendar) for e in span})
+            for edge in edges:
                 at = midnight + dt.timedelta(seconds=edge)
                 if at > moment and self.is_open(at, calendar) != now_open:
                     return at

@@ -273,3 +273,33 @@ def test_opening_hours_are_immutable():
 def test_each_message_says_exactly_what_is_wrong(lines, message):
     with pytest.raises(ValueError, match=message):
         parse_opening_hours(lines)
+
+
+def test_a_make_up_day_takes_monday_to_friday_hours_never_saturdays():
+    saturdays_only = parse_opening_hours(["sat 09:00-12:00"])
+    # 2026-10-10 is a Saturday worked (调休): a weekday's hours, and no weekday has any.
+    assert not saturdays_only.is_open(at(2026, 10, 10, 10), CAL)
+    assert saturdays_only.is_open(at(2026, 10, 17, 10), CAL)  # an ordinary Saturday
+
+
+def test_open_until_midnight_then_closed_changes_at_midnight():
+    hours = parse_opening_hours(["fri 20:00-24:00", "sat 08:00-09:00"])
+    assert hours.next_change(at(2026, 12, 4, 21), None) == at(2026, 12, 5)
+    late = parse_opening_hours(["fri 20:00-24:00", "sat 00:00-01:00"])
+    assert late.next_change(at(2026, 12, 4, 21), None) == at(2026, 12, 5, 1)
+
+
+def test_built_directly_it_is_not_always_open():
+    from kiosk.domain.opening_hours import OpeningHours
+
+    assert OpeningHours(((),) * 7).always is False
+
+
+@pytest.mark.parametrize("lines,message", [
+    ([8], r"^expected text like 'mon-fri 08:00-17:30', got 8$"),
+    (["mon-fri"], r"^expected days then time spans, e\.g\. 'mon-fri 08:00-17:30', "
+                  r"got 'mon-fri'$"),
+])
+def test_a_line_that_is_not_days_and_spans(lines, message):
+    with pytest.raises(ValueError, match=message):
+        parse_opening_hours(lines)
