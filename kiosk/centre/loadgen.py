@@ -84,14 +84,21 @@ class SignedHttp:
         if idempotency_key is not None:
             sent["Idempotency-Key"] = idempotency_key
         started = time.perf_counter()
-        try:
-            conn = self._conn()
-            conn.request("POST", path, body=body, headers=sent)
-            resp = conn.getresponse()
-            data = resp.read()
-        except (OSError, http.client.HTTPException):
-            self.drop()
-            raise
+        for attempt in (1, 2):
+            reused = getattr(self._local, "conn", None) is not None
+            try:
+                conn = self._conn()
+                conn.request("POST", path, body=body, headers=sent)
+                resp = conn.getresponse()
+                data = resp.read()
+                break
+            except (OSError, http.client.HTTPException):
+                self.drop()
+                # A kept-alive connection the server closed meanwhile: send once more on
+                # a new one, as HTTP clients do (the request never reached the service).
+                if not (reused and attempt == 1):
+                    raise
+                started = time.perf_counter()
         took = time.perf_counter() - started
         nonce = signed.get("X-Kiosk-Nonce", "")
         ok = reply_is_authentic(terminal.key, nonce, resp.status, data,
