@@ -1,33 +1,33 @@
 #!/usr/bin/env bash
 # The single entry: sets up a fresh Debian machine (as root) and runs the kiosk or its tests.
 #   ./kiosk.sh run [kiosk run options]   start the kiosk demo (kiosk run --demo)
-#   ./kiosk.sh install [options]         install this machine as a production terminal (root)
 #   ./kiosk.sh test [pytest options]     run the whole test suite
+#   ./kiosk.sh package [options]         build kiosk_<version>_<arch>.deb into dist/
+#   ./kiosk.sh install                   build that package and install it with apt (root):
+#                                        this machine becomes a terminal (then kiosk-provision)
 #   ./kiosk.sh setup                     only install (idempotent, quick when done)
 #   ./kiosk.sh tour|bench|...            any other `kiosk` subcommand, inside the venv
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
 VENV="$ROOT/.venv"
-APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev python3-venv
-  xvfb xauth fonts-noto-cjk espeak-ng sox libmtdev1 libgl1-mesa-dri util-linux
-  systemd iproute2 xserver-xorg-core xserver-xorg-video-dummy x11-xserver-utils xdotool x11-apps imagemagick prometheus
-  chromium linux-libc-dev tzdata libxss1
-  postgresql)  # the centre's tests and bench (kiosk/centre/): a private cluster each
-# Left out on a production terminal (`./kiosk.sh install`): the kiosk refuses to start
-# while the vpcd virtual reader driver is installed, so installing or upgrading must not
-# bring it back. Nor the centre's PostgreSQL, which only the tests and the bench use here.
-DEMO_ONLY_PACKAGES=(vsmartcard-vpcd postgresql)
+# Debian packages, in three lists (deploy/packages/*.txt, one name a line): what a
+# terminal runs (the package's Depends), what building the package needs, and what only a
+# development or test machine may have (vpcd, xdotool, prometheus, chromium, ...).
+# `./kiosk.sh install` takes the build list only; apt brings the terminal's from the
+# package's Depends, and never the development list: the kiosk refuses to start while
+# the vpcd driver is installed.
+package_list() { sed 's/#.*//' "deploy/packages/$1.txt" | awk 'NF { print $1 }'; }
 
 say() { echo "[kiosk.sh] $*" >&2; }
 
-apt_setup() {  # apt_setup [--terminal]: the packages, without the demo's on a terminal
-  local missing=() p skip
-  for p in "${APT_PACKAGES[@]}"; do
-    if [ "${1:-}" = --terminal ]; then
-      for skip in "${DEMO_ONLY_PACKAGES[@]}"; do [ "$p" = "$skip" ] && continue 2; done
-    fi
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+apt_setup() {  # apt_setup LIST...: the missing packages of these lists
+  local missing=() p list
+  for list in "$@"; do
+    for p in $(package_list "$list"); do
+      dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+        || [[ " ${missing[*]} " == *" $p "* ]] || missing+=("$p")
+    done
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
@@ -57,13 +57,24 @@ assets_setup() {
   "$VENV/bin/python" -m kiosk.ui.fonts --quiet
 }
 
-setup() { apt_setup "$@"; venv_setup; assets_setup; }
+setup() { apt_setup terminal build development; venv_setup; assets_setup; }
+
+install_package() {  # the one install path: the package, built here, installed by apt
+  [ "$(id -u)" -eq 0 ] || { say "install: run as root"; exit 1; }
+  apt_setup build; venv_setup; assets_setup
+  local deb
+  deb=$("$VENV/bin/kiosk" package "$@" | tail -1)
+  say "installing $deb with apt (its Depends come from this machine's apt sources)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall "$deb"
+  say "next: kiosk-provision --credential FILE (docs/deploying.md, Provisioning)"
+}
 
 cmd=${1:-run}; [ $# -gt 0 ] && shift
 case "$cmd" in
   setup) setup ;;
   run) setup; exec "$VENV/bin/kiosk" run --demo "$@" ;;  # the demo; production runs under systemd
-  install) setup --terminal; exec "$VENV/bin/kiosk" install "$@" ;;
+  package) apt_setup build; venv_setup; assets_setup; exec "$VENV/bin/kiosk" package "$@" ;;
+  install) install_package "$@" ;;
   test) setup; exec "$VENV/bin/python" -m pytest "$@" ;;
   *) setup; exec "$VENV/bin/kiosk" "$cmd" "$@" ;;
 esac

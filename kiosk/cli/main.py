@@ -27,7 +27,7 @@ COMMAND_MODULES = [
     "kiosk.cli.diagnose",
     "kiosk.cli.sandbox",
     "kiosk.cli.calendar",
-    "kiosk.cli.install",
+    "kiosk.cli.package",
     "kiosk.cli.fleet",
     "kiosk.cli.outbox",
 ]

@@ -1,11 +1,15 @@
 """Crash-loop rollback: ``python -m kiosk.deploy.bootcount check [--root DIR]``.
 
 ``kiosk.service`` runs this (privileged, ``ExecStartPre=+``) before every start. After an
-upgrade, ``/opt/kiosk/probation.json`` names the new and the previous version. Each
-start in the probation window counts; the fourth start within it means the new version
-keeps crashing, so ``current`` is switched back to the previous version and the
-probation ends. After the window the new version is trusted and the file goes.
-:func:`on_trial` is the same test, read-only, for the session runner.
+upgrade, ``/opt/kiosk/probation.json`` names the new version and where the previous one
+is kept (``previous``: a directory under ``/opt/kiosk``, ``kept/<version>`` after a
+package upgrade). Each start in the probation window counts; the fourth start within it
+means the new version keeps crashing, so ``current`` is switched back to the previous
+release and the probation ends. After the window the new version is trusted and the file
+goes. :func:`on_trial` is the same test, read-only, for the session runner.
+
+After a rollback dpkg still lists the new version as installed (its files stay in
+``releases/``): the terminal runs the kept copy until the next package version arrives.
 """
 
 from __future__ import annotations
@@ -48,13 +52,11 @@ def check(layout: Layout, now: float | None = None) -> str:
         path.unlink(missing_ok=True)
         return f"{version} trusted"
     starts += 1
-    if starts > PROBATION_MAX_STARTS and layout.version_dir(previous).is_dir():
-        tmp = layout.opt / ".current.new"
-        tmp.unlink(missing_ok=True)
-        tmp.symlink_to(previous)
-        tmp.replace(layout.current)
+    if starts > PROBATION_MAX_STARTS and (layout.opt / previous).is_dir():
+        layout.switch(previous)
         path.unlink(missing_ok=True)
-        return f"rolled back from {version} to {previous} after {starts - 1} quick restarts"
+        return (f"rolled back from {version} to {Path(previous).name} ({previous}) after "
+                f"{starts - 1} quick restarts")
     path.write_text(json.dumps({**data, "starts": starts}))
     return f"{version} start {starts} in probation"
 

@@ -192,15 +192,15 @@ def test_an_app_that_never_draws_ends_the_session_so_systemd_can_roll_back(tmp_p
 
 
 def installed(root: Path, *, trial: bool) -> Layout:
-    """A scratch install: release "new" is current, upgraded from "old"; on trial (as
-    ``kiosk install --upgrade`` leaves it) or trusted (no probation file)."""
+    """A scratch install: release "new" is current, upgraded from "old" (kept); on trial
+    (as the package's upgrade leaves it) or trusted (no probation file)."""
     lay = Layout(root)
-    for version in ("old", "new"):
-        lay.version_dir(version).mkdir(parents=True)
-    lay.current.symlink_to("new")
+    lay.version_dir("new").mkdir(parents=True)
+    lay.kept_dir("old").mkdir(parents=True)
+    lay.switch("releases/new")
     if trial:
         lay.probation.write_text(json.dumps(
-            {"version": "new", "previous": "old", "since": time.time(), "starts": 0}))
+            {"version": "new", "previous": "kept/old", "since": time.time(), "starts": 0}))
     return lay
 
 

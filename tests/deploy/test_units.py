@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.deploy.install import ENABLE_COMMANDS
+from kiosk.deploy.layout import CREDENTIAL_NAME, Layout
 from tests.deploy.helpers import REPO
 
 pytestmark = pytest.mark.skipif(not shutil.which("systemd-analyze"),
@@ -69,7 +69,13 @@ def unit_values(key: str) -> list[str]:
 def test_readers_come_from_the_socket_activated_pcscd():
     assert "pcscd.socket" in unit_values("Wants")
     assert "pcscd.socket" in unit_values("After")   # the socket exists before the kiosk
-    assert ("systemctl", "enable", "--now", "pcscd.socket") in ENABLE_COMMANDS
+    # The package enables it (tests/deploy/test_package.py sees sockets.target.wants).
+
+
+def test_the_terminal_key_comes_sealed_and_is_needed_to_start():
+    path = str(Layout(Path("/")).credential)
+    assert unit_values("LoadCredentialEncrypted") == [f"{CREDENTIAL_NAME}:{path}"]
+    assert unit_values("AssertPathExists") == [path]
 
 
 def syscalls(group: str) -> set[str]:
@@ -109,7 +115,8 @@ def test_one_cgroup_holds_the_whole_session():
     booted container; deploy/check-boot.sh counts the processes after each)."""
     text = UNIT.read_text()
     assert not unit_values("PAMName")
-    assert unit_values("KillMode") == ["control-group"]
+    # SIGTERM to the runner (it stops the app, then Xorg), then SIGKILL to what is left.
+    assert unit_values("KillMode") == ["mixed"]
     assert unit_values("TTYPath") == ["/dev/tty7"]    # the VT, chowned to User= by systemd
     assert "DevicePolicy=closed" in text
 
