@@ -256,12 +256,15 @@ class Outbox:
     # ---- storing --------------------------------------------------------------------
 
     def enqueue(self, kind: str, payload: dict[str, Any], idempotency_key: str, *,
-                claim_owner: str | None = None, claim_seconds: float = 0.0) -> int:
+                claim_owner: str | None = None, claim_seconds: float = 0.0,
+                due_in: float = 0.0) -> int:
         """Store a confirmed change durably (committed and fsync'd when this returns);
         returns its id. The same key again is the same request: a pending item is kept
         as it is; one that had ended (delivered or refused) is queued again, since the
         person confirmed again. With ``claim_owner`` the item is claimed for that owner
-        before anyone is told it exists (:meth:`holds` says whether the claim was had)."""
+        before anyone is told it exists (:meth:`holds` says whether the claim was had);
+        ``due_in``: seconds before the background sender's turn (the claim's length, so it
+        does not poll an item someone else is sending)."""
         if kind not in KINDS:
             raise ValueError(f"unknown outbox kind {kind!r}")
         body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
@@ -271,13 +274,15 @@ class Outbox:
             try:
                 # One statement, so two threads confirming with the same key cannot both
                 # insert; a row that had ended is revived in the same statement.
+                now = self._clock()
                 cur = self._db.execute(
-                    "INSERT INTO outbox (kind, payload, idempotency_key, created_at) "
-                    "VALUES (?,?,?,?) ON CONFLICT(idempotency_key) DO UPDATE SET "
-                    "kind = excluded.kind, payload = excluded.payload, status = 'pending', "
-                    "next_attempt_at = 0, done_at = NULL, alert = NULL, last_error = NULL "
+                    "INSERT INTO outbox (kind, payload, idempotency_key, created_at, "
+                    "next_attempt_at) VALUES (?,?,?,?,?) ON CONFLICT(idempotency_key) DO "
+                    "UPDATE SET kind = excluded.kind, payload = excluded.payload, "
+                    "status = 'pending', next_attempt_at = excluded.next_attempt_at, "
+                    "done_at = NULL, alert = NULL, last_error = NULL "
                     "WHERE outbox.status NOT IN ('pending', 'held')",
-                    (kind, body, idempotency_key, self._clock()))
+                    (kind, body, idempotency_key, now, now + due_in if due_in > 0 else 0))
                 changed = cur.rowcount
                 row = self._db.execute("SELECT id FROM outbox WHERE idempotency_key = ?",
                                        (idempotency_key,)).fetchone()

@@ -135,7 +135,8 @@ class OutboxSender:
         owner = _direct(idempotency_key)
         item_id = self.outbox.enqueue(request.kind, {"body": dict(request.body)},
                                       idempotency_key, claim_owner=owner,
-                                      claim_seconds=self.claim_seconds)
+                                      claim_seconds=self.claim_seconds,
+                                      due_in=self.claim_seconds)
         log.info("outbox item stored", extra={"fields": {"id": item_id, "kind": request.kind}})
         return self.outbox.holds(item_id, owner)
 

@@ -57,6 +57,7 @@ def _queue(box: Outbox, client: CentralClient) -> str:
     key = new_idempotency_key()
     OutboxSender(box, client).write_ahead(client.pre_loss_request(CARD, ID), key)
     box.release(box.item(key).id, "direct:" + key)  # the cardholder's attempt never ran
+    box.make_due()
     return key
 
 
@@ -233,6 +234,7 @@ def test_a_signed_refusal_that_cannot_be_fixed_by_retrying_holds_the_item(
     sender = OutboxSender(box, central_client)
     sender.write_ahead(central_client.pre_loss_request("X99999999", ID), key)
     box.release(box.item(key).id, "direct:" + key)
+    box.make_due()
     before = metrics.OUTBOX_ALERTS.labels(code="held_not_found")._value.get()
     assert sender.deliver_once() == 0
     stats = box.stats()
@@ -290,13 +292,15 @@ def test_the_direct_attempt_and_a_busy_sender_send_it_once(
 def test_a_lapsed_claim_lets_the_sender_deliver_it(tmp_path, sandbox, central_client) -> None:
     """If the cardholder's attempt never starts (its worker never ran), the claim lapses
     and the sender delivers it; the direct attempt then finds nothing to send."""
-    mono = [0.0]
-    box = Outbox(tmp_path / "o.db", monotonic=lambda: mono[0])
+    mono, wall = [0.0], [time.time()]
+    box = Outbox(tmp_path / "o.db", monotonic=lambda: mono[0], clock=lambda: wall[0])
     sender = OutboxSender(box, central_client)
     key = new_idempotency_key()
     assert sender.write_ahead(central_client.pre_loss_request(CARD, ID), key) is True
     assert sender.deliver_once() == 0  # claimed for the direct attempt: left alone
+    assert 0 < box.next_due_in() <= sender.claim_seconds  # not polled meanwhile either
     mono[0] += sender.claim_seconds + 1
+    wall[0] += sender.claim_seconds + 1
     assert sender.deliver_once() == 1
     with pytest.raises(OutboxError):
         sender.deliver_now(key)

@@ -263,6 +263,7 @@ def test_outbox_export_seals_what_cannot_be_delivered_for_the_outlet(
     sender.write_ahead(central_client.pre_loss_request("X99999999",
                                                        "110105198503071230"), key)
     box.release(box.item(key).id, "direct:" + key)
+    box.make_due()  # as if the cardholder's attempt never ran and its claim lapsed
     sender.deliver_once()  # the service refuses it, signed: held, an alert
     assert box.status_of(key) == "held"
     tech = technician(ui.app)
