@@ -1,8 +1,10 @@
 """``kiosk tour --out DIR``: a PNG per screen state per language (the visual record).
 
-Runs the real app under Xvfb (its own when ``DISPLAY`` is unset) and steps through
-:func:`kiosk.ui.tour.plan`. Prints one line per file, then any layout problems; exits 1
-if a state failed to render or a layout problem was found.
+Runs the real app under Xvfb (its own when ``DISPLAY`` is unset), in a temporary home of
+its own with parts that reach nothing outside the process (:mod:`kiosk.cli.tour_home`:
+no central, no heartbeat, no outbox sending, no configured data or log folder), and
+steps through :func:`kiosk.ui.tour.plan`. Prints one line per file, then any layout
+problems; exits 1 if a state failed to render or a layout problem was found.
 """
 
 from __future__ import annotations
@@ -47,7 +49,6 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     # Checked before the window starts: a bad --out is one line, not a traceback at the end.
     ensure_dir(out, "the tour output directory")
-    ensure_dir(settings.data_dir, "the data directory")  # the app opens its outbox there
     xvfb = None
     if not os.environ.get("DISPLAY"):
         size = max(settings.display.width, settings.display.height)
@@ -58,17 +59,19 @@ def run(args: argparse.Namespace) -> int:
         os.environ["DISPLAY"] = xvfb.display
     try:
         with tempfile.TemporaryDirectory(prefix="kiosk-tour-") as home:
+            # A home of its own: no configured data, logs, secrets, central or fleet
+            # (kiosk/cli/tour_home.py); demo secrets there, so the PIN pad can be shown.
+            # lazy: the composition root is heavy; every kiosk command imports this module
+            from kiosk.cli.tour_home import isolated_settings, sample_parts, write_sample_log
+
+            settings = isolated_settings(settings, Path(home))
+            write_sample_log(settings.log_dir)
             # lazy: Kivy is configured by create_app, before any Kivy import
-            from kiosk.ui.launch import composed, create_app
+            from kiosk.ui.launch import create_app
 
-            # Sample screens only: where no secrets file is installed (a developer's
-            # machine), demo secrets, so the technician PIN pad can be shown.
-            settings = replace(settings, kiosk=replace(settings.kiosk, demo=True))
-
-            # The screens drawn from samples: no card hub, no sound. The parts are built
-            # now, so a broken data directory (the outbox) is one line before any window.
-            app = create_app(settings, composed(cards=False, speech=False),
-                             kivy_home=Path(home), console_log=False)
+            app = create_app(settings, sample_parts(), kivy_home=Path(home) / "kivy",
+                             console_log=False)
+            app.samples_only = True   # sample states only: no live check replaces them
             app.compose()
             from kiosk.ui.driver import AppDriver  # lazy: Kivy, after create_app
             from kiosk.ui.tour import plan, run_tour  # lazy: as above

@@ -113,6 +113,9 @@ class KioskApp(App):
         self.start_route = self.nav.start_route
         self.show_message = self.nav.show_message
         self.sm: KioskScreenManager | None = None
+        # The tour: screens show the sample states it draws; no live check (the
+        # technician's screens refresh when shown) may replace them.
+        self.samples_only = False
         # One pending release at most, however many sessions end meanwhile.
         self.release_heap = Clock.create_trigger(lambda _dt: release_free_heap(),
                                                  RELEASE_HEAP_AFTER_S)

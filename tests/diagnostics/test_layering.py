@@ -128,7 +128,7 @@ def test_test_read_goes_through_the_running_hub_with_no_new_pcsc_context(
         ctx = diagnostics_context(pcsc_settings, card_hub=hub)
         read = run_check(ctx, card_test_check(SSC_READER))
         assert (read.card_type, read.error) == ("ssc", None)
-        assert read.masked_number.startswith("X*****")
+        assert not hasattr(read, "masked_number")   # no part of any number
         assert made == []  # the hub's slot context did the read
     finally:
         hub.stop()

@@ -194,11 +194,12 @@ def test_every_screen_shows_no_persona_data(ui, virtual_slots, wait_card_state, 
         if name == "diag_readers":
             ui.wait_until(lambda: ui.find_all(key="diagnostics.ui.test_read"), 10, "readers")
             ui.tap(ui.find_all(key="diagnostics.ui.test_read")[0])
-            ui.wait_until(lambda s=screen: "X*****019" in s.ids.result.text, 10, "test read")
+            ssc = translate("diagnostics.ui.card_type.ssc", ui.app.lang)
+            ui.wait_until(lambda s=screen, t=ssc: t in s.ids.result.text, 10, "test read")
         ui.pump(0.5)
         texts += [w.text for w in ui.walk(screen) if isinstance(w, KLabel)]
     joined = "\n".join(texts)
-    assert "X*****019" in joined
+    assert "X*****019" not in joined   # not even masked: the test read shows the type only
     assert_clean(joined, "diagnostics screens")
 
 
@@ -364,6 +365,48 @@ def test_failed_test_read_says_the_card_error_in_words_and_switches(ui, virtual_
         ui.app.set_language(start)
 
 
+@pytest.mark.pcsc
+def test_an_id_test_read_shows_no_number_and_nothing_over_the_header(ui, virtual_slots,
+                                                                     wait_card_state):
+    """Both readers with a card, a test read of the ID card (测试读卡): the result says the
+    card type and the time, no part of the ID number, and the screen still fits under
+    its header (the summary was drawn over it, worse after a read)."""
+    from kiosk.personas import persona
+    from kiosk.ui.tour import layout_problems
+    from tests.fixtures.pcsc import ID_READER, SSC_READER
+
+    id_number = persona("x_check")["id"]["id_number"]
+    virtual_slots.insert("x_check", "ssc")
+    virtual_slots.insert("x_check", "id")
+    wait_card_state(SSC_READER, True)
+    wait_card_state(ID_READER, True)
+    start = ui.app.lang
+    try:
+        ui.app.set_language("zh_CN")
+        enter(ui)
+        ui.tap(key="diagnostics.ui.readers")
+        screen = ui.wait_for_screen("diag_readers")
+        ui.wait_until(lambda: len(ui.find_all(key="diagnostics.ui.test_read")) == 2, 10,
+                      "both readers")
+        ui.tap(ui.find_all(key="diagnostics.ui.test_read")[1])   # 测试读卡, the ID reader
+        card_type = translate("diagnostics.ui.card_type.id_card", "zh_CN")
+        ui.wait_until(lambda: card_type in screen.ids.result.text, 10, "the test read")
+        ui.wait_until(lambda: len(ui.find_all(key="diagnostics.ui.test_read")) == 2, 10,
+                      "the readers again")
+        for lang, large in (("zh_CN", False), ("zh_CN", True), ("en", True)):
+            ui.app.set_language(lang)
+            ui.app.large_text = large
+            ui.pump_frames(6)
+            shown = "\n".join(str(getattr(w, "text", "")) for w in ui.walk(screen))
+            assert translate("diagnostics.ui.card_type.id_card", lang) in shown
+            for part in (id_number, id_number[:6], id_number[-4:]):
+                assert part not in shown, (lang, part)
+            assert layout_problems(ui) == [], (lang, large)
+    finally:
+        ui.app.set_language(start)
+        ui.app.large_text = False
+
+
 def test_bundle_export_failure_is_translated_and_switches(ui, monkeypatch, tmp_path):
     from kiosk.ui.screens import diag_bundle
 
@@ -388,3 +431,18 @@ def test_bundle_export_failure_is_translated_and_switches(ui, monkeypatch, tmp_p
         assert "destination is not a directory" not in screen.ids.result.text
     finally:
         ui.app.set_language(start)
+
+
+def test_the_central_page_shows_the_regions_time_not_utc(ui):
+    """The last heartbeat comes from the check as a UTC instant; the page shows it in the
+    region's zone, like the cardholder screens (it showed 01:00 for 09:00 in Beijing)."""
+    from kiosk.services.diagnostics.model import CheckResult, CheckStatus
+
+    enter(ui)
+    ui.tap(key="diagnostics.ui.central")
+    screen = ui.wait_for_screen("diag_central")
+    screen._show(CheckResult("central", CheckStatus.OK, "diagnostics.central.ok", {
+        "latency_ms": 9.0, "last_heartbeat": "2026-11-25T01:00:00+00:00"}))
+    ui.pump_frames(2)
+    assert "2026-11-25 09:00" in screen.ids.details.text
+    assert "01:00" not in screen.ids.details.text and "+00:00" not in screen.ids.details.text

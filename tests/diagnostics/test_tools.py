@@ -9,6 +9,7 @@ from kiosk.services.diagnostics.tools import (
     bundle_targets,
     config_lines,
     log_tail,
+    log_time,
     restart_command,
     restart_process,
 )
@@ -27,6 +28,20 @@ def test_log_tail_is_compact_masked_and_newest_last(tmp_path):
     assert lines[-2].endswith("kiosk.test.tools: first")
     assert "110105********1230" in lines[-1] and "王小明" not in lines[-1]
     assert '"step": 2' in lines[-1]
+
+
+def test_log_times_are_the_regions_wall_clock_like_every_other_screen(tmp_path):
+    """The file keeps UTC; the technician's page shows the region's time, as the
+    cardholder screens do (it showed UTC: 01:30 for 09:30 in Beijing)."""
+    settings = settings_for(tmp_path)
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    (settings.log_dir / "kiosk.log").write_text(
+        '{"ts": "2026-11-25T01:30:05.120Z", "level": "INFO", "logger": "kiosk.ui.app", '
+        '"event": "screen"}\n', encoding="utf-8")
+    assert log_tail(settings) == ["09:30:05 INFO kiosk.ui.app: screen"]
+    urumqi = settings_for(tmp_path, region__timezone="Asia/Urumqi")
+    assert log_tail(urumqi)[0].startswith("07:30:05 ")
+    assert log_time("garbage", "Asia/Shanghai") == ""
 
 
 def test_log_tail_without_a_log_is_empty(tmp_path):

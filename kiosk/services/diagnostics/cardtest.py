@@ -1,6 +1,7 @@
 """The technician's test read: proves a reader and card work, shows only the card type
-and a masked number. It goes through the card hub (the one PC/SC client of the app);
-the data read is dropped at once, nothing is logged but the type."""
+and how long it took: no part of any number (diagnostics show no one's data, not even
+masked). It goes through the card hub (the one PC/SC client of the app); the data read
+(validated by the card's profile) is dropped at once, nothing is logged but the type."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.devices.pcsc.errors import CardError, CardErrorKind
-from kiosk.domain.masking import mask_card_number, mask_id_number
 from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.logs import get_logger
 from kiosk.services.diagnostics.context import DiagnosticsContext
@@ -27,31 +27,30 @@ class TestRead:
 
     reader: str
     card_type: str
-    masked_number: str = ""
     duration_ms: float = 0.0
     error: str | None = None
 
 
 def test_read(hub: CardReaderPort, reader: str) -> TestRead:
     """Read the card in ``reader`` through ``hub`` (social security card first, then the
-    ID text card) and keep only its type and masked number. Never raises a CardError."""
+    ID text card) and keep only its type. Never raises a CardError."""
     started = time.perf_counter()
-    card_type, masked, error = "unknown", "", None
+    card_type, error = "unknown", None
     try:
         data = hub.read_card(reader)
     except CardError as exc:
         error = str(exc.kind)
     else:
         if isinstance(data, SscCardData):
-            card_type, masked = "ssc", mask_card_number(data.card_number)
+            card_type = "ssc"
         elif isinstance(data, IdCardData):
-            card_type, masked = "id_card", mask_id_number(data.id_number)
+            card_type = "id_card"
         else:
             error = str(CardErrorKind.unsupported_card)
     ms = (time.perf_counter() - started) * 1000
     log.info("test read", extra={"fields": {"card_type": card_type, "error": error,
                                             "ms": round(ms, 1)}})
-    return TestRead(reader, card_type, masked, ms, error)
+    return TestRead(reader, card_type, ms, error)
 
 
 def card_test_check(reader: str) -> Callable[[DiagnosticsContext], TestRead]:

@@ -3,6 +3,7 @@ destinations, restarting the app."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import Settings
+from kiosk.domain.clock import to_region
 from kiosk.domain.masking import scrub_text
 from kiosk.logs import LOG_FILE, get_logger
 from kiosk.services.diagnostics.bundle import redacted_config
@@ -19,8 +21,19 @@ log = get_logger("kiosk.services.diagnostics.tools")
 USB_ROOTS = ("/media", "/mnt", "/run/media")
 
 
+def log_time(ts: str, timezone: str) -> str:
+    """A log line's UTC timestamp (``2026-11-25T01:30:05.123Z``) as the region's wall
+    clock (``09:30:05``), as every other time on the kiosk's screens; unreadable: as is."""
+    try:
+        moment = dt.datetime.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.UTC)
+        return to_region(moment, timezone).strftime("%H:%M:%S")
+    except (ValueError, TypeError):
+        return ts[11:19]
+
+
 def log_tail(settings: Settings, lines: int = 200) -> list[str]:
-    """The newest ``lines`` log lines, compact (time level logger event), scrubbed again."""
+    """The newest ``lines`` log lines, compact (time level logger event), scrubbed again;
+    times in the region's zone (the file keeps UTC)."""
     path = settings.log_dir / LOG_FILE
     try:
         with path.open("rb") as fh:
@@ -36,7 +49,8 @@ def log_tail(settings: Settings, lines: int = 200) -> list[str]:
             entry = json.loads(line)
             fields = entry.get("fields")
             extra = f" {json.dumps(fields, ensure_ascii=False)}" if fields else ""
-            text = (f"{entry.get('ts', '')[11:19]} {entry.get('level', '')[:4]} "
+            when = log_time(str(entry.get("ts", "")), settings.region.timezone)
+            text = (f"{when} {entry.get('level', '')[:4]} "
                     f"{entry.get('logger', '')}: {entry.get('event', '')}{extra}")
         except (ValueError, AttributeError):
             text = line

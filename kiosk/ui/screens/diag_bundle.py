@@ -20,9 +20,13 @@ class DiagBundleScreen(DiagScreen):
         self.show_text(self.ids.result, "")
 
     def refresh(self) -> None:
+        self._targets(bundle_targets(self.app.settings))
+
+    def _targets(self, paths: list[Path]) -> None:
+        """A button per place a bundle can go (at most four)."""
         box = self.ids.targets
         box.clear_widgets()
-        for path in bundle_targets(self.app.settings)[:4]:
+        for path in paths[:4]:
             b = KButton(text=str(path), variant="secondary", role="small")
             b.bind(on_release=lambda _b, p=path: self.export(p))
             box.add_widget(b)
@@ -56,7 +60,14 @@ class DiagBundleScreen(DiagScreen):
                                           error=self.tr(error_key(result))))
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
-        return {"default": lambda: None}
+        places = [Path("/media/KIOSK-USB"), Path("/var/lib/kiosk/support")]
+
+        def exported() -> None:
+            self._targets(places)
+            self.show(self.ids.result, "diagnostics.ui.exported",
+                      path="/media/KIOSK-USB/kiosk-bundle-T-DEMO-0001-20261125-0930.zip")
+
+        return {"default": lambda: self._targets(places), "exported": exported}
 
 
 load_kv(__file__)

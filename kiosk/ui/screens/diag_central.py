@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.domain.clock import format_time
 from kiosk.services.diagnostics.checks import check_central
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen, run_check
@@ -30,6 +32,9 @@ class DiagCentralScreen(DiagScreen):
             return self.tr("diagnostics.ui.yes" if value else "diagnostics.ui.no")
         if value in ("accepted", "rejected", "unknown"):
             return self.tr(f"diagnostics.ui.signature_{value}")
+        moment = _moment(value)
+        if moment is not None:  # the check's UTC instant, in the region's wall time
+            return format_time(moment, self.app.settings.region.timezone)
         return _fmt(value)
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
@@ -37,9 +42,20 @@ class DiagCentralScreen(DiagScreen):
             self.show(self.ids.summary, "diagnostics.central.ok", latency_ms=12.5)
             self.render(lambda: self.show_text(self.ids.details, self.field_lines(zip(
                 FIELDS, ("127.0.0.1", 8765, self._fmt(False), 12.5, self._fmt("accepted"),
-                         0.4, "2026-11-25T09:00:00+00:00"), strict=True))))
+                         0.4, self._fmt("2026-11-25T01:00:00+00:00")), strict=True))))
 
         return {"default": sample}
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    """An aware ISO 8601 instant (``2026-11-25T01:00:00+00:00``), else None."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _fmt(value: Any) -> str:

@@ -91,6 +91,7 @@ SAMPLE = (
     CheckResult("readers", CheckStatus.OK, "diagnostics.readers.ok",
                 {"count": 2, "cards_present": 1}),
     CheckResult("id_reader", CheckStatus.OK, "diagnostics.id_reader.ok", {"kind": "pcsc"}),
+    CheckResult("qr_scanner", CheckStatus.OK, "diagnostics.qr_scanner.ok", {"kind": "serial"}),
     CheckResult("printer", CheckStatus.FAIL, "diagnostics.printer.out_of_paper"),
     CheckResult("speech", CheckStatus.WARN, "diagnostics.speech.no_device"),
     CheckResult("central", CheckStatus.OK, "diagnostics.central.ok", {"latency_ms": 18.2}),
@@ -100,6 +101,8 @@ SAMPLE = (
     CheckResult("clock", CheckStatus.OK, "diagnostics.clock.ok", {"skew_seconds": 0.4}),
     CheckResult("config", CheckStatus.OK, "diagnostics.config.ok",
                 {"version": "0.1.0", "site": "medical", "terminal_id": "T-DEMO-0001"}),
+    CheckResult("calendar", CheckStatus.OK, "diagnostics.calendar.ok",
+                {"year": 2026, "next_year": 2027}),
 )
 
 

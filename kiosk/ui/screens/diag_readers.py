@@ -1,18 +1,19 @@
-"""Readers: each reader, card present, ATR; a test read shows card type + masked number;
-the QR scanner's test scan shows only that a code came and its length."""
+"""Readers: each reader, card present, ATR; a test read shows the card's type and the
+time it took (no part of any number: diagnostics show no one's data); the QR scanner's
+test scan shows only that a code came and its length."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from kivy.factory import Factory
+
 from kiosk.services.diagnostics.cardtest import TestRead, card_test_check
 from kiosk.services.diagnostics.checks import check_readers
 from kiosk.services.diagnostics.checks.qr_scanner import scan_test_check
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen, run_check
-from kiosk.ui.widgets.buttons import KButton
-from kiosk.ui.widgets.text import KLabel
 
 
 class DiagReadersScreen(DiagScreen):
@@ -26,24 +27,27 @@ class DiagReadersScreen(DiagScreen):
         run_check(self.app, check_readers, self._show)
 
     def _show(self, result: Any) -> None:
-        box = self.ids.readers
-        box.clear_widgets()
         if isinstance(result, Exception):
+            self.ids.readers.clear_widgets()
             self.show_error(self.ids.summary, result)
             return
         self.show_summary(self.ids.summary, result)
-        for reader in result.details.get("readers", []):
+        self._lines(result.details.get("readers", []))
+
+    def _lines(self, readers: list[dict[str, Any]]) -> None:
+        """One line per reader with its test button (the rows are rebuilt: a few)."""
+        box = self.ids.readers
+        box.clear_widgets()
+        for reader in readers:
             # The reader's name and ATR are data; the words around them are translated
             # (KLabel key/values), so the line follows the language switch.
             state = ("diagnostics.ui.card_present" if reader["card_present"]
                      else "diagnostics.ui.card_absent")
-            line = KLabel()
-            self.show(line, f"{state}_line", reader=reader["reader"], atr=reader["atr"] or "-")
-            box.add_widget(line)
-            button = KButton(key="diagnostics.ui.test_read", variant="secondary",
-                             role="small", fit_width=True)
-            button.bind(on_release=lambda _b, r=reader["reader"]: self.test_read(r))
-            box.add_widget(button)
+            row = Factory.ReaderLine()
+            self.show(row.ids.line, f"{state}_line", reader=reader["reader"],
+                      atr=reader["atr"] or "-")
+            row.ids.test.bind(on_release=lambda _b, r=reader["reader"]: self.test_read(r))
+            box.add_widget(row)
 
     def test_read(self, reader: str) -> None:
         self.forget()
@@ -55,16 +59,19 @@ class DiagReadersScreen(DiagScreen):
             self.forget()
             self.show_error(self.ids.result, result)
             return
+        self.render(lambda: self._show_result(result))
+        self.refresh()  # the reader lines follow: "card present" after a read
+
+    def _show_result(self, result: TestRead) -> None:
+        """The test read in words: the card's type and the time, never its data."""
         if result.error:  # a CardErrorKind value: said in words, not as the raw code
-            self.render(lambda: self.show(self.ids.result, "diagnostics.ui.read_failed",
-                                          reader=result.reader, error=self.tr(
-                                              f"diagnostics.ui.card_error.{result.error}")))
+            self.show(self.ids.result, "diagnostics.ui.read_failed", reader=result.reader,
+                      error=self.tr(f"diagnostics.ui.card_error.{result.error}"))
         else:
-            self.render(lambda: self.show_text(self.ids.result, self.tr(
+            self.show_text(self.ids.result, self.tr(
                 "diagnostics.ui.read_ok", reader=result.reader,
                 card_type=self.tr(f"diagnostics.ui.card_type.{result.card_type}"),
-                number=result.masked_number, ms=round(result.duration_ms))))
-        self.refresh()  # the reader lines follow: "card present" after a read
+                ms=round(result.duration_ms)))
 
     def test_scan(self) -> None:
         """The QR scanner's test scan: wait for one code, show only its length."""
@@ -75,14 +82,27 @@ class DiagReadersScreen(DiagScreen):
             else self.show_error(self.ids.result, result))
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
-        def sample() -> None:
-            self.show(self.ids.summary, "diagnostics.readers.ok", count=2, cards_present=1)
-            self.render(lambda: self.show_text(self.ids.result, self.tr(
-                "diagnostics.ui.read_ok", reader="Virtual PCD 00 00",
-                card_type=self.tr("diagnostics.ui.card_type.ssc"), number="X*****019",
-                ms=12)))
+        readers = [{"reader": "Virtual PCD 00 00", "card_present": True,
+                    "atr": "3B6D00000081867C0E2D53534300900000"},
+                   {"reader": "Virtual PCD 00 01", "card_present": True,
+                    "atr": "3B8880014B494F534B544543"}]
 
-        return {"default": sample}
+        def sample(card_type: str) -> Callable[[], None]:
+            def show() -> None:   # both readers with a card, after a test read
+                self.show(self.ids.summary, "diagnostics.readers.ok", count=2,
+                          cards_present=2)
+                self._lines(readers)
+                self.render(lambda: self._show_result(TestRead(
+                    readers[1]["reader"], card_type, 12.0)))
+            return show
+
+        def failed() -> None:
+            self.show(self.ids.summary, "diagnostics.readers.ok", count=2, cards_present=1)
+            self._lines(readers[:1] + [{**readers[1], "card_present": False}])
+            self.render(lambda: self._show_result(TestRead(readers[0]["reader"], "unknown",
+                                                           40.0, "not_ssc")))
+
+        return {"default": sample("ssc"), "id_card": sample("id_card"), "failed": failed}
 
 
 load_kv(__file__)

@@ -299,7 +299,8 @@ class DiagScreen(KioskScreen):
         if tech.active:
             tech.entered()
             tech.access.touch()
-        self.refresh()
+        if not self.app.samples_only:   # the tour draws its samples instead
+            self.refresh()
 
     def refresh(self) -> None:
         """Reload what the screen shows (subclasses)."""
