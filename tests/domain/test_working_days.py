@@ -111,3 +111,13 @@ def test_calendar_values_are_immutable():
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(value, field, None)
     assert isinstance(got, CalendarDate)
+
+
+def test_the_first_ask_for_a_year_returns_its_schedule():
+    from kiosk.domain.working_days import WorkingCalendar
+
+    schedule = _schedule(2026, (dt.date(2026, 3, 2), False))
+    cal = WorkingCalendar(provider=lambda year: schedule if year == 2026 else None)
+    assert cal.schedule(2026) is schedule  # loaded now, under the lock
+    assert cal.schedule(2026) is schedule  # and from then on
+    assert cal.schedule(2031) is None
