@@ -76,8 +76,9 @@ def parse_schedule(data: Mapping[str, Any], source: str) -> YearSchedule:
     for i, item in enumerate(_tables(data["off"], "off", fail)):
         key = f"off[{i}]"
         first, last, name = item.get("from"), item.get("to"), item.get("name", "")
-        if set(item) - {"from", "to", "name"}:
-            raise fail(key, f"unknown key {sorted(set(item) - {'from', 'to', 'name'})[0]}")
+        extra = sorted(set(item) - {"from", "to", "name"})
+        if extra:
+            raise fail(key, f"unknown key {extra[0]}")
         add(f"{key}.from", first, False, name)
         if not isinstance(last, dt.date) or isinstance(last, dt.datetime) \
                 or not 0 <= (last - first).days <= MAX_SPAN_DAYS:
@@ -87,8 +88,9 @@ def parse_schedule(data: Mapping[str, Any], source: str) -> YearSchedule:
             add(f"{key}.to", first + dt.timedelta(days=n), False, name)
     for i, item in enumerate(_tables(data["workdays"], "workdays", fail)):
         key = f"workdays[{i}]"
-        if set(item) - {"date", "name"}:
-            raise fail(key, f"unknown key {sorted(set(item) - {'date', 'name'})[0]}")
+        extra = sorted(set(item) - {"date", "name"})
+        if extra:
+            raise fail(key, f"unknown key {extra[0]}")
         day = item.get("date")
         add(f"{key}.date", day, True, item.get("name", ""))
         if day.weekday() < 5:

@@ -97,6 +97,10 @@ D = dt.date
     (_small(workdays=[{"date": D(2030, 1, 5)}, 3]), "workdays: expected a list of tables"),
     (_small(off=[{"from": D(2030, 1, 1), "to": D(2030, 1, 1), "why": 1, "a": 2}]),
      "off[0]: unknown key a"),
+    (_small(off=[{"from": D(2030, 1, 1), "to": D(2030, 1, 1), "zz": 1}]),
+     "off[0]: unknown key zz"),
+    (_small(workdays=[{"date": D(2030, 1, 5), "name": "x", "zz": 1}]),
+     "workdays[0]: unknown key zz"),
     (_small(workdays=[{"date": D(2030, 1, 5), "note": 1}]), "workdays[0]: unknown key note"),
     (_small(off=[{"from": dt.datetime(2030, 1, 1), "to": D(2030, 1, 1)}]),
      "off[0].from: expected a date (YYYY-MM-DD), got datetime.datetime(2030, 1, 1, 0, 0)"),
@@ -134,5 +138,7 @@ def test_the_edges_that_are_allowed():
     assert [r.working for r in s.rules] == [False] * 15 + [True]
     assert parse_schedule(_small(year=2100, revision=7), "g.toml").source == \
         "g.toml (通知, revision 7)"
+    last = parse_schedule(_small(off=[{"from": D(2031, 1, 31), "to": D(2031, 1, 31)}]), "f")
+    assert [r.day for r in last.rules] == [D(2031, 1, 31)]  # the year's last allowed day
     one = parse_schedule(_small(off=[{"from": D(2030, 1, 1), "to": D(2030, 1, 1)}]), "f")
     assert [(r.day, r.name) for r in one.rules] == [(D(2030, 1, 1), "")]
