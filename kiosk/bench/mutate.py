@@ -127,6 +127,8 @@ HAND_MUTANTS: dict[str, tuple[tuple[str, str, str], ...]] = {
 EQUIVALENT: dict[str, str] = {
     "InvalidIdNumber.__init__: call super().__init__() removed #1":
         "BaseException.__new__ keeps the arguments already: str() and args are the same",
+    "RuleViolation.__init__: call super().__init__() removed #1":
+        "BaseException.__new__ keeps the arguments already: str() and args are the same",
     "_adhoc: 0 → 1 #1": "the ad-hoc schedule's year is never asked for: the free "
                         "functions return dates only",
     "_adhoc: 'given' changed #1": "the ad-hoc schedule's source is never shown: the free "
