@@ -125,20 +125,20 @@ HAND_MUTANTS: dict[str, tuple[tuple[str, str, str], ...]] = {
 # Known equivalent mutants: mutant id (see :class:`Mutant`) → why no test can tell it
 # from the original. Kept in step with docs/testing.md.
 EQUIVALENT: dict[str, str] = {
-    "InvalidIdNumber.__init__: call super().__init__() removed #1":
+    "InvalidIdNumber.__init__: call super().__init__() removed [1]":
         "BaseException.__new__ keeps the arguments already: str() and args are the same",
-    "RuleViolation.__init__: call super().__init__() removed #1":
+    "RuleViolation.__init__: call super().__init__() removed [1]":
         "BaseException.__new__ keeps the arguments already: str() and args are the same",
-    "_adhoc: 0 → 1 #1": "the ad-hoc schedule's year is never asked for: the free "
+    "_adhoc: 0 → 1 [1]": "the ad-hoc schedule's year is never asked for: the free "
                         "functions return dates only",
-    "_adhoc: 'given' changed #1": "the ad-hoc schedule's source is never shown: the free "
+    "_adhoc: 'given' changed [1]": "the ad-hoc schedule's source is never shown: the free "
                                   "functions return dates only",
-    "_adhoc: False → True #2": "the ad-hoc schedule's 'official' flag is never read: the "
+    "_adhoc: False → True [2]": "the ad-hoc schedule's 'official' flag is never read: the "
                                "free functions return dates only",
-    "WorkingCalendar.month: 1 → 2 #1": "the date is built only to refuse a month that does "
+    "WorkingCalendar.month: 1 → 2 [1]": "the date is built only to refuse a month that does "
                                        "not exist; any day of the month does the same",
-    "region_zone: 8 → 9 #1": "the size of the zone cache changes speed, never an answer",
-    "OpeningHours.next_change: > → >= #1": "at the moment itself the state is the one it "
+    "region_zone: 8 → 9 [1]": "the size of the zone cache changes speed, never an answer",
+    "OpeningHours.next_change: > → >= [1]": "at the moment itself the state is the one it "
                                            "is: never a change, so never returned",
 }
 
@@ -160,7 +160,7 @@ BINOP_SWAPS: dict[type, tuple[type, ...]] = {
 class Mutant:
     """One change: where (function and line), what, and the source it gives."""
 
-    ident: str  # "<qualname>: <what> #<n>" — stable while the function keeps its shape
+    ident: str  # "<qualname>: <what> [<n>]" — stable while the function keeps its shape
     line: int
     what: str
     source: str
@@ -299,7 +299,8 @@ def mutants(path: Path) -> list[Mutant]:
                 _put(parent, field, index, node)
             key = f"{names.get(id(node), '<module>')}: {what}"
             seen[key] = seen.get(key, 0) + 1
-            out.append(Mutant(f"{key} #{seen[key]}", getattr(node, "lineno", 0), what, source))
+            out.append(Mutant(f"{key} [{seen[key]}]", getattr(node, "lineno", 0), what,
+                              source))
     try:
         rel = path.resolve().relative_to(REPO).as_posix()
     except ValueError:
