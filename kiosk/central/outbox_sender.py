@@ -105,6 +105,13 @@ class OutboxSender:
         outbox.on_enqueue.append(self.update_gauges)
 
     def start(self) -> OutboxSender:
+        """Start the thread. A start tries every pending item at once, whatever back-off
+        the previous run stored: the kiosk may have restarted because the outage ended,
+        and a crash loop is bounded by the service manager, not by waiting here."""
+        try:
+            self.outbox.make_due()
+        except OutboxError as exc:
+            log.error("outbox unusable", extra={"fields": {"kind": exc.kind}})
         self._thread.start()
         return self
 

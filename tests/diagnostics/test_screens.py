@@ -219,10 +219,13 @@ def test_outbox_retry_now_delivers_a_backed_off_request(ui, monkeypatch, central
     from kiosk.ui.technician.base import technician
 
     box = Outbox(central_settings.data_dir / "outbox.sqlite3")
-    item = box.enqueue("pre_loss", {"card_number": "X00000019",
-                                   "id_number": "110105198503071230"}, "diag-retry-1")
-    box.mark_failed(item, "offline", retry_in=3600)  # backed off for an hour
+    # The sender runs (a start tries everything at once), then a request is queued
+    # while it backs off for an hour.
     sender = OutboxSender(box, central_client, poll_interval=3600).start()
+    item = box.enqueue("pre_loss", {"card_number": "X00000019",
+                                   "id_number": "110105198503071230"}, "diag-retry-1",
+                       due_in=3600)
+    box.mark_failed(item, "offline", retry_in=3600)  # backed off for an hour
     tech = technician(ui.app)
     monkeypatch.setattr(tech, "sender", lambda: sender)
     monkeypatch.setattr(tech, "context",

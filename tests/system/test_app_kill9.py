@@ -68,8 +68,11 @@ def test_queued_pre_loss_and_lock_out_survive_kill_9_of_the_app(
         tmp_path: Path, virtual_slots):
     sandbox_dir = tmp_path / "central"
     sandbox_dir.mkdir()
+    # Heartbeats every 5 s (the least allowed): the test waits for the fresh instance's
+    # heartbeats, and at the default 60 s one wait took the whole of its 60 s limit.
     env = production_env(tmp_path, KIOSK__SPEECH__ENABLED="false",
-                         KIOSK__CENTRAL__DEADLINE_SECONDS="4")
+                         KIOSK__CENTRAL__DEADLINE_SECONDS="4",
+                         KIOSK__FLEET__HEARTBEAT_SECONDS="5")
     settings = load_settings(environ=env)
     secrets = load_secrets(settings)
 
