@@ -32,6 +32,7 @@ import os
 import queue
 import random
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -331,6 +332,7 @@ class Bench:
                     serve.kill()
             if cluster is not None:
                 cluster.stop()
+            shutil.rmtree(tmp, ignore_errors=True)  # its master key and bundles too
         return report
 
     def _progress(self, duration: float) -> None:
