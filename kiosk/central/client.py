@@ -233,8 +233,7 @@ class CentralClient:
         operation's request model again (a damaged row is ``validation_error``, unsent)."""
         entry = QUEUEABLE.get(request.kind)
         if entry is None:
-            raise CentralRefused(s.ProblemCode.VALIDATION_ERROR.value,
-                                 "invalid: kind", 422)
+            raise _local_refusal("invalid: kind")
         path, model = entry
         return self._call(path, _validated(model, request.body),
                           idempotency_key=idempotency_key)
@@ -450,13 +449,18 @@ def _validated(model: type[M], data: Mapping[str, Any]) -> M:
             raise TypeError("not a mapping")
         return model.model_validate(dict(data))
     except TypeError:
-        raise CentralRefused(s.ProblemCode.VALIDATION_ERROR.value, "invalid: request",
-                             422) from None
+        raise _local_refusal("invalid: request") from None
     except ValidationError as exc:
         where = sorted({".".join(str(p) for p in e["loc"]) or "request"
                         for e in exc.errors()})
-        raise CentralRefused(s.ProblemCode.VALIDATION_ERROR.value,
-                             "invalid: " + ", ".join(where), 422) from None
+        raise _local_refusal("invalid: " + ", ".join(where)) from None
+
+
+def _local_refusal(detail: str) -> CentralRefused:
+    """``validation_error`` decided here, before anything was sent (``local``)."""
+    exc = CentralRefused(s.ProblemCode.VALIDATION_ERROR.value, detail, 422)
+    exc.local = True
+    return exc
 
 
 def _outbound(kind: str, **fields: Any) -> OutboundRequest:

@@ -36,6 +36,9 @@ class CentralError(Exception):
     # True only for an answer that carried the service's valid signature for this
     # request (set by the client); unsigned answers, forged or not, stay False.
     authenticated = False
+    # True when this terminal refused to send at all (a malformed request, e.g. a queued
+    # body the current contract no longer accepts): nothing went out.
+    local = False
 
     def __init__(self, detail: str = "") -> None:
         self.detail = detail

@@ -213,15 +213,7 @@ class OutboxSender:
         except CentralError as exc:
             return self._failed(item, exc, direct), exc
         except (KeyError, TypeError, ValueError) as exc:
-            # A row the client cannot even build a request from: kept for the outlet,
-            # and out of the way of the items behind it.
-            self.outbox.mark_held(item.id, "invalid_item")
-            self._alerted(item, "held_invalid_item")
-            log.error("outbox item invalid", extra={"fields": {
-                "id": item.id, "kind": item.kind, "error": type(exc).__name__}})
-            refusal = CentralRefused("invalid_item", status=422)
-            self._notify(item, refusal)
-            return "held", refusal
+            return "held", self._invalid(item, exc)
         self.outbox.mark_delivered(item.id, getattr(result, "reference", None))
         self._refused_at.pop(item.id, None)
         self._failures = 0
@@ -234,6 +226,10 @@ class OutboxSender:
 
     def _failed(self, item: OutboxItem, exc: CentralError, direct: bool) -> Verdict:
         code = getattr(exc, "code", None)
+        if exc.local:
+            # The client will not send this body (the contract changed since it was
+            # queued, or it is damaged): nothing went out; keep it for the outlet.
+            return self._hold_invalid(item, exc)
         if isinstance(exc, CentralRefused) and exc.terminal_problem:
             self._terminal_refusal(item, exc.code)
             return "retry"
@@ -258,6 +254,21 @@ class OutboxSender:
         self._back_off(item, str(code or exc.kind), getattr(exc, "retry_after", None),
                        direct=direct)
         return "retry"
+
+    def _hold_invalid(self, item: OutboxItem, exc: BaseException) -> Verdict:
+        self._invalid(item, exc)
+        return "held"
+
+    def _invalid(self, item: OutboxItem, exc: BaseException) -> CentralRefused:
+        """A row no request can be made from: kept for the outlet (an alert), and out of
+        the way of the items behind it."""
+        self.outbox.mark_held(item.id, "invalid_item")
+        self._alerted(item, "held_invalid_item")
+        log.error("outbox item invalid", extra={"fields": {
+            "id": item.id, "kind": item.kind, "error": type(exc).__name__}})
+        refusal = CentralRefused("invalid_item", status=422)
+        self._notify(item, refusal)
+        return refusal
 
     def _terminal_refusal(self, item: OutboxItem, code: str) -> None:
         """Keep it, retry later, and count how long it has been refused: monotonic time

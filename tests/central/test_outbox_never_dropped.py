@@ -267,6 +267,28 @@ def test_a_signed_refusal_that_cannot_be_fixed_by_retrying_holds_the_item(
     assert box.status_of(key) == "pending"
 
 
+def test_a_queued_body_the_client_will_not_send_is_held_not_retried_for_ever(
+        tmp_path, hostile, central_settings, central_secrets) -> None:
+    """A body queued under an older contract (or damaged) that the client now refuses to
+    send: nothing goes out, and it is held with an alert for the outlet, instead of
+    sitting pending for ever with no one told."""
+    record = _server(hostile, mode="record")
+    client = _client(central_settings, central_secrets, base_url=record.url)
+    box = Outbox(tmp_path / "o.db")
+    box.enqueue("pre_loss", {"body": {"handle": "an older shape", "channel": "kiosk"}},
+                "old-shape-1")
+    box.enqueue("pre_loss", {"body": {"card_number": CARD, "id_number": ID,
+                                      "channel": "kiosk", "terminal_id": "T-1"}},
+                "fine-shape-1")
+    OutboxSender(box, client).deliver_once()
+    assert box.status_of("old-shape-1") == "held"
+    assert box.stats().alert == "held_invalid_item"
+    # Only the good one went out (the one behind is not blocked), with its own key.
+    (sent,) = record.seen
+    assert sent.headers["Idempotency-Key"] == "fine-shape-1"
+    assert box.item("old-shape-1").payload["body"]["handle"] == "an older shape"
+
+
 def test_a_refusal_of_the_cardholders_own_attempt_settles_it(tmp_path, sandbox,
                                                               central_client) -> None:
     """The cardholder is there to read it: the screen says so, nothing stays queued."""
