@@ -24,6 +24,7 @@ from kiosk.central.outbox_sender import OutboxSender
 from kiosk.central.probe import CentralProbes
 from kiosk.config import Settings
 from kiosk.devices.card_hub import CardHub
+from kiosk.devices.jack import JackWatcher, find_jack_source
 from kiosk.devices.printer import make_printer
 from kiosk.devices.probes import DeviceProbes
 from kiosk.devices.scanner import make_scanner
@@ -36,6 +37,7 @@ from kiosk.services.controller import JourneyController
 from kiosk.services.diagnostics.access import TechnicianAccess
 from kiosk.services.ports import Dispatcher, PrinterPort
 from kiosk.services.present import PresentCards
+from kiosk.services.staff_call import StaffCall
 from kiosk.services.tasks import Worker
 
 log = get_logger("kiosk.composition")
@@ -78,6 +80,9 @@ class KioskParts:
     scan_events: CardEventRelay | None = None  # its events, connected like the cards'
     central_probes: CentralProbes | None = None
     fleet: FleetAgent | None = None  # heartbeat and directives (kiosk/fleet)
+    staff_call: StaffCall | None = None  # the one-key call for staff (一键呼叫)
+    jack: JackWatcher | None = None  # headphone plug detection, when the hardware has it
+    jack_events: CardEventRelay | None = None  # its states, connected by the app
     extra_stops: list[Callable[[], None]] = field(default_factory=list)
     started: bool = False
     stopped: bool = False
@@ -93,6 +98,8 @@ class KioskParts:
             self.scanner.start()
         if self.sender is not None:
             self.sender.start()
+        if self.jack is not None:
+            self.jack.start()
         if self.fleet is not None:
             # Started means a frame is drawn: the config overlay in effect is good.
             self.fleet.overlay.started()
@@ -104,6 +111,10 @@ class KioskParts:
             return
         self.stopped = True
         steps = [self.controller.shutdown]
+        if self.staff_call is not None:
+            steps.append(self.staff_call.stop)
+        if self.jack is not None:
+            steps.append(self.jack.stop)
         if self.fleet is not None:
             steps += [self.fleet.stop, self.fleet.client.close]
         if self.hub is not None:
@@ -148,7 +159,7 @@ def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
                 central: Any = None, cards: bool = True, outbox: bool = True,
                 printer: Any = None, speaker: Any = None,
                 speech: bool | None = None, scanner: bool = True,
-                fleet: bool | None = None) -> KioskParts:
+                fleet: bool | None = None, jack: bool = True) -> KioskParts:
     """The parts for ``settings``; not started (``parts.start()``, or the app does).
 
     Overrides: ``central`` another client (tests: a fake or the sandbox's), ``cards=False``
@@ -197,12 +208,17 @@ def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
                                   speaker=speaker, outbox=box)
         if agent is not None and hasattr(agent.client, "on_revocation"):
             agent.client.on_revocation = revocation  # the heartbeat learns it when idle
+    jack_relay = CardEventRelay(lambda _state: None)
+    source = find_jack_source(settings) if jack else None
+    jack_watcher = JackWatcher(source, jack_relay) if source is not None else None
     return KioskParts(controller, client, relay, box, sender, hub, prn, speaker,
                       technician_access=lambda: TechnicianAccess(
                           settings, load_secrets(settings).technician_pin_hash),
                       device_probes=DeviceProbes(settings),
                       central_probes=CentralProbes(settings),
-                      scanner=watcher, scan_events=scan_relay, fleet=agent)
+                      scanner=watcher, scan_events=scan_relay, fleet=agent,
+                      staff_call=StaffCall(settings, client, dispatch),
+                      jack=jack_watcher, jack_events=jack_relay)
 
 
 def revocation_listener(controller: JourneyController,

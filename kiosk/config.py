@@ -13,6 +13,7 @@ file and the key, so the CLI can print it and exit without a traceback.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any, get_type_hints
 
 from kiosk.domain.alternatives import Alternative
 from kiosk.domain.clock import region_zone
+from kiosk.domain.keypad import DEFAULT_KEYS, parse_key_map
 from kiosk.domain.opening_hours import parse_opening_hours
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +45,9 @@ class KioskSection:
     data_dir: str = "var"
     log_dir: str = "var/log"
     terminal_id: str = "T-DEMO-0001"
+    # The outlet (or hospital) this terminal stands in: whose staff page its staff calls
+    # reach (lower-case letters, digits, "-" and "_").
+    outlet: str = "demo"
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,23 @@ class SpeechSection:
     command: str = "espeak-ng"
     player: str = ""  # command reading a WAV on stdin; "" = first of aplay, play, paplay
     rate: int = 150  # words per minute (espeak-ng -s)
+    volume: int = 100  # espeak-ng amplitude (-a), 0-200
+
+
+@dataclass(frozen=True)
+class AccessSection:
+    # The accessibility keypad ("KeyName=action"; kiosk/domain/keypad.py): the first key
+    # pressed turns non-visual mode on (speech, focus ring, longer timeouts).
+    keys: tuple[str, ...] = DEFAULT_KEYS
+    timeout_factor: float = 2.0  # non-visual mode multiplies every timeout by this (>= 2)
+    rate_step: int = 25  # words per minute per "slower"/"faster" key press
+    # Headphone detection: auto (ALSA jack control, then evdev SW_HEADPHONE_INSERT), alsa,
+    # evdev, none. headphone_device: the ALSA card (e.g. "0") or the evdev device path.
+    headphone_jack: str = "auto"
+    headphone_device: str = ""
+    headphone_player: str = ""  # plays a WAV from stdin to the headphones; "" = speech.player
+    help_poll_seconds: float = 2.0  # how often a waiting help request asks for its answer
+    help_answer_seconds: int = 180  # no answer by then: say so, and give the hotline
 
 
 @dataclass(frozen=True)
@@ -183,6 +205,7 @@ class Settings:
     features: FeaturesSection = field(default_factory=FeaturesSection)
     printer: PrinterSection = field(default_factory=PrinterSection)
     speech: SpeechSection = field(default_factory=SpeechSection)
+    access: AccessSection = field(default_factory=AccessSection)
     diagnostics: DiagnosticsSection = field(default_factory=DiagnosticsSection)
     fleet: FleetSection = field(default_factory=FleetSection)
     security: SecuritySection = field(default_factory=SecuritySection)
@@ -219,6 +242,7 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("cards", "qr_scanner"): ("none", "serial", "hid"),
     ("printer", "kind"): ("none", "dummy", "file", "usb", "serial", "network"),
     ("fleet", "alternative"): tuple(a.value for a in Alternative),
+    ("access", "headphone_jack"): ("auto", "alsa", "evdev", "none"),
 }
 RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("display", "width"): (320, 7680),
@@ -248,6 +272,11 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("diagnostics", "outbox_warn_age_seconds"): (1, 604_800),
     ("diagnostics", "check_timeout_seconds"): (1, 120),
     ("speech", "rate"): (80, 450),
+    ("speech", "volume"): (0, 200),
+    ("access", "timeout_factor"): (2, 10),
+    ("access", "rate_step"): (5, 100),
+    ("access", "help_poll_seconds"): (0.5, 60),
+    ("access", "help_answer_seconds"): (30, 3600),
     ("fleet", "heartbeat_seconds"): (5, 3600),
 }
 # Lists of hex byte strings (ATRs): between min and max bytes each; stored normalised.
@@ -414,6 +443,16 @@ def _validate(values: dict[str, dict[str, Any]], origin: dict[str, str]) -> None
         if not (number.isdigit() and 3 <= len(number) <= 12):
             raise ConfigError(src("region.official_hotlines"), "region.official_hotlines",
                               f"each must be 3 to 12 digits, got {number!r}")
+    outlet = values.get("kiosk", {}).get("outlet")
+    if outlet is not None and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", outlet):
+        raise ConfigError(src("kiosk.outlet"), "kiosk.outlet",
+                          f"must be 1 to 40 lower-case letters, digits, - or _, got {outlet!r}")
+    keys = values.get("access", {}).get("keys")
+    if keys is not None:
+        try:
+            parse_key_map(keys)
+        except ValueError as exc:
+            raise ConfigError(src("access.keys"), "access.keys", str(exc)) from None
     hours = values.get("display", {}).get("opening_hours")
     if hours is not None:
         try:

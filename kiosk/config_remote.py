@@ -184,6 +184,12 @@ REMOTE: dict[str, Remote] = {
     "features.mail_delivery": Remote(),
     "fleet.alternative": Remote(catalog=True),
     "speech.rate": Remote(100, 250),
+    "speech.volume": Remote(60, 200),  # never so low a blind cardholder cannot hear it
+    # The accessibility keypad's timing and the staff call's (docs/accessibility.md)
+    "access.timeout_factor": Remote(2, 4),  # non-visual mode: at least doubled, always
+    "access.rate_step": Remote(10, 50),
+    "access.help_poll_seconds": Remote(1, 10),
+    "access.help_answer_seconds": Remote(60, 600),
     # How long the screen waits (personal data stays on screen no longer than this)
     "session.inactivity_seconds": Remote(30, 180),
     "session.warning_seconds": Remote(10, 60),
@@ -219,6 +225,7 @@ LOCAL_ONLY: dict[str, str] = {
     "kiosk.data_dir": _PATH,
     "kiosk.log_dir": _PATH,
     "kiosk.terminal_id": "the terminal's identity",
+    "kiosk.outlet": "the terminal's place: whose staff page its staff calls reach",
     "display.width": "the screen's hardware",
     "display.height": "the screen's hardware",
     "display.borderless": "the screen's hardware",
@@ -243,6 +250,10 @@ LOCAL_ONLY: dict[str, str] = {
     "speech.enabled": "the voice cardholders may depend on",
     "speech.command": _PROGRAM,
     "speech.player": _PROGRAM,
+    "access.keys": "the keypad's hardware: which physical key does what",
+    "access.headphone_jack": _DRIVER,
+    "access.headphone_device": _DEVICE,
+    "access.headphone_player": _PROGRAM,
     "diagnostics.metrics_enabled": "opens a port",
     "diagnostics.metrics_port": "names a port",
     "diagnostics.technician_card_atrs": "names ATRs; which cards open technician mode",

@@ -85,6 +85,12 @@ BUILD_INFO.labels(version=re.sub(r"[^0-9A-Za-z.+-]+", "_", __version__)[:40]).se
 FLEET_HEARTBEAT = Gauge("kiosk_fleet_heartbeat_timestamp_seconds",
                         "Unix time of the last fleet heartbeat the central service answered",
                         registry=REGISTRY)
+HELP_CALLS = Counter("kiosk_help_calls_total",
+                     "Staff calls (一键呼叫) by outcome: sent, unreachable, acknowledged",
+                     ["outcome"], registry=REGISTRY)
+HELP_WAITING_SINCE = Gauge("kiosk_help_waiting_since_timestamp_seconds",
+                           "Unix time of the staff call still waiting for an answer; 0 when "
+                           "none waits", registry=REGISTRY)
 FLEET_PAUSED = Gauge("kiosk_fleet_paused", "1 while the centre has paused this terminal",
                      registry=REGISTRY)
 
@@ -123,6 +129,16 @@ def fleet_status(lights: dict[str, str], *, paper: str, outbox_oldest_seconds: f
 def fleet_heartbeat_answered(unix_time: float) -> None:
     """The central service answered a fleet heartbeat at ``unix_time``."""
     FLEET_HEARTBEAT.set(unix_time)
+
+
+def help_call(outcome: str) -> None:
+    """A staff call was ``sent``, could not be (``unreachable``), or was ``acknowledged``."""
+    HELP_CALLS.labels(outcome=_label(outcome)).inc()
+
+
+def help_waiting_since(unix_time: float) -> None:
+    """The waiting staff call was made at ``unix_time`` (0: none waits any more)."""
+    HELP_WAITING_SINCE.set(unix_time)
 
 
 def error(kind: str) -> None:

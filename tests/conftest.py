@@ -3,6 +3,7 @@
 import os
 
 pytest_plugins: list[str] = [
+    "tests.fixtures.access",
     "tests.fixtures.kivy_app",
     "tests.fixtures.pcsc",
     "tests.fixtures.sandbox",

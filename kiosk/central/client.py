@@ -42,6 +42,7 @@ from kiosk import __version__, metrics
 from kiosk.central import schemas as s
 from kiosk.central import schemas_essc as se
 from kiosk.central import schemas_fleet as fleet
+from kiosk.central import schemas_help as sh
 from kiosk.central.error_tables import error_for_status, map_requests_error
 from kiosk.central.errors import (
     CentralBadResponse,
@@ -61,7 +62,7 @@ from kiosk.secrets import Secrets
 
 log = get_logger("kiosk.central.client")
 M = TypeVar("M", bound=BaseModel)
-AnyPath = s.Path | se.EsscPath | fleet.FleetPath  # every operation of /v1
+AnyPath = s.Path | se.EsscPath | fleet.FleetPath | sh.HelpPath  # every operation of /v1
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 BACKOFF_BASE = 0.2
@@ -254,6 +255,20 @@ class CentralClient:
         """One part of a support bundle (a repeat of the same part is harmless)."""
         return self._call(fleet.FleetPath.BUNDLE, chunk, model=fleet.BundleChunkResult)
 
+    def help_request(self, outlet: str, step: str, request_id: str,
+                     at: dt.datetime | None = None) -> sh.HelpTicket:
+        """Call staff to this terminal (no personal data: the outlet, the screen's step,
+        the time). Retried: a repeat with the same ``request_id`` is the same call."""
+        req = _req(sh.HelpRequest, terminal_id=self._terminal, request_id=request_id,
+                   outlet=outlet, step=step,
+                   at=at or dt.datetime.fromtimestamp(self._clock(), dt.UTC))
+        return self._call(sh.HelpPath.REQUEST, req)
+
+    def help_status(self, request_id: str) -> sh.HelpTicket:
+        """How this terminal's call ``request_id`` stands (waiting or acknowledged)."""
+        req = _req(sh.HelpStatusRequest, terminal_id=self._terminal, request_id=request_id)
+        return self._call(sh.HelpPath.STATUS, req)
+
     def close(self) -> None:
         self._session.close()
 
@@ -284,10 +299,13 @@ class CentralClient:
         stateful = path in s.STATE_CHANGING_OPERATIONS or path == se.EsscPath.PRE_LOSS
         if stateful and not (idempotency_key and 8 <= len(idempotency_key) <= 128):
             raise ValueError("a state change needs an idempotency key of 8 to 128 characters")
-        response_model = model or {**s.OPERATIONS, **se.ESSC_OPERATIONS}[path][1]
+        response_model = model or {**s.OPERATIONS, **se.ESSC_OPERATIONS,
+                                   **sh.HELP_OPERATIONS}[path][1]
         body = request.model_dump_json(exclude_none=True).encode()
         # Keyed state changes are safe to repeat; the e-SSC verify spends its code: never.
-        attempts = 1 + (self._retries if path in s.IDEMPOTENT_OPERATIONS or stateful else 0)
+        # A staff call is keyed by its request_id: a repeat is the same call.
+        repeatable = path in s.IDEMPOTENT_OPERATIONS or path in sh.HELP_OPERATIONS or stateful
+        attempts = 1 + (self._retries if repeatable else 0)
         # One deadline for the whole call: connect, send, the whole read, every retry.
         flight = Flight(time.monotonic() + self._deadline)
         with self._flights_lock:

@@ -10,6 +10,10 @@ admin side (the sandbox's in demo mode: its URL and token are in
     kiosk fleet revoke TERMINAL        (its key: the next call is refused, out of service)
     kiosk fleet reinstate TERMINAL
     kiosk fleet check-overlay FILE [--json] [--config PATH]
+    kiosk fleet ack TERMINAL [--request ID]      # staff are on their way (一键呼叫)
+    kiosk fleet staff-link OUTLET                # the outlet's staff page, for a phone
+
+``ls`` lists the staff calls too (unanswered first; ``help_requests`` in ``--json``).
 
 ``check-overlay`` needs no central service: it checks an overlay exactly as a terminal
 with that local config would (:func:`kiosk.fleet.overlay.check_overlay`, the function the
@@ -22,11 +26,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from kiosk.central.sandbox.fleet_access import read_admin_access
+from kiosk.central.sandbox.help_page import staff_token
+from kiosk.central.schemas_help import OUTLET_PATTERN
 from kiosk.cli.common import CliError, add_config_argument, settings_from
 from kiosk.domain.pause_reasons import PauseReason
 
@@ -65,6 +72,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     revoke.add_argument("terminal")
     reinstate = cmds.add_parser("reinstate", help="take a revoked terminal key back")
     reinstate.add_argument("terminal")
+    ack = cmds.add_parser("ack", help="answer a staff call: staff are on their way")
+    ack.add_argument("terminal", help="the terminal whose oldest unanswered call to answer")
+    ack.add_argument("--request", metavar="ID", default=None,
+                     help="answer this call (its request id) instead")
+    link = cmds.add_parser("staff-link", help="print an outlet's staff page address (for a "
+                                              "phone; its token opens that page only)")
+    link.add_argument("outlet")
     check = cmds.add_parser("check-overlay",
                             help="check a settings overlay (TOML or .json) as a terminal would")
     check.add_argument("file", type=Path)
@@ -176,8 +190,19 @@ def _ago(then: str | None, now: dt.datetime) -> str:
     return f"{int(seconds)}s ago" if seconds < 5400 else f"{int(seconds // 3600)}h ago"
 
 
+def _print_help(answer: dict[str, Any]) -> None:
+    now = dt.datetime.fromisoformat(answer["server_time"])
+    waiting = [c for c in answer.get("help_requests", []) if c["state"] == "waiting"]
+    for c in waiting:
+        print(f"HELP  {c['terminal_id']:<16} waiting since {_ago(c['received_at'], now):<9} "
+              f"screen {c['step']} (outlet {c['outlet']}, request {c['request_id']})")
+    if waiting:
+        print()
+
+
 def _print_table(answer: dict[str, Any]) -> None:
     now = dt.datetime.fromisoformat(answer["server_time"])
+    _print_help(answer)
     rows = answer["terminals"]
     if not rows:
         print("no terminal has sent a heartbeat yet")
@@ -208,6 +233,18 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(answer, ensure_ascii=False, indent=2))
         else:
             _print_table(answer)
+        return 0
+    if cmd == "ack":
+        body = {"terminal_id": args.terminal, "request_id": args.request}
+        answered = _call(base, token, "POST", "/help/ack", body)
+        print(f"staff call {answered['request_id']} of {answered['terminal_id']} answered: "
+              "the kiosk will say that staff are on their way")
+        return 0
+    if cmd == "staff-link":
+        if not re.fullmatch(OUTLET_PATTERN, args.outlet):
+            raise CliError(f"{args.outlet!r} is not an outlet code (lower-case letters, "
+                           "digits, - and _)")
+        print(f"{base}/admin/fleet/staff/{args.outlet}?token={staff_token(token, args.outlet)}")
         return 0
     where = f"/terminals/{args.terminal}"
     if cmd in ("revoke", "reinstate"):

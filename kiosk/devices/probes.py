@@ -20,6 +20,7 @@ from smartcard import scard
 from kiosk.config import Settings
 from kiosk.devices.card_hub import CardHub
 from kiosk.devices.idcard.serial_reader import FIND, PREAMBLE
+from kiosk.devices.jack import probe_jack
 from kiosk.devices.pcsc.context import PcscContext
 from kiosk.devices.pcsc.errors import CardError, CardErrorKind
 from kiosk.devices.printer import make_printer
@@ -177,6 +178,11 @@ class DeviceProbes:
     def qr_scanner(self, live: Any = None) -> ScannerProbe:
         """The configured QR scanner (``cards.qr_scanner``); ``live`` = the app's watcher."""
         return probe_scanner(*scanner_location(self.settings), live=live)
+
+    def headphones(self, live: Any = None) -> dict[str, str]:
+        """Headphone jack detection (``access.headphone_jack``); ``live`` = the app's
+        jack watcher (kiosk/devices/jack.py)."""
+        return probe_jack(self.settings, live)
 
     def make_scanner(self) -> Any:
         """A scanner watcher for one test scan (not started; ``stop()`` releases it);

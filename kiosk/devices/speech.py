@@ -8,8 +8,14 @@ them digit by digit (``96102`` would otherwise be read as a mangled number).
 Text goes to espeak-ng on stdin, never on the command line (``ps`` shows arguments).
 Audio: ``espeak-ng --stdout`` piped into a player command that reads a WAV on stdin
 (``speech.player``, default the first of aplay, play, paplay). ``say`` and ``cue`` never
-block and never raise: the newest utterance replaces the one playing, and a failure is
-kept in ``last_error`` for diagnostics.
+block and never raise: the newest utterance replaces the one playing (so the next key
+press interrupts speech), and a failure is kept in ``last_error`` for diagnostics.
+
+Rate (words per minute, ``speech.rate``) and volume (espeak-ng's amplitude,
+``speech.volume``) can change while the kiosk runs (the keypad's slower/faster keys).
+Two outputs: the loudspeaker and the headphones (``access.headphone_player``, e.g.
+``aplay -D plughw:0,0``; empty = the loudspeaker's player, for codecs that switch by
+themselves when a plug goes in); :meth:`Speaker.route` picks one.
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ CUES = ("touch", "success", "error")
 SOUNDS_DIR = REPO_ROOT / "assets" / "sounds"
 _PLAYERS = (["aplay", "-q", "-"], ["play", "-q", "-t", "wav", "-"], ["paplay"])
 _DIGIT_RUN = re.compile(r"\d{3,}")
+RATE_RANGE = (80, 450)     # words per minute espeak-ng speaks intelligibly
+VOLUME_RANGE = (0, 200)    # espeak-ng -a
+OUTPUTS = ("speaker", "headphones")
 
 
 class SpeechError(Exception):
@@ -69,7 +78,12 @@ class Speaker:
         self.enabled = settings.speech.enabled
         self.command = settings.speech.command
         self.rate = settings.speech.rate
-        self.player = find_player(settings.speech.player)
+        self.volume = settings.speech.volume
+        self.players = {"speaker": find_player(settings.speech.player)}
+        self.players["headphones"] = (find_player(settings.access.headphone_player)
+                                      if settings.access.headphone_player
+                                      else self.players["speaker"])
+        self.output = "speaker"
         self.sounds_dir = sounds_dir
         self.last_error: str | None = None
         self.spoken = 0  # utterances that played to the end (for tests and metrics)
@@ -82,6 +96,31 @@ class Speaker:
         self._thread.start()
 
     # -- public API ---------------------------------------------------------------------
+    @property
+    def player(self) -> list[str] | None:
+        """The player command of the output in use."""
+        return self.players[self.output]
+
+    def set_rate(self, wpm: int) -> int:
+        """Speak at ``wpm`` words per minute from the next utterance (clamped to
+        :data:`RATE_RANGE`); returns the rate in effect."""
+        self.rate = max(RATE_RANGE[0], min(RATE_RANGE[1], int(wpm)))
+        return self.rate
+
+    def set_volume(self, volume: int) -> int:
+        """espeak-ng amplitude from the next utterance (clamped to :data:`VOLUME_RANGE`)."""
+        self.volume = max(VOLUME_RANGE[0], min(VOLUME_RANGE[1], int(volume)))
+        return self.volume
+
+    def route(self, output: str) -> None:
+        """Send what is said from now on to ``speaker`` or ``headphones``; what is
+        playing stops (it was meant for the other output)."""
+        if output not in OUTPUTS:
+            raise ValueError(f"unknown output {output!r}; known: {', '.join(OUTPUTS)}")
+        if output != self.output:
+            self.output = output
+            self.stop()
+
     def available(self) -> bool:
         """espeak-ng is installed (whether or not speech is enabled)."""
         return shutil.which(self.command) is not None
@@ -90,8 +129,7 @@ class Speaker:
         """Speak ``text`` with the voice of ``language``; returns at once."""
         if not self.enabled or not text.strip():
             return
-        cmd = [self.command, "--stdout", "-v", voice_for(language), "-s", str(self.rate),
-               "--stdin"]
+        cmd = [self.command, "--stdout", *self._voice_args(language), "--stdin"]
         self._submit(cmd, speakable(text).encode("utf-8"), None)
 
     def cue(self, name: str) -> None:
@@ -131,8 +169,7 @@ class Speaker:
     def synthesize_to_file(self, text: str, language: str, path: Path | str) -> Path:
         """Write the speech as a WAV file (blocking). Raises :class:`SpeechError`."""
         path = Path(path)
-        cmd = [self.command, "-v", voice_for(language), "-s", str(self.rate), "-w", str(path),
-               "--stdin"]
+        cmd = [self.command, *self._voice_args(language), "-w", str(path), "--stdin"]
         try:
             proc = subprocess.run(cmd, input=speakable(text).encode("utf-8"),
                                   capture_output=True, timeout=30, check=False)
@@ -143,6 +180,9 @@ class Speaker:
             raise SpeechError(f"{self.command} failed ({proc.returncode}): "
                               f"{first[0] if first else 'no output'}")
         return path
+
+    def _voice_args(self, language: str) -> list[str]:
+        return ["-v", voice_for(language), "-s", str(self.rate), "-a", str(self.volume)]
 
     # -- worker ---------------------------------------------------------------------------
     def _submit(self, cmd: list[str] | None, text: bytes | None, wav: Path | None) -> None:
@@ -184,7 +224,8 @@ class Speaker:
         self.last_error = message
 
     def _play(self, cmd: list[str], text: bytes | None, wav: Path | None) -> None:
-        if self.player is None:
+        player_cmd = self.player
+        if player_cmd is None:
             self._fail("no audio player found (aplay, play or paplay)")
             return
         wav_fh = None
@@ -193,14 +234,14 @@ class Speaker:
                 return  # replaced before it started
             if wav is not None:
                 wav_fh = open(wav, "rb")  # noqa: SIM115 - closed below, after the player ends
-                player = subprocess.Popen([*self.player], stdin=wav_fh,
+                player = subprocess.Popen([*player_cmd], stdin=wav_fh,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 procs = [player]
             else:
                 synth = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.PIPE)
                 try:
-                    player = subprocess.Popen([*self.player], stdin=synth.stdout,
+                    player = subprocess.Popen([*player_cmd], stdin=synth.stdout,
                                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 except OSError:
                     synth.kill()  # nobody would read its output

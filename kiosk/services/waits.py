@@ -40,6 +40,13 @@ class CardWaits:
         self._dispatch = dispatch
         self._service_down = False  # the card service said it is down (until it is up)
         self._timer: threading.Timer | None = None
+        # Non-visual mode (the accessibility keypad) waits longer: access.timeout_factor.
+        self.time_factor = 1.0
+
+    @property
+    def limit_seconds(self) -> int:
+        """How long a card step waits for a card now."""
+        return round(self.core.settings.session.card_wait_seconds * self.time_factor)
 
     # ---- the wait limit -------------------------------------------------------------
     def arm(self) -> None:
@@ -48,7 +55,7 @@ class CardWaits:
         st = self.core.state
         if st.step not in NEEDS_READER:
             return
-        seq, limit = st.seq, self.core.settings.session.card_wait_seconds
+        seq, limit = st.seq, self.limit_seconds
         timer = threading.Timer(limit, lambda: self._dispatch(lambda: self._over(seq)))
         timer.daemon = True
         timer.start()
@@ -63,7 +70,7 @@ class CardWaits:
         st = self.core.state
         if st.seq == seq and st.step in NEEDS_READER:
             self.core.fail_kind(FailureKind.CARD_WAIT, retry_to=st,
-                                seconds=self.core.settings.session.card_wait_seconds)
+                                seconds=self.limit_seconds)
 
     # ---- the other ways in ------------------------------------------------------------
     def keypad_allowed(self, waiting: State) -> bool:

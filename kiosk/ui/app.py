@@ -22,6 +22,9 @@ Public interface for other layers (all on the Kivy main thread; from a worker th
 - ``app.note_activity()`` (e.g. a card was inserted) restarts the quiet period.
 - ``app.speaker`` (read aloud), ``app.allow_close`` (False vetoes window close),
   ``app.inactivity`` (the :class:`~kiosk.ui.inactivity.InactivityTimer`).
+- Accessibility (:mod:`kiosk.ui.access`): ``app.access`` (the keypad, non-visual mode,
+  what is said), ``app.nonvisual``, ``app.low_reach``, ``app.headphones`` (bindable),
+  ``app.call_staff()`` (一键呼叫), ``app.toggle_low_reach()``.
 
 Helpers, one job each: ``app.nav`` (:mod:`kiosk.ui.navigation`: go, back, routes; its
 methods are the app's ``go``/``back``/…), ``app.idle`` (:mod:`kiosk.ui.idle_watch`: the
@@ -31,6 +34,7 @@ frame), :mod:`kiosk.ui.crash_guard`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +52,7 @@ from kiosk.logs import error_fields, get_logger
 from kiosk.services.states import EndReason
 from kiosk.system.memory import release_free_heap
 from kiosk.ui import fonts
+from kiosk.ui.access.mode import Access
 from kiosk.ui.crash_guard import RecoverToErrorScreen
 from kiosk.ui.first_frame import AfterFirstFrame
 from kiosk.ui.idle import IdleGovernor
@@ -59,7 +64,7 @@ from kiosk.ui.lockdown import lock_down
 from kiosk.ui.navigation import ATTRACT, Navigator
 from kiosk.ui.registry import SCREENS, ScreenSpec
 from kiosk.ui.screen_manager import KioskScreenManager
-from kiosk.ui.theme import LARGE_TEXT_SCALE, PALETTES, Metrics, ui_scale_for
+from kiosk.ui.theme import LARGE_TEXT_SCALE, LOW_REACH_SCALE, PALETTES, Metrics, ui_scale_for
 from kiosk.ui.widgets.overlay import InactivityOverlay
 
 if TYPE_CHECKING:
@@ -80,6 +85,9 @@ class KioskApp(App):
     lang = StringProperty(DEFAULT_LANGUAGE)
     large_text = BooleanProperty(False)
     high_contrast = BooleanProperty(False)
+    nonvisual = BooleanProperty(False)   # the keypad's first key: speech, focus ring
+    low_reach = BooleanProperty(False)   # everything in the lower half of the screen
+    headphones = BooleanProperty(False)  # a plug in the headphone jack
     theme = ObjectProperty(None)
     allow_close = BooleanProperty(False)
     screens_ready = BooleanProperty(False)   # start-up done; screens build when first shown
@@ -116,13 +124,16 @@ class KioskApp(App):
         # The tour: screens show the sample states it draws; no live check (the
         # technician's screens refresh when shown) may replace them.
         self.samples_only = False
+        self.access: Access | None = None  # made in build(): it needs the window
+        self._help_overlay: Any = None  # the staff call panel, made when first needed
         # One pending release at most, however many sessions end meanwhile.
         self.release_heap = Clock.create_trigger(lambda _dt: release_free_heap(),
                                                  RELEASE_HEAP_AFTER_S)
         super().__init__(**kwargs)
         self.title = "kiosk"
         self._defaults()
-        self.bind(large_text=self._apply_theme, high_contrast=self._apply_theme)
+        self.bind(large_text=self._apply_theme, high_contrast=self._apply_theme,
+                  low_reach=self._apply_theme)
 
     # --- building ------------------------------------------------------------------
     def build(self) -> KioskScreenManager:
@@ -136,6 +147,9 @@ class KioskApp(App):
         self.sm = KioskScreenManager(factories, transition=NoTransition())
         self.sm.current = ATTRACT  # built now; the others after the first frame
         self.sm.bind(current=self._on_screen_changed)
+        self.access = Access(self)
+        self.access.attach(self.parts)
+        self.sm.bind(current=self.access.screen_changed)
         log.info("ui built", extra={"fields": {"screens": len(self.screen_specs)}})
         return self.sm
 
@@ -182,6 +196,14 @@ class KioskApp(App):
             self.journeys = JourneyBridge(self, parts)
         speaker = getattr(parts, "speaker", None)
         self.speaker = speaker.say if speaker is not None else None
+        old_call = getattr(previous, "staff_call", None)
+        if old_call is not None:
+            old_call.unsubscribe(self._on_help_status)
+        new_call = getattr(parts, "staff_call", None)
+        if new_call is not None:
+            new_call.subscribe(self._on_help_status)
+        if self.access is not None:
+            self.access.attach(parts)
         return previous
 
     @property
@@ -239,13 +261,15 @@ class KioskApp(App):
         self.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
         self.large_text = self.settings.display.large_text
         self.high_contrast = self.settings.display.high_contrast
+        self.nonvisual = False  # the next person starts again: the first key turns it on
+        self.low_reach = False
 
     def _apply_theme(self, *_: Any) -> None:
         palette = PALETTES["high_contrast" if self.high_contrast else "normal"]
         w, h = (Window.size if Window else (self.settings.display.width,
                                             self.settings.display.height))
-        metrics = Metrics().scaled(ui_scale_for(w, h),
-                                   LARGE_TEXT_SCALE if self.large_text else 1.0)
+        scale = ui_scale_for(w, h) * (LOW_REACH_SCALE if self.low_reach else 1.0)
+        metrics = Metrics().scaled(scale, LARGE_TEXT_SCALE if self.large_text else 1.0)
         self.theme.apply(palette, metrics)
         if Window:
             Window.clearcolor = self.theme.bg
@@ -272,6 +296,39 @@ class KioskApp(App):
 
     def toggle_high_contrast(self) -> None:
         self.high_contrast = not self.high_contrast
+
+    def toggle_low_reach(self) -> None:
+        """The "accessible height" toggle: everything in the lower half, or not."""
+        self.low_reach = not self.low_reach
+
+    # --- the staff call (一键呼叫) -------------------------------------------------------
+    @property
+    def help_overlay(self) -> Any:
+        """The staff call panel (built on first use)."""
+        if self._help_overlay is None:
+            from kiosk.ui.access.help import HelpOverlay  # lazy: not on the idle start screen
+
+            self._help_overlay = HelpOverlay()
+        return self._help_overlay
+
+    def call_staff(self) -> None:
+        """Call staff to this terminal now (no personal data: the screen's name)."""
+        self.idle.touch()
+        step = str(self.sm.current) if self.sm is not None else "attract"
+        call = getattr(self.parts, "staff_call", None)
+        if call is None:  # no central client at all: say so, never pretend
+            # lazy: the staff call's module loads prometheus_client (the parts do it,
+            # after the first frame); only this rare path needs it from here
+            from kiosk.services.staff_call import HelpPhase, HelpStatus
+
+            log.warning("staff call impossible: no central client")
+            self.help_overlay.show_status(HelpStatus(HelpPhase.UNREACHABLE, step,
+                                                     dt.datetime.now(dt.UTC)))
+            return
+        call.call(step)
+
+    def _on_help_status(self, status: Any) -> None:
+        self.help_overlay.show_status(status)
 
     def read_aloud(self) -> None:
         screen = self.current_screen_widget()
@@ -327,6 +384,11 @@ class KioskApp(App):
             except Exception as exc:
                 log.error("session wipe failed", extra={"fields": error_fields(exc)})
         self.session = None
+        call = getattr(self.parts, "staff_call", None)
+        if call is not None:
+            call.end_session()
+        if self._help_overlay is not None:
+            self._help_overlay.hide()
         for screen in self.sm.screens if self.sm else ():
             try:
                 screen.reset()

@@ -1,6 +1,12 @@
 """The kiosk window gives nothing away: no Kivy settings panel, inspector or key binding,
-no key at all outside technician mode, no right/middle click or wheel, no cursor in
-production, screen blanking by opening hours, and the touch that wakes it does nothing else.
+no key outside technician mode but the accessibility keypad's, no right/middle click or
+wheel, no cursor in production, screen blanking by opening hours, and the touch that
+wakes it does nothing else.
+
+The accessibility keypad's keys are exactly those of ``access.keys`` and the digits,
+without ctrl, alt, meta or super held (kiosk/ui/access/keys.py): they go to
+``app.access`` (kiosk/ui/access/mode.py) and no further; every other key (F1, Escape,
+alt+F4, ctrl+alt+BackSpace, …) is swallowed. On the technician's PIN pad no key acts.
 
 Installed once from ``KioskApp.on_start`` (:func:`lock_down`), which Kivy dispatches after
 it bound its own keys (F1 → settings panel) to the window: our window handlers are bound
@@ -42,6 +48,7 @@ class Lockdown:
 
     app: Any
     swallowed_keys: int = 0
+    passed_keys: int = 0  # keypad keys handed to app.access
     swallowed_clicks: int = 0
     handlers: dict[str, Any] = field(default_factory=dict)
     blanking: BlankingSchedule | None = None
@@ -55,6 +62,21 @@ class Lockdown:
     def on_key(self, *_: Any) -> bool:
         if self.technician():
             return False
+        self.swallowed_keys += 1
+        return True
+
+    def on_key_down(self, _window: Any, key: int, _scancode: int = 0, _codepoint: Any = None,
+                    modifiers: Any = ()) -> bool:
+        """A key press: the keypad's go to ``app.access``; nothing goes further."""
+        if self.technician():
+            return False
+        access = getattr(self.app, "access", None)
+        sm = getattr(self.app, "sm", None)
+        gate = sm is not None and str(sm.current) == TECHNICIAN_GATE
+        if access is not None and not gate and access.lets_through(key, list(modifiers or ())):
+            self.passed_keys += 1
+            access.key_down(key, list(modifiers or ()))
+            return True
         self.swallowed_keys += 1
         return True
 
@@ -90,7 +112,7 @@ def lock_down(app: Any) -> Lockdown:
     Modules.unregister_window(Window)  # no inspector/monitor/screen module, whatever ini says
     lock = Lockdown(app)
     for name in KEY_EVENTS:
-        lock.handlers[name] = lock.on_key
+        lock.handlers[name] = lock.on_key_down if name == "on_key_down" else lock.on_key
     lock.handlers["on_touch_down"] = lock.on_touch
     lock.handlers["on_touch_up"] = lock.on_touch
     Window.bind(**lock.handlers)

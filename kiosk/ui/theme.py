@@ -16,6 +16,10 @@ REFERENCE_SHORT_SIDE = 1080
 PX_PER_MM = 4.0              # 1920 px across 476 mm (21.5" 16:9)
 MIN_TARGET_MM = 15.0         # the smallest touch target we allow
 LARGE_TEXT_SCALE = 1.3
+# The low-reach layout ("accessible height") fits each screen into the lower half of the
+# panel beside a column of its controls: everything at 0.85 (a 22 mm target, still over
+# the 15 mm minimum; the cardholder sits at arm's length from that half).
+LOW_REACH_SCALE = 0.85
 
 
 def mm(value: float) -> float:

@@ -11,10 +11,14 @@ box or its screen's content area, placeholders left unformatted, untranslated ``
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+from kivy.core.window import Window
+from kivy.uix.label import Label
 
 from kiosk.i18n import LANGUAGES
 from kiosk.services.states import EndReason
@@ -29,15 +33,36 @@ def _inactivity_warning(app: Any) -> None:
     app.overlay.show()
 
 
+def _staff_call(phase: str) -> Callable[[Any], None]:
+    """The staff call panel (一键呼叫) in ``phase``, over an in-session screen."""
+    def show(app: Any) -> None:
+        # lazy: the staff call's module loads metrics; the tour needs it only here
+        from kiosk.services.staff_call import HelpPhase, HelpStatus
+
+        app.go("placeholder", title_key="attract.pre_loss")
+        app.help_overlay.show_status(HelpStatus(HelpPhase(phase), "placeholder",
+                                                dt.datetime(2026, 12, 1, 6, 5, tzinfo=dt.UTC)))
+    return show
+
+
 # Tour states that are not one screen's: name → callable(app).
 APP_STATES: dict[str, Callable[[Any], None]] = {
     "inactivity-warning": _inactivity_warning,
+    **{f"staff-call-{phase}": _staff_call(phase)
+       for phase in ("sending", "waiting", "coming", "unanswered", "unreachable")},
 }
 # Samples also shot in high contrast (screen, state); every state is shot in large text.
 # A paged screen is shot page by page, up to this many (more is a problem: say less).
 MAX_PAGES = 8
 MODE_SAMPLES: tuple[tuple[str, str], ...] = (
-    ("attract", "default"), ("message", "error"), ("app", "inactivity-warning"))
+    ("attract", "default"), ("message", "error"), ("app", "inactivity-warning"),
+    ("app", "staff-call-waiting"))
+# Samples shot with the accessibility keypad's focus ring (non-visual mode), in each
+# language and once more in high contrast; every cardholder screen's first state is
+# also shot in the low-reach layout ("accessible height").
+FOCUS_SAMPLES: tuple[tuple[str, str], ...] = (
+    ("attract", "default"), ("pre_loss_cards", "mixed"), ("cancel_pin", "default"),
+    ("identify_keypad", "default"), ("app", "staff-call-coming"))
 
 
 @dataclass(frozen=True)
@@ -48,11 +73,14 @@ class Shot:
     large_text: bool = False
     high_contrast: bool = False
     page: int = 1         # a paged screen's later pages are shots of their own
+    low_reach: bool = False  # the "accessible height" layout: all in the lower half
+    focus: bool = False   # non-visual mode: the keypad's focus ring on the first element
 
 
     @property
     def filename(self) -> str:
         mode = ("-large" if self.large_text else "") + ("-contrast" if self.high_contrast else "")
+        mode += ("-low" if self.low_reach else "") + ("-focus" if self.focus else "")
         page = f"-p{self.page}" if self.page > 1 else ""
         return f"{self.screen}-{self.state}{page}-{self.lang}{mode}.png"
 
@@ -79,6 +107,27 @@ def plan(app: Any, languages: tuple[str, ...] = LANGUAGES,
             if screens and name not in screens:
                 continue
             shots.append(Shot(name, state, lang, high_contrast=True))
+        shots += _access_shots(app, lang, screens, hidden)
+    return shots
+
+
+def _access_shots(app: Any, lang: str, screens: list[str] | None,
+                  hidden: set[str]) -> list[Shot]:
+    """The focus ring samples, and every cardholder screen's first state low."""
+    shots = []
+    for name, state in FOCUS_SAMPLES:
+        if not screens or name in screens:
+            shots.append(Shot(name, state, lang, focus=True))
+            if name == "attract":
+                shots.append(Shot(name, state, lang, focus=True, high_contrast=True))
+    for screen in app.sm.screens:
+        if (screens and screen.name not in screens) or screen.name in hidden \
+                or screen.name.startswith("diag_"):
+            continue
+        first = next(iter(screen.tour_states()))
+        shots.append(Shot(screen.name, first, lang, low_reach=True))
+    if not screens or "app" in screens:
+        shots.append(Shot("app", "staff-call-waiting", lang, low_reach=True))
     return shots
 
 
@@ -88,12 +137,15 @@ def stage(app: Any, shot: Shot) -> None:
     app.set_language(shot.lang)
     app.large_text = shot.large_text
     app.high_contrast = shot.high_contrast
+    app.low_reach = shot.low_reach
     if shot.screen == "app":
         APP_STATES[shot.state](app)
-        return
-    if shot.screen != "attract":
-        app.go(shot.screen)
-    app.sm.get_screen(shot.screen).tour_states()[shot.state]()
+    else:
+        if shot.screen != "attract":
+            app.go(shot.screen)
+        app.sm.get_screen(shot.screen).tour_states()[shot.state]()
+    if shot.focus:
+        app.nonvisual = True  # the first key's effect: the ring on the first element
 
 
 def layout_problems(driver: Any) -> list[str]:
@@ -106,7 +158,22 @@ def layout_problems(driver: Any) -> list[str]:
     if content is not None:
         x0, y0 = content.to_window(content.x, content.y)
         box = (x0 - 1, y0 - 1, x0 + content.width + 1, y0 + content.height + 1)
-    return shot_problems(driver, box, content)
+    return shot_problems(driver, box, content) + low_reach_problems(driver)
+
+
+def low_reach_problems(driver: Any) -> list[str]:
+    """In the low-reach layout: any text or picture above the lower half."""
+    if not getattr(driver.app, "low_reach", False):
+        return []
+    problems = []
+    for w in driver.walk():
+        drawn = isinstance(w, Label) and w.text or getattr(w, "texture", None) is not None
+        if not drawn or not driver.is_visible(w):
+            continue
+        if w.to_window(w.x, w.top)[1] > Window.height / 2 + 1:
+            what = repr(w.text[:30]) if isinstance(w, Label) else f"a {type(w).__name__}"
+            problems.append(f"above the lower half (low reach): {what}")
+    return problems
 
 
 def _next_page(app: Any) -> bool:

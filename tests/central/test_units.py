@@ -15,6 +15,7 @@ from kiosk.central import schemas as s
 from kiosk.central.sandbox.openapi import OPENAPI_FILE, render
 from kiosk.central.schemas_essc import EsscPath
 from kiosk.central.schemas_fleet import FleetPath
+from kiosk.central.schemas_help import HelpPath
 from kiosk.central.signing import SignatureError, sign_request, verify_request
 from kiosk.i18n import catalog, placeholders
 
@@ -30,7 +31,8 @@ def test_openapi_json_is_current():
 
 def test_openapi_lists_every_operation_as_post_with_problem_answers():
     doc = json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
-    assert set(doc["paths"]) == {p.value for p in (*s.Path, *EsscPath, *FleetPath)}
+    assert set(doc["paths"]) == {p.value for p in (*s.Path, *EsscPath, *FleetPath,
+                                                     *HelpPath)}
     for path, ops in doc["paths"].items():
         assert list(ops) == ["post"], path
         assert {"401", "404", "409", "422"} <= set(ops["post"]["responses"])

@@ -1,5 +1,7 @@
 """Keys and clicks change nothing on a real kiosk window (xdotool under Xvfb, screenshots
-compared pixel for pixel), and Kivy's own config file is never rewritten."""
+compared pixel for pixel), and Kivy's own config file is never rewritten — except the
+accessibility keypad's keys (access.keys and the digits): the first of them turns
+non-visual mode on (the focus ring appears), and the other keys stay dead after it."""
 
 from __future__ import annotations
 
@@ -18,8 +20,11 @@ from tests.fixtures.polling import until
 
 pytestmark = pytest.mark.ui
 
+# Not the keypad's: nothing happens, before or after non-visual mode is on. A keypad key
+# with a modifier held (ctrl+alt+BackSpace, ctrl+Down, alt+Return) is not the keypad's.
 KEYS = ["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11", "F12",
-        "alt+F4", "ctrl+alt+BackSpace", "Escape", "ctrl+e", "alt+Tab", "super", "Return"]
+        "alt+F4", "ctrl+alt+BackSpace", "Escape", "ctrl+e", "alt+Tab", "super", "Tab",
+        "space", "ctrl+Down", "alt+Return", "shift+KP_Add", "a", "x"]
 
 
 def shot(display: str, path: Path) -> Path:
@@ -83,6 +88,20 @@ def test_every_key_and_click_leaves_the_start_screen_pixel_identical(tmp_path: P
             assert differing_pixels(before, after) == 0, "the screen changed"
             assert hashlib.sha256(ini.read_bytes()).hexdigest() == ini_before
             assert proc.poll() is None
+
+            # The keypad's Down gets through: non-visual mode, the focus ring drawn.
+            xdo(xvfb.display, "key", "--clearmodifiers", "Down")
+            ring = until(lambda: differing_pixels(after, p := shot(
+                xvfb.display, tmp_path / "ring-now.png")) > 500 and p, 30,
+                "the focus ring", interval=0.3)
+            assert ring
+            ringed = settle(xvfb.display, tmp_path / "ring.png")
+            for key in KEYS:  # still dead in non-visual mode
+                xdo(xvfb.display, "key", "--clearmodifiers", key)
+            still = settle(xvfb.display, tmp_path / "still.png")
+            assert proc.poll() is None, "a key ended the kiosk"
+            assert differing_pixels(ringed, still) == 0, "a dead key changed the screen"
+            assert hashlib.sha256(ini.read_bytes()).hexdigest() == ini_before
         finally:
             stop(proc)
             notify.close()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import array
 import dataclasses
+import math
 import os
 import shlex
 import subprocess
+import wave
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,9 @@ import pytest
 from kiosk.config import load_settings
 from kiosk.devices.speech import (
     CUES,
+    RATE_RANGE,
     SOUNDS_DIR,
+    VOLUME_RANGE,
     Speaker,
     SpeechError,
     speakable,
@@ -154,3 +159,52 @@ def test_missing_player_or_engine_is_reported_not_raised(speaker_factory):
     sp2 = speaker_factory(command="espeak-ng-missing", player="sox -q -t wav - -n")
     sp2.say("hello", "en")
     assert sp2.wait(5) and sp2.last_error
+
+
+def _rms(path: Path) -> float:
+    with wave.open(str(path)) as w:
+        frames = w.readframes(w.getnframes())
+    samples = array.array("h", frames)
+    return math.sqrt(sum(x * x for x in samples) / max(1, len(samples)))
+
+
+def test_rate_and_volume_change_the_speech_and_are_bounded(speaker_factory, tmp_path):
+    """The keypad's slower/faster keys change the rate; the volume is the amplitude."""
+    sp = speaker_factory(rate=150, volume=100)
+    normal = sp.synthesize_to_file(EN, "en", tmp_path / "normal.wav")
+    assert sp.set_rate(100) == 100
+    slow = sp.synthesize_to_file(EN, "en", tmp_path / "slow.wav")
+    assert sp.set_rate(300) == 300
+    fast = sp.synthesize_to_file(EN, "en", tmp_path / "fast.wav")
+    assert _seconds(slow) > _seconds(normal) > _seconds(fast)
+    assert sp.set_rate(10) == RATE_RANGE[0] and sp.set_rate(10_000) == RATE_RANGE[1]
+    sp.set_rate(150)
+    assert sp.set_volume(30) == 30
+    quiet = sp.synthesize_to_file(EN, "en", tmp_path / "quiet.wav")
+    assert sp.set_volume(200) == 200
+    loud = sp.synthesize_to_file(EN, "en", tmp_path / "loud.wav")
+    assert _rms(quiet) < _rms(normal) < _rms(loud)
+    assert sp.set_volume(-5) == VOLUME_RANGE[0] and sp.set_volume(999) == VOLUME_RANGE[1]
+
+
+def test_speech_goes_to_the_headphones_when_routed_there(tmp_path):
+    """Two outputs: the loudspeaker's player and the headphones' (access.headphone_player)."""
+    base = load_settings(environ={})
+    settings = dataclasses.replace(
+        base, speech=dataclasses.replace(base.speech, player=f"tee {tmp_path / 'speaker.wav'}"),
+        access=dataclasses.replace(base.access,
+                                   headphone_player=f"tee {tmp_path / 'headphones.wav'}"))
+    sp = Speaker(settings)
+    try:
+        sp.say("Speaker.", "en")
+        assert sp.wait(10) and sp.last_error is None
+        assert (tmp_path / "speaker.wav").stat().st_size > 10_000
+        assert not (tmp_path / "headphones.wav").exists()
+        sp.route("headphones")
+        sp.say("Headphones.", "en")
+        assert sp.wait(10) and sp.last_error is None
+        assert (tmp_path / "headphones.wav").stat().st_size > 10_000  # real audio
+        with pytest.raises(ValueError):
+            sp.route("bluetooth")
+    finally:
+        sp.close()

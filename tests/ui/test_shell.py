@@ -355,8 +355,10 @@ def test_attract_builds_no_back_or_home_button_until_a_screen_shows_one(kiosk_ui
     open_placeholder(ui)
     ui.pump_frames(2)  # laid out before the next frame
     nav = ui.app.sm.current_screen.frame.ids.nav
-    # The placeholder shows back in the bar (its big home button is its own).
-    assert set(nav._buttons) == {"app.back"}
+    # The placeholder shows back in the bar (its big home button is its own), with the
+    # accessibility pair every cardholder screen has (the start screen has them in its
+    # footer row, not in the bar).
+    assert set(nav._buttons) == {"app.back", "access.call_staff", "access.low_reach"}
     assert ui.find(key="app.back").text == "返回" and nav.back_button.parent == nav
     ui.tap(key="app.back")
     ui.wait_for_screen("attract")

@@ -34,6 +34,7 @@ from kiosk.central.sandbox.essc import add_essc_routes, essc_admin_router
 from kiosk.central.sandbox.faults import Faults
 from kiosk.central.sandbox.fleet_routes import fleet_admin_router, fleet_v1_router
 from kiosk.central.sandbox.gate import NOT_JSON, SIGNED_STATE, Signed
+from kiosk.central.sandbox.help_routes import help_admin_router, help_v1_router
 from kiosk.central.sandbox.limits import ID_NUMBER_LIMIT
 from kiosk.central.sandbox.operations import confirm_code, request_code
 from kiosk.central.sandbox.ports import Backend
@@ -230,6 +231,7 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
     app.include_router(v1)
     add_essc_routes(app, backend, signed, PROBLEM_RESPONSES)
     app.include_router(fleet_v1_router(backend, max_skew, PROBLEM_RESPONSES))
+    app.include_router(help_v1_router(backend, PROBLEM_RESPONSES))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -317,6 +319,7 @@ def create_admin_app(store: ServiceBackend, faults: Faults) -> FastAPI:
     app.include_router(harness_router(store, faults))
     app.include_router(essc_admin_router(store))
     app.include_router(fleet_admin_router(store))
+    app.include_router(help_admin_router(store))
     return app
 
 

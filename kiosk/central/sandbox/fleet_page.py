@@ -11,6 +11,8 @@ from collections import Counter
 from html import escape
 from typing import Any
 
+from kiosk.central.sandbox.help_page import render_help_block
+
 PART_ORDER = ("readers", "id_reader", "printer", "speech", "disk", "clock", "outbox",
               "technician")
 _COLOURS = {"ok": "#1b7f3a", "warn": "#b36b00", "fail": "#c62828", "unknown": "#6b6b6b",
@@ -28,6 +30,11 @@ th{font-size:13px;color:#555555}
 color:#fff;font-size:12px}
 .t{font-weight:600}
 .state{font-size:13px}
+.help{background:#fff3f3;border-bottom:3px solid #c62828;padding:4px 0 8px}
+.help h2{font-size:18px;margin:8px 16px;color:#8c1b13}
+.call{margin:8px 12px;padding:10px 12px;border-radius:8px;background:#fff;
+border-left:8px solid #c62828}
+.call .t{font-weight:700}
 @media (max-width:640px){
  table,tbody,tr,td{display:block;width:auto}
  thead{display:none}
@@ -96,8 +103,10 @@ def _row(t: dict[str, Any], now: dt.datetime) -> tuple[str, str]:
     return html, state.split(" ·")[0]
 
 
-def render_fleet_page(terminals: list[dict[str, Any]], now: dt.datetime) -> str:
-    """The whole page for the register's ``terminals`` as of ``now``."""
+def render_fleet_page(terminals: list[dict[str, Any]], now: dt.datetime,
+                      help_calls: list[dict[str, Any]] | None = None) -> str:
+    """The whole page for the register's ``terminals`` as of ``now``; unanswered staff
+    calls (``help_calls``) in a block at the top."""
     rows, states = [], Counter()
     for t in terminals:
         html, state = _row(t, now)
@@ -114,5 +123,6 @@ def render_fleet_page(terminals: list[dict[str, Any]], now: dt.datetime) -> str:
             f"<header><h1>Fleet · {len(terminals)} terminals</h1>"
             f"<div class=\"sum\">{summary} · as of "
             f"{escape(now.isoformat(timespec='seconds'))}</div></header>"
+            f"{render_help_block(help_calls or [], now)}"
             f"<table><thead><tr>{heads}</tr></thead><tbody>{body}</tbody></table>"
             "</body></html>")

@@ -90,7 +90,8 @@ def fleet_admin_router(store: Backend) -> APIRouter:
 
     @admin.get("/terminals")
     def terminals() -> Any:
-        return {"server_time": store.now().isoformat(), "terminals": fleet.terminals()}
+        return {"server_time": store.now().isoformat(), "terminals": fleet.terminals(),
+                "help_requests": store.register.help_calls()}
 
     @admin.post("/terminals/{terminal_id}/pause")
     def pause(terminal_id: str, req: PauseRequest) -> Any:
@@ -133,7 +134,8 @@ def fleet_admin_router(store: Backend) -> APIRouter:
 
     @admin.get("", response_class=HTMLResponse)
     def page() -> HTMLResponse:
-        return HTMLResponse(render_fleet_page(fleet.terminals(), store.now()))
+        return HTMLResponse(render_fleet_page(fleet.terminals(), store.now(),
+                                              store.register.help_calls()))
 
     return admin
 

@@ -18,6 +18,8 @@ In this order, for ``/v1`` on the public port:
 
 The admin API is served only on its own port (bound to loopback by the server) and
 only with ``Authorization: Bearer <token>``; on the public port ``/admin`` does not exist.
+An outlet's staff page (``/admin/fleet/staff/<outlet>``, and its acknowledge button) also
+opens with ``?token=`` that outlet's own staff token (kiosk/central/sandbox/help_page.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from urllib.parse import parse_qsl
 from starlette.concurrency import run_in_threadpool
 
 from kiosk.central import schemas as s
+from kiosk.central.sandbox.help_page import staff_path_outlet, staff_token
 from kiosk.central.sandbox.limits import TERMINAL_LIMIT
 from kiosk.central.sandbox.ports import Backend, Limiter, TerminalKeys
 from kiosk.central.sandbox.store_util import ApiProblem
@@ -138,6 +141,13 @@ class Gate:
 
     async def _admin(self, scope: dict, receive: Any, send: Any) -> None:
         given = _header(scope, b"authorization")
+        outlet = staff_path_outlet(scope.get("method", ""), scope.get("path", ""))
+        if not given and outlet is not None:
+            # A staff page on a phone: its own outlet's token, good for that page only.
+            if hmac.compare_digest(_query_token(scope).encode(),
+                                   staff_token(self.admin_token, outlet).encode()):
+                await self.admin(scope, receive, send)
+                return
         if not given and scope.get("method") == "GET" and scope.get("path") == FLEET_PAGE:
             # The read-only fleet page opens in a browser, which cannot send a header.
             given = "Bearer " + _query_token(scope)

@@ -127,6 +127,29 @@ class TerminalRegister(Protocol):
         """Record the plain ``/v1/terminals/heartbeat``."""
         ...
 
+    def help_request(self, terminal_id: str, request_id: str, outlet: str, step: str,
+                     terminal_at: dt.datetime) -> Answer:
+        """Record a staff call (``HelpTicket``); the same ``request_id`` again answers
+        the same ticket, another terminal's is ``not_allowed``."""
+        ...
+
+    def help_status(self, terminal_id: str, request_id: str) -> Answer:
+        """One of this terminal's calls (``HelpTicket``; another's is ``not_found``)."""
+        ...
+
+    def help_acknowledge(self, request_id: str, by: str, outlet: str | None = None
+                         ) -> Answer:
+        """Staff are on their way (``by``: ``staff_page`` or ``fleet_cli``)."""
+        ...
+
+    def help_oldest_waiting(self, terminal_id: str) -> str | None:
+        """The terminal's oldest unanswered call, if any."""
+        ...
+
+    def help_calls(self, outlet: str | None = None, limit: int = 100) -> list[Answer]:
+        """Calls, unanswered first (the fleet page, the staff page, ``kiosk fleet``)."""
+        ...
+
 
 class FleetRegister(Protocol):
     """The terminal register of the fleet: status, directives, bundles."""

@@ -1,8 +1,8 @@
 """The front-end service's per-request state about terminals, behind
 :class:`kiosk.central.sandbox.ports.TerminalRegister`: nonces, idempotency records, SMS
-challenges, e-SSC grants and the plain heartbeat. One implementation over
-:class:`kiosk.central.sandbox.db.Database` (SQLite in the sandbox, PostgreSQL in the
-centre).
+challenges, e-SSC grants, the plain heartbeat and the staff calls (一键呼叫). One
+implementation over :class:`kiosk.central.sandbox.db.Database` (SQLite in the sandbox,
+PostgreSQL in the centre).
 
 Two workers on one database agree because every check is a statement the database
 serialises: a nonce is a primary key (the second INSERT fails); an idempotency key is
@@ -20,7 +20,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from kiosk.central.sandbox.db import Committed, Database, DuplicateKey
+from kiosk.central.sandbox.db import Committed, Database, DuplicateKey, Row
 from kiosk.central.sandbox.ports import Answer, Contact
 from kiosk.central.sandbox.store_util import ApiProblem, ServiceClock, _iso
 from kiosk.central.schemas import ProblemCode
@@ -48,9 +48,17 @@ CREATE TABLE IF NOT EXISTS heartbeats (
 CREATE TABLE IF NOT EXISTS essc_grants (
   grant_sha256 TEXT PRIMARY KEY, person_ref TEXT NOT NULL, terminal_id TEXT NOT NULL,
   expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS help_requests (
+  request_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, outlet TEXT NOT NULL,
+  step TEXT NOT NULL, terminal_at TEXT NOT NULL, received_at TEXT NOT NULL,
+  acknowledged_at TEXT, acknowledged_by TEXT);
+CREATE INDEX IF NOT EXISTS help_requests_outlet ON help_requests (outlet, received_at);
 """
 #: Cleared by an admin reset (the nonces never are: a reset must not re-open requests).
-RESET_TABLES = ("challenges", "idempotency", "heartbeats", "essc_grants")
+RESET_TABLES = ("challenges", "idempotency", "heartbeats", "essc_grants", "help_requests")
+#: Who may acknowledge a staff call, as the register records it.
+HELP_ACK_SOURCES = ("staff_page", "fleet_cli")
+HELP_LIST_LIMIT = 100
 
 
 def _sha(text: str) -> str:
@@ -227,3 +235,86 @@ class SqlRegister:
         """Every plain heartbeat recorded (admin API)."""
         with self.db.tx():
             return [dict(r) for r in self.db.all("SELECT * FROM heartbeats")]
+
+    # ---- staff calls (一键呼叫) ------------------------------------------------------
+
+    def help_request(self, terminal_id: str, request_id: str, outlet: str, step: str,
+                     terminal_at: dt.datetime) -> Answer:
+        """Record a staff call; a repeat of the same ``request_id`` answers the same
+        ticket, another terminal's is 403 ``not_allowed``."""
+        with self.db.tx():
+            self.db.run("INSERT INTO help_requests (request_id, terminal_id, outlet, step, "
+                        "terminal_at, received_at) VALUES (?,?,?,?,?,?) "
+                        "ON CONFLICT (request_id) DO NOTHING", request_id, terminal_id,
+                        outlet, step, _iso(terminal_at), _iso(self.clock.now()))
+            row = self._help_row(request_id)
+        assert row is not None
+        if row["terminal_id"] != terminal_id:
+            raise ApiProblem(ProblemCode.NOT_ALLOWED, 403, "not this terminal's call")
+        return _help_ticket(row)
+
+    def help_status(self, terminal_id: str, request_id: str) -> Answer:
+        """The ticket of one of this terminal's calls (another's is 404)."""
+        with self.db.tx():
+            row = self._help_row(request_id)
+        if row is None or row["terminal_id"] != terminal_id:
+            raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such call")
+        return _help_ticket(row)
+
+    def help_acknowledge(self, request_id: str, by: str, outlet: str | None = None
+                         ) -> Answer:
+        """Staff are on their way (a repeat changes nothing); ``outlet``: only a call
+        of that outlet (its staff page's own)."""
+        if by not in HELP_ACK_SOURCES:
+            raise ValueError(f"unknown acknowledgement source {by!r}")
+        with self.db.tx():
+            row = self._help_row(request_id)
+            if row is None or (outlet is not None and row["outlet"] != outlet):
+                raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such call")
+            self.db.run("UPDATE help_requests SET acknowledged_at = ?, acknowledged_by = ? "
+                        "WHERE request_id = ? AND acknowledged_at IS NULL",
+                        _iso(self.clock.now()), by, request_id)
+            row = self._help_row(request_id)
+        assert row is not None
+        return _help_listed(row)
+
+    def help_oldest_waiting(self, terminal_id: str) -> str | None:
+        """The request id of the terminal's oldest unanswered call, if any."""
+        with self.db.tx():
+            row = self.db.one("SELECT request_id FROM help_requests WHERE terminal_id = ? "
+                              "AND acknowledged_at IS NULL ORDER BY received_at LIMIT 1",
+                              terminal_id)
+        return str(row["request_id"]) if row is not None else None
+
+    def help_calls(self, outlet: str | None = None, limit: int = HELP_LIST_LIMIT
+                   ) -> list[Answer]:
+        """Calls (of one outlet, or all): unanswered first, oldest first; then answered
+        ones, newest first."""
+        where, args = ("WHERE outlet = ? ", [outlet]) if outlet else ("", [])
+        with self.db.tx():
+            waiting = self.db.all(
+                "SELECT * FROM help_requests " + where  # noqa: S608 - fixed text
+                + ("AND" if outlet else "WHERE") + " acknowledged_at IS NULL "
+                "ORDER BY received_at LIMIT ?", *args, limit)
+            answered = self.db.all(
+                "SELECT * FROM help_requests " + where  # noqa: S608 - fixed text
+                + ("AND" if outlet else "WHERE") + " acknowledged_at IS NOT NULL "
+                "ORDER BY received_at DESC LIMIT ?", *args, limit)
+        return [_help_listed(r) for r in [*waiting, *answered][:limit]]
+
+    def _help_row(self, request_id: str) -> Row | None:
+        return self.db.one("SELECT * FROM help_requests WHERE request_id = ?", request_id)
+
+
+def _help_ticket(row: Row) -> Answer:
+    """A call as the terminal sees it (``HelpTicket``)."""
+    return {"request_id": row["request_id"],
+            "state": "acknowledged" if row["acknowledged_at"] else "waiting",
+            "received_at": row["received_at"], "acknowledged_at": row["acknowledged_at"]}
+
+
+def _help_listed(row: Row) -> Answer:
+    """A call as the staff see it: the ticket, the terminal, outlet and step."""
+    return {**_help_ticket(row), "terminal_id": row["terminal_id"], "outlet": row["outlet"],
+            "step": row["step"], "terminal_at": row["terminal_at"],
+            "acknowledged_by": row["acknowledged_by"]}

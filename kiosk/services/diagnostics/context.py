@@ -49,6 +49,7 @@ class DiagnosticsContext:
     central: Any = None
     outbox: Any = None
     qr_scanner: Any = None
+    jack: Any = None  # the app's headphone jack watcher, when it has one
     devices: DeviceProbePort | None = None
     remote: CentralProbePort | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -78,6 +79,10 @@ class DiagnosticsContext:
     def scanner(self) -> IdReaderResult:
         """Whether the configured QR scanner can be reached (the live one's status)."""
         return self._devices().qr_scanner(self.qr_scanner)
+
+    def headphones(self) -> dict[str, str]:
+        """Headphone jack detection (the live watcher's state when there is one)."""
+        return self._devices().headphones(self.jack)
 
     # -- parts made on demand ------------------------------------------------------------
     def _own(self, obj: Any) -> Any:

@@ -19,8 +19,8 @@ from kiosk.logs import PERSONAL_FIELDS
 SCHEMA_VERSION = 1
 
 # The parts, in the order screens and `kiosk diagnose` list them.
-PARTS = ("readers", "id_reader", "qr_scanner", "printer", "speech", "central", "outbox",
-         "disk", "clock", "config", "calendar")
+PARTS = ("readers", "id_reader", "qr_scanner", "printer", "speech", "headphones", "central",
+         "outbox", "disk", "clock", "config", "calendar")
 
 
 class CheckStatus(StrEnum):

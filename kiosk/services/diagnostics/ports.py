@@ -40,6 +40,10 @@ class DeviceProbePort(Protocol):
         """Whether the configured QR scanner can be reached (same fields as the ID
         reader's probe; ``live`` = the app's scanner watcher)."""
 
+    def headphones(self, live: Any = None) -> dict[str, str]:
+        """Headphone jack detection: ``kind`` (alsa, evdev, none), ``where``, ``state``,
+        ``setting`` (``live`` = the app's jack watcher)."""
+
     def make_scanner(self) -> Any:
         """A scanner watcher (``start()``, ``test_scan(timeout)``, ``stop()``)."""
 

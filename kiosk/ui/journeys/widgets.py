@@ -36,16 +36,21 @@ class KScrollView(ScrollView):
 
 
 class Panel(BoxLayout):
-    """A vertical surface panel with a border (groups a card, a result, a timeline)."""
+    """A vertical surface panel with a border (groups a card, a result, a timeline).
+    The accessibility keypad says its texts with a button in it (``access_group``)."""
 
     tone_bg = StringProperty("surface")
+    access_group = True
 
 
 class NumericKeypad(BoxLayout):
     """Digits (and X for ID numbers) typed by touch: no free-text input anywhere.
 
     ``value`` is what was typed; ``secret`` shows dots (PINs); ``max_length`` caps it.
+    The accessibility keypad's digits type here (``access_keypad``; kiosk/ui/access).
     """
+
+    access_keypad = True
 
     value = StringProperty("")
     max_length = NumericProperty(18)
@@ -78,6 +83,12 @@ class NumericKeypad(BoxLayout):
             else:
                 b = Widget(size_hint_y=None, height=1)
             grid.add_widget(b)
+
+    def access_describe(self) -> list[tuple[str, dict[str, int]]]:
+        """What the accessibility keypad hears on reaching it: how many digits are
+        typed, never which (its keys are not stops: the keypad's own digits type)."""
+        return [("access.digit.entry_x" if self.allow_x else "access.digit.entry",
+                 {"count": len(self.value), "total": int(self.max_length)})]
 
     def press(self, ch: str) -> None:
         if len(self.value) < self.max_length and (ch.isdigit() or (ch == "X" and self.allow_x)):

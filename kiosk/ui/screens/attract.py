@@ -12,13 +12,17 @@ from kiosk.ui.widgets.buttons import JourneyTile
 class AttractScreen(KioskScreen):
     """Home. No back or home button here: this is where every session starts and ends.
 
-    Static by design: no animation, so an idle kiosk draws nothing."""
+    Static by design: no animation, so an idle kiosk draws nothing. "Call staff" and
+    "accessible height" are in its footer row, beside the hotline, not in the bar."""
+
+    access_in_content = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._routes: list[str] = []
         self._tiles()
         self.app.theme.bind(version=self._equalise)
+        self.app.bind(low_reach=self._equalise)
         # Settings from the centre (features) can add or remove a journey, at once.
         self.app.bind(settings_version=self._tiles)
         self.bind(size=self._orient)
@@ -42,7 +46,9 @@ class AttractScreen(KioskScreen):
     def _equalise(self, *_: Any) -> None:
         # All tiles as tall as the tallest text needs (never below the theme's tile height).
         tiles = self.ids.tiles.children
-        height = max([self.app.theme.tile_height] + [t.natural_height for t in tiles])
+        # Low reach: as tall as the text needs (the lower half has no room to spare).
+        floor = self.app.theme.target if self.app.low_reach else self.app.theme.tile_height
+        height = max([floor] + [t.natural_height for t in tiles])
         for t in tiles:
             t.height = height
 

@@ -94,6 +94,8 @@ SAMPLE = (
     CheckResult("qr_scanner", CheckStatus.OK, "diagnostics.qr_scanner.ok", {"kind": "serial"}),
     CheckResult("printer", CheckStatus.FAIL, "diagnostics.printer.out_of_paper"),
     CheckResult("speech", CheckStatus.WARN, "diagnostics.speech.no_device"),
+    CheckResult("headphones", CheckStatus.WARN, "diagnostics.headphones.no_signal",
+                {"kind": "none", "where": "", "state": "unknown", "setting": "auto"}),
     CheckResult("central", CheckStatus.OK, "diagnostics.central.ok", {"latency_ms": 18.2}),
     CheckResult("outbox", CheckStatus.WARN, "diagnostics.outbox.stale",
                 {"pending": 2, "oldest_age_seconds": 1260}),

@@ -13,7 +13,10 @@ from kiosk.ui.screen_base import load_kv
 
 
 class OutOfServiceScreen(JourneyScreen):
-    """Drawn for ``Step.OUT_OF_SERVICE``; its only button opens the guidance."""
+    """Drawn for ``Step.OUT_OF_SERVICE``; its button opens the guidance; "call staff"
+    and "accessible height" are in that button's row (no navigation bar here)."""
+
+    access_in_content = True
 
     # Like the attract screen: no session runs here, so no inactivity countdown, and
     # the technician's corner gesture works.
@@ -39,7 +42,8 @@ class OutOfServiceScreen(JourneyScreen):
             set_label(self.ids.alternative,
                       f"fleet.alternatives.{v.alternative}" if v.alternative else "")
         set_shown(self.ids.alternative, bool(v.alternative))
-        set_shown(self.ids.guidance_box, v.guidance_readable)
+        set_shown(self.ids.guidance_note, v.guidance_readable)
+        set_shown(self.ids.guidance_button, v.guidance_readable)
 
     def open_guidance(self) -> None:
         """The guidance button: an intent to the controller (refused unless allowed)."""

@@ -125,7 +125,7 @@ class Technician:
             printer=getattr(parts, "printer", None),
             speaker=speaker if hasattr(speaker, "synthesize_to_file") else None,
             central=getattr(parts, "central", None), outbox=getattr(parts, "outbox", None),
-            qr_scanner=getattr(parts, "scanner", None))
+            qr_scanner=getattr(parts, "scanner", None), jack=getattr(parts, "jack", None))
 
     def sender(self) -> Any:
         """The running outbox sender, if any (for "retry now")."""

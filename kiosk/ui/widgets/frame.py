@@ -3,7 +3,11 @@
 - Header, left to right: the screen's title (wraps, the bar grows), then read aloud,
   large text, high contrast and the language switch — on every screen.
 - Navigation bar at the bottom (within reach of a seated user): back on the left, home
-  on the right; hidden on the attract screen (``show_back``/``show_home`` False).
+  on the right (not on the attract screen: ``show_back``/``show_home`` False), and
+  between them, on every cardholder screen, "call staff" (一键呼叫) and the "accessible
+  height" toggle — at the bottom because a cardholder in a wheelchair must reach them.
+- Low reach (``app.low_reach``): the frame keeps to the lower half of the window, the
+  upper half left empty.
 """
 
 from __future__ import annotations
@@ -117,11 +121,13 @@ class Header(BoxLayout):
 
 
 class NavBar(BoxLayout):
-    """Back (left) and home (right); collapses when the screen shows neither.
+    """Back (left), call staff and accessible height (middle), home (right); on a
+    technician screen only back and home, and it collapses when it has none.
 
-    Each button is made when first shown (or asked for): the attract screen shows
-    neither, and a label renders its text, opening its font face (~2.5 MiB for the CJK
-    face at one size), even while it is not on screen."""
+    Each button is made when first shown (or asked for): a label renders its text,
+    opening its font face (~2.5 MiB for the CJK face at one size), even while it is not
+    on screen. The two accessibility buttons use the header's type (28 px regular), a
+    face the start screen holds already."""
 
     screen = ObjectProperty(None, allownone=True)
 
@@ -129,6 +135,7 @@ class NavBar(BoxLayout):
         super().__init__(**kwargs)
         self._buttons: dict[str, KButton] = {}
         self._gap = Widget()
+        self._gap_right = Widget()
         # Laid out before the next frame, once the screen's kv rules have set show_back
         # and show_home (their class defaults are True: laying out at once would make
         # the buttons a screen without them never shows).
@@ -145,19 +152,41 @@ class NavBar(BoxLayout):
         """The home button (made on first use)."""
         return self._button("app.home", lambda *_: App.get_running_app().go_home())
 
-    def _button(self, key: str, action: Any) -> KButton:
+    @property
+    def help_button(self) -> KButton:
+        """"Call staff" (一键呼叫; made on first use)."""
+        return self._button("access.call_staff",
+                            lambda *_: App.get_running_app().call_staff(), variant="danger")
+
+    @property
+    def low_reach_button(self) -> KButton:
+        """The "accessible height" toggle (made on first use)."""
+        b = self._button("access.low_reach",
+                         lambda *_: App.get_running_app().toggle_low_reach())
+        if not b.variant == "header":
+            app = App.get_running_app()
+            b.variant = "header"  # a toggle, drawn like the header's: "active" when on
+            b.active = app.low_reach
+            app.bind(low_reach=b.setter("active"))
+        return b
+
+    def _button(self, key: str, action: Any, variant: str = "secondary") -> KButton:
         b = self._buttons.get(key)
         if b is None:
-            b = self._buttons[key] = KButton(key=key, variant="secondary")
+            small = key.startswith("access.")
+            b = self._buttons[key] = KButton(key=key, variant=variant,
+                                             role="small" if small else "button",
+                                             bold=not small)
             b.bind(on_release=action)
-            # A third of the bar each, wherever the other one is (kv sets size_hint_x: 1).
+            # Shares of the bar, wherever the others are (kv sets size_hint_x: 1).
             b.size_hint_x = None
             self._size_buttons()
         return b
 
     def _size_buttons(self, *_: Any) -> None:
-        for b in self._buttons.values():
-            b.width = (self.width - self.padding[0] - self.padding[2]) * 0.3
+        inner = self.width - self.padding[0] - self.padding[2]
+        for key, b in self._buttons.items():
+            b.width = inner * (0.19 if key.startswith("access.") else 0.28)
 
     def _follow(self, *_: Any) -> None:
         if self.screen is not None:
@@ -169,20 +198,120 @@ class NavBar(BoxLayout):
         self.clear_widgets()
         back = screen is not None and screen.show_back
         home = screen is not None and screen.show_home
+        # Every cardholder screen; not the technician's (the technician is the staff);
+        # a screen that holds them itself says so (access_in_content: the start screen).
+        access = (screen is not None and not screen.name.startswith("diag_")
+                  and not getattr(screen, "access_in_content", False))
         if back:
             self.add_widget(self.back_button)
         self.add_widget(self._gap)
+        if access:
+            self.add_widget(self.help_button)
+            self.add_widget(self.low_reach_button)
+            self.add_widget(self._gap_right)
         if home:
             self.add_widget(self.home_button)
-        self.shown = back or home
+        self.shown = back or home or access
+
+
+class SideBar(BoxLayout):
+    """The low-reach layout's column of controls, beside the content in the lower half:
+    the title, then back, home, call staff, accessible height, read aloud, large text,
+    high contrast and the language, three to a row. Back and home press the screen's own
+    (a journey's back is one step of the journey)."""
+
+    def __init__(self, screen: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.screen = screen
+        app = App.get_running_app()
+        self._app = app
+        self._made: dict[str, KButton] = {}
+        screen.bind(title_key=self._title, show_back=self._fill, show_home=self._fill)
+        self._title()
+        self._fill()
+
+    def _title(self, *_: Any) -> None:
+        self.ids.title.key = self.screen.title_key or "app.title"
+
+    def _button(self, key: str, action: Any, variant: str = "header",
+                toggle: str = "") -> KButton:
+        b = self._made.get(key)
+        if b is None:
+            b = self._made[key] = KButton(key=key, variant=variant, role="small", bold=False)
+            b.bind(on_release=lambda *_: action())
+            if toggle:
+                b.active = getattr(self._app, toggle)
+                self._app.bind(**{toggle: b.setter("active")})
+        return b
+
+    def _fill(self, *_: Any) -> None:
+        app, screen = self._app, self.screen
+        grid = self.ids.buttons
+        grid.clear_widgets()
+        wanted = []
+        if screen.show_back:
+            wanted.append(self._button("app.back",
+                                       lambda: screen.back_button.trigger_action(0)))
+        if screen.show_home:
+            wanted.append(self._button("app.home",
+                                       lambda: screen.home_button.trigger_action(0)))
+        if not screen.name.startswith("diag_"):
+            wanted.append(self._button("access.call_staff", app.call_staff, "danger"))
+            wanted.append(self._button("access.low_reach", app.toggle_low_reach,
+                                       toggle="low_reach"))
+        if app.settings.speech.enabled:
+            wanted.append(self._button("app.read_aloud", app.read_aloud))
+        wanted += [self._button("app.large_text", app.toggle_large_text,
+                                toggle="large_text"),
+                   self._button("app.high_contrast", app.toggle_high_contrast,
+                                toggle="high_contrast"),
+                   self._button("app.language_switch", app.toggle_language)]
+        for b in wanted:
+            grid.add_widget(b)
+            b.bind(texture_size=self._rows)
+        self._rows()
+
+    def _rows(self, *_: Any) -> None:
+        # Every row as tall as the tallest button needs (a label that wraps makes one
+        # taller), from the texts, not the heights the grid itself forces.
+        t = self._app.theme
+        buttons = self.ids.buttons.children
+        tallest = max([t.target] + [b.texture_size[1] + t.spacing for b in buttons])
+        for b in buttons:  # after the button's own rule (bound first) set its height
+            b.height = tallest
 
 
 class ScreenFrame(BoxLayout):
     """Header + ``content`` (a vertical BoxLayout your screen's kv children go into) +
-    the navigation bar."""
+    the navigation bar. Low reach: the upper half empty, the controls in a
+    :class:`SideBar` (made the first time the layout is shown on this screen)."""
 
     screen = ObjectProperty(None, allownone=True)
+    side: SideBar | None = None
 
     def on_kv_post(self, base_widget: Any) -> None:
         # Older names kept: the back/home buttons used to live in the header.
         self.ids.header.nav = self.ids.nav
+        app = App.get_running_app()
+        app.bind(low_reach=self._low_reach)
+        self.bind(screen=self._follow)
+        self._follow()
+
+    def _follow(self, *_: Any) -> None:
+        if self.screen is not None:
+            self.screen.bind(on_pre_enter=self._low_reach)
+
+    def _low_reach(self, *_: Any) -> None:
+        app = App.get_running_app()
+        low = bool(app.low_reach)
+        shown = app.sm is not None and self.screen is not None \
+            and app.sm.current == self.screen.name
+        if low and self.side is None and shown:
+            self.side = SideBar(self.screen)
+        if self.side is None:
+            return
+        body = self.ids.body
+        if low and self.side.parent is None:
+            body.add_widget(self.side, index=len(body.children))  # on the left
+        elif not low and self.side.parent is not None:
+            body.remove_widget(self.side)

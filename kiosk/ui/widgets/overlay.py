@@ -9,7 +9,28 @@ from kivy.properties import NumericProperty
 from kivy.uix.modalview import ModalView
 
 
-class InactivityOverlay(ModalView):
+class KioskModal(ModalView):
+    """A modal panel, centred in the window, or in its lower half in the low-reach
+    layout (``app.low_reach``), where a seated cardholder reaches it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        app = App.get_running_app()
+        if app is not None:
+            app.bind(low_reach=self._align_center)
+
+    def _align_center(self, *_args: Any) -> None:
+        if not self._is_open or self._window is None:
+            return
+        app = App.get_running_app()
+        cx, cy = self._window.center
+        if app is not None and app.low_reach:
+            half = self._window.height / 2
+            cy = max(self.height / 2, min(half / 2, half - self.height / 2))
+        self.center = (cx, cy)
+
+
+class InactivityOverlay(KioskModal):
     """Shown by the app during :attr:`Phase.WARNING`; ``seconds`` drives the countdown.
 
     Only the two buttons act: a stray touch on the dimmed area does nothing."""

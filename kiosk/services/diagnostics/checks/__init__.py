@@ -11,6 +11,7 @@ from kiosk.services.diagnostics.checks.central import check_central
 from kiosk.services.diagnostics.checks.clock import check_clock
 from kiosk.services.diagnostics.checks.config import check_config
 from kiosk.services.diagnostics.checks.disk import check_disk
+from kiosk.services.diagnostics.checks.headphones import check_headphones
 from kiosk.services.diagnostics.checks.idreader import check_id_reader
 from kiosk.services.diagnostics.checks.outbox import check_outbox
 from kiosk.services.diagnostics.checks.printer import check_printer
@@ -26,6 +27,7 @@ CHECKS: dict[str, Callable[[DiagnosticsContext], CheckResult]] = {
     "qr_scanner": check_qr_scanner,
     "printer": check_printer,
     "speech": check_speech,
+    "headphones": check_headphones,
     "central": check_central,
     "outbox": check_outbox,
     "disk": check_disk,
@@ -42,6 +44,8 @@ PROBES: dict[str, str] = {
                   "watcher's status, or open it once)",
     "printer": "devices.probes: the configured printer's status",
     "speech": "devices.speech: espeak-ng, voices, a player",
+    "headphones": "devices.jack: the headphone jack signal (ALSA jack control, evdev "
+                  "SW_HEADPHONE_INSERT)",
     "central": "central.probe: one signed heartbeat (latency, TLS, signature)",
     "outbox": "central.probe: the outbox database",
     "disk": "local: free space and writability of the data and log directories",
