@@ -100,7 +100,8 @@ def demo(tmp_path: Path):
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             d = Demo(env, tmp_path, xvfb.display)
-            d.until_screen("attract", 90)
+            until(lambda: any(e.get("event") == "ui built" for e in d.log()), 90,
+                  "the kiosk's window", interval=0.5)
             until(lambda: d.kiosk("fleet", "ls", "--json").returncode == 0, 60,
                   "the demo's sandbox", interval=0.5)
             subprocess.run(["xdotool", "mousemove", "20", "20"], env={
