@@ -150,6 +150,21 @@ class Configure:
         self._own(template, 0o640, "root", USER)
         for d in (lay.state, lay.logs):
             self._dir(d, 0o700, USER, USER)
+            self.reclaim(d)
+
+    def reclaim(self, top: Path) -> None:
+        """Give the kiosk back what is under its data dir: a purge leaves the outbox and
+        the session files owned by root (no later user may inherit them), and a new
+        install's kiosk could not open them (seen in the booted container: Permission
+        denied on the session's X cookie). Symbolic links are changed, never followed."""
+        ids = self.layout.user_ids(USER)
+        if not self.as_root or ids is None:
+            return
+        for here, dirs, files in os.walk(top):
+            for name in dirs + files:
+                path = os.path.join(here, name)
+                if os.lstat(path).st_uid != ids[0]:
+                    os.chown(path, *ids, follow_symlinks=False)
 
     # --- 3: the venv ----------------------------------------------------------------------
     def _donor(self, wanted: str) -> Path | None:

@@ -217,6 +217,18 @@ class Provisioner:
         path.chmod(0o644)
         self.log.append(f"session: display {display}, console {console} ({path})")
 
+    def check_box(self, display: str, console: str, dev: Path = Path("/dev")) -> None:
+        """On the terminal itself: the console and display asked for are there (seen: on a
+        box without tty7 the unit failed 'Failed to set up standard input')."""
+        if not self.layout.real:
+            return
+        if console == "vt" and not (dev / "tty7").exists():
+            raise ProvisionError("this box has no /dev/tty7 (no virtual terminals): run "
+                                 "again with --console none")
+        if display == "gpu" and not list(dev.glob("dri/card*")):
+            raise ProvisionError("this box has no GPU device (/dev/dri/card*): run again "
+                                 "with --display dummy (package xserver-xorg-video-dummy)")
+
     def restart(self, start: bool) -> None:
         if not self.booted:
             self.log.append("systemd not running here: nothing started")
@@ -225,17 +237,21 @@ class Provisioner:
         if start:
             res = subprocess.run(["systemctl", "restart", "kiosk.service"],
                                  capture_output=True, text=True, timeout=180)
-            state = "started" if res.returncode == 0 else \
-                f"did not start: {res.stderr.strip()[-160:]} (journalctl -u kiosk)"
-            self.log.append(f"kiosk.service {state}")
             if res.returncode != 0:
-                raise ProvisionError(f"kiosk.service {state}")
+                raise ProvisionError("kiosk.service did not start: see systemctl status "
+                                     "kiosk and journalctl -u kiosk")
+            self.log.append("kiosk.service started")
 
 
 def ask_pin() -> str:
     """The technician PIN, typed twice on the terminal (never an argument)."""
-    first = getpass.getpass(f"technician PIN ({MIN_TECHNICIAN_PIN_DIGITS}+ digits): ")
-    if getpass.getpass("again: ") != first:
+    try:
+        first = getpass.getpass(f"technician PIN ({MIN_TECHNICIAN_PIN_DIGITS}+ digits): ")
+        again = getpass.getpass("again: ")
+    except (EOFError, KeyboardInterrupt):
+        raise ProvisionError("no technician PIN typed (or give --technician-pin-hash)"
+                             ) from None
+    if again != first:
         raise ProvisionError("the two PINs differ")
     if not (first.isascii() and first.isdigit() and len(first) >= MIN_TECHNICIAN_PIN_DIGITS):
         raise ProvisionError(f"the PIN must be at least {MIN_TECHNICIAN_PIN_DIGITS} digits")
@@ -277,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.credential:
                 raise ProvisionError("--credential FILE is needed (what the centre issued)")
             cred = read_credential(args.credential)
+            prov.check_box(args.display, args.console)
             pin_hash = args.technician_pin_hash
             if pin_hash is None and not layout.secrets.exists() and sys.stdin.isatty() \
                     and args.credential != "-":
@@ -290,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
             prov.network(settings)
             prov.session(args.display, args.console)
             prov.restart(not args.no_start)
+            if args.credential != "-":
+                prov.log.append(f"{args.credential} holds the key in plain text: destroy it "
+                                f"(shred -u {args.credential})")
     except ProvisionError as exc:
         prov.abandon()
         for line in prov.log:

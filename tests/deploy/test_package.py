@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from kiosk.deploy.bootcount import check, on_trial
 from kiosk.deploy.credential import format_credential
 from kiosk.deploy.layout import GROUPS, PROBATION_MAX_STARTS, Layout
+from kiosk.deploy.maint import Configure
 from kiosk.deploy.package import package_names, read_list
 from kiosk.secrets import hash_pin
 from tests.deploy.debian import dpkg, said, scratch_root
@@ -237,3 +239,28 @@ def test_purge_keeps_the_sealed_key_only_when_the_operator_asks(kiosk_debs, tmp_
         assert "the sealed terminal key: KIOSK_KEEP_KEY=1" in res.stderr
     else:
         assert not lay.etc.exists()
+
+
+def test_a_new_install_gives_the_kiosk_back_what_a_purge_left_to_root(kiosk_debs,
+                                                                      tmp_path: Path):
+    """Seen in the booted container: install, purge (the data chowned to root), install
+    again: the new kiosk could not replace its session's X cookie and failed to start."""
+    root = scratch_root(tmp_path / "root")
+    lay = Layout(root)
+    session = lay.state / "session"
+    session.mkdir(parents=True)
+    (session / "Xserver.auth").write_bytes(b"cookie")       # root's, as the purge left it
+    secret = root / "root-only"
+    secret.write_text("root's")
+    (session / "link").symlink_to(secret)                    # never followed
+    release = lay.version_dir("1.0.0")
+    release.mkdir(parents=True)
+    shutil.copytree(kiosk_debs["unpacked"] / "opt/kiosk/releases/1.0.0/app", release / "app")
+    step = Configure(lay, "1.0.0")
+    step.ensure_user()
+    step.ensure_files()
+    uid, gid = lay.user_ids("kiosk") or (None, None)
+    for path in (lay.state, session, session / "Xserver.auth"):
+        assert mode_owner(path)[1:] == (uid, gid), path
+    assert (session / "link").lstat().st_uid == uid
+    assert mode_owner(secret)[1:] == (0, 0)

@@ -24,7 +24,14 @@ from kiosk.deploy.credential import (
 )
 from kiosk.deploy.layout import CREDENTIAL_NAME, Layout
 from kiosk.deploy.network import Allowed, allowed, dropin_text
-from kiosk.deploy.provision import main, session_command, session_dropin
+from kiosk.deploy.provision import (
+    Provisioner,
+    ProvisionError,
+    ask_pin,
+    main,
+    session_command,
+    session_dropin,
+)
 from kiosk.secrets import hash_pin
 from tests.deploy.helpers import REPO, TECH_PIN
 
@@ -182,6 +189,7 @@ def test_provisioning_seals_the_key_and_leaves_no_plain_copy(tmp_path: Path, cap
                      "--hotline", "12333", "--console", "none", "--display", "dummy") == 0
     out = capsys.readouterr().out
     assert "sealed with the" in out and "kiosk-provision: done" in out
+    assert "holds the key in plain text: destroy it (shred -u" in out
     settings = load_settings(lay.config, environ={})
     assert (settings.kiosk.terminal_id, settings.central.base_url, settings.kiosk.site,
             settings.region.hotline) == ("T-4403-0001", "https://10.20.30.40/", "outlet",
@@ -201,3 +209,31 @@ def test_provisioning_seals_the_key_and_leaves_no_plain_copy(tmp_path: Path, cap
     dropins = {p.name: p.read_text() for p in lay.dropins.iterdir()}
     assert "IPAddressAllow=10.20.30.40/32" in dropins["50-network.conf"]
     assert "kiosk-dummy.conf" in dropins["20-session.conf"]
+
+
+def test_a_box_without_tty7_or_a_gpu_is_told_which_option_it_needs(tmp_path: Path):
+    """Seen as a new operator would in the booted container (no tty7, no GPU): the unit
+    failed with 'Failed to set up standard input'. kiosk-provision now says what to add."""
+    prov = Provisioner(Layout(Path("/")))
+    dev = tmp_path / "dev"
+    (dev / "dri").mkdir(parents=True)
+    with pytest.raises(ProvisionError, match="no /dev/tty7.*--console none"):
+        prov.check_box("gpu", "vt", dev)
+    (dev / "tty7").touch()
+    with pytest.raises(ProvisionError, match="no GPU device.*--display dummy"):
+        prov.check_box("gpu", "vt", dev)
+    prov.check_box("dummy", "vt", dev)
+    (dev / "dri" / "card0").touch()
+    prov.check_box("gpu", "vt", dev)
+    prov.check_box("dummy", "none", tmp_path / "nothing")   # no VT, no GPU: both options
+
+
+def test_a_pin_prompt_closed_without_an_answer_is_one_line(monkeypatch):
+    """Seen in the booted container: the prompt's input ended (EOF) and kiosk-provision
+    died with a traceback."""
+    def no_answer(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", no_answer)
+    with pytest.raises(ProvisionError, match="no technician PIN typed"):
+        ask_pin()
