@@ -97,10 +97,10 @@ def allowed(settings: Settings, layout: Layout, resolver: Resolver = resolve) ->
         for line in extra.read_text(encoding="utf-8").splitlines():
             text = line.split("#", 1)[0].strip()
             if text:
-                a = _address(text)
-                if a is None:
+                address = _address(text)
+                if address is None:
                     raise ValueError(f"{extra}: {text[:60]!r} is not an address or prefix")
-                out.add(a)
+                out.add(address)
     return out
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import load_settings
+from kiosk.config import Settings, load_settings
 from kiosk.deploy.config_file import production_config
 from kiosk.deploy.credential import (
     FORMAT,
@@ -113,7 +113,7 @@ def test_the_no_console_and_dummy_display_options_verify(tmp_path: Path, display
 # --- the network allow-list ------------------------------------------------------------
 
 def scratch(tmp: Path, base_url: str = "https://centre.province.example/",
-            printer: str = "") -> tuple[Layout, object]:
+            printer: str = "") -> tuple[Layout, Settings]:
     lay = Layout(tmp / "root")
     (lay.etc / "sites").mkdir(parents=True)
     text = production_config((REPO / "config" / "kiosk.toml").read_text(), lay)
