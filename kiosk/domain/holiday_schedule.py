@@ -11,8 +11,7 @@ the same check can accept one pushed to a terminal.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from kiosk.domain.working_days import DayRule, YearSchedule
 
@@ -31,7 +30,7 @@ class ScheduleError(ValueError):
         super().__init__(f"schedule error in {source}: {key}: {problem}")
 
 
-def parse_schedule(data: Mapping[str, Any], source: str) -> YearSchedule:
+def parse_schedule(data: Mapping[str, object], source: str) -> YearSchedule:
     """Validate one schedule file's content; ``source`` names it in errors and results."""
     def fail(key: str, problem: str) -> ScheduleError:
         return ScheduleError(source, key, problem)
@@ -56,17 +55,27 @@ def parse_schedule(data: Mapping[str, Any], source: str) -> YearSchedule:
     if data["status"] != "official":
         raise fail("status", f"expected 'official', got {data['status']!r}")
     for key in ("authority", "notice", "url"):
-        if not isinstance(data[key], str) or not data[key].strip():
+        given = data[key]
+        if not isinstance(given, str) or not given.strip():
             raise fail(key, "expected non-empty text")
-    if not data["url"].startswith("https://"):
-        raise fail("url", f"expected an https:// address, got {data['url']!r}")
+    url = str(data["url"])
+    if not url.startswith("https://"):
+        raise fail("url", f"expected an https:// address, got {url!r}")
     cite = f"{source} ({data['notice']}, revision {revision})"
     lo, hi = dt.date(year - 1, 12, 1), dt.date(year + 1, 1, 31)
     rules: dict[dt.date, DayRule] = {}
 
-    def add(key: str, day: Any, working: bool, name: str) -> None:
+    def date(key: str, day: object) -> dt.date:
         if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
             raise fail(key, f"expected a date (YYYY-MM-DD), got {day!r}")
+        return day
+
+    def text(key: str, value: object) -> str:
+        if not isinstance(value, str):
+            raise fail(key, f"expected text, got {value!r}")
+        return value
+
+    def add(key: str, day: dt.date, working: bool, name: str) -> None:
         if not lo <= day <= hi:
             raise fail(key, f"{day} is outside {year}")
         if day in rules:
@@ -75,10 +84,12 @@ def parse_schedule(data: Mapping[str, Any], source: str) -> YearSchedule:
 
     for i, item in enumerate(_tables(data["off"], "off", fail)):
         key = f"off[{i}]"
-        first, last, name = item.get("from"), item.get("to"), item.get("name", "")
+        last = item.get("to")
         extra = sorted(set(item) - {"from", "to", "name"})
         if extra:
             raise fail(key, f"unknown key {extra[0]}")
+        first = date(f"{key}.from", item.get("from"))
+        name = text(f"{key}.name", item.get("name", ""))
         add(f"{key}.from", first, False, name)
         if not isinstance(last, dt.date) or isinstance(last, dt.datetime) \
                 or not 0 <= (last - first).days <= MAX_SPAN_DAYS:
@@ -91,15 +102,16 @@ def parse_schedule(data: Mapping[str, Any], source: str) -> YearSchedule:
         extra = sorted(set(item) - {"date", "name"})
         if extra:
             raise fail(key, f"unknown key {extra[0]}")
-        day = item.get("date")
-        add(f"{key}.date", day, True, item.get("name", ""))
+        day = date(f"{key}.date", item.get("date"))
+        add(f"{key}.date", day, True, text(f"{key}.name", item.get("name", "")))
         if day.weekday() < 5:
             raise fail(f"{key}.date", f"{day} is a weekday; a make-up day is a weekend day")
     return YearSchedule(year, tuple(sorted(rules.values(), key=lambda r: r.day)), cite,
                         official=True)
 
 
-def _tables(value: Any, key: str, fail: Any) -> list[dict[str, Any]]:
+def _tables(value: object, key: str,
+            fail: Callable[[str, str], ScheduleError]) -> list[Mapping[str, object]]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise fail(key, "expected a list of tables")
-    return value
+    return [v for v in value if isinstance(v, dict)]

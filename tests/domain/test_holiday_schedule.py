@@ -120,6 +120,11 @@ D = dt.date
      "off[1].to: 2030-01-01 is listed twice"),
     (_small(workdays=[{"date": D(2030, 1, 7)}]),
      "workdays[0].date: 2030-01-07 is a weekday; a make-up day is a weekend day"),
+    # a day's name is text (it was taken as given: found by the type checker)
+    (_small(off=[{"from": D(2030, 1, 1), "to": D(2030, 1, 1), "name": 5}]),
+     "off[0].name: expected text, got 5"),
+    (_small(workdays=[{"date": D(2030, 1, 5), "name": ["x"]}]),
+     "workdays[0].name: expected text, got ['x']"),
 ])
 def test_each_refusal_names_the_key_and_says_exactly_why(data, said):
     assert _error(data) == said
