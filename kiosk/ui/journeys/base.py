@@ -8,20 +8,31 @@ controller (one journey step back), not to the shell's screen history.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from kivy.properties import ObjectProperty
 
 from kiosk.config import REPO_ROOT
 from kiosk.domain.clock import DEFAULT_TIMEZONE, format_time
 from kiosk.services.controller import JourneyController
-from kiosk.services.states import State
+from kiosk.services.states import PreLossView, State
 from kiosk.ui.journeys.bridge import kivy_dispatch, screen_for
 from kiosk.ui.journeys.samples import samples_for
 from kiosk.ui.screen_base import KioskScreen
 from kiosk.ui.widgets.buttons import KButton
 from kiosk.ui.widgets.pager import PagedView
 from kiosk.ui.widgets.text import KLabel
+
+V = TypeVar("V")
+
+
+def view_of(state: State, kind: type[V]) -> V:
+    """``state.view`` as the view this screen draws; a state of another step is a wiring
+    mistake (the bridge routes each step to its own screen), raised as such."""
+    view = state.view
+    if not isinstance(view, kind):
+        raise TypeError(f"step {state.step} has {type(view).__name__}, not {kind.__name__}")
+    return view
 
 
 class JourneyScreen(KioskScreen):
@@ -100,7 +111,7 @@ class ReceiptEndScreen(JourneyScreen):
     """The last screen of a pre-loss, done or queued (kv ids ``receipt`` and ``qr``): the
     receipt's state and the reference's QR code; "done" ends the session."""
 
-    def show_receipt(self, view: Any) -> None:
+    def show_receipt(self, view: PreLossView) -> None:
         set_label(self.ids.receipt, f"journeys.receipt.{view.receipt}")
         self.ids.qr.data = view.qr_payload
 

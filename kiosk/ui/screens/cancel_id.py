@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.services.states import State
-from kiosk.ui.journeys.base import JourneyScreen, image_path, set_label
+from kiosk.services.states import CancelView, State
+from kiosk.ui.journeys.base import JourneyScreen, image_path, set_label, view_of
 from kiosk.ui.screen_base import load_kv
 
 
@@ -15,7 +15,8 @@ class CancelIdScreen(JourneyScreen):
         self.ids.picture.source = image_path("guidance_id_card.png")
 
     def show(self, state: State) -> None:
-        set_label(self.ids.card, "journeys.pin.card", card=state.view.card_number_masked)
+        set_label(self.ids.card, "journeys.pin.card",
+                  card=view_of(state, CancelView).card_number_masked)
 
 
 load_kv(__file__)

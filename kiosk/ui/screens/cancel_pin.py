@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.services.states import State
+from kiosk.services.states import PinView, State
 from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401
-from kiosk.ui.journeys.base import JourneyScreen, set_label
+from kiosk.ui.journeys.base import JourneyScreen, set_label, view_of
 from kiosk.ui.screen_base import load_kv
 
 
 class CancelPinScreen(JourneyScreen):
     def show(self, state: State) -> None:
-        v = state.view
+        v = view_of(state, PinView)
         self.ids.keypad.clear()  # a PIN is never shown again, not even as dots
         set_label(self.ids.card, "journeys.pin.card", card=v.card_number_masked)
         if v.tries_left is not None:

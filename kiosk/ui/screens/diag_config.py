@@ -37,7 +37,7 @@ class DiagConfigScreen(DiagScreen):
         self._lines: list[str] = []
         self._pages = Pages()
         self.ids.pager.on_turn = self._turn
-        self.app.bind(large_text=lambda *_: self._lines and self._show())
+        self.app.bind(large_text=lambda *_: self._show() if self._lines else None)
 
     def reset(self) -> None:
         self._lines, self._pages.page = [], 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from kiosk.services.diagnostics import PARTS, CheckResult, CheckStatus, run_checks, tools
@@ -68,7 +68,11 @@ class DiagOverviewScreen(DiagScreen):
         if not isinstance(report, Report) or self._sample:
             return
         self.report = report
-        self.render(lambda: [self.show_result(r) for r in report.results])
+        self.render(lambda: self.show_results(report.results))
+
+    def show_results(self, results: Iterable[CheckResult]) -> None:
+        for result in results:
+            self.show_result(result)
 
     def show_result(self, result: CheckResult) -> None:
         row = self.rows[result.part]
@@ -82,7 +86,7 @@ class DiagOverviewScreen(DiagScreen):
     def tour_states(self) -> dict[str, Callable[[], None]]:
         def sample() -> None:
             self._sample = True
-            self.render(lambda: [self.show_result(r) for r in SAMPLE])
+            self.render(lambda: self.show_results(SAMPLE))
 
         return {"default": sample}
 

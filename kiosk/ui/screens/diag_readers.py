@@ -82,9 +82,10 @@ class DiagReadersScreen(DiagScreen):
             else self.show_error(self.ids.result, result))
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
-        readers = [{"reader": "Virtual PCD 00 00", "card_present": True,
+        names = ("Virtual PCD 00 00", "Virtual PCD 00 01")
+        readers = [{"reader": names[0], "card_present": True,
                     "atr": "3B6D00000081867C0E2D53534300900000"},
-                   {"reader": "Virtual PCD 00 01", "card_present": True,
+                   {"reader": names[1], "card_present": True,
                     "atr": "3B8880014B494F534B544543"}]
 
         def sample(card_type: str) -> Callable[[], None]:
@@ -93,13 +94,13 @@ class DiagReadersScreen(DiagScreen):
                           cards_present=2)
                 self._lines(readers)
                 self.render(lambda: self._show_result(TestRead(
-                    readers[1]["reader"], card_type, 12.0)))
+                    names[1], card_type, 12.0)))
             return show
 
         def failed() -> None:
             self.show(self.ids.summary, "diagnostics.readers.ok", count=2, cards_present=1)
             self._lines(readers[:1] + [{**readers[1], "card_present": False}])
-            self.render(lambda: self._show_result(TestRead(readers[0]["reader"], "unknown",
+            self.render(lambda: self._show_result(TestRead(names[0], "unknown",
                                                            40.0, "not_ssc")))
 
         return {"default": sample("ssc"), "id_card": sample("id_card"), "failed": failed}

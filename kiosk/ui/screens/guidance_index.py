@@ -7,8 +7,8 @@ from typing import Any
 from kivy.properties import StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 
-from kiosk.services.states import State
-from kiosk.ui.journeys.base import JourneyScreen, set_label
+from kiosk.services.states import GuidanceView, State
+from kiosk.ui.journeys.base import JourneyScreen, set_label, view_of
 from kiosk.ui.journeys.widgets import Panel, RowPool
 from kiosk.ui.screen_base import load_kv
 
@@ -30,7 +30,7 @@ class GuidanceIndexScreen(JourneyScreen):
         return b
 
     def show(self, state: State) -> None:
-        v = state.view
+        v = view_of(state, GuidanceView)
         for row, topic in zip(self._rows.rows(len(v.topics)), v.topics, strict=True):
             row.topic = topic
             set_label(row.ids.title, f"guidance.{topic}.title", **v.params)

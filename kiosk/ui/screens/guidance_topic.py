@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.services import guidance
-from kiosk.services.states import State
-from kiosk.ui.journeys.base import JourneyScreen, image_path, set_label
+from kiosk.services.states import GuidanceView, State
+from kiosk.ui.journeys.base import JourneyScreen, image_path, set_label, view_of
 from kiosk.ui.journeys.widgets import RowPool
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.widgets.text import KLabel
@@ -18,7 +18,7 @@ class GuidanceTopicScreen(JourneyScreen):
         self._rows = RowPool(self.ids.paragraphs, lambda: KLabel(role="title"))
 
     def show(self, state: State) -> None:
-        v = state.view
+        v = view_of(state, GuidanceView)
         self.title_key = f"guidance.{v.topic}.title"
         keys = guidance.paragraph_keys(v.topic)
         for label, key in zip(self._rows.rows(len(keys)), keys, strict=True):

@@ -6,8 +6,8 @@ from typing import Any
 
 from kivy.properties import BooleanProperty
 
-from kiosk.services.states import State
-from kiosk.ui.journeys.base import JourneyScreen, image_path, set_label, set_shown
+from kiosk.services.states import IdentifyView, State
+from kiosk.ui.journeys.base import JourneyScreen, image_path, set_label, set_shown, view_of
 from kiosk.ui.screen_base import load_kv
 
 
@@ -23,6 +23,8 @@ class IdentifyCardScreen(JourneyScreen):
 
     def show(self, state: State) -> None:
         view = state.view
+        if view is not None:
+            view = view_of(state, IdentifyView)
         status = state.journey == "status"
         self.title_key = "journeys.identify.title_status" if status \
             else "journeys.identify.title_pre_loss"

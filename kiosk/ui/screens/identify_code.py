@@ -8,9 +8,9 @@ from typing import Any
 
 from kivy.clock import Clock
 
-from kiosk.services.states import State
+from kiosk.services.states import CodeView, State
 from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401
-from kiosk.ui.journeys.base import JourneyScreen, set_label
+from kiosk.ui.journeys.base import JourneyScreen, set_label, view_of
 from kiosk.ui.screen_base import load_kv
 
 
@@ -23,7 +23,7 @@ class IdentifyCodeScreen(JourneyScreen):
         self._tick_event: Any = None
 
     def show(self, state: State) -> None:
-        view = state.view
+        view = view_of(state, CodeView)
         self._resend_at = view.resend_at
         self._tick()
         if self._tick_event is None and time.monotonic() < self._resend_at:

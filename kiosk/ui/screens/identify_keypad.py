@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.services.states import State
+from kiosk.services.states import KeypadView, State
 from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401  (registers the keypad)
 from kiosk.ui.journeys.base import JourneyScreen, set_label
 from kiosk.ui.screen_base import load_kv
@@ -20,7 +20,7 @@ class IdentifyKeypadScreen(JourneyScreen):
         set_label(self.ids.count, "journeys.keypad.count", count=len(self.ids.keypad.value))
 
     def show(self, state: State) -> None:
-        error = state.view.error_key if state.view else ""
+        error = state.view.error_key if isinstance(state.view, KeypadView) else ""
         if not error:
             self.ids.keypad.clear()
         set_label(self.ids.error, error)

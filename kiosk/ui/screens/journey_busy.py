@@ -12,8 +12,8 @@ from typing import Any
 
 from kivy.clock import Clock
 
-from kiosk.services.states import State
-from kiosk.ui.journeys.base import JourneyScreen, set_label, set_shown, set_text
+from kiosk.services.states import BusyView, State
+from kiosk.ui.journeys.base import JourneyScreen, set_label, set_shown, set_text, view_of
 from kiosk.ui.screen_base import load_kv
 
 SLOW_AFTER_S = 3.0
@@ -30,7 +30,7 @@ class JourneyBusyScreen(JourneyScreen):
         self._n = 0
 
     def show(self, state: State) -> None:
-        v = state.view
+        v = view_of(state, BusyView)
         set_label(self.ids.message, v.message_key)
         set_shown(self.ids.cancel, v.cancellable)
         # Before it is pressed, what cancel does to this action (queued, nothing sent…).

@@ -11,6 +11,8 @@ from kiosk.ui.screen_base import load_kv
 class JourneyFailureScreen(JourneyScreen):
     def show(self, state: State) -> None:
         f = state.failure
+        if f is None:  # the bridge routes only a state with a failure here
+            raise TypeError(f"step {state.step} has no failure to show")
         params = dict(f.params)
         set_label(self.ids.title, f.title_key, **params)
         set_label(self.ids.body, f.body_key, **params)

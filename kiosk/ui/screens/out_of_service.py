@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.domain.alternatives import Alternative
-from kiosk.services.states import State
+from kiosk.services.states import OutOfServiceView, State
 from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401  (Panel)
-from kiosk.ui.journeys.base import JourneyScreen, set_label, set_shown
+from kiosk.ui.journeys.base import JourneyScreen, set_label, set_shown, view_of
 from kiosk.ui.screen_base import load_kv
 
 
@@ -32,7 +32,7 @@ class OutOfServiceScreen(JourneyScreen):
 
     def show(self, state: State) -> None:
         """Reason, hotline, the nearest alternative (if any), guidance (if allowed)."""
-        v = state.view
+        v = view_of(state, OutOfServiceView)
         set_label(self.ids.reason, f"fleet.reason.{v.reason}")
         set_label(self.ids.hotline, "fleet.paused.hotline", hotline=v.hotline)
         if v.alternative == Alternative.SITE:  # the site's own words (local config)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.services.states import State
-from kiosk.ui.journeys.base import JourneyScreen, fmt_date, set_label, set_shown, set_text
+from kiosk.services.states import CardsView, State
+from kiosk.ui.journeys.base import JourneyScreen, fmt_date, set_label, set_shown, set_text, view_of
 from kiosk.ui.journeys.widgets import Panel, RowPool
 from kiosk.ui.screen_base import load_kv
 
@@ -27,7 +27,7 @@ class PreLossCardsScreen(JourneyScreen):
         return row
 
     def show(self, state: State) -> None:
-        view = state.view
+        view = view_of(state, CardsView)
         set_label(self.ids.holder, "journeys.cards.holder", name=view.holder_masked)
         set_label(self.ids.hint, "journeys.cards.choose_hint" if view.any_offerable
                   else "journeys.cards.none_offerable")

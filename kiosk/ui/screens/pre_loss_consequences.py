@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from kiosk.services.states import State
+from kiosk.services.states import ConsequencesView, State
 from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401  (KScrollView)
-from kiosk.ui.journeys.base import JourneyScreen, set_label
+from kiosk.ui.journeys.base import JourneyScreen, set_label, view_of
 from kiosk.ui.screen_base import load_kv
 
 
 class PreLossConsequencesScreen(JourneyScreen):
     def show(self, state: State) -> None:
-        v = state.view
+        v = view_of(state, ConsequencesView)
         set_label(self.ids.card, "journeys.consequences.card", card=v.card_number_masked)
         set_label(self.ids.lapse, "journeys.consequences.lapse_working"
                   if v.lapse_working_days else "journeys.consequences.lapse_calendar",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kiosk.services.states import State
+from kiosk.services.states import PreLossView, State
 from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401
-from kiosk.ui.journeys.base import ReceiptEndScreen, fmt_date, fmt_time, set_label
+from kiosk.ui.journeys.base import ReceiptEndScreen, fmt_date, fmt_time, set_label, view_of
 from kiosk.ui.screen_base import load_kv
 
 
@@ -12,7 +12,7 @@ class PreLossDoneScreen(ReceiptEndScreen):
     show_back = False  # nothing to go back to: the card is stopped
 
     def show(self, state: State) -> None:
-        v = state.view
+        v = view_of(state, PreLossView)
         set_label(self.ids.reference, "journeys.done.reference", reference=v.reference)
         set_label(self.ids.time, "journeys.done.time", time=fmt_time(v.at))
         set_label(self.ids.card, "journeys.done.card", card=v.card_number_masked)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.services.states import State
-from kiosk.ui.journeys.base import JourneyScreen, fmt_date, set_label, set_text
+from kiosk.services.states import State, StatusView
+from kiosk.ui.journeys.base import JourneyScreen, fmt_date, set_label, set_text, view_of
 from kiosk.ui.journeys.widgets import Panel, RowPool
 from kiosk.ui.screen_base import load_kv
 
@@ -27,7 +27,7 @@ class StatusProgressScreen(JourneyScreen):
         self._cards = RowPool(self.ids.cards, CardLine)
 
     def show(self, state: State) -> None:
-        v = state.view
+        v = view_of(state, StatusView)
         set_label(self.ids.holder, "journeys.status.holder", name=v.holder_masked)
         for row, line in zip(self._cards.rows(len(v.cards)), v.cards, strict=True):
             set_text(row.ids.number, line.card_number_masked)
