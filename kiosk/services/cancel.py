@@ -19,6 +19,10 @@ class CancelJourney:
     """Cancelling a pre-loss (:class:`~kiosk.services.journey.CancelIntents`): the found
     SSC, the holder PIN on it, the matching ID card, confirm."""
 
+    # The steps that wait for a card (a card read there comes to :meth:`card_read`);
+    # back at any of its steps ends the session (the journey registry).
+    card_steps = frozenset({Step.CANCEL_INSERT_SSC, Step.CANCEL_INSERT_ID})
+
     def __init__(self, core: JourneyContext) -> None:
         self.core = core
 
@@ -28,9 +32,10 @@ class CancelJourney:
             raise ValueError("cancelling a pre-loss is not offered at this site")
         return Step.CANCEL_INSERT_SSC, None
 
-    def card_read(self, slot: Slot, data: Any) -> None:
+    def card_read(self, slot: Slot, data: object) -> bool:
         """A card read while the journey waits for one: the found SSC, then the ID card
-        (an SSC still in its slot then is no wrong card)."""
+        (an SSC still in its slot then is no wrong card). Every card is taken here (True):
+        a wrong one is said with the card this step asks for."""
         st = self.core.state
         if st.step == Step.CANCEL_INSERT_SSC:
             if slot is Slot.SSC and isinstance(data, SscCardData):
@@ -42,6 +47,7 @@ class CancelJourney:
                 self.id_read(data)
             elif slot is not Slot.SSC:
                 self.core.fail_kind(FailureKind.WRONG_CARD, retry_to=st, expected="id")
+        return True
 
     def ssc_read(self, card: SscCardData) -> None:
         """The found SSC is in: ask for its PIN."""

@@ -9,12 +9,15 @@ with a cancel that takes effect at once (the late outcome is dropped by its toke
 Personal data is kept only in :attr:`session` and wiped by :meth:`end`.
 
 This module is the core: observation, navigation, the busy step, failures, card events
-and the session end. Each journey is one object behind a declared interface
+and the session end. Its state is the one owner of navigation: the UI draws it and
+never keeps a history of its own. Each journey is one object behind a declared interface
 (:mod:`kiosk.services.journey`): :attr:`identify` (``identify.py``), :attr:`pre_loss`,
 :attr:`status`, :attr:`cancel`, :attr:`guidance` and :attr:`essc` (``essc.py``); the UI
 sends them its intents (``ctl.pre_loss.choose_card(token)``) and draws the states the
-core publishes. Each journey says where it begins (``first_step()``); the card steps'
-readers and limits are :attr:`waits`, the centre's pause :attr:`out_of_service`.
+core publishes. The core names no journey: where each begins, what a card read and back
+mean at its steps and where an identified person goes on are its entry in the journey
+registry (:mod:`kiosk.services.registry`). The card steps' readers and limits are
+:attr:`waits`, the centre's pause :attr:`out_of_service`.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ from typing import Any
 from kiosk import metrics
 from kiosk.config import Settings
 from kiosk.domain.clock import region_now, region_today
-from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.logs import get_logger
 from kiosk.services.adapt import field
 from kiosk.services.cancel import CancelJourney
@@ -47,6 +49,7 @@ from kiosk.services.ports import (
     Slot,
 )
 from kiosk.services.pre_loss import PreLossJourney
+from kiosk.services.registry import journey_registry
 from kiosk.services.session import KioskSession
 from kiosk.services.states import (
     ON_CANCEL,
@@ -64,15 +67,6 @@ from kiosk.services.waits import CardWaits
 
 log = get_logger("kiosk.services.controller")
 
-# Steps where the kiosk waits for a card to be presented.
-WAITING_FOR_CARD = frozenset({Step.IDENTIFY, Step.ID_KEYPAD, Step.CODE_ENTRY,
-                              Step.CANCEL_INSERT_SSC, Step.CANCEL_INSERT_ID})
-# Steps where a journey has reached its outcome (counted once per session in metrics).
-OUTCOMES = {(Journey.PRE_LOSS, Step.PRE_LOSS_DONE): "confirmed",
-            (Journey.PRE_LOSS, Step.PRE_LOSS_PENDING): "queued",
-            (Journey.STATUS, Step.STATUS): "shown",
-            (Journey.CANCEL, Step.CANCEL_DONE): "confirmed",
-            (Journey.GUIDANCE, Step.GUIDANCE_TOPIC): "read"}
 # How a session ended without an outcome (metrics label).
 UNFINISHED = {EndReason.TIMEOUT: "timeout", EndReason.CARD_REMOVED: "card_removed",
               EndReason.ID_CARD_REMOVED: "card_removed", EndReason.NEW_PERSON: "new_person",
@@ -137,10 +131,7 @@ class JourneyController:
         self.identify = Identification(self, lambda: self.essc.offer)
         self.waits = CardWaits(self, dispatch)
         self.out_of_service = OutOfService(self)
-        self._first_steps: dict[Journey, Callable[[], tuple[Step, View]]] = {
-            Journey.PRE_LOSS: lambda: self.identify.first_step(status=False),
-            Journey.STATUS: lambda: self.identify.first_step(status=True),
-            Journey.CANCEL: self.cancel.first_step, Journey.GUIDANCE: self.guidance.first_step}
+        self.registry = journey_registry(self)  # how each journey is routed
 
     # ---- observation -------------------------------------------------------------
     @property
@@ -165,7 +156,7 @@ class JourneyController:
                             else journey, view=view, failure=failure,
                             end_reason=end_reason, seq=self._state.seq + 1)
         self.waits.arm()
-        outcome = OUTCOMES.get((self._state.journey, step))
+        outcome = self.registry.outcome(self._state.journey, step)
         if outcome and not self._outcome:
             self._outcome = outcome
             metrics.journey(self._state.journey.value, outcome)
@@ -215,11 +206,11 @@ class JourneyController:
         outcome = self._outcome if previous == journey else ""
         self._reset()
         self._outcome = outcome
-        first = self._first_steps.get(journey)
-        if first is None:
+        entry = self.registry.entry(journey)
+        if entry is None:
             self._set(Step.HOME, journey=Journey.NONE)
         else:
-            step, view = first()  # cancel where not offered: ValueError, nothing shown
+            step, view = entry.begin()  # cancel where not offered: ValueError, nothing shown
             self._set(step, view, journey=journey)
         if journey != Journey.NONE and journey != previous:
             metrics.journey(journey.value, "started")
@@ -247,9 +238,10 @@ class JourneyController:
         self._outcome = ""
 
     def back(self) -> None:
-        """The back button: one step back, or home where going back means starting over."""
-        st = self._state
-        step, journey = st.step, st.journey
+        """Back, wherever it was pressed (the UI's one back): one step back, or home
+        where going back means starting over. The busy and failure steps are the core's;
+        any other step's back is its journey object's (the registry), else the end."""
+        step = self._state.step
         if step == Step.BUSY:
             self.cancel_busy()
         elif step == Step.FAILED:
@@ -259,17 +251,12 @@ class JourneyController:
                 self.end()
             else:
                 self.restore(target)
-        elif step in (Step.ID_KEYPAD, Step.CODE_ENTRY):
-            self.identify.back()
-        elif step in (Step.CARDS, Step.STATUS):
-            self.start(journey)  # identify again (someone else's card?): data wiped
-        elif step == Step.CONSEQUENCES:
-            self.session.chosen = None
-            self.pre_loss.show_cards()
-        elif step == Step.GUIDANCE_TOPIC:
-            self.guidance.back()
         else:
-            self.end()
+            back = self.registry.back_at(step)
+            if back is None:
+                self.end()
+            else:
+                back()
 
     def retry(self) -> None:
         """Try the failed step again (offered only when the failure allows it)."""
@@ -407,7 +394,8 @@ class JourneyController:
         """A card hub event (owner's thread)."""
         kind, slot = CardEventKind.parse(field(event, "kind")), Slot.parse(field(event, "slot"))
         data, error = field(event, "data"), field(event, "error")
-        waiting, journey = self._state.step in WAITING_FOR_CARD, self._state.journey
+        journey = self._state.journey
+        waiting = self.registry.waits_for_card(journey, self._state.step)
         self.waits.note(kind)
         if kind is CardEventKind.CARD_REMOVED:
             self.one_person.card_removed(slot)
@@ -429,26 +417,32 @@ class JourneyController:
         self._card_read(slot, data)
 
     def _card_read(self, slot: Slot, data: Any) -> None:
-        step, journey = self._state.step, self._state.journey
-        if step in (Step.CANCEL_INSERT_SSC, Step.CANCEL_INSERT_ID):
-            self.cancel.card_read(slot, data)
-        elif slot is Slot.ID and isinstance(data, IdCardData):
-            self.identify.id_read(data)
-        elif slot is Slot.SSC and isinstance(data, SscCardData) and journey == Journey.STATUS:
-            self.status.ssc_read(data)
-        else:
-            self.fail_kind(FailureKind.WRONG_CARD, retry_to=self._state, expected="id")
+        entry = self.registry.entry(self._state.journey)
+        for read in entry.card_reads if entry is not None else ():
+            if read(slot, data):
+                return
+        self.fail_kind(FailureKind.WRONG_CARD, retry_to=self._state, expected="id")
 
     def identified(self, journey: Journey | None = None) -> None:
-        """The person is known: their status, or their cards to pre-lose; in ``journey``
-        when given, begun now with the person kept (the e-SSC start screen's choice)."""
+        """The person is known: they go on in their journey (its registry entry says
+        where: their cards, their status); in ``journey`` when given, begun now with the
+        person kept (the e-SSC start screen's choice) — or, for a journey that takes no
+        identified person (cancelling needs the card itself), started afresh."""
         if journey is not None:
+            chosen = self.registry.entry(journey)
+            if chosen is None or chosen.identified is None:
+                self.start(journey)
+                return
             self._state = replace(self._state, journey=journey)  # the next publish shows it
             metrics.journey(journey.value, "started")
-        if self._state.journey == Journey.STATUS:
-            self.status.load()
-        else:
-            self.pre_loss.show_cards()
+        entry = self.registry.entry(self._state.journey)
+        if entry is None or entry.identified is None:
+            # Identified outside any journey that takes a person: nothing to go on with.
+            log.error("identified outside a journey", extra={"fields": {
+                "journey": self._state.journey.value}})
+            self.end()
+            return
+        entry.identified()
 
     def shutdown(self) -> None:
         """Stop the worker threads (app exit)."""

@@ -149,14 +149,11 @@ class EsscIdentification:
 
     def choose(self, journey: str) -> None:
         """The start screen's choice after an e-SSC scan: pre-loss and status go on with
-        the person identified; cancelling needs the cards, so it starts afresh."""
+        the person identified; cancelling needs the cards, so it starts afresh (the
+        core's ``identified`` decides by the journey registry)."""
         if self.core.state.step != Step.ESSC_CHOOSE:
             return
-        chosen = Journey(journey)
-        if chosen in (Journey.PRE_LOSS, Journey.STATUS):
-            self.core.identified(chosen)
-        else:
-            self.core.start(chosen)
+        self.core.identified(Journey(journey))
 
 
 def status_card(person: PersonInfo | None) -> str | None:

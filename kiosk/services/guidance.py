@@ -62,6 +62,8 @@ class GuidanceJourney:
     """:class:`~kiosk.services.journey.GuidanceIntents`: the topic list and one topic;
     a topic opened from inside another journey returns there on back."""
 
+    back_steps = frozenset({Step.GUIDANCE_TOPIC})  # the journey registry routes back here
+
     def __init__(self, core: JourneyContext) -> None:
         self.core = core
         self.return_to: State | None = None

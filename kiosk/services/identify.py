@@ -13,6 +13,7 @@ from kiosk.domain.models import IdCardData
 from kiosk.services.adapt import field, person_info
 from kiosk.services.failures import Failure, FailureKind, error_kind
 from kiosk.services.journey import JourneyContext
+from kiosk.services.ports import Slot
 from kiosk.services.states import CodeView, IdentifyView, KeypadView, Step, View
 
 WRONG_CODE = frozenset({"code_wrong", "wrong_code", "invalid_code"})
@@ -44,6 +45,11 @@ class Identification:
     once the service knows the person (the session then holds them). ``essc_offer()``
     says how the start of identification offers the e-SSC (off, ready, unavailable)."""
 
+    # The steps that wait for a card (a card read there comes to :meth:`card_read`), and
+    # those where back is identification's own (:meth:`back`; the journey registry).
+    card_steps = frozenset({Step.IDENTIFY, Step.ID_KEYPAD, Step.CODE_ENTRY})
+    back_steps = frozenset({Step.ID_KEYPAD, Step.CODE_ENTRY})
+
     def __init__(self, core: JourneyContext, essc_offer: Callable[[], str]) -> None:
         self.core = core
         self.essc_offer = essc_offer
@@ -52,6 +58,14 @@ class Identification:
         """Where the pre-loss (``status`` False) and status journeys begin."""
         return Step.IDENTIFY, IdentifyView(self.core.settings.features.keypad_identify,
                                            status, self.essc_offer())
+
+    def card_read(self, slot: Slot, data: object) -> bool:
+        """A card read at one of :attr:`card_steps`: an ID card identifies (True);
+        anything else is not identification's (False)."""
+        if slot is Slot.ID and isinstance(data, IdCardData):
+            self.id_read(data)
+            return True
+        return False
 
     def id_read(self, card: IdCardData) -> None:
         """An ID card was read while waiting for one."""

@@ -36,8 +36,19 @@ class PreLossJourney:
     """The pre-loss journey (:class:`~kiosk.services.journey.PreLossIntents`), after
     identification: the person's cards, consequences, submit, result or queue, receipt."""
 
+    back_steps = frozenset({Step.CARDS, Step.CONSEQUENCES})  # the registry routes back here
+
     def __init__(self, core: JourneyContext) -> None:
         self.core = core
+
+    def back(self) -> None:
+        """Back from the consequences: the cards again; from the cards: identify again
+        (someone else's card?), data wiped."""
+        if self.core.state.step == Step.CONSEQUENCES:
+            self.core.session.chosen = None
+            self.show_cards()
+        else:
+            self.core.start(self.core.state.journey)
 
     def show_cards(self) -> None:
         """The person's cards (after identification, or back from the consequences).

@@ -11,6 +11,7 @@ from kiosk.services.essc import status_card
 from kiosk.services.failures import FailureKind, error_kind
 from kiosk.services.identify import not_found_on_card
 from kiosk.services.journey import JourneyContext
+from kiosk.services.ports import Slot
 from kiosk.services.states import CardStateLine, StatusView, Step
 from kiosk.services.timeline import build_timeline, expected_date
 
@@ -20,8 +21,21 @@ class StatusJourney:
     :meth:`load`) or by the SSC (:meth:`ssc_read`); shows the timeline. No intents of
     its own beyond identification."""
 
+    back_steps = frozenset({Step.STATUS})  # the journey registry routes back here
+
     def __init__(self, core: JourneyContext) -> None:
         self.core = core
+
+    def card_read(self, slot: Slot, data: object) -> bool:
+        """A card read while identification waits: the old or new SSC identifies too."""
+        if slot is Slot.SSC and isinstance(data, SscCardData):
+            self.ssc_read(data)
+            return True
+        return False
+
+    def back(self) -> None:
+        """Back from the status: identify again (someone else's card?), data wiped."""
+        self.core.start(self.core.state.journey)
 
     def ssc_read(self, card: SscCardData) -> None:
         """The old or new SSC identifies the person and the replacement."""
