@@ -140,10 +140,18 @@ def _window_child(runs: int) -> dict[str, Any]:
             code = sandbox.admin("POST", "/essc/codes", json={"persona": "normal"})["code"]
             t0 = time.perf_counter()
             scanner.scan(code)
-            ui.wait_until(lambda t=t0: app.sm.current == "pre_loss_cards"
-                          and shown_at.get("pre_loss_cards", 0) >= t, 10, "cards shown")
+
+            def cards_shown(t: float = t0) -> bool:
+                return app.sm.current == "pre_loss_cards" \
+                    and shown_at.get("pre_loss_cards", 0) >= t
+
+            ui.wait_until(cards_shown, 10, "cards shown")
             since = shown_at["pre_loss_cards"]
-            ui.wait_until(lambda s=since: any(f >= s for f in flips), 10, "a frame")
+
+            def drawn(s: float = since) -> bool:
+                return any(f >= s for f in flips)
+
+            ui.wait_until(drawn, 10, "a frame")
             if i:
                 times.append((next(f for f in flips if f >= since) - t0) * 1000)
             app.end_session(EndReason.RESET)

@@ -121,14 +121,16 @@ def _wait_port(port: int, timeout: float) -> None:
 
 def _wait_ready(proc: subprocess.Popen, timeout: float) -> dict[str, Any]:
     """The child's one JSON line on stdout (it prints it once settled)."""
+    out = proc.stdout
+    assert out is not None  # stdout=PIPE
     sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
+    sel.register(out, selectors.EVENT_READ)
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
             raise RuntimeError(f"bench child exited early (exit {proc.returncode})")
         if sel.select(timeout=0.5):
-            line = proc.stdout.readline()
+            line = out.readline()
             if line.startswith("{"):
                 return json.loads(line)
     raise RuntimeError(f"bench child not ready within {timeout:g} s")

@@ -306,7 +306,10 @@ def _keys() -> list[tuple[str, str]]:
     for name, f in hints.items():
         if name == "sources":
             continue
-        out += [(name, k.name) for k in fields(f.default_factory())]  # type: ignore[misc]
+        factory = f.default_factory
+        if not callable(factory):  # every section of Settings has a default factory
+            raise TypeError(f"settings section {name} has no default")
+        out += [(name, k.name) for k in fields(factory())]
     return out
 
 

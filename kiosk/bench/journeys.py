@@ -74,13 +74,14 @@ def _p95(values: list[float]) -> float:
 def _id_card(key: str) -> Any:
     p = persona(key)["id"]
 
-    def day(text: str) -> dt.date | None:
-        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8])) if text else None
+    def day(text: str) -> dt.date:
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
     return IdCardData(name=p["name"], gender="male", ethnicity=p["ethnicity"],
                       birth_date=day(p["birth_date"]), address=p["address"],
                       id_number=p["id_number"], authority=p["authority"],
-                      valid_from=day(p["valid_from"]), valid_to=day(p["valid_to"]))
+                      valid_from=day(p["valid_from"]),
+                      valid_to=day(p["valid_to"]) if p["valid_to"] else None)
 
 
 def _child(sessions: int, switches: int, inserts: int, config: str | None) -> dict[str, Any]:
@@ -281,8 +282,10 @@ def _run_child(cmd: list[str], env: dict[str, str], timeout: float,
     # Each pipe has one reader: communicate() would read stderr too and take samples
     # from the echo.
     out_parts: list[str] = []
+    stdout = proc.stdout
+    assert stdout is not None  # stdout=PIPE
     readers = [threading.Thread(target=pump, name="bench-stderr", daemon=True),
-               threading.Thread(target=lambda: out_parts.append(proc.stdout.read()),
+               threading.Thread(target=lambda: out_parts.append(stdout.read()),
                                 name="bench-stdout", daemon=True)]
     for reader in readers:
         reader.start()

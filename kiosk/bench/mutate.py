@@ -204,8 +204,8 @@ def _skipped_ids(tree: ast.Module) -> set[int]:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in LOG_METHODS and isinstance(node.func.value, ast.Name) \
                 and node.func.value.id in ("log", "logger", "logging"):
-            for arg in (*node.args, *node.keywords):
-                mark(arg)
+            for value in (*node.args, *node.keywords):
+                mark(value)
     return skip
 
 

@@ -67,7 +67,7 @@ def migrate(url: str) -> list[Migration]:
                                        "after it was applied; add a new migration instead")
                     continue
                 with conn.transaction():
-                    conn.execute(m.sql)  # type: ignore[arg-type]
+                    conn.execute(m.sql)
                     conn.execute("INSERT INTO schema_migrations (version, name, sha256) "
                                  "VALUES (%s, %s, %s)", (m.version, m.name, m.sha256))
                 applied_now.append(m)

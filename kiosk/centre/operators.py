@@ -10,6 +10,7 @@ terminals, what, why) refuses UPDATE, DELETE and TRUNCATE by trigger.
 
 from __future__ import annotations
 
+import builtins
 import csv
 import datetime as dt
 import hashlib
@@ -75,7 +76,7 @@ class Operators:
                 raise CliError(f"no active operator {name}")
             self.audit(actor, "operator_disable", [], {"name": name}, "")
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self) -> builtins.list[dict[str, Any]]:
         """Every operator (no tokens)."""
         return [dict(r) for r in self.db.all(
             "SELECT name, role, created_at, disabled_at FROM operators ORDER BY name")]
@@ -90,14 +91,15 @@ class Operators:
 
     # ---- audit ------------------------------------------------------------------------
 
-    def audit(self, actor: str, action: str, terminals: list[str], detail: dict[str, Any],
-              reason: str) -> None:
+    def audit(self, actor: str, action: str, terminals: builtins.list[str],
+              detail: dict[str, Any], reason: str) -> None:
         """Append one entry (inside the caller's transaction when there is one)."""
         self.db.run("INSERT INTO audit_log (actor, action, terminals, detail, reason) "
                     "VALUES (?,?,?,?,?)", actor, action, json.dumps(terminals[:1000]),
                     json.dumps(detail, ensure_ascii=False, sort_keys=True), reason[:500])
 
-    def entries(self, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]:
+    def entries(self, limit: int = 50,
+                before: int | None = None) -> builtins.list[dict[str, Any]]:
         """Newest first; ``before`` = the id to page on from."""
         rows = self.db.all("SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?",
                            before if before is not None else 2**62, limit)

@@ -108,7 +108,7 @@ class PgDatabase(Database):
     def one(self, sql: str, *args: Any) -> Row | None:
         with self._conn() as conn:
             cur = self._execute(conn, sql, args)
-            return cur.fetchone() if cur.description else None  # type: ignore[no-any-return]
+            return cur.fetchone() if cur.description else None
 
     def all(self, sql: str, *args: Any) -> list[Row]:
         with self._conn() as conn:

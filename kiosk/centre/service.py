@@ -106,7 +106,7 @@ def core_factory(spec: str) -> Callable[[PgDatabase, RegionalRules], CoreCardSys
         raise CliError(f"--core {spec}: cannot load it ({type(exc).__name__})") from None
     if not callable(factory):
         raise CliError(f"--core {spec}: not package.module:factory")
-    return factory  # type: ignore[no-any-return]
+    return factory
 
 
 def load_core(spec: str, db: PgDatabase, rules: RegionalRules) -> CoreCardSystem | None:

@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     today = args.today or region_today(settings.region.timezone)
     year, present, due = next_year_status(calendar, today)
     if present:
-        print(f"{year}: official schedule present ({calendar.schedule(year).source})")
+        found = calendar.schedule(year)  # present: not None
+        print(f"{year}: official schedule present ({found.source if found else ''})")
         return 0
     where = schedule_dir(settings) / f"cn-{year}.toml"
     if due:

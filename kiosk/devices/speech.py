@@ -204,9 +204,10 @@ class Speaker:
             with self._cv:
                 while self._pending is None and not self._closed:
                     self._cv.wait()
-                if self._closed:
+                job = self._pending
+                if self._closed or job is None:  # the wait ends on a job or on close
                     return
-                job, self._pending = self._pending, None
+                self._pending = None
                 self._busy = True
             try:
                 self._play(*job)
@@ -268,7 +269,8 @@ class Speaker:
         if bad is not None:
             err = bad.stderr.read().decode("utf-8", "replace").strip() if bad.stderr else ""
             lines = [ln for ln in err.splitlines() if ln.strip()]
-            self._fail(f"{Path(str(bad.args[0])).name} exit {bad.returncode}: "
+            program = bad.args[0] if isinstance(bad.args, list) else bad.args  # argv lists
+            self._fail(f"{Path(str(program)).name} exit {bad.returncode}: "
                        f"{lines[-1] if lines else 'no message'}")
             return
         self.spoken += 1

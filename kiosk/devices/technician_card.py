@@ -37,4 +37,4 @@ class TechnicianCards:
 
     def matches(self, atr: bytes | None) -> bool:
         """True when ``atr`` (raw bytes from PC/SC) is a configured technician card."""
-        return bool(atr) and atr.hex().upper() in self._atrs
+        return atr is not None and bool(atr) and atr.hex().upper() in self._atrs

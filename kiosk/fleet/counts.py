@@ -20,15 +20,17 @@ Snapshot = dict[tuple[str, str], float]  # (family, key) → total
 
 def read_counters() -> Snapshot:
     """The current totals: ``("started"|"finished"|"failures", code)``."""
-    out: Counter[tuple[str, str]] = Counter()
+    out: dict[tuple[str, str], float] = {}
     for family in metrics.REGISTRY.collect():
         for sample in family.samples:
             if sample.name == "kiosk_journeys_total":
                 which = "started" if sample.labels.get("outcome") == "started" else "finished"
-                out[(which, sample.labels.get("journey", ""))] += sample.value
+                key = (which, sample.labels.get("journey", ""))
+                out[key] = out.get(key, 0) + sample.value
             elif sample.name == "kiosk_errors_total":
-                out[("failures", sample.labels.get("kind", ""))] += sample.value
-    return dict(out)
+                key = ("failures", sample.labels.get("kind", ""))
+                out[key] = out.get(key, 0) + sample.value
+    return out
 
 
 def _code(key: str) -> str:

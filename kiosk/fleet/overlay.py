@@ -158,7 +158,9 @@ class OverlayStore:
         reached its first frame; count this start; answer the overlay to use."""
         marker = read_json(self.marker)
         if isinstance(marker, dict):
-            boots = marker.get("boots") if isinstance(marker.get("boots"), int) else 1
+            boots = marker.get("boots")
+            if not isinstance(boots, int):
+                boots = 1
             if boots >= 1:
                 self.revert()
             else:

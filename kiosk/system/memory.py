@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import ctypes
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.logs import get_logger
+
+if TYPE_CHECKING:
+    from _ctypes import CFuncPtr
 
 log = get_logger("kiosk.system.memory")
 
 
-def _libc(name: str) -> Callable[..., Any] | None:
+def _libc(name: str) -> CFuncPtr | None:
     """``name`` from the C library, or None where it has none (not glibc)."""
     try:
         return getattr(ctypes.CDLL(None), name)

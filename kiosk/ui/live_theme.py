@@ -26,6 +26,7 @@ for _f in fields(Palette):
 
 
 class _LiveThemeMethods:
+    version: float  # a NumericProperty of the class built below
     def apply(self, palette: Palette, metrics: Metrics) -> None:
         """Set every token, then bump ``version`` once."""
         for f in fields(Metrics):

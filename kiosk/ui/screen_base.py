@@ -51,7 +51,8 @@ def load_kv(module_file: str) -> None:
     only when the import finishes)."""
     source = Path(module_file).resolve()
     for name, module in list(sys.modules.items()):
-        if getattr(module, "__file__", None) and Path(module.__file__).resolve() == source:
+        path = getattr(module, "__file__", None)
+        if path and Path(path).resolve() == source:
             parent, _, child = name.rpartition(".")
             if parent in sys.modules and not hasattr(sys.modules[parent], child):
                 setattr(sys.modules[parent], child, module)
@@ -129,7 +130,7 @@ class KioskScreen(Screen):
         texts = [self.app.tr(self.title_key)] if self.title_key else []
         found: list[tuple[float, float, str]] = []
         for w in self.frame.ids.content.walk(restrict=True):
-            if isinstance(w, Translated) and getattr(w, "text", "") and w.opacity > 0:
+            if isinstance(w, Translated) and w.text and w.opacity > 0:
                 x, y = w.to_window(w.x, w.top)
                 found.append((-y, x, w.text))
         texts += [t for _, _, t in sorted(found)]

@@ -27,7 +27,13 @@ from kiosk.central.sandbox.db import Database, SqliteDatabase
 from kiosk.central.sandbox.fleet_store import FleetStore
 from kiosk.central.sandbox.limits import Limit, RateLimiter
 from kiosk.central.sandbox.operations import confirm_code, request_code
-from kiosk.central.sandbox.ports import Answer, CoreCardSystem, StaticKeys, TerminalKeys
+from kiosk.central.sandbox.ports import (
+    Answer,
+    CoreCardSystem,
+    Limiter,
+    StaticKeys,
+    TerminalKeys,
+)
 from kiosk.central.sandbox.register import SQLITE_SCHEMA as REGISTER_SCHEMA
 from kiosk.central.sandbox.register import SqlRegister
 from kiosk.central.sandbox.rules import RegionalRules
@@ -64,7 +70,7 @@ class ServiceBackend:
         """Service time (UTC), shifted by the admin clock offset for lapse tests."""
         return self.clock.now()
 
-    def limiter(self, limit: Limit, name: str) -> RateLimiter:
+    def limiter(self, limit: Limit, name: str) -> Limiter:
         """Token buckets in this process's memory (cleared by a reset)."""
         limiter = RateLimiter(limit)
         self.reset_hooks.append(limiter.clear)

@@ -42,6 +42,11 @@ def _keymap() -> dict[int, tuple[str, str]]:
     return pairs
 
 
+
+def _errname(exc: OSError) -> str | int | None:
+    """``ENODEV`` and the like: the error's symbol (its number when it has none)."""
+    return errno.errorcode.get(exc.errno or 0, exc.errno)
+
 class KeyDecoder:
     """Key events (type, code, value) → bytes for the framer."""
 
@@ -97,14 +102,14 @@ class HidSource:
             self._dev = InputDevice(path)
         except OSError as exc:
             raise ScannerError(ScannerErrorKind.no_scanner,
-                               f"cannot open {path} ({errno.errorcode.get(exc.errno, exc.errno)})"
+                               f"cannot open {path} ({_errname(exc)})"
                                ) from None
         try:
             self._dev.grab()  # exclusive: no keystroke reaches X / the UI
         except OSError as exc:
             self._dev.close()
             raise ScannerError(ScannerErrorKind.busy,
-                               f"cannot grab {path} ({errno.errorcode.get(exc.errno, exc.errno)})"
+                               f"cannot grab {path} ({_errname(exc)})"
                                ) from None
         self._decoder = KeyDecoder()
         self._wake_r, self._wake_w = os.pipe()
@@ -124,7 +129,7 @@ class HidSource:
             return b""
         except OSError as exc:  # ENODEV: unplugged
             raise ScannerError(ScannerErrorKind.scanner_lost,
-                               f"{self.where}: {errno.errorcode.get(exc.errno, exc.errno)}"
+                               f"{self.where}: {_errname(exc)}"
                                ) from None
 
     def wake(self) -> None:

@@ -48,10 +48,9 @@ class VirtualSerialIdReader:
 
     def present(self, person: dict[str, Any] | str) -> None:
         """Lay a card on the reader (a persona key or its ``id`` table)."""
-        if isinstance(person, str):
-            person = load_persona(person)["id"]
+        table = load_persona(person)["id"] if isinstance(person, str) else person
         with self._lock:
-            self._card = build_text_block(person)
+            self._card = build_text_block(table)
             self._selected = self._read_done = False
 
     def lift(self) -> None:
@@ -59,7 +58,7 @@ class VirtualSerialIdReader:
             self._card = None
             self._selected = self._read_done = False
 
-    def _answer(self, cmd: bytes, para: int) -> bytes:
+    def _answer(self, cmd: int, para: int) -> bytes:
         with self._lock:
             card = None if self._read_done else self._card
             if (cmd, para) == (0x20, 0x01):

@@ -68,7 +68,7 @@ def redacted_config(settings: Settings) -> dict[str, Any]:
 
 def versions() -> dict[str, Any]:
     """Software versions: kiosk, Python, OS, key packages, external tools."""
-    pkgs = {}
+    pkgs: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             pkgs[name] = metadata.version(name)
@@ -146,7 +146,7 @@ def export_bundle(settings: Settings, dest_dir: Path | str, report: Any,
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise BundleError(f"cannot write the bundle to {dest}: {exc.strerror or exc}",
-                          _OS_REASONS.get(exc.errno, "write_failed"), str(dest)) from exc
+                          _OS_REASONS.get(exc.errno or 0, "write_failed"), str(dest)) from exc
     log.info("support bundle written", extra={"fields": {"files": len(files) + 1,
                                                           "bytes": final.stat().st_size}})
     return final

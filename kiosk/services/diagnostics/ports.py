@@ -21,10 +21,16 @@ class CardReaderPort(Protocol):
 
 
 class IdReaderResult(Protocol):
-    kind: str
-    ok: bool
-    problem: str | None
-    details: dict[str, Any]
+    """A reader's or scanner's probe (read-only: the probes answer frozen dataclasses)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def problem(self) -> str | None: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
 
 
 class DeviceProbePort(Protocol):

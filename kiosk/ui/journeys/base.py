@@ -8,6 +8,7 @@ controller (one journey step back), not to the shell's screen history.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from kivy.properties import ObjectProperty
@@ -70,7 +71,11 @@ class JourneyScreen(KioskScreen):
             if screen_for(state) != self.name:
                 # The journey failed at once (no reader, card service down) while this
                 # screen was being routed to: draw that state after the routing ends.
-                kivy_dispatch(lambda: self.ctl.state is state and self.ctl.restore(state))
+                def redraw() -> None:
+                    if self.ctl.state is state:
+                        self.ctl.restore(state)
+
+                kivy_dispatch(redraw)
 
     def render(self, state: State) -> None:
         new_step = self.state is None or self.state.step != state.step
@@ -104,7 +109,7 @@ class JourneyScreen(KioskScreen):
         samples = samples_for(self.name, self.app.settings)
         if not samples:
             return {"default": lambda: None}
-        return {name: (lambda s=s: self.render(s)) for name, s in samples.items()}
+        return {name: partial(self.render, s) for name, s in samples.items()}
 
 
 class ReceiptEndScreen(JourneyScreen):

@@ -9,7 +9,7 @@ from kiosk.config import Settings
 from kiosk.domain.masking import mask_card_number, mask_name
 from kiosk.personas import load_personas
 from kiosk.services import guidance
-from kiosk.services.failures import FAILURE_KINDS, Failure
+from kiosk.services.failures import FAILURE_KINDS, Failure, FailureKind
 from kiosk.services.states import (
     BusyView,
     CancelView,
@@ -177,6 +177,6 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
             # The card service went down at the cancel journey's "insert the card" step:
             # no keypad there, so the counter and the hotline.
             "reader_service_cancel": State(Step.FAILED, Journey.CANCEL, failure=Failure(
-                "reader_service", {**hot, "keypad": False}, True))},
+                FailureKind.READER_SERVICE, {**hot, "keypad": False}, True))},
     }
     return table.get(screen, {})

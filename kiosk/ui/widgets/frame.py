@@ -79,12 +79,17 @@ class Header(BoxLayout):
     @property
     def back_button(self) -> KButton:
         """The navigation bar's back button (older name: it used to live here)."""
-        return self.nav.back_button
+        return self._nav().back_button
 
     @property
     def home_button(self) -> KButton:
         """The navigation bar's home button (older name, as above)."""
-        return self.nav.home_button
+        return self._nav().home_button
+
+    def _nav(self) -> NavBar:
+        if self.nav is None:  # ScreenFrame sets it when it builds the frame
+            raise RuntimeError("this header has no navigation bar")
+        return self.nav
 
     def _relayout(self, *_: Any) -> None:
         t = self._app.theme

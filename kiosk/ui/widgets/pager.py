@@ -91,7 +91,7 @@ class PagerBar(BoxLayout):
     count = NumericProperty(1)
 
     def __init__(self, **kwargs: Any) -> None:
-        self.on_turn: Callable[[int], None] | None = None
+        self.on_turn: Callable[[int], object] | None = None
         super().__init__(**kwargs)
 
     def show(self, page: int, count: int) -> None:

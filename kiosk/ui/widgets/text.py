@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kivy.app import App
@@ -15,6 +16,14 @@ class Translated:
     """Mixin: ``key`` (+ ``values``) sets ``text`` in the app's current language, again on
     every language switch and whenever the app takes new settings (``{hotline}`` and
     ``{region}`` come from them). With an empty key, ``text`` is left alone (raw data)."""
+
+    # What it uses of the Kivy widget it is mixed into (declared only: Kivy has no types).
+    text: str
+    opacity: float
+    x: float
+    top: float
+    bind: Callable[..., None]
+    to_window: Callable[[float, float], tuple[float, float]]
 
     key = StringProperty("")
     values = DictProperty({})

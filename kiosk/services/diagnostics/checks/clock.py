@@ -14,7 +14,7 @@ def check_clock(ctx: DiagnosticsContext) -> CheckResult:
     """Fail when unset or skewed beyond ``central.max_clock_skew_seconds``; warn past half."""
     now = utcnow()
     limit = ctx.settings.central.max_clock_skew_seconds
-    details = {"utc": now.isoformat(timespec="seconds"),
+    details: dict[str, str | float | None] = {"utc": now.isoformat(timespec="seconds"),
                "timezone": time.strftime("%Z"), "utc_offset": time.strftime("%z"),
                "skew_seconds": None, "max_skew_seconds": limit}
     if not EARLIEST_YEAR <= now.year < 2100:

@@ -23,7 +23,8 @@ def _audio_device_present() -> bool:
     if os.environ.get("PULSE_SERVER"):
         return True
     runtime = os.environ.get("XDG_RUNTIME_DIR")
-    return bool(runtime) and Path(runtime, "pulse", "native").exists()
+    return runtime is not None and bool(runtime) \
+        and Path(runtime, "pulse", "native").exists()
 
 
 def _installed_voices(command: str) -> set[str]:
