@@ -3,7 +3,7 @@
 # phase at a time), as root, with no network: apt's only source is the signed province
 # repository at /srv/province. Prints "check: ..." lines and figures; exits non-zero at
 # the first failed check. Leaves screenshots in $OUT.
-#   install VERSION | upgrade VERSION | rollback BAD GOOD | purge
+#   install VERSION | upgrade VERSION | rollback BAD GOOD | purge | reinstall
 # A container has no console and no GPU: kiosk-provision --console none --display dummy
 # (the documented option for such boxes); everything else is the package's.
 set -euo pipefail
@@ -320,7 +320,7 @@ phase_rollback() {
 
 phase_purge() {
   wait_active 60 || true
-  check_session "after the reboot"
+  check_session "before the purge"
   systemctl stop kiosk-sandbox 2>/dev/null || true
   rm -rf $SANDBOX /var/lib/private/kiosk-sandbox
   local uid; uid=$(id -u kiosk)
@@ -336,11 +336,33 @@ phase_purge() {
   say "purged: no user, no process, no file owned by uid $uid; kept, owned by root: $(stat -c '%n %U' /var/lib/kiosk /var/log/kiosk 2>/dev/null | tr '\n' ' ')"
 }
 
+phase_reinstall() {  # after a purge: the same terminal set up again, as an operator would
+  local KEY HASH
+  apt-get install -y -q kiosk > "$OUT/apt-reinstall.log" 2>&1 || { tail -20 "$OUT/apt-reinstall.log"; fail "apt-get install after the purge"; }
+  KEY=$(python3 -c "import secrets; print(secrets.token_hex(32))")
+  mkdir -p -m 0700 $SANDBOX
+  (umask 077; printf 'terminal_key = "%s"\ntechnician_pin_hash = "%s"\n' "$KEY" \
+    "$($PY -c 'from kiosk.secrets import hash_pin; print(hash_pin("24681357", iterations=20000))')" \
+    > $SANDBOX/secrets.toml)
+  sandbox_start
+  HASH=$($PY -c 'from kiosk.secrets import hash_pin; print(hash_pin("13579086"))')
+  $PY -c "from kiosk.deploy.credential import format_credential as f; \
+print(f('$TERMINAL', bytes.fromhex('$KEY'), site='medical'), end='')" \
+    | kiosk-provision --credential - --base-url "http://127.0.0.1:$CENTRAL_PORT" \
+      --technician-pin-hash "$HASH" --console none --display dummy \
+    || fail "kiosk-provision after the purge"
+  check_session "reinstalled"
+  one_session "reinstalled after the purge (the data the purge gave root is the kiosk's again)"
+  systemctl stop kiosk-sandbox
+  rm -rf $SANDBOX /var/lib/private/kiosk-sandbox
+}
+
 case "${1:-}" in
   install) phase_install "$2" ;;
+  reinstall) phase_reinstall ;;
   upgrade) phase_upgrade "$2" ;;
   rollback) phase_rollback "$2" "$3" ;;
   purge) phase_purge ;;
-  *) echo "usage: $0 install VERSION | upgrade VERSION | rollback BAD GOOD | purge"; exit 2 ;;
+  *) echo "usage: $0 install VERSION | upgrade VERSION | rollback BAD GOOD | purge | reinstall"; exit 2 ;;
 esac
 say "phase ${1} done"

@@ -7,7 +7,8 @@
 # server). Inside (deploy/check-boot-inside.sh): apt install, kiosk-provision with the
 # sealed key, the session under systemd (watchdog, kill -9, stop: one Xorg and one app),
 # the device and address policies, listeners, apt upgrade, a crash-loop rollback (a
-# release that exits at start, one that draws and then crashes), a reboot, apt purge.
+# release that exits at start, one that draws and then crashes), a reboot, apt purge,
+# the same terminal installed and provisioned again, purged again.
 # Run as root on a Debian 12 host:
 #   apt-get install mmdebstrap systemd-container reprepro gnupg
 #   deploy/check-boot.sh [SCRATCH_DIR]        # default /var/tmp/kiosk-boot-check
@@ -115,7 +116,7 @@ boot() {  # boot the container; LEADER = its PID 1 as the host sees it
   # check scripts come in as read-only bind mounts. --system-call-filter=bpf: nspawn's
   # filter otherwise keeps the container's systemd from attaching its BPF programs, and
   # DevicePolicy=/IPAddressDeny= would silently do nothing (seen: no program on the
-  # unit's cgroup, /dev/net/tun opened), as they do on a real terminal.
+  # unit's cgroup, /dev/net/tun opened); on a real terminal systemd attaches them.
   SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 setsid systemd-nspawn -b -D "$ROOT" -M "$MACHINE" \
     --register=no --keep-unit --console=passive --private-network --system-call-filter=bpf \
     --bind-ro="$SCRATCH/repo:/srv/province" --bind-ro="$SRC/deploy:/root/check" \
@@ -168,6 +169,8 @@ state=$(inside systemctl show -p ActiveState --value kiosk)
 [ "$state" = active ] || { say "FAILED: kiosk.service is $state after the reboot"; exit 1; }
 main=$(inside systemctl show -p MainPID --value kiosk)
 say "after the reboot: kiosk active (READY=1) $(secs "$t0" "$t1") s after the container started, as $(inside ps -o user= -p "$main")"
+phase purge
+phase reinstall   # the terminal set up again on what the purge left
 phase purge
 poweroff
 say "ALL DONE"
