@@ -14,6 +14,7 @@ from kiosk.deploy.package import Builder, PackageError, architecture
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``kiosk package`` and ``kiosk repo``."""
     parser = sub.add_parser("package", help="build kiosk_<version>_<arch>.deb")
     parser.add_argument("--src", default=str(REPO_ROOT), help="source tree (default: this one)")
     parser.add_argument("--out", default=str(REPO_ROOT / "dist"), help="where the .deb goes")
@@ -37,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_package(args: argparse.Namespace) -> int:
+    """Build the package; its path is the last line printed."""
     src = Path(args.src).resolve()
     wheelhouse = Path(args.wheelhouse).resolve() if args.wheelhouse else None
     try:
@@ -52,6 +54,7 @@ def run_package(args: argparse.Namespace) -> int:
 
 
 def run_repo_init(args: argparse.Namespace) -> int:
+    """Make a signed repository; print the terminals' sources entry."""
     directory = Path(args.dir).resolve()
     try:
         keyring = repository.init(directory, args.sign_with, architecture(), args.origin,
@@ -64,6 +67,7 @@ def run_repo_init(args: argparse.Namespace) -> int:
 
 
 def run_repo_add(args: argparse.Namespace) -> int:
+    """Publish .deb files in the repository."""
     debs = [Path(d).resolve() for d in args.debs]
     missing = [str(d) for d in debs if not d.is_file()]
     if missing:

@@ -62,6 +62,7 @@ def check(layout: Layout, now: float | None = None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``check`` once, as ExecStartPre= runs it; always exit 0."""
     parser = argparse.ArgumentParser(prog="kiosk-bootcount")
     parser.add_argument("action", choices=["check"])
     parser.add_argument("--root", default="/")

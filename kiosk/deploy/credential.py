@@ -49,6 +49,7 @@ class Credential:
 
 
 def check_terminal_id(value: str) -> str:
+    """``value`` if it is a terminal id, else :class:`CredentialError`."""
     if not TERMINAL_ID.fullmatch(value):
         raise CredentialError(f"terminal_id {value[:40]!r} is not letters, digits and dashes "
                               "(3-40)")
@@ -56,6 +57,7 @@ def check_terminal_id(value: str) -> str:
 
 
 def check_base_url(value: str) -> str:
+    """``value`` if it is an http(s) URL with a host, else :class:`CredentialError`."""
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise CredentialError(f"base_url {value[:80]!r} is not an http(s) URL with a host")

@@ -25,6 +25,7 @@ class CredsError(RuntimeError):
 
 
 def creds_env(layout: Layout) -> dict[str, str]:
+    """The environment for systemd-creds on ``layout`` (a scratch root's own host key)."""
     env = dict(os.environ)
     if not layout.real:
         secret = layout.p("/var/lib/systemd/credential.secret")
@@ -48,6 +49,7 @@ def _creds(layout: Layout, args: list[str], data: bytes | None = None) -> bytes:
 
 
 def has_tpm2() -> bool:
+    """Whether systemd-creds can seal with a TPM2 here."""
     try:
         return subprocess.run(["systemd-creds", "has-tpm2"], capture_output=True,
                               timeout=TIMEOUT_S).returncode == 0

@@ -29,6 +29,7 @@ class Layout:
     root: Path
 
     def p(self, path: str) -> Path:
+        """``path`` (absolute on a terminal) under this root."""
         return self.root / path.lstrip("/")
 
     @property

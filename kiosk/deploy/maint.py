@@ -61,6 +61,7 @@ class MaintError(RuntimeError):
 
 
 def say(text: str) -> None:
+    """One line for dpkg's output (stderr)."""
     print(f"kiosk: {text}", file=sys.stderr, flush=True)
 
 
@@ -82,6 +83,7 @@ def run(cmd: Sequence[str], timeout: float = 120, check: bool = True,
 
 
 def file_digest(path: Path) -> str:
+    """SHA-256 of a file, hex."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -102,6 +104,7 @@ class Configure:
         return [] if self.layout.real else ["--prefix", str(self.layout.root)]
 
     def ensure_user(self) -> None:
+        """User kiosk (system, nologin, home /var/lib/kiosk) in the device groups there are."""
         if not self.as_root:
             say("not root: user kiosk not made, nothing chowned")
             return
@@ -136,6 +139,7 @@ class Configure:
         tmp.replace(path)
 
     def ensure_files(self) -> None:
+        """/etc/kiosk and its config (written once), the credentials dir, the data dirs."""
         lay, app = self.layout, self.release / "app"
         self._dir(lay.etc, 0o750, "root", USER)
         self._dir(lay.etc / "sites", 0o750, "root", USER)
@@ -213,17 +217,20 @@ class Configure:
         return "made from the wheels"
 
     def compile_app(self) -> None:
+        """The release's code compiled once here: the sandboxed service cannot write it."""
         run([sys.executable, "-m", "compileall", "-q", str(self.release / "app" / "kiosk")],
             timeout=600)
 
     # --- 4, 5: network, systemd -----------------------------------------------------------
     def settings(self) -> Settings:
+        """This terminal's settings (``/etc/kiosk/kiosk.toml``), or :class:`MaintError`."""
         try:
             return load_settings(self.layout.config, environ={})
         except ConfigError as exc:
             raise MaintError(str(exc)) from None
 
     def write_network(self) -> None:
+        """The address allow-list drop-in, from this terminal's settings."""
         try:
             allow = write_dropin(self.settings(), self.layout)
         except ValueError as exc:
@@ -233,6 +240,8 @@ class Configure:
                 "it until `kiosk-provision --network` runs again")
 
     def systemctl(self, *args: str, check: bool = False) -> None:
+        """systemctl on this root (``--root`` where systemd does not run); a failure is said,
+        or raised with ``check``."""
         root = [] if self.booted else [f"--root={self.layout.root}"]
         res = run(["systemctl", *root, *args], check=False, timeout=120)
         if res.returncode != 0:
@@ -242,6 +251,7 @@ class Configure:
             say(msg)
 
     def enable(self) -> None:
+        """kiosk.service wanted by graphical.target; pcscd.socket enabled (and started)."""
         if self.booted:
             self.systemctl("daemon-reload")
         self.systemctl("enable", "kiosk.service", check=True)
@@ -292,6 +302,8 @@ class Configure:
         return res.returncode == 0, f"exit {res.returncode}: {out[-1][:200]}"
 
     def activate(self) -> None:
+        """Point ``current`` at this release: at once on a fresh install, after the self-check
+        on an upgrade (then the trial and a restart)."""
         lay, v = self.layout, self.version
         target = f"releases/{v}"
         previous = lay.current_target()
@@ -326,6 +338,7 @@ class Configure:
             self.systemctl("restart", "--no-block", "kiosk.service")
 
     def configure(self) -> None:
+        """Every step, in order (the module docstring)."""
         self.ensure_user()
         self.ensure_files()
         how = self.make_venv()
@@ -337,6 +350,7 @@ class Configure:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``configure VERSION [OLD]`` under ``$DPKG_ROOT``; exit 1 with one line on a failure."""
     parser = argparse.ArgumentParser(prog="kiosk-maint")
     parser.add_argument("action", choices=["configure"])
     parser.add_argument("version")

@@ -67,6 +67,7 @@ class Allowed:
     unresolved: list[str] = field(default_factory=list)
 
     def add(self, address: str) -> None:
+        """Allow ``address`` (a loopback one needs nothing: the unit allows it)."""
         if not ipaddress.ip_network(address).is_loopback and address not in self.addresses:
             self.addresses.append(address)
 
@@ -105,6 +106,7 @@ def allowed(settings: Settings, layout: Layout, resolver: Resolver = resolve) ->
 
 
 def dropin_text(allow: Allowed) -> str:
+    """The drop-in's text for ``allow``."""
     lines = ["# Written from /etc/kiosk (kiosk/deploy/network.py): do not edit. Change",
              "# central.base_url or /etc/kiosk/network-allow, then: kiosk-provision --network",
              "[Service]"]

@@ -127,6 +127,7 @@ def requirements(wheels: list[Path]) -> str:
 
 
 def architecture() -> str:
+    """This machine's Debian architecture (the wheels are built for it)."""
     res = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True,
                          timeout=30)
     if res.returncode != 0:
@@ -156,6 +157,7 @@ class Builder:
         self.deploy = src / "deploy"
 
     def build(self, out: Path) -> Built:
+        """Build the package into ``out``; what was built."""
         out.mkdir(parents=True, exist_ok=True)
         arch = architecture()
         target = out / f"{PACKAGE}_{self.version}_{arch}.deb"

@@ -69,6 +69,7 @@ def session_dropin(display: str, console: str) -> str | None:
 
 
 def read_credential(source: str) -> Credential:
+    """The credential in file ``source`` (``-``: stdin), or :class:`ProvisionError`."""
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -93,6 +94,8 @@ class Provisioner:
     # --- the config ----------------------------------------------------------------------
     def configure(self, cred: Credential, base_url: str | None, site: str | None,
                   hotline: str | None) -> Settings:
+        """This terminal's values in a checked copy of kiosk.toml (written by
+        :meth:`commit_config`); the settings they give."""
         lay = self.layout
         if not lay.config.exists():
             raise ProvisionError(f"{lay.config} is missing: install the kiosk package first")
@@ -136,11 +139,13 @@ class Provisioner:
         return settings
 
     def commit_config(self) -> None:
+        """Put the checked kiosk.toml in place."""
         if self.pending is not None:
             self.pending.replace(self.layout.config)
             self.pending = None
 
     def abandon(self) -> None:
+        """Drop a checked kiosk.toml that will not be used."""
         if self.pending is not None:
             self.pending.unlink(missing_ok=True)
             self.pending = None
@@ -196,6 +201,7 @@ class Provisioner:
 
     # --- drop-ins, systemd -----------------------------------------------------------------
     def network(self, settings: Settings) -> None:
+        """Write the address allow-list; refuse a centre name that does not resolve."""
         try:
             allow = write_dropin(settings, self.layout)
         except ValueError as exc:
@@ -207,6 +213,7 @@ class Provisioner:
                                  "name or list its addresses in /etc/kiosk/network-allow")
 
     def session(self, display: str, console: str) -> None:
+        """Write (or remove) the session drop-in for this console and display."""
         path = self.layout.dropins / SESSION_DROPIN
         text = session_dropin(display, console)
         if text is None:
@@ -230,6 +237,7 @@ class Provisioner:
                                  "with --display dummy (package xserver-xorg-video-dummy)")
 
     def restart(self, start: bool) -> None:
+        """Reload systemd and restart the kiosk (where systemd runs)."""
         if not self.booted:
             self.log.append("systemd not running here: nothing started")
             return
@@ -259,6 +267,7 @@ def ask_pin() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """kiosk-provision's command line; 0, or 1 with one line."""
     parser = argparse.ArgumentParser(prog="kiosk-provision", description=__doc__.splitlines()[0])
     parser.add_argument("--credential", metavar="FILE", help="the centre's credential ('-': stdin)")
     parser.add_argument("--base-url", help="the central service (else the credential's)")
