@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from kiosk.composition import UnavailableCentral, build_kiosk
+from kiosk.composition.parts import UnavailableCentral, build_kiosk
 from kiosk.config import KioskSection, SecuritySection, Settings
 from kiosk.services.states import Step
 from kiosk.services.tasks import QueueDispatcher

@@ -113,25 +113,31 @@ def _window_child(runs: int) -> dict[str, Any]:
         xvfb = Xvfb(settings.display.width, settings.display.height)
         os.environ["DISPLAY"] = xvfb.display
     try:
-        # lazy: Kivy is configured by create_app, before any Kivy import (and only this
+        # lazy: Kivy is configured by build_app, before any Kivy import (and only this
         # child process loads it: the bench process stays free of Kivy)
-        from kiosk.ui.launch import composed, create_app
+        from kiosk.composition import build_app
         from kiosk.ui.registry import JOURNEY_SCREENS, SHELL_SCREENS
 
-        app = create_app(settings, composed(cards=False), kivy_home=tmp / "kivy",
-                         screens=SHELL_SCREENS + JOURNEY_SCREENS, console_log=False)
+        app = build_app(settings, kivy_home=tmp / "kivy", cards=False,
+                        screens=SHELL_SCREENS + JOURNEY_SCREENS, console_log=False)
         from kivy.core.window import Window  # lazy: as above
 
         from kiosk.ui.driver import AppDriver  # lazy: as above
 
         ui = AppDriver(app)
-        parts = app.compose()
+        sm, parts = app.sm, app.compose()
+        # lazy: heavy; the app has built its parts by now (compose)
+        from kiosk.composition.parts import KioskParts
+
+        assert sm is not None and isinstance(parts, KioskParts)  # built by now
         parts.start()
-        ui.wait_until(lambda: parts.scanner.status()["state"] == "up", 10, "scanner up")
+        scanner_part = parts.scanner
+        assert scanner_part is not None, "the demo's virtual scanner is configured"
+        ui.wait_until(lambda: scanner_part.status()["state"] == "up", 10, "scanner up")
         flips: deque[float] = deque(maxlen=64)
         shown_at: dict[str, float] = {}
         Window.bind(on_flip=lambda *_: flips.append(time.perf_counter()))
-        app.sm.bind(current=lambda _sm, name: shown_at.__setitem__(name, time.perf_counter()))
+        sm.bind(current=lambda _sm, name: shown_at.__setitem__(name, time.perf_counter()))
         times: list[float] = []
         for i in range(runs + 1):  # the first is a warm-up (the screens' first drawing)
             ui.tap(key="attract.pre_loss")
@@ -142,7 +148,7 @@ def _window_child(runs: int) -> dict[str, Any]:
             scanner.scan(code)
 
             def cards_shown(t: float = t0) -> bool:
-                return app.sm.current == "pre_loss_cards" \
+                return sm.current == "pre_loss_cards" \
                     and shown_at.get("pre_loss_cards", 0) >= t
 
             ui.wait_until(cards_shown, 10, "cards shown")

@@ -277,13 +277,14 @@ def _child(role: str) -> int:
         Bare().run()
         return 0
     # lazy: the kiosk's UI only in the kiosk's child, never in the bare window
-    from kiosk.ui.launch import composed, create_app
+    from kiosk.composition import build_app
 
-    app = create_app(settings, composed(), kivy_home=home, console_log=False)
-    from kivy.clock import Clock as KClock  # Kivy is configured by create_app
+    app = build_app(settings, kivy_home=home, console_log=False)
+    from kivy.clock import Clock as KClock  # Kivy is configured by build_app
 
     def settled(_dt: float) -> None:
-        result.update(screen=app.sm.current, demo=settings.kiosk.demo,
+        result.update(screen=app.sm.current if app.sm is not None else None,
+                      demo=settings.kiosk.demo,
                       web_stack=sorted(m for m in sys.modules if m.split(".")[0] in WEB_STACK
                                        or m.startswith("kiosk.central.sandbox")),
                       lazy_loaded=sorted({m.split(".")[0] for m in sys.modules} & set(LAZY)),

@@ -43,6 +43,7 @@ from typing import Any
 from kiosk.bench import soak as soaking
 from kiosk.bench.bench_sandbox import start_sandbox
 from kiosk.cli.common import CliError
+from kiosk.composition import build_app
 from kiosk.config import load_settings
 from kiosk.devices.card_hub import HubEvent
 from kiosk.devices.events import CardEventKind
@@ -54,7 +55,6 @@ from kiosk.secrets import load_secrets
 from kiosk.services.states import EndReason
 from kiosk.system.priority import KIOSK_NICE, set_process_nice
 from kiosk.system.processes import stop_process
-from kiosk.ui.launch import composed, create_app
 from kiosk.ui.registry import JOURNEY_SCREENS, SHELL_SCREENS
 from kiosk.ui.xvfb import Xvfb
 
@@ -118,24 +118,25 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
     try:
         # The shell's screens and the journeys (what the cardholder path uses), on
         # parts from the composition root, as `kiosk run` builds them.
-        app = create_app(settings, composed(cards=daemon is not None),
-                         screens=SHELL_SCREENS + JOURNEY_SCREENS, kivy_home=tmp / "kivy",
-                         console_log=False)
-        from kivy.clock import Clock  # lazy: after create_app configured Kivy
+        app = build_app(settings, cards=daemon is not None,
+                        screens=SHELL_SCREENS + JOURNEY_SCREENS, kivy_home=tmp / "kivy",
+                        console_log=False)
+        from kivy.clock import Clock  # lazy: after build_app configured Kivy
 
         from kiosk.bench.frames import SwitchClock, clock  # lazy: as above
         from kiosk.ui.driver import AppDriver  # lazy: as above
 
         ui = AppDriver(app)
-        parts = app.compose()
+        sm, parts = app.sm, app.compose()
+        assert sm is not None and parts is not None  # built by the driver and compose
         parts.start()
-        marks = SwitchClock(app.sm)
+        marks = SwitchClock(sm)
 
         def wait_screen(name: str, timeout: float, what: str) -> None:
             try:
-                ui.wait_until(lambda: app.sm.current == name, timeout, what)
+                ui.wait_until(lambda: sm.current == name, timeout, what)
             except AssertionError as exc:  # say where it stopped instead
-                raise RuntimeError(f"{exc} (the screen is {app.sm.current!r})") from None
+                raise RuntimeError(f"{exc} (the screen is {sm.current!r})") from None
 
         def drawn_after(t0: float, name: str, timeout: float = 10.0) -> dict[str, float]:
             """Phases (ms from t0) up to the first frame on screen after screen ``name``
@@ -147,7 +148,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
         ui.wait_for_screen("guide")
         split: list[dict[str, float]] = []
         ui.pump_frames(3)
-        topics = [w for w in ui.find_all(root=app.sm.get_screen("guide"))
+        topics = [w for w in ui.find_all(root=sm.get_screen("guide"))
                   if getattr(w, "topic", "")]
         topics = topics[:4]  # the ones on screen without scrolling
         for i in range(switches):
@@ -155,7 +156,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
             x, y = w.to_window(*w.center)
             ui.tap_at(x, y)
             split.append(drawn_after(marks.ups[-1], "guidance_topic"))
-            back = app.sm.current_screen.frame.ids.header.back_button
+            back = sm.current_screen.frame.ids.header.back_button
             ui.pump_frames(1)
             x, y = back.to_window(*back.center)
             ui.tap_at(x, y)

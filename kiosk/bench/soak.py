@@ -47,7 +47,7 @@ def rss_split_mb() -> dict[str, float]:
 def sample(done: int, tmp: Path) -> dict[str, Any]:
     """One soak sample of this (the kiosk) process after ``done`` sessions; the
     databases are the files under ``tmp`` (the bench's data dir)."""
-    from kivy.uix.widget import Widget  # lazy: only after create_app configured Kivy
+    from kivy.uix.widget import Widget  # lazy: only after build_app configured Kivy
 
     def kb(paths: list[Path]) -> int:
         return sum(p.stat().st_size for p in paths if p.is_file()) // 1024

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.cli.common import CliError, settings_from
+from kiosk.composition import build_app
 from kiosk.config import load_settings
-from kiosk.ui.launch import composed, create_app
 from kiosk.ui.xvfb import Xvfb, XvfbError
 
 TARGET_FIRST_FRAME_S = 2.0
@@ -45,9 +45,9 @@ def _child(mode: str, config: str | None, t0: float) -> int:
     """Inside the measured process: start the real app, report, leave."""
     settings = load_settings(config)
     # On the parts `kiosk run` builds (the composition root), so the figure is the kiosk's.
-    app = create_app(settings, composed(),
-                     kivy_home=Path(os.environ["KIOSK_BENCH_HOME"]), console_log=False)
-    from kivy.clock import Clock  # lazy: after create_app configured Kivy
+    app = build_app(settings, kivy_home=Path(os.environ["KIOSK_BENCH_HOME"]),
+                    console_log=False)
+    from kivy.clock import Clock  # lazy: after build_app configured Kivy
     from kivy.core.window import Window
 
     result: dict[str, Any] = {}
@@ -73,7 +73,7 @@ def _child(mode: str, config: str | None, t0: float) -> int:
     def first_flip(*_: Any) -> None:
         Window.unbind(on_flip=first_flip)
         result["first_frame_s"] = time.time() - t0
-        result["screen"] = app.sm.current
+        result["screen"] = app.sm.current if app.sm is not None else None
         if mode == "idle":
             # Idle means after the warm-up (the other screens built in the background).
             def settle(*_: Any) -> None:

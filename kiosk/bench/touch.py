@@ -153,13 +153,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _child(out: Path) -> int:
     """The kiosk, ``App.run``; writes ready / switch / home records to ``out``."""
-    # lazy: only the child process configures and loads Kivy (create_app first)
+    # lazy: only the child process configures and loads Kivy (build_app first)
+    from kiosk.composition import build_app
     from kiosk.config import load_settings
-    from kiosk.ui.launch import composed, create_app
 
     settings = load_settings(None)
-    app = create_app(settings, composed(), console_log=False)
-    from kivy.clock import Clock  # lazy: Kivy is configured by create_app
+    app = build_app(settings, console_log=False)
+    from kivy.clock import Clock  # lazy: Kivy is configured by build_app
     from kivy.core.window import Window
 
     fh = out.open("a", encoding="utf-8")
@@ -194,7 +194,7 @@ def _child(out: Path) -> int:
         x, y = button.to_window(*button.center)
         Window.flip = flip
         Window.bind(on_touch_down=on_down)
-        app.sm.bind(current=on_screen)
+        app.root.bind(current=on_screen)  # the screen manager (built by now)
         write("ready", button=[round(x), round(Window.height - y)],
               idle_fps=app.frame_rate.idle_fps)
         write("home", swap=time.monotonic())

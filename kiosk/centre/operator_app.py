@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
@@ -35,9 +35,7 @@ from kiosk.centre.fleet_page import PageQuery, query_page, render_page
 from kiosk.centre.metrics import render_metrics
 from kiosk.centre.operators import Operator, Operators
 from kiosk.centre.rollouts import RolloutRequest, Rollouts
-
-if TYPE_CHECKING:
-    from kiosk.centre.service import CentreConfig
+from kiosk.centre.settings import CentreConfig
 
 OPERATOR_STATE = "kiosk.operator"
 

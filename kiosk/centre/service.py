@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -39,28 +38,11 @@ from kiosk.centre.keys import load_master_key
 from kiosk.centre.operator_app import OPERATOR_STATE, operator_router
 from kiosk.centre.operators import Operators
 from kiosk.centre.pg import PgDatabase
+from kiosk.centre.settings import CentreConfig
 from kiosk.errors import CliError
 
 #: GET pages a browser opens with ``?token=`` (it cannot send a header)
 BROWSER_PAGES = ("/admin/fleet", "/admin/audit/export")
-
-
-@dataclass
-class CentreConfig:
-    """What one worker needs (``kiosk-centre serve`` fills it from its options)."""
-
-    url: str
-    master_key_file: Path
-    data_dir: Path
-    rules: RegionalRules = field(default_factory=RegionalRules)
-    max_skew: float = 300.0
-    timezone: str = "Asia/Shanghai"
-    harness: bool = False
-    #: "simulated" (the sandbox's rules and fictional people: demo, tests, bench) or
-    #: "package.module:factory", the province's adapter: factory(db, rules) -> core
-    core: str = "simulated"
-    pool_size: int = 16
-    retention_days: int = 30
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 Settings are loaded and checked first (a bad config or secrets file is one line and
 exit 2, from ``kiosk.cli.main``), logging is set up, then the fullscreen Kivy app
-starts on the parts the composition root builds (:func:`kiosk.composition.build_kiosk`).
+starts: the composition root builds it (:func:`kiosk.composition.build_app`), and the
+parts after its first frame (:func:`kiosk.composition.parts.build_kiosk`).
 With no display (``DISPLAY`` unset) it stops with one line, unless
 ``--headless``: then it starts its own Xvfb. Demo mode (``--demo`` or
 ``kiosk.demo = true``) calls ``kiosk.demo.start_demo_services(settings)`` when that
@@ -18,6 +19,7 @@ import sys
 from typing import Any
 
 from kiosk.cli.common import CliError, add_config_argument, settings_from
+from kiosk.composition import build_app
 from kiosk.demo import join_running_demo
 from kiosk.fleet.overlay import boot_settings
 from kiosk.logs import error_fields, get_logger, setup_logging
@@ -96,13 +98,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.demo or settings.kiosk.demo:
             demo = start_demo(settings)
-        # lazy: Kivy is configured by create_app, before any Kivy import
-        from kiosk.ui.launch import composed, create_app
-
-        app = create_app(settings, composed())
+        app = build_app(settings)  # the composition root; the parts after the first frame
         app.install_crash_guard()
         attach_to_app(app)  # systemd: READY=1 at the first frame, watchdog, STOPPING=1
-        from kivy.clock import Clock  # lazy: Kivy, after create_app
+        from kivy.clock import Clock  # lazy: Kivy, configured by build_app
 
         def leave(_dt: float = 0) -> None:
             app.allow_close = True

@@ -17,6 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from kiosk.cli.common import CliError, add_config_argument, settings_from
+from kiosk.cli.tour_home import isolated_settings, sample_parts, write_sample_log
+from kiosk.composition import build_app
 from kiosk.i18n import LANGUAGES
 from kiosk.storage import ensure_dir
 from kiosk.ui import fonts
@@ -61,19 +63,13 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="kiosk-tour-") as home:
             # A home of its own: no configured data, logs, secrets, central or fleet
             # (kiosk/cli/tour_home.py); demo secrets there, so the PIN pad can be shown.
-            # lazy: the composition root is heavy; every kiosk command imports this module
-            from kiosk.cli.tour_home import isolated_settings, sample_parts, write_sample_log
-
             settings = isolated_settings(settings, Path(home))
             write_sample_log(settings.log_dir)
-            # lazy: Kivy is configured by create_app, before any Kivy import
-            from kiosk.ui.launch import create_app
-
-            app = create_app(settings, sample_parts(), kivy_home=Path(home) / "kivy",
-                             console_log=False)
+            app = build_app(settings, kivy_home=Path(home) / "kivy", console_log=False,
+                            **sample_parts())
             app.samples_only = True   # sample states only: no live check replaces them
             app.compose()
-            from kiosk.ui.driver import AppDriver  # lazy: Kivy, after create_app
+            from kiosk.ui.driver import AppDriver  # lazy: Kivy, after build_app
             from kiosk.ui.tour import plan, run_tour  # lazy: as above
 
             driver = AppDriver(app)

@@ -8,8 +8,8 @@ never sends an outbox. So it runs on:
 - settings whose data, log and secrets paths are inside a temporary home (demo secrets
   are made there), the fleet agent off, no printer but a dummy, no speech;
 - parts with a central client that is offline by construction
-  (:class:`kiosk.composition.UnavailableCentral`: no socket is ever opened), no card
-  hub, no QR scanner, no fleet agent; the outbox is the home's own, empty one;
+  (:class:`kiosk.composition.parts.UnavailableCentral`: no socket is ever opened), no
+  card hub, no QR scanner, no fleet agent; the outbox is the home's own, empty one;
 - sample log lines in the home's log folder, written through the kiosk's own log format,
   so the technician's log page shows what a log looks like, not this machine's.
 
@@ -23,11 +23,10 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from kiosk.composition import UnavailableCentral
+from kiosk.composition import PartsOptions
 from kiosk.config import Settings
 from kiosk.logs import LOG_FILE, JsonMaskingFormatter
 from kiosk.storage import ensure_dir
-from kiosk.ui.launch import PartsFactory, composed
 
 # (logger, level, event, fields): what a short morning of a kiosk logs, no one's data.
 SAMPLE_LOG: tuple[tuple[str, int, str, dict[str, object]], ...] = (
@@ -80,7 +79,7 @@ def write_sample_log(log_dir: Path) -> Path:
     return path
 
 
-def sample_parts() -> PartsFactory:
+def sample_parts() -> PartsOptions:
     """Parts that cannot reach anything outside this process (see the module doc)."""
-    return composed(central=UnavailableCentral(OFFLINE), cards=False, speech=False,
-                    scanner=False, fleet=False)
+    return PartsOptions(offline=OFFLINE, cards=False, speech=False, scanner=False,
+                        fleet=False)

@@ -1,5 +1,5 @@
-"""The device event vocabulary: what the card hub reports and for which slot, and what
-the QR scanner reports.
+"""The device event vocabulary: what the card hub reports and for which slot, what the
+QR scanner reports, and what the headphone jack says.
 
 The ONE definition of the event kinds and slots. A pure module (standard library only,
 no pyscard), so the services read these enums through :mod:`kiosk.services.ports`
@@ -48,9 +48,6 @@ class Slot(StrEnum):
             return cls.NONE
 
 
-__all__ = ["CardEventKind", "Slot"]
-
-
 class ScanEventKind(StrEnum):
     """What the QR scanner's watcher reports."""
 
@@ -68,3 +65,14 @@ class ScanEventKind(StrEnum):
             return cls(str(value))
         except ValueError:
             return cls.UNKNOWN
+
+
+class JackState(StrEnum):
+    """What the headphone socket says (kiosk/devices/jack.py watches it)."""
+
+    PLUGGED = "plugged"
+    UNPLUGGED = "unplugged"
+    UNKNOWN = "unknown"
+
+
+__all__ = ["CardEventKind", "JackState", "ScanEventKind", "Slot"]

@@ -25,10 +25,10 @@ import struct
 import subprocess
 import threading
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 
 from kiosk.config import Settings
+from kiosk.devices.events import JackState
 from kiosk.logs import get_logger
 from kiosk.system.priority import background_thread
 
@@ -55,14 +55,6 @@ def eviocgsw(length: int) -> int:
 def eviocgbit(ev: int, length: int) -> int:
     """``EVIOCGBIT(ev, len)``: which codes of event type ``ev`` a device has."""
     return _ioc(_IOC_READ, ord("E"), 0x20 + ev, length)
-
-
-class JackState(StrEnum):
-    """What the socket says."""
-
-    PLUGGED = "plugged"
-    UNPLUGGED = "unplugged"
-    UNKNOWN = "unknown"
 
 
 Listener = Callable[[JackState], None]

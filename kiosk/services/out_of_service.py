@@ -15,7 +15,7 @@ out-of-service step shows, with the hotline, not a failure screen. No journey st
 not even guidance (the terminal may be in the wrong hands). It lasts until a call to the
 centre succeeds again (the centre reinstated the key, or a technician gave the terminal a
 new one): :meth:`revoked` / :meth:`reinstated`, called by the client's revocation
-listener (``CentralClient.on_revocation``, wired in kiosk/composition.py) and by the
+listener (``CentralClient.on_revocation``, wired in kiosk/composition/parts.py) and by the
 controller when a journey's call is refused so.
 """
 

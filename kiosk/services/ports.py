@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from kiosk.devices.events import CardEventKind, ScanEventKind, Slot
+from kiosk.devices.events import CardEventKind, JackState, ScanEventKind, Slot
 
 
 class CardEvent(Protocol):
@@ -106,4 +106,4 @@ Now = Callable[[], dt.datetime]
 
 
 __all__ = ["CardEvent", "CardEventKind", "CentralPort", "Dispatcher", "Now", "OutboxPort",
-           "PinVerifier", "PrinterPort", "ScanEventKind", "Slot"]
+           "JackState", "PinVerifier", "PrinterPort", "ScanEventKind", "Slot"]

@@ -13,7 +13,7 @@ person came back to the step with Back or "try again" from a failure or the keyp
 card lying there is read again at once, instead of waiting for it to be lifted and placed
 again. Going back from the person's own cards or status ("someone else's card?") does
 not re-read: the card that identified them would bring the same person straight back.
-Wired in :func:`kiosk.composition.build_kiosk`.
+Wired in :func:`kiosk.composition.parts.build_kiosk`.
 """
 
 from __future__ import annotations

@@ -9,9 +9,11 @@ Public interface for other layers (all on the Kivy main thread; from a worker th
   (Kivy properties: bind to them); ``app.tr(key, lang=None, **values)``;
   ``app.settings_version`` (bind to it: new settings taken while running,
   :meth:`KioskApp.take_settings`, which the bridge calls with the controller's).
-- ``KioskApp(settings, composed(), screens=...)``: the app builds its parts with that
-  factory after its first frame (or at first use, ``app.compose()``), draws their states
-  (``app.journeys``: the bridge), starts and stops them; ``app.use_parts(other)`` swaps.
+- ``KioskApp(settings, parts_factory, screens=...)`` (the composition root makes it:
+  :func:`kiosk.composition.build_app`): the app builds its parts with that factory after
+  its first frame (or at first use, ``app.compose()``), knows them through
+  :class:`kiosk.ui.parts.AppParts`, draws their states (``app.journeys``: the bridge),
+  starts and stops them; ``app.use_parts(other)`` swaps.
 - ``app.go(name, **params)``, ``app.back()``, ``app.go_home()`` (ends the session),
   ``app.start_route(route_id)``, ``app.show_message(spec)``.
 - ``app.end_session(reason)``: ONE intent to the controller, ``ctl.end(reason)``; the
@@ -68,9 +70,9 @@ from kiosk.ui.theme import LARGE_TEXT_SCALE, LOW_REACH_SCALE, PALETTES, Metrics,
 from kiosk.ui.widgets.overlay import InactivityOverlay
 
 if TYPE_CHECKING:
-    from kiosk.composition import KioskParts
     from kiosk.services.controller import JourneyController
-    from kiosk.ui.launch import PartsFactory
+    from kiosk.services.staff_call import StaffCall
+    from kiosk.ui.parts import AppParts, PartsFactory
     from kiosk.ui.technician.base import Technician
 
 # After a session, once the start screen is drawn: hand the C heap's freed pages back
@@ -102,7 +104,7 @@ class KioskApp(App):
                  screens: Sequence[ScreenSpec] | None = None, **kwargs: Any) -> None:
         self.settings = settings
         self._parts_factory = parts
-        self.parts: KioskParts | None = None
+        self.parts: AppParts | None = None
         self.screen_specs: list[ScreenSpec] = list(SCREENS if screens is None else screens)
         self.journeys: JourneyBridge | None = None
         self._technician: Technician | None = None
@@ -169,7 +171,7 @@ class KioskApp(App):
         if self.parts is not None:
             self.parts.stop()
 
-    def compose(self) -> KioskParts | None:
+    def compose(self) -> AppParts | None:
         """The parts, built from the factory on first call (idempotent)."""
         if self.parts is None and self._parts_factory is not None:
             factory, self._parts_factory = self._parts_factory, None
@@ -184,7 +186,7 @@ class KioskApp(App):
             raise RuntimeError("this app was built without journey parts")
         return self.journeys.controller
 
-    def use_parts(self, parts: KioskParts | None) -> KioskParts | None:
+    def use_parts(self, parts: AppParts | None) -> AppParts | None:
         """Draw ``parts``' controller from now on (tests, bench); returns the previous
         parts, neither started nor stopped here (their owner does that)."""
         previous = self.parts
@@ -194,12 +196,12 @@ class KioskApp(App):
         self.parts = parts
         if parts is not None:
             self.journeys = JourneyBridge(self, parts)
-        speaker = getattr(parts, "speaker", None)
+        speaker = parts.speaker if parts is not None else None
         self.speaker = speaker.say if speaker is not None else None
-        old_call = getattr(previous, "staff_call", None)
+        old_call = previous.staff_call if previous is not None else None
         if old_call is not None:
             old_call.unsubscribe(self._on_help_status)
-        new_call = getattr(parts, "staff_call", None)
+        new_call = self._staff_call()
         if new_call is not None:
             new_call.subscribe(self._on_help_status)
         if self.access is not None:
@@ -315,7 +317,7 @@ class KioskApp(App):
         """Call staff to this terminal now (no personal data: the screen's name)."""
         self.idle.touch()
         step = str(self.sm.current) if self.sm is not None else "attract"
-        call = getattr(self.parts, "staff_call", None)
+        call = self._staff_call()
         if call is None:  # no central client at all: say so, never pretend
             # lazy: the staff call's module loads prometheus_client (the parts do it,
             # after the first frame); only this rare path needs it from here
@@ -326,6 +328,9 @@ class KioskApp(App):
                                                      dt.datetime.now(dt.UTC)))
             return
         call.call(step)
+
+    def _staff_call(self) -> StaffCall | None:
+        return self.parts.staff_call if self.parts is not None else None
 
     def _on_help_status(self, status: Any) -> None:
         self.help_overlay.show_status(status)
@@ -384,7 +389,7 @@ class KioskApp(App):
             except Exception as exc:
                 log.error("session wipe failed", extra={"fields": error_fields(exc)})
         self.session = None
-        call = getattr(self.parts, "staff_call", None)
+        call = self._staff_call()
         if call is not None:
             call.end_session()
         if self._help_overlay is not None:

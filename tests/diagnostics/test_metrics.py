@@ -39,7 +39,7 @@ def _journey_with_an_offline_confirmation(tmp_path) -> None:
     offline at confirmation (queued), each producer feeding its own metric."""
     import time
 
-    from kiosk.composition import build_kiosk
+    from kiosk.composition.parts import build_kiosk
     from kiosk.services.states import Step
     from kiosk.services.tasks import QueueDispatcher
     from tests.services.fakes import CentralOffline, Event, FakeCentral, id_card, person

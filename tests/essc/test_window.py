@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.composition import build_kiosk
+from kiosk.composition.parts import build_kiosk
 from kiosk.devices.scanner import virtual_scanner_path
 from kiosk.devices.virtual.scanner import VirtualScanner
 from kiosk.logs import JsonMaskingFormatter

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.composition import build_kiosk
+from kiosk.composition.parts import build_kiosk
 from kiosk.domain.clock import region_now
 from kiosk.fleet.overlay import boot_settings
 from kiosk.secrets import load_secrets

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from kiosk import metrics
-from kiosk.composition import build_kiosk
+from kiosk.composition.parts import build_kiosk
 from kiosk.config import Settings
 from kiosk.services.states import Step
 from kiosk.services.tasks import QueueDispatcher

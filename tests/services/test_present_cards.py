@@ -116,7 +116,7 @@ class Stack:
 
 @pytest.fixture
 def stack(central_settings, virtual_slots, pcscd_alive) -> Iterator[Stack]:
-    from kiosk.composition import build_kiosk
+    from kiosk.composition.parts import build_kiosk
 
     s = central_settings
     settings = dataclasses.replace(

@@ -19,11 +19,11 @@ import sys
 import time
 from typing import Any
 
+from kiosk.composition import build_app
 from kiosk.config import load_settings
 from kiosk.logs import setup_logging
 from kiosk.secrets import load_secrets
 from kiosk.services.diagnostics.lockout import lockout_status
-from kiosk.ui.launch import composed, create_app
 
 WRONG_PINS = ("11111111", "22222222", "33333333")
 HOLD_S = 3.3  # the technician gesture: a 3 s press in the top-right corner
@@ -38,8 +38,8 @@ def main() -> int:
     settings = load_settings()
     load_secrets(settings)
     setup_logging(settings.log_dir)
-    app = create_app(settings, composed(), console_log=False)
-    # lazy: Kivy is configured by create_app, before any Kivy import
+    app = build_app(settings, console_log=False)
+    # lazy: Kivy is configured by build_app, before any Kivy import
     from kivy.base import EventLoop
     from kivy.core.window import Window
 

@@ -2,7 +2,8 @@
 
 ``python -m tests.system.observed_run OUT.jsonl run --demo …``: the real entry point
 (:func:`kiosk.cli.main.main`), the real ``App.run()`` loop. The observer is a Kivy clock
-callback, attached to the app as ``create_app`` returns it; it never builds, binds or
+callback, attached to the app as the root's ``build_app`` returns it to ``kiosk run``; it
+never builds, binds or
 calls anything of the app's: every 0.1 s it writes one JSON line to ``OUT.jsonl`` when
 what shows has changed: the current screen and its visible buttons (i18n key, text and
 centre in X window coordinates, origin top-left, for ``xdotool``).
@@ -18,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import kiosk.ui.launch as launch
+import kiosk.cli.run as run_command
 from kiosk.cli.main import main
 
 INTERVAL_S = 0.1
@@ -35,7 +36,7 @@ def _visible(widget: Any) -> bool:
 
 def snapshot(app: Any) -> dict[str, Any] | None:
     """What shows now: screen name and buttons (read only; nothing is built)."""
-    # lazy: Kivy is configured by create_app before this runs
+    # lazy: Kivy is configured by build_app before this runs
     from kivy.core.window import Window
     from kivy.uix.behaviors import ButtonBehavior
 
@@ -55,12 +56,13 @@ def snapshot(app: Any) -> dict[str, Any] | None:
 
 
 def observe(out: Path) -> None:
-    """Wrap ``create_app`` so that the app it returns is observed."""
-    original = launch.create_app
+    """Wrap the ``build_app`` that ``kiosk run`` calls so that the app it returns is
+    observed."""
+    original = run_command.build_app
 
     def create_observed(*args: Any, **kwargs: Any) -> Any:
         app = original(*args, **kwargs)
-        from kivy.clock import Clock  # lazy: after create_app configured Kivy
+        from kivy.clock import Clock  # lazy: after build_app configured Kivy
 
         last: list[str] = [""]
 
@@ -75,7 +77,7 @@ def observe(out: Path) -> None:
         Clock.schedule_interval(tick, INTERVAL_S)
         return app
 
-    launch.create_app = create_observed
+    run_command.build_app = create_observed
 
 
 if __name__ == "__main__":

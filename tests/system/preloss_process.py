@@ -27,7 +27,7 @@ import threading
 import time
 from typing import Any
 
-from kiosk.composition import build_kiosk
+from kiosk.composition.parts import build_kiosk
 from kiosk.config import load_settings
 from kiosk.domain.models import IdCardData
 from kiosk.logs import setup_logging

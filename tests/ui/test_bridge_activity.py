@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.composition import CardEventRelay
+from kiosk.composition.parts import CardEventRelay
 from kiosk.devices.card_hub import HubEvent
 from kiosk.devices.events import CardEventKind
 from kiosk.ui.inactivity import InactivityTimer, Phase
@@ -71,7 +71,8 @@ def rig(monkeypatch):
     app = FakeApp(clock)
     controller = FakeController()
     parts = type("Parts", (), {"controller": controller, "speaker": None,
-                               "card_events": CardEventRelay(controller.on_card_event)})()
+                               "card_events": CardEventRelay(controller.on_card_event),
+                               "scan_events": None})()
     bridge = JourneyBridge(app, parts)
     app.inactivity.start()
     return clock, app, controller, bridge

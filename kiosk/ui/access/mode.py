@@ -34,10 +34,10 @@ from kivy.core.window import Window
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.widget import Widget
 
-from kiosk.devices.jack import JackState
 from kiosk.domain.keypad import KeyAction
 from kiosk.i18n import catalog
 from kiosk.logs import get_logger
+from kiosk.services.ports import JackState
 from kiosk.ui.access import elements
 from kiosk.ui.access.keys import KeyMap
 from kiosk.ui.access.ring import FocusRing
@@ -47,8 +47,8 @@ from kiosk.ui.widgets.pager import PagedView
 from kiosk.ui.widgets.text import KLabel
 
 if TYPE_CHECKING:
-    from kiosk.composition import KioskParts
     from kiosk.services.staff_call import HelpStatus
+    from kiosk.ui.parts import AppParts, Speech
 
 log = get_logger("kiosk.access")
 
@@ -66,14 +66,14 @@ class Access:
         self.presses = 0  # keypad keys handled (tests, diagnostics)
         self._view: tuple[str, int] = ("", 0)
         self._texts: dict[int, tuple[Widget, str]] = {}
-        self._parts: KioskParts | None = None
+        self._parts: AppParts | None = None
         self._look = Clock.create_trigger(self._look_now, 0)
         app.bind(nonvisual=self._on_mode, lang=lambda *_: self._on_lang())
         Window.bind(children=lambda *_: self.changed())
 
     # ---- wiring -----------------------------------------------------------------------
 
-    def attach(self, parts: KioskParts | None) -> None:
+    def attach(self, parts: AppParts | None) -> None:
         """Follow ``parts``' controller, staff call and headphones (the app's parts)."""
         old = self._parts
         if old is not None:
@@ -247,7 +247,7 @@ class Access:
     def _rate(self, direction: int) -> None:
         speaker = self._speaker()
         step = self.settings.access.rate_step
-        if speaker is not None and hasattr(speaker, "set_rate"):
+        if speaker is not None:
             before = speaker.rate
             after = speaker.set_rate(before + direction * step)
             key = ("access.rate.slower" if direction < 0 else "access.rate.faster") \
@@ -346,7 +346,7 @@ class Access:
             self._texts = {}
             self.voice.forget()
             speaker = self._speaker()
-            if speaker is not None and hasattr(speaker, "set_rate"):
+            if speaker is not None:
                 speaker.set_rate(self.settings.speech.rate)
 
     def _on_lang(self) -> None:
@@ -366,7 +366,7 @@ class Access:
         """Headphones in: speech to them, non-visual mode offered; out: the loudspeaker."""
         speaker = self._speaker()
         plugged = state is JackState.PLUGGED
-        if speaker is not None and hasattr(speaker, "route"):
+        if speaker is not None:
             speaker.route("headphones" if plugged else "speaker")
         was = self.app.headphones
         self.app.headphones = plugged
@@ -378,9 +378,9 @@ class Access:
 
     # ---- plumbing ---------------------------------------------------------------------
 
-    def _speaker(self) -> Any:
+    def _speaker(self) -> Speech | None:
         parts = self.app.parts
-        return getattr(parts, "speaker", None) if parts is not None else None
+        return parts.speaker if parts is not None else None
 
     def _translate(self, key: str, language: str, **values: Any) -> str:
         return str(self.app.tr(key, language, **values))

@@ -8,7 +8,7 @@ results and card events hop here through ``Clock.schedule_once``). A HOME state 
 session end, for whatever :class:`~kiosk.services.states.EndReason`) makes the app reset
 every screen; the app's home button and inactivity timeout only ever call ``ctl.end``.
 
-The app builds its bridge from the parts it was given (:mod:`kiosk.composition`).
+The app builds its bridge from the parts it was given (:class:`kiosk.ui.parts.AppParts`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from kiosk.services.ports import CardEventKind, ScanEventKind
 from kiosk.services.states import Journey, State, Step
 
 if TYPE_CHECKING:
-    from kiosk.composition import KioskParts  # heavy; the app builds it after a frame
+    from kiosk.ui.parts import AppParts
 
 log = get_logger("kiosk.ui.journeys")
 
@@ -75,7 +75,7 @@ def kivy_dispatch(fn: Callable[[], None]) -> None:
 class JourneyBridge:
     """Draws controller states on the journey screens; routes card events."""
 
-    def __init__(self, app: Any, parts: KioskParts) -> None:
+    def __init__(self, app: Any, parts: AppParts) -> None:
         self.app = app
         self.parts = parts
         self.controller = parts.controller
@@ -88,9 +88,8 @@ class JourneyBridge:
         self.controller.language = app.lang
         app.bind(lang=self._on_lang)
         parts.card_events.connect(self.card_sink)
-        scans = getattr(parts, "scan_events", None)  # no scanner relay in some test rigs
-        if scans is not None:
-            scans.connect(self.scan_sink)
+        if parts.scan_events is not None:
+            parts.scan_events.connect(self.scan_sink)
         self.switches = 0  # screens shown (the bench reads it)
 
     def detach(self) -> None:
@@ -99,9 +98,8 @@ class JourneyBridge:
         self.controller.unsubscribe_settings(self.app.take_settings)
         self.app.unbind(lang=self._on_lang)
         self.parts.card_events.connect(self.controller.card_event_sink)
-        scans = getattr(self.parts, "scan_events", None)
-        if scans is not None:
-            scans.connect(self.controller.essc.scan_event_sink)
+        if self.parts.scan_events is not None:
+            self.parts.scan_events.connect(self.controller.essc.scan_event_sink)
 
     def _on_lang(self, _app: Any, lang: str) -> None:
         self.controller.language = lang
@@ -124,9 +122,10 @@ class JourneyBridge:
 
     def _cue(self, state: State) -> None:
         """Audio cue on success and failure (the parts' speaker, if any)."""
-        cue = getattr(self.parts.speaker, "cue", None)
-        if cue is None:
+        speaker = self.parts.speaker
+        if speaker is None:
             return
+        cue = speaker.cue
         if state.step in (Step.PRE_LOSS_DONE, Step.CANCEL_DONE) and state.view is not None \
                 and getattr(state.view, "receipt", "none") in ("none", "printing"):
             cue("success")

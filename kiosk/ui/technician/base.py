@@ -46,7 +46,7 @@ HOME_SCREEN = "diag_overview"
 class Technician:
     """One per app (``app.technician``, built by the app after its first frame, see
     :mod:`kiosk.ui.first_frame`): the gesture, the access and the app's live parts
-    (:class:`kiosk.composition.KioskParts`)."""
+    (:class:`kiosk.ui.parts.AppParts`)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app

@@ -1,7 +1,7 @@
 """Real window + private pcscd with virtual cards + sandbox over HTTP, for the journeys.
 
 ``journey`` (function): the session's app at the attract screen, given parts built by
-the composition root (:func:`kiosk.composition.build_kiosk`) on real parts —
+the composition root (:func:`kiosk.composition.parts.build_kiosk`) on real parts —
 CentralClient on the sandbox, SQLite outbox and sender, CardHub on the private pcscd
 (virtual slots), dummy receipt printer; its own parts are given back afterwards.
 ``journey.ui`` is the AppDriver.
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.composition import build_kiosk
+from kiosk.composition.parts import build_kiosk
 from kiosk.config import Settings
 
 

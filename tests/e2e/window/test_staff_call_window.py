@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.composition import build_kiosk
+from kiosk.composition.parts import build_kiosk
 from tests.e2e.window.conftest import Journey
 from tests.fixtures.access import Heard, needs_xdotool, point_at_window, press
 

@@ -1,11 +1,11 @@
-"""The composition root: the one place that builds the kiosk's running parts.
+"""The kiosk's running parts, built here and nowhere else (:func:`build_kiosk`).
 
-``kiosk run``, ``kiosk tour``, the benches and the tests all call :func:`build_kiosk`
-(each with its own dispatcher and overrides) and hand the result to the app::
+The app calls :func:`build_kiosk` after its first frame, through the factory the
+composition root gave it (:func:`kiosk.composition.composed`); headless users (a bench,
+a test, ``preloss_process``) call it directly::
 
     parts = build_kiosk(settings, dispatch)        # devices, central, outbox, controller
-    app = create_app(settings, composed())         # the app calls build_kiosk itself,
-    app.run()                                      # after its first frame; starts, stops
+    parts.start()                                  # … parts.stop()
 
 Nothing else builds a card hub, a central client, an outbox or a journey controller for
 the app; no screen builds any of them.
@@ -156,18 +156,22 @@ class UnavailableCentral:
 
 
 def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
-                central: Any = None, cards: bool = True, outbox: bool = True,
+                central: Any = None, offline: str | None = None,
+                cards: bool = True, outbox: bool = True,
                 printer: Any = None, speaker: Any = None,
                 speech: bool | None = None, scanner: bool = True,
                 fleet: bool | None = None, jack: bool = True) -> KioskParts:
     """The parts for ``settings``; not started (``parts.start()``, or the app does).
 
-    Overrides: ``central`` another client (tests: a fake or the sandbox's), ``cards=False``
+    Overrides: ``central`` another client (tests: a fake or the sandbox's), ``offline``
+    no client at all (every call fails as offline, for that reason), ``cards=False``
     no card hub (no PC/SC), ``outbox=False`` no durable queue, ``printer`` another
     printer, ``speaker`` another speaker; ``speech`` (default: the setting) whether to
     build the espeak-ng speaker at all; ``scanner=False`` no QR scanner; ``fleet``
     (default: ``fleet.enabled`` when the client is the real one) whether to run the fleet
     agent."""
+    if offline is not None:
+        central = UnavailableCentral(offline)
     client = central if central is not None else _central(settings)
     box = Outbox(settings.data_dir / OUTBOX_FILE) if outbox else None
     prn = printer if printer is not None else (
