@@ -37,7 +37,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kiosk.central.errors import OutboxError
 from kiosk.central.sealing import SealError, derive_key, is_sealed, open_sealed, seal
@@ -85,7 +84,7 @@ UNDELIVERED = ("pending", "held")
 class OutboxItem:
     id: int
     kind: str
-    payload: dict[str, Any]
+    payload: dict[str, object]
     idempotency_key: str
     created_at: float
     attempts: int
@@ -191,7 +190,7 @@ class Outbox:
         if terminal_key is not None:
             self.use_terminal_key(terminal_key)
 
-    def durability(self) -> dict[str, Any]:
+    def durability(self) -> dict[str, str | int]:
         """The settings that make a commit durable, as SQLite reports them (tests and
         diagnostics): ``journal_mode`` (``wal``) and ``synchronous`` (2 = FULL)."""
         with self._lock:
@@ -239,14 +238,14 @@ class Outbox:
             log.info("outbox sealed", extra={"fields": {"items": len(rows)}})
             self._scrub()  # the plaintext page images go too
 
-    def _write(self, sql: str, args: tuple[Any, ...]) -> sqlite3.Cursor:
+    def _write(self, sql: str, args: tuple[object, ...]) -> sqlite3.Cursor:
         with self._lock:
             try:
                 return self._db.execute(sql, args)
             except sqlite3.Error as exc:
                 raise _classify(exc) from None
 
-    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    def _read(self, sql: str, args: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
             try:
                 return self._db.execute(sql, args).fetchall()
@@ -255,7 +254,7 @@ class Outbox:
 
     # ---- storing --------------------------------------------------------------------
 
-    def enqueue(self, kind: str, payload: dict[str, Any], idempotency_key: str, *,
+    def enqueue(self, kind: str, payload: dict[str, object], idempotency_key: str, *,
                 claim_owner: str | None = None, claim_seconds: float = 0.0,
                 due_in: float = 0.0) -> int:
         """Store a confirmed change durably (committed and fsync'd when this returns);
@@ -328,7 +327,7 @@ class Outbox:
     def pending(self, due_only: bool = False) -> list[OutboxItem]:
         """Items not yet acknowledged, oldest first (``due_only``: back-off elapsed)."""
         sql = "SELECT * FROM outbox WHERE status = 'pending'"
-        args: tuple[Any, ...] = ()
+        args: tuple[object, ...] = ()
         if due_only:
             sql += " AND next_attempt_at <= ?"
             args = (self._clock(),)
@@ -368,7 +367,7 @@ class Outbox:
                                     r["alert"]))
         return items
 
-    def _open(self, row: sqlite3.Row) -> dict[str, Any]:
+    def _open(self, row: sqlite3.Row) -> dict[str, object]:
         text = row["payload"]
         if text is None:
             raise ValueError("no payload")
