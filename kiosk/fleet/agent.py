@@ -21,25 +21,38 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from kiosk import __version__, metrics
 from kiosk.central import schemas_fleet as f
 from kiosk.central.errors import CentralError
 from kiosk.config import Settings
-from kiosk.fleet.counts import CountTracker
+from kiosk.fleet.counts import CountTracker, Snapshot
+from kiosk.fleet.files import JsonObject
 from kiosk.fleet.overlay import OverlayRefused, OverlayStore, settings_hash, validate_overlay
 from kiosk.fleet.state import AgentState
 from kiosk.fleet.status import StatusCollector
 from kiosk.logs import get_logger
+from kiosk.services.diagnostics.runner import Report
 from kiosk.system.priority import background_thread
 
 log = get_logger("kiosk.fleet")
 FIRST_BEAT_SECONDS = 3.0
 
 
-def _nothing(*_args: Any) -> None:
+def _nothing(*_args: object) -> None:
     return None
+
+
+class FleetClient(Protocol):
+    """What the agent asks the centre (:class:`kiosk.central.client.CentralClient`, its
+    own connection: blocking, raising ``CentralError``)."""
+
+    def fleet_heartbeat(self, report: f.FleetHeartbeat) -> f.FleetHeartbeatResult: ...
+
+    def upload_bundle_chunk(self, chunk: f.BundleChunk) -> f.BundleChunkResult: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -55,11 +68,12 @@ class FleetHooks:
 class FleetAgent:
     """Heartbeats and directives for one terminal (see the module doc)."""
 
-    def __init__(self, settings: Settings, client: Any, hooks: FleetHooks | None = None, *,
+    def __init__(self, settings: Settings, client: FleetClient,
+                 hooks: FleetHooks | None = None, *,
                  status: StatusCollector | None = None, overlay: OverlayStore | None = None,
                  config_path: str | Path | None = None,
                  environ: dict[str, str] | None = None,
-                 report: Callable[[], Any] | None = None,
+                 report: Callable[[], Report] | None = None,
                  clock: Callable[[], float] = time.time,
                  started: float | None = None) -> None:
         self.settings = settings
@@ -129,7 +143,7 @@ class FleetAgent:
             self._wake.wait(max(0.0, next_beat - time.monotonic()))
             self._wake.clear()
 
-    def _guarded(self, step: Callable[[], Any]) -> None:
+    def _guarded(self, step: Callable[[], object]) -> None:
         try:
             step()
         except Exception as exc:  # the agent must outlive any bug in a step
@@ -142,7 +156,7 @@ class FleetAgent:
         """The heartbeat as it would be sent now (counts not yet committed)."""
         return self._build()[0]
 
-    def _build(self) -> tuple[f.FleetHeartbeat, Any, float, list[dict[str, Any]]]:
+    def _build(self) -> tuple[f.FleetHeartbeat, Snapshot, float, list[JsonObject]]:
         parts = self.status.collect(self._skew)
         counts, snap, at = self.counts.pending()
         acks = self.state.acks()[:f.MAX_ACKS]
@@ -196,7 +210,7 @@ class FleetAgent:
         with self._inbox_lock:
             self._handle(self.state.inbox())
 
-    def _handle(self, inbox: list[dict[str, Any]]) -> None:
+    def _handle(self, inbox: list[JsonObject]) -> None:
         valid = self._check_configs([f.ConfigDirective.model_validate(d) for d in inbox
                                      if d["kind"] == "config"])
         # Only the newest overlay that validates is applied; older ones are superseded.
@@ -206,13 +220,13 @@ class FleetAgent:
             if kind == "pause":
                 self._pause(f.PauseDirective.model_validate(d))
             elif kind == "resume":
-                self._resume(d["id"])
+                self._resume(str(d["id"]))
             elif kind == "config" and d["id"] in valid:
                 self._config(*valid[d["id"]], newest)
             elif kind == "collect_bundle":
-                self._bundle(d["id"])
+                self._bundle(str(d["id"]))
             elif kind != "config":  # pragma: no cover - the contract has no other kind
-                self.state.done(d["id"], "refused", "unknown_kind")
+                self.state.done(str(d["id"]), "refused", "unknown_kind")
 
     def _check_configs(self, configs: list[f.ConfigDirective]
                        ) -> dict[str, tuple[f.ConfigDirective, Settings]]:

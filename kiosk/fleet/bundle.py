@@ -10,13 +10,21 @@ import hashlib
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.central.errors import CentralError
-from kiosk.central.schemas_fleet import BUNDLE_CHUNK_BYTES, BUNDLE_MAX_CHUNKS, BundleChunk
+from kiosk.central.schemas_fleet import (
+    BUNDLE_CHUNK_BYTES,
+    BUNDLE_MAX_CHUNKS,
+    BundleChunk,
+)
 from kiosk.config import Settings
 from kiosk.logs import get_logger
 from kiosk.services.diagnostics.bundle import BundleError, export_bundle
+from kiosk.services.diagnostics.runner import Report
+
+if TYPE_CHECKING:
+    from kiosk.fleet.agent import FleetClient
 
 log = get_logger("kiosk.fleet")
 
@@ -29,7 +37,7 @@ class BundleFailed(Exception):
         self.reason = reason
 
 
-def make_bundle(settings: Settings, dest: Path, report: Any) -> Path:
+def make_bundle(settings: Settings, dest: Path, report: Report) -> Path:
     """Write the bundle into ``dest`` (``report``: a diagnostics Report)."""
     try:
         return export_bundle(settings, dest, report)
@@ -37,7 +45,7 @@ def make_bundle(settings: Settings, dest: Path, report: Any) -> Path:
         raise BundleFailed(f"bundle_{exc.reason}") from None
 
 
-def upload_bundle(client: Any, directive_id: str, data: bytes) -> int:
+def upload_bundle(client: FleetClient, directive_id: str, data: bytes) -> int:
     """Send ``data`` in chunks; answer the number of chunks. A chunk that fails is tried
     once more (a repeat is harmless); then :class:`BundleFailed`."""
     total = max(1, -(-len(data) // BUNDLE_CHUNK_BYTES))
@@ -62,8 +70,8 @@ def upload_bundle(client: Any, directive_id: str, data: bytes) -> int:
     return total
 
 
-def collect_and_upload(settings: Settings, client: Any, directive_id: str,
-                       report: Callable[[], Any]) -> int:
+def collect_and_upload(settings: Settings, client: FleetClient, directive_id: str,
+                       report: Callable[[], Report]) -> int:
     """Make the bundle with a fresh ``report()`` and upload it; the file is deleted."""
     with tempfile.TemporaryDirectory(prefix="kiosk-fleet-") as tmp:
         path = make_bundle(settings, Path(tmp), report())

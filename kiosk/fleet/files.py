@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 from kiosk.storage import ensure_dir, private_umask
 
 FLEET_DIR = "fleet"
+
+
+JsonObject = dict[str, object]
+"""A JSON object as the agent reads and writes it (values are narrowed where used)."""
 
 
 def fleet_dir(data_dir: Path) -> Path:
@@ -18,7 +21,7 @@ def fleet_dir(data_dir: Path) -> Path:
     return data_dir / FLEET_DIR
 
 
-def read_json(path: Path) -> Any:
+def read_json(path: Path) -> object:
     """The file's JSON, or None when it is missing or unreadable (a torn or edited file
     is treated as absent: the caller falls back to its safe default)."""
     try:
@@ -27,7 +30,7 @@ def read_json(path: Path) -> Any:
         return None
 
 
-def write_json(path: Path, value: Any) -> None:
+def write_json(path: Path, value: object) -> None:
     """Replace ``path`` atomically with ``value`` as JSON."""
     ensure_dir(path.parent, "the fleet state directory")
     tmp = path.with_name(f".{path.name}.tmp")

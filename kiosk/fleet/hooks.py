@@ -15,7 +15,7 @@ dispatcher; the agent sees the live parts for its status, and the session bounda
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.central.client import CentralClient
 from kiosk.central.probe import CentralProbes
@@ -23,11 +23,14 @@ from kiosk.central.schemas_fleet import PauseDirective
 from kiosk.config import Settings
 from kiosk.devices.probes import DeviceProbes
 from kiosk.fleet.agent import FleetAgent, FleetHooks
-from kiosk.fleet.status import StatusCollector
+from kiosk.fleet.status import LiveSpeaker, StatusCollector
 from kiosk.logs import get_logger
 from kiosk.secrets import load_secrets
 from kiosk.services.out_of_service import out_of_service_view as view_for_pause
 from kiosk.services.states import OutOfServiceView, State, Step
+
+if TYPE_CHECKING:
+    from kiosk.services.controller import JourneyController
 
 log = get_logger("kiosk.fleet")
 IDLE_STEPS = frozenset({Step.HOME, Step.OUT_OF_SERVICE})
@@ -39,8 +42,9 @@ def out_of_service_view(settings: Settings, directive: PauseDirective) -> OutOfS
 
 
 def build_fleet_agent(settings: Settings, dispatch: Callable[[Callable[[], None]], None],
-                      controller: Any, *, hub: Any = None, printer: Any = None,
-                      speaker: Any = None, outbox: Any = None) -> FleetAgent | None:
+                      controller: JourneyController, *, hub: object = None,
+                      printer: object = None, speaker: LiveSpeaker | None = None,
+                      outbox: object = None) -> FleetAgent | None:
     """The agent for a running kiosk, or None when it cannot talk to the centre (no
     secrets, a refused address: the kiosk runs on, and says so in the log)."""
     try:

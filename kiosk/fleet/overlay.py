@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.config_remote import Refusal, Why, check_remote
@@ -48,10 +48,10 @@ class Overlay:
     """A config overlay: its version and ``{section: {key: value}}``."""
 
     version: int
-    values: dict[str, dict[str, Any]]
+    values: dict[str, dict[str, object]]
 
 
-def check_overlay(values: Any, config_path: str | Path | None = None,
+def check_overlay(values: object, config_path: str | Path | None = None,
                   environ: dict[str, str] | None = None
                   ) -> tuple[Settings | None, list[Refusal]]:
     """Check ``values`` exactly as a terminal whose local config is ``config_path`` (and
@@ -62,13 +62,15 @@ def check_overlay(values: Any, config_path: str | Path | None = None,
     refusals = check_remote(values, local)
     if refusals:
         return None, refusals
+    if not isinstance(values, Mapping):  # check_remote refuses anything else
+        raise TypeError("an overlay is a table of tables")
     try:
-        return load_settings(config_path, environ, overlay=values), []
+        return load_settings(config_path, environ, overlay=dict(values)), []
     except ConfigError as exc:  # a rule between keys, or a local range
         return None, [Refusal(exc.key, Why.INVALID_CONFIG, exc.message)]
 
 
-def validate_overlay(values: Any, config_path: str | Path | None = None,
+def validate_overlay(values: object, config_path: str | Path | None = None,
                      environ: dict[str, str] | None = None) -> Settings:
     """The settings ``values`` would give, or :class:`OverlayRefused`
     (:func:`check_overlay`)."""
@@ -123,7 +125,7 @@ class OverlayStore:
         value = raw.get("from") if isinstance(raw, dict) else None
         return value if isinstance(value, int) and value >= 1 else None
 
-    def apply(self, version: int, values: dict[str, Any]) -> None:
+    def apply(self, version: int, values: Mapping[str, Mapping[str, object]]) -> None:
         """Make ``values`` the overlay in effect; the app must reach a frame with it
         (:meth:`started`) or the next start but one rolls it back."""
         write_json(self.marker, {"version": version, "boots": 0})

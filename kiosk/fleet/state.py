@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
 
-from kiosk.fleet.files import fleet_dir, read_json, write_json
+from kiosk.fleet.files import JsonObject, fleet_dir, read_json, write_json
 
 MAX_REMEMBERED = 500  # directive ids kept; far more than a terminal gets between acks
+
+
+def _objects(value: object) -> list[JsonObject]:
+    """The JSON objects of a list read back (anything else: none)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 class AgentState:
@@ -21,12 +25,17 @@ class AgentState:
         self.path = fleet_dir(data_dir) / "agent.json"
         self._lock = threading.Lock()
         raw = read_json(self.path)
-        raw = raw if isinstance(raw, dict) else {}
-        self._taken: dict[str, str] = dict(raw.get("taken") or {})  # id → outcome|"taken"
-        self._order: list[str] = list(raw.get("order") or list(self._taken))
-        self._acks: list[dict[str, Any]] = list(raw.get("acks") or [])
-        self._pause: dict[str, Any] | None = raw.get("pause")
-        self._inbox: list[dict[str, Any]] = list(raw.get("inbox") or [])
+        raw = raw if isinstance(raw, dict) else {}  # a torn or edited file reads as absent
+        taken, order = raw.get("taken"), raw.get("order")
+        # id → outcome|"taken"
+        self._taken = {str(k): str(v) for k, v in taken.items()} \
+            if isinstance(taken, dict) else {}
+        self._order = [str(i) for i in order] if isinstance(order, list) and order \
+            else list(self._taken)
+        self._acks = _objects(raw.get("acks"))
+        pause = raw.get("pause")
+        self._pause: JsonObject | None = pause if isinstance(pause, dict) else None
+        self._inbox = _objects(raw.get("inbox"))
 
     def _save(self) -> None:
         write_json(self.path, {"taken": self._taken, "order": self._order,
@@ -35,7 +44,7 @@ class AgentState:
 
     # ---- directives ---------------------------------------------------------------------
 
-    def take(self, directives: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def take(self, directives: list[JsonObject]) -> list[JsonObject]:
         """Put the directives not seen before in the inbox (persisted); answer them. For
         one seen and handled before whose ack is no longer pending, the ack is queued
         again (the centre did not get it)."""
@@ -43,24 +52,25 @@ class AgentState:
         with self._lock:
             pending = {a["directive_id"] for a in self._acks}
             for d in directives:
-                outcome = self._taken.get(d["id"])
+                directive_id = str(d["id"])  # a validated directive's id (text)
+                outcome = self._taken.get(directive_id)
                 if outcome is None:
-                    self._taken[d["id"]] = "taken"
-                    self._order.append(d["id"])
+                    self._taken[directive_id] = "taken"
+                    self._order.append(directive_id)
                     self._inbox.append(d)
                     new.append(d)
-                elif outcome != "taken" and d["id"] not in pending:
+                elif outcome != "taken" and directive_id not in pending:
                     reason = None
                     if ":" in outcome:
                         outcome, reason = outcome.split(":", 1)
-                    self._acks.append({"directive_id": d["id"], "outcome": outcome,
+                    self._acks.append({"directive_id": directive_id, "outcome": outcome,
                                        "reason": reason})
             while len(self._order) > MAX_REMEMBERED:
                 self._taken.pop(self._order.pop(0), None)
             self._save()
         return new
 
-    def inbox(self) -> list[dict[str, Any]]:
+    def inbox(self) -> list[JsonObject]:
         """Directives taken and not yet handled, in the order they came."""
         with self._lock:
             return list(self._inbox)
@@ -74,12 +84,12 @@ class AgentState:
                                "reason": reason})
             self._save()
 
-    def acks(self) -> list[dict[str, Any]]:
+    def acks(self) -> list[JsonObject]:
         """Outcomes the centre has not yet confirmed receiving."""
         with self._lock:
             return list(self._acks)
 
-    def acked(self, sent: list[dict[str, Any]]) -> None:
+    def acked(self, sent: list[JsonObject]) -> None:
         """The centre answered a heartbeat carrying ``sent``: those are delivered."""
         ids = {a["directive_id"] for a in sent}
         with self._lock:
@@ -89,12 +99,12 @@ class AgentState:
     # ---- pause --------------------------------------------------------
 
     @property
-    def pause(self) -> dict[str, Any] | None:
+    def pause(self) -> JsonObject | None:
         """The pause directive in force (as JSON), or None."""
         with self._lock:
             return dict(self._pause) if self._pause else None
 
-    def set_pause(self, pause: dict[str, Any] | None) -> None:
+    def set_pause(self, pause: JsonObject | None) -> None:
         """Record the pause in force (None: in service)."""
         with self._lock:
             self._pause = pause

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from typing import Any
+from typing import Protocol
 
 from kiosk.central.schemas_fleet import (
     CODE_PATTERN,
@@ -36,6 +36,7 @@ from kiosk.services.diagnostics import (
     run_checks,
 )
 from kiosk.services.diagnostics.lockout import lockout_status
+from kiosk.services.diagnostics.ports import CentralProbePort, DeviceProbePort
 
 log = get_logger("kiosk.fleet")
 CHECKED = ["readers", "id_reader", "printer", "outbox", "disk"]
@@ -54,12 +55,20 @@ def _code(result: CheckResult | None, fallback: str = "not_checked") -> str:
     return code if re.fullmatch(CODE_PATTERN, code) else "other"
 
 
-def _alert(value: Any) -> str | None:
+class LiveSpeaker(Protocol):
+    """What the heartbeat reads of the app's speaker (:class:`kiosk.devices.speech.Speaker`)."""
+
+    last_error: str | None
+
+    def available(self) -> bool: ...
+
+
+def _alert(value: object) -> str | None:
     """An outbox alert code as the heartbeat may carry it (a code, never free text)."""
     return value if isinstance(value, str) and re.fullmatch(CODE_PATTERN, value) else None
 
 
-def _int(value: Any) -> int | None:
+def _int(value: object) -> int | None:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
         else None
 
@@ -69,9 +78,12 @@ class StatusCollector:
     probe (:class:`kiosk.devices.probes.DeviceProbes`); the other parts are the app's
     live ones when it has them (the context makes short-lived ones otherwise)."""
 
-    def __init__(self, settings: Settings, *, devices: Any = None, remote: Any = None,
-                 card_hub: Any = None, printer: Any = None, speaker: Any = None,
-                 outbox: Any = None) -> None:
+    def __init__(self, settings: Settings, *, devices: DeviceProbePort | None = None,
+                 remote: CentralProbePort | None = None, card_hub: object = None,
+                 printer: object = None, speaker: LiveSpeaker | None = None,
+                 outbox: object = None) -> None:
+        # card_hub, printer, outbox: only handed to the diagnostics checks, which say what
+        # they use of each.
         self.settings = settings
         self.devices, self.remote = devices, remote
         self.card_hub, self.printer, self.speaker, self.outbox = card_hub, printer, speaker, \
@@ -132,7 +144,7 @@ class StatusCollector:
         if self.speaker is not None:
             if not self.speaker.available():
                 return PartStatus(light=Light.FAIL, code="missing")
-            if getattr(self.speaker, "last_error", None):
+            if self.speaker.last_error:
                 return PartStatus(light=Light.WARN, code="play_failed")
             return PartStatus(light=Light.OK, code="ok")
         found = shutil.which(cfg.command) is not None
