@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from kiosk import __version__, metrics
 from kiosk.central import schemas_fleet as f
@@ -30,6 +29,7 @@ from kiosk.config import Settings
 from kiosk.fleet.counts import CountTracker, Snapshot
 from kiosk.fleet.files import JsonObject
 from kiosk.fleet.overlay import OverlayRefused, OverlayStore, settings_hash, validate_overlay
+from kiosk.fleet.ports import FleetClient
 from kiosk.fleet.state import AgentState
 from kiosk.fleet.status import StatusCollector
 from kiosk.logs import get_logger
@@ -42,17 +42,6 @@ FIRST_BEAT_SECONDS = 3.0
 
 def _nothing(*_args: object) -> None:
     return None
-
-
-class FleetClient(Protocol):
-    """What the agent asks the centre (:class:`kiosk.central.client.CentralClient`, its
-    own connection: blocking, raising ``CentralError``)."""
-
-    def fleet_heartbeat(self, report: f.FleetHeartbeat) -> f.FleetHeartbeatResult: ...
-
-    def upload_bundle_chunk(self, chunk: f.BundleChunk) -> f.BundleChunkResult: ...
-
-    def close(self) -> None: ...
 
 
 @dataclass

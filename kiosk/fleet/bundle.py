@@ -10,7 +10,6 @@ import hashlib
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kiosk.central.errors import CentralError
 from kiosk.central.schemas_fleet import (
@@ -19,12 +18,10 @@ from kiosk.central.schemas_fleet import (
     BundleChunk,
 )
 from kiosk.config import Settings
+from kiosk.fleet.ports import FleetClient
 from kiosk.logs import get_logger
 from kiosk.services.diagnostics.bundle import BundleError, export_bundle
 from kiosk.services.diagnostics.runner import Report
-
-if TYPE_CHECKING:
-    from kiosk.fleet.agent import FleetClient
 
 log = get_logger("kiosk.fleet")
 

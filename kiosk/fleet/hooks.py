@@ -23,7 +23,8 @@ from kiosk.central.schemas_fleet import PauseDirective
 from kiosk.config import Settings
 from kiosk.devices.probes import DeviceProbes
 from kiosk.fleet.agent import FleetAgent, FleetHooks
-from kiosk.fleet.status import LiveSpeaker, StatusCollector
+from kiosk.fleet.ports import LiveSpeaker
+from kiosk.fleet.status import StatusCollector
 from kiosk.logs import get_logger
 from kiosk.secrets import load_secrets
 from kiosk.services.out_of_service import out_of_service_view as view_for_pause

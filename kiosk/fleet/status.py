@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from typing import Protocol
 
 from kiosk.central.schemas_fleet import (
     CODE_PATTERN,
@@ -27,6 +26,7 @@ from kiosk.central.schemas_fleet import (
     TechnicianStatus,
 )
 from kiosk.config import Settings
+from kiosk.fleet.ports import LiveSpeaker
 from kiosk.logs import get_logger
 from kiosk.services.diagnostics import (
     PARTS,
@@ -53,14 +53,6 @@ def _code(result: CheckResult | None, fallback: str = "not_checked") -> str:
         return fallback
     code = result.summary_key.rsplit(".", 1)[-1]
     return code if re.fullmatch(CODE_PATTERN, code) else "other"
-
-
-class LiveSpeaker(Protocol):
-    """What the heartbeat reads of the app's speaker (:class:`kiosk.devices.speech.Speaker`)."""
-
-    last_error: str | None
-
-    def available(self) -> bool: ...
 
 
 def _alert(value: object) -> str | None:
