@@ -144,8 +144,7 @@ class KioskApp(App):
         Window.clearcolor = self.theme.bg
         Window.bind(on_request_close=self._on_request_close, on_keyboard=self._on_keyboard,
                     on_touch_down=self.idle.on_touch_down, size=self._apply_theme)
-        factories = {spec.name: (lambda spec=spec: spec.load()(name=spec.name))
-                     for spec in self.screen_specs}
+        factories = {spec.name: spec.factory() for spec in self.screen_specs}
         self.sm = KioskScreenManager(factories, transition=NoTransition())
         self.sm.current = ATTRACT  # built now; the others after the first frame
         self.sm.bind(current=self._on_screen_changed)
@@ -351,9 +350,9 @@ class KioskApp(App):
         """Home ends the session: the next person must not see this one's data."""
         self.end_session(EndReason.HOME)
 
-    def _on_screen_changed(self, _sm: Any, name: str) -> None:
+    def _on_screen_changed(self, sm: KioskScreenManager, name: str) -> None:
         log.info("screen", extra={"fields": {"screen": name}})
-        if name == ATTRACT or getattr(self.sm.get_screen(name), "idle_screen", False):
+        if name == ATTRACT or getattr(sm.get_screen(name), "idle_screen", False):
             self.idle.stop()  # no session runs there (out of service, too)
         else:
             self.idle.session_screen()

@@ -10,7 +10,9 @@ screen stands in.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,14 @@ class ScreenSpec:
 
     def load(self) -> type:
         module, _, cls = self.target.partition(":")
-        return getattr(importlib.import_module(module), cls)
+        found = getattr(importlib.import_module(module), cls)
+        if not isinstance(found, type):
+            raise TypeError(f"{self.target} is not a class")
+        return found
+
+    def factory(self) -> Callable[[], Any]:  # Any: a Kivy Screen (Kivy has no types)
+        """Builds the screen: its class loaded then, named :attr:`name`."""
+        return lambda: self.load()(name=self.name)
 
 
 SCREENS: tuple[ScreenSpec, ...] = (
