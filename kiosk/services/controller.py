@@ -26,26 +26,28 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TypeVar
 
 from kiosk import metrics
 from kiosk.config import Settings
 from kiosk.domain.clock import region_now, region_today
 from kiosk.logs import get_logger
-from kiosk.services.adapt import field
 from kiosk.services.cancel import CancelJourney
 from kiosk.services.essc import EsscIdentification
 from kiosk.services.failures import Failure, FailureKind, card_failure, failure_from_error
 from kiosk.services.guidance import GuidanceJourney
 from kiosk.services.identify import Identification
+from kiosk.services.journey import ReceiptFactory
 from kiosk.services.one_person import OnePerson
 from kiosk.services.out_of_service import OutOfService
 from kiosk.services.ports import (
+    CardEvent,
     CardEventKind,
     CentralPort,
     OutboxPort,
     PinVerifier,
     PrinterPort,
+    ReaderPort,
     Slot,
 )
 from kiosk.services.pre_loss import PreLossJourney
@@ -56,13 +58,12 @@ from kiosk.services.states import (
     BusyView,
     EndReason,
     Journey,
-    PreLossView,
     State,
     Step,
     View,
 )
 from kiosk.services.status import StatusJourney
-from kiosk.services.tasks import Outcome, Task, Worker
+from kiosk.services.tasks import Done, Outcome, Task, Worker
 from kiosk.services.waits import CardWaits
 
 log = get_logger("kiosk.services.controller")
@@ -73,7 +74,7 @@ UNFINISHED = {EndReason.TIMEOUT: "timeout", EndReason.CARD_REMOVED: "card_remove
               EndReason.OUT_OF_SERVICE: "out_of_service"}
 
 Listener = Callable[[State], None]
-ReceiptFactory = Callable[[PreLossView, Settings, dt.date], Any]
+T = TypeVar("T")
 
 
 class JourneyController:
@@ -121,7 +122,7 @@ class JourneyController:
         self._outcome = ""  # this session's outcome, once reached (metrics)
         # The card hub (``reader_slots()``: slots with a reader, None = unknown); set
         # by the wiring. Without it the kiosk never claims that no reader is there.
-        self.readers: Any = None
+        self.readers: ReaderPort | None = None
         self.pre_loss = PreLossJourney(self)
         self.status = StatusJourney(self)
         self.cancel = CancelJourney(self)
@@ -304,7 +305,7 @@ class JourneyController:
             self._task.cancel()
             self._task = None
 
-    def call(self, name: str, fn: Callable[[], Any], on_ok: Callable[[Any], None],
+    def call(self, name: str, fn: Callable[[], T], on_ok: Callable[[T], None],
               message_key: str, on_error: Callable[[BaseException], bool] | None = None,
               on_cancel: Callable[[], None] | None = None) -> None:
         """Run ``fn`` on a worker; ``BUSY`` meanwhile. ``on_error`` returns True if it
@@ -318,17 +319,16 @@ class JourneyController:
         def again() -> None:
             self.call(name, fn, on_ok, message_key, on_error, on_cancel)
 
-        def done(outcome: Outcome) -> None:
+        def done(outcome: Outcome[T]) -> None:
             if token != self._token:
                 return  # cancelled, or the session ended meanwhile
             self._task = None
             self._busy_call = ""
             self._on_cancel = None
-            if outcome.ok:
+            if isinstance(outcome, Done):
                 on_ok(outcome.value)
-            elif on_error is None or not on_error(outcome.error):  # type: ignore[arg-type]
-                self.fail(failure_from_error(outcome.error, self.hotline),  # type: ignore[arg-type]
-                           retry=again)
+            elif on_error is None or not on_error(outcome.error):
+                self.fail(failure_from_error(outcome.error, self.hotline), retry=again)
 
         self._set(Step.BUSY, BusyView(message_key, True, time.monotonic(),
                                       ON_CANCEL.get(name, BusyView.cancel_key)))
@@ -358,7 +358,8 @@ class JourneyController:
             "journey": self._state.journey.value, "failure": failure.kind,
             "code": None}})
 
-    def fail_kind(self, kind: FailureKind, retry_to: State | None = None, **params: Any) -> None:
+    def fail_kind(self, kind: FailureKind, retry_to: State | None = None,
+                  **params: object) -> None:
         """A failure of our own making; retry returns to ``retry_to`` (a waiting step)."""
         def go_back() -> None:
             if retry_to is not None:
@@ -381,19 +382,19 @@ class JourneyController:
         self._fail_back = self._retry = None
 
     # ---- card events -------------------------------------------------------------
-    def card_event_sink(self, event: Any) -> None:
+    def card_event_sink(self, event: CardEvent) -> None:
         """Give this to the card hub: safe to call from any thread."""
         self._dispatch(lambda: self.on_card_event(event))
 
-    def delivery_sink(self, idempotency_key: str, outcome: Any) -> None:
+    def delivery_sink(self, idempotency_key: str, outcome: object) -> None:
         """Give this to the outbox sender (a :data:`~kiosk.services.ports.DeliverySink`):
         safe to call from any thread. The pre-loss journey shows it live."""
         self._dispatch(lambda: self.pre_loss.delivered(idempotency_key, outcome))
 
-    def on_card_event(self, event: Any) -> None:
+    def on_card_event(self, event: CardEvent) -> None:
         """A card hub event (owner's thread)."""
-        kind, slot = CardEventKind.parse(field(event, "kind")), Slot.parse(field(event, "slot"))
-        data, error = field(event, "data"), field(event, "error")
+        kind, slot = CardEventKind.parse(event.kind), Slot.parse(event.slot)
+        data, error = event.data, event.error
         journey = self._state.journey
         waiting = self.registry.waits_for_card(journey, self._state.step)
         self.waits.note(kind)
@@ -412,11 +413,11 @@ class JourneyController:
             log.debug("card event", extra={"fields": {"kind": kind, "slot": slot,
                                                        "journey": journey.value}})
 
-    def card_read_for_journey(self, slot: Slot, data: Any) -> None:
+    def card_read_for_journey(self, slot: Slot, data: object) -> None:
         """Give a card read to the current journey's waiting step (after a start over)."""
         self._card_read(slot, data)
 
-    def _card_read(self, slot: Slot, data: Any) -> None:
+    def _card_read(self, slot: Slot, data: object) -> None:
         entry = self.registry.entry(self._state.journey)
         for read in entry.card_reads if entry is not None else ():
             if read(slot, data):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from kiosk.storage import StorageError
 
@@ -107,7 +106,7 @@ class Failure:
     """A failure screen: kind, values for the message placeholders, whether to offer retry."""
 
     kind: FailureKind
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, object] = field(default_factory=dict)
     retry: bool = False
 
     def __post_init__(self) -> None:
@@ -165,7 +164,7 @@ KNOWN_REFUSALS = frozenset({
 def failure_from_error(exc: BaseException, hotline: str) -> Failure:
     """Map an exception to a :class:`Failure` (one place for every lower-layer error)."""
     kind = error_kind(exc)
-    params: dict[str, Any] = {"hotline": hotline}
+    params: dict[str, object] = {"hotline": hotline}
     if kind is F.REFUSED:
         code = str(getattr(exc, "code", "") or "")
         params["code"] = code if code in KNOWN_REFUSALS else "other"

@@ -7,8 +7,6 @@ placeholders are filled from the region settings so a site's hotline, fee and da
 
 from __future__ import annotations
 
-from typing import Any
-
 from kiosk.config import Settings
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import GuidanceView, Journey, State, Step, View
@@ -40,7 +38,7 @@ def topics(settings: Settings) -> tuple[str, ...]:
                  if t != "mail_delivery" or settings.features.mail_delivery)
 
 
-def params(settings: Settings) -> dict[str, Any]:
+def params(settings: Settings) -> dict[str, object]:
     """Values for the placeholders in guidance and journey texts."""
     r = settings.region
     return {

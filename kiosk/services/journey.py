@@ -13,14 +13,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
 from kiosk.config import Settings
+from kiosk.domain.receipts import PreLossReceipt
 from kiosk.services.failures import Failure, FailureKind
-from kiosk.services.ports import CentralPort, OutboxPort, PinVerifier, PrinterPort
+from kiosk.services.ports import (
+    CentralPort,
+    OutboxPort,
+    PinVerifier,
+    PrinterPort,
+    ReaderPort,
+    ScanEvent,
+)
 from kiosk.services.session import KioskSession
-from kiosk.services.states import EndReason, Journey, State, Step, View
+from kiosk.services.states import EndReason, Journey, PreLossView, State, Step, View
 from kiosk.services.tasks import Worker
+
+T = TypeVar("T")
+ReceiptFactory = Callable[[PreLossView, Settings, dt.date], PreLossReceipt]
+"""Makes the receipt of a pre-loss (tests and the bench pass their own)."""
 
 
 class JourneyContext(Protocol):
@@ -33,7 +45,7 @@ class JourneyContext(Protocol):
     pins: PinVerifier | None
     outbox: OutboxPort | None
     printer: PrinterPort | None
-    make_receipt: Callable[..., Any] | None
+    make_receipt: ReceiptFactory | None
     worker: Worker
     language: str
     today: Callable[[], dt.date]
@@ -50,7 +62,7 @@ class JourneyContext(Protocol):
     def restore(self, state: State) -> None:
         """Show an earlier state again."""
 
-    def call(self, name: str, fn: Callable[[], Any], on_ok: Callable[[Any], None],
+    def call(self, name: str, fn: Callable[[], T], on_ok: Callable[[T], None],
              message_key: str, on_error: Callable[[BaseException], bool] | None = None,
              on_cancel: Callable[[], None] | None = None) -> None:
         """Run a blocking call on a worker, BUSY meanwhile; errors become failures."""
@@ -58,7 +70,8 @@ class JourneyContext(Protocol):
     def fail(self, failure: Failure, retry: Callable[[], None] | None = None) -> None:
         """Show a failure (retry offered if the failure allows it)."""
 
-    def fail_kind(self, kind: FailureKind, retry_to: State | None = None, **params: Any) -> None:
+    def fail_kind(self, kind: FailureKind, retry_to: State | None = None,
+                  **params: object) -> None:
         """A failure of the journey's own making; retry returns to ``retry_to``."""
 
     def end(self, reason: EndReason = EndReason.DONE) -> None:
@@ -105,7 +118,7 @@ class EsscIntents(Protocol):
     """The e-SSC: scanner events in; after a scan at the start screen, the choice of
     journey; after a refusal, scan again."""
 
-    def scan_event_sink(self, event: Any) -> None: ...
+    def scan_event_sink(self, event: ScanEvent) -> None: ...
     def choose(self, journey: str) -> None: ...
     def again(self) -> None: ...
 
@@ -113,15 +126,18 @@ class EsscIntents(Protocol):
 class WaitsContext(Protocol):
     """What :class:`~kiosk.services.waits.CardWaits` uses of the core."""
 
-    settings: Settings
-    readers: Any
-    identify: IdentifyIntents
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def readers(self) -> ReaderPort | None: ...
+    @property
+    def identify(self) -> IdentifyIntents: ...
 
     @property
     def state(self) -> State: ...
     def restore(self, state: State) -> None: ...
     def fail_kind(self, kind: FailureKind, retry_to: State | None = None,
-                  **params: Any) -> None: ...
+                  **params: object) -> None: ...
     def waiting_behind_failure(self) -> State | None: ...
     def forget_failure(self) -> None: ...
 

@@ -22,7 +22,7 @@ The controller asks this guard first for every card read, removal and scan.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.logs import get_logger
@@ -57,11 +57,11 @@ class OnePersonContext(Protocol):
 
     def end(self, reason: EndReason = EndReason.DONE) -> None: ...
     def start(self, journey: str | Journey) -> None: ...
-    def card_read_for_journey(self, slot: Slot, data: Any) -> None:
+    def card_read_for_journey(self, slot: Slot, data: object) -> None:
         """Give a card read to the current journey's waiting step."""
 
 
-def _holder(data: Any) -> str | None:
+def _holder(data: object) -> str | None:
     """The ID number a read card belongs to (an SSC's social security number is the
     holder's ID number), or None for anything else."""
     if isinstance(data, IdCardData):
@@ -92,7 +92,7 @@ class OnePerson:
         known = s.id_number or (s.ssc_card.ssn if s.ssc_card is not None else None)
         return known is not None and known.strip().upper() == number
 
-    def card_read(self, slot: Slot, data: Any) -> bool:
+    def card_read(self, slot: Slot, data: object) -> bool:
         """A card was read. True when it was another person's and the session started
         over for them (the controller then does nothing more with the event)."""
         step = self.core.state.step
@@ -131,7 +131,7 @@ class OnePerson:
         self._start_over("essc", Slot.NONE, None)
         return True
 
-    def _start_over(self, what: str, slot: Slot, data: Any) -> None:
+    def _start_over(self, what: str, slot: Slot, data: object) -> None:
         journey = self.core.state.journey
         log.info("another person: session data dropped", extra={"fields": {
             "by": what, "journey": journey.value}})

@@ -29,7 +29,7 @@ class CardEvent(Protocol):
     @property
     def slot(self) -> str: ...
     @property
-    def data(self) -> Any: ...
+    def data(self) -> object: ...
     @property
     def error(self) -> BaseException | None: ...
 
@@ -37,7 +37,7 @@ class CardEvent(Protocol):
 class PinVerifier(Protocol):
     """The card hub's PIN check on the inserted social security card."""
 
-    def verify_pin(self, pin: str) -> Any:
+    def verify_pin(self, pin: str) -> object:
         """Return on success; raise ``CardError`` (kind pin_wrong / pin_blocked / …)."""
 
 
@@ -101,9 +101,34 @@ class Dispatcher(Protocol):
     def __call__(self, fn: Callable[[], None]) -> None: ...
 
 
+class ScannedText(Protocol):
+    """A scanned code's text (``kiosk.devices.scanner.framing.ScannedCode``)."""
+
+    @property
+    def text(self) -> str: ...
+
+
+class ScanEvent(Protocol):
+    """A QR scanner event, as the e-SSC journey reads it
+    (``kiosk.devices.scanner.watcher.ScanEvent``); ``code`` on code_scanned only."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def code(self) -> ScannedText | None: ...
+
+
+class ReaderPort(Protocol):
+    """The card hub's list of slots with a reader (``CardHub.reader_slots``): None while
+    unknown. The hub also has ``snapshot()`` (its service state), read when present."""
+
+    def reader_slots(self) -> frozenset[str] | None: ...
+
+
 Today = Callable[[], dt.date]
 Now = Callable[[], dt.datetime]
 
 
 __all__ = ["CardEvent", "CardEventKind", "CentralPort", "Dispatcher", "Now", "OutboxPort",
-           "JackState", "PinVerifier", "PrinterPort", "ScanEventKind", "Slot"]
+           "JackState", "PinVerifier", "PrinterPort", "ReaderPort", "ScanEvent",
+           "ScanEventKind", "ScannedText", "Slot"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from kiosk.services.failures import Failure
 
@@ -195,7 +194,7 @@ class CancelView:
 class GuidanceView:
     topics: tuple[str, ...]
     topic: str = ""
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

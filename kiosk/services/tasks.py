@@ -14,23 +14,40 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic, Literal, TypeVar
 
 from kiosk.logs import get_logger
 
 log = get_logger("kiosk.services.tasks")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """The result of one call: a value, or the exception it raised (never both)."""
+class Done(Generic[T]):
+    """A call that returned ``value``."""
 
-    value: Any = None
-    error: BaseException | None = None
+    value: T
+    error: None = None
 
     @property
-    def ok(self) -> bool:
-        return self.error is None
+    def ok(self) -> Literal[True]:
+        return True
+
+
+@dataclass(frozen=True)
+class Raised:
+    """A call that raised ``error``."""
+
+    error: BaseException
+    value: None = None
+
+    @property
+    def ok(self) -> Literal[False]:
+        return False
+
+
+Outcome = Done[T] | Raised
+"""The result of one call: a value, or the exception it raised (never both)."""
 
 
 class Task:
@@ -67,16 +84,17 @@ class Worker:
         self._pool = ThreadPoolExecutor(max_workers=max_workers,
                                         thread_name_prefix="journey-worker")
 
-    def run(self, name: str, fn: Callable[[], Any],
-            on_done: Callable[[Outcome], None]) -> Task:
+    def run(self, name: str, fn: Callable[[], T],
+            on_done: Callable[[Outcome[T]], None]) -> Task:
         """Call ``fn()`` on a worker; deliver its :class:`Outcome` unless cancelled."""
         task = Task(name)
 
         def job() -> None:
+            outcome: Outcome[T]
             try:
-                outcome = Outcome(value=fn())
+                outcome = Done(fn())
             except Exception as exc:  # turned into a result before the thread hop
-                outcome = Outcome(error=exc)
+                outcome = Raised(exc)
                 log.info("call failed", extra={"fields": {
                     "call": name, "error": type(exc).__name__}})
             task._done.set()

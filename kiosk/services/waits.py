@@ -15,9 +15,8 @@ Runs on the owner's thread; the wait limit's timer hops back through the dispatc
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from kiosk.services.adapt import field
 from kiosk.services.failures import Failure, FailureKind
 from kiosk.services.journey import WaitsContext
 from kiosk.services.ports import CardEventKind, Slot
@@ -125,7 +124,10 @@ class CardWaits:
             return True
         snapshot = getattr(self.core.readers, "snapshot", None)
         try:
-            return callable(snapshot) and field(snapshot(), "service") == "down"
+            if not callable(snapshot):
+                return False
+            found = snapshot()
+            return isinstance(found, Mapping) and found.get("service") == "down"
         except Exception:  # a diagnostics view must not break a journey
             return False
 
