@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The single entry: sets up a fresh Debian machine (as root) and runs the kiosk or its tests.
 #   ./kiosk.sh run [kiosk run options]   start the kiosk demo (kiosk run --demo)
-#   ./kiosk.sh test [pytest options]     run the whole test suite
+#   ./kiosk.sh test [pytest options]     run the whole test suite, one worker per core
+#                                        (KIOSK_TEST_WORKERS=N to choose, 0 = in this process)
 #   ./kiosk.sh package [options]         build kiosk_<version>_<arch>.deb into dist/
 #   ./kiosk.sh install                   build that package and install it with apt (root):
 #                                        this machine becomes a terminal (then kiosk-provision)
@@ -75,6 +76,8 @@ case "$cmd" in
   run) setup; exec "$VENV/bin/kiosk" run --demo "$@" ;;  # the demo; production runs under systemd
   package) apt_setup build; venv_setup; assets_setup; exec "$VENV/bin/kiosk" package "$@" ;;
   install) install_package "$@" ;;
-  test) setup; exec "$VENV/bin/python" -m pytest "$@" ;;
+  test)  # pytest-xdist: each worker its own Xvfb, pcscd, sandbox and app (tests/fixtures)
+    setup
+    exec "$VENV/bin/python" -m pytest -n "${KIOSK_TEST_WORKERS:-$(nproc)}" --dist worksteal "$@" ;;
   *) setup; exec "$VENV/bin/kiosk" "$cmd" "$@" ;;
 esac

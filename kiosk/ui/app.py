@@ -19,7 +19,8 @@ Public interface for other layers (all on the Kivy main thread; from a worker th
 - ``app.end_session(reason)``: ONE intent to the controller, ``ctl.end(reason)``; the
   HOME state it publishes comes back as :meth:`KioskApp.show_home`, which dismisses the
   warning, dispatches ``on_session_end(reason)`` (bind it to wipe session data),
-  ``reset()``s every screen, restores the defaults and shows the attract screen.
+  ``reset()``s every screen, restores the defaults (language, display modes, the
+  settings' inactivity timings) and shows the attract screen.
   ``app.session`` is a free slot for a session object; if it has ``wipe()``, it is called.
 - ``app.note_activity()`` (e.g. a card was inserted) restarts the quiet period.
 - ``app.speaker`` (read aloud), ``app.allow_close`` (False vetoes window close),
@@ -401,6 +402,9 @@ class KioskApp(App):
                           extra={"fields": {"screen": screen.name, **error_fields(exc)}})
         self.nav.history.clear()
         self._defaults()
+        # The next person gets the configured quiet period, whatever this one was given.
+        self.inactivity.configure(self.settings.session.inactivity_seconds,
+                                  self.settings.session.warning_seconds)
         if self.sm is not None:
             self.sm.current = ATTRACT
         self.release_heap()

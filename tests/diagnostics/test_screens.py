@@ -164,6 +164,9 @@ def test_restart_execs_the_app_again(ui, monkeypatch):
 
     calls = []
     monkeypatch.setattr(tools, "restart_process", lambda *a, **k: calls.append(True))
+    # The real restart replaces this process; here the app lives on for the next test,
+    # which must find the window-close veto back on.
+    monkeypatch.setattr(ui.app, "allow_close", False)
     enter(ui)
     ui.tap(key="diagnostics.ui.restart")
     assert calls == [True] and ui.app.allow_close

@@ -165,10 +165,14 @@ def test_scanner_unplugged_mid_journey_then_back(essc: Essc) -> None:
     j.screen("pre_loss_cards")
 
 
-def test_new_screens_fit_in_every_mode_and_language(essc: Essc) -> None:
+@pytest.mark.parametrize("large,contrast", [(False, False), (True, False), (False, True)],
+                         ids=["normal", "large", "contrast"])
+def test_new_screens_fit_in_every_mode_and_language(essc: Essc, large: bool,
+                                                    contrast: bool) -> None:
     """The e-SSC screens and identify states, each sample in both languages, in normal,
-    large-text and high-contrast modes: all text translated, nothing outside the content
-    area (the whole-tour test checks only each screen's first sample in every mode)."""
+    large-text and high-contrast modes (one test per mode: they run side by side): all text
+    translated, nothing outside the content area (the whole-tour test checks only each
+    screen's first sample in every mode)."""
     from kiosk.ui.tour import layout_problems
 
     j, problems = essc, []
@@ -178,17 +182,16 @@ def test_new_screens_fit_in_every_mode_and_language(essc: Essc) -> None:
         samples = screen.tour_states()
         for state in states or tuple(samples):
             for lang in ("zh_CN", "en"):
-                for large, contrast in ((False, False), (True, False), (False, True)):
-                    j.app.set_language(lang)
-                    j.app.large_text, j.app.high_contrast = large, contrast
-                    if j.app.sm.current != name:
-                        j.app.go(name, bridge=True)
-                    samples[state]()
-                    j.ui.pump_frames(4)
-                    assert "[essc." not in j.texts(), (name, state, lang)
-                    problems += [f"{name}/{state}/{lang}/large={large}: {p}"
-                                 for p in layout_problems(j.ui) if "scrolling" not in p]
-                    j.app.note_activity()  # the inactivity warning must not cover it
+                j.app.set_language(lang)
+                j.app.large_text, j.app.high_contrast = large, contrast
+                if j.app.sm.current != name:
+                    j.app.go(name, bridge=True)
+                samples[state]()
+                j.ui.pump_frames(4)
+                assert "[essc." not in j.texts(), (name, state, lang)
+                problems += [f"{name}/{state}/{lang}/large={large}/contrast={contrast}: {p}"
+                             for p in layout_problems(j.ui) if "scrolling" not in p]
+                j.app.note_activity()  # the inactivity warning must not cover it
     j.app.large_text = j.app.high_contrast = False
     j.app.set_language("zh_CN")
     assert problems == [], "\n".join(problems)

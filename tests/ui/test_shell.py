@@ -166,10 +166,10 @@ def test_message_screen_shows_plain_words_and_runs_its_buttons(kiosk_ui):
     ui.wait_for_screen("attract")
 
 
-def test_read_aloud_gives_the_screen_text_to_the_speaker(kiosk_ui):
+def test_read_aloud_gives_the_screen_text_to_the_speaker(kiosk_ui, monkeypatch):
     ui = kiosk_ui
     said = []
-    ui.app.speaker = lambda text, lang: said.append((text, lang))
+    monkeypatch.setattr(ui.app, "speaker", lambda text, lang: said.append((text, lang)))
     ui.tap(key="app.read_aloud")
     assert said and said[0][1] == "zh_CN"
     assert "请点击您要办理的业务" in said[0][0] and "服务热线 96102" in said[0][0]
@@ -268,7 +268,7 @@ def test_escape_does_not_leave_the_kiosk(kiosk_ui):
     assert ui.app.sm.current == "placeholder"
 
 
-def test_window_close_is_vetoed_unless_diagnostics_allow_it(kiosk_ui):
+def test_window_close_is_vetoed_unless_diagnostics_allow_it(kiosk_ui, monkeypatch):
     from kivy.base import EventLoop
     from kivy.core.window import Window
 
@@ -277,7 +277,7 @@ def test_window_close_is_vetoed_unless_diagnostics_allow_it(kiosk_ui):
     assert Window.dispatch("on_request_close", source="keyboard") is True
     ui.pump(0.2)
     assert not EventLoop.quit
-    ui.app.allow_close = True
+    monkeypatch.setattr(ui.app, "allow_close", True)
     # Only ask: actually closing would end the window for the other tests.
     assert not ui.app._on_request_close(Window)
 
