@@ -447,10 +447,12 @@ def _prepare() -> None:
             importlib.import_module(name)
         except ImportError:
             pass
-    from hypothesis import settings  # lazy: dev extra
+    from hypothesis import HealthCheck, settings  # lazy: dev extra
 
-    settings.register_profile("mutate", database=None, derandomize=True, deadline=None)
+    settings.register_profile("mutate", database=None, derandomize=True, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow])
     settings.load_profile("mutate")
+    os.environ["KIOSK_HYPOTHESIS_PROFILE"] = "mutate"  # tests/conftest.py loads this one
     os.environ["KIOSK_STRICT"] = "1"
 
 

@@ -149,8 +149,8 @@ def test_clock_offset_is_reset(sandbox):
     assert abs(sandbox.store.now() - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=5)
 
 
-@settings(max_examples=60, deadline=2000,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(text=st.one_of(st.text(max_size=600),
                       st.from_regex(r"essc1\.[A-Za-z0-9_-]{0,220}", fullmatch=True),
                       st.binary(max_size=80).map(lambda b: b.decode("latin-1"))))

@@ -43,7 +43,7 @@ def test_debounce_keeps_only_a_hash():
     assert b"same-code" not in repr(vars(f)).encode()
 
 
-@settings(max_examples=300, deadline=1000)
+@settings(max_examples=300)
 @given(st.lists(st.binary(max_size=700), max_size=8), st.floats(0, 1))
 def test_any_bytes_give_codes_or_typed_errors(chunks, step):
     f = CodeFramer(gap=0.1, debounce=0.5)
