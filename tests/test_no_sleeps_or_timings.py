@@ -12,6 +12,16 @@ written into a string is not counted) and fails on:
 
 - a call to ``time.sleep``, ``sleep``, ``asyncio.sleep`` or ``select.select`` with only a
   timeout;
+- ``x.pump(seconds)``: the Kivy loop (or a dispatcher) run for a fixed time is a fixed
+  sleep too. Pump until a condition (``ui.wait_until``, ``ui.wait_for_screen``), or
+  ``ui.drain()`` to let every hop already handed to the UI thread run before asserting
+  that something did not happen (``pump_frames(n)`` counts turns of the loop, not time);
+- ``threading.Timer(delay, ...)``: an action after a fixed delay, hoping the other side
+  is ready by then (act once a condition says it is);
+- a hypothesis ``deadline`` other than None, a ``fuzz_settings`` without
+  ``deadline_ms=None``, or a ``suppress_health_check`` list that turns the ``too_slow``
+  check back on: timing checks on every example (tests/conftest.py's profile has
+  none);
 - an assertion that compares a clock reading (``time.monotonic()``, ``perf_counter()``,
   ``time.time()``, or a name computed from one in the same function) or a measured
   duration (a name or attribute called ``elapsed``/``took``/``duration``/``latency`` or
@@ -44,6 +54,11 @@ ALLOWED: dict[tuple[str, str], str] = {
                                                            "the input the test varies",
     ("deploy/freeze_app.py", "<lambda>"): "an app whose UI thread hangs, for the watchdog "
                                           "test: the hang is the fault played",
+    ("diagnostics/test_screens.py", "hold"): "a finger held for a chosen time is the "
+                                             "technician gesture's input: shorter than the "
+                                             "3 s it needs, or 3.3 s in the wrong corner, "
+                                             "must open nothing (hold_until_pin waits on "
+                                             "the PIN pad)",
     # Deadlines the code keeps, read against the clock: a value, not a duration.
     ("services/test_resend_cooldown.py", "test_resend_waits_for_the_services_cooldown"):
         "the resend countdown's end is a monotonic deadline the view carries: checked to "
@@ -95,6 +110,33 @@ def _is_fixed_sleep(node: ast.Call) -> bool:
         isinstance(a, ast.List) and not a.elts for a in node.args[:3])
 
 
+def _is_fixed_pump(node: ast.Call) -> bool:
+    """``x.pump(seconds)``: a loop run for a time; ``rig.pump(until=...)`` waits on a
+    condition and ``pump_frames(n)`` counts turns."""
+    return isinstance(node.func, ast.Attribute) and node.func.attr == "pump" and (
+        bool(node.args) or any(k.arg == "seconds" for k in node.keywords))
+
+
+def _timing_setting(node: ast.Call) -> str | None:
+    """A hypothesis setting that times each example, described; None if there is none."""
+    _, name = _call_name(node)
+    kw = {k.arg: k.value for k in node.keywords}
+    if name == "settings":
+        deadline = kw.get("deadline")
+        if deadline is not None and not (isinstance(deadline, ast.Constant)
+                                         and deadline.value is None):
+            return f"a per-example deadline {ast.unparse(deadline)}"
+        checks = kw.get("suppress_health_check")
+        if checks is not None and "too_slow" not in ast.unparse(checks) \
+                and ast.unparse(checks) != "list(HealthCheck)":
+            return "suppress_health_check without too_slow (a timed health check)"
+    if name == "fuzz_settings":
+        deadline = kw.get("deadline_ms")
+        if not (isinstance(deadline, ast.Constant) and deadline.value is None):
+            return "fuzz_settings without deadline_ms=None (the bench's deadline)"
+    return None
+
+
 def _measured(node: ast.AST) -> bool:
     name = node.id if isinstance(node, ast.Name) else (
         node.attr if isinstance(node, ast.Attribute) else "")
@@ -137,6 +179,15 @@ class _Function(ast.NodeVisitor):
         if _is_fixed_sleep(node):
             self.findings.append(Finding(self.file, node.lineno, self.name,
                                          f"fixed sleep {ast.unparse(node)}"))
+        elif _is_fixed_pump(node):
+            self.findings.append(Finding(self.file, node.lineno, self.name,
+                                         f"fixed wait {ast.unparse(node)}"))
+        elif _call_name(node)[1] == "Timer":
+            self.findings.append(Finding(self.file, node.lineno, self.name,
+                                         f"fixed delay {ast.unparse(node)}"))
+        elif (setting := _timing_setting(node)) is not None:
+            self.findings.append(Finding(self.file, node.lineno, self.name,
+                                         f"timing check: {setting}"))
         self.generic_visit(node)
 
     def visit_Assert(self, node: ast.Assert) -> None:
@@ -149,7 +200,7 @@ class _Function(ast.NodeVisitor):
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         inner = _Function(self.file, node.name)
         inner.clock_names = set(self.clock_names)  # a closure sees the outer clock names
-        for statement in node.body:
+        for statement in (*node.decorator_list, *node.body):  # @settings(deadline=...)
             inner.visit(statement)
         self.findings += inner.findings
 
@@ -203,6 +254,20 @@ def test_a():
 async def test_b():
     await asyncio.sleep(1)
 
+@settings(max_examples=9, deadline=500)
+def test_d(ui, rig):
+    ui.pump(0.3)                              # the loop for a time
+    ui.pump(seconds=1)
+    threading.Timer(0.2, act).start()         # an action after a delay
+    settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+    fuzz_settings(10)
+    rig.pump(until=1, timeout=3)              # until a condition: fine
+    rig.pump()
+    ui.pump_frames(2)
+    ui.drain()
+    settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    fuzz_settings(10, deadline_ms=None)
+
 def test_c():
     code = "import time; time.sleep(60)"    # a child program: not a wait of the test
     deadline = 5
@@ -213,4 +278,11 @@ def test_c():
     found = scan(sample, tmp_path)
     kinds = sorted((f.function, f.what.split()[0]) for f in found)
     assert kinds == [("test_a", "fixed")] * 3 + [("test_a", "timing")] * 3 + [
-        ("test_b", "fixed")], found
+        ("test_b", "fixed")] + [("test_d", "fixed")] * 3 + [("test_d", "timing")] * 3, found
+
+
+def test_no_property_test_can_fail_on_speed() -> None:
+    from hypothesis import HealthCheck, settings
+
+    assert settings.default.deadline is None  # tests/conftest.py's profile
+    assert HealthCheck.too_slow in settings.default.suppress_health_check

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.base import EventLoop, runTouchApp
+from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
 from kivy.input.motionevent import MotionEvent
@@ -76,6 +77,15 @@ class AppDriver:
                 return value
             if time.monotonic() > end:
                 raise DriverError(f"timed out after {timeout:g} s waiting for {what}")
+
+    def drain(self, timeout: float = 5.0) -> None:
+        """Pump until every callback already handed to the UI thread has run (a hop from
+        another thread, ``Clock.schedule_once(fn, 0)``): Kivy runs them in the order they
+        were handed over, so a marker handed over now runs after them. What a test asserts
+        did *not* happen is then shown not to be merely late."""
+        ran: list[bool] = []
+        Clock.schedule_once(lambda _dt: ran.append(True), 0)
+        self.wait_until(lambda: ran, timeout, "the callbacks handed to the UI thread")
 
     def wait_for_screen(self, name: str, timeout: float = 5.0) -> Any:
         self.wait_until(lambda: self.app.sm.current == name, timeout, f"screen {name!r}")

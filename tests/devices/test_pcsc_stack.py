@@ -190,9 +190,12 @@ def test_card_removed_during_a_read(hub) -> None:
     card = GatedCard(at=9)
     slots.slots["ssc"].insert(card)
     assert card.reached.wait(8)
-    # Pull the card while the profile waits for an answer, then let the card go on.
-    threading.Timer(0.2, card.gate.set).start()
-    slots.slots["ssc"].remove()
+    # Pull the card while the profile waits for an answer, then let the card go on
+    # (remove() waits for the card's thread, held at the gate: opened once pulled).
+    slot = slots.slots["ssc"]
+    threading.Thread(target=lambda: (until(lambda: slot.card is None, 8, "the card pulled"),
+                                     card.gate.set())).start()
+    slot.remove()
     ev = rec.wait_for(kind("card_failed", "ssc"))
     assert ev.error.kind in ("card_removed", "comm_failed")
     rec.wait_for(kind("card_removed", "ssc"))

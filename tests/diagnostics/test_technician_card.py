@@ -66,8 +66,8 @@ def start_hub(tech_ui, virtual_slots) -> Iterator[Callable[..., EventRecorder]]:
         events = EventRecorder()
 
         def sink(ev: Any) -> None:
-            events(ev)
-            bridge.card_sink(ev)
+            bridge.card_sink(ev)  # hands it to the UI thread...
+            events(ev)            # ...before the test can see it (wait_event drains)
 
         hub = CardHub(settings, sink)
         hubs.append(hub)
@@ -81,9 +81,9 @@ def start_hub(tech_ui, virtual_slots) -> Iterator[Callable[..., EventRecorder]]:
 
 
 def wait_event(ui, events: EventRecorder, kind: str, start: int = 0) -> Any:
-    """Wait (pumping the window) for a hub event, then let its hop to the UI run."""
+    """Wait (pumping the window) for a hub event, then until its hop to the UI ran."""
     ui.wait_until(lambda: any(e.kind == kind for e in events.events[start:]), 8, kind)
-    ui.pump(0.3)
+    ui.drain()
     return next(e for e in events.events[start:] if e.kind == kind)
 
 
@@ -128,13 +128,11 @@ def test_without_configured_atrs_the_card_does_nothing(tech_ui, start_hub, virtu
     card = virtual_slots.insert("technician", "ssc")
     failed = wait_event(ui, events, "card_failed")  # just an unknown card
     assert failed.error.kind == "not_ssc" and card.apdus > 0
-    ui.pump(0.5)
     assert ui.app.sm.current == "attract"
     # Nor does a cardholder's card on the attract screen.
     m = events.mark()
     virtual_slots.insert("normal", "id")
     wait_event(ui, events, "card_read", m)
-    ui.pump(0.5)
     assert ui.app.sm.current == "attract"
 
 
@@ -149,6 +147,5 @@ def test_technician_card_during_a_journey_does_nothing(tech_ui, start_hub, virtu
     ui.wait_for_screen("pre_loss")
     virtual_slots.insert("technician", "id")
     wait_event(ui, events, "technician_card")
-    ui.pump(0.5)
     assert ui.app.sm.current == "pre_loss"
     assert ui.app.journeys.controller.state.step == "identify"  # still waiting for an ID

@@ -16,6 +16,7 @@ from kiosk.services.diagnostics.checks import PROBES
 from kiosk.services.diagnostics.checks.qr_scanner import check_qr_scanner, scan_test_check
 from tests.diagnostics.helpers import env_for, settings_for
 from tests.fixtures.cli import run_kiosk
+from tests.fixtures.polling import until
 
 CODE = "essc1.diagnostics-test-code-0123456789"
 
@@ -74,8 +75,16 @@ def test_test_scan_shows_only_the_length(tmp_path):
     settings = settings_for(tmp_path, kiosk__demo=True)
     scanner = VirtualScanner(virtual_scanner_path(settings))
     try:
-        threading.Timer(0.5, scanner.scan, args=(CODE,)).start()
-        result = run_check(diagnostics_context(settings), scan_test_check(timeout=10))
+        ctx, got = diagnostics_context(settings), []
+        check = threading.Thread(target=lambda: got.append(
+            run_check(ctx, scan_test_check(timeout=10))))
+        check.start()
+        # The check opens its own watcher: scan once it is reading and the test waits.
+        until(lambda: ctx.qr_scanner is not None and ctx.qr_scanner.test_scan_waiting
+              and ctx.qr_scanner.status()["state"] == "up", 10, "the test scan waiting")
+        scanner.scan(CODE)
+        check.join(15)
+        (result,) = got
         assert result.status is CheckStatus.OK
         assert result.details == {"chars": len(CODE)}
         assert result.summary("en") == f"Code received, {len(CODE)} characters"

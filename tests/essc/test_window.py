@@ -202,7 +202,7 @@ def test_technician_test_scan_shows_only_the_length(essc: Essc) -> None:
     screen = j.app.sm.get_screen("diag_readers")
     j.app.go("diag_readers")
     screen.test_scan()
-    j.ui.pump(0.5)
+    j.ui.wait_until(lambda: j.parts.scanner.test_scan_waiting, 10, "the test scan waiting")
     code = j.scan("normal")
     j.ui.wait_until(lambda: f"{len(code)}" in screen.ids.result.text, 10, "test scan result")
     assert code not in screen.ids.result.text

@@ -35,7 +35,9 @@ def test_pause_mid_journey_then_out_of_service_then_resume(journey: Journey,
     j.sandbox.admin("POST", f"/fleet/terminals/{terminal}/pause",
                     json={"reason": "maintenance", "guidance_readable": True})
     assert agent.beat() is not None
-    j.ui.pump(0.3)
+    j.ui.wait_until(lambda: j.ctl.out_of_service.view is not None, 5,
+                    "the pause handed to the controller")
+    j.ui.drain()
     assert j.app.sm.current == "pre_loss_cards"  # never interrupts the cardholder
     j.tap(key="journeys.cards.choose")
     j.screen("pre_loss_consequences")
@@ -57,7 +59,8 @@ def test_pause_mid_journey_then_out_of_service_then_resume(journey: Journey,
         shutil.copy(shot, keep)
     # No journey from here; guidance opens and comes back here.
     j.ctl.start("pre_loss")
-    j.ui.pump(0.2)
+    assert j.ctl.state.step == "out_of_service"  # refused at once, by the controller
+    j.ui.drain()
     assert j.app.sm.current == "out_of_service"
     j.tap(key="fleet.paused.guidance_button")
     j.screen("guide")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from kiosk.composition.parts import build_kiosk
 from kiosk.domain.clock import region_now
 from kiosk.fleet.overlay import boot_settings
 from kiosk.secrets import load_secrets
-from tests.e2e.window.conftest import Journey
+from tests.e2e.window.conftest import Journey, readers_listed, watch
 
 TERMINAL = "T-REACH-0001"
 
@@ -68,15 +67,15 @@ def terminal(kiosk_ui: Any, virtual_slots: Any, sandbox: Any, pcscd_alive: Any,
     app = kiosk_ui.app
     parts = build_kiosk(settings, kivy_dispatch, speech=False)
     assert parts.fleet is not None, "the composition root builds the fleet agent"
+    events, calls = watch(parts)
     own = app.use_parts(parts)
     parts.start()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and len(parts.hub.snapshot().get("readers", {})) < 2:
-        kiosk_ui.pump(0.05)
+    readers_listed(kiosk_ui, parts)
     baseline = (len(sandbox.store.recorded_pre_losses()),
                 len(sandbox.store.recorded_cancellations()))
     try:
-        yield Journey(kiosk_ui, parts, virtual_slots, sandbox, pcscd_alive, settings, baseline)
+        yield Journey(kiosk_ui, parts, virtual_slots, sandbox, pcscd_alive, settings, baseline,
+                      events, calls)
     finally:
         app.use_parts(own)
         parts.stop()
@@ -142,8 +141,10 @@ def test_a_pushed_overlay_reaches_every_screen_at_the_next_idle_moment(terminal:
         "display": {"opening_hours": _closed_now(j.settings)},
     })
     agent.beat()
-    j.ui.pump(0.3)
-    # Not mid-session: the cardholder keeps what they started with.
+    # Not mid-session: the overlay waits in the agent's inbox (beat() handled the answer
+    # before it returned), and the cardholder keeps what they started with.
+    assert [d["kind"] for d in agent.state.inbox()] == ["config"]
+    j.ui.drain()  # anything handed to the UI thread has run
     assert j.app.sm.current == "guide" and "12333" not in j.texts()
     assert j.ctl.settings.region.hotline == "96102" and agent.overlay.version == 0
 

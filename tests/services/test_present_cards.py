@@ -80,9 +80,32 @@ def test_listener_reads_the_first_present_slot_only():
 # ---- the real stack ---------------------------------------------------------------------
 @dataclasses.dataclass
 class Stack:
+    """The parts, watched: ``handled`` (kind, slot) of each card event the controller
+    handled, ``rereads`` (slot, whether a card was there to read) of each re-read asked
+    of the hub. So "and nothing was read" is asserted on what was asked, not after a
+    wait."""
+
     parts: Any
     slots: Any
     dispatch: QueueDispatcher
+    handled: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    rereads: list[tuple[str, bool]] = dataclasses.field(default_factory=list)
+
+    def watch(self) -> Stack:
+        controller, hub = self.parts.controller, self.parts.hub
+        handle, reread = controller.on_card_event, hub.reread
+
+        def on_card_event(event: Any) -> None:
+            handle(event)
+            self.handled.append((str(event.kind), str(event.slot)))
+
+        def asked(slot: str) -> bool:
+            found = reread(slot)
+            self.rereads.append((slot, found))
+            return found
+
+        controller.on_card_event, hub.reread = on_card_event, asked
+        return self
 
     @property
     def ctl(self) -> Any:
@@ -99,19 +122,22 @@ class Stack:
     def reach(self, step: Step, timeout: float = 8.0) -> None:
         self.pump_until(lambda: self.ctl.state.step == step, timeout, str(step))
 
-    def pump(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            self.dispatch.run_pending(wait=0.05)
+    def seen(self, kinds: tuple[str, ...], slot: str, since: int = 0) -> None:
+        """Wait until the controller handled an event of one of ``kinds`` on ``slot``."""
+        self.pump_until(lambda: any(k in kinds and s == slot
+                                    for k, s in self.handled[since:]), 8,
+                        f"{'/'.join(kinds)} on the {slot} slot handled")
 
     def card_seen(self, reader: str) -> None:
-        """Wait until the hub has the card on ``reader`` and its read (ignored at the
+        """Wait until the card on ``reader`` was read and the read (ignored at the
         attract screen) went through the controller."""
-        def present() -> bool:
-            readers = {r["name"]: r for r in self.parts.hub.snapshot()["readers"]}
-            return bool(readers.get(reader, {}).get("card_present"))
-        self.pump_until(present, 5, f"card on {reader}")
-        self.pump(0.8)
+        self.seen(("card_read", "card_failed"), {ID_READER: "id", SSC_READER: "ssc"}[reader])
+
+    def lift(self, slot: str) -> None:
+        """Take the card off ``slot``'s reader; return once the controller handled it."""
+        mark = len(self.handled)
+        self.slots.remove(slot)
+        self.seen(("card_removed",), slot, mark)
 
 
 @pytest.fixture
@@ -125,8 +151,9 @@ def stack(central_settings, virtual_slots, pcscd_alive) -> Iterator[Stack]:
         cards=dataclasses.replace(s.cards, id_reader="pcsc", ssc_reader="", id_pcsc_reader=""))
     dispatch = QueueDispatcher()
     parts = build_kiosk(settings, dispatch)
+    stack = Stack(parts, virtual_slots, dispatch).watch()
     parts.start()
-    yield Stack(parts, virtual_slots, dispatch)
+    yield stack
     parts.stop()
 
 
@@ -140,13 +167,14 @@ def test_id_card_on_the_reader_before_pre_loss_is_used(stack: Stack):
     assert stack.ctl.session.id_number == "110105198503071230"
     assert [c.card_number_masked for c in stack.ctl.state.view.cards] == ["X*****019"]
     # Back to identify: the card still lying there is not taken again by itself.
+    asked = len(stack.rereads)
     stack.ctl.back()
     assert stack.ctl.state.step == Step.IDENTIFY
-    stack.pump(1.5)
+    assert stack.rereads[asked:] == []  # no read asked of the hub
+    stack.dispatch.run_pending()
     assert stack.ctl.state.step == Step.IDENTIFY
     # Presenting it again works as before.
-    stack.slots.remove("id")
-    stack.pump(0.5)
+    stack.lift("id")
     stack.slots.insert("normal", "id")
     stack.reach(Step.CARDS)
 
@@ -154,7 +182,8 @@ def test_id_card_on_the_reader_before_pre_loss_is_used(stack: Stack):
 @pytest.mark.pcsc
 def test_without_a_card_the_journey_waits(stack: Stack):
     stack.ctl.start("pre_loss")
-    stack.pump(1.5)
+    assert stack.rereads == [("id", False)]  # asked, and no card there to read
+    stack.dispatch.run_pending()
     assert stack.ctl.state.step == Step.IDENTIFY
     stack.slots.insert("normal", "id")
     stack.reach(Step.CARDS)
@@ -188,8 +217,10 @@ def test_back_from_the_keypad_reads_the_card_still_lying_there(stack: Stack):
     stack.card_seen(ID_READER)
     stack.ctl.start("pre_loss")
     stack.reach(Step.CARDS)
+    asked = len(stack.rereads)
     stack.ctl.back()  # "someone else's card?": not taken again by itself
-    stack.pump(1.0)
+    assert stack.rereads[asked:] == []
+    stack.dispatch.run_pending()
     assert stack.ctl.state.step == Step.IDENTIFY
     stack.ctl.identify.use_keypad()
     assert stack.ctl.state.step == Step.ID_KEYPAD

@@ -243,17 +243,25 @@ def test_warning_reopened_at_once_stays_open(kiosk_ui):
     ui.app.overlay.show()
     ui.pump_frames(2)
     ui.app.end_session("reset")
+    # Closed at once: no fade-out is left running that could end after the re-open (a
+    # fading modal stays in the window, is_open, until its animation completes).
+    assert not ui.app.overlay.is_open
     open_placeholder(ui)
     ui.app.overlay.show()
-    ui.pump(0.3)
+    assert ui.app.overlay.is_open  # at once too: no fade-in either
+    ui.drain()
     assert ui.app.overlay.is_open and ui.find_all(key="inactivity.title")
     ui.app.overlay.hide()
 
 
 def test_idle_attract_schedules_no_inactivity_checks(kiosk_ui):
+    from kiosk.ui.inactivity import Phase
+
     ui = kiosk_ui
     assert ui.app.idle._poll_event is None
-    ui.pump(0.3)
+    # Only a session screen starts the timer, and only a running timer schedules a poll.
+    ui.drain()
+    assert ui.app.inactivity.phase is Phase.IDLE
     assert ui.app.idle._poll_event is None and ui.app.sm.current == "attract"
 
 
@@ -262,8 +270,8 @@ def test_escape_does_not_leave_the_kiosk(kiosk_ui):
 
     ui = kiosk_ui
     open_placeholder(ui)
-    assert ui.press_key(27) is True  # swallowed
-    ui.pump(0.2)
+    assert ui.press_key(27) is True  # swallowed (Kivy would close the window at once)
+    ui.drain()
     assert not EventLoop.quit and EventLoop.status == "started"
     assert ui.app.sm.current == "placeholder"
 
@@ -275,7 +283,7 @@ def test_window_close_is_vetoed_unless_diagnostics_allow_it(kiosk_ui, monkeypatc
     ui = kiosk_ui
     assert Window.dispatch("on_request_close") is True
     assert Window.dispatch("on_request_close", source="keyboard") is True
-    ui.pump(0.2)
+    ui.drain()
     assert not EventLoop.quit
     monkeypatch.setattr(ui.app, "allow_close", True)
     # Only ask: actually closing would end the window for the other tests.

@@ -107,6 +107,13 @@ class ScannerWatcher:
                     **self._counts, "duplicates": self._framer.duplicates,
                     "last_error": self._last_error}
 
+    @property
+    def test_scan_waiting(self) -> bool:
+        """Whether a test scan is waiting: the next code scanned goes to it, not to
+        ``on_event``."""
+        with self._lock:
+            return bool(self._taps)
+
     def test_scan(self, timeout: float) -> int | None:
         """The technician's test scan: the number of characters of the next code scanned
         within ``timeout`` seconds (None if none). That code goes nowhere else: it is not

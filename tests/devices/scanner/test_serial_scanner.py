@@ -174,7 +174,12 @@ def test_test_scan_reports_only_the_length_and_starts_nothing(rig):
     scanner, watcher, events = rig
     import threading
 
-    threading.Timer(0.2, scanner.scan, args=(CODE,)).start()
-    assert watcher.test_scan(timeout=WAIT) == len(CODE)
+    got: list[int | None] = []
+    waiting = threading.Thread(target=lambda: got.append(watcher.test_scan(timeout=WAIT)))
+    waiting.start()
+    until(lambda: watcher.test_scan_waiting, WAIT, "the test scan waiting")
+    scanner.scan(CODE)
+    waiting.join(WAIT)
+    assert got == [len(CODE)] and not watcher.test_scan_waiting
     assert quiet(scanner, events) == []  # the listener (journeys) never saw it
     assert watcher.test_scan(timeout=0.2) is None

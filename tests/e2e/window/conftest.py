@@ -5,14 +5,18 @@ the composition root (:func:`kiosk.composition.parts.build_kiosk`) on real parts
 CentralClient on the sandbox, SQLite outbox and sender, CardHub on the private pcscd
 (virtual slots), dummy receipt printer; its own parts are given back afterwards.
 ``journey.ui`` is the AppDriver.
+
+Waits are on conditions, never on a duration: :meth:`Journey.lift` and
+:meth:`Journey.place` wait until the controller has handled the card's removal or read
+(:func:`watch`), so "and nothing happened" is asserted after the thing that could have
+happened did; :attr:`Journey.calls` are the background calls the controller started.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -30,6 +34,9 @@ class Journey:
     pcscd: Any
     settings: Settings
     baseline: tuple[int, int] = (0, 0)  # seeded pre-losses and cancellations
+    # (kind, slot) of every card event the controller handled, in order (see watch()).
+    card_events: list[tuple[str, str]] = field(default_factory=list)
+    calls: list[Any] = field(default_factory=list)  # the controller's background calls
 
     def new_pre_losses(self) -> list[dict[str, Any]]:
         """Pre-losses the sandbox recorded during this test (the seed has some)."""
@@ -62,6 +69,35 @@ class Journey:
         screen = self.app.sm.current_screen
         for ch in digits:
             self.ui.tap(self.ui.find(root=screen, text=ch, cls=KButton))
+
+    def lift(self, slot: str, timeout: float = 8.0) -> None:
+        """Take the card off ``slot``'s reader (once its read was handled); return once
+        the controller handled the removal. A card that pulled itself out mid-read is
+        removed already: its removal is the one waited for."""
+        self.slots.remove(slot)
+
+        def removed() -> bool:
+            kinds = [k for k, s in self.card_events if s == slot]
+            return bool(kinds) and kinds[-1] == "card_removed"
+        self.ui.wait_until(removed, timeout, f"the {slot} card's removal handled")
+        self.ui.drain()  # and whatever it handed to the UI thread has run
+
+    def place(self, persona: str, slot: str, timeout: float = 8.0) -> None:
+        """Put ``persona``'s card on ``slot``'s reader; return once the controller handled
+        its read (or the failed read)."""
+        mark = len(self.card_events)
+        self.slots.insert(persona, slot)
+        self.ui.wait_until(lambda: {("card_read", slot), ("card_failed", slot)}
+                           & set(self.card_events[mark:]), timeout,
+                           f"the {slot} card's read handled")
+        self.ui.drain()
+
+    def calls_ended(self, timeout: float = 10.0) -> None:
+        """Wait until every background call the controller started has ended (its
+        outcome delivered, or dropped if it was cancelled), and that is drawn."""
+        self.ui.wait_until(lambda: all(task.done for task in self.calls), timeout,
+                           "the background calls to end")
+        self.ui.drain()
 
     def texts(self) -> str:
         """All text on the current screen, joined (for 'contains' assertions)."""
@@ -110,6 +146,35 @@ class Journey:
         return self.shown(key=key)
 
 
+def watch(parts: Any) -> tuple[list[tuple[str, str]], list[Any]]:
+    """Record, on the UI thread, each card event once the controller has handled it, and
+    each background call it starts (the tasks). Only observes: the parts are the
+    composition root's, unchanged."""
+    controller = parts.controller
+    events: list[tuple[str, str]] = []
+    calls: list[Any] = []
+    handle, run = controller.on_card_event, controller.worker.run
+
+    def on_card_event(event: Any) -> None:
+        handle(event)
+        events.append((str(event.kind), str(event.slot)))
+
+    def submit(*args: Any, **kwargs: Any) -> Any:
+        task = run(*args, **kwargs)
+        calls.append(task)
+        return task
+
+    controller.on_card_event = on_card_event
+    controller.worker.run = submit
+    return events, calls
+
+
+def readers_listed(ui: Any, parts: Any) -> None:
+    """Wait until the hub has seen both (empty) readers: a test inserts nothing before."""
+    ui.wait_until(lambda: len(parts.hub.snapshot().get("readers", [])) >= 2, 10,
+                  "the hub listing both readers")
+
+
 @pytest.fixture
 def e2e_settings(central_settings: Settings) -> Settings:
     s = central_settings
@@ -130,17 +195,15 @@ def journey(kiosk_ui: Any, e2e_settings: Settings, virtual_slots: Any, sandbox: 
 
     app = kiosk_ui.app
     parts = build_kiosk(e2e_settings, kivy_dispatch, speech=False)
+    events, calls = watch(parts)
     own = app.use_parts(parts)
     parts.start()
-    # The hub has seen both (empty) readers before a test inserts anything.
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and len(parts.hub.snapshot().get("readers", {})) < 2:
-        kiosk_ui.pump(0.05)
+    readers_listed(kiosk_ui, parts)
     baseline = (len(sandbox.store.recorded_pre_losses()),
                 len(sandbox.store.recorded_cancellations()))
     try:
         yield Journey(kiosk_ui, parts, virtual_slots, sandbox, pcscd_alive, e2e_settings,
-                      baseline)
+                      baseline, events, calls)
     finally:
         app.use_parts(own)
         parts.stop()

@@ -91,8 +91,7 @@ def test_card_that_answers_but_cannot_be_read(journey: Journey) -> None:
     texts = j.texts()
     assert "卡读不出来" in texts and "擦一擦芯片" in texts and "96102" in texts
     assert card.apdus > 0  # it was really talked to
-    j.slots.remove("ssc")
-    j.ui.pump(0.3)
+    j.lift("ssc")
     j.tap(key="journeys.failure.try_again")
     j.screen("status")
     j.slots.insert("normal", "ssc")

@@ -21,8 +21,7 @@ def test_lifting_the_id_card_off_the_card_list_clears_it(journey: Journey) -> No
     j.slots.remove("id")
     j.screen("attract")
     assert j.ctl.session.is_empty()
-    j.slots.insert("normal", "id")
-    j.ui.pump(1.0)  # the read arrives at the start screen: nobody wants it there
+    j.place("normal", "id")  # read at the start screen: nobody wants it there
     assert j.app.sm.current == "attract"
     _none_of(j, "张**", "挂失这张卡")
     j.ui.tap(key="attract.pre_loss")  # the card lying there is read for the new journey
@@ -39,8 +38,7 @@ def test_a_second_persons_id_card_shows_only_their_status(journey: Journey) -> N
     j.slots.insert("x_check", "id")
     j.screen("status_progress")
     assert "张**" in j.texts()
-    j.slots.remove("id")  # reading the status and taking the card is fine
-    j.ui.pump(0.5)
+    j.lift("id")  # reading the status and taking the card is fine
     assert j.app.sm.current == "status_progress"
     j.slots.insert("normal", "id")
     j.ui.wait_until(lambda: "王**" in j.texts(), 8, "the second person's status")

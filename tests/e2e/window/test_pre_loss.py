@@ -120,7 +120,8 @@ def test_offline_at_confirm_is_queued_then_sent_once(journey: Journey) -> None:
     j.ui.wait_until(lambda: j.new_pre_losses(), 10, "the queued pre-loss delivered")
     assert [r["card_number"] for r in j.new_pre_losses()] == ["X00000019"]
     j.parts.sender.retry_now()
-    j.ui.pump(0.5)
+    assert j.parts.sender.deliver_once() == 0  # one more round: nothing left to send
+    assert j.parts.outbox.status_of(items[0].idempotency_key) == "delivered"
     assert len(j.new_pre_losses()) == 1
 
 
@@ -136,7 +137,7 @@ def test_slow_service_shows_progress_and_cancels_within_a_second(journey: Journe
     # tests/services/test_pre_loss.py; how soon on screen: kiosk bench journeys).
     j.tap(key="app.cancel")
     j.screen("pre_loss", 10)
-    j.ui.pump(2.0)  # the late answer arrives and is dropped
+    j.calls_ended()  # the cancelled lookup ended: its answer is dropped
     assert j.app.sm.current == "pre_loss"
 
 

@@ -24,8 +24,10 @@ def test_a_revoked_key_shows_out_of_service_with_the_hotline(journey: Journey, t
     j.ui.screenshot(tmp_path / "revoked.png")
     # Not even the guidance: the terminal may be in the wrong hands.
     assert not j.ui.find_all(key="fleet.paused.guidance_button", root=j.app.sm.current_screen)
+    calls = len(j.calls)
     j.ctl.start("pre_loss")  # nothing starts while revoked (a stale touch, a route)
-    j.ui.pump(0.3)
+    assert j.ctl.state.step == "out_of_service" and len(j.calls) == calls
+    j.ui.drain()  # whatever it handed to the UI thread has run
     assert j.app.sm.current == "out_of_service"
     j.sandbox.admin("POST", "/fleet/terminals/T-DEMO-0001/reinstate")
     j.parts.central.heartbeat(0)  # any call that succeeds says the key is good again

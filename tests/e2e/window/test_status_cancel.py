@@ -44,8 +44,7 @@ def test_garbage_and_foreign_and_pulled_cards(journey: Journey) -> None:
                           ("transparent_files", "not_ssc"), ("pulled", "card_pulled")):
         j.slots.insert(persona, "ssc")
         j.failure(kind)
-        j.slots.remove("ssc")
-        j.ui.pump(0.3)
+        j.lift("ssc")
         j.tap(key="journeys.failure.try_again")
         j.screen("status")
 
