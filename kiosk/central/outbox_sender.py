@@ -100,6 +100,9 @@ class OutboxSender:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._failures = 0
+        # What this sender last set the gauges to: set again only on a change, so a
+        # gauge a reader just set from the same outbox is not churned every loop.
+        self._gauges: tuple[int, int] | None = None
         self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
         outbox.on_enqueue.append(self._wake.set)
         outbox.on_enqueue.append(self.update_gauges)
@@ -202,8 +205,12 @@ class OutboxSender:
             log.warning("outbox depth unknown", extra={"fields": {
                 "error": type(exc).__name__}})
             return
-        metrics.outbox_depth(stats.pending + stats.held)
-        metrics.outbox_undeliverable(stats.undeliverable)
+        gauges = (stats.pending + stats.held, stats.undeliverable)
+        if gauges == self._gauges:
+            return
+        self._gauges = gauges
+        metrics.outbox_depth(gauges[0])
+        metrics.outbox_undeliverable(gauges[1])
 
     # ---- one attempt ----------------------------------------------------------------
 

@@ -43,9 +43,14 @@ class CardWaits:
         self.time_factor = 1.0
 
     @property
-    def limit_seconds(self) -> int:
-        """How long a card step waits for a card now."""
-        return round(self.core.settings.session.card_wait_seconds * self.time_factor)
+    def limit_seconds(self) -> float:
+        """How long a card step waits for a card now, in seconds as said on screen.
+
+        Whole seconds come back as an ``int`` (shown "90", not "90.0"); a fraction is
+        kept (rounded to a tenth), never rounded to a shorter or zero wait.
+        """
+        exact = float(self.core.settings.session.card_wait_seconds) * self.time_factor
+        return int(exact) if exact.is_integer() else round(exact, 1)
 
     # ---- the wait limit -------------------------------------------------------------
     def arm(self) -> None:
