@@ -292,7 +292,7 @@ def _child(role: str) -> int:
                       overlay_built=app.idle.built_overlay is not None)
         print(json.dumps(result), flush=True)
 
-    def ready(*_: Any) -> None:
+    def ready(*_: object) -> None:
         KClock.schedule_once(settled, SETTLE_S)
 
     app.bind(screens_ready=lambda *_: ready())

@@ -52,7 +52,7 @@ def _child(mode: str, config: str | None, t0: float) -> int:
 
     result: dict[str, Any] = {}
 
-    def finish(*_: Any) -> None:
+    def finish(*_: object) -> None:
         print(json.dumps(result), flush=True)
         app.allow_close = True
         app.stop()
@@ -70,13 +70,13 @@ def _child(mode: str, config: str | None, t0: float) -> int:
         Clock.schedule_once(done, IDLE_MEASURE_S)
         result["idle_started"] = True
 
-    def first_flip(*_: Any) -> None:
+    def first_flip(*_: object) -> None:
         Window.unbind(on_flip=first_flip)
         result["first_frame_s"] = time.time() - t0
         result["screen"] = app.sm.current if app.sm is not None else None
         if mode == "idle":
             # Idle means after the warm-up (the other screens built in the background).
-            def settle(*_: Any) -> None:
+            def settle(*_: object) -> None:
                 Clock.schedule_once(measure_idle, IDLE_SETTLE_S)
 
             if app.screens_ready:

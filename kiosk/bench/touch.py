@@ -165,11 +165,11 @@ def _child(out: Path) -> int:
     fh = out.open("a", encoding="utf-8")
     state: dict[str, Any] = {"last_swap": time.monotonic()}
 
-    def write(kind: str, **values: Any) -> None:
+    def write(kind: str, **values: object) -> None:
         fh.write(json.dumps({"kind": kind, **values}) + "\n")
         fh.flush()
 
-    def on_down(*_: Any) -> None:
+    def on_down(*_: object) -> None:
         now = time.monotonic()
         state["down"], state["still"] = now, now - state["last_swap"]
 
@@ -188,7 +188,7 @@ def _child(out: Path) -> int:
         elif name == "attract":
             write("home", swap=now)
 
-    def ready(*_: Any) -> None:
+    def ready(*_: object) -> None:
         button = next(w for w in app.root.walk(restrict=True)
                       if getattr(w, "key", None) == BUTTON_KEY)
         x, y = button.to_window(*button.center)

@@ -196,7 +196,7 @@ class OutboxSender:
         self.update_gauges()
         return done
 
-    def update_gauges(self, *_: Any) -> None:
+    def update_gauges(self, *_: object) -> None:
         """Set the outbox metrics (depth, undeliverable items) from the outbox; a count
         that fails is logged, never raised."""
         try:

@@ -19,7 +19,6 @@ import itertools
 import socket
 import threading
 import time
-from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -143,7 +142,7 @@ class _TrackedHTTPConnection(HTTPConnection):
         super().connect()
         _attach(self)
 
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def request(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
         _attach(self)  # a kept-alive connection does not connect again
         super().request(*args, **kwargs)
 
@@ -153,7 +152,7 @@ class _TrackedHTTPSConnection(HTTPSConnection):
         super().connect()
         _attach(self)
 
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def request(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
         _attach(self)
         super().request(*args, **kwargs)
 
@@ -169,7 +168,7 @@ class _HTTPSPool(HTTPSConnectionPool):
 class AbortableAdapter(HTTPAdapter):
     """An adapter whose connections report to the current :class:`Flight`."""
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 

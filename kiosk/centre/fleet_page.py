@@ -161,7 +161,7 @@ def render_page(data: FleetPageData, q: PageQuery, now: dt.datetime, zone: str,
     lang = q.lang
     tz = ZoneInfo(zone)
 
-    def t(key: str, **kw: Any) -> str:
+    def t(key: str, **kw: object) -> str:
         return escape(translate(key, lang, **kw))
 
     def link(**changes: Any) -> str:

@@ -105,16 +105,16 @@ class PgDatabase(Database):
         except psycopg.errors.UniqueViolation as exc:
             raise DuplicateKey(str(exc).splitlines()[0]) from None
 
-    def one(self, sql: str, *args: Any) -> Row | None:
+    def one(self, sql: str, *args: object) -> Row | None:
         with self._conn() as conn:
             cur = self._execute(conn, sql, args)
             return cur.fetchone() if cur.description else None
 
-    def all(self, sql: str, *args: Any) -> list[Row]:
+    def all(self, sql: str, *args: object) -> list[Row]:
         with self._conn() as conn:
             return self._execute(conn, sql, args).fetchall()
 
-    def run(self, sql: str, *args: Any) -> int:
+    def run(self, sql: str, *args: object) -> int:
         with self._conn() as conn:
             return self._execute(conn, sql, args).rowcount
 

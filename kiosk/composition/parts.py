@@ -150,7 +150,7 @@ class UnavailableCentral:
         if name.startswith("_"):
             raise AttributeError(name)
 
-        def fail(*_args: Any, **_kwargs: Any) -> Any:
+        def fail(*_args: object, **_kwargs: object) -> Any:
             raise CentralOffline(f"central client unavailable: {self.reason}")
         return fail
 

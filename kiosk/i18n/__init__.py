@@ -65,7 +65,7 @@ def placeholders(message: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(message) if name}
 
 
-def translate(key: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+def translate(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
     """The message for ``key`` in ``language``; a missing key shows as itself in brackets
     (visible in screenshots and caught by the completeness test, never a crash)."""
     message = catalog(language).get(key)
@@ -99,5 +99,5 @@ class Translator:
     def subscribe(self, listener: Callable[[str], None]) -> None:
         self._listeners.append(listener)
 
-    def __call__(self, key: str, **values: Any) -> str:
+    def __call__(self, key: str, **values: object) -> str:
         return translate(key, self._language, **values)

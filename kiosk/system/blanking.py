@@ -104,7 +104,7 @@ class BlankingSchedule:
             self._event.cancel()
             self._event = None
 
-    def tick(self, *_: Any) -> None:
+    def tick(self, *_: object) -> None:
         """Apply the setting for now (when it changed) and set the next timer."""
         moment = region_now(self._zone, self._now())
         is_open = self._hours.is_open(moment, self._calendar)

@@ -134,14 +134,14 @@ def attach_to_app(app: Any, notifier: Notifier | None = None) -> Notifier:
     def ping(_dt: float) -> None:
         notifier.send("WATCHDOG=1")
 
-    def first_frame(*_: Any) -> None:
+    def first_frame(*_: object) -> None:
         Window.unbind(on_flip=first_frame)
         notifier.send("READY=1", "STATUS=start screen shown")
         if notifier.watchdog_seconds:
             ping(0)
             Clock.schedule_interval(ping, notifier.watchdog_seconds)
 
-    def started(*_: Any) -> None:
+    def started(*_: object) -> None:
         Window.bind(on_flip=first_frame)
 
     app.bind(on_start=started, on_stop=lambda *_: notifier.send("STOPPING=1"))

@@ -182,7 +182,7 @@ class AppDriver:
         path.parent.mkdir(parents=True, exist_ok=True)
         done: list[bool] = []
 
-        def grab(*_: Any) -> None:
+        def grab(*_: object) -> None:
             width, height = Window.size
             data = glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
             Window._win.save_bytes_in_png(str(path), data, width, height)

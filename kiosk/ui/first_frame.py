@@ -20,7 +20,7 @@ class AfterFirstFrame:
         """Wait for the first frame."""
         Window.bind(on_flip=self._first_frame)
 
-    def _first_frame(self, *_: Any) -> None:
+    def _first_frame(self, *_: object) -> None:
         Window.unbind(on_flip=self._first_frame)
         Clock.schedule_once(self._start_parts, 0)
         self.app.screens_ready = True

@@ -77,7 +77,7 @@ class IdleGovernor:
             app.sm.bind(current=self.wake)
         self._event = Clock.schedule_interval(self._check, CHECK_EVERY_S)
 
-    def wake(self, *_: Any) -> None:
+    def wake(self, *_: object) -> None:
         """Input or a state change: full frame rate now (returns None: never eats input)."""
         self.last_activity = time.monotonic()
         if self.idle:

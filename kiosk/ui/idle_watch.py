@@ -53,7 +53,7 @@ class IdleWatch:
         """Activity (a touch, a key, a card): restart the quiet period."""
         self.timer.touch()
 
-    def on_touch_down(self, *_: Any) -> bool:
+    def on_touch_down(self, *_: object) -> bool:
         """Window binding: any touch is activity."""
         self.touch()
         return False  # let the touch reach the widgets

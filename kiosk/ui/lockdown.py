@@ -59,7 +59,7 @@ class Lockdown:
         sm = getattr(self.app, "sm", None)
         return bool(sm is not None and in_technician_mode(str(sm.current)))
 
-    def on_key(self, *_: Any) -> bool:
+    def on_key(self, *_: object) -> bool:
         if self.technician():
             return False
         self.swallowed_keys += 1
@@ -100,7 +100,7 @@ class Lockdown:
             self.blanking.stop()
 
 
-def _no_settings(*_: Any, **__: Any) -> bool:
+def _no_settings(*_: object, **__: object) -> bool:
     return False
 
 

@@ -75,7 +75,7 @@ class KioskScreen(Screen):
 
     _frame: ScreenFrame | None = None
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._ensure_frame()
 
@@ -85,7 +85,7 @@ class KioskScreen(Screen):
             super().add_widget(self._frame)
         return self._frame
 
-    def add_widget(self, widget: Widget, *args: Any, **kwargs: Any) -> None:
+    def add_widget(self, widget: Widget, *args: object, **kwargs: object) -> None:
         frame = self._ensure_frame()
         if widget is frame:
             return

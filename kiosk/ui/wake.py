@@ -95,7 +95,7 @@ class WakeGuard:
             return True
         return False
 
-    def sync_x_idle(self, *_: Any) -> None:
+    def sync_x_idle(self, *_: object) -> None:
         """Start X's idle time and this guard's together (:func:`reset_x_idle`); the app
         calls it once, shortly after start-up (off the first frame's path: ~5-25 ms)."""
         if reset_x_idle():
@@ -109,13 +109,13 @@ class WakeGuard:
     def on_motion(self, _window: Any, etype: str, me: Any) -> bool:
         return bool(me.is_touch) and self.touch(etype, me.uid)
 
-    def on_key_down(self, _window: Any, keycode: int, *_: Any) -> bool:
+    def on_key_down(self, _window: Any, keycode: int, *_: object) -> bool:
         return self.key_down(keycode)
 
-    def on_key_up(self, _window: Any, keycode: int, *_: Any) -> bool:
+    def on_key_up(self, _window: Any, keycode: int, *_: object) -> bool:
         return self.key_up(keycode)
 
-    def on_keyboard(self, _window: Any, keycode: int, *_: Any) -> bool:
+    def on_keyboard(self, _window: Any, keycode: int, *_: object) -> bool:
         return keycode in self.consumed_keys
 
     def on_textinput(self, _window: Any, _text: str) -> bool:

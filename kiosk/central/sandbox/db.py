@@ -55,15 +55,15 @@ class Database:
         raise NotImplementedError
         yield  # pragma: no cover
 
-    def one(self, sql: str, *args: Any) -> Row | None:
+    def one(self, sql: str, *args: object) -> Row | None:
         """The first row of a query, or None."""
         raise NotImplementedError
 
-    def all(self, sql: str, *args: Any) -> list[Row]:
+    def all(self, sql: str, *args: object) -> list[Row]:
         """Every row of a query."""
         raise NotImplementedError
 
-    def run(self, sql: str, *args: Any) -> int:
+    def run(self, sql: str, *args: object) -> int:
         """Run a statement; the number of rows it changed."""
         raise NotImplementedError
 
@@ -146,15 +146,15 @@ class SqliteDatabase(Database):
                 raise DuplicateKey(str(exc)) from None
             raise
 
-    def one(self, sql: str, *args: Any) -> Row | None:
+    def one(self, sql: str, *args: object) -> Row | None:
         with self._lock:
             return self._execute(sql, args).fetchone()
 
-    def all(self, sql: str, *args: Any) -> list[Row]:
+    def all(self, sql: str, *args: object) -> list[Row]:
         with self._lock:
             return self._execute(sql, args).fetchall()
 
-    def run(self, sql: str, *args: Any) -> int:
+    def run(self, sql: str, *args: object) -> int:
         with self._lock:
             return self._execute(sql, args).rowcount
 

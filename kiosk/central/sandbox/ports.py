@@ -214,7 +214,7 @@ class StaticKeys(dict[str, bytes]):
     """A terminal → key map held in memory (the sandbox: the demo terminal's key, and
     the terminals a test adds), with the revoked terminals (forgotten by a reset)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.revoked_ids: set[str] = set()
 

@@ -95,7 +95,7 @@ class SandboxHandle:
     _server: uvicorn.Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
 
-    def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+    def admin(self, method: str, path: str, **kwargs: object) -> Any:
         """Call an ``/admin`` endpoint (admin port, token) and return its JSON."""
         kwargs.setdefault("verify", False)  # loopback admin, also on a TLS test sandbox
         headers = {"Authorization": f"Bearer {self.admin_token}", **kwargs.pop("headers", {})}
@@ -130,7 +130,7 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _server(sandbox: Sandbox, tls: tuple[Path, Path] | None, **kw: Any) -> uvicorn.Server:
+def _server(sandbox: Sandbox, tls: tuple[Path, Path] | None, **kw: object) -> uvicorn.Server:
     tls_args: dict[str, Any] = {}
     if tls is not None:
         tls_args = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])}

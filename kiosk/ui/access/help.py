@@ -31,7 +31,7 @@ class HelpOverlay(KioskModal):
     phase = StringProperty(HelpPhase.IDLE.value)
     asked = StringProperty("")
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         kwargs.setdefault("auto_dismiss", False)
         super().__init__(**kwargs)
         self._anim_duration = 0

@@ -92,7 +92,7 @@ class Access:
             parts.jack_events.connect(
                 lambda state: Clock.schedule_once(lambda _dt: self.on_jack(state), 0))
 
-    def screen_changed(self, *_: Any) -> None:
+    def screen_changed(self, *_: object) -> None:
         """The screen manager showed another screen (bound by the app)."""
         self.changed()
 
@@ -298,7 +298,7 @@ class Access:
         primary = [w for w in buttons if isinstance(w, KButton) and w.variant == "primary"]
         return (primary or buttons or items or [None])[0]
 
-    def _look_now(self, *_: Any) -> None:
+    def _look_now(self, *_: object) -> None:
         """Announce a new view; on the same view, say what changed."""
         if not self.app.nonvisual or self.app.sm is None:
             return
@@ -382,7 +382,7 @@ class Access:
         parts = self.app.parts
         return parts.speaker if parts is not None else None
 
-    def _translate(self, key: str, language: str, **values: Any) -> str:
+    def _translate(self, key: str, language: str, **values: object) -> str:
         return str(self.app.tr(key, language, **values))
 
 

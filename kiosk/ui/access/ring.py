@@ -9,8 +9,6 @@ position and size.
 
 from __future__ import annotations
 
-from typing import Any
-
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.graphics import Color, InstructionGroup, Line
@@ -67,7 +65,7 @@ class FocusRing:
         """Place the ring again (a layout moved the element's parents)."""
         self._place()
 
-    def _update(self, *_: Any) -> None:
+    def _update(self, *_: object) -> None:
         w = self.widget
         if w is None:
             return

@@ -42,7 +42,7 @@ class JourneyScreen(KioskScreen):
     state = ObjectProperty(None, allownone=True)
     entry_journey = ""  # set on a journey's first screen: opening it starts the journey
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         # Bound after the header's own handler, so it runs first and stops the event:
         # back is a journey step, decided by the controller.
@@ -53,11 +53,11 @@ class JourneyScreen(KioskScreen):
         """The journey controller of the app's parts (touches become its intents)."""
         return self.app.controller
 
-    def _back_pressed(self, *_: Any) -> bool:
+    def _back_pressed(self, *_: object) -> bool:
         self.ctl.back()
         return True
 
-    def tr(self, key: str, **values: Any) -> str:
+    def tr(self, key: str, **values: object) -> str:
         return self.app.tr(key, **values)
 
     # --- shell hooks --------------------------------------------------------------
@@ -137,7 +137,7 @@ def fmt_time(value: Any) -> str:
     return format_time(value, value.tzinfo or DEFAULT_TIMEZONE) if value is not None else ""
 
 
-def set_label(widget: Any, key: str, **values: Any) -> None:
+def set_label(widget: Any, key: str, **values: object) -> None:
     """Point a KLabel/KButton at ``key`` with ``values`` (re-translates on language)."""
     widget.values = values
     if widget.key == key:

@@ -30,7 +30,7 @@ class KScrollView(ScrollView):
     ``bar_color`` binding on every call and removes one per 0.5 s, so re-rendered
     content piles up bindings (measured with tracemalloc over scripted sessions)."""
 
-    def update_from_scroll(self, *largs: Any) -> None:
+    def update_from_scroll(self, *largs: object) -> None:
         self.funbind("bar_color", self._change_bar_color)
         super().update_from_scroll(*largs)
 
@@ -58,7 +58,7 @@ class NumericKeypad(BoxLayout):
     secret = BooleanProperty(False)
     shown = StringProperty("")
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.bind(value=self._show, secret=self._show)
 
@@ -68,7 +68,7 @@ class NumericKeypad(BoxLayout):
         self._build_keys()
         self._show()
 
-    def _build_keys(self, *_: Any) -> None:
+    def _build_keys(self, *_: object) -> None:
         grid = self.ids.keygrid
         grid.clear_widgets()
         labels = ["1", "2", "3", "4", "5", "6", "7", "8", "9",
@@ -100,7 +100,7 @@ class NumericKeypad(BoxLayout):
     def clear(self) -> None:
         self.value = ""
 
-    def _show(self, *_: Any) -> None:
+    def _show(self, *_: object) -> None:
         self.shown = "●" * len(self.value) if self.secret else _grouped(self.value)
 
 
@@ -118,12 +118,12 @@ class QrCode(Widget):
     data = StringProperty("")
     texture = ObjectProperty(None, allownone=True)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.bind(data=self._make)
         self._make()
 
-    def _make(self, *_: Any) -> None:
+    def _make(self, *_: object) -> None:
         if not self.data:
             self.texture = None
             return

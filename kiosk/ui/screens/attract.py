@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kiosk.ui.routes import enabled_routes
 from kiosk.ui.screen_base import KioskScreen, load_kv
 from kiosk.ui.widgets.buttons import JourneyTile
@@ -17,7 +15,7 @@ class AttractScreen(KioskScreen):
 
     access_in_content = True
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._routes: list[str] = []
         self._tiles()
@@ -27,7 +25,7 @@ class AttractScreen(KioskScreen):
         self.app.bind(settings_version=self._tiles)
         self.bind(size=self._orient)
 
-    def _tiles(self, *_: Any) -> None:
+    def _tiles(self, *_: object) -> None:
         """One tile per journey the settings in effect offer (rebuilt only if changed)."""
         routes = enabled_routes(self.app.settings)
         if [r.id for r in routes] == self._routes:
@@ -43,7 +41,7 @@ class AttractScreen(KioskScreen):
         self._orient()
         self._equalise()
 
-    def _equalise(self, *_: Any) -> None:
+    def _equalise(self, *_: object) -> None:
         # All tiles as tall as the tallest text needs (never below the theme's tile height).
         tiles = self.ids.tiles.children
         # Low reach: as tall as the text needs (the lower half has no room to spare).
@@ -52,7 +50,7 @@ class AttractScreen(KioskScreen):
         for t in tiles:
             t.height = height
 
-    def _orient(self, *_: Any) -> None:
+    def _orient(self, *_: object) -> None:
         # Landscape: all tiles in one row (leaves room for large text); portrait: a column.
         n = len(self.ids.tiles.children)
         self.ids.tiles.cols = 1 if self.height > self.width else max(1, n)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kiosk.services.states import CancelView, State
 from kiosk.ui.journeys.base import JourneyScreen, image_path, set_label, view_of
 from kiosk.ui.screen_base import load_kv
 
 
 class CancelIdScreen(JourneyScreen):
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.ids.picture.source = image_path("guidance_id_card.png")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kiosk.ui.journeys.base import JourneyScreen, image_path
 from kiosk.ui.screen_base import load_kv
 
@@ -11,7 +9,7 @@ from kiosk.ui.screen_base import load_kv
 class CancelInsertScreen(JourneyScreen):
     entry_journey = "cancel"
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.ids.picture.source = image_path("guidance_ssc_slot.png")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kiosk.services.states import PinView, State
 from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401
 from kiosk.ui.journeys.base import JourneyScreen, set_label, view_of
@@ -20,7 +18,7 @@ class CancelPinScreen(JourneyScreen):
         else:
             set_label(self.ids.error, v.error_key)
 
-    def on_leave(self, *_: Any) -> None:
+    def on_leave(self, *_: object) -> None:
         # Every exit (back, home, timeout, a failure, the next step) empties the keypad.
         self.ids.keypad.clear()
 

@@ -6,7 +6,6 @@ no install-specific absolute path is on the screen."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from kiosk.config import REPO_ROOT, Settings
 from kiosk.services.diagnostics.tools import config_lines
@@ -32,7 +31,7 @@ def shown_lines(settings: Settings) -> list[str]:
 
 
 class DiagConfigScreen(DiagScreen):
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._lines: list[str] = []
         self._pages = Pages()

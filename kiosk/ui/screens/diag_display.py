@@ -43,7 +43,7 @@ class ColourBar(Widget):
 class DiagDisplayScreen(DiagScreen):
     show_bars = BooleanProperty(False)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.cells = [TouchCell() for _ in range(GRID_COLS * GRID_ROWS)]
         for cell in self.cells:
@@ -64,7 +64,7 @@ class DiagDisplayScreen(DiagScreen):
     def toggle_bars(self) -> None:
         self.show_bars = not self.show_bars
 
-    def _count(self, *_: Any) -> None:
+    def _count(self, *_: object) -> None:
         self.ids.count.values = {"hit": sum(c.hit for c in self.cells),
                                  "total": len(self.cells)}
 

@@ -28,7 +28,7 @@ class DiagOverviewScreen(DiagScreen):
     back_to = ""
     show_back = False
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.rows: dict[str, StatusRow] = {}
         for part in PARTS:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import kiosk.ui.journeys.widgets  # noqa: F401  (NumericKeypad, Panel)
 from kiosk.services.diagnostics.access import PinOutcome
@@ -20,7 +19,7 @@ class DiagPinScreen(KioskScreen):
         self.ids.message.key = "diagnostics.ui.pin_prompt"
         self.ids.message.values = {}
 
-    def on_pre_enter(self, *args: Any) -> None:
+    def on_pre_enter(self, *args: object) -> None:
         self.ids.keypad.clear()
         locked = technician(self.app).access.locked_seconds()
         if locked:

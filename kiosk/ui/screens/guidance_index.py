@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kivy.properties import StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 
@@ -20,7 +18,7 @@ class TopicButton(ButtonBehavior, Panel):
 class GuidanceIndexScreen(JourneyScreen):
     entry_journey = "guidance"
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._rows = RowPool(self.ids.topics, self._make)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kiosk.services import guidance
 from kiosk.services.states import GuidanceView, State
 from kiosk.ui.journeys.base import JourneyScreen, image_path, set_label, view_of
@@ -13,7 +11,7 @@ from kiosk.ui.widgets.text import KLabel
 
 
 class GuidanceTopicScreen(JourneyScreen):
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._rows = RowPool(self.ids.paragraphs, lambda: KLabel(role="title"))
 

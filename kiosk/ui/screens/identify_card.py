@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kivy.properties import BooleanProperty
 
 from kiosk.services.states import IdentifyView, State
@@ -16,7 +14,7 @@ class IdentifyCardScreen(JourneyScreen):
 
     essc_dimmed = BooleanProperty(False)  # the scanner is there but out of order
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.ids.picture.source = image_path("guidance_id_card.png")
         self.ids.essc_picture.source = image_path("essc_scan.png")  # phone over the window

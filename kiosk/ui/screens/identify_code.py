@@ -17,7 +17,7 @@ from kiosk.ui.screen_base import load_kv
 class IdentifyCodeScreen(JourneyScreen):
     """The code's entry, with "send again" off (and a countdown) during the cooldown."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._resend_at = 0.0
         self._tick_event: Any = None
@@ -44,7 +44,7 @@ class IdentifyCodeScreen(JourneyScreen):
             self._tick_event.cancel()
             self._tick_event = None
 
-    def on_leave(self, *_: Any) -> None:
+    def on_leave(self, *_: object) -> None:
         if self._tick_event is not None:
             self._tick_event.cancel()
             self._tick_event = None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kiosk.services.states import KeypadView, State
 from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401  (registers the keypad)
 from kiosk.ui.journeys.base import JourneyScreen, set_label
@@ -11,12 +9,12 @@ from kiosk.ui.screen_base import load_kv
 
 
 class IdentifyKeypadScreen(JourneyScreen):
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.ids.keypad.bind(value=self._count)
         self._count()
 
-    def _count(self, *_: Any) -> None:
+    def _count(self, *_: object) -> None:
         set_label(self.ids.count, "journeys.keypad.count", count=len(self.ids.keypad.value))
 
     def show(self, state: State) -> None:

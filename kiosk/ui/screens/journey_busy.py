@@ -23,7 +23,7 @@ DOTS = ("●○○○", "○●○○", "○○●○", "○○○●")
 class JourneyBusyScreen(JourneyScreen):
     show_home = False  # the cancel button is the way out; home mid-call would be a surprise
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._tick_event: Any = None
         self._started = 0.0
@@ -39,11 +39,11 @@ class JourneyBusyScreen(JourneyScreen):
         self._started = v.started
         self._tick()
 
-    def on_enter(self, *_: Any) -> None:
+    def on_enter(self, *_: object) -> None:
         if self._tick_event is None:
             self._tick_event = Clock.schedule_interval(lambda _dt: self._tick(), 0.4)
 
-    def on_leave(self, *_: Any) -> None:
+    def on_leave(self, *_: object) -> None:
         if self._tick_event is not None:
             self._tick_event.cancel()
             self._tick_event = None
@@ -57,7 +57,7 @@ class JourneyBusyScreen(JourneyScreen):
     def cancel(self) -> None:
         self.ctl.cancel_busy()
 
-    def _back_pressed(self, *_: Any) -> bool:
+    def _back_pressed(self, *_: object) -> bool:
         self.ctl.cancel_busy()
         return True
 

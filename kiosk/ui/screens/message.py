@@ -47,7 +47,7 @@ GENERIC_ERROR = MessageSpec("error.generic.title", "error.generic.body", "error.
 class MessageScreen(KioskScreen):
     """Shows one :class:`MessageSpec`; ``app.show_message(spec)`` opens it."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.spec = GENERIC_ERROR
         # Buttons are made once and reused: each new KButton leaves its kv bindings

@@ -3,8 +3,6 @@ else to go; plain guidance if the pause leaves it readable. No journey starts he
 
 from __future__ import annotations
 
-from typing import Any
-
 from kiosk.domain.alternatives import Alternative
 from kiosk.services.states import OutOfServiceView, State
 from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401  (Panel)
@@ -22,11 +20,11 @@ class OutOfServiceScreen(JourneyScreen):
     # the technician's corner gesture works.
     idle_screen = True
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.app.bind(lang=self._relang)
 
-    def _relang(self, *_: Any) -> None:
+    def _relang(self, *_: object) -> None:
         if self.state is not None:
             self.show(self.state)  # the site's words are by language
 

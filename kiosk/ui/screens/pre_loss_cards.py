@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kiosk.services.states import CardsView, State
 from kiosk.ui.journeys.base import JourneyScreen, fmt_date, set_label, set_shown, set_text, view_of
 from kiosk.ui.journeys.widgets import Panel, RowPool
@@ -17,7 +15,7 @@ class CardRow(Panel):
 
 
 class PreLossCardsScreen(JourneyScreen):
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._rows = RowPool(self.ids.cards, self._make_row)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kiosk.services.states import State, StatusView
 from kiosk.ui.journeys.base import JourneyScreen, fmt_date, set_label, set_text, view_of
 from kiosk.ui.journeys.widgets import Panel, RowPool
@@ -21,7 +19,7 @@ class CardLine(Panel):
 
 
 class StatusProgressScreen(JourneyScreen):
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._stages = RowPool(self.ids.timeline, StageRow)
         self._cards = RowPool(self.ids.cards, CardLine)

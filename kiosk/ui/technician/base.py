@@ -238,7 +238,7 @@ class DiagScreen(KioskScreen):
     back_to = HOME_SCREEN
     _render: Callable[[], None] | None = None
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         app = App.get_running_app()
         if app is not None:
@@ -257,7 +257,7 @@ class DiagScreen(KioskScreen):
         """Stop re-drawing (the screen was reset)."""
         self._render = None
 
-    def show(self, label: Any, key: str, **values: Any) -> None:
+    def show(self, label: Any, key: str, **values: object) -> None:
         """``key`` with ``values`` on a KLabel; it re-translates itself on a switch."""
         label.key = ""  # so the new values are not rendered with the old key
         label.values = values
@@ -294,7 +294,7 @@ class DiagScreen(KioskScreen):
         self.render(lambda: self.show_text(self.ids.details, self.field_lines(
             (n, fmt(result.details.get(n))) for n in fields)))
 
-    def on_enter(self, *args: Any) -> None:
+    def on_enter(self, *args: object) -> None:
         tech = technician(self.app)
         if tech.active:
             tech.entered()
@@ -305,7 +305,7 @@ class DiagScreen(KioskScreen):
     def refresh(self) -> None:
         """Reload what the screen shows (subclasses)."""
 
-    def tr(self, key: str, **values: Any) -> str:
+    def tr(self, key: str, **values: object) -> str:
         return App.get_running_app().tr(key, **values)
 
     def leave_diagnostics(self) -> None:

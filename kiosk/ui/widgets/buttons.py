@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kivy.properties import (
     BooleanProperty,
     ColorProperty,
@@ -35,12 +33,12 @@ class KButton(Translated, ButtonBehavior, Label):
     bg_color = ColorProperty([0, 0, 0, 1])
     line_color = ColorProperty([0, 0, 0, 1])
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.bind(texture_size=self._fit, fit_width=self._fit, min_width=self._fit,
                   text_padding=self._fit)
 
-    def _fit(self, *_: Any) -> None:
+    def _fit(self, *_: object) -> None:
         # Sized to the text only when asked: in layouts buttons share the width.
         if self.fit_width:
             self.width = max(self.min_width, self.texture_size[0] + 2 * self.text_padding)

@@ -35,7 +35,7 @@ class Header(BoxLayout):
     title_label = ObjectProperty(None)
     wanted_height = NumericProperty(0)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         app = App.get_running_app()
         self._app = app
@@ -91,7 +91,7 @@ class Header(BoxLayout):
             raise RuntimeError("this header has no navigation bar")
         return self.nav
 
-    def _relayout(self, *_: Any) -> None:
+    def _relayout(self, *_: object) -> None:
         t = self._app.theme
         gap = t.spacing * 0.6
         pad_x, pad_y = t.spacing, t.spacing * 0.4
@@ -116,7 +116,7 @@ class Header(BoxLayout):
                                      max(self.title_label.height, self.toggles.height)
                                      + 2 * pad_y)
 
-    def _follow(self, *_: Any) -> None:
+    def _follow(self, *_: object) -> None:
         if self.screen is not None:
             self.screen.bind(title_key=self._set_title)
             self._set_title(self.screen, self.screen.title_key)
@@ -136,7 +136,7 @@ class NavBar(BoxLayout):
 
     screen = ObjectProperty(None, allownone=True)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._buttons: dict[str, KButton] = {}
         self._gap = Widget()
@@ -188,17 +188,17 @@ class NavBar(BoxLayout):
             self._size_buttons()
         return b
 
-    def _size_buttons(self, *_: Any) -> None:
+    def _size_buttons(self, *_: object) -> None:
         inner = self.width - self.padding[0] - self.padding[2]
         for key, b in self._buttons.items():
             b.width = inner * (0.19 if key.startswith("access.") else 0.28)
 
-    def _follow(self, *_: Any) -> None:
+    def _follow(self, *_: object) -> None:
         if self.screen is not None:
             self.screen.bind(show_back=self._trigger_layout, show_home=self._trigger_layout)
         self._trigger_layout()
 
-    def _layout(self, *_: Any) -> None:
+    def _layout(self, *_: object) -> None:
         screen = self.screen
         self.clear_widgets()
         back = screen is not None and screen.show_back
@@ -225,7 +225,7 @@ class SideBar(BoxLayout):
     high contrast and the language, three to a row. Back and home press the screen's own
     (a journey's back is one step of the journey)."""
 
-    def __init__(self, screen: Any, **kwargs: Any) -> None:
+    def __init__(self, screen: Any, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.screen = screen
         app = App.get_running_app()
@@ -235,7 +235,7 @@ class SideBar(BoxLayout):
         self._title()
         self._fill()
 
-    def _title(self, *_: Any) -> None:
+    def _title(self, *_: object) -> None:
         self.ids.title.key = self.screen.title_key or "app.title"
 
     def _button(self, key: str, action: Any, variant: str = "header",
@@ -249,7 +249,7 @@ class SideBar(BoxLayout):
                 self._app.bind(**{toggle: b.setter("active")})
         return b
 
-    def _fill(self, *_: Any) -> None:
+    def _fill(self, *_: object) -> None:
         app, screen = self._app, self.screen
         grid = self.ids.buttons
         grid.clear_widgets()
@@ -276,7 +276,7 @@ class SideBar(BoxLayout):
             b.bind(texture_size=self._rows)
         self._rows()
 
-    def _rows(self, *_: Any) -> None:
+    def _rows(self, *_: object) -> None:
         # Every row as tall as the tallest button needs (a label that wraps makes one
         # taller), from the texts, not the heights the grid itself forces.
         t = self._app.theme
@@ -302,11 +302,11 @@ class ScreenFrame(BoxLayout):
         self.bind(screen=self._follow)
         self._follow()
 
-    def _follow(self, *_: Any) -> None:
+    def _follow(self, *_: object) -> None:
         if self.screen is not None:
             self.screen.bind(on_pre_enter=self._low_reach)
 
-    def _low_reach(self, *_: Any) -> None:
+    def _low_reach(self, *_: object) -> None:
         app = App.get_running_app()
         low = bool(app.low_reach)
         shown = app.sm is not None and self.screen is not None \

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kivy.app import App
 from kivy.properties import NumericProperty
 from kivy.uix.modalview import ModalView
@@ -13,13 +11,13 @@ class KioskModal(ModalView):
     """A modal panel, centred in the window, or in its lower half in the low-reach
     layout (``app.low_reach``), where a seated cardholder reaches it."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         app = App.get_running_app()
         if app is not None:
             app.bind(low_reach=self._align_center)
 
-    def _align_center(self, *_args: Any) -> None:
+    def _align_center(self, *_args: object) -> None:
         if not self._is_open or self._window is None:
             return
         app = App.get_running_app()
@@ -37,7 +35,7 @@ class InactivityOverlay(KioskModal):
 
     seconds = NumericProperty(0)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         kwargs.setdefault("auto_dismiss", False)
         super().__init__(**kwargs)
         self._anim_duration = 0  # appear at once; no animation frames

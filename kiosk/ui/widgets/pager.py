@@ -90,7 +90,7 @@ class PagerBar(BoxLayout):
     page = NumericProperty(0)      # 0-based
     count = NumericProperty(1)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         self.on_turn: Callable[[int], object] | None = None
         super().__init__(**kwargs)
 
@@ -108,11 +108,11 @@ class _Viewport(StencilView):
 
     offset = NumericProperty(0)   # the page's start, from the content's top
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.bind(pos=self.place, size=self.place, offset=self.place)
 
-    def place(self, *_: Any) -> None:
+    def place(self, *_: object) -> None:
         for child in self.children:
             child.x, child.width = self.x, self.width
             child.top = self.top + self.offset
@@ -124,7 +124,7 @@ class PagedView(BoxLayout):
     page = NumericProperty(0)
     count = NumericProperty(1)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         self._viewport = _Viewport()
         self._bar = PagerBar()
         self._bar.on_turn = self.turn
@@ -139,7 +139,7 @@ class PagedView(BoxLayout):
         super().add_widget(self._bar)
         self._viewport.bind(size=self._trigger)
 
-    def add_widget(self, widget: Any, *args: Any, **kwargs: Any) -> None:
+    def add_widget(self, widget: Any, *args: object, **kwargs: object) -> None:
         if widget is self._viewport or widget is self._bar or not hasattr(self, "_bar"):
             super().add_widget(widget, *args, **kwargs)
             return
@@ -150,7 +150,7 @@ class PagedView(BoxLayout):
         widget.bind(height=self._trigger, children=self._restart)
         widget.bind(height=self._viewport.place)
 
-    def _restart(self, *_: Any) -> None:
+    def _restart(self, *_: object) -> None:
         # Blocks put in again (a new render): back to the first page.
         self._fresh = True
         self._trigger()
@@ -170,7 +170,7 @@ class PagedView(BoxLayout):
         self._relayout()
         return True
 
-    def _relayout(self, *_: Any) -> None:
+    def _relayout(self, *_: object) -> None:
         content, view = self._content, self._viewport
         if content is None:
             return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from kivy.app import App
 from kivy.properties import DictProperty, OptionProperty, StringProperty
@@ -28,7 +27,7 @@ class Translated:
     key = StringProperty("")
     values = DictProperty({})
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         app = App.get_running_app()
         if app is not None:
@@ -38,7 +37,7 @@ class Translated:
         self.bind(key=self._retranslate, values=self._retranslate)
         self._retranslate()
 
-    def _retranslate(self, *_: Any) -> None:
+    def _retranslate(self, *_: object) -> None:
         if not self.key:
             return
         app = App.get_running_app()
