@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from kiosk import metrics
 from kiosk.config import Settings
@@ -64,13 +64,21 @@ class HelpStatus:
     asked_at: dt.datetime | None = None
 
 
+class HelpTicketView(Protocol):
+    """A call as the centre answers it (``kiosk.central.schemas_help.HelpTicket``):
+    ``state`` is ``waiting`` or ``acknowledged``."""
+
+    @property
+    def state(self) -> str: ...
+
+
 class HelpCentralPort(Protocol):
     """What the staff call needs of the central client (kiosk/central/client.py)."""
 
     def help_request(self, outlet: str, step: str, request_id: str,
-                     at: dt.datetime | None = None) -> Any: ...
+                     at: dt.datetime | None = None) -> HelpTicketView: ...
 
-    def help_status(self, request_id: str) -> Any: ...
+    def help_status(self, request_id: str) -> HelpTicketView: ...
 
 
 Listener = Callable[[HelpStatus], None]
@@ -201,5 +209,5 @@ class StaffCall:
             listener(status)
 
 
-def _answered(ticket: Any) -> bool:
-    return str(getattr(ticket, "state", "")) == "acknowledged"
+def _answered(ticket: HelpTicketView) -> bool:
+    return str(ticket.state) == "acknowledged"
