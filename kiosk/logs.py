@@ -19,9 +19,10 @@ import os
 import re
 import time
 import traceback
+from collections.abc import Mapping
+from io import TextIOWrapper
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from kiosk.domain.masking import scrub_text
 from kiosk.storage import StorageError, ensure_dir, make_private, reason
@@ -34,9 +35,9 @@ LOG_FILE = "kiosk.log"
 _CONFIGURED: dict[str, logging.Handler] = {}
 
 
-def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+def clean_fields(fields: Mapping[str, object]) -> dict[str, object]:
     """Personal fields hidden; other values scrubbed if they are text."""
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for key, value in fields.items():
         if key.lower() in PERSONAL_FIELDS:
             out[key] = "***"
@@ -69,11 +70,11 @@ def _where(tb: TracebackType | None) -> str | None:
     return f"{shown}:{frame.lineno} in {frame.name}"
 
 
-def error_fields(exc: BaseException) -> dict[str, Any]:
+def error_fields(exc: BaseException) -> dict[str, object]:
     """What a log may say about an exception: its type, where it was raised, and a code
     when it carries a machine-readable one (``kind``/``code`` of the kiosk's own errors,
     the errno name of an OSError). Never ``str(exc)``: messages may hold personal data."""
-    out: dict[str, Any] = {"error": type(exc).__name__}
+    out: dict[str, object] = {"error": type(exc).__name__}
     where = _where(exc.__traceback__)
     if where:
         out["where"] = where
@@ -99,7 +100,7 @@ class JsonMaskingFormatter(logging.Formatter):
             message = record.getMessage()
         except (TypeError, ValueError):
             message = str(record.msg)
-        entry: dict[str, Any] = {
+        entry: dict[str, object] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
@@ -118,7 +119,7 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A rotating file handler whose files are 0600: the log is about cardholders'
     sessions, so other local users must not read it even though it is masked."""
 
-    def _open(self) -> Any:
+    def _open(self) -> TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.fchmod(fd, 0o600)  # a file left by an older version, or made with a wide umask
         return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
