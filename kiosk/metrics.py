@@ -15,6 +15,9 @@ vocabularies (journey names, error kinds, event kinds) — never personal data.
     metrics.technician_pin(failed=True, locked_seconds=0, alert=False)
     metrics.fleet_status({"printer": "fail"}, paper="out", ...)   # by the fleet agent
     server = metrics.start_server(settings)   # None when disabled
+
+In the app the endpoint is one of the parts (:class:`MetricsEndpoint`, built by the
+composition root, started and stopped with the others).
 """
 
 from __future__ import annotations
@@ -206,3 +209,24 @@ def start_server(settings: Settings, port: int | None = None) -> MetricsServer |
     bound = server.server_address[1]
     log.info("metrics endpoint started", extra={"fields": {"port": bound}})
     return MetricsServer(server, thread, bound)
+
+
+class MetricsEndpoint:
+    """The endpoint as one of the app's parts: started with them (after the first
+    frame), stopped with them; nothing runs while ``diagnostics.metrics_enabled`` is
+    false."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.server: MetricsServer | None = None
+
+    def start(self) -> None:
+        """Serve /metrics on 127.0.0.1 when enabled (idempotent)."""
+        if self.server is None:
+            self.server = start_server(self.settings)
+
+    def stop(self) -> None:
+        """Stop serving and release the port (idempotent)."""
+        server, self.server = self.server, None
+        if server is not None:
+            server.stop()

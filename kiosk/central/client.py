@@ -103,7 +103,8 @@ class CentralClient:
     def __init__(self, settings: Settings, secrets: Secrets,
                  session: requests.Session | None = None, *,
                  clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 on_revocation: Callable[[bool], None] | None = None) -> None:
         c = settings.central
         url = urlsplit(c.base_url)
         if url.scheme != "https" and not settings.kiosk.demo and not _loopback(url.hostname):
@@ -124,9 +125,9 @@ class CentralClient:
         self._key = secrets.terminal_key
         self._clock, self._sleep = clock, sleep
         # Told True when the centre answers that this terminal's key is revoked, and
-        # False at the first authentic success after that (set by the composition root;
-        # called on the calling thread, so it must only hand over).
-        self.on_revocation: Callable[[bool], None] | None = None
+        # False at the first authentic success after that (given by the composition
+        # root; called on the calling thread, so it must only hand over).
+        self.on_revocation = on_revocation
         self._revoked = False
         self._session = session or requests.Session()
         self._session.verify = settings.path(c.ca_bundle).as_posix() if c.ca_bundle else True

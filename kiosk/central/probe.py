@@ -1,6 +1,7 @@
 """The technician's probe of the central service: one timed, signed heartbeat.
 
-Built on :class:`~kiosk.central.client.CentralClient`'s public calls only. The outcome
+Built on :class:`~kiosk.central.client.CentralClient`'s public calls only (the client
+is handed in: this module builds none). The outcome
 is plain data (:class:`HeartbeatProbe`), with the failure said as a kind: the
 ``CentralError.kind``, ``"tls"`` when a TLS/SSL error is anywhere in the cause chain, or
 ``"setup"`` when no client could be made (secrets missing, bad URL). The diagnostics
@@ -19,13 +20,8 @@ from typing import Any
 import requests
 
 from kiosk import metrics
-from kiosk.central.client import CentralClient
 from kiosk.central.errors import CentralError, CentralRefused
-from kiosk.central.outbox import Outbox
 from kiosk.config import Settings
-from kiosk.secrets import Secrets
-
-OUTBOX_FILE = "outbox.sqlite3"
 
 
 def utcnow() -> dt.datetime:
@@ -99,21 +95,15 @@ def probe_heartbeat(make_client: Callable[[], Any], outbox_depth: int) -> Heartb
 
 
 class CentralProbes:
-    """The central side of the diagnostics: the heartbeat probe, and the client and
-    outbox a check may make (the caller closes them)."""
+    """The central side of the diagnostics: the heartbeat probe (on the client the
+    diagnostics context has: the app's own, or one the composition root made)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-
-    def make_client(self, secrets: Secrets) -> CentralClient:
-        return CentralClient(self.settings, secrets)
-
-    def make_outbox(self) -> Outbox:
-        return Outbox(self.settings.data_dir / OUTBOX_FILE)
 
     def heartbeat(self, make_client: Callable[[], Any], outbox_depth: int) -> HeartbeatProbe:
         return probe_heartbeat(make_client, outbox_depth)
 
 
-__all__ = ["OUTBOX_FILE", "CentralProbes", "HeartbeatProbe", "is_tls_failure",
+__all__ = ["CentralProbes", "HeartbeatProbe", "is_tls_failure",
            "probe_heartbeat"]

@@ -83,6 +83,7 @@ class Flight:
             self.done = True
             self._conn = None
         _current.flight = None
+        _WATCHDOG.landed(self)
 
 
 class _Watchdog:
@@ -104,14 +105,21 @@ class _Watchdog:
             if self._heap[0][2] is flight:
                 self._cv.notify()
 
+    def landed(self, flight: Flight) -> None:
+        """``flight`` is done: if it was the next deadline, look again (the thread ends
+        when nothing is left in flight)."""
+        with self._cv:
+            if self._heap and self._heap[0][2] is flight:
+                self._cv.notify()
+
     def _run(self) -> None:
         with self._cv:
             while True:
                 while self._heap and self._heap[0][2].done:
                     heapq.heappop(self._heap)
-                if not self._heap:
-                    self._cv.wait()
-                    continue
+                if not self._heap:  # nothing in flight: the thread ends (the next call
+                    self._thread = None  # starts another), so a stopped kiosk holds none
+                    return
                 delay = self._heap[0][0] - time.monotonic()
                 if delay > 0:
                     self._cv.wait(delay)

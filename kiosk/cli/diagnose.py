@@ -58,16 +58,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def diagnostics_context(settings: Settings, **live: Any) -> DiagnosticsContext:
-    """A diagnostics context with the real device and central probes; ``live`` are the
-    running app's parts (card_hub, printer, speaker, central, outbox, secrets)."""
-    # lazy: they load pyscard, pyserial, requests and pydantic,
+def diagnostics_context(settings: Settings, **given: Any) -> DiagnosticsContext:
+    """A headless diagnostics context from the composition root
+    (:func:`kiosk.composition.diagnostics.diagnostics_context`: the real probes, the parts
+    in ``given`` — card_hub, printer, speaker, central, outbox, secrets, qr_scanner — and
+    short-lived ones for the rest)."""
+    # lazy: the parts load pyscard, pyserial, requests and pydantic,
     # which every other `kiosk` command would otherwise pay for at start (~0.5 s).
-    from kiosk.central.probe import CentralProbes
-    from kiosk.devices.probes import DeviceProbes
+    from kiosk.composition.diagnostics import diagnostics_context as headless
 
-    return DiagnosticsContext(settings, devices=DeviceProbes(settings),
-                              remote=CentralProbes(settings), **live)
+    return headless(settings, **given)
 
 
 def exit_code(status: CheckStatus, strict: bool) -> int:

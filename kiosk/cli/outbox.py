@@ -16,8 +16,8 @@ from pathlib import Path
 
 from kiosk.central.errors import OutboxError
 from kiosk.central.outbox import Outbox
-from kiosk.central.probe import OUTBOX_FILE
 from kiosk.cli.common import CliError, add_config_argument, settings_from
+from kiosk.composition.outbox import open_outbox, outbox_path
 from kiosk.config import Settings
 from kiosk.secrets import load_secrets
 from kiosk.services.diagnostics.tools import bundle_targets
@@ -58,7 +58,7 @@ def _outbox(args: argparse.Namespace, *, sealed: bool = True) -> tuple[Outbox, S
     """The terminal's outbox; ``sealed``: with the terminal key, to read the requests
     (counting them needs no key)."""
     settings = settings_from(args)
-    path = settings.data_dir / OUTBOX_FILE
+    path = outbox_path(settings)
     if not path.exists():
         raise CliError(f"no outbox at {path}: nothing was ever queued here")
     key = None
@@ -68,7 +68,7 @@ def _outbox(args: argparse.Namespace, *, sealed: bool = True) -> tuple[Outbox, S
         except Exception as exc:  # a missing or unreadable secrets file: one line
             raise CliError(f"cannot read the terminal key: {exc}") from None
     try:
-        return Outbox(path, terminal_key=key), settings
+        return open_outbox(settings, terminal_key=key), settings
     except OutboxError as exc:
         raise CliError(f"cannot open the outbox: {exc}") from None
 

@@ -2,8 +2,7 @@
 
 Each probe opens what it needs, asks one question, closes it again, and answers in plain
 data (dicts of non-personal values) or raises the layer's typed
-:class:`~kiosk.devices.pcsc.errors.CardError`. :class:`DeviceProbes` bundles them with
-the part factories the diagnostics need (printer, a card hub for the test read); the
+:class:`~kiosk.devices.pcsc.errors.CardError`. :class:`DeviceProbes` bundles them; the
 services layer sees it only through its port, so it never imports pyscard or pyserial.
 """
 
@@ -18,16 +17,12 @@ import serial
 from smartcard import scard
 
 from kiosk.config import Settings
-from kiosk.devices.card_hub import CardHub
 from kiosk.devices.idcard.serial_reader import FIND, PREAMBLE
 from kiosk.devices.jack import probe_jack
 from kiosk.devices.pcsc.context import PcscContext
 from kiosk.devices.pcsc.errors import CardError, CardErrorKind
-from kiosk.devices.printer import make_printer
 from kiosk.devices.scanner import (
     ScannerError,
-    ScannerErrorKind,
-    make_scanner,
     open_source,
     scanner_location,
 )
@@ -146,12 +141,12 @@ def probe_scanner(kind: str, where: str, live: Any = None) -> ScannerProbe:
 
 
 class DeviceProbes:
-    """The device side of the diagnostics: probes, and the parts a check may make.
+    """The device side of the diagnostics: probes only (the parts a check uses are the
+    app's, or built by the composition root).
 
     ``hub`` arguments are the running app's card hub, when there is one: readers are then
     taken from it (no second PC/SC client); without one they come from a short-lived
-    context, and :meth:`make_card_reader` makes an idle hub (not watching) for a test
-    read."""
+    context."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -184,21 +179,6 @@ class DeviceProbes:
         jack watcher (kiosk/devices/jack.py)."""
         return probe_jack(self.settings, live)
 
-    def make_scanner(self) -> Any:
-        """A scanner watcher for one test scan (not started; ``stop()`` releases it);
-        raises ``ScannerError`` when none is configured."""
-        watcher = make_scanner(self.settings, lambda _event: None)
-        if watcher is None:
-            raise ScannerError(ScannerErrorKind.no_scanner, "no scanner configured")
-        return watcher
-
-    def make_printer(self) -> Any:
-        """The configured receipt printer."""
-        return make_printer(self.settings)
-
-    def make_card_reader(self) -> CardHub:
-        """A card hub that is not watching, for one test read (``stop()`` releases it)."""
-        return CardHub(self.settings, lambda _event: None)
 
 
 __all__ = ["DeviceProbes", "IdReaderProbe", "ScannerProbe", "hub_reader_states",

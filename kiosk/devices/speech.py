@@ -48,7 +48,10 @@ OUTPUTS = ("speaker", "headphones")
 
 
 class SpeechError(Exception):
-    """Synthesis failed (espeak-ng missing, unknown voice, cannot write the file)."""
+    """Synthesis failed (espeak-ng missing, unknown voice, cannot write the file); its
+    ``kind`` is what the layers above map it by."""
+
+    kind = "synth_failed"
 
 
 def speakable(text: str) -> str:
@@ -96,6 +99,11 @@ class Speaker:
         self._thread.start()
 
     # -- public API ---------------------------------------------------------------------
+    @property
+    def voices(self) -> dict[str, str]:
+        """The espeak-ng voice of each language."""
+        return dict(VOICES)
+
     @property
     def player(self) -> list[str] | None:
         """The player command of the output in use."""

@@ -1,6 +1,7 @@
-"""The fleet agent joined to a running kiosk (called by the composition root): the
-directives become the journey controller's intents, on the owner's thread through the
-dispatcher; the agent sees the live parts for its status, and the session boundary.
+"""The fleet agent joined to a running kiosk: the directives become the journey
+controller's intents, on the owner's thread through the dispatcher, and the session
+boundary pokes the agent. The composition root builds the agent with these hooks, on the
+kiosk's one central client and live parts (kiosk/composition/fleet.py).
 
 - ``pause`` → ``ctl.out_of_service.pause(view)``: the current journey goes on to its
   end, then the out-of-service step (hotline, the site's nearest alternative).
@@ -15,23 +16,15 @@ dispatcher; the agent sees the live parts for its status, and the session bounda
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from kiosk.central.client import CentralClient
-from kiosk.central.probe import CentralProbes
 from kiosk.central.schemas_fleet import PauseDirective
 from kiosk.config import Settings
-from kiosk.devices.probes import DeviceProbes
 from kiosk.fleet.agent import FleetAgent, FleetHooks
-from kiosk.fleet.ports import LiveSpeaker
-from kiosk.fleet.status import StatusCollector
 from kiosk.logs import get_logger
-from kiosk.secrets import load_secrets
+from kiosk.services.controller import JourneyController
 from kiosk.services.out_of_service import out_of_service_view as view_for_pause
+from kiosk.services.ports import Dispatcher
 from kiosk.services.states import OutOfServiceView, State, Step
-
-if TYPE_CHECKING:
-    from kiosk.services.controller import JourneyController
 
 log = get_logger("kiosk.fleet")
 IDLE_STEPS = frozenset({Step.HOME, Step.OUT_OF_SERVICE})
@@ -42,18 +35,9 @@ def out_of_service_view(settings: Settings, directive: PauseDirective) -> OutOfS
     return view_for_pause(settings, directive.reason.value, directive.guidance_readable)
 
 
-def build_fleet_agent(settings: Settings, dispatch: Callable[[Callable[[], None]], None],
-                      controller: JourneyController, *, hub: object = None,
-                      printer: object = None, speaker: LiveSpeaker | None = None,
-                      outbox: object = None) -> FleetAgent | None:
-    """The agent for a running kiosk, or None when it cannot talk to the centre (no
-    secrets, a refused address: the kiosk runs on, and says so in the log)."""
-    try:
-        client = CentralClient(settings, load_secrets(settings))  # its own connection
-    except Exception as exc:
-        log.error("fleet agent not started", extra={"fields": {"error": type(exc).__name__}})
-        return None
-
+def controller_hooks(controller: JourneyController, dispatch: Dispatcher) -> FleetHooks:
+    """The directives as ``controller``'s intents, each run on its thread (``dispatch``);
+    idle means home or out of service."""
     def on_pause(directive: PauseDirective) -> None:
         view = out_of_service_view(controller.settings, directive)  # those in effect
         dispatch(lambda: controller.out_of_service.pause(view))
@@ -64,17 +48,16 @@ def build_fleet_agent(settings: Settings, dispatch: Callable[[Callable[[], None]
     def on_config(new: Settings, version: int) -> None:
         dispatch(lambda: controller.take_settings(new))
 
-    hooks = FleetHooks(on_pause=on_pause, on_resume=on_resume, on_config=on_config,
-                       is_idle=lambda: controller.state.step in IDLE_STEPS)
-    status = StatusCollector(settings, devices=DeviceProbes(settings),
-                             remote=CentralProbes(settings), card_hub=hub, printer=printer,
-                             speaker=speaker, outbox=outbox)
-    agent = FleetAgent(settings, client, hooks, status=status,
-                       config_path=settings.sources[0] if settings.sources else None)
+    return FleetHooks(on_pause=on_pause, on_resume=on_resume, on_config=on_config,
+                      is_idle=lambda: controller.state.step in IDLE_STEPS)
 
+
+def poke_at_home(controller: JourneyController, agent: FleetAgent) -> Callable[[State], None]:
+    """Poke ``agent`` at every return home (a waiting overlay is applied then); the
+    listener, subscribed to ``controller``."""
     def at_home(state: State) -> None:
         if state.step is Step.HOME:
             agent.poke()
 
     controller.subscribe(at_home)
-    return agent
+    return at_home

@@ -1,7 +1,7 @@
 """What the fleet agent needs of the parts it is given, as structural interfaces: the
-real ones are :class:`kiosk.central.client.CentralClient` (its own connection) and
+real ones are :class:`kiosk.central.client.CentralClient` (the kiosk's one client) and
 :class:`kiosk.devices.speech.Speaker`; mypy checks them where the agent is built
-(:func:`kiosk.fleet.hooks.build_fleet_agent`)."""
+(:func:`kiosk.composition.fleet.build_fleet_agent`)."""
 
 from __future__ import annotations
 

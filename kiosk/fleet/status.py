@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 
 from kiosk.central.schemas_fleet import (
     CODE_PATTERN,
@@ -36,7 +37,6 @@ from kiosk.services.diagnostics import (
     run_checks,
 )
 from kiosk.services.diagnostics.lockout import lockout_status
-from kiosk.services.diagnostics.ports import CentralProbePort, DeviceProbePort
 
 log = get_logger("kiosk.fleet")
 CHECKED = ["readers", "id_reader", "printer", "outbox", "disk"]
@@ -66,25 +66,22 @@ def _int(value: object) -> int | None:
 
 
 class StatusCollector:
-    """Collects :class:`~kiosk.central.schemas_fleet.Parts`. ``devices`` is the device
-    probe (:class:`kiosk.devices.probes.DeviceProbes`); the other parts are the app's
-    live ones when it has them (the context makes short-lived ones otherwise)."""
+    """Collects :class:`~kiosk.central.schemas_fleet.Parts`. ``context`` makes the
+    diagnostics context the checks run on (the composition root's: the app's live
+    parts); ``speaker`` is the live speaker, if any; ``central``: whether the central
+    and clock checks belong in a full report (there is a central client to probe)."""
 
-    def __init__(self, settings: Settings, *, devices: DeviceProbePort | None = None,
-                 remote: CentralProbePort | None = None, card_hub: object = None,
-                 printer: object = None, speaker: LiveSpeaker | None = None,
-                 outbox: object = None) -> None:
-        # card_hub, printer, outbox: only handed to the diagnostics checks, which say what
-        # they use of each.
+    def __init__(self, settings: Settings, *,
+                 context: Callable[[], DiagnosticsContext] | None = None,
+                 speaker: LiveSpeaker | None = None, central: bool = False) -> None:
         self.settings = settings
-        self.devices, self.remote = devices, remote
-        self.card_hub, self.printer, self.speaker, self.outbox = card_hub, printer, speaker, \
-            outbox
+        self.speaker, self.central = speaker, central
+        self._make_context = context
 
     def _context(self) -> DiagnosticsContext:
-        return DiagnosticsContext(self.settings, card_hub=self.card_hub, printer=self.printer,
-                                  speaker=self.speaker, outbox=self.outbox,
-                                  devices=self.devices, remote=self.remote)
+        if self._make_context is None:  # no probes: every check says what it lacks
+            return DiagnosticsContext(self.settings)
+        return self._make_context()
 
     def _report(self) -> dict[str, CheckResult]:
         return run_checks(self._context(), CHECKED).by_part()
@@ -92,7 +89,7 @@ class StatusCollector:
     def full_report(self) -> Report:
         """Every technician check (for a support bundle); the central ones only when
         there is a central probe."""
-        parts = [p for p in PARTS if self.remote is not None or p not in ("central", "clock")]
+        parts = [p for p in PARTS if self.central or p not in ("central", "clock")]
         return run_checks(self._context(), parts)
 
     def collect(self, skew_seconds: float | None) -> Parts:

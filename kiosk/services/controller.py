@@ -89,6 +89,8 @@ class JourneyController:
         dispatch: Callable[[Callable[[], None]], None],
         *,
         pins: PinVerifier | None = None,
+        readers: ReaderPort | None = None,
+        qr_scanner: bool = False,
         outbox: OutboxPort | None = None,
         printer: PrinterPort | None = None,
         make_receipt: ReceiptFactory | None = None,
@@ -120,15 +122,17 @@ class JourneyController:
         self._retry: Callable[[], None] | None = None
         self._fail_back: State | None = None
         self._outcome = ""  # this session's outcome, once reached (metrics)
-        # The card hub (``reader_slots()``: slots with a reader, None = unknown); set
-        # by the wiring. Without it the kiosk never claims that no reader is there.
-        self.readers: ReaderPort | None = None
+        # The card hub (``reader_slots()``: slots with a reader, None = unknown). Without
+        # it the kiosk never claims that no reader is there.
+        self.readers: ReaderPort | None = readers
         self.pre_loss = PreLossJourney(self)
         self.status = StatusJourney(self)
         self.cancel = CancelJourney(self)
         self.guidance = GuidanceJourney(self)
         self.one_person = OnePerson(self)
         self.essc = EsscIdentification(self, dispatch, start_over=self.one_person.scanned)
+        if qr_scanner:  # a QR scanner is configured: the e-SSC offer waits for it
+            self.essc.scanner_configured()
         self.identify = Identification(self, lambda: self.essc.offer)
         self.waits = CardWaits(self, dispatch)
         self.out_of_service = OutOfService(self)

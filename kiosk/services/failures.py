@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from kiosk.config import ConfigError
 from kiosk.storage import StorageError
 
 
@@ -89,6 +90,10 @@ OUTBOX_KINDS: dict[str, FailureKind] = {
     "corrupt": F.OFFLINE,
 }
 
+# The receipt printer: PrinterError.kind (its status). A receipt that cannot be printed
+# never fails a journey (the screen says so); these name it in metrics and diagnostics.
+PRINTER_KINDS = frozenset({"offline", "out_of_paper", "not_configured"})
+
 # A path the kiosk needs (kiosk.storage.StorageError) failed: the kiosk's own fault.
 STORAGE_FAILURE = F.INTERNAL
 
@@ -150,6 +155,51 @@ def error_kind(exc: BaseException) -> FailureKind:
         if kind in table:
             return table[kind]
     return F.INTERNAL
+
+
+def card_error_kind(exc: BaseException) -> str | None:
+    """The card layer's ``kind`` of ``exc`` (a ``CardError``'s, by its kind), or None
+    when ``exc`` is not a card error."""
+    kind = getattr(exc, "kind", None)
+    return str(kind) if isinstance(kind, str) and str(kind) in CARD_KINDS else None
+
+
+def printer_error_kind(exc: BaseException) -> str | None:
+    """The printer's ``kind`` of ``exc`` (a ``PrinterError``'s), or None when ``exc`` is
+    not a printer error."""
+    kind = getattr(exc, "kind", None)
+    return str(kind) if isinstance(kind, str) and kind in PRINTER_KINDS else None
+
+
+class FailedPart(StrEnum):
+    """Which part of the terminal an error comes from, for the technician's words
+    (``diagnostics.ui.error.<part>``): never a Python class name or message."""
+
+    CARD = "card"
+    CENTRAL = "central"
+    OUTBOX = "outbox"
+    CONFIG = "config"
+    STORAGE = "storage"
+    GENERIC = "generic"
+
+
+def failed_part(exc: BaseException) -> FailedPart:
+    """The part ``exc`` comes from: a lower layer's error by its ``kind`` (the same
+    tables as :func:`error_kind`), the kiosk's own configuration and storage errors by
+    their type, an operating-system error as storage; anything else is generic."""
+    if isinstance(exc, ConfigError):
+        return FailedPart.CONFIG
+    if isinstance(exc, StorageError):
+        return FailedPart.STORAGE
+    kind = getattr(exc, "kind", None)
+    if isinstance(kind, str):
+        for table, part in ((CARD_KINDS, FailedPart.CARD), (CENTRAL_KINDS, FailedPart.CENTRAL),
+                            (OUTBOX_KINDS, FailedPart.OUTBOX)):
+            if str(kind) in table:
+                return part
+    if isinstance(exc, OSError):
+        return FailedPart.STORAGE
+    return FailedPart.GENERIC
 
 
 # Reason codes the service gives for a refusal that we have words for.

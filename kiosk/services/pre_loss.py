@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import replace
 from typing import Any
 
@@ -20,6 +19,7 @@ from kiosk.services.failures import (
     FailureKind,
     error_kind,
     failure_from_error,
+    printer_error_kind,
 )
 from kiosk.services.journey import JourneyContext
 from kiosk.services.states import CardChoice, CardsView, ConsequencesView, PreLossView, Step
@@ -223,9 +223,9 @@ class PreLossJourney:
 
         def done(outcome: Outcome) -> None:
             ok = outcome.ok and outcome.value is not False
-            if not ok:  # PrinterOutOfPaper → printer_out_of_paper, … (class names only)
-                name = type(outcome.error).__name__ if outcome.error is not None else ""
-                metrics.error(_snake(name) if name.startswith("Printer") else "printer_failed")
+            if not ok:  # out of paper → printer_out_of_paper, … (the printer's kind)
+                kind = None if outcome.error is None else printer_error_kind(outcome.error)
+                metrics.error(f"printer_{kind}" if kind else "printer_failed")
             if self.core.state.step == step and self.core.state.view is printing:
                 self.core.publish(step, _with_receipt(view, "printed" if ok else "failed"))
 
@@ -257,10 +257,6 @@ def receipt_for(view: PreLossView, settings: Settings, lapse: dt.date) -> Any:
         terminal_id=settings.kiosk.terminal_id,
         lapse_estimate=view.lapse_estimate or view.lapses_on is None,
         timezone=settings.region.timezone)
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def _with_receipt(view: PreLossView, receipt: str) -> PreLossView:

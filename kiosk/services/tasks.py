@@ -79,10 +79,13 @@ class Worker:
     """A small thread pool for device and network calls."""
 
     def __init__(self, dispatch: Callable[[Callable[[], None]], None],
-                 max_workers: int = 4) -> None:
+                 max_workers: int = 4, *, name: str = "journey-worker",
+                 initializer: Callable[[], object] | None = None) -> None:
         self._dispatch = dispatch
-        self._pool = ThreadPoolExecutor(max_workers=max_workers,
-                                        thread_name_prefix="journey-worker")
+        # ``initializer`` runs once in each of its threads (the technician's: the UI
+        # first, kiosk/system/priority.py).
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=name,
+                                        initializer=initializer)
 
     def run(self, name: str, fn: Callable[[], T],
             on_done: Callable[[Outcome[T]], None]) -> Task:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from kiosk.config import Settings
 from kiosk.services.ports import CardEvent, Dispatcher, JackState
 
-if TYPE_CHECKING:  # both load prometheus_client (~0.4 s): after the first frame, not here
+if TYPE_CHECKING:  # these load prometheus_client (~0.4 s): after the first frame, not here
     from kiosk.services.controller import JourneyController
+    from kiosk.services.diagnostics.live import TechnicianParts
     from kiosk.services.staff_call import StaffCall
 
 Event = TypeVar("Event", covariant=True)
@@ -52,8 +53,8 @@ class Speech(Protocol):
 
 class AppParts(Protocol):
     """The running parts as the app uses them: the journeys' controller, the events of
-    the card hub, QR scanner and headphone jack, the speaker, the staff call; started
-    after the first frame, stopped when the app stops."""
+    the card hub, QR scanner and headphone jack, the speaker, the staff call, what the
+    technician works on; started after the first frame, stopped when the app stops."""
 
     @property
     def controller(self) -> JourneyController: ...
@@ -67,6 +68,8 @@ class AppParts(Protocol):
     def speaker(self) -> Speech | None: ...
     @property
     def staff_call(self) -> StaffCall | None: ...
+    @property
+    def technician(self) -> TechnicianParts: ...
     def start(self) -> None: ...
     def stop(self) -> None: ...
 

@@ -23,7 +23,7 @@ from kiosk.central.outbox_export import (
     open_export,
 )
 from kiosk.central.outbox_sender import OutboxSender
-from kiosk.central.probe import OUTBOX_FILE
+from kiosk.composition.outbox import OUTBOX_FILE
 from kiosk.personas import persona
 from tests.deploy.helpers import write_secrets
 from tests.fixtures.cli import clean_env, one_line_error, run_kiosk

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kiosk.central.probe import OUTBOX_FILE
+from kiosk.composition.outbox import OUTBOX_FILE
 from kiosk.config import Settings, load_settings
 
 

@@ -18,6 +18,7 @@ from kiosk.services.diagnostics import CheckStatus, DiagnosticsContext, run_chec
 from kiosk.services.diagnostics.cardtest import card_test_check
 from kiosk.services.diagnostics.checks import CHECKS, check_readers
 from kiosk.services.diagnostics.context import ProbeMissing
+from kiosk.services.diagnostics.ports import PartMakers
 from tests.diagnostics.helpers import settings_for
 from tests.fixtures.pcsc import SSC_READER
 
@@ -71,7 +72,7 @@ class _Part:
 
 
 class _Probes:
-    """A device-probe port whose card reader records being released."""
+    """A device-probe port, and a card reader maker that records its readers' release."""
 
     def __init__(self) -> None:
         self.made: list[_Part] = []
@@ -88,7 +89,8 @@ class _Probes:
 
 def test_run_check_closes_what_the_context_opened_even_when_the_check_raises(tmp_path):
     probes = _Probes()
-    ctx = DiagnosticsContext(settings_for(tmp_path), devices=probes)
+    ctx = DiagnosticsContext(settings_for(tmp_path), devices=probes,
+                             makers=PartMakers(card_reader=probes.make_card_reader))
     with pytest.raises(RuntimeError):
         run_check(ctx, lambda c: c.get_card_reader().read_card(SSC_READER))
     assert [p.closed for p in probes.made] == [1]

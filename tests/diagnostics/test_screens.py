@@ -235,6 +235,7 @@ def test_outbox_retry_now_delivers_a_backed_off_request(ui, monkeypatch, central
                                                         central_client, sandbox):
     from kiosk.central.outbox import Outbox
     from kiosk.central.outbox_sender import OutboxSender
+    from kiosk.composition.diagnostics import LiveOutboxTools
     from kiosk.services.diagnostics import DiagnosticsContext
     from kiosk.ui.technician.base import technician
 
@@ -247,7 +248,7 @@ def test_outbox_retry_now_delivers_a_backed_off_request(ui, monkeypatch, central
                        due_in=3600)
     box.mark_failed(item, "offline", retry_in=3600)  # backed off for an hour
     tech = technician(ui.app)
-    monkeypatch.setattr(tech, "sender", lambda: sender)
+    monkeypatch.setattr(tech, "outbox", lambda: LiveOutboxTools(central_settings, sender))
     monkeypatch.setattr(tech, "context",
                         lambda: DiagnosticsContext(central_settings, outbox=box))
     try:
@@ -277,6 +278,7 @@ def test_outbox_export_seals_what_cannot_be_delivered_for_the_outlet(
     from kiosk.central.outbox import Outbox
     from kiosk.central.outbox_export import DEMO_PRIVATE_KEY, open_export
     from kiosk.central.outbox_sender import OutboxSender
+    from kiosk.composition.diagnostics import LiveOutboxTools
     from kiosk.services.diagnostics import DiagnosticsContext
     from kiosk.services.diagnostics.tools import bundle_targets
     from kiosk.ui.technician.base import technician
@@ -291,7 +293,7 @@ def test_outbox_export_seals_what_cannot_be_delivered_for_the_outlet(
     sender.deliver_once()  # the service refuses it, signed: held, an alert
     assert box.status_of(key) == "held"
     tech = technician(ui.app)
-    monkeypatch.setattr(tech, "sender", lambda: sender)
+    monkeypatch.setattr(tech, "outbox", lambda: LiveOutboxTools(central_settings, sender))
     monkeypatch.setattr(tech, "context",
                         lambda: DiagnosticsContext(central_settings, outbox=box))
     target = bundle_targets(ui.app.settings)[0]

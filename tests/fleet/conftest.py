@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 
 from kiosk.central.client import CentralClient
-from kiosk.central.probe import CentralProbes
 from kiosk.central.sandbox.server import SandboxHandle
+from kiosk.composition.diagnostics import diagnostics_context
 from kiosk.config import Settings
-from kiosk.devices.probes import DeviceProbes
 from kiosk.fleet.agent import FleetAgent, FleetHooks
 from kiosk.fleet.overlay import boot_settings
 from kiosk.fleet.status import StatusCollector
@@ -86,8 +85,9 @@ def make_terminal(tmp_path: Path, sandbox: SandboxHandle, terminal_id: str,
                        on_config=lambda s, v: events.append(("config", (s, v))),
                        is_idle=lambda: idle[0])
     agent = FleetAgent(settings, client, hooks, overlay=overlay, config_path=config,
-                       environ={}, status=StatusCollector(settings, devices=DeviceProbes(settings),
-                                              remote=CentralProbes(settings)))
+                       environ={}, status=StatusCollector(
+                           settings, context=lambda: diagnostics_context(settings),
+                           central=True))
     return Terminal(terminal_id, config, settings, client, agent, events, idle)
 
 

@@ -1,10 +1,12 @@
 """The agent joined to a journey controller (kiosk/fleet/hooks.py, as the composition
-root builds it), headless: a config overlay waits while a cardholder is mid-journey and
-reaches the controller at the next return home; pause and resume become its intents."""
+root builds it: kiosk/composition/fleet.py), headless: a config overlay waits while a
+cardholder is mid-journey and reaches the controller at the next return home; pause and
+resume become its intents."""
 
 from __future__ import annotations
 
-from kiosk.fleet.hooks import build_fleet_agent
+from kiosk.composition.diagnostics import diagnostics_context
+from kiosk.composition.fleet import build_fleet_agent
 from kiosk.services.controller import JourneyController
 from kiosk.services.states import EndReason, Step
 from kiosk.services.tasks import QueueDispatcher
@@ -15,8 +17,8 @@ def test_config_at_the_next_idle_moment_and_pause_resume(sandbox, terminals):
     t = terminals("T-HOOKS-0001")
     dispatch = QueueDispatcher()
     ctl = JourneyController(t.settings, FakeCentral(), dispatch)
-    agent = build_fleet_agent(t.settings, dispatch, ctl)
-    assert agent is not None
+    agent = build_fleet_agent(t.settings, dispatch, ctl, t.client,
+                              context=lambda: diagnostics_context(t.settings))
     try:
         agent.beat()
         ctl.start("guidance")  # someone is using the kiosk

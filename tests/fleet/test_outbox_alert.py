@@ -10,8 +10,8 @@ import json
 from kiosk import metrics
 from kiosk.central import schemas_fleet as f
 from kiosk.central.outbox import KIND_PRE_LOSS, Outbox
-from kiosk.central.probe import OUTBOX_FILE
 from kiosk.central.sandbox.fleet_page import render_fleet_page
+from kiosk.composition.outbox import OUTBOX_FILE
 from kiosk.services.diagnostics import DiagnosticsContext
 from kiosk.services.diagnostics.checks import check_outbox
 from kiosk.services.diagnostics.model import CheckStatus

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.central.outbox import Outbox
-from kiosk.central.probe import OUTBOX_FILE
 from kiosk.central.sandbox.server import start_sandbox_thread
+from kiosk.composition.outbox import OUTBOX_FILE
 from kiosk.config import load_settings
 from kiosk.secrets import load_secrets
 from kiosk.ui.xvfb import Xvfb

@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.central.probe import OUTBOX_FILE
+from kiosk.composition.outbox import OUTBOX_FILE
 from kiosk.personas import persona
 from tests.deploy.helpers import REPO
 from tests.fixtures.pcsc import EventRecorder

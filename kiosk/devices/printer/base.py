@@ -47,9 +47,15 @@ class PrinterStatus(StrEnum):
 
 
 class PrinterError(Exception):
-    """A receipt could not be printed. ``status`` says why; safe to catch and ignore."""
+    """A receipt could not be printed. ``status`` says why, and ``kind`` (the status's
+    value) is what the layers above map it by; safe to catch and ignore."""
 
     status: PrinterStatus = PrinterStatus.OFFLINE
+
+    @property
+    def kind(self) -> str:
+        """``offline``, ``out_of_paper`` or ``not_configured``."""
+        return self.status.value
 
 
 class PrinterNotConfigured(PrinterError):

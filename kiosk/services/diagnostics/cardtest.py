@@ -9,19 +9,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kiosk.devices.pcsc.errors import CardError, CardErrorKind
 from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.logs import get_logger
 from kiosk.services.diagnostics.context import DiagnosticsContext
 from kiosk.services.diagnostics.ports import CardReaderPort
+from kiosk.services.failures import card_error_kind
 
 log = get_logger("kiosk.services.diagnostics.cardtest")
+UNSUPPORTED_CARD = "unsupported_card"  # CardErrorKind.unsupported_card: neither card
 
 
 @dataclass(frozen=True)
 class TestRead:
     """Outcome of a test read: ``card_type`` is ``ssc``, ``id_card`` or ``unknown``;
-    ``error`` is a :class:`~kiosk.devices.pcsc.errors.CardErrorKind` value on failure."""
+    ``error`` is the card error's kind (``kiosk.devices.pcsc.errors.CardErrorKind``) on
+    failure."""
 
     __test__ = False  # not a pytest class, despite the name
 
@@ -33,20 +35,22 @@ class TestRead:
 
 def test_read(hub: CardReaderPort, reader: str) -> TestRead:
     """Read the card in ``reader`` through ``hub`` (social security card first, then the
-    ID text card) and keep only its type. Never raises a CardError."""
+    ID text card) and keep only its type. Never raises a card error (by its kind)."""
     started = time.perf_counter()
     card_type, error = "unknown", None
     try:
         data = hub.read_card(reader)
-    except CardError as exc:
-        error = str(exc.kind)
+    except Exception as exc:
+        error = card_error_kind(exc)
+        if error is None:  # not the card layer's: a bug, said as such by the caller
+            raise
     else:
         if isinstance(data, SscCardData):
             card_type = "ssc"
         elif isinstance(data, IdCardData):
             card_type = "id_card"
         else:
-            error = str(CardErrorKind.unsupported_card)
+            error = UNSUPPORTED_CARD
     ms = (time.perf_counter() - started) * 1000
     log.info("test read", extra={"fields": {"card_type": card_type, "error": error,
                                             "ms": round(ms, 1)}})

@@ -1,16 +1,19 @@
 """What the checks look at: settings, the probes of the layers below, live parts.
 
-In the running app the UI passes its live objects (the card hub, printer, speaker,
-central client, outbox) so checks see exactly what cardholders use; headless
-(``kiosk diagnose``) the context makes short-lived ones through the probes
-(:mod:`.ports`) and closes them in :meth:`DiagnosticsContext.close`. The central
-heartbeat is made once per context and shared by the central and clock checks.
+In the running app the context holds the app's live parts (the card hub, printer,
+speaker, central client, outbox: the composition root hands them over) so checks see
+exactly what cardholders use, and never a second one; headless (``kiosk diagnose``) the
+root gives it :class:`~kiosk.services.diagnostics.ports.PartMakers` instead, and the
+context builds short-lived parts with them and closes them in
+:meth:`DiagnosticsContext.close`. The central heartbeat is made once per context and
+shared by the central and clock checks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +25,7 @@ from kiosk.services.diagnostics.ports import (
     DeviceProbePort,
     HeartbeatResult,
     IdReaderResult,
+    PartMakers,
 )
 
 log = get_logger("kiosk.services.diagnostics")
@@ -32,14 +36,15 @@ def utcnow() -> dt.datetime:
 
 
 class ProbeMissing(RuntimeError):
-    """A check needed a part the context was built without (a wiring mistake)."""
+    """A check needed a part the context was built without (no live one and no maker:
+    the app runs without it, e.g. no card hub in a test rig)."""
 
 
 @dataclass
 class DiagnosticsContext:
-    """Settings, probes and (optionally) live parts. Missing parts are made through the
-    probes and owned (closed) by the context. Use it as a context manager, or through
-    :func:`~kiosk.services.diagnostics.runner.run_check`."""
+    """Settings, probes and the live parts; a part with no live one is made with
+    ``makers`` (headless) and owned (closed) by the context. Use it as a context manager,
+    or through :func:`~kiosk.services.diagnostics.runner.run_check`."""
 
     settings: Settings
     secrets: Any = None
@@ -52,6 +57,7 @@ class DiagnosticsContext:
     jack: Any = None  # the app's headphone jack watcher, when it has one
     devices: DeviceProbePort | None = None
     remote: CentralProbePort | None = None
+    makers: PartMakers = field(default_factory=PartMakers)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _probe: HeartbeatResult | None = field(default=None, repr=False)
     _owned: list[Any] = field(default_factory=list, repr=False)
@@ -95,9 +101,15 @@ class DiagnosticsContext:
             self.secrets = load_secrets(self.settings)
         return self.secrets
 
+    def _make(self, name: str, maker: Callable[[], Any] | None) -> Any:
+        if maker is None:
+            raise ProbeMissing(f"no {name} here (none running, none to make)")
+        return self._own(maker())
+
     def get_printer(self) -> Any:
+        """The live printer, or one made for this context."""
         if self.printer is None:
-            self.printer = self._devices().make_printer()
+            self.printer = self._make("printer", self.makers.printer)
         return self.printer
 
     def get_card_reader(self) -> Any:
@@ -105,25 +117,37 @@ class DiagnosticsContext:
         if self.card_hub is not None:
             return self.card_hub
         if self._reader is None:
-            self._reader = self._own(self._devices().make_card_reader())
+            self._reader = self._make("card reader", self.makers.card_reader)
         return self._reader
 
     def get_scanner(self) -> Any:
         """The live scanner watcher, or one made and started for this context."""
         if self.qr_scanner is None:
-            watcher = self._own(self._devices().make_scanner())
+            watcher = self._make("QR scanner", self.makers.scanner)
             watcher.start()
             self.qr_scanner = watcher
         return self.qr_scanner
 
+    def get_speaker(self) -> Any:
+        """The live speaker, or one made for this context; None when there is neither
+        (the app runs without speech)."""
+        if self.speaker is None and self.makers.speaker is not None:
+            self.speaker = self._make("speaker", self.makers.speaker)
+        return self.speaker
+
     def get_outbox(self) -> Any:
+        """The live outbox, or the one on disk opened for this context."""
         if self.outbox is None:
-            self.outbox = self._own(self._remote().make_outbox())
+            self.outbox = self._make("outbox", self.makers.outbox)
         return self.outbox
 
     def get_central(self) -> Any:
+        """The live central client, or one made for this context."""
         if self.central is None:
-            self.central = self._own(self._remote().make_client(self.get_secrets()))
+            make = self.makers.central
+            self.central = self._make("central client",
+                                      None if make is None else lambda: make(
+                                          self.get_secrets()))
         return self.central
 
     def heartbeat(self) -> HeartbeatResult:

@@ -2,14 +2,17 @@
 
 The real implementations are :class:`kiosk.devices.probes.DeviceProbes`,
 :class:`kiosk.central.probe.CentralProbes` and :class:`kiosk.devices.card_hub.CardHub`;
-whoever builds a :class:`~kiosk.services.diagnostics.context.DiagnosticsContext` passes
-them in, so this package imports no pyscard, pyserial, requests or Kivy.
+the composition root builds them and every part a check looks at, and hands them to a
+:class:`~kiosk.services.diagnostics.context.DiagnosticsContext` — the app's live parts,
+or (headless: ``kiosk diagnose``) :class:`PartMakers` that build short-lived ones — so
+this package imports no pyscard, pyserial, requests or Kivy, and builds nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 
@@ -34,7 +37,8 @@ class IdReaderResult(Protocol):
 
 
 class DeviceProbePort(Protocol):
-    """Reader and ID reader probes; the printer and a card reader for headless use."""
+    """Reader, ID reader, QR scanner and headphone jack probes (each opens what it needs,
+    asks, closes it again; with a live part, it asks that part)."""
 
     def readers(self, hub: Any = None) -> list[dict[str, Any]]:
         """``[{"reader", "card_present", "atr"}]``; raises ``CardError``."""
@@ -49,15 +53,6 @@ class DeviceProbePort(Protocol):
     def headphones(self, live: Any = None) -> dict[str, str]:
         """Headphone jack detection: ``kind`` (alsa, evdev, none), ``where``, ``state``,
         ``setting`` (``live`` = the app's jack watcher)."""
-
-    def make_scanner(self) -> Any:
-        """A scanner watcher (``start()``, ``test_scan(timeout)``, ``stop()``)."""
-
-    def make_printer(self) -> Any:
-        """The configured printer (``status()``, ``test_page()``)."""
-
-    def make_card_reader(self) -> Any:
-        """A :class:`CardReaderPort` with ``stop()``, for when no hub runs."""
 
 
 class HeartbeatResult(Protocol):
@@ -74,11 +69,22 @@ class HeartbeatResult(Protocol):
 
 
 class CentralProbePort(Protocol):
-    """The heartbeat probe; the client and outbox for headless use."""
-
-    def make_client(self, secrets: Any) -> Any: ...
-
-    def make_outbox(self) -> Any: ...
+    """The heartbeat probe."""
 
     def heartbeat(self, make_client: Callable[[], Any], outbox_depth: int) -> HeartbeatResult:
         """One timed heartbeat; failures are its ``error_kind``, never raised."""
+
+
+@dataclass(frozen=True)
+class PartMakers:
+    """How a headless context builds the parts it has no live one of (each built when a
+    check first needs it, and closed with the context). Given by the composition root
+    (``kiosk diagnose``); the running app's technician gets none of them: it works on
+    the app's own parts."""
+
+    central: Callable[[Any], Any] | None = None  # secrets → a central client
+    outbox: Callable[[], Any] | None = None
+    printer: Callable[[], Any] | None = None  # status(), test_page()
+    card_reader: Callable[[], Any] | None = None  # a CardReaderPort with stop()
+    scanner: Callable[[], Any] | None = None  # start(), test_scan(timeout), stop()
+    speaker: Callable[[], Any] | None = None  # the espeak-ng speaker (close())

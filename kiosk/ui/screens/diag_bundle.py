@@ -43,7 +43,7 @@ class DiagBundleScreen(DiagScreen):
             return export_bundle(settings, dest, report)
 
         self.show(self.ids.result, "diagnostics.ui.exporting")
-        run_in_background(work, self._done)
+        run_in_background(self.app, work, self._done)
 
     def _done(self, result: Any) -> None:
         self.forget()

@@ -36,37 +36,31 @@ class DiagOutboxScreen(DiagScreen):
         self.show_check(result, FIELDS, _fmt)
 
     def retry_now(self) -> None:
-        sender = technician(self.app).sender()
-        if sender is None:
+        tools = technician(self.app).outbox()
+        if tools is None:
             self.show(self.ids.result, "diagnostics.ui.no_sender")
             return
-        sender.retry_now()
+        tools.retry_now()
         self.show(self.ids.result, "diagnostics.ui.retrying")
         Clock.schedule_once(lambda _dt: self.refresh(), 1.0)
 
     def export_sealed(self) -> None:
         """Seal every undelivered request into a file for the outlet: on a USB stick when
         one is mounted, else in the terminal's support folder. They stay queued."""
-        sender = technician(self.app).sender()
-        if sender is None:
+        tools = technician(self.app).outbox()
+        if tools is None:
             self.show(self.ids.result, "diagnostics.ui.no_sender")
             return
         settings = self.app.settings
 
         def work() -> Any:
-            # lazy: cryptography (~5 MiB) is loaded when a technician exports, not at start
-            from kiosk.central.outbox_export import export_outbox
-
             targets = bundle_targets(settings)
             if not targets:
                 raise OSError("no USB stick and no support folder")
-            return export_outbox(sender.outbox, targets[0],
-                                 public_key_setting=settings.central.outbox_export_public_key,
-                                 demo=settings.kiosk.demo,
-                                 terminal_id=settings.kiosk.terminal_id)
+            return tools.export(targets[0])
 
         self.show(self.ids.result, "diagnostics.ui.exporting")
-        run_in_background(work, self._exported)
+        run_in_background(self.app, work, self._exported)
 
     def _exported(self, result: Any) -> None:
         self.forget()

@@ -61,7 +61,7 @@ class DiagOverviewScreen(DiagScreen):
         for row in self.rows.values():
             row.status = ""
         ctx = technician(self.app).context()
-        run_in_background(lambda: _run(ctx), self._show)
+        run_in_background(self.app, lambda: _run(ctx), self._show)
 
     def _show(self, report: Any) -> None:
         self._running = False

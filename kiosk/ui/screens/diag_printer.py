@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kiosk.devices.printer import PrinterError
 from kiosk.services.diagnostics.checks import check_printer
+from kiosk.services.failures import printer_error_kind
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen, run_check, run_in_background, technician
 
@@ -46,12 +46,15 @@ class DiagPrinterScreen(DiagScreen):
         def work() -> str:
             try:
                 printer.test_page(lang, terminal)
-            except PrinterError as exc:
-                return f"diagnostics.printer.{exc.status.value}"
+            except Exception as exc:
+                kind = printer_error_kind(exc)  # the printer's own error, by its kind
+                if kind is None:
+                    raise
+                return f"diagnostics.printer.{kind}"
             return "diagnostics.ui.test_page_printed"
 
         self.show(self.ids.result, "diagnostics.ui.printing")
-        run_in_background(work, self._printed)
+        run_in_background(self.app, work, self._printed)
 
     def _printed(self, key: Any) -> None:
         if isinstance(key, str):

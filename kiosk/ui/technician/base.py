@@ -1,6 +1,11 @@
 """Shared parts of the technician screens: the hidden entry gesture, the technician
 session (PIN access + idle exit), background work, and the base class.
 
+The technician works on the app's live parts, handed over by the composition root as
+``app.parts.technician`` (:class:`~kiosk.services.diagnostics.live.TechnicianParts`):
+the diagnostics context, the PIN access, the worker its checks run on, the outbox tools
+and the speaker. It builds none of them.
+
 Entry gesture: bound on the Window (so the shell's attract screen needs no hook): a
 press held 3 s in the top-right corner while the attract screen shows opens the PIN
 screen; the press is then taken from the widget under it, so the header button there
@@ -14,7 +19,6 @@ idle) ends the session and returns to the attract screen.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,17 +27,13 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 
-from kiosk import metrics
-from kiosk.central.errors import CentralError, OutboxError
-from kiosk.config import ConfigError
-from kiosk.devices.pcsc.errors import CardError
 from kiosk.logs import error_fields, get_logger
-from kiosk.secrets import load_secrets
 from kiosk.services.diagnostics.access import CornerHold, TechnicianAccess
 from kiosk.services.diagnostics.context import DiagnosticsContext
+from kiosk.services.diagnostics.live import AudioTest, OutboxTools, TechnicianParts
 from kiosk.services.diagnostics.runner import run_check as run_on_context
-from kiosk.storage import StorageError
-from kiosk.system.priority import background_thread
+from kiosk.services.failures import failed_part
+from kiosk.services.tasks import Outcome
 from kiosk.ui.registry import SCREENS
 from kiosk.ui.screen_base import KioskScreen
 
@@ -46,7 +46,7 @@ HOME_SCREEN = "diag_overview"
 class Technician:
     """One per app (``app.technician``, built by the app after its first frame, see
     :mod:`kiosk.ui.first_frame`): the gesture, the access and the app's live parts
-    (:class:`kiosk.ui.parts.AppParts`)."""
+    (``app.parts.technician``)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -57,33 +57,29 @@ class Technician:
         self._idle_event: Any = None
         Window.bind(on_touch_down=self._down, on_touch_move=self._move, on_touch_up=self._up)
         app.bind(on_session_end=lambda *_: self.leave(end_session=False))
-        # The local metrics endpoint lives with the app (off unless configured).
-        self.metrics_server = metrics.start_server(app.settings)
-        if self.metrics_server is not None:
-            app.bind(on_stop=lambda *_: self.metrics_server.stop())
+        if app.settings.diagnostics.metrics_enabled:  # the endpoint is one of the parts
             Clock.schedule_interval(self._metrics_tick, 30.0)
 
     def _metrics_tick(self, _dt: float) -> None:
         """Keep the outbox gauge current between diagnostics runs."""
-        outbox = getattr(self.app.parts, "outbox", None)
-        if outbox is not None:
-            try:
-                stats = outbox.stats()
-                metrics.outbox_depth(stats.pending + stats.held)
-                metrics.outbox_undeliverable(stats.undeliverable)
-            except Exception:  # noqa: BLE001 - a metric must never disturb the kiosk
-                pass
+        tools = self.outbox()
+        if tools is not None:
+            tools.update_gauges()  # never raises: a metric must not disturb the kiosk
+
+    @property
+    def parts(self) -> TechnicianParts:
+        """The app's technician parts (an error while the app has no parts)."""
+        parts = self.app.parts
+        if parts is None:
+            raise RuntimeError("the app runs without parts: no technician")
+        technician: TechnicianParts = parts.technician
+        return technician
 
     # -- access ---------------------------------------------------------------------------
     @property
     def access(self) -> TechnicianAccess:
         if self._access is None:
-            make = getattr(self.app.parts, "technician_access", None)
-            if make is None:
-                pin_hash = load_secrets(self.app.settings).technician_pin_hash
-                self._access = TechnicianAccess(self.app.settings, pin_hash)
-            else:
-                self._access = make()
+            self._access = self.parts.access()
         return self._access
 
     @property
@@ -114,22 +110,29 @@ class Technician:
                 self.leave()
 
     def context(self) -> DiagnosticsContext:
-        """A diagnostics context on the app's live parts where they exist."""
-        parts = self.app.parts
-        speaker = getattr(parts, "speaker", None)
-        settings = self.app.settings
-        return DiagnosticsContext(
-            settings, devices=getattr(parts, "device_probes", None),
-            remote=getattr(parts, "central_probes", None),
-            card_hub=getattr(parts, "hub", None),
-            printer=getattr(parts, "printer", None),
-            speaker=speaker if hasattr(speaker, "synthesize_to_file") else None,
-            central=getattr(parts, "central", None), outbox=getattr(parts, "outbox", None),
-            qr_scanner=getattr(parts, "scanner", None), jack=getattr(parts, "jack", None))
+        """A diagnostics context on the app's live parts."""
+        return self.parts.context()
 
-    def sender(self) -> Any:
-        """The running outbox sender, if any (for "retry now")."""
-        return getattr(self.app.parts, "sender", None)
+    def outbox(self) -> OutboxTools | None:
+        """Retry now, the sealed export (None: the app runs without an outbox)."""
+        return self.parts.outbox
+
+    def speaker(self) -> AudioTest | None:
+        """The app's speaker for the audio test (None: the app runs without one)."""
+        return self.parts.speaker
+
+    def run(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """Run ``work`` on the technician's worker; its result (or the exception) goes
+        to ``done`` on the Kivy main thread."""
+        def deliver(outcome: Outcome) -> None:
+            if outcome.error is not None:
+                log.warning("background work failed",
+                            extra={"fields": error_fields(outcome.error)})
+                done(outcome.error)
+            else:
+                done(outcome.value)
+
+        self.parts.worker.run("technician", work, deliver)
 
     # -- the hidden gesture ---------------------------------------------------------------
     def _on_attract(self) -> bool:
@@ -196,35 +199,24 @@ def technician(app: Any) -> Technician:
     return app.technician
 
 
-def run_in_background(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
-    """Run ``work`` on a thread; hand its result (or the exception) to ``done`` on the
-    Kivy main thread."""
-    def target() -> None:
-        background_thread()  # the UI first: kiosk/system/priority.py
-        try:
-            result: Any = work()
-        except Exception as exc:  # turned into a value before the hop (never lost)
-            log.warning("background work failed", extra={"fields": error_fields(exc)})
-            result = exc
-        Clock.schedule_once(lambda _dt: done(result))
-
-    threading.Thread(target=target, name="diag-work", daemon=True).start()
+def run_in_background(app: Any, work: Callable[[], Any],
+                      done: Callable[[Any], None]) -> None:
+    """Run ``work`` on the technician's worker; hand its result (or the exception) to
+    ``done`` on the Kivy main thread."""
+    technician(app).run(work, done)
 
 
 def run_check(app: Any, check: Callable[[Any], Any], done: Callable[[Any], None]) -> None:
     """Run ``check`` on a fresh diagnostics context in the background (the context is
     closed afterwards, whatever happens); its result or exception goes to ``done``."""
     ctx = technician(app).context()
-    run_in_background(lambda: run_on_context(ctx, check), done)
+    run_in_background(app, lambda: run_on_context(ctx, check), done)
 
 
 def error_key(exc: BaseException) -> str:
-    """The i18n key that says in words which part failed (never a Python class name)."""
-    for cls, name in ((CardError, "card"), (CentralError, "central"), (OutboxError, "outbox"),
-                      (ConfigError, "config"), (StorageError, "storage"), (OSError, "storage")):
-        if isinstance(exc, cls):
-            return f"diagnostics.ui.error.{name}"
-    return "diagnostics.ui.error.generic"
+    """The i18n key that says in words which part failed (never a Python class name):
+    the failure map's :func:`~kiosk.services.failures.failed_part`, by the error's kind."""
+    return f"diagnostics.ui.error.{failed_part(exc).value}"
 
 
 class DiagScreen(KioskScreen):

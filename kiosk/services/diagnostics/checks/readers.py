@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kiosk.devices.pcsc.errors import CardError, CardErrorKind
 from kiosk.services.diagnostics.context import DiagnosticsContext
 from kiosk.services.diagnostics.model import CheckResult, CheckStatus
+from kiosk.services.failures import card_error_kind
 
 
 def check_readers(ctx: DiagnosticsContext) -> CheckResult:
@@ -12,11 +12,14 @@ def check_readers(ctx: DiagnosticsContext) -> CheckResult:
     missing; otherwise list the readers (from the running card hub when there is one)."""
     try:
         readers = ctx.readers()
-    except CardError as exc:
-        key = ("diagnostics.readers.service_down" if exc.kind is CardErrorKind.service_down
+    except Exception as exc:
+        kind = card_error_kind(exc)  # the card layer's errors, by kind
+        if kind is None:
+            raise
+        key = ("diagnostics.readers.service_down" if kind == "service_down"
                else "diagnostics.readers.error")
         return CheckResult("readers", CheckStatus.FAIL, key,
-                           {"error": str(exc.kind), "count": 0, "readers": []})
+                           {"error": kind, "count": 0, "readers": []})
     wanted = ctx.settings.cards.ssc_reader
     details = {"count": len(readers), "readers": readers, "ssc_reader": wanted,
                "cards_present": sum(1 for r in readers if r["card_present"])}
