@@ -5,6 +5,8 @@ check that every ``requests`` exception class and every status from 100 to 599 m
 
 from __future__ import annotations
 
+import http.client
+
 import requests
 import urllib3
 
@@ -19,12 +21,34 @@ from kiosk.central.errors import (
     CentralTimeout,
 )
 
+# Where urllib3 failed, by type: before the request was written (no connection: refused,
+# unresolvable, a connect timeout) or after (the peer hung up or reset the connection
+# before answering: urllib3's ProtocolError, "Connection aborted.").
+NOT_CONNECTED = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError)
+DROPPED = (urllib3.exceptions.ProtocolError, http.client.RemoteDisconnected)
+
+
+def dropped_after_sending(exc: BaseException) -> bool:
+    """Whether ``exc`` says the connection broke after the request was written (it may
+    have been applied): the nearest urllib3 or http.client error it wraps, by type."""
+    todo, seen = [exc], set()
+    while todo:
+        err = todo.pop(0)
+        if id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, NOT_CONNECTED):
+            return False
+        if isinstance(err, DROPPED):
+            return True
+        inner = [*err.args, getattr(err, "reason", None), err.__cause__, err.__context__]
+        todo += [e for e in inner if isinstance(e, BaseException)]
+    return False
+
 
 def _offline(exc: Exception) -> CentralError:
-    # "Connection aborted" means the request was written and the peer hung up before
-    # answering: it may have been applied. Refused/unreachable means it was not.
-    text = str(exc)
-    aborted = "aborted" in text.lower() or "RemoteDisconnected" in text
+    # Dropped after sending: the request may have been applied. Refused/unreachable: not.
+    aborted = dropped_after_sending(exc)
     return CentralOffline("connection dropped" if aborted else "cannot connect",
                           maybe_applied=aborted)
 

@@ -116,16 +116,21 @@ class OutboxStats:
     alert: str | None = None  # the newest alert's code
 
 
+# SQLite's primary result code (the low byte of the extended one) → the outbox's kind;
+# anything else (cannot open, I/O error, locked, the module's own errors) is unavailable.
+SQLITE_KINDS: dict[int, str] = {
+    sqlite3.SQLITE_FULL: "full",  # the disk, or max_page_count
+    sqlite3.SQLITE_READONLY: "read_only",  # a read-only mount or file
+    sqlite3.SQLITE_CORRUPT: "corrupt",  # "database disk image is malformed"
+    sqlite3.SQLITE_NOTADB: "corrupt",  # "file is not a database"
+}
+
+
 def _classify(exc: sqlite3.Error) -> OutboxError:
-    text = str(exc).lower()
-    if "full" in text:
-        kind = "full"
-    elif "readonly" in text or "read-only" in text or "read only" in text:
-        kind = "read_only"
-    elif "malformed" in text or "not a database" in text or "corrupt" in text:
-        kind = "corrupt"
-    else:
-        kind = "unavailable"
+    """The outbox's error for ``exc``, by SQLite's result code, never its message."""
+    code = getattr(exc, "sqlite_errorcode", None)  # absent on the module's own errors
+    kind = SQLITE_KINDS.get(code & 0xFF, "unavailable") if isinstance(code, int) \
+        else "unavailable"
     return OutboxError(kind, str(exc))
 
 

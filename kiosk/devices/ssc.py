@@ -218,7 +218,10 @@ def _validate(ef05: dict[int, bytes], ef06: dict[int, bytes], name: str,
 
 
 class PinFormatError(ValueError):
-    """The holder PIN is not exactly 6 ASCII digits; raised before any APDU is sent."""
+    """The holder PIN is not exactly 6 ASCII digits; raised before any APDU is sent. Its
+    ``kind`` (``pin_format``) is what the layers above map it by."""
+
+    kind = "pin_format"
 
 
 PIN_LENGTH = 6

@@ -7,7 +7,7 @@ from typing import Any
 from kiosk.domain.masking import mask_card_number, mask_name
 from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.services.adapt import field
-from kiosk.services.failures import Failure, FailureKind, failure_from_error
+from kiosk.services.failures import PIN_FORMAT, Failure, FailureKind, failure_from_error
 from kiosk.services.journey import JourneyContext
 from kiosk.services.ports import Slot
 from kiosk.services.states import CancelView, PinView, Step, View
@@ -81,7 +81,7 @@ class CancelJourney:
                 self.core.publish(Step.CANCEL_PIN, PinView(
                     masked, left, "journeys.pin.error.wrong" if left is not None
                     else "journeys.pin.error.wrong_count_unknown"))
-            elif type(exc).__name__ == "PinFormatError":  # the device layer's own refusal
+            elif getattr(exc, "kind", None) == PIN_FORMAT:  # the device layer's own refusal
                 self.core.publish(Step.CANCEL_PIN,
                                   PinView(masked, None, "journeys.pin.error.format"))
             else:  # blocked, card pulled, reader gone: retry = a fresh, empty PIN screen

@@ -68,6 +68,10 @@ CARD_KINDS: dict[str, FailureKind] = {
     "pin_wrong": F.CARD_UNREADABLE,
 }
 
+# The card layer's refusal of a PIN that is not 6 digits, before any APDU
+# (``devices.ssc.PinFormatError.kind``): no failure, the PIN step says it in its own words.
+PIN_FORMAT = "pin_format"
+
 # Central layer: CentralError.kind → failure kind.
 CENTRAL_KINDS: dict[str, FailureKind] = {
     "offline": F.OFFLINE,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
 import inspect
 import json
 
 import pytest
 import requests
+import urllib3
 from pydantic import ValidationError
 
 from kiosk.central import error_tables as t
@@ -105,9 +107,22 @@ def test_mapping_details():
     assert isinstance(t.map_requests_error(requests.exceptions.ReadTimeout()), e.CentralTimeout)
     connect = t.map_requests_error(requests.exceptions.ConnectTimeout())
     assert isinstance(connect, e.CentralOffline) and not connect.maybe_applied
+    # Dropped after sending, by the type requests wraps (urllib3's ProtocolError), never
+    # by the words of its message: a refused connection says nothing of "aborted".
     dropped = t.map_requests_error(requests.exceptions.ConnectionError(
-        "('Connection aborted.', RemoteDisconnected('closed'))"))
+        urllib3.exceptions.ProtocolError("Connection aborted.",
+                                         http.client.RemoteDisconnected("closed"))))
     assert isinstance(dropped, e.CentralOffline) and dropped.maybe_applied
+    reset = t.map_requests_error(requests.exceptions.ConnectionError(
+        urllib3.exceptions.ProtocolError("Connection broken", ConnectionResetError(104))))
+    assert reset.maybe_applied
+    refused = t.map_requests_error(requests.exceptions.ConnectionError(
+        urllib3.exceptions.MaxRetryError(None, "/v1/x", reason=urllib3.exceptions
+                                         .NewConnectionError(None, "Connection aborted?"))))
+    assert isinstance(refused, e.CentralOffline) and not refused.maybe_applied
+    worded = t.map_requests_error(requests.exceptions.ConnectionError(
+        "('Connection aborted.', RemoteDisconnected('closed'))"))
+    assert not worded.maybe_applied  # words alone decide nothing
     assert isinstance(t.map_requests_error(requests.exceptions.ChunkedEncodingError()),
                       e.CentralBadResponse)
     assert isinstance(t.map_requests_error(ConnectionRefusedError()), e.CentralOffline)

@@ -25,6 +25,10 @@ from typing import Any
 from kiosk.storage import make_private, private_sqlite_files, private_umask
 
 Row = Mapping[str, Any]
+# A second row with the same key, by SQLite's extended result code (the message text is
+# not a contract): a UNIQUE or a PRIMARY KEY constraint.
+DUPLICATE_CODES = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE,
+                             sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
 
 
 class Committed(Exception):  # noqa: N818 - a signal, not an error
@@ -142,7 +146,7 @@ class SqliteDatabase(Database):
         try:
             return self._db.execute(sql, tuple(args))
         except sqlite3.IntegrityError as exc:
-            if "UNIQUE" in str(exc) or "PRIMARY KEY" in str(exc):
+            if getattr(exc, "sqlite_errorcode", None) in DUPLICATE_CODES:
                 raise DuplicateKey(str(exc)) from None
             raise
 

@@ -7,6 +7,7 @@ the codes. Reads never block past ``timeout``; an unplugged scanner (the tty han
 
 from __future__ import annotations
 
+import errno
 import os
 import select
 
@@ -14,6 +15,7 @@ import serial
 
 from kiosk.devices.scanner.errors import ScannerError, ScannerErrorKind
 
+BUSY_ERRNOS = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.EBUSY})
 DEFAULT_BAUD = 115200  # USB-CDC ignores it; a true RS-232 scanner is usually 9600 or 115200
 
 
@@ -27,7 +29,9 @@ class SerialSource:
         try:
             self._ser = serial.Serial(port, baudrate=baudrate, timeout=0, exclusive=True)
         except serial.SerialException as exc:
-            busy = "lock" in str(exc).lower() or "busy" in str(exc).lower()
+            # pyserial keeps the OS error's number: the port is locked by another program
+            # (flock: EWOULDBLOCK) or the device says busy (EBUSY).
+            busy = exc.errno in BUSY_ERRNOS
             raise ScannerError(ScannerErrorKind.busy if busy else ScannerErrorKind.no_scanner,
                                f"cannot open {port}") from None
         except (OSError, ValueError):
