@@ -21,7 +21,8 @@ Public interface for other layers (all on the Kivy main thread; from a worker th
   warning, dispatches ``on_session_end(reason)`` (bind it to wipe session data),
   ``reset()``s every screen, restores the defaults (language, display modes, the
   settings' inactivity timings) and shows the attract screen.
-  ``app.session`` is a free slot for a session object; if it has ``wipe()``, it is called.
+  ``app.session``: a :class:`SessionData` (it must have ``wipe()``: anything else is
+  refused when set), wiped and dropped at every session end.
 - ``app.note_activity()`` (e.g. a card was inserted) restarts the quiet period.
 - ``app.speaker`` (read aloud), ``app.allow_close`` (False vetoes window close),
   ``app.inactivity`` (the :class:`~kiosk.ui.inactivity.InactivityTimer`).
@@ -39,7 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from kivy.app import App
 from kivy.base import ExceptionManager
@@ -84,6 +85,14 @@ log = get_logger("kiosk.ui.app")
 KEY_ESCAPE = 27
 
 
+@runtime_checkable
+class SessionData(Protocol):
+    """What ``app.session`` may hold: data of one session, wiped at its end."""
+
+    def wipe(self) -> None:
+        """Forget every personal value held (called once, at the session's end)."""
+
+
 class KioskApp(App):
     lang = StringProperty(DEFAULT_LANGUAGE)
     large_text = BooleanProperty(False)
@@ -94,7 +103,8 @@ class KioskApp(App):
     theme = ObjectProperty(None)
     allow_close = BooleanProperty(False)
     screens_ready = BooleanProperty(False)   # start-up done; screens build when first shown
-    session = ObjectProperty(None, allownone=True)
+    # Only a SessionData: an object that cannot be wiped is refused when set (ValueError).
+    session = ObjectProperty(None, allownone=True, baseclass=SessionData)
     # Counts settings taken while running (a config overlay): what draws from the settings
     # binds to it (every KLabel, the start screen's tiles) and redraws.
     settings_version = NumericProperty(0)
@@ -382,13 +392,13 @@ class KioskApp(App):
         log.info("session end", extra={"fields": {"reason": reason.value}})
         self.idle.stop()
         self.dispatch("on_session_end", reason)
-        wipe = getattr(self.session, "wipe", None)
-        if callable(wipe):
+        session: SessionData | None = self.session
+        self.session = None
+        if session is not None:
             try:
-                wipe()
+                session.wipe()
             except Exception as exc:
                 log.error("session wipe failed", extra={"fields": error_fields(exc)})
-        self.session = None
         call = self._staff_call()
         if call is not None:
             call.end_session()
