@@ -86,6 +86,15 @@ def test_stop_releases_every_thread_socket_and_file(central_settings: Settings,
         port = settings.diagnostics.metrics_port
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:
             assert b"kiosk_" in reply.read()
+        # The technician and the fleet agent work on these very parts, never second ones.
+        ctx = parts.technician.context()
+        assert (ctx.card_hub, ctx.printer, ctx.speaker, ctx.central, ctx.outbox,
+                ctx.qr_scanner, ctx.jack) == (parts.hub, parts.printer, parts.speaker,
+                                              parts.central, parts.outbox, parts.scanner,
+                                              parts.jack)
+        assert parts.technician.speaker is parts.speaker
+        assert parts.fleet.client is parts.central  # one client: one pool, one revocation
+        assert parts.fleet.status._context().card_hub is parts.hub
         assert run_check(parts.technician.context(), check_outbox).status.value == "ok"
         readers = run_check(parts.technician.context(), check_readers)
         assert readers.details["count"] >= 1  # the hub's own view: no second PC/SC client
