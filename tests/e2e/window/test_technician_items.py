@@ -3,14 +3,17 @@ page without a printer (real window, private pcscd with a virtual card)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.diagnostics.test_screens import enter, ui  # noqa: F401  (the fixture)
 
 
-def _lines(screen: object) -> list[str]:
-    return [w.key for w in screen.ids.readers.children if getattr(w, "key", "")
-            .endswith("_line")]
+def _lines(screen: Any) -> list[str]:
+    """The key of each reader's line (one row per reader: its line and its test
+    button)."""
+    return [row.ids.line.key for row in screen.ids.readers.children]
 
 
 @pytest.mark.pcsc
