@@ -4,6 +4,7 @@ as CI would, from the repository root, on this checkout's ``kiosk`` package."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -101,3 +102,16 @@ def test_ui_and_services_reach_the_parts_only_through_the_ports() -> None:
     for line in allowed:  # each allowed edge has its reason: a comment right above it
         above = text.split(f'"{line}"')[0].rstrip().splitlines()[-1].strip()
         assert above.startswith("#"), f"{line}: no reason given above it"
+
+
+def test_the_architecture_page_names_every_layer_in_the_contracts_order() -> None:
+    """docs/architecture.md's layers table has a row for each layer of the contract, in
+    its order, naming the same packages (``services/``, ``metrics.py``)."""
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = text.split("## Layers", 1)[1].split("\n\n**Enforced**", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    in_doc = [sorted(re.findall(r"`(\w+)(?:/|\.py)`", row.split("|")[1])) for row in rows]
+    (layers,) = [c for c in _contracts() if c["type"] == "layers"]
+    in_config = [sorted(name.strip() for name in layer.split("|"))
+                 for layer in layers["layers"]]
+    assert in_doc == in_config
