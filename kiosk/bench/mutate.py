@@ -66,6 +66,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "kiosk/central/signing.py": ("tests/central/test_signing_vectors.py",),
     "kiosk/central/sealing.py": ("tests/central/test_sealing_vectors.py",),
     "kiosk/central/outbox.py": ("tests/central/test_outbox_behaviour.py",
+                                "tests/central/test_outbox_storage.py",
                                 "tests/central/test_outbox_sealed.py",
                                 "tests/central/test_outbox.py",
                                 "-k", "not sender and not kill_9 and not service_down"),
@@ -142,6 +143,40 @@ EQUIVALENT: dict[str, str] = {
     "region_zone: 8 → 9 [1]": "the size of the zone cache changes speed, never an answer",
     "OpeningHours.next_change: > → >= [1]": "at the moment itself the state is the one it "
                                            "is: never a change, so never returned",
+    # kiosk/central/outbox.py
+    "OutboxItem: 'pending' changed [1]": "no caller builds an OutboxItem without its status: "
+                                         "the outbox reads every field from the row",
+    "OutboxItem: 0 → 1 [1]": "no caller builds an OutboxItem without its refusals: the "
+                             "outbox reads every field from the row",
+    "OutboxItem: 0.0 → 1.0 [1]": "no caller builds an OutboxItem without its refused time: "
+                                 "the outbox reads every field from the row",
+    "OutboxItem: False → True [1]": "repr=True: a dataclass never replaces a __repr__ the "
+                                    "class defines (the one that hides the payload)",
+    "<module>: 'TEXT' changed [1]": "'XXTEXTXX' has TEXT affinity still: SQLite picks a "
+                                    "column's affinity by a substring of its declared type",
+    "<module>: 'REAL' changed [1]": "'XXREALXX' has REAL affinity still: SQLite picks a "
+                                    "column's affinity by a substring of its declared type",
+    "Outbox.__init__: call self._db.execute() removed [2]":
+        "PRAGMA synchronous=FULL removed: FULL is this SQLite build's default, so the "
+        "connection is the same (durability() reads 2 either way); kept for a build whose "
+        "default is not",
+    "Outbox.__init__: call self._db.execute() removed [3]":
+        "PRAGMA secure_delete=ON removed: ON is this SQLite build's default (Debian builds "
+        "with SQLITE_SECURE_DELETE); kept for a build whose default is not",
+    "Outbox.enqueue: False → True [1]": "ensure_ascii: the stored JSON spelt with \\u "
+                                        "escapes reads back as the same payload",
+    "Outbox.enqueue: True → False [1]": "sort_keys: the stored JSON's key order; it reads "
+                                        "back as the same payload",
+    "Outbox._open: 'no payload' changed [1]": "the error's words are never shown: _items "
+                                              "catches it and logs the item's id only",
+    "Outbox._open: 'payload is not an ob' changed [1]": "the error's words are never shown: "
+                                                        "_items catches it and logs the "
+                                                        "item's id only",
+    "Outbox._open: 'no key' changed [1]": "the error's words are never shown: _items catches "
+                                          "it and logs the item's id only",
+    "Outbox.__init__: 10 → 11 [1]": "how long a write waits for another connection's lock: "
+                                    "the outbox is its file's one writer; an answer never "
+                                    "depends on it",
 }
 
 LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical"}
