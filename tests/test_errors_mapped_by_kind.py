@@ -175,7 +175,7 @@ def test_no_error_is_mapped_by_class_name_or_message_text() -> None:
     assert found == []
 
 
-# What the check must catch: the ways main mapped errors before issue 26.
+# What the check must catch: the ways main mapped errors before this check existed.
 CAUGHT = {
     "the outbox's sqlite errors by message": '''
 def _classify(exc):
