@@ -40,6 +40,9 @@ PARTS: dict[str, str | None] = {
     "DeviceProbes": None,
     "CentralProbes": None,
     "JourneyController": None,
+    # The journeys' and the technician's thread pools; a controller built without one (a
+    # headless test of the services) makes its own.
+    "Worker": "kiosk/services/controller.py",
     "KioskParts": None,
     "UnavailableCentral": None,
     "build_kiosk": None,
