@@ -54,3 +54,21 @@ def test_no_test_page_without_a_printer(ui, monkeypatch) -> None:  # noqa: F811
     assert screen.ids.test_page.disabled and screen.ids.test_page.opacity == 0
     screen.test_page()  # even if reached: no job, the words say why
     assert screen.ids.result.key == "diagnostics.printer.not_configured"
+
+
+def test_the_audio_test_says_why_nothing_plays_without_a_speaker(ui) -> None:  # noqa: F811
+    """The test app runs without a speaker (built with speech off): the technician's
+    audio test builds none of its own, and says in words why nothing plays."""
+    from kiosk.ui.technician.base import technician
+
+    assert ui.app.parts.speaker is None and technician(ui.app).speaker() is None
+    enter(ui)
+    ui.tap(key="diagnostics.ui.audio")
+    screen = ui.wait_for_screen("diag_audio")
+    expected = ("diagnostics.speech.missing" if ui.app.settings.speech.enabled
+                else "diagnostics.speech.disabled")
+    for button in ("diagnostics.ui.say_zh", "diagnostics.ui.cue_touch"):
+        screen.ids.result.key = ""
+        ui.tap(key=button)
+        ui.wait_until(lambda: screen.ids.result.key == expected, 5, "why nothing plays")
+        assert screen.ids.result.text
