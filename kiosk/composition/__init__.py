@@ -29,8 +29,9 @@ from kiosk.ui.launch import create_app
 from kiosk.ui.parts import AppParts, PartsFactory
 
 if TYPE_CHECKING:
+    from kiosk.composition.diagnostics import AppPrinter
     from kiosk.devices.speech import Speaker
-    from kiosk.services.ports import CentralPort, PrinterPort
+    from kiosk.services.ports import CentralPort
     from kiosk.ui.app import KioskApp
     from kiosk.ui.registry import ScreenSpec
 
@@ -43,7 +44,7 @@ class PartsOptions(TypedDict, total=False):
     offline: str  # no client at all: every call fails as offline, for this reason (tour)
     cards: bool  # False: no card hub (no PC/SC)
     outbox: bool  # False: no durable queue
-    printer: PrinterPort  # another printer
+    printer: AppPrinter  # another printer
     speaker: Speaker  # another speaker
     speech: bool  # whether to build the espeak-ng speaker (default: the setting)
     scanner: bool  # False: no QR scanner

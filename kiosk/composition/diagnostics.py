@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from kiosk.central.client import CentralClient
 from kiosk.central.outbox import Outbox
@@ -30,10 +31,17 @@ from kiosk.secrets import Secrets, load_secrets
 from kiosk.services.diagnostics.access import TechnicianAccess
 from kiosk.services.diagnostics.context import DiagnosticsContext
 from kiosk.services.diagnostics.live import SealedExport, TechnicianParts
-from kiosk.services.diagnostics.ports import PartMakers
+from kiosk.services.diagnostics.ports import HeartbeatClient, PartMakers
+from kiosk.services.diagnostics.ports import PrinterPort as DiagPrinterPort
 from kiosk.services.ports import Dispatcher, PrinterPort
 from kiosk.services.tasks import Worker
 from kiosk.system.priority import background_thread
+
+
+class AppPrinter(PrinterPort, DiagPrinterPort, Protocol):
+    """The app's printer: the journeys print receipts on it, the technician checks it
+    and prints a test page (``kiosk.devices.printer.ReceiptPrinter``)."""
+
 
 
 def _ignore(_event: object) -> None:
@@ -60,7 +68,7 @@ def part_makers(settings: Settings) -> PartMakers:
 
 def diagnostics_context(settings: Settings, *, secrets: Secrets | None = None,
                         card_hub: CardHub | None = None,
-                        printer: PrinterPort | None = None, speaker: Speaker | None = None,
+                        printer: AppPrinter | None = None, speaker: Speaker | None = None,
                         central: CentralClient | None = None, outbox: Outbox | None = None,
                         qr_scanner: ScannerWatcher | None = None) -> DiagnosticsContext:
     """A headless context (``kiosk diagnose``, a test): the real probes, the parts given
@@ -71,8 +79,8 @@ def diagnostics_context(settings: Settings, *, secrets: Secrets | None = None,
                               remote=CentralProbes(settings), makers=part_makers(settings))
 
 
-def live_context(settings: Settings, *, card_hub: CardHub | None, printer: PrinterPort | None,
-                 speaker: Speaker | None, central: object, outbox: Outbox | None,
+def live_context(settings: Settings, *, card_hub: CardHub | None, printer: AppPrinter | None,
+                 speaker: Speaker | None, central: HeartbeatClient | None, outbox: Outbox | None,
                  qr_scanner: ScannerWatcher | None, jack: JackWatcher | None
                  ) -> Callable[[], DiagnosticsContext]:
     """Contexts on the app's own parts (``None``: the app runs without that part, and

@@ -27,7 +27,7 @@ from kiosk.central.client import CentralClient
 from kiosk.central.errors import CentralOffline
 from kiosk.central.outbox import Outbox
 from kiosk.central.outbox_sender import OutboxSender
-from kiosk.composition.diagnostics import live_context, technician_parts
+from kiosk.composition.diagnostics import AppPrinter, live_context, technician_parts
 from kiosk.composition.fleet import build_fleet_agent
 from kiosk.composition.outbox import open_outbox
 from kiosk.config import Settings
@@ -42,7 +42,7 @@ from kiosk.metrics import MetricsEndpoint
 from kiosk.secrets import load_secrets
 from kiosk.services.controller import JourneyController
 from kiosk.services.diagnostics.live import TechnicianParts
-from kiosk.services.ports import Dispatcher, JackState, PrinterPort
+from kiosk.services.ports import Dispatcher, JackState
 from kiosk.services.present import PresentCards
 from kiosk.services.staff_call import StaffCall
 from kiosk.services.tasks import Worker
@@ -108,7 +108,7 @@ class KioskParts:
     outbox: Outbox | None = None
     sender: OutboxSender | None = None
     hub: CardHub | None = None
-    printer: PrinterPort | None = None
+    printer: AppPrinter | None = None
     speaker: Speaker | None = None
     scanner: ScannerWatcher | None = None  # the QR scanner's watcher (e-SSC)
     scan_events: CardEventRelay | None = None  # its events, connected like the cards'
@@ -198,7 +198,7 @@ class UnavailableCentral:
 def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
                 central: Any = None, offline: str | None = None,
                 cards: bool = True, outbox: bool = True,
-                printer: PrinterPort | None = None, speaker: Speaker | None = None,
+                printer: AppPrinter | None = None, speaker: Speaker | None = None,
                 speech: bool | None = None, scanner: bool = True,
                 fleet: bool | None = None, jack: bool = True) -> KioskParts:
     """The parts for ``settings``; not started (``parts.start()``, or the app does).

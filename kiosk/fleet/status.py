@@ -36,7 +36,7 @@ from kiosk.services.diagnostics import (
     Report,
     run_checks,
 )
-from kiosk.services.diagnostics.lockout import lockout_status
+from kiosk.services.diagnostics.lockout import lockout_for
 
 log = get_logger("kiosk.fleet")
 CHECKED = ["readers", "id_reader", "printer", "outbox", "disk"]
@@ -62,6 +62,11 @@ def _alert(value: object) -> str | None:
 
 def _int(value: object) -> int | None:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
+
+
+def _float(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
         else None
 
 
@@ -121,7 +126,7 @@ class StatusCollector:
             outbox=OutboxPart(light=_light(outbox), code=_code(outbox),
                               depth=(_int(outbox_details.get("pending")) or 0)
                               + (_int(outbox_details.get("held")) or 0),
-                              oldest_age_seconds=outbox_details.get("oldest_age_seconds"),
+                              oldest_age_seconds=_float(outbox_details.get("oldest_age_seconds")),
                               undeliverable=_int(outbox_details.get("undeliverable")) or None,
                               alert=_alert(outbox_details.get("alert"))),
             technician=self._technician())
@@ -152,18 +157,18 @@ class StatusCollector:
 
     def _technician(self) -> TechnicianStatus:
         try:
-            st = lockout_status(self.settings)
+            st = lockout_for(self.settings).status()
         except Exception as exc:  # an unreadable lock file is reported, not fatal
             log.warning("lock-out status unreadable", extra={"fields": {
                 "error": type(exc).__name__}})
             return TechnicianStatus(light=Light.UNKNOWN, code="unreadable", locked=False,
                                     locked_seconds=0, failures=0, lockouts=0, alert=False)
         light, code = Light.OK, "ok"
-        if st["alert"]:
+        if st.alert:
             light, code = Light.FAIL, "alert"
-        elif st["locked"]:
+        elif st.locked:
             light, code = Light.WARN, "locked"
-        return TechnicianStatus(light=light, code=code, locked=bool(st["locked"]),
-                                locked_seconds=max(0, int(st["locked_seconds"])),
-                                failures=max(0, int(st["failures"])),
-                                lockouts=max(0, int(st["lockouts"])), alert=bool(st["alert"]))
+        return TechnicianStatus(light=light, code=code, locked=st.locked,
+                                locked_seconds=max(0, st.locked_seconds),
+                                failures=max(0, st.failures),
+                                lockouts=max(0, st.lockouts), alert=st.alert)

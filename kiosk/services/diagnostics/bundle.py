@@ -21,12 +21,15 @@ import subprocess
 import tarfile
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk import __version__
 from kiosk.config import Settings
 from kiosk.domain.masking import scrub_text
 from kiosk.logs import get_logger
+
+if TYPE_CHECKING:
+    from kiosk.services.diagnostics.runner import Report
 
 log = get_logger("kiosk.services.diagnostics.bundle")
 
@@ -55,9 +58,9 @@ _OS_REASONS = {errno.EROFS: "read_only", errno.ENOSPC: "full", errno.EDQUOT: "fu
                errno.EACCES: "no_permission", errno.EPERM: "no_permission"}
 
 
-def redacted_config(settings: Settings) -> dict[str, Any]:
+def redacted_config(settings: Settings) -> dict[str, object]:
     """Settings as data, with any secret-looking key's value replaced (paths stay)."""
-    out: dict[str, Any] = {"sources": list(settings.sources)}
+    out: dict[str, object] = {"sources": list(settings.sources)}
     for section, values in settings.as_dict().items():
         out[section] = {
             k: ("<hidden>" if any(w in k.lower() for w in SECRET_WORDS)
@@ -66,7 +69,7 @@ def redacted_config(settings: Settings) -> dict[str, Any]:
     return out
 
 
-def versions() -> dict[str, Any]:
+def versions() -> dict[str, object]:
     """Software versions: kiosk, Python, OS, key packages, external tools."""
     pkgs: dict[str, str | None] = {}
     for name in PACKAGES:
@@ -104,7 +107,7 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes, mtime: float) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def export_bundle(settings: Settings, dest_dir: Path | str, report: Any,
+def export_bundle(settings: Settings, dest_dir: Path | str, report: Report,
                   now: dt.datetime | None = None) -> Path:
     """Write the bundle into ``dest_dir``; return its path. ``report`` is the
     :class:`~kiosk.services.diagnostics.runner.Report` of a run just made."""
@@ -123,7 +126,7 @@ def export_bundle(settings: Settings, dest_dir: Path | str, report: Any,
     files: list[str] = []
     try:
         with tarfile.open(partial, "w:gz") as tar:
-            def add_json(name: str, value: Any) -> None:
+            def add_json(name: str, value: object) -> None:
                 data = json.dumps(value, ensure_ascii=False, indent=2, default=str)
                 _add(tar, f"{base}/{name}", data.encode("utf-8"), mtime)
                 files.append(name)

@@ -15,18 +15,26 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar
 
 from kiosk.config import Settings
 from kiosk.logs import get_logger
-from kiosk.secrets import load_secrets
+from kiosk.secrets import Secrets, load_secrets
 from kiosk.services.diagnostics.ports import (
+    CardReaderPort,
     CentralProbePort,
     DeviceProbePort,
+    HeartbeatClient,
     HeartbeatResult,
     IdReaderResult,
+    OutboxPort,
     PartMakers,
+    PrinterPort,
+    ScannerPort,
+    SpeakerPort,
 )
+
+P = TypeVar("P")
 
 log = get_logger("kiosk.services.diagnostics")
 
@@ -47,21 +55,21 @@ class DiagnosticsContext:
     or through :func:`~kiosk.services.diagnostics.runner.run_check`."""
 
     settings: Settings
-    secrets: Any = None
-    card_hub: Any = None
-    printer: Any = None
-    speaker: Any = None
-    central: Any = None
-    outbox: Any = None
-    qr_scanner: Any = None
-    jack: Any = None  # the app's headphone jack watcher, when it has one
+    secrets: Secrets | None = None
+    card_hub: CardReaderPort | None = None  # the app's CardHub (the probes read its states)
+    printer: PrinterPort | None = None
+    speaker: SpeakerPort | None = None
+    central: HeartbeatClient | None = None
+    outbox: OutboxPort | None = None
+    qr_scanner: ScannerPort | None = None
+    jack: object = None  # the app's headphone jack watcher, when it has one (probes read it)
     devices: DeviceProbePort | None = None
     remote: CentralProbePort | None = None
     makers: PartMakers = field(default_factory=PartMakers)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _probe: HeartbeatResult | None = field(default=None, repr=False)
-    _owned: list[Any] = field(default_factory=list, repr=False)
-    _reader: Any = field(default=None, repr=False)
+    _owned: list[object] = field(default_factory=list, repr=False)
+    _reader: CardReaderPort | None = field(default=None, repr=False)
 
     # -- probes --------------------------------------------------------------------------
     def _devices(self) -> DeviceProbePort:
@@ -74,7 +82,7 @@ class DiagnosticsContext:
             raise ProbeMissing("diagnostics context built without central probes")
         return self.remote
 
-    def readers(self) -> list[dict[str, Any]]:
+    def readers(self) -> list[dict[str, object]]:
         """The PC/SC readers, from the live hub when there is one (raises CardError)."""
         return self._devices().readers(self.card_hub)
 
@@ -91,28 +99,28 @@ class DiagnosticsContext:
         return self._devices().headphones(self.jack)
 
     # -- parts made on demand ------------------------------------------------------------
-    def _own(self, obj: Any) -> Any:
+    def _own(self, obj: P) -> P:
         with self._lock:
             self._owned.append(obj)
         return obj
 
-    def get_secrets(self) -> Any:
+    def get_secrets(self) -> Secrets:
         if self.secrets is None:
             self.secrets = load_secrets(self.settings)
         return self.secrets
 
-    def _make(self, name: str, maker: Callable[[], Any] | None) -> Any:
+    def _make(self, name: str, maker: Callable[[], P] | None) -> P:
         if maker is None:
             raise ProbeMissing(f"no {name} here (none running, none to make)")
         return self._own(maker())
 
-    def get_printer(self) -> Any:
+    def get_printer(self) -> PrinterPort:
         """The live printer, or one made for this context."""
         if self.printer is None:
             self.printer = self._make("printer", self.makers.printer)
         return self.printer
 
-    def get_card_reader(self) -> Any:
+    def get_card_reader(self) -> CardReaderPort:
         """The live card hub, or an idle one made for this context (released on close)."""
         if self.card_hub is not None:
             return self.card_hub
@@ -120,7 +128,7 @@ class DiagnosticsContext:
             self._reader = self._make("card reader", self.makers.card_reader)
         return self._reader
 
-    def get_scanner(self) -> Any:
+    def get_scanner(self) -> ScannerPort:
         """The live scanner watcher, or one made and started for this context."""
         if self.qr_scanner is None:
             watcher = self._make("QR scanner", self.makers.scanner)
@@ -128,20 +136,20 @@ class DiagnosticsContext:
             self.qr_scanner = watcher
         return self.qr_scanner
 
-    def get_speaker(self) -> Any:
+    def get_speaker(self) -> SpeakerPort | None:
         """The live speaker, or one made for this context; None when there is neither
         (the app runs without speech)."""
         if self.speaker is None and self.makers.speaker is not None:
             self.speaker = self._make("speaker", self.makers.speaker)
         return self.speaker
 
-    def get_outbox(self) -> Any:
+    def get_outbox(self) -> OutboxPort:
         """The live outbox, or the one on disk opened for this context."""
         if self.outbox is None:
             self.outbox = self._make("outbox", self.makers.outbox)
         return self.outbox
 
-    def get_central(self) -> Any:
+    def get_central(self) -> HeartbeatClient:
         """The live central client, or one made for this context."""
         if self.central is None:
             make = self.makers.central
@@ -164,7 +172,7 @@ class DiagnosticsContext:
 
     def _outbox_depth(self) -> int:
         try:
-            return int(_stat(self.get_outbox().stats(), "pending") or 0)
+            return self.get_outbox().stats().pending
         except Exception:  # the outbox check reports outbox trouble; here 0 is fine
             return 0
 
@@ -191,9 +199,3 @@ class DiagnosticsContext:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-def _stat(stats: Any, name: str) -> Any:
-    """A field of ``Outbox.stats()`` whether it is a dict or an object."""
-    if isinstance(stats, dict):
-        return stats.get(name)
-    return getattr(stats, name, None)

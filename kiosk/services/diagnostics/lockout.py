@@ -34,7 +34,6 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 from kiosk import metrics
 from kiosk.config import Settings
@@ -73,7 +72,7 @@ class LockoutStatus:
     lockouts: int  # lock-outs since the last right one
     alert: bool
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
@@ -215,17 +214,18 @@ class PinLockout:
                                alert=st.alert, lockout_started=lockout_started)
 
 
-def lockout_for(settings: Settings, state_dir: Path | None = None,
-                **kwargs: Any) -> PinLockout:
+def lockout_for(settings: Settings, state_dir: Path | None = None, *,
+                clock: Callable[[], float] = time.monotonic,
+                boot_id: Callable[[], str] = current_boot_id) -> PinLockout:
     """The terminal's lock-out, from ``diagnostics.max_pin_attempts`` and
     ``diagnostics.lockout_seconds``; the state file lives in the data directory."""
     cfg = settings.diagnostics
     return PinLockout((state_dir or settings.data_dir) / LOCK_FILE,
                       max_attempts=cfg.max_pin_attempts, base_seconds=cfg.lockout_seconds,
-                      **kwargs)
+                      clock=clock, boot_id=boot_id)
 
 
-def lockout_status(settings: Settings) -> dict[str, Any]:
+def lockout_status(settings: Settings) -> dict[str, object]:
     """The technician entry status as plain data (for a heartbeat): read from the state
     file, nothing written. ``{"locked", "locked_seconds", "failures", "lockouts",
     "alert"}``."""

@@ -8,9 +8,9 @@ is made — so no check can leak a number even by accident.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from kiosk.domain.masking import scrub_text
 from kiosk.i18n import translate
@@ -35,7 +35,7 @@ class CheckStatus(StrEnum):
         return ("ok", "warn", "fail").index(self.value)
 
 
-def clean_value(value: Any) -> Any:
+def clean_value(value: object) -> object:
     """A JSON-safe, scrubbed copy of a detail value."""
     if isinstance(value, str):
         return scrub_text(value)
@@ -50,7 +50,7 @@ def clean_value(value: Any) -> Any:
     return scrub_text(str(value))
 
 
-def clean_details(details: dict[str, Any]) -> dict[str, Any]:
+def clean_details(details: Mapping[str, object]) -> dict[str, object]:
     """Details without personal fields; text scrubbed; nested values cleaned too."""
     return {str(k): clean_value(v) for k, v in details.items()
             if str(k).lower() not in PERSONAL_FIELDS}
@@ -64,7 +64,7 @@ class CheckResult:
     part: str
     status: CheckStatus
     summary_key: str
-    details: dict[str, Any] = field(default_factory=dict)
+    details: Mapping[str, object] = field(default_factory=dict)
     duration_ms: float = 0.0
 
     def __post_init__(self) -> None:
@@ -76,7 +76,7 @@ class CheckResult:
         values = {k: v for k, v in self.details.items() if k not in ("key", "language")}
         return translate(self.summary_key, language, **values)
 
-    def to_dict(self, language: str = "en") -> dict[str, Any]:
+    def to_dict(self, language: str = "en") -> dict[str, object]:
         """The stable JSON shape (see ``kiosk diagnose --json``)."""
         return {"part": self.part, "status": self.status.value,
                 "summary_key": self.summary_key, "summary": self.summary(language),

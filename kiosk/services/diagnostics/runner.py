@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from kiosk import __version__
 from kiosk.logs import get_logger
@@ -47,7 +47,7 @@ class Report:
     def by_part(self) -> dict[str, CheckResult]:
         return {r.part: r for r in self.results}
 
-    def to_dict(self, language: str = "en") -> dict[str, Any]:
+    def to_dict(self, language: str = "en") -> dict[str, object]:
         """The stable JSON document of ``kiosk diagnose --json`` (schema 1)."""
         return {"schema": SCHEMA_VERSION, "kiosk_version": __version__,
                 "terminal_id": self.terminal_id,

@@ -7,8 +7,8 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from kiosk.config import Settings
 from kiosk.domain.clock import to_region
@@ -61,8 +61,11 @@ def log_tail(settings: Settings, lines: int = 200) -> list[str]:
 def config_lines(settings: Settings) -> list[str]:
     """``section.key = value`` for every setting in effect (secret-like keys hidden)."""
     cfg = redacted_config(settings)
-    lines = [f"sources = {', '.join(cfg.pop('sources'))}"]
+    del cfg["sources"]
+    lines = [f"sources = {', '.join(settings.sources)}"]
     for section, values in cfg.items():
+        if not isinstance(values, dict):
+            continue
         for key, value in values.items():
             lines.append(f"{section}.{key} = {json.dumps(value, ensure_ascii=False)}")
     return lines
@@ -101,7 +104,8 @@ def restart_command(argv: list[str] | None = None) -> list[str]:
     return [sys.executable, *args]
 
 
-def restart_process(argv: list[str] | None = None, execv: Any = os.execv) -> None:
+def restart_process(argv: list[str] | None = None,
+                    execv: Callable[[str, list[str]], object] = os.execv) -> None:
     """Replace this process by a fresh start of the app (does not return)."""
     cmd = restart_command(argv)
     log.warning("restarting the app at the technician's request")

@@ -53,3 +53,8 @@ PROBES: dict[str, str] = {
     "clock": "local clock + the central heartbeat's server time",
     "config": "local: settings in effect and the secrets file",
 }
+
+
+__all__ = ["CHECKS", "PROBES", "check_calendar", "check_central", "check_clock", "check_config",
+           "check_disk", "check_headphones", "check_id_reader", "check_outbox", "check_printer",
+           "check_qr_scanner", "check_readers", "check_speech"]

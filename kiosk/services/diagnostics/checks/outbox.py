@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kiosk import metrics
-from kiosk.services.diagnostics.context import DiagnosticsContext, _stat
+from kiosk.services.diagnostics.context import DiagnosticsContext
 from kiosk.services.diagnostics.model import CheckResult, CheckStatus
 
 
@@ -17,17 +17,17 @@ def check_outbox(ctx: DiagnosticsContext) -> CheckResult:
     except Exception as exc:  # OutboxError, sqlite errors, a missing module: all "down"
         return CheckResult("outbox", CheckStatus.FAIL, "diagnostics.outbox.unavailable",
                            {"error": type(exc).__name__})
-    pending = int(_stat(stats, "pending") or 0)
-    held = int(_stat(stats, "held") or 0)
-    undeliverable = int(_stat(stats, "undeliverable") or 0)
+    pending = stats.pending
+    held = stats.held
+    undeliverable = stats.undeliverable
     metrics.outbox_depth(pending + held)
     metrics.outbox_undeliverable(undeliverable)
-    age = _stat(stats, "oldest_age_seconds")
+    age = stats.oldest_age_seconds
     details = {"pending": pending,
                "oldest_age_seconds": round(float(age), 1) if age is not None else None,
-               "delivered_total": int(_stat(stats, "delivered_total") or 0),
-               "last_error": _stat(stats, "last_error"),
-               "held": held, "undeliverable": undeliverable, "alert": _stat(stats, "alert"),
+               "delivered_total": stats.delivered_total,
+               "last_error": stats.last_error,
+               "held": held, "undeliverable": undeliverable, "alert": stats.alert,
                "warn_age_seconds": ctx.settings.diagnostics.outbox_warn_age_seconds}
     if undeliverable:
         return CheckResult("outbox", CheckStatus.FAIL, "diagnostics.outbox.undeliverable",

@@ -25,7 +25,7 @@ def check_readers(ctx: DiagnosticsContext) -> CheckResult:
                "cards_present": sum(1 for r in readers if r["card_present"])}
     if not readers:
         return CheckResult("readers", CheckStatus.FAIL, "diagnostics.readers.none", details)
-    if wanted and not any(wanted in (r["reader"] or "") for r in readers):
+    if wanted and not any(wanted in str(r.get("reader") or "") for r in readers):
         return CheckResult("readers", CheckStatus.FAIL, "diagnostics.readers.ssc_missing",
                            details)
     return CheckResult("readers", CheckStatus.OK, "diagnostics.readers.ok", details)
