@@ -84,6 +84,7 @@ def test_a_version_0_1_file_opens_with_its_kinds_renamed_and_nothing_lost(tmp_pa
                 (OLD_PRE_LOSS, sealed_body, "k-sealed", "pending")]
         db.executemany("INSERT INTO outbox (kind, payload, idempotency_key, created_at, "
                        "status) VALUES (?,?,?,1,?)", rows)
+    db.close()
     box = Outbox(path, terminal_key=KEY)
     by_key = {i.idempotency_key: i for i in box.pending()}
     assert {k: (i.kind, i.payload) for k, i in by_key.items()} == {
