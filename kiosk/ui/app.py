@@ -410,7 +410,6 @@ class KioskApp(App):
             except Exception as exc:  # one broken screen must not keep data on others
                 log.error("screen reset failed",
                           extra={"fields": {"screen": screen.name, **error_fields(exc)}})
-        self.nav.history.clear()
         self._defaults()
         # The next person gets the configured quiet period, whatever this one was given.
         self.inactivity.configure(self.settings.session.inactivity_seconds,

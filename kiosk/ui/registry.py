@@ -1,10 +1,10 @@
 """The screens, as data. The app creates each once at start, in this order
 (``KioskApp(settings, parts, screens=...)`` takes another list: the bench, tests).
 
-To add a screen: one line here (see :mod:`kiosk.ui.screen_base` for the recipe). Names
-used by the attract screen's routes (:mod:`kiosk.ui.routes`): ``pre_lost``, ``status``,
-``guide``, ``cancel_pre_loss``; until a screen of that name exists, the placeholder
-screen stands in.
+To add a screen: one line here (see :mod:`kiosk.ui.screen_base` for the recipe). The
+attract screen's routes (:mod:`kiosk.ui.routes`) name the screens their journeys' first
+steps are drawn on: ``pre_loss`` and ``status`` (both identification, drawn on the one
+class), ``guide``, ``cancel_pre_loss``.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("message", "kiosk.ui.screens.message:MessageScreen"),
     ScreenSpec("placeholder", "kiosk.ui.screens.placeholder:PlaceholderScreen"),
     # Journeys (cardholder); the first four carry the routes' screen names.
-    ScreenSpec("pre_loss", "kiosk.ui.screens.identify_card:IdentifyPreLossScreen"),
-    ScreenSpec("status", "kiosk.ui.screens.identify_card:IdentifyStatusScreen"),
+    ScreenSpec("pre_loss", "kiosk.ui.screens.identify_card:IdentifyCardScreen"),
+    ScreenSpec("status", "kiosk.ui.screens.identify_card:IdentifyCardScreen"),
     ScreenSpec("guide", "kiosk.ui.screens.guidance_index:GuidanceIndexScreen"),
     ScreenSpec("cancel_pre_loss", "kiosk.ui.screens.cancel_insert:CancelInsertScreen"),
     ScreenSpec("identify_keypad", "kiosk.ui.screens.identify_keypad:IdentifyKeypadScreen"),

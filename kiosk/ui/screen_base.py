@@ -23,7 +23,10 @@ How to add a screen (journeys, diagnostics):
 3. One line in ``SCREENS`` in ``kiosk/ui/registry.py``.
 4. Navigate with ``app.go("my", **params)``, ``app.back()``, ``app.go_home()``; failures
    with ``app.show_message(MessageSpec(...))``. Widgets are created once: never build a
-   screen anew per session; put per-session state back in ``reset()``.
+   screen anew per session; put per-session state back in ``reset()``. A journey step's
+   screen is not opened with ``go``: the controller's state decides it
+   (:mod:`kiosk.ui.navigation`); back is always ``app.back()``, which on a screen
+   beside the journeys goes to its ``back_to`` (else the controller's state again).
 """
 
 from __future__ import annotations
@@ -70,7 +73,9 @@ class KioskScreen(Screen):
     title_key = StringProperty("")
     show_back = BooleanProperty(True)
     show_home = BooleanProperty(True)
-    back_to = StringProperty("")   # where "back" goes; "" = the previous screen
+    # Where back goes from a screen beside the journeys ("": the controller's state
+    # again, the start screen at HOME); a journey step's back is the controller's.
+    back_to = StringProperty("")
     compact = BooleanProperty(False)  # tighter spacing in the content area
 
     _frame: ScreenFrame | None = None
@@ -115,11 +120,6 @@ class KioskScreen(Screen):
 
     def reset(self) -> None:
         """Forget all session state (called on every screen at each session end)."""
-
-    def handle_back(self) -> bool:
-        """The back button was pressed: return True if the screen handled it (e.g. one
-        step back inside a journey); False lets the app go to the previous screen."""
-        return False
 
     def tour_states(self) -> dict[str, Callable[[], None]]:
         """Named states for ``kiosk tour``: each callable puts the shown screen in it."""

@@ -185,7 +185,7 @@ def test_new_screens_fit_in_every_mode_and_language(essc: Essc, large: bool,
                 j.app.set_language(lang)
                 j.app.large_text, j.app.high_contrast = large, contrast
                 if j.app.sm.current != name:
-                    j.app.go(name, bridge=True)
+                    j.app.go(name)
                 samples[state]()
                 j.ui.pump_frames(4)
                 assert "[essc." not in j.texts(), (name, state, lang)

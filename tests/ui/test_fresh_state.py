@@ -62,7 +62,7 @@ def test_session_end_brings_back_the_known_state(kiosk_ui: Any) -> None:
     known = kiosk_ui.kiosk_known_state
     held = dirty(kiosk_ui)
     # Not a vacuous check: the dirty app differs in every respect a session touched.
-    assert {"screen", "history", "lang", "large_text", "high_contrast", "session",
+    assert {"screen", "controller", "lang", "large_text", "high_contrast", "session",
             "inactivity", "warning_open"} <= changed(app_state(kiosk_ui.app), known)
     kiosk_ui.app.end_session(EndReason.RESET)
     kiosk_ui.wait_for_screen("attract")

@@ -108,17 +108,17 @@ def test_back_and_home_from_the_navigation_bar(kiosk_ui):
     ui.wait_for_screen("attract")
 
 
-def test_a_screen_may_handle_back_itself(kiosk_ui):
+def test_back_from_a_screen_beside_the_journeys_goes_to_its_back_to(kiosk_ui):
     ui = kiosk_ui
     screen = open_placeholder(ui)
-    steps = []
-    screen.handle_back = lambda: steps.append("step") or True
+    screen.back_to = "message"
     try:
         ui.tap(key="app.back")
-        assert steps == ["step"] and ui.app.sm.current == "placeholder"
+        ui.wait_for_screen("message")
+        assert ui.app.controller.state.step.value == "home"  # no journey was touched
     finally:
-        del screen.handle_back
-    ui.tap(key="app.back")
+        screen.back_to = ""
+    ui.tap(key="app.home")
     ui.wait_for_screen("attract")
 
 

@@ -210,7 +210,7 @@ class Access:
             return
         screen = self.app.sm.current_screen
         if getattr(screen, "show_back", False):
-            screen.back_button.trigger_action(duration=0)
+            self.app.back()  # the one back, as the back button's (kiosk/ui/navigation.py)
             self.changed()
         else:
             self.say("notice", [Say("access.back.none")])

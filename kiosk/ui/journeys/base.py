@@ -1,8 +1,9 @@
 """Base of the journey screens: render a controller State, forward touches, tour samples.
 
 A journey screen keeps no logic: ``show(state)`` copies the view's fields into its
-widgets and the kv forwards buttons to ``root.ctl.<method>()``. Back goes to the
-controller (one journey step back), not to the shell's screen history.
+widgets and the kv forwards buttons to ``root.ctl.<method>()``. It is a view of the
+controller's state: showing it starts nothing, and its back is the app's one back
+(``app.back()``: one journey step back, as the controller decides).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from kiosk.config import REPO_ROOT
 from kiosk.domain.clock import DEFAULT_TIMEZONE, format_time
 from kiosk.services.controller import JourneyController
 from kiosk.services.states import PreLossView, State
-from kiosk.ui.journeys.bridge import kivy_dispatch, screen_for
 from kiosk.ui.journeys.samples import samples_for
 from kiosk.ui.screen_base import KioskScreen
 from kiosk.ui.widgets.buttons import KButton
@@ -40,43 +40,16 @@ class JourneyScreen(KioskScreen):
     """``render(state)`` is called by the bridge; subclasses implement ``show``."""
 
     state = ObjectProperty(None, allownone=True)
-    entry_journey = ""  # set on a journey's first screen: opening it starts the journey
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)
-        # Bound after the header's own handler, so it runs first and stops the event:
-        # back is a journey step, decided by the controller.
-        self.frame.ids.header.back_button.bind(on_release=self._back_pressed)
 
     @property
     def ctl(self) -> JourneyController:
         """The journey controller of the app's parts (touches become its intents)."""
         return self.app.controller
 
-    def _back_pressed(self, *_: object) -> bool:
-        self.ctl.back()
-        return True
-
     def tr(self, key: str, **values: object) -> str:
         return self.app.tr(key, **values)
 
     # --- shell hooks --------------------------------------------------------------
-    def prepare(self, bridge: bool = False, **params: Any) -> None:
-        """From the attract screen's route (no ``bridge``): start this journey."""
-        if params:
-            raise TypeError(f"{type(self).__name__} takes no parameters, got {sorted(params)}")
-        if not bridge and self.entry_journey:
-            self.ctl.start(self.entry_journey)
-            state = self.ctl.state
-            if screen_for(state) != self.name:
-                # The journey failed at once (no reader, card service down) while this
-                # screen was being routed to: draw that state after the routing ends.
-                def redraw() -> None:
-                    if self.ctl.state is state:
-                        self.ctl.restore(state)
-
-                kivy_dispatch(redraw)
-
     def render(self, state: State) -> None:
         new_step = self.state is None or self.state.step != state.step
         self.state = state

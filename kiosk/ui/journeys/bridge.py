@@ -2,8 +2,9 @@
 
 One way each: a touch is an intent sent to the controller (``ctl.start``, ``ctl.back``,
 ``ctl.end(reason)`` …); the controller publishes an immutable
-:class:`~kiosk.services.states.State`; the bridge draws it on the screen that
-:data:`SCREEN_FOR_STEP` names and shows that screen (on the Kivy main thread; worker
+:class:`~kiosk.services.states.State`, the one owner of navigation; the bridge hands it
+to the app's navigator, which draws it on the screen that :data:`SCREEN_FOR_STEP` names
+and shows that screen (:mod:`kiosk.ui.navigation`; on the Kivy main thread: worker
 results and card events hop here through ``Clock.schedule_once``). A HOME state (a
 session end, for whatever :class:`~kiosk.services.states.EndReason`) makes the app reset
 every screen; the app's home button and inactivity timeout only ever call ``ctl.end``.
@@ -105,18 +106,7 @@ class JourneyBridge:
         self.controller.language = lang
 
     def _on_state(self, state: State) -> None:
-        app = self.app
-        if state.step == Step.HOME:
-            app.show_home(state.end_reason)
-            return
-        name = screen_for(state)
-        if not app.has_screen(name):
-            log.error("no screen for state", extra={"fields": {"screen": name}})
-            return
-        screen = app.sm.get_screen(name)
-        screen.render(state)
-        if app.sm.current != name:
-            app.go(name, bridge=True)
+        if self.app.nav.draw(state):  # the navigator is the view of the state
             self.switches += 1
         self._cue(state)
 

@@ -7,8 +7,6 @@ from kiosk.ui.screen_base import load_kv
 
 
 class CancelInsertScreen(JourneyScreen):
-    entry_journey = "cancel"
-
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.ids.picture.source = image_path("guidance_ssc_slot.png")

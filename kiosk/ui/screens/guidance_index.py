@@ -16,8 +16,6 @@ class TopicButton(ButtonBehavior, Panel):
 
 
 class GuidanceIndexScreen(JourneyScreen):
-    entry_journey = "guidance"
-
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._rows = RowPool(self.ids.topics, self._make)

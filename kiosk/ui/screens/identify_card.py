@@ -42,12 +42,5 @@ class IdentifyCardScreen(JourneyScreen):
         self.ctl.identify.use_keypad()
 
 
-class IdentifyPreLossScreen(IdentifyCardScreen):
-    entry_journey = "pre_loss"
-
-
-class IdentifyStatusScreen(IdentifyCardScreen):
-    entry_journey = "status"
-
 
 load_kv(__file__)

@@ -57,10 +57,5 @@ class JourneyBusyScreen(JourneyScreen):
     def cancel(self) -> None:
         self.ctl.cancel_busy()
 
-    def _back_pressed(self, *_: object) -> bool:
-        self.ctl.cancel_busy()
-        return True
-
-
 
 load_kv(__file__)

@@ -26,11 +26,5 @@ class JourneyFailureScreen(JourneyScreen):
     def use_keypad(self) -> None:
         self.ctl.use_keypad_instead()
 
-    def back(self) -> None:
-        self.ctl.back()
-
-    def home(self) -> None:
-        self.app.go_home()
-
 
 load_kv(__file__)

@@ -222,8 +222,8 @@ class NavBar(BoxLayout):
 class SideBar(BoxLayout):
     """The low-reach layout's column of controls, beside the content in the lower half:
     the title, then back, home, call staff, accessible height, read aloud, large text,
-    high contrast and the language, three to a row. Back and home press the screen's own
-    (a journey's back is one step of the journey)."""
+    high contrast and the language, three to a row. Back and home are the app's one back
+    and home, as the navigation bar's (a journey's back is one step of the journey)."""
 
     def __init__(self, screen: Any, **kwargs: object) -> None:
         super().__init__(**kwargs)
@@ -255,11 +255,9 @@ class SideBar(BoxLayout):
         grid.clear_widgets()
         wanted = []
         if screen.show_back:
-            wanted.append(self._button("app.back",
-                                       lambda: screen.back_button.trigger_action(0)))
+            wanted.append(self._button("app.back", app.back))
         if screen.show_home:
-            wanted.append(self._button("app.home",
-                                       lambda: screen.home_button.trigger_action(0)))
+            wanted.append(self._button("app.home", app.go_home))
         if not screen.name.startswith("diag_"):
             wanted.append(self._button("access.call_staff", app.call_staff, "danger"))
             wanted.append(self._button("access.low_reach", app.toggle_low_reach,

@@ -72,7 +72,7 @@ def test_every_journey_screen_state_renders(journey: Journey,
                     j.app.set_language(lang)
                     j.app.large_text, j.app.high_contrast = large, contrast
                     if j.app.sm.current != spec.name:
-                        j.app.go(spec.name, bridge=True)
+                        j.app.go(spec.name)
                     show()
                     j.ui.pump_frames(4)
                     text = j.texts()
