@@ -30,7 +30,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from kiosk.config import CHOICES, ConfigError, Settings, parse_setting, setting_types
 
@@ -85,7 +84,7 @@ class Remote:
     hotline: bool = False
     catalog: bool = False
 
-    def check(self, key: str, value: Any, local: Settings | None) -> Refusal | None:
+    def check(self, key: str, value: object, local: Settings | None) -> Refusal | None:
         """The refusal of ``value`` (already of the setting's type), or None."""
         if self.catalog:
             choices = CHOICES[tuple(key.split(".", 1))]  # type: ignore[index]
@@ -118,6 +117,8 @@ class Remote:
         if local is None or self.local is Local.ANY:
             return None
         mine = local_value(local, key)
+        if not isinstance(mine, (int, float)):
+            raise TypeError(f"{key}: a tighten-only rule on a setting that is not a number")
         if self.local is Local.AT_MOST and value > mine:
             return Refusal(key, Why.LOOSER_THAN_LOCAL,
                            f"must not be above the local {_n(mine)} (the centre may only "
@@ -134,7 +135,7 @@ def _n(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
-def _check_hotline(key: str, value: Any, local: Settings | None) -> Refusal | None:
+def _check_hotline(key: str, value: object, local: Settings | None) -> Refusal | None:
     if not (isinstance(value, str) and value.isascii() and value.isdigit()
             and 3 <= len(value) <= 12):
         return Refusal(key, Why.NOT_OFFICIAL_HOTLINE, f"not a hotline number: {value!r}")
@@ -157,7 +158,7 @@ def official_hotlines(local: Settings) -> tuple[str, ...]:
     return tuple(numbers)
 
 
-def local_value(local: Settings, key: str) -> Any:
+def local_value(local: Settings, key: str) -> object:
     """The value of ``section.key`` in ``local``."""
     section, name = key.split(".", 1)
     return getattr(getattr(local, section), name)
@@ -266,7 +267,7 @@ LOCAL_ONLY: dict[str, str] = {
 }
 
 
-def check_key(key: str, value: Any, local: Settings | None = None) -> Refusal | None:
+def check_key(key: str, value: object, local: Settings | None = None) -> Refusal | None:
     """The refusal of one ``section.key = value`` from the centre, or None."""
     if key in LOCAL_ONLY:
         return Refusal(key, Why.LOCAL_ONLY, f"local only: {LOCAL_ONLY[key]}")
@@ -282,7 +283,7 @@ def check_key(key: str, value: Any, local: Settings | None = None) -> Refusal | 
     return rule.check(key, parsed, local)
 
 
-def check_remote(values: Any, local: Settings | None = None) -> list[Refusal]:
+def check_remote(values: object, local: Settings | None = None) -> list[Refusal]:
     """Every refused key of the overlay ``values`` (``{section: {key: value}}``), in its
     order; empty when each key may come from the centre. With ``local`` (the terminal's
     local settings) also the checks against it: tighter only, official hotlines."""
