@@ -109,13 +109,28 @@ class CardChoice:
 
 @dataclass(frozen=True)
 class CardsView:
+    """A person's cards, the ones they can act on first (in the order given), then the
+    others, each explained, under a heading (:attr:`first_other`). With many cards a
+    cancelled or expired card must never push the reportable one to a later page."""
+
     holder_masked: str
     cards: tuple[CardChoice, ...]
     keep_id_card: bool = False  # identified by the ID card: it must stay on the reader
 
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.cards, key=lambda c: not c.offerable))  # stable
+        object.__setattr__(self, "cards", ordered)
+
     @property
     def any_offerable(self) -> bool:
         return any(c.offerable for c in self.cards)
+
+    @property
+    def first_other(self) -> int | None:
+        """Where the cards that cannot be acted on begin, when both kinds are listed
+        (the heading goes there); None when the list is of one kind."""
+        others = [i for i, c in enumerate(self.cards) if not c.offerable]
+        return others[0] if others and others[0] > 0 else None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from kiosk.services.states import CardsView, State
 from kiosk.ui.journeys.base import JourneyScreen, fmt_date, set_label, set_shown, set_text, view_of
 from kiosk.ui.journeys.widgets import Panel, RowPool
 from kiosk.ui.screen_base import load_kv
+from kiosk.ui.widgets.text import KLabel
 
 
 class CardRow(Panel):
@@ -15,9 +16,15 @@ class CardRow(Panel):
 
 
 class PreLossCardsScreen(JourneyScreen):
+    """The cards to report first; the others after, under a heading (CardsView orders
+    them)."""
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._rows = RowPool(self.ids.cards, self._make_row)
+        # "Your other cards": a block of its own that turns the page with its first card.
+        self._others = KLabel(key="journeys.cards.others", role="title", bold=True)
+        self._others.keep_with_next = True
 
     def _make_row(self) -> CardRow:
         row = CardRow()
@@ -37,6 +44,9 @@ class PreLossCardsScreen(JourneyScreen):
             set_label(row.ids.bank, "journeys.cards.bank" if card.bank_function else "")
             set_label(row.ids.explain, card.explain_key, date=fmt_date(card.lapses_on))
             set_shown(row.ids.choose, card.offerable)
+        if view.first_other is not None:  # above the first of them (CardsView orders)
+            box = self.ids.cards
+            box.add_widget(self._others, index=len(box.children) - view.first_other)
 
     def clear(self) -> None:
         self._rows.wipe()

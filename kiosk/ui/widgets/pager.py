@@ -182,20 +182,33 @@ class PagedView(BoxLayout):
         if hasattr(content, "do_layout"):
             content.do_layout()  # positions now, not at the layout's own next trigger
         spans = [(content.top - b.top, content.top - b.y) for b in blocks]
+        # A block marked ``keep_with_next`` (a heading) turns the page with the next one.
+        groups: list[list[int]] = []
+        for i in range(len(blocks)):
+            if groups and getattr(blocks[groups[-1][-1]], "keep_with_next", False):
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+        group_spans = [(min(spans[i][0] for i in g), max(spans[i][1] for i in g))
+                       for g in groups]
         # Everything on one page if it fits the whole view (no bar); else pages of the
         # view less the bar. Measured on the viewport alone, a first layout at a smaller
         # size showed the bar, and the bar then kept the content from ever fitting.
         page_height = self.height
-        starts = page_starts(spans, page_height)
+        starts = page_starts(group_spans, page_height)
         if len(starts) > 1:
             page_height = self.height - self._bar_height()
-            starts = page_starts(spans, page_height)
+            starts = page_starts(group_spans, page_height)
         self.count = len(starts)
         self.page = min(self.page, self.count - 1)
         top = starts[self.page]
-        for b, (b_top, b_bottom) in zip(blocks, spans, strict=True):
-            if b_top < top - 0.5 or b_bottom - top > page_height + 0.5:
-                self._hide(b)
+        for g, (g_top, g_bottom) in zip(groups, group_spans, strict=True):
+            # A block taller than a page keeps the page it starts (clipped: the tour
+            # flags it) rather than leaving that page empty.
+            starts_here = abs(g_top - top) <= 0.5
+            if g_top < top - 0.5 or (g_bottom - top > page_height + 0.5 and not starts_here):
+                for i in g:
+                    self._hide(blocks[i])
         view.offset = top
         view.place()
         self._bar.show(self.page, self.count)
