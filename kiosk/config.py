@@ -71,6 +71,9 @@ class SessionSection:
     inactivity_seconds: int = 60
     warning_seconds: int = 20
     card_wait_seconds: int = 45  # a "place/insert your card" screen waits this long at most
+    # The card service down or a reader gone at a card step: said only if it lasts this
+    # long (a pcscd restart takes about half a second; the red screen must not flash).
+    reader_grace_seconds: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("session", "inactivity_seconds"): (10, 3600),
     ("session", "warning_seconds"): (5, 600),
     ("session", "card_wait_seconds"): (5, 3600),
+    ("session", "reader_grace_seconds"): (0, 30),
     ("central", "connect_timeout"): (0.1, 60),
     ("central", "read_timeout"): (0.1, 120),
     ("central", "retries"): (0, 10),

@@ -195,6 +195,7 @@ REMOTE: dict[str, Remote] = {
     "session.inactivity_seconds": Remote(30, 180),
     "session.warning_seconds": Remote(10, 60),
     "session.card_wait_seconds": Remote(20, 120),
+    "session.reader_grace_seconds": Remote(0, 10),
     # Central calls: tighter only
     "central.connect_timeout": Remote(lo=1, local=Local.AT_MOST),
     "central.read_timeout": Remote(lo=2, local=Local.AT_MOST),

@@ -3,7 +3,10 @@
 The controller's helper for the steps that can only go on with a card reader:
 
 - it knows whether a reader for the step is there and whether the card service is up,
-  and says so at once (``no_reader`` / ``reader_service``) instead of waiting;
+  and says so (``no_reader`` / ``reader_service``) instead of waiting: at once when the
+  step starts, and when a reader or the service goes away during the step, once that
+  has lasted ``session.reader_grace_seconds`` (a pcscd restart takes about half a second
+  and must not flash a red screen);
 - when the reader or the service is back, the waiting step is shown again by itself;
 - each such wait has a limit (``session.card_wait_seconds``), then ``card_wait``;
 - the failures name the other ways in: the keypad where the journey and the site allow
@@ -39,6 +42,7 @@ class CardWaits:
         self._dispatch = dispatch
         self._service_down = False  # the card service said it is down (until it is up)
         self._timer: threading.Timer | None = None
+        self._grace: threading.Timer | None = None  # a reader failure, if it lasts
         # Non-visual mode (the accessibility keypad) waits longer: access.timeout_factor.
         self.time_factor = 1.0
 
@@ -107,9 +111,27 @@ class CardWaits:
         card): the card service down is a failure there; the readers are looked at again
         when they or the service changed."""
         if waiting and kind is CardEventKind.SERVICE_DOWN:
-            self.core.fail_kind(FailureKind.READER_SERVICE, retry_to=self.core.state)
+            self._fail_if_it_lasts()
         if kind in READER_EVENTS:
-            self.check()
+            self.check(at_once=False)   # a change under way: said only if it lasts
+
+    def _fail_if_it_lasts(self) -> None:
+        """A reader problem at a card step: look again after the grace period and say it
+        then if it is still there (one look pending at a time)."""
+        grace = self.core.settings.session.reader_grace_seconds
+        if grace <= 0:
+            self.check(at_once=True)
+            return
+        if self._grace is not None:
+            return
+        timer = threading.Timer(grace, lambda: self._dispatch(self._grace_over))
+        timer.daemon = True
+        timer.start()
+        self._grace = timer
+
+    def _grace_over(self) -> None:
+        self._grace = None
+        self.check(at_once=True)
 
     def slots_needed(self, step: Step) -> frozenset[Slot]:
         """Slots any of which can take the card this step waits for (empty: no check)."""
@@ -136,22 +158,28 @@ class CardWaits:
         except Exception:  # a diagnostics view must not break a journey
             return False
 
-    def check(self) -> None:
+    def check(self, at_once: bool = True) -> None:
         """While waiting for a card that no reader can take, or with the card service
-        down, say so at once; when the reader or service is back, wait again."""
+        down, say so: at once when a step starts or is tried again (it is known), after
+        the grace period when a reader event just changed things (``at_once=False``: see
+        the module doc); when the reader or service is back, wait again."""
         readers = self.core.readers
         present = readers.reader_slots() if readers is not None else None
         st = self.core.state
         if present is None:
             # Unknown (no hub, or not listed yet), unless the service is known down.
             if st.step in NEEDS_READER and self.service_down():
-                self.core.fail_kind(FailureKind.READER_SERVICE, retry_to=st)
+                self._fail(FailureKind.READER_SERVICE, st, at_once)
             return
         waiting = self.core.waiting_behind_failure()
         if st.step in NEEDS_READER:
             needed = self.slots_needed(st.step)
             if needed and not present & needed:
-                self.core.fail_kind(FailureKind.NO_READER, retry_to=st)
+                kind = FailureKind.READER_SERVICE if self.service_down() \
+                    else FailureKind.NO_READER
+                self._fail(kind, st, at_once)
+            elif self.service_down():
+                self._fail(FailureKind.READER_SERVICE, st, at_once)
         elif (st.failure is not None and st.failure.kind in READER_FAILURES
               and waiting is not None and waiting.step in NEEDS_READER):
             if present & self.slots_needed(waiting.step):
@@ -159,3 +187,9 @@ class CardWaits:
                 self.core.restore(waiting)
             elif st.failure.kind is FailureKind.READER_SERVICE:
                 self.core.fail_kind(FailureKind.NO_READER, retry_to=waiting)
+
+    def _fail(self, kind: FailureKind, waiting: State, at_once: bool) -> None:
+        if at_once:
+            self.core.fail_kind(kind, retry_to=waiting)
+        else:
+            self._fail_if_it_lasts()

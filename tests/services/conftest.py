@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from kiosk.config import FeaturesSection, KioskSection, PrinterSection, Settings
+from kiosk.config import FeaturesSection, KioskSection, PrinterSection, SessionSection, Settings
 from kiosk.services.controller import JourneyController
 from kiosk.services.states import Step
 from kiosk.services.tasks import QueueDispatcher
@@ -43,9 +43,12 @@ class Rig:
 
 
 def make_settings(**features: bool) -> Settings:
+    """Outlet settings; a reader gone at a card step is said at once (no grace period:
+    tests/services/test_reader_grace.py tests the grace itself)."""
     return Settings(kiosk=KioskSection(site="outlet"),
                     features=FeaturesSection(**{"cancel_pre_loss": True, **features}),
-                    printer=PrinterSection(kind="dummy"))
+                    printer=PrinterSection(kind="dummy"),
+                    session=SessionSection(reader_grace_seconds=0))
 
 
 @pytest.fixture
