@@ -3,6 +3,8 @@
 
 - **Text**: every visible label's text as drawn: a ``{name}`` placeholder left
   unformatted, an untranslated ``[area.key]``.
+- **Chinese lines**: no drawn line starts with closing punctuation, and no paragraph
+  ends on a line of one or two characters (:mod:`kiosk.ui.line_breaks`).
 - **Text outside its box**: a label's text (its texture, drawn centred on the label) larger
   than the label: a button's words spilling past its edges, a heading wider than its box.
 - **Drawn over**: any picture, button or text drawn over text or a button (their drawn
@@ -32,6 +34,9 @@ from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 from kivy.uix.stencilview import StencilView
+
+from kiosk.ui.line_breaks import CLOSING, has_cjk
+from kiosk.ui.widgets.text import drawn_lines
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in window pixels
 TOLERANCE = 2.0          # pixels of overlap or overflow that are rounding, not a fault
@@ -159,6 +164,27 @@ def text_problems(widgets: list[Any]) -> list[str]:
     return problems
 
 
+def line_problems(widgets: list[Any]) -> list[str]:
+    """Chinese lines as drawn: punctuation opening a line, a character or two alone on
+    a paragraph's last line."""
+    problems = []
+    for w in widgets:
+        if not isinstance(w, Label) or not has_cjk(_shown_text(w)):
+            continue
+        lines = drawn_lines(w)
+        if len(lines) < 2:
+            continue
+        paragraphs = w.text.split("\n")
+        for i, line in enumerate(lines):
+            if i and line[:1] in CLOSING and lines[i - 1] not in paragraphs:
+                problems.append(f"line starts with punctuation: {line[:20]!r}")
+        last = lines[-1]
+        short = len([c for c in last if c not in CLOSING and not c.isspace()])
+        if has_cjk(last) and short <= 2 and last not in paragraphs:
+            problems.append(f"a word cut for its last characters: {last!r}")
+    return problems
+
+
 def overflow_problems(widgets: list[Any]) -> list[str]:
     """Text drawn outside its own label (or button)."""
     problems = []
@@ -200,7 +226,7 @@ def shot_problems(driver: Any, content_box: Rect | None, content: Any) -> list[s
     screen = driver.app.sm.current_screen
     roots = visible_roots(driver)
     widgets = [w for root in roots for w, _clip in _walk(root, screen)]
-    problems = text_problems(widgets) + overflow_problems(widgets)
+    problems = text_problems(widgets) + line_problems(widgets) + overflow_problems(widgets)
     problems += overlap_problems(drawn(roots, screen))
     problems += area_problems(driver, widgets, content_box, content)
     return list(dict.fromkeys(problems))  # each once, in order

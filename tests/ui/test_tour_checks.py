@@ -139,3 +139,39 @@ def test_the_fee_is_seen_before_stop_this_card(ui, lang, large) -> None:
     assert ui.is_visible(screen.ids.fee) and "20" in screen.ids.fee.text
     assert all(v.page == 0 for v in _paged(ui))   # on the first page, beside the button
     assert ui.is_visible(screen.ids.confirm)
+
+
+LAPSE = "请在2026-12-05之前到服务网点办理正式挂失和补卡。过了这一天，临时挂失会自动失效。"
+
+
+def test_a_chinese_word_cut_for_its_last_character_is_found_and_ours_are_not(ui) -> None:
+    """Kivy breaks only at spaces: the lapse sentence ended on a line of its own "。"
+    (or "效。"). The checker reads the lines as laid out; a KLabel breaks them itself."""
+    from kivy.core.window import Window
+    from kivy.uix.label import Label
+
+    from kiosk.ui.widgets.text import KLabel
+
+    _stage(ui, "guide", "default", "zh_CN")
+    font = ui.find(key="app.home").font_name
+    widths = [w for w in range(480, 720, 8)]   # some of them cut the sentence badly
+    found_one = False
+    for width in widths:
+        plain = Label(text=LAPSE, font_name=font, font_size=30, text_size=(width, None),
+                      size_hint=(None, None), size=(width, 200), pos=(50, 300))
+        ours = KLabel(text=LAPSE, font_name=font, font_size=30, size_hint=(None, None),
+                      width=width, pos=(50, 600))
+        Window.add_widget(plain)
+        Window.add_widget(ours)
+        try:
+            problems = _problems(ui)
+        finally:
+            Window.remove_widget(plain)
+            Window.remove_widget(ours)
+        found_one |= any(p.startswith("a word cut") or p.startswith("line starts with")
+                         for p in problems)
+        assert not [p for p in problems if "'" + ours.drawn_lines[-1] + "'" in p], \
+            ours.drawn_lines
+        assert "".join(ours.drawn_lines) == LAPSE and ours.text == LAPSE
+        assert len(ours.drawn_lines[-1].rstrip("。")) >= 4 or len(ours.drawn_lines) == 1
+    assert found_one, "Kivy's own breaking never cut the sentence badly at these widths"

@@ -13,10 +13,10 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
-from kiosk.ui.widgets.text import Translated
+from kiosk.ui.widgets.text import ChineseLines, Translated
 
 
-class KButton(Translated, ButtonBehavior, Label):
+class KButton(ChineseLines, Translated, ButtonBehavior, Label):
     """A themed button whose text comes from ``key``.
 
     ``variant``: ``primary`` (filled), ``secondary`` (outlined), ``header`` (on the header

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from kivy.app import App
 from kivy.properties import DictProperty, OptionProperty, StringProperty
 from kivy.uix.label import Label
+
+from kiosk.ui.line_breaks import break_lines, has_cjk
 
 ROLES = ("small", "body", "button", "title", "heading", "display")
 
@@ -45,11 +48,61 @@ class Translated:
             self.text = app.tr(self.key, **self.values)
 
 
-class KLabel(Translated, Label):
-    """A label that wraps to its width and grows to its text's height.
+class ChineseLines:
+    """Mixin (before ``Label``): Chinese text is broken into lines here
+    (:func:`kiosk.ui.line_breaks.break_lines`: no word cut at a line's end for one or two
+    characters, no line starting with punctuation); Kivy breaks only at spaces. ``text``
+    stays the text as written; what is drawn is :attr:`drawn_lines`."""
+
+    # What the mixin uses of its Kivy host. The core label is Any: Kivy's text providers
+    # have no type information.
+    text: str
+    text_size: Sequence[float | None] | None
+    padding: Sequence[float]
+    _label: Any
+
+    def texture_update(self, *largs: object) -> None:
+        # Where Kivy draws the text (deferred to the frame, once the text, width and
+        # font have settled): the core label gets the lines broken here. Breaking on
+        # each property change measured at sizes never drawn (a font face each).
+        if self._label is not None:
+            self._label.text = self._wrapped(self.text)
+        super().texture_update(*largs)  # type: ignore[misc]
+
+    def _wrapped(self, text: str) -> str:
+        """``text`` with its line breaks, when it is Chinese and has a width to fit."""
+        width = self.text_size[0] if self.text_size else None
+        if not text or not width or not has_cjk(text):
+            return text
+        pad = self.padding[0] + self.padding[2] if len(self.padding) == 4 \
+            else 2 * self.padding[0]
+        core = self._label
+        core.resolve_font_name()   # the font as it will draw (get_extents needs it)
+        extents = core.get_cached_extents()
+        return "\n".join(break_lines(text, max(1.0, width - pad),
+                                     lambda part: extents(part)[0]))
+
+    @property
+    def drawn_lines(self) -> list[str]:
+        """The lines as drawn (after the last layout of the text)."""
+        return drawn_lines(self)  # type: ignore[arg-type]
+
+
+class KLabel(ChineseLines, Translated, Label):
+    """A label that wraps to its width and grows to its text's height; Chinese lines
+    broken by :class:`ChineseLines`.
 
     ``role`` picks the type size, ``tone`` the palette colour (``text``, ``text_muted``,
     ``header_text``, ``danger_text`` …)."""
 
     role = OptionProperty("body", options=ROLES)
     tone = StringProperty("text")
+
+
+def drawn_lines(label: Label) -> list[str]:
+    """The lines a Kivy label draws, as its text layout cut them (any label: ours or
+    Kivy's own wrapping); the text's own lines before its first layout."""
+    cached = getattr(getattr(label, "_label", None), "_cached_lines", None)
+    if cached:
+        return ["".join(str(word.text) for word in line.words) for line in cached]
+    return str(label.text).split("\n")
