@@ -189,6 +189,11 @@ class PagedView(BoxLayout):
                 groups[-1].append(i)
             else:
                 groups.append([i])
+        # A heading with its block taller than a page (a low, narrow layout) goes alone.
+        least = self.height - self._bar_height()
+        groups = [part for g in groups for part in (
+            [[i] for i in g] if len(g) > 1 and spans[g[-1]][1] - spans[g[0]][0] > least + 0.5
+            else [g])]
         group_spans = [(min(spans[i][0] for i in g), max(spans[i][1] for i in g))
                        for g in groups]
         # Everything on one page if it fits the whole view (no bar); else pages of the
@@ -214,10 +219,15 @@ class PagedView(BoxLayout):
         self._bar.show(self.page, self.count)
 
     def _bar_height(self) -> float:
-        """The bar's height when it shows (widgets.kv: one touch target)."""
-        app = App.get_running_app()
-        theme = getattr(app, "theme", None)
-        return float(getattr(theme, "target", 0) or self._bar.height)
+        """The bar's height when it shows: as it is when shown, else as tall as its
+        buttons will be (widgets.kv: at least one touch target)."""
+        bar = self._bar
+        if bar.height > 0:
+            return float(bar.height)
+        theme = getattr(App.get_running_app(), "theme", None)
+        buttons = [getattr(w, "height", 0) for w in (bar.ids.get("previous"),
+                                                     bar.ids.get("next")) if w is not None]
+        return float(max([getattr(theme, "target", 0) or 0, *buttons]))
 
     def _hide(self, block: Any) -> None:
         if block.opacity == 0 and id(block) not in self._hidden:
