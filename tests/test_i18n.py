@@ -71,3 +71,18 @@ def test_missing_key_shows_itself_and_bad_values_do_not_crash():
     assert translate("no.such.key", "en") == "[no.such.key]"
     assert "96102" in translate("app.hotline", "zh_CN", hotline="96102")
     assert translate("app.hotline", "en") == "Hotline {hotline}"
+
+
+# Where the kiosk sends a person to the replacement-status journey: each must use the
+# start screen tile's own words (the card list said 查询补卡进度 to a tile that said
+# 补卡进度查询, "Check my replacement card" to "New card status").
+STATUS_POINTERS = ("journeys.cards.state.lost", "guidance.mail_delivery.p2", "essc.choose.status",
+                   "journeys.identify.title_status")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_status_journey_has_one_name_everywhere(lang: str) -> None:
+    cat = catalog(lang)
+    name = cat["attract.status"]
+    for key in STATUS_POINTERS:
+        assert name in cat[key], (lang, key, cat[key])

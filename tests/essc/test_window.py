@@ -142,6 +142,28 @@ def test_expired_reused_and_foreign_codes_have_their_screens(essc: Essc) -> None
     assert j.new_pre_losses() == []
 
 
+def test_a_revoked_essc_offers_the_id_card_not_another_scan(essc: Essc) -> None:
+    """Scanning a revoked e-SSC again cannot help: the main button offers the ID card
+    (it offered 重新扫码), from a journey's identify step and from the start screen."""
+    j = essc
+    j.ui.tap(key="attract.pre_loss")
+    j.screen("pre_loss")
+    j.scan("pin_blocked")
+    j.refused("revoked")
+    assert not j.ui.find_all(root=j.app.sm.current_screen, key="essc.refused.scan_again")
+    assert "改用身份证办理" in j.texts() and "重新扫码" not in j.texts()
+    j.tap(key="essc.refused.use_id_card")
+    j.screen("pre_loss")   # where the ID card goes on the reader
+    j.slots.insert("pin_blocked", "id")
+    j.screen("pre_loss_cards")
+    j.app.go_home()
+    j.screen("attract")
+    j.scan("pin_blocked")
+    j.refused("revoked")
+    j.tap(key="essc.refused.use_id_card_start")
+    j.screen("attract")
+
+
 def test_scanner_unplugged_mid_journey_then_back(essc: Essc) -> None:
     j = essc
     j.ui.tap(key="attract.pre_loss")

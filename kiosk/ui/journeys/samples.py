@@ -84,10 +84,12 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
                                  IdentifyView(True, True, "ready"))},
         "essc_choose": {"default": State(Step.ESSC_CHOOSE, Journey.NONE,
                                          EsscChooseView("王**", True))},
-        "essc_refused": {r: State(Step.ESSC_REFUSED, Journey.PRE_LOSS,
-                                  EsscRefusedView(r, r == "not_an_essc"))
-                         for r in ("expired", "already_used", "not_an_essc", "revoked",
-                                   "bad_code", "grant_invalid")},
+        "essc_refused": {**{r: State(Step.ESSC_REFUSED, Journey.PRE_LOSS,
+                                     EsscRefusedView(r, r == "not_an_essc"))
+                            for r in ("expired", "already_used", "not_an_essc", "revoked",
+                                      "bad_code", "grant_invalid")},
+                         "revoked_start": State(Step.ESSC_REFUSED, Journey.PRE_LOSS,
+                                                EsscRefusedView("revoked", True))},
         "identify_keypad": {
             "default": State(Step.ID_KEYPAD, Journey.PRE_LOSS, KeypadView()),
             "error": State(Step.ID_KEYPAD, Journey.PRE_LOSS, KeypadView("id.error.check_digit"))},

@@ -1,4 +1,5 @@
-"""A scanned code that identifies nobody: why, in plain words, and "scan again"."""
+"""A scanned code that identifies nobody: why, in plain words, and what helps: "scan
+again", or, when scanning cannot help (a revoked e-SSC), "use my ID card"."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from kiosk.services.states import EsscRefusedView, State
 from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401  (Panel)
 from kiosk.ui.journeys.base import JourneyScreen, image_path, set_label
 from kiosk.ui.screen_base import load_kv
+
+# Refusals a new scan of the same card cannot mend (a revoked e-SSC).
+NO_SCAN_HELPS = frozenset({"revoked"})
 
 
 class EsscRefusedScreen(JourneyScreen):
@@ -22,6 +26,14 @@ class EsscRefusedScreen(JourneyScreen):
             return
         set_label(self.ids.title, f"essc.refused.{view.refusal}.title")
         set_label(self.ids.body, f"essc.refused.{view.refusal}.body")
+        if view.refusal in NO_SCAN_HELPS:
+            # Scanning this card again cannot help: the button offers the ID card (back
+            # to the reader, or to the start screen's choice), and says so.
+            set_label(self.ids.again, "essc.refused.use_id_card_start" if view.from_start
+                      else "essc.refused.use_id_card")
+            set_label(self.ids.other_way, "")
+            return
+        set_label(self.ids.again, "essc.refused.scan_again")
         set_label(self.ids.other_way, "essc.refused.other_way_start" if view.from_start
                   else "essc.refused.other_way")
 
