@@ -1,7 +1,9 @@
 """``kiosk diagnose``: run the technician checks headless, for people and for monitoring.
 
 Output: one status line per part (or ``--json``: the stable document below), then the
-overall status. ``--bundle DIR`` also writes a support bundle there. ``--list`` lists
+overall status. Part names and summaries are in the configured ``kiosk.language`` (as
+``read-card``'s), or ``--lang``; the marks, ``overall:`` and the JSON keys stay as they
+are for scripts. ``--bundle DIR`` also writes a support bundle there. ``--list`` lists
 the parts (for ``--part``) and what each one probes, and checks nothing.
 
 Exit codes (stable, for remote monitoring):
@@ -46,8 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print the JSON document")
     parser.add_argument("--part", action="append", choices=PARTS, metavar="PART",
                         help=f"check only this part (repeatable): {', '.join(PARTS)}")
-    parser.add_argument("--lang", choices=LANGUAGES, default="en",
-                        help="language of the summaries (default: en)")
+    parser.add_argument("--lang", choices=LANGUAGES, default=None,
+                        help="language of the part names and summaries (default: the "
+                             "configured kiosk.language, as read-card)")
     parser.add_argument("--strict", action="store_true",
                         help="exit 3 when a part warns (and none fails)")
     parser.add_argument("--bundle", metavar="DIR",
@@ -92,9 +95,10 @@ def list_parts(as_json: bool, lang: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    args.lang = args.lang or settings.kiosk.language
     if args.list:
         return list_parts(args.json, args.lang)
-    settings = settings_from(args)
     try:
         setup_logging(settings.log_dir)  # the run is logged (masked), not printed to stderr
     except OSError:

@@ -181,7 +181,7 @@ def test_diagnose_central_ends_within_the_deadline_against_a_dribbling_server(
            "KIOSK__CENTRAL__BASE_URL": slow.url, "KIOSK__CENTRAL__DEADLINE_SECONDS": "3"}
     # The server would dribble for a minute: only the 3 s deadline ends the check, and
     # says so (how soon is `kiosk bench central`'s figure).
-    proc = run_kiosk(["diagnose", "--part", "central"], env, timeout=60)
+    proc = run_kiosk(["diagnose", "--part", "central", "--lang", "en"], env, timeout=60)
     assert proc.returncode != 0, proc.stdout
     assert "did not answer in time" in proc.stdout, proc.stdout
     assert "Traceback" not in proc.stderr

@@ -59,6 +59,17 @@ def test_text_output_has_a_line_per_part(tmp_path):
     assert lines[-1].startswith("overall: ok")
 
 
+def test_text_output_is_in_the_configured_language_like_read_card(tmp_path):
+    proc = diagnose(tmp_path, "--part", "disk", kiosk__language="zh_CN",
+                    diagnostics__disk_warn_mb=1, diagnostics__disk_fail_mb=0)
+    assert proc.returncode == 0 and "磁盘" in proc.stdout and "Disk" not in proc.stdout
+    proc = diagnose(tmp_path, "--part", "disk", kiosk__language="en",
+                    diagnostics__disk_warn_mb=1, diagnostics__disk_fail_mb=0)
+    assert proc.returncode == 0 and "Disk" in proc.stdout and "磁盘" not in proc.stdout
+    listed = diagnose(tmp_path, "--list", "--json", kiosk__language="zh_CN")
+    assert "磁盘" in listed.stdout
+
+
 def test_a_part_down_exits_1(tmp_path):
     proc = diagnose(tmp_path, "--json", "--part", "printer", printer__kind="file",
                     printer__target=str(tmp_path / "gone" / "lp0"))

@@ -23,7 +23,8 @@ CODE = "essc1.diagnostics-test-code-0123456789"
 
 def diagnose(tmp_path, **overrides) -> tuple[int, dict]:
     env = {**os.environ, **env_for(tmp_path, **{"kiosk__demo": True, **overrides})}
-    proc = run_kiosk(["diagnose", "--json", "--part", "qr_scanner"], env, timeout=60)
+    proc = run_kiosk(["diagnose", "--json", "--part", "qr_scanner", "--lang", "en"], env,
+                     timeout=60)
     return proc.returncode, json.loads(proc.stdout)["checks"][0]
 
 
