@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "kiosk.cli.package",
     "kiosk.cli.fleet",
     "kiosk.cli.outbox",
+    "kiosk.cli.demo",
 ]
 
 

@@ -294,6 +294,7 @@ class FaultRequest(s.Unicode):
     fail_status: int | None = None
     drop_next: int | None = None
     garbage_next: int | None = None
+    outage: int | None = None   # 1: every /v1 connection dropped until 0 (the demo's outage)
 
 
 class CardRef(s.Unicode):

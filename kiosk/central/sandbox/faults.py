@@ -10,6 +10,8 @@
 - ``fail_next``: the next N calls get a 503 problem without running.
 - ``drop_next``: the next N connections are closed without any answer (not run).
 - ``garbage_next``: the next N calls run, then their answer is replaced by garbage.
+- ``outage``: while 1, every connection is closed without an answer, as when the
+  central service cannot be reached (``kiosk demo outage on|off``).
 
 This wraps the ASGI app outermost, so ``send`` is still uvicorn's own bound method and
 its transport can be closed to drop the connection like a failing middlebox would.
@@ -35,6 +37,7 @@ class FaultSettings:
     fail_status: int = 503
     drop_next: int = 0
     garbage_next: int = 0
+    outage: int = 0
 
 
 class Faults:
@@ -67,6 +70,8 @@ class Faults:
         """The fault for one call: (kind or None, latency ms, fail status)."""
         with self._lock:
             s = self._s
+            if s.outage:
+                return "drop_next", s.latency_ms, s.fail_status
             for kind in ("drop_next", "fail_next", "garbage_next"):
                 if getattr(s, kind) > 0:
                     setattr(s, kind, getattr(s, kind) - 1)
