@@ -115,6 +115,7 @@ def test_nothing_personal_anywhere(tmp_path, central_settings, central_secrets, 
     reads = [text for where, text in outputs if where.startswith("test read")]
     assert any("card_type='ssc'" in t for t in reads), reads
     assert any("card_type='id_card'" in t for t in reads), reads
+    assert not any("*" in t for t in reads), reads   # not even a masked number
     bundle = export_bundle(settings, tmp_path, report)
     text = _bundle_text(bundle)
     assert "journey for" in text  # the logs are in it

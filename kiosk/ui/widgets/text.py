@@ -85,7 +85,7 @@ class ChineseLines:
     @property
     def drawn_lines(self) -> list[str]:
         """The lines as drawn (after the last layout of the text)."""
-        return drawn_lines(self)  # type: ignore[arg-type]
+        return drawn_lines(self)
 
 
 class KLabel(ChineseLines, Translated, Label):
