@@ -222,8 +222,9 @@ class NavBar(BoxLayout):
 class SideBar(BoxLayout):
     """The low-reach layout's column of controls, beside the content in the lower half:
     the title, then back, home, call staff, accessible height, read aloud, large text,
-    high contrast and the language, three to a row. Back and home are the app's one back
-    and home, as the navigation bar's (a journey's back is one step of the journey)."""
+    high contrast and the language, three to a row (one on a narrow portrait panel). Back
+    and home are the app's one back and home, as the navigation bar's (a journey's back
+    is one step of the journey)."""
 
     def __init__(self, screen: Any, **kwargs: object) -> None:
         super().__init__(**kwargs)
