@@ -101,3 +101,37 @@ def test_tour_plan_shoots_every_state_in_large_text_too(kiosk_ui) -> None:
     normal = {(s.screen, s.state) for s in shots if not s.large_text and not s.high_contrast}
     large = {(s.screen, s.state) for s in shots if s.large_text}
     assert normal == large and ("pre_loss_cards", "most_cards") in large
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_heading_never_ends_a_page(kiosk_ui, keep: bool) -> None:
+    """A heading (KLabel keep_with_next) that would be the last line of a page turns
+    the page with the block after it; unmarked, the same label stays behind (so the
+    mark is what moves it). The done screen's 'What to do next' was cut this way."""
+    from kivy.core.window import Window
+    from kivy.uix.boxlayout import BoxLayout
+    from kivy.uix.widget import Widget
+
+    from kiosk.ui.widgets.pager import PagedView
+    from kiosk.ui.widgets.text import KLabel
+
+    ui = kiosk_ui
+    view = PagedView(size_hint=(None, None), size=(800, 520), pos=(40, 40))
+    box = BoxLayout(orientation="vertical", size_hint_y=None)
+    box.bind(minimum_height=box.setter("height"))
+    first, steps = Widget(size_hint_y=None, height=300), Widget(size_hint_y=None, height=200)
+    heading = KLabel(text="What to do next", role="title", keep_with_next=keep)
+    for block in (first, heading, steps):
+        box.add_widget(block)
+    view.add_widget(box)
+    Window.add_widget(view)
+    try:
+        ui.wait_until(lambda: view.count == 2 and heading.height > 0, 10, "two pages")
+        assert view.page == 0 and first.opacity == 1 and steps.opacity == 0
+        assert (heading.opacity == 0) == keep   # on page 1 only when unmarked
+        view.turn(1)
+        ui.pump_frames(2)
+        assert steps.opacity == 1 and first.opacity == 0
+        assert (heading.opacity == 1) == keep   # with its steps when marked
+    finally:
+        Window.remove_widget(view)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from kivy.app import App
-from kivy.properties import DictProperty, OptionProperty, StringProperty
+from kivy.properties import BooleanProperty, DictProperty, OptionProperty, StringProperty
 from kivy.uix.label import Label
 
 from kiosk.ui.line_breaks import break_lines, has_cjk
@@ -93,10 +93,13 @@ class KLabel(ChineseLines, Translated, Label):
     broken by :class:`ChineseLines`.
 
     ``role`` picks the type size, ``tone`` the palette colour (``text``, ``text_muted``,
-    ``header_text``, ``danger_text`` …)."""
+    ``header_text``, ``danger_text`` …). ``keep_with_next``: in a
+    :class:`~kiosk.ui.widgets.pager.PagedView`, a heading never ends a page: it turns
+    the page with the block after it."""
 
     role = OptionProperty("body", options=ROLES)
     tone = StringProperty("text")
+    keep_with_next = BooleanProperty(False)
 
 
 def drawn_lines(label: Label) -> list[str]:
