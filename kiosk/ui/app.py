@@ -17,7 +17,7 @@ Public interface for other layers (all on the Kivy main thread; from a worker th
 - ``app.go(name, **params)``, ``app.back()``, ``app.go_home()`` (ends the session),
   ``app.start_route(route_id)``, ``app.show_message(spec)``.
 - ``app.end_session(reason)``: ONE intent to the controller, ``ctl.end(reason)``; the
-  HOME state it publishes comes back as :meth:`KioskApp.show_home`, which dismisses the
+  HOME state it publishes comes back as :meth:`KioskApp.draw_home`, which dismisses the
   warning, dispatches ``on_session_end(reason)`` (bind it to wipe session data),
   ``reset()``s every screen, restores the defaults (language, display modes, the
   settings' inactivity timings) and shows the attract screen.
@@ -379,15 +379,17 @@ class KioskApp(App):
 
     def end_session(self, reason: EndReason | str = EndReason.DONE) -> None:
         """End the session: one intent to the controller, whose HOME state comes back
-        as :meth:`show_home` (without journeys, straight there)."""
+        as :meth:`draw_home` (without journeys, straight there)."""
         reason = EndReason(reason)
         if self.journeys is not None:
             self.journeys.controller.end(reason)
         else:
-            self.show_home(reason)
+            self.draw_home(reason)
 
-    def show_home(self, reason: EndReason | None) -> None:
-        """Draw a HOME state: wipe, reset every screen, defaults, the attract screen."""
+    def draw_home(self, reason: EndReason | None) -> None:
+        """Draw a HOME state: wipe, reset every screen, defaults, the attract screen.
+        (Not to be confused with a screen's ``show_home`` flag: whether its frame has a
+        home button. No app method shares a name with a screen property.)"""
         reason = reason or EndReason.DONE
         log.info("session end", extra={"fields": {"reason": reason.value}})
         self.idle.stop()

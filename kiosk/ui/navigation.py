@@ -67,7 +67,7 @@ class Navigator:
             raise RuntimeError(f"state {state.step.value!r} published while the screen "
                                f"{self._opening!r} was being opened")
         if state.step == Step.HOME:
-            self.app.show_home(state.end_reason)
+            self.app.draw_home(state.end_reason)
             return False
         name = screen_for(state)
         if not self.has_screen(name):

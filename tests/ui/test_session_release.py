@@ -41,7 +41,7 @@ def test_session_widgets_are_released_at_session_end_and_stay_flat(kiosk_ui):
                 render()
                 app.idle.touch()  # someone is there: a slow run must not bring the warning
                 ui.pump_frames(1)
-        app.show_home(EndReason.DONE)
+        app.draw_home(EndReason.DONE)
         ui.pump_frames(2)
         for name in DATA_SCREENS:
             qr = app.sm.get_screen(name).ids.get("qr")
@@ -62,7 +62,7 @@ def test_session_end_gives_the_freed_c_heap_back_once_the_start_screen_is_up(
     monkeypatch.setattr(app_module, "release_free_heap", lambda: released.append(1.0))
     ui = kiosk_ui
     for _ in range(3):  # sessions ending in quick succession: one release, not three
-        ui.app.show_home(EndReason.DONE)
+        ui.app.draw_home(EndReason.DONE)
         ui.pump_frames(1)
     assert released == []  # not while the start screen is being drawn
     ui.wait_until(lambda: released, timeout=5.0, what="the heap release after the session")
