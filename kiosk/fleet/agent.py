@@ -159,8 +159,7 @@ class FleetAgent:
             heartbeat_seconds=self.settings.fleet.heartbeat_seconds,
             paused=self.state.pause is not None, parts=parts, counts=counts,
             acks=[f.Ack.model_validate(a) for a in acks])
-        metrics.fleet_status({name: getattr(parts, name).light.value
-                              for name in f.Parts.model_fields},
+        metrics.fleet_status(_lights(parts),
                              paper=parts.printer.paper.value,
                              outbox_oldest_seconds=parts.outbox.oldest_age_seconds,
                              clock_skew_seconds=self._skew, paused=hb.paused)
@@ -283,3 +282,11 @@ class FleetAgent:
             self.state.done(directive_id, "failed", exc.reason)
             return
         self.state.done(directive_id, "applied")
+
+
+
+def _lights(parts: f.Parts) -> dict[str, str]:
+    """Each part's light, by its name in the heartbeat (every field of Parts is a
+    PartStatus)."""
+    return {name: status.light.value for name, status in parts
+            if isinstance(status, f.PartStatus)}

@@ -71,3 +71,12 @@ def test_every_metric_in_the_rules_is_exported():
                   "KioskOutboxTooOld", "KioskClockSkew", "KioskTechnicianLockout",
                   "KioskReaderErrorsRising", "KioskVersionDrift"):
         assert f"alert: {alert}" in RULES.read_text()
+
+
+def test_every_part_of_the_heartbeat_has_a_light_gauge() -> None:
+    """The agent sets one light gauge per part (kiosk.fleet.agent._lights reads every
+    field of Parts that is a PartStatus): a part added to Parts must be one."""
+    from kiosk.central import schemas_fleet as f
+
+    assert all(isinstance(t, type) and issubclass(t, f.PartStatus)
+               for t in (field.annotation for field in f.Parts.model_fields.values()))
