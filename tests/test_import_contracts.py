@@ -55,7 +55,10 @@ def test_every_contract_is_checked() -> None:
     no cycle, and the kiosk never importing the province centre."""
     contracts = _contracts()
     kinds = sorted(c["type"] for c in contracts)
-    assert kinds == ["acyclic_siblings"] + ["forbidden"] * 6 + ["layers"]
+    assert kinds == ["acyclic_siblings"] + ["forbidden"] * 7 + ["layers"]
+    ui_threads = [c for c in contracts if c.get("source_modules") == ["kiosk.ui"]
+                  and "threading" in c.get("forbidden_modules", [])]
+    assert len(ui_threads) == 1  # the technician's raw threads must not come back
     centre = [c for c in contracts if "kiosk.centre" in c.get("forbidden_modules", [])]
     assert len(centre) == 1 and {"psycopg", "psycopg_pool"} <= set(
         centre[0]["forbidden_modules"])
