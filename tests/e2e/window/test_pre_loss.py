@@ -117,7 +117,12 @@ def test_offline_at_confirm_is_queued_then_sent_once(journey: Journey) -> None:
     assert items[0].idempotency_key[:10].upper().encode() in j.parts.printer.output
     j.sandbox.faults.clear()
     j.parts.sender.retry_now()
-    j.ui.wait_until(lambda: j.new_pre_losses(), 10, "the queued pre-loss delivered")
+    key = items[0].idempotency_key
+    # Delivered = the service has it AND the outbox has marked it (the sender's thread
+    # marks it after the answer: a round started in between would send it again).
+    j.ui.wait_until(lambda: j.new_pre_losses()
+                    and j.parts.outbox.status_of(key) == "delivered", 10,
+                    "the queued pre-loss delivered and marked")
     assert [r["card_number"] for r in j.new_pre_losses()] == ["X00000019"]
     j.parts.sender.retry_now()
     assert j.parts.sender.deliver_once() == 0  # one more round: nothing left to send
