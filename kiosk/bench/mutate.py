@@ -71,6 +71,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
                                 "tests/central/test_outbox.py",
                                 "-k", "not sender and not kill_9 and not service_down"),
     "kiosk/services/failures.py": ("tests/services/test_failure_mapping.py",
+                                   "tests/services/test_failure_parts.py",
                                    "tests/services/test_failure_tables.py",
                                    "tests/services/test_card_failure.py"),
 }
