@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -23,3 +24,12 @@ def persona(key: str) -> dict[str, Any]:
     if key not in people:
         raise KeyError(f"unknown persona {key!r}; known: {', '.join(sorted(people))}")
     return people[key]
+
+
+def card_chip_id(card_number: str, region: str) -> str:
+    """The identification code on a fictional card's chip (EF05 record 01, 32 hex digits):
+    the region code, the issuer mark ``D156000005`` and 16 hex digits from the card
+    number. One definition for the virtual cards and the sandbox's card records, so the
+    chip read by the reader is the one the sandbox knows."""
+    serial = hashlib.sha256(card_number.encode()).hexdigest()[:16].upper()
+    return region + "D156000005" + serial

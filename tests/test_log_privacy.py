@@ -24,6 +24,7 @@ from kiosk.central.errors import (
     OutboxError,
 )
 from kiosk.devices.pcsc.errors import CardError, CardErrorKind
+from kiosk.devices.virtual.cards import ssc_card_data
 from kiosk.logs import error_fields, get_logger, setup_logging
 from kiosk.personas import load_personas
 from kiosk.secrets import Secrets
@@ -105,7 +106,7 @@ def test_no_persona_data_in_the_log_after_failures(log_file, tmp_path, monkeypat
         refusal = failures(p)[4]
         monkeypatch.setattr(client, "_once", lambda *a, _e=refusal, **k: (_ for _ in ()).throw(_e))
         with pytest.raises(CentralRefused):
-            client.card_status("X00000027")
+            client.card_status(ssc=ssc_card_data("x_check"))
     client.close()
     text = read(log_file)
     for p in personas.values():

@@ -27,7 +27,8 @@ from kiosk.central.sandbox import limits
 
 SANDBOX_NICE_STEP = 10
 BENCH_LIMITS = {"TERMINAL_LIMIT": (10_000.0, 10_000.0),  # (burst, per second)
-                "ID_NUMBER_LIMIT": (10_000.0, 10_000.0)}
+                "ID_NUMBER_LIMIT": (10_000.0, 10_000.0),
+                "CARD_NUMBER_LIMIT": (10_000.0, 10_000.0)}
 
 
 def start_sandbox(env: dict[str, str], config: str | None, tmp: Path,

@@ -20,6 +20,7 @@ The CI tests (``tests/fuzz``) and ``kiosk bench fuzz --seconds N`` run the same 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import socket
 import tempfile
@@ -41,6 +42,7 @@ from kiosk.devices.idcard.serial_reader import SerialIdReader, frame
 from kiosk.devices.idcard.text import FIELDS, TEXT_LEN, build_text_block, parse_text_block
 from kiosk.devices.pcsc.errors import CardError
 from kiosk.devices.virtual.ssc_card import ssc_records
+from kiosk.domain.models import IdCardData
 from kiosk.personas import persona
 from kiosk.secrets import Secrets
 
@@ -278,6 +280,14 @@ def _raw_reply() -> st.SearchStrategy[bytes]:
         _body(), st.one_of(st.none(), st.none(), st.binary(max_size=120)))
 
 
+@functools.cache
+def _an_id_card() -> IdCardData:
+    """A persona's ID card as a reader reads it (read once: the fuzzing is the reply's)."""
+    from kiosk.devices.virtual.cards import id_card_data  # lazy: only for this target
+
+    return id_card_data("normal")
+
+
 def _run_central(value: Any) -> Any:
     reply, call = value
     server, client = _client()
@@ -285,8 +295,8 @@ def _run_central(value: Any) -> Any:
     if call == "heartbeat":
         return client.heartbeat(0)
     if call == "status":
-        return client.card_status("X00000019")
-    return client.lookup_person("110105198001010018")
+        return client.card_status("h" * 60)  # the shape of a handle
+    return client.lookup_by_id_card(_an_id_card())
 
 
 RESPONSE_MODELS = [m for m in vars(schemas).values() if isinstance(m, type)

@@ -57,6 +57,7 @@ from kiosk.central.errors import (
 from kiosk.central.signing import H_NONCE, H_REPLY_SIGNATURE, reply_is_authentic, sign_request
 from kiosk.central.transport import AbortableAdapter, Flight, read_capped
 from kiosk.config import ConfigError, Settings
+from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.logs import get_logger
 from kiosk.secrets import Secrets
 
@@ -92,7 +93,6 @@ class OutboundRequest:
 # the outbox can make the client send nothing else, whatever a queued row says.
 QUEUEABLE: dict[str, tuple[AnyPath, type[BaseModel]]] = {
     "pre_loss": (s.Path.PRE_LOSS, s.PreLossRequest),
-    "essc_pre_loss": (se.EsscPath.PRE_LOSS, se.EsscPreLossRequest),
     "cancel_pre_loss": (s.Path.PRE_LOSS_CANCEL, s.CancelPreLossRequest),
 }
 
@@ -161,13 +161,15 @@ class CentralClient:
 
     # ---- operations ---------------------------------------------------------------------
 
-    def lookup_person(self, id_number: str) -> s.PersonCards:
-        """The person with this identity number and their cards (``CentralNotFound``)."""
-        return self._call(s.Path.LOOKUP, _req(s.LookupRequest, id_number=_id(id_number)))
+    def lookup_by_id_card(self, card: IdCardData) -> s.PersonCards:
+        """The person whose ID card this is (its chip's facts) and their cards: masked
+        numbers and handles (``CentralNotFound`` for an unknown person or another card)."""
+        return self._call(s.Path.LOOKUP, _req(s.LookupRequest, id_card=id_card_facts(card)))
 
-    def lookup_by_card(self, card_number: str) -> s.PersonCards:
-        """The holder of this card and all their cards."""
-        return self._call(s.Path.LOOKUP, _req(s.LookupRequest, card_number=card_number))
+    def lookup_by_ssc(self, card: SscCardData) -> s.PersonCards:
+        """The holder of this social security card (its chip) and all their cards;
+        handles that read (status, progress), not pre-lose."""
+        return self._call(s.Path.LOOKUP, _req(s.LookupRequest, card=chip_facts(card)))
 
     def request_code(self, id_number: str) -> s.VerificationChallenge:
         """Have the service send a 6-digit code to the phone on record (not retried)."""
@@ -175,59 +177,56 @@ class CentralClient:
                           _req(s.VerificationRequest, id_number=_id(id_number)))
 
     def confirm_code(self, challenge_id: str, code: str) -> s.PersonCards:
-        """Confirm the code; ``CentralRefused`` code_wrong (``tries_left``) / code_blocked."""
+        """Confirm the code: the person's cards (masked, handles). ``CentralRefused``
+        code_wrong (``tries_left``) / code_blocked."""
         return self._call(s.Path.VERIFY_CONFIRM,
                           _req(s.VerificationConfirm, challenge_id=challenge_id, code=code))
 
-    def card_status(self, card_number: str) -> s.CardStatus:
-        return self._call(s.Path.CARD_STATUS, _req(s.CardStatusRequest, card_number=card_number))
+    def card_status(self, handle: str | None = None, *,
+                    ssc: SscCardData | Mapping[str, object] | None = None) -> s.CardStatus:
+        """A card's state: by a handle from a lookup, or by the card in the reader."""
+        return self._call(s.Path.CARD_STATUS, _req(
+            s.CardStatusRequest, handle=handle, card=chip_facts(ssc) if ssc else None))
 
-    def submit_pre_loss(self, card_number: str, id_number: str,
-                       idempotency_key: str) -> s.PreLossResult:
-        """Pre-lose a card. Repeat with the same key to learn the outcome of an attempt
-        that timed out; the service applies it once."""
-        return self.send_request(self.pre_loss_request(card_number, id_number),
-                                 idempotency_key)
+    def submit_pre_loss(self, handle: str, idempotency_key: str) -> s.PreLossResult:
+        """Pre-lose the card ``handle`` stands for. Repeat with the same key to learn the
+        outcome of an attempt that timed out; the service applies it once."""
+        return self.send_request(self.pre_loss_request(handle), idempotency_key)
 
-    def pre_loss_request(self, card_number: str, id_number: str) -> OutboundRequest:
+    def pre_loss_request(self, handle: str) -> OutboundRequest:
         """The pre-loss request, made and checked here without sending it (what the
-        outbox stores before the first byte goes out)."""
-        return _outbound("pre_loss", card_number=card_number, id_number=_id(id_number),
-                         channel="kiosk", terminal_id=self._terminal)
+        outbox stores before the first byte goes out): the card's handle, no card or ID
+        number (the service takes a pre-loss handle for days)."""
+        return _outbound("pre_loss", handle=handle, channel="kiosk",
+                         terminal_id=self._terminal)
 
-    def replacement_progress(self, card_number: str | None = None,
-                             id_number: str | None = None) -> s.Replacement:
+    def replacement_progress(self, handle: str | None = None, *,
+                             ssc: SscCardData | Mapping[str, object] | None = None
+                             ) -> s.Replacement:
         """Where the replacement is; ``CentralNotFound(code="no_replacement")`` if none."""
         return self._call(s.Path.REPLACEMENT_PROGRESS, _req(
-            s.ReplacementProgressRequest, card_number=card_number,
-            id_number=_id(id_number) if id_number is not None else None))
+            s.ReplacementProgressRequest, handle=handle,
+            card=chip_facts(ssc) if ssc else None))
 
-    def cancel_pre_loss(self, card_number: str, id_number: str,
-                       idempotency_key: str) -> s.CancelResult:
-        """Cancel a pre-loss; ``CentralRefused(code="replacement_exists")`` once applied."""
-        return self.send_request(self.cancel_pre_loss_request(card_number, id_number),
-                                 idempotency_key)
+    def cancel_pre_loss(self, ssc: SscCardData | Mapping[str, object],
+                        id_card: IdCardData | Mapping[str, object],
+                        idempotency_key: str) -> s.CancelResult:
+        """Cancel a pre-loss: the found card in the reader and the holder's ID card (their
+        chips; as data, or as the facts a queued request kept);
+        ``CentralRefused(code="replacement_exists")`` once a replacement was applied for."""
+        return self.send_request(self.cancel_pre_loss_request(ssc, id_card), idempotency_key)
 
-    def cancel_pre_loss_request(self, card_number: str, id_number: str) -> OutboundRequest:
+    def cancel_pre_loss_request(self, ssc: SscCardData | Mapping[str, object],
+                                id_card: IdCardData | Mapping[str, object]) -> OutboundRequest:
         """The cancel request, made and checked without sending it."""
-        return _outbound("cancel_pre_loss", card_number=card_number, id_number=_id(id_number))
+        return _outbound("cancel_pre_loss", card=chip_facts(ssc),
+                         id_card=id_card_facts(id_card))
 
     def verify_essc(self, code: str) -> se.EsscIdentity:
-        """Identify by a scanned e-SSC code: masked identity, cards and a pre-loss grant;
-        ``CentralRefused`` expired / already_used / not_an_essc / revoked. Never retried:
-        the first verification spends the code. The code is not logged or kept."""
+        """Identify by a scanned e-SSC code: masked identity, cards with handles that may
+        pre-lose; ``CentralRefused`` expired / already_used / not_an_essc / revoked. Never
+        retried: the first verification spends the code. The code is not logged or kept."""
         return self._call(se.EsscPath.VERIFY, _req(se.EsscVerifyRequest, code=code))
-
-    def submit_pre_loss_essc(self, card_number: str, grant: str,
-                            idempotency_key: str) -> s.PreLossResult:
-        """Pre-lose a card of the person an e-SSC verification identified (its grant)."""
-        return self.send_request(self.essc_pre_loss_request(card_number, grant),
-                                 idempotency_key)
-
-    def essc_pre_loss_request(self, card_number: str, grant: str) -> OutboundRequest:
-        """The e-SSC pre-loss request, made and checked without sending it."""
-        return _outbound("essc_pre_loss", card_number=card_number, grant=grant,
-                         channel="kiosk", terminal_id=self._terminal)
 
     def send_request(self, request: OutboundRequest, idempotency_key: str) -> Any:
         """Send a state change made by one of the ``*_request`` methods, or read back from
@@ -297,7 +296,7 @@ class CentralClient:
     def _call(self, path: AnyPath, request: BaseModel,
               idempotency_key: str | None = None, *,
               model: type[BaseModel] | None = None) -> Any:
-        stateful = path in s.STATE_CHANGING_OPERATIONS or path == se.EsscPath.PRE_LOSS
+        stateful = path in s.STATE_CHANGING_OPERATIONS
         if stateful and not (idempotency_key and 8 <= len(idempotency_key) <= 128):
             raise ValueError("a state change needs an idempotency key of 8 to 128 characters")
         response_model = model or {**s.OPERATIONS, **se.ESSC_OPERATIONS,
@@ -453,6 +452,25 @@ def _loopback(host: str | None) -> bool:
 def _id(id_number: str) -> str:
     """ID numbers as the card prints them: no spaces, check character X upper-case."""
     return id_number.strip().upper()
+
+
+def id_card_facts(card: IdCardData | Mapping[str, object]) -> dict[str, object]:
+    """What the service checks of an ID card, from what its chip gave (or the same facts
+    kept as a mapping): the number, the validity dates, the issuing authority."""
+    if isinstance(card, Mapping):
+        return dict(card)
+    return {"id_number": _id(card.id_number), "valid_from": card.valid_from.isoformat(),
+            "valid_to": card.valid_to.isoformat() if card.valid_to else None,
+            "authority": card.authority.strip()}
+
+
+def chip_facts(card: SscCardData | Mapping[str, object]) -> dict[str, object]:
+    """What the service checks of a social security card, from its chip (or the same
+    facts kept as a mapping): the number and the card identification code."""
+    if isinstance(card, Mapping):
+        return dict(card)
+    return {"card_number": card.card_number.strip().upper(),
+            "chip_id": card.card_id_code.strip().upper()}
 
 
 def _req(model: type[M], **fields: Any) -> M:

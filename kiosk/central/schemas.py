@@ -26,6 +26,11 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:kiosk:central:problem:"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENT_REPLAY_HEADER = "Idempotent-Replayed"
+# A card handle serves reads (status, progress) this long after its lookup: a session.
+HANDLE_TTL_SECONDS = 600
+# A pre-loss takes a handle this long after its lookup, so that one confirmed and queued
+# while the network was down is still delivered days later (docs/security.md).
+PRE_LOSS_HANDLE_SECONDS = 7 * 86_400
 
 
 class Path(StrEnum):
@@ -78,6 +83,8 @@ class ProblemCode(StrEnum):
     TOO_LARGE = "too_large"
     RATE_LIMITED = "rate_limited"
     RESEND_TOO_SOON = "resend_too_soon"
+    HANDLE_INVALID = "handle_invalid"
+    HANDLE_EXPIRED = "handle_expired"
     # The centre revoked this terminal's key (stolen, retired): a 403 SIGNED with that key,
     # so only a holder of the key learns it; never accepted unsigned. About the terminal,
     # not the request: the outbox keeps what it queued (errors.CentralRevoked).
@@ -114,6 +121,8 @@ PROBLEM_TITLES: dict[ProblemCode, str] = {
     ProblemCode.TOO_LARGE: "Request body too large",
     ProblemCode.RATE_LIMITED: "Too many requests",
     ProblemCode.RESEND_TOO_SOON: "A code was sent moments ago",
+    ProblemCode.HANDLE_INVALID: "Card handle unknown, from another terminal or not for this",
+    ProblemCode.HANDLE_EXPIRED: "Card handle expired: identify again",
     ProblemCode.TERMINAL_REVOKED: "This terminal's key has been revoked",
 }
 
@@ -123,7 +132,9 @@ _PERSONAL_FIELDS: dict[str, Any] = {
     "name": mask_name,
     "code": lambda v: "******",
     "tracking_number": lambda v: "***",
-    "replaces": mask_card_number,
+    "handle": lambda v: "***",
+    "chip_id": lambda v: "***",
+    "authority": lambda v: "***",
 }
 
 
@@ -176,20 +187,52 @@ IdNumberStr = Annotated[str, Field(pattern=r"^\d{17}[\dX]$",
                                    description="resident identity number (GB 11643-1999)")]
 CardNumberStr = Annotated[str, Field(pattern=r"^[A-Z0-9]{6,20}$",
                                      description="social security card number")]
+HandleStr = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{40,128}$",
+                                 description="an opaque card handle from a lookup (see "
+                                             "`CardSummary.handle`)")]
+ChipIdStr = Annotated[str, Field(pattern=r"^[0-9A-F]{32}$",
+                                 description="the card identification code read from the "
+                                             "social security card's chip (EF05 record "
+                                             "01, 16 bytes as 32 hex digits); not printed "
+                                             "on the card")]
 
 
 # ---- requests -------------------------------------------------------------------------
 
-class LookupRequest(_Model):
-    """Find a person by identity number, or by card number (exactly one)."""
+class IdCardFacts(_Model):
+    """Facts read from a resident ID card's chip by the terminal's certified reader. A
+    typed ID number has none of them: the validity dates and the issuing authority are
+    what the centre checks (against the identity record) before it answers."""
 
-    id_number: IdNumberStr | None = None
-    card_number: CardNumberStr | None = None
+    id_number: IdNumberStr
+    valid_from: dt.date
+    valid_to: dt.date | None = Field(default=None, description="null: 长期 (no expiry)")
+    authority: str = Field(min_length=2, max_length=32, description="签发机关, as read")
+
+
+class SscChipFacts(_Model):
+    """Facts read from a social security card's chip: its number and its identification
+    code, which the card management system recorded when the card was made."""
+
+    card_number: CardNumberStr
+    chip_id: ChipIdStr
+
+
+def _one_of(model: BaseModel, *names: str) -> None:
+    if sum(getattr(model, n) is not None for n in names) != 1:
+        raise ValueError("give exactly one of " + ", ".join(names))
+
+
+class LookupRequest(_Model):
+    """Find a person by their ID card (chip facts) or by a social security card (chip
+    facts); exactly one. A bare ID or card number is not a way in."""
+
+    id_card: IdCardFacts | None = None
+    card: SscChipFacts | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> LookupRequest:
-        if (self.id_number is None) == (self.card_number is None):
-            raise ValueError("give exactly one of id_number or card_number")
+        _one_of(self, "id_card", "card")
         return self
 
 
@@ -203,31 +246,44 @@ class VerificationConfirm(_Model):
 
 
 class CardStatusRequest(_Model):
-    card_number: CardNumberStr
+    """A card by a handle from a lookup, or by its chip (exactly one)."""
+
+    handle: HandleStr | None = None
+    card: SscChipFacts | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> CardStatusRequest:
+        _one_of(self, "handle", "card")
+        return self
 
 
 class PreLossRequest(_Model):
-    card_number: CardNumberStr
-    id_number: IdNumberStr
+    """Pre-lose the card a handle stands for (a handle from an identification that may
+    pre-lose: an ID card, an SMS code, an e-SSC; not a card's chip alone)."""
+
+    handle: HandleStr
     channel: Literal["kiosk"] = "kiosk"
     terminal_id: str = Field(min_length=1, max_length=64)
 
 
 class CancelPreLossRequest(_Model):
-    card_number: CardNumberStr
-    id_number: IdNumberStr
+    """Cancel a pre-loss: the found card in the reader (its chip; its PIN was verified on
+    the card) and the holder's ID card (its chip). No handle can do this."""
+
+    card: SscChipFacts
+    id_card: IdCardFacts
 
 
 class ReplacementProgressRequest(_Model):
-    """By card number (old or new card) or by identity number (exactly one)."""
+    """By a handle (the person's latest replacement, or the one of that card) or by a
+    card's chip, old or new (exactly one)."""
 
-    card_number: CardNumberStr | None = None
-    id_number: IdNumberStr | None = None
+    handle: HandleStr | None = None
+    card: SscChipFacts | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ReplacementProgressRequest:
-        if (self.id_number is None) == (self.card_number is None):
-            raise ValueError("give exactly one of card_number or id_number")
+        _one_of(self, "handle", "card")
         return self
 
 
@@ -245,7 +301,15 @@ Text = Annotated[str, Field(max_length=64)]
 LongText = Annotated[str, Field(max_length=500)]
 
 class CardSummary(_Response):
-    card_number: Text
+    """One of the person's cards as a terminal may see it: never its number."""
+
+    handle: str = Field(max_length=128, description="opaque; stands for this card in "
+                         "/v1/cards/status, /v1/replacements/progress and (when the "
+                         "identification allows it) /v1/pre_losses, from this terminal "
+                         "only, for `PersonCards.handles_expire_in` seconds (a pre-loss "
+                         "takes it for days: a queued pre-loss stays deliverable)")
+    card_number_masked: Text = Field(description="for display only: all but the last "
+                                                 "characters hidden")
     state: CardState
     bank_function: bool
     issued: dt.date
@@ -253,13 +317,19 @@ class CardSummary(_Response):
 
 
 class PersonCards(_Response):
-    """A person's cards. ``person_ref`` is opaque (never the identity number)."""
+    """A person's cards. Nothing in it can be joined with another answer: the name is
+    masked, ``person_ref`` names this answer only, the cards are masked numbers and
+    handles (sealed for this terminal, different every time)."""
 
-    person_ref: Text
-    name: Text = Field(description="full name, or masked (`王**`) when looked up by ID "
-                                   "number alone")
+    person_ref: Text = Field(description="opaque, this answer only (never the same twice)")
+    name: Text = Field(description="masked (`王**`): a screen greets, it needs no full name")
     phone_masked: Text
     cards: list[CardSummary] = Field(max_length=50)
+    handles_expire_in: int = Field(default=0, ge=0, le=86_400,
+                                   description="seconds the handles serve for reads")
+    may_pre_lose: bool = Field(default=False, description="whether these handles may "
+                               "pre-lose (identified by an ID card, an SMS code or an "
+                               "e-SSC; not by a card's chip alone)")
 
 
 class VerificationChallenge(_Response):
@@ -285,8 +355,9 @@ class StageEvent(_Response):
 class Replacement(_Response):
     """A replacement card application and where it is."""
 
-    card_number: Text = Field(description="the new card's number")
-    replaces: Text | None = Field(default=None, description="the old card's number")
+    card_number_masked: Text = Field(description="the new card's number, masked")
+    replaces_masked: Text | None = Field(default=None,
+                                         description="the old card's number, masked")
     stage: ReplacementStage
     applied_on: dt.date
     expected_on: dt.date = Field(description="applied_on + 15 (35 with bank function) "
@@ -299,7 +370,7 @@ class Replacement(_Response):
 
 
 class CardStatus(_Response):
-    card_number: Text
+    card_number_masked: Text
     state: CardState
     history: list[StateEvent] = Field(max_length=100)
     replacement: Replacement | None = None
@@ -309,7 +380,7 @@ class CardStatus(_Response):
 
 class PreLossResult(_Response):
     reference: Text
-    card_number: Text
+    card_number_masked: Text
     settlement_stopped_at: dt.datetime
     lapses_on: dt.date = Field(description="the pre-loss lapses by itself on this date "
                                            "unless the official loss follows")
@@ -318,7 +389,7 @@ class PreLossResult(_Response):
 
 class CancelResult(_Response):
     reference: Text
-    card_number: Text
+    card_number_masked: Text
     state: CardState
     cancelled_at: dt.datetime
 

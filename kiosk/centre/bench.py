@@ -58,13 +58,16 @@ from kiosk.centre.pg import PgDatabase
 from kiosk.centre.terminals import Terminals
 from kiosk.domain.idnumber import check_char
 from kiosk.errors import CliError
+from kiosk.personas import card_chip_id
 
 SENDERS = 16  # enough for ~220 requests a second of ~10 ms; more threads only fight over the GIL
 HISTORY_ROWS_PER_DAY = 48
 HISTORY_ROWS_PER_DAY = 48
 MIX = (("lookup", 0.40), ("card_status", 0.30), ("essc_verify", 0.15), ("pre_loss", 0.15))
 BOUNDED_TABLES = ("nonces", "rate_buckets", "terminals", "history_marks", "challenges",
-                  "essc_grants", "heartbeats", "directives")
+                  "heartbeats", "directives")
+BENCH_ID_VALID = ("2016-03-01", "2036-03-01")  # every synthetic ID card's validity
+BENCH_AUTHORITY = "测试市公安局"
 BENCH_LIMITS_NOTE = "production limits (per terminal 20/s, per ID number 0.2/s)"
 
 
@@ -75,6 +78,20 @@ class Person:
     id_number: str
     card_number: str
     person_ref: str
+
+    @property
+    def id_card(self) -> s.IdCardFacts:
+        """What the person's ID card's chip says (the seed's facts)."""
+        return s.IdCardFacts(id_number=self.id_number,
+                             valid_from=dt.date.fromisoformat(BENCH_ID_VALID[0]),
+                             valid_to=dt.date.fromisoformat(BENCH_ID_VALID[1]),
+                             authority=BENCH_AUTHORITY)
+
+    @property
+    def chip(self) -> s.SscChipFacts:
+        """What the person's social security card's chip says."""
+        return s.SscChipFacts(card_number=self.card_number,
+                              chip_id=card_chip_id(self.card_number, self.id_number[:6]))
 
 
 @dataclass
@@ -122,14 +139,16 @@ def seed_people(db: PgDatabase, n: int) -> list[Person]:
         card = f"B{i:08d}"
         ref = "P" + secrets.token_hex(8)
         people.append(Person(id_number, card, ref))
-        persons.append((ref, None, id_number, "测试" + str(i), f"139{i:08d}"[:11], None))
-        cards.append((card, ref, "active", 1, "2021-03-01"))
+        persons.append((ref, None, id_number, "测试" + str(i), f"139{i:08d}"[:11], None,
+                        *BENCH_ID_VALID, BENCH_AUTHORITY))
+        cards.append((card, ref, "active", 1, "2021-03-01",
+                       card_chip_id(card, id_number[:6])))
         history.append((card, "active", "2021-03-01T01:00:00+00:00", "counter"))
         idents.append((ref, "active"))
     with db.tx():
-        db.run_many("INSERT INTO persons VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+        db.run_many("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                     persons)
-        db.run_many("INSERT INTO cards VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING", cards)
+        db.run_many("INSERT INTO cards VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING", cards)
         db.run_many("INSERT INTO card_history (card_number, state, at, channel) VALUES "
                     "(?,?,?,?)", history)
         db.run_many("INSERT INTO essc_identities VALUES (?,?) ON CONFLICT DO NOTHING",
@@ -188,11 +207,10 @@ class Bench:
         t = self.rng.choice(self.terminals)
         person = self.rng.choice(self.people)
         if op == "lookup":
-            body = s.LookupRequest(id_number=person.id_number).model_dump_json(
-                exclude_none=True)
+            body = s.LookupRequest(id_card=person.id_card).model_dump_json(exclude_none=True)
             self._send(client, op, t, s.Path.LOOKUP, body.encode())
         elif op == "card_status":
-            body = s.CardStatusRequest(card_number=person.card_number).model_dump_json()
+            body = s.CardStatusRequest(card=person.chip).model_dump_json(exclude_none=True)
             self._send(client, op, t, s.Path.CARD_STATUS, body.encode())
         elif op == "essc_verify":
             with self.results.lock:
@@ -203,8 +221,18 @@ class Bench:
             body = e.EsscVerifyRequest(code=code).model_dump_json()
             self._send(client, op, t, e.EsscPath.VERIFY, body.encode())
         else:
-            body = s.PreLossRequest(card_number=person.card_number,
-                                    id_number=person.id_number, channel="kiosk",
+            # As a terminal does it: the lookup by the ID card answers the card's handle,
+            # the pre-loss takes it (the lookup is counted as one).
+            body = s.LookupRequest(id_card=person.id_card).model_dump_json(exclude_none=True)
+            found = self._send(client, "lookup", t, s.Path.LOOKUP, body.encode())
+            try:
+                handle = found.json()["cards"][0]["handle"] if found is not None else None
+            except (ValueError, KeyError, IndexError, TypeError):
+                handle = None
+            if handle is None:
+                self.results.record(op, None, "bench:no_handle")
+                return
+            body = s.PreLossRequest(handle=handle, channel="kiosk",
                                     terminal_id=t.terminal_id).model_dump_json()
             self._send(client, op, t, s.Path.PRE_LOSS, body.encode(),
                        key=secrets.token_hex(16))

@@ -2,8 +2,8 @@
 
 - Rollouts advance (:meth:`kiosk.centre.rollouts.Rollouts.advance`; row locks with SKIP
   LOCKED, so every worker may try).
-- Under an advisory lock (one worker at a time): expired nonces, challenges, e-SSC grants
-  and idle rate-limit buckets are deleted; heartbeat history and idempotency records
+- Under an advisory lock (one worker at a time): expired nonces, challenges and idle
+  rate-limit buckets are deleted; heartbeat history and idempotency records
   older than the retention are pruned in batches of :data:`PRUNE_BATCH` rows (a long
   DELETE would hold locks and bloat one transaction).
 """
@@ -32,7 +32,6 @@ def sweep(db: Database, max_skew: float, retention_days: int) -> int:
             return 0
         deleted += db.run("DELETE FROM nonces WHERE ts < ?", now - 2 * max_skew)
         deleted += db.run("DELETE FROM challenges WHERE expires_at < ?", now - 3600)
-        deleted += db.run("DELETE FROM essc_grants WHERE expires < ?", now - 3600)
         deleted += db.run("DELETE FROM rate_buckets WHERE at < ?", now - 3600)
         deleted += db.run(
             "DELETE FROM idempotency WHERE ctid IN (SELECT ctid FROM idempotency WHERE "

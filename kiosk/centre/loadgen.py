@@ -78,13 +78,16 @@ class SignedHttp:
              headers: dict[str, str] | None = None) -> Reply:
         """Sign and send; raises ``OSError``/``http.client.HTTPException`` when the
         connection fails (the caller retries like a terminal would)."""
-        signed = headers or sign_request(terminal.key, terminal.terminal_id, "POST", path,
-                                         body, idempotency_key=idempotency_key)
-        sent = {"Content-Type": "application/json", **signed}
-        if idempotency_key is not None:
-            sent["Idempotency-Key"] = idempotency_key
         started = time.perf_counter()
         for attempt in (1, 2):
+            # Every attempt signed afresh, as the kiosk's client does: a request that did
+            # reach a worker killed before it answered would be "replayed" if resent with
+            # its nonce (given ``headers`` are sent as they are: a replay test's own).
+            signed = headers or sign_request(terminal.key, terminal.terminal_id, "POST",
+                                             path, body, idempotency_key=idempotency_key)
+            sent = {"Content-Type": "application/json", **signed}
+            if idempotency_key is not None:
+                sent["Idempotency-Key"] = idempotency_key
             reused = getattr(self._local, "conn", None) is not None
             try:
                 conn = self._conn()

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.domain.masking import mask_card_number, mask_id_number, mask_name
+from kiosk.domain.masking import mask_id_number, mask_name
 
 
 def field(obj: Any, name: str, default: Any = None) -> Any:
@@ -55,17 +55,15 @@ def _state_text(value: Any) -> str:
 
 @dataclass(frozen=True)
 class CardInfo:
-    """One of the person's social security cards, as the journeys use it."""
+    """One of the person's social security cards, as the journeys use it: the service's
+    opaque handle for it and its masked number (the kiosk never has the number)."""
 
-    card_number: str
+    handle: str
+    masked: str
     state: str
     bank_function: bool = False
     has_replacement: bool = False
     issued: dt.date | None = None
-
-    @property
-    def masked(self) -> str:
-        return mask_card_number(self.card_number)
 
     def __repr__(self) -> str:
         return f"CardInfo({self.masked!r}, state={self.state!r})"
@@ -73,11 +71,14 @@ class CardInfo:
 
 @dataclass(frozen=True)
 class PersonInfo:
-    """The identified person and their cards (held only in the session)."""
+    """The identified person and their cards (held only in the session). ``name`` is
+    the service's masked name; ``id_number`` what the kiosk read or was typed ("" when
+    identified by the e-SSC)."""
 
     id_number: str
     name: str
     cards: tuple[CardInfo, ...]
+    may_pre_lose: bool = False
 
     @property
     def masked_id(self) -> str:
@@ -93,7 +94,8 @@ class PersonInfo:
 
 def card_info(obj: Any) -> CardInfo:
     return CardInfo(
-        card_number=str(field(obj, "card_number", "")),
+        handle=str(field(obj, "handle", "") or ""),
+        masked=str(field(obj, "card_number_masked", "") or ""),
         state=_state_text(field(obj, "state")),
         bank_function=bool(field(obj, "bank_function", False)),
         has_replacement=bool(field(obj, "has_replacement", False)
@@ -106,9 +108,10 @@ def person_info(obj: Any, id_number: str = "") -> PersonInfo:
     """A :class:`PersonInfo` from ``PersonCards`` (or a dict of the same shape)."""
     cards = field(obj, "cards", ()) or ()
     return PersonInfo(
-        id_number=str(field(obj, "id_number", "") or id_number),
+        id_number=id_number,
         name=str(field(obj, "name", "") or ""),
         cards=tuple(card_info(c) for c in cards),
+        may_pre_lose=bool(field(obj, "may_pre_lose", False)),
     )
 
 
@@ -143,7 +146,7 @@ class ReplacementInfo:
     mailed: bool
     tracking_number: str
     history: tuple[tuple[str, dt.date | None], ...]
-    card_number: str = ""
+    card_number_masked: str = ""
 
 
 def replacement_info(obj: Any) -> ReplacementInfo | None:
@@ -165,5 +168,5 @@ def replacement_info(obj: Any) -> ReplacementInfo | None:
         mailed=bool(field(obj, "mailed", False)),
         tracking_number=str(field(obj, "tracking_number", "") or ""),
         history=tuple(history),
-        card_number=str(field(obj, "card_number", "") or ""),
+        card_number_masked=str(field(obj, "card_number_masked", "") or ""),
     )

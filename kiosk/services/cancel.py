@@ -117,12 +117,14 @@ class CancelJourney:
             else:
                 self.core.publish(Step.CANCEL_CONFIRM, CancelView(masked, mask_name(card.name)))
 
-        self.core.call("card_status", lambda: self.core.central.card_status(ssc.card_number), got,
-                   "journeys.busy.looking_up")
+        self.core.call("card_status", lambda: self.core.central.card_status(ssc=ssc), got,
+                       "journeys.busy.looking_up")
 
     def confirm_cancel(self) -> None:
-        ssc, number = self.core.session.ssc_card, self.core.session.id_number
-        if self.core.state.step != Step.CANCEL_CONFIRM or ssc is None or not number:
+        """Cancel by the chips of the found card and of the holder's ID card (the
+        service checks both; no handle can cancel)."""
+        ssc, id_card = self.core.session.ssc_card, self.core.session.id_card
+        if self.core.state.step != Step.CANCEL_CONFIRM or ssc is None or id_card is None:
             return
         key = self.core.session.new_idempotency_key()
         masked = mask_card_number(ssc.card_number)
@@ -132,6 +134,6 @@ class CancelJourney:
             self.core.publish(Step.CANCEL_DONE, CancelView(masked))
 
         self.core.call("cancel_pre_loss",
-                   lambda: self.core.central.cancel_pre_loss(ssc.card_number, number, key), done,
-                   "journeys.busy.submitting")
+                       lambda: self.core.central.cancel_pre_loss(ssc, id_card, key),
+                       done, "journeys.busy.submitting")
 

@@ -13,8 +13,9 @@ state. Where it counts:
   already used, not an e-SSC, revoked, unreadable), from which "scan again" returns.
 
 Anywhere else a scan is ignored. The code is passed to the service and dropped: it is
-never put in the session, a state or a log. The service's grant stands for the ID
-number in the pre-loss; it cannot cancel one (docs/essc.md).
+never put in the session, a state or a log. The service answers the person's cards as
+handles that may pre-lose (no ID number reaches the kiosk); no handle cancels
+(docs/essc.md).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from kiosk.services.states import (
 
 log = get_logger("kiosk.services.essc")
 
-REFUSALS = frozenset({"expired", "already_used", "not_an_essc", "revoked", "grant_invalid"})
+REFUSALS = frozenset({"expired", "already_used", "not_an_essc", "revoked"})
 BAD_CODE = "bad_code"  # the scanner read something that is not a code
 SCAN_STEPS = frozenset({Step.HOME, Step.IDENTIFY, Step.ESSC_REFUSED})
 
@@ -130,8 +131,7 @@ class EsscIdentification:
 
     def _verified(self, result: Any, from_start: bool) -> None:
         session = self.core.session
-        session.person = person_info(result, "")
-        session.essc_grant = str(field(result, "grant", "") or "") or None
+        session.person = person_info(result, "")  # handles that may pre-lose; no ID number
         if from_start:
             self.core.publish(Step.ESSC_CHOOSE, EsscChooseView(
                 session.person.masked_name, self.core.settings.features.cancel_pre_loss))
@@ -157,11 +157,11 @@ class EsscIdentification:
 
 
 def status_card(person: PersonInfo | None) -> str | None:
-    """The card whose replacement to look up when the person came by e-SSC (no ID
-    number): one with a replacement, else a lost one, else the first."""
+    """The handle of the card whose replacement to look up: one with a replacement, else
+    a lost one, else the first (None without cards)."""
     cards: tuple[CardInfo, ...] = person.cards if person else ()
     for wanted in (lambda c: c.has_replacement, lambda c: c.state == "lost", lambda c: True):
         for card in cards:
             if wanted(card):
-                return card.card_number
+                return card.handle
     return None

@@ -74,7 +74,8 @@ class Identification:
             return
         self.core.session.id_card = card
         self.core.session.id_number = card.id_number
-        self.core.call("lookup_person", lambda: self.core.central.lookup_person(card.id_number),
+        # The client is read when the call runs: "try again" asks the one in use then.
+        self.core.call("lookup_person", lambda: self.core.central.lookup_by_id_card(card),
                        self._found, "journeys.busy.looking_up", on_error=not_found_on_card(
                            self.core))
 
@@ -167,6 +168,4 @@ class Identification:
     def _found(self, result: Any) -> None:
         session = self.core.session
         session.person = person_info(result, session.id_number or "")
-        if not session.id_number:
-            session.id_number = session.person.id_number
         self.core.identified()

@@ -22,6 +22,7 @@ from kiosk.services.failures import (
     printer_error_kind,
 )
 from kiosk.services.journey import JourneyContext
+from kiosk.services.ports import CentralPort
 from kiosk.services.states import CardChoice, CardsView, ConsequencesView, PreLossView, Step
 from kiosk.services.tasks import Outcome
 
@@ -59,7 +60,7 @@ class PreLossJourney:
         if person is None:
             self.core.end()
             return
-        pre_lost = [c.card_number for c in person.cards if c.state == "pre_lost"]
+        pre_lost = [c.handle for c in person.cards if c.state == "pre_lost"]
         if pre_lost and session.lapses is None:
             central = self.core.central
 
@@ -75,9 +76,9 @@ class PreLossJourney:
             CardChoice(card_number_masked=c.masked, state=c.state,
                        offerable=c.state == "active",
                        explain_key=f"journeys.cards.state.{c.state}"
-                       + ("_until" if lapses.get(c.card_number) else ""),
+                       + ("_until" if lapses.get(c.handle) else ""),
                        bank_function=c.bank_function, token=str(i),
-                       lapses_on=lapses.get(c.card_number))
+                       lapses_on=lapses.get(c.handle))
             for i, c in enumerate(person.cards))
         self.core.publish(Step.CARDS, CardsView(person.masked_name, choices,
                                                 keep_id_card=session.id_card is not None))
@@ -106,15 +107,16 @@ class PreLossJourney:
         chosen card), stored in the outbox, fsync'd, BEFORE the first byte is sent, and
         the direct attempt delivers that stored item: a crash at any instant leaves it
         delivered or queued, and the busy screen says "saved" only when it is."""
-        card, number = self.core.session.chosen, self.core.session.id_number
-        grant = self.core.session.essc_grant  # identified by the e-SSC: no ID number
-        if self.core.state.step != Step.CONSEQUENCES or card is None or not (number or grant):
+        card = self.core.session.chosen
+        if self.core.state.step != Step.CONSEQUENCES or card is None or not card.handle:
             return
         key = self.core.session.new_idempotency_key()
         central = self.core.central
         try:
-            request = central.pre_loss_request(card.card_number, number) if number \
-                else central.essc_pre_loss_request(card.card_number, grant)
+            # By the card's handle from the identification: no card or ID number is sent
+            # or stored (the service takes a pre-loss handle for days, so a queued one
+            # stays deliverable).
+            request = central.pre_loss_request(card.handle)
         except Exception as exc:  # refused locally (malformed): nothing sent or saved
             self.core.fail(failure_from_error(exc, self.core.hotline))
             return
@@ -234,17 +236,18 @@ class PreLossJourney:
 
 
 
-def lapse_dates(central: Any, card_numbers: list[str]) -> tuple[tuple[str, Any], ...]:
-    """(card number, lapse date or None) for pre-lost cards, from the service's card
+def lapse_dates(central: CentralPort, handles: list[str]
+                ) -> tuple[tuple[str, dt.date | None], ...]:
+    """(card handle, lapse date or None) for pre-lost cards, from the service's card
     status (worker thread). A date that cannot be had is left out, never a failure: the
     card's words without a date are still right."""
-    out = []
-    for number in card_numbers[:5]:  # bounded: a person has a few cards
+    out: list[tuple[str, dt.date | None]] = []
+    for handle in handles[:5]:  # bounded: a person has a few cards
         try:
-            out.append((number, as_date(field(central.card_status(number), "lapses_on"))))
+            out.append((handle, as_date(field(central.card_status(handle), "lapses_on"))))
         except Exception as exc:  # noqa: BLE001 - a missing date must not stop the journey
             log.info("lapse date unknown", extra={"fields": {"error": type(exc).__name__}})
-            out.append((number, None))
+            out.append((handle, None))
     return tuple(out)
 
 

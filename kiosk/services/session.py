@@ -23,7 +23,6 @@ class KioskSession:
     id_card: IdCardData | None = None
     ssc_card: SscCardData | None = None
     id_number: str | None = None  # typed on the keypad or read from the ID card
-    essc_grant: str | None = None  # identified by the e-SSC: stands for the ID number
     person: PersonInfo | None = None
     chosen: CardInfo | None = None
     challenge_id: str | None = None
@@ -33,7 +32,7 @@ class KioskSession:
     replacement: ReplacementInfo | None = None
     pin_verified: bool = False
     cancel_reference: str | None = None
-    # Pre-lost cards' lapse dates from the service, (card number, date) pairs; None until
+    # Pre-lost cards' lapse dates from the service, (card handle, date) pairs; None until
     # asked (once per session: the cards list is shown again on Back).
     lapses: tuple[tuple[str, Any], ...] | None = None
 

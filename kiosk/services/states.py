@@ -223,7 +223,7 @@ class EsscChooseView:
 @dataclass(frozen=True)
 class EsscRefusedView:
     """Why a scanned code identifies nobody: expired | already_used | not_an_essc |
-    revoked | bad_code (unreadable) | grant_invalid."""
+    revoked | bad_code (unreadable)."""
 
     refusal: str
     from_start: bool  # scanned at the start screen (scan again there)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from kiosk.calendar_source import calendar_for
 from kiosk.domain.models import SscCardData
@@ -14,6 +15,8 @@ from kiosk.services.journey import JourneyContext
 from kiosk.services.ports import Slot
 from kiosk.services.states import CardStateLine, StatusView, Step
 from kiosk.services.timeline import build_timeline, expected_date
+
+T = TypeVar("T")
 
 
 class StatusJourney:
@@ -38,25 +41,27 @@ class StatusJourney:
         self.core.start(self.core.state.journey)
 
     def ssc_read(self, card: SscCardData) -> None:
-        """The old or new SSC identifies the person and the replacement."""
+        """The old or new SSC identifies the person and the replacement (by its chip)."""
         self.core.session.ssc_card = card
 
         def lookup() -> tuple[Any, Any]:
-            person = self.core.central.lookup_by_card(card.card_number)
-            return person, self._progress(card_number=card.card_number)
+            central = self.core.central  # read when the call runs ("try again" too)
+            person = central.lookup_by_ssc(card)
+            return person, self._progress(lambda: central.replacement_progress(ssc=card))
 
         def got(result: tuple[Any, Any]) -> None:
+            # The chip's social security number is the holder's ID number.
             self.core.session.person = person_info(result[0], card.ssn)
-            self.core.session.id_number = self.core.session.person.id_number or card.ssn
+            self.core.session.id_number = card.ssn
             self._show_status(result[1])
 
         self.core.call("lookup_by_card", lookup, got, "journeys.busy.looking_up",
                        on_error=not_found_on_card(self.core))
 
-    def _progress(self, **by: str | None) -> Any:
+    def _progress(self, ask: Callable[[], T]) -> T | None:
         """Replacement progress, or None when no replacement exists (not a failure)."""
         try:
-            return self.core.central.replacement_progress(**by)
+            return ask()
         except Exception as exc:
             kind = error_kind(exc)
             if kind is FailureKind.PERSON_NOT_FOUND or (
@@ -66,13 +71,15 @@ class StatusJourney:
             raise
 
     def load(self) -> None:
-        """The replacement progress of the identified person."""
-        number = self.core.session.id_number
-        # Identified by the e-SSC there is no ID number: ask by the person's card.
-        by = {"id_number": number} if number else {
-            "card_number": status_card(self.core.session.person)}
-        self.core.call("replacement_progress", lambda: self._progress(**by),
-                   self._show_status, "journeys.busy.looking_up")
+        """The replacement progress of the identified person, by the handle of the card
+        it concerns (one with a replacement, else a lost one, else the first)."""
+        handle = status_card(self.core.session.person)
+        if handle is None:
+            self._show_status(None)
+            return
+        self.core.call("replacement_progress", lambda: self._progress(
+                           lambda: self.core.central.replacement_progress(handle)),
+                       self._show_status, "journeys.busy.looking_up")
 
     def _show_status(self, progress: Any) -> None:
         person = self.core.session.person

@@ -14,7 +14,7 @@ from kiosk.bench import soak
 from kiosk.bench.bench_sandbox import SANDBOX_NICE_STEP, start_sandbox
 from kiosk.bench.journeys import _one_line, _run_child
 from kiosk.central.client import CentralClient
-from kiosk.personas import persona
+from kiosk.devices.virtual.cards import id_card_data, ssc_card_data
 from kiosk.secrets import load_secrets
 from kiosk.system.memory import heap_mb
 from tests.fixtures.cli import run_kiosk
@@ -98,10 +98,12 @@ def test_the_bench_sandbox_serves_a_soak_and_runs_niced(tmp_path: Path) -> None:
         client = CentralClient(dataclasses.replace(settings, central=dataclasses.replace(
             settings.central, base_url=url)), secrets)
         try:
-            id_number = persona("normal")["id"]["id_number"]
-            # The real per-ID-number limit allows 30 at once; a soak needs thousands.
+            id_card, ssc = id_card_data("normal"), ssc_card_data("normal")
+            # The real per-ID-number and per-card limits allow 30 and 12 at once; a soak
+            # needs thousands.
             for _ in range(40):
-                assert client.lookup_person(id_number).cards
+                assert client.lookup_by_id_card(id_card).cards
+                assert client.card_status(ssc=ssc).state
         finally:
             client.close()
     finally:

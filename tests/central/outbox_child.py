@@ -22,7 +22,7 @@ from kiosk.secrets import load_secrets  # noqa: E402
 
 
 def main() -> int:
-    mode, base_url, secrets_file, db, key, card, id_number = sys.argv[1:8]
+    mode, base_url, secrets_file, db, key, handle = sys.argv[1:7]
     settings = load_settings(environ={"KIOSK__KIOSK__DEMO": "true",
                                       "KIOSK__SECURITY__SECRETS_FILE": secrets_file,
                                       "KIOSK__KIOSK__DATA_DIR": str(Path(db).parent)})
@@ -31,7 +31,8 @@ def main() -> int:
     client = CentralClient(settings, load_secrets(settings))
     outbox = Outbox(db)
     if mode == "enqueue-and-send":
-        outbox.enqueue(KIND_PRE_LOSS, {"card_number": card, "id_number": id_number}, key)
+        outbox.enqueue(KIND_PRE_LOSS, {"body": dict(client.pre_loss_request(handle).body)},
+                       key)
         print("ENQUEUED", flush=True)
     sender = OutboxSender(outbox, client)
     delivered = sender.deliver_once()

@@ -13,6 +13,8 @@ import requests
 from kiosk.central.client import CentralClient
 from kiosk.central.sandbox.openapi import render
 from kiosk.cli.main import main
+from kiosk.devices.virtual.cards import id_card_data
+from kiosk.domain.masking import mask_card_number
 from kiosk.personas import persona
 from kiosk.secrets import load_secrets
 from tests.fixtures.polling import until
@@ -58,8 +60,9 @@ def test_foreground_sandbox_serves_signed_calls(tmp_path, central_settings):
         settings = dataclasses.replace(central_settings, central=dataclasses.replace(
             central_settings.central, base_url=url))
         with CentralClient(settings, load_secrets(settings)) as client:
-            person = client.lookup_person(persona("normal")["id"]["id_number"])
-        assert person.cards[0].card_number == persona("normal")["ssc"]["card_number"]
+            person = client.lookup_by_id_card(id_card_data("normal"))
+        assert person.cards[0].card_number_masked == mask_card_number(
+            persona("normal")["ssc"]["card_number"])
         token_file = tmp_path / "sandbox-admin.token"
         assert token_file.stat().st_mode & 0o777 == 0o600
         admin = f"http://127.0.0.1:{admin_port}/admin/health"

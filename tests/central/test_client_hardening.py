@@ -22,6 +22,8 @@ from kiosk.central.errors import (
     CentralUnauthenticated,
 )
 from kiosk.config import load_settings
+from kiosk.devices.virtual.cards import id_card_data, ssc_card_data
+from kiosk.domain.masking import mask_card_number
 from kiosk.personas import persona
 from tests.central.hostile import HostileServer
 from tests.fixtures.cli import run_kiosk
@@ -29,6 +31,9 @@ from tests.fixtures.polling import until
 
 CARD = persona("normal")["ssc"]["card_number"]
 ID = persona("normal")["id"]["id_number"]
+SSC, ID_CARD = ssc_card_data("normal"), id_card_data("normal")
+MASKED = mask_card_number(CARD)
+A_HANDLE = "h" * 60  # the shape of a handle (these servers never see a real one)
 
 
 @pytest.fixture
@@ -53,9 +58,9 @@ def test_a_redirect_is_a_bad_response_and_the_other_host_receives_nothing(
     redirecting = _server(hostile, mode="redirect", target=other.url)
     client = make_central_client(base_url=redirecting.url)
     with pytest.raises(CentralBadResponse):
-        client.lookup_person(ID)
+        client.lookup_by_id_card(ID_CARD)
     with pytest.raises(CentralBadResponse):
-        client.submit_pre_loss(CARD, ID, new_idempotency_key())
+        client.submit_pre_loss(A_HANDLE, new_idempotency_key())
     assert len(redirecting.seen) == 2
     assert other.seen == []  # not the body, not the X-Kiosk-* headers, nothing
 
@@ -75,7 +80,7 @@ def test_a_200_mb_answer_fails_cleanly_with_small_memory(hostile, make_central_c
     tracemalloc.start()
     try:
         with pytest.raises(CentralBadResponse) as err:
-            client.card_status(CARD)
+            client.card_status(ssc=SSC)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -89,7 +94,7 @@ def test_a_declared_oversize_answer_is_refused_unread(hostile, make_central_clie
     huge = _server(hostile, mode="huge")
     client = make_central_client(base_url=huge.url, retries=0, max_reply_bytes=1024)
     with pytest.raises(CentralBadResponse):
-        client.card_status(CARD)
+        client.card_status(ssc=SSC)
 
 
 # ---- overall deadline and cancel ------------------------------------------------------------
@@ -101,7 +106,7 @@ def test_a_dribbling_server_cannot_hold_a_call_past_its_deadline(hostile, make_c
     client = make_central_client(base_url=slow.url, read_timeout=1.0, retries=2,
                                  deadline_seconds=1.5)
     with pytest.raises(CentralTimeout) as err:
-        client.card_status(CARD)
+        client.card_status(ssc=SSC)
     # Each read succeeds and the server would go on for a minute: only the deadline can
     # have ended it (how close to 1.5 s is `kiosk bench central`'s figure).
     assert err.value.maybe_applied
@@ -117,7 +122,7 @@ def test_a_server_sending_its_headers_slowly_is_a_timeout(hostile, make_central_
     client = make_central_client(base_url=slow.url, read_timeout=1.0, retries=0,
                                  deadline_seconds=1.5)
     with pytest.raises(CentralTimeout) as err:
-        client.submit_pre_loss(CARD, ID, new_idempotency_key())
+        client.submit_pre_loss(A_HANDLE, new_idempotency_key())
     assert err.value.maybe_applied and not err.value.authenticated
     assert 0 < slow.sent_bytes < 200  # cut off inside the headers
 
@@ -149,7 +154,7 @@ def test_ten_cancelled_calls_against_a_dribbling_server_leave_the_client_usable(
 
         def call(into: list[BaseException] = outcome) -> None:
             try:
-                client.card_status(CARD)
+                client.card_status(ssc=SSC)
             except BaseException as exc:  # noqa: BLE001 - the test inspects it
                 into.append(exc)
 
@@ -162,14 +167,14 @@ def test_ten_cancelled_calls_against_a_dribbling_server_leave_the_client_usable(
         assert not worker.is_alive(), "cancel did not free the worker"
         assert isinstance(outcome[0], CentralTimeout) and "cancelled" in str(outcome[0])
     server.mode = "proxy"  # now the real sandbox answers through it
-    status = client.card_status(CARD)
-    assert status.card_number == CARD
+    status = client.card_status(ssc=SSC)
+    assert status.card_number_masked == MASKED
     assert threading.active_count() < 20
 
 
 def test_cancel_does_not_affect_later_calls(central_client):
     central_client.cancel()  # nothing in flight: a no-op
-    assert central_client.card_status(CARD).card_number == CARD
+    assert central_client.card_status(ssc=SSC).card_number_masked == MASKED
 
 
 def test_diagnose_central_ends_within_the_deadline_against_a_dribbling_server(
@@ -199,7 +204,7 @@ def test_unsigned_or_forged_replies_are_refused(mode, hostile, make_central_clie
     proxy = _server(hostile, mode=mode, target=sandbox.url)
     client = make_central_client(base_url=proxy.url)
     with pytest.raises(CentralUnauthenticated) as err:
-        client.card_status(CARD)
+        client.card_status(ssc=SSC)
     assert err.value.kind == "unauthenticated"
     assert len(proxy.seen) == 1  # not retried: a liar will not improve
 
@@ -208,10 +213,10 @@ def test_a_replayed_reply_is_refused(hostile, make_central_client, sandbox):
     """A genuine signed answer, recorded and served to a later request."""
     proxy = _server(hostile, mode="proxy", target=sandbox.url)
     client = make_central_client(base_url=proxy.url)
-    assert client.card_status(CARD).card_number == CARD
+    assert client.card_status(ssc=SSC).card_number_masked == MASKED
     proxy.mode = "replay"
     with pytest.raises(CentralUnauthenticated):
-        client.card_status(CARD)
+        client.card_status(ssc=SSC)
 
 
 def test_an_impersonating_server_is_refused(hostile, make_central_client):
@@ -228,7 +233,7 @@ def test_an_unsigned_401_is_accepted_only_as_a_terminal_problem(
 
     client = make_central_client(secrets=Secrets(b"x" * 32, central_secrets.technician_pin_hash))
     with pytest.raises(CentralRefused) as err:
-        client.card_status(CARD)
+        client.card_status(ssc=SSC)
     assert err.value.code == "bad_signature" and err.value.terminal_problem
 
 
@@ -236,10 +241,10 @@ def test_a_finished_calls_deadline_does_not_touch_the_kept_alive_connection(
         make_central_client, sandbox):
     """The pooled connection outlives the call; its old deadline must not shut it."""
     client = make_central_client(deadline_seconds=0.5)
-    assert client.card_status(CARD).card_number == CARD
+    assert client.card_status(ssc=SSC).card_number_masked == MASKED
     first_deadline = time.monotonic() + 0.5  # at or after the first call's own
     # The first call's deadline passes while its connection idles: the deadline watchdog
     # has dealt with every flight due by then.
     until(lambda: _watchdog_done_with(first_deadline), 5, "the first call's deadline")
-    assert client.card_status(CARD).card_number == CARD
-    assert client.card_status(CARD).card_number == CARD
+    assert client.card_status(ssc=SSC).card_number_masked == MASKED
+    assert client.card_status(ssc=SSC).card_number_masked == MASKED

@@ -119,12 +119,13 @@ def test_deeply_nested_reply_is_a_bad_response():
 
 
 def test_reply_fields_have_length_limits():
-    card = {"card_number": "X1", "state": "active", "bank_function": True,
-            "issued": "2020-01-01", "has_replacement": False}
+    card = {"handle": "h" * 60, "card_number_masked": "*1", "state": "active",
+            "bank_function": True, "issued": "2020-01-01", "has_replacement": False}
     good = {"person_ref": "P1", "name": "王**", "phone_masked": "138****1230", "cards": [card]}
     assert _decode(200, {}, json.dumps(good).encode(), s.PersonCards).name == "王**"
     for bad in ({**good, "name": "王" * 10_000}, {**good, "cards": [card] * 1000},
-                {**good, "person_ref": "P" * 65}):
+                {**good, "person_ref": "P" * 65},
+                {**good, "cards": [{**card, "handle": "h" * 129}]}):
         with pytest.raises(e.CentralBadResponse):
             _decode(200, {}, json.dumps(bad).encode(), s.PersonCards)
     with pytest.raises(e.CentralBadResponse):  # a huge problem detail is not a problem

@@ -17,6 +17,7 @@ from kiosk.central.client import new_idempotency_key
 from kiosk.central.errors import OutboxError
 from kiosk.central.outbox import KIND_CANCEL_PRE_LOSS, KIND_PRE_LOSS, Outbox
 from kiosk.central.outbox_sender import OutboxSender
+from kiosk.devices.virtual.cards import id_card_data, ssc_card_data
 from kiosk.domain.card_states import CardState
 from kiosk.personas import persona
 from tests.fixtures.polling import until
@@ -27,8 +28,19 @@ CARD = persona("normal")["ssc"]["card_number"]
 CHILD = Path(__file__).with_name("outbox_child.py")
 
 
-def _payload(card: str = CARD, id_number: str = ID) -> dict:
-    return {"card_number": card, "id_number": id_number}
+SSC = ssc_card_data("normal")
+ANY_HANDLE = "h" * 60  # the shape of a handle, for the tests that send nothing
+
+
+def _payload(handle: str = ANY_HANDLE) -> dict:
+    """A queued pre-loss as the journey writes it ahead: the request body, whose only
+    reference to the card is its handle (nothing personal)."""
+    return {"body": {"handle": handle, "channel": "kiosk", "terminal_id": "T-DEMO-0001"}}
+
+
+def _handle(client, persona_key: str = "normal") -> str:
+    """A handle for the persona's first card, from a lookup by their ID card."""
+    return client.lookup_by_id_card(id_card_data(persona_key)).cards[0].handle
 
 
 def _recorded(sandbox, key: str) -> list[dict]:
@@ -62,6 +74,7 @@ def test_delivered_item_leaves_no_personal_data_on_disk(tmp_path):
     box.mark_delivered(item, "YGS1")
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
     assert ID.encode() not in raw and CARD.encode() not in raw
+    assert ANY_HANDLE.encode() not in raw  # a handle is scrubbed like personal data
     assert box.stats().delivered_total == 1
 
 
@@ -107,7 +120,7 @@ def test_sender_delivers_when_the_service_is_back(tmp_path, sandbox, make_centra
     client = make_central_client(retries=0)
     box = Outbox(tmp_path / "o.db")
     key = new_idempotency_key()
-    box.enqueue(KIND_PRE_LOSS, _payload(), key)
+    box.enqueue(KIND_PRE_LOSS, _payload(_handle(client)), key)
     sandbox.admin("POST", "/faults", json={"fail_next": 1000})
     sender = OutboxSender(box, client, base_delay=0.05, max_delay=0.2, poll_interval=0.1)
     sender.start()
@@ -123,16 +136,14 @@ def test_sender_delivers_when_the_service_is_back(tmp_path, sandbox, make_centra
         sender.stop()
     assert box.stats().pending == 0 and box.stats().delivered_total == 1
     assert len(_recorded(sandbox, key)) == 1
-    assert client.card_status(CARD).state == CardState.PRE_LOST
+    assert client.card_status(ssc=SSC).state == CardState.PRE_LOST
 
 
 def test_sender_rejects_items_the_service_refuses(tmp_path, sandbox, make_central_client):
     client = make_central_client()
     box = Outbox(tmp_path / "o.db")
-    pre = persona("pre_lost")
-    box.enqueue(KIND_PRE_LOSS, _payload(pre["central"]["cards"][0]["card_number"],
-                                       pre["id"]["id_number"]), new_idempotency_key())
-    box.enqueue(KIND_PRE_LOSS, _payload(), new_idempotency_key())
+    box.enqueue(KIND_PRE_LOSS, _payload(_handle(client, "pre_lost")), new_idempotency_key())
+    box.enqueue(KIND_PRE_LOSS, _payload(_handle(client)), new_idempotency_key())
     seen = []
     assert OutboxSender(box, client, on_result=lambda i, r: seen.append(r)).deliver_once() == 1
     stats = box.stats()
@@ -153,20 +164,21 @@ def test_sender_keeps_items_when_the_terminal_key_is_wrong(tmp_path, sandbox,
     assert box.stats().pending == 1 and box.stats().last_error == "bad_signature"
 
 
-def _child(mode: str, sandbox, central_settings, db: Path, key: str) -> subprocess.Popen:
+def _child(mode: str, sandbox, central_settings, handle: str, db: Path,
+           key: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(CHILD), mode, sandbox.url, central_settings.security.secrets_file,
-         str(db), key, CARD, ID],
+         str(db), key, handle],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_kill_9_between_applied_and_acknowledged_delivers_exactly_once(
         tmp_path, sandbox, central_settings, central_client):
     db = tmp_path / "outbox.sqlite3"
-    key = new_idempotency_key()
+    key, handle = new_idempotency_key(), _handle(central_client)
     # The service applies the pre-loss, then holds the answer: the terminal dies waiting.
     sandbox.admin("POST", "/faults", json={"latency_ms": 20_000})
-    child = _child("enqueue-and-send", sandbox, central_settings, db, key)
+    child = _child("enqueue-and-send", sandbox, central_settings, handle, db, key)
     try:
         assert child.stdout.readline().strip() == "ENQUEUED"
         until(lambda: _recorded(sandbox, key), 10, "the service to receive the pre-loss")
@@ -180,7 +192,7 @@ def test_kill_9_between_applied_and_acknowledged_delivers_exactly_once(
     with sqlite3.connect(db) as raw:
         assert raw.execute("SELECT COUNT(*) FROM outbox WHERE status='pending'").fetchone() == (1,)
     sandbox.admin("DELETE", "/faults")
-    restarted = _child("deliver", sandbox, central_settings, db, key)
+    restarted = _child("deliver", sandbox, central_settings, handle, db, key)
     out, err = restarted.communicate(timeout=30)
     assert restarted.returncode == 0, err
     stats = json.loads(out.strip().splitlines()[-1])
@@ -189,15 +201,15 @@ def test_kill_9_between_applied_and_acknowledged_delivers_exactly_once(
     with sqlite3.connect(db) as raw:
         (reference,) = raw.execute("SELECT reference FROM outbox").fetchone()
     assert reference == recorded["reference"]  # the stored answer came back
-    assert central_client.card_status(CARD).state == CardState.PRE_LOST
+    assert central_client.card_status(ssc=SSC).state == CardState.PRE_LOST
 
 
 def test_kill_9_before_sending_delivers_once_after_restart(tmp_path, sandbox,
-                                                           central_settings):
+                                                           central_settings, central_client):
     db = tmp_path / "outbox.sqlite3"
-    key = new_idempotency_key()
+    key, handle = new_idempotency_key(), _handle(central_client)
     sandbox.admin("POST", "/faults", json={"fail_next": 1000, "latency_ms": 20_000})
-    child = _child("enqueue-and-send", sandbox, central_settings, db, key)
+    child = _child("enqueue-and-send", sandbox, central_settings, handle, db, key)
     try:
         assert child.stdout.readline().strip() == "ENQUEUED"
         os.kill(child.pid, signal.SIGKILL)
@@ -208,7 +220,7 @@ def test_kill_9_before_sending_delivers_once_after_restart(tmp_path, sandbox,
     sandbox.admin("DELETE", "/faults")
     assert _recorded(sandbox, key) == []
     for _ in range(2):  # a second restart finds nothing left to send
-        again = _child("deliver", sandbox, central_settings, db, key)
+        again = _child("deliver", sandbox, central_settings, handle, db, key)
         out, err = again.communicate(timeout=30)
         assert again.returncode == 0, err
     assert json.loads(out.strip().splitlines()[-1])["delivered_total"] == 1
@@ -225,13 +237,14 @@ def test_service_down_then_back_on_the_same_port(tmp_path, central_settings,
     db = tmp_path / "central.db"
     first = start_sandbox_thread(central_settings, port=0, db_path=db, secrets=central_secrets)
     port, url = first.port, first.url
-    first.stop()  # nothing listens now
     settings = dataclasses.replace(central_settings, central=dataclasses.replace(
         central_settings.central, base_url=url, retries=0))
     client = CentralClient(settings, central_secrets)
+    handle = _handle(client)  # the service keeps its handle key across a restart
+    first.stop()  # nothing listens now
     box = Outbox(tmp_path / "o.db")
     key = new_idempotency_key()
-    box.enqueue(KIND_PRE_LOSS, _payload(), key)
+    box.enqueue(KIND_PRE_LOSS, _payload(handle), key)
     sender = OutboxSender(box, client, base_delay=0.05, max_delay=0.1, poll_interval=0.1)
     sender.start()
     again = None
@@ -274,15 +287,16 @@ def test_real_full_disk_is_a_typed_error_and_keeps_what_was_stored(tmp_path):
 
 def test_running_sender_sends_a_new_item_at_once(tmp_path, sandbox, make_central_client):
     box = Outbox(tmp_path / "o.db")
-    sender = OutboxSender(box, make_central_client(), poll_interval=30).start()
+    client = make_central_client()
+    handles = _handle(client), _handle(client, "x_check")
+    sender = OutboxSender(box, client, poll_interval=30).start()
     try:
         # A first item, delivered: the sender has done its round and is idle, waiting
         # up to 30 s; only the enqueue can wake it for the next one.
-        box.enqueue(KIND_PRE_LOSS, _payload(), new_idempotency_key())
+        box.enqueue(KIND_PRE_LOSS, _payload(handles[0]), new_idempotency_key())
         until(lambda: box.stats().delivered_total == 1, 10, "the first item delivered")
         key = new_idempotency_key()
-        box.enqueue(KIND_PRE_LOSS, _payload("X00000027", persona("x_check")["id"]["id_number"]),
-                    key)
+        box.enqueue(KIND_PRE_LOSS, _payload(handles[1]), key)
         until(lambda: box.stats().pending == 0, 3, "the new item sent at once")
         assert box.stats().delivered_total == 2 and len(_recorded(sandbox, key)) == 1
     finally:
@@ -292,10 +306,11 @@ def test_running_sender_sends_a_new_item_at_once(tmp_path, sandbox, make_central
 def test_malformed_item_is_set_aside_not_blocking_the_queue(tmp_path, sandbox,
                                                             make_central_client):
     box = Outbox(tmp_path / "o.db")
-    box.enqueue(KIND_PRE_LOSS, {"card_number": CARD}, new_idempotency_key())  # no ID number
+    box.enqueue(KIND_PRE_LOSS, {"card_number": CARD}, new_idempotency_key())  # no handle
     key = new_idempotency_key()
-    box.enqueue(KIND_PRE_LOSS, _payload(), key)
-    assert OutboxSender(box, make_central_client()).deliver_once() == 1
+    client = make_central_client()
+    box.enqueue(KIND_PRE_LOSS, _payload(_handle(client)), key)
+    assert OutboxSender(box, client).deliver_once() == 1
     stats = box.stats()
     # Out of the queue's way, but kept (with its data) and raised for a person to act.
     assert stats.pending == 0 and stats.delivered_total == 1 and stats.rejected_total == 0

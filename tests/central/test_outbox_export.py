@@ -24,19 +24,19 @@ from kiosk.central.outbox_export import (
 )
 from kiosk.central.outbox_sender import OutboxSender
 from kiosk.composition.outbox import OUTBOX_FILE
-from kiosk.personas import persona
 from tests.deploy.helpers import write_secrets
 from tests.fixtures.cli import clean_env, one_line_error, run_kiosk
 
-CARD = persona("normal")["ssc"]["card_number"]
-ID = persona("normal")["id"]["id_number"]
+# A queued pre-loss names its card by the service's handle (no card or ID number): the
+# centre, which made the handle, tells the outlet which card it is.
+HANDLE = "h" * 60
 NOW = dt.datetime(2026, 12, 7, 9, 30, tzinfo=dt.UTC)
 
 
 def _queued(path: Path, client) -> tuple[Outbox, str]:
     box = Outbox(path, terminal_key=client.terminal_key)
     key = new_idempotency_key()
-    OutboxSender(box, client).write_ahead(client.pre_loss_request(CARD, ID), key)
+    OutboxSender(box, client).write_ahead(client.pre_loss_request(HANDLE), key)
     box.release(box.item(key).id, "direct:" + key)
     return box, key
 
@@ -52,13 +52,13 @@ def test_only_the_outlets_key_opens_it_and_the_items_stay(tmp_path, central_clie
     assert done.items == 1 and not done.demo_key
     assert done.path.parent == stick and stat.S_IMODE(done.path.stat().st_mode) == 0o600
     raw = done.path.read_bytes()
-    assert ID.encode() not in raw and CARD.encode() not in raw and key.encode() not in raw
+    assert HANDLE.encode() not in raw and key.encode() not in raw
     header = json.loads(raw)
     assert header["terminal_id"] == "T-0001" and header["items"] == 1  # readable outside
     opened = open_export(raw, private)
     (request,) = opened["requests"]
     assert request["idempotency_key"] == key and request["kind"] == "pre_loss"
-    assert request["request"] == {"card_number": CARD, "id_number": ID, "channel": "kiosk",
+    assert request["request"] == {"handle": HANDLE, "channel": "kiosk",
                                   "terminal_id": "T-DEMO-0001"}
     assert request["status"] == "held" and request["alert"] == "held_not_found"
     # Still queued: an export is a copy for the outlet, not a way out of the queue.
@@ -134,7 +134,7 @@ def test_the_commands_keygen_export_open(tmp_path, central_settings, central_cli
     opened = run_kiosk(["outbox", "open", str(file), "--key", str(private_file)], env)
     assert opened.returncode == 0, opened.stderr
     (request,) = json.loads(opened.stdout)["requests"]
-    assert request["idempotency_key"] == key and request["request"]["card_number"] == CARD
+    assert request["idempotency_key"] == key and request["request"]["handle"] == HANDLE
 
     wrong, _ = generate_keypair()
     (tmp_path / "wrong.key").write_text(wrong.hex())

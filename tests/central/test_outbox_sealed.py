@@ -17,6 +17,7 @@ from kiosk.central.client import new_idempotency_key
 from kiosk.central.outbox import KIND_PRE_LOSS, LEGACY_KINDS, Outbox
 from kiosk.central.outbox_sender import OutboxSender
 from kiosk.central.sealing import derive_key, is_sealed
+from kiosk.devices.virtual.cards import id_card_data
 from kiosk.personas import persona
 from kiosk.secrets import Secrets
 
@@ -76,9 +77,11 @@ def test_a_plaintext_queue_from_before_is_sealed_without_losing_an_item(
     raw = _raw(tmp_path)
     assert CARD.encode() not in raw and ID.encode() not in raw  # old pages scrubbed too
     sender = OutboxSender(box, make_central_client())
-    assert sender.deliver_once() >= 1  # the first pre-loses the card; the second is refused
-    assert box.stats().pending == 0
-    assert box.stats().delivered_total + box.stats().rejected_total == 2
+    # The contract no longer takes a card and an ID number for a pre-loss (only a card
+    # handle): such items are set aside as invalid, kept and counted, not lost silently.
+    assert sender.deliver_once() == 0
+    stats = box.stats()  # held for the outlet (sealed export), with an alert
+    assert stats.pending == 0 and stats.held == 2 and stats.alert == "held_invalid_item"
     box.close()
 
 
@@ -104,7 +107,8 @@ def test_items_refused_for_a_terminal_problem_stay_and_alert_on_the_monotonic_cl
     client = make_central_client(secrets=wrong, outbox_terminal_expiry_hours=2.0)
     sender = OutboxSender(box, client, monotonic=lambda: mono[0])
     key = new_idempotency_key()
-    box.enqueue(KIND_PRE_LOSS, {"card_number": CARD, "id_number": ID}, key)
+    handle = make_central_client().lookup_by_id_card(id_card_data("normal")).cards[0].handle
+    box.enqueue(KIND_PRE_LOSS, {"body": dict(client.pre_loss_request(handle).body)}, key)
     sender.deliver_once()
     assert box.stats().pending == 1 and box.stats().alert is None
     before = metrics.OUTBOX_ALERTS.labels(code="stuck_bad_signature")._value.get()

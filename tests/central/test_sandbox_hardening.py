@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.central import schemas as s
+from kiosk.central.client import chip_facts
 from kiosk.central.errors import CentralNotFound, CentralRefused
 from kiosk.central.sandbox.gate import MAX_BODY_BYTES
 from kiosk.central.sandbox.limits import Limit, RateLimiter
@@ -24,6 +25,7 @@ from kiosk.central.signing import (
     verify_request,
 )
 from kiosk.cli.main import main
+from kiosk.devices.virtual.cards import id_card_data, ssc_card_data
 from kiosk.personas import persona
 
 CARD = persona("normal")["ssc"]["card_number"]
@@ -31,8 +33,11 @@ ID = persona("normal")["id"]["id_number"]
 TERMINAL = "T-DEMO-0001"
 
 
-def _body(card: str = CARD) -> bytes:
-    return s.CardStatusRequest(card_number=card).model_dump_json().encode()
+SSC, ID_CARD = ssc_card_data("normal"), id_card_data("normal")
+
+
+def _body() -> bytes:
+    return s.CardStatusRequest(card=chip_facts(SSC)).model_dump_json().encode()
 
 
 def _post(sandbox, headers: dict, body: bytes | None = None) -> requests.Response:
@@ -133,9 +138,9 @@ def test_rate_limit_per_terminal(sandbox, make_central_client):
     try:
         client = make_central_client(retries=0)
         for _ in range(3):
-            client.card_status(CARD)
+            client.card_status(ssc=SSC)
         with pytest.raises(CentralRefused) as err:
-            client.card_status(CARD)
+            client.card_status(ssc=SSC)
         assert err.value.code == "rate_limited" and err.value.status == 429
     finally:
         gate.terminal_limit = saved
@@ -144,12 +149,12 @@ def test_rate_limit_per_terminal(sandbox, make_central_client):
 def test_rate_limit_per_id_number(sandbox, central_client):
     """Guessing through ID numbers is slow: 30 at once, then one every 5 s per number."""
     for _ in range(30):
-        central_client.lookup_person(ID)
+        central_client.lookup_by_id_card(ID_CARD)
     with pytest.raises(CentralRefused) as err:
-        central_client.lookup_person(ID)
+        central_client.lookup_by_id_card(ID_CARD)
     assert err.value.code == "rate_limited"
-    other = persona("replacement")["id"]["id_number"]
-    assert central_client.lookup_person(other).cards  # another person is not affected
+    other = id_card_data("replacement")
+    assert central_client.lookup_by_id_card(other).cards  # another person is not affected
 
 
 def test_one_live_code_per_person_with_a_resend_cooldown(sandbox, central_client):

@@ -11,6 +11,7 @@ import pytest
 from kiosk.central.client import CentralClient
 from kiosk.central.errors import CentralOffline
 from kiosk.central.sandbox.server import start_sandbox_thread
+from kiosk.devices.virtual.cards import ssc_card_data
 from kiosk.personas import persona
 from tests.fixtures.strict import skip_or_fail
 
@@ -42,7 +43,7 @@ def test_https_with_the_configured_ca_bundle_works(https_sandbox, central_settin
     handle, cert = https_sandbox
     assert handle.url.startswith("https://")
     with _client(central_settings, central_secrets, handle.url, str(cert)) as client:
-        assert client.card_status(CARD).state == "active"
+        assert client.card_status(ssc=ssc_card_data("normal")).state == "active"
 
 
 def test_untrusted_certificate_is_refused_as_offline(https_sandbox, central_settings,
@@ -50,5 +51,5 @@ def test_untrusted_certificate_is_refused_as_offline(https_sandbox, central_sett
     handle, _ = https_sandbox
     with _client(central_settings, central_secrets, handle.url) as client:
         with pytest.raises(CentralOffline) as err:
-            client.card_status(CARD)
+            client.card_status(ssc=ssc_card_data("normal"))
     assert "TLS" in err.value.detail and not err.value.maybe_applied

@@ -52,13 +52,18 @@ def test_lookup_needs_exactly_one_key():
 
 def test_validation_errors_do_not_echo_personal_data():
     with pytest.raises(ValidationError) as err:
-        s.PreLossRequest(card_number="X00000019", id_number=ID + "9", terminal_id="T")
+        s.VerificationRequest(id_number=ID + "9")
     assert ID not in str(err.value)
 
 
 def test_repr_masks_personal_fields():
-    text = repr(s.PreLossRequest(card_number="X00000019", id_number=ID, terminal_id="T"))
-    assert ID not in text and "X00000019" not in text
+    facts = s.IdCardFacts(id_number=ID, valid_from="2015-03-01", authority="北京市公安局")
+    chip = s.SscChipFacts(card_number="X00000019", chip_id="AB" * 16)
+    text = repr(s.CancelPreLossRequest(card=chip, id_card=facts))
+    assert ID not in text and "X00000019" not in text and "AB" * 16 not in text
+    assert "北京市公安局" not in text
+    handle = "h" * 60
+    assert handle not in repr(s.PreLossRequest(handle=handle, terminal_id="T"))
     person = s.PersonCards(person_ref="P1", name="王小明", phone_masked="138****1230",
                            cards=[])
     assert "王小明" not in repr(person) and "王小明" not in str(person)

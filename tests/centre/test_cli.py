@@ -11,8 +11,10 @@ import pytest
 import requests
 
 from kiosk.central import schemas as s
+from kiosk.central.client import chip_facts
 from kiosk.centre.loadgen import SignedHttp, Terminal
 from kiosk.centre.migrate import migrations
+from kiosk.devices.virtual.cards import ssc_card_data
 from kiosk.personas import persona
 from tests.fixtures.centre import CentreSetup
 
@@ -34,7 +36,8 @@ def credential(text: str) -> Terminal:
 
 
 def status(centre_session, t: Terminal) -> tuple[int, str]:
-    body = s.CardStatusRequest(card_number=CARD).model_dump_json().encode()
+    body = s.CardStatusRequest(card=chip_facts(ssc_card_data("normal"))).model_dump_json(
+        exclude_none=True).encode()
     reply = SignedHttp(centre_session.url).post(t, s.Path.CARD_STATUS, body)
     assert reply.authentic or reply.status == 401
     return reply.status, reply.json().get("code", "") if reply.status != 200 else "ok"

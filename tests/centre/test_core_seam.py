@@ -11,6 +11,7 @@ refusal mapped to the contract's problem code.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,12 +33,18 @@ from kiosk.central.sandbox.store import ServiceBackend
 from kiosk.central.sandbox.store_util import ApiProblem, EsscRefused
 from kiosk.central.schemas import ProblemCode
 from kiosk.centre.server import uvicorn_server
+from kiosk.domain.models import IdCardData
 from kiosk.secrets import Secrets
 from tests.fixtures.polling import until
 from tests.fixtures.sandbox import central_test_settings
 
 ID = "110105194912310021"
 CARD = "TEST00001"
+CHIP = "110105D156000005" + "AB" * 8
+# The person's ID card, as the terminal's reader gives it.
+ID_CARD = IdCardData(name="张三丰", gender="male", ethnicity="01", birth_date=dt.date(1949, 12, 31),
+                     address="北京", id_number=ID, authority="北京市公安局",
+                     valid_from=dt.date(2010, 1, 1), valid_to=None)
 
 
 class DictCore:
@@ -61,6 +68,13 @@ class DictCore:
 
     def person_cards(self, person_ref: str) -> dict[str, Any]:
         return self._person()
+
+    def id_card_genuine(self, id_number: str, valid_from: dt.date,
+                        valid_to: dt.date | None, authority: str) -> bool:
+        return id_number == ID and valid_from == ID_CARD.valid_from
+
+    def card_chip_genuine(self, card_number: str, chip_id: str) -> bool:
+        return card_number == CARD and chip_id == CHIP
 
     def card_status(self, card_number: str) -> dict[str, Any]:
         if card_number != CARD:
@@ -128,20 +142,23 @@ def adapter_service(tmp_path: Path, central_secrets: Secrets
 
 def test_a_province_adapter_answers_the_kiosk_client(adapter_service):
     core, client = adapter_service
-    person = client.lookup_person(ID)
+    person = client.lookup_by_id_card(ID_CARD)
     assert person.name == "张**"  # the route masks what the core gave in full
-    assert client.card_status(CARD).state == "active"
+    assert CARD not in person.model_dump_json()  # handles, never the card number
+    handle = person.cards[0].handle
+    assert client.card_status(handle).state == "active"
     with pytest.raises(CentralNotFound):
-        client.card_status("NOSUCH01")
+        client.card_status(ssc={"card_number": "NOSUCH01", "chip_id": CHIP})
     key = new_idempotency_key()
-    first = client.submit_pre_loss(CARD, ID, key)
-    again = client.submit_pre_loss(CARD, ID, key)
+    first = client.submit_pre_loss(handle, key)
+    again = client.submit_pre_loss(handle, key)
     assert first.reference == again.reference == "CORE-0001"
     assert core.keys_seen == [key]  # the repeat was answered by the register
     with pytest.raises(CentralRefused) as refused:
-        client.submit_pre_loss(CARD, ID, new_idempotency_key())
+        client.submit_pre_loss(handle, new_idempotency_key())
     assert refused.value.code == "already_pre_lost"
     challenge = client.request_code(ID)
     (phone, code), = core.sent
     assert phone == "13900000000" and challenge.phone_masked == "139****0000"
-    assert client.confirm_code(challenge.challenge_id, code).person_ref == "ref-1"
+    confirmed = client.confirm_code(challenge.challenge_id, code)
+    assert confirmed.may_pre_lose and confirmed.person_ref != "ref-1"  # this answer's own

@@ -18,18 +18,29 @@ from collections.abc import Iterator
 import pytest
 
 from kiosk.central import schemas as s
-from kiosk.central.client import new_idempotency_key
+from kiosk.central.client import chip_facts, id_card_facts, new_idempotency_key
 from kiosk.central.schemas_fleet import FleetPath
 from kiosk.central.signing import sign_request
 from kiosk.centre.keys import load_master_key
 from kiosk.centre.loadgen import SignedHttp, Terminal, heartbeat_body
 from kiosk.centre.terminals import Terminals
+from kiosk.devices.virtual.cards import id_card_data, ssc_card_data
 from kiosk.personas import persona
 from tests.fixtures.centre import CentreSetup, ServedCentre, serve_centre
 from tests.fixtures.polling import until
 
 CARD = persona("normal")["ssc"]["card_number"]
 ID = persona("normal")["id"]["id_number"]
+
+
+def handle_for(url: str, t: Terminal) -> str:
+    """A handle for normal's card, looked up by terminal ``t`` with their ID card's chip
+    (a pre-loss takes a handle, made for the terminal that looked it up)."""
+    body = s.LookupRequest(id_card=id_card_facts(id_card_data("normal"))).model_dump_json(
+        exclude_none=True).encode()
+    reply = SignedHttp(url).post(t, s.Path.LOOKUP, body)
+    assert reply.status == 200 and reply.authentic, reply.status
+    return str(reply.json()["cards"][0]["handle"])
 
 
 def enrol(setup: CentreSetup, prefix: str, n: int, region: str = "wk") -> list[Terminal]:
@@ -72,7 +83,8 @@ def two(_two: tuple[ServedCentre, ServedCentre]) -> tuple[ServedCentre, ServedCe
 def test_a_nonce_used_at_one_worker_is_refused_at_the_other(two, pg_cluster):
     a, b = two
     (t,) = enrol(pg_cluster, "T-NONCE", 1)
-    body = s.CardStatusRequest(card_number=CARD).model_dump_json().encode()
+    body = s.CardStatusRequest(card=chip_facts(ssc_card_data("normal"))).model_dump_json(
+        exclude_none=True).encode()
     headers = sign_request(t.key, t.terminal_id, "POST", s.Path.CARD_STATUS, body)
     first = SignedHttp(a.url).post(t, s.Path.CARD_STATUS, body, headers=headers)
     assert first.status == 200 and first.authentic
@@ -87,7 +99,7 @@ def test_an_idempotent_pre_loss_sent_to_both_at_once_makes_one_row(two, pg_clust
     a, b = two
     (t,) = enrol(pg_cluster, "T-IDEM", 1)
     key = new_idempotency_key()
-    body = s.PreLossRequest(card_number=CARD, id_number=ID, channel="kiosk",
+    body = s.PreLossRequest(handle=handle_for(a.url, t), channel="kiosk",
                             terminal_id=t.terminal_id).model_dump_json().encode()
     start = threading.Barrier(2)
     replies = {}
@@ -212,6 +224,7 @@ def test_kill_9_of_a_worker_under_load_loses_no_ack_and_applies_nothing_twice(pg
             "POST", f"/fleet/terminals/{t.terminal_id}/resume")["id"] for t in fleet}
         victim = served.worker_pids()[0]
         keys = [new_idempotency_key() for _ in range(40)]
+        handles = {t.terminal_id: handle_for(served.url, t) for t in fleet[:4]}
         answers: dict[str, set[str]] = {k: set() for k in keys}
         applied: Counter = Counter()
         acked_ok: set[str] = set()
@@ -237,7 +250,7 @@ def test_kill_9_of_a_worker_under_load_loses_no_ack_and_applies_nothing_twice(pg
                 if offset == 0 and i == 3:
                     os.kill(victim, signal.SIGKILL)  # mid-load, other requests in flight
                     killed.set()
-                body = s.PreLossRequest(card_number=CARD, id_number=ID, channel="kiosk",
+                body = s.PreLossRequest(handle=handles[t.terminal_id], channel="kiosk",
                                         terminal_id=t.terminal_id).model_dump_json().encode()
                 reply = post_retrying(t, s.Path.PRE_LOSS, body, key)
                 with lock:
@@ -251,7 +264,7 @@ def test_kill_9_of_a_worker_under_load_loses_no_ack_and_applies_nothing_twice(pg
                     sent = acks[t.terminal_id]
                     reply = post_retrying(t, FleetPath.HEARTBEAT,
                                           heartbeat_body(t, random.Random(), sent))
-                    assert reply.status == 200 and reply.authentic
+                    assert reply.status == 200 and reply.authentic, reply.body
                     with lock:
                         acked_ok.update(a["directive_id"] for a in sent)
                     acks[t.terminal_id] = []

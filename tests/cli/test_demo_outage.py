@@ -13,6 +13,7 @@ from kiosk.central.client import CentralClient
 from kiosk.central.errors import CentralOffline
 from kiosk.config import load_settings
 from kiosk.demo import start_demo_services
+from kiosk.devices.virtual.cards import ssc_card_data
 from kiosk.secrets import load_secrets
 from tests.fixtures.cli import clean_env, one_line_error, run_kiosk
 
@@ -30,15 +31,16 @@ def test_outage_on_then_off(tmp_path: Path) -> None:
     settings = load_settings(environ={k: v for k, v in env.items() if k.startswith("KIOSK__")})
     demo = start_demo_services(settings, pcsc=False)
     client = CentralClient(settings, load_secrets(settings))
+    card = ssc_card_data("normal")  # the card as the reader reads it (its chip's facts)
     try:
-        client.lookup_by_card("X00000019")   # the demo answers
+        client.lookup_by_ssc(card)   # the demo answers
         on = run_kiosk(["demo", "outage", "on"], env)
         assert on.returncode == 0 and "outage on" in on.stdout, on.stderr
         with pytest.raises(CentralOffline):
-            client.lookup_by_card("X00000019")
+            client.lookup_by_ssc(card)
         off = run_kiosk(["demo", "outage", "off"], env)
         assert off.returncode == 0 and "outage off" in off.stdout, off.stderr
-        client.lookup_by_card("X00000019")
+        client.lookup_by_ssc(card)
     finally:
         client.close()
         demo.stop()

@@ -7,6 +7,7 @@ import urllib.request
 import pytest
 
 from kiosk import metrics
+from kiosk.devices.virtual.cards import id_card_data
 from tests.diagnostics.helpers import settings_for
 
 
@@ -93,7 +94,7 @@ def test_counters_show_up_in_a_scrape(server, tmp_path, card_hub, central_client
     mark = card_hub.events.mark()  # a card in the real reader (private pcscd, vpcd)
     card_hub.slots.insert("normal", "ssc")
     card_hub.events.wait_for(lambda ev: ev.kind == "card_read", start=mark)
-    central_client.lookup_person("110105198503071230")  # the sandbox over HTTP
+    central_client.lookup_by_id_card(id_card_data("normal"))  # the sandbox over HTTP
     text = _scrape(server.port)
     assert _value(text, confirmed) == base[confirmed] + 1
     assert _value(text, queued) == base[queued] + 1

@@ -236,16 +236,17 @@ def test_outbox_retry_now_delivers_a_backed_off_request(ui, monkeypatch, central
     from kiosk.central.outbox import Outbox
     from kiosk.central.outbox_sender import OutboxSender
     from kiosk.composition.diagnostics import LiveOutboxTools
+    from kiosk.devices.virtual.cards import id_card_data
     from kiosk.services.diagnostics import DiagnosticsContext
     from kiosk.ui.technician.base import technician
 
     box = Outbox(central_settings.data_dir / "outbox.sqlite3")
+    handle = central_client.lookup_by_id_card(id_card_data("normal")).cards[0].handle
+    body = dict(central_client.pre_loss_request(handle).body)  # as the journey writes it
     # The sender runs (a start tries everything at once), then a request is queued
     # while it backs off for an hour.
     sender = OutboxSender(box, central_client, poll_interval=3600).start()
-    item = box.enqueue("pre_loss", {"card_number": "X00000019",
-                                   "id_number": "110105198503071230"}, "diag-retry-1",
-                       due_in=3600)
+    item = box.enqueue("pre_loss", {"body": body}, "diag-retry-1", due_in=3600)
     box.mark_failed(item, "offline", retry_in=3600)  # backed off for an hour
     tech = technician(ui.app)
     monkeypatch.setattr(tech, "outbox", lambda: LiveOutboxTools(central_settings, sender))
@@ -286,8 +287,8 @@ def test_outbox_export_seals_what_cannot_be_delivered_for_the_outlet(
     box = Outbox(central_settings.data_dir / "outbox.sqlite3")
     sender = OutboxSender(box, central_client)
     key = new_idempotency_key()
-    sender.write_ahead(central_client.pre_loss_request("X99999999",
-                                                       "110105198503071230"), key)
+    forged = "A" * 64  # a handle the service never made: refused, signed
+    sender.write_ahead(central_client.pre_loss_request(forged), key)
     box.release(box.item(key).id, "direct:" + key)
     box.make_due()  # as if the cardholder's attempt never ran and its claim lapsed
     sender.deliver_once()  # the service refuses it, signed: held, an alert
@@ -309,9 +310,9 @@ def test_outbox_export_seals_what_cannot_be_delivered_for_the_outlet(
                       10, "the export done")
         (made,) = set(target.glob("*.sealed.json")) - before
         assert str(made) in screen.ids.result.text
-        assert b"X99999999" not in made.read_bytes()
+        assert forged.encode() not in made.read_bytes()
         (request,) = open_export(made.read_bytes(), DEMO_PRIVATE_KEY)["requests"]
-        assert request["idempotency_key"] == key and request["alert"] == "held_not_found"
+        assert request["idempotency_key"] == key and request["alert"] == "held_handle_invalid"
         assert json.loads(made.read_bytes())["items"] == 1
         assert box.status_of(key) == "held"  # still here
         made.unlink()

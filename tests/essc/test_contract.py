@@ -10,9 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.central.client import new_idempotency_key
-from kiosk.central.errors import CentralNotFound, CentralRefused
-from kiosk.central.schemas_essc import CODE_TTL_SECONDS, GRANT_TTL_SECONDS, EsscPath
+from kiosk.central.errors import CentralRefused
+from kiosk.central.schemas import HANDLE_TTL_SECONDS, Path
+from kiosk.central.schemas_essc import CODE_TTL_SECONDS, EsscPath
+from kiosk.devices.virtual.cards import id_card_data, ssc_card_data
 from kiosk.domain.card_states import CardState
+from kiosk.domain.masking import mask_card_number
 from kiosk.personas import persona
 
 CENTRAL_BACKENDS = ("sandbox", "centre")  # the contract holds on both (tests/fixtures/centre.py)
@@ -29,14 +32,16 @@ def refusal(call) -> CentralRefused:
     return info.value
 
 
-def test_verify_answers_masked_identity_cards_and_grant(sandbox, central_client):
+def test_verify_answers_masked_identity_and_cards_with_handles(sandbox, central_client):
     who = central_client.verify_essc(issue(sandbox))
     assert who.name == "王**"  # masked: the scan greets, it does not reveal
     assert who.phone_masked == "138****1230"
-    assert [c.card_number for c in who.cards] == [CARD_NORMAL]
-    assert who.person_ref == sandbox.store.person_ids()["normal"]
-    assert who.grant_scope == ["pre_loss"] and who.grant_expires_in == GRANT_TTL_SECONDS
-    assert "110105" not in who.model_dump_json()  # never the ID number
+    assert [c.card_number_masked for c in who.cards] == [mask_card_number(CARD_NORMAL)]
+    # This answer's own reference: not the service's reference of the person.
+    assert who.person_ref != sandbox.store.person_ids()["normal"]
+    assert who.may_pre_lose and who.handles_expire_in == HANDLE_TTL_SECONDS
+    text = who.model_dump_json()
+    assert "110105" not in text and CARD_NORMAL not in text  # never the ID or card number
 
 
 def test_a_code_is_one_time(sandbox, central_client):
@@ -74,30 +79,30 @@ def test_malformed_code_refused_locally_without_echo(sandbox, central_client):
     assert err.code == "validation_error"
 
 
-def test_pre_loss_with_the_grant_once(sandbox, central_client):
+def test_pre_loss_with_the_handle_once(sandbox, central_client):
     who = central_client.verify_essc(issue(sandbox))
-    key = new_idempotency_key()
-    done = central_client.submit_pre_loss_essc(CARD_NORMAL, who.grant, key)
-    again = central_client.submit_pre_loss_essc(CARD_NORMAL, who.grant, key)
+    key, handle = new_idempotency_key(), who.cards[0].handle
+    done = central_client.submit_pre_loss(handle, key)
+    again = central_client.submit_pre_loss(handle, key)
     assert done.reference == again.reference
-    assert central_client.card_status(CARD_NORMAL).state == CardState.PRE_LOST
+    assert central_client.card_status(handle).state == CardState.PRE_LOST
     kiosk = [p for p in sandbox.admin("GET", "/pre_losses") if p["channel"] == "kiosk"]
     assert len(kiosk) == 1
 
 
-def test_grant_is_for_this_person_terminal_and_time(sandbox, central_client):
-    who = central_client.verify_essc(issue(sandbox, "replacement"))
-    # Not this person's card: not found (a terminal never learns whose card it is).
-    with pytest.raises(CentralNotFound):
-        central_client.submit_pre_loss_essc(CARD_NORMAL, who.grant, new_idempotency_key())
-    err = refusal(lambda: central_client.submit_pre_loss_essc(
-        CARD_NORMAL, "g" * 40, new_idempotency_key()))
-    assert (err.code, err.status) == ("grant_invalid", 403)
-    mine = central_client.verify_essc(issue(sandbox))
-    sandbox.admin("POST", "/clock", json={"offset_days": (GRANT_TTL_SECONDS + 5) / 86400})
-    err = refusal(lambda: central_client.submit_pre_loss_essc(
-        CARD_NORMAL, mine.grant, new_idempotency_key()))
-    assert err.code == "grant_invalid"
+def test_a_handle_is_for_this_terminal_and_cannot_cancel(sandbox, central_client):
+    who = central_client.verify_essc(issue(sandbox))
+    err = refusal(lambda: central_client.submit_pre_loss("g" * 60, new_idempotency_key()))
+    assert (err.code, err.status) == ("handle_invalid", 403)
+    central_client.submit_pre_loss(who.cards[0].handle, new_idempotency_key())
+    # Cancelling takes the found card's chip and the ID card's: there is no way to pass
+    # an e-SSC handle, and the contract refuses one where chip facts belong.
+    with pytest.raises(CentralRefused) as info:
+        central_client.cancel_pre_loss({"handle": who.cards[0].handle},
+                                       id_card_data("normal"), new_idempotency_key())
+    assert info.value.code == "validation_error"
+    central_client.cancel_pre_loss(ssc_card_data("normal"), id_card_data("normal"),
+                                   new_idempotency_key())
 
 
 def test_verify_is_never_retried(sandbox, make_central_client):
@@ -129,7 +134,8 @@ def test_sandbox_keeps_only_hashes(sandbox, central_client):
         db = sandbox.store.db
         raw = "".join(repr([dict(r) for r in db.all(f"SELECT * FROM {table}")])
                       for table in db.tables()).encode()
-    assert code.encode() not in raw and who.grant.encode() not in raw
+    # Neither the code nor a handle: handles are sealed, the service keeps none of them.
+    assert code.encode() not in raw and who.cards[0].handle.encode() not in raw
 
 
 def test_openapi_documents_the_operations():
@@ -142,7 +148,8 @@ def test_openapi_documents_the_operations():
     verify = doc["paths"][EsscPath.VERIFY.value]["post"]
     assert "does not replace the ID card for cancelling" in verify["description"]
     assert {"409", "410", "422", "403"} <= set(verify["responses"])
-    assert EsscPath.PRE_LOSS.value in doc["paths"]
+    # One way to pre-lose: /v1/pre_losses with a handle (the e-SSC's included).
+    assert "/v1/essc/pre_losses" not in doc["paths"] and Path.PRE_LOSS.value in doc["paths"]
 
 
 def test_clock_offset_is_reset(sandbox):

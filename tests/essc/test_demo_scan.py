@@ -65,7 +65,7 @@ def test_card_scan_then_verify_and_pre_loss_without_logging_a_code(demo):
     seen.append(ev.code.text)
     who = client.verify_essc(ev.code.text)
     assert who.name == "王**"
-    client.submit_pre_loss_essc(who.cards[0].card_number, who.grant, new_idempotency_key())
+    client.submit_pre_loss(who.cards[0].handle, new_idempotency_key())
     for flag, refusal in (("--expired", "expired"), ("--reuse", "already_used")):
         assert scan(env, "normal", flag).returncode == 0
         code = events.get(timeout=5).code.text

@@ -131,7 +131,7 @@ def test_offline_verify_is_a_failure_whose_retry_scans_again(rig):
     assert ctl.state.step == Step.IDENTIFY  # a fresh code, never the same one again
 
 
-def test_pre_loss_by_essc_queues_with_the_grant_when_the_answer_is_lost(rig, tmp_path):
+def test_pre_loss_by_essc_queues_with_the_handle_when_the_answer_is_lost(rig, tmp_path):
     from kiosk.central.outbox import Outbox
     from kiosk.central.outbox_sender import OutboxSender
 
@@ -158,4 +158,4 @@ def test_choice_of_cancel_starts_afresh(rig):
     rig.scan()
     rig.ctl.essc.choose("cancel")
     assert rig.ctl.state.step == Step.CANCEL_INSERT_SSC
-    assert rig.ctl.session.person is None and rig.ctl.session.essc_grant is None
+    assert rig.ctl.session.person is None and rig.ctl.session.is_empty()

@@ -39,4 +39,6 @@ def test_an_id_card_after_an_essc_identification_is_a_new_person(rig):  # noqa: 
     ctl.on_card_event(HubEvent(CardEventKind.CARD_READ, "id", _id_card("x_check")))
     rig.pump()
     assert ctl.state.step == Step.CARDS and ctl.state.view.holder_masked == "张**"
-    assert ctl.session.essc_grant is None  # nothing of the first identification is left
+    # Nothing of the first identification is left: the cards are the new person's.
+    assert ctl.session.person is not None and ctl.session.person.id_number == \
+        persona("x_check")["id"]["id_number"]

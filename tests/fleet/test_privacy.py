@@ -14,6 +14,7 @@ from typing import Any
 from kiosk import metrics
 from kiosk.central import schemas_fleet as f
 from kiosk.central.errors import CentralError
+from kiosk.devices.virtual.cards import id_card_data, ssc_card_data
 from kiosk.logs import JsonMaskingFormatter
 from kiosk.personas import load_personas
 
@@ -96,9 +97,9 @@ def _put_every_persona_in_play(terminal, log_dir: Path) -> None:
         metrics.journey("pre_loss", "started")
         try:
             if ident.get("id_number"):
-                terminal.client.lookup_person(ident["id_number"])
-            if card:
-                terminal.client.card_status(card)
+                terminal.client.lookup_by_id_card(id_card_data(key))
+            if card and p["ssc"].get("behaviour", "normal") == "normal":
+                terminal.client.card_status(ssc=ssc_card_data(key))
         except CentralError as exc:
             metrics.error(exc.kind)
         metrics.journey("pre_loss", "confirmed" if key == "normal" else "aborted")

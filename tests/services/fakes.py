@@ -15,6 +15,7 @@ from kiosk.central.errors import (  # noqa: F401  (re-exported: tests raise the 
     CentralServerError,
     CentralTimeout,
 )
+from kiosk.domain.masking import mask_card_number, mask_name
 from kiosk.domain.models import IdCardData, SscCardData
 
 
@@ -48,10 +49,25 @@ def ssc_card(card_number: str = "X00000051", ssn: str = "440305197808157310") ->
                        ethnicity="01", birth_date=dt.date(1978, 8, 15))
 
 
+HANDLE_PREFIX = "handle-for-"
+
+
+def handle_for(card_number: str) -> str:
+    """The fake service's handle for a card (the real one's are sealed and opaque)."""
+    return HANDLE_PREFIX + card_number
+
+
+def _card_of(handle: str) -> str:
+    return handle[len(HANDLE_PREFIX):] if handle.startswith(HANDLE_PREFIX) else ""
+
+
 def person(*cards: tuple[str, str], name: str = "王小明") -> dict[str, Any]:
-    return {"person_ref": "p-1", "name": name, "phone_masked": "138****1230",
-            "cards": [{"card_number": n, "state": s, "bank_function": True,
-                       "issued": "2020-01-15", "has_replacement": False} for n, s in cards]}
+    """A lookup's answer, as the service gives it: masked name, masked numbers, handles."""
+    return {"person_ref": "p-1", "name": mask_name(name), "phone_masked": "138****1230",
+            "cards": [{"handle": handle_for(n), "card_number_masked": mask_card_number(n),
+                       "state": s, "bank_function": True, "issued": "2020-01-15",
+                       "has_replacement": False} for n, s in cards],
+            "may_pre_lose": True}
 
 
 @dataclass
@@ -85,17 +101,17 @@ class FakeCentral:
     def ops(self) -> list[str]:
         return [op for op, _ in self.calls]
 
-    def lookup_person(self, id_number: str) -> Any:
-        self._enter("lookup_person", id_number)
-        if id_number not in self.people:
+    def lookup_by_id_card(self, card: IdCardData) -> Any:
+        self._enter("lookup_person", card.id_number)
+        if card.id_number not in self.people:
             raise CentralNotFound("not_found")
-        return self.people[id_number]
+        return self.people[card.id_number]
 
-    def lookup_by_card(self, card_number: str) -> Any:
-        self._enter("lookup_by_card", card_number)
-        if card_number not in self.by_card:
+    def lookup_by_ssc(self, card: SscCardData) -> Any:
+        self._enter("lookup_by_card", card.card_number)
+        if card.card_number not in self.by_card:
             raise CentralNotFound("not_found")
-        return self.people[self.by_card[card_number]]
+        return {**self.people[self.by_card[card.card_number]], "may_pre_lose": False}
 
     def request_code(self, id_number: str) -> Any:
         self._enter("request_code", id_number)
@@ -111,48 +127,51 @@ class FakeCentral:
                       for n in a)
         return self.people[number]
 
-    def card_status(self, card_number: str) -> Any:
-        self._enter("card_status", card_number)
-        return self.statuses[card_number]
+    def _number(self, handle: str | None, ssc: SscCardData | None) -> str:
+        return ssc.card_number if ssc is not None else _card_of(handle or "")
 
-    def submit_pre_loss(self, card_number: str, id_number: str, idempotency_key: str) -> Any:
-        self._enter("submit_pre_loss", card_number, id_number, idempotency_key)
-        return {"reference": "PL-20261125-0001", "card_number": card_number,
+    def _holder(self, card_number: str) -> str | None:
+        return next((number for number, p in self.people.items()
+                     if any(c["handle"] == handle_for(card_number) for c in p["cards"])),
+                    self.by_card.get(card_number))
+
+    def card_status(self, handle: str | None = None, *,
+                    ssc: SscCardData | None = None) -> Any:
+        number = self._number(handle, ssc)
+        self._enter("card_status", number)
+        return self.statuses[number]
+
+    def submit_pre_loss(self, handle: str, idempotency_key: str) -> Any:
+        number = _card_of(handle)
+        self._enter("submit_pre_loss", number, idempotency_key)
+        return {"reference": "PL-20261125-0001", "card_number_masked": mask_card_number(number),
                 "settlement_stopped_at": "2026-11-25T09:00:00+08:00",
                 "lapses_on": "2026-12-05", "hotline": "96102"}
 
-    def replacement_progress(self, card_number: str | None = None,
-                             id_number: str | None = None) -> Any:
-        self._enter("replacement_progress", card_number, id_number)
-        key = card_number or id_number or ""
-        if key not in self.progress:
-            raise refused("no_replacement")
-        return self.progress[key]
+    def replacement_progress(self, handle: str | None = None, *,
+                             ssc: SscCardData | None = None) -> Any:
+        """By the card (old or new), else the holder's latest (``progress`` is keyed by
+        either a card number or an ID number)."""
+        number = self._number(handle, ssc)
+        self._enter("replacement_progress", number)
+        for key in (number, self._holder(number)):
+            if key in self.progress:
+                return self.progress[key]
+        raise refused("no_replacement")
 
-    def cancel_pre_loss(self, card_number: str, id_number: str, idempotency_key: str) -> Any:
-        self._enter("cancel_pre_loss", card_number, id_number, idempotency_key)
-        return {"reference": "CX-0001", "card_number": card_number, "state": "active"}
+    def cancel_pre_loss(self, ssc: SscCardData, id_card: IdCardData,
+                        idempotency_key: str) -> Any:
+        self._enter("cancel_pre_loss", ssc.card_number, id_card.id_number, idempotency_key)
+        return {"reference": "CX-0001", "card_number_masked": mask_card_number(
+            ssc.card_number), "state": "active"}
 
-    def pre_loss_request(self, card_number: str, id_number: str) -> FakeRequest:
-        return FakeRequest("pre_loss", {"card_number": card_number, "id_number": id_number,
-                                        "channel": "kiosk", "terminal_id": "T-DEMO-0001"})
-
-    def essc_pre_loss_request(self, card_number: str, grant: str) -> FakeRequest:
-        return FakeRequest("essc_pre_loss", {"card_number": card_number, "grant": grant,
-                                             "channel": "kiosk", "terminal_id": "T-DEMO-0001"})
-
-    def submit_pre_loss_essc(self, card_number: str, grant: str, idempotency_key: str) -> Any:
-        self._enter("submit_pre_loss_essc", card_number, grant, idempotency_key)
-        return {"reference": "PL-20261125-0002", "card_number": card_number,
-                "settlement_stopped_at": "2026-11-25T09:00:00+08:00",
-                "lapses_on": "2026-12-05", "hotline": "96102"}
+    def pre_loss_request(self, handle: str) -> FakeRequest:
+        return FakeRequest("pre_loss", {"handle": handle, "channel": "kiosk",
+                                        "terminal_id": "T-DEMO-0001"})
 
     def send_request(self, request: FakeRequest, idempotency_key: str) -> Any:
         """Like the client's: one way to send whatever a ``*_request`` method made."""
-        b = request.body
-        if request.kind == "essc_pre_loss":
-            return self.submit_pre_loss_essc(b["card_number"], b["grant"], idempotency_key)
-        return self.submit_pre_loss(b["card_number"], b["id_number"], idempotency_key)
+        return self.submit_pre_loss(request.body["handle"], idempotency_key)
 
 
 @dataclass(frozen=True)

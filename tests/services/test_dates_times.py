@@ -31,8 +31,8 @@ from tests.services.test_status_cancel import READY
 
 
 def _answer(stopped_at: str, lapses_on: str | None):
-    def submit(card_number, id_number, key):
-        return {"reference": "PL-20261201-0001", "card_number": card_number,
+    def submit(handle, key):
+        return {"reference": "PL-20261201-0001", "card_number_masked": "X*****019",
                 "settlement_stopped_at": stopped_at, "lapses_on": lapses_on,
                 "hotline": "96102"}
     return submit

@@ -126,7 +126,7 @@ def test_a_queued_pre_loss_refused_on_delivery_says_so(live: Live, sandbox: Any)
     live.pump_until(lambda: live.ctl.state.step == Step.PRE_LOSS_PENDING)
     sandbox.admin("DELETE", "/faults")
     # Meanwhile the card was pre-lost by phone: the queued request is refused for good.
-    live.client.submit_pre_loss(CARD, ID, "phone-0000000001")
+    sandbox.store.pre_loss(CARD, ID, "hotline", "hotline", "phone-0000000001")
     live.sender.start()
     live.pump_until(lambda: live.ctl.state.step != Step.PRE_LOSS_PENDING)
     st = live.ctl.state

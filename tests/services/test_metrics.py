@@ -12,6 +12,7 @@ import pytest
 from kiosk import metrics
 from kiosk.composition.parts import build_kiosk
 from kiosk.config import Settings
+from kiosk.devices.virtual.cards import id_card_data as persona_id_card
 from kiosk.services.states import Step
 from kiosk.services.tasks import QueueDispatcher
 from tests.services.conftest import NORMAL_ID, Rig
@@ -94,7 +95,7 @@ def test_no_personal_data_in_any_label(rig: Rig) -> None:
 
 def test_outbox_depth_follows_enqueue_and_delivery(tmp_path: Path) -> None:
     from kiosk.config import KioskSection, SecuritySection
-    from tests.services.fakes import FakeCentral
+    from tests.services.fakes import FakeCentral, handle_for
 
     settings = Settings(kiosk=KioskSection(data_dir=str(tmp_path), log_dir=str(tmp_path / "l")),
                         security=SecuritySection(secrets_file=str(tmp_path / "absent.toml")))
@@ -102,8 +103,8 @@ def test_outbox_depth_follows_enqueue_and_delivery(tmp_path: Path) -> None:
     try:
         assert value("kiosk_outbox_depth") == 0
         for i in range(2):
-            parts.outbox.enqueue("pre_loss", {"card_number": "X00000019",
-                                             "id_number": NORMAL_ID}, f"key-{i}" * 4)
+            parts.outbox.enqueue("pre_loss", {"body": {"handle": handle_for("X00000019")}},
+                                 f"key-{i}" * 4)
         assert value("kiosk_outbox_depth") == 2
         assert parts.sender.deliver_once() == 2
         assert value("kiosk_outbox_depth") == 0
@@ -114,14 +115,14 @@ def test_outbox_depth_follows_enqueue_and_delivery(tmp_path: Path) -> None:
 def test_central_latency_from_real_calls(make_central_client: Any) -> None:
     client = make_central_client(retries=0)
     before = value("kiosk_central_latency_seconds_count")
-    client.lookup_person(NORMAL_ID)
+    client.lookup_by_id_card(persona_id_card("normal"))
     with pytest.raises(Exception):  # noqa: B017 - not found is an answer too
-        client.lookup_person("130102198704052137")
+        client.lookup_by_id_card(persona_id_card("unknown"))
     assert value("kiosk_central_latency_seconds_count") == before + 2
     # A refused connection is an error, not a latency sample.
     closed = make_central_client(retries=0, base_url="http://127.0.0.1:9")
     with pytest.raises(Exception):  # noqa: B017
-        closed.lookup_person(NORMAL_ID)
+        closed.lookup_by_id_card(persona_id_card("normal"))
     assert value("kiosk_central_latency_seconds_count") == before + 2
 
 

@@ -8,7 +8,7 @@ import time
 
 from kiosk.services.states import EndReason, Journey, Step
 from tests.services.conftest import NORMAL_ID, PRE_LOSS_ID, Rig
-from tests.services.fakes import CentralOffline, CentralTimeout, Event, id_card
+from tests.services.fakes import CentralOffline, CentralTimeout, Event, handle_for, id_card
 
 
 def identify_by_id_card(rig: Rig, number: str = NORMAL_ID) -> None:
@@ -39,7 +39,8 @@ def test_happy_path_by_id_card_then_wipe(rig: Rig) -> None:
     assert view.reference == "PL-20261125-0001" and view.qr_payload == "PL-20261125-0001"
     assert view.lapses_on == dt.date(2026, 12, 5) and not view.pending
     submits = [a for op, a in rig.central.calls if op == "submit_pre_loss"]
-    assert submits == [("X00000019", NORMAL_ID, rig.ctl.session.idempotency_key)]
+    # By the card's handle: no ID number goes with it.
+    assert submits == [("X00000019", rig.ctl.session.idempotency_key)]
     deadline = time.monotonic() + 2
     while rig.ctl.state.view.receipt != "printed" and time.monotonic() < deadline:
         rig.dispatch.run_pending(wait=0.05)
@@ -115,9 +116,10 @@ def test_offline_at_confirm_queues_durably_and_says_pending(rig: Rig) -> None:
     st = rig.ctl.state
     assert st.step == Step.PRE_LOSS_PENDING and st.view.pending
     key = rig.ctl.session.idempotency_key
-    # Stored before it was sent: the request body as it goes on the wire, under its key.
+    # Stored before it was sent: the request body as it goes on the wire, under its key:
+    # the card's handle only, no card or ID number.
     assert rig.outbox.items == [("pre_loss", {
-        "card_number": "X00000019", "id_number": NORMAL_ID, "channel": "kiosk",
+        "handle": handle_for("X00000019"), "channel": "kiosk",
         "terminal_id": "T-DEMO-0001"}, key)]
     assert st.view.qr_payload.startswith("Q-") and NORMAL_ID not in st.view.qr_payload
     deadline = time.monotonic() + 2
@@ -163,7 +165,7 @@ def test_outbox_failure_and_no_answer_says_it_may_have_arrived(rig: Rig) -> None
     del rig.central.errors["submit_pre_loss"]
     rig.ctl.retry()
     rig.pump(until=Step.PRE_LOSS_DONE)
-    keys = {a[2] for op, a in rig.central.calls if op == "submit_pre_loss"}
+    keys = {a[1] for op, a in rig.central.calls if op == "submit_pre_loss"}
     assert keys == {rig.ctl.session.idempotency_key} and len(rig.outbox.items) == 1
 
 
@@ -256,7 +258,7 @@ def test_idempotency_key_made_once_and_reused_on_retry(rig: Rig) -> None:
     del rig.central.errors["submit_pre_loss"]
     rig.ctl.pre_loss.confirm_pre_loss()
     rig.pump(until=Step.PRE_LOSS_DONE)
-    keys = {a[2] for op, a in rig.central.calls if op == "submit_pre_loss"}
+    keys = {a[1] for op, a in rig.central.calls if op == "submit_pre_loss"}
     assert len(keys) == 1
 
 

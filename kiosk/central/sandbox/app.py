@@ -18,26 +18,35 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk import __version__
 from kiosk.central import schemas as s
+from kiosk.central.sandbox import limits
+from kiosk.central.sandbox.answers import (
+    Answers,
+    masked_replacement,
+    masked_result,
+    masked_status,
+)
 from kiosk.central.sandbox.essc import add_essc_routes, essc_admin_router
 from kiosk.central.sandbox.faults import Faults
 from kiosk.central.sandbox.fleet_routes import fleet_admin_router, fleet_v1_router
 from kiosk.central.sandbox.gate import NOT_JSON, SIGNED_STATE, Signed
+from kiosk.central.sandbox.handles import MAY_PRE_LOSE
 from kiosk.central.sandbox.help_routes import help_admin_router, help_v1_router
-from kiosk.central.sandbox.limits import ID_NUMBER_LIMIT
 from kiosk.central.sandbox.operations import confirm_code, request_code
-from kiosk.central.sandbox.ports import Backend
+from kiosk.central.sandbox.ports import Answer, Backend, Limiter
 from kiosk.central.sandbox.reveals import REVEALS
 from kiosk.central.sandbox.store import ApiProblem, ServiceBackend
 from kiosk.central.signing import (
@@ -47,7 +56,6 @@ from kiosk.central.signing import (
     H_TERMINAL,
     H_TIMESTAMP,
 )
-from kiosk.domain.masking import mask_name
 from kiosk.logs import get_logger
 
 log = get_logger("kiosk.central.sandbox")
@@ -63,15 +71,20 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
                              "missing or malformed headers, unknown terminal, wrong "
                              "signature), replayed or clock_skew. Never signed."),
                        (403, "refused (not_allowed, code_wrong, code_blocked); "
+                             "handle_invalid: a handle not made here, another terminal's, "
+                             "or not for this use (a card's chip alone cannot pre-lose); "
                              "terminal_revoked: the centre revoked this terminal's key "
                              "(answered, signed, only to a correctly signed request; "
                              "nothing else is served to it)"),
                        (404, "not_found or no_replacement"),
                        (409, "a card rule refused it, or idempotency_conflict"),
+                       (410, "handle_expired: the lookup is too old for this use "
+                             "(identify again)"),
                        (413, "too_large: the body is over the cap (checked before "
                              "authentication)"),
                        (422, "validation_error"),
-                       (429, "rate_limited (per terminal, per ID number) or "
+                       (429, "rate_limited (per terminal, per ID number, per card "
+                             "number) or "
                              "resend_too_soon; Retry-After gives the seconds"),
                        (500, "server_error: the service failed (nothing was done)"),
                        (503, "unavailable"))
@@ -117,7 +130,10 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
                   redoc_url=None,
                   description=API_DESCRIPTION)
     app.state.backend, app.state.max_skew = backend, max_skew
-    id_limit = backend.limiter(ID_NUMBER_LIMIT, "id_number")
+    # Read now, not at import: a bench raises them before it builds its sandbox.
+    id_limit = backend.limiter(limits.ID_NUMBER_LIMIT, "id_number")
+    card_limit = backend.limiter(limits.CARD_NUMBER_LIMIT, "card_number")
+    answers, watch = Answers(backend), backend.watch
 
     @app.exception_handler(ApiProblem)
     async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
@@ -159,41 +175,99 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
 
     v1 = APIRouter(responses=PROBLEM_RESPONSES)
 
-    def per_id_number(id_number: str | None) -> None:
-        wait = id_limit.take(id_number) if id_number else 0.0
+    def limited(limiter: Limiter, key: str, what: str, name: str) -> None:
+        wait = limiter.take(key)
         if wait:
-            raise ApiProblem(s.ProblemCode.RATE_LIMITED, 429,
-                             "too many requests for this person",
+            watch.rate_limited.labels(name).inc()
+            raise ApiProblem(s.ProblemCode.RATE_LIMITED, 429, f"too many requests for {what}",
                              headers={"Retry-After": str(int(wait) + 1)})
+
+    def per_id_number(id_number: str) -> None:
+        limited(id_limit, id_number, "this person", "id_number")
+
+    def per_card(card_number: str) -> None:
+        # Walking card numbers to harvest whose they are is slow whatever the terminal:
+        # every request that names a card by its number (a chip's facts) is counted.
+        limited(card_limit, card_number, "this card", "card_number")
+
+    def counted(terminal_id: str, asked: str, find: Callable[[], Answer]) -> Answer:
+        """Run a lookup and count the person asked about (found: the core's reference;
+        not found: what was asked), for the distinct-people alert."""
+        try:
+            found = find()
+        except ApiProblem:
+            watch.saw(terminal_id, "asked:" + asked)
+            raise
+        watch.saw(terminal_id, "person:" + str(found.get("person_ref", asked)))
+        return found
+
+    def by_chip(card: s.SscChipFacts, terminal_id: str) -> str:
+        """The card number, once its chip is the card's (else not found, like an unknown
+        card: a number alone tells nothing)."""
+        per_card(card.card_number)
+        if not core.card_chip_genuine(card.card_number, card.chip_id):
+            watch.saw(terminal_id, "asked:" + card.card_number)
+            raise ApiProblem(s.ProblemCode.NOT_FOUND, 404, "no such card")
+        return card.card_number
+
+    def by_id_card(facts: s.IdCardFacts, terminal_id: str) -> None:
+        per_id_number(facts.id_number)
+        if not core.id_card_genuine(facts.id_number, facts.valid_from, facts.valid_to,
+                                    facts.authority):
+            watch.saw(terminal_id, "asked:" + facts.id_number)
+            raise ApiProblem(s.ProblemCode.NOT_FOUND, 404, "no such person")
+
+    def card_of(req: s.CardStatusRequest | s.PreLossRequest | s.ReplacementProgressRequest,
+                terminal_id: str, *, pre_loss: bool = False) -> tuple[str, bool]:
+        """The card a request names, by a handle of this terminal or by its chip; and
+        whether the caller proved who they are (a handle from an ID card, an SMS code or
+        an e-SSC) rather than only holding a card (its chip, or a handle from it)."""
+        if isinstance(req, s.PreLossRequest) or req.handle is not None:
+            # No per-card limit here: a handle came from a lookup that was limited, and a
+            # queued pre-loss may be sent again and again under its key.
+            assert req.handle is not None  # the models take a handle or a card, not none
+            opened = answers.open(req.handle, terminal_id, pre_loss=pre_loss)
+            return opened.card_number, opened.basis in MAY_PRE_LOSE
+        assert req.card is not None
+        return by_chip(req.card, terminal_id), False
 
     @v1.post(s.Path.LOOKUP, response_model=s.PersonCards, summary="Find a person's cards",
              description=REVEALS[s.Path.LOOKUP])
     def lookup(req: s.LookupRequest, ctx: SignedDep) -> Any:
-        per_id_number(req.id_number)
-        found = core.lookup(id_number=req.id_number, card_number=req.card_number)
-        if req.id_number is not None:
-            # An ID number alone proves nothing: whoever typed it learns no full name.
-            found = {**found, "name": mask_name(found["name"])}
-        return found
+        terminal = ctx.who.terminal_id
+        if req.id_card is not None:
+            by_id_card(req.id_card, terminal)
+            number = req.id_card.id_number
+            found = counted(terminal, number, lambda: core.lookup(id_number=number))
+            return answers.person(found, "id_card", terminal)
+        assert req.card is not None
+        card = by_chip(req.card, terminal)
+        found = counted(terminal, card, lambda: core.lookup(card_number=card))
+        return answers.person(found, "ssc_chip", terminal)
 
     @v1.post(s.Path.VERIFY_REQUEST, response_model=s.VerificationChallenge,
              summary="Send a 6-digit code to the phone on record",
              description=REVEALS[s.Path.VERIFY_REQUEST])
     def verify_request_(req: s.VerificationRequest, ctx: SignedDep) -> Any:
         per_id_number(req.id_number)
-        return request_code(backend, req.id_number, ctx.who.terminal_id)
+        try:
+            return request_code(backend, req.id_number, ctx.who.terminal_id)
+        finally:  # a typed number walked through here is a person asked about too
+            watch.saw(ctx.who.terminal_id, "asked:" + req.id_number)
 
     @v1.post(s.Path.VERIFY_CONFIRM, response_model=s.PersonCards,
              summary="Confirm the code; answers the person's cards",
              description=REVEALS[s.Path.VERIFY_CONFIRM])
     def verify_confirm(req: s.VerificationConfirm, ctx: SignedDep) -> Any:
-        return confirm_code(backend, req.challenge_id, req.code, ctx.who.terminal_id)
+        found = confirm_code(backend, req.challenge_id, req.code, ctx.who.terminal_id)
+        return answers.person(found, "sms", ctx.who.terminal_id)
 
     @v1.post(s.Path.CARD_STATUS, response_model=s.CardStatus,
              summary="A card's state, history and replacement",
              description=REVEALS[s.Path.CARD_STATUS])
     def card_status(req: s.CardStatusRequest, ctx: SignedDep) -> Any:
-        return core.card_status(req.card_number)
+        card, identified = card_of(req, ctx.who.terminal_id)
+        return masked_status(core.card_status(card), tracking=identified)
 
     @v1.post(s.Path.PRE_LOSS, response_model=s.PreLossResult,
              summary="Pre-lose a card (stops settlement at once)",
@@ -201,23 +275,33 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
     def pre_loss(req: s.PreLossRequest, ctx: SignedDep, key: IdemKey = None) -> Any:
         if req.terminal_id != ctx.who.terminal_id:
             raise ApiProblem(s.ProblemCode.NOT_ALLOWED, 403, "terminal_id is not the signer")
-        return idempotent(ctx, key, s.Path.PRE_LOSS, lambda: core.pre_loss(
-            req.card_number, req.id_number, req.terminal_id, req.channel, key))
+
+        def act() -> Any:
+            card, _ = card_of(req, req.terminal_id, pre_loss=True)
+            return masked_result(core.pre_loss(card, None, req.terminal_id, req.channel, key))
+
+        return idempotent(ctx, key, s.Path.PRE_LOSS, act)
 
     @v1.post(s.Path.PRE_LOSS_CANCEL, response_model=s.CancelResult,
              summary="Cancel a pre-loss (refused once a replacement exists)",
              description=REVEALS[s.Path.PRE_LOSS_CANCEL])
     def cancel(req: s.CancelPreLossRequest, ctx: SignedDep, key: IdemKey = None) -> Any:
-        return idempotent(ctx, key, s.Path.PRE_LOSS_CANCEL, lambda: core.cancel_pre_loss(
-            req.card_number, req.id_number, key))
+        terminal = ctx.who.terminal_id
+
+        def act() -> Any:
+            card = by_chip(req.card, terminal)
+            by_id_card(req.id_card, terminal)
+            return masked_result(core.cancel_pre_loss(card, req.id_card.id_number, key))
+
+        return idempotent(ctx, key, s.Path.PRE_LOSS_CANCEL, act)
 
     @v1.post(s.Path.REPLACEMENT_PROGRESS, response_model=s.Replacement,
              summary="Where a replacement card is",
              description=REVEALS[s.Path.REPLACEMENT_PROGRESS])
     def progress(req: s.ReplacementProgressRequest, ctx: SignedDep) -> Any:
-        per_id_number(req.id_number)
-        return core.replacement_progress(card_number=req.card_number,
-                                         id_number=req.id_number)
+        card, identified = card_of(req, ctx.who.terminal_id)
+        return masked_replacement(core.replacement_progress(card_number=card),
+                                  tracking=identified)
 
     @v1.post(s.Path.HEARTBEAT, response_model=s.HeartbeatResult,
              summary="Terminal heartbeat with its clock and version",
@@ -229,7 +313,7 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
                                   max_skew)
 
     app.include_router(v1)
-    add_essc_routes(app, backend, signed, PROBLEM_RESPONSES)
+    add_essc_routes(app, backend, answers, signed, PROBLEM_RESPONSES)
     app.include_router(fleet_v1_router(backend, max_skew, PROBLEM_RESPONSES))
     app.include_router(help_v1_router(backend, PROBLEM_RESPONSES))
 
@@ -376,6 +460,11 @@ def harness_router(store: ServiceBackend, faults: Faults) -> APIRouter:
     @admin.get("/heartbeats")
     def heartbeats() -> Any:
         return store.heartbeats()
+
+    @admin.get("/metrics")
+    def metrics() -> Response:
+        """The service's metrics (Prometheus text): the distinct-people alert, 429s."""
+        return Response(store.watch.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @admin.post("/clock")
     def clock(req: ClockRequest) -> dict[str, Any]:

@@ -48,10 +48,11 @@ from kiosk.domain.masking import mask_phone
 SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS persons (
   person_ref TEXT PRIMARY KEY, persona TEXT, id_number TEXT UNIQUE NOT NULL,
-  name TEXT NOT NULL, phone TEXT NOT NULL, bank TEXT);
+  name TEXT NOT NULL, phone TEXT NOT NULL, bank TEXT,
+  id_valid_from TEXT, id_valid_to TEXT, id_authority TEXT);
 CREATE TABLE IF NOT EXISTS cards (
   card_number TEXT PRIMARY KEY, person_ref TEXT NOT NULL, state TEXT NOT NULL,
-  bank_function INTEGER NOT NULL, issued TEXT NOT NULL);
+  bank_function INTEGER NOT NULL, issued TEXT NOT NULL, chip_id TEXT);
 CREATE TABLE IF NOT EXISTS card_history (
   id INTEGER PRIMARY KEY, card_number TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL,
   channel TEXT NOT NULL);
@@ -141,8 +142,11 @@ class SimulatedCore(SeedAndAdmin):
     def _holder_card(self, card_number: str, id_number: str | None,
                      person_ref: str | None = None) -> Row:
         """The card, locked, if it belongs to the person with ``id_number`` (or
-        ``person_ref``); else not found: a terminal must not learn whose card it is."""
+        ``person_ref``); else not found: a terminal must not learn whose card it is.
+        Neither given: the front-end identified the holder (a card handle)."""
         card = self._card(card_number, lock=True)
+        if id_number is None and person_ref is None:
+            return card
         ref = person_ref if person_ref is not None else \
             self._person(id_number or "")["person_ref"]
         if card["person_ref"] != ref:
@@ -200,6 +204,29 @@ class SimulatedCore(SeedAndAdmin):
                 return self._person_cards(self._person(id_number))
             card = self._card(card_number or "")
             return self.person_cards(card["person_ref"])
+
+    def id_card_genuine(self, id_number: str, valid_from: dt.date,
+                        valid_to: dt.date | None, authority: str) -> bool:
+        """Whether an ID card with these chip facts is the person's current one (the
+        identity check a core relays to the public-security service). Unknown person,
+        another card (an older one, a forged one): False."""
+        with self.db.tx():
+            row = self.db.one("SELECT id_valid_from, id_valid_to, id_authority FROM persons "
+                              "WHERE id_number = ?", id_number)
+        if row is None or row["id_valid_from"] is None:
+            return False
+        return (row["id_valid_from"] == valid_from.isoformat()
+                and (row["id_valid_to"] or None) == (valid_to.isoformat() if valid_to
+                                                     else None)
+                and row["id_authority"] == authority)
+
+    def card_chip_genuine(self, card_number: str, chip_id: str) -> bool:
+        """Whether the card with this number carries this chip (recorded when the card
+        was made): a number typed or printed is not enough."""
+        with self.db.tx():
+            row = self.db.one("SELECT chip_id FROM cards WHERE card_number = ?", card_number)
+        return row is not None and row["chip_id"] is not None and secrets.compare_digest(
+            str(row["chip_id"]), chip_id)
 
     def person_cards(self, person_ref: str) -> Answer:
         with self.db.tx():

@@ -19,7 +19,14 @@ from kiosk.domain.card_states import (
     next_stage,
     next_state,
 )
-from kiosk.personas import load_personas
+from kiosk.personas import card_chip_id, load_personas
+
+
+def _day(text: str) -> str | None:
+    """A persona's ``YYYYMMDD`` as an ISO date; "" (长期, no expiry) as None."""
+    text = text.strip()
+    return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8])).isoformat() if text \
+        else None
 
 
 class SeedAndAdmin:
@@ -35,23 +42,27 @@ class SeedAndAdmin:
             if not central or not ident:
                 continue
             ref = "P" + secrets.token_hex(8)
-            self.db.run("INSERT INTO persons VALUES (?,?,?,?,?,?)", ref, key,
+            self.db.run("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?)", ref, key,
                         ident["id_number"], ident["name"], central["phone"],
-                        central.get("bank"))
+                        central.get("bank"), _day(ident["valid_from"]),
+                        _day(ident.get("valid_to", "")), ident["authority"])
             if "essc" in p:  # an e-SSC identity at the (simulated) platform
                 self.db.run("INSERT INTO essc_identities VALUES (?,?) ON CONFLICT DO NOTHING",
                             ref, p["essc"].get("status", "active"))
             for card in central.get("cards", []):
-                self._seed_card(ref, card, central.get("replacement"), now)
+                self._seed_card(ref, card, central.get("replacement"), now,
+                                ident["id_number"][:6])
             if central.get("replacement"):
                 self._seed_replacement(ref, central["cards"], central["replacement"], now)
 
     def _seed_card(self, ref: str, card: dict[str, Any], repl: dict[str, Any] | None,
-                   now: dt.datetime) -> None:
+                   now: dt.datetime, region: str) -> None:
         number, state = card["card_number"], CardState(card["state"])
         issued = dt.date.fromisoformat(card["issued"])
-        self.db.run("INSERT INTO cards VALUES (?,?,?,?,?)", number, ref, state.value,
-                    int(card["bank_function"]), issued.isoformat())
+        # The chip the card was made with: the one the virtual card carries.
+        self.db.run("INSERT INTO cards VALUES (?,?,?,?,?,?)", number, ref, state.value,
+                    int(card["bank_function"]), issued.isoformat(),
+                    card_chip_id(number, region))
         events: list[tuple[CardState, dt.datetime, str]] = [
             (CardState.ACTIVE, _at(issued), "counter")]
         if state == CardState.PRE_LOST:
@@ -127,9 +138,13 @@ class SeedAndAdmin:
                         CardState(old["state"]), "replacement_collected"), at, "counter")
                 except RuleViolation as exc:
                     raise _rule(exc) from None
-            self.db.run("INSERT INTO cards VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+            holder = self.db.one("SELECT id_number FROM persons WHERE person_ref = ?",
+                                 row["person_ref"])
+            region = str(holder["id_number"])[:6] if holder is not None else "000000"
+            self.db.run("INSERT INTO cards VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                         new_card, row["person_ref"], CardState.ACTIVE.value,
-                        row["bank_function"], local_date(at).isoformat())
+                        row["bank_function"], local_date(at).isoformat(),
+                        card_chip_id(new_card, region))
             self.db.run("INSERT INTO card_history (card_number, state, at, channel) "
                         "VALUES (?,?,?,?)", new_card, CardState.ACTIVE.value, _iso(at),
                         "counter")

@@ -1,4 +1,5 @@
-"""Rate limits of the sandbox service: token buckets per terminal and per ID number.
+"""Rate limits of the sandbox service: token buckets per terminal, per ID number and per
+card number.
 
 A bucket holds ``burst`` tokens and gains ``per_second`` back; a call takes one. An empty
 bucket answers how long until the next token (the ``Retry-After`` of a 429).
@@ -24,6 +25,9 @@ class Limit:
 # guessing through ID numbers or flooding a person's phone is slow.
 TERMINAL_LIMIT = Limit(burst=600, per_second=20)
 ID_NUMBER_LIMIT = Limit(burst=30, per_second=0.2)
+# Per card number (lookups by a card's chip, status, progress, pre-loss, cancel): a
+# person's session asks about a card a few times; walking card numbers is slow.
+CARD_NUMBER_LIMIT = Limit(burst=12, per_second=0.05)
 MAX_KEYS = 100_000  # buckets kept; beyond it the fullest are forgotten (they are full)
 
 

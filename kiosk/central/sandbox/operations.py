@@ -3,9 +3,7 @@ and the terminal register (one place, used by the routes and by store-level test
 
 from __future__ import annotations
 
-from kiosk.central import schemas_essc as e
 from kiosk.central.sandbox.ports import Answer, Backend
-from kiosk.domain.masking import mask_name
 
 
 def request_code(backend: Backend, id_number: str, terminal_id: str) -> Answer:
@@ -25,10 +23,8 @@ def confirm_code(backend: Backend, challenge_id: str, code: str,
 
 
 def essc_verify(backend: Backend, code: str, terminal_id: str) -> Answer:
-    """Spend an e-SSC code at the platform; the masked identity and a pre-loss grant
-    for this terminal (raises :class:`kiosk.central.sandbox.store_util.EsscRefused`)."""
+    """Spend an e-SSC code at the platform: the person's cards, in full (the route shows
+    the terminal masked numbers and handles; raises
+    :class:`kiosk.central.sandbox.store_util.EsscRefused`)."""
     person_ref = backend.core.essc_identify(code, terminal_id)
-    found = backend.core.person_cards(person_ref)
-    grant = backend.register.add_grant(person_ref, terminal_id, e.GRANT_TTL_SECONDS)
-    return {**found, "name": mask_name(found["name"]), "grant": grant,
-            "grant_expires_in": e.GRANT_TTL_SECONDS, "grant_scope": ["pre_loss"]}
+    return backend.core.person_cards(person_ref)

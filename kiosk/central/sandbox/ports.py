@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from kiosk.central import schemas_fleet as f
 from kiosk.central.sandbox.db import Database
 from kiosk.central.sandbox.limits import Limit
+from kiosk.central.sandbox.watch import LookupWatch
 
 Answer = dict[str, Any]
 
@@ -59,6 +60,16 @@ class CoreCardSystem(Protocol):
         """As :meth:`lookup`, by the opaque person reference."""
         ...
 
+    def id_card_genuine(self, id_number: str, valid_from: dt.date,
+                        valid_to: dt.date | None, authority: str) -> bool:
+        """Whether these facts, read from an ID card's chip, are the person's current ID
+        card (the identity check the core relays): the proof a typed number lacks."""
+        ...
+
+    def card_chip_genuine(self, card_number: str, chip_id: str) -> bool:
+        """Whether the card with this number carries this chip identification code."""
+        ...
+
     def card_status(self, card_number: str) -> Answer:
         """``CardStatus``."""
         ...
@@ -71,7 +82,9 @@ class CoreCardSystem(Protocol):
     def pre_loss(self, card_number: str, id_number: str | None, terminal_id: str,
                  channel: str = "kiosk", idempotency_key: str | None = None, *,
                  person_ref: str | None = None) -> Answer:
-        """``PreLossResult``; the holder by ID number, or by ``person_ref`` (e-SSC)."""
+        """``PreLossResult`` (with the full card number; the route masks it); the holder
+        by ID number, by ``person_ref``, or neither: the front-end identified the holder
+        (a card handle from an identification)."""
         ...
 
     def cancel_pre_loss(self, card_number: str, id_number: str,
@@ -114,12 +127,9 @@ class TerminalRegister(Protocol):
         """Check a code against its challenge (one try spent); the person's ref."""
         ...
 
-    def add_grant(self, person_ref: str, terminal_id: str, ttl: float) -> str:
-        """A pre-loss grant for an e-SSC identity, for this terminal only."""
-        ...
-
-    def grant_holder(self, grant: str, terminal_id: str) -> str | None:
-        """The person a live grant of this terminal is for, or None."""
+    def handle_key(self) -> bytes:
+        """The service's secret for card handles (made once, kept; the same for every
+        worker of the service): see :mod:`kiosk.central.sandbox.handles`."""
         ...
 
     def heartbeat(self, terminal_id: str, clock: dt.datetime, version: str,
@@ -245,6 +255,8 @@ class Backend(Protocol):
     keys: TerminalKeys
     #: the database the stores share (its ``relaxed()`` marks what may skip the disk)
     db: Database
+    #: who asks about how many people (:class:`kiosk.central.sandbox.watch.LookupWatch`)
+    watch: LookupWatch
     #: called after an admin reset (the sandbox; in-memory state kept elsewhere)
     reset_hooks: list[Callable[[], None]]
 

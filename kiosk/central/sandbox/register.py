@@ -1,8 +1,8 @@
 """The front-end service's per-request state about terminals, behind
 :class:`kiosk.central.sandbox.ports.TerminalRegister`: nonces, idempotency records, SMS
-challenges, e-SSC grants, the plain heartbeat and the staff calls (一键呼叫). One
-implementation over :class:`kiosk.central.sandbox.db.Database` (SQLite in the sandbox,
-PostgreSQL in the centre).
+challenges, the card handles' key, the plain heartbeat and the staff calls (一键呼叫).
+One implementation over :class:`kiosk.central.sandbox.db.Database` (SQLite in the
+sandbox, PostgreSQL in the centre).
 
 Two workers on one database agree because every check is a statement the database
 serialises: a nonce is a primary key (the second INSERT fails); an idempotency key is
@@ -45,24 +45,20 @@ CREATE TABLE IF NOT EXISTS nonces (
 CREATE TABLE IF NOT EXISTS heartbeats (
   terminal_id TEXT PRIMARY KEY, clock TEXT, version TEXT, outbox_depth INTEGER,
   received TEXT, accepted INTEGER);
-CREATE TABLE IF NOT EXISTS essc_grants (
-  grant_sha256 TEXT PRIMARY KEY, person_ref TEXT NOT NULL, terminal_id TEXT NOT NULL,
-  expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS service_secrets (
+  name TEXT PRIMARY KEY, secret TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS help_requests (
   request_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, outlet TEXT NOT NULL,
   step TEXT NOT NULL, terminal_at TEXT NOT NULL, received_at TEXT NOT NULL,
   acknowledged_at TEXT, acknowledged_by TEXT);
 CREATE INDEX IF NOT EXISTS help_requests_outlet ON help_requests (outlet, received_at);
 """
-#: Cleared by an admin reset (the nonces never are: a reset must not re-open requests).
-RESET_TABLES = ("challenges", "idempotency", "heartbeats", "essc_grants", "help_requests")
+#: Cleared by an admin reset (the nonces never are: a reset must not re-open requests;
+#: nor the service's secrets).
+RESET_TABLES = ("challenges", "idempotency", "heartbeats", "help_requests")
 #: Who may acknowledge a staff call, as the register records it.
 HELP_ACK_SOURCES = ("staff_page", "fleet_cli")
 HELP_LIST_LIMIT = 100
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class SqlRegister:
@@ -197,22 +193,17 @@ class SqlRegister:
             return {"challenge_id": row["challenge_id"], "code": row["code"],
                     "tries_left": row["tries_left"]}
 
-    # ---- e-SSC grants -------------------------------------------------------------------
+    # ---- the card handles' key ---------------------------------------------------------
 
-    def add_grant(self, person_ref: str, terminal_id: str, ttl: float) -> str:
-        grant = secrets.token_urlsafe(32)
+    def handle_key(self) -> bytes:
+        """Made once (32 random bytes), then read: every worker seals and opens the
+        same handles (:mod:`kiosk.central.sandbox.handles`)."""
         with self.db.tx():
-            self.db.run("INSERT INTO essc_grants VALUES (?,?,?,?)", _sha(grant), person_ref,
-                        terminal_id, self.clock.now().timestamp() + ttl)
-        return grant
-
-    def grant_holder(self, grant: str, terminal_id: str) -> str | None:
-        with self.db.tx():
-            row = self.db.one("SELECT * FROM essc_grants WHERE grant_sha256 = ?", _sha(grant))
-        if (row is None or row["terminal_id"] != terminal_id
-                or self.clock.now().timestamp() >= row["expires"]):
-            return None
-        return str(row["person_ref"])
+            self.db.run("INSERT INTO service_secrets VALUES (?,?) ON CONFLICT DO NOTHING",
+                        "handles", secrets.token_hex(32))
+            row = self.db.one("SELECT secret FROM service_secrets WHERE name = ?", "handles")
+        assert row is not None
+        return bytes.fromhex(str(row["secret"]))
 
     # ---- the plain heartbeat ------------------------------------------------------------
 

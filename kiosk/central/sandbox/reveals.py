@@ -2,46 +2,72 @@
 
 Written for a reviewer asking "what does a signed terminal learn from X alone?". Every
 answer is signed for the request (``X-Kiosk-Reply-Signature``); every operation is rate
-limited per terminal, and those taking an ID number also per ID number.
+limited per terminal, those taking an ID number also per ID number, those naming a card
+by its number (a chip's facts) also per card number.
 """
 
 from __future__ import annotations
 
 from kiosk.central.schemas import Path
 
+_CARDS = (
+    "each card as a **masked number** (display only), its state, bank function, issue date, "
+    "whether it has a replacement, and an opaque **handle** (sealed for this terminal, "
+    "different at every lookup, so two answers cannot be joined; reads take it for "
+    "`handles_expire_in` seconds)")
+
 REVEALS: dict[Path, str] = {
     Path.LOOKUP: (
-        "Reveals, by **ID number alone**: whether the person is known (404 otherwise), a "
-        "**masked name** (family name and one character, e.g. `王**`), the masked phone "
-        "(`138****1234`), an opaque `person_ref`, and each card's number, state, bank "
-        "function, issue date and whether it has a replacement. By **card number** (read "
-        "from the card itself, which prints the name): the same with the full name. Never "
-        "the ID number, address or full phone number."),
+        "By an **ID card**: the facts read from its chip (`id_number`, `valid_from`, "
+        "`valid_to`, `authority`), which the service checks against the identity record "
+        "(a typed number has none of them; a mismatch is 404 like an unknown person). By a "
+        "**social security card**: its number and the identification code read from its "
+        "chip (a number alone is 404). Reveals a **masked name** (`王**`), the masked phone, "
+        "a `person_ref` naming this answer only, and " + _CARDS + ". `may_pre_lose`: true "
+        "by an ID card; false by a card's chip (a found card proves nothing about whose "
+        "it is). **Never** a card number, the full name, the ID number, address or phone. "
+        "Rate limited per ID number or per card number; every person asked about counts "
+        "for the terminal's distinct-people alert."),
     Path.VERIFY_REQUEST: (
         "Sends a 6-digit code to the phone on record and reveals only the masked phone, "
-        "the challenge id, the code's lifetime and `resend_after_seconds`. One live code per "
-        "person: a new one replaces the old; a second request inside the cooldown is 429 "
-        "`resend_too_soon` with `Retry-After`. The challenge belongs to the terminal that "
-        "asked."),
+        "the challenge id, the code's lifetime and `resend_after_seconds` (or 404: no "
+        "such person — which is why it is rate limited per ID number and counted for the "
+        "distinct-people alert). One live code per person: a new one replaces the old; a "
+        "second request inside the cooldown is 429 `resend_too_soon` with `Retry-After`. "
+        "The challenge belongs to the terminal that asked."),
     Path.VERIFY_CONFIRM: (
-        "With the right code, from the terminal that asked for it: the person's cards with "
-        "the **full name** (the person proved they hold the phone). Otherwise only "
-        "`code_wrong` with `tries_left`, `code_blocked` or `code_expired`."),
+        "With the right code, from the terminal that asked for it: what a lookup by an ID "
+        "card reveals (masked name, masked card numbers, handles; `may_pre_lose`: true — "
+        "the person proved they hold the phone on record). Never a full name or card "
+        "number. Otherwise only `code_wrong` with `tries_left`, `code_blocked` or "
+        "`code_expired`."),
     Path.CARD_STATUS: (
-        "By card number: the card's state and dated state history (channels, no "
-        "terminals), its replacement's stage and dates, and `lapses_on` when pre-lost. No "
-        "name, ID number or phone."),
+        "By a **handle** from this terminal's lookup (within its read lifetime) or by a "
+        "card's chip: the card's state and dated state history (channels, no terminals), "
+        "its replacement's stage and dates (masked numbers; the tracking number as for "
+        "`/v1/replacements/progress`), and `lapses_on` when pre-lost. No name, ID number, "
+        "phone or card number. By a card's chip, rate limited per card number."),
     Path.PRE_LOSS: (
-        "Needs card number AND the holder's ID number (a card alone cannot be pre-lost). "
-        "Reveals the reference, the stop time, the lapse date and the hotline; a refusal "
+        "Takes a **handle** from an identification that may pre-lose (an ID card's chip, "
+        "an SMS code, an e-SSC; not a card's chip alone: `handle_invalid`), from this "
+        "terminal, up to 7 days after its lookup (so that a pre-loss queued while the "
+        "network was down is still delivered; then `handle_expired`). No ID or card "
+        "number: neither alone nor together can pre-lose a card. Reveals the reference, "
+        "the masked card number, the stop time, the lapse date and the hotline; a refusal "
         "names the card's state (`already_pre_lost`, `already_lost`, ...)."),
     Path.PRE_LOSS_CANCEL: (
-        "Needs card number AND the holder's ID number. Reveals the reference, the card's "
-        "new state and the time; a refusal names why (`replacement_exists`, ...)."),
+        "Needs the found card's chip (number and identification code; its PIN was "
+        "verified on the card) AND the holder's ID card's chip facts: no handle cancels. "
+        "Reveals the reference, the masked card number, its new state and the time; a "
+        "refusal names why (`replacement_exists`, ...)."),
     Path.REPLACEMENT_PROGRESS: (
-        "By card number (old or new) or ID number: the replacement's new card number, "
-        "stage, dates, collecting outlet, whether it is mailed and the tracking number. No "
-        "name, ID number or phone."),
+        "By a **handle** (within its read lifetime) or by a card's chip, old or new: the "
+        "replacement's masked new card number, stage, dates, collecting outlet, whether it "
+        "is mailed and the tracking number — in full only to a caller who proved who they "
+        "are (a handle from an ID card, an SMS code or an e-SSC); by a card's chip alone, "
+        "its last 4 characters (a finder of the lost card must not follow the new one to "
+        "the door). No name, ID number or phone. By a card's chip, rate limited per card "
+        "number."),
     Path.HEARTBEAT: (
         "Reveals only the service's clock and whether the terminal's clock is accepted."),
 }

@@ -21,8 +21,8 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+from kiosk.central.sandbox.core import CORE_TABLES, SimulatedCore
 from kiosk.central.sandbox.core import SQLITE_SCHEMA as CORE_SCHEMA
-from kiosk.central.sandbox.core import SimulatedCore
 from kiosk.central.sandbox.db import Database, SqliteDatabase
 from kiosk.central.sandbox.fleet_store import FleetStore
 from kiosk.central.sandbox.limits import Limit, RateLimiter
@@ -38,6 +38,7 @@ from kiosk.central.sandbox.register import SQLITE_SCHEMA as REGISTER_SCHEMA
 from kiosk.central.sandbox.register import SqlRegister
 from kiosk.central.sandbox.rules import RegionalRules
 from kiosk.central.sandbox.store_util import ApiProblem, ServiceClock
+from kiosk.central.sandbox.watch import LookupWatch
 from kiosk.central.schemas import ProblemCode
 from kiosk.storage import ensure_dir
 
@@ -59,8 +60,10 @@ class ServiceBackend:
             self.simulated = core = SimulatedCore(db, rules, self.clock)
         self.core: CoreCardSystem = core
         self.register = SqlRegister(db, self.clock)
+        # Terminals that ask about many people (the alert metric; kiosk/central/sandbox/watch).
+        self.watch = LookupWatch()
         # Called by reset() (in-memory state kept elsewhere, e.g. rate limits).
-        self.reset_hooks: list[Callable[[], None]] = [self.fleet.reset]
+        self.reset_hooks: list[Callable[[], None]] = [self.fleet.reset, self.watch.clear]
         if isinstance(keys, StaticKeys):  # the sandbox's revocations go with a reset
             self.reset_hooks.append(keys.revoked_ids.clear)
 
@@ -195,6 +198,12 @@ class SandboxStore(ServiceBackend):
         legacy = "pre" + "losses"  # the table's name in version 0.1 databases
         if legacy in db.tables():
             db.run(f"ALTER TABLE {legacy} RENAME TO pre_losses")
+        if "persons" in db.tables() and "id_valid_from" not in {
+                r["name"] for r in db.all("PRAGMA table_info(persons)")}:
+            # A core from before ID card facts and chip ids: seeded again from the
+            # personas (the sandbox's core holds nothing else).
+            for table in CORE_TABLES:
+                db.run(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 - fixed names
         db.script(CORE_SCHEMA + REGISTER_SCHEMA)
         columns = {r["name"] for r in db.all("PRAGMA table_info(challenges)")}
         if "terminal_id" not in columns:  # a database from before codes had a terminal

@@ -27,6 +27,7 @@ import hashlib
 from typing import Any
 
 from kiosk.devices.ssc import EF05_RECORDS, SSC_AID
+from kiosk.personas import card_chip_id
 from kiosk.personas import persona as load_persona
 
 SSC_ATR = bytes.fromhex("3B6D00000081867C0E2D53534300900000")  # fictional, T=0 style
@@ -50,9 +51,8 @@ def _text(value: str, length: int, encoding: str = "ascii") -> bytes:
 def ssc_records(ssc: dict[str, Any], holder: dict[str, Any]) -> dict[bytes, dict[int, bytes]]:
     """EF05/EF06 record values (without tag/length) for a persona."""
     region = holder["id_number"][:6]
-    serial = hashlib.sha256(ssc["card_number"].encode()).hexdigest()[:16].upper()
     ef05 = {
-        0x01: bytes.fromhex(region + "D156000005" + serial),
+        0x01: bytes.fromhex(card_chip_id(ssc["card_number"], region)),
         0x02: b"1", 0x03: b"3.00",
         0x04: _bcd(region + "000000", 12),
         0x05: _bcd(ssc["issue_date"], 4), 0x06: _bcd(ssc["expiry_date"], 4),

@@ -64,7 +64,7 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
         CardChoice("X*****019", "active", True, "journeys.cards.state.active", True, "0"),
         CardChoice("X*****001", "pre_lost", False, "journeys.cards.state.pre_lost", True, "1"),
         CardChoice("X*****027", "cancelled", False, "journeys.cards.state.cancelled", False,
-                   "2")))
+                   "2")), keep_id_card=True)  # identified by the ID card on the reader
     done = PreLossView("X*****019", "PL-20261125-0001", _AT, dt.date(2026, 12, 5), r.hotline,
                        "PL-20261125-0001", False, "printed")
     ready = StatusView("李**", (CardStateLine("X*****108", "lost", "journeys.status.card.lost"),),
@@ -87,7 +87,7 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
         "essc_refused": {**{r: State(Step.ESSC_REFUSED, Journey.PRE_LOSS,
                                      EsscRefusedView(r, r == "not_an_essc"))
                             for r in ("expired", "already_used", "not_an_essc", "revoked",
-                                      "bad_code", "grant_invalid")},
+                                      "bad_code")},
                          "revoked_start": State(Step.ESSC_REFUSED, Journey.PRE_LOSS,
                                                 EsscRefusedView("revoked", True))},
         "identify_keypad": {

@@ -115,6 +115,9 @@ def test_offline_at_confirm_is_queued_then_sent_once(journey: Journey) -> None:
     j.sandbox.faults.set(fail_next=10)  # every attempt gets a 503
     items = j.confirm_queued()
     assert items[0].idempotency_key[:10].upper().encode() in j.parts.printer.output
+    # The network is back a day later: long past the card handle's read lifetime, the
+    # queued request (that handle) is still taken for a pre-loss.
+    j.sandbox.admin("POST", "/clock", json={"offset_days": 1})
     j.sandbox.faults.clear()
     j.parts.sender.retry_now()
     key = items[0].idempotency_key

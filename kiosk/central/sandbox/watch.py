@@ -1,0 +1,112 @@
+"""Watching terminals that ask about many people (the sandbox's metrics).
+
+A terminal at an outlet serves a person every few minutes. One that asks about dozens of
+different people in an hour — walking ID numbers through the SMS request, or card
+numbers through chip lookups — is being used to harvest, most likely with a stolen key.
+Rate limits slow that down; this makes it visible:
+
+- every lookup (ID card, a card's chip), code request and chip-read status or progress
+  counts the **person** asked about (the core's reference when found, else a salted hash
+  of what was asked; nothing readable is kept), per terminal, over a sliding
+  :data:`WINDOW_SECONDS`;
+- ``central_terminal_distinct_people{terminal_id}`` is that count, and
+  ``central_terminal_lookup_alert{terminal_id}`` is 1 from :data:`ALERT_PEOPLE` on (an
+  alert rule fires on it: ``central_terminal_lookup_alert == 1``);
+  ``central_rate_limited_total{limit}`` counts the 429s by limit.
+
+Served in the Prometheus text format on the admin port (``GET /admin/metrics``); the
+centre mirrors the same names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+WINDOW_SECONDS = 3600.0
+ALERT_PEOPLE = 30  # distinct people in the window: far beyond an outlet's hour
+MAX_TERMINALS = 100_000
+MAX_PER_TERMINAL = 10_000  # beyond it the oldest sightings go (the alert is on anyway)
+
+
+class LookupWatch:
+    """Distinct people asked about, per terminal, over a sliding window. Thread-safe;
+    the clock is injectable for tests."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._salt = os.urandom(16)  # per process: the sightings are not reversible
+        self._lock = threading.Lock()
+        self._seen: dict[str, deque[tuple[float, bytes]]] = {}
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.rate_limited = Counter("central_rate_limited", "Requests refused with 429, "
+                                    "by limit", ["limit"], registry=self.registry)
+        self.registry.register(_Gauges(self))
+
+    def saw(self, terminal_id: str, subject: str) -> None:
+        """``terminal_id`` asked about ``subject`` (a person reference, or what was asked)."""
+        digest = hashlib.blake2b(subject.encode(), key=self._salt, digest_size=12).digest()
+        now = self._clock()
+        with self._lock:
+            if terminal_id not in self._seen and len(self._seen) >= MAX_TERMINALS:
+                self._seen.clear()
+            seen = self._seen.setdefault(terminal_id, deque(maxlen=MAX_PER_TERMINAL))
+            seen.append((now, digest))
+
+    def distinct(self, terminal_id: str) -> int:
+        """How many different people ``terminal_id`` asked about in the window."""
+        with self._lock:
+            return self._count(terminal_id, self._clock())
+
+    def _count(self, terminal_id: str, now: float) -> int:
+        seen = self._seen.get(terminal_id)
+        if not seen:
+            return 0
+        while seen and now - seen[0][0] > WINDOW_SECONDS:
+            seen.popleft()
+        return len({d for _, d in seen})
+
+    def snapshot(self) -> dict[str, int]:
+        """Terminal → distinct people in the window (terminals with any)."""
+        now = self._clock()
+        with self._lock:
+            counts = {t: self._count(t, now) for t in list(self._seen)}
+        return {t: n for t, n in counts.items() if n}
+
+    def clear(self) -> None:
+        """Forget every sighting (an admin reset)."""
+        with self._lock:
+            self._seen.clear()
+
+    def exposition(self) -> bytes:
+        """The metrics in the Prometheus text format."""
+        return generate_latest(self.registry)
+
+
+class _Gauges(Collector):
+    def __init__(self, watch: LookupWatch) -> None:
+        self.watch = watch
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        snapshot = self.watch.snapshot()
+        people = GaugeMetricFamily(
+            "central_terminal_distinct_people",
+            f"Different people a terminal asked about in the last {int(WINDOW_SECONDS)} s",
+            labels=["terminal_id"])
+        alert = GaugeMetricFamily(
+            "central_terminal_lookup_alert",
+            f"1 when a terminal asked about {ALERT_PEOPLE} or more different people in the "
+            "window (harvesting, most likely with a stolen key)", labels=["terminal_id"])
+        for terminal, count in sorted(snapshot.items()):
+            people.add_metric([terminal], count)
+            alert.add_metric([terminal], 1 if count >= ALERT_PEOPLE else 0)
+        yield people
+        yield alert
