@@ -63,6 +63,11 @@ class CentreBackend(ServiceBackend):
         super().__init__(db, CentreFleet(db, bundle_dir), rules,
                          PgTerminalKeys(db, master_key), core=core)
 
+    def handle_key(self) -> bytes:
+        """Derived from the master key, which is kept out of the database: a dump of the
+        database can neither open nor make a card handle."""
+        return hmac.new(self.master_key, b"card handles", hashlib.sha256).digest()
+
     def limiter(self, limit: Limit, name: str) -> PgLimiter:
         """Buckets in PostgreSQL, shared by every worker (cleared by a harness reset)."""
         limiter = PgLimiter(self.db, limit, name, self._limit_secret)

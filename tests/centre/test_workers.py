@@ -122,6 +122,26 @@ def test_an_idempotent_pre_loss_sent_to_both_at_once_makes_one_row(two, pg_clust
     assert len(rows) == 1 and rows[0]["terminal_id"] == t.terminal_id
 
 
+def test_a_handle_from_one_worker_opens_at_the_other_and_no_dump_holds_its_key(two,
+                                                                              pg_cluster):
+    a, b = two
+    (t,) = enrol(pg_cluster, "T-HANDLE", 1)
+    body = s.CardStatusRequest(handle=handle_for(a.url, t)).model_dump_json(
+        exclude_none=True).encode()
+    reply = SignedHttp(b.url).post(t, s.Path.CARD_STATUS, body)
+    assert reply.status == 200 and reply.authentic and reply.json()["state"] == "active"
+    # The key is derived from the master key (a file), never written to the database.
+    db = pg_cluster.db()
+    try:
+        assert db.one("SELECT COUNT(*) AS n FROM service_secrets")["n"] == 0
+    finally:
+        db.close()
+    forged = s.CardStatusRequest(handle="A" * 60).model_dump_json(exclude_none=True).encode()
+    refused = SignedHttp(b.url).post(t, s.Path.CARD_STATUS, forged)
+    assert refused.status == 403 and refused.authentic
+    assert refused.json()["code"] == "handle_invalid"
+
+
 def _beat(client: SignedHttp, t: Terminal, rng: random.Random,
           acks: list[dict] | None = None) -> list[dict]:
     reply = client.post(t, FleetPath.HEARTBEAT, heartbeat_body(t, rng, acks))

@@ -30,10 +30,10 @@ class Answers:
         self._lock = threading.Lock()
 
     def handles(self) -> Handles:
-        """The sealer (its key from the register, on first use)."""
+        """The sealer (its key from the backend, on first use)."""
         with self._lock:
             if self._handles is None:
-                self._handles = Handles(self.backend.register.handle_key())
+                self._handles = Handles(self.backend.handle_key())
             return self._handles
 
     def person(self, found: Answer, basis: str, terminal_id: str) -> Answer:

@@ -267,3 +267,8 @@ class Backend(Protocol):
     def limiter(self, limit: Limit, name: str) -> Limiter:
         """A rate limiter for ``limit`` (``name`` tells the buckets apart)."""
         ...
+
+    def handle_key(self) -> bytes:
+        """The secret card handles are sealed with, the same for every worker
+        (:mod:`kiosk.central.sandbox.handles`)."""
+        ...

@@ -79,6 +79,10 @@ class ServiceBackend:
         self.reset_hooks.append(limiter.clear)
         return limiter
 
+    def handle_key(self) -> bytes:
+        """The register's secret (made once, kept in the database beside the stores)."""
+        return self.register.handle_key()
+
     @property
     def clock_offset(self) -> dt.timedelta:
         """The admin's time travel."""

@@ -21,7 +21,9 @@ DELETE FROM card_history;
 DELETE FROM cards;
 DELETE FROM persons;
 
--- The register: the service's secrets (the card handles' key, made once).
+-- The register's secrets table (the sandbox keeps its card handles' key there). The
+-- centre derives that key from its master key instead (CentreBackend.handle_key), so a
+-- dump of this database can neither open nor make a handle: the table stays empty here.
 CREATE TABLE service_secrets (
   name TEXT PRIMARY KEY, secret TEXT NOT NULL);
 DROP TABLE essc_grants;
