@@ -86,7 +86,7 @@ def read(path: Path) -> str:
 def test_no_persona_data_in_the_log_after_failures(log_file, tmp_path, monkeypatch):
     from kivy.base import ExceptionManager
 
-    from kiosk.ui.app import RecoverToErrorScreen
+    from kiosk.ui.crash_guard import RecoverToErrorScreen  # not ui.app: it makes the window
 
     log = get_logger("kiosk.test.journey")
     settings = central_test_settings(tmp_path / "data")
