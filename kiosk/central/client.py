@@ -30,7 +30,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -54,6 +53,7 @@ from kiosk.central.errors import (
     CentralTimeout,
     CentralUnauthenticated,
 )
+from kiosk.central.outbound import OutboundRequest
 from kiosk.central.signing import H_NONCE, H_REPLY_SIGNATURE, reply_is_authentic, sign_request
 from kiosk.central.transport import AbortableAdapter, Flight, read_capped
 from kiosk.config import ConfigError, Settings
@@ -73,20 +73,6 @@ BACKOFF_CAP = 2.0
 def new_idempotency_key() -> str:
     """A fresh idempotency key for one confirmed state change."""
     return uuid.uuid4().hex
-
-
-@dataclass(frozen=True, repr=False)
-class OutboundRequest:
-    """A state change, ready to send: the operation's ``kind`` (one of :data:`QUEUEABLE`)
-    and its request ``body`` exactly as it goes on the wire (validated when made, and
-    again when sent). The outbox stores the body as it is, sealed, without reading it,
-    so what a request carries is the contract's business alone."""
-
-    kind: str
-    body: Mapping[str, Any]
-
-    def __repr__(self) -> str:  # the body is personal data
-        return f"OutboundRequest(kind={self.kind})"
 
 
 # The state changes a terminal may queue: kind -> (path, request model). An allow-list:

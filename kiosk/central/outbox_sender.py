@@ -18,13 +18,13 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from kiosk import metrics
-from kiosk.central.client import OutboundRequest
 from kiosk.central.errors import (
     CentralError,
     CentralNotFound,
     CentralRefused,
     OutboxError,
 )
+from kiosk.central.outbound import OutboundRequest
 from kiosk.central.outbox import (
     DEFAULT_TERMINAL_EXPIRY_SECONDS,
     KIND_CANCEL_PRE_LOSS,

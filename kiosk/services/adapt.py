@@ -1,56 +1,18 @@
-"""Read central-service results into the services' own plain views.
+"""Read the central service's answers into the services' own plain views.
 
-The services read results by attribute (or mapping key) name, so they work with the
-central client's pydantic models, plain dicts from tests, and fakes alike, and a
-renamed optional field degrades to its default instead of crashing a journey.
+The answers are the contract's response models (:mod:`kiosk.central.schemas`), parsed,
+bounded and typed by the client: every field read here exists with its type, so a
+renamed field fails the type check and the contract tests instead of degrading quietly.
+The views hold only what the journeys show (masked numbers, handles, dates).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
+from kiosk.central.schemas import CardSummary, PersonCards, PreLossResult, Replacement
 from kiosk.domain.masking import mask_id_number, mask_name
-
-
-def field(obj: Any, name: str, default: Any = None) -> Any:
-    """``obj.name`` or ``obj[name]``, else ``default``."""
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def as_date(value: Any) -> dt.date | None:
-    """A date from a date, datetime or ISO text; None when absent or unreadable."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def as_datetime(value: Any) -> dt.datetime | None:
-    """A datetime from a datetime or ISO text; None when absent or unreadable."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value
-    try:
-        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _state_text(value: Any) -> str:
-    return str(getattr(value, "value", value) or "unknown")
 
 
 @dataclass(frozen=True)
@@ -92,27 +54,19 @@ class PersonInfo:
         return f"PersonInfo({self.masked_id!r}, cards={len(self.cards)})"
 
 
-def card_info(obj: Any) -> CardInfo:
-    return CardInfo(
-        handle=str(field(obj, "handle", "") or ""),
-        masked=str(field(obj, "card_number_masked", "") or ""),
-        state=_state_text(field(obj, "state")),
-        bank_function=bool(field(obj, "bank_function", False)),
-        has_replacement=bool(field(obj, "has_replacement", False)
-                             or field(obj, "replacement", None)),
-        issued=as_date(field(obj, "issued", None) or field(obj, "issued_on", None)),
-    )
+def card_info(card: CardSummary) -> CardInfo:
+    """One card of a lookup's answer."""
+    return CardInfo(handle=card.handle, masked=card.card_number_masked,
+                    state=str(card.state), bank_function=card.bank_function,
+                    has_replacement=card.has_replacement, issued=card.issued)
 
 
-def person_info(obj: Any, id_number: str = "") -> PersonInfo:
-    """A :class:`PersonInfo` from ``PersonCards`` (or a dict of the same shape)."""
-    cards = field(obj, "cards", ()) or ()
-    return PersonInfo(
-        id_number=id_number,
-        name=str(field(obj, "name", "") or ""),
-        cards=tuple(card_info(c) for c in cards),
-        may_pre_lose=bool(field(obj, "may_pre_lose", False)),
-    )
+def person_info(answer: PersonCards, id_number: str = "") -> PersonInfo:
+    """A :class:`PersonInfo` from a lookup's answer (``id_number``: what the kiosk read
+    or was typed; the service never sends it)."""
+    return PersonInfo(id_number=id_number, name=answer.name,
+                      cards=tuple(card_info(c) for c in answer.cards),
+                      may_pre_lose=answer.may_pre_lose)
 
 
 @dataclass(frozen=True)
@@ -125,13 +79,11 @@ class PreLossInfo:
     hotline: str
 
 
-def pre_loss_info(obj: Any, hotline: str) -> PreLossInfo:
-    return PreLossInfo(
-        reference=str(field(obj, "reference", "")),
-        settlement_stopped_at=as_datetime(field(obj, "settlement_stopped_at")),
-        lapses_on=as_date(field(obj, "lapses_on")),
-        hotline=str(field(obj, "hotline", "") or hotline),
-    )
+def pre_loss_info(answer: PreLossResult, hotline: str) -> PreLossInfo:
+    """The service's receipt of a pre-loss (its hotline, else the region's)."""
+    return PreLossInfo(reference=answer.reference,
+                       settlement_stopped_at=answer.settlement_stopped_at,
+                       lapses_on=answer.lapses_on, hotline=answer.hotline or hotline)
 
 
 @dataclass(frozen=True)
@@ -149,24 +101,18 @@ class ReplacementInfo:
     card_number_masked: str = ""
 
 
-def replacement_info(obj: Any) -> ReplacementInfo | None:
-    if obj is None:
+def replacement_info(answer: Replacement | None) -> ReplacementInfo | None:
+    """Where a replacement card is (None: the person has none)."""
+    if answer is None:
         return None
-    history = []
-    for item in field(obj, "history", ()) or ():
-        stage = field(item, "stage") if not isinstance(item, (tuple, list)) else item[0]
-        when = field(item, "at", None) or field(item, "on", None) or field(item, "date", None)
-        if isinstance(item, (tuple, list)) and len(item) > 1:
-            when = item[1]
-        history.append((_state_text(stage), as_date(when)))
     return ReplacementInfo(
-        stage=_state_text(field(obj, "stage")),
-        applied_on=as_date(field(obj, "applied_on")),
-        expected_on=as_date(field(obj, "expected_on")),
-        outlet=str(field(obj, "outlet", "") or ""),
-        ready_since=as_date(field(obj, "ready_since")),
-        mailed=bool(field(obj, "mailed", False)),
-        tracking_number=str(field(obj, "tracking_number", "") or ""),
-        history=tuple(history),
-        card_number_masked=str(field(obj, "card_number_masked", "") or ""),
+        stage=str(answer.stage),
+        applied_on=answer.applied_on,
+        expected_on=answer.expected_on,
+        outlet=answer.outlet or "",
+        ready_since=answer.ready_since.date() if answer.ready_since else None,
+        mailed=answer.mailed,
+        tracking_number=answer.tracking_number or "",
+        history=tuple((str(e.stage), e.at.date()) for e in answer.history),
+        card_number_masked=answer.card_number_masked,
     )

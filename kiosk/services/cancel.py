@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from kiosk.central.schemas import CancelResult, CardStatus
 from kiosk.domain.masking import mask_card_number, mask_name
 from kiosk.domain.models import IdCardData, SscCardData
-from kiosk.services.adapt import field
 from kiosk.services.failures import PIN_FORMAT, Failure, FailureKind, failure_from_error
 from kiosk.services.journey import JourneyContext
 from kiosk.services.ports import Slot
@@ -67,7 +65,7 @@ class CancelJourney:
             return
         pins = self.core.pins
 
-        def ok(_: Any) -> None:
+        def ok(_: object) -> None:
             self.core.session.pin_verified = True
             self.core.publish(Step.CANCEL_INSERT_ID, CancelView(masked))
 
@@ -107,9 +105,9 @@ class CancelJourney:
         self.core.session.id_number = card.id_number
         masked = mask_card_number(ssc.card_number)
 
-        def got(status: Any) -> None:
-            state = str(getattr(field(status, "state"), "value", field(status, "state")))
-            if field(status, "has_replacement", False) or field(status, "replacement"):
+        def got(status: CardStatus) -> None:
+            state = str(status.state)
+            if status.replacement is not None:
                 self.core.fail(Failure(FailureKind.REFUSED, {"hotline": self.core.hotline,
                                                "code": "replacement_exists"}))
             elif state != "pre_lost":
@@ -129,8 +127,8 @@ class CancelJourney:
         key = self.core.session.new_idempotency_key()
         masked = mask_card_number(ssc.card_number)
 
-        def done(result: Any) -> None:
-            self.core.session.cancel_reference = str(field(result, "reference", "") or "")
+        def done(result: CancelResult) -> None:
+            self.core.session.cancel_reference = result.reference
             self.core.publish(Step.CANCEL_DONE, CancelView(masked))
 
         self.core.call("cancel_pre_loss",

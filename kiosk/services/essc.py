@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
+from kiosk.central.schemas import PersonCards
 from kiosk.logs import get_logger
-from kiosk.services.adapt import CardInfo, PersonInfo, field, person_info
+from kiosk.services.adapt import CardInfo, PersonInfo, person_info
 from kiosk.services.failures import Failure, FailureKind, error_kind, failure_from_error
 from kiosk.services.journey import JourneyContext
-from kiosk.services.ports import ScanEventKind
+from kiosk.services.ports import ScanEvent, ScanEventKind
 from kiosk.services.states import (
     EsscChooseView,
     EsscRefusedView,
@@ -67,19 +67,19 @@ class EsscIdentification:
         ready, the offer shows as unavailable."""
         self.offer = "unavailable"
 
-    def scan_event_sink(self, event: Any) -> None:
+    def scan_event_sink(self, event: ScanEvent) -> None:
         """Give this to the scanner: safe to call from any thread."""
         self._dispatch(lambda: self.on_scan_event(event))
 
-    def on_scan_event(self, event: Any) -> None:
+    def on_scan_event(self, event: ScanEvent) -> None:
         """A scanner event (owner's thread)."""
-        kind = ScanEventKind.parse(field(event, "kind"))
+        kind = ScanEventKind.parse(event.kind)
         if kind in (ScanEventKind.SCANNER_READY, ScanEventKind.SCANNER_BACK):
             self._set_offer("ready")
         elif kind is ScanEventKind.SCANNER_LOST:
             self._set_offer("unavailable")
         elif kind is ScanEventKind.CODE_SCANNED:
-            self.scanned(str(field(field(event, "code"), "text", "") or ""))
+            self.scanned(event.code.text if event.code is not None else "")
         elif kind is ScanEventKind.CODE_REFUSED and self.core.state.step in (
                 Step.IDENTIFY, Step.ESSC_REFUSED):
             self._refusal(BAD_CODE, self._from_start(self.core.state))
@@ -129,7 +129,7 @@ class EsscIdentification:
         log.info("e-SSC refused", extra={"fields": {"refusal": refusal}})
         self.core.publish(Step.ESSC_REFUSED, EsscRefusedView(refusal, from_start))
 
-    def _verified(self, result: Any, from_start: bool) -> None:
+    def _verified(self, result: PersonCards, from_start: bool) -> None:
         session = self.core.session
         session.person = person_info(result, "")  # handles that may pre-lose; no ID number
         if from_start:

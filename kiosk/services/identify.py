@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
+from kiosk.central.schemas import PersonCards, VerificationChallenge
 from kiosk.domain.idnumber import InvalidIdNumber, parse_id_number
 from kiosk.domain.models import IdCardData
-from kiosk.services.adapt import field, person_info
+from kiosk.services.adapt import person_info
 from kiosk.services.failures import Failure, FailureKind, error_kind
 from kiosk.services.journey import JourneyContext
 from kiosk.services.ports import Slot
@@ -20,12 +20,9 @@ WRONG_CODE = frozenset({"code_wrong", "wrong_code", "invalid_code"})
 MAX_RESEND_WAIT_S = 600  # a longer cooldown from the service is shown as this
 
 
-def _seconds(value: Any) -> int:
-    """The service's resend cooldown in whole seconds, 0 when absent or unreadable."""
-    try:
-        return max(0, min(MAX_RESEND_WAIT_S, int(value or 0)))
-    except (TypeError, ValueError):
-        return 0
+def _seconds(value: int) -> int:
+    """The service's resend cooldown in whole seconds, at most MAX_RESEND_WAIT_S."""
+    return max(0, min(MAX_RESEND_WAIT_S, value))
 
 
 def not_found_on_card(core: JourneyContext) -> Callable[[BaseException], bool]:
@@ -109,12 +106,12 @@ class Identification:
     def _request_code(self, number: str) -> None:
         session = self.core.session
 
-        def got(result: Any) -> None:
-            session.challenge_id = str(field(result, "challenge_id", ""))
-            session.phone_masked = str(field(result, "phone_masked", ""))
+        def got(result: VerificationChallenge) -> None:
+            session.challenge_id = result.challenge_id
+            session.phone_masked = result.phone_masked
             self.core.publish(Step.CODE_ENTRY, CodeView(
-                session.phone_masked, int(field(result, "expires_in", 300) or 300),
-                resend_at=time.monotonic() + _seconds(field(result, "resend_after_seconds"))))
+                session.phone_masked, result.expires_in or 300,
+                resend_at=time.monotonic() + _seconds(result.resend_after_seconds)))
 
         waiting = self.core.state
 
@@ -165,7 +162,7 @@ class Identification:
         self.core.call("confirm_code", lambda: self.core.central.confirm_code(challenge, code),
                        self._found, "journeys.busy.checking_code", on_error=refused)
 
-    def _found(self, result: Any) -> None:
+    def _found(self, result: PersonCards) -> None:
         session = self.core.session
         session.person = person_info(result, session.id_number or "")
         self.core.identified()

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from typing import Any
 
 from kiosk import metrics
 from kiosk.calendar_source import calendar_for
+from kiosk.central.outbound import OutboundRequest
+from kiosk.central.schemas import PreLossResult
 from kiosk.config import Settings
 from kiosk.domain.clock import to_region
 from kiosk.domain.receipts import PreLossReceipt, ReceiptStatus
 from kiosk.logs import get_logger
-from kiosk.services.adapt import CardInfo, as_date, field, pre_loss_info
+from kiosk.services.adapt import CardInfo, pre_loss_info
 from kiosk.services.failures import (
     RETRYABLE,
     Failure,
@@ -64,7 +65,7 @@ class PreLossJourney:
         if pre_lost and session.lapses is None:
             central = self.core.central
 
-            def got(lapses: tuple[tuple[str, Any], ...]) -> None:
+            def got(lapses: tuple[tuple[str, dt.date | None], ...]) -> None:
                 session.lapses = lapses
                 self.show_cards()
 
@@ -122,7 +123,7 @@ class PreLossJourney:
             return
         self._submit(card, request, key)
 
-    def _submit(self, card: CardInfo, request: Any, key: str) -> None:
+    def _submit(self, card: CardInfo, request: OutboundRequest, key: str) -> None:
         """Write ahead, then the direct attempt (also what "try again" does)."""
         outbox, central = self.core.outbox, self.core.central
         saved = direct = False
@@ -154,8 +155,9 @@ class PreLossJourney:
                 return True
             return False  # a refusal: its words on the failure screen
 
-        if saved:
-            self.core.call("submit_pre_loss", lambda: outbox.deliver_now(key),  # type: ignore[union-attr]
+        if saved and outbox is not None:
+            box = outbox  # bound here: the call runs later, on a worker
+            self.core.call("submit_pre_loss", lambda: box.deliver_now(key),
                            lambda result: self._pre_loss_done(card, result),
                            "journeys.busy.submitting", on_error=failed,
                            on_cancel=lambda: self._show_pending(card, key))
@@ -171,7 +173,13 @@ class PreLossJourney:
         return calendar_for(self.core.settings).add_days(
             start, r.pre_loss_lapse_days, r.pre_loss_lapse_working_days).value
 
-    def _pre_loss_done(self, card: CardInfo, result: Any, was_pending: bool = False) -> None:
+    def _pre_loss_done(self, card: CardInfo, result: object, was_pending: bool = False
+                       ) -> None:
+        if not isinstance(result, PreLossResult):  # the client parses by operation
+            log.error("pre-loss answer of another kind",
+                      extra={"fields": {"type": type(result).__name__}})
+            self.core.fail(Failure(FailureKind.BAD_RESPONSE, {"hotline": self.core.hotline}))
+            return
         info = pre_loss_info(result, self.core.hotline)
         self.core.session.pre_loss = info
         # Shown and printed in the region's zone, whatever zone the service or machine uses.
@@ -186,7 +194,7 @@ class PreLossJourney:
         self.core.publish(Step.PRE_LOSS_DONE, view)
         self._print(view)
 
-    def delivered(self, idempotency_key: str, outcome: Any) -> None:
+    def delivered(self, idempotency_key: str, outcome: object) -> None:
         """A queued request reached the service (owner's thread). While the person who
         queued it is still on its pending screen, it turns into the real reference and
         receipt (or, refused for good, the refusal in plain words)."""
@@ -223,7 +231,7 @@ class PreLossJourney:
         printer, language = self.core.printer, self.core.language
         receipt = make(view, self.core.settings, lapse)
 
-        def done(outcome: Outcome) -> None:
+        def done(outcome: Outcome[None]) -> None:
             ok = outcome.ok and outcome.value is not False
             if not ok:  # out of paper → printer_out_of_paper, … (the printer's kind)
                 kind = None if outcome.error is None else printer_error_kind(outcome.error)
@@ -244,14 +252,14 @@ def lapse_dates(central: CentralPort, handles: list[str]
     out: list[tuple[str, dt.date | None]] = []
     for handle in handles[:5]:  # bounded: a person has a few cards
         try:
-            out.append((handle, as_date(field(central.card_status(handle), "lapses_on"))))
+            out.append((handle, central.card_status(handle).lapses_on))
         except Exception as exc:  # noqa: BLE001 - a missing date must not stop the journey
             log.info("lapse date unknown", extra={"fields": {"error": type(exc).__name__}})
             out.append((handle, None))
     return tuple(out)
 
 
-def receipt_for(view: PreLossView, settings: Settings, lapse: dt.date) -> Any:
+def receipt_for(view: PreLossView, settings: Settings, lapse: dt.date) -> PreLossReceipt:
     """The printable receipt (kiosk.domain.receipts) for a done or pending pre-loss."""
     return PreLossReceipt(
         reference=view.reference, masked_card_number=view.card_number_masked,

@@ -8,9 +8,9 @@ the bench checks memory does not grow over 1,000 sessions.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, fields
-from typing import Any
 
 from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.services.adapt import CardInfo, PersonInfo, PreLossInfo, ReplacementInfo
@@ -34,7 +34,7 @@ class KioskSession:
     cancel_reference: str | None = None
     # Pre-lost cards' lapse dates from the service, (card handle, date) pairs; None until
     # asked (once per session: the cards list is shown again on Back).
-    lapses: tuple[tuple[str, Any], ...] | None = None
+    lapses: tuple[tuple[str, dt.date | None], ...] | None = None
 
     def new_idempotency_key(self) -> str:
         """Created once per confirmation; every retry and the outbox reuse it."""
@@ -54,6 +54,6 @@ class KioskSession:
         held = [f.name for f in fields(self) if getattr(self, f.name) != f.default]
         return f"KioskSession(holding={held})"
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> dict[str, bool]:
         """Field names → whether set (diagnostics; no values)."""
         return {f.name: getattr(self, f.name) != f.default for f in fields(self)}

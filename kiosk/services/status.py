@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from kiosk.calendar_source import calendar_for
+from kiosk.central.schemas import PersonCards, Replacement
 from kiosk.domain.models import SscCardData
 from kiosk.services.adapt import person_info, replacement_info
 from kiosk.services.essc import status_card
@@ -44,12 +45,12 @@ class StatusJourney:
         """The old or new SSC identifies the person and the replacement (by its chip)."""
         self.core.session.ssc_card = card
 
-        def lookup() -> tuple[Any, Any]:
+        def lookup() -> tuple[PersonCards, Replacement | None]:
             central = self.core.central  # read when the call runs ("try again" too)
             person = central.lookup_by_ssc(card)
             return person, self._progress(lambda: central.replacement_progress(ssc=card))
 
-        def got(result: tuple[Any, Any]) -> None:
+        def got(result: tuple[PersonCards, Replacement | None]) -> None:
             # The chip's social security number is the holder's ID number.
             self.core.session.person = person_info(result[0], card.ssn)
             self.core.session.id_number = card.ssn
@@ -81,7 +82,7 @@ class StatusJourney:
                            lambda: self.core.central.replacement_progress(handle)),
                        self._show_status, "journeys.busy.looking_up")
 
-    def _show_status(self, progress: Any) -> None:
+    def _show_status(self, progress: Replacement | None) -> None:
         person = self.core.session.person
         info = replacement_info(progress)
         self.core.session.replacement = info

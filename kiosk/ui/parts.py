@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from kiosk.config import Settings
-from kiosk.services.ports import CardEvent, Dispatcher, JackState
+from kiosk.services.ports import CardEvent, Dispatcher, JackState, ScanEvent
 
 if TYPE_CHECKING:  # these load prometheus_client (~0.4 s): after the first frame, not here
     from kiosk.services.controller import JourneyController
@@ -28,13 +28,6 @@ class Relay(Protocol[Event]):
 
     def connect(self, target: Callable[[Event], None]) -> None:
         """Send every later event to ``target`` (called on the part's thread)."""
-
-
-class ScanEvent(Protocol):
-    """A QR scanner event as the UI passes it on (the journeys read it)."""
-
-    @property
-    def kind(self) -> str: ...
 
 
 class Speech(Protocol):

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk.central import schemas as s
 from kiosk.central.errors import (  # noqa: F401  (re-exported: tests raise the real errors)
     CentralError,
     CentralNotFound,
@@ -15,6 +16,7 @@ from kiosk.central.errors import (  # noqa: F401  (re-exported: tests raise the 
     CentralServerError,
     CentralTimeout,
 )
+from kiosk.central.outbound import OutboundRequest
 from kiosk.domain.masking import mask_card_number, mask_name
 from kiosk.domain.models import IdCardData, SscCardData
 
@@ -70,6 +72,13 @@ def person(*cards: tuple[str, str], name: str = "王小明") -> dict[str, Any]:
             "may_pre_lose": True}
 
 
+def status(card_number: str, state: str, **more: object) -> dict[str, Any]:
+    """A card status as the service answers it (``schemas.CardStatus``): masked number,
+    state, history; ``more``: replacement, lapses_on."""
+    return {"card_number_masked": mask_card_number(card_number), "state": state,
+            "history": [], **more}
+
+
 @dataclass
 class FakeCentral:
     """Answers from tables; ``errors[op]`` raises; ``gate[op]`` blocks until set."""
@@ -101,31 +110,33 @@ class FakeCentral:
     def ops(self) -> list[str]:
         return [op for op, _ in self.calls]
 
-    def lookup_by_id_card(self, card: IdCardData) -> Any:
+    def lookup_by_id_card(self, card: IdCardData) -> s.PersonCards:
         self._enter("lookup_person", card.id_number)
         if card.id_number not in self.people:
             raise CentralNotFound("not_found")
-        return self.people[card.id_number]
+        return s.PersonCards.model_validate(self.people[card.id_number])
 
-    def lookup_by_ssc(self, card: SscCardData) -> Any:
+    def lookup_by_ssc(self, card: SscCardData) -> s.PersonCards:
         self._enter("lookup_by_card", card.card_number)
         if card.card_number not in self.by_card:
             raise CentralNotFound("not_found")
-        return {**self.people[self.by_card[card.card_number]], "may_pre_lose": False}
+        return s.PersonCards.model_validate(
+            {**self.people[self.by_card[card.card_number]], "may_pre_lose": False})
 
-    def request_code(self, id_number: str) -> Any:
+    def request_code(self, id_number: str) -> s.VerificationChallenge:
         self._enter("request_code", id_number)
         if id_number not in self.people:
             raise CentralNotFound("not_found")
-        return {"challenge_id": "chal-0001", "phone_masked": "138****1230", "expires_in": 300}
+        return s.VerificationChallenge(challenge_id="chal-0001", phone_masked="138****1230",
+                                       expires_in=300)
 
-    def confirm_code(self, challenge_id: str, code: str) -> Any:
+    def confirm_code(self, challenge_id: str, code: str) -> s.PersonCards:
         self._enter("confirm_code", challenge_id, code)
         if code != self.code:
             raise refused("code_wrong")
         number = next(n for op, a in reversed(self.calls) if op == "request_code"
                       for n in a)
-        return self.people[number]
+        return s.PersonCards.model_validate(self.people[number])
 
     def _number(self, handle: str | None, ssc: SscCardData | None) -> str:
         return ssc.card_number if ssc is not None else _card_of(handle or "")
@@ -136,50 +147,45 @@ class FakeCentral:
                     self.by_card.get(card_number))
 
     def card_status(self, handle: str | None = None, *,
-                    ssc: SscCardData | None = None) -> Any:
+                    ssc: SscCardData | None = None) -> s.CardStatus:
         number = self._number(handle, ssc)
         self._enter("card_status", number)
-        return self.statuses[number]
+        return s.CardStatus.model_validate(self.statuses[number])
 
-    def submit_pre_loss(self, handle: str, idempotency_key: str) -> Any:
+    def submit_pre_loss(self, handle: str, idempotency_key: str) -> s.PreLossResult:
         number = _card_of(handle)
         self._enter("submit_pre_loss", number, idempotency_key)
-        return {"reference": "PL-20261125-0001", "card_number_masked": mask_card_number(number),
-                "settlement_stopped_at": "2026-11-25T09:00:00+08:00",
-                "lapses_on": "2026-12-05", "hotline": "96102"}
+        return s.PreLossResult.model_validate({
+            "reference": "PL-20261125-0001", "card_number_masked": mask_card_number(number),
+            "settlement_stopped_at": "2026-11-25T09:00:00+08:00",
+            "lapses_on": "2026-12-05", "hotline": "96102"})
 
     def replacement_progress(self, handle: str | None = None, *,
-                             ssc: SscCardData | None = None) -> Any:
+                             ssc: SscCardData | None = None) -> s.Replacement:
         """By the card (old or new), else the holder's latest (``progress`` is keyed by
         either a card number or an ID number)."""
         number = self._number(handle, ssc)
         self._enter("replacement_progress", number)
         for key in (number, self._holder(number)):
             if key in self.progress:
-                return self.progress[key]
+                return s.Replacement.model_validate(self.progress[key])
         raise refused("no_replacement")
 
     def cancel_pre_loss(self, ssc: SscCardData, id_card: IdCardData,
-                        idempotency_key: str) -> Any:
+                        idempotency_key: str) -> s.CancelResult:
         self._enter("cancel_pre_loss", ssc.card_number, id_card.id_number, idempotency_key)
-        return {"reference": "CX-0001", "card_number_masked": mask_card_number(
-            ssc.card_number), "state": "active"}
+        return s.CancelResult(reference="CX-0001",
+                              card_number_masked=mask_card_number(ssc.card_number),
+                              state=s.CardState.ACTIVE,
+                              cancelled_at=dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC))
 
-    def pre_loss_request(self, handle: str) -> FakeRequest:
-        return FakeRequest("pre_loss", {"handle": handle, "channel": "kiosk",
+    def pre_loss_request(self, handle: str) -> OutboundRequest:
+        return OutboundRequest("pre_loss", {"handle": handle, "channel": "kiosk",
                                         "terminal_id": "T-DEMO-0001"})
 
-    def send_request(self, request: FakeRequest, idempotency_key: str) -> Any:
+    def send_request(self, request: OutboundRequest, idempotency_key: str) -> object:
         """Like the client's: one way to send whatever a ``*_request`` method made."""
-        return self.submit_pre_loss(request.body["handle"], idempotency_key)
-
-
-@dataclass(frozen=True)
-class FakeRequest:
-    """Same shape as kiosk.central.client.OutboundRequest."""
-
-    kind: str
-    body: dict[str, Any]
+        return self.submit_pre_loss(str(request.body["handle"]), idempotency_key)
 
 
 @dataclass
@@ -214,7 +220,7 @@ class FakeOutbox:
     ended: set[str] = field(default_factory=set)
     fail: bool = False
 
-    def write_ahead(self, request: Any, idempotency_key: str) -> bool:
+    def write_ahead(self, request: OutboundRequest, idempotency_key: str) -> bool:
         if self.fail:
             raise OSError("disk full")
         if all(key != idempotency_key for *_, key in self.items):
@@ -225,7 +231,7 @@ class FakeOutbox:
     def deliver_now(self, idempotency_key: str) -> Any:
         kind, body, _ = next(i for i in self.items if i[2] == idempotency_key)
         try:
-            result = self.central.send_request(FakeRequest(kind, body), idempotency_key)
+            result = self.central.send_request(OutboundRequest(kind, body), idempotency_key)
         except CentralError as exc:
             if exc.kind in ("refused", "not_found"):
                 self.ended.add(idempotency_key)

@@ -20,7 +20,7 @@ def test_the_services_hotline_never_reaches_the_screen_or_the_receipt(rig: Rig) 
     real = rig.central.submit_pre_loss
 
     def answer(*args, **kwargs):  # a service (or a forger) naming another number
-        return {**real(*args, **kwargs), "hotline": "13800138000"}
+        return real(*args, **kwargs).model_copy(update={"hotline": "13800138000"})
 
     rig.central.submit_pre_loss = answer
     identify_by_id_card(rig)

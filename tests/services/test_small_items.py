@@ -5,7 +5,7 @@ from __future__ import annotations
 from kiosk.i18n import translate
 from kiosk.services.states import Step
 from tests.services.conftest import Rig
-from tests.services.fakes import Event, id_card, ssc_card
+from tests.services.fakes import Event, id_card, ssc_card, status
 
 
 def test_an_id_card_not_found_is_not_told_to_check_a_number(rig: Rig) -> None:
@@ -42,8 +42,7 @@ def test_a_card_pre_lost_by_phone_shows_when_it_lapses(rig: Rig) -> None:
 
     from tests.services.conftest import PRE_LOSS_ID
 
-    rig.central.statuses["X00000094"] = {"card_number": "X00000094", "state": "pre_lost",
-                                         "lapses_on": "2026-12-03"}
+    rig.central.statuses["X00000094"] = status("X00000094", "pre_lost", lapses_on="2026-12-03")
     rig.ctl.start("pre_loss")
     rig.ctl.on_card_event(Event("card_read", "id", id_card(PRE_LOSS_ID, name="孙建华")))
     rig.pump(until=Step.CARDS)

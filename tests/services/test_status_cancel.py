@@ -6,12 +6,16 @@ import datetime as dt
 
 import pytest
 
+from kiosk.calendar_source import calendar_for
 from kiosk.devices.pcsc.errors import CardError
+from kiosk.services.adapt import ReplacementInfo
 from kiosk.services.states import Step
+from kiosk.services.timeline import expected_date
 from tests.services.conftest import BLOCKED_ID, NORMAL_ID, Rig
-from tests.services.fakes import CentralOffline, Event, id_card, refused, ssc_card
+from tests.services.fakes import CentralOffline, Event, id_card, refused, ssc_card, status
 
-READY = {"card_number": "X00000116", "replaces": "X00000019", "stage": "ready_for_pickup",
+READY = {"card_number_masked": "X*****116", "replaces_masked": "X*****019",
+         "stage": "ready_for_pickup",
          "applied_on": "2026-10-20", "expected_on": "2026-11-10",
          "outlet": "东城区社保卡服务网点（东四十条）", "ready_since": "2026-11-09T10:00:00",
          "mailed": False, "tracking_number": None,
@@ -38,14 +42,14 @@ def test_status_by_id_card_shows_timeline(rig: Rig) -> None:
     assert v.outlet.startswith("东城区") and v.next_key == "journeys.status.next.ready_for_pickup"
 
 
-def test_status_expected_date_counted_in_working_days_when_service_gives_none(rig: Rig) -> None:
-    rig.central.progress[NORMAL_ID] = {**READY, "expected_on": None, "stage": "applied"}
-    rig.ctl.start("status")
-    rig.ctl.on_card_event(Event("card_read", "id", id_card()))
-    rig.pump()
-    rig.pump()
-    # 35 working days (bank function) after Tue 2026-10-20, weekends skipped.
-    assert rig.ctl.state.view.expected_on == dt.date(2026, 12, 8)
+def test_status_expected_date_counted_in_working_days_when_service_gives_none() -> None:
+    # The contract's answer always has expected_on; without one (ReplacementInfo allows
+    # it) 35 working days (bank function) after Tue 2026-10-20, weekends skipped.
+    info = ReplacementInfo(stage="applied", applied_on=dt.date(2026, 10, 20),
+                           expected_on=None, outlet="", ready_since=None, mailed=False,
+                           tracking_number="", history=())
+    got = expected_date(info, 35, calendar_for(None))
+    assert got is not None and got.value == dt.date(2026, 12, 8)
 
 
 def test_status_without_replacement(rig: Rig) -> None:
@@ -113,8 +117,7 @@ def cancel_up_to_pin(rig: Rig) -> None:
 
 
 def test_cancel_happy_path(rig: Rig) -> None:
-    rig.central.statuses["X00000051"] = {"card_number": "X00000051", "state": "pre_lost",
-                                         "history": [], "replacement": None}
+    rig.central.statuses["X00000051"] = status("X00000051", "pre_lost", replacement=None)
     cancel_up_to_pin(rig)
     rig.ctl.cancel.submit_pin("000000")
     rig.pump()
@@ -148,8 +151,7 @@ def test_cancel_id_card_must_match(rig: Rig) -> None:
 
 
 def test_cancel_refused_when_replacement_exists(rig: Rig) -> None:
-    rig.central.statuses["X00000051"] = {"card_number": "X00000051", "state": "pre_lost",
-                                         "history": [], "replacement": READY}
+    rig.central.statuses["X00000051"] = status("X00000051", "pre_lost", replacement=READY)
     cancel_up_to_pin(rig)
     rig.ctl.cancel.submit_pin("123456")
     rig.pump()
@@ -160,7 +162,7 @@ def test_cancel_refused_when_replacement_exists(rig: Rig) -> None:
 
 
 def test_cancel_refused_by_the_service(rig: Rig) -> None:
-    rig.central.statuses["X00000051"] = {"card_number": "X00000051", "state": "pre_lost"}
+    rig.central.statuses["X00000051"] = status("X00000051", "pre_lost")
     rig.central.errors["cancel_pre_loss"] = refused("replacement_exists")
     cancel_up_to_pin(rig)
     rig.ctl.cancel.submit_pin("123456")
@@ -174,7 +176,7 @@ def test_cancel_refused_by_the_service(rig: Rig) -> None:
 
 
 def test_cancel_not_pre_lost_card(rig: Rig) -> None:
-    rig.central.statuses["X00000051"] = {"card_number": "X00000051", "state": "active"}
+    rig.central.statuses["X00000051"] = status("X00000051", "active")
     cancel_up_to_pin(rig)
     rig.ctl.cancel.submit_pin("123456")
     rig.pump()
@@ -184,7 +186,7 @@ def test_cancel_not_pre_lost_card(rig: Rig) -> None:
 
 
 def test_cancel_offline_is_a_failure_not_queued(rig: Rig) -> None:
-    rig.central.statuses["X00000051"] = {"card_number": "X00000051", "state": "pre_lost"}
+    rig.central.statuses["X00000051"] = status("X00000051", "pre_lost")
     rig.central.errors["cancel_pre_loss"] = CentralOffline("down")
     cancel_up_to_pin(rig)
     rig.ctl.cancel.submit_pin("123456")
