@@ -30,7 +30,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -81,6 +81,12 @@ QUEUEABLE: dict[str, tuple[AnyPath, type[BaseModel]]] = {
     "pre_loss": (s.Path.PRE_LOSS, s.PreLossRequest),
     "cancel_pre_loss": (s.Path.PRE_LOSS_CANCEL, s.CancelPreLossRequest),
 }
+
+
+#: Each operation's answer (response model), from the contract's tables.
+ANSWERS: dict[AnyPath, type[BaseModel]] = {}
+for _table in (s.OPERATIONS, se.ESSC_OPERATIONS, sh.HELP_OPERATIONS):
+    ANSWERS.update({path: answer for path, (_, answer) in _table.items()})
 
 
 class CentralClient:
@@ -150,34 +156,39 @@ class CentralClient:
     def lookup_by_id_card(self, card: IdCardData) -> s.PersonCards:
         """The person whose ID card this is (its chip's facts) and their cards: masked
         numbers and handles (``CentralNotFound`` for an unknown person or another card)."""
-        return self._call(s.Path.LOOKUP, _req(s.LookupRequest, id_card=id_card_facts(card)))
+        return self._call(s.Path.LOOKUP, _req(s.LookupRequest, id_card=id_card_facts(card)),
+                          s.PersonCards)
 
     def lookup_by_ssc(self, card: SscCardData) -> s.PersonCards:
         """The holder of this social security card (its chip) and all their cards;
         handles that read (status, progress), not pre-lose."""
-        return self._call(s.Path.LOOKUP, _req(s.LookupRequest, card=chip_facts(card)))
+        return self._call(s.Path.LOOKUP, _req(s.LookupRequest, card=chip_facts(card)),
+                          s.PersonCards)
 
     def request_code(self, id_number: str) -> s.VerificationChallenge:
         """Have the service send a 6-digit code to the phone on record (not retried)."""
         return self._call(s.Path.VERIFY_REQUEST,
-                          _req(s.VerificationRequest, id_number=_id(id_number)))
+                          _req(s.VerificationRequest, id_number=_id(id_number)),
+                          s.VerificationChallenge)
 
     def confirm_code(self, challenge_id: str, code: str) -> s.PersonCards:
         """Confirm the code: the person's cards (masked, handles). ``CentralRefused``
         code_wrong (``tries_left``) / code_blocked."""
         return self._call(s.Path.VERIFY_CONFIRM,
-                          _req(s.VerificationConfirm, challenge_id=challenge_id, code=code))
+                          _req(s.VerificationConfirm, challenge_id=challenge_id, code=code),
+                          s.PersonCards)
 
     def card_status(self, handle: str | None = None, *,
                     ssc: SscCardData | Mapping[str, object] | None = None) -> s.CardStatus:
         """A card's state: by a handle from a lookup, or by the card in the reader."""
         return self._call(s.Path.CARD_STATUS, _req(
-            s.CardStatusRequest, handle=handle, card=chip_facts(ssc) if ssc else None))
+            s.CardStatusRequest, handle=handle, card=chip_facts(ssc) if ssc else None),
+            s.CardStatus)
 
     def submit_pre_loss(self, handle: str, idempotency_key: str) -> s.PreLossResult:
         """Pre-lose the card ``handle`` stands for. Repeat with the same key to learn the
         outcome of an attempt that timed out; the service applies it once."""
-        return self.send_request(self.pre_loss_request(handle), idempotency_key)
+        return self._send(self.pre_loss_request(handle), idempotency_key, s.PreLossResult)
 
     def pre_loss_request(self, handle: str) -> OutboundRequest:
         """The pre-loss request, made and checked here without sending it (what the
@@ -192,7 +203,7 @@ class CentralClient:
         """Where the replacement is; ``CentralNotFound(code="no_replacement")`` if none."""
         return self._call(s.Path.REPLACEMENT_PROGRESS, _req(
             s.ReplacementProgressRequest, handle=handle,
-            card=chip_facts(ssc) if ssc else None))
+            card=chip_facts(ssc) if ssc else None), s.Replacement)
 
     def cancel_pre_loss(self, ssc: SscCardData | Mapping[str, object],
                         id_card: IdCardData | Mapping[str, object],
@@ -200,7 +211,8 @@ class CentralClient:
         """Cancel a pre-loss: the found card in the reader and the holder's ID card (their
         chips; as data, or as the facts a queued request kept);
         ``CentralRefused(code="replacement_exists")`` once a replacement was applied for."""
-        return self.send_request(self.cancel_pre_loss_request(ssc, id_card), idempotency_key)
+        return self._send(self.cancel_pre_loss_request(ssc, id_card), idempotency_key,
+                          s.CancelResult)
 
     def cancel_pre_loss_request(self, ssc: SscCardData | Mapping[str, object],
                                 id_card: IdCardData | Mapping[str, object]) -> OutboundRequest:
@@ -212,34 +224,41 @@ class CentralClient:
         """Identify by a scanned e-SSC code: masked identity, cards with handles that may
         pre-lose; ``CentralRefused`` expired / already_used / not_an_essc / revoked. Never
         retried: the first verification spends the code. The code is not logged or kept."""
-        return self._call(se.EsscPath.VERIFY, _req(se.EsscVerifyRequest, code=code))
+        return self._call(se.EsscPath.VERIFY, _req(se.EsscVerifyRequest, code=code),
+                          se.EsscIdentity)
 
-    def send_request(self, request: OutboundRequest, idempotency_key: str) -> Any:
+    def send_request(self, request: OutboundRequest, idempotency_key: str) -> BaseModel:
         """Send a state change made by one of the ``*_request`` methods, or read back from
         the outbox. Only the kinds of :data:`QUEUEABLE`; the body is checked against the
-        operation's request model again (a damaged row is ``validation_error``, unsent)."""
+        operation's request model again (a damaged row is ``validation_error``, unsent).
+        The answer is the operation's response model."""
+        entry = QUEUEABLE.get(request.kind)
+        if entry is None:
+            raise _local_refusal("invalid: kind")
+        return self._send(request, idempotency_key, ANSWERS[entry[0]])
+
+    def _send(self, request: OutboundRequest, idempotency_key: str, answer: type[M]) -> M:
         entry = QUEUEABLE.get(request.kind)
         if entry is None:
             raise _local_refusal("invalid: kind")
         path, model = entry
-        return self._call(path, _validated(model, request.body),
+        return self._call(path, _validated(model, request.body), answer,
                           idempotency_key=idempotency_key)
 
     def heartbeat(self, outbox_depth: int) -> s.HeartbeatResult:
         req = _req(s.HeartbeatRequest, terminal_id=self._terminal,
                    clock=dt.datetime.fromtimestamp(self._clock(), dt.UTC),
                    version=__version__, outbox_depth=outbox_depth)
-        return self._call(s.Path.HEARTBEAT, req)
+        return self._call(s.Path.HEARTBEAT, req, s.HeartbeatResult)
 
     def fleet_heartbeat(self, report: fleet.FleetHeartbeat) -> fleet.FleetHeartbeatResult:
         """The fleet heartbeat with status; the answer carries the centre's directives
         (not retried: the next heartbeat comes anyway)."""
-        return self._call(fleet.FleetPath.HEARTBEAT, report,
-                          model=fleet.FleetHeartbeatResult)
+        return self._call(fleet.FleetPath.HEARTBEAT, report, fleet.FleetHeartbeatResult)
 
     def upload_bundle_chunk(self, chunk: fleet.BundleChunk) -> fleet.BundleChunkResult:
         """One part of a support bundle (a repeat of the same part is harmless)."""
-        return self._call(fleet.FleetPath.BUNDLE, chunk, model=fleet.BundleChunkResult)
+        return self._call(fleet.FleetPath.BUNDLE, chunk, fleet.BundleChunkResult)
 
     def help_request(self, outlet: str, step: str, request_id: str,
                      at: dt.datetime | None = None) -> sh.HelpTicket:
@@ -248,12 +267,12 @@ class CentralClient:
         req = _req(sh.HelpRequest, terminal_id=self._terminal, request_id=request_id,
                    outlet=outlet, step=step,
                    at=at or dt.datetime.fromtimestamp(self._clock(), dt.UTC))
-        return self._call(sh.HelpPath.REQUEST, req)
+        return self._call(sh.HelpPath.REQUEST, req, sh.HelpTicket)
 
     def help_status(self, request_id: str) -> sh.HelpTicket:
         """How this terminal's call ``request_id`` stands (waiting or acknowledged)."""
         req = _req(sh.HelpStatusRequest, terminal_id=self._terminal, request_id=request_id)
-        return self._call(sh.HelpPath.STATUS, req)
+        return self._call(sh.HelpPath.STATUS, req, sh.HelpTicket)
 
     def close(self) -> None:
         self._session.close()
@@ -279,14 +298,13 @@ class CentralClient:
 
     # ---- plumbing -----------------------------------------------------------------------
 
-    def _call(self, path: AnyPath, request: BaseModel,
-              idempotency_key: str | None = None, *,
-              model: type[BaseModel] | None = None) -> Any:
+    def _call(self, path: AnyPath, request: BaseModel, response_model: type[M],
+              idempotency_key: str | None = None) -> M:
         stateful = path in s.STATE_CHANGING_OPERATIONS
         if stateful and not (idempotency_key and 8 <= len(idempotency_key) <= 128):
             raise ValueError("a state change needs an idempotency key of 8 to 128 characters")
-        response_model = model or {**s.OPERATIONS, **se.ESSC_OPERATIONS,
-                                   **sh.HELP_OPERATIONS}[path][1]
+        if not issubclass(response_model, ANSWERS.get(path, response_model)):
+            raise TypeError(f"{path.name}: the contract answers {ANSWERS[path].__name__}")
         body = request.model_dump_json(exclude_none=True).encode()
         # Keyed state changes are safe to repeat; the e-SSC verify spends its code: never.
         # A staff call is keyed by its request_id: a repeat is the same call.
@@ -350,10 +368,9 @@ class CentralClient:
                 "error": type(exc).__name__}})
 
     def _backoff(self, attempt: int, exc: CentralError) -> float:
-        hinted = getattr(exc, "retry_after", None)
-        delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
-        if hinted is not None:
-            delay = min(BACKOFF_CAP, max(delay, hinted))
+        delay = min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** (attempt - 1))
+        if exc.retry_after is not None:  # the service's Retry-After
+            delay = min(BACKOFF_CAP, max(delay, exc.retry_after))
         return delay * (0.5 + random.random() / 2)  # jitter: terminals must not stampede
 
     def _once(self, path: AnyPath, body: bytes, idempotency_key: str | None,
@@ -459,13 +476,13 @@ def chip_facts(card: SscCardData | Mapping[str, object]) -> dict[str, object]:
             "chip_id": card.card_id_code.strip().upper()}
 
 
-def _req(model: type[M], **fields: Any) -> M:
+def _req(model: type[M], **fields: object) -> M:
     """Build a request; a malformed field is refused here (``validation_error``) without
     a network round trip, and the refusal names the fields, never their values."""
     return _validated(model, fields)
 
 
-def _validated(model: type[M], data: Mapping[str, Any]) -> M:
+def _validated(model: type[M], data: Mapping[str, object]) -> M:
     """``model`` from ``data``, or ``CentralRefused("validation_error")`` naming fields."""
     try:
         if not isinstance(data, Mapping):
@@ -486,7 +503,7 @@ def _local_refusal(detail: str) -> CentralRefused:
     return exc
 
 
-def _outbound(kind: str, **fields: Any) -> OutboundRequest:
+def _outbound(kind: str, **fields: object) -> OutboundRequest:
     """A :class:`OutboundRequest` whose body is the validated model's JSON form."""
     model = QUEUEABLE[kind][1]
     body = _req(model, **fields).model_dump(mode="json", exclude_none=True)
@@ -501,7 +518,7 @@ def _retryable(exc: CentralError) -> bool:
     return False  # refusals, not-found and garbage will not improve by asking again
 
 
-def _decode(status: int, headers: Any, content: bytes, model: type[M]) -> M:
+def _decode(status: int, headers: Mapping[str, str], content: bytes, model: type[M]) -> M:
     """The model for a 2xx answer, or the right :class:`CentralError` (the status table
     is :func:`kiosk.central.error_tables.error_for_status`). Raises only ``CentralError``."""
     if 200 <= status < 300:

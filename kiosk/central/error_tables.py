@@ -98,7 +98,7 @@ def error_for_status(status: int, code: str | None, detail: str = "",
     kind = STATUS_CLASS_KIND.get(status // 100, "bad_response")
     if kind == "server_error":
         err = CentralServerError(code or f"HTTP {status}", status=status)
-        err.retry_after = retry_after  # type: ignore[attr-defined]
+        err.retry_after = retry_after
         return err
     if kind == "refused" and code is not None:
         if code == CentralRevoked.code_value:

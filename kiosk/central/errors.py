@@ -39,6 +39,8 @@ class CentralError(Exception):
     # True when this terminal refused to send at all (a malformed request, e.g. a queued
     # body the current contract no longer accepts): nothing went out.
     local = False
+    # Seconds the service asked to wait before another try (its Retry-After), if any.
+    retry_after: float | None = None
 
     def __init__(self, detail: str = "") -> None:
         self.detail = detail

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Literal, Protocol
 
 from kiosk import metrics
 from kiosk.central.errors import (
@@ -54,6 +54,13 @@ SENDER = "sender"  # the background thread's claim owner
 Verdict = Literal["delivered", "retry", "settled", "held"]
 
 
+class RequestSender(Protocol):
+    """What the sender needs of the client (``CentralClient.send_request``): send a
+    stored request and return the service's answer, or raise a ``CentralError``."""
+
+    def send_request(self, request: OutboundRequest, idempotency_key: str) -> object: ...
+
+
 class OutboxSender:
     """Write-ahead delivery of confirmed state changes through a ``CentralClient``.
 
@@ -75,22 +82,25 @@ class OutboxSender:
     one, the sender hands it over so that the queue is sealed.
     """
 
-    def __init__(self, outbox: Outbox, client: Any, *, base_delay: float = 1.0,
+    def __init__(self, outbox: Outbox, client: RequestSender, *, base_delay: float = 1.0,
                  max_delay: float = 60.0, poll_interval: float = 5.0,
-                 on_result: Callable[[OutboxItem, Any], None] | None = None,
+                 on_result: Callable[[OutboxItem, object], None] | None = None,
                  terminal_expiry_seconds: float | None = None,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.outbox, self.client = outbox, client
-        key = getattr(client, "terminal_key", None)
+        # What a CentralClient also knows (a test's sender may not): read when present.
+        key: object = getattr(client, "terminal_key", None)
         if isinstance(key, bytes) and not outbox.sealed:
             outbox.use_terminal_key(key)
-        self.terminal_expiry_seconds = terminal_expiry_seconds or getattr(
-            client, "outbox_terminal_expiry_seconds", DEFAULT_TERMINAL_EXPIRY_SECONDS)
+        expiry: object = getattr(client, "outbox_terminal_expiry_seconds", None)
+        self.terminal_expiry_seconds = terminal_expiry_seconds or (
+            float(expiry) if isinstance(expiry, (int, float))
+            else DEFAULT_TERMINAL_EXPIRY_SECONDS)
         self.base_delay, self.max_delay, self.poll_interval = base_delay, max_delay, \
             poll_interval
         # A claim outlasts the longest call (the client's deadline), so a claim that
         # lapses belongs to an attempt that will never finish (its worker never ran).
-        deadline = getattr(client, "deadline_seconds", None)
+        deadline: object = getattr(client, "deadline_seconds", None)
         self.claim_seconds = (float(deadline) if isinstance(deadline, (int, float))
                               else 30.0) + 5.0
         self.on_result = on_result
@@ -134,7 +144,7 @@ class OutboxSender:
 
     # ---- the journeys' side (kiosk.services.ports.OutboxPort) ----------------------
 
-    def write_ahead(self, request: Any, idempotency_key: str) -> bool:
+    def write_ahead(self, request: OutboundRequest, idempotency_key: str) -> bool:
         """Store ``request`` (a client ``OutboundRequest``: its kind and body, kept as
         they are) durably before anything is sent, and claim it for the caller's direct
         attempt. Returns True when the caller holds the claim (go on with
@@ -150,7 +160,7 @@ class OutboxSender:
         log.info("outbox item stored", extra={"fields": {"id": item_id, "kind": request.kind}})
         return self.outbox.holds(item_id, owner)
 
-    def deliver_now(self, idempotency_key: str) -> Any:
+    def deliver_now(self, idempotency_key: str) -> object:
         """The direct attempt at the item stored under this key, on the caller's thread
         (a journey's worker): the service's result, or the ``CentralError`` it ended with
         (:meth:`is_queued` then says whether the item is still queued for the sender).
@@ -166,7 +176,7 @@ class OutboxSender:
         finally:
             self.outbox.release(item.id, owner)
             self._wake.set()  # the sender takes it from here if it is still queued
-        if verdict != "delivered":
+        if isinstance(outcome, BaseException):  # not delivered: what ended the attempt
             raise outcome
         return outcome
 
@@ -214,14 +224,15 @@ class OutboxSender:
 
     # ---- one attempt ----------------------------------------------------------------
 
-    def _deliver(self, item: OutboxItem, *, direct: bool) -> tuple[Verdict, Any]:
+    def _deliver(self, item: OutboxItem, *, direct: bool) -> tuple[Verdict, object]:
         try:
             result = self._send(item)
         except CentralError as exc:
             return self._failed(item, exc, direct), exc
         except (KeyError, TypeError, ValueError) as exc:
             return "held", self._invalid(item, exc)
-        self.outbox.mark_delivered(item.id, getattr(result, "reference", None))
+        reference: object = getattr(result, "reference", None)  # a receipt's, if any
+        self.outbox.mark_delivered(item.id, reference if isinstance(reference, str) else None)
         self._refused_at.pop(item.id, None)
         self._failures = 0
         log.info("outbox item delivered", extra={"fields": {
@@ -258,7 +269,7 @@ class OutboxSender:
                           "(diagnostics, outbox) or retry once the cause is fixed"}})
             self._notify(item, exc)
             return "held"
-        self._back_off(item, str(code or exc.kind), getattr(exc, "retry_after", None),
+        self._back_off(item, str(code or exc.kind), exc.retry_after,
                        direct=direct)
         return "retry"
 
@@ -303,10 +314,10 @@ class OutboxSender:
         metrics.outbox_alert(alert)
         self.update_gauges()
 
-    def _send(self, item: OutboxItem) -> Any:
-        p = item.payload
-        if "body" in p:  # a request body as the client made it (opaque here)
-            return self.client.send_request(OutboundRequest(item.kind, p["body"]),
+    def _send(self, item: OutboxItem) -> object:
+        body = item.payload.get("body")
+        if isinstance(body, dict):  # a request body as the client made it (opaque here)
+            return self.client.send_request(OutboundRequest(item.kind, body),
                                             item.idempotency_key)
         # Rows from before the outbox kept request bodies (version 0.2 and older) name a
         # card and an ID number (or an e-SSC grant), which the contract no longer takes
@@ -315,7 +326,7 @@ class OutboxSender:
 
     def _next_delay(self) -> float:
         self._failures += 1
-        return min(self.max_delay, self.base_delay * 2 ** (self._failures - 1))
+        return min(self.max_delay, self.base_delay * 2.0 ** (self._failures - 1))
 
     def _back_off(self, item: OutboxItem, error: str, hinted: float | None = None, *,
                   direct: bool = False) -> None:
@@ -328,7 +339,7 @@ class OutboxSender:
         log.info("outbox delivery deferred", extra={"fields": {
             "id": item.id, "error": error, "retry_in": delay, "direct": direct}})
 
-    def _notify(self, item: OutboxItem, outcome: Any) -> None:
+    def _notify(self, item: OutboxItem, outcome: object) -> None:
         if self.on_result is not None:
             try:
                 self.on_result(item, outcome)
