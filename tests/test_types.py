@@ -27,7 +27,7 @@ def test_mypy_passes() -> None:
 
 def test_strict_modules_are_strict() -> None:
     """A strict module gets every flag of mypy --strict that can be set per module, and
-    no explicit Any; none of them is also on the not-yet-checked list."""
+    no explicit Any."""
     strict = [o for o in _overrides() if o.get("disallow_untyped_defs")]
     assert len(strict) == 1
     flags = {k: v for k, v in strict[0].items() if k != "module"}
@@ -37,6 +37,21 @@ def test_strict_modules_are_strict() -> None:
         "disallow_untyped_defs": True, "disallow_incomplete_defs": True,
         "disallow_untyped_decorators": True, "warn_return_any": True,
         "implicit_reexport": False, "extra_checks": True}
-    unchecked = [o for o in _overrides() if o.get("ignore_errors")]
-    skipped = {m for o in unchecked for m in o["module"]}
-    assert not skipped & set(strict[0]["module"])
+
+
+def test_every_module_is_checked() -> None:
+    """No module of kiosk/ is left out of the check (the not-yet-checked list of issue 26
+    is empty, and stays so): no override ignores errors or skips following imports."""
+    for override in _overrides():
+        assert not override.get("ignore_errors"), override["module"]
+        assert override.get("follow_imports", "normal") == "normal", override["module"]
+
+
+def test_the_parts_issue_26_names_are_strict() -> None:
+    """domain, services, central client/signing/outbox, devices.events and fleet."""
+    (strict,) = [set(o["module"]) for o in _overrides() if o.get("disallow_untyped_defs")]
+    named = {"kiosk.domain.*", "kiosk.fleet.*", "kiosk.devices.events", "kiosk.central.client",
+             "kiosk.central.signing", "kiosk.central.outbox"}
+    services = {f"kiosk.services.{p.stem}" for p in (REPO / "kiosk" / "services").glob("*.py")
+                if p.stem != "__init__"}
+    assert named | services <= strict, sorted((named | services) - strict)

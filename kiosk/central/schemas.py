@@ -12,6 +12,7 @@ The OpenAPI document generated from these models is committed as
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -171,7 +172,7 @@ class _Model(Unicode):
 
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
-    def __repr_args__(self):  # type: ignore[override]
+    def __repr_args__(self) -> Iterator[tuple[str | None, object]]:
         for name, value in super().__repr_args__():
             mask = _PERSONAL_FIELDS.get(name or "")
             yield name, (mask(value) if mask and isinstance(value, str) else value)

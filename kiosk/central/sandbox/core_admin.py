@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.central.sandbox.rules import local_date
 from kiosk.central.sandbox.store_util import ApiProblem, _at, _iso, _rule
@@ -21,6 +21,11 @@ from kiosk.domain.card_states import (
 )
 from kiosk.personas import card_chip_id, load_personas
 
+if TYPE_CHECKING:
+    from kiosk.central.sandbox.db import Database, Row
+    from kiosk.central.sandbox.ports import Answer
+    from kiosk.central.sandbox.rules import RegionalRules
+
 
 def _day(text: str) -> str | None:
     """A persona's ``YYYYMMDD`` as an ISO date; "" (长期, no expiry) as None."""
@@ -31,6 +36,18 @@ def _day(text: str) -> str | None:
 
 class SeedAndAdmin:
     """Seeding and admin operations (see the module doc)."""
+
+    if TYPE_CHECKING:  # what SimulatedCore provides (kiosk/central/sandbox/core.py)
+        db: Database
+        rules: RegionalRules
+
+        def now(self) -> dt.datetime: ...
+        def _reference(self, prefix: str, table: str = "pre_losses") -> str: ...
+        def _card(self, card_number: str, lock: bool = False) -> Row: ...
+        def _has_replacement(self, card_number: str) -> bool: ...
+        def _set_state(self, card_number: str, state: CardState, at: dt.datetime,
+                       channel: str) -> None: ...
+        def _replacement_dict(self, row: Row) -> Answer: ...
 
     # ---- seed -------------------------------------------------------------------------
 
@@ -155,6 +172,8 @@ class SeedAndAdmin:
             self._advance(card_number, self.now())
             row = self.db.one("SELECT * FROM replacements WHERE card_number = ? OR replaces = ?",
                             card_number, card_number)
+            if row is None:  # _advance found it, in this transaction
+                raise ApiProblem(ProblemCode.NO_REPLACEMENT, 404, "no replacement applied for")
             return self._replacement_dict(row)
 
     def apply_replacement(self, card_number: str, mailed: bool = False,
@@ -184,6 +203,8 @@ class SeedAndAdmin:
                              "VALUES (?,?,?)", new_card, ReplacementStage.APPLIED.value,
                                                 _iso(now))
             row = self.db.one("SELECT * FROM replacements WHERE card_number = ?", new_card)
+            if row is None:  # inserted above, in this transaction
+                raise ApiProblem(ProblemCode.NO_REPLACEMENT, 404, "no replacement applied for")
             return self._replacement_dict(row)
 
     def recorded_pre_losses(self) -> list[dict[str, Any]]:

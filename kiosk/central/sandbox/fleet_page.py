@@ -107,7 +107,8 @@ def render_fleet_page(terminals: list[dict[str, Any]], now: dt.datetime,
                       help_calls: list[dict[str, Any]] | None = None) -> str:
     """The whole page for the register's ``terminals`` as of ``now``; unanswered staff
     calls (``help_calls``) in a block at the top."""
-    rows, states = [], Counter()
+    rows: list[str] = []
+    states: Counter[str] = Counter()
     for t in terminals:
         html, state = _row(t, now)
         rows.append(html)

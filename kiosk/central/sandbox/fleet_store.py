@@ -18,7 +18,7 @@ import json
 import os
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kiosk.central import schemas_fleet as f
 from kiosk.central.sandbox.db import Database, SqliteDatabase
@@ -51,6 +51,13 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class WithFleet(Protocol):
+    """A sandbox store, as :meth:`FleetStore.beside` reads it."""
+
+    @property
+    def fleet(self) -> FleetStore: ...
+
+
 class FleetStore:
     """The register over a database (thread-safe: the database serialises)."""
 
@@ -65,9 +72,9 @@ class FleetStore:
         return cls(db, path.parent / "fleet-bundles")
 
     @classmethod
-    def beside(cls, store: Any) -> FleetStore:
+    def beside(cls, store: WithFleet) -> FleetStore:
         """The register of a sandbox store (its ``fleet``)."""
-        return store.fleet  # type: ignore[no-any-return]
+        return store.fleet
 
     def reset(self) -> None:
         """Forget every terminal, directive and bundle (the sandbox's admin reset)."""

@@ -249,14 +249,22 @@ class StaticKeys(dict[str, bytes]):
 class Backend(Protocol):
     """Everything below the ``/v1`` layer, for one service instance."""
 
-    core: CoreCardSystem
-    register: TerminalRegister
-    fleet: FleetRegister
-    keys: TerminalKeys
-    #: the database the stores share (its ``relaxed()`` marks what may skip the disk)
-    db: Database
-    #: who asks about how many people (:class:`kiosk.central.sandbox.watch.LookupWatch`)
-    watch: LookupWatch
+    # Read-only here (properties), so that a backend holding a more specific store (the
+    # sandbox's SqlRegister, the centre's fleet) meets the protocol.
+    @property
+    def core(self) -> CoreCardSystem: ...
+    @property
+    def register(self) -> TerminalRegister: ...
+    @property
+    def fleet(self) -> FleetRegister: ...
+    @property
+    def keys(self) -> TerminalKeys: ...
+    @property
+    def db(self) -> Database:
+        """The database the stores share (its ``relaxed()`` marks what may skip the disk)."""
+    @property
+    def watch(self) -> LookupWatch:
+        """Who asks about how many people (:class:`kiosk.central.sandbox.watch.LookupWatch`)."""
     #: called after an admin reset (the sandbox; in-memory state kept elsewhere)
     reset_hooks: list[Callable[[], None]]
 
