@@ -150,9 +150,12 @@ class _TrackedHTTPConnection(HTTPConnection):
         super().connect()
         _attach(self)
 
-    def request(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
-        _attach(self)  # a kept-alive connection does not connect again
-        super().request(*args, **kwargs)
+    def putrequest(self, method: str, url: str, skip_host: bool = False,
+                   skip_accept_encoding: bool = False) -> None:
+        # Every request starts here, before a byte is sent: a kept-alive connection
+        # does not connect again, so it reports to this call's flight here.
+        _attach(self)
+        super().putrequest(method, url, skip_host, skip_accept_encoding)
 
 
 class _TrackedHTTPSConnection(HTTPSConnection):
@@ -160,9 +163,10 @@ class _TrackedHTTPSConnection(HTTPSConnection):
         super().connect()
         _attach(self)
 
-    def request(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+    def putrequest(self, method: str, url: str, skip_host: bool = False,
+                   skip_accept_encoding: bool = False) -> None:
         _attach(self)
-        super().request(*args, **kwargs)
+        super().putrequest(method, url, skip_host, skip_accept_encoding)
 
 
 class _HTTPPool(HTTPConnectionPool):
@@ -176,8 +180,9 @@ class _HTTPSPool(HTTPSConnectionPool):
 class AbortableAdapter(HTTPAdapter):
     """An adapter whose connections report to the current :class:`Flight`."""
 
-    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
-        super().init_poolmanager(*args, **kwargs)
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False,
+                         **pool_kwargs: object) -> None:
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 

@@ -18,6 +18,7 @@ import socket
 import sqlite3
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,12 +96,14 @@ class SandboxHandle:
     _server: uvicorn.Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
 
-    def admin(self, method: str, path: str, **kwargs: object) -> Any:
-        """Call an ``/admin`` endpoint (admin port, token) and return its JSON."""
-        kwargs.setdefault("verify", False)  # loopback admin, also on a TLS test sandbox
-        headers = {"Authorization": f"Bearer {self.admin_token}", **kwargs.pop("headers", {})}
+    def admin(self, method: str, path: str, *, json: object = None,
+              params: Mapping[str, str | int] | None = None) -> Any:
+        """Call an ``/admin`` endpoint (admin port, token) and return its JSON (Any: the
+        harness's own replies, indexed by tests, the demo and benches as they know them)."""
         resp = requests.request(method, f"{self.admin_url}/admin{path}", timeout=10,
-                                headers=headers, **kwargs)
+                                headers={"Authorization": f"Bearer {self.admin_token}"},
+                                json=json, params=params,
+                                verify=False)  # loopback admin, also on a TLS test sandbox
         resp.raise_for_status()
         return resp.json()
 
@@ -130,16 +133,16 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _server(sandbox: Sandbox, tls: tuple[Path, Path] | None, **kw: object) -> uvicorn.Server:
-    tls_args: dict[str, Any] = {}
-    if tls is not None:
-        tls_args = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])}
+def _server(sandbox: Sandbox, tls: tuple[Path, Path] | None, *, log_level: str,
+            access_log: bool = True, timeout_keep_alive: int = 5) -> uvicorn.Server:
     # asyncio and h11 even where uvloop and httptools are installed (the centre's
     # extra brings them): the sandbox's fault injector and timings were built on these.
     config = uvicorn.Config(sandbox.asgi, lifespan="off", proxy_headers=False,
                             server_header=False, timeout_graceful_shutdown=1,
-                            loop="asyncio", http="h11",
-                            **tls_args, **kw)
+                            loop="asyncio", http="h11", log_level=log_level,
+                            access_log=access_log, timeout_keep_alive=timeout_keep_alive,
+                            ssl_certfile=str(tls[0]) if tls else None,
+                            ssl_keyfile=str(tls[1]) if tls else None)
     return uvicorn.Server(config)
 
 
