@@ -88,7 +88,8 @@ def test_every_package_of_the_kiosk_has_its_layer() -> None:
 def test_ui_and_services_reach_the_parts_only_through_the_ports() -> None:
     """ui imports no devices, central or composition module (only through services and
     the root); services import no devices module but through ports.py's re-export of the
-    pure events module: the one allowed edge, named with its reason in pyproject.toml."""
+    pure events module, and the ports return the central's typed answers: the allowed
+    edges, each named with its reason in pyproject.toml."""
     by_source: dict[str, list[dict[str, Any]]] = {}
     for c in _contracts():
         if c["type"] == "forbidden":
@@ -100,7 +101,10 @@ def test_ui_and_services_reach_the_parts_only_through_the_ports() -> None:
     assert {"kiosk.devices", "kiosk.ui", "kiosk.composition"} <= services
     allowed = {line for source in ("kiosk.ui", "kiosk.services") for c in by_source[source]
                for line in c.get("ignore_imports", [])}
-    assert allowed == {"kiosk.services.ports -> kiosk.devices.events"}
+    assert allowed == {"kiosk.services.ports -> kiosk.devices.events",
+                       # the central's answers, typed (issue 26): the contract's models
+                       "kiosk.services.ports -> kiosk.central.schemas",
+                       "kiosk.services.ports -> kiosk.central.outbound"}
     text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     for line in allowed:  # each allowed edge has its reason: a comment right above it
         above = text.split(f'"{line}"')[0].rstrip().splitlines()[-1].strip()

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from kiosk.central.schemas import CardSummary, PersonCards, PreLossResult, Replacement
 from kiosk.domain.masking import mask_id_number, mask_name
+from kiosk.services.ports import CardSummary, PersonCards, PreLossResult, Replacement
 
 
 @dataclass(frozen=True)

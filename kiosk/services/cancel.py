@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from kiosk.central.schemas import CancelResult, CardStatus
 from kiosk.domain.masking import mask_card_number, mask_name
 from kiosk.domain.models import IdCardData, SscCardData
 from kiosk.services.failures import PIN_FORMAT, Failure, FailureKind, failure_from_error
 from kiosk.services.journey import JourneyContext
-from kiosk.services.ports import Slot
+from kiosk.services.ports import CancelResult, CardStatus, Slot
 from kiosk.services.states import CancelView, PinView, Step, View
 
 PIN_DIGITS = 6  # the holder PIN of a social security card; the card refuses others

@@ -23,12 +23,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from kiosk.central.schemas import PersonCards
 from kiosk.logs import get_logger
 from kiosk.services.adapt import CardInfo, PersonInfo, person_info
 from kiosk.services.failures import Failure, FailureKind, error_kind, failure_from_error
 from kiosk.services.journey import JourneyContext
-from kiosk.services.ports import ScanEvent, ScanEventKind
+from kiosk.services.ports import PersonCards, ScanEvent, ScanEventKind
 from kiosk.services.states import (
     EsscChooseView,
     EsscRefusedView,

@@ -7,13 +7,12 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from kiosk.central.schemas import PersonCards, VerificationChallenge
 from kiosk.domain.idnumber import InvalidIdNumber, parse_id_number
 from kiosk.domain.models import IdCardData
 from kiosk.services.adapt import person_info
 from kiosk.services.failures import Failure, FailureKind, error_kind
 from kiosk.services.journey import JourneyContext
-from kiosk.services.ports import Slot
+from kiosk.services.ports import PersonCards, Slot, VerificationChallenge
 from kiosk.services.states import CodeView, IdentifyView, KeypadView, Step, View
 
 WRONG_CODE = frozenset({"code_wrong", "wrong_code", "invalid_code"})

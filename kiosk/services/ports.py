@@ -25,7 +25,9 @@ from kiosk.central.outbound import OutboundRequest
 from kiosk.central.schemas import (
     CancelResult,
     CardStatus,
+    CardSummary,
     PersonCards,
+    PreLossResult,
     Replacement,
     VerificationChallenge,
 )
@@ -147,6 +149,8 @@ Today = Callable[[], dt.date]
 Now = Callable[[], dt.datetime]
 
 
-__all__ = ["CardEvent", "CardEventKind", "CentralPort", "Dispatcher", "Now", "OutboxPort",
-           "JackState", "PinVerifier", "PrinterPort", "ReaderPort", "ScanEvent",
-           "ScanEventKind", "ScannedText", "Slot"]
+__all__ = ["CancelResult", "CardEvent", "CardEventKind", "CardStatus", "CardSummary",
+           "CentralPort", "Dispatcher", "JackState", "Now", "OutboundRequest",
+           "OutboxPort", "PersonCards", "PinVerifier", "PreLossResult", "PrinterPort",
+           "ReaderPort", "Replacement", "ScanEvent", "ScanEventKind", "ScannedText",
+           "Slot", "VerificationChallenge"]

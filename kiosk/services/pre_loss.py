@@ -7,8 +7,6 @@ from dataclasses import replace
 
 from kiosk import metrics
 from kiosk.calendar_source import calendar_for
-from kiosk.central.outbound import OutboundRequest
-from kiosk.central.schemas import PreLossResult
 from kiosk.config import Settings
 from kiosk.domain.clock import to_region
 from kiosk.domain.receipts import PreLossReceipt, ReceiptStatus
@@ -23,7 +21,7 @@ from kiosk.services.failures import (
     printer_error_kind,
 )
 from kiosk.services.journey import JourneyContext
-from kiosk.services.ports import CentralPort
+from kiosk.services.ports import CentralPort, OutboundRequest, PreLossResult
 from kiosk.services.states import CardChoice, CardsView, ConsequencesView, PreLossView, Step
 from kiosk.services.tasks import Outcome
 

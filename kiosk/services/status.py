@@ -6,14 +6,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from kiosk.calendar_source import calendar_for
-from kiosk.central.schemas import PersonCards, Replacement
 from kiosk.domain.models import SscCardData
 from kiosk.services.adapt import person_info, replacement_info
 from kiosk.services.essc import status_card
 from kiosk.services.failures import FailureKind, error_kind
 from kiosk.services.identify import not_found_on_card
 from kiosk.services.journey import JourneyContext
-from kiosk.services.ports import Slot
+from kiosk.services.ports import PersonCards, Replacement, Slot
 from kiosk.services.states import CardStateLine, StatusView, Step
 from kiosk.services.timeline import build_timeline, expected_date
 
