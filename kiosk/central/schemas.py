@@ -12,9 +12,9 @@ The OpenAPI document generated from these models is committed as
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -127,7 +127,9 @@ PROBLEM_TITLES: dict[ProblemCode, str] = {
     ProblemCode.TERMINAL_REVOKED: "This terminal's key has been revoked",
 }
 
-_PERSONAL_FIELDS: dict[str, Any] = {
+T = TypeVar("T")
+
+_PERSONAL_FIELDS: dict[str, Callable[[str], str]] = {
     "id_number": mask_id_number,
     "card_number": mask_card_number,
     "name": mask_name,
@@ -139,7 +141,7 @@ _PERSONAL_FIELDS: dict[str, Any] = {
 }
 
 
-def _encodable(value: Any) -> Any:
+def _encodable(value: T) -> T:
     """Refuse text that is not valid Unicode (a lone surrogate from JSON ``"\\ud800"``):
     it would pass as ``str`` and fail later, in the database or a log, as a 500."""
     if isinstance(value, str):
@@ -163,7 +165,7 @@ class Unicode(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _valid_unicode(cls, data: Any) -> Any:
+    def _valid_unicode(cls, data: object) -> object:
         return _encodable(data)
 
 
