@@ -14,12 +14,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kiosk.central.sandbox.app import (
     create_app,
@@ -59,12 +59,12 @@ class Centre:
 class CentreGate(Gate):
     """The sandbox's gate for ``/v1``; on the admin port, a named operator's token."""
 
-    def __init__(self, public: Any, admin: Any, backend: CentreBackend, max_skew: float,
+    def __init__(self, public: ASGIApp, admin: ASGIApp, backend: CentreBackend, max_skew: float,
                  operators: Operators) -> None:
         super().__init__(public, admin, backend, max_skew, admin_token="")
         self.operators = operators
 
-    async def _admin(self, scope: dict, receive: Any, send: Any) -> None:
+    async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = _header(scope, b"authorization")
         token = given[7:] if given.startswith("Bearer ") else ""
         if not token and scope.get("method") == "GET" and scope.get("path") in BROWSER_PAGES:
@@ -106,7 +106,7 @@ def build_centre(config: CentreConfig) -> Centre:
                             core=load_core(config.core, db, config.rules))
     operators = Operators(db)
     faults = Faults()
-    public: Any = create_app(backend, config.max_skew)
+    public: ASGIApp = create_app(backend, config.max_skew)
     if config.harness:
         public = FaultInjector(public, faults)
     admin = FastAPI(title="kiosk-centre operators", openapi_url=None, docs_url=None,

@@ -22,7 +22,8 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import asdict, dataclass
-from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kiosk.central.schemas import API_PREFIX, PROBLEM_CONTENT_TYPE, ProblemCode, problem
 
@@ -48,7 +49,7 @@ class Faults:
         self._s = FaultSettings()
         self.cleared = 0  # counts clear(): held requests go on when it changes
 
-    def set(self, **changes: Any) -> FaultSettings:
+    def set(self, **changes: float | None) -> FaultSettings:
         with self._lock:
             for key, value in changes.items():
                 if value is not None:
@@ -82,10 +83,10 @@ class Faults:
 class FaultInjector:
     """ASGI wrapper applying :class:`Faults` to ``/v1`` requests."""
 
-    def __init__(self, app: Any, faults: Faults) -> None:
+    def __init__(self, app: ASGIApp, faults: Faults) -> None:
         self.app, self.faults = app, faults
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX + "/"):
             await self.app(scope, receive, send)
             return
@@ -111,7 +112,7 @@ class FaultInjector:
             await send({"type": "http.response.body", "body": body})
             return
 
-        async def delayed_send(message: dict) -> None:
+        async def delayed_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 if latency_ms:
                     await asyncio.sleep(latency_ms / 1000)

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kiosk.central import schemas as s
 from kiosk.central.sandbox.help_page import staff_path_outlet, staff_token
@@ -64,7 +65,7 @@ class Signed:
     body: bytes
 
 
-async def _answer(send: Any, status: int, body: bytes, ctype: bytes,
+async def _answer(send: Send, status: int, body: bytes, ctype: bytes,
                   extra: list[tuple[bytes, bytes]] | None = None) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", ctype),
@@ -72,7 +73,7 @@ async def _answer(send: Any, status: int, body: bytes, ctype: bytes,
     await send({"type": "http.response.body", "body": body})
 
 
-async def send_problem(send: Any, status: int, code: s.ProblemCode, detail: str = "",
+async def send_problem(send: Send, status: int, code: s.ProblemCode, detail: str = "",
                        headers: list[tuple[bytes, bytes]] | None = None,
                        **extra: Any) -> None:
     """Answer a problem+json document straight from ASGI."""
@@ -84,13 +85,13 @@ class _SigningSend:
     """Buffers one reply and sends it with its signature header (401s unsigned).
     ``transport`` is passed through for the fault injector's dropped connections."""
 
-    def __init__(self, send: Any, key: bytes, nonce: str) -> None:
+    def __init__(self, send: Send, key: bytes, nonce: str) -> None:
         self._send, self._key, self._nonce = send, key, nonce
         self.transport = getattr(getattr(send, "__self__", None), "transport", None)
-        self._start: dict[str, Any] | None = None
+        self._start: Message | None = None
         self._parts: list[bytes] = []
 
-    async def send(self, message: dict[str, Any]) -> None:
+    async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self._start = message
             return
@@ -114,7 +115,7 @@ class _SigningSend:
 class Gate:
     """Routes the admin port to the admin app and guards ``/v1`` (see the module doc)."""
 
-    def __init__(self, public: Any, admin: Any, backend: Backend, max_skew: float,
+    def __init__(self, public: ASGIApp, admin: ASGIApp, backend: Backend, max_skew: float,
                  admin_token: str) -> None:
         self.public, self.admin, self.backend = public, admin, backend
         self.keys: TerminalKeys = backend.keys
@@ -122,7 +123,7 @@ class Gate:
         self.admin_ports: set[int] = set()  # filled by the server once bound
         self.terminal_limit: Limiter = backend.limiter(TERMINAL_LIMIT, "terminal")
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.public(scope, receive, send)
             return
@@ -139,7 +140,7 @@ class Gate:
             return
         await self._v1(scope, receive, send)
 
-    async def _admin(self, scope: dict, receive: Any, send: Any) -> None:
+    async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = _header(scope, b"authorization")
         outlet = staff_path_outlet(scope.get("method", ""), scope.get("path", ""))
         if not given and outlet is not None:
@@ -157,7 +158,7 @@ class Gate:
             return
         await self.admin(scope, receive, send)
 
-    async def _v1(self, scope: dict, receive: Any, send: Any) -> None:
+    async def _v1(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = _header(scope, b"content-length")
         if declared and not (declared.isascii() and declared.isdigit() and len(declared) < 12):
             await send_problem(send, 400, s.ProblemCode.VALIDATION_ERROR,
@@ -209,7 +210,7 @@ class Gate:
         await self.public(scope, _replay(body, receive), signer.send)
 
 
-    def _authenticate(self, scope: dict, body: bytes, headers: dict[str, str]
+    def _authenticate(self, scope: Scope, body: bytes, headers: dict[str, str]
                       ) -> tuple[SignedRequest, bytes, bool, float]:
         """Signature, nonce, revocation, then the terminal's rate limit: who, their key,
         whether the key is revoked, and the seconds to wait (0.0: go on)."""
@@ -220,7 +221,7 @@ class Gate:
                 return who, key, True, 0.0
             return who, key, False, self.terminal_limit.take(who.terminal_id)
 
-    def _verify(self, scope: dict, body: bytes, headers: dict[str, str]
+    def _verify(self, scope: Scope, body: bytes, headers: dict[str, str]
                 ) -> tuple[SignedRequest, bytes]:
         """The verified request and the key that signed it: each of the terminal's
         valid keys is tried (two during a rotation's overlap)."""
@@ -254,21 +255,21 @@ def is_json(body: bytes) -> bool:
     return True
 
 
-def _query_token(scope: dict) -> str:
+def _query_token(scope: Scope) -> str:
     for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
         if key == "token":
             return value
     return ""
 
 
-def _header(scope: dict, name: bytes) -> str:
+def _header(scope: Scope, name: bytes) -> str:
     for key, value in scope.get("headers", []):
         if key.lower() == name:
             return value.decode("latin-1").strip()
     return ""
 
 
-async def _read_body(receive: Any, limit: int) -> bytes | None:
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
     """The request body, or None once it passes ``limit`` (the rest is not read)."""
     parts: list[bytes] = []
     size = 0
@@ -286,12 +287,12 @@ async def _read_body(receive: Any, limit: int) -> bytes | None:
     return b"".join(parts)
 
 
-def _replay(body: bytes, receive: Any) -> Any:
+def _replay(body: bytes, receive: Receive) -> Receive:
     """The buffered body once, then the server's own receive (which waits for the
     client to go away)."""
     sent = False
 
-    async def replayed() -> dict[str, Any]:
+    async def replayed() -> Message:
         nonlocal sent
         if sent:
             return await receive()
