@@ -73,7 +73,7 @@ from kiosk.ui.widgets.overlay import InactivityOverlay
 
 if TYPE_CHECKING:
     from kiosk.services.controller import JourneyController
-    from kiosk.services.staff_call import StaffCall
+    from kiosk.services.staff_call import HelpStatus, StaffCall
     from kiosk.ui.parts import AppParts, PartsFactory
     from kiosk.ui.technician.base import Technician
 
@@ -276,7 +276,7 @@ class KioskApp(App):
         self.nonvisual = False  # the next person starts again: the first key turns it on
         self.low_reach = False
 
-    def _apply_theme(self, *_: Any) -> None:
+    def _apply_theme(self, *_: object) -> None:
         palette = PALETTES["high_contrast" if self.high_contrast else "normal"]
         w, h = (Window.size if Window else (self.settings.display.width,
                                             self.settings.display.height))
@@ -287,10 +287,11 @@ class KioskApp(App):
             Window.clearcolor = self.theme.bg
 
     # --- text ------------------------------------------------------------------------
-    def tr(self, key: str, lang: str | None = None, **values: Any) -> str:
+    def tr(self, key: str, lang: str | None = None, **values: object) -> str:
         """Translate ``key``; in kv write ``app.tr("key", app.lang)`` so it re-renders.
         ``{hotline}`` and ``{region}`` are always filled from the settings."""
-        merged = {"hotline": self.settings.region.hotline, "region": self.settings.region.name}
+        merged: dict[str, object] = {"hotline": self.settings.region.hotline,
+                                     "region": self.settings.region.name}
         merged.update(values)
         return translate(key, lang or self.lang, **merged)
 
@@ -342,7 +343,7 @@ class KioskApp(App):
     def _staff_call(self) -> StaffCall | None:
         return self.parts.staff_call if self.parts is not None else None
 
-    def _on_help_status(self, status: Any) -> None:
+    def _on_help_status(self, status: HelpStatus) -> None:
         self.help_overlay.show_status(status)
 
     def read_aloud(self) -> None:
@@ -443,11 +444,11 @@ class KioskApp(App):
         """Default handler of the event (bind to it to wipe your data)."""
 
     # --- window -----------------------------------------------------------------------
-    def _on_keyboard(self, _window: Any, key: int, *_: Any) -> bool:
+    def _on_keyboard(self, _window: object, key: int, *_: object) -> bool:
         self.idle.touch()
         return key == KEY_ESCAPE  # swallow Escape: it must never leave the kiosk
 
-    def _on_request_close(self, *_: Any, **kwargs: Any) -> bool:
+    def _on_request_close(self, *_: object, **kwargs: object) -> bool:
         if self.allow_close:
             log.info("window close allowed")
             return False

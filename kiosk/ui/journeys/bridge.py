@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kivy.clock import Clock
 
 from kiosk.logs import get_logger
-from kiosk.services.ports import CardEventKind, ScanEventKind
+from kiosk.services.ports import CardEvent, CardEventKind, ScanEvent, ScanEventKind
 from kiosk.services.states import Journey, State, Step
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ class JourneyBridge:
         if self.parts.scan_events is not None:
             self.parts.scan_events.connect(self.controller.essc.scan_event_sink)
 
-    def _on_lang(self, _app: Any, lang: str) -> None:
+    def _on_lang(self, _app: object, lang: str) -> None:
         self.controller.language = lang
 
     def _on_state(self, state: State) -> None:
@@ -122,12 +122,12 @@ class JourneyBridge:
         elif state.step == Step.FAILED:
             cue("error")
 
-    def card_sink(self, event: Any) -> None:
+    def card_sink(self, event: CardEvent) -> None:
         """For the card hub: any thread → main thread; a person's card event (not a
         reader or service event) counts as activity. A technician card goes to the
         technician entry, never to the journeys."""
         def run() -> None:
-            kind = CardEventKind.parse(getattr(event, "kind", None))
+            kind = CardEventKind.parse(event.kind)
             if kind in ACTIVITY_EVENTS:
                 self.app.note_activity()
             if kind is CardEventKind.TECHNICIAN_CARD:
@@ -136,11 +136,11 @@ class JourneyBridge:
             self.controller.on_card_event(event)
         kivy_dispatch(run)
 
-    def scan_sink(self, event: Any) -> None:
+    def scan_sink(self, event: ScanEvent) -> None:
         """For the QR scanner: any thread → main thread; a scanned code (read or not) is
         activity, the scanner coming and going is not."""
         def run() -> None:
-            kind = ScanEventKind.parse(getattr(event, "kind", None))
+            kind = ScanEventKind.parse(event.kind)
             if kind in (ScanEventKind.CODE_SCANNED, ScanEventKind.CODE_REFUSED):
                 self.app.note_activity()
             self.controller.essc.on_scan_event(event)
