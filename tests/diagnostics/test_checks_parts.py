@@ -188,3 +188,39 @@ def test_test_read_of_a_card_of_neither_kind_is_unknown(pcsc_settings, virtual_s
     wait_card_state(SSC_READER, True)
     foreign = run_check(diagnostics_context(pcsc_settings), card_test_check(SSC_READER))
     assert (foreign.card_type, foreign.error) == ("unknown", "unsupported_card")
+
+
+def test_checks_side_by_side_make_one_outbox(central_settings, central_secrets):
+    """The checks run at the same time (the central check reads the outbox's depth for its
+    heartbeat while the outbox check reads its counts): a part made on demand is made
+    once, the real outbox on disk opened by one of them, not by both at once."""
+    import threading
+
+    from kiosk.composition.outbox import open_outbox
+
+    made: list[object] = []
+
+    def make_outbox():
+        outbox = open_outbox(central_settings)
+        made.append(outbox)
+        return outbox
+
+    ctx = diagnostics_context(central_settings, secrets=central_secrets)
+    ctx.makers = dataclasses.replace(ctx.makers, outbox=make_outbox)
+    start = threading.Barrier(8)
+    got: list[object] = []
+
+    def reader() -> None:
+        start.wait(timeout=10)
+        got.append(ctx.get_outbox())
+
+    threads = [threading.Thread(target=reader) for _ in range(8)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(made) == 1 and len(got) == 8 and all(o is made[0] for o in got)
+        assert ctx.get_outbox().stats().pending == 0  # and it is the one on disk, usable
+    finally:
+        ctx.close()

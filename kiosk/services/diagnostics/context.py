@@ -67,6 +67,9 @@ class DiagnosticsContext:
     remote: CentralProbePort | None = None
     makers: PartMakers = field(default_factory=PartMakers)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # The checks run side by side (runner.py): a part made on demand is made under this
+    # lock, once, never by two checks at the same time (two outboxes opening one file).
+    _making: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _probe: HeartbeatResult | None = field(default=None, repr=False)
     _owned: list[object] = field(default_factory=list, repr=False)
     _reader: CardReaderPort | None = field(default=None, repr=False)
@@ -105,9 +108,10 @@ class DiagnosticsContext:
         return obj
 
     def get_secrets(self) -> Secrets:
-        if self.secrets is None:
-            self.secrets = load_secrets(self.settings)
-        return self.secrets
+        with self._making:
+            if self.secrets is None:
+                self.secrets = load_secrets(self.settings)
+            return self.secrets
 
     def _make(self, name: str, maker: Callable[[], P] | None) -> P:
         if maker is None:
@@ -116,47 +120,53 @@ class DiagnosticsContext:
 
     def get_printer(self) -> PrinterPort:
         """The live printer, or one made for this context."""
-        if self.printer is None:
-            self.printer = self._make("printer", self.makers.printer)
-        return self.printer
+        with self._making:
+            if self.printer is None:
+                self.printer = self._make("printer", self.makers.printer)
+            return self.printer
 
     def get_card_reader(self) -> CardReaderPort:
         """The live card hub, or an idle one made for this context (released on close)."""
-        if self.card_hub is not None:
-            return self.card_hub
-        if self._reader is None:
-            self._reader = self._make("card reader", self.makers.card_reader)
-        return self._reader
+        with self._making:
+            if self.card_hub is not None:
+                return self.card_hub
+            if self._reader is None:
+                self._reader = self._make("card reader", self.makers.card_reader)
+            return self._reader
 
     def get_scanner(self) -> ScannerPort:
         """The live scanner watcher, or one made and started for this context."""
-        if self.qr_scanner is None:
-            watcher = self._make("QR scanner", self.makers.scanner)
-            watcher.start()
-            self.qr_scanner = watcher
-        return self.qr_scanner
+        with self._making:
+            if self.qr_scanner is None:
+                watcher = self._make("QR scanner", self.makers.scanner)
+                watcher.start()
+                self.qr_scanner = watcher
+            return self.qr_scanner
 
     def get_speaker(self) -> SpeakerPort | None:
         """The live speaker, or one made for this context; None when there is neither
         (the app runs without speech)."""
-        if self.speaker is None and self.makers.speaker is not None:
-            self.speaker = self._make("speaker", self.makers.speaker)
-        return self.speaker
+        with self._making:
+            if self.speaker is None and self.makers.speaker is not None:
+                self.speaker = self._make("speaker", self.makers.speaker)
+            return self.speaker
 
     def get_outbox(self) -> OutboxPort:
         """The live outbox, or the one on disk opened for this context."""
-        if self.outbox is None:
-            self.outbox = self._make("outbox", self.makers.outbox)
-        return self.outbox
+        with self._making:
+            if self.outbox is None:
+                self.outbox = self._make("outbox", self.makers.outbox)
+            return self.outbox
 
     def get_central(self) -> HeartbeatClient:
         """The live central client, or one made for this context."""
-        if self.central is None:
-            make = self.makers.central
-            self.central = self._make("central client",
-                                      None if make is None else lambda: make(
-                                          self.get_secrets()))
-        return self.central
+        with self._making:
+            if self.central is None:
+                make = self.makers.central
+                self.central = self._make("central client",
+                                          None if make is None else lambda: make(
+                                              self.get_secrets()))
+            return self.central
 
     def heartbeat(self) -> HeartbeatResult:
         """One timed heartbeat per context (the central and clock checks share it)."""
