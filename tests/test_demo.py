@@ -48,7 +48,7 @@ def test_demo_services_serve_cards_and_the_sandbox(tmp_path, monkeypatch):
         result = run_kiosk(["read-card", "--json", "--timeout", "10"], child_env, timeout=60)
         assert result.returncode == 0, result.stderr
         data = json.loads(result.stdout)
-        assert data["data"]["card_number"] == "X*****019"
+        assert data["data"]["card_number"] == "*****0019"
         assert "X00000019" not in result.stdout
     finally:
         services.stop()

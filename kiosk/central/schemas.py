@@ -312,7 +312,7 @@ class CardSummary(_Response):
                          "only, for `PersonCards.handles_expire_in` seconds (a pre-loss "
                          "takes it for days: a queued pre-loss stays deliverable)")
     card_number_masked: Text = Field(description="for display only: all but the last "
-                                                 "characters hidden")
+                                                 "4 characters hidden, length kept")
     state: CardState
     bank_function: bool
     issued: dt.date

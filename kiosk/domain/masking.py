@@ -21,8 +21,9 @@ def mask_id_number(value: str) -> str:
 
 
 def mask_card_number(value: str) -> str:
-    """``X00000019`` → ``X*****019``: first and last three kept."""
-    return _keep_ends(value, 1, 3, hidden=5)
+    """``X00000019`` → ``*****0019``: only the last four characters shown, the length
+    kept (layouts don't move); shorter than a card number (9) is masked whole."""
+    return _keep_ends(value, 0, 4, hidden=5)
 
 
 def mask_name(value: str) -> str:
@@ -46,7 +47,7 @@ _LONG_DIGITS_RE = re.compile(r"(?<!\d)\d{12,}(?!\d)")
 def scrub_text(text: str) -> str:
     """Mask anything in free text that looks like an ID, card or phone number."""
     text = _ID_RE.sub(lambda m: m.group(1) + "********" + m.group(3), text)
-    text = _CARD_RE.sub(lambda m: m.group(1) + "*****" + m.group(2)[-3:], text)
+    text = _CARD_RE.sub(lambda m: "*****" + m.group(2)[-4:], text)
     text = _PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
     text = _LONG_DIGITS_RE.sub(lambda m: "*" * len(m.group(0)), text)
     return text

@@ -42,11 +42,11 @@ class PreLossReceipt:
     timezone: str = DEFAULT_TIMEZONE  # the region's zone: times print in it
 
     def __post_init__(self) -> None:
-        digits = sum(ch.isdigit() for ch in self.masked_card_number)
+        shown = sum(ch != "*" for ch in self.masked_card_number)
         if self.masked_card_number and "*" not in self.masked_card_number:
             raise ValueError("masked_card_number must be masked (use PreLossReceipt.create)")
-        if digits > 4:
-            raise ValueError("masked_card_number shows too many digits")
+        if shown > 4:  # a masked card number shows its last 4 characters at most
+            raise ValueError("masked_card_number shows too many characters")
         if not self.reference or len(self.reference) > 64:
             raise ValueError("reference must be 1 to 64 characters")
         object.__setattr__(self, "status", ReceiptStatus(self.status))

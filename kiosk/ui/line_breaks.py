@@ -5,7 +5,7 @@ the line was full: a word split across lines and one or two characters left alon
 the last line (停止/结算, 自动失/效。). :func:`break_lines` breaks CJK text itself:
 
 - between any two CJK characters, but a run of Latin letters, digits and their signs
-  (``2026-12-05``, ``96102``, ``X*****019``) stays whole, and spaces break as usual;
+  (``2026-12-05``, ``96102``, ``*****0019``) stays whole, and spaces break as usual;
 - no line starts with closing punctuation (，。、；：？！）」』”…) nor ends with opening
   punctuation (（「『“): the character before moves down with it (kinsoku);
 - the last line of a paragraph keeps at least :data:`MIN_LAST` characters: when it would

@@ -219,7 +219,7 @@ def test_every_screen_shows_no_persona_data(ui, virtual_slots, wait_card_state, 
         ui.drain()
         texts += [w.text for w in ui.walk(screen) if isinstance(w, KLabel)]
     joined = "\n".join(texts)
-    assert "X*****019" not in joined   # not even masked: the test read shows the type only
+    assert "*****0019" not in joined   # not even masked: the test read shows the type only
     assert_clean(joined, "diagnostics screens")
 
 

@@ -13,7 +13,7 @@ from kiosk.domain.masking import (
 
 def test_masks_keep_only_the_ends():
     assert mask_id_number("11010519930614882X") == "110105********882X"
-    assert mask_card_number("X00000019") == "X*****019"
+    assert mask_card_number("X00000019") == "*****0019"
     assert mask_name("欧阳喆赟") == "欧***"
     assert mask_phone("13800001230") == "138****1230"
 
@@ -21,6 +21,9 @@ def test_masks_keep_only_the_ends():
 def test_short_values_are_fully_masked():
     assert mask_id_number("123") == "***"
     assert mask_card_number("X12") == "***"
+    # A card number of 4 characters or fewer is never shown whole (its "last 4").
+    for short in ("0019", "019", "9", "X001"):
+        assert mask_card_number(short) == "*" * len(short)
     assert mask_name("") == ""
 
 
@@ -29,7 +32,7 @@ def test_scrub_text_masks_numbers_inside_free_text():
     out = scrub_text(text)
     for secret in ("11010519930614882X", "X00000019", "13800001230", "6222021234567890"):
         assert secret not in out
-    assert out == ("lookup 110105********882X card X*****019 phone 138****1230 "
+    assert out == ("lookup 110105********882X card *****0019 phone 138****1230 "
                    "acct ****************")
 
 
@@ -43,7 +46,7 @@ def test_scrub_text_leaves_ordinary_text_alone():
 # name → (mask, characters kept at the head, at the tail, fewest masked between them)
 MASKS = {
     "id_number": (mask_id_number, 6, 4, 8),
-    "card_number": (mask_card_number, 1, 3, 5),
+    "card_number": (mask_card_number, 0, 4, 5),
     "phone": (mask_phone, 3, 4, 4),
     "name": (mask_name, 1, 0, 1),
 }
@@ -80,5 +83,7 @@ def test_short_inputs_at_the_edge_are_masked_whole():
     assert mask_phone("13812345678") == "138****5678"
     assert mask_id_number("11010519850307123") == "*" * 17
     assert mask_card_number("X0000001") == "********"
+    assert mask_card_number("X00000019") == "*****0019"
+    assert mask_card_number("X000000019") == "******0019"  # longer: still only the last 4
     assert mask_name("王") == "*"
     assert mask_name("王五") == "王*"

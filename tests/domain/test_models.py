@@ -41,7 +41,7 @@ def test_reprs_show_masked_values_only():
     assert text == ("IdCardData(name='欧***', id_number='310115********0024', "
                     "valid_to=2026-01-01)")
     assert "JPEG" not in text and "浦东" not in text
-    assert repr(SSC) == ("SscCardData(card_number='X*****035', ssn='310115********0024', "
+    assert repr(SSC) == ("SscCardData(card_number='*****0035', ssn='310115********0024', "
                          "name='欧***')")
     assert str(SSC) == repr(SSC)
 

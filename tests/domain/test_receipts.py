@@ -28,7 +28,7 @@ def _receipt(status: str = "confirmed", card: str = "X00000019") -> PreLossRecei
 
 def test_card_number_is_masked_and_qr_is_the_reference():
     r = _receipt()
-    assert r.masked_card_number == "X*****019"
+    assert r.masked_card_number == "*****0019"
     assert r.qr_payload == "PL-1"
     assert r.status is ReceiptStatus.CONFIRMED
 
@@ -50,7 +50,7 @@ def test_rendering_in_both_languages(language, status):
     out = render_receipt(_receipt(status), language)
     text = out.all_text()
     assert "[" not in text  # no missing catalog key
-    assert "X*****019" in text and "2026-12-05" in text and "96102" in text
+    assert "*****0019" in text and "2026-12-05" in text and "96102" in text
     assert "2026-11-25 09:05" in text
     assert len(out.next_steps) == 4
 
@@ -148,16 +148,17 @@ def test_a_line_narrower_than_one_cjk_character_is_refused(width):
 # --- what the mutation run found untested -----------------------------------------------
 
 def _direct(**changes) -> PreLossReceipt:
-    values = dict(reference="PL-1", masked_card_number="X*****019",
+    values = dict(reference="PL-1", masked_card_number="*****0019",
                   created_at=dt.datetime(2026, 1, 1, 9, 0), lapse_date=dt.date(2026, 1, 11),
                   hotline="96102", status=ReceiptStatus.PENDING)
     return PreLossReceipt(**{**values, **changes})
 
 
 def test_the_receipt_checks_its_masked_number_and_reference():
-    assert _direct(masked_card_number="X****1019").masked_card_number == "X****1019"  # 4
-    with pytest.raises(ValueError, match=r"^masked_card_number shows too many digits$"):
-        _direct(masked_card_number="X***01019")  # 5 digits
+    assert _direct(masked_card_number="*****1019").masked_card_number == "*****1019"  # 4
+    for five in ("X****1019", "****01019"):  # 5 characters shown, letter or digit
+        with pytest.raises(ValueError, match=r"^masked_card_number shows too many characters$"):
+            _direct(masked_card_number=five)
     with pytest.raises(ValueError, match=r"^masked_card_number must be masked "
                                          r"\(use PreLossReceipt\.create\)$"):
         _direct(masked_card_number="X0000")
@@ -189,7 +190,7 @@ def test_the_rendered_lines_in_order():
     out = render_receipt(receipt, "en")
     t = lambda key, **v: translate(f"receipts.{key}", "en", **v)  # noqa: E731
     about = t("about_date", date="2026-01-11")
-    assert out.lines == (t("reference", reference="PL-1"), t("card", card="X*****019"),
+    assert out.lines == (t("reference", reference="PL-1"), t("card", card="*****0019"),
                          t("time", time="2026-01-01 09:00"), t("status.pending"),
                          t("lapse", date=about), t("terminal", terminal="T-0042"))
     assert out.next_steps == (t("next.heading"), *(t(f"next.pending.{i}", date=about,

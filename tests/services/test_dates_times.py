@@ -37,7 +37,7 @@ from tests.services.test_status_cancel import READY
 def _answer(stopped_at: str, lapses_on: str):
     def submit(handle, key):
         return PreLossResult.model_validate({
-            "reference": "PL-20261201-0001", "card_number_masked": "X*****019",
+            "reference": "PL-20261201-0001", "card_number_masked": "*****0019",
             "settlement_stopped_at": stopped_at, "lapses_on": lapses_on, "hotline": "96102"})
     return submit
 

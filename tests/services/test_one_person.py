@@ -37,7 +37,7 @@ def test_another_persons_id_card_on_a_card_list_starts_over_for_them(rig: Rig) -
     st = rig.ctl.state
     assert (st.step, st.journey) == (Step.CARDS, Journey.PRE_LOSS)
     assert st.view.holder_masked == "孙**"
-    assert [c.card_number_masked for c in st.view.cards] == ["X*****094"]
+    assert [c.card_number_masked for c in st.view.cards] == ["*****0094"]
     assert _lookups(rig) == [NORMAL_ID, PRE_LOSS_ID]
 
 

@@ -23,7 +23,7 @@ def test_happy_path_by_id_card_then_wipe(rig: Rig) -> None:
     identify_by_id_card(rig)
     st = rig.ctl.state
     assert st.step == Step.CARDS and st.journey == Journey.PRE_LOSS
-    assert [c.card_number_masked for c in st.view.cards] == ["X*****019", "X*****001"]
+    assert [c.card_number_masked for c in st.view.cards] == ["*****0019", "*****0001"]
     assert [c.offerable for c in st.view.cards] == [True, False]
     assert st.view.cards[1].explain_key == "journeys.cards.state.cancelled"
     assert "X00000019" not in repr(st)  # views carry masked numbers only

@@ -14,7 +14,7 @@ from kiosk.services.timeline import expected_date
 from tests.services.conftest import BLOCKED_ID, NORMAL_ID, Rig
 from tests.services.fakes import CentralOffline, Event, id_card, refused, ssc_card, status
 
-READY = {"card_number_masked": "X*****116", "replaces_masked": "X*****019",
+READY = {"card_number_masked": "*****0116", "replaces_masked": "*****0019",
          "stage": "ready_for_pickup",
          "applied_on": "2026-10-20", "expected_on": "2026-11-10",
          "outlet": "东城区社保卡服务网点（东四十条）", "ready_since": "2026-11-09T10:00:00",
@@ -113,7 +113,7 @@ def cancel_up_to_pin(rig: Rig) -> None:
     assert rig.ctl.state.step == Step.CANCEL_INSERT_SSC
     rig.ctl.on_card_event(Event("card_read", "ssc", ssc_card()))
     assert rig.ctl.state.step == Step.CANCEL_PIN
-    assert rig.ctl.state.view.card_number_masked == "X*****051"
+    assert rig.ctl.state.view.card_number_masked == "*****0051"
 
 
 def test_cancel_happy_path(rig: Rig) -> None:

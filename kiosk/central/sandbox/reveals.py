@@ -11,9 +11,10 @@ from __future__ import annotations
 from kiosk.central.schemas import Path
 
 _CARDS = (
-    "each card as a **masked number** (display only), its state, bank function, issue date, "
-    "whether it has a replacement, and an opaque **handle** (sealed for this terminal, "
-    "different at every lookup, so two answers cannot be joined; reads take it for "
+    "each card as a **masked number** (display only: its last 4 characters), its state, "
+    "bank function, issue date, whether it has a replacement, and an opaque **handle** "
+    "(sealed for this terminal, different at every lookup, so two answers cannot be "
+    "joined; reads take it for "
     "`handles_expire_in` seconds)")
 
 REVEALS: dict[Path, str] = {

@@ -2,7 +2,7 @@
 
 An :class:`Utterance` is a list of :class:`Say` parts, each a catalog key with its
 values, or a text already on the screen (masked data such as ``王**`` or
-``X*****019``, never more). :class:`Voice` renders it in the session's language, scrubs
+``*****0019``, never more). :class:`Voice` renders it in the session's language, scrubs
 anything that looks like an ID, card or phone number (defence in depth: screens show
 only masked values), hands it to the speaker (the newest utterance interrupts the one
 playing) and logs one JSON event per utterance with its kind, the catalog keys and the

@@ -61,13 +61,13 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
     r = settings.region
     hot = {"hotline": r.hotline}
     cards = CardsView("王**", (
-        CardChoice("X*****019", "active", True, "journeys.cards.state.active", True, "0"),
-        CardChoice("X*****001", "pre_lost", False, "journeys.cards.state.pre_lost", True, "1"),
-        CardChoice("X*****027", "cancelled", False, "journeys.cards.state.cancelled", False,
+        CardChoice("*****0019", "active", True, "journeys.cards.state.active", True, "0"),
+        CardChoice("*****0001", "pre_lost", False, "journeys.cards.state.pre_lost", True, "1"),
+        CardChoice("*****0027", "cancelled", False, "journeys.cards.state.cancelled", False,
                    "2")), keep_id_card=True)  # identified by the ID card on the reader
-    done = PreLossView("X*****019", "PL-20261125-0001", _AT, dt.date(2026, 12, 5), r.hotline,
+    done = PreLossView("*****0019", "PL-20261125-0001", _AT, dt.date(2026, 12, 5), r.hotline,
                        "PL-20261125-0001", False, "printed")
-    ready = StatusView("李**", (CardStateLine("X*****108", "lost", "journeys.status.card.lost"),),
+    ready = StatusView("李**", (CardStateLine("*****0108", "lost", "journeys.status.card.lost"),),
                        True, _timeline(2), "ready_for_pickup", dt.date(2026, 10, 20),
                        dt.date(2026, 12, 8), r.replacement_working_days_bank,
                        "东城区社保卡服务网点（东四十条）", dt.date(2026, 11, 9), False, "",
@@ -101,12 +101,12 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
             "mixed": State(Step.CARDS, Journey.PRE_LOSS, cards),
             "most_cards": State(Step.CARDS, Journey.PRE_LOSS, _most_cards()),
             "none_offerable": State(Step.CARDS, Journey.PRE_LOSS, CardsView(
-                "孙**", (CardChoice("X*****094", "pre_lost", False,
+                "孙**", (CardChoice("*****0094", "pre_lost", False,
                                     "journeys.cards.state.pre_lost_until", True, "0",
                                     dt.date(2026, 12, 3)),)))},
         "pre_loss_consequences": {"default": State(
             Step.CONSEQUENCES, Journey.PRE_LOSS,
-            ConsequencesView("X*****019", r.hotline, r.pre_loss_lapse_days,
+            ConsequencesView("*****0019", r.hotline, r.pre_loss_lapse_days,
                              r.pre_loss_lapse_working_days, r.replacement_fee_yuan))},
         "pre_loss_done": {
             "printed": State(Step.PRE_LOSS_DONE, Journey.PRE_LOSS, done),
@@ -122,7 +122,7 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
                    "qr_payload": "YGS20261125000123", "was_pending": True}))},
         "pre_loss_pending": {"default": State(
             Step.PRE_LOSS_PENDING, Journey.PRE_LOSS,
-            PreLossView("X*****019", "Q-3F9A27C0D1", _AT, None, r.hotline, "Q-3F9A27C0D1",
+            PreLossView("*****0019", "Q-3F9A27C0D1", _AT, None, r.hotline, "Q-3F9A27C0D1",
                         True, "printed"))},
         "status_progress": {
             "ready": State(Step.STATUS, Journey.STATUS, ready),
@@ -134,22 +134,22 @@ def samples_for(screen: str, settings: Settings) -> dict[str, State]:
                    "mailed": True, "tracking_number": "SF1234567890",
                    "next_key": "journeys.status.next.mailed"})),
             "none": State(Step.STATUS, Journey.STATUS, StatusView(
-                "王**", (CardStateLine("X*****019", "active", "journeys.status.card.active"),),
+                "王**", (CardStateLine("*****0019", "active", "journeys.status.card.active"),),
                 False, next_key="journeys.status.next.none"))},
         "cancel_pre_loss": {"default": State(Step.CANCEL_INSERT_SSC, Journey.CANCEL)},
         "cancel_pin": {
-            "default": State(Step.CANCEL_PIN, Journey.CANCEL, PinView("X*****051")),
+            "default": State(Step.CANCEL_PIN, Journey.CANCEL, PinView("*****0051")),
             "tries_left": State(Step.CANCEL_PIN, Journey.CANCEL,
-                                PinView("X*****051", 2, "journeys.pin.error.wrong")),
+                                PinView("*****0051", 2, "journeys.pin.error.wrong")),
             # A card that does not say how many tries are left (ISO 7816-4 6300).
             "tries_unknown": State(Step.CANCEL_PIN, Journey.CANCEL, PinView(
-                "X*****051", None, "journeys.pin.error.wrong_count_unknown"))},
+                "*****0051", None, "journeys.pin.error.wrong_count_unknown"))},
         "cancel_id": {"default": State(Step.CANCEL_INSERT_ID, Journey.CANCEL,
-                                       CancelView("X*****051"))},
+                                       CancelView("*****0051"))},
         "cancel_confirm": {"default": State(Step.CANCEL_CONFIRM, Journey.CANCEL,
-                                            CancelView("X*****051", "陈**"))},
+                                            CancelView("*****0051", "陈**"))},
         "cancel_done": {"default": State(Step.CANCEL_DONE, Journey.CANCEL,
-                                         CancelView("X*****051"))},
+                                         CancelView("*****0051"))},
         "guide": {"default": State(Step.GUIDANCE_INDEX, Journey.GUIDANCE, GuidanceView(
             guidance.topics(settings), "", guidance.params(settings)))},
         "guidance_topic": {t: State(Step.GUIDANCE_TOPIC, Journey.GUIDANCE, GuidanceView(

@@ -19,13 +19,13 @@ def test_pre_loss_by_id_card_happy_path(journey: Journey) -> None:
     assert j.shown(key="journeys.identify.put_id_card")
     j.slots.insert("normal", "id")
     j.screen("pre_loss_cards")
-    assert "X*****019" in j.texts() and "王**" in j.texts()
+    assert "*****0019" in j.texts() and "王**" in j.texts()
     assert "X00000019" not in j.texts() and "王小明" not in j.texts()
     j.tap(key="journeys.cards.choose")
     j.screen("pre_loss_consequences")
     assert j.shown(key="journeys.consequences.p1")
     spoken = j.app.sm.current_screen.speech_text()  # what "read aloud" says
-    assert spoken.startswith("挂失前，请先看清楚") and "X*****019" in spoken
+    assert spoken.startswith("挂失前，请先看清楚") and "*****0019" in spoken
     j.tap(key="journeys.consequences.confirm")
     j.screen("pre_loss_done")
     recorded = j.new_pre_losses()
@@ -66,7 +66,7 @@ def test_pre_loss_by_keypad_and_sms_code(journey: Journey) -> None:
     j.type_digits(code)
     j.tap(key="journeys.code.submit")
     j.screen("pre_loss_cards")
-    assert "X*****027" in j.texts()
+    assert "*****0027" in j.texts()
 
 
 def test_already_pre_lost_card_is_explained_not_offered(journey: Journey) -> None:
@@ -157,5 +157,5 @@ def test_inactivity_ends_the_session_and_wipes(journey: Journey) -> None:
     j.ui.wait_until(lambda: j.ui.find_all(key="inactivity.title"), 5, "the warning")
     j.ui.wait_until(lambda: j.app.sm.current == "attract", 5, "back to the start")
     assert j.ctl.session.is_empty()
-    assert "X*****019" not in "".join(
+    assert "*****0019" not in "".join(
         str(getattr(w, "text", "")) for w in j.ui.walk(j.app.sm.get_screen("pre_loss_cards")))
