@@ -102,7 +102,7 @@ def test_ui_and_services_reach_the_parts_only_through_the_ports() -> None:
     allowed = {line for source in ("kiosk.ui", "kiosk.services") for c in by_source[source]
                for line in c.get("ignore_imports", [])}
     assert allowed == {"kiosk.services.ports -> kiosk.devices.events",
-                       # the central's answers, typed (issue 26): the contract's models
+                       # the central's answers, typed: the contract's models
                        "kiosk.services.ports -> kiosk.central.schemas",
                        "kiosk.services.ports -> kiosk.central.outbound"}
     text = (REPO / "pyproject.toml").read_text(encoding="utf-8")

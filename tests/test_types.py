@@ -40,8 +40,8 @@ def test_strict_modules_are_strict() -> None:
 
 
 def test_every_module_is_checked() -> None:
-    """No module of kiosk/ is left out of the check (the not-yet-checked list of issue 26
-    is empty, and stays so): no override ignores errors or skips following imports."""
+    """No module of kiosk/ is left out of the check (the not-yet-checked list is empty,
+    and stays so): no override ignores errors or skips following imports."""
     for override in _overrides():
         assert not override.get("ignore_errors"), override["module"]
         assert override.get("follow_imports", "normal") == "normal", override["module"]
