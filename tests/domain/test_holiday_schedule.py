@@ -120,6 +120,12 @@ D = dt.date
      "off[1].to: 2030-01-01 is listed twice"),
     (_small(workdays=[{"date": D(2030, 1, 7)}]),
      "workdays[0].date: 2030-01-07 is a weekday; a make-up day is a weekend day"),
+    (_small(off=[{"from": D(2030, 1, 5), "to": D(2030, 1, 5)}],
+            workdays=[{"date": D(2030, 1, 5)}]),
+     "workdays[0].date: 2030-01-05 is listed twice"),
+    (_small(workdays=[{"date": D(2031, 2, 1)}]), "workdays[0].date: 2031-02-01 is outside 2030"),
+    (_small(workdays=[{"date": "2030-01-05"}]),
+     "workdays[0].date: expected a date (YYYY-MM-DD), got '2030-01-05'"),
     # a day's name is text (it was taken as given: found by the type checker)
     (_small(off=[{"from": D(2030, 1, 1), "to": D(2030, 1, 1), "name": 5}]),
      "off[0].name: expected text, got 5"),
