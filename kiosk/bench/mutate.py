@@ -144,6 +144,8 @@ EQUIVALENT: dict[str, str] = {
     "region_zone: 8 → 9 [1]": "the size of the zone cache changes speed, never an answer",
     "OpeningHours.next_change: > → >= [1]": "at the moment itself the state is the one it "
                                            "is: never a change, so never returned",
+    "scrub_text: - removed [1]": "the card pattern's digits are exactly 8: their last 4 "
+                                 "([-4:]) are the ones from the 5th on ([4:])",
     # kiosk/central/outbox.py
     "OutboxItem: 'pending' changed [1]": "no caller builds an OutboxItem without its status: "
                                          "the outbox reads every field from the row",
