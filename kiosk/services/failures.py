@@ -97,6 +97,8 @@ OUTBOX_KINDS: dict[str, FailureKind] = {
 # The receipt printer: PrinterError.kind (its status). A receipt that cannot be printed
 # never fails a journey (the screen says so); these name it in metrics and diagnostics.
 PRINTER_KINDS = frozenset({"offline", "out_of_paper", "not_configured"})
+# A printer's error says so (``part``): its ``offline`` is also a central kind.
+PRINTER_PART = "printer"
 
 # A path the kiosk needs (kiosk.storage.StorageError) failed: the kiosk's own fault.
 STORAGE_FAILURE = F.INTERNAL
@@ -171,6 +173,8 @@ def card_error_kind(exc: BaseException) -> str | None:
 def printer_error_kind(exc: BaseException) -> str | None:
     """The printer's ``kind`` of ``exc`` (a ``PrinterError``'s), or None when ``exc`` is
     not a printer error."""
+    if getattr(exc, "part", None) != PRINTER_PART:
+        return None
     kind = getattr(exc, "kind", None)
     return str(kind) if isinstance(kind, str) and kind in PRINTER_KINDS else None
 
@@ -181,6 +185,7 @@ class FailedPart(StrEnum):
 
     CARD = "card"
     CENTRAL = "central"
+    PRINTER = "printer"
     OUTBOX = "outbox"
     CONFIG = "config"
     STORAGE = "storage"
@@ -195,6 +200,8 @@ def failed_part(exc: BaseException) -> FailedPart:
         return FailedPart.CONFIG
     if isinstance(exc, StorageError):
         return FailedPart.STORAGE
+    if printer_error_kind(exc) is not None:
+        return FailedPart.PRINTER
     kind = getattr(exc, "kind", None)
     if isinstance(kind, str):
         for table, part in ((CARD_KINDS, FailedPart.CARD), (CENTRAL_KINDS, FailedPart.CENTRAL),

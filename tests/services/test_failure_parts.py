@@ -59,9 +59,11 @@ def test_a_printer_error_gives_its_kind(exc: BaseException, kind: str):
     assert printer_error_kind(exc) == kind
 
 
-@pytest.mark.parametrize("exc", [CardError("no_card"), CentralTimeout(), OutboxError("full"),
-                                 _Kinded(3), RuntimeError("offline")],
-                         ids=["card", "central", "outbox", "number", "message"])
+@pytest.mark.parametrize("exc", [CardError("no_card"), CentralTimeout(), CentralOffline(),
+                                 OutboxError("full"), _Kinded(3), _Kinded("offline"),
+                                 RuntimeError("offline")],
+                         ids=["card", "central", "central_offline", "outbox", "number",
+                              "kind_of_no_part", "message"])
 def test_anything_else_is_no_printer_error(exc: BaseException):
     assert printer_error_kind(exc) is None
 
@@ -76,6 +78,9 @@ def test_anything_else_is_no_printer_error(exc: BaseException):
     (CentralBadResponse(), FailedPart.CENTRAL),
     (CentralRevoked(), FailedPart.CENTRAL),
     (OutboxError("corrupt"), FailedPart.OUTBOX),
+    (PrinterOffline(), FailedPart.PRINTER),
+    (PrinterOutOfPaper(), FailedPart.PRINTER),
+    (PrinterNotConfigured(), FailedPart.PRINTER),
     (OSError(errno.ENOSPC, "No space left on device"), FailedPart.STORAGE),
     (PermissionError(errno.EACCES, "Permission denied"), FailedPart.STORAGE),
     (ValueError("card"), FailedPart.GENERIC),
@@ -88,7 +93,7 @@ def test_an_error_names_the_part_it_comes_from(exc: BaseException, part: FailedP
 
 def test_each_part_has_the_technicians_words_in_every_language():
     assert [p.value for p in FailedPart] == [
-        "card", "central", "outbox", "config", "storage", "generic"]
+        "card", "central", "printer", "outbox", "config", "storage", "generic"]
     for language in LANGUAGES:
         words = catalog(language)
         for part in FailedPart:

@@ -51,6 +51,9 @@ class PrinterError(Exception):
     value) is what the layers above map it by; safe to catch and ignore."""
 
     status: PrinterStatus = PrinterStatus.OFFLINE
+    # Which part of the terminal failed: a printer's ``offline`` is not the central
+    # service's ``offline`` (the layers above tell them apart by this, not by class).
+    part: ClassVar[str] = "printer"
 
     @property
     def kind(self) -> str:
