@@ -2,8 +2,9 @@
 
 The same classes as the sandbox (the register, the fleet register and, for the demo,
 tests and bench, the simulated core), over :class:`kiosk.centre.pg.PgDatabase`; rate
-limits in ``rate_buckets`` and terminal keys in ``terminal_keys`` (wrapped), so nothing
-two workers must agree on lives in a worker's memory. The fleet register also keeps
+limits in ``rate_buckets``, terminal keys in ``terminal_keys`` (wrapped) and the
+distinct-people watch in ``lookup_sightings``, so nothing two workers must agree on
+lives in a worker's memory. The fleet register also keeps
 each heartbeat's lights in ``heartbeat_history`` (pruned by :mod:`kiosk.centre.janitor`).
 """
 
@@ -23,6 +24,7 @@ from kiosk.central.sandbox.rules import RegionalRules
 from kiosk.central.sandbox.store import ServiceBackend
 from kiosk.centre.keys import PgTerminalKeys
 from kiosk.centre.limits import PgLimiter
+from kiosk.centre.lookup_watch import PgLookupWatch
 from kiosk.centre.pg import PgDatabase
 
 LIGHT_CODE = {"ok": 0, "warn": 1, "fail": 2, "unknown": -1}
@@ -60,8 +62,10 @@ class CentreBackend(ServiceBackend):
                  bundle_dir: Path, core: CoreCardSystem | None = None) -> None:
         self.master_key = master_key
         self._limit_secret = hmac.new(master_key, b"rate-limit keys", hashlib.sha256).digest()
+        watch_key = hmac.new(master_key, b"lookup watch", hashlib.sha256).digest()
         super().__init__(db, CentreFleet(db, bundle_dir), rules,
-                         PgTerminalKeys(db, master_key), core=core)
+                         PgTerminalKeys(db, master_key), core=core,
+                         watch=PgLookupWatch(db, watch_key))
 
     def handle_key(self) -> bytes:
         """Derived from the master key, which is kept out of the database: a dump of the

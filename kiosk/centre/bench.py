@@ -65,7 +65,7 @@ HISTORY_ROWS_PER_DAY = 48
 HISTORY_ROWS_PER_DAY = 48
 MIX = (("lookup", 0.40), ("card_status", 0.30), ("essc_verify", 0.15), ("pre_loss", 0.15))
 BOUNDED_TABLES = ("nonces", "rate_buckets", "terminals", "history_marks", "challenges",
-                  "heartbeats", "directives")
+                  "heartbeats", "directives", "lookup_sightings")
 BENCH_ID_VALID = ("2016-03-01", "2036-03-01")  # every synthetic ID card's validity
 BENCH_AUTHORITY = "测试市公安局"
 BENCH_LIMITS_NOTE = "production limits (per terminal 20/s, per ID number 0.2/s)"

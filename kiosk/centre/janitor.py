@@ -2,10 +2,10 @@
 
 - Rollouts advance (:meth:`kiosk.centre.rollouts.Rollouts.advance`; row locks with SKIP
   LOCKED, so every worker may try).
-- Under an advisory lock (one worker at a time): expired nonces, challenges and idle
-  rate-limit buckets are deleted; heartbeat history and idempotency records
-  older than the retention are pruned in batches of :data:`PRUNE_BATCH` rows (a long
-  DELETE would hold locks and bloat one transaction).
+- Under an advisory lock (one worker at a time): expired nonces, challenges, idle
+  rate-limit buckets and lookup sightings past the watch's hour are deleted; heartbeat
+  history and idempotency records older than the retention are pruned in batches of
+  :data:`PRUNE_BATCH` rows (a long DELETE would hold locks and bloat one transaction).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import threading
 import time
 
 from kiosk.central.sandbox.db import Database
+from kiosk.central.sandbox.watch import WINDOW_SECONDS
 from kiosk.centre.rollouts import Rollouts
 from kiosk.logs import get_logger
 
@@ -33,6 +34,7 @@ def sweep(db: Database, max_skew: float, retention_days: int) -> int:
         deleted += db.run("DELETE FROM nonces WHERE ts < ?", now - 2 * max_skew)
         deleted += db.run("DELETE FROM challenges WHERE expires_at < ?", now - 3600)
         deleted += db.run("DELETE FROM rate_buckets WHERE at < ?", now - 3600)
+        deleted += db.run("DELETE FROM lookup_sightings WHERE at < ?", now - WINDOW_SECONDS)
         deleted += db.run(
             "DELETE FROM idempotency WHERE ctid IN (SELECT ctid FROM idempotency WHERE "
             "at < ? LIMIT ?)", now - retention_days * 86_400.0, PRUNE_BATCH)

@@ -13,13 +13,22 @@ the ``terminals`` table), so every worker answers the same:
   cannot deliver (refused, or stuck on a terminal problem): someone must act;
 - ``kiosk_centre_directives_pending{kind}`` — directives not yet acknowledged;
 - ``kiosk_centre_rollouts{state}`` — group rollouts by state;
+- ``kiosk_centre_terminal_distinct_people{terminal_id}`` — terminals that asked about
+  :data:`~kiosk.central.sandbox.watch.ALERT_PEOPLE` or more different people in the last
+  hour (harvesting, most likely with a stolen key), with that count; only those, so the
+  series stay few at 10,000 terminals (from ``lookup_sightings``, every worker's);
+- ``kiosk_centre_terminals_looking_up_many`` — how many such terminals (0 when none);
 - ``kiosk_centre_up`` — 1 (the scrape reached a worker and the database).
 """
 
 from __future__ import annotations
 
+import time
+
 from kiosk.central.sandbox.db import Database
+from kiosk.central.sandbox.watch import ALERT_PEOPLE, WINDOW_SECONDS
 from kiosk.centre.fleet_page import _RANKED, STATES
+from kiosk.centre.lookup_watch import counts
 
 ROLLOUT_STATES = ("canary", "rolling", "done", "stopped")
 
@@ -53,6 +62,7 @@ def render_metrics(db: Database) -> str:
                          "GROUP BY kind ORDER BY kind")
         rollouts = {r["state"]: int(r["n"]) for r in db.all(
             "SELECT state, COUNT(*) AS n FROM rollouts GROUP BY state")}
+        many = counts(db, time.time(), at_least=ALERT_PEOPLE)
     family("kiosk_centre_up", "gauge", "The centre answered this scrape.")
     lines.append("kiosk_centre_up 1")
     family("kiosk_centre_terminals", "gauge", "Enrolled terminals by state.")
@@ -82,4 +92,15 @@ def render_metrics(db: Database) -> str:
     family("kiosk_centre_rollouts", "gauge", "Group rollouts by state.")
     for state in ROLLOUT_STATES:
         lines.append(f'kiosk_centre_rollouts{{state="{state}"}} {rollouts.get(state, 0)}')
+    family("kiosk_centre_terminal_distinct_people", "gauge",
+           f"Terminals that asked about {ALERT_PEOPLE} or more different people in the last "
+           f"{int(WINDOW_SECONDS)} s, with how many (harvesting, most likely with a stolen "
+           "key); terminals below are not listed.")
+    for terminal, n in many.items():
+        lines.append(f'kiosk_centre_terminal_distinct_people{{terminal_id="{_label(terminal)}"}} '
+                     f"{n}")
+    family("kiosk_centre_terminals_looking_up_many", "gauge",
+           f"Terminals that asked about {ALERT_PEOPLE} or more different people in the last "
+           f"{int(WINDOW_SECONDS)} s.")
+    lines.append(f"kiosk_centre_terminals_looking_up_many {len(many)}")
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from kiosk.central.sandbox.watch import WINDOW_SECONDS
 from kiosk.centre.janitor import LOCK_ID, sweep
 from kiosk.centre.pg import PgDatabase
 from tests.fixtures.centre import CentreSetup
@@ -39,5 +40,19 @@ def test_old_rows_go_and_new_ones_stay(pg_cluster: CentreSetup):
                 assert sweep(other, max_skew=300, retention_days=0) == 0
             finally:
                 other.close()
+    finally:
+        db.close()
+
+
+def test_lookup_sightings_past_the_watchs_hour_go(pg_cluster: CentreSetup):
+    url = pg_cluster.fresh_database("janitor_sightings")
+    db = PgDatabase(url, min_size=1, max_size=2)
+    try:
+        t = time.time()
+        db.run_many("INSERT INTO lookup_sightings VALUES (?,?,?)",
+                    [("T-1", "a" * 24, t - WINDOW_SECONDS - 60), ("T-1", "b" * 24, t - 60)])
+        assert sweep(db, max_skew=300, retention_days=30) == 1
+        assert [r["digest"] for r in db.all("SELECT digest FROM lookup_sightings")] == [
+            "b" * 24]
     finally:
         db.close()

@@ -16,15 +16,18 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from kiosk.central import schemas as s
 from kiosk.central.client import chip_facts, id_card_facts, new_idempotency_key
+from kiosk.central.sandbox.watch import ALERT_PEOPLE
 from kiosk.central.schemas_fleet import FleetPath
 from kiosk.central.signing import sign_request
 from kiosk.centre.keys import load_master_key
 from kiosk.centre.loadgen import SignedHttp, Terminal, heartbeat_body
 from kiosk.centre.terminals import Terminals
 from kiosk.devices.virtual.cards import id_card_data, ssc_card_data
+from kiosk.domain.idnumber import check_char
 from kiosk.personas import persona
 from tests.fixtures.centre import CentreSetup, ServedCentre, serve_centre
 from tests.fixtures.polling import until
@@ -140,6 +143,63 @@ def test_a_handle_from_one_worker_opens_at_the_other_and_no_dump_holds_its_key(t
     refused = SignedHttp(b.url).post(t, s.Path.CARD_STATUS, forged)
     assert refused.status == 403 and refused.authentic
     assert refused.json()["code"] == "handle_invalid"
+
+
+def _series(text: str, name: str, terminal_id: str | None = None) -> float | None:
+    """The value of ``name`` (for ``terminal_id`` when given) in an exposition text."""
+    for line in text.splitlines():
+        if line.startswith(name + ("{" if terminal_id else " ")) and (
+                terminal_id is None or f'terminal_id="{terminal_id}"' in line):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def test_a_terminal_asking_about_many_people_at_both_workers_is_on_the_centres_metrics(
+        two, pg_cluster):
+    a, b = two
+    (t,) = enrol(pg_cluster, "T-HARVEST", 1)
+    auth = {"Authorization": f"Bearer {pg_cluster.admin_token}"}
+
+    def metrics(at: ServedCentre) -> str:
+        reply = requests.get(f"{at.admin_url}/metrics", headers=auth, timeout=20)
+        assert reply.status_code == 200
+        return reply.text
+
+    def harness(at: ServedCentre) -> float | None:
+        text = requests.get(f"{at.admin_url}/admin/metrics", headers=auth, timeout=20).text
+        return _series(text, "central_terminal_distinct_people", t.terminal_id)
+
+    # The same person at each worker is one person: the count is the database's.
+    handle_for(a.url, t)
+    handle_for(b.url, t)
+    assert harness(a) == harness(b) == 1.0
+    quiet = metrics(a)
+    assert _series(quiet, "kiosk_centre_terminal_distinct_people", t.terminal_id) is None
+    assert _series(quiet, "kiosk_centre_terminals_looking_up_many") == 0.0
+    # Walking ID numbers through the SMS request, half at each worker (nobody: 404).
+    for n in range(ALERT_PEOPLE):
+        body_ = f"11010519800101{n:03d}"
+        body = s.VerificationRequest(id_number=body_ + check_char(body_)).model_dump_json(
+        ).encode()
+        reply = SignedHttp((a, b)[n % 2].url).post(t, s.Path.VERIFY_REQUEST, body)
+        assert reply.status == 404 and reply.authentic, reply.body[:200]
+        if n == ALERT_PEOPLE - 3:  # normal + 28 numbers = 29 people: not listed yet
+            assert _series(metrics(b), "kiosk_centre_terminal_distinct_people",
+                           t.terminal_id) is None
+    for at in (a, b):  # either worker's scrape says the same
+        text = metrics(at)
+        assert _series(text, "kiosk_centre_terminal_distinct_people",
+                       t.terminal_id) == ALERT_PEOPLE + 1
+        assert _series(text, "kiosk_centre_terminals_looking_up_many") == 1.0
+    # What the database keeps names no one: keyed digests, no ID number.
+    db = pg_cluster.db()
+    try:
+        kept = [r["digest"] for r in db.all(
+            "SELECT digest FROM lookup_sightings WHERE terminal_id = ?", t.terminal_id)]
+    finally:
+        db.close()
+    assert len(kept) == ALERT_PEOPLE + 1
+    assert not any(ID in d or "110105198001" in d for d in kept)
 
 
 def _beat(client: SignedHttp, t: Terminal, rng: random.Random,

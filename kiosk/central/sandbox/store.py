@@ -51,7 +51,8 @@ class ServiceBackend:
     and the centre's demo, tests and bench (``kiosk.centre``) build one each."""
 
     def __init__(self, db: Database, fleet: FleetStore, rules: RegionalRules,
-                 keys: TerminalKeys, core: CoreCardSystem | None = None) -> None:
+                 keys: TerminalKeys, core: CoreCardSystem | None = None,
+                 watch: LookupWatch | None = None) -> None:
         self.db, self.fleet, self.rules, self.keys = db, fleet, rules, keys
         self.clock = ServiceClock()
         # A province's own core when given; else the simulated one (demo, tests, bench).
@@ -60,8 +61,9 @@ class ServiceBackend:
             self.simulated = core = SimulatedCore(db, rules, self.clock)
         self.core: CoreCardSystem = core
         self.register = SqlRegister(db, self.clock)
-        # Terminals that ask about many people (the alert metric; kiosk/central/sandbox/watch).
-        self.watch = LookupWatch()
+        # Terminals that ask about many people (the alert metric; kiosk/central/sandbox/watch):
+        # in this process's memory unless given (the centre's is in its database).
+        self.watch = watch if watch is not None else LookupWatch()
         # Called by reset() (in-memory state kept elsewhere, e.g. rate limits).
         self.reset_hooks: list[Callable[[], None]] = [self.fleet.reset, self.watch.clear]
         if isinstance(keys, StaticKeys):  # the sandbox's revocations go with a reset

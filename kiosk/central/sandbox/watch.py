@@ -14,8 +14,10 @@ Rate limits slow that down; this makes it visible:
   alert rule fires on it: ``central_terminal_lookup_alert == 1``);
   ``central_rate_limited_total{limit}`` counts the 429s by limit.
 
-Served in the Prometheus text format on the admin port (``GET /admin/metrics``); the
-centre mirrors the same names.
+Served in the Prometheus text format on the admin port (``GET /admin/metrics``). The
+centre counts in PostgreSQL instead (:class:`kiosk.centre.lookup_watch.PgLookupWatch`:
+one count across its workers) and its ``/metrics`` lists the terminals at the alert as
+``kiosk_centre_terminal_distinct_people{terminal_id}``.
 """
 
 from __future__ import annotations
@@ -41,9 +43,11 @@ class LookupWatch:
     """Distinct people asked about, per terminal, over a sliding window. Thread-safe;
     the clock is injectable for tests."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
+                 salt: bytes | None = None) -> None:
         self._clock = clock
-        self._salt = os.urandom(16)  # per process: the sightings are not reversible
+        # Per process unless given (the centre's workers share one): not reversible.
+        self._salt = salt if salt is not None else os.urandom(16)
         self._lock = threading.Lock()
         self._seen: dict[str, deque[tuple[float, bytes]]] = {}
         self.registry = CollectorRegistry(auto_describe=True)
@@ -53,13 +57,17 @@ class LookupWatch:
 
     def saw(self, terminal_id: str, subject: str) -> None:
         """``terminal_id`` asked about ``subject`` (a person reference, or what was asked)."""
-        digest = hashlib.blake2b(subject.encode(), key=self._salt, digest_size=12).digest()
+        digest = self.digest(subject)
         now = self._clock()
         with self._lock:
             if terminal_id not in self._seen and len(self._seen) >= MAX_TERMINALS:
                 self._seen.clear()
             seen = self._seen.setdefault(terminal_id, deque(maxlen=MAX_PER_TERMINAL))
             seen.append((now, digest))
+
+    def digest(self, subject: str) -> bytes:
+        """What is kept of ``subject``: a keyed hash, the same for the same person."""
+        return hashlib.blake2b(subject.encode(), key=self._salt, digest_size=12).digest()
 
     def distinct(self, terminal_id: str) -> int:
         """How many different people ``terminal_id`` asked about in the window."""
@@ -95,8 +103,14 @@ class _Gauges(Collector):
     def __init__(self, watch: LookupWatch) -> None:
         self.watch = watch
 
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """The families without samples (registering must not read the sightings)."""
+        return self._families({})
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        snapshot = self.watch.snapshot()
+        return self._families(self.watch.snapshot())
+
+    def _families(self, snapshot: dict[str, int]) -> Iterator[GaugeMetricFamily]:
         people = GaugeMetricFamily(
             "central_terminal_distinct_people",
             f"Different people a terminal asked about in the last {int(WINDOW_SECONDS)} s",
