@@ -115,10 +115,14 @@ def demo(tmp_path: Path):
 def test_keypad_only_pre_loss_then_a_staff_call_answered_from_the_fleet(demo: Demo) -> None:
     d = demo
     p = persona("normal")
-    assert d.kiosk("card", "insert", "normal", "--slot", "id").returncode == 0
     d.key("Down")  # the first key: non-visual mode, the start screen announced
     until(lambda: d.said("screen"), 20, "the start screen announced", interval=0.3)
-    d.focus_then_press("attract.pre_loss")  # the card on the reader is read at once
+    d.focus_then_press("attract.pre_loss")
+    # The ID card goes on the reader once the kiosk has said what to do (with the card
+    # already there the step is passed within one frame, before anything could be said).
+    until(lambda: "pre_loss" in [f["screen"] for f in d.said("screen")], 20,
+          "the identify step announced", interval=0.3)
+    assert d.kiosk("card", "insert", "normal", "--slot", "id").returncode == 0
     d.until_screen("pre_loss_cards")
     d.focus_then_press("journeys.cards.choose")
     d.until_screen("pre_loss_consequences")

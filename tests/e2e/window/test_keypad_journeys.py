@@ -114,7 +114,7 @@ def test_pre_loss_by_id_card_with_the_keypad_only(journey: Journey, heard: Heard
     _announced(heard, "attract", "pre_loss", "pre_loss_cards", "pre_loss_consequences",
                "pre_loss_done")
     words = heard.words()
-    assert "王 隐去" in words and "X 隐去 019" in words  # masked, said as masked
+    assert "王 隐去" in words and "隐去 0019" in words  # masked, said as masked
     assert j.new_pre_losses()[0]["reference"] in words  # the reference is said whole
     # A change on the same screen is said when it happens (the receipt, once printed).
     j.ui.wait_until(lambda: "回执已打印" in heard.words(), 10, "the receipt said")
