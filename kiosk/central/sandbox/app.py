@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
@@ -42,7 +42,7 @@ from kiosk.central.sandbox.answers import (
 from kiosk.central.sandbox.essc import add_essc_routes, essc_admin_router
 from kiosk.central.sandbox.faults import Faults
 from kiosk.central.sandbox.fleet_routes import fleet_admin_router, fleet_v1_router
-from kiosk.central.sandbox.gate import NOT_JSON, SIGNED_STATE, Signed
+from kiosk.central.sandbox.gate import NOT_JSON, Signed, SignedDep, signed
 from kiosk.central.sandbox.handles import MAY_PRE_LOSE
 from kiosk.central.sandbox.help_routes import help_admin_router, help_v1_router
 from kiosk.central.sandbox.operations import confirm_code, request_code
@@ -98,14 +98,6 @@ def problem_response(status: int, code: s.ProblemCode, detail: str = "",
                         headers=headers)
 
 
-async def signed(request: Request) -> Signed:
-    """Dependency: the request the gate verified (never reached without it)."""
-    ctx = request.scope.get("state", {}).get(SIGNED_STATE)
-    if not isinstance(ctx, Signed):
-        raise ApiProblem(s.ProblemCode.BAD_SIGNATURE, 401, "request not authenticated")
-    return ctx
-
-
 async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
     """A 422 that names the fields, never echoes their values (they are personal data,
     and a value that is not valid Unicode could not even be written back)."""
@@ -115,7 +107,6 @@ async def invalid_request(request: Request, exc: RequestValidationError) -> JSON
                             "invalid: " + ", ".join(where))
 
 
-SignedDep = Annotated[Signed, Depends(signed)]
 IdemKey = Annotated[str | None, Header(alias=s.IDEMPOTENCY_HEADER, min_length=8,
                                        max_length=128)]
 

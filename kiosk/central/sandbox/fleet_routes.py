@@ -9,29 +9,19 @@ port only, behind its token, like the rest of ``/admin``.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from pydantic import Field
 
 from kiosk.central import schemas_fleet as f
 from kiosk.central.sandbox.fleet_page import render_fleet_page
-from kiosk.central.sandbox.gate import SIGNED_STATE, Signed
+from kiosk.central.sandbox.gate import SignedDep
 from kiosk.central.sandbox.ports import Backend, FleetRegister
 from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.central.schemas import ProblemCode, Unicode
 from kiosk.config_remote import check_remote
-
-
-async def _signed(request: Request) -> Signed:
-    ctx = request.scope.get("state", {}).get(SIGNED_STATE)
-    if not isinstance(ctx, Signed):
-        raise ApiProblem(ProblemCode.BAD_SIGNATURE, 401, "request not authenticated")
-    return ctx
-
-
-SignedDep = Annotated[Signed, Depends(_signed)]
 
 
 def fleet_v1_router(backend: Backend, max_skew: float,

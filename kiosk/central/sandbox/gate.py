@@ -27,9 +27,10 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
+from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -300,3 +301,14 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replayed
+
+
+async def signed(request: Request) -> Signed:
+    """Route dependency: the request the gate verified (never reached without it)."""
+    ctx = request.scope.get("state", {}).get(SIGNED_STATE)
+    if not isinstance(ctx, Signed):
+        raise ApiProblem(s.ProblemCode.BAD_SIGNATURE, 401, "request not authenticated")
+    return ctx
+
+
+SignedDep = Annotated[Signed, Depends(signed)]

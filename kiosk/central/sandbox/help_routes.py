@@ -10,29 +10,19 @@ token open that outlet's page and acknowledge that outlet's calls, nothing else.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from kiosk.central import schemas_help as sh
-from kiosk.central.sandbox.gate import SIGNED_STATE, Signed
+from kiosk.central.sandbox.gate import SignedDep
 from kiosk.central.sandbox.help_page import STAFF_PREFIX, render_staff_page
 from kiosk.central.sandbox.ports import Backend
 from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.central.schemas import ProblemCode
-
-
-async def _signed(request: Request) -> Signed:
-    ctx = request.scope.get("state", {}).get(SIGNED_STATE)
-    if not isinstance(ctx, Signed):
-        raise ApiProblem(ProblemCode.BAD_SIGNATURE, 401, "request not authenticated")
-    return ctx
-
-
-SignedDep = Annotated[Signed, Depends(_signed)]
 
 REQUEST_DESCRIPTION = (
     "A cardholder pressed \"call staff\" (一键呼叫) on the terminal or its keypad. Holds no "
