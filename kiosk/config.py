@@ -15,9 +15,10 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, fields, is_dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import get_type_hints
 
 from kiosk.domain.alternatives import Alternative
 from kiosk.domain.clock import region_zone
@@ -27,6 +28,9 @@ from kiosk.domain.opening_hours import parse_opening_hours
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "config" / "kiosk.toml"
 ENV_PREFIX = "KIOSK__"
+
+# What one setting holds once parsed (the fields of the sections below).
+SettingValue = bool | int | float | str | tuple[str, ...]
 
 
 class ConfigError(Exception):
@@ -227,11 +231,11 @@ class Settings:
     def log_dir(self) -> Path:
         return self.path(self.kiosk.log_dir)
 
-    def as_dict(self) -> dict[str, dict[str, Any]]:
+    def as_dict(self) -> dict[str, dict[str, SettingValue]]:
         """Settings as plain data (no secrets live here), for diagnostics and bundles."""
-        out: dict[str, dict[str, Any]] = {}
+        out: dict[str, dict[str, SettingValue]] = {}
         for f in fields(self):
-            sec = getattr(self, f.name)
+            sec: object = getattr(self, f.name)
             if is_dataclass(sec):
                 out[f.name] = {sf.name: getattr(sec, sf.name) for sf in fields(sec)}
         return out
@@ -289,7 +293,7 @@ HEX_LISTS: dict[tuple[str, str], tuple[int, int]] = {
 }
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -301,8 +305,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), "-", f"cannot be read ({exc.strerror})") from None
 
 
-def _env_layer(environ: dict[str, str]) -> dict[str, Any]:
-    layer: dict[str, Any] = {}
+def _env_layer(environ: dict[str, str]) -> dict[str, dict[str, EnvValue]]:
+    layer: dict[str, dict[str, EnvValue]] = {}
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX):
             continue
@@ -319,15 +323,15 @@ class EnvValue:
 
     raw: str
 
-    def parse(self, want_text: bool) -> Any:
+    def parse(self, want_text: bool) -> object:
         try:
-            value = tomllib.loads(f"v = {self.raw}")["v"]
+            value: object = tomllib.loads(f"v = {self.raw}")["v"]
         except tomllib.TOMLDecodeError:
             return self.raw
         return self.raw if want_text and not isinstance(value, str) else value
 
 
-def _coerce(source: str, dotted: str, typ: type, value: Any) -> Any:
+def _coerce(source: str, dotted: str, typ: object, value: object) -> SettingValue:
     if isinstance(value, EnvValue):
         value = value.parse(want_text=typ is str)
     if typ is bool:
@@ -356,14 +360,14 @@ def _coerce(source: str, dotted: str, typ: type, value: Any) -> Any:
     raise ConfigError(source, dotted, "unsupported type")  # pragma: no cover
 
 
-def setting_types() -> dict[str, Any]:
+def setting_types() -> dict[str, object]:
     """Every setting of :class:`Settings` as ``"section.key"`` → its type."""
     hints = get_type_hints(Settings)
     return {f"{name}.{key}": typ for name in hints if name != "sources"
             for key, typ in get_type_hints(hints[name]).items()}
 
 
-def parse_setting(source: str, dotted: str, value: Any) -> Any:
+def parse_setting(source: str, dotted: str, value: object) -> SettingValue:
     """``value`` as the setting ``dotted`` holds it; :class:`ConfigError` for a key that
     is not a setting or a value of the wrong type (the same rules as the files)."""
     typ = setting_types().get(dotted)
@@ -373,7 +377,8 @@ def parse_setting(source: str, dotted: str, value: Any) -> Any:
 
 
 def _merge(
-    values: dict[str, dict[str, Any]], origin: dict[str, str], layer: dict[str, Any], source: str
+    values: dict[str, dict[str, SettingValue]], origin: dict[str, str],
+    layer: Mapping[str, object], source: str,
 ) -> None:
     hints = get_type_hints(Settings)
     for section, table in layer.items():
@@ -390,88 +395,91 @@ def _merge(
             origin[dotted] = source
 
 
-def _validate(values: dict[str, dict[str, Any]], origin: dict[str, str]) -> None:
+def _setting(settings: Settings, sec: str, key: str) -> object:
+    """One setting by section and key name (the rule tables name them so)."""
+    section: object = getattr(settings, sec)
+    value: object = getattr(section, key)
+    return value
+
+
+def _validate(settings: Settings, origin: dict[str, str]) -> Settings:
+    """The rules on the merged settings; answers them with hex lists normalised."""
     def src(dotted: str) -> str:
         return origin.get(dotted, "defaults")
 
     for (sec, key), allowed in CHOICES.items():
-        v = values.get(sec, {}).get(key)
-        if v is not None and v not in allowed:
+        v = _setting(settings, sec, key)
+        if v not in allowed:
             raise ConfigError(src(f"{sec}.{key}"), f"{sec}.{key}",
                               f"must be one of {', '.join(allowed)}, got {v!r}")
     for (sec, key), (lo, hi) in RANGES.items():
-        v = values.get(sec, {}).get(key)
-        if v is not None and not lo <= v <= hi:
+        n = _setting(settings, sec, key)
+        if isinstance(n, (int, float)) and not lo <= n <= hi:  # always a number: coerced
             raise ConfigError(src(f"{sec}.{key}"), f"{sec}.{key}",
-                              f"must be between {lo:g} and {hi:g}, got {v}")
+                              f"must be between {lo:g} and {hi:g}, got {n}")
     for (sec, key), (lo, hi) in HEX_LISTS.items():
-        items = values.get(sec, {}).get(key)
-        if items is not None:
-            values[sec][key] = tuple(_hex_item(src(f"{sec}.{key}"), f"{sec}.{key}", v, lo, hi)
-                                     for v in items)
+        items = _setting(settings, sec, key)
+        if isinstance(items, tuple):
+            clean = tuple(_hex_item(src(f"{sec}.{key}"), f"{sec}.{key}", str(v), lo, hi)
+                          for v in items)
+            section = replace(getattr(settings, sec), **{key: clean})
+            settings = replace(settings, **{sec: section})
     # Contradictions between keys.
-    site = values.get("kiosk", {}).get("site")
-    if site == "medical" and values.get("features", {}).get("cancel_pre_loss"):
+    if settings.kiosk.site == "medical" and settings.features.cancel_pre_loss:
         raise ConfigError(src("features.cancel_pre_loss"), "features.cancel_pre_loss",
                           "cancelling a pre-loss is for outlet sites only (kiosk.site = medical)")
-    sess = values.get("session", {})
-    if sess.get("warning_seconds", 0) >= sess.get("inactivity_seconds", 1 << 30):
+    sess = settings.session
+    if sess.warning_seconds >= sess.inactivity_seconds:
         raise ConfigError(src("session.warning_seconds"), "session.warning_seconds",
                           "must be shorter than session.inactivity_seconds")
-    export_key = values.get("central", {}).get("outbox_export_public_key", "")
+    export_key = settings.central.outbox_export_public_key
     if export_key and not (len(export_key) == 64
                            and all(c in "0123456789abcdefABCDEF" for c in export_key)):
         raise ConfigError(src("central.outbox_export_public_key"),
                           "central.outbox_export_public_key",
                           "must be 64 hex digits (an X25519 public key from "
                           "kiosk outbox keygen), or empty")
-    url = values.get("central", {}).get("base_url", "")
+    url = settings.central.base_url
     if url and not url.startswith(("http://", "https://")):
         raise ConfigError(src("central.base_url"), "central.base_url",
                           f"must start with http:// or https://, got {url!r}")
-    printer = values.get("printer", {})
-    if printer.get("kind") in ("file", "usb", "serial", "network") and not printer.get("target"):
+    printer = settings.printer
+    if printer.kind in ("file", "usb", "serial", "network") and not printer.target:
         raise ConfigError(origin.get("printer.target", src("printer.kind")), "printer.target",
-                          f"printer.kind = {printer['kind']} needs a target")
-    cards = values.get("cards", {})
-    need = {"serial": "qr_scanner_port", "hid": "qr_scanner_device"}.get(
-        cards.get("qr_scanner", "none"))
-    if need and not cards.get(need):
+                          f"printer.kind = {printer.kind} needs a target")
+    cards = settings.cards
+    need = {"serial": "qr_scanner_port", "hid": "qr_scanner_device"}.get(cards.qr_scanner)
+    if need and not _setting(settings, "cards", need):
         raise ConfigError(origin.get(f"cards.{need}", src("cards.qr_scanner")), f"cards.{need}",
-                          f"cards.qr_scanner = {cards['qr_scanner']} needs {need}")
-    hotline = values.get("region", {}).get("hotline", "")
-    if hotline is not None and not (hotline.isdigit() and 3 <= len(hotline) <= 12):
+                          f"cards.qr_scanner = {cards.qr_scanner} needs {need}")
+    hotline = settings.region.hotline
+    if not (hotline.isdigit() and 3 <= len(hotline) <= 12):
         raise ConfigError(src("region.hotline"), "region.hotline",
                           f"must be 3 to 12 digits, got {hotline!r}")
-    for number in values.get("region", {}).get("official_hotlines") or ():
+    for number in settings.region.official_hotlines:
         if not (number.isdigit() and 3 <= len(number) <= 12):
             raise ConfigError(src("region.official_hotlines"), "region.official_hotlines",
                               f"each must be 3 to 12 digits, got {number!r}")
-    outlet = values.get("kiosk", {}).get("outlet")
-    if outlet is not None and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", outlet):
+    outlet = settings.kiosk.outlet
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", outlet):
         raise ConfigError(src("kiosk.outlet"), "kiosk.outlet",
                           f"must be 1 to 40 lower-case letters, digits, - or _, got {outlet!r}")
-    keys = values.get("access", {}).get("keys")
-    if keys is not None:
-        try:
-            parse_key_map(keys)
-        except ValueError as exc:
-            raise ConfigError(src("access.keys"), "access.keys", str(exc)) from None
-    hours = values.get("display", {}).get("opening_hours")
-    if hours is not None:
-        try:
-            parse_opening_hours(hours)
-        except ValueError as exc:
-            raise ConfigError(src("display.opening_hours"), "display.opening_hours",
-                              str(exc)) from None
-    zone = values.get("region", {}).get("timezone")
-    if zone is not None:
-        try:
-            region_zone(zone)
-        except ValueError:
-            raise ConfigError(src("region.timezone"), "region.timezone",
-                              f"unknown time zone {zone!r} (expected e.g. Asia/Shanghai)"
-                              ) from None
+    try:
+        parse_key_map(settings.access.keys)
+    except ValueError as exc:
+        raise ConfigError(src("access.keys"), "access.keys", str(exc)) from None
+    try:
+        parse_opening_hours(settings.display.opening_hours)
+    except ValueError as exc:
+        raise ConfigError(src("display.opening_hours"), "display.opening_hours",
+                          str(exc)) from None
+    try:
+        region_zone(settings.region.timezone)
+    except ValueError:
+        raise ConfigError(src("region.timezone"), "region.timezone",
+                          f"unknown time zone {settings.region.timezone!r} "
+                          "(expected e.g. Asia/Shanghai)") from None
+    return settings
 
 
 def _hex_item(source: str, dotted: str, text: str, lo: int, hi: int) -> str:
@@ -489,7 +497,7 @@ def _hex_item(source: str, dotted: str, text: str, lo: int, hi: int) -> str:
 
 def load_settings(
     path: str | Path | None = None, environ: dict[str, str] | None = None,
-    overlay: dict[str, Any] | None = None, overlay_source: str = "overlay",
+    overlay: Mapping[str, object] | None = None, overlay_source: str = "overlay",
 ) -> Settings:
     """Load, merge and validate settings; raise :class:`ConfigError` on any problem.
 
@@ -499,7 +507,7 @@ def load_settings(
     environ = dict(os.environ if environ is None else environ)
     hints = get_type_hints(Settings)
     # Start from the dataclass defaults so that rules see every key.
-    values: dict[str, dict[str, Any]] = {
+    values: dict[str, dict[str, SettingValue]] = {
         name: {f.name: getattr(hints[name](), f.name) for f in fields(hints[name])}
         for name in hints if name != "sources"}
     origin: dict[str, str] = {}
@@ -522,7 +530,6 @@ def load_settings(
     if env:
         _merge(values, origin, env, "environment")
         sources.append("environment")
-    _validate(values, origin)
     sections = {name: hints[name](**values.get(name, {}))
                 for name in hints if name != "sources"}
-    return Settings(**sections, sources=tuple(sources))
+    return _validate(Settings(**sections, sources=tuple(sources)), origin)
