@@ -14,13 +14,16 @@ import os
 import socket
 import threading
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from kiosk.config import Settings
 from kiosk.devices.virtual.pcscd import SOCKET_ENV, PcscdError, PrivatePcscd
 from kiosk.errors import CliError
 from kiosk.logs import error_fields, get_logger
+
+if TYPE_CHECKING:  # the sandbox is imported only when the demo serves it (FastAPI is heavy)
+    from kiosk.central.sandbox.server import SandboxHandle
 
 log = get_logger("kiosk.demo")
 SUPERVISE_EVERY_S = 0.5   # how often the demo looks at its pcscd
@@ -31,7 +34,7 @@ class PcscdSupervisor:
     has systemd's socket activation for that, the demo has this thread. The daemon is
     started from this long-lived thread (it is bound to its starter's life)."""
 
-    def __init__(self, daemon: Any) -> None:
+    def __init__(self, daemon: PrivatePcscd) -> None:
         self.daemon = daemon
         self.restarts = 0
         self._stop = threading.Event()
@@ -71,15 +74,22 @@ class PcscdSupervisor:
         self.daemon.stop()
 
 
+class Stoppable(Protocol):
+    """One of the demo's running parts."""
+
+    def stop(self) -> None:
+        """End it and free what it holds."""
+
+
 @dataclass
 class DemoServices:
     """What demo mode started; :meth:`stop` ends all of it, in reverse order."""
 
-    parts: list[Any] = field(default_factory=list)
+    parts: list[Stoppable] = field(default_factory=list)
     sandbox_url: str = ""
     vpcd_port: int = 0
-    pcscd: Any = None          # the private PrivatePcscd (demo with PC/SC)
-    supervisor: Any = None     # its PcscdSupervisor
+    pcscd: PrivatePcscd | None = None            # the private pcscd (demo with PC/SC)
+    supervisor: PcscdSupervisor | None = None    # its supervisor
 
     def stop(self) -> None:
         for part in reversed(self.parts):
@@ -137,6 +147,7 @@ def start_demo_services(settings: Settings, *, pcsc: bool = True,
     from kiosk.devices.virtual.slots import start_virtual_slots
 
     services = DemoServices()
+    handle: SandboxHandle | None = None
     try:
         if sandbox:
             # lazy: FastAPI and uvicorn are heavy, and only the sandbox needs them
@@ -172,7 +183,7 @@ def start_demo_services(settings: Settings, *, pcsc: bool = True,
                                                       netns=daemon.netns_path))
         from kiosk.devices.virtual.scanner import start_virtual_scanner  # lazy: as the slots
 
-        scanner = start_virtual_scanner(settings, services.parts[0] if sandbox else None)
+        scanner = start_virtual_scanner(settings, handle)
         if scanner is not None:  # `kiosk card scan PERSONA` (cards.qr_scanner_port = virtual)
             services.parts.append(scanner)
     except BaseException:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from threading import Thread
-from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
@@ -190,7 +190,7 @@ def technician_pin(*, failed: bool, locked_seconds: int, alert: bool,
 class MetricsServer:
     """The running endpoint; ``port`` is the bound one (useful when asked for 0)."""
 
-    server: Any
+    server: WSGIServer
     thread: Thread
     port: int
 

@@ -30,8 +30,8 @@ from kiosk.ui.parts import AppParts, PartsFactory
 
 if TYPE_CHECKING:
     from kiosk.composition.diagnostics import AppPrinter
+    from kiosk.composition.parts import KioskCentral
     from kiosk.devices.speech import Speaker
-    from kiosk.services.ports import CentralPort
     from kiosk.ui.app import KioskApp
     from kiosk.ui.registry import ScreenSpec
 
@@ -40,7 +40,7 @@ class PartsOptions(TypedDict, total=False):
     """What an entry point may change in the parts (see
     :func:`kiosk.composition.parts.build_kiosk`)."""
 
-    central: CentralPort  # another client (tests: a fake, or one on the sandbox)
+    central: KioskCentral  # another client (tests: a fake, or one on the sandbox)
     offline: str  # no client at all: every call fails as offline, for this reason (tour)
     cards: bool  # False: no card hub (no PC/SC)
     outbox: bool  # False: no durable queue

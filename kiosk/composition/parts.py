@@ -21,12 +21,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Generic, NoReturn, Protocol, TypeVar
 
 from kiosk.central.client import CentralClient
 from kiosk.central.errors import CentralOffline
 from kiosk.central.outbox import Outbox
-from kiosk.central.outbox_sender import OutboxSender
+from kiosk.central.outbox_sender import OutboxSender, RequestSender
 from kiosk.composition.diagnostics import AppPrinter, live_context, technician_parts
 from kiosk.composition.fleet import build_fleet_agent
 from kiosk.composition.outbox import open_outbox
@@ -37,34 +37,43 @@ from kiosk.devices.printer import make_printer
 from kiosk.devices.scanner import ScannerWatcher, make_scanner
 from kiosk.devices.speech import Speaker
 from kiosk.fleet.agent import FleetAgent
+from kiosk.fleet.ports import FleetClient
 from kiosk.logs import error_fields, get_logger
 from kiosk.metrics import MetricsEndpoint
 from kiosk.secrets import load_secrets
 from kiosk.services.controller import JourneyController
 from kiosk.services.diagnostics.live import TechnicianParts
-from kiosk.services.ports import Dispatcher, JackState
+from kiosk.services.diagnostics.ports import HeartbeatClient
+from kiosk.services.ports import CardEvent, CentralPort, Dispatcher, JackState, ScanEvent
 from kiosk.services.present import PresentCards
-from kiosk.services.staff_call import StaffCall
+from kiosk.services.staff_call import HelpCentralPort, StaffCall
 from kiosk.services.tasks import Worker
 
 log = get_logger("kiosk.composition")
 T = TypeVar("T")
-CardSink = Callable[[Any], None]
+E = TypeVar("E")
 
 
-class CardEventRelay:
+class KioskCentral(CentralPort, RequestSender, HeartbeatClient, HelpCentralPort, FleetClient,
+                   Protocol):
+    """The central client as the parts use it: the journeys, the outbox's sender, the
+    technician's checks, the staff call and the fleet agent (``CentralClient``, a test's
+    client, or :class:`UnavailableCentral`)."""
+
+
+class CardEventRelay(Generic[E]):
     """A part's event callback, connected late: the card hub (and the QR scanner, the
     headphone jack) is built before the UI that wants its events (the app connects its
     bridge). Until then events go to the default: the controller's thread-safe sink."""
 
-    def __init__(self, default: CardSink) -> None:
+    def __init__(self, default: Callable[[E], None]) -> None:
         self._target = default
 
-    def connect(self, target: CardSink) -> None:
+    def connect(self, target: Callable[[E], None]) -> None:
         """Send every later event to ``target`` (called on any hub thread)."""
         self._target = target
 
-    def __call__(self, event: Any) -> None:
+    def __call__(self, event: E) -> None:
         self._target(event)
 
 
@@ -102,8 +111,8 @@ class KioskParts:
     """Everything the app runs on (``None`` where not configured)."""
 
     controller: JourneyController
-    central: Any  # the CentralClient, a test's fake, or UnavailableCentral
-    card_events: CardEventRelay
+    central: KioskCentral  # the CentralClient, a test's fake, or UnavailableCentral
+    card_events: CardEventRelay[CardEvent]
     technician: TechnicianParts
     outbox: Outbox | None = None
     sender: OutboxSender | None = None
@@ -111,11 +120,11 @@ class KioskParts:
     printer: AppPrinter | None = None
     speaker: Speaker | None = None
     scanner: ScannerWatcher | None = None  # the QR scanner's watcher (e-SSC)
-    scan_events: CardEventRelay | None = None  # its events, connected like the cards'
+    scan_events: CardEventRelay[ScanEvent] | None = None  # its events, like the cards'
     fleet: FleetAgent | None = None  # heartbeat and directives (kiosk/fleet)
     staff_call: StaffCall | None = None  # the one-key call for staff (一键呼叫)
     jack: JackWatcher | None = None  # headphone plug detection, when the hardware has it
-    jack_events: CardEventRelay | None = None  # its states, connected by the app
+    jack_events: CardEventRelay[JackState] | None = None  # its states, connected by the app
     metrics: MetricsEndpoint | None = None  # the local /metrics (when enabled)
     state: PartsState = field(default=PartsState.BUILT)
 
@@ -186,17 +195,17 @@ class UnavailableCentral:
     def close(self) -> None:
         """Nothing to close."""
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> Callable[..., NoReturn]:
         if name.startswith("_"):
             raise AttributeError(name)
 
-        def fail(*_args: object, **_kwargs: object) -> Any:
+        def fail(*_args: object, **_kwargs: object) -> NoReturn:
             raise CentralOffline(f"central client unavailable: {self.reason}")
         return fail
 
 
 def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
-                central: Any = None, offline: str | None = None,
+                central: KioskCentral | None = None, offline: str | None = None,
                 cards: bool = True, outbox: bool = True,
                 printer: AppPrinter | None = None, speaker: Speaker | None = None,
                 speech: bool | None = None, scanner: bool = True,
@@ -215,7 +224,7 @@ def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
     if offline is not None:
         central = UnavailableCentral(offline)
     real_client = central is None
-    client = central if central is not None else _central(
+    client: KioskCentral = central if central is not None else _central(
         settings, revocation_listener(controller, dispatch))
     box = open_outbox(settings) if outbox else None
     prn = printer if printer is not None else (
@@ -227,9 +236,10 @@ def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
         sender = OutboxSender(box, client, on_result=lambda item, outcome: controller.get()
                               .delivery_sink(item.idempotency_key, outcome))
         sender.update_gauges()
-    relay = CardEventRelay(lambda event: controller.get().card_event_sink(event))
+    relay = CardEventRelay[CardEvent](lambda event: controller.get().card_event_sink(event))
     hub = CardHub(settings, relay) if cards else None
-    scan_relay = CardEventRelay(lambda event: controller.get().essc.scan_event_sink(event))
+    scan_relay = CardEventRelay[ScanEvent](
+        lambda event: controller.get().essc.scan_event_sink(event))
     watcher = make_scanner(settings, scan_relay) if scanner else None
     ctl = controller.bind(JourneyController(
         settings, client, dispatch, pins=hub, readers=hub, qr_scanner=watcher is not None,
@@ -239,7 +249,7 @@ def build_kiosk(settings: Settings, dispatch: Dispatcher, *,
         ctl.subscribe(PresentCards(hub))
     if speaker is None and (settings.speech.enabled if speech is None else speech):
         speaker = _speaker(settings)
-    jack_relay = CardEventRelay(_no_jack_listener)
+    jack_relay = CardEventRelay[JackState](_no_jack_listener)
     source = find_jack_source(settings) if jack else None
     jack_watcher = JackWatcher(source, jack_relay) if source is not None else None
     context = live_context(settings, card_hub=hub, printer=prn, speaker=speaker,

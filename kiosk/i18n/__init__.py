@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
@@ -39,7 +38,7 @@ def tidy(text: str, language: str = DEFAULT_LANGUAGE) -> str:
     return _ZH_PUNCT_SPACE.sub(r"\1", text) if language.startswith("zh") else text
 
 
-def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
+def _flatten(prefix: str, table: Mapping[str, object], out: dict[str, str]) -> None:
     for key, value in table.items():
         dotted = f"{prefix}.{key}" if prefix else key
         if isinstance(value, dict):

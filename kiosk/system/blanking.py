@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Protocol
 
 from kiosk.calendar_source import calendar_for
 from kiosk.config import Settings
@@ -28,8 +28,18 @@ XSET_TIMEOUT_S = 5.0
 MAX_WAIT_S = 3600.0
 BOUNDARY_SLACK_S = 1.0  # wake just after the boundary, when the new state holds
 
-# schedule(callback, delay_s) -> something with .cancel(); callback(elapsed) like Kivy's.
-Scheduler = Callable[[Callable[[float], Any], float], Any]
+
+
+class Timer(Protocol):
+    """What a scheduler answers: a pending call that can be called off (Kivy's
+    ClockEvent)."""
+
+    def cancel(self) -> None:
+        """Call it off."""
+
+
+# schedule(callback, delay_s) -> a Timer; callback(elapsed) like Kivy's.
+Scheduler = Callable[[Callable[[float], object], float], Timer]
 
 
 def xset_commands(blank_seconds: int) -> list[list[str]]:
@@ -75,7 +85,7 @@ class BlankingSchedule:
         self._hours: OpeningHours = parse_opening_hours(settings.display.opening_hours)
         self._calendar = calendar
         self._schedule, self._now, self._apply = schedule, now, apply
-        self._event: Any = None
+        self._event: Timer | None = None
         self.applied: int | None = None   # blank seconds last applied
         self.is_open: bool | None = None
         self.next_wait: float | None = None

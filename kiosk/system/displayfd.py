@@ -13,8 +13,7 @@ import os
 import select
 import subprocess
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from kiosk.system.processes import stop_process
 
@@ -37,15 +36,18 @@ class DisplayFdError(RuntimeError):
         return f"{server} {self}{f' ({note})' if note else ''}"
 
 
-def start_x_server(argv: Callable[[int], Sequence[str]], timeout: float,
-                   **popen_kwargs: Any) -> tuple[subprocess.Popen[bytes], str]:
+def start_x_server(argv: Callable[[int], Sequence[str]], timeout: float, *,
+                   env: Mapping[str, str] | None = None,
+                   preexec_fn: Callable[[], object] | None = None,
+                   ) -> tuple[subprocess.Popen[bytes], str]:
     """Run ``argv(fd)`` (a command line with ``-displayfd fd`` in it) and return the
-    process and its display (``":N"``). Extra keyword arguments go to Popen."""
+    process and its display (``":N"``). ``env`` and ``preexec_fn`` go to Popen."""
     read_fd, write_fd = os.pipe()
     try:
         proc = subprocess.Popen(list(argv(write_fd)), pass_fds=(write_fd,),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True, **popen_kwargs)
+                                start_new_session=True, env=env,
+                                preexec_fn=preexec_fn)
     except BaseException:
         os.close(read_fd)
         raise

@@ -27,9 +27,12 @@ import socket
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.logs import error_fields, get_logger
+
+if TYPE_CHECKING:  # Kivy is imported once it is configured (attach_to_app)
+    from kivy.app import App
 
 log = get_logger("kiosk.system.notify")
 
@@ -121,7 +124,7 @@ class NotifyRelay:
         self.path.unlink(missing_ok=True)
 
 
-def attach_to_app(app: Any, notifier: Notifier | None = None) -> Notifier:
+def attach_to_app(app: App, notifier: Notifier | None = None) -> Notifier:
     """READY=1 after the app's first frame, WATCHDOG=1 from its Clock, STOPPING=1 on stop.
     Call before ``app.run()``."""
     from kivy.clock import Clock  # lazy: Kivy must be configured before it loads
