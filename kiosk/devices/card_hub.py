@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import NamedTuple, TypedDict
 
 from kiosk import metrics
 from kiosk.config import Settings
@@ -58,10 +58,39 @@ class HubEvent:
     apdus: int = 0
 
 
+class ReaderRow(TypedDict):
+    """One reader in :meth:`CardHub.snapshot`."""
+
+    name: str
+    slot: str | None
+    card_present: bool
+    atr: str
+
+
+class HubSnapshot(TypedDict):
+    """:meth:`CardHub.snapshot`: no personal data."""
+
+    service: str  # up | down | unknown
+    readers: list[ReaderRow]
+    watcher_alive: bool
+    id_reader: str
+    id_reader_status: str
+    watcher_restarts: int
+
+
+class _Job(NamedTuple):
+    """Work for a slot's worker: ``inserted``/``reread`` (read the card on ``reader``,
+    timed from ``t0``), ``removed`` (the card left ``reader``) or ``stop``."""
+
+    what: str
+    reader: str = ""
+    t0: float = 0.0
+
+
 @dataclass
 class _Slot:
     name: str
-    queue: queue.Queue[tuple[str, Any]] = field(default_factory=queue.Queue)
+    queue: queue.Queue[_Job] = field(default_factory=queue.Queue)
     lock: threading.Lock = field(default_factory=threading.Lock)
     reader: str = ""  # reader holding the current card
     thread: threading.Thread | None = None
@@ -121,7 +150,7 @@ class CardHub:
             self._id_thread.join(5)
             self._id_thread = None
         for slot in self._slots.values():
-            slot.queue.put(("stop", None))
+            slot.queue.put(_Job("stop"))
         for slot in self._slots.values():
             if slot.thread is not None and slot.thread is not threading.current_thread():
                 slot.thread.join(5)
@@ -134,10 +163,10 @@ class CardHub:
         return self._watcher
 
     # -- queries -----------------------------------------------------------------------
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> HubSnapshot:
         """Readers, slots, card presence and ATRs — no personal data (diagnostics)."""
         with self._lock:
-            readers = [
+            readers: list[ReaderRow] = [
                 {"name": name, "slot": slot_for_reader(self._settings, name),
                  "card_present": atr is not None, "atr": (atr or b"").hex().upper()}
                 for name, atr in sorted(self._readers.items())]
@@ -212,7 +241,7 @@ class CardHub:
                            if atr is not None and self._slot_of(r) == slot), None)
         if reader is None or not self._started:
             return False
-        self._slots[slot].queue.put(("reread", (reader, time.perf_counter())))
+        self._slots[slot].queue.put(_Job("reread", reader, time.perf_counter()))
         return True
 
     # -- internals ---------------------------------------------------------------------
@@ -240,7 +269,7 @@ class CardHub:
             for reader in present:
                 slot = self._slot_of(reader)
                 if slot:
-                    self._slots[slot].queue.put(("removed", reader))
+                    self._slots[slot].queue.put(_Job("removed", reader))
             self._emit(HubEvent(CardEventKind.SERVICE_DOWN))
             return
         with self._lock:
@@ -267,13 +296,13 @@ class CardHub:
             with self._lock:
                 self._readers[ev.reader] = ev.atr or b""
             if slot:
-                self._slots[slot].queue.put(("inserted", (ev.reader, time.perf_counter())))
+                self._slots[slot].queue.put(_Job("inserted", ev.reader, time.perf_counter()))
         elif kind is ReaderEventKind.card_removed:
             with self._lock:
                 if ev.reader in self._readers:
                     self._readers[ev.reader] = None
             if slot:
-                self._slots[slot].queue.put(("removed", ev.reader))
+                self._slots[slot].queue.put(_Job("removed", ev.reader))
 
     @staticmethod
     def _list_readers() -> list[str]:
@@ -288,15 +317,14 @@ class CardHub:
 
     def _worker(self, slot: _Slot) -> None:
         while True:
-            what, arg = slot.queue.get()
+            what, reader, t0 = slot.queue.get()
             if what == "stop":
                 return
             if what == "removed":
-                if slot.reader == arg:
+                if slot.reader == reader:
                     slot.reader = ""
-                self._emit(HubEvent(CardEventKind.CARD_REMOVED, slot.name, reader=arg))
+                self._emit(HubEvent(CardEventKind.CARD_REMOVED, slot.name, reader=reader))
                 continue
-            reader, t0 = arg
             slot.reader = reader
             event = self._read(slot, reader, t0)
             if what == "reread" and _lifted_meanwhile(event):

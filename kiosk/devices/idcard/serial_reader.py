@@ -17,7 +17,7 @@ The card must be lifted and presented again before it can be read again.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Protocol
 
 from kiosk.devices.idcard.text import parse_text_block
 from kiosk.devices.pcsc.errors import CardError, CardErrorKind
@@ -58,6 +58,15 @@ def parse_frame(raw: bytes) -> bytes:
     return raw[7:-1]
 
 
+class SerialPort(Protocol):
+    """What the reader needs of its port (``serial.Serial``, a pty, a fuzzer's bytes)."""
+
+    def reset_input_buffer(self) -> None: ...
+    def write(self, data: bytes, /) -> object: ...
+    def read(self, size: int, /) -> bytes: ...
+    def close(self) -> None: ...
+
+
 class SerialIdReader:
     """:class:`~kiosk.devices.idcard.IdCardReader` over the serial protocol."""
 
@@ -69,14 +78,14 @@ class SerialIdReader:
         self._serial_mod = serial
         self.port = port
         try:
-            self._ser = serial.Serial(port, baudrate=baudrate, timeout=timeout,
+            self._ser: SerialPort = serial.Serial(port, baudrate=baudrate, timeout=timeout,
                                       write_timeout=timeout)
         except (serial.SerialException, OSError) as exc:
             raise CardError(CardErrorKind.no_reader,
                             f"ID reader serial port {port} cannot be opened") from exc
 
     @classmethod
-    def on_port(cls, port: Any, name: str = "port") -> SerialIdReader:
+    def on_port(cls, port: SerialPort, name: str = "port") -> SerialIdReader:
         """A reader over an already open port object (``read``, ``write``,
         ``reset_input_buffer``, ``close``, like ``serial.Serial``): a pty, or the
         fuzzers' byte stream."""

@@ -14,7 +14,7 @@ the card says and raises ``unsupported_card`` when it does not hold together.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping
 
 from kiosk.devices.pcsc.errors import CardError, CardErrorKind
 from kiosk.domain.idnumber import InvalidIdNumber, parse_id_number
@@ -80,7 +80,7 @@ def parse_text_block(block: bytes, photo: bytes = b"",
         authority=f["authority"], valid_from=valid_from, valid_to=valid_to, photo=photo)
 
 
-def build_text_block(person: dict[str, Any]) -> bytes:
+def build_text_block(person: Mapping[str, object]) -> bytes:
     """The text block for a persona's ``id`` table (virtual cards and readers)."""
     values = dict(person)
     values["valid_to"] = values.get("valid_to") or NO_EXPIRY

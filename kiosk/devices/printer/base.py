@@ -15,7 +15,7 @@ import datetime as dt
 import threading
 from abc import ABC, abstractmethod
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from kiosk import __version__
 from kiosk.domain.receipts import (
@@ -27,6 +27,9 @@ from kiosk.domain.receipts import (
     wrap_line,
 )
 from kiosk.logs import get_logger
+
+if TYPE_CHECKING:  # lazy at run time: escpos is heavy (see build_job)
+    from escpos.escpos import Escpos
 
 log = get_logger("kiosk.devices.printer")
 
@@ -179,10 +182,10 @@ class EscposPrinter(ReceiptPrinter):
     device (``_device``) and, if it differs, how to read the status answer."""
 
     @abstractmethod
-    def _device(self) -> Any:
+    def _device(self) -> Escpos:
         """An opened python-escpos device for ``self.target``."""
 
-    def _read_answer(self, dev: Any) -> bytes:
+    def _read_answer(self, dev: Escpos) -> bytes:
         """The device's answer to the status query."""
         return bytes(dev._read())
 

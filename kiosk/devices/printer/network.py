@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.devices.printer.base import EscposPrinter
+
+if TYPE_CHECKING:  # lazy at run time: escpos is heavy (see _device)
+    from escpos.escpos import Escpos
 
 
 def parse_host_port(target: str, default_port: int = 9100) -> tuple[str, int]:
@@ -22,7 +25,7 @@ class NetworkPrinter(EscposPrinter):
     kind = "network"
     timeout = 3.0
 
-    def _device(self) -> Any:  # -> escpos.printer.Network
+    def _device(self) -> Escpos:  # an escpos.printer.Network
         # lazy: escpos is heavy (PIL, qrcode, yaml); only when printing or probing
         from escpos.printer import Network
 
@@ -31,7 +34,7 @@ class NetworkPrinter(EscposPrinter):
         dev.open()
         return dev
 
-    def _read_answer(self, dev: Any) -> bytes:
+    def _read_answer(self, dev: Escpos) -> bytes:
         try:
             return bytes(dev._read())
         except TimeoutError:  # this printer never answers: it cannot tell, counts as ok

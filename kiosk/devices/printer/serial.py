@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kiosk.devices.printer.base import EscposPrinter
+
+if TYPE_CHECKING:  # lazy at run time: escpos is heavy (see _device)
+    from escpos.escpos import Escpos
 
 
 def parse_serial_target(target: str) -> tuple[str, int]:
@@ -19,7 +24,7 @@ class SerialPrinter(EscposPrinter):
     kind = "serial"
     timeout = 1.0
 
-    def _device(self):  # -> escpos.printer.Serial
+    def _device(self) -> Escpos:  # an escpos.printer.Serial
         from escpos.printer import Serial  # lazy: escpos is heavy; only when printing
 
         devfile, baud = parse_serial_target(self.target)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kiosk.devices.printer.base import EscposPrinter, PrinterOffline
+
+if TYPE_CHECKING:  # lazy at run time: escpos is heavy (see _device)
+    from escpos.escpos import Escpos
 
 
 def parse_usb_target(target: str) -> tuple[int, int]:
@@ -16,7 +21,7 @@ class UsbPrinter(EscposPrinter):
 
     kind = "usb"
 
-    def _device(self):  # -> escpos.printer.Usb
+    def _device(self) -> Escpos:  # an escpos.printer.Usb
         from escpos.printer import Usb  # lazy: escpos is heavy; only when printing
 
         if not Usb.is_usable():

@@ -16,12 +16,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Unpack
 
 from kiosk.config import Settings
 from kiosk.devices.scanner.errors import ScannerError, ScannerErrorKind
 from kiosk.devices.scanner.framing import ScannedCode, code_digest
-from kiosk.devices.scanner.watcher import ScanEvent, ScanEventKind, ScannerWatcher, ScanSource
+from kiosk.devices.scanner.watcher import (
+    ScanEvent,
+    ScanEventKind,
+    ScannerStatus,
+    ScannerWatcher,
+    ScanSource,
+    WatcherOptions,
+)
 
 VIRTUAL_PORT = "virtual"
 VIRTUAL_LINK = "virtual-scanner"
@@ -62,7 +69,7 @@ def open_source(kind: str, where: str) -> ScanSource:
 
 
 def make_scanner(settings: Settings, on_event: Callable[[ScanEvent], None],
-                 **options: Any) -> ScannerWatcher | None:
+                 **options: Unpack[WatcherOptions]) -> ScannerWatcher | None:
     """The configured scanner's watcher (not started), or None for ``none``."""
     kind, where = scanner_location(settings)
     if kind == "none":
@@ -72,5 +79,6 @@ def make_scanner(settings: Settings, on_event: Callable[[ScanEvent], None],
 
 
 __all__ = ["ScanEvent", "ScanEventKind", "ScanSource", "ScannedCode", "ScannerError",
-           "ScannerErrorKind", "ScannerWatcher", "code_digest", "make_scanner", "open_source",
-           "scanner_location", "virtual_scanner_path"]
+           "ScannerErrorKind", "ScannerStatus", "ScannerWatcher", "WatcherOptions",
+           "code_digest", "make_scanner", "open_source", "scanner_location",
+           "virtual_scanner_path"]

@@ -15,9 +15,12 @@ from __future__ import annotations
 import errno
 import os
 import select
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.devices.scanner.errors import ScannerError, ScannerErrorKind
+
+if TYPE_CHECKING:  # evdev is Linux-only and imported lazily; it ships its own types
+    from evdev.events import InputEvent
 
 UNKNOWN = 0x1A  # ASCII SUB: not printable, so the framer refuses the frame
 
@@ -58,7 +61,7 @@ class KeyDecoder:
         self._shift = set[int]()
         self._caps = False
 
-    def decode(self, event: Any) -> bytes:
+    def decode(self, event: InputEvent) -> bytes:
         """The bytes one event types (usually none or one)."""
         e = self._e
         if event.type != e.EV_KEY:

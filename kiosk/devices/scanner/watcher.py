@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol, TypedDict
 
 from kiosk.devices.events import ScanEventKind
 from kiosk.devices.scanner.errors import ScannerError
@@ -53,6 +53,29 @@ class ScanEvent:
     kind: ScanEventKind
     code: ScannedCode | None = None
     error: ScannerError | None = None
+
+
+class ScannerStatus(TypedDict):
+    """:meth:`ScannerWatcher.status`: plain and non-personal (no code, no hash)."""
+
+    kind: str
+    where: str
+    state: str  # starting | up | lost
+    codes: int
+    refused: int
+    reopens: int
+    duplicates: int
+    last_error: str | None
+
+
+class WatcherOptions(TypedDict, total=False):
+    """The tuning a :class:`ScannerWatcher` takes besides its source and listener."""
+
+    gap: float
+    debounce: float
+    backoff_min: float
+    backoff_max: float
+    clock: Callable[[], float]
 
 
 class ScannerWatcher:
@@ -100,11 +123,13 @@ class ScannerWatcher:
     def alive(self) -> bool:
         return self._thread.is_alive()
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> ScannerStatus:
         """Plain, non-personal status for diagnostics (no code, no hash)."""
         with self._lock:
+            counts = self._counts
             return {"kind": self.kind, "where": self.where, "state": self._state,
-                    **self._counts, "duplicates": self._framer.duplicates,
+                    "codes": counts["codes"], "refused": counts["refused"],
+                    "reopens": counts["reopens"], "duplicates": self._framer.duplicates,
                     "last_error": self._last_error}
 
     @property

@@ -15,13 +15,15 @@ import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+from pydantic import JsonValue
 
 from kiosk.logs import get_logger
 
 log = get_logger("kiosk.devices.virtual.control")
 
-Handler = Callable[[dict[str, Any]], dict[str, Any]]
+Message = dict[str, JsonValue]  # one request or reply: a JSON object
+Handler = Callable[[Message], Message]
 
 MAX_LINE = 4096  # a request is a few short fields; anything longer is not one
 CONN_TIMEOUT = 10.0  # a client that connects and says nothing holds the server this long
@@ -73,12 +75,12 @@ class ControlServer:
                 except OSError:
                     pass
 
-    def _answer(self, conn: socket.socket) -> dict[str, Any]:
+    def _answer(self, conn: socket.socket) -> Message:
         line = conn.makefile("rb").readline(self.max_line + 1)
         if len(line) > self.max_line:
             return {"ok": False, "error": "bad request: too long"}
         try:
-            req = json.loads(line or b"{}")
+            req: object = json.loads(line or b"{}")
         except ValueError as exc:
             return {"ok": False, "error": f"bad request: {type(exc).__name__}"}
         if not isinstance(req, dict):
@@ -120,12 +122,15 @@ def _answers(path: Path) -> bool:
     return True
 
 
-def send_control(path: Path, request: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+def send_control(path: Path, request: Message, timeout: float = 5.0) -> Message:
     """Client side: send ``request``, return the reply. OSError if nothing serves
-    ``path``; ValueError if the reply is not JSON."""
+    ``path``; ValueError if the reply is not a JSON object."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(timeout)
         s.connect(str(path))
         s.sendall(json.dumps(request).encode() + b"\n")
         data = s.makefile("rb").readline(65536)
-    return json.loads(data)
+    reply: object = json.loads(data)
+    if not isinstance(reply, dict):  # the server answers objects only
+        raise ValueError(f"the reply is not a JSON object: {type(reply).__name__}")
+    return reply

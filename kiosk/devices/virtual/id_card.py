@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from kiosk.devices.idcard.pcsc_profile import ID_TEXT_AID
 from kiosk.devices.idcard.text import build_text_block
@@ -15,7 +15,7 @@ ID_ATR = bytes.fromhex("3B8880014B494F534B494430")  # fictional ("KIOSKID0")
 class VirtualIdCard:
     """Answers SELECT of the ID text AID and READ BINARY of the 256-byte block."""
 
-    def __init__(self, person: dict[str, Any]) -> None:
+    def __init__(self, person: Mapping[str, object]) -> None:
         self.block = build_text_block(person)
         self.atr = ID_ATR
         self.apdus = 0
@@ -23,10 +23,10 @@ class VirtualIdCard:
 
     @classmethod
     def from_persona(cls, key: str) -> VirtualIdCard:
-        p = load_persona(key)
-        if "id" not in p:
+        table = load_persona(key).get("id")
+        if not isinstance(table, Mapping):
             raise KeyError(f"persona {key!r} has no ID card")
-        return cls(p["id"])
+        return cls(table)
 
     def reset(self) -> None:
         self._selected = False

@@ -12,7 +12,7 @@ import os
 import select
 import threading
 import tty
-from typing import Any
+from collections.abc import Mapping
 
 from kiosk.devices.idcard.serial_reader import (
     PREAMBLE,
@@ -46,7 +46,7 @@ class VirtualSerialIdReader:
                                         daemon=True)
         self._thread.start()
 
-    def present(self, person: dict[str, Any] | str) -> None:
+    def present(self, person: Mapping[str, object] | str) -> None:
         """Lay a card on the reader (a persona key or its ``id`` table)."""
         table = load_persona(person)["id"] if isinstance(person, str) else person
         with self._lock:

@@ -22,11 +22,12 @@ import time
 import tty
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
+from kiosk.config import Settings
 from kiosk.devices.scanner import VIRTUAL_PORT, virtual_scanner_path
 from kiosk.devices.scanner.framing import code_digest
-from kiosk.devices.virtual.control import ControlServer
+from kiosk.devices.virtual.control import ControlServer, Message
 from kiosk.logs import get_logger
 
 log = get_logger("kiosk.devices.virtual.scanner")
@@ -99,7 +100,7 @@ class VirtualScanner:
         self.scans += 1
 
     # -- control socket ----------------------------------------------------------------
-    def handle(self, req: dict[str, Any]) -> dict[str, Any]:
+    def handle(self, req: Message) -> Message:
         """One control request → reply (also used by tests). Never echoes a code."""
         cmd = req.get("cmd")
         try:
@@ -110,7 +111,8 @@ class VirtualScanner:
                         return {"ok": False, "error": "no code issuer (is the sandbox up?)"}
                     text = self.issue(str(req.get("persona", "")), bool(req.get("expired")),
                                       bool(req.get("reuse")))
-                self.scan(str(text))
+                text = str(text)
+                self.scan(text)
                 log.info("virtual scan", extra={"fields": {"chars": len(text),
                                                            "code_hash": code_digest(text)}})
                 return {"ok": True, "chars": len(text), "code_hash": code_digest(text),
@@ -127,7 +129,7 @@ class VirtualScanner:
             return {"ok": False, "error": f"could not issue a code: {exc}"}
         return {"ok": True, **self.status()}
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> Message:
         return {"plugged": self.plugged, "port": str(self.link), "scans": self.scans}
 
     def serve(self, path: Path) -> None:
@@ -147,14 +149,23 @@ def scanner_socket_path(data_dir: Path) -> Path:
     return data_dir / SOCKET_NAME
 
 
-def sandbox_issuer(sandbox: Any) -> Issuer:
+class SandboxAdmin(Protocol):
+    """The sandbox's admin side, as the issuer calls it (``SandboxHandle.admin``)."""
+
+    def admin(self, method: str, path: str, *, json: object = None) -> object: ...
+
+
+def sandbox_issuer(sandbox: SandboxAdmin) -> Issuer:
     """An issuer asking the sandbox's admin side (a ``SandboxHandle``) for a code:
     ``expired`` = already past its lifetime, ``reuse`` = already used elsewhere."""
 
     def issue(persona: str, expired: bool, reuse: bool) -> str:
         try:
-            return str(sandbox.admin("POST", "/essc/codes", json={
-                "persona": persona, "expired": expired, "used": reuse})["code"])
+            reply = sandbox.admin("POST", "/essc/codes", json={
+                "persona": persona, "expired": expired, "used": reuse})
+            if not isinstance(reply, dict):
+                raise TypeError("the reply is not an object")  # told below, as any failure
+            return str(reply["code"])
         except Exception as exc:  # noqa: BLE001 - requests' HTTPError etc., told in one line
             status = getattr(getattr(exc, "response", None), "status_code", None)
             if status == 404:
@@ -165,7 +176,8 @@ def sandbox_issuer(sandbox: Any) -> Issuer:
     return issue
 
 
-def start_virtual_scanner(settings: Any, sandbox: Any = None) -> VirtualScanner | None:
+def start_virtual_scanner(settings: Settings,
+                          sandbox: SandboxAdmin | None = None) -> VirtualScanner | None:
     """The demo's scanner, when ``cards.qr_scanner_port = "virtual"``: a pty behind
     ``<data_dir>/virtual-scanner``, its control socket served; codes from ``sandbox``."""
 

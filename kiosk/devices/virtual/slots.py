@@ -17,10 +17,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from kiosk.config import Settings
-from kiosk.devices.virtual.control import ControlServer, send_control
+from kiosk.devices.virtual.control import ControlServer, Message, send_control
 from kiosk.devices.virtual.id_card import VirtualIdCard
 from kiosk.devices.virtual.ssc_card import VirtualSscCard
 from kiosk.devices.virtual.technician_card import VirtualTechnicianCard
@@ -111,19 +110,19 @@ class VirtualSlots:
     def socket_path(self) -> Path | None:
         return self._control.socket_path
 
-    def handle(self, req: dict[str, Any]) -> dict[str, Any]:
+    def handle(self, req: Message) -> Message:
         """One control request → reply (also used directly by tests)."""
         cmd = req.get("cmd")
         try:
             if cmd == "insert":
-                self.insert(str(req.get("persona", "")), req.get("slot"))
+                self.insert(str(req.get("persona", "")), _slot(req))
             elif cmd == "remove":
-                self.remove(req.get("slot"))
+                self.remove(_slot(req))
             elif cmd != "status":
                 return {"ok": False, "error": f"unknown command {cmd!r}"}
         except (KeyError, ValueError) as exc:
             return {"ok": False, "error": str(exc).strip("'\"")}
-        return {"ok": True, "slots": self.status(), "vpcd_port": self.vpcd_port}
+        return {"ok": True, "slots": dict(self.status()), "vpcd_port": self.vpcd_port}
 
     def stop(self) -> None:
         self._control.stop()
@@ -141,6 +140,12 @@ def start_virtual_slots(settings: Settings, vpcd_port: int,
     return slots
 
 
-def send_command(path: Path, request: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+def _slot(req: Message) -> str | None:
+    """The request's slot name; None (no slot given) means the persona's or both."""
+    slot = req.get("slot")
+    return None if slot is None else str(slot)
+
+
+def send_command(path: Path, request: Message, timeout: float = 5.0) -> Message:
     """Client side of the control socket (``kiosk card``). Raises OSError if no daemon."""
     return send_control(path, request, timeout)

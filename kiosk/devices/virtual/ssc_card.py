@@ -24,7 +24,7 @@ And three legal ISO 7816-4 answers of another card operating system (as vsmartca
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Mapping
 
 from kiosk.devices.ssc import EF05_RECORDS, SSC_AID
 from kiosk.personas import card_chip_id
@@ -48,24 +48,27 @@ def _text(value: str, length: int, encoding: str = "ascii") -> bytes:
     return raw + b"\x00" * (length - len(raw))
 
 
-def ssc_records(ssc: dict[str, Any], holder: dict[str, Any]) -> dict[bytes, dict[int, bytes]]:
-    """EF05/EF06 record values (without tag/length) for a persona."""
-    region = holder["id_number"][:6]
+def ssc_records(ssc: Mapping[str, object],
+                holder: Mapping[str, object]) -> dict[bytes, dict[int, bytes]]:
+    """EF05/EF06 record values (without tag/length) for a persona (its TOML tables:
+    every field used here is a string there)."""
+    card_number, id_number = str(ssc["card_number"]), str(holder["id_number"])
+    region = id_number[:6]
     ef05 = {
-        0x01: bytes.fromhex(card_chip_id(ssc["card_number"], region)),
+        0x01: bytes.fromhex(card_chip_id(card_number, region)),
         0x02: b"1", 0x03: b"3.00",
         0x04: _bcd(region + "000000", 12),
-        0x05: _bcd(ssc["issue_date"], 4), 0x06: _bcd(ssc["expiry_date"], 4),
-        0x07: _text(ssc["card_number"], 9),
+        0x05: _bcd(str(ssc["issue_date"]), 4), 0x06: _bcd(str(ssc["expiry_date"]), 4),
+        0x07: _text(card_number, 9),
     }
     ef06 = {
-        0x08: _text(holder["id_number"], 18),
-        0x09: _text(holder["name"], 30, "gb18030"),
+        0x08: _text(id_number, 18),
+        0x09: _text(str(holder["name"]), 30, "gb18030"),
         0x4E: _text("", 20),
-        0x0A: holder["gender"].encode()[:1],
-        0x0B: _bcd(holder.get("ethnicity", "01"), 1),
+        0x0A: str(holder["gender"]).encode()[:1],
+        0x0B: _bcd(str(holder.get("ethnicity", "01")), 1),
         0x0C: _bcd(region, 3),
-        0x0D: _bcd(holder["birth_date"], 4),
+        0x0D: _bcd(str(holder["birth_date"]), 4),
     }
     assert set(EF05_RECORDS) <= set(ef05)  # noqa: S101 - build-time consistency
     return {b"\xEF\x05": ef05, b"\xEF\x06": ef06}
@@ -74,10 +77,11 @@ def ssc_records(ssc: dict[str, Any], holder: dict[str, Any]) -> dict[bytes, dict
 class VirtualSscCard:
     """A social security card in memory; plug it into a :class:`VpcdSlot`."""
 
-    def __init__(self, ssc: dict[str, Any], holder: dict[str, Any] | None = None) -> None:
-        self.behaviour = ssc.get("behaviour", "normal")
+    def __init__(self, ssc: Mapping[str, object],
+                 holder: Mapping[str, object] | None = None) -> None:
+        self.behaviour = str(ssc.get("behaviour", "normal"))
         self.pin = str(ssc.get("pin", "123456"))
-        self.tries = int(ssc.get("pin_tries", MAX_TRIES))
+        self.tries = int(str(ssc.get("pin_tries", MAX_TRIES)))
         self.files = ssc_records(ssc, holder or DEFAULT_HOLDER)
         self.atr = FOREIGN_ATR if self.behaviour == "unsupported" else SSC_ATR
         self.apdus = 0  # counted for tests and the bench
@@ -90,9 +94,10 @@ class VirtualSscCard:
     @classmethod
     def from_persona(cls, key: str) -> VirtualSscCard:
         p = load_persona(key)
-        if "ssc" not in p:
+        ssc, holder = p.get("ssc"), p.get("id")
+        if not isinstance(ssc, Mapping):
             raise KeyError(f"persona {key!r} has no social security card")
-        return cls(p["ssc"], p.get("id"))
+        return cls(ssc, holder if isinstance(holder, Mapping) else None)
 
     def reset(self) -> None:
         self._df, self._ef, self._pending = "MF", None, b""

@@ -8,7 +8,7 @@ APDU; :attr:`apdus` lets tests prove that.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from kiosk.personas import persona as load_persona
 
@@ -24,11 +24,10 @@ class VirtualTechnicianCard:
 
     @classmethod
     def from_persona(cls, key: str) -> VirtualTechnicianCard:
-        p = load_persona(key)
-        table: dict[str, Any] | None = p.get("technician_card")
-        if table is None:
+        table = load_persona(key).get("technician_card")
+        if not isinstance(table, Mapping):
             raise KeyError(f"persona {key!r} has no technician card")
-        return cls(bytes.fromhex(table.get("atr", TECHNICIAN_ATR.hex())))
+        return cls(bytes.fromhex(str(table.get("atr", TECHNICIAN_ATR.hex()))))
 
     def reset(self) -> None:
         """Nothing to reset: there is no state."""
