@@ -11,7 +11,6 @@ It uses the sandbox's admin side (``<data_dir>/sandbox-admin.json``, as ``kiosk 
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from kiosk.cli.common import CliError, add_config_argument, settings_from
 from kiosk.cli.fleet import TIMEOUT
@@ -49,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _set_outage(base: str, token: str, value: int) -> Any:
+def _set_outage(base: str, token: str, value: int) -> object:
     import requests  # lazy: heavy, only when a call is made
 
     try:
@@ -63,4 +62,5 @@ def _set_outage(base: str, token: str, value: int) -> Any:
         raise CliError("the demo's sandbox refused the admin token (a newer demo started?)")
     if not resp.ok:
         raise CliError(f"the demo's sandbox answered {resp.status_code}")
-    return resp.json()
+    answer: object = resp.json()
+    return answer

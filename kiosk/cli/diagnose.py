@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Unpack
 
 from kiosk.cli.common import CliError, add_config_argument, settings_from
 from kiosk.config import Settings
@@ -36,6 +36,9 @@ from kiosk.logs import setup_logging
 from kiosk.services.diagnostics import PARTS, CheckStatus, DiagnosticsContext, run_checks
 from kiosk.services.diagnostics.bundle import BundleError, export_bundle
 from kiosk.services.diagnostics.checks import PROBES
+
+if TYPE_CHECKING:  # the parts load at the call (below)
+    from kiosk.composition.diagnostics import GivenParts
 
 EXIT_OK, EXIT_FAIL, EXIT_CONFIG, EXIT_WARN_STRICT, EXIT_BUNDLE = 0, 1, 2, 3, 4
 _MARK = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
@@ -61,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def diagnostics_context(settings: Settings, **given: Any) -> DiagnosticsContext:
+def diagnostics_context(settings: Settings, **given: Unpack[GivenParts]) -> DiagnosticsContext:
     """A headless diagnostics context from the composition root
     (:func:`kiosk.composition.diagnostics.diagnostics_context`: the real probes, the parts
     in ``given`` — card_hub, printer, speaker, central, outbox, secrets, qr_scanner — and

@@ -28,14 +28,18 @@ import datetime as dt
 import json
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.central.sandbox.fleet_access import read_admin_access
 from kiosk.central.sandbox.help_page import staff_token
 from kiosk.central.schemas_help import OUTLET_PATTERN
 from kiosk.cli.common import CliError, add_config_argument, settings_from
 from kiosk.domain.pause_reasons import PauseReason
+
+if TYPE_CHECKING:  # requests is imported when a call is made (~0.1 s)
+    from requests import Response
 
 TIMEOUT = (3.0, 10.0)
 PARTS = ("readers", "id_reader", "printer", "speech", "disk", "clock", "outbox", "technician")
@@ -107,7 +111,8 @@ def _admin(args: argparse.Namespace) -> tuple[str, str]:
     return found
 
 
-def _call(base: str, token: str, method: str, path: str, body: Any = None) -> Any:
+def _call(base: str, token: str, method: str, path: str,
+          body: Mapping[str, object] | None = None) -> object:
     import requests  # lazy: heavy (~0.1 s), only when a call is made, not for --help
 
     try:
@@ -125,26 +130,48 @@ def _call(base: str, token: str, method: str, path: str, body: Any = None) -> An
         raise CliError(f"the central admin side answered {resp.status_code}: "
                        f"{_detail(resp) or 'error'}")
     try:
-        return resp.json()
+        answer: object = resp.json()
     except ValueError:
         raise CliError("the central admin side answered something that is not JSON") from None
+    return answer
 
 
-def _detail(resp: Any) -> str:
+def _detail(resp: Response) -> str:
     try:
-        detail = resp.json().get("detail", "")
-    except (ValueError, AttributeError):
+        answer: object = resp.json()
+    except ValueError:
         return ""
+    detail = answer.get("detail", "") if isinstance(answer, dict) else ""
     return detail if isinstance(detail, str) else "invalid request"
 
 
-def _read_overlay(path: Path, code: int = 1) -> Any:
+def _table(value: object) -> dict[str, object]:
+    """An object of the admin side's answer; anything else is a one-line error."""
+    if not isinstance(value, dict):
+        raise CliError("the central admin side answered something unexpected")
+    return value
+
+
+def _tables(value: object) -> list[dict[str, object]]:
+    """A list of objects of the admin side's answer (one-line error otherwise)."""
+    if not isinstance(value, list):
+        raise CliError("the central admin side answered something unexpected")
+    return [_table(item) for item in value]
+
+
+def _when(value: object) -> str | None:
+    """A time of the admin side's answer (ISO text), or None."""
+    return value if isinstance(value, str) else None
+
+
+def _read_overlay(path: Path, code: int = 1) -> object:
     """The overlay in ``path``: TOML, or JSON for a ``.json`` file (as the centre sends
     it); a file that cannot be read or parsed is a one-line error (exit ``code``)."""
     try:
         text = path.read_text(encoding="utf-8")
         if path.suffix.lower() == ".json":
-            return json.loads(text)
+            parsed: object = json.loads(text)
+            return parsed
         return tomllib.loads(text)
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror}", code) from None
@@ -156,7 +183,7 @@ def _read_overlay(path: Path, code: int = 1) -> Any:
         raise CliError(f"{path}: not valid TOML ({exc})", code) from None
 
 
-def _overlay(path: Path) -> dict[str, Any]:
+def _overlay(path: Path) -> dict[str, object]:
     data = _read_overlay(path)
     if not data or not isinstance(data, dict) or \
             not all(isinstance(v, dict) for v in data.values()):
@@ -190,34 +217,42 @@ def _ago(then: str | None, now: dt.datetime) -> str:
     return f"{int(seconds)}s ago" if seconds < 5400 else f"{int(seconds // 3600)}h ago"
 
 
-def _print_help(answer: dict[str, Any]) -> None:
-    now = dt.datetime.fromisoformat(answer["server_time"])
-    waiting = [c for c in answer.get("help_requests", []) if c["state"] == "waiting"]
+def _server_time(answer: Mapping[str, object]) -> dt.datetime:
+    when = _when(answer.get("server_time"))
+    if when is None:
+        raise CliError("the central admin side answered without its time")
+    return dt.datetime.fromisoformat(when)
+
+
+def _print_help(answer: Mapping[str, object]) -> None:
+    now = _server_time(answer)
+    waiting = [c for c in _tables(answer.get("help_requests", [])) if c["state"] == "waiting"]
     for c in waiting:
-        print(f"HELP  {c['terminal_id']:<16} waiting since {_ago(c['received_at'], now):<9} "
+        print(f"HELP  {c['terminal_id']!s:<16} waiting since "
+              f"{_ago(_when(c['received_at']), now):<9} "
               f"screen {c['step']} (outlet {c['outlet']}, request {c['request_id']})")
     if waiting:
         print()
 
 
-def _print_table(answer: dict[str, Any]) -> None:
-    now = dt.datetime.fromisoformat(answer["server_time"])
+def _print_table(answer: Mapping[str, object]) -> None:
+    now = _server_time(answer)
     _print_help(answer)
-    rows = answer["terminals"]
+    rows = _tables(answer["terminals"])
     if not rows:
         print("no terminal has sent a heartbeat yet")
         return
     print(f"{'TERMINAL':<16} {'STATE':<8} {'SEEN':<9} {'VERSION':<9} {'CONF':<5} "
           f"{'OUTBOX':<6} PARTS (not ok)")
     for t in rows:
-        parts = t.get("parts") or {}
-        bad = [f"{p}={parts[p]['light']}" for p in PARTS
-               if p in parts and parts[p].get("light") != "ok"]
-        pending = sum(1 for d in t.get("directives", []) if d["state"] == "pending")
+        parts = _table(t.get("parts") or {})
+        lights = {p: _table(parts[p]).get("light") for p in PARTS if p in parts}
+        bad = [f"{p}={light}" for p, light in lights.items() if light != "ok"]
+        pending = sum(1 for d in _tables(t.get("directives", [])) if d["state"] == "pending")
         state = ("paused" if t.get("paused") else "up") + (f"+{pending}" if pending else "")
-        print(f"{t['terminal_id']:<16} {state:<8} {_ago(t.get('last_seen'), now):<9} "
+        print(f"{t['terminal_id']!s:<16} {state:<8} {_ago(_when(t.get('last_seen')), now):<9} "
               f"{str(t.get('version')):<9} v{t.get('config_version') or 0:<4} "
-              f"{(parts.get('outbox') or {}).get('depth', '?')!s:<6} "
+              f"{_table(parts.get('outbox') or {}).get('depth', '?')!s:<6} "
               f"{', '.join(bad) or 'all ok'}")
 
 
@@ -232,11 +267,11 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(answer, ensure_ascii=False, indent=2))
         else:
-            _print_table(answer)
+            _print_table(_table(answer))
         return 0
     if cmd == "ack":
         body = {"terminal_id": args.terminal, "request_id": args.request}
-        answered = _call(base, token, "POST", "/help/ack", body)
+        answered = _table(_call(base, token, "POST", "/help/ack", body))
         print(f"staff call {answered['request_id']} of {answered['terminal_id']} answered: "
               "the kiosk will say that staff are on their way")
         return 0
@@ -254,14 +289,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if cmd == "pause":
         body = {"reason": args.reason, "guidance_readable": not args.no_guidance}
-        sent = _call(base, token, "POST", where + "/pause", body)
+        sent = _table(_call(base, token, "POST", where + "/pause", body))
     elif cmd == "resume":
-        sent = _call(base, token, "POST", where + "/resume")
+        sent = _table(_call(base, token, "POST", where + "/resume"))
     elif cmd == "push-config":
-        sent = _call(base, token, "POST", where + "/config",
-                     {"overlay": _overlay(args.file), "version": args.version})
+        sent = _table(_call(base, token, "POST", where + "/config",
+                            {"overlay": _overlay(args.file), "version": args.version}))
     else:
-        sent = _call(base, token, "POST", where + "/bundle")
+        sent = _table(_call(base, token, "POST", where + "/bundle"))
     extra = f" version {sent['version']}" if "version" in sent else ""
     print(f"{sent['kind']}{extra} for {args.terminal}: directive {sent['id']} pending "
           "(taken at its next heartbeat)")

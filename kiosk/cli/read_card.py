@@ -14,7 +14,6 @@ import dataclasses
 import datetime as dt
 import json
 import time
-from typing import Any
 
 from kiosk.cli.common import CliError, add_config_argument, positive_float, settings_from
 from kiosk.config import Settings
@@ -47,35 +46,49 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def masked(data: SscCardData | IdCardData, reveal: bool = False) -> dict[str, Any]:
+@dataclasses.dataclass(frozen=True)
+class CardRead:
+    """One card read: its slot, the reader, what it holds, the APDUs and time it took."""
+
+    slot: str
+    reader: str
+    data: SscCardData | IdCardData
+    apdus: int
+    ms: float
+
+
+def _text(value: object) -> str | None:
+    """A card field as JSON text: a date in ISO form, None (no expiry) kept."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return None if value is None else str(value)
+
+
+def masked(data: SscCardData | IdCardData, reveal: bool = False) -> dict[str, str | None]:
     """The card data as plain JSON-able values, personal fields masked unless ``reveal``."""
-    out: dict[str, Any] = {}
-    for f in dataclasses.fields(data):
-        if f.name == "photo":
-            continue
-        value = getattr(data, f.name)
-        out[f.name] = value.isoformat() if isinstance(value, dt.date) else value
+    out = {f.name: _text(getattr(data, f.name)) for f in dataclasses.fields(data)
+           if f.name != "photo"}
     if isinstance(data, IdCardData) and out.get("valid_to") is None:
         out["valid_to"] = "长期"
     if reveal:
         return out
     for key in ("ssn", "id_number"):
-        if key in out:
-            out[key] = mask_id_number(out[key])
-    if "name" in out:
-        out["name"] = mask_name(out["name"])
-    if "card_number" in out:
-        out["card_number"] = mask_card_number(out["card_number"])
-    if "address" in out:
-        out["address"] = out["address"][:3] + "*" * max(0, len(out["address"]) - 3)
+        if (number := out.get(key)) is not None:
+            out[key] = mask_id_number(number)
+    if (name := out.get("name")) is not None:
+        out["name"] = mask_name(name)
+    if (card_number := out.get("card_number")) is not None:
+        out["card_number"] = mask_card_number(card_number)
+    if (address := out.get("address")) is not None:
+        out["address"] = address[:3] + "*" * max(0, len(address) - 3)
     if out.get("birth_date"):
         out["birth_date"] = "****-**-**"
-    if "card_id_code" in out:
-        out["card_id_code"] = out["card_id_code"][:16] + "*" * 16
+    if (code := out.get("card_id_code")) is not None:
+        out["card_id_code"] = code[:16] + "*" * 16
     return out
 
 
-def _read_pcsc(settings: Settings, timeout: float, only: str | None) -> list[dict[str, Any]]:
+def _read_pcsc(settings: Settings, timeout: float, only: str | None) -> list[CardRead]:
     # lazy: pyscard and the card profiles load only for this command
     from smartcard import scard
 
@@ -85,9 +98,9 @@ def _read_pcsc(settings: Settings, timeout: float, only: str | None) -> list[dic
 
     ctx = PcscContext()
     try:
-        readers = [r for r in ctx.list_readers()
-                   if slot_for_reader(settings, r) and (only is None
-                                                        or slot_for_reader(settings, r) == only)]
+        slots = {r: slot for r in ctx.list_readers()
+                 if (slot := slot_for_reader(settings, r)) and (only is None or slot == only)}
+        readers = list(slots)
         if not readers:
             raise CardError(CardErrorKind.no_reader, "no card reader connected")
         states = ctx.get_status_change(0, [(r, scard.SCARD_STATE_UNAWARE) for r in readers])
@@ -103,14 +116,13 @@ def _read_pcsc(settings: Settings, timeout: float, only: str | None) -> list[dic
             raise CardError(CardErrorKind.no_card, "no card inserted")
         results = []
         for reader in present:
-            slot = slot_for_reader(settings, reader)
+            slot = slots[reader]
             t0 = time.perf_counter()
             with ctx.connect(reader) as session:
                 data = (ssc_profile.read_ssc(session.transmit) if slot == "ssc"
                         else read_id_text(session.transmit))
-                results.append({"slot": slot, "reader": reader, "data": data,
-                                "apdus": session.apdu_count,
-                                "ms": round((time.perf_counter() - t0) * 1000, 1)})
+                results.append(CardRead(slot, reader, data, session.apdu_count,
+                                        round((time.perf_counter() - t0) * 1000, 1)))
         return results
     finally:
         ctx.release()
@@ -133,8 +145,8 @@ def run(args: argparse.Namespace) -> int:
             try:
                 t0 = time.perf_counter()
                 data = reader.read()
-                results = [{"slot": "id", "reader": settings.cards.id_reader, "data": data,
-                            "apdus": 0, "ms": round((time.perf_counter() - t0) * 1000, 1)}]
+                results = [CardRead("id", settings.cards.id_reader, data, 0,
+                                    round((time.perf_counter() - t0) * 1000, 1))]
             finally:
                 reader.close()
     except CardError as exc:
@@ -145,16 +157,15 @@ def run(args: argparse.Namespace) -> int:
         code = f", 0x{exc.raw_code:X}" if exc.raw_code is not None else ""
         raise CliError(f"read-card: {message} [{exc.kind}{code}]",
                        EXIT_CODES.get(exc.kind, 1)) from None
-    for r in results:
-        r["data"] = masked(r["data"], args.reveal)
+    shown = [{"slot": r.slot, "reader": r.reader, "data": masked(r.data, args.reveal),
+              "apdus": r.apdus, "ms": r.ms} for r in results]
     if args.json:
-        print(json.dumps(results if len(results) > 1 else results[0], ensure_ascii=False,
-                         indent=2))
+        print(json.dumps(shown if len(shown) > 1 else shown[0], ensure_ascii=False, indent=2))
         return 0
     for r in results:
-        print(f"[{r['slot']}] {translate('cards.slot.' + r['slot'], lang)} — {r['reader']} "
-              f"({r['apdus']} APDUs, {r['ms']} ms)")
-        for key, value in r["data"].items():
+        print(f"[{r.slot}] {translate('cards.slot.' + r.slot, lang)} — {r.reader} "
+              f"({r.apdus} APDUs, {r.ms} ms)")
+        for key, value in masked(r.data, args.reveal).items():
             if key == "ethnicity":
                 value = f"{value} {translate(f'cards.ethnicity.{value}', lang)}"
             elif key == "gender":

@@ -7,7 +7,7 @@ parts after its first frame (:func:`kiosk.composition.parts.build_kiosk`).
 With no display (``DISPLAY`` unset) it stops with one line, unless
 ``--headless``: then it starts its own Xvfb. Demo mode (``--demo`` or
 ``kiosk.demo = true``) calls ``kiosk.demo.start_demo_services(settings)`` when that
-module exists; whatever it returns is stopped (``.stop()`` or called) at exit.
+module exists; the services it started are stopped at exit.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import argparse
 import os
 import signal
 import sys
-from typing import Any
 
 from kiosk.cli.common import CliError, add_config_argument, settings_from
 from kiosk.composition import build_app
-from kiosk.demo import join_running_demo
+from kiosk.config import Settings
+from kiosk.demo import DemoServices, join_running_demo
 from kiosk.fleet.overlay import boot_settings
 from kiosk.logs import error_fields, get_logger, setup_logging
 from kiosk.production import settings_for_run
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def start_demo(settings: Any) -> Any:
+def start_demo(settings: Settings) -> DemoServices | None:
     """The demo hook: ``kiosk.demo.start_demo_services(settings)`` if it exists yet."""
     try:
         from kiosk.demo import start_demo_services  # lazy: a build may leave the demo out
@@ -57,15 +57,11 @@ def start_demo(settings: Any) -> Any:
     return start_demo_services(settings)
 
 
-def _stop(handle: Any) -> None:
-    if handle is None:
+def _stop(demo: DemoServices | None) -> None:
+    if demo is None:
         return
-    stop = getattr(handle, "stop", None)
     try:
-        if callable(stop):
-            stop()
-        elif callable(handle):
-            handle()
+        demo.stop()
     except Exception as exc:
         log.warning("demo services did not stop cleanly",
                     extra={"fields": error_fields(exc)})

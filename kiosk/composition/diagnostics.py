@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 from kiosk.central.client import CentralClient
 from kiosk.central.outbox import Outbox
@@ -66,13 +66,26 @@ def part_makers(settings: Settings) -> PartMakers:
         speaker=lambda: Speaker(settings))
 
 
+class GivenParts(TypedDict, total=False):
+    """The parts a headless context may be given rather than make (None: make it), as
+    keyword arguments of :func:`diagnostics_context`."""
+
+    secrets: Secrets | None
+    card_hub: CardHub | None
+    printer: AppPrinter | None
+    speaker: Speaker | None
+    central: CentralClient | None
+    outbox: Outbox | None
+    qr_scanner: ScannerWatcher | None
+
+
 def diagnostics_context(settings: Settings, *, secrets: Secrets | None = None,
                         card_hub: CardHub | None = None,
                         printer: AppPrinter | None = None, speaker: Speaker | None = None,
                         central: CentralClient | None = None, outbox: Outbox | None = None,
                         qr_scanner: ScannerWatcher | None = None) -> DiagnosticsContext:
     """A headless context (``kiosk diagnose``, a test): the real probes, the parts given
-    here, and makers for the others."""
+    here (:class:`GivenParts`), and makers for the others."""
     return DiagnosticsContext(settings, secrets=secrets, card_hub=card_hub, printer=printer,
                               speaker=speaker, central=central, outbox=outbox,
                               qr_scanner=qr_scanner, devices=DeviceProbes(settings),
