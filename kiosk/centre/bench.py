@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from pydantic import JsonValue
 
 from kiosk.central import schemas as s
 from kiosk.central import schemas_essc as e
@@ -51,7 +52,7 @@ from kiosk.central.sandbox.core import ESSC_CODE_PREFIX, sha256_hex
 from kiosk.central.schemas_fleet import FleetPath
 from kiosk.centre.cluster import PrivateCluster, free_port, start_cluster
 from kiosk.centre.keys import create_master_key, load_master_key
-from kiosk.centre.loadgen import SignedHttp, Terminal, heartbeat_body, percentile
+from kiosk.centre.loadgen import Reply, SignedHttp, Terminal, heartbeat_body, percentile
 from kiosk.centre.migrate import migrate
 from kiosk.centre.operators import Operators
 from kiosk.centre.pg import PgDatabase
@@ -176,13 +177,14 @@ class Bench:
         self.rng = random.Random(2026)
         self.results = Results()
         self.stop = threading.Event()
-        self.jobs: queue.Queue[tuple[float, str, Any]] = queue.Queue()
-        self.acks: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        # (when due, "heartbeat" | "call" | "stop", the terminal or the call's operation)
+        self.jobs: queue.Queue[tuple[float, str, Terminal | str | None]] = queue.Queue()
+        self.acks: dict[str, list[dict[str, JsonValue]]] = defaultdict(list)
 
     # ---- the pieces ---------------------------------------------------------------------
 
     def _send(self, client: SignedHttp, op: str, t: Terminal, path: str, body: bytes,
-              key: str | None = None) -> Any:
+              key: str | None = None) -> Reply | None:
         try:
             reply = client.post(t, path, body, idempotency_key=key)
         except Exception as exc:  # noqa: BLE001 - counted, the run goes on
@@ -192,9 +194,9 @@ class Bench:
         if not reply.authentic:
             self.results.record(op, None, "unsigned")
         elif not ok:
-            code = ""
+            code: JsonValue = ""
             try:
-                code = reply.json().get("code", "")
+                code = reply.json_object().get("code", "")
             except ValueError:
                 pass
             self.results.record(op, None, f"{reply.status}:{code}")
@@ -226,8 +228,12 @@ class Bench:
             body = s.LookupRequest(id_card=person.id_card).model_dump_json(exclude_none=True)
             found = self._send(client, "lookup", t, s.Path.LOOKUP, body.encode())
             try:
-                handle = found.json()["cards"][0]["handle"] if found is not None else None
-            except (ValueError, KeyError, IndexError, TypeError):
+                cards = found.json_object().get("cards") if found is not None else None
+            except ValueError:
+                cards = None
+            first = cards[0] if isinstance(cards, list) and cards else None
+            handle = first.get("handle") if isinstance(first, dict) else None
+            if not isinstance(handle, str):
                 handle = None
             if handle is None:
                 self.results.record(op, None, "bench:no_handle")
@@ -247,8 +253,11 @@ class Bench:
         if reply is None:
             self.acks[t.terminal_id] = acks  # sent again next time, like the agent
             return
-        for d in reply.json().get("directives", []):
-            self.acks[t.terminal_id].append({"directive_id": d["id"], "outcome": "applied"})
+        directives = reply.json_object().get("directives")
+        for d in directives if isinstance(directives, list) else []:
+            if isinstance(d, dict):
+                self.acks[t.terminal_id].append({"directive_id": d["id"],
+                                                 "outcome": "applied"})
 
     def _sender(self, url: str) -> None:
         client = SignedHttp(url)
@@ -259,9 +268,9 @@ class Bench:
                 return
             due, kind, what = item
             self.results.lag.append(max(0.0, time.monotonic() - due))
-            if kind == "heartbeat":
+            if kind == "heartbeat" and isinstance(what, Terminal):
                 self._heartbeat(client, what, rng)
-            else:
+            elif isinstance(what, str):
                 self._cardholder(client, what)
 
     def _schedule(self, duration: float) -> None:

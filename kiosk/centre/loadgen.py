@@ -18,9 +18,11 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
+
+from pydantic import JsonValue
 
 from kiosk.central.signing import H_REPLY_SIGNATURE, reply_is_authentic, sign_request
 
@@ -43,9 +45,16 @@ class Reply:
     seconds: float
     authentic: bool
 
-    def json(self) -> Any:
-        """The body as JSON."""
-        return json.loads(self.body)
+    def json(self) -> JsonValue:
+        """The body as JSON (ValueError when it is not JSON)."""
+        parsed: JsonValue = json.loads(self.body)
+        return parsed
+
+    def json_object(self) -> dict[str, JsonValue]:
+        """The body's JSON object; ``{}`` when it is JSON but no object (ValueError
+        when it is not JSON)."""
+        parsed = self.json()
+        return parsed if isinstance(parsed, dict) else {}
 
 
 class SignedHttp:
@@ -115,7 +124,8 @@ _PARTS = ("readers", "id_reader", "printer", "speech", "disk", "clock", "outbox"
           "technician")
 
 
-def heartbeat_body(t: Terminal, rng: random.Random, acks: list[dict[str, Any]] | None = None,
+def heartbeat_body(t: Terminal, rng: random.Random,
+                   acks: Sequence[Mapping[str, object]] | None = None,
                    heartbeat_seconds: int = 60, version: str = "0.1.0",
                    failing: bool = False) -> bytes:
     """A realistic ``FleetHeartbeat`` (see the module doc)."""
@@ -154,7 +164,7 @@ def heartbeat_body(t: Terminal, rng: random.Random, acks: list[dict[str, Any]] |
         },
         "counts": {"period_seconds": heartbeat_seconds, "sessions_started": started,
                    "sessions_finished": started, "failures": {}},
-        "acks": acks or [],
+        "acks": [dict(a) for a in acks or ()],
     }
     return json.dumps(body, separators=(",", ":")).encode()
 

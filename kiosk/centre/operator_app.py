@@ -16,8 +16,7 @@ audited: who, when, which terminals, what, why).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
@@ -62,17 +61,18 @@ def operator_router(backend: CentreBackend, operators: Operators,
     operator = Depends(role("operator"))
 
     def directive(who: Operator, terminal_id: str, kind: str, why: str,
-                  **fields: Any) -> dict[str, Any]:
+                  **fields: object) -> dict[str, object]:
+        overlay = fields.get("overlay")
         with backend.db.tx():
             body = queue_directive(fleet, terminal_id, kind, **fields)
             operators.audit(who.name, f"directive_{kind}", [terminal_id],
                             {k: v for k, v in body.items() if k != "overlay"}
-                            | ({"overlay_keys": sorted(fields["overlay"])}
-                               if "overlay" in fields else {}), why)
+                            | ({"overlay_keys": sorted(overlay)}
+                               if isinstance(overlay, Mapping) else {}), why)
         return body
 
     @admin.get("/admin/health")
-    def health(who: Operator = viewer) -> Any:
+    def health(who: Operator = viewer) -> object:
         return {"ok": True, "db": "postgresql", "operator": who.name, "role": who.role}
 
     @admin.get("/admin/fleet", response_class=HTMLResponse)
@@ -88,45 +88,45 @@ def operator_router(backend: CentreBackend, operators: Operators,
     @admin.get("/admin/fleet/terminals")
     def terminals(page: int = Query(1, ge=1, le=100_000), per: int = Query(500, ge=1,
                                                                              le=2000),
-                  who: Operator = viewer) -> Any:
+                  who: Operator = viewer) -> object:
         return {"server_time": backend.now().isoformat(),
                 "terminals": fleet.terminals(limit=per, offset=(page - 1) * per)}
 
     @admin.post("/admin/fleet/terminals/{terminal_id}/pause")
     def pause(terminal_id: str, req: PauseRequest, reason: str = Query("", max_length=500),
-              who: Operator = operator) -> Any:
+              who: Operator = operator) -> object:
         return directive(who, terminal_id, "pause", reason, reason=req.reason.value,
                          guidance_readable=req.guidance_readable)
 
     @admin.post("/admin/fleet/terminals/{terminal_id}/resume")
     def resume(terminal_id: str, reason: str = Query("", max_length=500),
-               who: Operator = operator) -> Any:
+               who: Operator = operator) -> object:
         return directive(who, terminal_id, "resume", reason)
 
     @admin.post("/admin/fleet/terminals/{terminal_id}/config")
     def push_config(terminal_id: str, req: ConfigPush,
-                    reason: str = Query("", max_length=500), who: Operator = operator) -> Any:
+                    reason: str = Query("", max_length=500), who: Operator = operator) -> object:
         check_overlay_remotely(req.overlay)
         return directive(who, terminal_id, "config", reason, overlay=req.overlay,
                          version=req.version)
 
     @admin.post("/admin/fleet/terminals/{terminal_id}/bundle")
     def bundle(terminal_id: str, reason: str = Query("", max_length=500),
-               who: Operator = operator) -> Any:
+               who: Operator = operator) -> object:
         return directive(who, terminal_id, "collect_bundle", reason)
 
     @admin.post("/admin/fleet/terminals/{terminal_id}/revoke")
     def revoke(terminal_id: str, reason: str = Query("", max_length=500),
-               who: Operator = Depends(role("admin"))) -> Any:  # noqa: B008
+               who: Operator = Depends(role("admin"))) -> object:  # noqa: B008
         return set_revoked(who, terminal_id, True, reason)
 
     @admin.post("/admin/fleet/terminals/{terminal_id}/reinstate")
     def reinstate(terminal_id: str, reason: str = Query("", max_length=500),
-                  who: Operator = Depends(role("admin"))) -> Any:  # noqa: B008
+                  who: Operator = Depends(role("admin"))) -> object:  # noqa: B008
         return set_revoked(who, terminal_id, False, reason)
 
     def set_revoked(who: Operator, terminal_id: str, revoked: bool,
-                    why: str) -> dict[str, Any]:
+                    why: str) -> dict[str, object]:
         """Revoke at once (no directive: a stolen terminal would not obey one), or
         reinstate; audited."""
         with backend.db.tx():
@@ -136,22 +136,22 @@ def operator_router(backend: CentreBackend, operators: Operators,
         return {"terminal_id": terminal_id, "revoked": revoked}
 
     @admin.get("/admin/fleet/bundles")
-    def bundles(who: Operator = viewer) -> Any:
+    def bundles(who: Operator = viewer) -> object:
         return fleet.bundles()
 
     @admin.post("/admin/rollouts")
-    def start_rollout(req: RolloutRequest, who: Operator = operator) -> Any:
+    def start_rollout(req: RolloutRequest, who: Operator = operator) -> object:
         if req.kind == "config" and req.overlay is not None:
             check_overlay_remotely(req.overlay)
         return rollouts.start(req, who.name)
 
     @admin.get("/admin/rollouts")
-    def list_rollouts(who: Operator = viewer) -> Any:
+    def list_rollouts(who: Operator = viewer) -> object:
         return rollouts.list()
 
     @admin.get("/admin/audit")
     def audit(before: int | None = Query(None, ge=1), limit: int = Query(50, ge=1, le=500),
-              who: Operator = viewer) -> Any:
+              who: Operator = viewer) -> object:
         return operators.entries(limit=limit, before=before)
 
     @admin.get("/admin/audit/export")

@@ -18,12 +18,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from types import FrameType
 
 import requests
 import uvicorn
+from pydantic import JsonValue
+from starlette.types import ASGIApp
 
 from kiosk.central.sandbox.faults import Faults
 from kiosk.central.sandbox.rules import RegionalRules
@@ -44,7 +47,7 @@ def config_to_env(config: CentreConfig) -> str:
     """A worker's configuration, passed in its environment (no secrets in it: the
     master key is a file path; the database URL names no password when the cluster
     uses peer or certificate authentication)."""
-    data: dict[str, Any] = asdict(config)
+    data: dict[str, object] = asdict(config)
     data["master_key_file"] = str(config.master_key_file)
     data["data_dir"] = str(config.data_dir)
     data["rules"] = asdict(config.rules)
@@ -60,11 +63,12 @@ def config_from_env(text: str) -> CentreConfig:
     return CentreConfig(**data)
 
 
-def uvicorn_server(app: Any, **kw: Any) -> uvicorn.Server:
+def uvicorn_server(app: ASGIApp, *, log_level: str, access_log: bool) -> uvicorn.Server:
     """uvicorn as the sandbox runs it: no proxy headers, no server header."""
     return uvicorn.Server(uvicorn.Config(app, lifespan="off", proxy_headers=False,
                                          server_header=False, timeout_graceful_shutdown=2,
-                                         timeout_keep_alive=75, **kw))
+                                         timeout_keep_alive=75, log_level=log_level,
+                                         access_log=access_log))
 
 
 @dataclass
@@ -83,13 +87,16 @@ class CentreHandle:
     _thread: threading.Thread = field(repr=False)
     _janitor: Janitor = field(repr=False)
 
-    def admin(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Call an ``/admin`` endpoint with the harness operator's token."""
-        headers = {"Authorization": f"Bearer {self.admin_token}", **kwargs.pop("headers", {})}
+    def admin(self, method: str, path: str, *, json: object = None,
+              params: Mapping[str, str | int] | None = None) -> JsonValue:
+        """Call an ``/admin`` endpoint with the harness operator's token (its JSON: the
+        harness's own replies, which a caller narrows to what it asked for)."""
         resp = requests.request(method, f"{self.admin_url}/admin{path}", timeout=20,
-                                headers=headers, **kwargs)
+                                headers={"Authorization": f"Bearer {self.admin_token}"},
+                                json=json, params=params)
         resp.raise_for_status()
-        return resp.json()
+        reply: JsonValue = resp.json()
+        return reply
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and close the pool."""
@@ -127,7 +134,7 @@ def start_centre_thread(config: CentreConfig, admin_token: str, port: int = 0,
 
 
 def serve(config: CentreConfig, host: str, port: int, admin_host: str, admin_port: int,
-          workers: int, ready: Any = None) -> int:
+          workers: int, ready: Callable[[], object] | None = None) -> int:
     """Bind, start ``workers`` processes, keep them running until SIGTERM/SIGINT."""
     sock, admin_sock = _listen(host, port), _listen(admin_host, admin_port)
     fds = (sock.fileno(), admin_sock.fileno())
@@ -141,7 +148,7 @@ def serve(config: CentreConfig, host: str, port: int, admin_host: str, admin_por
         procs[slot] = subprocess.Popen(cmd, env=env, pass_fds=fds)
         log.info("worker started", extra={"fields": {"slot": slot, "pid": procs[slot].pid}})
 
-    def on_signal(signum: int, frame: Any) -> None:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         stopping.set()
 
     signal.signal(signal.SIGTERM, on_signal)
