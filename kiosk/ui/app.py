@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from kivy.app import App
 from kivy.base import ExceptionManager
@@ -74,6 +74,7 @@ from kiosk.ui.widgets.overlay import InactivityOverlay
 if TYPE_CHECKING:
     from kiosk.services.controller import JourneyController
     from kiosk.services.staff_call import HelpStatus, StaffCall
+    from kiosk.ui.access.help import HelpOverlay
     from kiosk.ui.parts import AppParts, PartsFactory
     from kiosk.ui.technician.base import Technician
 
@@ -112,7 +113,7 @@ class KioskApp(App):
     __events__ = ("on_session_end",)
 
     def __init__(self, settings: Settings, parts: PartsFactory | None = None, *,
-                 screens: Sequence[ScreenSpec] | None = None, **kwargs: Any) -> None:
+                 screens: Sequence[ScreenSpec] | None = None, **kwargs: object) -> None:
         self.settings = settings
         self._parts_factory = parts
         self.parts: AppParts | None = None
@@ -138,7 +139,7 @@ class KioskApp(App):
         # technician's screens refresh when shown) may replace them.
         self.samples_only = False
         self.access: Access | None = None  # made in build(): it needs the window
-        self._help_overlay: Any = None  # the staff call panel, made when first needed
+        self._help_overlay: HelpOverlay | None = None  # the staff call panel, made when needed
         # One pending release at most, however many sessions end meanwhile.
         self.release_heap = Clock.create_trigger(lambda _dt: release_free_heap(),
                                                  RELEASE_HEAP_AFTER_S)
@@ -168,7 +169,9 @@ class KioskApp(App):
     @property
     def overlay(self) -> InactivityOverlay:
         """The inactivity warning (built when first needed: :class:`IdleWatch`)."""
-        return self.idle.overlay
+        overlay = self.idle.overlay
+        assert overlay is not None  # the app gives its watch the overlay's factory
+        return overlay
 
     def on_start(self) -> None:
         # Kept: Kivy holds bound-method callbacks weakly.
@@ -316,7 +319,7 @@ class KioskApp(App):
 
     # --- the staff call (一键呼叫) -------------------------------------------------------
     @property
-    def help_overlay(self) -> Any:
+    def help_overlay(self) -> HelpOverlay:
         """The staff call panel (built on first use)."""
         if self._help_overlay is None:
             from kiosk.ui.access.help import HelpOverlay  # lazy: not on the idle start screen

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 
 from kiosk.logs import error_fields, get_logger
+
+if TYPE_CHECKING:
+    from kiosk.ui.app_protocol import UiApp
 
 log = get_logger("kiosk.ui.app")
 
@@ -22,7 +25,7 @@ class RecoverToErrorScreen(ExceptionHandler):
 
     MAX_ERRORS, WINDOW_S = 5, 10.0
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: UiApp) -> None:
         self.app = app
         self.recent: deque[float] = deque(maxlen=self.MAX_ERRORS)
 

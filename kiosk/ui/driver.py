@@ -13,16 +13,32 @@ import itertools
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict, TypeVar, Unpack
 
 from kivy.base import EventLoop, runTouchApp
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
 from kivy.input.motionevent import MotionEvent
+from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
+if TYPE_CHECKING:
+    from kiosk.ui.app import KioskApp
+
 _touch_ids = itertools.count(1000)
+T = TypeVar("T")
+
+
+class Criteria(TypedDict, total=False):
+    """What :meth:`AppDriver.find_all` matches on (its keyword arguments)."""
+
+    key: str | None
+    text: str | None
+    id: str | None
+    cls: type | None
+    root: Widget | None
+    visible: bool
 
 
 class DriverError(AssertionError):
@@ -49,7 +65,7 @@ class _Touch(MotionEvent):
 class AppDriver:
     """Start ``app`` without blocking, then step it from the caller."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: KioskApp) -> None:
         self.app = app
         app._run_prepare()             # build(), root into the window, on_start
         runTouchApp(embedded=True)     # input providers + EventLoop.start(), no loop
@@ -67,8 +83,8 @@ class AppDriver:
         while time.monotonic() < end:
             EventLoop.idle()
 
-    def wait_until(self, condition: Callable[[], Any], timeout: float = 5.0,
-                   what: str = "condition") -> Any:
+    def wait_until(self, condition: Callable[[], T | None], timeout: float = 5.0,
+                   what: str = "condition") -> T:
         end = time.monotonic() + timeout
         while True:
             EventLoop.idle()
@@ -87,10 +103,12 @@ class AppDriver:
         Clock.schedule_once(lambda _dt: ran.append(True), 0)
         self.wait_until(lambda: ran, timeout, "the callbacks handed to the UI thread")
 
-    def wait_for_screen(self, name: str, timeout: float = 5.0) -> Any:
-        self.wait_until(lambda: self.app.sm.current == name, timeout, f"screen {name!r}")
+    def wait_for_screen(self, name: str, timeout: float = 5.0) -> Screen:
+        sm = self.app.sm
+        assert sm is not None  # the app was built in __init__
+        self.wait_until(lambda: sm.current == name, timeout, f"screen {name!r}")
         self.pump_frames(2)
-        return self.app.sm.current_screen
+        return sm.current_screen
 
     def stop(self) -> None:
         self.app.allow_close = True
@@ -130,7 +148,7 @@ class AppDriver:
             out.append(w)
         return out
 
-    def find(self, **criteria: Any) -> Widget:
+    def find(self, **criteria: Unpack[Criteria]) -> Widget:
         """Exactly one widget (the first, top-most) matching; raises if none."""
         found = self.find_all(**criteria)
         if not found:
@@ -139,7 +157,7 @@ class AppDriver:
 
     def is_visible(self, w: Widget) -> bool:
         """Attached to the window, on the current screen (or an overlay), not hidden."""
-        node: Any = w
+        node: Widget | None = w
         while node is not None:
             if getattr(node, "opacity", 1) == 0 or getattr(node, "disabled", False):
                 return False
@@ -159,7 +177,7 @@ class AppDriver:
         EventLoop.post_dispatch_input("end", touch)
         self.pump_frames(2)
 
-    def tap(self, widget: Widget | None = None, **criteria: Any) -> Widget:
+    def tap(self, widget: Widget | None = None, **criteria: Unpack[Criteria]) -> Widget:
         """Tap the centre of ``widget`` (or of ``find(**criteria)``)."""
         w = widget if widget is not None else self.find(**criteria)
         self.pump_frames(1)   # layouts settle before we read positions
@@ -167,7 +185,7 @@ class AppDriver:
         self.tap_at(x, y)
         return w
 
-    def press_key(self, key: int, scancode: int = 0, codepoint: str = "") -> Any:
+    def press_key(self, key: int, scancode: int = 0, codepoint: str = "") -> bool | None:
         """Send a key through the window's real keyboard events."""
         Window.dispatch("on_key_down", key, scancode, codepoint, [])
         result = Window.dispatch("on_keyboard", key, scancode, codepoint, [])

@@ -4,16 +4,19 @@ entry (its corner gesture). The other screens are built when first shown (buildi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kivy.clock import Clock
 from kivy.core.window import Window
+
+if TYPE_CHECKING:
+    from kiosk.ui.app_protocol import UiApp
 
 
 class AfterFirstFrame:
     """Armed in ``on_start``; runs once, at the first buffer flip of the window."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: UiApp) -> None:
         self.app = app
 
     def arm(self) -> None:

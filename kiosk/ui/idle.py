@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import ctypes
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kivy.animation import Animation
 from kivy.clock import Clock
 from kivy.core.window import Window
+
+if TYPE_CHECKING:
+    from kiosk.ui.app_protocol import UiApp
 
 IDLE_FPS = 4.0          # wake-ups per second while still: only timers wait for them
 IDLE_AFTER_S = 3.0      # still this long → idle
@@ -35,7 +38,7 @@ SDL_EVENT_SIZE = 56                # sizeof(SDL_Event); its type and timestamp c
 PEEK_MAX = 16
 
 
-def sdl_library() -> Any:
+def sdl_library() -> ctypes.CDLL | None:
     """The SDL library Kivy's window loaded (found in this process's memory map; opening
     it again gives the same library), or None."""
     try:
@@ -60,7 +63,7 @@ def sdl_library() -> Any:
 class IdleGovernor:
     """Drops the Clock's frame rate while still; ``active_fps`` is restored on input."""
 
-    def __init__(self, app: Any, idle_fps: float = IDLE_FPS,
+    def __init__(self, app: UiApp, idle_fps: float = IDLE_FPS,
                  idle_after: float = IDLE_AFTER_S) -> None:
         self.app = app
         self.idle_fps = idle_fps
@@ -73,8 +76,9 @@ class IdleGovernor:
         self._queued_at_idle: int | None = None  # newest input already queued then
         Window.bind(on_motion=self.wake, on_key_down=self.wake)  # every touch and key
         app.bind(on_session_end=self.wake)
-        if getattr(app, "sm", None) is not None:
-            app.sm.bind(current=self.wake)
+        sm = getattr(app, "sm", None)
+        if sm is not None:
+            sm.bind(current=self.wake)
         self._event = Clock.schedule_interval(self._check, CHECK_EVERY_S)
 
     def wake(self, *_: object) -> None:
@@ -110,6 +114,7 @@ class IdleGovernor:
         this wake-up the last idle one (the frame ends now, the rate is full again).
         Events that are not input (window events) do not wake the loop."""
         end = time.monotonic() + microseconds / 1e6
+        assert self._sdl is not None  # the Clock waits here only when SDL was found
         # NULL event: SDL only says one is queued; Kivy's own poll takes it.
         if (self._sdl.SDL_WaitEventTimeout(None, max(1, int(microseconds / 1000))) == 1
                 and self._fresh_input()):
@@ -120,6 +125,7 @@ class IdleGovernor:
 
     def _queued_input(self) -> list[int]:
         """SDL timestamps (ms) of the input events queued (the first PEEK_MAX)."""
+        assert self._sdl is not None  # called only while waiting on SDL
         events = (ctypes.c_uint8 * (SDL_EVENT_SIZE * PEEK_MAX))()
         n = self._sdl.SDL_PeepEvents(events, PEEK_MAX, SDL_PEEKEVENT, *SDL_INPUT_EVENTS)
         return [ctypes.c_uint32.from_buffer(events, i * SDL_EVENT_SIZE + 4).value

@@ -8,12 +8,15 @@ time is up, ends the session through ``on_expired`` (the app's ``end_session``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
-from kivy.clock import Clock
+from kivy.clock import Clock, ClockEvent
 
 from kiosk.logs import get_logger
 from kiosk.ui.inactivity import InactivityTimer, Phase
+
+if TYPE_CHECKING:
+    from kiosk.ui.widgets.overlay import InactivityOverlay
 
 log = get_logger("kiosk.ui.app")
 
@@ -24,15 +27,15 @@ class IdleWatch:
     its labels would open two more font faces (~5 MiB) at start."""
 
     def __init__(self, timer: InactivityTimer, on_expired: Callable[[], None],
-                 make_overlay: Callable[[], Any] | None = None) -> None:
+                 make_overlay: Callable[[], InactivityOverlay] | None = None) -> None:
         self.timer = timer
         self.on_expired = on_expired
         self.make_overlay = make_overlay
-        self.built_overlay: Any = None
-        self._poll_event: Any = None
+        self.built_overlay: InactivityOverlay | None = None
+        self._poll_event: ClockEvent | None = None
 
     @property
-    def overlay(self) -> Any:
+    def overlay(self) -> InactivityOverlay | None:
         """The warning overlay, built on first use (None without a factory)."""
         if self.built_overlay is None and self.make_overlay is not None:
             self.built_overlay = self.make_overlay()
@@ -86,9 +89,10 @@ class IdleWatch:
         if phase is Phase.EXPIRED:
             self.on_expired()
             return
-        if phase is Phase.WARNING:
-            self.overlay.seconds = self.timer.seconds_left()
-            if not self.overlay.is_open:
+        overlay = self.overlay
+        if phase is Phase.WARNING and overlay is not None:  # None: a watch without one
+            overlay.seconds = self.timer.seconds_left()
+            if not overlay.is_open:
                 log.info("inactivity warning")
-                self.overlay.show()
+                overlay.show()
         self._schedule_poll()

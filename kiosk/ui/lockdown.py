@@ -17,8 +17,9 @@ it cannot open while a technician types either, and Kivy never rewrites its conf
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kivy.clock import Clock
 from kivy.core.window import Window
@@ -27,7 +28,12 @@ from kivy.modules import Modules
 from kiosk.config import Settings
 from kiosk.logs import get_logger
 from kiosk.system.blanking import BlankingSchedule
-from kiosk.ui.wake import SYNC_AFTER_S, WakeGuard, bind_window
+from kiosk.ui.wake import SYNC_AFTER_S, Handler, WakeGuard, bind_window
+
+if TYPE_CHECKING:
+    from kivy.input.motionevent import MotionEvent
+
+    from kiosk.ui.app_protocol import UiApp
 
 log = get_logger("kiosk.ui.lockdown")
 
@@ -46,14 +52,14 @@ def in_technician_mode(screen_name: str) -> bool:
 class Lockdown:
     """What :func:`lock_down` installed; counts what it swallowed (for diagnostics)."""
 
-    app: Any
+    app: UiApp
     swallowed_keys: int = 0
     passed_keys: int = 0  # keypad keys handed to app.access
     swallowed_clicks: int = 0
-    handlers: dict[str, Any] = field(default_factory=dict)
+    handlers: dict[str, Handler] = field(default_factory=dict)
     blanking: BlankingSchedule | None = None
     wake: WakeGuard | None = None
-    wake_handlers: dict[str, Any] = field(default_factory=dict)
+    wake_handlers: dict[str, Handler] = field(default_factory=dict)
 
     def technician(self) -> bool:
         sm = getattr(self.app, "sm", None)
@@ -65,8 +71,8 @@ class Lockdown:
         self.swallowed_keys += 1
         return True
 
-    def on_key_down(self, _window: Any, key: int, _scancode: int = 0, _codepoint: Any = None,
-                    modifiers: Any = ()) -> bool:
+    def on_key_down(self, _window: object, key: int, _scancode: int = 0,
+                    _codepoint: str | None = None, modifiers: Sequence[str] = ()) -> bool:
         """A key press: the keypad's go to ``app.access``; nothing goes further."""
         if self.technician():
             return False
@@ -80,7 +86,7 @@ class Lockdown:
         self.swallowed_keys += 1
         return True
 
-    def on_touch(self, _window: Any, touch: Any) -> bool:
+    def on_touch(self, _window: object, touch: MotionEvent) -> bool:
         """Only a plain press (a finger, or a left click) reaches the widgets."""
         button = getattr(touch, "button", "left")
         if button in (None, "left"):
@@ -104,7 +110,7 @@ def _no_settings(*_: object, **__: object) -> bool:
     return False
 
 
-def lock_down(app: Any) -> Lockdown:
+def lock_down(app: UiApp) -> Lockdown:
     """Lock the app's window down (see the module docstring). Call from ``on_start``."""
     settings: Settings = app.settings
     app.use_kivy_settings = False

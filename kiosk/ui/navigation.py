@@ -26,7 +26,9 @@ and screens call them there); going home ends the session, which stays the app's
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from kivy.uix.screenmanager import Screen
 
 from kiosk.logs import get_logger
 from kiosk.services.states import State, Step
@@ -35,6 +37,7 @@ from kiosk.ui.routes import ROUTES
 
 if TYPE_CHECKING:
     from kiosk.services.controller import JourneyController
+    from kiosk.ui.app_protocol import UiApp
 
 ATTRACT = "attract"
 
@@ -44,11 +47,11 @@ log = get_logger("kiosk.ui.navigation")
 class Navigator:
     """Shows screens of ``app.sm``: the controller's state, or a screen beside it."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: UiApp) -> None:
         self.app = app
         self._opening = ""  # the screen go() is preparing and showing, while it does
 
-    def current_screen_widget(self) -> Any:
+    def current_screen_widget(self) -> Screen | None:
         """The screen on show (None before the UI is built)."""
         sm = self.app.sm
         return sm.current_screen if sm else None
@@ -73,7 +76,9 @@ class Navigator:
         if not self.has_screen(name):
             log.error("no screen for state", extra={"fields": {"screen": name}})
             return False
-        self.app.sm.get_screen(name).render(state)
+        sm = self.app.sm
+        assert sm is not None  # it has the screen
+        sm.get_screen(name).render(state)
         return self._show(name)
 
     def shows_state(self) -> bool:
@@ -108,6 +113,7 @@ class Navigator:
 
     def _show(self, name: str) -> bool:
         sm = self.app.sm
+        assert sm is not None  # the screen to show was found in it
         if sm.current == name:
             return False
         sm.current = name

@@ -12,7 +12,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kivy.uix.screenmanager import Screen
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class ScreenSpec:
             raise TypeError(f"{self.target} is not a class")
         return found
 
-    def factory(self) -> Callable[[], Any]:  # Any: a Kivy Screen (Kivy has no types)
+    def factory(self) -> Callable[[], Screen]:
         """Builds the screen: its class loaded then, named :attr:`name`."""
         return lambda: self.load()(name=self.name)
 

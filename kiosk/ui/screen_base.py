@@ -34,7 +34,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Never
 
 from kivy.app import App
 from kivy.lang import Builder
@@ -44,6 +44,10 @@ from kivy.uix.widget import Widget
 
 from kiosk.ui.widgets.frame import ScreenFrame
 from kiosk.ui.widgets.text import Translated
+
+if TYPE_CHECKING:
+    from kiosk.ui.app_protocol import UiApp
+    from kiosk.ui.widgets.buttons import KButton
 
 
 def load_kv(module_file: str) -> None:
@@ -101,19 +105,20 @@ class KioskScreen(Screen):
         return self._ensure_frame()
 
     @property
-    def back_button(self) -> Any:
+    def back_button(self) -> KButton:
         return self.frame.ids.nav.back_button
 
     @property
-    def home_button(self) -> Any:
+    def home_button(self) -> KButton:
         return self.frame.ids.nav.home_button
 
     @property
-    def app(self) -> Any:
+    def app(self) -> UiApp:
         return App.get_running_app()
 
     # --- lifecycle hooks for subclasses -------------------------------------------
-    def prepare(self, **params: Any) -> None:
+    # Never: this screen takes no parameter; a subclass names those it takes.
+    def prepare(self, **params: Never) -> None:
         """Receive ``app.go(name, **params)``'s parameters before the screen shows."""
         if params:
             raise TypeError(f"{type(self).__name__} takes no parameters, got {sorted(params)}")

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kivy.core.window import Window
 from kivy.uix.label import Label
@@ -26,16 +26,28 @@ from kiosk.ui.routes import ROUTES, enabled_routes
 from kiosk.ui.tour_checks import shot_problems
 from kiosk.ui.widgets.pager import PagerBar
 
+if TYPE_CHECKING:
+    from kiosk.ui.app import KioskApp
+    from kiosk.ui.driver import AppDriver
+    from kiosk.ui.screen_manager import KioskScreenManager
 
-def _inactivity_warning(app: Any) -> None:
+
+def _manager(app: KioskApp) -> KioskScreenManager:
+    """The app's screen manager (the tour runs on a built app)."""
+    if app.sm is None:
+        raise RuntimeError("the tour runs on a built app")
+    return app.sm
+
+
+def _inactivity_warning(app: KioskApp) -> None:
     app.go("placeholder", title_key="attract.pre_loss")
     app.overlay.seconds = app.settings.session.warning_seconds
     app.overlay.show()
 
 
-def _staff_call(phase: str) -> Callable[[Any], None]:
+def _staff_call(phase: str) -> Callable[[KioskApp], None]:
     """The staff call panel (一键呼叫) in ``phase``, over an in-session screen."""
-    def show(app: Any) -> None:
+    def show(app: KioskApp) -> None:
         # lazy: the staff call's module loads metrics; the tour needs it only here
         from kiosk.services.staff_call import HelpPhase, HelpStatus
 
@@ -46,7 +58,7 @@ def _staff_call(phase: str) -> Callable[[Any], None]:
 
 
 # Tour states that are not one screen's: name → callable(app).
-APP_STATES: dict[str, Callable[[Any], None]] = {
+APP_STATES: dict[str, Callable[[KioskApp], None]] = {
     "inactivity-warning": _inactivity_warning,
     **{f"staff-call-{phase}": _staff_call(phase)
        for phase in ("sending", "waiting", "coming", "unanswered", "unreachable")},
@@ -85,7 +97,7 @@ class Shot:
         return f"{self.screen}-{self.state}{page}-{self.lang}{mode}.png"
 
 
-def plan(app: Any, languages: tuple[str, ...] = LANGUAGES,
+def plan(app: KioskApp, languages: tuple[str, ...] = LANGUAGES,
          screens: list[str] | None = None) -> list[Shot]:
     """All shots, in order: per language, every screen state, then the app states and
     the mode samples."""
@@ -94,7 +106,7 @@ def plan(app: Any, languages: tuple[str, ...] = LANGUAGES,
     hidden = {r.screen for r in ROUTES} - enabled
     shots: list[Shot] = []
     for lang in languages:
-        for screen in app.sm.screens:
+        for screen in _manager(app).screens:
             if (screens and screen.name not in screens) or screen.name in hidden:
                 continue
             shots += [Shot(screen.name, state, lang) for state in screen.tour_states()]
@@ -111,7 +123,7 @@ def plan(app: Any, languages: tuple[str, ...] = LANGUAGES,
     return shots
 
 
-def _access_shots(app: Any, lang: str, screens: list[str] | None,
+def _access_shots(app: KioskApp, lang: str, screens: list[str] | None,
                   hidden: set[str]) -> list[Shot]:
     """The focus ring samples, and every cardholder screen's first state low."""
     shots = []
@@ -120,7 +132,7 @@ def _access_shots(app: Any, lang: str, screens: list[str] | None,
             shots.append(Shot(name, state, lang, focus=True))
             if name == "attract":
                 shots.append(Shot(name, state, lang, focus=True, high_contrast=True))
-    for screen in app.sm.screens:
+    for screen in _manager(app).screens:
         if (screens and screen.name not in screens) or screen.name in hidden \
                 or screen.name.startswith("diag_"):
             continue
@@ -131,7 +143,7 @@ def _access_shots(app: Any, lang: str, screens: list[str] | None,
     return shots
 
 
-def stage(app: Any, shot: Shot) -> None:
+def stage(app: KioskApp, shot: Shot) -> None:
     """Put the app in the shot's state (fresh session first)."""
     app.end_session(EndReason.RESET)
     app.set_language(shot.lang)
@@ -143,16 +155,16 @@ def stage(app: Any, shot: Shot) -> None:
     else:
         if shot.screen != "attract":
             app.go(shot.screen)
-        app.sm.get_screen(shot.screen).tour_states()[shot.state]()
+        _manager(app).get_screen(shot.screen).tour_states()[shot.state]()
     if shot.focus:
         app.nonvisual = True  # the first key's effect: the ring on the first element
 
 
-def layout_problems(driver: Any) -> list[str]:
+def layout_problems(driver: AppDriver) -> list[str]:
     """The problems of what is on screen now (:mod:`kiosk.ui.tour_checks`): placeholders
     left unformatted, untranslated keys, text outside its box, anything drawn over text
     or a button, text outside the content area or off the window, text to scroll to."""
-    screen = driver.app.sm.current_screen
+    screen = _manager(driver.app).current_screen
     content = getattr(getattr(screen, "frame", None), "ids", {}).get("content")
     box = None
     if content is not None:
@@ -161,7 +173,7 @@ def layout_problems(driver: Any) -> list[str]:
     return shot_problems(driver, box, content) + low_reach_problems(driver)
 
 
-def low_reach_problems(driver: Any) -> list[str]:
+def low_reach_problems(driver: AppDriver) -> list[str]:
     """In the low-reach layout: any text or picture above the lower half."""
     if not getattr(driver.app, "low_reach", False):
         return []
@@ -176,16 +188,16 @@ def low_reach_problems(driver: Any) -> list[str]:
     return problems
 
 
-def _next_page(app: Any) -> bool:
+def _next_page(app: KioskApp) -> bool:
     """Turn the shown screen's first pager that has a next page; False when none has."""
-    for w in app.sm.current_screen.walk(restrict=True):
+    for w in _manager(app).current_screen.walk(restrict=True):
         if isinstance(w, PagerBar) and w.page < w.count - 1:
             w.turn(1)
             return True
     return False
 
 
-def run_tour(driver: Any, out: Path, shots: list[Shot]) -> dict[str, list[str]]:
+def run_tour(driver: AppDriver, out: Path, shots: list[Shot]) -> dict[str, list[str]]:
     """Shoot every shot into ``out``; return {filename: problems} (errors included)."""
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, list[str]] = {}

@@ -26,17 +26,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kivy.core.window import Window
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
+from kivy.uix.screenmanager import Screen
 from kivy.uix.stencilview import StencilView
+from kivy.uix.widget import Widget
 
 from kiosk.ui.line_breaks import CLOSING, has_cjk
 from kiosk.ui.widgets.text import drawn_lines
+
+if TYPE_CHECKING:
+    from kiosk.ui.driver import AppDriver
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in window pixels
 TOLERANCE = 2.0          # pixels of overlap or overflow that are rounding, not a fault
@@ -49,13 +54,13 @@ class Drawn:
     """One thing on screen the checks compare: its kind, where it is drawn (clipped),
     and words to name it in a problem."""
 
-    widget: Any
+    widget: Widget
     kind: str        # "text", "button" or "picture"
     rect: Rect
     name: str
 
 
-def _window_rect(widget: Any, x: float, y: float, w: float, h: float) -> Rect:
+def _window_rect(widget: Widget, x: float, y: float, w: float, h: float) -> Rect:
     x0, y0 = widget.to_window(x, y)
     return (x0, y0, x0 + w, y0 + h)
 
@@ -70,7 +75,7 @@ def _inside(inner: Rect, outer: Rect) -> bool:
             and inner[2] <= outer[2] + TOLERANCE and inner[3] <= outer[3] + TOLERANCE)
 
 
-def _shown_text(widget: Any) -> str:
+def _shown_text(widget: Widget) -> str:
     return str(getattr(widget, "text", "") or "")
 
 
@@ -80,7 +85,7 @@ def text_rect(label: Label) -> Rect:
     return _window_rect(label, label.center_x - tw / 2, label.center_y - th / 2, tw, th)
 
 
-def picture_rect(image: Any) -> Rect:
+def picture_rect(image: Widget) -> Rect:
     """Where a picture is drawn: an Image fits its texture into its box, centred."""
     if isinstance(image, Image):
         iw, ih = image.norm_image_size
@@ -88,11 +93,11 @@ def picture_rect(image: Any) -> Rect:
     return _window_rect(image, image.x, image.y, image.width, image.height)
 
 
-def box_rect(widget: Any) -> Rect:
+def box_rect(widget: Widget) -> Rect:
     return _window_rect(widget, widget.x, widget.y, widget.width, widget.height)
 
 
-def _name(widget: Any) -> str:
+def _name(widget: Widget) -> str:
     text = _shown_text(widget).strip().replace("\n", " ")
     if text:
         return repr(text[:30])
@@ -101,11 +106,12 @@ def _name(widget: Any) -> str:
         else type(widget).__name__
 
 
-def _shown(widget: Any) -> bool:
+def _shown(widget: Widget) -> bool:
     return getattr(widget, "opacity", 1) > 0 and not getattr(widget, "disabled", False)
 
 
-def _walk(root: Any, screen: Any, clip: Rect | None = None) -> Iterator[tuple[Any, Rect | None]]:
+def _walk(root: Widget, screen: Screen | None,
+          clip: Rect | None = None) -> Iterator[tuple[Widget, Rect | None]]:
     """Visible widgets under ``root`` with the clip that applies to each (only the shown
     screen of a screen manager)."""
     if not _shown(root):
@@ -121,7 +127,7 @@ def _walk(root: Any, screen: Any, clip: Rect | None = None) -> Iterator[tuple[An
         yield from _walk(child, screen, clip)
 
 
-def drawn(roots: list[Any], screen: Any) -> list[Drawn]:
+def drawn(roots: list[Widget], screen: Screen | None) -> list[Drawn]:
     """Texts, buttons and pictures as drawn, in drawing order (later = on top)."""
     out: list[Drawn] = []
     for root in reversed(roots):   # Window.children: top-most first
@@ -140,7 +146,7 @@ def drawn(roots: list[Any], screen: Any) -> list[Drawn]:
     return out
 
 
-def _related(a: Any, b: Any) -> bool:
+def _related(a: Widget, b: Widget) -> bool:
     for x, y in ((a, b), (b, a)):
         node = x.parent
         while node is not None and node is not Window:
@@ -150,7 +156,7 @@ def _related(a: Any, b: Any) -> bool:
     return a is b
 
 
-def text_problems(widgets: list[Any]) -> list[str]:
+def text_problems(widgets: list[Widget]) -> list[str]:
     """Placeholders left unformatted and untranslated keys, in what labels show."""
     problems = []
     for w in widgets:
@@ -164,7 +170,7 @@ def text_problems(widgets: list[Any]) -> list[str]:
     return problems
 
 
-def line_problems(widgets: list[Any]) -> list[str]:
+def line_problems(widgets: list[Widget]) -> list[str]:
     """Chinese lines as drawn: punctuation opening a line, a character or two alone on
     a paragraph's last line."""
     problems = []
@@ -185,7 +191,7 @@ def line_problems(widgets: list[Any]) -> list[str]:
     return problems
 
 
-def overflow_problems(widgets: list[Any]) -> list[str]:
+def overflow_problems(widgets: list[Widget]) -> list[str]:
     """Text drawn outside its own label (or button)."""
     problems = []
     for w in widgets:
@@ -209,7 +215,7 @@ def overlap_problems(items: list[Drawn]) -> list[str]:
     return problems
 
 
-def visible_roots(driver: Any) -> list[Any]:
+def visible_roots(driver: AppDriver) -> list[Widget]:
     """The window's roots that can be seen: down to the first modal overlay."""
     roots = []
     for root in driver.roots():
@@ -221,9 +227,10 @@ def visible_roots(driver: Any) -> list[Any]:
     return roots
 
 
-def shot_problems(driver: Any, content_box: Rect | None, content: Any) -> list[str]:
+def shot_problems(driver: AppDriver, content_box: Rect | None, content: Widget | None) -> list[str]:
     """Every problem of the shot now on screen (see the module doc)."""
-    screen = driver.app.sm.current_screen
+    sm = driver.app.sm
+    screen = sm.current_screen if sm is not None else None
     roots = visible_roots(driver)
     widgets = [w for root in roots for w, _clip in _walk(root, screen)]
     problems = text_problems(widgets) + line_problems(widgets) + overflow_problems(widgets)
@@ -232,8 +239,8 @@ def shot_problems(driver: Any, content_box: Rect | None, content: Any) -> list[s
     return list(dict.fromkeys(problems))  # each once, in order
 
 
-def area_problems(driver: Any, widgets: list[Any], box: Rect | None,
-                  content: Any) -> list[str]:
+def area_problems(driver: AppDriver, widgets: list[Widget], box: Rect | None,
+                  content: Widget | None) -> list[str]:
     """Texts off the window, outside the content area, or cut by a scroll view."""
     problems = []
     for w in widgets:

@@ -24,7 +24,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Protocol
 
 from kiosk.logs import error_fields, get_logger
 from kiosk.system.blanking import XSET_TIMEOUT_S
@@ -32,6 +32,21 @@ from kiosk.system.blanking import XSET_TIMEOUT_S
 log = get_logger("kiosk.ui.wake")
 SYNC_AFTER_S = 2.0   # lock_down calls WakeGuard.sync_x_idle this long after start-up
 KEY_EVENTS = ("on_key_down", "on_keyboard", "on_textinput", "on_key_up")
+# A window handler: Kivy passes the window first; True stops the event there.
+Handler = Callable[..., bool]
+
+
+class Touch(Protocol):
+    """What the guard reads of a Kivy motion event."""
+
+    is_touch: bool
+    uid: int
+
+
+class Bindable(Protocol):
+    """What :func:`bind_window` uses of Kivy's ``Window``."""
+
+    def bind(self, **handlers: Handler) -> None: ...
 
 
 class WakeGuard:
@@ -43,7 +58,7 @@ class WakeGuard:
         self.timeout = timeout
         self.clock = clock
         self.last_input = clock()   # start-up counts: X's idle time is about as old
-        self.consumed_touches: set[Any] = set()
+        self.consumed_touches: set[int] = set()
         self.consumed_keys: set[int] = set()
         self.woken = 0              # wake-ups consumed (diagnostics)
 
@@ -65,7 +80,7 @@ class WakeGuard:
                 "by": kind, "idle_s": round(idle_s, 1)}})
         return blank
 
-    def touch(self, etype: str, uid: Any) -> bool:
+    def touch(self, etype: str, uid: int) -> bool:
         """A touch event (Kivy's ``begin``/``update``/``end``): True to consume it."""
         if etype == "begin":
             if self.input("touch"):
@@ -106,19 +121,19 @@ class WakeGuard:
         return bool(self.consumed_keys)
 
     # -- window handlers (Kivy passes the window first) ---------------------------------
-    def on_motion(self, _window: Any, etype: str, me: Any) -> bool:
+    def on_motion(self, _window: object, etype: str, me: Touch) -> bool:
         return bool(me.is_touch) and self.touch(etype, me.uid)
 
-    def on_key_down(self, _window: Any, keycode: int, *_: object) -> bool:
+    def on_key_down(self, _window: object, keycode: int, *_: object) -> bool:
         return self.key_down(keycode)
 
-    def on_key_up(self, _window: Any, keycode: int, *_: object) -> bool:
+    def on_key_up(self, _window: object, keycode: int, *_: object) -> bool:
         return self.key_up(keycode)
 
-    def on_keyboard(self, _window: Any, keycode: int, *_: object) -> bool:
+    def on_keyboard(self, _window: object, keycode: int, *_: object) -> bool:
         return keycode in self.consumed_keys
 
-    def on_textinput(self, _window: Any, _text: str) -> bool:
+    def on_textinput(self, _window: object, _text: str) -> bool:
         return self.text()
 
 
@@ -138,10 +153,10 @@ def reset_x_idle() -> bool:
     return True
 
 
-def bind_window(window: Any, guard: WakeGuard) -> dict[str, Any]:
+def bind_window(window: Bindable, guard: WakeGuard) -> dict[str, Handler]:
     """Bind ``guard`` to ``window`` (Kivy's ``Window``); the handlers, for unbinding.
     Bind it after the key lockdown's handlers, so it runs before them and sees every key."""
-    handlers: dict[str, Any] = {"on_motion": guard.on_motion}
+    handlers: dict[str, Handler] = {"on_motion": guard.on_motion}
     handlers.update({name: getattr(guard, name) for name in KEY_EVENTS})
     window.bind(**handlers)
     return handlers

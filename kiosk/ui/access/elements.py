@@ -19,7 +19,7 @@ stops: what they show is said in the text beside them.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kivy.core.window import Window
 from kivy.uix.behaviors import ButtonBehavior
@@ -29,6 +29,9 @@ from kivy.uix.widget import Widget
 from kiosk.ui.access.voice import Say
 from kiosk.ui.widgets.buttons import KButton
 from kiosk.ui.widgets.text import KLabel
+
+if TYPE_CHECKING:
+    from kiosk.ui.app_protocol import UiApp
 
 # Header buttons in the order they are reached (attribute names on the Header).
 HEADER_ORDER = ("read_button", "large_button", "contrast_button", "lang_button")
@@ -45,10 +48,10 @@ def open_modal() -> ModalView | None:
     return None
 
 
-def shown(widget: Widget, stop_at: Any = None) -> bool:
+def shown(widget: Widget, stop_at: Widget | None = None) -> bool:
     """On screen: not hidden or disabled up to ``stop_at`` (or the window). Sizes are
     not asked: a screen shown for the first time has not been laid out yet."""
-    node: Any = widget
+    node: Widget | None = widget
     while node is not None and node is not stop_at:
         if getattr(node, "opacity", 1) == 0 or getattr(node, "disabled", False):
             return False
@@ -72,7 +75,7 @@ def _walk(root: Widget) -> Iterator[Widget]:
             yield from _walk(child)
 
 
-def stops(app: Any) -> list[Widget]:
+def stops(app: UiApp) -> list[Widget]:
     """Every stop of what is shown now (see the module doc)."""
     modal = open_modal()
     if modal is not None:
@@ -100,7 +103,7 @@ def choices(items: list[Widget]) -> int:
     return sum(1 for w in items if isinstance(w, ButtonBehavior))
 
 
-def _said(widget: Any) -> Say:
+def _said(widget: Widget) -> Say:
     """A widget's text as a part: its catalog key and values, or the text shown."""
     key = getattr(widget, "key", "")
     if key:
@@ -118,7 +121,7 @@ def _panel_of(widget: Widget) -> Widget | None:
     return None
 
 
-def describe(widget: Any, app: Any) -> list[Say]:
+def describe(widget: Widget, app: UiApp) -> list[Say]:
     """How ``widget`` is said when it takes the focus: label, then role and state."""
     custom = getattr(widget, "access_describe", None)
     if callable(custom):  # (catalog key, values) pairs
@@ -142,7 +145,7 @@ def describe(widget: Any, app: Any) -> list[Say]:
     return [_said(widget)]
 
 
-def text_blocks(app: Any) -> dict[int, tuple[Widget, str]]:
+def text_blocks(app: UiApp) -> dict[int, tuple[Widget, str]]:
     """The text blocks shown now, by widget uid (to hear what a change changed)."""
     return {w.uid: (w, w.text) for w in stops(app) if isinstance(w, KLabel)
             and not isinstance(w, KButton)}

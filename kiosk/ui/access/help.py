@@ -11,11 +11,11 @@ needed (its labels would open more font faces at start).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from kivy.app import App
 from kivy.lang import Builder
 from kivy.properties import StringProperty
+from kivy.uix.widget import Widget
 
 from kiosk.domain.clock import format_time
 from kiosk.services.staff_call import HelpPhase, HelpStatus
@@ -72,7 +72,7 @@ class HelpOverlay(KioskModal):
         App.get_running_app().call_staff()
 
 
-def _shown_in(widget: Any, parent: Any, shown: bool, index: int) -> None:
+def _shown_in(widget: Widget, parent: Widget, shown: bool, index: int) -> None:
     """Put ``widget`` in ``parent`` (at ``index``) or take it out: hidden, it takes no
     room (an invisible widget in a layout still would)."""
     if shown and widget.parent is None:

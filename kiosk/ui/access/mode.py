@@ -27,7 +27,7 @@ logged as one ``speech`` event per utterance).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kivy.clock import Clock
 from kivy.core.window import Window
@@ -48,6 +48,8 @@ from kiosk.ui.widgets.text import KLabel
 
 if TYPE_CHECKING:
     from kiosk.services.staff_call import HelpStatus
+    from kiosk.services.states import State
+    from kiosk.ui.app_protocol import UiApp
     from kiosk.ui.parts import AppParts, Speech
 
 log = get_logger("kiosk.access")
@@ -56,7 +58,7 @@ log = get_logger("kiosk.access")
 class Access:
     """The keypad and voice of one app (see the module doc)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: UiApp) -> None:
         self.app = app
         self.settings = app.settings
         self.keymap = KeyMap.from_settings(app.settings)
@@ -208,6 +210,7 @@ class Access:
                 close()
                 self.changed()
             return
+        assert self.app.sm is not None  # keys reach the keypad once the window is built
         screen = self.app.sm.current_screen
         if getattr(screen, "show_back", False):
             self.app.back()  # the one back, as the back button's (kiosk/ui/navigation.py)
@@ -235,7 +238,7 @@ class Access:
             # Never the digit itself: a PIN or an ID number must not be heard.
             self.say("digit", [Say("access.digit.typed", {"count": count, "total": total})])
 
-    def _keypad(self) -> Any:
+    def _keypad(self) -> Widget | None:
         """The shown screen's number keypad (``access_keypad = True``), if any."""
         if elements.open_modal() is not None or self.app.sm is None:
             return None
@@ -274,6 +277,7 @@ class Access:
             first = self._modal_focus(items)
             parts += [elements._said(w) for w in items if isinstance(w, KLabel)]
         else:
+            assert self.app.sm is not None  # a view is announced once the window is built
             screen = self.app.sm.current_screen
             header = screen.frame.ids.header
             parts.append(elements._said(header.title_label))
@@ -327,7 +331,7 @@ class Access:
 
     # ---- mode -------------------------------------------------------------------------
 
-    def _on_mode(self, _app: Any, on: bool) -> None:
+    def _on_mode(self, _app: object, on: bool) -> None:
         factor = self.settings.access.timeout_factor if on else 1.0
         s = self.settings.session
         self.app.inactivity.configure(s.inactivity_seconds * factor,
@@ -354,7 +358,7 @@ class Access:
             self._view = ("", 0)
             self._look()
 
-    def _on_state(self, _state: Any) -> None:
+    def _on_state(self, _state: State) -> None:
         self.changed()
 
     def _on_help(self, _status: HelpStatus) -> None:
@@ -386,10 +390,10 @@ class Access:
         return str(self.app.tr(key, language, **values))
 
 
-def _paged_of(widget: Widget | None) -> Any:
+def _paged_of(widget: Widget | None) -> PagedView | None:
     """The paged view whose page shows ``widget`` (not its page buttons), or None."""
     node = widget.parent if widget is not None else None
-    child: Any = widget
+    child: Widget | None = widget
     while node is not None and node is not Window:
         if isinstance(node, PagedView):
             return node if child is not node._bar else None

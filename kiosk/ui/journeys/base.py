@@ -8,11 +8,13 @@ controller's state: showing it starts nothing, and its back is the app's one bac
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from kivy.properties import ObjectProperty
+from kivy.uix.widget import Widget
 
 from kiosk.config import REPO_ROOT
 from kiosk.domain.clock import DEFAULT_TIMEZONE, format_time
@@ -47,7 +49,7 @@ class JourneyScreen(KioskScreen):
         return self.app.controller
 
     def tr(self, key: str, **values: object) -> str:
-        return self.app.tr(key, **values)
+        return self.app.tr(key, None, **values)
 
     # --- shell hooks --------------------------------------------------------------
     def render(self, state: State) -> None:
@@ -100,17 +102,17 @@ class ReceiptEndScreen(JourneyScreen):
         self.ctl.end()
 
 
-def fmt_date(value: Any) -> str:
+def fmt_date(value: dt.date | None) -> str:
     """Dates as YYYY-MM-DD (unambiguous in both languages); '' for None."""
     return value.isoformat() if value is not None else ""
 
 
-def fmt_time(value: Any) -> str:
+def fmt_time(value: dt.datetime | None) -> str:
     """Times in the region's zone (the services hand over region times; naive = region)."""
     return format_time(value, value.tzinfo or DEFAULT_TIMEZONE) if value is not None else ""
 
 
-def set_label(widget: Any, key: str, **values: object) -> None:
+def set_label(widget: Widget, key: str, **values: object) -> None:
     """Point a KLabel/KButton at ``key`` with ``values`` (re-translates on language)."""
     widget.values = values
     if widget.key == key:
@@ -121,13 +123,13 @@ def set_label(widget: Any, key: str, **values: object) -> None:
         widget.text = ""
 
 
-def set_text(widget: Any, text: str) -> None:
+def set_text(widget: Widget, text: str) -> None:
     """Raw text (masked numbers, dates, outlet names): no translation."""
     widget.key = ""
     widget.text = text
 
 
-def set_shown(widget: Any, shown: bool) -> None:
+def set_shown(widget: Widget, shown: bool) -> None:
     """Hide without removing (kept for reuse): invisible, untouchable, read-aloud skips."""
     widget.opacity = 1 if shown else 0
     widget.disabled = not shown
@@ -139,7 +141,7 @@ def image_path(name: str) -> str:
     return str(path) if path.exists() else ""
 
 
-def wipe_label(widget: Any) -> None:
+def wipe_label(widget: Widget) -> None:
     """Blank a label's data: placeholder values, and raw text (keys stay: no data). A
     label whose values are never data (``keeps_values``, e.g. the pager's page count)
     is left alone."""

@@ -15,7 +15,7 @@ The app builds its bridge from the parts it was given (:class:`kiosk.ui.parts.Ap
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kivy.clock import Clock
 
@@ -24,6 +24,7 @@ from kiosk.services.ports import CardEvent, CardEventKind, ScanEvent, ScanEventK
 from kiosk.services.states import Journey, State, Step
 
 if TYPE_CHECKING:
+    from kiosk.ui.app_protocol import UiApp
     from kiosk.ui.parts import AppParts
 
 log = get_logger("kiosk.ui.journeys")
@@ -76,7 +77,7 @@ def kivy_dispatch(fn: Callable[[], None]) -> None:
 class JourneyBridge:
     """Draws controller states on the journey screens; routes card events."""
 
-    def __init__(self, app: Any, parts: AppParts) -> None:
+    def __init__(self, app: UiApp, parts: AppParts) -> None:
         self.app = app
         self.parts = parts
         self.controller = parts.controller

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from kivy.graphics.texture import Texture
 from kivy.lang import Builder
@@ -62,7 +61,7 @@ class NumericKeypad(BoxLayout):
         super().__init__(**kwargs)
         self.bind(value=self._show, secret=self._show)
 
-    def on_kv_post(self, _base_widget: Any) -> None:
+    def on_kv_post(self, _base_widget: object) -> None:
         # ids exist only once this widget's own kv rule has been applied.
         self.bind(allow_x=self._build_keys)
         self._build_keys()
@@ -146,10 +145,10 @@ class QrCode(Widget):
 class RowPool:
     """Reuses row widgets across sessions (widgets made per session leak in Kivy)."""
 
-    def __init__(self, container: Any, factory: Callable[[], Any]) -> None:
+    def __init__(self, container: Widget, factory: Callable[[], Widget]) -> None:
         self.container = container
         self.factory = factory
-        self.pool: list[Any] = []
+        self.pool: list[Widget] = []
 
     def wipe(self) -> None:
         """Detach every row and blank the data on all of them (session end)."""
@@ -158,7 +157,7 @@ class RowPool:
             for w in row.walk(restrict=True):
                 wipe_label(w)
 
-    def rows(self, n: int) -> list[Any]:
+    def rows(self, n: int) -> list[Widget]:
         while len(self.pool) < n:
             self.pool.append(self.factory())
         self.container.clear_widgets()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from kiosk.services.diagnostics.bundle import BundleError, export_bundle
 from kiosk.services.diagnostics.runner import run_checks
@@ -45,7 +44,7 @@ class DiagBundleScreen(DiagScreen):
         self.show(self.ids.result, "diagnostics.ui.exporting")
         run_in_background(self.app, work, self._done)
 
-    def _done(self, result: Any) -> None:
+    def _done(self, result: Path | BaseException) -> None:
         self.forget()
         if isinstance(result, Path):
             self.show(self.ids.result, "diagnostics.ui.exported", path=str(result))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 from kiosk.domain.clock import format_time
 from kiosk.services.diagnostics.checks import check_central
+from kiosk.services.diagnostics.model import CheckResult
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen, run_check
 
@@ -24,10 +24,10 @@ class DiagCentralScreen(DiagScreen):
         self.show(self.ids.summary, "diagnostics.ui.checking")
         run_check(self.app, check_central, self._show)
 
-    def _show(self, result: Any) -> None:
+    def _show(self, result: CheckResult | BaseException) -> None:
         self.show_check(result, FIELDS, self._fmt)
 
-    def _fmt(self, value: Any) -> str:
+    def _fmt(self, value: object) -> str:
         if isinstance(value, bool):
             return self.tr("diagnostics.ui.yes" if value else "diagnostics.ui.no")
         if value in ("accepted", "rejected", "unknown"):
@@ -47,7 +47,7 @@ class DiagCentralScreen(DiagScreen):
         return {"default": sample}
 
 
-def _moment(value: Any) -> dt.datetime | None:
+def _moment(value: object) -> dt.datetime | None:
     """An aware ISO 8601 instant (``2026-11-25T01:00:00+00:00``), else None."""
     if not isinstance(value, str) or "T" not in value:
         return None
@@ -58,7 +58,7 @@ def _moment(value: Any) -> dt.datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: object) -> str:
     return "-" if value is None or value == "" else str(value)
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty
 from kivy.uix.widget import Widget
 
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen
+
+if TYPE_CHECKING:
+    from kivy.input.motionevent import MotionEvent
 
 GRID_COLS, GRID_ROWS = 8, 4
 BARS = ((1, 1, 1, 1), (1, 1, 0, 1), (0, 1, 1, 1), (0, 1, 0, 1), (1, 0, 1, 1), (1, 0, 0, 1),
@@ -21,12 +24,12 @@ class TouchCell(Widget):
 
     hit = BooleanProperty(False)
 
-    def on_touch_down(self, touch: Any) -> bool:
+    def on_touch_down(self, touch: MotionEvent) -> bool:
         if self.collide_point(*touch.pos):
             self.hit = True
         return False
 
-    def on_touch_move(self, touch: Any) -> bool:
+    def on_touch_move(self, touch: MotionEvent) -> bool:
         if self.collide_point(*touch.pos):
             self.hit = True
         return False
@@ -36,7 +39,7 @@ class ColourBar(Widget):
     index = NumericProperty(0)
     colour = ColorProperty(BARS[0])
 
-    def on_index(self, _w: Any, value: int) -> None:
+    def on_index(self, _w: object, value: int) -> None:
         self.colour = BARS[int(value) % len(BARS)]
 
 

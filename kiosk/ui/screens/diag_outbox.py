@@ -4,11 +4,12 @@ delivered; send now, or export them sealed for the outlet."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from kivy.clock import Clock
 
 from kiosk.services.diagnostics.checks import check_outbox
+from kiosk.services.diagnostics.live import SealedExport
+from kiosk.services.diagnostics.model import CheckResult
 from kiosk.services.diagnostics.tools import bundle_targets
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import (
@@ -32,7 +33,7 @@ class DiagOutboxScreen(DiagScreen):
     def refresh(self) -> None:
         run_check(self.app, check_outbox, self._show)
 
-    def _show(self, result: Any) -> None:
+    def _show(self, result: CheckResult | BaseException) -> None:
         self.show_check(result, FIELDS, _fmt)
 
     def retry_now(self) -> None:
@@ -53,7 +54,7 @@ class DiagOutboxScreen(DiagScreen):
             return
         settings = self.app.settings
 
-        def work() -> Any:
+        def work() -> SealedExport:
             targets = bundle_targets(settings)
             if not targets:
                 raise OSError("no USB stick and no support folder")
@@ -62,13 +63,12 @@ class DiagOutboxScreen(DiagScreen):
         self.show(self.ids.result, "diagnostics.ui.exporting")
         run_in_background(self.app, work, self._exported)
 
-    def _exported(self, result: Any) -> None:
+    def _exported(self, result: SealedExport | BaseException) -> None:
         self.forget()
-        path = getattr(result, "path", None)
-        if path is not None:
+        if not isinstance(result, BaseException):
             key = ("diagnostics.ui.outbox_exported_demo" if result.demo_key
                    else "diagnostics.ui.outbox_exported")
-            self.show(self.ids.result, key, items=result.items, path=str(path))
+            self.show(self.ids.result, key, items=result.items, path=str(result.path))
             self.refresh()
             return
         reason = getattr(result, "reason", None)
@@ -95,7 +95,7 @@ class DiagOutboxScreen(DiagScreen):
         return {"default": sample, "exported": exported}
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: object) -> str:
     return "-" if value is None else str(value)
 
 

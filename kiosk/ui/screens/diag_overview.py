@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from kiosk.services.diagnostics import PARTS, CheckResult, CheckStatus, run_checks, tools
+from kiosk.services.diagnostics.context import DiagnosticsContext
 from kiosk.services.diagnostics.runner import Report
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen, run_in_background, technician
@@ -63,7 +63,7 @@ class DiagOverviewScreen(DiagScreen):
         ctx = technician(self.app).context()
         run_in_background(self.app, lambda: _run(ctx), self._show)
 
-    def _show(self, report: Any) -> None:
+    def _show(self, report: Report | BaseException) -> None:
         self._running = False
         if not isinstance(report, Report) or self._sample:
             return
@@ -112,7 +112,7 @@ SAMPLE = (
 )
 
 
-def _run(ctx: Any) -> Report:
+def _run(ctx: DiagnosticsContext) -> Report:
     try:
         return run_checks(ctx)
     finally:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from kiosk.services.diagnostics.checks import check_printer
+from kiosk.services.diagnostics.model import CheckResult
 from kiosk.services.failures import printer_error_kind
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen, run_check, run_in_background, technician
@@ -29,8 +29,8 @@ class DiagPrinterScreen(DiagScreen):
             return True
         return technician(self.app).context().printer is not None
 
-    def _show(self, result: Any) -> None:
-        if isinstance(result, Exception):
+    def _show(self, result: CheckResult | BaseException) -> None:
+        if isinstance(result, BaseException):
             self.show_error(self.ids.status, result)
         else:
             self.show_summary(self.ids.status, result)
@@ -56,7 +56,7 @@ class DiagPrinterScreen(DiagScreen):
         self.show(self.ids.result, "diagnostics.ui.printing")
         run_in_background(self.app, work, self._printed)
 
-    def _printed(self, key: Any) -> None:
+    def _printed(self, key: str | BaseException) -> None:
         if isinstance(key, str):
             self.show(self.ids.result, key, kind="", target="")
         else:

@@ -5,13 +5,13 @@ test scan shows only that a code came and its length."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from kivy.factory import Factory
 
 from kiosk.services.diagnostics.cardtest import TestRead, card_test_check
 from kiosk.services.diagnostics.checks import check_readers
 from kiosk.services.diagnostics.checks.qr_scanner import scan_test_check
+from kiosk.services.diagnostics.model import CheckResult
 from kiosk.ui.screen_base import load_kv
 from kiosk.ui.technician.base import DiagScreen, run_check
 
@@ -26,15 +26,16 @@ class DiagReadersScreen(DiagScreen):
     def refresh(self) -> None:
         run_check(self.app, check_readers, self._show)
 
-    def _show(self, result: Any) -> None:
-        if isinstance(result, Exception):
+    def _show(self, result: CheckResult | BaseException) -> None:
+        if isinstance(result, BaseException):
             self.ids.readers.clear_widgets()
             self.show_error(self.ids.summary, result)
             return
         self.show_summary(self.ids.summary, result)
-        self._lines(result.details.get("readers", []))
+        readers = result.details.get("readers", [])
+        self._lines(readers if isinstance(readers, list) else [])
 
-    def _lines(self, readers: list[dict[str, Any]]) -> None:
+    def _lines(self, readers: list[dict[str, object]]) -> None:
         """One line per reader with its test button (the rows are rebuilt: a few)."""
         box = self.ids.readers
         box.clear_widgets()
@@ -46,7 +47,7 @@ class DiagReadersScreen(DiagScreen):
             row = Factory.ReaderLine()
             self.show(row.ids.line, f"{state}_line", reader=reader["reader"],
                       atr=reader["atr"] or "-")
-            row.ids.test.bind(on_release=lambda _b, r=reader["reader"]: self.test_read(r))
+            row.ids.test.bind(on_release=lambda _b, r=str(reader["reader"]): self.test_read(r))
             box.add_widget(row)
 
     def test_read(self, reader: str) -> None:
@@ -54,7 +55,7 @@ class DiagReadersScreen(DiagScreen):
         self.show(self.ids.result, "diagnostics.ui.reading")
         run_check(self.app, card_test_check(reader), self._show_read)
 
-    def _show_read(self, result: Any) -> None:
+    def _show_read(self, result: TestRead | BaseException) -> None:
         if not isinstance(result, TestRead):
             self.forget()
             self.show_error(self.ids.result, result)
@@ -78,7 +79,7 @@ class DiagReadersScreen(DiagScreen):
         self.forget()
         self.show(self.ids.result, "diagnostics.qr_scanner.test_prompt")
         run_check(self.app, scan_test_check(), lambda result: self.show_summary(
-            self.ids.result, result) if not isinstance(result, Exception)
+            self.ids.result, result) if not isinstance(result, BaseException)
             else self.show_error(self.ids.result, result))
 
     def tour_states(self) -> dict[str, Callable[[], None]]:

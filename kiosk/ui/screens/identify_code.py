@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
 
-from kivy.clock import Clock
+from kivy.clock import Clock, ClockEvent
 
 from kiosk.services.states import CodeView, State
 from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401
@@ -20,7 +19,7 @@ class IdentifyCodeScreen(JourneyScreen):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._resend_at = 0.0
-        self._tick_event: Any = None
+        self._tick_event: ClockEvent | None = None
 
     def show(self, state: State) -> None:
         view = view_of(state, CodeView)

@@ -8,9 +8,8 @@ action, before it is pressed."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from kivy.clock import Clock
+from kivy.clock import Clock, ClockEvent
 
 from kiosk.services.states import BusyView, State
 from kiosk.ui.journeys.base import JourneyScreen, set_label, set_shown, set_text, view_of
@@ -25,7 +24,7 @@ class JourneyBusyScreen(JourneyScreen):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
-        self._tick_event: Any = None
+        self._tick_event: ClockEvent | None = None
         self._started = 0.0
         self._n = 0
 

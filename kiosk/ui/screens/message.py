@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from kiosk.ui.journeys import widgets as journey_widgets  # noqa: F401  (KScrollView)
 from kiosk.ui.screen_base import KioskScreen, load_kv
@@ -36,7 +35,7 @@ class MessageSpec:
     title_key: str
     body_key: str
     next_key: str = ""
-    values: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, object] = field(default_factory=dict)
     tone: str = "error"   # "error" (danger banner) or "info"
     buttons: tuple[MessageButton, ...] = (MessageButton("app.home", "home"),)
 
@@ -55,7 +54,7 @@ class MessageScreen(KioskScreen):
         self._pool: list[KButton] = []
         self._render()
 
-    def prepare(self, spec: MessageSpec | None = None, **params: Any) -> None:
+    def prepare(self, spec: MessageSpec | None = None, **params: object) -> None:
         if params:
             raise TypeError(f"MessageScreen takes spec=, got {sorted(params)}")
         self.spec = spec or GENERIC_ERROR

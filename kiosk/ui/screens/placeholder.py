@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from kiosk.ui.screen_base import KioskScreen, load_kv
 
 
 class PlaceholderScreen(KioskScreen):
-    def prepare(self, title_key: str = "placeholder.title", **params: Any) -> None:
+    def prepare(self, title_key: str = "placeholder.title", **params: object) -> None:
         self.title_key = title_key
 
     def reset(self) -> None:

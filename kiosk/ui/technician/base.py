@@ -21,23 +21,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from kivy.app import App
-from kivy.clock import Clock
+from kivy.clock import Clock, ClockEvent
 from kivy.core.window import Window
+from kivy.input.motionevent import MotionEvent
+from kivy.uix.widget import Widget
 
 from kiosk.logs import error_fields, get_logger
 from kiosk.services.diagnostics.access import CornerHold, TechnicianAccess
 from kiosk.services.diagnostics.context import DiagnosticsContext
 from kiosk.services.diagnostics.live import AudioTest, OutboxTools, TechnicianParts
+from kiosk.services.diagnostics.model import CheckResult
 from kiosk.services.diagnostics.runner import run_check as run_on_context
 from kiosk.services.failures import failed_part
 from kiosk.services.tasks import Outcome
 from kiosk.ui.registry import SCREENS
 from kiosk.ui.screen_base import KioskScreen
 
+if TYPE_CHECKING:
+    from kiosk.ui.app_protocol import UiApp
+
 log = get_logger("kiosk.ui.diagnostics")
+T = TypeVar("T")
 ATTRACT = "attract"
 PIN_SCREEN = "diag_pin"
 HOME_SCREEN = "diag_overview"
@@ -48,13 +55,13 @@ class Technician:
     :mod:`kiosk.ui.first_frame`): the gesture, the access and the app's live parts
     (``app.parts.technician``)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: UiApp) -> None:
         self.app = app
         self.hold = CornerHold()
         self._access: TechnicianAccess | None = None
-        self._touch: Any = None
-        self._poll_event: Any = None
-        self._idle_event: Any = None
+        self._touch: MotionEvent | None = None
+        self._poll_event: ClockEvent | None = None
+        self._idle_event: ClockEvent | None = None
         Window.bind(on_touch_down=self._down, on_touch_move=self._move, on_touch_up=self._up)
         app.bind(on_session_end=lambda *_: self.leave(end_session=False))
         if app.settings.diagnostics.metrics_enabled:  # the endpoint is one of the parts
@@ -121,10 +128,10 @@ class Technician:
         """The app's speaker for the audio test (None: the app runs without one)."""
         return self.parts.speaker
 
-    def run(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    def run(self, work: Callable[[], T], done: Callable[[T | BaseException], None]) -> None:
         """Run ``work`` on the technician's worker; its result (or the exception) goes
         to ``done`` on the Kivy main thread."""
-        def deliver(outcome: Outcome) -> None:
+        def deliver(outcome: Outcome[T]) -> None:
             if outcome.error is not None:
                 log.warning("background work failed",
                             extra={"fields": error_fields(outcome.error)})
@@ -141,7 +148,7 @@ class Technician:
             sm.current_screen, "idle_screen", False))  # out of service: also no session
             and not self.app.idle.overlay_open)
 
-    def _down(self, _win: Any, touch: Any) -> bool:
+    def _down(self, _win: object, touch: MotionEvent) -> bool:
         if self.active and self.app.sm is not None and self.app.sm.current.startswith("diag"):
             self.access.touch()
         if not self._on_attract():
@@ -152,12 +159,12 @@ class Technician:
             self._poll_event = Clock.schedule_interval(self._poll, 0.1)
         return False
 
-    def _move(self, _win: Any, touch: Any) -> bool:
-        if touch is self._touch:
+    def _move(self, _win: object, touch: MotionEvent) -> bool:
+        if self._touch is not None and touch is self._touch:
             self.hold.move(touch.x, touch.y, Window.width, Window.height)
         return False
 
-    def _up(self, _win: Any, touch: Any) -> bool:
+    def _up(self, _win: object, touch: MotionEvent) -> bool:
         if touch is self._touch:
             self.hold.up()
             self._touch = None
@@ -194,19 +201,23 @@ DIAG_SCREENS = tuple((spec.name, spec.target) for spec in SCREENS
                      if spec.name.startswith("diag_"))
 
 
-def technician(app: Any) -> Technician:
+def technician(app: UiApp) -> Technician:
     """The app's :class:`Technician` (the app builds it right after its first frame)."""
-    return app.technician
+    tech = app.technician
+    if not isinstance(tech, Technician):  # the app builds this class (install_technician)
+        raise TypeError(f"not a technician entry: {type(tech).__name__}")
+    return tech
 
 
-def run_in_background(app: Any, work: Callable[[], Any],
-                      done: Callable[[Any], None]) -> None:
+def run_in_background(app: UiApp, work: Callable[[], T],
+                      done: Callable[[T | BaseException], None]) -> None:
     """Run ``work`` on the technician's worker; hand its result (or the exception) to
     ``done`` on the Kivy main thread."""
     technician(app).run(work, done)
 
 
-def run_check(app: Any, check: Callable[[Any], Any], done: Callable[[Any], None]) -> None:
+def run_check(app: UiApp, check: Callable[[DiagnosticsContext], T],
+              done: Callable[[T | BaseException], None]) -> None:
     """Run ``check`` on a fresh diagnostics context in the background (the context is
     closed afterwards, whatever happens); its result or exception goes to ``done``."""
     ctx = technician(app).context()
@@ -249,35 +260,35 @@ class DiagScreen(KioskScreen):
         """Stop re-drawing (the screen was reset)."""
         self._render = None
 
-    def show(self, label: Any, key: str, **values: object) -> None:
+    def show(self, label: Widget, key: str, **values: object) -> None:
         """``key`` with ``values`` on a KLabel; it re-translates itself on a switch."""
         label.key = ""  # so the new values are not rendered with the old key
         label.values = values
         label.key = key
 
-    def show_text(self, label: Any, text: str) -> None:
+    def show_text(self, label: Widget, text: str) -> None:
         """Raw text (data, or drawn inside :meth:`render`) on a KLabel: no key."""
         label.key = ""
         label.text = text
 
-    def show_summary(self, label: Any, result: Any) -> None:
+    def show_summary(self, label: Widget, result: CheckResult) -> None:
         """A check's summary by its key, placeholders from its (clean) details."""
         values = {k: v for k, v in result.details.items() if k not in ("key", "language")}
         self.show(label, result.summary_key, **values)
 
-    def show_error(self, label: Any, exc: BaseException) -> None:
+    def show_error(self, label: Widget, exc: BaseException) -> None:
         """A failed check in words: which part, not the exception's class or message."""
         self.show(label, error_key(exc))
 
-    def field_lines(self, pairs: Iterable[tuple[str, Any]]) -> str:
+    def field_lines(self, pairs: Iterable[tuple[str, object]]) -> str:
         """``name: value`` lines, each name translated from ``diagnostics.ui.field.<name>``."""
         return "\n".join(f"{self.tr(f'diagnostics.ui.field.{n}')}: {v}" for n, v in pairs)
 
-    def show_check(self, result: Any, fields: Iterable[str],
-                   fmt: Callable[[Any], str]) -> None:
+    def show_check(self, result: CheckResult | BaseException, fields: Iterable[str],
+                   fmt: Callable[[object], str]) -> None:
         """A check's outcome: summary on ``ids.summary``, its ``fields`` (values through
         ``fmt``) on ``ids.details``; an exception in words, with no details."""
-        if isinstance(result, Exception):
+        if isinstance(result, BaseException):
             self.forget()
             self.show_error(self.ids.summary, result)
             self.show_text(self.ids.details, "")

@@ -11,16 +11,19 @@ does nothing. Runs on the Kivy main thread.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.logs import get_logger
 from kiosk.services.diagnostics.access import card_opens_pin
 from kiosk.ui.technician.base import PIN_SCREEN
 
+if TYPE_CHECKING:
+    from kiosk.ui.app_protocol import UiApp
+
 log = get_logger("kiosk.ui.technician.card")
 
 
-def on_technician_card(app: Any) -> bool:
+def on_technician_card(app: UiApp) -> bool:
     """Open the PIN pad if the kiosk is idle at the attract screen; True if it did."""
     sm = app.sm
     if sm is None or not app.has_screen(PIN_SCREEN):

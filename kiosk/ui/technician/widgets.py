@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from kivy.lang import Builder
 from kivy.properties import ColorProperty, StringProperty
@@ -22,7 +21,7 @@ class StatusLight(Widget):
     status = StringProperty("")
     colour = ColorProperty(LIGHT_COLOURS[""])
 
-    def on_status(self, _w: Any, value: str) -> None:
+    def on_status(self, _w: object, value: str) -> None:
         self.colour = LIGHT_COLOURS.get(value, LIGHT_COLOURS[""])
 
 

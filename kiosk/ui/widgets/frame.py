@@ -12,12 +12,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import NumericProperty, ObjectProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
 from kivy.uix.stacklayout import StackLayout
 from kivy.uix.widget import Widget
 
@@ -41,7 +42,7 @@ class Header(BoxLayout):
         self._app = app
         self.nav: NavBar | None = None  # the frame's navigation bar (ScreenFrame sets it)
 
-        def button(key: str, action: Any) -> KButton:
+        def button(key: str, action: Callable[[], object]) -> KButton:
             # Toggles in the smaller type (still >= 28 px), sized to their text; regular
             # weight, like all 28 px text on the start screen: each weight at each size
             # is one more font face open (~2.5 MiB for the CJK face).
@@ -121,7 +122,7 @@ class Header(BoxLayout):
             self.screen.bind(title_key=self._set_title)
             self._set_title(self.screen, self.screen.title_key)
 
-    def _set_title(self, _screen: Any, key: str) -> None:
+    def _set_title(self, _screen: object, key: str) -> None:
         self.title_label.key = key or "app.title"
 
 
@@ -175,7 +176,9 @@ class NavBar(BoxLayout):
             app.bind(low_reach=b.setter("active"))
         return b
 
-    def _button(self, key: str, action: Any, variant: str = "secondary") -> KButton:
+    # ``action`` is bound to on_release: it is called with the button.
+    def _button(self, key: str, action: Callable[..., object],
+                variant: str = "secondary") -> KButton:
         b = self._buttons.get(key)
         if b is None:
             small = key.startswith("access.")
@@ -226,7 +229,7 @@ class SideBar(BoxLayout):
     and home are the app's one back and home, as the navigation bar's (a journey's back
     is one step of the journey)."""
 
-    def __init__(self, screen: Any, **kwargs: object) -> None:
+    def __init__(self, screen: Screen, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.screen = screen
         app = App.get_running_app()
@@ -239,7 +242,7 @@ class SideBar(BoxLayout):
     def _title(self, *_: object) -> None:
         self.ids.title.key = self.screen.title_key or "app.title"
 
-    def _button(self, key: str, action: Any, variant: str = "header",
+    def _button(self, key: str, action: Callable[[], object], variant: str = "header",
                 toggle: str = "") -> KButton:
         b = self._made.get(key)
         if b is None:
@@ -293,7 +296,7 @@ class ScreenFrame(BoxLayout):
     screen = ObjectProperty(None, allownone=True)
     side: SideBar | None = None
 
-    def on_kv_post(self, base_widget: Any) -> None:
+    def on_kv_post(self, base_widget: object) -> None:
         # Older names kept: the back/home buttons used to live in the header.
         self.ids.header.nav = self.ids.nav
         app = App.get_running_app()

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import NumericProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.stencilview import StencilView
+from kivy.uix.widget import Widget
 
 from kiosk.ui.widgets.text import KLabel
 
@@ -53,7 +53,7 @@ class Pages:
         return True
 
 
-def per_page(app: Any, normal: int, large: int) -> int:
+def per_page(app: object, normal: int, large: int) -> int:
     """A page size for the app's current text size."""
     return large if getattr(app, "large_text", False) else normal
 
@@ -128,8 +128,8 @@ class PagedView(BoxLayout):
         self._viewport = _Viewport()
         self._bar = PagerBar()
         self._bar.on_turn = self.turn
-        self._content: Any = None
-        self._blocks: tuple[Any, ...] = ()
+        self._content: Widget | None = None
+        self._blocks: tuple[Widget, ...] = ()
         self._hidden: set[int] = set()
         self._fresh = True
         self._trigger = Clock.create_trigger(self._relayout, -1)
@@ -139,7 +139,7 @@ class PagedView(BoxLayout):
         super().add_widget(self._bar)
         self._viewport.bind(size=self._trigger)
 
-    def add_widget(self, widget: Any, *args: object, **kwargs: object) -> None:
+    def add_widget(self, widget: Widget, *args: object, **kwargs: object) -> None:
         if widget is self._viewport or widget is self._bar or not hasattr(self, "_bar"):
             super().add_widget(widget, *args, **kwargs)
             return
@@ -229,13 +229,13 @@ class PagedView(BoxLayout):
                                                      bar.ids.get("next")) if w is not None]
         return float(max([getattr(theme, "target", 0) or 0, *buttons]))
 
-    def _hide(self, block: Any) -> None:
+    def _hide(self, block: Widget) -> None:
         if block.opacity == 0 and id(block) not in self._hidden:
             return  # hidden by its screen: leave it
         self._hidden.add(id(block))
         block.opacity, block.disabled = 0, True
 
-    def _unhide(self, block: Any) -> None:
+    def _unhide(self, block: Widget) -> None:
         if id(block) in self._hidden:
             self._hidden.discard(id(block))
             block.opacity, block.disabled = 1, False

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.properties import BooleanProperty, DictProperty, OptionProperty, StringProperty
 from kivy.uix.label import Label
 
 from kiosk.ui.line_breaks import break_lines, has_cjk
+
+if TYPE_CHECKING:
+    from kivy.core.text import LabelBase
 
 ROLES = ("small", "body", "button", "title", "heading", "display")
 
@@ -54,12 +57,12 @@ class ChineseLines:
     characters, no line starting with punctuation); Kivy breaks only at spaces. ``text``
     stays the text as written; what is drawn is :attr:`drawn_lines`."""
 
-    # What the mixin uses of its Kivy host. The core label is Any: Kivy's text providers
-    # have no type information.
+    # What the mixin uses of its Kivy host; the core label is the text provider's (a
+    # subclass of Kivy's LabelBase).
     text: str
     text_size: Sequence[float | None] | None
     padding: Sequence[float]
-    _label: Any
+    _label: LabelBase | None
 
     def texture_update(self, *largs: object) -> None:
         # Where Kivy draws the text (deferred to the frame, once the text, width and
@@ -77,6 +80,7 @@ class ChineseLines:
         pad = self.padding[0] + self.padding[2] if len(self.padding) == 4 \
             else 2 * self.padding[0]
         core = self._label
+        assert core is not None  # texture_update calls this once Kivy made it
         core.resolve_font_name()   # the font as it will draw (get_extents needs it)
         extents = core.get_cached_extents()
         return "\n".join(break_lines(text, max(1.0, width - pad),
