@@ -21,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import requests
 
@@ -42,7 +42,36 @@ from kiosk.devices.virtual.cards import id_card_data, ssc_card_data
 from kiosk.secrets import load_secrets
 
 
-def _interleaved(fns: dict[str, Callable[[], Any]], runs: int, warmup: int = 10
+class Timing(TypedDict):
+    """One call's latency over its runs."""
+
+    median_ms: float
+    p95_ms: float
+    runs: int
+
+
+class OutboxFigures(TypedDict):
+    """The outbox's throughput through the client."""
+
+    items: int
+    enqueue_per_s: float
+    deliver_per_s: float
+    enqueue_plus_deliver_per_s: float
+    delivered: int
+    rejected: int
+
+
+class CentralFigures(TypedDict):
+    """The figures of ``kiosk bench central``."""
+
+    client_status: Timing
+    bare_session_status: Timing
+    bare_requests_post_status: Timing
+    client_overhead_median_ms: float
+    outbox: OutboxFigures
+
+
+def _interleaved(fns: dict[str, Callable[[], object]], runs: int, warmup: int = 10
                  ) -> dict[str, list[float]]:
     """Time each function ``runs`` times, taking turns, so drift hits all alike."""
     for fn in fns.values():
@@ -57,7 +86,7 @@ def _interleaved(fns: dict[str, Callable[[], Any]], runs: int, warmup: int = 10
     return out
 
 
-def _summary(samples: list[float]) -> dict[str, float]:
+def _summary(samples: list[float]) -> Timing:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
     return {"median_ms": round(statistics.median(ordered), 3), "p95_ms": round(p95, 3),
@@ -110,11 +139,10 @@ def run(args: argparse.Namespace) -> int:
                 "bare_session_status": bare(session.post),
                 "bare_requests_post_status": bare(requests.post),
             }, runs)
-            figures: dict[str, Any] = {name: _summary(v) for name, v in samples.items()}
+            timings = {name: _summary(v) for name, v in samples.items()}
             session.close()
-            figures["client_overhead_median_ms"] = round(
-                figures["client_status"]["median_ms"]
-                - figures["bare_session_status"]["median_ms"], 3)
+            overhead = round(timings["client_status"]["median_ms"]
+                             - timings["bare_session_status"]["median_ms"], 3)
 
             box = Outbox(data / "outbox.sqlite3")
             card_handle = client.lookup_by_id_card(id_card).cards[0].handle
@@ -136,11 +164,16 @@ def run(args: argparse.Namespace) -> int:
                 delivered += sender.deliver_once()
             dlv = time.perf_counter() - started
             stats = box.stats()
-            figures["outbox"] = {
-                "items": items, "enqueue_per_s": round(items / enq, 1),
-                "deliver_per_s": round(items / dlv, 1),
-                "enqueue_plus_deliver_per_s": round(items / (enq + dlv), 1),
-                "delivered": stats.delivered_total, "rejected": stats.rejected_total}
+            figures = CentralFigures(
+                client_status=timings["client_status"],
+                bare_session_status=timings["bare_session_status"],
+                bare_requests_post_status=timings["bare_requests_post_status"],
+                client_overhead_median_ms=overhead,
+                outbox=OutboxFigures(
+                    items=items, enqueue_per_s=round(items / enq, 1),
+                    deliver_per_s=round(items / dlv, 1),
+                    enqueue_plus_deliver_per_s=round(items / (enq + dlv), 1),
+                    delivered=stats.delivered_total, rejected=stats.rejected_total))
             box.close()
             client.close()
         finally:
@@ -150,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("central (loopback sandbox)")
         for name in ("client_status", "bare_session_status", "bare_requests_post_status"):
-            f = figures[name]
+            f = timings[name]
             print(f"  {name:27s} median {f['median_ms']:7.2f} ms   p95 {f['p95_ms']:7.2f} ms"
                   f"   ({f['runs']} runs)")
         print(f"  client overhead (median)    {figures['client_overhead_median_ms']:.2f} ms")

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from kiosk.central.sandbox.server import start_sandbox_thread
 from kiosk.cli.diagnose import diagnostics_context
@@ -30,13 +30,25 @@ from kiosk.services.diagnostics import PARTS, run_check, run_checks
 from kiosk.services.diagnostics.checks import CHECKS
 
 
+class DiagnosticsFigures(TypedDict, total=False):
+    """The figures of ``kiosk bench diagnostics`` (filled as they are measured)."""
+
+    run_checks_median_ms: float
+    run_checks_max_ms: float
+    check_median_ms: dict[str, float]
+    statuses: dict[str, str]
+    cli_wall_median_ms: float
+    cli_exit_code: int
+    pcscd: str
+
+
 def _median(values: list[float]) -> float:
     return round(statistics.median(values), 1)
 
 
 def run(args: argparse.Namespace) -> int:
     runs = getattr(args, "runs", None) or 10
-    figures: dict[str, Any] = {}
+    figures: DiagnosticsFigures = {}
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-diag-") as tmp:
         data = Path(tmp)
         env = {"KIOSK__KIOSK__DATA_DIR": str(data), "KIOSK__KIOSK__LOG_DIR": str(data / "log"),

@@ -22,11 +22,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from kiosk.bench.figures import EsscFigures, ScreenSpread, Spread, parse_child
 from kiosk.central.client import CentralClient
 from kiosk.central.sandbox.limits import Limit, RateLimiter
-from kiosk.central.sandbox.server import start_sandbox_thread
+from kiosk.central.sandbox.server import SandboxHandle, start_sandbox_thread
 from kiosk.config import load_settings
 from kiosk.devices.scanner import (
     ScanEventKind,
@@ -42,8 +42,16 @@ from kiosk.ui.xvfb import Xvfb
 TARGET_MS = 300
 
 
-def measure_essc(summary: Callable[[list[float]], dict[str, float]], runs: int = 30
-                 ) -> dict[str, Any]:
+def issue_code(sandbox: SandboxHandle, persona: str = "normal") -> str:
+    """A one-time e-SSC code the sandbox issues for ``persona``'s phone app."""
+    answer: object = sandbox.admin("POST", "/essc/codes", json={"persona": persona})
+    code = answer.get("code") if isinstance(answer, dict) else None
+    if not isinstance(code, str):
+        raise RuntimeError(f"the sandbox issued no e-SSC code: {answer!r}")
+    return code
+
+
+def measure_essc(summary: Callable[[list[float]], Spread], runs: int = 30) -> EsscFigures:
     """Median/p95 of scanned → event and scanned → cards over ``runs`` scans."""
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-essc-") as tmp:
         base = load_settings(environ={"KIOSK__KIOSK__DATA_DIR": tmp,
@@ -68,7 +76,7 @@ def measure_essc(summary: Callable[[list[float]], dict[str, float]], runs: int =
             watcher.start()
             events.get(timeout=5)
             for _ in range(runs):
-                code = sandbox.admin("POST", "/essc/codes", json={"persona": "normal"})["code"]
+                code = issue_code(sandbox)
                 t0 = time.perf_counter()
                 scanner.scan(code)
                 ev = events.get(timeout=5)
@@ -89,7 +97,7 @@ def measure_essc(summary: Callable[[list[float]], dict[str, float]], runs: int =
             "target_ms": TARGET_MS}
 
 
-def _window_child(runs: int) -> dict[str, Any]:
+def _window_child(runs: int) -> ScreenSpread:
     """In a child process: the app in a window (a private Xvfb without a display), the
     parts from the composition root with the QR scanner on a virtual pty scanner and
     the sandbox on loopback; at the pre-loss identify screen, a code written to the pty
@@ -143,7 +151,7 @@ def _window_child(runs: int) -> dict[str, Any]:
             ui.tap(key="attract.pre_loss")
             ui.wait_for_screen("pre_loss")
             ui.pump_frames(2)
-            code = sandbox.admin("POST", "/essc/codes", json={"persona": "normal"})["code"]
+            code = issue_code(sandbox)
             t0 = time.perf_counter()
             scanner.scan(code)
 
@@ -174,7 +182,7 @@ def _window_child(runs: int) -> dict[str, Any]:
             xvfb.stop()
 
 
-def measure_essc_screen(runs: int = 15) -> dict[str, Any]:
+def measure_essc_screen(runs: int = 15) -> ScreenSpread:
     """"Code scanned → person's cards on screen", measured in a child process (Kivy stays
     out of the bench process). Raises RuntimeError when the child fails."""
     env = {k: v for k, v in os.environ.items() if k != "PCSCLITE_CSOCK_NAME"}
@@ -183,7 +191,7 @@ def measure_essc_screen(runs: int = 15) -> dict[str, Any]:
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"e-SSC window bench failed: {(proc.stderr or proc.stdout)[-400:]}")
-    return json.loads(lines[-1])
+    return parse_child(lines[-1], ScreenSpread)
 
 
 if __name__ == "__main__":

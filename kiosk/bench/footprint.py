@@ -31,8 +31,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
+from typing_extensions import TypedDict  # pydantic validates these on 3.11
+
+from kiosk.bench.figures import parse_child
 from kiosk.bench.production_env import production_env
 from kiosk.config import load_settings
 from kiosk.system.processes import stop_process
@@ -119,7 +121,51 @@ def _wait_port(port: int, timeout: float) -> None:
     raise RuntimeError(f"the sandbox did not listen on port {port} within {timeout:g} s")
 
 
-def _wait_ready(proc: subprocess.Popen, timeout: float) -> dict[str, Any]:
+# A process this bench started: a measured window (text output) or the sandbox.
+Running = subprocess.Popen[str] | subprocess.Popen[bytes]
+
+
+class ChildInfo(TypedDict, total=False):
+    """A measured window's one JSON line: the bare window's label font and the kiosk
+    modules it loaded, or the kiosk's screen, demo mode, web stack, modules loaded at
+    start that should wait and its config overlay; both the font faces open."""
+
+    font_size: float
+    font_faces: int
+    kiosk_modules: list[str]
+    screen: str | None
+    demo: bool
+    web_stack: list[str]
+    lazy_loaded: list[str]
+    overlay_built: bool
+
+
+class FootprintFigures(TypedDict):
+    """The figures of ``kiosk bench footprint``."""
+
+    kiosk_pss_mib: float
+    bare_kivy_pss_mib: float
+    ratio: float | None
+    idle_cpu_pct: float
+    floor_pss_mib: float
+    floor_ratio: float | None
+    floor_libs: list[str]
+    idle_measured_s: float
+    kiosk_screen: str | None
+    kiosk_demo: bool | None
+    web_stack_in_kiosk: list[str]
+    kiosk_pss_anon_mib: float
+    bare_kivy_pss_anon_mib: float
+    kiosk_font_faces: int | None
+    bare_kivy_font_faces: int | None
+    bare_kivy_kiosk_modules: list[str]
+    kiosk_lazy_loaded: list[str]
+    kiosk_overlay_built: bool | None
+    bare_label_font_size: float | None
+    goals: dict[str, float]
+
+
+def _wait_ready(proc: subprocess.Popen[str], timeout: float) -> ChildInfo:
     """The child's one JSON line on stdout (it prints it once settled)."""
     out = proc.stdout
     assert out is not None  # stdout=PIPE
@@ -132,18 +178,18 @@ def _wait_ready(proc: subprocess.Popen, timeout: float) -> dict[str, Any]:
         if sel.select(timeout=0.5):
             line = out.readline()
             if line.startswith("{"):
-                return json.loads(line)
+                return parse_child(line, ChildInfo)
     raise RuntimeError(f"bench child not ready within {timeout:g} s")
 
 
-def _spawn(role: str, env: dict[str, str]) -> subprocess.Popen:
+def _spawn(role: str, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "kiosk.bench.footprint", "--child", role],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True)
 
 
 def _measure_window(role: str, env: dict[str, str],
-                    procs: list[subprocess.Popen]) -> tuple[dict[str, Any], float, float]:
+                    procs: list[Running]) -> tuple[ChildInfo, float, float]:
     """Start a bare (or floor) window, let it settle, read its PSS and anonymous PSS,
     stop it: (its JSON line, PSS MiB, anonymous PSS MiB)."""
     proc = _spawn(role, env)
@@ -166,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
         xvfb = Xvfb(settings.display.width, settings.display.height)
     except XvfbError as exc:
         raise CliError(f"bench footprint: {exc}") from None
-    procs: list[subprocess.Popen] = []
+    procs: list[Running] = []
     try:
         with tempfile.TemporaryDirectory(prefix="kiosk-footprint-") as tmp:
             home = Path(tmp)
@@ -194,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
         for p in reversed(procs):
             stop_process(p, 10)
         xvfb.stop()
-    figures = {
+    figures: FootprintFigures = {
         "kiosk_pss_mib": round(kiosk_pss, 1),
         "bare_kivy_pss_mib": round(bare_pss, 1),
         "ratio": round(kiosk_pss / bare_pss, 3) if bare_pss else None,
@@ -216,7 +262,8 @@ def run(args: argparse.Namespace) -> int:
         "bare_label_font_size": bare_info.get("font_size"),
         "goals": {"ratio": TARGET_RATIO, "idle_cpu_pct": TARGET_IDLE_CPU_PCT},
     }
-    ok = bool(figures["ratio"] is not None and figures["ratio"] <= TARGET_RATIO
+    ratio = figures["ratio"]
+    ok = bool(ratio is not None and ratio <= TARGET_RATIO
               and idle <= TARGET_IDLE_CPU_PCT and not figures["web_stack_in_kiosk"])
     if getattr(args, "json", False):
         print(json.dumps(figures))
@@ -240,7 +287,7 @@ def _child(role: str) -> int:
     """Inside a measured process: show the window, settle, print one JSON line, wait."""
     settings = load_settings(None)
     home = Path(os.environ["KIOSK_BENCH_HOME"])
-    result: dict[str, Any] = {}
+    result: ChildInfo = {}
     if role == "floor":
         for name in REQUIRED_LIBS:
             importlib.import_module(name)
@@ -283,13 +330,13 @@ def _child(role: str) -> int:
     from kivy.clock import Clock as KClock  # Kivy is configured by build_app
 
     def settled(_dt: float) -> None:
-        result.update(screen=app.sm.current if app.sm is not None else None,
-                      demo=settings.kiosk.demo,
-                      web_stack=sorted(m for m in sys.modules if m.split(".")[0] in WEB_STACK
-                                       or m.startswith("kiosk.central.sandbox")),
-                      lazy_loaded=sorted({m.split(".")[0] for m in sys.modules} & set(LAZY)),
-                      font_faces=open_font_files(),
-                      overlay_built=app.idle.built_overlay is not None)
+        result["screen"] = app.sm.current if app.sm is not None else None
+        result["demo"] = settings.kiosk.demo
+        result["web_stack"] = sorted(m for m in sys.modules if m.split(".")[0] in WEB_STACK
+                                     or m.startswith("kiosk.central.sandbox"))
+        result["lazy_loaded"] = sorted({m.split(".")[0] for m in sys.modules} & set(LAZY))
+        result["font_faces"] = open_font_files()
+        result["overlay_built"] = app.idle.built_overlay is not None
         print(json.dumps(result), flush=True)
 
     def ready(*_: object) -> None:

@@ -14,9 +14,9 @@ import gc
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
 
 from kivy.core.window import Window
+from kivy.uix.screenmanager import ScreenManager
 
 clock: Callable[[], float] = time.monotonic  # CLOCK_MONOTONIC: one clock for all processes
 
@@ -24,7 +24,7 @@ clock: Callable[[], float] = time.monotonic  # CLOCK_MONOTONIC: one clock for al
 class SwitchClock:
     """Timestamps of touches, screen changes, draws, swaps and GC pauses."""
 
-    def __init__(self, sm: Any, keep: int = 256) -> None:
+    def __init__(self, sm: ScreenManager, keep: int = 256) -> None:
         self.downs: deque[float] = deque(maxlen=keep)
         self.ups: deque[float] = deque(maxlen=keep)
         self.draws: deque[float] = deque(maxlen=keep)
@@ -45,7 +45,7 @@ class SwitchClock:
         Window.flip = flip
         gc.callbacks.append(self._on_gc)
 
-    def _on_gc(self, phase: str, _info: dict[str, Any]) -> None:
+    def _on_gc(self, phase: str, _info: dict[str, int]) -> None:
         if phase == "start":
             self._gc_start = clock()
         else:

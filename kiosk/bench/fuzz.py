@@ -13,7 +13,8 @@ import argparse
 import json
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TypedDict
 
 from hypothesis import HealthCheck, given, settings
 
@@ -22,6 +23,16 @@ from kiosk.cli.common import CliError
 
 EXAMPLE_DEADLINE_MS = 1000  # one example of any target; parsers take microseconds
 CHUNK = 200  # examples per hypothesis run; runs repeat until the time is up
+
+
+class FuzzFigures(TypedDict):
+    """One target's run: examples, time, rate, failures (text) and outcomes by kind."""
+
+    examples: int
+    seconds: float
+    examples_per_s: float
+    failures: list[str]
+    outcomes: dict[str, int]
 
 
 def fuzz_settings(max_examples: int,
@@ -35,7 +46,7 @@ def fuzz_settings(max_examples: int,
                     print_blob=True)
 
 
-def fuzz_for(target: Target, seconds: float) -> dict[str, Any]:
+def fuzz_for(target: Target, seconds: float) -> FuzzFigures:
     """Fuzz ``target`` for about ``seconds``: examples run, rate, failures (text)."""
     count = 0
     failures: list[str] = []
@@ -43,7 +54,7 @@ def fuzz_for(target: Target, seconds: float) -> dict[str, Any]:
 
     @fuzz_settings(CHUNK)
     @given(target.strategy)
-    def one(value: Any) -> None:
+    def one(value: object) -> None:
         nonlocal count
         count += 1
         outcome = check(target, value)
@@ -61,7 +72,8 @@ def fuzz_for(target: Target, seconds: float) -> dict[str, Any]:
             "failures": failures, "outcomes": outcomes}
 
 
-def _loop(one: Any, started: float, seconds: float, failures: list[str]) -> None:
+def _loop(one: Callable[[], None], started: float, seconds: float,
+          failures: list[str]) -> None:
     while time.perf_counter() - started < seconds:
         try:
             one()

@@ -28,7 +28,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
 
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -55,15 +54,21 @@ SW = st.one_of(st.sampled_from([0x9000, 0x6A82, 0x6A83, 0x6983, 0x63C1, 0x6D00, 
 
 @dataclass(frozen=True)
 class Target:
-    """A parser under fuzz: ``run(value)`` may return or raise one of ``allowed``."""
+    """A parser under fuzz: ``run(value)`` may return or raise one of ``allowed``. The
+    targets differ in their values: each ``run`` takes any object and unpacks the shape
+    its strategy draws (TypeError for another)."""
 
     name: str
-    strategy: st.SearchStrategy[Any]
-    run: Callable[[Any], Any]
+    strategy: st.SearchStrategy[object]
+    run: Callable[[object], object]
     allowed: tuple[type[BaseException], ...]
 
 
-def check(target: Target, value: Any) -> str:
+def _not_drawn(target: str, value: object) -> TypeError:
+    return TypeError(f"not an example of {target}: {type(value).__name__}")
+
+
+def check(target: Target, value: object) -> str:
     """Run one example: "ok", or the allowed error's class name. Anything else raises."""
     try:
         target.run(value)
@@ -108,7 +113,11 @@ class ScriptedCard:
         return b"", 0x6D00
 
 
-def _ssc_value() -> st.SearchStrategy[Any]:
+SscExample = tuple[dict[bytes, dict[int, bytes]], dict[tuple[bytes, int], bytes],
+                   list[tuple[bytes, int]], int]
+
+
+def _ssc_value() -> st.SearchStrategy[SscExample]:
     base = ssc_records(SEED["ssc"], SEED["id"])
     mutate = st.dictionaries(
         st.sampled_from([(ef, tag) for ef, recs in base.items() for tag in recs]),
@@ -117,8 +126,12 @@ def _ssc_value() -> st.SearchStrategy[Any]:
     return st.tuples(st.just(base), mutate, script, st.integers(0, 12))
 
 
-def _run_ssc(value: Any) -> Any:
-    base, mutate, script, split = value
+def _run_ssc(value: object) -> object:
+    match value:
+        case (dict() as base, dict() as mutate, list() as script, int() as split):
+            pass
+        case _:
+            raise _not_drawn("ssc_records", value)
     records = {ef: dict(recs) for ef, recs in base.items()}
     for (ef, tag), raw in mutate.items():
         records[ef][tag] = raw
@@ -126,10 +139,14 @@ def _run_ssc(value: Any) -> Any:
     return ssc.read_ssc(card.transmit, TODAY)
 
 
-def _run_chain(value: Any) -> Any:
-    answers, fetch = value
+def _run_chain(value: object) -> object:
+    match value:
+        case (list() as answers, bool() as fetch):
+            pass
+        case _:
+            raise _not_drawn("apdu_chain", value)
     script = list(answers)
-    sent = []
+    sent: list[bytes] = []
 
     def transmit(command: bytes) -> tuple[bytes, int]:
         sent.append(command)
@@ -177,7 +194,9 @@ def _serial_value() -> st.SearchStrategy[bytes]:
                      st.just(session))
 
 
-def _run_serial(stream: bytes) -> Any:
+def _run_serial(stream: object) -> object:
+    if not isinstance(stream, bytes):
+        raise _not_drawn("serial_frames", stream)
     reader = SerialIdReader.on_port(BytePort(stream))
     try:
         return reader.read(TODAY)
@@ -288,8 +307,12 @@ def _an_id_card() -> IdCardData:
     return id_card_data("normal")
 
 
-def _run_central(value: Any) -> Any:
-    reply, call = value
+def _run_central(value: object) -> object:
+    match value:
+        case (bytes() as reply, str() as call):
+            pass
+        case _:
+            raise _not_drawn("central_reply", value)
     server, client = _client()
     server.reply = reply
     if call == "heartbeat":
@@ -303,9 +326,12 @@ RESPONSE_MODELS = [m for m in vars(schemas).values() if isinstance(m, type)
                    and issubclass(m, schemas._Response) and m is not schemas._Response]
 
 
-def _run_schema(value: Any) -> Any:
-    model, body = value
-    return model.model_validate_json(body)
+def _run_schema(value: object) -> object:
+    match value:
+        case (type() as model, bytes() as body) if issubclass(model, schemas._Response):
+            return model.model_validate_json(body)
+        case _:
+            raise _not_drawn("central_schemas", value)
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -328,7 +354,7 @@ TOML_VALUE = st.one_of(st.integers(-10**6, 10**12), st.floats(allow_nan=False),
                        st.lists(st.text(max_size=10), max_size=3))
 
 
-def _toml(value: Any) -> str:
+def _toml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -338,7 +364,10 @@ def _toml(value: Any) -> str:
     return json.dumps(value)  # a JSON string is a TOML basic string
 
 
-def _config_value() -> st.SearchStrategy[Any]:
+ConfigExample = tuple[dict[tuple[str, str], object] | bytes, dict[str, str]]
+
+
+def _config_value() -> st.SearchStrategy[ConfigExample]:
     keys = st.sampled_from(_keys() + [("kiosk", "nonsense"), ("nosection", "x")])
     doc = st.dictionaries(keys, TOML_VALUE, max_size=6)
     env = st.dictionaries(st.sampled_from(_keys()).map(
@@ -346,8 +375,18 @@ def _config_value() -> st.SearchStrategy[Any]:
     return st.tuples(st.one_of(doc, st.binary(max_size=200)), env)
 
 
-def _run_config(value: Any) -> Any:
-    doc, env = value
+def _run_id_text(value: object) -> object:
+    if not isinstance(value, bytes):
+        raise _not_drawn("id_text", value)
+    return parse_text_block(value, today=TODAY)
+
+
+def _run_config(value: object) -> object:
+    match value:
+        case (dict() | bytes() as doc, dict() as env):
+            pass
+        case _:
+            raise _not_drawn("config_file", value)
     if isinstance(doc, dict):
         sections: dict[str, list[str]] = {}
         for (section, key), v in doc.items():
@@ -368,8 +407,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
                                             max_size=24), st.booleans()),
            _run_chain, (CardError,)),
     Target("serial_frames", _serial_value(), _run_serial, (CardError,)),
-    Target("id_text", _id_text_value(), lambda b: parse_text_block(b, today=TODAY),
-           (CardError,)),
+    Target("id_text", _id_text_value(), _run_id_text, (CardError,)),
     Target("central_reply", st.tuples(_raw_reply(), st.sampled_from(
         ["heartbeat", "status", "lookup"])), _run_central, (CentralError,)),
     Target("central_schemas", st.tuples(st.sampled_from(RESPONSE_MODELS), _body()),

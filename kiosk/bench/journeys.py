@@ -38,10 +38,12 @@ import tempfile
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Any
+
+from typing_extensions import TypedDict  # pydantic validates these on 3.11
 
 from kiosk.bench import soak as soaking
 from kiosk.bench.bench_sandbox import start_sandbox
+from kiosk.bench.figures import Number, SoakVerdict, parse_child
 from kiosk.cli.common import CliError
 from kiosk.composition import build_app
 from kiosk.config import load_settings
@@ -66,12 +68,57 @@ SOAK_EVERY = 1000  # sessions between soak samples (a quarter of a short run)
 SLOW_MS = 50.0     # switches slower than this are itemised by phase
 
 
+class SwitchFigures(TypedDict):
+    """Screen switches by touch: release → on screen, with the phases of the slow ones."""
+
+    median: float
+    p95: float
+    n: int
+    phases_median: dict[str, Number]
+    slow: list[dict[str, Number]]
+
+
+class CardFigures(TypedDict):
+    """Card inserted → the person's cards on screen."""
+
+    median: float
+    p95: float
+    n: int
+
+
+class RssFigures(TypedDict):
+    """The kiosk's resident memory over the soak."""
+
+    before: Number
+    after: Number
+    growth: Number
+    sessions: int
+    samples: list[Number]
+    session_ms: float
+    every: int
+    frame_cap_fps: float
+
+
+class JourneysFigures(TypedDict, total=False):
+    """The figures of ``kiosk bench journeys`` (the child's; ``load`` added by :func:`run`)."""
+
+    pcscd: str
+    kiosk_nice: int
+    kiosk_nice_note: str
+    switch_ms: SwitchFigures
+    card_to_cards_ms: CardFigures
+    rss_mb: RssFigures
+    soak: list[dict[str, Number]]
+    soak_verdict: SoakVerdict
+    load: str
+
+
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
-def _id_card(key: str) -> Any:
+def _id_card(key: str) -> IdCardData:
     p = persona(key)["id"]
 
     def day(text: str) -> dt.date:
@@ -84,7 +131,8 @@ def _id_card(key: str) -> Any:
                       valid_to=day(p["valid_to"]) if p["valid_to"] else None)
 
 
-def _child(sessions: int, switches: int, inserts: int, config: str | None) -> dict[str, Any]:
+def _child(sessions: int, switches: int, inserts: int, config: str | None
+           ) -> JourneysFigures:
     # The kiosk's own priority, as its service unit sets it (when this user may):
     # KIOSK_NICE ahead of the bench itself and its CPU hog (a `nice`d bench stays nice).
     niced = set_process_nice(0, max(-20, os.getpriority(os.PRIO_PROCESS, 0) + KIOSK_NICE))
@@ -110,7 +158,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
     if not os.environ.get("DISPLAY"):
         xvfb = Xvfb(settings.display.width, settings.display.height)
         os.environ["DISPLAY"] = xvfb.display
-    figures: dict[str, Any] = {
+    figures: JourneysFigures = {
         "pcscd": "private" if daemon else "none (card figures skipped)",
         "kiosk_nice": os.getpriority(os.PRIO_PROCESS, 0),
         "kiosk_nice_note": (f"{KIOSK_NICE:+d} from the bench, as kiosk.service" if niced
@@ -190,7 +238,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None) -> di
         ctl = parts.controller
         normal, repl = _id_card("normal"), _id_card("replacement")
 
-        def event(card: Any) -> Any:
+        def event(card: IdCardData) -> HubEvent:
             return HubEvent(CardEventKind.CARD_READ, "id", card)
 
         def session(i: int) -> None:
@@ -274,8 +322,10 @@ def _run_child(cmd: list[str], env: dict[str, str], timeout: float,
             at = line.find('{"soak"')  # a log line may share it (before or after)
             if echo and at >= 0:
                 try:
-                    x = json.JSONDecoder().raw_decode(line[at:])[0]["soak"]
-                    text = soaking.describe(x)
+                    decoded: object = json.JSONDecoder().raw_decode(line[at:])[0]
+                    if not isinstance(decoded, dict) or not isinstance(decoded["soak"], dict):
+                        continue
+                    text = soaking.describe(decoded["soak"])
                 except (ValueError, KeyError, TypeError):
                     continue  # a torn line: the final report lists every sample
                 print(f"  {text}", flush=True)
@@ -328,7 +378,10 @@ def run(args: argparse.Namespace) -> int:
     lines = [ln for ln in out.splitlines() if ln.startswith("{")]
     if code != 0 or not lines:
         raise CliError(f"bench journeys failed: {_one_line(err or out)}")
-    fig = json.loads(lines[-1])
+    try:
+        fig = parse_child(lines[-1], JourneysFigures)
+    except RuntimeError as exc:
+        raise CliError(f"bench journeys: {exc}") from None
     fig["load"] = "one core kept busy by a CPU hog" if load else "none"
     ok = (fig["switch_ms"]["median"] < TARGET_SWITCH_MS
           and (not load or fig["switch_ms"]["p95"] <= TARGET_LOADED_SWITCH_P95_MS)
@@ -341,7 +394,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _print(fig: dict[str, Any]) -> None:
+def _print(fig: JourneysFigures) -> None:
     s, r, v = fig["switch_ms"], fig["rss_mb"], fig["soak_verdict"]
     print(f"journeys (sandbox on loopback, niced; pcscd {fig['pcscd']}; load: {fig['load']}; "
           f"kiosk nice {fig['kiosk_nice']}, {fig['kiosk_nice_note']})")

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
+from kiosk.bench.figures import SoakVerdict
 from kiosk.bench.footprint import smaps_rollup_kb
 from kiosk.system.memory import heap_mb
 
@@ -44,7 +45,7 @@ def rss_split_mb() -> dict[str, float]:
             "rss_file_mb": round(kb.get("Rss", 0) / 1024 - anon, 1)}
 
 
-def sample(done: int, tmp: Path) -> dict[str, Any]:
+def sample(done: int, tmp: Path) -> dict[str, float]:
     """One soak sample of this (the kiosk) process after ``done`` sessions; the
     databases are the files under ``tmp`` (the bench's data dir)."""
     from kivy.uix.widget import Widget  # lazy: only after build_app configured Kivy
@@ -62,7 +63,7 @@ def sample(done: int, tmp: Path) -> dict[str, Any]:
             **rss_split_mb(), **heap_mb()}
 
 
-def describe(x: dict[str, Any]) -> str:
+def describe(x: Mapping[str, float]) -> str:
     """One soak sample as a line of the bench's report."""
     heap = (f"; C heap in use {x['heap_in_use_mb']:.1f} MB, free {x['heap_free_mb']:.1f} MB"
             if "heap_in_use_mb" in x else "")
@@ -72,7 +73,7 @@ def describe(x: dict[str, Any]) -> str:
             f"{x['sandbox_db_kb']} kB, widgets {x['widgets']}")
 
 
-def verdict(samples: list[dict[str, Any]]) -> dict[str, Any]:
+def verdict(samples: Sequence[Mapping[str, float]]) -> SoakVerdict:
     """RSS growth first → last sample and which counts are not flat."""
     if len(samples) < 2:
         return {"rss_growth_mb": 0.0, "not_flat": [], "ok": True}

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from kiosk.config import load_settings
 from kiosk.devices import speech
@@ -28,6 +28,17 @@ TEXTS = {"zh_CN": "您的社保卡已临时挂失，卡片的结算功能已停�
 CASES = (("zh_CN", "cmn-latn-pinyin"), ("zh_CN", "cmn"), ("en", "en-us"))
 
 
+class VoiceFigures(TypedDict):
+    """One voice's synthesis figures."""
+
+    median_ms: float
+    max_ms: float
+    audio_s: float
+    ms_per_audio_s: float
+    english_switches: int
+    runs: int
+
+
 def _seconds(path: Path) -> float:
     out = subprocess.run(["soxi", "-D", str(path)], capture_output=True, text=True, check=True)
     return float(out.stdout)
@@ -36,7 +47,7 @@ def _seconds(path: Path) -> float:
 def run(args: argparse.Namespace) -> int:
     runs = getattr(args, "runs", None) or 20
     settings = load_settings(getattr(args, "config", None))
-    figures: dict[str, Any] = {}
+    figures: dict[str, VoiceFigures] = {}
     original = dict(speech.VOICES)
     sp = speech.Speaker(dataclasses.replace(settings, speech=dataclasses.replace(
         settings.speech, enabled=True)))

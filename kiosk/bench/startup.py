@@ -22,8 +22,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
+from typing_extensions import TypedDict  # pydantic validates these on 3.11
+
+from kiosk.bench.figures import parse_child
 from kiosk.cli.common import CliError, settings_from
 from kiosk.composition import build_app
 from kiosk.config import load_settings
@@ -41,6 +43,27 @@ def _proc_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class ChildReport(TypedDict, total=False):
+    """What the measured process reports (the idle figures in "idle" mode only)."""
+
+    first_frame_s: float
+    screen: str | None
+    idle_started: bool
+    idle_cpu_pct: float
+    idle_wall_s: float
+
+
+class StartupFigures(TypedDict):
+    """The figures of ``kiosk bench startup``."""
+
+    first_frame_median_s: float
+    first_frame_runs_s: list[float]
+    idle_cpu_pct: float
+    idle_measured_s: float
+    xvfb_cpu_pct: float | None
+    targets: dict[str, float]
+
+
 def _child(mode: str, config: str | None, t0: float) -> int:
     """Inside the measured process: start the real app, report, leave."""
     settings = load_settings(config)
@@ -50,7 +73,7 @@ def _child(mode: str, config: str | None, t0: float) -> int:
     from kivy.clock import Clock  # lazy: after build_app configured Kivy
     from kivy.core.window import Window
 
-    result: dict[str, Any] = {}
+    result: ChildReport = {}
 
     def finish(*_: object) -> None:
         print(json.dumps(result), flush=True)
@@ -91,7 +114,7 @@ def _child(mode: str, config: str | None, t0: float) -> int:
     return 0
 
 
-def _spawn(mode: str, config: str | None, home: str, timeout: float) -> dict[str, Any]:
+def _spawn(mode: str, config: str | None, home: str, timeout: float) -> ChildReport:
     cmd = [sys.executable, "-m", "kiosk.bench.startup", "--child", mode]
     if config:
         cmd += ["--config", config]
@@ -101,7 +124,7 @@ def _spawn(mode: str, config: str | None, home: str, timeout: float) -> dict[str
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("{"):
-            return json.loads(line)
+            return parse_child(line, ChildReport)
     tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
     raise RuntimeError(f"bench child failed (exit {proc.returncode}): {tail}")
 
@@ -130,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if xvfb is not None:
             xvfb.stop()
-    figures = {
+    figures: StartupFigures = {
         "first_frame_median_s": round(statistics.median(starts), 3),
         "first_frame_runs_s": [round(s, 3) for s in starts],
         "idle_cpu_pct": round(idle["idle_cpu_pct"], 2),

@@ -26,19 +26,58 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from typing_extensions import TypedDict  # pydantic validates these on 3.11
 
 from kiosk.bench.bench_sandbox import start_sandbox
+from kiosk.bench.figures import parse_child
 from kiosk.bench.production_env import production_env
 from kiosk.cli.common import CliError
 from kiosk.system.processes import stop_process
+
+if TYPE_CHECKING:  # Kivy: only the child process loads it
+    from kivy.uix.screenmanager import ScreenManager
 
 BUTTON_KEY = "attract.guide"      # a start-screen button whose screen needs no card
 TARGET_SCREEN = "guide"
 STILL_S = 4.5                     # > the governor's 3 s idle delay + its 1 s check
 HOME_AFTER_S = 0.3                # the child goes back to the start screen after a switch
 RECORD_TIMEOUT_S = 15.0
+
+
+class Record(TypedDict, total=False):
+    """One line the child writes: "ready" (button, idle_fps), "home" (swap) or
+    "switch" (down, swap, still); times on CLOCK_MONOTONIC."""
+
+    kind: str
+    button: list[int]
+    idle_fps: float
+    swap: float
+    down: float
+    still: float
+
+
+class ModeFigures(TypedDict):
+    """One kind of touch (idle or active): medians and p95s, runs, stillness before."""
+
+    to_screen_ms: dict[str, float]
+    to_down_ms: dict[str, float]
+    down_to_screen_ms: dict[str, float]
+    n: int
+    still_before_s: dict[str, float]
+
+
+class TouchFigures(TypedDict, total=False):
+    """The figures of ``kiosk bench touch`` (the last two added by :func:`run`)."""
+
+    idle_fps: float
+    idle: ModeFigures
+    active: ModeFigures
+    idle_minus_active_ms: float
+    limit_ms: float
 
 
 def _p95(values: list[float]) -> float:
@@ -52,14 +91,14 @@ class _Records:
     def __init__(self, path: Path, child: subprocess.Popen[bytes]) -> None:
         self.path, self.child, self.seen = path, child, 0
 
-    def next(self, kind: str, timeout: float = RECORD_TIMEOUT_S) -> dict[str, Any]:
+    def next(self, kind: str, timeout: float = RECORD_TIMEOUT_S) -> Record:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             lines = self.path.read_text(encoding="utf-8").splitlines() \
                 if self.path.exists() else []
             for line in lines[self.seen:]:
                 self.seen += 1
-                rec = json.loads(line)
+                rec = parse_child(line, Record)
                 if rec.get("kind") == kind:
                     return rec
             if self.child.poll() is not None:
@@ -74,7 +113,21 @@ def _xdotool(display: str, *args: str) -> None:
                    stderr=subprocess.DEVNULL)
 
 
-def measure(runs: int) -> dict[str, Any]:
+def _spread(values: list[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(values), 1), "p95": round(_p95(values), 1)}
+
+
+def _mode(rows: list[dict[str, float]]) -> ModeFigures:
+    return ModeFigures(
+        to_screen_ms=_spread([r["to_screen_ms"] for r in rows]),
+        to_down_ms=_spread([r["to_down_ms"] for r in rows]),
+        down_to_screen_ms=_spread([r["down_to_screen_ms"] for r in rows]),
+        n=len(rows),
+        still_before_s={"min": round(min(r["still_s"] for r in rows), 2),
+                        "max": round(max(r["still_s"] for r in rows), 2)})
+
+
+def measure(runs: int) -> TouchFigures:
     """Start Xvfb, the sandbox and the kiosk; click ``runs`` idle and ``runs`` active
     touches; return the figures."""
     from kiosk.ui.xvfb import Xvfb  # lazy: Xlib-free, but only this command needs it
@@ -94,7 +147,7 @@ def measure(runs: int) -> dict[str, Any]:
         try:
             records = _Records(out, child)
             ready = records.next("ready", 120)
-            figures: dict[str, Any] = {"idle_fps": ready["idle_fps"]}
+            idle_fps = ready["idle_fps"]
             x, y = ready["button"]
             _xdotool(xvfb.display, "mousemove", str(x), str(y))  # once: no motion later
             for _ in range(runs):
@@ -112,14 +165,8 @@ def measure(runs: int) -> dict[str, Any]:
         finally:
             stop_process(child, 10)
             stop_process(sandbox, 10)
-    for mode, rows in samples.items():
-        figures[mode] = {k: {"median": round(statistics.median(r[k] for r in rows), 1),
-                             "p95": round(_p95([r[k] for r in rows]), 1)}
-                         for k in ("to_screen_ms", "to_down_ms", "down_to_screen_ms")}
-        figures[mode]["n"] = len(rows)
-        figures[mode]["still_before_s"] = {"min": round(min(r["still_s"] for r in rows), 2),
-                                           "max": round(max(r["still_s"] for r in rows), 2)}
-    return figures
+    return TouchFigures(idle_fps=idle_fps, idle=_mode(samples["idle"]),
+                        active=_mode(samples["active"]))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -141,14 +188,24 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"touch": fig, "ok": ok}))
         return 0 if ok else 1
     print(f"touch (production kiosk, App.run, private Xvfb, xdotool click on {BUTTON_KEY})")
-    for mode in ("idle", "active"):
-        f = fig[mode]
+    for mode, f in (("idle", fig["idle"]), ("active", fig["active"])):
         print(f"  {mode:6} n={f['n']:<3} click → new screen on screen median "
               f"{f['to_screen_ms']['median']:6.1f} ms  p95 {f['to_screen_ms']['p95']:6.1f} ms;"
               f"  click → touch down median {f['to_down_ms']['median']:6.1f} ms; "
               f"still before: {f['still_before_s']['min']}–{f['still_before_s']['max']} s")
     print(f"  idle − active (median) {gap:+.1f} ms (limit: one idle frame, {limit:g} ms)")
     return 0 if ok else 1
+
+
+@dataclass
+class _TouchState:
+    """The child's notes between events: the last swap, a touch down and how still
+    the kiosk was before it, the screen shown since the last swap ("" = none)."""
+
+    last_swap: float
+    down: float | None = None
+    still: float = 0.0
+    shown: str = ""
 
 
 def _child(out: Path) -> int:
@@ -163,7 +220,7 @@ def _child(out: Path) -> int:
     from kivy.core.window import Window
 
     fh = out.open("a", encoding="utf-8")
-    state: dict[str, Any] = {"last_swap": time.monotonic()}
+    state = _TouchState(time.monotonic())
 
     def write(kind: str, **values: object) -> None:
         fh.write(json.dumps({"kind": kind, **values}) + "\n")
@@ -171,19 +228,20 @@ def _child(out: Path) -> int:
 
     def on_down(*_: object) -> None:
         now = time.monotonic()
-        state["down"], state["still"] = now, now - state["last_swap"]
+        state.down, state.still = now, now - state.last_swap
 
-    def on_screen(_sm: Any, name: str) -> None:
-        state["shown"] = (name, time.monotonic())
+    def on_screen(_sm: ScreenManager, name: str) -> None:
+        state.shown = name
 
     swap = Window.flip
 
     def flip() -> None:
         swap()
-        now = state["last_swap"] = time.monotonic()
-        name, _at = state.pop("shown", ("", 0.0))
-        if name == TARGET_SCREEN and "down" in state:
-            write("switch", down=state.pop("down"), swap=now, still=state.pop("still"))
+        now = state.last_swap = time.monotonic()
+        name, state.shown = state.shown, ""
+        if name == TARGET_SCREEN and state.down is not None:
+            write("switch", down=state.down, swap=now, still=state.still)
+            state.down = None
             Clock.schedule_once(lambda _dt: app.go_home(), HOME_AFTER_S)
         elif name == "attract":
             write("home", swap=now)
