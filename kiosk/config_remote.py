@@ -1,7 +1,7 @@
 """Which settings the centre may change by a config overlay, and within which bounds.
 
 An allow-list, not a block-list. :data:`REMOTE` names every setting an overlay may set,
-each with remote bounds that may be tighter than the local config's (kiosk/config.py);
+each with remote bounds that may be tighter than the local config's (kiosk/config/rules.py);
 every other setting is in :data:`LOCAL_ONLY`, with the reason it never comes from afar:
 
 - anything that names a program, a library, a path, a device, a host, a port, a URL, a key
@@ -165,7 +165,7 @@ def local_value(local: Settings, key: str) -> object:
 
 
 # What the centre may set, and how. Bounds are the remote ones; the local config's own
-# ranges (kiosk/config.py RANGES) and rules between keys still apply on top.
+# ranges (kiosk/config/rules.py RANGES) and rules between keys still apply on top.
 REMOTE: dict[str, Remote] = {
     # What cardholders see and read
     "kiosk.language": Remote(catalog=True),
