@@ -29,9 +29,9 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
+from pydantic import JsonValue
 
 from kiosk.central.outbox import Outbox, OutboxItem
 
@@ -127,12 +128,14 @@ def seal_items(items: list[OutboxItem], recipient: bytes, terminal_id: str,
             + "\n").encode()
 
 
-def open_export(data: bytes, private: bytes) -> dict[str, Any]:
+def open_export(data: bytes, private: bytes) -> dict[str, JsonValue]:
     """The requests in an export file (what the outlet enters), with its header.
     :class:`ExportError` ``not_an_export`` or ``wrong_key`` (or tampered with)."""
 
     try:
-        doc = json.loads(data)
+        doc: object = json.loads(data)
+        if not isinstance(doc, dict):
+            raise TypeError(type(doc).__name__)
         header = {k: doc[k] for k in ("format", "terminal_id", "exported_at", "items",
                                       "recipient")}
         eph_public = base64.b64decode(doc["ephemeral_public"], validate=True)
@@ -153,7 +156,9 @@ def open_export(data: bytes, private: bytes) -> dict[str, Any]:
     except (ValueError, InvalidTag) as exc:
         raise ExportError("wrong_key", "cannot be opened with this key (or altered)") \
             from exc
-    content: dict[str, Any] = json.loads(plain)
+    content: object = json.loads(plain)
+    if not isinstance(content, dict):  # sealed by a terminal: always an object
+        raise ExportError("not_an_export", "its content is not an object")
     return content
 
 
@@ -185,7 +190,7 @@ def fingerprint(public: bytes) -> str:
     return hashlib.sha256(public).hexdigest()[:16]
 
 
-def _entry(item: OutboxItem) -> dict[str, Any]:
+def _entry(item: OutboxItem) -> dict[str, object]:
     return {"kind": item.kind, "idempotency_key": item.idempotency_key,
             "created_at": dt.datetime.fromtimestamp(item.created_at, dt.UTC)
             .isoformat(timespec="seconds"),
@@ -198,15 +203,15 @@ def _kdf(shared: bytes, salt: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=_INFO).derive(shared)
 
 
-def _aad(header: dict[str, Any]) -> bytes:
+def _aad(header: Mapping[str, object]) -> bytes:
     return json.dumps(header, sort_keys=True, ensure_ascii=True).encode()
 
 
-def _raw_public(key: Any) -> bytes:
+def _raw_public(key: X25519PublicKey) -> bytes:
     return bytes(key.public_bytes(Encoding.Raw, PublicFormat.Raw))
 
 
-def _raw_private(key: Any) -> bytes:
+def _raw_private(key: X25519PrivateKey) -> bytes:
     return bytes(key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()))
 
 

@@ -15,11 +15,12 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 import requests
 
 from kiosk import metrics
+from kiosk.central import schemas as s
 from kiosk.central.errors import CentralError, CentralRefused
 from kiosk.config import Settings
 
@@ -66,7 +67,15 @@ def is_tls_failure(exc: BaseException) -> bool:
     return False
 
 
-def probe_heartbeat(make_client: Callable[[], Any], outbox_depth: int) -> HeartbeatProbe:
+class HeartbeatClient(Protocol):
+    """The central client as the probe uses it (:class:`kiosk.central.client.CentralClient`,
+    whose heartbeat answers :class:`kiosk.central.schemas.HeartbeatResult`)."""
+
+    def heartbeat(self, outbox_depth: int) -> object: ...
+
+
+def probe_heartbeat(make_client: Callable[[], HeartbeatClient],
+                    outbox_depth: int) -> HeartbeatProbe:
     """One heartbeat through the client ``make_client`` returns; never raises for a
     central or set-up failure (those become the probe's ``error_kind``)."""
     try:
@@ -87,6 +96,9 @@ def probe_heartbeat(make_client: Callable[[], Any], outbox_depth: int) -> Heartb
         return HeartbeatProbe(False, (time.perf_counter() - started) * 1000, at,
                               error_kind=kind, detail=type(exc).__name__)
     latency = (time.perf_counter() - started) * 1000
+    if not isinstance(result, s.HeartbeatResult):  # a client that does not speak the contract
+        return HeartbeatProbe(False, latency, at, error_kind="setup",
+                              detail=type(result).__name__)
     metrics.central_latency(latency / 1000)
     # Our clock at the middle of the round trip is the fairest comparison.
     mid = at + dt.timedelta(milliseconds=latency / 2)
@@ -101,7 +113,8 @@ class CentralProbes:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def heartbeat(self, make_client: Callable[[], Any], outbox_depth: int) -> HeartbeatProbe:
+    def heartbeat(self, make_client: Callable[[], HeartbeatClient],
+                  outbox_depth: int) -> HeartbeatProbe:
         return probe_heartbeat(make_client, outbox_depth)
 
 

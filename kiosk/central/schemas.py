@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from enum import StrEnum
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -416,10 +416,11 @@ class Problem(_Response):
     tries_left: int | None = Field(default=None, ge=0, le=100)
 
 
-def problem(code: ProblemCode, status: int, detail: str = "", **extra: Any) -> Problem:
+def problem(code: ProblemCode, status: int, detail: str = "",
+            tries_left: int | None = None) -> Problem:
     """A :class:`Problem` for ``code`` with the standard type URI and title."""
     return Problem(type=PROBLEM_TYPE_PREFIX + code.value, title=PROBLEM_TITLES[code],
-                   status=status, detail=detail, code=code.value, **extra)
+                   status=status, detail=detail, code=code.value, tries_left=tries_left)
 
 
 # Request and response model of each operation (used by the client and the sandbox).

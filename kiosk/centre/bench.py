@@ -49,6 +49,7 @@ from pydantic import JsonValue
 from kiosk.central import schemas as s
 from kiosk.central import schemas_essc as e
 from kiosk.central.sandbox.core import ESSC_CODE_PREFIX, sha256_hex
+from kiosk.central.sandbox.db import sql_int, sql_str
 from kiosk.central.schemas_fleet import FleetPath
 from kiosk.centre.cluster import PrivateCluster, free_port, start_cluster
 from kiosk.centre.keys import create_master_key, load_master_key
@@ -395,7 +396,7 @@ class Bench:
 
     @staticmethod
     def _tables(db: PgDatabase) -> dict[str, int]:
-        return {r["name"]: int(r["bytes"]) for r in db.all(
+        return {sql_str(r["name"]): sql_int(r["bytes"]) for r in db.all(
             "SELECT relname AS name, pg_total_relation_size(oid) AS bytes FROM pg_class "
             "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace")}
 
@@ -409,7 +410,7 @@ class Bench:
                      "pg_total_relation_size('heartbeat_history') AS history, "
                      "(SELECT COUNT(*) FROM heartbeat_history) AS history_rows")
         assert row is not None
-        return {k: int(v) for k, v in dict(row).items()}
+        return {k: sql_int(v) for k, v in dict(row).items()}
 
     @staticmethod
     def _cpu(serve: subprocess.Popen[bytes], cluster: PrivateCluster | None

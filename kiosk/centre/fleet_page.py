@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from kiosk.central.sandbox.db import Database
+from kiosk.central.sandbox.db import Database, sql_int
 from kiosk.central.sandbox.fleet_page import _COLOURS, _STYLE, PART_ORDER
 from kiosk.i18n import DEFAULT_LANGUAGE, translate
 
@@ -111,9 +111,11 @@ def query_page(db: Database, q: PageQuery, per_page: int = PER_PAGE) -> FleetPag
         "NULLS LAST, w.terminal_id) FROM w) AS rows",
         *filters, wanted, wanted, wanted, wanted, per_page, q.page, per_page, per_page)
     assert row is not None
-    counts = {STATES[int(k)]: int(v) for k, v in (row["counts"] or {}).items()}
-    total = int(row["total"])
-    rows = list(row["rows"] or [])
+    by_rank, listed = row["counts"], row["rows"]  # json aggregates (None when empty)
+    counts = {STATES[int(k)]: int(v)
+              for k, v in (by_rank if isinstance(by_rank, dict) else {}).items()}
+    total = sql_int(row["total"])
+    rows = list(listed if isinstance(listed, list) else [])
     pending = {r["terminal_id"]: int(r["pending"]) for r in rows if r["pending"]}
     return FleetPageData(rows, counts, total, max(1, math.ceil(total / per_page)), pending)
 

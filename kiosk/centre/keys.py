@@ -27,7 +27,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from kiosk.central.sandbox.db import Database
+from kiosk.central.sandbox.db import Database, sql_bytes, sql_int
 from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.central.schemas import ProblemCode
 from kiosk.errors import CliError
@@ -117,10 +117,10 @@ class PgTerminalKeys:
         self._status.value = (terminal_id, rows[0]["status"] if rows else None)
         out = []
         for row in rows:
-            wrapped = bytes(row["wrapped"])
+            wrapped = sql_bytes(row["wrapped"])
             plain = self._plain.get(wrapped)
             if plain is None:
-                plain = unwrap(self.master, terminal_id, row["key_id"], wrapped)
+                plain = unwrap(self.master, terminal_id, sql_int(row["key_id"]), wrapped)
                 if len(self._plain) > 50_000:
                     self._plain.clear()
                 self._plain[wrapped] = plain

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import time
 
-from kiosk.central.sandbox.db import Database
+from kiosk.central.sandbox.db import Database, sql_float
 from kiosk.central.sandbox.limits import Limit
 
 _TAKE = (
@@ -41,7 +41,7 @@ class PgLimiter:
                           burst, rate, burst, rate, burst, rate)
         if row is None or row["ok"]:
             return 0.0
-        return (1 - float(row["tokens"])) / rate
+        return (1 - sql_float(row["tokens"])) / rate
 
     def clear(self) -> None:
         self.db.run("DELETE FROM rate_buckets WHERE name = ?", self.name)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from kiosk.central.sandbox.db import Database
+from kiosk.central.sandbox.db import Database, sql_int
 from kiosk.central.sandbox.watch import WINDOW_SECONDS, LookupWatch
 
 _SAW = ("INSERT INTO lookup_sightings (terminal_id, digest, at) VALUES (?, ?, ?) "
@@ -42,7 +42,7 @@ class PgLookupWatch(LookupWatch):
         """How many different people ``terminal_id`` asked about in the window."""
         row = self.db.one("SELECT COUNT(*) AS n FROM lookup_sightings WHERE terminal_id = ? "
                           "AND at >= ?", terminal_id, self._clock() - WINDOW_SECONDS)
-        return int(row["n"]) if row else 0
+        return sql_int(row["n"]) if row else 0
 
     def snapshot(self) -> dict[str, int]:
         """Terminal → distinct people in the window (terminals with any)."""
@@ -59,4 +59,4 @@ def counts(db: Database, now: float, at_least: int = 1) -> dict[str, int]:
     rows = db.all("SELECT terminal_id, COUNT(*) AS n FROM lookup_sightings WHERE at >= ? "
                   "GROUP BY terminal_id HAVING COUNT(*) >= ? ORDER BY terminal_id",
                   now - WINDOW_SECONDS, at_least)
-    return {str(r["terminal_id"]): int(r["n"]) for r in rows}
+    return {str(r["terminal_id"]): sql_int(r["n"]) for r in rows}

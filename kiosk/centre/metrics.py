@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 
-from kiosk.central.sandbox.db import Database
+from kiosk.central.sandbox.db import Database, sql_float, sql_int
 from kiosk.central.sandbox.watch import ALERT_PEOPLE, WINDOW_SECONDS
 from kiosk.centre.fleet_page import _RANKED, STATES
 from kiosk.centre.lookup_watch import counts
@@ -46,7 +46,7 @@ def render_metrics(db: Database) -> str:
         lines.append(f"# TYPE {name} {kind}")
 
     with db.tx():
-        by_rank = {r["rank"]: int(r["n"]) for r in db.all(
+        by_rank = {r["rank"]: sql_int(r["n"]) for r in db.all(
             f"SELECT rank, COUNT(*) AS n FROM ({_RANKED}) r GROUP BY rank",
             None, None, None, None, None, None)}
         parts = db.all(
@@ -60,7 +60,7 @@ def render_metrics(db: Database) -> str:
             "AS stuck FROM terminals")
         pending = db.all("SELECT kind, COUNT(*) AS n FROM directives WHERE acked_at IS NULL "
                          "GROUP BY kind ORDER BY kind")
-        rollouts = {r["state"]: int(r["n"]) for r in db.all(
+        rollouts = {r["state"]: sql_int(r["n"]) for r in db.all(
             "SELECT state, COUNT(*) AS n FROM rollouts GROUP BY state")}
         many = counts(db, time.time(), at_least=ALERT_PEOPLE)
     family("kiosk_centre_up", "gauge", "The centre answered this scrape.")
@@ -72,22 +72,22 @@ def render_metrics(db: Database) -> str:
            "Terminals whose part reports a failing light, by part and region.")
     for r in parts:
         lines.append(f'kiosk_centre_part_failures{{part="{_label(r["part"])}",'
-                     f'region="{_label(r["region"])}"}} {int(r["n"])}')
+                     f'region="{_label(r["region"])}"}} {sql_int(r["n"])}')
     family("kiosk_centre_outbox_depth_total", "gauge",
            "Confirmed requests waiting in terminals' outboxes, summed.")
-    lines.append(f"kiosk_centre_outbox_depth_total {int(outbox['depth']) if outbox else 0}")
+    lines.append(f"kiosk_centre_outbox_depth_total {sql_int(outbox['depth']) if outbox else 0}")
     family("kiosk_centre_outbox_oldest_age_seconds", "gauge",
            "The oldest waiting outbox item on any terminal.")
     lines.append("kiosk_centre_outbox_oldest_age_seconds "
-                 f"{float(outbox['oldest']) if outbox else 0.0}")
+                 f"{sql_float(outbox['oldest']) if outbox else 0.0}")
     family("kiosk_centre_outbox_undeliverable_total", "gauge",
            "Confirmed requests terminals keep but cannot deliver (someone must act).")
     lines.append("kiosk_centre_outbox_undeliverable_total "
-                 f"{int(outbox['stuck']) if outbox else 0}")
+                 f"{sql_int(outbox['stuck']) if outbox else 0}")
     family("kiosk_centre_directives_pending", "gauge",
            "Directives queued and not yet acknowledged, by kind.")
     for kind in ("pause", "resume", "config", "collect_bundle"):
-        n = next((int(r["n"]) for r in pending if r["kind"] == kind), 0)
+        n = next((sql_int(r["n"]) for r in pending if r["kind"] == kind), 0)
         lines.append(f'kiosk_centre_directives_pending{{kind="{kind}"}} {n}')
     family("kiosk_centre_rollouts", "gauge", "Group rollouts by state.")
     for state in ROLLOUT_STATES:

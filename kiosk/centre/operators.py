@@ -21,7 +21,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.central.sandbox.db import Database, DuplicateKey
+from kiosk.central.sandbox.db import Database, DuplicateKey, sql_str
 from kiosk.errors import CliError
 
 ROLES = ("viewer", "operator", "admin")
@@ -87,7 +87,7 @@ class Operators:
             return None
         row = self.db.one("SELECT name, role FROM operators WHERE token_sha256 = ? AND "
                           "disabled_at IS NULL", token_hash(token))
-        return Operator(row["name"], row["role"]) if row else None
+        return Operator(sql_str(row["name"]), sql_str(row["role"])) if row else None
 
     # ---- audit ------------------------------------------------------------------------
 
@@ -103,8 +103,8 @@ class Operators:
         """Newest first; ``before`` = the id to page on from."""
         rows = self.db.all("SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?",
                            before if before is not None else 2**62, limit)
-        return [{**dict(r), "terminals": json.loads(r["terminals"]),
-                 "detail": json.loads(r["detail"])} for r in rows]
+        return [{**dict(r), "terminals": json.loads(sql_str(r["terminals"])),
+                 "detail": json.loads(sql_str(r["detail"]))} for r in rows]
 
     def export(self, fmt: str = "jsonl") -> str:
         """The whole log, oldest first, as JSON lines or CSV."""
@@ -118,8 +118,8 @@ class Operators:
                                  r["terminals"], r["detail"], r["reason"]])
             return out.getvalue()
         return "".join(json.dumps({**dict(r), "at": _iso(r["at"]),
-                                   "terminals": json.loads(r["terminals"]),
-                                   "detail": json.loads(r["detail"])},
+                                   "terminals": json.loads(sql_str(r["terminals"])),
+                                   "detail": json.loads(sql_str(r["detail"]))},
                                   ensure_ascii=False) + "\n" for r in rows)
 
 

@@ -19,7 +19,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from kiosk.central.sandbox.db import Committed, Database, DuplicateKey, Row
+from kiosk.central.sandbox.db import Committed, Database, DuplicateKey, Row, sql_str
 
 
 class PgDatabase(Database):
@@ -123,7 +123,7 @@ class PgDatabase(Database):
             cur.executemany(self._translate(sql), [tuple(r) for r in rows])
 
     def tables(self) -> list[str]:
-        return [r["tablename"] for r in self.all(
+        return [sql_str(r["tablename"]) for r in self.all(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
 
     def close(self) -> None:

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from kiosk.central import schemas_fleet as f
-from kiosk.central.sandbox.db import Database
+from kiosk.central.sandbox.db import Database, sql_datetime, sql_int, sql_str
 from kiosk.central.sandbox.fleet_store import FleetStore
 from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.central.schemas import ProblemCode, Unicode
@@ -84,7 +84,7 @@ class Rollouts:
         fields = req.fields()
         sel = req.selector
         with self.db.tx():
-            targets = [r["terminal_id"] for r in self.db.all(
+            targets = [sql_str(r["terminal_id"]) for r in self.db.all(
                 "SELECT t.terminal_id FROM terminals t JOIN enrolled e USING (terminal_id) "
                 "WHERE e.status = 'active' AND (?::text IS NULL OR e.region = ?) AND "
                 "(?::text IS NULL OR e.outlet = ?) AND (?::text IS NULL OR e.site = ?) AND "
@@ -102,7 +102,7 @@ class Rollouts:
                 json.dumps(fields), sel.model_dump_json(exclude_none=True), canary,
                 req.wait_seconds, state)
             assert row is not None
-            rid = int(row["id"])
+            rid = sql_int(row["id"])
             self.db.run_many("INSERT INTO rollout_targets (rollout_id, terminal_id, canary) "
                              "VALUES (?,?,?)", [(rid, t, i < canary)
                                                 for i, t in enumerate(targets)])
@@ -120,7 +120,7 @@ class Rollouts:
             "IS NULL AND (canary OR NOT ?) ORDER BY terminal_id LIMIT ?" + self.db.skip_locked,
             rid, canary_only, limit)
         for r in rows:
-            body = self.fleet.add_directive(r["terminal_id"], kind, **dict(fields))
+            body = self.fleet.add_directive(sql_str(r["terminal_id"]), kind, **dict(fields))
             self.db.run("UPDATE directives SET rollout_id = ? WHERE id = ?", rid, body["id"])
             self.db.run("UPDATE rollout_targets SET directive_id = ? WHERE rollout_id = ? AND "
                         "terminal_id = ?", body["id"], rid, r["terminal_id"])
@@ -135,8 +135,8 @@ class Rollouts:
                 if ro["state"] == "canary":
                     self._judge_canary(ro)
                 else:
-                    fields = json.loads(ro["fields"])
-                    if self._queue(int(ro["id"]), ro["kind"], fields, False) == 0:
+                    fields = json.loads(sql_str(ro["fields"]))
+                    if self._queue(sql_int(ro["id"]), sql_str(ro["kind"]), fields, False) == 0:
                         self.db.run("UPDATE rollouts SET state = 'done' WHERE id = ?",
                                     ro["id"])
 
@@ -182,12 +182,12 @@ class Rollouts:
                             "acked_at IS NOT NULL", rid)
         return {"id": rid, "kind": row["kind"], "state": row["state"],
                 "stop_reason": row["stop_reason"], "actor": row["actor"],
-                "created_at": row["created_at"].isoformat(),
-                "selector": json.loads(row["selector"]),
-                **{k: int(v) for k, v in dict(counts or {}).items()},
-                "acknowledged": int(acked["n"]) if acked else 0}
+                "created_at": sql_datetime(row["created_at"]).isoformat(),
+                "selector": json.loads(sql_str(row["selector"])),
+                **{k: sql_int(v) for k, v in dict(counts or {}).items()},
+                "acknowledged": sql_int(acked["n"]) if acked else 0}
 
     def list(self, limit: int = 50) -> list[dict[str, Any]]:
         """The newest rollouts."""
-        return [self.get(int(r["id"])) for r in self.db.all(
+        return [self.get(sql_int(r["id"])) for r in self.db.all(
             "SELECT id FROM rollouts ORDER BY id DESC LIMIT ?", limit)]

@@ -114,8 +114,7 @@ def build_centre(config: CentreConfig) -> Centre:
 
     @admin.exception_handler(ApiProblem)
     async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
-        extra = {k: v for k, v in exc.extra.items() if k != "headers"}
-        return problem_response(exc.status, exc.code, exc.detail, **extra)
+        return problem_response(exc.status, exc.code, exc.detail, tries_left=exc.tries_left)
 
     admin.exception_handler(RequestValidationError)(invalid_request)
     admin.include_router(operator_router(backend, operators, config))

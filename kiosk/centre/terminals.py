@@ -16,7 +16,7 @@ import re
 import secrets
 from typing import Any
 
-from kiosk.central.sandbox.db import Database, DuplicateKey
+from kiosk.central.sandbox.db import Database, DuplicateKey, sql_int
 from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.centre.keys import KEY_BYTES, PgTerminalKeys, wrap
 from kiosk.centre.operators import Operators
@@ -98,7 +98,7 @@ class Terminals:
                 raise CliError(f"terminal {terminal_id} is revoked; reinstate it first")
             top = self.db.one("SELECT MAX(key_id) AS n FROM terminal_keys WHERE "
                               "terminal_id = ?", terminal_id)
-            new_id = int(top["n"] or 0) + 1 if top else 1
+            new_id = sql_int(top["n"] or 0) + 1 if top else 1
             until = dt.datetime.now(dt.UTC) + overlap
             self.db.run("UPDATE terminal_keys SET not_after = ? WHERE terminal_id = ? AND "
                         "(not_after IS NULL OR not_after > ?)", until, terminal_id, until)

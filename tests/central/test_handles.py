@@ -15,7 +15,12 @@ import pytest
 import requests
 
 from kiosk.central import schemas as s
-from kiosk.central.client import CentralClient, new_idempotency_key
+from kiosk.central.client import (
+    CentralClient,
+    chip_facts,
+    id_card_facts,
+    new_idempotency_key,
+)
 from kiosk.central.errors import CentralNotFound, CentralRefused
 from kiosk.central.outbox import KIND_PRE_LOSS, Outbox
 from kiosk.central.outbox_sender import OutboxSender
@@ -265,6 +270,25 @@ def test_rate_limit_per_card_number(central_client):
     assert refused is not None and refused.code == "rate_limited" and refused.status == 429
     # Another card is not affected.
     assert central_client.card_status(ssc=ssc_card_data("x_check")).state == "active"
+
+
+def test_a_cancel_past_the_card_limit_is_429_with_retry_after(sandbox, central_client,
+                                                              central_secrets):
+    """A state change refused inside its idempotent run (here the per-card limit) is
+    answered as the refusal it is, with its Retry-After, and answered the same again
+    under the same key."""
+    ssc = ssc_card_data("normal")
+    with pytest.raises(CentralRefused):
+        for _ in range(40):
+            central_client.card_status(ssc=ssc)
+    doc = {"card": chip_facts(ssc), "id_card": id_card_facts(id_card_data("normal"))}
+    key = new_idempotency_key()
+    for _ in range(2):
+        resp = _post(sandbox, central_secrets.terminal_key, s.Path.PRE_LOSS_CANCEL, doc,
+                     idempotency_key=key)
+        assert resp.status_code == 429, resp.text
+        assert resp.json()["code"] == "rate_limited"
+        assert int(resp.headers["Retry-After"]) >= 1
 
 
 def _valid_id(n: int) -> str:

@@ -47,11 +47,11 @@ class Answers:
             "name": mask_name(str(found.get("name", ""))),
             "phone_masked": found.get("phone_masked", ""),
             "cards": [{
-                "handle": seal(terminal_id, c["card_number"], basis, lookup, now),
-                "card_number_masked": mask_card_number(c["card_number"]),
+                "handle": seal(terminal_id, str(c["card_number"]), basis, lookup, now),
+                "card_number_masked": mask_card_number(str(c["card_number"])),
                 "state": c["state"], "bank_function": c["bank_function"],
                 "issued": c["issued"], "has_replacement": c["has_replacement"],
-            } for c in found.get("cards", [])],
+            } for c in _cards(found)],
             "handles_expire_in": HANDLE_TTL_SECONDS,
             "may_pre_lose": basis in MAY_PRE_LOSE,
         }
@@ -60,6 +60,13 @@ class Answers:
         """The card ``handle`` stands for (``handle_invalid`` / ``handle_expired``)."""
         return self.handles().open(handle, terminal_id, self.backend.now().timestamp(),
                                    pre_loss=pre_loss)
+
+
+def _cards(found: Answer) -> list[Answer]:
+    """The cards of a core's ``PersonCards`` answer (a list of objects)."""
+    cards = found.get("cards", [])
+    assert isinstance(cards, list), "the core answers a list of cards"
+    return [c for c in cards if isinstance(c, dict)]
 
 
 def masked_replacement(repl: Answer | None, *, tracking: bool) -> Answer | None:
@@ -82,7 +89,9 @@ def masked_status(status: Answer, *, tracking: bool) -> Answer:
     """A card's status with its number (and its replacement's) masked."""
     out = {k: v for k, v in status.items() if k != "card_number"}
     out["card_number_masked"] = mask_card_number(str(status["card_number"]))
-    out["replacement"] = masked_replacement(status.get("replacement"), tracking=tracking)
+    repl = status.get("replacement")
+    out["replacement"] = masked_replacement(repl if isinstance(repl, dict) else None,
+                                            tracking=tracking)
     return out
 
 

@@ -20,7 +20,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
@@ -46,7 +46,7 @@ from kiosk.central.sandbox.gate import NOT_JSON, Signed, SignedDep, signed
 from kiosk.central.sandbox.handles import MAY_PRE_LOSE
 from kiosk.central.sandbox.help_routes import help_admin_router, help_v1_router
 from kiosk.central.sandbox.operations import confirm_code, request_code
-from kiosk.central.sandbox.ports import Answer, Backend, Limiter
+from kiosk.central.sandbox.ports import Answer, Backend, Limiter, Responses
 from kiosk.central.sandbox.reveals import REVEALS
 from kiosk.central.sandbox.store import ApiProblem, ServiceBackend
 from kiosk.central.signing import (
@@ -60,7 +60,7 @@ from kiosk.logs import get_logger
 
 log = get_logger("kiosk.central.sandbox")
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+PROBLEM_RESPONSES: Responses = {
     code: {"model": s.Problem, "description": desc,
            "content": {s.PROBLEM_CONTENT_TYPE: {"schema": {"$ref":
                                                            "#/components/schemas/Problem"}}}}
@@ -92,8 +92,9 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def problem_response(status: int, code: s.ProblemCode, detail: str = "",
-                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
-    body = s.problem(code, status, detail, **extra).model_dump(exclude_none=True)
+                     headers: dict[str, str] | None = None,
+                     tries_left: int | None = None) -> JSONResponse:
+    body = s.problem(code, status, detail, tries_left).model_dump(exclude_none=True)
     return JSONResponse(body, status_code=status, media_type=s.PROBLEM_CONTENT_TYPE,
                         headers=headers)
 
@@ -128,9 +129,8 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
 
     @app.exception_handler(ApiProblem)
     async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
-        extra = {k: v for k, v in exc.extra.items() if k != "headers"}
-        return problem_response(exc.status, exc.code, exc.detail,
-                                headers=exc.extra.get("headers"), **extra)
+        return problem_response(exc.status, exc.code, exc.detail, headers=exc.headers,
+                                tries_left=exc.tries_left)
 
     app.exception_handler(RequestValidationError)(invalid_request)
 
@@ -151,17 +151,23 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
         log.error("sandbox error", extra={"fields": {"error": type(exc).__name__}})
         return problem_response(500, s.ProblemCode.SERVER_ERROR, "internal error")
 
-    def idempotent(ctx: Signed, key: str | None, op: s.Path, action: Any) -> JSONResponse:
+    def idempotent(ctx: Signed, key: str | None, op: s.Path,
+                   action: Callable[[], Answer]) -> JSONResponse:
         if not key:
             raise ApiProblem(s.ProblemCode.IDEMPOTENCY_KEY_MISSING, 400,
                              f"{s.IDEMPOTENCY_HEADER} header required")
         status, body, replayed = register.idempotent(ctx.who.terminal_id, key, op.value,
                                                      ctx.body, action)
         headers = {s.IDEMPOTENT_REPLAY_HEADER: "true"} if replayed else None
-        if "__problem__" in body:
-            extra = {k: v for k, v in body.items() if k not in ("__problem__", "detail")}
-            return problem_response(status, s.ProblemCode(body["__problem__"]),
-                                    body.get("detail", ""), headers=headers, **extra)
+        if "__problem__" in body:  # a refusal, stored as register.idempotent wrote it
+            detail, tries_left, stored = (body.get("detail", ""), body.get("tries_left"),
+                                          body.get("headers"))
+            if isinstance(stored, dict):  # e.g. a 429's Retry-After
+                headers = {**{str(k): str(v) for k, v in stored.items()}, **(headers or {})}
+            return problem_response(status, s.ProblemCode(str(body["__problem__"])),
+                                    str(detail), headers=headers,
+                                    tries_left=tries_left if isinstance(tries_left, int)
+                                    else None)
         return JSONResponse(body, status_code=status, headers=headers)
 
     v1 = APIRouter(responses=PROBLEM_RESPONSES)
@@ -224,7 +230,7 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
 
     @v1.post(s.Path.LOOKUP, response_model=s.PersonCards, summary="Find a person's cards",
              description=REVEALS[s.Path.LOOKUP])
-    def lookup(req: s.LookupRequest, ctx: SignedDep) -> Any:
+    def lookup(req: s.LookupRequest, ctx: SignedDep) -> object:
         terminal = ctx.who.terminal_id
         if req.id_card is not None:
             by_id_card(req.id_card, terminal)
@@ -239,7 +245,7 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
     @v1.post(s.Path.VERIFY_REQUEST, response_model=s.VerificationChallenge,
              summary="Send a 6-digit code to the phone on record",
              description=REVEALS[s.Path.VERIFY_REQUEST])
-    def verify_request_(req: s.VerificationRequest, ctx: SignedDep) -> Any:
+    def verify_request_(req: s.VerificationRequest, ctx: SignedDep) -> object:
         per_id_number(req.id_number)
         try:
             return request_code(backend, req.id_number, ctx.who.terminal_id)
@@ -249,25 +255,25 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
     @v1.post(s.Path.VERIFY_CONFIRM, response_model=s.PersonCards,
              summary="Confirm the code; answers the person's cards",
              description=REVEALS[s.Path.VERIFY_CONFIRM])
-    def verify_confirm(req: s.VerificationConfirm, ctx: SignedDep) -> Any:
+    def verify_confirm(req: s.VerificationConfirm, ctx: SignedDep) -> object:
         found = confirm_code(backend, req.challenge_id, req.code, ctx.who.terminal_id)
         return answers.person(found, "sms", ctx.who.terminal_id)
 
     @v1.post(s.Path.CARD_STATUS, response_model=s.CardStatus,
              summary="A card's state, history and replacement",
              description=REVEALS[s.Path.CARD_STATUS])
-    def card_status(req: s.CardStatusRequest, ctx: SignedDep) -> Any:
+    def card_status(req: s.CardStatusRequest, ctx: SignedDep) -> object:
         card, identified = card_of(req, ctx.who.terminal_id)
         return masked_status(core.card_status(card), tracking=identified)
 
     @v1.post(s.Path.PRE_LOSS, response_model=s.PreLossResult,
              summary="Pre-lose a card (stops settlement at once)",
              description=REVEALS[s.Path.PRE_LOSS])
-    def pre_loss(req: s.PreLossRequest, ctx: SignedDep, key: IdemKey = None) -> Any:
+    def pre_loss(req: s.PreLossRequest, ctx: SignedDep, key: IdemKey = None) -> object:
         if req.terminal_id != ctx.who.terminal_id:
             raise ApiProblem(s.ProblemCode.NOT_ALLOWED, 403, "terminal_id is not the signer")
 
-        def act() -> Any:
+        def act() -> Answer:
             card, _ = card_of(req, req.terminal_id, pre_loss=True)
             return masked_result(core.pre_loss(card, None, req.terminal_id, req.channel, key))
 
@@ -276,10 +282,10 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
     @v1.post(s.Path.PRE_LOSS_CANCEL, response_model=s.CancelResult,
              summary="Cancel a pre-loss (refused once a replacement exists)",
              description=REVEALS[s.Path.PRE_LOSS_CANCEL])
-    def cancel(req: s.CancelPreLossRequest, ctx: SignedDep, key: IdemKey = None) -> Any:
+    def cancel(req: s.CancelPreLossRequest, ctx: SignedDep, key: IdemKey = None) -> object:
         terminal = ctx.who.terminal_id
 
-        def act() -> Any:
+        def act() -> Answer:
             card = by_chip(req.card, terminal)
             by_id_card(req.id_card, terminal)
             return masked_result(core.cancel_pre_loss(card, req.id_card.id_number, key))
@@ -289,7 +295,7 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
     @v1.post(s.Path.REPLACEMENT_PROGRESS, response_model=s.Replacement,
              summary="Where a replacement card is",
              description=REVEALS[s.Path.REPLACEMENT_PROGRESS])
-    def progress(req: s.ReplacementProgressRequest, ctx: SignedDep) -> Any:
+    def progress(req: s.ReplacementProgressRequest, ctx: SignedDep) -> object:
         card, identified = card_of(req, ctx.who.terminal_id)
         return masked_replacement(core.replacement_progress(card_number=card),
                                   tracking=identified)
@@ -297,7 +303,7 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
     @v1.post(s.Path.HEARTBEAT, response_model=s.HeartbeatResult,
              summary="Terminal heartbeat with its clock and version",
              description=REVEALS[s.Path.HEARTBEAT])
-    def heartbeat(req: s.HeartbeatRequest, ctx: SignedDep) -> Any:
+    def heartbeat(req: s.HeartbeatRequest, ctx: SignedDep) -> object:
         if req.terminal_id != ctx.who.terminal_id:
             raise ApiProblem(s.ProblemCode.NOT_ALLOWED, 403, "terminal_id is not the signer")
         return register.heartbeat(req.terminal_id, req.clock, req.version, req.outbox_depth,
@@ -308,7 +314,7 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
     app.include_router(fleet_v1_router(backend, max_skew, PROBLEM_RESPONSES))
     app.include_router(help_v1_router(backend, PROBLEM_RESPONSES))
 
-    def openapi() -> dict[str, Any]:
+    def openapi() -> dict[str, object]:
         if app.openapi_schema is None:
             doc = get_openapi(title=app.title, version=s.API_VERSION,
                               description=app.description, routes=app.routes)
@@ -341,7 +347,7 @@ API_DESCRIPTION = (
     "`clock_skew`, `replayed`). Redirects are never followed.")
 
 
-def _loc_part(part: Any) -> str:
+def _loc_part(part: object) -> str:
     """A field name or list index as it is; a dict key (which the sender chose, and may
     be a number or a name) as ``*``."""
     text = str(part)
@@ -351,14 +357,16 @@ def _loc_part(part: Any) -> str:
 _FIELD = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 
 
-def _document_reply_signature(doc: dict[str, Any]) -> None:
+def _document_reply_signature(doc: dict[str, object]) -> None:
     header = {"description": "the service's signature of this reply (see the API "
                              "description); absent on 401", "required": True,
               "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
-    for item in doc.get("paths", {}).values():
-        for op in item.values():
-            for status, response in op.get("responses", {}).items():
-                if status != "401":
+    paths = doc.get("paths")
+    for item in paths.values() if isinstance(paths, dict) else ():
+        for op in item.values() if isinstance(item, dict) else ():
+            responses = op.get("responses") if isinstance(op, dict) else None
+            for status, response in responses.items() if isinstance(responses, dict) else ():
+                if status != "401" and isinstance(response, dict):
                     response.setdefault("headers", {})[H_REPLY_SIGNATURE] = header
 
 
@@ -389,7 +397,8 @@ def create_admin_app(store: ServiceBackend, faults: Faults) -> FastAPI:
 
     @app.exception_handler(ApiProblem)
     async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
-        return problem_response(exc.status, exc.code, exc.detail, **exc.extra)
+        return problem_response(exc.status, exc.code, exc.detail, headers=exc.headers,
+                                tries_left=exc.tries_left)
 
     app.exception_handler(RequestValidationError)(invalid_request)
     app.include_router(harness_router(store, faults))
@@ -406,50 +415,50 @@ def harness_router(store: ServiceBackend, faults: Faults) -> APIRouter:
     admin = APIRouter(prefix="/admin", include_in_schema=False)
 
     @admin.get("/health")
-    def health() -> dict[str, Any]:
+    def health() -> dict[str, object]:
         return {"ok": True, "db": str(getattr(store, "path", store.db.dialect))}
 
     @admin.post("/reset")
-    def reset() -> dict[str, Any]:
+    def reset() -> dict[str, object]:
         store.reset()  # keeps the nonce table: a reset must not re-open old requests
         faults.clear()
         return {"ok": True}
 
     @admin.get("/faults")
-    def get_faults() -> Any:
+    def get_faults() -> object:
         return asdict(faults.snapshot())
 
     @admin.post("/faults")
-    def set_faults(req: FaultRequest) -> Any:
+    def set_faults(req: FaultRequest) -> object:
         return asdict(faults.set(**req.model_dump()))
 
     @admin.delete("/faults")
-    def clear_faults() -> dict[str, Any]:
+    def clear_faults() -> dict[str, object]:
         faults.clear()
         return {"ok": True}
 
     @admin.post("/replacements/advance")
-    def advance(req: CardRef) -> Any:
+    def advance(req: CardRef) -> object:
         return store.advance_replacement(req.card_number)
 
     @admin.post("/replacements/apply")
-    def apply(req: CardRef) -> Any:
+    def apply(req: CardRef) -> object:
         return store.apply_replacement(req.card_number, req.mailed, req.outlet)
 
     @admin.get("/verification/last")
-    def last_code(challenge_id: str | None = None) -> Any:
+    def last_code(challenge_id: str | None = None) -> object:
         return store.last_code(challenge_id)
 
     @admin.get("/pre_losses")
-    def pre_losses() -> Any:
+    def pre_losses() -> object:
         return store.recorded_pre_losses()
 
     @admin.get("/cancellations")
-    def cancellations() -> Any:
+    def cancellations() -> object:
         return store.recorded_cancellations()
 
     @admin.get("/heartbeats")
-    def heartbeats() -> Any:
+    def heartbeats() -> object:
         return store.heartbeats()
 
     @admin.get("/metrics")
@@ -458,7 +467,7 @@ def harness_router(store: ServiceBackend, faults: Faults) -> APIRouter:
         return Response(store.watch.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @admin.post("/clock")
-    def clock(req: ClockRequest) -> dict[str, Any]:
+    def clock(req: ClockRequest) -> dict[str, object]:
         store.clock_offset = dt.timedelta(days=req.offset_days)
         return {"now": store.now().isoformat()}
 

@@ -20,11 +20,10 @@ import hashlib
 import json
 import re
 import secrets
-from typing import Any
 
 from kiosk.central import schemas_essc as e
 from kiosk.central.sandbox.core_admin import SeedAndAdmin
-from kiosk.central.sandbox.db import Database, Row
+from kiosk.central.sandbox.db import Database, Row, sql_float, sql_json_object, sql_str
 from kiosk.central.sandbox.ports import Answer, Contact
 from kiosk.central.sandbox.rules import RegionalRules, local_date
 from kiosk.central.sandbox.store_util import (
@@ -164,14 +163,14 @@ class SimulatedCore(SeedAndAdmin):
     def _apply_lapse(self, card: Row) -> Row:
         """A pre-loss not followed by the official loss lapses by itself (regional rule)."""
         if card["state"] != CardState.PRE_LOST.value or self._has_replacement(
-                card["card_number"]):
+                sql_str(card["card_number"])):
             return card
-        pre = self._open_pre_loss(card["card_number"])
-        if pre is None or self.today() < dt.date.fromisoformat(pre["lapses_on"]):
+        pre = self._open_pre_loss(sql_str(card["card_number"]))
+        if pre is None or self.today() < dt.date.fromisoformat(sql_str(pre["lapses_on"])):
             return card
         new = next_state(CardState.PRE_LOST, "lapse")
-        at = _at(dt.date.fromisoformat(pre["lapses_on"]), 0)
-        self._set_state(card["card_number"], new, at, "system")
+        at = _at(dt.date.fromisoformat(sql_str(pre["lapses_on"])), 0)
+        self._set_state(sql_str(card["card_number"]), new, at, "system")
         self.db.run("UPDATE pre_losses SET lapsed = 1 WHERE reference = ?", pre["reference"])
         row = self.db.one("SELECT * FROM cards WHERE card_number = ?", card["card_number"])
         assert row is not None
@@ -190,10 +189,10 @@ class SimulatedCore(SeedAndAdmin):
         return {
             "person_ref": person["person_ref"],
             "name": person["name"],
-            "phone_masked": mask_phone(person["phone"]),
+            "phone_masked": mask_phone(sql_str(person["phone"])),
             "cards": [{"card_number": c["card_number"], "state": c["state"],
                        "bank_function": bool(c["bank_function"]), "issued": c["issued"],
-                       "has_replacement": self._has_replacement(c["card_number"])}
+                       "has_replacement": self._has_replacement(sql_str(c["card_number"]))}
                       for c in cards],
         }
 
@@ -203,7 +202,7 @@ class SimulatedCore(SeedAndAdmin):
             if id_number is not None:
                 return self._person_cards(self._person(id_number))
             card = self._card(card_number or "")
-            return self.person_cards(card["person_ref"])
+            return self.person_cards(sql_str(card["person_ref"]))
 
     def id_card_genuine(self, id_number: str, valid_from: dt.date,
                         valid_to: dt.date | None, authority: str) -> bool:
@@ -283,7 +282,7 @@ class SimulatedCore(SeedAndAdmin):
     def contact(self, id_number: str) -> Contact:
         with self.db.tx():
             person = self._person(id_number)
-            return Contact(person["person_ref"], person["phone"])
+            return Contact(sql_str(person["person_ref"]), sql_str(person["phone"]))
 
     def send_code(self, contact: Contact, code: str) -> None:
         """"Sends" the SMS: nothing leaves; the code is readable only through the
@@ -296,7 +295,7 @@ class SimulatedCore(SeedAndAdmin):
             return None
         row = self.db.one("SELECT answer FROM core_requests WHERE idempotency_key = ? AND "
                           "operation = ?", key, operation)
-        return json.loads(row["answer"]) if row is not None else None
+        return sql_json_object(row["answer"]) if row is not None else None
 
     def _remember(self, key: str | None, operation: str, answer: Answer) -> Answer:
         if key is not None:
@@ -313,7 +312,7 @@ class SimulatedCore(SeedAndAdmin):
                 return done
             card = self._holder_card(card_number, id_number, person_ref)
             try:
-                new = next_state(CardState(card["state"]), "pre_loss")
+                new = next_state(CardState(sql_str(card["state"])), "pre_loss")
             except RuleViolation as exc:
                 raise _rule(exc) from None
             now = self.now()
@@ -337,7 +336,7 @@ class SimulatedCore(SeedAndAdmin):
             if done is not None:
                 return done
             card = self._holder_card(card_number, id_number)
-            state = CardState(card["state"])
+            state = CardState(sql_str(card["state"]))
             has_repl = self._has_replacement(card_number)
             try:
                 new = next_state(state, "cancel_pre_loss", has_replacement=has_repl)
@@ -376,14 +375,14 @@ class SimulatedCore(SeedAndAdmin):
             if row["used_at"] is not None:
                 raise EsscRefused(e.EsscRefusal.ALREADY_USED.value, "code already used")
             now = self.now().timestamp()
-            if now >= row["expires"]:
+            if now >= sql_float(row["expires"]):
                 raise EsscRefused(e.EsscRefusal.EXPIRED.value, "code expired")
             self.db.run("UPDATE essc_codes SET used_at = ?, used_by = ? WHERE code_sha256 = ?",
                         now, terminal_id, row["code_sha256"])
             return str(row["person_ref"])
 
     def essc_issue(self, persona: str, expired: bool = False,
-                   used: bool = False) -> dict[str, Any]:
+                   used: bool = False) -> Answer:
         """The platform's side (admin): a fresh code for a persona's e-SSC."""
         ref = self.person_ids().get(persona)
         with self.db.tx():
@@ -397,7 +396,7 @@ class SimulatedCore(SeedAndAdmin):
                         expires, now if used else None, "elsewhere" if used else None)
         return {"code": code, "expires_in": max(0, round(expires - now))}
 
-    def essc_set_status(self, persona: str, status: str) -> dict[str, Any]:
+    def essc_set_status(self, persona: str, status: str) -> Answer:
         """The platform's side (admin): revoke or restore a persona's e-SSC."""
         ref = self.person_ids().get(persona)
         with self.db.tx():

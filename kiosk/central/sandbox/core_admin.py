@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
+from kiosk.central.sandbox.db import sql_str
 from kiosk.central.sandbox.rules import local_date
 from kiosk.central.sandbox.store_util import ApiProblem, _at, _iso, _rule
 from kiosk.central.schemas import ProblemCode
@@ -72,13 +74,13 @@ class SeedAndAdmin:
             if central.get("replacement"):
                 self._seed_replacement(ref, central["cards"], central["replacement"], now)
 
-    def _seed_card(self, ref: str, card: dict[str, Any], repl: dict[str, Any] | None,
-                   now: dt.datetime, region: str) -> None:
-        number, state = card["card_number"], CardState(card["state"])
-        issued = dt.date.fromisoformat(card["issued"])
+    def _seed_card(self, ref: str, card: Mapping[str, object],
+                   repl: Mapping[str, object] | None, now: dt.datetime, region: str) -> None:
+        number, state = str(card["card_number"]), CardState(str(card["state"]))
+        issued = dt.date.fromisoformat(str(card["issued"]))
         # The chip the card was made with: the one the virtual card carries.
         self.db.run("INSERT INTO cards VALUES (?,?,?,?,?,?)", number, ref, state.value,
-                    int(card["bank_function"]), issued.isoformat(),
+                    int(bool(card["bank_function"])), issued.isoformat(),
                     card_chip_id(number, region))
         events: list[tuple[CardState, dt.datetime, str]] = [
             (CardState.ACTIVE, _at(issued), "counter")]
@@ -90,7 +92,8 @@ class SeedAndAdmin:
                 "VALUES (?,?,?,?,?)", self._reference("HL"), number, "hotline", _iso(at),
                  self.rules.lapses_on(local_date(at)).isoformat())
         elif state == CardState.LOST:
-            applied = dt.date.fromisoformat(repl["applied"]) if repl else local_date(now)
+            applied = dt.date.fromisoformat(str(repl["applied"])) if repl \
+                else local_date(now)
             events.append((CardState.PRE_LOST, _at(applied - dt.timedelta(days=1)), "hotline"))
             events.append((CardState.LOST, _at(applied), "counter"))
         elif state == CardState.EXPIRED:
@@ -102,11 +105,11 @@ class SeedAndAdmin:
             self.db.run("INSERT INTO card_history (card_number, state, at, channel) "
                              "VALUES (?,?,?,?)", number, st.value, _iso(at), channel)
 
-    def _seed_replacement(self, ref: str, cards: list[dict[str, Any]],
-                          repl: dict[str, Any], now: dt.datetime) -> None:
+    def _seed_replacement(self, ref: str, cards: list[Mapping[str, object]],
+                          repl: Mapping[str, object], now: dt.datetime) -> None:
         old = next((c for c in cards if c["state"] == CardState.LOST.value), cards[0])
-        applied = dt.date.fromisoformat(repl["applied"])
-        target = ReplacementStage(repl["stage"])
+        applied = dt.date.fromisoformat(str(repl["applied"]))
+        target = ReplacementStage(str(repl["stage"]))
         mailed = bool(repl.get("mailed", False))
         bank = bool(old["bank_function"])
         self.db.run(
@@ -122,7 +125,7 @@ class SeedAndAdmin:
         stage = ReplacementStage.APPLIED
         while stage != target:
             at = min(_at(applied + dt.timedelta(days=3 * step), 14), now)
-            stage = self._advance(repl["card_number"], at)
+            stage = self._advance(str(repl["card_number"]), at)
             step += 1
 
     # ---- admin (sandbox only) ---------------------------------------------------------
@@ -132,11 +135,11 @@ class SeedAndAdmin:
                         card_number, card_number)
         if row is None:
             raise ApiProblem(ProblemCode.NO_REPLACEMENT, 404, "no replacement applied for")
-        stage = next_stage(ReplacementStage(row["stage"]), bool(row["mailed"]))
+        stage = next_stage(ReplacementStage(sql_str(row["stage"])), bool(row["mailed"]))
         if stage is None:
             raise ApiProblem(ProblemCode.NOT_ALLOWED, 409, "replacement already collected")
-        new_card = row["card_number"]
-        updates: dict[str, Any] = {"stage": stage.value}
+        new_card = sql_str(row["card_number"])
+        updates: dict[str, str] = {"stage": stage.value}
         if stage == ReplacementStage.READY_FOR_PICKUP:
             updates["ready_since"] = _iso(at)
         if stage == ReplacementStage.MAILED:
@@ -151,8 +154,9 @@ class SeedAndAdmin:
             old = self.db.one("SELECT * FROM cards WHERE card_number = ?", row["replaces"])
             if old is not None:
                 try:
-                    self._set_state(old["card_number"], next_state(
-                        CardState(old["state"]), "replacement_collected"), at, "counter")
+                    self._set_state(sql_str(old["card_number"]), next_state(
+                        CardState(sql_str(old["state"])), "replacement_collected"), at,
+                        "counter")
                 except RuleViolation as exc:
                     raise _rule(exc) from None
             holder = self.db.one("SELECT id_number FROM persons WHERE person_ref = ?",
@@ -167,7 +171,7 @@ class SeedAndAdmin:
                         "counter")
         return stage
 
-    def advance_replacement(self, card_number: str) -> dict[str, Any]:
+    def advance_replacement(self, card_number: str) -> Answer:
         with self.db.tx():
             self._advance(card_number, self.now())
             row = self.db.one("SELECT * FROM replacements WHERE card_number = ? OR replaces = ?",
@@ -177,13 +181,13 @@ class SeedAndAdmin:
             return self._replacement_dict(row)
 
     def apply_replacement(self, card_number: str, mailed: bool = False,
-                          outlet: str | None = None) -> dict[str, Any]:
+                          outlet: str | None = None) -> Answer:
         """The counter's official loss + replacement application (not a kiosk action)."""
         with self.db.tx():
             card = self._card(card_number)
             if self._has_replacement(card_number):
                 raise ApiProblem(ProblemCode.REPLACEMENT_EXISTS, 409, "already applied for")
-            state = CardState(card["state"])
+            state = CardState(sql_str(card["state"]))
             now = self.now()
             if state != CardState.LOST:
                 try:
@@ -207,16 +211,16 @@ class SeedAndAdmin:
                 raise ApiProblem(ProblemCode.NO_REPLACEMENT, 404, "no replacement applied for")
             return self._replacement_dict(row)
 
-    def recorded_pre_losses(self) -> list[dict[str, Any]]:
+    def recorded_pre_losses(self) -> list[Answer]:
         with self.db.tx():
             return [dict(r) for r in self.db.all("SELECT * FROM pre_losses ORDER BY at")]
 
-    def recorded_cancellations(self) -> list[dict[str, Any]]:
+    def recorded_cancellations(self) -> list[Answer]:
         with self.db.tx():
             return [dict(r) for r in self.db.all("SELECT * FROM cancellations ORDER BY at")]
 
     def person_ids(self) -> dict[str, str]:
         """Persona key → person_ref (tests)."""
         with self.db.tx():
-            return {r["persona"]: r["person_ref"]
+            return {sql_str(r["persona"]): sql_str(r["person_ref"])
                     for r in self.db.all("SELECT persona, person_ref FROM persons")}

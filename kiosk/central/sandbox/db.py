@@ -15,20 +15,77 @@ and its stored answer commit together, whichever store wrote them.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from kiosk.storage import make_private, private_sqlite_files, private_umask
 
-Row = Mapping[str, Any]
+#: A row by column name. What a column holds is the schema's word, not the type
+#: checker's: a value is read with the narrowing helpers below (sql_str, sql_int, …).
+Row = Mapping[str, object]
 # A second row with the same key, by SQLite's extended result code (the message text is
 # not a contract): a UNIQUE or a PRIMARY KEY constraint.
 DUPLICATE_CODES = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE,
                              sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
+
+
+def sql_str(value: object) -> str:
+    """A TEXT column's value (anything else is a schema bug: TypeError)."""
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"a text column held {type(value).__name__}")
+
+
+def sql_int(value: object) -> int:
+    """An INTEGER column's value, or a count or sum the database computed (PostgreSQL
+    answers a whole ``Decimal`` for a sum of BIGINTs)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    raise TypeError(f"an integer column held {type(value).__name__}")
+
+
+def sql_float(value: object) -> float:
+    """A REAL (or numeric) column's value, as the database gave it (an int stays one)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"a real column held {type(value).__name__}")
+
+
+def sql_datetime(value: object) -> dt.datetime:
+    """A PostgreSQL TIMESTAMPTZ column's value."""
+    if isinstance(value, dt.datetime):
+        return value
+    raise TypeError(f"a timestamp column held {type(value).__name__}")
+
+
+def sql_bytes(value: object) -> bytes:
+    """A BLOB (PostgreSQL: BYTEA) column's value."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    raise TypeError(f"a blob column held {type(value).__name__}")
+
+
+def sql_opt_str(value: object) -> str | None:
+    """A TEXT column that may be NULL."""
+    return None if value is None else sql_str(value)
+
+
+def sql_json_object(value: object) -> dict[str, object]:
+    """A TEXT column holding a JSON object the service wrote itself."""
+    parsed: object = json.loads(sql_str(value))
+    if isinstance(parsed, dict):
+        return parsed
+    raise TypeError(f"a JSON object column held {type(parsed).__name__}")
 
 
 class Committed(Exception):  # noqa: N818 - a signal, not an error
@@ -71,7 +128,7 @@ class Database:
         """Run a statement; the number of rows it changed."""
         raise NotImplementedError
 
-    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def run_many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
         """Run one statement for each parameter row."""
         for row in rows:
             self.run(sql, *row)
@@ -142,7 +199,7 @@ class SqliteDatabase(Database):
             finally:
                 self._local.depth = 0
 
-    def _execute(self, sql: str, args: Sequence[Any]) -> sqlite3.Cursor:
+    def _execute(self, sql: str, args: Sequence[object]) -> sqlite3.Cursor:
         try:
             return self._db.execute(sql, tuple(args))
         except sqlite3.IntegrityError as exc:

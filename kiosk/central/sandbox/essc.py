@@ -14,9 +14,9 @@ platform keeps only SHA-256 hashes of codes.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
@@ -25,7 +25,7 @@ from kiosk.central import schemas_essc as e
 from kiosk.central.sandbox.answers import Answers
 from kiosk.central.sandbox.gate import Signed
 from kiosk.central.sandbox.operations import essc_verify
-from kiosk.central.sandbox.ports import Backend
+from kiosk.central.sandbox.ports import Backend, Responses
 from kiosk.central.sandbox.store import ServiceBackend
 from kiosk.central.sandbox.store_util import EsscRefused
 
@@ -35,8 +35,8 @@ def _answer(problem: s.Problem, headers: dict[str, str] | None = None) -> JSONRe
                         media_type=s.PROBLEM_CONTENT_TYPE, headers=headers)
 
 
-def add_essc_routes(app: FastAPI, backend: Backend, answers: Answers, signed: Any,
-                    common: dict[int | str, dict[str, Any]]) -> None:
+def add_essc_routes(app: FastAPI, backend: Backend, answers: Answers,
+                    signed: Callable[[Request], Awaitable[Signed]], common: Responses) -> None:
     """Mount ``/v1/essc/verify`` on the sandbox app (``signed``: the app's dependency
     giving the gate-verified request; ``common``: its problem answers)."""
     router = APIRouter(tags=["e-SSC"])
@@ -50,7 +50,7 @@ def add_essc_routes(app: FastAPI, backend: Backend, answers: Answers, signed: An
     @router.post(e.EsscPath.VERIFY, response_model=e.EsscIdentity, responses=responses,
                  summary="Identify by a scanned e-SSC QR code (one-time)",
                  description=e.VERIFY_DESCRIPTION)
-    def verify(req: e.EsscVerifyRequest, ctx: Signed = Depends(signed)) -> Any:  # noqa: B008
+    def verify(req: e.EsscVerifyRequest, ctx: Signed = Depends(signed)) -> object:  # noqa: B008
         try:
             found = essc_verify(backend, req.code, ctx.who.terminal_id)
         except EsscRefused as exc:
@@ -77,11 +77,11 @@ def essc_admin_router(store: ServiceBackend) -> APIRouter:
     admin = APIRouter(prefix="/admin/essc", include_in_schema=False)
 
     @admin.post("/codes")
-    def issue(req: IssueRequest) -> Any:
+    def issue(req: IssueRequest) -> object:
         return store.simulation().essc_issue(req.persona, req.expired, req.used)
 
     @admin.post("/status")
-    def status(req: StatusRequest) -> Any:
+    def status(req: StatusRequest) -> object:
         return store.simulation().essc_set_status(req.persona, req.status)
 
     return admin

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from html import escape
-from typing import Any
 
 from kiosk.central.sandbox.help_page import render_help_block
 
@@ -65,21 +65,34 @@ def _ago(then: str | None, now: dt.datetime) -> tuple[str, float]:
     return f"{int(seconds // 3600)} h ago", seconds
 
 
-def _row(t: dict[str, Any], now: dt.datetime) -> tuple[str, str]:
-    seen, age = _ago(t.get("last_seen"), now)
-    silent = age > 3 * float(t.get("heartbeat_seconds") or 60)
-    parts = t.get("parts") or {}
+def _mapping(value: object) -> Mapping[str, object]:
+    """A JSON object of the register, or empty for anything else (a part not reported)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _number(value: object) -> float | None:
+    """A number of the register (None when absent or not a number)."""
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _row(t: Mapping[str, object], now: dt.datetime) -> tuple[str, str]:
+    last_seen = t.get("last_seen")
+    seen, age = _ago(last_seen if isinstance(last_seen, str) else None, now)
+    silent = age > 3 * (_number(t.get("heartbeat_seconds")) or 60)
+    parts = _mapping(t.get("parts"))
     lights = "".join(_light(p, "silent" if silent else
-                            str((parts.get(p) or {}).get("light", "unknown")))
+                            str(_mapping(parts.get(p)).get("light", "unknown")))
                      for p in PART_ORDER)
-    outbox = parts.get("outbox") or {}
+    outbox = _mapping(parts.get("outbox"))
     depth = outbox.get("depth", "?")
-    oldest = outbox.get("oldest_age_seconds")
+    oldest = _number(outbox.get("oldest_age_seconds"))
     outbox_text = f"{depth}" + (f" (oldest {int(oldest)} s)" if oldest else "")
     stuck = outbox.get("undeliverable")
     if isinstance(stuck, int) and stuck > 0:  # kept but not deliverable: someone must act
         outbox_text += f" · {stuck} undeliverable"
-    pending = [d for d in t.get("directives", []) if d.get("state") == "pending"]
+    directives = t.get("directives")
+    pending = [d for d in (directives if isinstance(directives, list) else [])
+               if _mapping(d).get("state") == "pending"]
     if silent:
         state = "silent"
     elif t.get("paused"):
@@ -88,9 +101,9 @@ def _row(t: dict[str, Any], now: dt.datetime) -> tuple[str, str]:
         state = "in service"
     if pending:
         state += f" · {len(pending)} pending"
-    rolled = t.get("rolled_back_from")
-    config = f"v{int(t.get('config_version') or 0)}" + (f" (rolled back v{int(rolled)})"
-                                                        if rolled else "")
+    rolled = _number(t.get("rolled_back_from"))
+    config = f"v{int(_number(t.get('config_version')) or 0)}" + (
+        f" (rolled back v{int(rolled)})" if rolled else "")
     cells = [("Terminal", f'<span class="t">{escape(str(t["terminal_id"]))}</span>'),
              ("State", f'<span class="state">{escape(state)}</span>'),
              ("Parts", lights),
@@ -103,8 +116,8 @@ def _row(t: dict[str, Any], now: dt.datetime) -> tuple[str, str]:
     return html, state.split(" ·")[0]
 
 
-def render_fleet_page(terminals: list[dict[str, Any]], now: dt.datetime,
-                      help_calls: list[dict[str, Any]] | None = None) -> str:
+def render_fleet_page(terminals: Sequence[Mapping[str, object]], now: dt.datetime,
+                      help_calls: Sequence[Mapping[str, object]] | None = None) -> str:
     """The whole page for the register's ``terminals`` as of ``now``; unanswered staff
     calls (``help_calls``) in a block at the top."""
     rows: list[str] = []

@@ -9,23 +9,23 @@ port only, behind its token, like the rest of ``/admin``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
-from pydantic import Field
+from pydantic import Field, JsonValue
 
 from kiosk.central import schemas_fleet as f
 from kiosk.central.sandbox.fleet_page import render_fleet_page
 from kiosk.central.sandbox.gate import SignedDep
-from kiosk.central.sandbox.ports import Backend, FleetRegister
+from kiosk.central.sandbox.ports import Answer, Backend, FleetRegister, Responses
 from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.central.schemas import ProblemCode, Unicode
 from kiosk.config_remote import check_remote
 
 
 def fleet_v1_router(backend: Backend, max_skew: float,
-                    responses: dict[int | str, dict[str, Any]]) -> APIRouter:
+                    responses: Responses) -> APIRouter:
     """``/v1/fleet/heartbeat`` and ``/v1/fleet/bundle`` over the backend's register."""
     fleet, store = backend.fleet, backend
     v1 = APIRouter(responses=responses)
@@ -36,7 +36,7 @@ def fleet_v1_router(backend: Backend, max_skew: float,
                          "the outcomes of directives it handled (no personal data: codes, "
                          "numbers and enums only). The answer repeats every directive not "
                          "yet acknowledged; each has an id the terminal applies once.")
-    def heartbeat(req: f.FleetHeartbeat, ctx: SignedDep) -> Any:
+    def heartbeat(req: f.FleetHeartbeat, ctx: SignedDep) -> object:
         if req.terminal_id != ctx.who.terminal_id:
             raise ApiProblem(ProblemCode.NOT_ALLOWED, 403, "terminal_id is not the signer")
         now = store.now()
@@ -48,7 +48,7 @@ def fleet_v1_router(backend: Backend, max_skew: float,
              summary="Upload a part of a support bundle the centre asked for",
              description="Chunks of the `.tar.gz` in base64, in order; the last one "
                          "completes it when the sha256 of the whole matches.")
-    def bundle(req: f.BundleChunk, ctx: SignedDep) -> Any:
+    def bundle(req: f.BundleChunk, ctx: SignedDep) -> object:
         return fleet.bundle_chunk(ctx.who.terminal_id, req)
 
     return v1
@@ -64,7 +64,7 @@ class PauseRequest(Unicode):
 class ConfigPush(Unicode):
     """An operator's config overlay (version: one above the last when not given)."""
 
-    overlay: dict[str, dict[str, Any]] = Field(max_length=32)
+    overlay: dict[str, dict[str, JsonValue]] = Field(max_length=32)
     version: int | None = Field(default=None, ge=1)
 
 
@@ -75,34 +75,34 @@ def fleet_admin_router(store: Backend) -> APIRouter:
     fleet = store.fleet
     admin = APIRouter(prefix="/admin/fleet", include_in_schema=False)
 
-    def directive(terminal_id: str, kind: str, **fields: Any) -> dict[str, Any]:
+    def directive(terminal_id: str, kind: str, **fields: object) -> Answer:
         return queue_directive(fleet, terminal_id, kind, **fields)
 
     @admin.get("/terminals")
-    def terminals() -> Any:
+    def terminals() -> object:
         return {"server_time": store.now().isoformat(), "terminals": fleet.terminals(),
                 "help_requests": store.register.help_calls()}
 
     @admin.post("/terminals/{terminal_id}/pause")
-    def pause(terminal_id: str, req: PauseRequest) -> Any:
+    def pause(terminal_id: str, req: PauseRequest) -> object:
         return directive(terminal_id, "pause", reason=req.reason.value,
                          guidance_readable=req.guidance_readable)
 
     @admin.post("/terminals/{terminal_id}/resume")
-    def resume(terminal_id: str) -> Any:
+    def resume(terminal_id: str) -> object:
         return directive(terminal_id, "resume")
 
     @admin.post("/terminals/{terminal_id}/config")
-    def push_config(terminal_id: str, req: ConfigPush) -> Any:
+    def push_config(terminal_id: str, req: ConfigPush) -> object:
         check_overlay_remotely(req.overlay)
         return directive(terminal_id, "config", overlay=req.overlay, version=req.version)
 
     @admin.post("/terminals/{terminal_id}/bundle")
-    def bundle(terminal_id: str) -> Any:
+    def bundle(terminal_id: str) -> object:
         return directive(terminal_id, "collect_bundle")
 
     @admin.post("/terminals/{terminal_id}/revoke")
-    def revoke(terminal_id: str) -> Any:
+    def revoke(terminal_id: str) -> object:
         """Revoke the terminal's key at once (no directive: a stolen terminal would not
         obey one). Its next signed call gets 403 ``terminal_revoked``."""
         if not _terminal_shape(terminal_id):
@@ -111,7 +111,7 @@ def fleet_admin_router(store: Backend) -> APIRouter:
         return {"terminal_id": terminal_id, "revoked": True}
 
     @admin.post("/terminals/{terminal_id}/reinstate")
-    def reinstate(terminal_id: str) -> Any:
+    def reinstate(terminal_id: str) -> object:
         """Take a revoked key back."""
         if not _terminal_shape(terminal_id):
             raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422, "invalid: terminal")
@@ -119,7 +119,7 @@ def fleet_admin_router(store: Backend) -> APIRouter:
         return {"terminal_id": terminal_id, "revoked": False}
 
     @admin.get("/bundles")
-    def bundles() -> Any:
+    def bundles() -> object:
         return fleet.bundles()
 
     @admin.get("", response_class=HTMLResponse)
@@ -131,7 +131,7 @@ def fleet_admin_router(store: Backend) -> APIRouter:
 
 
 def queue_directive(fleet: FleetRegister, terminal_id: str, kind: str,
-                    **fields: Any) -> dict[str, Any]:
+                    **fields: object) -> Answer:
     """Queue a directive for one terminal (422 when its id or the directive's shape is
     one a terminal would refuse, 404 when the terminal is unknown)."""
     if not _terminal_shape(terminal_id):
@@ -143,7 +143,7 @@ def queue_directive(fleet: FleetRegister, terminal_id: str, kind: str,
                          "invalid: " + _fields(exc)) from None
 
 
-def check_overlay_remotely(overlay: dict[str, dict[str, Any]]) -> None:
+def check_overlay_remotely(overlay: Mapping[str, Mapping[str, object]]) -> None:
     """The terminal's own check (kiosk/config_remote.py), as far as it holds on every
     terminal: the allow-list, types and remote bounds (422 naming each refusal). The
     official hotlines and the "tighter only" bounds need the terminal's local config:
@@ -151,9 +151,7 @@ def check_overlay_remotely(overlay: dict[str, dict[str, Any]]) -> None:
     refusals = check_remote(overlay)
     if refusals:
         raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422,
-                         "; ".join(r.line() for r in refusals),
-                         refused=[{"key": r.key, "reason": r.why.value,
-                                   "message": r.message} for r in refusals])
+                         "; ".join(r.line() for r in refusals))
 
 
 def _terminal_shape(terminal_id: str) -> bool:

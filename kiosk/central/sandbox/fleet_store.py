@@ -18,10 +18,19 @@ import json
 import os
 import uuid
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from kiosk.central import schemas_fleet as f
-from kiosk.central.sandbox.db import Database, SqliteDatabase
+from kiosk.central.sandbox.db import (
+    Database,
+    Row,
+    SqliteDatabase,
+    sql_bytes,
+    sql_int,
+    sql_json_object,
+    sql_str,
+)
+from kiosk.central.sandbox.ports import Answer
 from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.central.schemas import ProblemCode
 from kiosk.storage import ensure_dir
@@ -88,7 +97,7 @@ class FleetStore:
 
     # ---- the terminal side ----------------------------------------------------------
 
-    def heartbeat(self, hb: f.FleetHeartbeat, server_time: dt.datetime) -> list[dict[str, Any]]:
+    def heartbeat(self, hb: f.FleetHeartbeat, server_time: dt.datetime) -> list[Answer]:
         """Record a heartbeat and its acks; answer the directives still pending."""
         now = server_time.isoformat()
         skew = (hb.clock - server_time).total_seconds()
@@ -121,12 +130,12 @@ class FleetStore:
             rows = self.db.all(
                 "SELECT body FROM directives WHERE terminal_id=? AND acked_at IS NULL "
                 "ORDER BY seq LIMIT ?", hb.terminal_id, f.MAX_DIRECTIVES)
-        return [json.loads(r["body"]) for r in rows]
+        return [sql_json_object(r["body"]) for r in rows]
 
     def after_heartbeat(self, hb: f.FleetHeartbeat, server_time: dt.datetime) -> None:
         """Hook inside the heartbeat's transaction (the centre keeps history here)."""
 
-    def bundle_chunk(self, terminal_id: str, chunk: f.BundleChunk) -> dict[str, Any]:
+    def bundle_chunk(self, terminal_id: str, chunk: f.BundleChunk) -> Answer:
         """Store one chunk of a bundle the centre asked this terminal for; assemble and
         check it when the last one is in."""
         try:
@@ -157,14 +166,14 @@ class FleetStore:
                         chunk.directive_id, chunk.index, data)
             got = self.db.one("SELECT COUNT(*) AS n FROM bundle_chunks WHERE "
                               "directive_id=? AND idx < ?", chunk.directive_id, chunk.total)
-            received = int(got["n"]) if got is not None else 0
+            received = sql_int(got["n"]) if got is not None else 0
             complete = received == chunk.total and self._assemble(chunk, terminal_id)
         return {"received": received, "complete": bool(complete)}
 
     def _assemble(self, chunk: f.BundleChunk, terminal_id: str) -> bool:
         parts = self.db.all("SELECT data FROM bundle_chunks WHERE directive_id=? "
                             "ORDER BY idx", chunk.directive_id)
-        blob = b"".join(bytes(p["data"]) for p in parts)
+        blob = b"".join(sql_bytes(p["data"]) for p in parts)
         if hashlib.sha256(blob).hexdigest() != chunk.sha256:
             self.db.run("DELETE FROM bundle_chunks WHERE directive_id=?", chunk.directive_id)
             raise ApiProblem(ProblemCode.VALIDATION_ERROR, 422, "invalid: sha256")
@@ -182,7 +191,7 @@ class FleetStore:
 
     # ---- the admin side -------------------------------------------------------------
 
-    def add_directive(self, terminal_id: str, kind: str, **fields: Any) -> dict[str, Any]:
+    def add_directive(self, terminal_id: str, kind: str, **fields: object) -> Answer:
         """Queue a directive for a known terminal; answer it as sent to the terminal."""
         with self.db.tx():
             known = self.db.one("SELECT config_version FROM terminals WHERE terminal_id=?"
@@ -191,7 +200,8 @@ class FleetStore:
                 raise ApiProblem(ProblemCode.NOT_FOUND, 404, "unknown terminal")
             if kind == "config" and fields.get("version") is None:
                 fields["version"] = self._next_config_version(terminal_id,
-                                                              known["config_version"] or 0)
+                                                              sql_int(known["config_version"]
+                                                                      or 0))
             body = {"id": uuid.uuid4().hex, "kind": kind, **fields}
             f.FleetHeartbeatResult.model_validate(  # the shape the terminal will parse
                 {"server_time": _now(), "accepted": True, "directives": [body]})
@@ -203,13 +213,14 @@ class FleetStore:
     def _next_config_version(self, terminal_id: str, applied: int) -> int:
         rows = self.db.all("SELECT body FROM directives WHERE terminal_id=? AND "
                            "kind='config'", terminal_id)
-        pushed = max((json.loads(r["body"])["version"] for r in rows), default=0)
+        pushed = max((sql_int(sql_json_object(r["body"])["version"]) for r in rows),
+                     default=0)
         return max(pushed, applied) + 1
 
     @staticmethod
-    def directive_view(d: Any) -> dict[str, Any]:
+    def directive_view(d: Row) -> Answer:
         """A directive row as the register shows it."""
-        body = json.loads(d["body"])
+        body = sql_json_object(d["body"])
         return {"id": d["id"], "kind": d["kind"], "created_at": d["created_at"],
                 "state": "acknowledged" if d["acked_at"] else "pending",
                 "acked_at": d["acked_at"], "outcome": d["outcome"],
@@ -218,16 +229,16 @@ class FleetStore:
                 "guidance_readable": body.get("guidance_readable")}
 
     @staticmethod
-    def terminal_view(r: Any, directives: list[dict[str, Any]]) -> dict[str, Any]:
+    def terminal_view(r: Row, directives: list[Answer]) -> Answer:
         """A terminal row as the register shows it."""
         item = dict(r)
         item["paused"] = bool(item["paused"])
-        item["parts"] = json.loads(item["parts"] or "{}")
-        item["counts"] = json.loads(item["counts"] or "{}")
+        item["parts"] = sql_json_object(item["parts"] or "{}")
+        item["counts"] = sql_json_object(item["counts"] or "{}")
         item["directives"] = directives
         return item
 
-    def terminals(self, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    def terminals(self, limit: int | None = None, offset: int = 0) -> list[Answer]:
         """Every terminal (or one page of them, by id) with its last status and its
         directives (newest last)."""
         page = -1 if limit is None and self.db.dialect == "sqlite" else limit
@@ -237,12 +248,14 @@ class FleetStore:
             directives = self.db.all(
                 "SELECT * FROM directives WHERE terminal_id IN (SELECT terminal_id FROM "
                 "terminals ORDER BY terminal_id LIMIT ? OFFSET ?) ORDER BY seq", page, offset)
-        by_terminal: dict[str, list[dict[str, Any]]] = {}
+        by_terminal: dict[str, list[Answer]] = {}
         for d in directives:
-            by_terminal.setdefault(d["terminal_id"], []).append(self.directive_view(d))
-        return [self.terminal_view(r, by_terminal.get(r["terminal_id"], [])) for r in rows]
+            by_terminal.setdefault(sql_str(d["terminal_id"]), []).append(
+                self.directive_view(d))
+        return [self.terminal_view(r, by_terminal.get(sql_str(r["terminal_id"]), []))
+                for r in rows]
 
-    def bundles(self) -> list[dict[str, Any]]:
+    def bundles(self) -> list[Answer]:
         """Every bundle upload: whose, how big, complete or not, where it is."""
         with self.db.tx():
             return [dict(r) for r in self.db.all(

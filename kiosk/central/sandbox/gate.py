@@ -27,7 +27,7 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import Depends, Request
@@ -75,10 +75,9 @@ async def _answer(send: Send, status: int, body: bytes, ctype: bytes,
 
 
 async def send_problem(send: Send, status: int, code: s.ProblemCode, detail: str = "",
-                       headers: list[tuple[bytes, bytes]] | None = None,
-                       **extra: Any) -> None:
+                       headers: list[tuple[bytes, bytes]] | None = None) -> None:
     """Answer a problem+json document straight from ASGI."""
-    body = s.problem(code, status, detail, **extra).model_dump_json(exclude_none=True)
+    body = s.problem(code, status, detail).model_dump_json(exclude_none=True)
     await _answer(send, status, body.encode(), s.PROBLEM_CONTENT_TYPE.encode(), headers)
 
 

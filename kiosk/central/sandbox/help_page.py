@@ -13,8 +13,8 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+from collections.abc import Mapping, Sequence
 from html import escape
-from typing import Any
 from urllib.parse import quote
 
 from kiosk.central.schemas_help import OUTLET_PATTERN
@@ -56,11 +56,12 @@ def staff_path_outlet(method: str, path: str) -> str | None:
     return None
 
 
-def waiting_seconds(call: dict[str, Any], now: dt.datetime) -> float:
+def waiting_seconds(call: Mapping[str, object], now: dt.datetime) -> float:
     """How long a call has waited (until its answer, or until ``now``)."""
-    end = dt.datetime.fromisoformat(call["acknowledged_at"]) if call.get("acknowledged_at") \
-        else now
-    return max(0.0, (end - dt.datetime.fromisoformat(call["received_at"])).total_seconds())
+    end = dt.datetime.fromisoformat(str(call["acknowledged_at"])) \
+        if call.get("acknowledged_at") else now
+    received = dt.datetime.fromisoformat(str(call["received_at"]))
+    return max(0.0, (end - received).total_seconds())
 
 
 def _ago(seconds: float) -> str:
@@ -71,20 +72,20 @@ def _ago(seconds: float) -> str:
     return f"{int(seconds // 3600)} 小时 / {int(seconds // 3600)} h"
 
 
-def _call(call: dict[str, Any], now: dt.datetime, action: str = "") -> str:
+def _call(call: Mapping[str, object], now: dt.datetime, action: str = "") -> str:
     waited = _ago(waiting_seconds(call, now))
     if call["state"] == "waiting":
         state = f"等待中 · waiting {waited}"
     else:
         state = f"已应答 · answered after {waited}"
-    return (f'<div class="call {escape(call["state"])}">'
-            f'<div class="t">{escape(call["terminal_id"])}</div>'
+    return (f'<div class="call {escape(str(call["state"]))}">'
+            f'<div class="t">{escape(str(call["terminal_id"]))}</div>'
             f'<div>{escape(state)}</div>'
-            f'<div>画面 Screen: {escape(call["step"])} · 网点 Outlet: '
-            f'{escape(call["outlet"])}</div>{action}</div>')
+            f'<div>画面 Screen: {escape(str(call["step"]))} · 网点 Outlet: '
+            f'{escape(str(call["outlet"]))}</div>{action}</div>')
 
 
-def render_staff_page(outlet: str, calls: list[dict[str, Any]], now: dt.datetime,
+def render_staff_page(outlet: str, calls: Sequence[Mapping[str, object]], now: dt.datetime,
                       token: str) -> str:
     """The staff page of ``outlet``: unanswered calls first, each with its button."""
     waiting = [c for c in calls if c["state"] == "waiting"]
@@ -93,7 +94,7 @@ def render_staff_page(outlet: str, calls: list[dict[str, Any]], now: dt.datetime
         action = ""
         if c["state"] == "waiting":
             url = (f"/admin/fleet{STAFF_PREFIX}/{quote(outlet, safe='')}/ack/"
-                   f"{quote(c['request_id'], safe='')}?token={quote(token, safe='')}")
+                   f"{quote(str(c['request_id']), safe='')}?token={quote(token, safe='')}")
             action = (f'<form method="post" action="{escape(url)}">'
                       '<button type="submit">我这就去 · I\'m coming</button></form>')
         blocks.append(_call(c, now, action))
@@ -108,7 +109,7 @@ def render_staff_page(outlet: str, calls: list[dict[str, Any]], now: dt.datetime
             f"{body}</body></html>")
 
 
-def render_help_block(calls: list[dict[str, Any]], now: dt.datetime) -> str:
+def render_help_block(calls: Sequence[Mapping[str, object]], now: dt.datetime) -> str:
     """The fleet page's top block: every unanswered call (none: nothing at all)."""
     waiting = [c for c in calls if c["state"] == "waiting"]
     if not waiting:

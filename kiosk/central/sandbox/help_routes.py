@@ -10,7 +10,6 @@ token open that outlet's page and acknowledge that outlet's calls, nothing else.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter
@@ -20,7 +19,7 @@ from pydantic import BaseModel, Field
 from kiosk.central import schemas_help as sh
 from kiosk.central.sandbox.gate import SignedDep
 from kiosk.central.sandbox.help_page import STAFF_PREFIX, render_staff_page
-from kiosk.central.sandbox.ports import Backend
+from kiosk.central.sandbox.ports import Backend, Responses
 from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.central.schemas import ProblemCode
 
@@ -37,15 +36,14 @@ STATUS_DESCRIPTION = (
     "terminal's call is 404. Reveals nothing beyond the ticket.")
 
 
-def help_v1_router(backend: Backend, responses: dict[int | str, dict[str, Any]]
-                   ) -> APIRouter:
+def help_v1_router(backend: Backend, responses: Responses) -> APIRouter:
     """``/v1/help/request`` and ``/v1/help/status`` over the backend's register."""
     register = backend.register
     v1 = APIRouter(responses=responses)
 
     @v1.post(sh.HelpPath.REQUEST, response_model=sh.HelpTicket,
              summary="Call staff to the terminal (一键呼叫)", description=REQUEST_DESCRIPTION)
-    def request(req: sh.HelpRequest, ctx: SignedDep) -> Any:
+    def request(req: sh.HelpRequest, ctx: SignedDep) -> object:
         if req.terminal_id != ctx.who.terminal_id:
             raise ApiProblem(ProblemCode.NOT_ALLOWED, 403, "terminal_id is not the signer")
         return register.help_request(ctx.who.terminal_id, req.request_id, req.outlet,
@@ -53,7 +51,7 @@ def help_v1_router(backend: Backend, responses: dict[int | str, dict[str, Any]]
 
     @v1.post(sh.HelpPath.STATUS, response_model=sh.HelpTicket,
              summary="How a staff call stands", description=STATUS_DESCRIPTION)
-    def status(req: sh.HelpStatusRequest, ctx: SignedDep) -> Any:
+    def status(req: sh.HelpStatusRequest, ctx: SignedDep) -> object:
         if req.terminal_id != ctx.who.terminal_id:
             raise ApiProblem(ProblemCode.NOT_ALLOWED, 403, "terminal_id is not the signer")
         return register.help_status(ctx.who.terminal_id, req.request_id)
@@ -75,12 +73,12 @@ def help_admin_router(backend: Backend) -> APIRouter:
     admin = APIRouter(prefix="/admin/fleet", include_in_schema=False)
 
     @admin.get("/help")
-    def calls(outlet: str | None = None) -> Any:
+    def calls(outlet: str | None = None) -> object:
         return {"server_time": backend.now().isoformat(),
                 "help_requests": register.help_calls(outlet)}
 
     @admin.post("/help/ack")
-    def ack(req: AckRequest) -> Any:
+    def ack(req: AckRequest) -> object:
         request_id = req.request_id
         if request_id is not None and req.terminal_id:
             register.help_status(req.terminal_id, request_id)  # 404 unless this terminal's

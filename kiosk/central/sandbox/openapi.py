@@ -11,7 +11,6 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from kiosk.central.sandbox.app import create_app
 from kiosk.central.sandbox.rules import RegionalRules
@@ -20,7 +19,7 @@ from kiosk.central.sandbox.store import SandboxStore
 OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.json"
 
 
-def openapi_document() -> dict[str, Any]:
+def openapi_document() -> dict[str, object]:
     """The contract as OpenAPI, built from a throwaway sandbox app (no settings needed)."""
     with tempfile.TemporaryDirectory() as tmp:
         store = SandboxStore(Path(tmp) / "openapi.db", RegionalRules())

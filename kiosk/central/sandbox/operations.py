@@ -11,7 +11,7 @@ def request_code(backend: Backend, id_number: str, terminal_id: str) -> Answer:
     the core, never back to the terminal."""
     contact = backend.core.contact(id_number)
     answer = backend.register.new_challenge(contact, terminal_id)
-    backend.core.send_code(contact, answer.pop("code"))
+    backend.core.send_code(contact, str(answer.pop("code")))
     return answer
 
 

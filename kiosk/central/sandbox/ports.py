@@ -24,14 +24,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from kiosk.central import schemas_fleet as f
 from kiosk.central.sandbox.db import Database
 from kiosk.central.sandbox.limits import Limit
 from kiosk.central.sandbox.watch import LookupWatch
 
-Answer = dict[str, Any]
+#: A JSON object the service answers (a contract model's fields; the route validates it).
+Answer = dict[str, object]
+#: A route's documented answers by status (FastAPI's ``responses=``).
+Responses = dict[int | str, dict[str, object]]
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,7 @@ class FleetRegister(Protocol):
         """Store one chunk of a support bundle."""
         ...
 
-    def add_directive(self, terminal_id: str, kind: str, **fields: Any) -> Answer:
+    def add_directive(self, terminal_id: str, kind: str, **fields: object) -> Answer:
         """Queue a directive for a known terminal."""
         ...
 

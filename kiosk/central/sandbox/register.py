@@ -20,7 +20,15 @@ import secrets
 import time
 from collections.abc import Callable
 
-from kiosk.central.sandbox.db import Committed, Database, DuplicateKey, Row
+from kiosk.central.sandbox.db import (
+    Committed,
+    Database,
+    DuplicateKey,
+    Row,
+    sql_float,
+    sql_int,
+    sql_str,
+)
 from kiosk.central.sandbox.ports import Answer, Contact
 from kiosk.central.sandbox.store_util import ApiProblem, ServiceClock, _iso
 from kiosk.central.schemas import ProblemCode
@@ -111,7 +119,9 @@ class SqlRegister:
                 if row["operation"] != operation or row["body_sha256"] != digest:
                     raise ApiProblem(ProblemCode.IDEMPOTENCY_CONFLICT, 409,
                                      "key already used for a different request")
-                return row["status"], json.loads(row["response"]), True
+                stored: object = json.loads(sql_str(row["response"]))
+                assert isinstance(stored, dict), "an idempotency record keeps an object"
+                return sql_int(row["status"]), stored, True
             self.db.run("SAVEPOINT op")
             try:
                 status, result = 200, action()
@@ -119,8 +129,7 @@ class SqlRegister:
             except ApiProblem as exc:
                 self.db.run("ROLLBACK TO op")
                 self.db.run("RELEASE op")
-                status, result = exc.status, {"__problem__": exc.code.value,
-                                              "detail": exc.detail, **exc.extra}
+                status, result = exc.status, _stored_problem(exc)
             self.db.run("UPDATE idempotency SET status = ?, response = ? WHERE "
                         "terminal_id = ? AND key = ?", status,
                         json.dumps(result, ensure_ascii=False), terminal_id, key)
@@ -135,7 +144,8 @@ class SqlRegister:
             now = self.clock.now().timestamp()
             last = self.db.one("SELECT MAX(created) AS last FROM challenges WHERE "
                                "person_ref = ?", contact.person_ref)
-            last_at = last["last"] if last is not None else None
+            last_value = last["last"] if last is not None else None  # NULL: no code yet
+            last_at = sql_float(last_value) if last_value is not None else None
             if last_at is not None and now - last_at < RESEND_COOLDOWN_SECONDS:
                 wait = int(RESEND_COOLDOWN_SECONDS - (now - last_at)) + 1
                 raise ApiProblem(ProblemCode.RESEND_TOO_SOON, 429, "a code was sent moments ago",
@@ -161,13 +171,14 @@ class SqlRegister:
                 ch = None  # another terminal's challenge does not exist for this one
             if ch is None:
                 raise ApiProblem(ProblemCode.NOT_FOUND, 404, "no such challenge")
-            if ch["tries_left"] <= 0:
+            tries_left = sql_int(ch["tries_left"])
+            if tries_left <= 0:
                 raise ApiProblem(ProblemCode.CODE_BLOCKED, 403, "too many wrong codes",
                                  tries_left=0)
-            if self.clock.now().timestamp() > ch["expires_at"]:
+            if self.clock.now().timestamp() > sql_float(ch["expires_at"]):
                 raise ApiProblem(ProblemCode.CODE_EXPIRED, 410, "the code has expired")
-            if not secrets.compare_digest(ch["code"], code):
-                left = ch["tries_left"] - 1
+            if not secrets.compare_digest(sql_str(ch["code"]), code):
+                left = tries_left - 1
                 self.db.run("UPDATE challenges SET tries_left = ? WHERE challenge_id = ?",
                             left, challenge_id)
                 if left <= 0:
@@ -309,3 +320,13 @@ def _help_listed(row: Row) -> Answer:
     return {**_help_ticket(row), "terminal_id": row["terminal_id"], "outlet": row["outlet"],
             "step": row["step"], "terminal_at": row["terminal_at"],
             "acknowledged_by": row["acknowledged_by"]}
+
+
+def _stored_problem(exc: ApiProblem) -> Answer:
+    """A refusal as its idempotency record keeps it (the route answers it again)."""
+    stored: Answer = {"__problem__": exc.code.value, "detail": exc.detail}
+    if exc.tries_left is not None:
+        stored["tries_left"] = exc.tries_left
+    if exc.headers is not None:
+        stored["headers"] = dict(exc.headers)
+    return stored

@@ -21,10 +21,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import requests
 import uvicorn
+from pydantic import JsonValue
 
 from kiosk.central.sandbox.app import create_admin_app, create_app
 from kiosk.central.sandbox.faults import FaultInjector, Faults
@@ -97,15 +97,16 @@ class SandboxHandle:
     _thread: threading.Thread = field(repr=False)
 
     def admin(self, method: str, path: str, *, json: object = None,
-              params: Mapping[str, str | int] | None = None) -> Any:
-        """Call an ``/admin`` endpoint (admin port, token) and return its JSON (Any: the
-        harness's own replies, indexed by tests, the demo and benches as they know them)."""
+              params: Mapping[str, str | int] | None = None) -> JsonValue:
+        """Call an ``/admin`` endpoint (admin port, token) and return its JSON (the
+        harness's own replies: a caller narrows them to what it asked for)."""
         resp = requests.request(method, f"{self.admin_url}/admin{path}", timeout=10,
                                 headers={"Authorization": f"Bearer {self.admin_token}"},
                                 json=json, params=params,
                                 verify=False)  # loopback admin, also on a TLS test sandbox
         resp.raise_for_status()
-        return resp.json()
+        reply: JsonValue = resp.json()
+        return reply
 
     def stop(self, timeout: float = 10.0) -> None:
         self._server.should_exit = True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from kiosk.central.sandbox.rules import CHINA_TZ
 from kiosk.central.schemas import ProblemCode
@@ -13,8 +12,12 @@ from kiosk.domain.card_states import RuleViolation
 class ApiProblem(Exception):
     """A refusal to return as problem+json (``status``, stable ``code``)."""
 
-    def __init__(self, code: ProblemCode, status: int, detail: str = "", **extra: Any) -> None:
-        self.code, self.status, self.detail, self.extra = code, status, detail, extra
+    def __init__(self, code: ProblemCode, status: int, detail: str = "", *,
+                 tries_left: int | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        self.code, self.status, self.detail = code, status, detail
+        #: the problem's one optional field (a code's tries left) and the reply's headers
+        self.tries_left, self.headers = tries_left, headers
         super().__init__(f"{status} {code.value}")
 
 
