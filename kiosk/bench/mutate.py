@@ -4,9 +4,9 @@ One small change at a time (a *mutant*) is made to a module, and the module's ow
 run against it; a mutant the tests still pass is a change nobody would notice. The
 score is the share of mutants killed (a test failed, or the tests ran past their time
 limit). Outside CI: CPU-heavy (every mutant runs the tests again), run module by module
-(``--module kiosk/domain/masking.py``, default: every module in :data:`TARGETS`) with
-only that module's tests (:data:`TARGETS`). docs/testing.md says how to read the
-results; README.md records the scores.
+(``--module kiosk/domain/masking.py``, default: every module in ``TARGETS``) with
+only that module's tests (``TARGETS``, :mod:`kiosk.bench.mutation_tables`).
+docs/testing.md says how to read the results; README.md records the scores.
 
 Why not mutmut: mutmut 3 pulls in textual, libcst and coverage (~20 MB, not light for
 the dev extra), mutates only inside functions (not the module-level tables these modules
@@ -15,7 +15,7 @@ trampolines change how functions are called. Here the syntax tree is mutated (th
 operators as mutmut: comparisons, arithmetic, boolean operators, ``not`` removed,
 numbers +1, strings changed, ``True``/``False`` swapped, ``return x`` → ``return None``,
 a call statement removed, ``break``/``continue`` swapped), plus hand-written mutants per
-module (:data:`HAND_MUTANTS`: the changes a careless edit or an attacker's patch would
+module (``HAND_MUTANTS``: the changes a careless edit or an attacker's patch would
 make, such as the nonce left out of the signed string or ``synchronous=OFF``). Not
 mutated: docstrings, type annotations, and the text of log calls (words only a reader of
 the log sees).
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import copy
 import importlib.abc
 import importlib.util
 import json
@@ -40,337 +39,15 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
+from kiosk.bench.mutants import Mutant, mutants
+from kiosk.bench.mutation_tables import EQUIVALENT, HAND_MUTANTS, REPO, TARGETS
 from kiosk.cli.common import CliError
 
-REPO = Path(__file__).resolve().parents[2]
-
-# Module → the tests that must notice a change to it (paths from the repository root,
-# and any further pytest arguments). The outbox's slow tests (kill -9, forged answers
-# over HTTP, a thousand restarts) are CI's; its fast behaviour tests are run here.
-TARGETS: dict[str, tuple[str, ...]] = {
-    "kiosk/domain/masking.py": ("tests/domain/test_masking.py",),
-    "kiosk/domain/idnumber.py": ("tests/domain/test_idnumber.py",),
-    "kiosk/domain/receipts.py": ("tests/domain/test_receipts.py",),
-    "kiosk/domain/opening_hours.py": ("tests/domain/test_opening_hours.py",),
-    "kiosk/domain/working_days.py": ("tests/domain/test_working_days.py",
-                                     "tests/domain/test_calendar.py"),
-    "kiosk/domain/holiday_schedule.py": ("tests/domain/test_holiday_schedule.py",),
-    "kiosk/domain/card_states.py": ("tests/domain/test_card_states.py",),
-    "kiosk/domain/clock.py": ("tests/domain/test_clock.py",),
-    "kiosk/domain/models.py": ("tests/domain/test_models.py",),
-    "kiosk/domain/pause_reasons.py": ("tests/domain/test_models.py",),
-    "kiosk/central/signing.py": ("tests/central/test_signing_vectors.py",),
-    "kiosk/central/sealing.py": ("tests/central/test_sealing_vectors.py",),
-    "kiosk/central/outbox.py": ("tests/central/test_outbox_behaviour.py",
-                                "tests/central/test_outbox_storage.py",
-                                "tests/central/test_outbox_sealed.py",
-                                "tests/central/test_outbox.py",
-                                "-k", "not sender and not kill_9 and not service_down"),
-    "kiosk/services/failures.py": ("tests/services/test_failure_mapping.py",
-                                   "tests/services/test_failure_parts.py",
-                                   "tests/services/test_failure_tables.py",
-                                   "tests/services/test_card_failure.py"),
-}
-
-# Hand-written mutants: (what the change is, the text replaced, its replacement). One
-# that no longer applies (the code changed) is reported, never silently dropped.
-HAND_MUTANTS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "kiosk/central/signing.py": (
-        ("the nonce left out of the signed request string",
-         "str(timestamp),\n                      nonce, terminal_id,",
-         "str(timestamp),\n                      terminal_id,"),
-        ("the terminal id left out of the signed request string",
-         "nonce, terminal_id, idempotency_key)", "nonce, idempotency_key)"),
-        ("the idempotency key left out of the signed request string",
-         "terminal_id, idempotency_key)).encode()", "terminal_id)).encode()"),
-        ("only the first 16 hex digits of a request signature compared",
-         "hmac.compare_digest(expected, given)",
-         "hmac.compare_digest(expected[:16], given[:16])"),
-        ("only the first 16 hex digits of a reply signature compared",
-         "hmac.compare_digest(reply_signature(key, nonce, status, body), given)",
-         "hmac.compare_digest(reply_signature(key, nonce, status, body)[:16], given[:16])"),
-        ("any timestamp in the future accepted",
-         "abs(current - ts) > max_skew", "current - ts > max_skew"),
-        ("the HTTP status left out of the reply signature",
-         "(REPLY_SCHEME, nonce, str(status), body_digest(body))",
-         "(REPLY_SCHEME, nonce, body_digest(body))"),
-        ("the method signed as sent (case)", "method.upper(), path", "method, path"),
-        ("the reply signature's shape not checked",
-         "not given or not SIGNATURE_RE.fullmatch(given)", "not given"),
-    ),
-    "kiosk/central/sealing.py": (
-        ("no associated data", "plaintext.encode(), associated.encode()",
-         "plaintext.encode(), None"),
-        ("a fixed nonce", "os.urandom(_NONCE)", "bytes(_NONCE)"),
-        ("HKDF info changed", 'b"kiosk outbox v1"', 'b"kiosk outbox"'),
-    ),
-    "kiosk/central/outbox.py": (
-        ("pending() also returns rejected items", "WHERE status = 'pending'\"",
-         "WHERE status != 'delivered'\""),
-        ("mark_rejected keeps the payload (personal data stays on disk)",
-         "status = 'rejected', payload = NULL,", "status = 'rejected',"),
-        ("mark_delivered keeps the payload", "status = 'delivered', payload = NULL,",
-         "status = 'delivered',"),
-        ("synchronous=OFF", "PRAGMA synchronous=FULL", "PRAGMA synchronous=OFF"),
-        ("synchronous=NORMAL", "PRAGMA synchronous=FULL", "PRAGMA synchronous=NORMAL"),
-        ("no WAL journal", "PRAGMA journal_mode=WAL", "PRAGMA journal_mode=DELETE"),
-        ("no secure delete", "PRAGMA secure_delete=ON", "PRAGMA secure_delete=OFF"),
-        ("newest first", "ORDER BY id\", args)", "ORDER BY id DESC\", args)"),
-        ("back-off ignored", "next_attempt_at <= ?", "next_attempt_at >= 0 OR ? IS NULL"),
-        ("the WAL not emptied after a delivery", "PRAGMA wal_checkpoint(TRUNCATE)",
-         "PRAGMA wal_checkpoint(PASSIVE)"),
-    ),
-}
-
-# Known equivalent mutants: mutant id (see :class:`Mutant`) → why no test can tell it
-# from the original. Kept in step with docs/testing.md.
-EQUIVALENT: dict[str, str] = {
-    "InvalidIdNumber.__init__: call super().__init__() removed [1]":
-        "BaseException.__new__ keeps the arguments already: str() and args are the same",
-    "RuleViolation.__init__: call super().__init__() removed [1]":
-        "BaseException.__new__ keeps the arguments already: str() and args are the same",
-    "_adhoc: 0 → 1 [1]": "the ad-hoc schedule's year is never asked for: the free "
-                        "functions return dates only",
-    "_adhoc: 'given' changed [1]": "the ad-hoc schedule's source is never shown: the free "
-                                  "functions return dates only",
-    "_adhoc: False → True [2]": "the ad-hoc schedule's 'official' flag is never read: the "
-                               "free functions return dates only",
-    "WorkingCalendar.month: 1 → 2 [1]": "the date is built only to refuse a month that does "
-                                       "not exist; any day of the month does the same",
-    "region_zone: 8 → 9 [1]": "the size of the zone cache changes speed, never an answer",
-    "OpeningHours.next_change: > → >= [1]": "at the moment itself the state is the one it "
-                                           "is: never a change, so never returned",
-    "scrub_text: - removed [1]": "the card pattern's digits are exactly 8: their last 4 "
-                                 "([-4:]) are the ones from the 5th on ([4:])",
-    # kiosk/central/outbox.py
-    "OutboxItem: 'pending' changed [1]": "no caller builds an OutboxItem without its status: "
-                                         "the outbox reads every field from the row",
-    "OutboxItem: 0 → 1 [1]": "no caller builds an OutboxItem without its refusals: the "
-                             "outbox reads every field from the row",
-    "OutboxItem: 0.0 → 1.0 [1]": "no caller builds an OutboxItem without its refused time: "
-                                 "the outbox reads every field from the row",
-    "OutboxItem: False → True [1]": "repr=True: a dataclass never replaces a __repr__ the "
-                                    "class defines (the one that hides the payload)",
-    "<module>: 'TEXT' changed [1]": "'XXTEXTXX' has TEXT affinity still: SQLite picks a "
-                                    "column's affinity by a substring of its declared type",
-    "<module>: 'REAL' changed [1]": "'XXREALXX' has REAL affinity still: SQLite picks a "
-                                    "column's affinity by a substring of its declared type",
-    "Outbox.__init__: call self._db.execute() removed [2]":
-        "PRAGMA synchronous=FULL removed: FULL is this SQLite build's default, so the "
-        "connection is the same (durability() reads 2 either way); kept for a build whose "
-        "default is not",
-    "Outbox.__init__: call self._db.execute() removed [3]":
-        "PRAGMA secure_delete=ON removed: ON is this SQLite build's default (Debian builds "
-        "with SQLITE_SECURE_DELETE); kept for a build whose default is not",
-    "Outbox.enqueue: False → True [1]": "ensure_ascii: the stored JSON spelt with \\u "
-                                        "escapes reads back as the same payload",
-    "Outbox.enqueue: True → False [1]": "sort_keys: the stored JSON's key order; it reads "
-                                        "back as the same payload",
-    "Outbox._open: 'no payload' changed [1]": "the error's words are never shown: _items "
-                                              "catches it and logs the item's id only",
-    "Outbox._open: 'payload is not an ob' changed [1]": "the error's words are never shown: "
-                                                        "_items catches it and logs the "
-                                                        "item's id only",
-    "Outbox._open: 'no key' changed [1]": "the error's words are never shown: _items catches "
-                                          "it and logs the item's id only",
-    "Outbox.__init__: 10 → 11 [1]": "how long a write waits for another connection's lock: "
-                                    "the outbox is its file's one writer; an answer never "
-                                    "depends on it",
-}
-
-LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical"}
-COMPARE_SWAPS: dict[type, tuple[type, ...]] = {
-    ast.Eq: (ast.NotEq,), ast.NotEq: (ast.Eq,), ast.Lt: (ast.LtE, ast.Gt),
-    ast.LtE: (ast.Lt, ast.GtE), ast.Gt: (ast.GtE, ast.Lt), ast.GtE: (ast.Gt, ast.LtE),
-    ast.In: (ast.NotIn,), ast.NotIn: (ast.In,), ast.Is: (ast.IsNot,), ast.IsNot: (ast.Is,),
-}
-BINOP_SWAPS: dict[type, tuple[type, ...]] = {
-    ast.Add: (ast.Sub,), ast.Sub: (ast.Add,), ast.Mult: (ast.Div,), ast.Div: (ast.Mult,),
-    ast.FloorDiv: (ast.Div,), ast.Mod: (ast.Mult,), ast.Pow: (ast.Mult,),
-    ast.LShift: (ast.RShift,), ast.RShift: (ast.LShift,), ast.BitAnd: (ast.BitOr,),
-    ast.BitOr: (ast.BitAnd,), ast.BitXor: (ast.BitAnd,),
-}
-
-
-@dataclass(frozen=True)
-class Mutant:
-    """One change: where (function and line), what, and the source it gives."""
-
-    ident: str  # "<qualname>: <what> [<n>]" — stable while the function keeps its shape
-    line: int
-    what: str
-    source: str
-
-
-def _op(node: ast.AST) -> str:
-    return {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">",
-            ast.GtE: ">=", ast.In: "in", ast.NotIn: "not in", ast.Is: "is",
-            ast.IsNot: "is not", ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/",
-            ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**", ast.LShift: "<<",
-            ast.RShift: ">>", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
-            ast.And: "and", ast.Or: "or"}.get(type(node), type(node).__name__)
-
-
-def _skipped_ids(tree: ast.Module) -> set[int]:
-    """Nodes never mutated: docstrings, annotations, log call arguments."""
-    skip: set[int] = set()
-
-    def mark(node: ast.AST | None) -> None:
-        if node is not None:
-            skip.update(id(n) for n in ast.walk(node))
-
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
-                mark(body[0])
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            mark(node.returns)
-            for arg in (*node.args.args, *node.args.kwonlyargs, *node.args.posonlyargs,
-                        node.args.vararg, node.args.kwarg):
-                if arg is not None:
-                    mark(arg.annotation)
-        if isinstance(node, ast.AnnAssign):
-            mark(node.annotation)
-        if isinstance(node, ast.ImportFrom | ast.Import):
-            mark(node)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in LOG_METHODS and isinstance(node.func.value, ast.Name) \
-                and node.func.value.id in ("log", "logger", "logging"):
-            for value in (*node.args, *node.keywords):
-                mark(value)
-    return skip
-
-
-def _qualnames(tree: ast.Module) -> dict[int, str]:
-    """Node id → the qualified name of the function or class it sits in."""
-    names: dict[int, str] = {}
-
-    def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                inner = f"{prefix}.{child.name}" if prefix else child.name
-                for n in ast.walk(child):
-                    names[id(n)] = inner
-                visit(child, inner)
-            else:
-                visit(child, prefix)
-
-    visit(tree, "")
-    return names
-
-
-def _alternatives(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST], ast.AST]]]:
-    """(what, how) for each mutation of ``node``; ``how`` returns the replacement."""
-    if isinstance(node, ast.Compare):
-        for i, op in enumerate(node.ops):
-            for alt in COMPARE_SWAPS.get(type(op), ()):
-                def swap(n: ast.AST, i: int = i, alt: type = alt) -> ast.AST:
-                    assert isinstance(n, ast.Compare)
-                    n.ops[i] = alt()
-                    return n
-                yield f"{_op(op)} → {_op(alt())}", swap
-    elif isinstance(node, ast.BinOp):
-        for alt in BINOP_SWAPS.get(type(node.op), ()):
-            def binop(n: ast.AST, alt: type = alt) -> ast.AST:
-                assert isinstance(n, ast.BinOp)
-                n.op = alt()
-                return n
-            yield f"{_op(node.op)} → {_op(alt())}", binop
-    elif isinstance(node, ast.AugAssign):
-        for alt in BINOP_SWAPS.get(type(node.op), ()):
-            def aug(n: ast.AST, alt: type = alt) -> ast.AST:
-                assert isinstance(n, ast.AugAssign)
-                n.op = alt()
-                return n
-            yield f"{_op(node.op)}= → {_op(alt())}=", aug
-    elif isinstance(node, ast.BoolOp):
-        alt_bool = ast.Or if isinstance(node.op, ast.And) else ast.And
-
-        def boolop(n: ast.AST) -> ast.AST:
-            assert isinstance(n, ast.BoolOp)
-            n.op = alt_bool()
-            return n
-        yield f"{_op(node.op)} → {_op(alt_bool())}", boolop
-    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not | ast.USub):
-        yield f"{'not' if isinstance(node.op, ast.Not) else '-'} removed", \
-            lambda n: n.operand  # type: ignore[attr-defined]
-    elif isinstance(node, ast.Constant):
-        value = node.value
-        if isinstance(value, bool):
-            yield f"{value} → {not value}", lambda n: ast.Constant(not value)
-        elif isinstance(value, int | float):
-            yield f"{value!r} → {value + 1!r}", lambda n: ast.Constant(value + 1)
-        elif isinstance(value, str) and value:
-            yield f"{value[:20]!r} changed", lambda n: ast.Constant("XX" + value + "XX")
-        elif isinstance(value, bytes) and value:
-            yield f"{value[:20]!r} changed", lambda n: ast.Constant(b"XX" + value + b"XX")
-    elif isinstance(node, ast.Return) and node.value is not None and not (
-            isinstance(node.value, ast.Constant) and node.value.value is None):
-        yield "return None", lambda n: ast.Return(ast.Constant(None))
-    elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-        yield f"call {ast.unparse(node.value.func)}() removed", lambda n: ast.Pass()
-    elif isinstance(node, ast.Break):
-        yield "break → continue", lambda n: ast.Continue()
-    elif isinstance(node, ast.Continue):
-        yield "continue → break", lambda n: ast.Break()
-
-
-def mutants(path: Path) -> list[Mutant]:
-    """Every automatic and hand-written mutant of the module at ``path``."""
-    text = path.read_text(encoding="utf-8")
-    tree = ast.parse(text)
-    skip, names, slots = _skipped_ids(tree), _qualnames(tree), _slots(tree)
-    out: list[Mutant] = []
-    seen: dict[str, int] = {}
-    for node in [n for n in ast.walk(tree) if id(n) not in skip and id(n) in slots]:
-        parent, field, index = slots[id(node)]
-        for what, how in _alternatives(node):
-            twin = how(copy.deepcopy(node))
-            _put(parent, field, index, twin)
-            try:
-                source = ast.unparse(ast.fix_missing_locations(tree))
-            finally:
-                _put(parent, field, index, node)
-            key = f"{names.get(id(node), '<module>')}: {what}"
-            seen[key] = seen.get(key, 0) + 1
-            out.append(Mutant(f"{key} [{seen[key]}]", getattr(node, "lineno", 0), what,
-                              source))
-    try:
-        rel = path.resolve().relative_to(REPO).as_posix()
-    except ValueError:
-        rel = ""
-    for what, old, new in HAND_MUTANTS.get(rel, ()):
-        line = text[:text.find(old)].count("\n") + 1 if old in text else 0
-        out.append(Mutant(f"hand: {what}", line, what,
-                          text.replace(old, new, 1) if old in text else ""))
-    return out
-
-
-def _slots(tree: ast.AST) -> dict[int, tuple[ast.AST, str, int | None]]:
-    """Node id → (parent, field, index in the field's list or None)."""
-    slots: dict[int, tuple[ast.AST, str, int | None]] = {}
-    for parent in ast.walk(tree):
-        for field, value in ast.iter_fields(parent):
-            if isinstance(value, ast.AST):
-                slots[id(value)] = (parent, field, None)
-            elif isinstance(value, list):
-                for i, item in enumerate(value):
-                    if isinstance(item, ast.AST):
-                        slots[id(item)] = (parent, field, i)
-    return slots
-
-
-def _put(parent: ast.AST, field: str, index: int | None, node: ast.AST) -> None:
-    if index is None:
-        setattr(parent, field, node)
-    else:
-        getattr(parent, field)[index] = node
+__all__ = ["EQUIVALENT", "HAND_MUTANTS", "REPO", "TARGETS", "Mutant", "mutants", "run",
+           "run_module"]
 
 
 class _Served(importlib.abc.MetaPathFinder, importlib.abc.Loader):
