@@ -32,13 +32,13 @@ Public interface for other layers (all on the Kivy main thread; from a worker th
 
 Helpers, one job each: ``app.nav`` (:mod:`kiosk.ui.navigation`: go, back, routes; its
 methods are the app's ``go``/``back``/…), ``app.idle`` (:mod:`kiosk.ui.idle_watch`: the
-inactivity poll and warning), :mod:`kiosk.ui.first_frame` (start-up after the first
-frame), :mod:`kiosk.ui.crash_guard`.
+inactivity poll and warning), ``app.staff`` (:mod:`kiosk.ui.staff_call_panel`: the staff
+call and its panel), :mod:`kiosk.ui.first_frame` (start-up after the first frame),
+:mod:`kiosk.ui.crash_guard`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -68,12 +68,12 @@ from kiosk.ui.lockdown import lock_down
 from kiosk.ui.navigation import ATTRACT, Navigator
 from kiosk.ui.registry import SCREENS, ScreenSpec
 from kiosk.ui.screen_manager import KioskScreenManager
+from kiosk.ui.staff_call_panel import StaffCallPanel
 from kiosk.ui.theme import LARGE_TEXT_SCALE, LOW_REACH_SCALE, PALETTES, Metrics, ui_scale_for
 from kiosk.ui.widgets.overlay import InactivityOverlay
 
 if TYPE_CHECKING:
     from kiosk.services.controller import JourneyController
-    from kiosk.services.staff_call import HelpStatus, StaffCall
     from kiosk.ui.access.help import HelpOverlay
     from kiosk.ui.parts import AppParts, PartsFactory
     from kiosk.ui.technician.base import Technician
@@ -139,7 +139,7 @@ class KioskApp(App):
         # technician's screens refresh when shown) may replace them.
         self.samples_only = False
         self.access: Access | None = None  # made in build(): it needs the window
-        self._help_overlay: HelpOverlay | None = None  # the staff call panel, made when needed
+        self.staff = StaffCallPanel(self)  # the staff call (一键呼叫) and its panel
         # One pending release at most, however many sessions end meanwhile.
         self.release_heap = Clock.create_trigger(lambda _dt: release_free_heap(),
                                                  RELEASE_HEAP_AFTER_S)
@@ -213,10 +213,10 @@ class KioskApp(App):
         self.speaker = speaker.say if speaker is not None else None
         old_call = previous.staff_call if previous is not None else None
         if old_call is not None:
-            old_call.unsubscribe(self._on_help_status)
-        new_call = self._staff_call()
+            old_call.unsubscribe(self.staff.show_status)
+        new_call = self.staff.current_call()
         if new_call is not None:
-            new_call.subscribe(self._on_help_status)
+            new_call.subscribe(self.staff.show_status)
         if self.access is not None:
             self.access.attach(parts)
         return previous
@@ -321,33 +321,11 @@ class KioskApp(App):
     @property
     def help_overlay(self) -> HelpOverlay:
         """The staff call panel (built on first use)."""
-        if self._help_overlay is None:
-            from kiosk.ui.access.help import HelpOverlay  # lazy: not on the idle start screen
-
-            self._help_overlay = HelpOverlay()
-        return self._help_overlay
+        return self.staff.overlay
 
     def call_staff(self) -> None:
         """Call staff to this terminal now (no personal data: the screen's name)."""
-        self.idle.touch()
-        step = str(self.sm.current) if self.sm is not None else "attract"
-        call = self._staff_call()
-        if call is None:  # no central client at all: say so, never pretend
-            # lazy: the staff call's module loads prometheus_client (the parts do it,
-            # after the first frame); only this rare path needs it from here
-            from kiosk.services.staff_call import HelpPhase, HelpStatus
-
-            log.warning("staff call impossible: no central client")
-            self.help_overlay.show_status(HelpStatus(HelpPhase.UNREACHABLE, step,
-                                                     dt.datetime.now(dt.UTC)))
-            return
-        call.call(step)
-
-    def _staff_call(self) -> StaffCall | None:
-        return self.parts.staff_call if self.parts is not None else None
-
-    def _on_help_status(self, status: HelpStatus) -> None:
-        self.help_overlay.show_status(status)
+        self.staff.call()
 
     def read_aloud(self) -> None:
         screen = self.current_screen_widget()
@@ -405,11 +383,10 @@ class KioskApp(App):
                 session.wipe()
             except Exception as exc:
                 log.error("session wipe failed", extra={"fields": error_fields(exc)})
-        call = self._staff_call()
+        call = self.staff.current_call()
         if call is not None:
             call.end_session()
-        if self._help_overlay is not None:
-            self._help_overlay.hide()
+        self.staff.hide()
         for screen in self.sm.screens if self.sm else ():
             try:
                 screen.reset()
