@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from kiosk.central.sandbox.db import sql_str
@@ -105,7 +105,7 @@ class SeedAndAdmin:
             self.db.run("INSERT INTO card_history (card_number, state, at, channel) "
                              "VALUES (?,?,?,?)", number, st.value, _iso(at), channel)
 
-    def _seed_replacement(self, ref: str, cards: list[Mapping[str, object]],
+    def _seed_replacement(self, ref: str, cards: Sequence[Mapping[str, object]],
                           repl: Mapping[str, object], now: dt.datetime) -> None:
         old = next((c for c in cards if c["state"] == CardState.LOST.value), cards[0])
         applied = dt.date.fromisoformat(str(repl["applied"]))
