@@ -17,14 +17,16 @@ import datetime as dt
 import json
 import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from html import escape
-from typing import Any
+from typing import TypedDict, Unpack
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from kiosk.central.sandbox.db import Database, sql_int
+from kiosk.central.sandbox.db import Database, sql_int, sql_opt_str, sql_str
 from kiosk.central.sandbox.fleet_page import _COLOURS, _STYLE, PART_ORDER
+from kiosk.centre.operators import AuditEntry
 from kiosk.i18n import DEFAULT_LANGUAGE, translate
 
 STATES = ("silent", "failing", "paused", "warning", "never_seen", "revoked", "ok")
@@ -73,11 +75,48 @@ class PageQuery:
                    lang="en" if params.get("lang") == "en" else DEFAULT_LANGUAGE)
 
 
+class QueryChange(TypedDict, total=False):
+    """What a link on the page changes in its :class:`PageQuery`."""
+
+    page: int
+    state: str | None
+    lang: str
+
+
+@dataclass(frozen=True)
+class FleetRow:
+    """One terminal on the page: what its row shows."""
+
+    rank: int  # the index of its state in STATES
+    terminal_id: str
+    region: str
+    outlet: str
+    last_seen: str | None  # ISO 8601; None: never seen
+    version: str | None
+    config_version: int | None
+    rolled_back_from: int | None
+    parts: str | None  # the last heartbeat's parts, as JSON text
+
+    @classmethod
+    def parse(cls, row: Mapping[str, object]) -> FleetRow:
+        """From the page query's JSON row (its columns' values; NULL is None)."""
+        def opt_int(name: str) -> int | None:
+            value = row.get(name)
+            return None if value is None else sql_int(value)
+        return cls(rank=sql_int(row["rank"]), terminal_id=sql_str(row["terminal_id"]),
+                   region=sql_str(row["region"]), outlet=sql_str(row["outlet"]),
+                   last_seen=sql_opt_str(row.get("last_seen")),
+                   version=sql_opt_str(row.get("version")),
+                   config_version=opt_int("config_version"),
+                   rolled_back_from=opt_int("rolled_back_from"),
+                   parts=sql_opt_str(row.get("parts")))
+
+
 @dataclass(frozen=True)
 class FleetPageData:
     """One page of ranked terminals and the counts by state."""
 
-    rows: list[dict[str, Any]]
+    rows: list[FleetRow]
     counts: dict[str, int]
     total: int
     pages: int
@@ -115,8 +154,10 @@ def query_page(db: Database, q: PageQuery, per_page: int = PER_PAGE) -> FleetPag
     counts = {STATES[int(k)]: int(v)
               for k, v in (by_rank if isinstance(by_rank, dict) else {}).items()}
     total = sql_int(row["total"])
-    rows = list(listed if isinstance(listed, list) else [])
-    pending = {r["terminal_id"]: int(r["pending"]) for r in rows if r["pending"]}
+    widened = [r for r in (listed if isinstance(listed, list) else []) if isinstance(r, dict)]
+    rows = [FleetRow.parse(r) for r in widened]
+    pending = {sql_str(r["terminal_id"]): sql_int(r["pending"])
+               for r in widened if r["pending"]}
     return FleetPageData(rows, counts, total, max(1, math.ceil(total / per_page)), pending)
 
 
@@ -144,7 +185,13 @@ def _light(part: str, status: str, lang: str) -> str:
             f'title="{escape(part)}: {escape(status)}">{escape(name)}</span>')
 
 
-def _stuck(outbox: dict[str, Any], lang: str) -> str:
+def _part(parts: Mapping[str, object], name: str) -> Mapping[str, object]:
+    """One part's entry in a heartbeat's parts (empty when it has none)."""
+    entry = parts.get(name)
+    return entry if isinstance(entry, dict) else {}
+
+
+def _stuck(outbox: Mapping[str, object], lang: str) -> str:
     """Confirmed requests the terminal keeps but cannot deliver: someone must act."""
     stuck = outbox.get("undeliverable")
     if not isinstance(stuck, int) or stuck <= 0:
@@ -158,7 +205,7 @@ def _state_of(rank: int) -> str:
 
 
 def render_page(data: FleetPageData, q: PageQuery, now: dt.datetime, zone: str,
-                base: str, token: str, audit: list[dict[str, Any]]) -> str:
+                base: str, token: str, audit: Sequence[AuditEntry]) -> str:
     """The whole page (``base``: the page's path; ``token`` kept in its links)."""
     lang = q.lang
     tz = ZoneInfo(zone)
@@ -166,7 +213,7 @@ def render_page(data: FleetPageData, q: PageQuery, now: dt.datetime, zone: str,
     def t(key: str, **kw: object) -> str:
         return escape(translate(key, lang, **kw))
 
-    def link(**changes: Any) -> str:
+    def link(**changes: Unpack[QueryChange]) -> str:
         target = replace(q, **changes)
         params = {k: v for k, v in (("token", token), ("page", target.page),
                                     ("state", target.state), ("region", target.region),
@@ -177,25 +224,25 @@ def render_page(data: FleetPageData, q: PageQuery, now: dt.datetime, zone: str,
 
     body_rows = []
     for r in data.rows:
-        state = _state_of(r["rank"])
-        parts = json.loads(r["parts"] or "{}")
+        state = _state_of(r.rank)
+        parsed: object = json.loads(r.parts or "{}")
+        parts = parsed if isinstance(parsed, dict) else {}
         dark = state in ("silent", "never_seen", "revoked")
         lights = "".join(_light(p, "silent" if dark else
-                                str((parts.get(p) or {}).get("light", "unknown")), lang)
+                                str(_part(parts, p).get("light", "unknown")), lang)
                          for p in PART_ORDER)
-        outbox = parts.get("outbox") or {}
-        pending = data.pending.get(r["terminal_id"], 0)
+        outbox = _part(parts, "outbox")
+        pending = data.pending.get(r.terminal_id, 0)
         state_text = t(f"centre.state.{state}") + (
             " · " + t("centre.state.pending", count=pending) if pending else "")
-        rolled = r.get("rolled_back_from")
-        config = f"v{int(r.get('config_version') or 0)}" + (f" (↩ v{int(rolled)})"
-                                                            if rolled else "")
-        cells = [("terminal", f'<span class="t">{escape(str(r["terminal_id"]))}</span>'),
+        rolled = r.rolled_back_from
+        config = f"v{r.config_version or 0}" + (f" (↩ v{rolled})" if rolled else "")
+        cells = [("terminal", f'<span class="t">{escape(r.terminal_id)}</span>'),
                  ("state", f'<span class="state s-{state}">{state_text}</span>'),
                  ("parts", lights),
-                 ("last_seen", escape(age_words(r.get("last_seen"), now, lang))),
-                 ("place", escape(f"{r['region']} / {r['outlet']}")),
-                 ("version", escape(str(r.get("version") or "—"))),
+                 ("last_seen", escape(age_words(r.last_seen, now, lang))),
+                 ("place", escape(f"{r.region} / {r.outlet}")),
+                 ("version", escape(r.version or "—")),
                  ("config", escape(config)),
                  ("outbox", escape(str(outbox.get("depth", "—"))) + _stuck(outbox, lang))]
         body_rows.append("<tr>" + "".join(

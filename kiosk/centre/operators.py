@@ -18,10 +18,19 @@ import io
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
-from kiosk.central.sandbox.db import Database, DuplicateKey, sql_str
+from kiosk.central.sandbox.db import (
+    Database,
+    DuplicateKey,
+    Row,
+    sql_datetime,
+    sql_int,
+    sql_json_object,
+    sql_str,
+)
 from kiosk.errors import CliError
 
 ROLES = ("viewer", "operator", "admin")
@@ -76,7 +85,7 @@ class Operators:
                 raise CliError(f"no active operator {name}")
             self.audit(actor, "operator_disable", [], {"name": name}, "")
 
-    def list(self) -> builtins.list[dict[str, Any]]:
+    def list(self) -> builtins.list[dict[str, object]]:
         """Every operator (no tokens)."""
         return [dict(r) for r in self.db.all(
             "SELECT name, role, created_at, disabled_at FROM operators ORDER BY name")]
@@ -92,19 +101,18 @@ class Operators:
     # ---- audit ------------------------------------------------------------------------
 
     def audit(self, actor: str, action: str, terminals: builtins.list[str],
-              detail: dict[str, Any], reason: str) -> None:
+              detail: Mapping[str, object], reason: str) -> None:
         """Append one entry (inside the caller's transaction when there is one)."""
         self.db.run("INSERT INTO audit_log (actor, action, terminals, detail, reason) "
                     "VALUES (?,?,?,?,?)", actor, action, json.dumps(terminals[:1000]),
                     json.dumps(detail, ensure_ascii=False, sort_keys=True), reason[:500])
 
     def entries(self, limit: int = 50,
-                before: int | None = None) -> builtins.list[dict[str, Any]]:
+                before: int | None = None) -> builtins.list[AuditEntry]:
         """Newest first; ``before`` = the id to page on from."""
         rows = self.db.all("SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?",
                            before if before is not None else 2**62, limit)
-        return [{**dict(r), "terminals": json.loads(sql_str(r["terminals"])),
-                 "detail": json.loads(sql_str(r["detail"]))} for r in rows]
+        return [_entry(r) for r in rows]
 
     def export(self, fmt: str = "jsonl") -> str:
         """The whole log, oldest first, as JSON lines or CSV."""
@@ -123,5 +131,25 @@ class Operators:
                                   ensure_ascii=False) + "\n" for r in rows)
 
 
-def _iso(value: Any) -> str:
+class AuditEntry(TypedDict):
+    """One line of the audit log (its columns; ``terminals`` and ``detail`` parsed)."""
+
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    terminals: list[str]
+    detail: dict[str, object]
+    reason: str
+
+
+def _entry(row: Row) -> AuditEntry:
+    terminals: object = json.loads(sql_str(row["terminals"]))  # written by audit(): a list
+    return {"id": sql_int(row["id"]), "at": sql_datetime(row["at"]),
+            "actor": sql_str(row["actor"]), "action": sql_str(row["action"]),
+            "terminals": [str(t) for t in terminals] if isinstance(terminals, list) else [],
+            "detail": sql_json_object(row["detail"]), "reason": sql_str(row["reason"])}
+
+
+def _iso(value: object) -> str:
     return value.isoformat() if isinstance(value, dt.datetime) else str(value)

@@ -13,13 +13,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from kiosk.central.sandbox.db import Committed, Database, DuplicateKey, Row, sql_str
+
+#: A pooled connection: its rows are dicts by column name (``dict_row``), which the
+#: stores read as their :data:`~kiosk.central.sandbox.db.Row`.
+Connection = psycopg.Connection[Row]
 
 
 class PgDatabase(Database):
@@ -32,11 +35,11 @@ class PgDatabase(Database):
     def __init__(self, url: str, min_size: int = 2, max_size: int = 16,
                  timeout: float = 10.0) -> None:
         self.url = url
-        self.pool = ConnectionPool(url, min_size=min_size, max_size=max_size, timeout=timeout,
-                                   kwargs={"autocommit": True, "row_factory": dict_row},
-                                   open=True, name="kiosk-centre")
+        self.pool: ConnectionPool[Connection] = ConnectionPool(
+            url, min_size=min_size, max_size=max_size, timeout=timeout, open=True,
+            kwargs={"autocommit": True, "row_factory": dict_row}, name="kiosk-centre")
         # The same database with synchronous_commit off (see :meth:`relaxed`).
-        self.relaxed_pool = ConnectionPool(
+        self.relaxed_pool: ConnectionPool[Connection] = ConnectionPool(
             url, min_size=min_size, max_size=max_size, timeout=timeout, open=True,
             kwargs={"autocommit": True, "row_factory": dict_row,
                     "options": "-c synchronous_commit=off"}, name="kiosk-centre-relaxed")
@@ -52,7 +55,7 @@ class PgDatabase(Database):
             self._sql[sql] = done
         return done
 
-    def _pool(self) -> ConnectionPool[Any]:
+    def _pool(self) -> ConnectionPool[Connection]:
         return self.relaxed_pool if getattr(self._local, "relaxed", False) else self.pool
 
     @contextmanager
@@ -90,7 +93,7 @@ class PgDatabase(Database):
             raise error
 
     @contextmanager
-    def _conn(self) -> Iterator[psycopg.Connection[Any]]:
+    def _conn(self) -> Iterator[Connection]:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             yield conn
@@ -98,8 +101,8 @@ class PgDatabase(Database):
         with self._pool().connection() as fresh:
             yield fresh
 
-    def _execute(self, conn: psycopg.Connection[Any], sql: str,
-                 args: Sequence[Any]) -> psycopg.Cursor[Any]:
+    def _execute(self, conn: Connection, sql: str,
+                 args: Sequence[object]) -> psycopg.Cursor[Row]:
         try:
             return conn.execute(self._translate(sql), tuple(args))
         except psycopg.errors.UniqueViolation as exc:
@@ -118,7 +121,7 @@ class PgDatabase(Database):
         with self._conn() as conn:
             return self._execute(conn, sql, args).rowcount
 
-    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def run_many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
         with self._conn() as conn, conn.cursor() as cur:
             cur.executemany(self._translate(sql), [tuple(r) for r in rows])
 

@@ -21,12 +21,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, JsonValue
 
 from kiosk.central import schemas_fleet as f
-from kiosk.central.sandbox.db import Database, sql_datetime, sql_int, sql_str
+from kiosk.central.sandbox.db import (
+    Database,
+    Row,
+    sql_datetime,
+    sql_int,
+    sql_json_object,
+    sql_str,
+)
 from kiosk.central.sandbox.fleet_store import FleetStore
 from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.central.schemas import ProblemCode, Unicode
@@ -53,13 +61,13 @@ class RolloutRequest(Unicode):
     selector: Selector
     pause_reason: f.PauseReason | None = None
     guidance_readable: bool = True
-    overlay: dict[str, dict[str, Any]] | None = Field(default=None, max_length=32)
+    overlay: dict[str, dict[str, JsonValue]] | None = Field(default=None, max_length=32)
     version: int | None = Field(default=None, ge=1)
     canary: int = Field(default=0, ge=0, le=1000)
     wait_seconds: int = Field(default=900, ge=10, le=86_400)
     reason: str = Field(default="", max_length=500)
 
-    def fields(self) -> dict[str, Any]:
+    def fields(self) -> dict[str, object]:
         """The directive's own fields."""
         if self.kind == "pause":
             if self.pause_reason is None:
@@ -79,7 +87,7 @@ class Rollouts:
     def __init__(self, db: Database, fleet: FleetStore, operators: Operators) -> None:
         self.db, self.fleet, self.operators = db, fleet, operators
 
-    def start(self, req: RolloutRequest, actor: str) -> dict[str, Any]:
+    def start(self, req: RolloutRequest, actor: str) -> dict[str, object]:
         """Pick the terminals, queue the canary's (or everyone's) directives."""
         fields = req.fields()
         sel = req.selector
@@ -112,7 +120,7 @@ class Rollouts:
             self._queue(rid, req.kind, fields, canary_only=bool(canary))
         return self.get(rid)
 
-    def _queue(self, rid: int, kind: str, fields: dict[str, Any], canary_only: bool,
+    def _queue(self, rid: int, kind: str, fields: Mapping[str, object], canary_only: bool,
                limit: int = BATCH) -> int:
         """Queue directives for targets that have none yet (locked, skipping others')."""
         rows = self.db.all(
@@ -135,12 +143,12 @@ class Rollouts:
                 if ro["state"] == "canary":
                     self._judge_canary(ro)
                 else:
-                    fields = json.loads(sql_str(ro["fields"]))
+                    fields = sql_json_object(ro["fields"])
                     if self._queue(sql_int(ro["id"]), sql_str(ro["kind"]), fields, False) == 0:
                         self.db.run("UPDATE rollouts SET state = 'done' WHERE id = ?",
                                     ro["id"])
 
-    def _judge_canary(self, ro: Any) -> None:
+    def _judge_canary(self, ro: Row) -> None:
         rows = self.db.all(
             "SELECT rt.terminal_id, d.acked_at, d.outcome, t.failing, t.last_seen, "
             "t.silent_after < now() AS silent FROM rollout_targets rt "
@@ -156,9 +164,9 @@ class Rollouts:
                 reason = f"{r['terminal_id']} silent"
             if reason:
                 break
-        waited = dt.datetime.now(dt.UTC) - ro["canary_started_at"]
+        waited = dt.datetime.now(dt.UTC) - sql_datetime(ro["canary_started_at"])
         if reason is None and any(r["acked_at"] is None for r in rows):
-            if waited.total_seconds() < ro["wait_seconds"]:
+            if waited.total_seconds() < sql_int(ro["wait_seconds"]):
                 return  # still waiting for the canary
             reason = "canary not acknowledged in time"
         if reason is not None:
@@ -169,7 +177,7 @@ class Rollouts:
             return
         self.db.run("UPDATE rollouts SET state = 'rolling' WHERE id = ?", ro["id"])
 
-    def get(self, rid: int) -> dict[str, Any]:
+    def get(self, rid: int) -> dict[str, object]:
         """One rollout with its progress."""
         row = self.db.one("SELECT * FROM rollouts WHERE id = ?", rid)
         if row is None:
@@ -187,7 +195,7 @@ class Rollouts:
                 **{k: sql_int(v) for k, v in dict(counts or {}).items()},
                 "acknowledged": sql_int(acked["n"]) if acked else 0}
 
-    def list(self, limit: int = 50) -> list[dict[str, Any]]:
+    def list(self, limit: int = 50) -> list[dict[str, object]]:
         """The newest rollouts."""
         return [self.get(sql_int(r["id"])) for r in self.db.all(
             "SELECT id FROM rollouts ORDER BY id DESC LIMIT ?", limit)]

@@ -56,7 +56,9 @@ def config_to_env(config: CentreConfig) -> str:
 
 def config_from_env(text: str) -> CentreConfig:
     """The inverse of :func:`config_to_env`."""
-    data = json.loads(text)
+    data: object = json.loads(text)
+    if not isinstance(data, dict):  # config_to_env writes an object
+        raise ValueError(f"{CONFIG_ENV} holds no worker configuration")
     data["master_key_file"] = Path(data["master_key_file"])
     data["data_dir"] = Path(data["data_dir"])
     data["rules"] = RegionalRules(**data["rules"])

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from typing import Any
 
 from kiosk.central.sandbox.db import Database, DuplicateKey, sql_int
 from kiosk.central.sandbox.store_util import ApiProblem
@@ -122,7 +121,7 @@ class Terminals:
             self.audit.audit(actor, "terminal_revoke" if revoked else "terminal_reinstate",
                              [terminal_id], {}, reason)
 
-    def list(self, limit: int = 100_000) -> list[dict[str, Any]]:
+    def list(self, limit: int = 100_000) -> list[dict[str, object]]:
         """Enrolled terminals with their key count (never a key)."""
         return [dict(r) for r in self.db.all(
             "SELECT e.terminal_id, e.outlet, e.region, e.site, e.status, e.created_at, "
