@@ -23,11 +23,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import psycopg
 
 from kiosk.errors import CliError
+
+if TYPE_CHECKING:  # imported where used: each command loads only what it needs
+    from kiosk.centre.pg import PgDatabase
+    from kiosk.centre.service import CentreConfig
 
 DEFAULT_MASTER_KEY = Path("/etc/kiosk-centre/master.key")
 DEFAULT_DATA_DIR = Path("/var/lib/kiosk-centre")
@@ -87,7 +91,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _config(args: argparse.Namespace) -> object:
+def _config(args: argparse.Namespace) -> CentreConfig:
     from kiosk.central.sandbox.rules import RegionalRules
     from kiosk.centre.service import CentreConfig
 
@@ -118,13 +122,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     load_master_key(_master_key(args))  # one line now rather than in every worker
     config = _config(args)
-    if config.core != "simulated":  # type: ignore[attr-defined]
-        core_factory(config.core)  # type: ignore[attr-defined]
-    return serve(config, args.host, args.port, args.admin_host,  # type: ignore[arg-type]
+    if config.core != "simulated":
+        core_factory(config.core)
+    return serve(config, args.host, args.port, args.admin_host,
                  args.admin_port, args.workers)
 
 
-def _db(args: argparse.Namespace) -> object:
+def _db(args: argparse.Namespace) -> PgDatabase:
     from kiosk.centre.pg import PgDatabase
 
     try:
@@ -139,7 +143,7 @@ def cmd_terminals(args: argparse.Namespace) -> int:
 
     db = _db(args)
     try:
-        terminals = Terminals(db, load_master_key(_master_key(args)))  # type: ignore[arg-type]
+        terminals = Terminals(db, load_master_key(_master_key(args)))
         if args.action == "add":
             if not (args.outlet and args.region and args.site):
                 raise CliError("terminals add needs --outlet, --region and --site", 2)
@@ -164,7 +168,7 @@ def cmd_terminals(args: argparse.Namespace) -> int:
                     print(f"{r['terminal_id']:24} {r['status']:8} {r['site']:8} "
                           f"{r['region']}/{r['outlet']} keys={r['valid_keys']}")
     finally:
-        db.close()  # type: ignore[attr-defined]
+        db.close()
     return 0
 
 
@@ -173,7 +177,7 @@ def cmd_operators(args: argparse.Namespace) -> int:
 
     db = _db(args)
     try:
-        ops = Operators(db)  # type: ignore[arg-type]
+        ops = Operators(db)
         if args.action == "add":
             if not args.role:
                 raise CliError("operators add needs --role viewer|operator|admin", 2)
@@ -186,7 +190,7 @@ def cmd_operators(args: argparse.Namespace) -> int:
                 print(f"{r['name']:24} {r['role']:9} "
                       f"{'disabled' if r['disabled_at'] else 'active'}")
     finally:
-        db.close()  # type: ignore[attr-defined]
+        db.close()
     return 0
 
 
@@ -195,9 +199,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     db = _db(args)
     try:
-        sys.stdout.write(Operators(db).export(args.format))  # type: ignore[arg-type]
+        sys.stdout.write(Operators(db).export(args.format))
     finally:
-        db.close()  # type: ignore[attr-defined]
+        db.close()
     return 0
 
 
