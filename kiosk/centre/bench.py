@@ -39,135 +39,40 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import requests
 from pydantic import JsonValue
 
 from kiosk.central import schemas as s
 from kiosk.central import schemas_essc as e
-from kiosk.central.sandbox.core import ESSC_CODE_PREFIX, sha256_hex
-from kiosk.central.sandbox.db import sql_int, sql_str
 from kiosk.central.schemas_fleet import FleetPath
+from kiosk.centre import bench_figures as figures
+from kiosk.centre.bench_figures import PageFigures, Results, Summary
+from kiosk.centre.bench_seed import issue_essc_codes, seed_people
 from kiosk.centre.cluster import PrivateCluster, free_port, start_cluster
 from kiosk.centre.keys import create_master_key, load_master_key
-from kiosk.centre.loadgen import Reply, SignedHttp, Terminal, heartbeat_body, percentile
+from kiosk.centre.loadgen import Reply, SignedHttp, Terminal, heartbeat_body
 from kiosk.centre.migrate import migrate
 from kiosk.centre.operators import Operators
 from kiosk.centre.pg import PgDatabase
 from kiosk.centre.terminals import Terminals
-from kiosk.domain.idnumber import check_char
 from kiosk.errors import CliError
-from kiosk.personas import card_chip_id
 
 SENDERS = 16  # enough for ~220 requests a second of ~10 ms; more threads only fight over the GIL
-HISTORY_ROWS_PER_DAY = 48
-HISTORY_ROWS_PER_DAY = 48
 MIX = (("lookup", 0.40), ("card_status", 0.30), ("essc_verify", 0.15), ("pre_loss", 0.15))
-BOUNDED_TABLES = ("nonces", "rate_buckets", "terminals", "history_marks", "challenges",
-                  "heartbeats", "directives", "lookup_sightings")
-BENCH_ID_VALID = ("2016-03-01", "2036-03-01")  # every synthetic ID card's validity
-BENCH_AUTHORITY = "测试市公安局"
 BENCH_LIMITS_NOTE = "production limits (per terminal 20/s, per ID number 0.2/s)"
 
 
 @dataclass
-class Person:
-    """A synthetic cardholder of the simulated core."""
+class BenchRun:
+    """One run's report (the ``--json`` document, in its order) and the figures the
+    text form prints."""
 
-    id_number: str
-    card_number: str
-    person_ref: str
-
-    @property
-    def id_card(self) -> s.IdCardFacts:
-        """What the person's ID card's chip says (the seed's facts)."""
-        return s.IdCardFacts(id_number=self.id_number,
-                             valid_from=dt.date.fromisoformat(BENCH_ID_VALID[0]),
-                             valid_to=dt.date.fromisoformat(BENCH_ID_VALID[1]),
-                             authority=BENCH_AUTHORITY)
-
-    @property
-    def chip(self) -> s.SscChipFacts:
-        """What the person's social security card's chip says."""
-        return s.SscChipFacts(card_number=self.card_number,
-                              chip_id=card_chip_id(self.card_number, self.id_number[:6]))
-
-
-@dataclass
-class Results:
-    """What the run measured."""
-
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: dict[str, dict[str, int]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(int)))
-    lag: list[float] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def record(self, op: str, seconds: float | None, error: str | None = None) -> None:
-        with self.lock:
-            if error is None and seconds is not None:
-                self.latencies[op].append(seconds)
-            else:
-                self.errors[op][error or "unknown"] += 1
-
-
-def _tree_cpu(root: int) -> float:
-    """CPU seconds (user + system) of a process and its living descendants."""
-    total, todo, ticks = 0.0, [root], os.sysconf("SC_CLK_TCK")
-    while todo:
-        pid = todo.pop()
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(stat[11]) + int(stat[12]) + int(stat[13]) + int(stat[14])) / ticks
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                kids = (task / "children").read_text().split()
-                todo.extend(int(k) for k in kids)
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
-
-
-def seed_people(db: PgDatabase, n: int) -> list[Person]:
-    """``n`` synthetic people in the simulated core, each with an active card and an
-    active e-SSC identity (bench data: a province's core holds millions)."""
-    people, persons, cards, history, idents = [], [], [], [], []
-    for i in range(n):
-        first17 = f"99{i % 10000:04d}19{60 + i % 40:02d}0{1 + i % 9}1{i % 10}{i % 1000:03d}"
-        first17 = first17[:17]
-        id_number = first17 + check_char(first17)
-        card = f"B{i:08d}"
-        ref = "P" + secrets.token_hex(8)
-        people.append(Person(id_number, card, ref))
-        persons.append((ref, None, id_number, "测试" + str(i), f"139{i:08d}"[:11], None,
-                        *BENCH_ID_VALID, BENCH_AUTHORITY))
-        cards.append((card, ref, "active", 1, "2021-03-01",
-                       card_chip_id(card, id_number[:6])))
-        history.append((card, "active", "2021-03-01T01:00:00+00:00", "counter"))
-        idents.append((ref, "active"))
-    with db.tx():
-        db.run_many("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-                    persons)
-        db.run_many("INSERT INTO cards VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING", cards)
-        db.run_many("INSERT INTO card_history (card_number, state, at, channel) VALUES "
-                    "(?,?,?,?)", history)
-        db.run_many("INSERT INTO essc_identities VALUES (?,?) ON CONFLICT DO NOTHING",
-                    idents)
-    return people
-
-
-def issue_essc_codes(db: PgDatabase, people: list[Person], n: int,
-                     rng: random.Random) -> list[str]:
-    """``n`` one-time e-SSC codes issued at the (simulated) platform before the run; they
-    live an hour here, not 60 s, as the bench hands them out over its whole run."""
-    expires = time.time() + 3600
-    codes = [ESSC_CODE_PREFIX + secrets.token_urlsafe(30) for _ in range(n)]
-    db.run_many("INSERT INTO essc_codes VALUES (?,?,?,?,?)",
-                [(sha256_hex(c), rng.choice(people).person_ref, expires, None, None)
-                 for c in codes])
-    return codes
+    report: dict[str, object]
+    summary: Summary
+    page: PageFigures
 
 
 class Bench:
@@ -300,12 +205,12 @@ class Bench:
 
     # ---- the run --------------------------------------------------------------------------
 
-    def run(self) -> dict[str, Any]:
+    def run(self) -> BenchRun:
         args = self.args
         tmp = Path(tempfile.mkdtemp(prefix="kiosk-centre-bench-"))
         cluster: PrivateCluster | None = None
         serve: subprocess.Popen[bytes] | None = None
-        report: dict[str, Any] = {"terminals": args.terminals, "duration_s": args.duration,
+        report: dict[str, object] = {"terminals": args.terminals, "duration_s": args.duration,
                                   "workers": args.workers, "rate_per_s": args.rate,
                                   "heartbeat_s": args.heartbeat_seconds,
                                   "limits": BENCH_LIMITS_NOTE, "cores": os.cpu_count()}
@@ -338,8 +243,8 @@ class Bench:
                  "--core", "simulated"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             base, admin = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin_port}"
             self._wait(admin, token, serve)
-            size0, tables0 = self._db_sizes(db), self._tables(db)
-            cpu0 = self._cpu(serve, cluster)
+            size0, tables0 = figures.db_sizes(db), figures.tables(db)
+            cpu0 = figures.cpu(serve, cluster)
             wall0 = time.monotonic()
             senders = [threading.Thread(target=self._sender, args=(base,), daemon=True)
                        for _ in range(SENDERS)]
@@ -351,14 +256,16 @@ class Bench:
             for th in senders:
                 th.join(60)
             wall = time.monotonic() - wall0
-            cpu1 = self._cpu(serve, cluster)
-            size1, tables1 = self._db_sizes(db), self._tables(db)
+            cpu1 = figures.cpu(serve, cluster)
+            size1, tables1 = figures.db_sizes(db), figures.tables(db)
             grown = sorted(((tables1.get(t, 0) - tables0.get(t, 0), t) for t in tables1),
                            reverse=True)[:6]
             report["growth_by_table_mb_per_day"] = {
                 t: round(b * 86_400 / wall / 1e6, 1) for b, t in grown if b > 0}
-            report["page"] = self._page(admin, token)
-            report.update(self._summarise(wall, cpu0, cpu1, size0, size1))
+            report["page"] = page = figures.page_figures(admin, token)
+            summary = figures.summarise(self.results, ["heartbeat", *(op for op, _ in MIX)],
+                                        wall, cpu0, cpu1, size0, size1)
+            report.update(summary)
             db.close()
         finally:
             self.stop.set()
@@ -371,7 +278,7 @@ class Bench:
             if cluster is not None:
                 cluster.stop()
             shutil.rmtree(tmp, ignore_errors=True)  # its master key and bundles too
-        return report
+        return BenchRun(report, summary, page)
 
     def _progress(self, duration: float) -> None:
         scheduler = threading.Thread(target=self._schedule, args=(duration,), daemon=True)
@@ -394,84 +301,6 @@ class Bench:
             threading.Event().wait(0.1)
         raise CliError("kiosk-centre serve did not answer within 60 s")
 
-    @staticmethod
-    def _tables(db: PgDatabase) -> dict[str, int]:
-        return {sql_str(r["name"]): sql_int(r["bytes"]) for r in db.all(
-            "SELECT relname AS name, pg_total_relation_size(oid) AS bytes FROM pg_class "
-            "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace")}
-
-    @staticmethod
-    def _db_sizes(db: PgDatabase) -> dict[str, int]:
-        # Bounded tables stop growing once every terminal is in them or their window
-        # (nonces: twice the clock skew) is full; the rest grows for ever (until pruned).
-        bounded = " + ".join(f"pg_total_relation_size('{t}')" for t in BOUNDED_TABLES)
-        row = db.one("SELECT pg_database_size(current_database()) AS db, "
-                     f"{bounded} AS bounded, "
-                     "pg_total_relation_size('heartbeat_history') AS history, "
-                     "(SELECT COUNT(*) FROM heartbeat_history) AS history_rows")
-        assert row is not None
-        return {k: sql_int(v) for k, v in dict(row).items()}
-
-    @staticmethod
-    def _cpu(serve: subprocess.Popen[bytes], cluster: PrivateCluster | None
-             ) -> dict[str, float]:
-        times = os.times()
-        pg = _tree_cpu(cluster.pid() or 0) if cluster is not None else 0.0
-        return {"centre": _tree_cpu(serve.pid), "postgres": pg,
-                "load_generator": times.user + times.system}
-
-    @staticmethod
-    def _page(admin: str, token: str) -> dict[str, float]:
-        took = []
-        for _ in range(20):
-            started = time.perf_counter()
-            resp = requests.get(f"{admin}/admin/fleet?token={token}", timeout=30)
-            took.append(time.perf_counter() - started)
-            if resp.status_code != 200:
-                raise CliError(f"the fleet page answered {resp.status_code}")
-        return {"first_page_p50_ms": round(percentile(took, 0.5) * 1000, 1),
-                "first_page_p95_ms": round(percentile(took, 0.95) * 1000, 1),
-                "bytes": len(resp.content)}
-
-    def _summarise(self, wall: float, cpu0: dict[str, float], cpu1: dict[str, float],
-                   size0: dict[str, int], size1: dict[str, int]) -> dict[str, Any]:
-        ops = {}
-        names = ["heartbeat", *(op for op, _ in MIX)]
-        errors_total, p99s = 0, []
-        for op in names:
-            lat = self.results.latencies.get(op, [])
-            errors = dict(self.results.errors.get(op, {}))
-            errors_total += sum(errors.values())
-            p99s.append(round(percentile(lat, 0.99) * 1000, 1))
-            ops[op] = {"rate_per_s": round((len(lat) + sum(errors.values())) / wall, 2),
-                       "ok": len(lat), "errors": sum(errors.values()),
-                       "error_kinds": errors,
-                       "p50_ms": round(percentile(lat, 0.50) * 1000, 1),
-                       "p95_ms": round(percentile(lat, 0.95) * 1000, 1),
-                       "p99_ms": round(percentile(lat, 0.99) * 1000, 1),
-                       "max_ms": round(max(lat, default=0.0) * 1000, 1)}
-        grew = (size1["db"] - size1["bounded"]) - (size0["db"] - size0["bounded"])
-        rows = size1["history_rows"] - size0["history_rows"]
-        per_row = (size1["history"] - size0["history"]) / max(1, rows)
-        day = 86_400 / wall
-        return {
-            "wall_s": round(wall, 1), "operations": ops,
-            "errors_total": errors_total,
-            "p99_max_ms": max(p99s),
-            "generator_lag_p99_ms": round(percentile(self.results.lag, 0.99) * 1000, 1),
-            "cpu_share_of_one_core": {k: round((cpu1[k] - cpu0[k]) / wall, 3)
-                                      for k in cpu0},
-            "db_bytes_start": size0["db"], "db_bytes_end": size1["db"],
-            "bounded_tables_bytes_end": size1["bounded"],
-            "db_growth_per_day_mb": round(grew * day / 1e6, 1),
-            "history_rows": rows,
-            "history_bytes_per_row": round(per_row, 1),
-            # A row an hour while nothing changes, and one per change: 48 rows a terminal
-            # a day if each changes state once an hour (a short run cannot see that).
-            "history_per_1000_terminals_per_day_mb": round(
-                per_row * HISTORY_ROWS_PER_DAY * 1000 / 1e6, 1),
-        }
-
 
 def run_bench(args: argparse.Namespace) -> int:
     """``kiosk-centre bench`` (see the module doc); prints JSON with ``--json``."""
@@ -479,22 +308,12 @@ def run_bench(args: argparse.Namespace) -> int:
         raise CliError("--terminals, --duration and --rate must be positive", 2)
     if not 1 <= args.workers <= 64:
         raise CliError(f"--workers must be 1..64, got {args.workers}", 2)
-    report = Bench(args).run()
-    report["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    report["load_average_1m"] = round(os.getloadavg()[0], 2)
+    run = Bench(args).run()
+    load_average = round(os.getloadavg()[0], 2)
+    run.report["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    run.report["load_average_1m"] = load_average
     if args.json:
-        print(json.dumps(report, indent=1, ensure_ascii=False))
+        print(json.dumps(run.report, indent=1, ensure_ascii=False))
         return 0
-    print(f"{args.terminals} terminals, {args.workers} workers, {report['wall_s']} s, "
-          f"calls {args.rate}/s; load average {report['load_average_1m']}")
-    for op, o in report["operations"].items():
-        print(f"  {op:12} {o['rate_per_s']:8.2f}/s  p50 {o['p50_ms']:6.1f}  "
-              f"p95 {o['p95_ms']:6.1f}  p99 {o['p99_ms']:6.1f} ms  errors {o['errors']}")
-    cpu = report["cpu_share_of_one_core"]
-    print(f"  CPU (share of one core): centre {cpu['centre']}, PostgreSQL {cpu['postgres']}"
-          f", load generator {cpu['load_generator']}")
-    print(f"  database +{report['db_growth_per_day_mb']} MB/day; heartbeat history "
-          f"{report['history_per_1000_terminals_per_day_mb']} MB per 1,000 terminals a day")
-    print(f"  fleet page, first page: p50 {report['page']['first_page_p50_ms']} ms, "
-          f"p95 {report['page']['first_page_p95_ms']} ms")
+    figures.print_text(args, run.summary, run.page, load_average)
     return 0
