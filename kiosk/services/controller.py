@@ -37,6 +37,7 @@ from kiosk.services.essc import EsscIdentification
 from kiosk.services.failures import Failure, FailureKind, card_failure, failure_from_error
 from kiosk.services.guidance import GuidanceJourney
 from kiosk.services.identify import Identification
+from kiosk.services.in_flight import CallInFlight, cancel_central
 from kiosk.services.journey import ReceiptFactory
 from kiosk.services.one_person import OnePerson
 from kiosk.services.out_of_service import OutOfService
@@ -63,7 +64,7 @@ from kiosk.services.states import (
     View,
 )
 from kiosk.services.status import StatusJourney
-from kiosk.services.tasks import Done, Outcome, Task, Worker
+from kiosk.services.tasks import Done, Outcome, Worker
 from kiosk.services.waits import CardWaits
 
 log = get_logger("kiosk.services.controller")
@@ -111,12 +112,10 @@ class JourneyController:
         self.session = KioskSession()
         self._dispatch = dispatch
         self.worker = worker or Worker(dispatch)
+        self._in_flight = CallInFlight(self.worker)  # the background call, if any
         self._state = State(Step.HOME)
         self._listeners: list[Listener] = []
         self._settings_listeners: list[Callable[[Settings], None]] = []
-        self._task: Task | None = None
-        self._busy_call = ""  # the name of the call in flight (one_person reads it)
-        self._token = 0
         self._before_busy: State | None = None
         self._on_cancel: Callable[[], None] | None = None
         self._retry: Callable[[], None] | None = None
@@ -236,7 +235,7 @@ class JourneyController:
         self.out_of_service.show()  # paused meanwhile: the session boundary is here
 
     def _reset(self) -> None:
-        self._drop_task()
+        self._in_flight.drop()
         self.session.wipe()
         self._before_busy = self._fail_back = self.guidance.return_to = None
         self._retry = self._on_cancel = None
@@ -274,8 +273,8 @@ class JourneyController:
         """Stop waiting for the call in flight; takes effect now, not when it returns."""
         if self._state.step != Step.BUSY:
             return
-        self._drop_task()
-        self._cancel_central()
+        self._in_flight.drop()
+        cancel_central(self.central)
         on_cancel, self._on_cancel = self._on_cancel, None
         before, self._before_busy = self._before_busy, None
         if on_cancel is not None:
@@ -286,48 +285,28 @@ class JourneyController:
             self.end()
 
     # ---- background calls ---------------------------------------------------------
-    def _cancel_central(self) -> None:
-        """Close the central calls in flight, so the worker is free now, not at the
-        deadline (dropping the outcome alone would leave it held by a slow server)."""
-        cancel = getattr(self.central, "cancel", None)
-        if cancel is None:
-            return
-        try:
-            cancel()
-        except Exception as exc:  # a client that cannot cancel must not block the person
-            log.warning("central cancel failed", extra={"fields": {
-                "error": type(exc).__name__}})
-
     @property
     def busy_call(self) -> str:
-        """The name of the background call in flight ("" when none)."""
-        return self._busy_call if self._task is not None else ""
-
-    def _drop_task(self) -> None:
-        self._token += 1
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        """The name of the background call in flight ("" when none; one_person reads it)."""
+        return self._in_flight.name
 
     def call(self, name: str, fn: Callable[[], T], on_ok: Callable[[T], None],
               message_key: str, on_error: Callable[[BaseException], bool] | None = None,
               on_cancel: Callable[[], None] | None = None) -> None:
         """Run ``fn`` on a worker; ``BUSY`` meanwhile. ``on_error`` returns True if it
         handled the error; otherwise the failure screen shows it, with retry."""
-        self._drop_task()
+        token = self._in_flight.drop()
         if self._state.step not in (Step.BUSY, Step.FAILED):
             self._before_busy = self._state
         self._on_cancel = on_cancel
-        token = self._token
 
         def again() -> None:
             self.call(name, fn, on_ok, message_key, on_error, on_cancel)
 
         def done(outcome: Outcome[T]) -> None:
-            if token != self._token:
+            if not self._in_flight.is_current(token):
                 return  # cancelled, or the session ended meanwhile
-            self._task = None
-            self._busy_call = ""
+            self._in_flight.finished()
             self._on_cancel = None
             if isinstance(outcome, Done):
                 on_ok(outcome.value)
@@ -336,8 +315,7 @@ class JourneyController:
 
         self._set(Step.BUSY, BusyView(message_key, True, time.monotonic(),
                                       ON_CANCEL.get(name, BusyView.cancel_key)))
-        self._busy_call = name
-        self._task = self.worker.run(name, fn, done)
+        self._in_flight.start(name, fn, done)
 
     def fail(self, failure: Failure, retry: Callable[[], None] | None = None) -> None:
         if failure.kind is FailureKind.TERMINAL_REVOKED:

@@ -207,7 +207,7 @@ def test_cancel_while_submitting_queues_at_once_and_drops_late_answer(rig: Rig) 
     gate = rig.central.gates["submit_pre_loss"] = threading.Event()
     rig.ctl.pre_loss.confirm_pre_loss()
     assert rig.ctl.state.step == Step.BUSY and rig.ctl.state.view.cancellable
-    task = rig.ctl._task
+    task = rig.ctl._in_flight.task
     assert task is not None
     # At once: the call is still held at the gate, and the journey has already moved on.
     rig.ctl.cancel_busy()
