@@ -21,16 +21,13 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kiosk.central.sandbox.app import (
-    create_app,
-    harness_router,
-    invalid_request,
-    problem_response,
-)
+from kiosk.central.sandbox.app import create_app
 from kiosk.central.sandbox.essc import essc_admin_router
 from kiosk.central.sandbox.faults import FaultInjector, Faults
 from kiosk.central.sandbox.gate import Gate, _answer, _header, _query_token
+from kiosk.central.sandbox.harness_routes import harness_router
 from kiosk.central.sandbox.ports import CoreCardSystem
+from kiosk.central.sandbox.problems import invalid_request, problem_response
 from kiosk.central.sandbox.rules import RegionalRules
 from kiosk.central.sandbox.store_util import ApiProblem
 from kiosk.centre.backend import CentreBackend

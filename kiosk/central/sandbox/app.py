@@ -7,27 +7,23 @@ Every ``/v1`` request has passed :class:`kiosk.central.sandbox.gate.Gate` (body 
 signature, clock, nonce, rate limit) before it gets here, and every reply is signed
 there. State changes need an ``Idempotency-Key`` header.
 
-The admin app (:func:`create_admin_app`) is the test and demo harness (advance a
-replacement, read the last "SMS" code, read what was recorded, reset, time travel, fault
-modes). It is unsigned on purpose — a test must be able to reach it when signing is what
-is broken — and is therefore served only on its own loopback port, behind a token. A
-real central service has no such endpoints.
+The admin app (:func:`kiosk.central.sandbox.harness_routes.create_admin_app`) is the test
+and demo harness (advance a replacement, read the last "SMS" code, read what was
+recorded, reset, time travel, fault modes). It is unsigned on purpose — a test must be
+able to reach it when signing is what is broken — and is therefore served only on its
+own loopback port, behind a token. A real central service has no such endpoints. The
+problem+json answers are in :mod:`kiosk.central.sandbox.problems`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST
-from pydantic import Field
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk import __version__
@@ -39,16 +35,16 @@ from kiosk.central.sandbox.answers import (
     masked_result,
     masked_status,
 )
-from kiosk.central.sandbox.essc import add_essc_routes, essc_admin_router
-from kiosk.central.sandbox.faults import Faults
-from kiosk.central.sandbox.fleet_routes import fleet_admin_router, fleet_v1_router
+from kiosk.central.sandbox.essc import add_essc_routes
+from kiosk.central.sandbox.fleet_routes import fleet_v1_router
 from kiosk.central.sandbox.gate import NOT_JSON, Signed, SignedDep, signed
 from kiosk.central.sandbox.handles import MAY_PRE_LOSE
-from kiosk.central.sandbox.help_routes import help_admin_router, help_v1_router
+from kiosk.central.sandbox.help_routes import help_v1_router
 from kiosk.central.sandbox.operations import confirm_code, request_code
-from kiosk.central.sandbox.ports import Answer, Backend, Limiter, Responses
+from kiosk.central.sandbox.ports import Answer, Backend, Limiter
+from kiosk.central.sandbox.problems import PROBLEM_RESPONSES, invalid_request, problem_response
 from kiosk.central.sandbox.reveals import REVEALS
-from kiosk.central.sandbox.store import ApiProblem, ServiceBackend
+from kiosk.central.sandbox.store import ApiProblem
 from kiosk.central.signing import (
     H_NONCE,
     H_REPLY_SIGNATURE,
@@ -59,54 +55,6 @@ from kiosk.central.signing import (
 from kiosk.logs import get_logger
 
 log = get_logger("kiosk.central.sandbox")
-
-PROBLEM_RESPONSES: Responses = {
-    code: {"model": s.Problem, "description": desc,
-           "content": {s.PROBLEM_CONTENT_TYPE: {"schema": {"$ref":
-                                                           "#/components/schemas/Problem"}}}}
-    for code, desc in ((400, "validation_error: the body is not a JSON document (not UTF-8, "
-                             "not JSON) or its Content-Length is malformed; "
-                             "idempotency_key_missing for a state change without one"),
-                       (401, "bad_signature (every authentication failure, one answer: "
-                             "missing or malformed headers, unknown terminal, wrong "
-                             "signature), replayed or clock_skew. Never signed."),
-                       (403, "refused (not_allowed, code_wrong, code_blocked); "
-                             "handle_invalid: a handle not made here, another terminal's, "
-                             "or not for this use (a card's chip alone cannot pre-lose); "
-                             "terminal_revoked: the centre revoked this terminal's key "
-                             "(answered, signed, only to a correctly signed request; "
-                             "nothing else is served to it)"),
-                       (404, "not_found or no_replacement"),
-                       (409, "a card rule refused it, or idempotency_conflict"),
-                       (410, "handle_expired: the lookup is too old for this use "
-                             "(identify again)"),
-                       (413, "too_large: the body is over the cap (checked before "
-                             "authentication)"),
-                       (422, "validation_error"),
-                       (429, "rate_limited (per terminal, per ID number, per card "
-                             "number) or "
-                             "resend_too_soon; Retry-After gives the seconds"),
-                       (500, "server_error: the service failed (nothing was done)"),
-                       (503, "unavailable"))
-}
-
-
-def problem_response(status: int, code: s.ProblemCode, detail: str = "",
-                     headers: dict[str, str] | None = None,
-                     tries_left: int | None = None) -> JSONResponse:
-    body = s.problem(code, status, detail, tries_left).model_dump(exclude_none=True)
-    return JSONResponse(body, status_code=status, media_type=s.PROBLEM_CONTENT_TYPE,
-                        headers=headers)
-
-
-async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-    """A 422 that names the fields, never echoes their values (they are personal data,
-    and a value that is not valid Unicode could not even be written back)."""
-    where = sorted({".".join(_loc_part(p) for p in e.get("loc", ())[1:]) or "body"
-                    for e in exc.errors()})
-    return problem_response(422, s.ProblemCode.VALIDATION_ERROR,
-                            "invalid: " + ", ".join(where))
-
 
 IdemKey = Annotated[str | None, Header(alias=s.IDEMPOTENCY_HEADER, min_length=8,
                                        max_length=128)]
@@ -347,15 +295,6 @@ API_DESCRIPTION = (
     "`clock_skew`, `replayed`). Redirects are never followed.")
 
 
-def _loc_part(part: object) -> str:
-    """A field name or list index as it is; a dict key (which the sender chose, and may
-    be a number or a name) as ``*``."""
-    text = str(part)
-    return text if isinstance(part, int) or _FIELD.fullmatch(text) else "*"
-
-
-_FIELD = re.compile(r"[a-z_][a-z0-9_]{0,39}")
-
 
 def _document_reply_signature(doc: dict[str, object]) -> None:
     header = {"description": "the service's signature of this reply (see the API "
@@ -368,107 +307,3 @@ def _document_reply_signature(doc: dict[str, object]) -> None:
             for status, response in responses.items() if isinstance(responses, dict) else ():
                 if status != "401" and isinstance(response, dict):
                     response.setdefault("headers", {})[H_REPLY_SIGNATURE] = header
-
-
-class FaultRequest(s.Unicode):
-    latency_ms: int | None = None
-    hold_request_ms: int | None = None
-    fail_next: int | None = None
-    fail_status: int | None = None
-    drop_next: int | None = None
-    garbage_next: int | None = None
-    outage: int | None = None   # 1: every /v1 connection dropped until 0 (the demo's outage)
-
-
-class CardRef(s.Unicode):
-    card_number: s.CardNumberStr
-    mailed: bool = False
-    outlet: str | None = Field(default=None, max_length=200)
-
-
-class ClockRequest(s.Unicode):
-    offset_days: float = 0
-
-
-def create_admin_app(store: ServiceBackend, faults: Faults) -> FastAPI:
-    """The test and demo harness, served on the admin port only (see the module doc):
-    over the simulated core, in the sandbox and in the centre's demo and tests."""
-    app = FastAPI(title="sandbox admin", openapi_url=None, docs_url=None, redoc_url=None)
-
-    @app.exception_handler(ApiProblem)
-    async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
-        return problem_response(exc.status, exc.code, exc.detail, headers=exc.headers,
-                                tries_left=exc.tries_left)
-
-    app.exception_handler(RequestValidationError)(invalid_request)
-    app.include_router(harness_router(store, faults))
-    app.include_router(essc_admin_router(store))
-    app.include_router(fleet_admin_router(store))
-    app.include_router(help_admin_router(store))
-    return app
-
-
-def harness_router(store: ServiceBackend, faults: Faults) -> APIRouter:
-    """The test and demo harness's ``/admin`` routes over the simulated core (reset,
-    faults, replacements, the last "SMS", records, time travel): the sandbox's admin
-    port, and the centre's with ``--harness``."""
-    admin = APIRouter(prefix="/admin", include_in_schema=False)
-
-    @admin.get("/health")
-    def health() -> dict[str, object]:
-        return {"ok": True, "db": str(getattr(store, "path", store.db.dialect))}
-
-    @admin.post("/reset")
-    def reset() -> dict[str, object]:
-        store.reset()  # keeps the nonce table: a reset must not re-open old requests
-        faults.clear()
-        return {"ok": True}
-
-    @admin.get("/faults")
-    def get_faults() -> object:
-        return asdict(faults.snapshot())
-
-    @admin.post("/faults")
-    def set_faults(req: FaultRequest) -> object:
-        return asdict(faults.set(**req.model_dump()))
-
-    @admin.delete("/faults")
-    def clear_faults() -> dict[str, object]:
-        faults.clear()
-        return {"ok": True}
-
-    @admin.post("/replacements/advance")
-    def advance(req: CardRef) -> object:
-        return store.advance_replacement(req.card_number)
-
-    @admin.post("/replacements/apply")
-    def apply(req: CardRef) -> object:
-        return store.apply_replacement(req.card_number, req.mailed, req.outlet)
-
-    @admin.get("/verification/last")
-    def last_code(challenge_id: str | None = None) -> object:
-        return store.last_code(challenge_id)
-
-    @admin.get("/pre_losses")
-    def pre_losses() -> object:
-        return store.recorded_pre_losses()
-
-    @admin.get("/cancellations")
-    def cancellations() -> object:
-        return store.recorded_cancellations()
-
-    @admin.get("/heartbeats")
-    def heartbeats() -> object:
-        return store.heartbeats()
-
-    @admin.get("/metrics")
-    def metrics() -> Response:
-        """The service's metrics (Prometheus text): the distinct-people alert, 429s."""
-        return Response(store.watch.exposition(), media_type=CONTENT_TYPE_LATEST)
-
-    @admin.post("/clock")
-    def clock(req: ClockRequest) -> dict[str, object]:
-        store.clock_offset = dt.timedelta(days=req.offset_days)
-        return {"now": store.now().isoformat()}
-
-    return admin

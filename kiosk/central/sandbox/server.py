@@ -26,10 +26,11 @@ import requests
 import uvicorn
 from pydantic import JsonValue
 
-from kiosk.central.sandbox.app import create_admin_app, create_app
+from kiosk.central.sandbox.app import create_app
 from kiosk.central.sandbox.faults import FaultInjector, Faults
 from kiosk.central.sandbox.fleet_access import write_admin_access
 from kiosk.central.sandbox.gate import Gate
+from kiosk.central.sandbox.harness_routes import create_admin_app
 from kiosk.central.sandbox.rules import RegionalRules
 from kiosk.central.sandbox.store import SandboxStore
 from kiosk.config import Settings
