@@ -26,13 +26,10 @@ from typing import TypedDict
 import requests
 
 from kiosk.central import schemas as s
-from kiosk.central.client import (
-    CentralClient,
-    chip_facts,
-    new_idempotency_key,
-)
+from kiosk.central.client import CentralClient, new_idempotency_key
 from kiosk.central.outbox import KIND_CANCEL_PRE_LOSS, KIND_PRE_LOSS, Outbox
 from kiosk.central.outbox_sender import OutboxSender
+from kiosk.central.request_build import chip_facts
 from kiosk.central.sandbox import limits
 from kiosk.central.sandbox.limits import Limit, RateLimiter
 from kiosk.central.sandbox.server import start_sandbox_thread

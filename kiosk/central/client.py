@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from kiosk import __version__, metrics
 from kiosk.central import schemas as s
@@ -44,16 +44,24 @@ from kiosk.central import schemas_fleet as fleet
 from kiosk.central import schemas_help as sh
 from kiosk.central.error_tables import error_for_status, map_requests_error
 from kiosk.central.errors import (
-    CentralBadResponse,
     CentralError,
     CentralOffline,
-    CentralRefused,
     CentralRevoked,
     CentralServerError,
     CentralTimeout,
-    CentralUnauthenticated,
 )
 from kiosk.central.outbound import OutboundRequest
+from kiosk.central.replies import check_unsigned, decode_reply
+from kiosk.central.request_build import (
+    QUEUEABLE,
+    build_request,
+    chip_facts,
+    id_card_facts,
+    local_refusal,
+    outbound_request,
+    printed_id_number,
+    validated,
+)
 from kiosk.central.signing import H_NONCE, H_REPLY_SIGNATURE, reply_is_authentic, sign_request
 from kiosk.central.transport import AbortableAdapter, Flight, read_capped
 from kiosk.config import ConfigError, Settings
@@ -73,14 +81,6 @@ BACKOFF_CAP = 2.0
 def new_idempotency_key() -> str:
     """A fresh idempotency key for one confirmed state change."""
     return uuid.uuid4().hex
-
-
-# The state changes a terminal may queue: kind -> (path, request model). An allow-list:
-# the outbox can make the client send nothing else, whatever a queued row says.
-QUEUEABLE: dict[str, tuple[AnyPath, type[BaseModel]]] = {
-    "pre_loss": (s.Path.PRE_LOSS, s.PreLossRequest),
-    "cancel_pre_loss": (s.Path.PRE_LOSS_CANCEL, s.CancelPreLossRequest),
-}
 
 
 #: Each operation's answer (response model), from the contract's tables.
@@ -156,32 +156,36 @@ class CentralClient:
     def lookup_by_id_card(self, card: IdCardData) -> s.PersonCards:
         """The person whose ID card this is (its chip's facts) and their cards: masked
         numbers and handles (``CentralNotFound`` for an unknown person or another card)."""
-        return self._call(s.Path.LOOKUP, _req(s.LookupRequest, id_card=id_card_facts(card)),
+        return self._call(s.Path.LOOKUP,
+                          build_request(s.LookupRequest, id_card=id_card_facts(card)),
                           s.PersonCards)
 
     def lookup_by_ssc(self, card: SscCardData) -> s.PersonCards:
         """The holder of this social security card (its chip) and all their cards;
         handles that read (status, progress), not pre-lose."""
-        return self._call(s.Path.LOOKUP, _req(s.LookupRequest, card=chip_facts(card)),
+        return self._call(s.Path.LOOKUP,
+                          build_request(s.LookupRequest, card=chip_facts(card)),
                           s.PersonCards)
 
     def request_code(self, id_number: str) -> s.VerificationChallenge:
         """Have the service send a 6-digit code to the phone on record (not retried)."""
         return self._call(s.Path.VERIFY_REQUEST,
-                          _req(s.VerificationRequest, id_number=_id(id_number)),
+                          build_request(s.VerificationRequest,
+                                        id_number=printed_id_number(id_number)),
                           s.VerificationChallenge)
 
     def confirm_code(self, challenge_id: str, code: str) -> s.PersonCards:
         """Confirm the code: the person's cards (masked, handles). ``CentralRefused``
         code_wrong (``tries_left``) / code_blocked."""
         return self._call(s.Path.VERIFY_CONFIRM,
-                          _req(s.VerificationConfirm, challenge_id=challenge_id, code=code),
+                          build_request(s.VerificationConfirm, challenge_id=challenge_id,
+                                        code=code),
                           s.PersonCards)
 
     def card_status(self, handle: str | None = None, *,
                     ssc: SscCardData | Mapping[str, object] | None = None) -> s.CardStatus:
         """A card's state: by a handle from a lookup, or by the card in the reader."""
-        return self._call(s.Path.CARD_STATUS, _req(
+        return self._call(s.Path.CARD_STATUS, build_request(
             s.CardStatusRequest, handle=handle, card=chip_facts(ssc) if ssc else None),
             s.CardStatus)
 
@@ -194,14 +198,14 @@ class CentralClient:
         """The pre-loss request, made and checked here without sending it (what the
         outbox stores before the first byte goes out): the card's handle, no card or ID
         number (the service takes a pre-loss handle for days)."""
-        return _outbound("pre_loss", handle=handle, channel="kiosk",
+        return outbound_request("pre_loss", handle=handle, channel="kiosk",
                          terminal_id=self._terminal)
 
     def replacement_progress(self, handle: str | None = None, *,
                              ssc: SscCardData | Mapping[str, object] | None = None
                              ) -> s.Replacement:
         """Where the replacement is; ``CentralNotFound(code="no_replacement")`` if none."""
-        return self._call(s.Path.REPLACEMENT_PROGRESS, _req(
+        return self._call(s.Path.REPLACEMENT_PROGRESS, build_request(
             s.ReplacementProgressRequest, handle=handle,
             card=chip_facts(ssc) if ssc else None), s.Replacement)
 
@@ -217,14 +221,14 @@ class CentralClient:
     def cancel_pre_loss_request(self, ssc: SscCardData | Mapping[str, object],
                                 id_card: IdCardData | Mapping[str, object]) -> OutboundRequest:
         """The cancel request, made and checked without sending it."""
-        return _outbound("cancel_pre_loss", card=chip_facts(ssc),
+        return outbound_request("cancel_pre_loss", card=chip_facts(ssc),
                          id_card=id_card_facts(id_card))
 
     def verify_essc(self, code: str) -> se.EsscIdentity:
         """Identify by a scanned e-SSC code: masked identity, cards with handles that may
         pre-lose; ``CentralRefused`` expired / already_used / not_an_essc / revoked. Never
         retried: the first verification spends the code. The code is not logged or kept."""
-        return self._call(se.EsscPath.VERIFY, _req(se.EsscVerifyRequest, code=code),
+        return self._call(se.EsscPath.VERIFY, build_request(se.EsscVerifyRequest, code=code),
                           se.EsscIdentity)
 
     def send_request(self, request: OutboundRequest, idempotency_key: str) -> BaseModel:
@@ -234,19 +238,19 @@ class CentralClient:
         The answer is the operation's response model."""
         entry = QUEUEABLE.get(request.kind)
         if entry is None:
-            raise _local_refusal("invalid: kind")
+            raise local_refusal("invalid: kind")
         return self._send(request, idempotency_key, ANSWERS[entry[0]])
 
     def _send(self, request: OutboundRequest, idempotency_key: str, answer: type[M]) -> M:
         entry = QUEUEABLE.get(request.kind)
         if entry is None:
-            raise _local_refusal("invalid: kind")
+            raise local_refusal("invalid: kind")
         path, model = entry
-        return self._call(path, _validated(model, request.body), answer,
+        return self._call(path, validated(model, request.body), answer,
                           idempotency_key=idempotency_key)
 
     def heartbeat(self, outbox_depth: int) -> s.HeartbeatResult:
-        req = _req(s.HeartbeatRequest, terminal_id=self._terminal,
+        req = build_request(s.HeartbeatRequest, terminal_id=self._terminal,
                    clock=dt.datetime.fromtimestamp(self._clock(), dt.UTC),
                    version=__version__, outbox_depth=outbox_depth)
         return self._call(s.Path.HEARTBEAT, req, s.HeartbeatResult)
@@ -264,14 +268,14 @@ class CentralClient:
                      at: dt.datetime | None = None) -> sh.HelpTicket:
         """Call staff to this terminal (no personal data: the outlet, the screen's step,
         the time). Retried: a repeat with the same ``request_id`` is the same call."""
-        req = _req(sh.HelpRequest, terminal_id=self._terminal, request_id=request_id,
+        req = build_request(sh.HelpRequest, terminal_id=self._terminal, request_id=request_id,
                    outlet=outlet, step=step,
                    at=at or dt.datetime.fromtimestamp(self._clock(), dt.UTC))
         return self._call(sh.HelpPath.REQUEST, req, sh.HelpTicket)
 
     def help_status(self, request_id: str) -> sh.HelpTicket:
         """How this terminal's call ``request_id`` stands (waiting or acknowledged)."""
-        req = _req(sh.HelpStatusRequest, terminal_id=self._terminal, request_id=request_id)
+        req = build_request(sh.HelpStatusRequest, terminal_id=self._terminal, request_id=request_id)
         return self._call(sh.HelpPath.STATUS, req, sh.HelpTicket)
 
     def close(self) -> None:
@@ -415,9 +419,9 @@ class CentralClient:
         authentic = reply_is_authentic(self._key, signed[H_NONCE], status, content,
                                        resp.headers.get(H_REPLY_SIGNATURE))
         if not authentic:
-            _unsigned_refusal(status, content)
+            check_unsigned(status, content)
         try:
-            return _decode(status, resp.headers, content, response_model)
+            return decode_reply(status, resp.headers, content, response_model)
         except CentralError as exc:
             # Only a refusal signed by the service may settle anything (the outbox
             # deletes nothing on the word of an unsigned 401).
@@ -429,20 +433,6 @@ def _ended(flight: Flight) -> CentralTimeout:
     return CentralTimeout("cancelled" if flight.cancelled else "deadline passed")
 
 
-def _unsigned_refusal(status: int, content: bytes) -> None:
-    """Accept an unsigned answer only as a 401 naming a terminal problem (the service
-    never signs 401s); anything else unsigned is :class:`CentralUnauthenticated`. A
-    forged 401 can only deny service, which whoever can forge it can do anyway."""
-    if status == 401:
-        try:
-            problem = s.Problem.model_validate_json(content)
-        except ValidationError:
-            problem = None
-        if problem is not None and problem.code in s.TERMINAL_PROBLEM_CODES:
-            return
-    raise CentralUnauthenticated(f"HTTP {status} answer not signed by the service")
-
-
 def _loopback(host: str | None) -> bool:
     if host in ("localhost", None):
         return host == "localhost"
@@ -452,94 +442,9 @@ def _loopback(host: str | None) -> bool:
         return False
 
 
-def _id(id_number: str) -> str:
-    """ID numbers as the card prints them: no spaces, check character X upper-case."""
-    return id_number.strip().upper()
-
-
-def id_card_facts(card: IdCardData | Mapping[str, object]) -> dict[str, object]:
-    """What the service checks of an ID card, from what its chip gave (or the same facts
-    kept as a mapping): the number, the validity dates, the issuing authority."""
-    if isinstance(card, Mapping):
-        return dict(card)
-    return {"id_number": _id(card.id_number), "valid_from": card.valid_from.isoformat(),
-            "valid_to": card.valid_to.isoformat() if card.valid_to else None,
-            "authority": card.authority.strip()}
-
-
-def chip_facts(card: SscCardData | Mapping[str, object]) -> dict[str, object]:
-    """What the service checks of a social security card, from its chip (or the same
-    facts kept as a mapping): the number and the card identification code."""
-    if isinstance(card, Mapping):
-        return dict(card)
-    return {"card_number": card.card_number.strip().upper(),
-            "chip_id": card.card_id_code.strip().upper()}
-
-
-def _req(model: type[M], **fields: object) -> M:
-    """Build a request; a malformed field is refused here (``validation_error``) without
-    a network round trip, and the refusal names the fields, never their values."""
-    return _validated(model, fields)
-
-
-def _validated(model: type[M], data: Mapping[str, object]) -> M:
-    """``model`` from ``data``, or ``CentralRefused("validation_error")`` naming fields."""
-    try:
-        if not isinstance(data, Mapping):
-            raise TypeError("not a mapping")
-        return model.model_validate(dict(data))
-    except TypeError:
-        raise _local_refusal("invalid: request") from None
-    except ValidationError as exc:
-        where = sorted({".".join(str(p) for p in e["loc"]) or "request"
-                        for e in exc.errors()})
-        raise _local_refusal("invalid: " + ", ".join(where)) from None
-
-
-def _local_refusal(detail: str) -> CentralRefused:
-    """``validation_error`` decided here, before anything was sent (``local``)."""
-    exc = CentralRefused(s.ProblemCode.VALIDATION_ERROR.value, detail, 422)
-    exc.local = True
-    return exc
-
-
-def _outbound(kind: str, **fields: object) -> OutboundRequest:
-    """A :class:`OutboundRequest` whose body is the validated model's JSON form."""
-    model = QUEUEABLE[kind][1]
-    body = _req(model, **fields).model_dump(mode="json", exclude_none=True)
-    return OutboundRequest(kind, body)
-
-
 def _retryable(exc: CentralError) -> bool:
     if isinstance(exc, (CentralOffline, CentralTimeout)):
         return True
     if isinstance(exc, CentralServerError):
         return exc.status is None or exc.status in RETRY_STATUSES
     return False  # refusals, not-found and garbage will not improve by asking again
-
-
-def _decode(status: int, headers: Mapping[str, str], content: bytes, model: type[M]) -> M:
-    """The model for a 2xx answer, or the right :class:`CentralError` (the status table
-    is :func:`kiosk.central.error_tables.error_for_status`). Raises only ``CentralError``."""
-    if 200 <= status < 300:
-        try:
-            return model.model_validate_json(content)
-        except (ValidationError, ValueError, RecursionError):
-            raise CentralBadResponse(f"answer does not match the contract ({status})") from None
-    ctype = headers.get("Content-Type", "").split(";")[0].strip().lower()
-    problem: s.Problem | None = None
-    if ctype in (s.PROBLEM_CONTENT_TYPE, "application/json"):
-        try:
-            problem = s.Problem.model_validate_json(content)
-        except (ValidationError, ValueError, RecursionError):
-            problem = None
-    retry_after = headers.get("Retry-After", "")
-    raise error_for_status(status, problem.code if problem else None,
-                           problem.detail if problem else "",
-                           problem.tries_left if problem else None,
-                           float(retry_after) if _digits(retry_after) else None)
-
-
-def _digits(text: str) -> bool:
-    """ASCII digits only (``str.isdigit`` also accepts ``²``, which ``float`` refuses)."""
-    return text.isascii() and text.isdigit() and len(text) < 10

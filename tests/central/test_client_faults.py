@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from kiosk.central import schemas as s
-from kiosk.central.client import CentralClient, chip_facts, new_idempotency_key
+from kiosk.central.client import CentralClient, new_idempotency_key
 from kiosk.central.errors import (
     CentralBadResponse,
     CentralOffline,
@@ -20,6 +20,7 @@ from kiosk.central.errors import (
     CentralServerError,
     CentralTimeout,
 )
+from kiosk.central.request_build import chip_facts
 from kiosk.central.signing import sign_request
 from kiosk.devices.virtual.cards import id_card_data, ssc_card_data
 from kiosk.domain.card_states import CardState

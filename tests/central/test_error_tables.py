@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from kiosk.central import error_tables as t
 from kiosk.central import errors as e
 from kiosk.central import schemas as s
-from kiosk.central.client import _decode, _unsigned_refusal
+from kiosk.central.replies import check_unsigned, decode_reply
 from kiosk.i18n import catalog
 from kiosk.services.failures import FAILURE_KINDS, failure_from_error
 
@@ -98,11 +98,11 @@ MODELS = [model for _, model in s.OPERATIONS.values()]
 def test_any_reply_parses_or_raises_central_error(status, ctype, content, model, retry_after):
     headers = {"Content-Type": ctype, "Retry-After": retry_after}
     try:
-        _decode(status, headers, content, model)
+        decode_reply(status, headers, content, model)
     except e.CentralError:
         pass
     try:
-        _unsigned_refusal(status, content)
+        check_unsigned(status, content)
     except e.CentralUnauthenticated:
         pass
 
@@ -110,25 +110,25 @@ def test_any_reply_parses_or_raises_central_error(status, ctype, content, model,
 @pytest.mark.parametrize("retry_after", ["²", "١٢", "9" * 400, "-1", "1.5"])
 def test_odd_retry_after_values_do_not_escape(retry_after):
     with pytest.raises(e.CentralServerError):
-        _decode(503, {"Retry-After": retry_after}, b"", s.CardStatus)
+        decode_reply(503, {"Retry-After": retry_after}, b"", s.CardStatus)
 
 
 def test_deeply_nested_reply_is_a_bad_response():
     with pytest.raises(e.CentralBadResponse):
-        _decode(200, {}, b"[" * 100_000 + b"]" * 100_000, s.CardStatus)
+        decode_reply(200, {}, b"[" * 100_000 + b"]" * 100_000, s.CardStatus)
 
 
 def test_reply_fields_have_length_limits():
     card = {"handle": "h" * 60, "card_number_masked": "*1", "state": "active",
             "bank_function": True, "issued": "2020-01-01", "has_replacement": False}
     good = {"person_ref": "P1", "name": "王**", "phone_masked": "138****1230", "cards": [card]}
-    assert _decode(200, {}, json.dumps(good).encode(), s.PersonCards).name == "王**"
+    assert decode_reply(200, {}, json.dumps(good).encode(), s.PersonCards).name == "王**"
     for bad in ({**good, "name": "王" * 10_000}, {**good, "cards": [card] * 1000},
                 {**good, "person_ref": "P" * 65},
                 {**good, "cards": [{**card, "handle": "h" * 129}]}):
         with pytest.raises(e.CentralBadResponse):
-            _decode(200, {}, json.dumps(bad).encode(), s.PersonCards)
+            decode_reply(200, {}, json.dumps(bad).encode(), s.PersonCards)
     with pytest.raises(e.CentralBadResponse):  # a huge problem detail is not a problem
-        _decode(403, {"Content-Type": s.PROBLEM_CONTENT_TYPE}, json.dumps(
+        decode_reply(403, {"Content-Type": s.PROBLEM_CONTENT_TYPE}, json.dumps(
             {"title": "t", "status": 403, "code": "x", "detail": "d" * 10_000}).encode(),
             s.PersonCards)

@@ -15,15 +15,11 @@ import pytest
 import requests
 
 from kiosk.central import schemas as s
-from kiosk.central.client import (
-    CentralClient,
-    chip_facts,
-    id_card_facts,
-    new_idempotency_key,
-)
+from kiosk.central.client import CentralClient, new_idempotency_key
 from kiosk.central.errors import CentralNotFound, CentralRefused
 from kiosk.central.outbox import KIND_PRE_LOSS, Outbox
 from kiosk.central.outbox_sender import OutboxSender
+from kiosk.central.request_build import chip_facts, id_card_facts
 from kiosk.central.sandbox.ports import StaticKeys
 from kiosk.central.sandbox.watch import ALERT_PEOPLE
 from kiosk.central.signing import sign_request

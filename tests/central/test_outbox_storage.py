@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from kiosk.central import outbox as outbox_module
-from kiosk.central.client import QUEUEABLE
 from kiosk.central.errors import OutboxError
 from kiosk.central.outbox import (
     KIND_CANCEL_PRE_LOSS,
@@ -28,6 +27,7 @@ from kiosk.central.outbox import (
     Outbox,
 )
 from kiosk.central.outbox_sender import OutboxSender
+from kiosk.central.request_build import QUEUEABLE
 from kiosk.central.sealing import derive_key, seal
 from kiosk.config import Settings
 

@@ -10,10 +10,11 @@ import pytest
 import requests
 
 from kiosk.central import schemas as s
-from kiosk.central.client import chip_facts, new_idempotency_key
+from kiosk.central.client import new_idempotency_key
 from kiosk.central.errors import CentralRevoked
 from kiosk.central.outbox import KIND_PRE_LOSS, Outbox
 from kiosk.central.outbox_sender import OutboxSender
+from kiosk.central.request_build import chip_facts
 from kiosk.central.signing import sign_request
 from kiosk.cli.main import main
 from kiosk.devices.virtual.cards import id_card_data, ssc_card_data

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.central import schemas as s
-from kiosk.central.client import chip_facts
 from kiosk.central.errors import CentralNotFound, CentralRefused
+from kiosk.central.request_build import chip_facts
 from kiosk.central.sandbox.gate import MAX_BODY_BYTES
 from kiosk.central.sandbox.limits import Limit, RateLimiter
 from kiosk.central.sandbox.rules import RegionalRules

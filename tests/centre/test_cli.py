@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from kiosk.central import schemas as s
-from kiosk.central.client import chip_facts
+from kiosk.central.request_build import chip_facts
 from kiosk.centre.loadgen import SignedHttp, Terminal
 from kiosk.centre.migrate import migrations
 from kiosk.devices.virtual.cards import ssc_card_data

@@ -19,7 +19,8 @@ import pytest
 import requests
 
 from kiosk.central import schemas as s
-from kiosk.central.client import chip_facts, id_card_facts, new_idempotency_key
+from kiosk.central.client import new_idempotency_key
+from kiosk.central.request_build import chip_facts, id_card_facts
 from kiosk.central.sandbox.watch import ALERT_PEOPLE
 from kiosk.central.schemas_fleet import FleetPath
 from kiosk.central.signing import sign_request
