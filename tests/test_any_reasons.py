@@ -23,11 +23,6 @@ REPO = Path(__file__).resolve().parents[1]
 UNTYPED = ("kivy", "pyscard", "escpos", "evdev", "fonttools", "ctypes")
 REASON = re.compile(r"#.*\bAny\((" + "|".join(UNTYPED) + r")\): \S")
 
-# Areas still being narrowed: each is removed once its every Any has a reason or is gone.
-# The test below also fails when an area listed here is already clean, so the list shrinks.
-PENDING: set[str] = set()
-
-
 def _any_lines(tree: ast.AST) -> Iterator[int]:
     """Lines where the code names ``Any`` (``typing.Any`` or a bare import of it)."""
     for node in ast.walk(tree):
@@ -71,11 +66,6 @@ def unexplained(path: Path) -> list[int]:
                    if not _has_reason(n, lines, comments)})
 
 
-def _area(path: Path) -> str | None:
-    rel = path.relative_to(REPO).as_posix()
-    return next((a for a in PENDING if rel == a or rel.startswith(a + "/")), None)
-
-
 def _modules() -> list[Path]:
     return sorted((REPO / "kiosk").rglob("*.py"))
 
@@ -83,15 +73,9 @@ def _modules() -> list[Path]:
 def test_every_any_names_its_untyped_library() -> None:
     found = {}
     for path in _modules():
-        if _area(path) is None and (bad := unexplained(path)):
+        if bad := unexplained(path):
             found[path.relative_to(REPO).as_posix()] = bad
     assert not found, f"Any without '# Any(<{'|'.join(UNTYPED)}>): why': {found}"
-
-
-def test_pending_areas_are_not_yet_clean() -> None:
-    """An area that no longer needs to be pending is taken off the list."""
-    dirty = {_area(p) for p in _modules() if _area(p) is not None and unexplained(p)}
-    assert dirty == PENDING, f"take off PENDING: {sorted(PENDING - dirty)}"
 
 
 def test_the_check_sees_each_form(tmp_path: Path) -> None:
