@@ -10,7 +10,10 @@ Figures:
   on release) → the new screen's first drawn frame (median, p95). The app's frame cap
   (30 fps) is part of the figure.
 - card inserted → the person's cards shown: virtual ID card into the reader → cards
-  screen drawn (PC/SC read + central lookup over HTTP + render).
+  screen drawn (PC/SC read + central lookup over HTTP + render). The card is then lifted
+  and the bench waits, up to a limit, for that to end the session (the one-person rule)
+  with no card left on the hub's ID reader: never a fixed pause, since a removal still
+  on its way would end a soak session.
 - RSS before/after N scripted sessions (default 1,000): identify by a card event,
   central lookup, cards, consequences, a guidance topic, the status journey, end
   (session wiped). Samples every 1,000 sessions (kiosk/bench/soak.py); the soak lifts
@@ -37,6 +40,7 @@ import sys
 import tempfile
 import threading
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 from typing_extensions import TypedDict  # pydantic validates these on 3.11
@@ -46,6 +50,7 @@ from kiosk.bench.bench_sandbox import start_sandbox
 from kiosk.bench.figures import Number, SoakVerdict, parse_child
 from kiosk.cli.common import CliError
 from kiosk.composition import build_app
+from kiosk.composition.parts import KioskParts
 from kiosk.config import load_settings
 from kiosk.devices.card_hub import HubEvent
 from kiosk.devices.events import CardEventKind
@@ -54,7 +59,7 @@ from kiosk.devices.virtual.slots import VirtualSlots
 from kiosk.domain.models import IdCardData
 from kiosk.personas import persona
 from kiosk.secrets import load_secrets
-from kiosk.services.states import EndReason
+from kiosk.services.states import EndReason, Step
 from kiosk.system.priority import KIOSK_NICE, set_process_nice
 from kiosk.system.processes import stop_process
 from kiosk.ui.registry import JOURNEY_SCREENS, SHELL_SCREENS
@@ -177,14 +182,33 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None
         ui = AppDriver(app)
         sm, parts = app.sm, app.compose()
         assert sm is not None and parts is not None  # built by the driver and compose
+        assert isinstance(parts, KioskParts)  # what build_app composes
         parts.start()
         marks = SwitchClock(sm)
+        ctl = parts.controller
+
+        def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+            try:
+                ui.wait_until(condition, timeout, what)
+            except AssertionError as exc:  # say where it stopped instead
+                st = ctl.state
+                ended = f", the session ended: {st.end_reason}" if st.step == Step.HOME else ""
+                raise RuntimeError(f"{exc} (the screen is {sm.current!r}{ended})") from None
 
         def wait_screen(name: str, timeout: float, what: str) -> None:
-            try:
-                ui.wait_until(lambda: sm.current == name, timeout, what)
-            except AssertionError as exc:  # say where it stopped instead
-                raise RuntimeError(f"{exc} (the screen is {sm.current!r})") from None
+            wait_for(lambda: sm.current == name, timeout, what)
+
+        def id_card_present() -> bool:
+            hub = parts.hub
+            return hub is not None and any(r["slot"] == "id" and r["card_present"]
+                                           for r in hub.snapshot()["readers"])
+
+        def lifted() -> bool:
+            """The lifted ID card ended the session (one person a session) and the
+            hub has no card on the ID reader."""
+            st = ctl.state
+            return (st.step == Step.HOME and st.end_reason == EndReason.ID_CARD_REMOVED
+                    and sm.current == "attract" and not id_card_present())
 
         def drawn_after(t0: float, name: str, timeout: float = 10.0) -> dict[str, float]:
             """Phases (ms from t0) up to the first frame on screen after screen ``name``
@@ -218,7 +242,7 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None
                                     p[k] for p in split), 1) for k in split[0]},
                                 "slow": slow[:20]}
 
-        # 2. Card inserted → the person's cards shown.
+        # 2. Card inserted → the person's cards shown; lifted → the session ends.
         if slots is not None:
             card_times = []
             for _ in range(inserts):
@@ -228,14 +252,17 @@ def _child(sessions: int, switches: int, inserts: int, config: str | None
                 slots.insert("normal", "id")
                 card_times.append(drawn_after(t0, "pre_loss_cards")["swap"])
                 slots.remove("id")
-                app.end_session(EndReason.RESET)
-                ui.pump(0.3)  # the reader sees the card gone
+                # Wait for the removal to take effect, however late: pcscd sees it only
+                # at its next poll of the reader (0.1-0.35 s here, more under load), and
+                # a removal still on its way when the soak starts would end the soak's
+                # session whose ID card the bench hands the controller: the screen back
+                # at attract, "waiting for cards".
+                wait_for(lifted, 10, "the lifted ID card to end the session")
             figures["card_to_cards_ms"] = {"median": round(statistics.median(card_times), 1),
                                            "p95": round(_p95(card_times), 1),
                                            "n": len(card_times)}
 
         # 3. Memory over scripted sessions (card events injected; everything else real).
-        ctl = parts.controller
         normal, repl = _id_card("normal"), _id_card("replacement")
 
         def event(card: IdCardData) -> HubEvent:
