@@ -8,6 +8,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 
+# The outbox's fast tests: the queue (outbox.py) and its rows (outbox_rows.py) alike.
+OUTBOX_TESTS = ("tests/central/test_outbox_behaviour.py", "tests/central/test_outbox_storage.py",
+                "tests/central/test_outbox_sealed.py", "tests/central/test_outbox.py",
+                "-k", "not sender and not kill_9 and not service_down")
+
 # Module → the tests that must notice a change to it (paths from the repository root,
 # and any further pytest arguments). The outbox's slow tests (kill -9, forged answers
 # over HTTP, a thousand restarts) are CI's; its fast behaviour tests are run here.
@@ -25,11 +30,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "kiosk/domain/pause_reasons.py": ("tests/domain/test_models.py",),
     "kiosk/central/signing.py": ("tests/central/test_signing_vectors.py",),
     "kiosk/central/sealing.py": ("tests/central/test_sealing_vectors.py",),
-    "kiosk/central/outbox.py": ("tests/central/test_outbox_behaviour.py",
-                                "tests/central/test_outbox_storage.py",
-                                "tests/central/test_outbox_sealed.py",
-                                "tests/central/test_outbox.py",
-                                "-k", "not sender and not kill_9 and not service_down"),
+    "kiosk/central/outbox.py": OUTBOX_TESTS,
+    "kiosk/central/outbox_rows.py": OUTBOX_TESTS,
     "kiosk/services/failures.py": ("tests/services/test_failure_mapping.py",
                                    "tests/services/test_failure_parts.py",
                                    "tests/services/test_failure_tables.py",
@@ -106,7 +108,7 @@ EQUIVALENT: dict[str, str] = {
                                            "is: never a change, so never returned",
     "scrub_text: - removed [1]": "the card pattern's digits are exactly 8: their last 4 "
                                  "([-4:]) are the ones from the 5th on ([4:])",
-    # kiosk/central/outbox.py
+    # kiosk/central/outbox_rows.py
     "OutboxItem: 'pending' changed [1]": "no caller builds an OutboxItem without its status: "
                                          "the outbox reads every field from the row",
     "OutboxItem: 0 → 1 [1]": "no caller builds an OutboxItem without its refusals: the "
@@ -119,6 +121,7 @@ EQUIVALENT: dict[str, str] = {
                                     "column's affinity by a substring of its declared type",
     "<module>: 'REAL' changed [1]": "'XXREALXX' has REAL affinity still: SQLite picks a "
                                     "column's affinity by a substring of its declared type",
+    # kiosk/central/outbox.py
     "Outbox.__init__: call self._db.execute() removed [2]":
         "PRAGMA synchronous=FULL removed: FULL is this SQLite build's default, so the "
         "connection is the same (durability() reads 2 either way); kept for a build whose "

@@ -35,103 +35,35 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.central.errors import OutboxError
+
+# The rows live in outbox_rows; the names imported "X as X" are re-exported (callers
+# import the kinds and the item types with the queue).
+from kiosk.central.outbox_rows import (
+    ADDED_COLUMNS,
+    LEGACY_KINDS,
+    SCHEMA,
+    UNDELIVERED,
+    aad,
+    classify,
+    fsync_dir,
+)
+from kiosk.central.outbox_rows import (
+    DEFAULT_TERMINAL_EXPIRY_SECONDS as DEFAULT_TERMINAL_EXPIRY_SECONDS,
+)
+from kiosk.central.outbox_rows import KIND_CANCEL_PRE_LOSS as KIND_CANCEL_PRE_LOSS
+from kiosk.central.outbox_rows import KIND_ESSC_PRE_LOSS as KIND_ESSC_PRE_LOSS
+from kiosk.central.outbox_rows import KIND_PRE_LOSS as KIND_PRE_LOSS
+from kiosk.central.outbox_rows import KINDS as KINDS
+from kiosk.central.outbox_rows import OutboxItem as OutboxItem
+from kiosk.central.outbox_rows import OutboxStats as OutboxStats
 from kiosk.central.sealing import SealError, derive_key, is_sealed, open_sealed, seal
 from kiosk.logs import get_logger
 from kiosk.storage import make_private
 
 log = get_logger("kiosk.central.outbox")
-
-KIND_PRE_LOSS = "pre_loss"
-KIND_ESSC_PRE_LOSS = "essc_pre_loss"
-KIND_CANCEL_PRE_LOSS = "cancel_pre_loss"
-KINDS = (KIND_PRE_LOSS, KIND_ESSC_PRE_LOSS, KIND_CANCEL_PRE_LOSS)
-# Kinds as spelt by outbox files of version 0.1: renamed in place when a file is opened.
-LEGACY_KINDS = {"pre" + "lost": KIND_PRE_LOSS, "cancel_pre" + "lost": KIND_CANCEL_PRE_LOSS}
-DEFAULT_TERMINAL_EXPIRY_SECONDS = 72 * 3600.0
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  kind TEXT NOT NULL,
-  payload TEXT,                      -- sealed JSON; NULL once acknowledged (data gone)
-  idempotency_key TEXT NOT NULL UNIQUE,
-  created_at REAL NOT NULL,          -- wall clock: shown as an age, never decides anything
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at REAL NOT NULL DEFAULT 0,
-  last_error TEXT,                   -- error kind/code only, never personal data
-  status TEXT NOT NULL DEFAULT 'pending',   -- pending | delivered | rejected | held
-  done_at REAL,
-  reference TEXT                     -- the service's reference number, once delivered
-);
-CREATE INDEX IF NOT EXISTS outbox_status ON outbox(status, id);
-"""
-# Columns added after version 0.2 (ALTER TABLE on open: queues from before keep their items).
-ADDED_COLUMNS = (
-    # Terminal-problem refusals, and the monotonic seconds they spanned, over every run.
-    ("refusals", "INTEGER NOT NULL DEFAULT 0"),
-    ("refused_seconds", "REAL NOT NULL DEFAULT 0"),
-    ("alert", "TEXT"),                # why a person must act (a code), NULL: nothing
-    ("exported_at", "REAL"),          # last sealed export for the outlet (wall clock)
-)
-UNDELIVERED = ("pending", "held")
-
-
-@dataclass(frozen=True, repr=False)
-class OutboxItem:
-    id: int
-    kind: str
-    payload: dict[str, object]
-    idempotency_key: str
-    created_at: float
-    attempts: int
-    last_error: str | None
-    status: str = "pending"
-    refusals: int = 0
-    refused_seconds: float = 0.0
-    alert: str | None = None
-
-    def __repr__(self) -> str:  # the payload is personal data
-        return f"OutboxItem(id={self.id}, kind={self.kind}, attempts={self.attempts})"
-
-
-@dataclass(frozen=True)
-class OutboxStats:
-    """What a technician may see: counts and ages, no content.
-
-    ``pending`` items are being delivered; ``held`` ones wait for a person (the service
-    refused them, signed, for a reason retrying cannot fix); ``undeliverable`` counts the
-    items raising an alert (held, or refused for a terminal problem for too long)."""
-
-    pending: int
-    oldest_age_seconds: float | None
-    delivered_total: int
-    last_error: str | None
-    rejected_total: int = 0
-    held: int = 0
-    undeliverable: int = 0
-    alert: str | None = None  # the newest alert's code
-
-
-# SQLite's primary result code (the low byte of the extended one) → the outbox's kind;
-# anything else (cannot open, I/O error, locked, the module's own errors) is unavailable.
-SQLITE_KINDS: dict[int, str] = {
-    sqlite3.SQLITE_FULL: "full",  # the disk, or max_page_count
-    sqlite3.SQLITE_READONLY: "read_only",  # a read-only mount or file
-    sqlite3.SQLITE_CORRUPT: "corrupt",  # "database disk image is malformed"
-    sqlite3.SQLITE_NOTADB: "corrupt",  # "file is not a database"
-}
-
-
-def _classify(exc: sqlite3.Error) -> OutboxError:
-    """The outbox's error for ``exc``, by SQLite's result code, never its message."""
-    code = getattr(exc, "sqlite_errorcode", None)  # absent on the module's own errors
-    kind = SQLITE_KINDS.get(code & 0xFF, "unavailable") if isinstance(code, int) \
-        else "unavailable"
-    return OutboxError(kind, str(exc))
 
 
 class Outbox:
@@ -169,7 +101,7 @@ class Outbox:
             created = not self.path.exists()
             os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
             if created:
-                _fsync_dir(self.path.parent)  # the new file's name is durable too
+                fsync_dir(self.path.parent)  # the new file's name is durable too
             for suffix in ("", "-wal", "-shm"):
                 make_private(Path(f"{self.path}{suffix}"))
         except OSError as exc:
@@ -191,7 +123,7 @@ class Outbox:
             if max_pages is not None:
                 self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
         except sqlite3.Error as exc:
-            raise _classify(exc) from None
+            raise classify(exc) from None
         if terminal_key is not None:
             self.use_terminal_key(terminal_key)
 
@@ -232,13 +164,13 @@ class Outbox:
                     "NOT NULL AND payload NOT LIKE 'aesgcm1:%'").fetchall()
                 for r in rows:
                     self._db.execute("UPDATE outbox SET payload = ? WHERE id = ?", (
-                        seal(self._key, r["payload"], _aad(r["kind"], r["idempotency_key"])),
+                        seal(self._key, r["payload"], aad(r["kind"], r["idempotency_key"])),
                         r["id"]))
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
                     self._db.execute("ROLLBACK")
-                raise _classify(exc) from None
+                raise classify(exc) from None
         if rows:
             log.info("outbox sealed", extra={"fields": {"items": len(rows)}})
             self._scrub()  # the plaintext page images go too
@@ -248,14 +180,14 @@ class Outbox:
             try:
                 return self._db.execute(sql, args)
             except sqlite3.Error as exc:
-                raise _classify(exc) from None
+                raise classify(exc) from None
 
     def _read(self, sql: str, args: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
             try:
                 return self._db.execute(sql, args).fetchall()
             except sqlite3.Error as exc:
-                raise _classify(exc) from None
+                raise classify(exc) from None
 
     # ---- storing --------------------------------------------------------------------
 
@@ -273,7 +205,7 @@ class Outbox:
             raise ValueError(f"unknown outbox kind {kind!r}")
         body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
         if self._key is not None:
-            body = seal(self._key, body, _aad(kind, idempotency_key))
+            body = seal(self._key, body, aad(kind, idempotency_key))
         with self._lock:
             try:
                 # One statement, so two threads confirming with the same key cannot both
@@ -291,7 +223,7 @@ class Outbox:
                 row = self._db.execute("SELECT id FROM outbox WHERE idempotency_key = ?",
                                        (idempotency_key,)).fetchone()
             except sqlite3.Error as exc:
-                raise _classify(exc) from None
+                raise classify(exc) from None
             item_id = int(row["id"])
             if claim_owner is not None:
                 self.claim(item_id, claim_owner, claim_seconds)
@@ -379,7 +311,7 @@ class Outbox:
         if is_sealed(text):
             if self._key is None:
                 raise SealError("no key")
-            text = open_sealed(self._key, text, _aad(row["kind"], row["idempotency_key"]))
+            text = open_sealed(self._key, text, aad(row["kind"], row["idempotency_key"]))
         payload = json.loads(text)
         if not isinstance(payload, dict):
             raise ValueError("payload is not an object")
@@ -501,22 +433,3 @@ class Outbox:
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a new directory entry durable (a file created but not yet fsync'd in its
-    directory can vanish in a power cut, with everything written into it)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse fsync on a directory; the data itself is synced
-    finally:
-        os.close(fd)
-
-
-def _aad(kind: str, idempotency_key: str) -> str:
-    return f"{kind}\n{idempotency_key}"
