@@ -2,7 +2,8 @@
 version 0.1 file opened), how it creates the file (private from the first instant, its
 name made durable, missing directories made) and what an operator reads when it cannot.
 SQLite on disk; ``os`` watched, never replaced, where a step leaves nothing else to see.
-Fast on purpose: ``kiosk bench mutate`` runs these against every change to outbox.py."""
+Fast on purpose: ``kiosk bench mutate`` runs these against every change to outbox.py
+and outbox_rows.py."""
 
 from __future__ import annotations
 
@@ -69,6 +70,37 @@ def test_the_kinds_on_disk_are_the_wire_kinds_a_later_version_reads(tmp_path: Pa
         "pre_loss", "essc_pre_loss", "cancel_pre_loss"]
     assert (KIND_PRE_LOSS, KIND_ESSC_PRE_LOSS, KIND_CANCEL_PRE_LOSS) == KINDS
     assert set(QUEUEABLE) <= set(KINDS)  # everything the client queues can be stored
+
+
+# (name, declared type, NOT NULL, default) of every column, spelt out: the file format
+# is what a later version's migration starts from, so a declared type is part of it.
+COLUMNS = [
+    ("id", "INTEGER", 0, None), ("kind", "TEXT", 1, None), ("payload", "TEXT", 0, None),
+    ("idempotency_key", "TEXT", 1, None), ("created_at", "REAL", 1, None),
+    ("attempts", "INTEGER", 1, "0"), ("next_attempt_at", "REAL", 1, "0"),
+    ("last_error", "TEXT", 0, None), ("status", "TEXT", 1, "'pending'"),
+    ("done_at", "REAL", 0, None), ("reference", "TEXT", 0, None),
+    ("refusals", "INTEGER", 1, "0"), ("refused_seconds", "REAL", 1, "0"),
+    ("alert", "TEXT", 0, None), ("exported_at", "REAL", 0, None),
+]
+
+
+def _columns(path: Path) -> list[tuple[str, str, int, str | None]]:
+    with sqlite3.connect(path) as db:
+        found = [(r[1], r[2], r[3], r[4]) for r in db.execute("PRAGMA table_info(outbox)")]
+    db.close()
+    return found
+
+
+def test_a_new_file_and_an_upgraded_one_declare_the_same_columns(tmp_path: Path):
+    Outbox(tmp_path / "new.db").close()
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as db:
+        db.executescript(OLD_SCHEMA)
+    db.close()
+    Outbox(old).close()  # the columns added since version 0.2, by ALTER TABLE
+    assert _columns(tmp_path / "new.db") == COLUMNS
+    assert _columns(old) == COLUMNS
 
 
 def test_a_version_0_1_file_opens_with_its_kinds_renamed_and_nothing_lost(tmp_path: Path):
