@@ -117,10 +117,6 @@ EQUIVALENT: dict[str, str] = {
                                  "the outbox reads every field from the row",
     "OutboxItem: False → True [1]": "repr=True: a dataclass never replaces a __repr__ the "
                                     "class defines (the one that hides the payload)",
-    "<module>: 'TEXT' changed [1]": "'XXTEXTXX' has TEXT affinity still: SQLite picks a "
-                                    "column's affinity by a substring of its declared type",
-    "<module>: 'REAL' changed [1]": "'XXREALXX' has REAL affinity still: SQLite picks a "
-                                    "column's affinity by a substring of its declared type",
     # kiosk/central/outbox.py
     "Outbox.__init__: call self._db.execute() removed [2]":
         "PRAGMA synchronous=FULL removed: FULL is this SQLite build's default, so the "
