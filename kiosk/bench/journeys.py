@@ -43,11 +43,10 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from typing_extensions import TypedDict  # pydantic validates these on 3.11
-
 from kiosk.bench import soak as soaking
 from kiosk.bench.bench_sandbox import start_sandbox
-from kiosk.bench.figures import Number, SoakVerdict, parse_child
+from kiosk.bench.figures import parse_child
+from kiosk.bench.journeys_figures import JourneysFigures
 from kiosk.cli.common import CliError
 from kiosk.composition import build_app
 from kiosk.composition.parts import KioskParts
@@ -71,51 +70,6 @@ TARGET_RSS_GROWTH_MB = soaking.TARGET_RSS_GROWTH_MB
 TARGET_LOADED_SWITCH_P95_MS = 50.0
 SOAK_EVERY = 1000  # sessions between soak samples (a quarter of a short run)
 SLOW_MS = 50.0     # switches slower than this are itemised by phase
-
-
-class SwitchFigures(TypedDict):
-    """Screen switches by touch: release → on screen, with the phases of the slow ones."""
-
-    median: float
-    p95: float
-    n: int
-    phases_median: dict[str, Number]
-    slow: list[dict[str, Number]]
-
-
-class CardFigures(TypedDict):
-    """Card inserted → the person's cards on screen."""
-
-    median: float
-    p95: float
-    n: int
-
-
-class RssFigures(TypedDict):
-    """The kiosk's resident memory over the soak."""
-
-    before: Number
-    after: Number
-    growth: Number
-    sessions: int
-    samples: list[Number]
-    session_ms: float
-    every: int
-    frame_cap_fps: float
-
-
-class JourneysFigures(TypedDict, total=False):
-    """The figures of ``kiosk bench journeys`` (the child's; ``load`` added by :func:`run`)."""
-
-    pcscd: str
-    kiosk_nice: int
-    kiosk_nice_note: str
-    switch_ms: SwitchFigures
-    card_to_cards_ms: CardFigures
-    rss_mb: RssFigures
-    soak: list[dict[str, Number]]
-    soak_verdict: SoakVerdict
-    load: str
 
 
 def _p95(values: list[float]) -> float:
