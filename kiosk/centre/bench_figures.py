@@ -25,7 +25,7 @@ from kiosk.errors import CliError
 
 HISTORY_ROWS_PER_DAY = 48
 BOUNDED_TABLES = ("nonces", "rate_buckets", "terminals", "history_marks", "challenges",
-                  "heartbeats", "directives", "lookup_sightings")
+                  "heartbeats", "directives", "lookup_sightings", "rate_limited")
 
 
 @dataclass

@@ -9,6 +9,12 @@ worker counts the same. The digest's key is derived from the master key (outside
 database): a dump lists no ID or card number, and a low-entropy ID number cannot be
 recovered by hashing candidates. Sightings past the window are pruned by the janitor
 (:func:`kiosk.centre.janitor.sweep`).
+
+The 429s are counted here too, for the same reason: one row per rate limit in
+``rate_limited``, incremented in one upsert, so ``kiosk_centre_rate_limited_total{limit}``
+on the centre's ``/metrics`` is the province's count, whichever worker refused, and
+survives a worker's restart. The row names the limit only (an allow-list,
+:data:`~kiosk.central.sandbox.watch.RATE_LIMITS`), never who was refused.
 """
 
 from __future__ import annotations
@@ -17,11 +23,19 @@ import time
 from collections.abc import Callable
 
 from kiosk.central.sandbox.db import Database, sql_int
-from kiosk.central.sandbox.watch import WINDOW_SECONDS, LookupWatch
+from kiosk.central.sandbox.watch import (
+    RATE_LIMITS,
+    WINDOW_SECONDS,
+    LookupWatch,
+    RateLimitName,
+    known_limit,
+)
 
 _SAW = ("INSERT INTO lookup_sightings (terminal_id, digest, at) VALUES (?, ?, ?) "
         "ON CONFLICT (terminal_id, digest) DO UPDATE SET at = GREATEST(lookup_sightings.at, "
         "excluded.at)")
+_REFUSED = ("INSERT INTO rate_limited (limit_name, refused) VALUES (?, 1) "
+            "ON CONFLICT (limit_name) DO UPDATE SET refused = rate_limited.refused + 1")
 
 
 class PgLookupWatch(LookupWatch):
@@ -49,8 +63,18 @@ class PgLookupWatch(LookupWatch):
         return counts(self.db, self._clock())
 
     def clear(self) -> None:
-        """Forget every sighting (an admin reset)."""
+        """Forget every sighting (an admin reset; the 429 counts stay: a counter)."""
         self.db.run("DELETE FROM lookup_sightings")
+
+    def refused(self, limit: RateLimitName) -> None:
+        """A request was refused with 429 by ``limit``: its row, +1, for every worker."""
+        known_limit(limit)
+        with self.db.relaxed():  # a count lost to a server crash is a count, not a request
+            self.db.run(_REFUSED, limit)
+
+    def refusals(self) -> dict[RateLimitName, int]:
+        """429s so far by limit, across the workers (every limit; 0 when none)."""
+        return refusals(self.db)
 
 
 def counts(db: Database, now: float, at_least: int = 1) -> dict[str, int]:
@@ -60,3 +84,12 @@ def counts(db: Database, now: float, at_least: int = 1) -> dict[str, int]:
                   "GROUP BY terminal_id HAVING COUNT(*) >= ? ORDER BY terminal_id",
                   now - WINDOW_SECONDS, at_least)
     return {str(r["terminal_id"]): sql_int(r["n"]) for r in rows}
+
+
+def refusals(db: Database) -> dict[RateLimitName, int]:
+    """The 429 counts in ``rate_limited``, for each of
+    :data:`~kiosk.central.sandbox.watch.RATE_LIMITS` (0 when none); a row of any other
+    name (none is written by the code) is not served."""
+    counted = {str(r["limit_name"]): sql_int(r["refused"])
+               for r in db.all("SELECT limit_name, refused FROM rate_limited")}
+    return {limit: counted.get(limit, 0) for limit in RATE_LIMITS}

@@ -18,6 +18,9 @@ the ``terminals`` table), so every worker answers the same:
   hour (harvesting, most likely with a stolen key), with that count; only those, so the
   series stay few at 10,000 terminals (from ``lookup_sightings``, every worker's);
 - ``kiosk_centre_terminals_looking_up_many`` — how many such terminals (0 when none);
+- ``kiosk_centre_rate_limited_total{limit}`` — requests refused with 429, by rate limit
+  (``terminal``, ``id_number``, ``card_number``; each listed, 0 when none), counted by
+  every worker in ``rate_limited``: a counter since the database was made;
 - ``kiosk_centre_up`` — 1 (the scrape reached a worker and the database).
 """
 
@@ -28,7 +31,7 @@ import time
 from kiosk.central.sandbox.db import Database, sql_float, sql_int
 from kiosk.central.sandbox.watch import ALERT_PEOPLE, WINDOW_SECONDS
 from kiosk.centre.fleet_page import _RANKED, STATES
-from kiosk.centre.lookup_watch import counts
+from kiosk.centre.lookup_watch import counts, refusals
 
 ROLLOUT_STATES = ("canary", "rolling", "done", "stopped")
 
@@ -63,6 +66,7 @@ def render_metrics(db: Database) -> str:
         rollouts = {r["state"]: sql_int(r["n"]) for r in db.all(
             "SELECT state, COUNT(*) AS n FROM rollouts GROUP BY state")}
         many = counts(db, time.time(), at_least=ALERT_PEOPLE)
+        refused = refusals(db)
     family("kiosk_centre_up", "gauge", "The centre answered this scrape.")
     lines.append("kiosk_centre_up 1")
     family("kiosk_centre_terminals", "gauge", "Enrolled terminals by state.")
@@ -103,4 +107,8 @@ def render_metrics(db: Database) -> str:
            f"Terminals that asked about {ALERT_PEOPLE} or more different people in the last "
            f"{int(WINDOW_SECONDS)} s.")
     lines.append(f"kiosk_centre_terminals_looking_up_many {len(many)}")
+    family("kiosk_centre_rate_limited_total", "counter",
+           "Requests refused with 429 (rate_limited), by rate limit, at every worker.")
+    for limit, n in refused.items():
+        lines.append(f'kiosk_centre_rate_limited_total{{limit="{limit}"}} {n}')
     return "\n".join(lines) + "\n"

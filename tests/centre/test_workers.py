@@ -203,6 +203,80 @@ def test_a_terminal_asking_about_many_people_at_both_workers_is_on_the_centres_m
     assert not any(ID in d or "110105198001" in d for d in kept)
 
 
+def _refused(at: ServedCentre, token: str) -> dict[str, float]:
+    """``kiosk_centre_rate_limited_total`` by limit, from ``at``'s ``/metrics``."""
+    reply = requests.get(f"{at.admin_url}/metrics", timeout=20,
+                         headers={"Authorization": f"Bearer {token}"})
+    assert reply.status_code == 200
+    return {line.split('"')[1]: float(line.rsplit(" ", 1)[1])
+            for line in reply.text.splitlines()
+            if line.startswith("kiosk_centre_rate_limited_total{")}
+
+
+def _card_status_until_refused(t: Terminal, urls: tuple[str, ...], each: int) -> Counter:
+    """Ask about normal's card by its chip at ``urls`` in turn until each has refused
+    ``each`` times (the per-card bucket is the database's, shared); the 429s by URL."""
+    body = s.CardStatusRequest(card=chip_facts(ssc_card_data("normal"))).model_dump_json(
+        exclude_none=True).encode()
+    refused: Counter = Counter()
+    for n in range(100):
+        url = urls[n % len(urls)]
+        reply = SignedHttp(url).post(t, s.Path.CARD_STATUS, body)
+        assert reply.status in (200, 429) and reply.authentic, reply.body[:200]
+        if reply.status == 429:
+            assert reply.json()["code"] == "rate_limited"
+            refused[url] += 1
+            if all(refused[u] >= each for u in urls):
+                return refused
+    raise AssertionError(f"not refused {each} times at each: {dict(refused)}")
+
+
+def test_429s_at_both_workers_are_counted_in_one_scrape_of_either(two, pg_cluster):
+    a, b = two
+    (t,) = enrol(pg_cluster, "T-LIMITED", 1)
+    before = _refused(a, pg_cluster.admin_token)
+    assert set(before) == {"terminal", "id_number", "card_number"}
+    refused = _card_status_until_refused(t, (a.url, b.url), each=2)
+    for at in (a, b):  # either worker's scrape counts both workers' 429s
+        after = _refused(at, pg_cluster.admin_token)
+        assert after == {**before, "card_number": before["card_number"] + sum(
+            refused.values())}
+    # One row per limit, naming the limit only (not the terminal, not the card).
+    db = pg_cluster.db()
+    try:
+        rows = db.all("SELECT * FROM rate_limited ORDER BY limit_name")
+    finally:
+        db.close()
+    assert {r["limit_name"] for r in rows} <= {"terminal", "id_number", "card_number"}
+    assert set(rows[0]) == {"limit_name", "refused"}
+    assert not any(t.terminal_id in str(r) or CARD in str(r) for r in rows)
+
+
+def test_the_429_count_survives_a_worker_restart(pg_cluster):
+    served = serve_centre(pg_cluster, workers=1)
+    try:
+        served.admin("POST", "/reset")
+        (t,) = enrol(pg_cluster, "T-LIMIT-RESTART", 1)
+        before = _refused(served, pg_cluster.admin_token)
+        refused = _card_status_until_refused(t, (served.url,), each=1)
+        counted = _refused(served, pg_cluster.admin_token)
+        assert counted["card_number"] == before["card_number"] + refused[served.url]
+        (worker,) = served.worker_pids()
+        os.kill(worker, signal.SIGKILL)
+        until(lambda: len(served.worker_pids()) == 1 and worker not in served.worker_pids(),
+              timeout=30, what="the worker restarted")
+
+        def scraped() -> dict[str, float] | None:
+            try:
+                return _refused(served, pg_cluster.admin_token)
+            except (requests.RequestException, AssertionError):
+                return None  # the new worker not answering yet
+
+        assert until(scraped, timeout=30, what="the new worker's /metrics") == counted
+    finally:
+        served.stop()
+
+
 def _beat(client: SignedHttp, t: Terminal, rng: random.Random,
           acks: list[dict] | None = None) -> list[dict]:
     reply = client.post(t, FleetPath.HEARTBEAT, heartbeat_body(t, rng, acks))

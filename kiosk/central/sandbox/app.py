@@ -45,6 +45,7 @@ from kiosk.central.sandbox.ports import Answer, Backend, Limiter
 from kiosk.central.sandbox.problems import PROBLEM_RESPONSES, invalid_request, problem_response
 from kiosk.central.sandbox.reveals import REVEALS
 from kiosk.central.sandbox.store import ApiProblem
+from kiosk.central.sandbox.watch import RateLimitName
 from kiosk.central.signing import (
     H_NONCE,
     H_REPLY_SIGNATURE,
@@ -120,10 +121,10 @@ def create_app(backend: Backend, max_skew: float) -> FastAPI:
 
     v1 = APIRouter(responses=PROBLEM_RESPONSES)
 
-    def limited(limiter: Limiter, key: str, what: str, name: str) -> None:
+    def limited(limiter: Limiter, key: str, what: str, name: RateLimitName) -> None:
         wait = limiter.take(key)
         if wait:
-            watch.rate_limited.labels(name).inc()
+            watch.refused(name)
             raise ApiProblem(s.ProblemCode.RATE_LIMITED, 429, f"too many requests for {what}",
                              headers={"Retry-After": str(int(wait) + 1)})
 

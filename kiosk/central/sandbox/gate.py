@@ -197,7 +197,9 @@ class Gate:
             await send_problem(signer.send, 403, s.ProblemCode.TERMINAL_REVOKED,
                                "this terminal's key has been revoked")
             return
-        if wait:
+        if wait:  # counted by its limit (watch.refused); the log says which terminal
+            log.warning("request refused", extra={"fields": {
+                "reason": "rate_limited", "limit": "terminal", "terminal": who.terminal_id}})
             await send_problem(signer.send, 429, s.ProblemCode.RATE_LIMITED,
                                "too many requests from this terminal",
                                headers=[(b"retry-after", str(int(wait) + 1).encode())])
@@ -219,7 +221,10 @@ class Gate:
             self.backend.register.remember_nonce(who.terminal_id, who.nonce, self.max_skew)
             if self.keys.revoked(who.terminal_id):
                 return who, key, True, 0.0
-            return who, key, False, self.terminal_limit.take(who.terminal_id)
+            wait = self.terminal_limit.take(who.terminal_id)
+            if wait:  # the 429 is counted by its limit, never by the terminal
+                self.backend.watch.refused("terminal")
+            return who, key, False, wait
 
     def _verify(self, scope: Scope, body: bytes, headers: dict[str, str]
                 ) -> tuple[SignedRequest, bytes]:
