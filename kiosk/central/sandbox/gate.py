@@ -197,9 +197,7 @@ class Gate:
             await send_problem(signer.send, 403, s.ProblemCode.TERMINAL_REVOKED,
                                "this terminal's key has been revoked")
             return
-        if wait:  # counted by its limit (watch.refused); the log says which terminal
-            log.warning("request refused", extra={"fields": {
-                "reason": "rate_limited", "limit": "terminal", "terminal": who.terminal_id}})
+        if wait:  # counted by its limit in _authenticate (watch.refused)
             await send_problem(signer.send, 429, s.ProblemCode.RATE_LIMITED,
                                "too many requests from this terminal",
                                headers=[(b"retry-after", str(int(wait) + 1).encode())])
