@@ -11,6 +11,7 @@ psycopg prepares a statement on the server after it has run a few times.
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -91,6 +92,13 @@ class PgDatabase(Database):
                 self._local.conn = None
         if error is not None:
             raise error
+
+    def exclusive(self, name: str) -> None:
+        # A transaction-level advisory lock: released by the commit or rollback, even
+        # when the worker dies; keyed by a 32-bit digest of the name.
+        if getattr(self._local, "conn", None) is None:
+            raise RuntimeError("exclusive() outside a transaction would hold nothing")
+        self.one("SELECT pg_advisory_xact_lock(?)", zlib.crc32(name.encode()))
 
     @contextmanager
     def _conn(self) -> Iterator[Connection]:

@@ -80,6 +80,8 @@ CREATE TABLE IF NOT EXISTS essc_codes (
 CORE_TABLES = ("persons", "cards", "card_history", "replacements", "stage_history",
                "pre_losses", "cancellations", "core_requests", "essc_identities",
                "essc_codes")
+#: Held while the core's tables are seeded or reset: a second worker waits, then sees them.
+SEED_LOCK = "simulated core seed"
 ESSC_CODE_PREFIX = "essc1."
 ESSC_CODE_SHAPE = re.compile(r"^essc1\.[A-Za-z0-9_-]{32,200}$")
 
@@ -95,7 +97,8 @@ class SimulatedCore(SeedAndAdmin):
     def __init__(self, db: Database, rules: RegionalRules, clock: ServiceClock) -> None:
         self.db, self.rules, self.clock = db, rules, clock
         with db.tx():
-            if db.one("SELECT COUNT(*) AS n FROM persons")["n"] == 0:  # type: ignore[index]
+            db.exclusive(SEED_LOCK)  # the other workers starting now wait, then see it
+            if db.one("SELECT 1 FROM persons LIMIT 1") is None:
                 self._seed()
 
     def now(self) -> dt.datetime:
@@ -109,6 +112,7 @@ class SimulatedCore(SeedAndAdmin):
     def reset(self) -> None:
         """Forget every change and seed the personas again (inside the caller's tx)."""
         with self.db.tx():
+            self.db.exclusive(SEED_LOCK)
             for table in CORE_TABLES:
                 self.db.run(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             self._seed()

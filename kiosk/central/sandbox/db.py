@@ -137,6 +137,12 @@ class Database:
         """The tables of the schema (reset)."""
         raise NotImplementedError
 
+    def exclusive(self, name: str) -> None:
+        """Inside a transaction: wait until no other transaction holds ``name``, then
+        hold it until this one ends (two workers starting on an empty database must not
+        both seed it). SQLite: nothing to do, its transactions already run one at a
+        time (``BEGIN IMMEDIATE``)."""
+
     @contextmanager
     def relaxed(self) -> Iterator[None]:
         """Work inside may be committed without waiting for the disk: what a crash of
