@@ -57,6 +57,7 @@ from kiosk.centre.loadgen import Reply, SignedHttp, Terminal, heartbeat_body
 from kiosk.centre.migrate import migrate
 from kiosk.centre.operators import Operators
 from kiosk.centre.pg import PgDatabase
+from kiosk.centre.sockets import all_listening
 from kiosk.centre.terminals import Terminals
 from kiosk.errors import CliError
 
@@ -242,7 +243,7 @@ class Bench:
                  "--admin-port", str(admin_port), "--data-dir", str(tmp / "data"),
                  "--core", "simulated"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             base, admin = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin_port}"
-            self._wait(admin, token, serve)
+            self._wait(admin, token, serve, port, args.workers)
             size0, tables0 = figures.db_sizes(db), figures.tables(db)
             cpu0 = figures.cpu(serve, cluster)
             wall0 = time.monotonic()
@@ -286,7 +287,11 @@ class Bench:
         scheduler.join(duration + 30)
 
     @staticmethod
-    def _wait(admin: str, token: str, serve: subprocess.Popen[bytes]) -> None:
+    def _wait(admin: str, token: str, serve: subprocess.Popen[bytes], port: int,
+              workers: int) -> None:
+        """Until an operator call answers and every worker listens on the public port
+        (the load's kept-alive connections are spread over the workers listening when
+        they open)."""
         for _ in range(600):
             if serve.poll() is not None:
                 raise CliError("kiosk-centre serve ended: "
@@ -294,7 +299,8 @@ class Bench:
                                .decode(errors="replace")[-300:])
             try:
                 if requests.get(admin + "/admin/health", timeout=2, headers={
-                        "Authorization": f"Bearer {token}"}).status_code == 200:
+                        "Authorization": f"Bearer {token}"}).status_code == 200 and \
+                        all_listening(serve.pid, port, workers):
                     return
             except requests.RequestException:
                 pass

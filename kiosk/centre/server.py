@@ -1,11 +1,23 @@
-"""Running the centre: N worker processes on shared sockets, or one in a thread (tests).
+"""Running the centre: N worker processes on one port, or one in a thread (tests).
 
-``serve`` binds the public and admin sockets once, then starts N workers
-(``python -m kiosk.centre.worker``), each inheriting both sockets (the kernel spreads
-the connections) and holding its own database pool and janitor. A worker that dies is
-started again; SIGTERM stops them all. Workers share nothing but PostgreSQL: killing one
-(even with SIGKILL) loses only the requests it was answering, which the terminals retry
-with the same idempotency keys.
+``serve`` binds the public address once with ``SO_REUSEPORT`` to fix the port (port 0
+becomes a free one) and keeps that socket bound but not listening: a socket that does
+not listen is not in the port's reuseport group and is given no connections; it only
+holds the port while workers come and go. Then it starts N workers
+(``python -m kiosk.centre.worker``), each binding its own listening socket on the same
+host and port with ``SO_REUSEPORT``: the kernel hands each new connection to one of the
+listening sockets by a hash of its addresses, so connections are spread across the
+workers. (One socket shared by all workers does not spread them: asyncio accepts a
+burst of connections per wake-up, so whichever worker wakes first takes a load
+balancer's whole pool of kept-alive connections, and N workers serve on one core.)
+The operators' admin socket is small traffic and stays one socket, bound and listening
+in the parent and inherited by every worker.
+
+Each worker holds its own database pool and janitor. A worker that dies is started
+again; SIGTERM stops them all. Workers share nothing but PostgreSQL: killing one (even
+with SIGKILL) loses only the requests it was answering and the connections still waiting
+in its own accept queue (the kernel resets those), which the terminals retry with the
+same idempotency keys; the other workers' queues are untouched.
 """
 
 from __future__ import annotations
@@ -14,6 +26,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -41,6 +54,7 @@ log = get_logger("kiosk.centre.server")
 CONFIG_ENV = "KIOSK_CENTRE_WORKER"
 QUICK_DEATH_SECONDS = 10.0
 MAX_QUICK_DEATHS = 5
+BACKLOG = 64  # each worker's own accept queue (the sandbox's _listen uses the same)
 
 
 def config_to_env(config: CentreConfig) -> str:
@@ -135,14 +149,35 @@ def start_centre_thread(config: CentreConfig, admin_token: str, port: int = 0,
                         centre.asgi, centre, server, thread, janitor)
 
 
+def reuseport_socket(host: str, port: int, *, listen: bool) -> socket.socket:
+    """A TCP socket bound to ``host:port`` with ``SO_REUSEPORT`` (so every worker can bind
+    the same port), listening or not. See the module's doc."""
+    # proto=IPPROTO_TCP, as in the sandbox's _listen: asyncio sets TCP_NODELAY on
+    # accepted connections only when the listening socket says TCP.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                         socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        if listen:
+            sock.listen(BACKLOG)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 def serve(config: CentreConfig, host: str, port: int, admin_host: str, admin_port: int,
           workers: int, ready: Callable[[], object] | None = None) -> int:
     """Bind, start ``workers`` processes, keep them running until SIGTERM/SIGINT."""
-    sock, admin_sock = _listen(host, port), _listen(admin_host, admin_port)
-    fds = (sock.fileno(), admin_sock.fileno())
+    # Bound, never listening: it holds the port (and fixes port 0) for the workers.
+    sock = reuseport_socket(host, port, listen=False)
+    admin_sock = _listen(admin_host, admin_port)
+    fds = (admin_sock.fileno(),)
     env = {**os.environ, CONFIG_ENV: config_to_env(config)}
-    cmd = [sys.executable, "-m", "kiosk.centre.worker", str(fds[0]), str(fds[1]),
-           str(admin_sock.getsockname()[1])]
+    cmd = [sys.executable, "-m", "kiosk.centre.worker", host, str(sock.getsockname()[1]),
+           str(fds[0]), str(admin_sock.getsockname()[1])]
     stopping = threading.Event()
     procs: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -187,4 +222,6 @@ def serve(config: CentreConfig, host: str, port: int, admin_host: str, admin_por
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+    sock.close()
+    admin_sock.close()
     return 1 if quick_deaths >= MAX_QUICK_DEATHS else 0

@@ -7,6 +7,7 @@ so nothing is shared but the database. Requests are signed like a terminal's
 
 from __future__ import annotations
 
+import http.client
 import os
 import random
 import secrets
@@ -26,6 +27,7 @@ from kiosk.central.schemas_fleet import FleetPath
 from kiosk.central.signing import sign_request
 from kiosk.centre.keys import load_master_key
 from kiosk.centre.loadgen import SignedHttp, Terminal, heartbeat_body
+from kiosk.centre.sockets import ESTABLISHED, LISTEN, all_listening, count_sockets, tcp_table
 from kiosk.centre.terminals import Terminals
 from kiosk.devices.virtual.cards import id_card_data, ssc_card_data
 from kiosk.domain.idnumber import check_char
@@ -274,6 +276,48 @@ def test_the_429_count_survives_a_worker_restart(pg_cluster):
 
         assert until(scraped, timeout=30, what="the new worker's /metrics") == counted
     finally:
+        served.stop()
+
+
+def test_kept_alive_connections_are_spread_over_both_workers(pg_cluster):
+    # A load balancer's (or the bench's) pool of kept-alive connections: with one socket
+    # shared by the workers, the first to wake accepted them all and the other idled.
+    served = serve_centre(pg_cluster, workers=2)
+    conns: list[http.client.HTTPConnection] = []
+    try:
+        port = int(served.url.rsplit(":", 1)[1])
+        until(lambda: all_listening(served.proc.pid, port, 2), timeout=30,
+              what="both workers listening on the public port")
+        terminals = enrol(pg_cluster, "T-SPREAD", 16)
+        conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                 for _ in terminals]
+        for conn in conns:
+            conn.connect()
+        rng = random.Random(16)
+        for conn, t in zip(conns, terminals, strict=True):
+            body = heartbeat_body(t, rng)
+            conn.request("POST", FleetPath.HEARTBEAT, body, headers={
+                **sign_request(t.key, t.terminal_id, "POST", FleetPath.HEARTBEAT, body),
+                "Content-Type": "application/json"})
+            reply = conn.getresponse()
+            assert reply.status == 200, reply.read()[:300]
+            reply.read()
+            assert not reply.will_close  # kept alive
+        table = tcp_table()
+        held = {pid: count_sockets(pid, port, ESTABLISHED, table)
+                for pid in served.worker_pids()}
+        assert sum(held.values()) == 16 and all(n >= 1 for n in held.values()), held
+        # The parent only holds the port: it listens on nothing there, so it is given
+        # no connections, and a restarted worker listens again.
+        assert count_sockets(served.proc.pid, port, LISTEN, table) == 0
+        victim = served.worker_pids()[0]
+        os.kill(victim, signal.SIGKILL)
+        until(lambda: victim not in served.worker_pids()
+              and all_listening(served.proc.pid, port, 2), timeout=30,
+              what="the restarted worker listening on the public port")
+    finally:
+        for conn in conns:
+            conn.close()
         served.stop()
 
 
