@@ -72,3 +72,18 @@ def make_private(path: Path) -> None:
         return
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         path.chmod(stat.S_IMODE(mode) & 0o700)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a new or removed directory entry durable (a file created but not yet fsync'd
+    in its directory can vanish in a power cut, with everything written into it)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on a directory; the data itself is synced
+    finally:
+        os.close(fd)

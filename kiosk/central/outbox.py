@@ -48,7 +48,6 @@ from kiosk.central.outbox_rows import (
     UNDELIVERED,
     aad,
     classify,
-    fsync_dir,
 )
 from kiosk.central.outbox_rows import (
     DEFAULT_TERMINAL_EXPIRY_SECONDS as DEFAULT_TERMINAL_EXPIRY_SECONDS,
@@ -61,7 +60,7 @@ from kiosk.central.outbox_rows import OutboxItem as OutboxItem
 from kiosk.central.outbox_rows import OutboxStats as OutboxStats
 from kiosk.central.sealing import SealError, derive_key, is_sealed, open_sealed, seal
 from kiosk.logs import get_logger
-from kiosk.storage import make_private
+from kiosk.storage import fsync_dir, make_private
 
 log = get_logger("kiosk.central.outbox")
 

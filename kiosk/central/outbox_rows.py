@@ -3,17 +3,14 @@
 The kinds of item and their old spellings, the table's schema (and the columns added
 since), the rows as :class:`OutboxItem` and the technician's counts as
 :class:`OutboxStats`; SQLite's failures classified into the outbox's kinds by result code
-(:func:`classify`); the associated data a sealed payload is bound to (:func:`aad`); the
-directory fsync that makes a new queue file's name durable (:func:`fsync_dir`). The queue
-itself is :class:`kiosk.central.outbox.Outbox`.
+(:func:`classify`); the associated data a sealed payload is bound to (:func:`aad`). The
+queue itself is :class:`kiosk.central.outbox.Outbox`.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 
 from kiosk.central.errors import OutboxError
 
@@ -107,21 +104,6 @@ def classify(exc: sqlite3.Error) -> OutboxError:
     kind = SQLITE_KINDS.get(code & 0xFF, "unavailable") if isinstance(code, int) \
         else "unavailable"
     return OutboxError(kind, str(exc))
-
-
-def fsync_dir(directory: Path) -> None:
-    """Make a new directory entry durable (a file created but not yet fsync'd in its
-    directory can vanish in a power cut, with everything written into it)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse fsync on a directory; the data itself is synced
-    finally:
-        os.close(fd)
 
 
 def aad(kind: str, idempotency_key: str) -> str:

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from kiosk.storage import ensure_dir, private_umask
+from kiosk.storage import ensure_dir, fsync_dir, private_umask
 
 FLEET_DIR = "fleet"
 
@@ -43,24 +43,11 @@ def write_json(path: Path, value: object) -> None:
         finally:
             os.close(fd)
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def remove(path: Path) -> None:
     """Delete ``path`` if it is there (durably: the directory is synced)."""
     if path.exists():
         path.unlink(missing_ok=True)
-        _fsync_dir(path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        fsync_dir(path.parent)
